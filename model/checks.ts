@@ -48,3 +48,14 @@ export function ensureEmptySlot(process: ProcessObject, slot: SlotIndex): Check<
 export function ensure(condition: boolean, code: Parameters<typeof syscallError>[0]): Check<void> {
   return condition ? E.right(undefined) : fail(code)
 }
+
+/** A successful syscall: the new state and the reply. */
+export interface Done {
+  readonly state: KernelState
+  readonly reply: import('../spec/results.js').Reply
+}
+
+/** Where slot `slot` of `process` is, as a cap location. */
+export function slotOf(process: ProcessObject, slot: SlotIndex) {
+  return { place: 'slot', process: process.id, slot } as const
+}

@@ -1,0 +1,132 @@
+/**
+ * Process syscalls (kernel.md §4): spawn with the kernel's four checks in order
+ * (signature, rollback floor, manifest and policy, quota), kill, list.
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import { gte as versionAtLeast } from 'semver'
+import type { SyscallOf, Grant } from '../../spec/syscalls.js'
+import { R_ALL, R_CONTROL, isSubset, rightsMask } from '../../spec/rights.js'
+import { quotaExceeded } from '../../spec/errors.js'
+import type { ImageRecord } from '../../spec/images.js'
+import { UNIT } from '../../spec/results.js'
+import {
+  type Cap, type ContainerObject, type KernelState, type ProcessObject,
+  getContainer, getNamespace, getObject, namespaceChain,
+} from '../state.js'
+import { type Check, type Done, ensure, ensureEmptySlot, ensureRightsWithin, fail, lookupCapTo, lookupSlot, slotOf } from '../checks.js'
+import { draft, freeze, newObjectId, updateNamespace } from '../draft.js'
+import { deriveCap, insertCap, recordFlow } from '../cdt.js'
+import { collectGarbage, killProcess } from '../destroy.js'
+import { available, charge } from '../accounting.js'
+
+/** Each grant's slot holds a cap with at least the granted rights: a spawn never creates authority. */
+function lookupGrants(state: KernelState, caller: ProcessObject, grants: ReadonlyArray<Grant>): Check<Cap[]> {
+  const caps: Cap[] = []
+  for (const grant of grants) {
+    const found = pipe(lookupSlot(state, caller, grant.slot), E.chainFirst((cap) => ensureRightsWithin(rightsMask(grant.rights), cap.rights)))
+    if (E.isLeft(found)) return found
+    caps.push(found.right)
+  }
+  return E.right(caps)
+}
+
+/** The image is signed by a key in the kernel's keyring. */
+export function isSignatureTrusted(state: KernelState, image: ImageRecord): boolean {
+  return image.signatureOk && state.ksKeyring.has(image.signer)
+}
+
+/** The image's version is not below the anti-rollback floor of its name. */
+export function isAboveFloor(state: KernelState, image: ImageRecord): boolean {
+  const floor = state.ksFloors.get(image.name)
+  return floor === undefined || versionAtLeast(image.version, floor)
+}
+
+/**
+ * Grant i must be what manifest request i asks for (same kind, rights within it),
+ * and a device grant must name a device the container is allowed.
+ */
+function isGrantAllowed(state: KernelState, image: ImageRecord, target: ContainerObject, grants: ReadonlyArray<Grant>, caps: ReadonlyArray<Cap>): boolean {
+  return grants.every((grant, index) => {
+    const request = image.manifest.requests[index]
+    const object = getObject(state, caps[index]!.object)!
+    if (request === undefined || request.kind !== object.kind) return false
+    if (!isSubset(rightsMask(grant.rights), rightsMask(request.rights))) return false
+    return object.kind !== 'device' || target.limits.devices.includes(object.name)
+  })
+}
+
+function ensureSpawnAffordable(state: KernelState, target: ContainerObject, image: ImageRecord): Check<void> {
+  if (available(state, target, 'processes') < 1) return E.left(quotaExceeded('processes'))
+  if (available(state, target, 'memoryBytes') < image.manifest.memoryBytes) return E.left(quotaExceeded('memoryBytes'))
+  return E.right(undefined)
+}
+
+/**
+ * `process_spawn` (the seed's CreateProcessFromSILAImage): needs `control` on the
+ * container; checks signature, rollback floor, manifest and policy, then quota. The
+ * grants become children of the caller's caps in the new process's first slots.
+ */
+export function processSpawn(state: KernelState, caller: ProcessObject, call: SyscallOf<'process_spawn'>): Check<Done> {
+  if (call.grants.length > call.slots) return fail('InvalidArgument')
+  return pipe(
+    E.Do,
+    E.bind('target', () => E.map(({ object }: { object: ContainerObject }) => object)(lookupCapTo(state, caller, call.container, 'container', R_CONTROL))),
+    E.bind('caps', () => lookupGrants(state, caller, call.grants)),
+    E.chainFirst(() => ensureEmptySlot(caller, call.dst)),
+    E.bind('image', () => { const image = state.ksImages.get(call.image); return image === undefined ? fail<ImageRecord>('NotFound') : E.right(image) }),
+    E.chainFirst(({ target }) => ensure(call.uid < getNamespace(state, target.namespaces.user).uidMap.count, 'PermissionDenied')),
+    E.chainFirst(({ image }) => ensure(isSignatureTrusted(state, image), 'SignatureInvalid')),
+    E.chainFirst(({ image }) => ensure(isAboveFloor(state, image), 'RollbackDenied')),
+    E.chainFirst(({ image, target, caps }) => ensure(isGrantAllowed(state, image, target, call.grants, caps), 'PolicyDenied')),
+    E.chainFirst(({ target, image }) => ensureSpawnAffordable(state, target, image)),
+    E.map(({ target, caps, image }) => {
+      const work = draft(state)
+      const id = newObjectId(work)
+      const pids = new Map<number, number>()
+      for (const namespace of namespaceChain(work, target.namespaces.pid)) {
+        pids.set(namespace, getNamespace(work, namespace).pidNext)
+        updateNamespace(work, namespace, (n) => ({ ...n, pidNext: n.pidNext + 1 }))
+      }
+      work.ksObjects.set(id, {
+        kind: 'process', id, owner: target.id, ref: work.ksProcessRefs.length, uid: call.uid, status: 'running',
+        slots: new Array<null>(call.slots).fill(null), mappings: [], pids, image: image.digest, imageBytes: image.manifest.memoryBytes,
+      })
+      work.ksProcessRefs.push(id)
+      charge(work, target.id, 'processes', 1)
+      charge(work, target.id, 'memoryBytes', image.manifest.memoryBytes)
+      call.grants.forEach((grant, index) => {
+        recordFlow(work, deriveCap(work, caps[index]!, rightsMask(grant.rights), { place: 'slot', process: id, slot: index }), target.id)
+      })
+      recordFlow(work, insertCap(work, { object: id, rights: R_ALL, badge: 0, parent: null, at: slotOf(caller, call.dst) }), caller.owner!)
+      const pid = pids.get(getContainer(state, caller.owner!).namespaces.pid) ?? null
+      return { state: freeze(work), reply: { kind: 'spawned' as const, pid } }
+    }),
+  )
+}
+
+/** `process_kill`: needs `control`; the process stops, its caps are deleted, its charges return. */
+export function processKill(state: KernelState, caller: ProcessObject, call: SyscallOf<'process_kill'>): Check<Done> {
+  return pipe(
+    lookupCapTo(state, caller, call.slot, 'process', R_CONTROL),
+    E.chainFirst(({ object }) => ensure(object.status === 'running', 'NotRunning')),
+    E.map(({ object }) => {
+      const work = draft(state)
+      killProcess(work, object)
+      collectGarbage(work)
+      return { state: freeze(work), reply: UNIT }
+    }),
+  )
+}
+
+/** `process_list`: local pids in the caller's pid namespace, its own and its descendants' (ISO-2). */
+export function processList(state: KernelState, caller: ProcessObject): Check<Done> {
+  const namespace = getContainer(state, caller.owner!).namespaces.pid
+  const pids: number[] = []
+  for (const object of state.ksObjects.values()) {
+    const pid = object.kind === 'process' && object.status === 'running' ? object.pids.get(namespace) : undefined
+    if (pid !== undefined) pids.push(pid)
+  }
+  return E.right({ state, reply: { kind: 'pids', pids: pids.sort((a, b) => a - b) } })
+}
