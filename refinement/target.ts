@@ -1,0 +1,43 @@
+/**
+ * What the refinement checker needs of a kernel: any implementation of this
+ * interface, with an abstraction function onto the model's state, can be checked
+ * against the model in lockstep (`refinement/lockstep.ts`). Our own impl is one;
+ * a user's kernel is another (README, "Checking your own kernel").
+ * @module
+ */
+import type { BootConfig } from '../spec/boot.js'
+import type { ImageRecord } from '../spec/images.js'
+import type { Outcome } from '../spec/results.js'
+import type { KernelState } from '../model/state.js'
+
+/** A kernel under test: mutable, stepped one syscall at a time. */
+export interface KernelUnderTest {
+  /** Executes one syscall (possibly malformed); never throws. */
+  step(syscall: unknown): Outcome
+}
+
+/** A located difference between an abstracted kernel state and the model's. */
+export interface StateDifference {
+  /** Where: `ksObjects[12].usage.memoryBytes`, `ksCaps[40].parent`, ... */
+  readonly path: string
+  readonly model: unknown
+  readonly kernel: unknown
+}
+
+/**
+ * The abstraction function. `abstract` gives the model state (ghost `gs*` fields may
+ * be empty: they are not implementation state and are never compared). `compare`,
+ * when present, compares incrementally against the model state after the last
+ * step and must find the same differences a full comparison would.
+ */
+export interface Abstraction<K extends KernelUnderTest> {
+  abstract(kernel: K): KernelState
+  compare?(kernel: K, model: KernelState): StateDifference | null
+}
+
+/** A kernel factory plus its abstraction: everything `lockstep` needs. */
+export interface RefinementTarget<K extends KernelUnderTest = KernelUnderTest> {
+  readonly name: string
+  create(config: BootConfig, images: ReadonlyArray<ImageRecord>): K
+  readonly abstraction: Abstraction<K>
+}
