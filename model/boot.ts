@@ -41,7 +41,7 @@ export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []
     gsFlows: new Map(),
   }
   work.ksObjects.set(root, {
-    kind: 'container', id: root, owner: null, parent: null, limits: config.root.limits, usage: ZERO_USAGE,
+    kind: 'container', id: root, owner: null, parent: null, limits: config.root.limits, usage: { ...ZERO_USAGE, processes: 1 },
     namespaces: { pid: 0, mount: 1, net: 2, ipc: 3, user: 4 },
   })
   config.devices.forEach((device, index) => work.ksObjects.set(index + 1, { kind: 'device', id: index + 1, owner: root, name: device.name }))

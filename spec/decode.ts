@@ -12,6 +12,9 @@ export function jsonPath(context: t.Context): string {
   for (const entry of context.slice(1)) {
     if (entry.key === '') continue
     const parentType = context[context.indexOf(entry) - 1]?.type
+    const parentTag = (parentType as { _tag?: string } | undefined)?._tag
+    // A union or intersection hands the value to its members under their index: not a JSON key.
+    if (parentTag === 'UnionType' || parentTag === 'IntersectionType') continue
     const isIndex = /^\d+$/.test(entry.key) && parentType !== undefined && (parentType as { _tag?: string })._tag !== 'InterfaceType' && (parentType as { _tag?: string })._tag !== 'PartialType'
     path += isIndex ? `[${entry.key}]` : /^[A-Za-z_$][\w$]*$/.test(entry.key) ? `.${entry.key}` : `[${JSON.stringify(entry.key)}]`
   }

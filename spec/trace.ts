@@ -42,6 +42,11 @@ export const TraceCodec = t.intersection([
     images: t.array(ImageRecordCodec),
     steps: t.array(TraceStepCodec),
   }),
-  t.partial({ failure: FailureCodec, description: t.string }),
+  t.partial({
+    failure: FailureCodec,
+    description: t.string,
+    /** The property suite's own scenario (for example lane-tagged steps), replayed first by later runs. */
+    scenario: t.array(t.unknown),
+  }),
 ])
 export type Trace = t.TypeOf<typeof TraceCodec>

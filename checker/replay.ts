@@ -1,0 +1,126 @@
+/**
+ * Replaying a `sila-trace/1` trace on the model (tooling.md §4): boot from the trace's
+ * configuration and image pool, run every step, check the invariant catalogue in the
+ * boot state and after every step, and compare each outcome with the one the trace
+ * recorded. Pure: it returns a structured result and prints nothing; `sila replay`
+ * renders it.
+ * @module
+ */
+import { boot } from '../model/boot.js'
+import { step } from '../model/step.js'
+import { checkState, checkStep } from '../spec/invariants/index.js'
+import type { InvariantId, Violation } from '../spec/invariants/types.js'
+import { outcomeText, outcomeToJson, type OutcomeJson } from '../spec/results.js'
+import type { Trace } from '../spec/trace.js'
+import { callerText, syscallText } from './stepText.js'
+
+/** The step index that stands for the boot state. @public */
+export const BOOT_STEP = -1
+
+/** One line of the step table. @public */
+export interface ReplayRow {
+  /** Step index in the trace, or {@link BOOT_STEP}. */
+  readonly step: number
+  readonly caller: string
+  readonly syscall: string
+  /** The step is marked `malformed` in the trace. */
+  readonly malformed: boolean
+  /** What the model answered; null for the boot row. */
+  readonly outcome: OutcomeJson | null
+  /** {@link outcomeText} of the outcome, `booted` for the boot row. */
+  readonly result: string
+  /** The outcome the trace recorded, if it recorded one. */
+  readonly expected: OutcomeJson | null
+  readonly mismatch: boolean
+  /** Ids of the invariants violated in this state or transition, in catalogue order of discovery. */
+  readonly violated: ReadonlyArray<InvariantId>
+}
+
+/** A violation and where it happened. @public */
+export interface ReplayViolation extends Violation {
+  readonly step: number
+}
+
+/** A step whose outcome differs from the recorded one. @public */
+export interface ReplayMismatch {
+  readonly step: number
+  readonly expected: OutcomeJson
+  readonly actual: OutcomeJson
+}
+
+/** The model threw while stepping: a bug in the model, not a finding about the trace. @public */
+export interface ReplayCrash {
+  readonly step: number
+  readonly message: string
+  readonly stack: string | undefined
+}
+
+/** Everything a replay found. `status` is `ok` only if every invariant held and every outcome matched. @public */
+export interface ReplayResult {
+  readonly status: 'ok' | 'failed' | 'crashed'
+  readonly description: string | null
+  /** Steps run, the boot not counted. */
+  readonly stepCount: number
+  readonly rows: ReadonlyArray<ReplayRow>
+  readonly violations: ReadonlyArray<ReplayViolation>
+  readonly mismatches: ReadonlyArray<ReplayMismatch>
+  readonly crash: ReplayCrash | null
+}
+
+/**
+ * Replays `trace` on the model. Every step runs even after a violation or mismatch,
+ * so the table shows the whole trace; only a crash of the model stops it.
+ * @public
+ */
+export function replayTrace(trace: Trace): ReplayResult {
+  const rows: ReplayRow[] = []
+  const violations: ReplayViolation[] = []
+  const mismatches: ReplayMismatch[] = []
+  let state = boot(trace.boot, trace.images)
+  const bootViolations = checkState(state)
+  violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))
+  rows.push({
+    step: BOOT_STEP, caller: '-', syscall: '-', malformed: false, outcome: null, result: 'booted', expected: null,
+    mismatch: false, violated: violatedIds(bootViolations),
+  })
+  for (const [index, traceStep] of trace.steps.entries()) {
+    let next
+    try {
+      next = step(state, traceStep.syscall)
+    } catch (error) {
+      const crash = { step: index, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined }
+      return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash }
+    }
+    // checkStep checks the state invariants on the new state, then the step invariants.
+    const found = checkStep({ before: state, syscall: traceStep.syscall, outcome: next.outcome, after: next.state })
+    violations.push(...found.map((violation) => ({ ...violation, step: index })))
+    const actual = outcomeToJson(next.outcome)
+    const expected = traceStep.outcome ?? null
+    const mismatch = expected !== null && !sameJson(expected, actual)
+    if (mismatch) mismatches.push({ step: index, expected, actual })
+    rows.push({
+      step: index, caller: callerText(traceStep.syscall), syscall: syscallText(traceStep.syscall), malformed: traceStep.malformed === true,
+      outcome: actual, result: outcomeText(next.outcome), expected, mismatch, violated: violatedIds(found),
+    })
+    state = next.state
+  }
+  const status = violations.length === 0 && mismatches.length === 0 ? 'ok' : 'failed'
+  return { status, description: trace.description ?? null, stepCount: trace.steps.length, rows, violations, mismatches, crash: null }
+}
+
+function violatedIds(violations: ReadonlyArray<Violation>): InvariantId[] {
+  return [...new Set(violations.map((violation) => violation.invariant))]
+}
+
+/** Equality of JSON values, whatever the order of object keys. */
+export function sameJson(left: unknown, right: unknown): boolean {
+  return canonicalJson(left) === canonicalJson(right)
+}
+
+/** JSON text with object keys sorted, so that equal values have equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item)
+}

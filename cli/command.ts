@@ -1,0 +1,84 @@
+/**
+ * The shape of a `sila` command and the flag parsing they share. Commands parse
+ * their own flags with Node's `parseArgs` in strict mode; a refused flag becomes a
+ * {@link UsageError}, which the top-level handler turns into a message and exit 2.
+ * @module
+ */
+import { parseArgs } from 'node:util'
+import { EXIT, say, UsageError, warn } from './output.js'
+
+/** One `sila` subcommand. @public */
+export interface Command {
+  readonly name: string
+  /** One line for `sila --help`. */
+  readonly summary: string
+  /** What `sila <name> --help` prints. */
+  readonly usage: string
+  /** Not yet available: `--help` still describes it, running it exits 2. */
+  readonly planned: boolean
+  /** Runs with the arguments after the command name; resolves to the exit code. */
+  readonly run: (args: ReadonlyArray<string>) => Promise<number> | number
+}
+
+/** The flags a command knows: each takes a value (`string`) or not (`boolean`); none repeats. */
+export type FlagSpec = Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>
+/** Parsed flag values: absent flags are undefined. */
+export type FlagValues<F extends FlagSpec> = { readonly [K in keyof F]?: F[K]['type'] extends 'string' ? string : boolean }
+/** A parsed command line. @public */
+export interface ParsedFlags<F extends FlagSpec> {
+  readonly values: FlagValues<F>
+  readonly positionals: ReadonlyArray<string>
+}
+
+/**
+ * `parseArgs` in strict mode, with `-h/--help` always known, and its errors
+ * (unknown option, missing value, stray positional) turned into a {@link UsageError}.
+ * Returns null when help was asked for; the caller then prints its usage.
+ */
+export function parseFlags<F extends FlagSpec>(command: string, args: ReadonlyArray<string>, flags: F, allowPositionals: boolean): ParsedFlags<F> | null {
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] }
+  try {
+    parsed = parseArgs({ args: [...args], options: { ...flags, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true }) as typeof parsed
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(flagMessage(error as Error), command)
+    throw error
+  }
+  if (parsed.values.help === true) return null
+  return { values: parsed.values as FlagValues<F>, positionals: parsed.positionals }
+}
+
+/** `parseArgs` messages carry advice for script authors ("To specify a positional…"); keep the first sentence. */
+function flagMessage(error: Error): string {
+  const first = error.message.split('. ')[0] ?? error.message
+  return first.replace(/\.$/, '')
+}
+
+/** A positive integer flag value, or a {@link UsageError} naming the flag. */
+export function positiveIntegerFlag(command: string, flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) {
+    throw new UsageError(`--${flag} expects a positive integer, found ${JSON.stringify(value)}`, command)
+  }
+  return number
+}
+
+/** A command that is part of the design (tooling.md) but not built yet. */
+export function plannedCommand(name: string, summary: string, usage: string): Command {
+  const fullUsage = `${usage}\n\nThis command is planned and not yet available.`
+  return {
+    name,
+    summary,
+    usage: fullUsage,
+    planned: true,
+    run: (args) => {
+      if (args.includes('--help') || args.includes('-h')) {
+        say(fullUsage)
+        return EXIT.ok
+      }
+      warn(`sila ${name}: not yet available (planned). See 'sila ${name} --help' for what it will do.`)
+      return EXIT.usage
+    },
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * `sila replay FILE`: re-executes a `sila-trace/1` trace on the model and prints the
+ * step table, the violated invariants with their witnesses, and the steps whose
+ * outcome differs from the recorded one (tooling.md §4). The logic lives in
+ * `checker/replay.ts`; this file only reads the file and renders.
+ * @module
+ */
+import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
+import { TraceCodec, type Failure } from '../../spec/trace.js'
+import { type Command, parseFlags } from '../command.js'
+import { readJsonInput } from '../input.js'
+import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
+
+const USAGE = `Usage: sila replay FILE [--json]
+
+Re-executes a sila-trace/1 file on the model: boots from the trace's boot
+configuration and image pool, runs every step, and checks every invariant in the
+boot state and after every step. A step whose recorded outcome differs from the
+model's is marked MISMATCH.
+
+Options:
+  --json      print the result as JSON instead of a table
+  -h, --help  show this help
+
+Exit: 0 every invariant held and every recorded outcome matched, 1 otherwise,
+2 the file was refused, 70 the model itself failed.`
+
+/** Widths past which a cell wraps, so that a step table fits a wide terminal. */
+const SYSCALL_WIDTH = 64
+const RESULT_WIDTH = 48
+const DESCRIPTION_WIDTH = 86
+
+function stepLabel(step: number): string {
+  return step === BOOT_STEP ? 'boot' : String(step)
+}
+
+function resultCell(row: ReplayResult['rows'][number]): string {
+  return row.mismatch ? `${row.result}  MISMATCH` : row.result
+}
+
+function failureText(failure: Failure): string {
+  const where = failure.step === undefined ? '' : ` at step ${stepLabel(failure.step)}`
+  const invariant = failure.invariant === undefined ? '' : `, invariant ${failure.invariant}`
+  const seed = failure.seed === undefined ? '' : ` (seed ${failure.seed}${failure.path === undefined ? '' : `, path ${failure.path}`})`
+  return `recorded failure: property ${failure.property}${invariant}${where}${seed}`
+}
+
+function renderResult(file: string, result: ReplayResult, failure: Failure | undefined): void {
+  say(file)
+  if (result.description !== null) for (const line of wrapText(result.description, DESCRIPTION_WIDTH)) say(`  ${line}`)
+  if (failure !== undefined) say(failureText(failure))
+  say()
+  say(renderTable(
+    [
+      { header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall', widthMax: SYSCALL_WIDTH },
+      { header: 'result', widthMax: RESULT_WIDTH }, { header: 'invariants' },
+    ],
+    result.rows.map((row) => [
+      stepLabel(row.step), row.caller, row.malformed && !row.syscall.startsWith('(malformed)') ? `${row.syscall} (malformed)` : row.syscall, resultCell(row),
+      row.violated.length === 0 ? 'ok' : row.violated.join(','),
+    ]),
+  ))
+  if (result.mismatches.length > 0) {
+    say()
+    say('Mismatches (recorded outcome vs the model\'s):')
+    for (const mismatch of result.mismatches) {
+      say(`  step ${mismatch.step}: expected ${JSON.stringify(mismatch.expected)}`)
+      say(`  ${' '.repeat(String(mismatch.step).length + 5)}  actual ${JSON.stringify(mismatch.actual)}`)
+    }
+  }
+  if (result.violations.length > 0) {
+    say()
+    say('Violations:')
+    for (const group of groupViolations(result.violations)) {
+      const first = group[0]!
+      const later = group.length === 1 ? '' : ` (and at ${group.length - 1} later step${group.length === 2 ? '' : 's'}: ${stepList(group.slice(1))})`
+      say(`  ${first.invariant} at step ${stepLabel(first.step)}${later}: ${first.message}`)
+      say(`    witness: ${formatJson(first.witness, 96, '    ')}`)
+    }
+  }
+  say()
+  say(summary(result))
+}
+
+/** Violations with the same invariant and message, in order of first occurrence: a broken state often stays broken. */
+function groupViolations(violations: ReadonlyArray<ReplayViolation>): ReplayViolation[][] {
+  const groups = new Map<string, ReplayViolation[]>()
+  for (const violation of violations) {
+    const key = `${violation.invariant}\u0000${violation.message}`
+    groups.set(key, [...(groups.get(key) ?? []), violation])
+  }
+  return [...groups.values()]
+}
+
+function stepList(violations: ReadonlyArray<ReplayViolation>): string {
+  const labels = violations.map((violation) => stepLabel(violation.step))
+  return labels.length <= 8 ? labels.join(', ') : `${labels.slice(0, 7).join(', ')}, …, ${labels[labels.length - 1]}`
+}
+
+function summary(result: ReplayResult): string {
+  const steps = `${result.stepCount} step${result.stepCount === 1 ? '' : 's'} replayed`
+  const recorded = result.rows.filter((row) => row.expected !== null).length
+  if (result.status === 'ok' && recorded === 0) return `${steps}: every invariant held; the trace records no outcomes to compare.`
+  if (result.status === 'ok') return `${steps}: every invariant held, all ${recorded} recorded outcome${recorded === 1 ? '' : 's'} matched.`
+  if (result.status === 'crashed') return `${steps} before the model failed.`
+  const parts = [
+    result.violations.length > 0 ? `${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}` : '',
+    result.mismatches.length > 0 ? `${result.mismatches.length} mismatch${result.mismatches.length === 1 ? '' : 'es'}` : '',
+  ].filter((part) => part !== '')
+  return `${steps}: ${parts.join(', ')}.`
+}
+
+function exitCode(result: ReplayResult): number {
+  return result.status === 'ok' ? EXIT.ok : result.status === 'failed' ? EXIT.failed : EXIT.internal
+}
+
+async function run(args: ReadonlyArray<string>): Promise<number> {
+  const parsed = parseFlags('replay', args, { json: { type: 'boolean' } }, true)
+  if (parsed === null) {
+    say(USAGE)
+    return EXIT.ok
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'expects a trace FILE' : 'expects exactly one FILE', 'replay')
+  const file = parsed.positionals[0]!
+  const trace = readJsonInput(TraceCodec, file)
+  const result = replayTrace(trace)
+  if (parsed.values.json === true) {
+    const { crash, ...rest } = result
+    say(JSON.stringify({ file, ...rest, recordedFailure: trace.failure ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message } }, null, 2))
+  } else {
+    renderResult(file, result, trace.failure)
+  }
+  if (result.crash !== null) {
+    warn(`sila: internal error: the model failed at step ${result.crash.step}: ${result.crash.message}`)
+    if (process.env.SILA_DEBUG === '1' && result.crash.stack !== undefined) warn(result.crash.stack)
+  }
+  return exitCode(result)
+}
+
+/** @public */
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 're-execute a sila-trace/1 file on the model, checking every invariant',
+  usage: USAGE,
+  planned: false,
+  run,
+}

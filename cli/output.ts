@@ -1,0 +1,161 @@
+/**
+ * What every command shares for talking to its user: usage errors, aligned tables,
+ * and files written atomically (tooling.md §9: a temporary file, then a rename).
+ * @module
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+
+/** Exit codes of `sila`, one meaning each. @public */
+export const EXIT = {
+  /** Everything held. */
+  ok: 0,
+  /** The command ran and found a failure (an invariant, a mismatch, a killed property). */
+  failed: 1,
+  /** The user's input was refused: bad flag, unknown command, malformed file, planned command. */
+  usage: 2,
+  /** A bug in `sila` itself (EX_SOFTWARE of sysexits.h). */
+  internal: 70,
+} as const
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/**
+ * A refused command line: unknown command, bad flag, missing argument. The top-level
+ * handler prints the message (and a hint to `--help`) and exits with {@link EXIT.usage}.
+ * @public
+ */
+export class UsageError extends Error {
+  constructor(message: string, readonly command?: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+/** How a column is aligned. */
+export type Align = 'left' | 'right'
+
+/** One column of a {@link renderTable | table}. @public */
+export interface Column {
+  readonly header: string
+  /** @defaultValue `'left'` */
+  readonly align?: Align
+  /** Widest a cell may be; a longer cell wraps onto continuation lines. @defaultValue no limit */
+  readonly widthMax?: number
+}
+
+/** Display width of a cell: code points, so `…` and `≤` count as one. */
+function cellWidth(text: string): number {
+  return [...text].length
+}
+
+function pad(text: string, width: number, align: Align): string {
+  const fill = ' '.repeat(Math.max(0, width - cellWidth(text)))
+  return align === 'right' ? fill + text : text + fill
+}
+
+/**
+ * Breaks `text` into lines of at most `widthMax` code points, at spaces where it can
+ * and inside a word only when the word alone is too long.
+ * @public
+ */
+export function wrapText(text: string, widthMax: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    let rest = word
+    while (cellWidth(rest) > widthMax) {
+      if (line !== '') lines.push(line)
+      const points = [...rest]
+      lines.push(points.slice(0, widthMax).join(''))
+      rest = points.slice(widthMax).join('')
+      line = ''
+    }
+    const candidate = line === '' ? rest : `${line} ${rest}`
+    if (cellWidth(candidate) <= widthMax) {
+      line = candidate
+    } else {
+      lines.push(line)
+      line = rest
+    }
+  }
+  lines.push(line)
+  return lines
+}
+
+/**
+ * Renders rows as a plain-text table: a header, a rule of dashes, then the rows,
+ * columns separated by two spaces and aligned per column. A cell wider than its
+ * column's `widthMax` wraps onto continuation lines. Trailing spaces are trimmed.
+ * @public
+ */
+export function renderTable(columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const wrapped = rows.map((row) => columns.map((column, index) => {
+    const cell = row[index] ?? ''
+    return column.widthMax === undefined ? [cell] : wrapText(cell, column.widthMax)
+  }))
+  const widths = columns.map((column, index) =>
+    Math.max(cellWidth(column.header), ...wrapped.map((row) => Math.max(...row[index]!.map(cellWidth)))))
+  const line = (cells: ReadonlyArray<string>): string =>
+    columns.map((column, index) => pad(cells[index] ?? '', widths[index]!, column.align ?? 'left')).join('  ').trimEnd()
+  const body = wrapped.flatMap((row) => {
+    const height = Math.max(...row.map((cell) => cell.length))
+    return Array.from({ length: height }, (_, lineIndex) => line(row.map((cell) => cell[lineIndex] ?? '')))
+  })
+  return [line(columns.map((column) => column.header)), widths.map((width) => '-'.repeat(width)).join('  '), ...body].join('\n')
+}
+
+function inlineJson(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`
+  const entries = Object.entries(value)
+  return entries.length === 0 ? '{}' : `{ ${entries.map(([key, item]) => `${JSON.stringify(key)}: ${inlineJson(item)}`).join(', ')} }`
+}
+
+/**
+ * JSON text for people: an object or array that fits in `widthMax` columns (with its
+ * indentation) stays on one line, a larger one is broken one member per line.
+ * @public
+ */
+export function formatJson(value: unknown, widthMax = 100, indent = ''): string {
+  const flat = inlineJson(value)
+  if (typeof value !== 'object' || value === null || indent.length + flat.length <= widthMax) return flat
+  const inner = `${indent}  `
+  if (Array.isArray(value)) return `[\n${value.map((item) => inner + formatJson(item, widthMax, inner)).join(',\n')}\n${indent}]`
+  const members = Object.entries(value).map(([key, item]) => `${inner}${JSON.stringify(key)}: ${formatJson(item, widthMax, inner)}`)
+  return `{\n${members.join(',\n')}\n${indent}}`
+}
+
+/**
+ * Writes `data` to `path` so that a reader sees either the old file or the whole new
+ * one, never a part: the bytes go to a temporary file in the same directory (so the
+ * rename stays on one file system), are flushed, and the file is renamed over `path`.
+ * On any failure the temporary file is removed and the error rethrown.
+ * @public
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  let descriptor: number | undefined
+  try {
+    descriptor = openSync(temporary, 'wx', 0o644)
+    writeSync(descriptor, typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
+    fsyncSync(descriptor)
+    closeSync(descriptor)
+    descriptor = undefined
+    renameSync(temporary, path)
+  } catch (error) {
+    if (descriptor !== undefined) closeSync(descriptor)
+    rmSync(temporary, { force: true })
+    throw error
+  }
+}
+
+/** Prints a line to standard output. */
+export function say(text = ''): void {
+  process.stdout.write(`${text}\n`)
+}
+
+/** Prints a line to standard error. */
+export function warn(text: string): void {
+  process.stderr.write(`${text}\n`)
+}

@@ -1,0 +1,130 @@
+/**
+ * Coverage of property runs: how many runs reached each syscall kind (succeeded
+ * and failed), each error code, and each deep-state case the generators aim at.
+ * A property whose generator never reaches its interesting case proves nothing,
+ * so the summary prints these counts.
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { SYSCALL_KINDS } from '../spec/syscalls.js'
+import { ERROR_CODES } from '../spec/errors.js'
+import type { Outcome } from '../spec/results.js'
+import { type KernelState, getContainer, getObject } from '../model/state.js'
+import { available } from '../model/accounting.js'
+
+/** The deep-state cases, each a predicate over a model state. */
+export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached: (state: KernelState) => boolean }> = [
+  { name: 'containers nested 3 deep', reached: (s) => containerDepthMax(s) >= 3 },
+  { name: 'a full CSpace', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.id !== s.ksInit && o.status === 'running' && o.slots.every((c) => c !== null)) },
+  { name: 'a full queue', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'endpoint' && o.queue.length === o.depth) },
+  { name: 'a cap across 3 containers', reached: (s) => capHopsMax(s) >= 3 },
+  { name: 'a quota at its limit', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'container' && o.id !== s.ksRoot && (['memoryBytes', 'processes', 'endpoints'] as const).some((r) => available(s, o, r) === 0)) },
+  { name: 'namespaces new and shared', reached: (s) => namespaceMix(s) },
+  { name: 'a mapping', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.mappings.length > 0) },
+]
+
+function containerDepthMax(state: KernelState): number {
+  let deepest = 0
+  for (const object of state.ksObjects.values()) {
+    if (object.kind !== 'container') continue
+    let depth = 0
+    for (let at = object.parent; at !== null; at = getContainer(state, at).parent) depth++
+    deepest = Math.max(deepest, depth)
+  }
+  return deepest
+}
+
+/** The most distinct containers holding a cap along one derivation chain. */
+function capHopsMax(state: KernelState): number {
+  let most = 0
+  for (const cap of state.ksCaps.values()) {
+    if (cap.at.place !== 'slot') continue
+    const holders = new Set<number>()
+    for (let at: number | null = cap.id; at !== null; ) {
+      const link = state.ksCaps.get(at)
+      if (link === undefined) break
+      if (link.at.place === 'slot') holders.add(getObject(state, link.at.process)?.owner ?? -1)
+      at = link.parent
+    }
+    most = Math.max(most, holders.size)
+  }
+  return most
+}
+
+function namespaceMix(state: KernelState): boolean {
+  let fresh = false
+  let shared = false
+  for (const object of state.ksObjects.values()) {
+    if (object.kind !== 'container' || object.parent === null) continue
+    const parent = getContainer(state, object.parent)
+    if (object.namespaces.pid !== parent.namespaces.pid || object.namespaces.user !== parent.namespaces.user) fresh = true
+    if (object.namespaces.mount === parent.namespaces.mount) shared = true
+  }
+  return fresh && shared
+}
+
+/** Counters over many runs; `observe` each step, `endRun` after each run. */
+export class Coverage {
+  runs = 0
+  steps = 0
+  readonly kindOk = new Map<string, number>()
+  readonly kindFailed = new Map<string, number>()
+  readonly errors = new Map<string, number>()
+  readonly cases = new Map<string, number>()
+  private readonly run = { ok: new Set<string>(), failed: new Set<string>(), errors: new Set<string>(), cases: new Set<string>() }
+
+  observe(syscall: unknown, outcome: Outcome, state: KernelState | null): void {
+    this.steps++
+    const kind = typeof syscall === 'object' && syscall !== null ? String((syscall as { kind?: unknown }).kind) : 'malformed'
+    if (E.isRight(outcome)) this.run.ok.add(kind)
+    else {
+      this.run.failed.add(kind)
+      this.run.errors.add(outcome.left.code === 'QuotaExceeded' ? `QuotaExceeded(${outcome.left.resource})` : outcome.left.code)
+    }
+    if (state === null) return
+    for (const deep of DEEP_CASES) if (!this.run.cases.has(deep.name) && deep.reached(state)) this.run.cases.add(deep.name)
+  }
+
+  endRun(): void {
+    this.runs++
+    const bump = (map: Map<string, number>, keys: Set<string>) => { for (const key of keys) map.set(key, (map.get(key) ?? 0) + 1); keys.clear() }
+    bump(this.kindOk, this.run.ok)
+    bump(this.kindFailed, this.run.failed)
+    bump(this.errors, this.run.errors)
+    bump(this.cases, this.run.cases)
+  }
+
+  /** Merges another coverage (from a worker or a shard). */
+  add(other: CoverageJson): void {
+    this.runs += other.runs
+    this.steps += other.steps
+    const merge = (map: Map<string, number>, from: Record<string, number>) => { for (const [k, v] of Object.entries(from)) map.set(k, (map.get(k) ?? 0) + v) }
+    merge(this.kindOk, other.kindOk)
+    merge(this.kindFailed, other.kindFailed)
+    merge(this.errors, other.errors)
+    merge(this.cases, other.cases)
+  }
+
+  toJson(): CoverageJson {
+    const sorted = (map: Map<string, number>) => Object.fromEntries([...map.entries()].sort(([a], [b]) => a.localeCompare(b)))
+    return { runs: this.runs, steps: this.steps, kindOk: sorted(this.kindOk), kindFailed: sorted(this.kindFailed), errors: sorted(this.errors), cases: sorted(this.cases) }
+  }
+}
+
+export interface CoverageJson {
+  readonly runs: number
+  readonly steps: number
+  readonly kindOk: Record<string, number>
+  readonly kindFailed: Record<string, number>
+  readonly errors: Record<string, number>
+  readonly cases: Record<string, number>
+}
+
+/** Kinds and error codes no run reached: the generator's blind spots. */
+export function coverageGaps(coverage: CoverageJson): { kinds: string[]; errors: string[]; cases: string[] } {
+  return {
+    kinds: SYSCALL_KINDS.filter((k) => (coverage.kindOk[k] ?? 0) === 0),
+    errors: ERROR_CODES.filter((c) => c !== 'QuotaExceeded' && (coverage.errors[c] ?? 0) === 0),
+    cases: DEEP_CASES.map((d) => d.name).filter((n) => (coverage.cases[n] ?? 0) === 0),
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The suites by name, in the order `sila check` runs them.
+ * @module
+ */
+import type { Suite, SuiteName } from './suite.js'
+import { invariantsSuite, isolationSuite, quotaSuite, refinementSuite } from './suites/sequences.js'
+import { noninterferenceSuite } from './suites/noninterference.js'
+import { robustnessSuite } from './suites/robustness.js'
+
+export const SUITES: Readonly<Record<SuiteName, Suite>> = {
+  refinement: refinementSuite,
+  invariants: invariantsSuite,
+  isolation: isolationSuite,
+  quota: quotaSuite,
+  noninterference: noninterferenceSuite,
+  robustness: robustnessSuite,
+}

@@ -1,0 +1,113 @@
+/**
+ * Running suites with fast-check: seeds, run counts, time limits, shards, coverage,
+ * shrinking (fast-check's, then `minimize`), and the counterexample of a failure.
+ * No printing here: progress goes to a callback, results come back as data.
+ * @module
+ */
+import fc from 'fast-check'
+import { Coverage, type CoverageJson } from './coverage.js'
+import { minimize } from './minimize.js'
+import { SUITES } from './registry.js'
+import type { SuiteFailure, SuiteName } from './suite.js'
+import type { RefinementTarget } from '../refinement/target.js'
+
+export interface CheckOptions {
+  readonly suites: ReadonlyArray<SuiteName>
+  readonly runs: number
+  readonly seed: number
+  readonly maxSteps: number
+  /** Whole-run time budget; each suite gets an equal share. */
+  readonly timeLimitMs?: number
+  /** Shard `index` of `count` runs a disjoint slice of seeds. */
+  readonly shard?: { readonly index: number; readonly count: number }
+  readonly target: RefinementTarget
+  /** Scenarios to try before generating (the counterexample store). */
+  readonly stored?: ReadonlyArray<{ readonly suite: string; readonly scenario: unknown[] }>
+  readonly onProgress?: (progress: { suite: SuiteName; runsDone: number; runsTotal: number; steps: number }) => void
+}
+
+/** A found failure, shrunk. */
+export interface CounterExample {
+  readonly suite: SuiteName
+  readonly seed: number
+  /** fast-check's replay path ('' when it came from the store). */
+  readonly path: string
+  readonly scenario: unknown[]
+  readonly failure: SuiteFailure
+  readonly lengthBefore: number
+  readonly fromStore: boolean
+}
+
+export interface SuiteResult {
+  readonly suite: SuiteName
+  readonly seed: number
+  readonly runs: number
+  readonly interrupted: boolean
+  readonly durationMs: number
+  readonly coverage: CoverageJson
+  readonly counterexample: CounterExample | null
+}
+
+/** The seed a shard uses for a suite: deterministic, disjoint across suites and shards. */
+export function suiteSeed(seed: number, suiteIndex: number, shardIndex = 0): number {
+  return (seed + suiteIndex * 1_000_003 + shardIndex * 7_919) | 0
+}
+
+function runsForShard(runs: number, shard: CheckOptions['shard']): number {
+  if (shard === undefined) return runs
+  return Math.floor(runs / shard.count) + (shard.index < runs % shard.count ? 1 : 0)
+}
+
+/** Runs one suite. */
+export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
+  const suite = SUITES[name]
+  const started = Date.now()
+  const coverage = new Coverage()
+  const context = { target: options.target, coverage }
+  const seed = suiteSeed(options.seed, Object.keys(SUITES).indexOf(name), options.shard?.index ?? 0)
+  for (const stored of options.stored ?? []) {
+    if (stored.suite !== name) continue
+    const failure = suite.check(stored.scenario, { ...context, coverage: null })
+    if (failure !== null) {
+      const shrunk = minimize(suite, stored.scenario, failure, context)
+      return { suite: name, seed, runs: 0, interrupted: false, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample: { suite: name, seed, path: '', ...shrunk, lengthBefore: stored.scenario.length, fromStore: true } }
+    }
+  }
+  const runsTotal = runsForShard(options.runs, options.shard)
+  let failed: { scenario: unknown[]; failure: SuiteFailure } | null = null
+  let lastProgress = 0
+  const property = fc.property(suite.scenario(options.maxSteps), (scenario) => {
+    const live = failed === null
+    const failure = suite.check(scenario, live ? context : { ...context, coverage: null })
+    if (live) {
+      coverage.endRun()
+      const now = Date.now()
+      if (options.onProgress !== undefined && now - lastProgress > 250) {
+        lastProgress = now
+        options.onProgress({ suite: name, runsDone: coverage.runs, runsTotal, steps: coverage.steps })
+      }
+    }
+    if (failure !== null) failed = { scenario: [...scenario], failure }
+    return failure === null
+  })
+  const timeShare = options.timeLimitMs === undefined ? undefined : Math.max(1000, Math.floor(options.timeLimitMs / options.suites.length))
+  const details = fc.check(property, {
+    numRuns: Math.max(1, runsTotal), seed,
+    ...(timeShare === undefined ? {} : { interruptAfterTimeLimit: timeShare, skipAllAfterTimeLimit: timeShare * 2 }),
+  })
+  let counterexample: CounterExample | null = null
+  if (details.failed && details.counterexample !== null) {
+    const scenario = details.counterexample[0] as unknown[]
+    const failure = suite.check(scenario, { ...context, coverage: null }) ?? (failed as { failure: SuiteFailure } | null)?.failure
+    if (failure !== undefined && failure !== null) {
+      const shrunk = minimize(suite, scenario, failure, context)
+      counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', ...shrunk, lengthBefore: scenario.length, fromStore: false }
+    }
+  }
+  return { suite: name, seed, runs: coverage.runs, interrupted: details.interrupted, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample }
+}
+
+/** Runs the suites in order; every suite runs even after another fails. */
+export function runCheck(options: CheckOptions): SuiteResult[] {
+  return options.suites.map((name) => runSuite(name, options))
+}

@@ -1,0 +1,57 @@
+/**
+ * What a property suite is: a generator of scenarios (lists of syscalls, or of
+ * lane-tagged syscalls for noninterference) and a check that runs one scenario and
+ * returns the first failure, if any. Suites are plain values; the runner
+ * (`properties/run.ts`) drives fast-check, shrinking and reporting.
+ * @module
+ */
+import type fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Outcome } from '../spec/results.js'
+import type { StateDifference, RefinementTarget } from '../refinement/target.js'
+import type { Violation, InvariantId } from '../spec/invariants/types.js'
+import type { Coverage } from './coverage.js'
+
+export const SUITE_NAMES = ['refinement', 'invariants', 'isolation', 'quota', 'noninterference', 'robustness'] as const
+export type SuiteName = (typeof SUITE_NAMES)[number]
+
+/** The first thing that went wrong in a scenario. */
+export interface SuiteFailure {
+  /** Index of the failing step in the scenario (-1: at boot). */
+  readonly step: number
+  readonly message: string
+  readonly invariant?: InvariantId | 'REF-1' | 'NI-1' | 'ROBUST'
+  readonly witness?: unknown
+  readonly model?: Outcome
+  readonly kernel?: Outcome
+  readonly difference?: StateDifference
+}
+
+/** What a suite's check may use. */
+export interface SuiteContext {
+  /** The kernel checked against the model (our impl, or a mutant of it). */
+  readonly target: RefinementTarget
+  /** Counters to feed, or null while shrinking. */
+  readonly coverage: Coverage | null
+}
+
+export interface Suite {
+  readonly name: SuiteName
+  readonly description: string
+  /** The invariants this suite is about (for reports). */
+  readonly covers: ReadonlyArray<string>
+  scenario(maxSteps: number): fc.Arbitrary<unknown[]>
+  check(scenario: ReadonlyArray<unknown>, context: SuiteContext): SuiteFailure | null
+  /** The syscalls a scenario runs, in order, as a trace would list them (the failing run's, for two-run suites). */
+  executed(scenario: ReadonlyArray<unknown>): unknown[]
+}
+
+/** A failure from violations after a step. */
+export function violationFailure(step: number, violations: ReadonlyArray<Violation>, only?: ReadonlyArray<string>): SuiteFailure | null {
+  const violation = violations.find((v) => only === undefined || only.includes(v.invariant))
+  return violation === undefined ? null : { step, message: violation.message, invariant: violation.invariant, witness: violation.witness }
+}
+
+export function isOk(outcome: Outcome): boolean {
+  return E.isRight(outcome)
+}

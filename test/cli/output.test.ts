@@ -1,0 +1,57 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { formatJson, renderTable, wrapText, writeFileAtomic } from '../../cli/output.js'
+import { callerText, syscallText } from '../../checker/stepText.js'
+
+test('renderTable aligns columns left and right', () => {
+  const text = renderTable([{ header: 'n', align: 'right' }, { header: 'name' }], [['1', 'alpha'], ['100', 'b']])
+  assert.is(text, ['  n  name', '---  -----', '  1  alpha', '100  b'].join('\n'))
+})
+
+test('renderTable wraps a cell past its widthMax onto continuation lines', () => {
+  const text = renderTable([{ header: 'a', widthMax: 5 }, { header: 'b' }], [['one two three', 'x']])
+  assert.is(text, ['a      b', '-----  -', 'one    x', 'two', 'three'].join('\n'))
+})
+
+test('wrapText breaks at spaces, and inside a word only when it must', () => {
+  assert.equal(wrapText('aa bb cc', 5), ['aa bb', 'cc'])
+  assert.equal(wrapText('abcdefgh', 3), ['abc', 'def', 'gh'])
+  assert.equal(wrapText('', 3), [''])
+})
+
+test('formatJson keeps small values on one line and breaks large ones', () => {
+  assert.is(formatJson({ a: [1, 2] }), '{ "a": [1, 2] }')
+  assert.is(formatJson({ a: 'x'.repeat(20), b: 1 }, 20), `{\n  "a": "${'x'.repeat(20)}",\n  "b": 1\n}`)
+})
+
+test('writeFileAtomic replaces the file and leaves no temporary file', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'sila-test-'))
+  try {
+    const file = join(directory, 'result.json')
+    writeFileAtomic(file, 'first')
+    writeFileAtomic(file, 'second')
+    assert.is(readFileSync(file, 'utf8'), 'second')
+    assert.equal(readdirSync(directory), ['result.json'])
+    assert.throws(() => writeFileAtomic(join(directory, 'missing', 'x.json'), 'x'))
+    assert.equal(readdirSync(directory), ['result.json'])
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+})
+
+test('syscallText: kind and compact arguments, total over garbage', () => {
+  assert.is(syscallText({ kind: 'cap_copy', caller: 0, src: 0, dst: 3, rights: ['read'] }), 'cap_copy src=0 dst=3 rights=[read]')
+  assert.is(syscallText({ kind: 'ep_send', caller: 1, slot: 0, payload: 'hi there' }), 'ep_send slot=0 payload="hi there"')
+  assert.is(syscallText({ kind: 'tick' }), 'tick')
+  assert.is(syscallText(42), '(malformed) 42')
+  assert.is(syscallText(null), '(malformed) null')
+  assert.ok([...syscallText({ kind: 'x', junk: 'y'.repeat(1000) })].length <= 200)
+  assert.is(callerText({ kind: 'tick' }), 'clock')
+  assert.is(callerText({ kind: 'cap_delete', caller: 4, slot: 0 }), '4')
+  assert.is(callerText('garbage'), '?')
+})
+
+test.run()

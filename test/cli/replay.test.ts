@@ -1,0 +1,91 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT, sila, STACK_LINE } from './run.js'
+
+const EXAMPLES = ['examples/ipc-transfer.trace.json', 'examples/revoke-reaches-tables.trace.json']
+
+for (const file of EXAMPLES) {
+  test(`replay ${file}: every invariant holds, every outcome matches, exit 0`, () => {
+    const run = sila('replay', file)
+    assert.is(run.stderr, '')
+    assert.is(run.status, 0, run.stdout)
+    assert.match(run.stdout, /^step +caller +syscall +result +invariants$/m)
+    assert.match(run.stdout, /^ *boot +- +- +booted +ok$/m)
+    const steps = (JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as { steps: unknown[] }).steps.length
+    for (let step = 0; step < steps; step++) assert.match(run.stdout, new RegExp(`^ +${step} +\\d+ +\\S.* ok$`, 'm'), `row ${step}`)
+    assert.match(run.stdout, new RegExp(`^${steps} steps replayed: every invariant held, all ${steps} recorded outcomes matched\\.$`, 'm'))
+    assert.not.match(run.stdout, /MISMATCH/)
+  })
+}
+
+test('the ipc example shows the transfer and the revoke example shows what revoke reached', () => {
+  const ipc = sila('replay', EXAMPLES[0]!).stdout
+  assert.match(ipc, /ep_send slot=0 payload="hello from the child" xfer=1/)
+  assert.match(ipc, /ok "hello from the child" badge 7 cap received/)
+  const revoke = sila('replay', EXAMPLES[1]!).stdout
+  assert.match(revoke, /cap_revoke slot=3 +ok/)
+  assert.match(revoke, /resolve path=\/data dst=6 +NotFound/)
+  assert.match(revoke, /cap_inspect slot=4 +EmptySlot/)
+})
+
+test('replay --json gives the structured result', () => {
+  const run = sila('replay', '--json', EXAMPLES[0]!)
+  assert.is(run.status, 0)
+  const result = JSON.parse(run.stdout) as { status: string; rows: { step: number; outcome: unknown }[]; violations: unknown[]; mismatches: unknown[] }
+  assert.is(result.status, 'ok')
+  assert.is(result.rows[0]!.step, -1)
+  assert.equal(result.violations, [])
+  assert.equal(result.mismatches, [])
+})
+
+test('a malformed trace exits 2, naming the file and the JSON path, without a stack trace', () => {
+  const run = sila('replay', 'examples/bad-trace.json')
+  assert.is(run.status, 2)
+  assert.is(run.stdout, '')
+  assert.match(run.stderr, /^sila: examples\/bad-trace\.json: /)
+  assert.ok(run.stderr.includes('$.steps[2].syscall.rights[0]: expected'), run.stderr)
+  assert.match(run.stderr, /found "admin"/)
+  assert.not.match(run.stderr, STACK_LINE)
+})
+
+test('a missing file, a non-JSON file and a missing argument exit 2', () => {
+  const missing = sila('replay', 'examples/no-such.trace.json')
+  assert.is(missing.status, 2)
+  assert.match(missing.stderr, /^sila: examples\/no-such\.trace\.json: cannot read: no such file$/m)
+  const directory = mkdtempSync(join(tmpdir(), 'sila-test-'))
+  try {
+    const garbage = join(directory, 'garbage.json')
+    writeFileSync(garbage, '{"format": "sila-trace/1", ')
+    const run = sila('replay', garbage)
+    assert.is(run.status, 2)
+    assert.match(run.stderr, /garbage\.json: not valid JSON/)
+    assert.not.match(run.stderr, STACK_LINE)
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+  const none = sila('replay')
+  assert.is(none.status, 2)
+  assert.match(none.stderr, /sila replay: expects a trace FILE/)
+})
+
+test('a recorded outcome that differs from the model is a MISMATCH, exit 1', () => {
+  const trace = JSON.parse(readFileSync(join(ROOT, EXAMPLES[1]!), 'utf8')) as { steps: { outcome?: unknown }[] }
+  trace.steps[6]!.outcome = { ok: true, reply: { kind: 'cap', objectKind: 'region', rights: ['read', 'write'], badge: 0 } }
+  const directory = mkdtempSync(join(tmpdir(), 'sila-test-'))
+  try {
+    const file = join(directory, 'mismatch.trace.json')
+    writeFileSync(file, JSON.stringify(trace))
+    const run = sila('replay', file)
+    assert.is(run.status, 1)
+    assert.match(run.stdout, /^ +6 +0 +cap_inspect slot=4 +EmptySlot  MISMATCH/m)
+    assert.match(run.stdout, /step 6: expected \{"ok":true/)
+    assert.match(run.stdout, /1 mismatch\./)
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+})
+
+test.run()
