@@ -27,7 +27,7 @@ export interface MixWeights {
   readonly clock: number
 }
 
-export const BALANCED: MixWeights = { single: 40, nest: 14, hop: 12, fill: 5, namespace: 12, quota: 10, clock: 7 }
+export const BALANCED: MixWeights = { single: 40, nest: 10, hop: 12, fill: 5, namespace: 16, quota: 10, clock: 7 }
 
 const ALL_RIGHTS: RightName[] = [...RIGHT_NAMES]
 const PROCESS_SLOTS = 8
@@ -36,7 +36,7 @@ const PROCESS_SLOTS = 8
 export const LIMIT_PRESETS: ReadonlyArray<Limits> = [
   { memoryBytes: 65536, processes: 8, endpoints: 6, cpuBudget: 2000, ioBytes: 4096, cpuWeight: 4, devices: ['disk0', 'net0'] },
   { memoryBytes: 16384, processes: 3, endpoints: 3, cpuBudget: 400, ioBytes: 512, cpuWeight: 2, devices: ['disk0'] },
-  { memoryBytes: 4096, processes: 1, endpoints: 1, cpuBudget: 60, ioBytes: 64, cpuWeight: 1, devices: [] },
+  { memoryBytes: 4096, processes: 1, endpoints: 1, cpuBudget: 16, ioBytes: 64, cpuWeight: 1, devices: [] },
 ]
 
 export const NAMESPACE_PRESETS: ReadonlyArray<NamespaceConfig> = [
@@ -46,9 +46,9 @@ export const NAMESPACE_PRESETS: ReadonlyArray<NamespaceConfig> = [
   { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: { base: 0, count: 100 } },
 ]
 
-const caller = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: 6 }) })
-const slot = fc.integer({ min: 0, max: 9 })
-const rights = fc.subarray(ALL_RIGHTS)
+const caller = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) })
+const slot = fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 7 }) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 16 }) })
+const rights = fc.oneof({ weight: 3, arbitrary: fc.subarray(ALL_RIGHTS, { maxLength: 2 }) }, { weight: 1, arbitrary: fc.subarray(ALL_RIGHTS) })
 const payload = fc.oneof(fc.integer({ min: 0, max: 99 }), fc.constantFrom('ping', 'state:1', ''))
 const path = fc.constantFrom('/', '/data', '/srv/log', '/dev')
 const port = fc.constantFrom(80, 443, 8080)
@@ -64,7 +64,7 @@ function record(kind: string, fields: Record<string, fc.Arbitrary<unknown>>): fc
 
 /** One syscall of any process kind, small domains. */
 export const singleSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-  record('cap_copy', { src: slot, dst: slot, rights, badge: opt(fc.integer({ min: 1, max: 3 })) }),
+  record('cap_copy', { src: slot, dst: slot, rights, badge: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }) }),
   record('cap_move', { src: slot, dst: slot }),
   record('cap_delete', { slot }),
   record('cap_revoke', { slot }),
@@ -73,7 +73,7 @@ export const singleSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   record('container_destroy', { slot }),
   record('container_set_limits', { slot, limits }),
   record('container_stats', { slot }),
-  record('process_spawn', { container: slot, image, uid: fc.constantFrom(0, 1, 5000), slots: fc.constant(PROCESS_SLOTS), grants: fc.array(fc.record({ slot, rights }), { maxLength: 3 }), dst: slot }),
+  record('process_spawn', { container: slot, image, uid: fc.constantFrom(0, 1, 5000), slots: fc.constant(PROCESS_SLOTS), grants: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.record({ slot, rights }), { maxLength: 3 }) }), dst: slot }),
   record('process_kill', { slot }),
   record('process_list', {}),
   record('mem_alloc', { sizeBytes: fc.constantFrom(1, 512, 4096), executable: fc.boolean(), dst: slot }),
@@ -114,6 +114,49 @@ export const nestFragment: fc.Arbitrary<Fragment> = fc
     },
   ])
 
+/** A server: an endpoint made, bound under a name (service, port or path), and looked up by someone. */
+export const serveFragment: fc.Arbitrary<Fragment> = fc
+  .record({ server: caller, client: caller, slot: fc.integer({ min: 3, max: 7 }), dst: fc.integer({ min: 2, max: 7 }), table: fc.constantFrom('svc', 'net', 'mount'), name, port, path })
+  .map(({ server, client, slot, dst, table, name, port, path }) => [
+    { kind: 'ep_create', caller: server, depth: 2, dst: slot },
+    table === 'svc' ? { kind: 'svc_register', caller: server, name, slot } : table === 'net' ? { kind: 'net_bind', caller: server, port, slot } : { kind: 'mount', caller: server, path, slot, rights: ['read', 'write'] },
+    table === 'svc' ? { kind: 'svc_lookup', caller: client, name, dst } : table === 'net' ? { kind: 'net_connect', caller: client, port, dst } : { kind: 'resolve', caller: client, path, dst },
+    { kind: 'ep_send', caller: client, slot: dst, payload: 'hello' },
+  ])
+
+/** A region allocated and mapped. */
+export const mapFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, dst: fc.integer({ min: 2, max: 7 }), executable: fc.boolean() })
+  .map(({ caller, dst, executable }) => [
+    { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
+    { kind: 'mem_map', caller, slot: dst, perms: executable ? ['read', 'execute'] : ['read', 'write'] },
+  ])
+
+const ALL = ALL_RIGHTS
+/**
+ * A fixed start that reaches depth at once: three containers nested under the
+ * root, each with a process that controls it and shares an endpoint with its
+ * parent (the last container's quota filled by its one process), then a region
+ * carried from the deepest process through both endpoints up to init: one cap
+ * across three containers. Generated sequences start with it half the time;
+ * shrinking drops it when it is not needed.
+ */
+export const DEEP_PREAMBLE: Fragment = [
+  { kind: 'ep_create', caller: 0, depth: 2, dst: 3 },
+  { kind: 'container_create', caller: 0, parent: 0, dst: 4, limits: LIMIT_PRESETS[0], namespaces: NAMESPACE_PRESETS[2] },
+  { kind: 'process_spawn', caller: 0, container: 4, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [{ slot: 4, rights: ALL }, { slot: 3, rights: ['read', 'write', 'grant'] }], dst: 5 },
+  { kind: 'ep_create', caller: 1, depth: 2, dst: 2 },
+  { kind: 'container_create', caller: 1, parent: 0, dst: 3, limits: LIMIT_PRESETS[1], namespaces: NAMESPACE_PRESETS[1] },
+  { kind: 'process_spawn', caller: 1, container: 3, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [{ slot: 3, rights: ALL }, { slot: 2, rights: ['read', 'write', 'grant'] }], dst: 4 },
+  { kind: 'container_create', caller: 2, parent: 0, dst: 3, limits: LIMIT_PRESETS[2], namespaces: NAMESPACE_PRESETS[0] },
+  { kind: 'process_spawn', caller: 2, container: 3, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [{ slot: 3, rights: ALL }], dst: 4 },
+  { kind: 'mem_alloc', caller: 2, sizeBytes: 1024, executable: false, dst: 2 },
+  { kind: 'ep_send', caller: 2, slot: 1, payload: 1, xfer: 2 },
+  { kind: 'ep_recv', caller: 1, slot: 2, dst: 5 },
+  { kind: 'ep_send', caller: 1, slot: 1, payload: 2, xfer: 5 },
+  { kind: 'ep_recv', caller: 0, slot: 3, dst: 6 },
+]
+
 /** A cap carried by a message from one process to another: a hop. */
 export const hopFragment: fc.Arbitrary<Fragment> = fc
   .record({ from: caller, to: caller, slot: fc.integer({ min: 1, max: 5 }), receiveSlot: fc.integer({ min: 1, max: 5 }), xfer: slot, dst: slot })
@@ -148,11 +191,13 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: weights.nest, arbitrary: nestFragment },
     { weight: weights.hop, arbitrary: hopFragment },
     { weight: weights.fill, arbitrary: fillFragment },
-    { weight: weights.namespace, arbitrary: namespaceSyscall.map((s) => [s]) },
+    { weight: weights.namespace, arbitrary: fc.oneof(namespaceSyscall.map((s): Fragment => [s]), serveFragment) },
+    { weight: Math.ceil(weights.single / 8), arbitrary: mapFragment },
     { weight: weights.quota, arbitrary: quotaFragment },
     { weight: weights.clock, arbitrary: clockSyscall.map((s) => [s]) },
   )
-  return fc.array(fragment, { minLength: 1, maxLength: maxFragments })
+  return fc.tuple(fc.boolean(), fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
+    .map(([deep, fragments]) => (deep ? [DEEP_PREAMBLE, ...fragments] : fragments))
 }
 
 /** Flattens fragments into the syscalls to run, cut at `maxSteps`. */

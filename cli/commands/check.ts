@@ -5,7 +5,8 @@
  * @module
  */
 import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
-import { EXIT, say, UsageError, warn } from '../output.js'
+import { EXIT, say, UsageError } from '../output.js'
+import { runCheckCommand } from './check-run.js'
 
 /** The suite names `sila check` accepts (tooling.md §2). @public */
 export const SUITES = ['refinement', 'invariants', 'isolation', 'noninterference', 'quota', 'robustness', 'pipeline', 'update', 'all'] as const
@@ -23,6 +24,8 @@ export interface CheckArgs {
   readonly timeLimitSeconds: number | undefined
   readonly junit: string | undefined
   readonly json: boolean
+  readonly out: string | undefined
+  readonly counterexamples: string | undefined
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -37,6 +40,8 @@ Options:
   --workers N         worker threads
   --shard I/N         run shard I of N (0 <= I < N)
   --time-limit S      stop after S seconds
+  --out FILE          write the results (sila-check/1 JSON) for 'sila merge'
+  --counterexamples D directory for counterexample traces (default: .)
   --junit FILE        write JUnit XML
   --json              print the summary as JSON
   -h, --help          show this help`
@@ -44,6 +49,7 @@ Options:
 const FLAGS = {
   runs: { type: 'string' }, seed: { type: 'string' }, 'max-steps': { type: 'string' }, workers: { type: 'string' },
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
+  out: { type: 'string' }, counterexamples: { type: 'string' },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -90,18 +96,18 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     timeLimitSeconds: parseSeconds(values['time-limit']),
     junit: values.junit,
     json: values.json === true,
+    out: values.out,
+    counterexamples: values.counterexamples,
   }
 }
 
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const options = parseCheckArgs(args)
   if (options === null) {
-    say(`${USAGE}\n\nThe suites are planned and not yet available.`)
+    say(USAGE)
     return EXIT.ok
   }
-  // To be wired: `return runCheck(options)` from properties/ once the suites exist.
-  warn('sila check: not yet available (planned): the property suites are being written.')
-  return EXIT.usage
+  return runCheckCommand(options)
 }
 
 /** @public */
@@ -109,6 +115,6 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'run the property suites over generated syscall sequences',
   usage: USAGE,
-  planned: true,
+  planned: false,
   run,
 }

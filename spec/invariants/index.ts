@@ -49,5 +49,7 @@ export function checkStep(step: StepContext): Violation[] {
   return [...checkState(step.after), ...STEP_INVARIANTS.flatMap((inv) => listOf(inv.check(step)))]
 }
 
+/** The invariant types, re-exported so users import one module. */
 export type { Invariant, InvariantId, StateInvariant, StepContext, StepInvariant, Violation } from './types.js'
+/** The catalogue's ids, in order. */
 export { INVARIANT_IDS } from './types.js'

@@ -10,6 +10,7 @@ import * as O from 'fp-ts/lib/Option.js'
 import type { ObjectId } from '../ids.js'
 import { type Limits, RESERVED_RESOURCES, type ReservedResource } from '../limits.js'
 import { CLOCK_KINDS, SYSCALL_KINDS } from '../syscalls.js'
+import { R_CONTROL } from '../rights.js'
 import { type ContainerObject, type KernelState, containerSubtree } from '../../model/state.js'
 import { childReservations, objectCost } from '../../model/accounting.js'
 import type { StateInvariant, StepContext, StepInvariant, Violation } from './types.js'
@@ -116,10 +117,24 @@ function checkForeignContainer(step: StepContext, caller: { ref: number; contain
 const PROCESS_KINDS = SYSCALL_KINDS.filter((kind) => !CLOCK_KINDS.includes(kind))
 
 /**
+ * The containers a process may spend in: its own subtree and the subtrees of the
+ * containers it holds a `control` cap to (authority delegated to it).
+ */
+function authorizedContainers(state: KernelState, process: { owner: ObjectId | null; slots: ReadonlyArray<number | null> }): Set<ObjectId> {
+  const roots = [process.owner!]
+  for (const capId of process.slots) {
+    const cap = capId === null ? undefined : state.ksCaps.get(capId)
+    if (cap !== undefined && (cap.rights & R_CONTROL) !== 0 && state.ksObjects.get(cap.object)?.kind === 'container') roots.push(cap.object)
+  }
+  return new Set(roots.flatMap((root) => containerSubtree(state, root)))
+}
+
+/**
  * QUO-3 (step): a successful syscall by a process in container A changes no
- * usage upward and no limit outside A's subtree (as it was before the step);
- * usage there may only fall, by destruction, and per-period counters there do not
- * move at all (docs/decisions.md "Invariants").
+ * usage upward and no limit outside the containers it has authority over (A's
+ * subtree and the subtrees of containers it holds `control` caps to, as they were
+ * before the step); usage there may only fall, by destruction, and per-period
+ * counters there do not move at all (docs/decisions.md "Invariants").
  */
 export function checkQuo3(step: StepContext): O.Option<Violation> {
   const call = successfulSyscall(step, PROCESS_KINDS)
@@ -127,7 +142,7 @@ export function checkQuo3(step: StepContext): O.Option<Violation> {
   const process = callerProcess(step.before, call.fields)
   if (process === undefined || process.owner === null) return O.none // not a running caller: nothing it could change
   const caller = { ref: natField(call.fields, 'caller')!, container: process.owner }
-  const subtree = new Set(containerSubtree(step.before, caller.container))
+  const subtree = authorizedContainers(step.before, process)
   const foreign = containersOf(step.before).filter((container) => !subtree.has(container.id))
   return firstViolation(foreign, (container) => checkForeignContainer(step, caller, container))
 }

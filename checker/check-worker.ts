@@ -1,0 +1,16 @@
+/**
+ * A worker thread of `sila check`: runs the suites it is given and posts progress
+ * and results back.
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { runJob, type CheckJob, type WorkerMessage } from './check.js'
+
+const port = parentPort!
+try {
+  runJob(workerData as CheckJob,
+    (progress) => port.postMessage({ type: 'progress', progress } satisfies WorkerMessage),
+    (result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage))
+} catch (error) {
+  port.postMessage({ type: 'error', message: String((error as Error).stack ?? error) } satisfies WorkerMessage)
+}

@@ -1,0 +1,96 @@
+/**
+ * Counterexample files: a failure of a property suite, written as a `sila-trace/1`
+ * trace (boot configuration, image pool, the executed syscalls with the model's
+ * outcomes, the failure with seed and path) that `sila replay` re-executes, and the
+ * counterexample store in the working directory whose traces later runs replay
+ * first (as Hypothesis's example database does).
+ * @module
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import { boot } from '../model/boot.js'
+import { step as modelStep } from '../model/step.js'
+import { SyscallCodec } from '../spec/syscalls.js'
+import { outcomeToJson } from '../spec/results.js'
+import { TRACE_FORMAT, TraceCodec, type Trace, type TraceStep } from '../spec/trace.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
+import { SUITES } from '../properties/registry.js'
+import type { CounterExample } from '../properties/run.js'
+import { writeFileAtomic } from '../cli/output.js'
+
+/** Where failures are kept between runs. */
+export const STORE_DIR = join('.sila', 'counterexamples')
+
+/** The JSON-safe form of a value (NaN, Infinity and undefined become strings/null as JSON has them). */
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? 'null')
+}
+
+/** The trace of a counterexample: its syscalls re-run on the model to record outcomes. */
+export function counterexampleTrace(example: CounterExample): Trace {
+  const suite = SUITES[example.suite]
+  const executed = suite.executed(example.scenario)
+  let state = boot(PROPERTY_BOOT, IMAGE_POOL)
+  const steps: TraceStep[] = executed.map((syscall) => {
+    const result = modelStep(state, syscall)
+    state = result.state
+    const outcome = outcomeToJson(result.outcome)
+    return SyscallCodec.is(syscall) ? { syscall, outcome } : { malformed: true as const, syscall: jsonSafe(syscall), outcome }
+  })
+  const failure = example.failure
+  return {
+    format: TRACE_FORMAT,
+    description: `${example.suite}: ${failure.message}`,
+    boot: PROPERTY_BOOT,
+    images: [...IMAGE_POOL],
+    steps,
+    failure: {
+      property: example.suite,
+      ...(failure.invariant === undefined ? {} : { invariant: failure.invariant }),
+      step: failure.step,
+      message: failure.message,
+      witness: jsonSafe({ ...(failure.witness === undefined ? {} : { witness: failure.witness }), ...(failure.difference === undefined ? {} : { difference: failure.difference }), ...(failure.kernel === undefined ? {} : { kernel: E.isLeft(failure.kernel) ? failure.kernel.left : failure.kernel.right }) }),
+      seed: example.seed,
+      path: example.path,
+    },
+    scenario: jsonSafe(example.scenario) as unknown[],
+  }
+}
+
+/** A stable name for a counterexample's file. */
+export function counterexampleName(example: CounterExample): string {
+  const hash = createHash('sha256').update(JSON.stringify(jsonSafe(example.scenario))).digest('hex').slice(0, 12)
+  return `${example.suite}-${hash}.trace.json`
+}
+
+/** Writes the trace (atomically) to `directory` and keeps a copy in the store. Returns the file written. */
+export function saveCounterexample(example: CounterExample, directory: string): string {
+  const text = `${JSON.stringify(counterexampleTrace(example), null, 2)}\n`
+  const name = counterexampleName(example)
+  mkdirSync(STORE_DIR, { recursive: true })
+  writeFileAtomic(join(STORE_DIR, name), text)
+  mkdirSync(directory, { recursive: true })
+  const file = join(directory, `sila-counterexample-${name}`)
+  writeFileAtomic(file, text)
+  return file
+}
+
+/** The stored scenarios, suite by suite; unreadable files are skipped (they are a cache). */
+export function loadStore(): { suite: string; scenario: unknown[] }[] {
+  if (!existsSync(STORE_DIR)) return []
+  const found: { suite: string; scenario: unknown[] }[] = []
+  for (const name of readdirSync(STORE_DIR).sort()) {
+    if (!name.endsWith('.trace.json')) continue
+    try {
+      const decoded = TraceCodec.decode(JSON.parse(readFileSync(join(STORE_DIR, name), 'utf8')))
+      if (E.isRight(decoded) && decoded.right.failure !== undefined && decoded.right.scenario !== undefined) {
+        found.push({ suite: decoded.right.failure.property, scenario: decoded.right.scenario })
+      }
+    } catch {
+      // A damaged cache entry is not the user's input; it is ignored.
+    }
+  }
+  return found
+}

@@ -1,0 +1,63 @@
+/**
+ * The results file of `sila check` (`sila-check/1`): what one job found, as JSON,
+ * so that shards run anywhere can be merged (`sila merge`).
+ * @module
+ */
+import * as t from 'io-ts'
+import type { SuiteResult } from '../properties/run.js'
+import { Coverage, type CoverageJson } from '../properties/coverage.js'
+
+export const CHECK_FORMAT = 'sila-check/1'
+
+const Counts = t.record(t.string, t.number)
+const CoverageCodec = t.type({ runs: t.number, steps: t.number, kindOk: Counts, kindFailed: Counts, errors: Counts, cases: Counts })
+export const SuiteSummaryCodec = t.type({
+  suite: t.string,
+  seed: t.number,
+  runs: t.number,
+  interrupted: t.boolean,
+  durationMs: t.number,
+  coverage: CoverageCodec,
+  failure: t.union([t.null, t.type({ invariant: t.string, step: t.number, message: t.string, path: t.string, shrunkLength: t.number, file: t.union([t.string, t.null]) })]),
+})
+export type SuiteSummary = t.TypeOf<typeof SuiteSummaryCodec>
+
+export const CheckResultsCodec = t.type({
+  format: t.literal(CHECK_FORMAT),
+  seed: t.number,
+  runs: t.number,
+  maxSteps: t.number,
+  shard: t.union([t.null, t.type({ index: t.number, count: t.number })]),
+  passed: t.boolean,
+  suites: t.array(SuiteSummaryCodec),
+})
+export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
+
+export function summarize(result: SuiteResult, file: string | null): SuiteSummary {
+  const example = result.counterexample
+  return {
+    suite: result.suite, seed: result.seed, runs: result.runs, interrupted: result.interrupted, durationMs: result.durationMs, coverage: result.coverage as CoverageJson,
+    failure: example === null ? null : {
+      invariant: example.failure.invariant ?? 'unknown', step: example.failure.step, message: example.failure.message,
+      path: example.path, shrunkLength: example.scenario.length, file,
+    },
+  }
+}
+
+/** Merges shard results: runs and coverage add up; a suite failed if it failed in any shard. */
+export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
+  const bySuite = new Map<string, SuiteSummary[]>()
+  for (const results of all) for (const suite of results.suites) bySuite.set(suite.suite, [...(bySuite.get(suite.suite) ?? []), suite])
+  const suites = [...bySuite.entries()].map(([suite, parts]): SuiteSummary => {
+    const coverage = new Coverage()
+    for (const part of parts) coverage.add(part.coverage)
+    return {
+      suite, seed: parts[0]!.seed, runs: parts.reduce((n, p) => n + p.runs, 0), interrupted: parts.some((p) => p.interrupted),
+      durationMs: Math.max(...parts.map((p) => p.durationMs)), coverage: coverage.toJson(), failure: parts.find((p) => p.failure !== null)?.failure ?? null,
+    }
+  })
+  return {
+    format: CHECK_FORMAT, seed: all[0]?.seed ?? 0, runs: all.reduce((n, r) => n + r.runs, 0), maxSteps: all[0]?.maxSteps ?? 0, shard: null,
+    passed: suites.every((s) => s.failure === null), suites,
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Running `sila check` and rendering what it found: a progress line, the summary
+ * table, coverage, and for each failure the shrunk step table and the
+ * counterexample file.
+ * @module
+ */
+import { availableParallelism } from 'node:os'
+import * as E from 'fp-ts/lib/Either.js'
+import { SUITE_NAMES, type SuiteName } from '../../properties/suite.js'
+import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
+import type { SuiteResult } from '../../properties/run.js'
+import { coverageGaps, DEEP_CASES } from '../../properties/coverage.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
+import { runParallel, type Progress } from '../../checker/check.js'
+import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
+import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
+import { junitXml } from '../../checker/junit.js'
+import { resolveTarget } from '../../checker/targets.js'
+import { callerText, syscallText } from '../../checker/stepText.js'
+import { boot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
+import { outcomeText, type Outcome } from '../../spec/results.js'
+import { SYSCALL_KINDS } from '../../spec/syscalls.js'
+import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import type { CheckArgs } from './check.js'
+
+/** Defaults of the main job: all suites pass well within 60 s on two cores (B6). */
+export const CHECK_DEFAULTS = { runs: 150, maxSteps: 40 } as const
+
+function suitesOf(names: ReadonlyArray<string>): SuiteName[] {
+  if (names.includes('all')) return [...SUITE_NAMES]
+  const planned = names.filter((n) => !(SUITE_NAMES as ReadonlyArray<string>).includes(n))
+  if (planned.length > 0) throw new UsageError(`suite ${JSON.stringify(planned[0])} is planned and not yet available; available: ${SUITE_NAMES.join(', ')}`, 'check')
+  return [...new Set(names)] as SuiteName[]
+}
+
+/** A progress line on stderr: in place on a terminal, every few seconds otherwise. */
+function progressReporter(started: number): { update: (p: Progress) => void; done: () => void } {
+  const latest = new Map<string, Progress>()
+  let printed = 0
+  const tty = process.stderr.isTTY === true
+  return {
+    update(progress) {
+      latest.set(progress.suite, progress)
+      const now = Date.now()
+      if (now - printed < (tty ? 200 : 5000)) return
+      printed = now
+      const runsDone = [...latest.values()].reduce((n, p) => n + p.runsDone, 0)
+      const steps = [...latest.values()].reduce((n, p) => n + p.steps, 0)
+      const seconds = (now - started) / 1000
+      const line = `check: ${[...latest.values()].map((p) => `${p.suite} ${p.runsDone}/${p.runsTotal}`).join(' · ')} · ${runsDone} runs · ${Math.round(steps / Math.max(seconds, 0.001))} steps/s · ${seconds.toFixed(0)} s`
+      process.stderr.write(tty ? `\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K` : `${line}\n`)
+    },
+    done() { if (tty) process.stderr.write('\r\x1b[K') },
+  }
+}
+
+/** The shrunk step table: each step on the model and on the kernel. */
+function stepTable(result: SuiteResult, target: string): string {
+  const example = result.counterexample!
+  const executed = SUITE_REGISTRY[result.suite].executed(example.scenario)
+  let state = boot(PROPERTY_BOOT, IMAGE_POOL)
+  const kernel = resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
+  const offset = executed.length - example.scenario.length
+  const rows = executed.map((syscall, index) => {
+    const model = modelStep(state, syscall)
+    state = model.state
+    let kernelOutcome: Outcome | string
+    try { kernelOutcome = kernel.step(syscall) } catch (error) { kernelOutcome = `threw ${String(error)}` }
+    const kernelText = typeof kernelOutcome === 'string' ? kernelOutcome : outcomeText(kernelOutcome)
+    const broke = index - offset === example.failure.step ? `${example.failure.invariant ?? ''} ✗` : ''
+    return [String(index), callerText(syscall), syscallText(syscall), outcomeText(model.outcome), kernelText === outcomeText(model.outcome) ? '=' : kernelText, broke]
+  })
+  return renderTable([
+    { header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall', widthMax: 60 },
+    { header: 'model', widthMax: 34 }, { header: 'kernel', widthMax: 34 }, { header: 'broke' },
+  ], rows)
+}
+
+function coverageReport(results: ReadonlyArray<SuiteResult>): string {
+  const total = (pick: (r: SuiteResult) => Record<string, number>, key: string) => results.reduce((n, r) => n + (pick(r)[key] ?? 0), 0)
+  const runs = results.reduce((n, r) => n + r.coverage.runs, 0)
+  const kinds = renderTable([{ header: 'syscall' }, { header: 'runs ok', align: 'right' }, { header: 'runs failed', align: 'right' }],
+    SYSCALL_KINDS.map((k) => [k, String(total((r) => r.coverage.kindOk, k)), String(total((r) => r.coverage.kindFailed, k))]))
+  const errorKeys = [...new Set(results.flatMap((r) => Object.keys(r.coverage.errors)))].sort()
+  const errors = errorKeys.map((k) => `${k} ${total((r) => r.coverage.errors, k)}`).join(', ')
+  const cases = DEEP_CASES.map((d) => `  ${d.name.padEnd(28)} ${String(total((r) => r.coverage.cases, d.name)).padStart(6)} of ${runs} runs (${((100 * total((r) => r.coverage.cases, d.name)) / Math.max(1, runs)).toFixed(0)} %)`).join('\n')
+  const gaps = coverageGaps({ runs, steps: 0, kindOk: Object.fromEntries(SYSCALL_KINDS.map((k) => [k, total((r) => r.coverage.kindOk, k)])), kindFailed: {}, errors: Object.fromEntries(errorKeys.map((k) => [k, 1])), cases: Object.fromEntries(DEEP_CASES.map((d) => [d.name, total((r) => r.coverage.cases, d.name)])) })
+  const gapText = [...gaps.kinds, ...gaps.errors, ...gaps.cases]
+  return `Coverage (runs that reached each syscall kind, with a success and with an error):\n${kinds}\n\nErrors seen (runs): ${errors}\n\nDeep states reached:\n${cases}\n${gapText.length === 0 ? 'Every syscall kind succeeded, every error code and every deep case was reached.' : `Not reached: ${gapText.join(', ')}`}`
+}
+
+export async function runCheckCommand(args: CheckArgs): Promise<number> {
+  const suites = suitesOf(args.suites)
+  const seed = args.seed ?? (Date.now() % 2 ** 31)
+  const runs = args.runs ?? CHECK_DEFAULTS.runs
+  const maxSteps = args.maxSteps ?? CHECK_DEFAULTS.maxSteps
+  const workers = args.workers ?? Math.min(2, availableParallelism())
+  const started = Date.now()
+  const progress = progressReporter(started)
+  const target = 'impl'
+  if (!args.json) say(`sila check: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
+  const results = await runParallel({
+    suites, allSuites: SUITE_NAMES, runs, seed, maxSteps, target, stored: loadStore(),
+    ...(args.timeLimitSeconds === undefined ? {} : { timeLimitMs: args.timeLimitSeconds * 1000 }),
+    ...(args.shard === undefined ? {} : { shard: args.shard }),
+  }, workers, progress.update)
+  progress.done()
+  const files = new Map<SuiteName, string>()
+  for (const result of results) if (result.counterexample !== null) files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? '.'))
+  const summary: CheckResults = {
+    format: CHECK_FORMAT, seed, runs, maxSteps, shard: args.shard ?? null,
+    passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
+  }
+  if (args.out !== undefined) writeFileAtomic(args.out, `${JSON.stringify(summary, null, 2)}\n`)
+  if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(summary))
+  if (args.json) {
+    say(formatJson(summary))
+    return summary.passed ? EXIT.ok : EXIT.failed
+  }
+  say(renderTable([{ header: 'suite' }, { header: 'runs', align: 'right' }, { header: 'steps', align: 'right' }, { header: 'time', align: 'right' }, { header: 'result' }],
+    results.map((r) => [r.suite, String(r.runs), String(r.coverage.steps), `${(r.durationMs / 1000).toFixed(1)} s`,
+      r.counterexample === null ? (r.interrupted ? 'passed (time limit hit)' : 'passed')
+        : `FAILED ${r.counterexample.failure.invariant ?? ''} at step ${r.counterexample.failure.step} (shrunk ${r.counterexample.lengthBefore} → ${r.counterexample.scenario.length} steps${r.counterexample.fromStore ? ', from the store' : ''})`])))
+  say()
+  say(coverageReport(results))
+  for (const result of results) {
+    const example = result.counterexample
+    if (example === null) continue
+    say()
+    say(`✗ ${result.suite}: ${example.failure.message}`)
+    say(stepTable(result, target))
+    if (example.failure.witness !== undefined) say(`witness: ${formatJson(example.failure.witness)}`)
+    if (example.failure.difference !== undefined) say(`difference at ${example.failure.difference.path}: model ${formatJson(example.failure.difference.model)}, kernel ${formatJson(example.failure.difference.kernel)}`)
+    if (example.failure.kernel !== undefined && E.isLeft(example.failure.kernel)) say(`kernel answered ${example.failure.kernel.left.code}`)
+    say(`counterexample: ${files.get(result.suite)} (seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`})`)
+    say(`replay it: npx sila replay ${files.get(result.suite)}`)
+  }
+  say()
+  say(`${summary.passed ? 'All suites passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+  return summary.passed ? EXIT.ok : EXIT.failed
+}
