@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: B1–B4 of tooling.md §8, measured in one run on this machine and
+ * printed as ratios and rates (never asserted: the machines are shared and noisy).
+ * @module
+ */
+import { cpus, totalmem } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import fc from 'fast-check'
+import { boot } from '../model/boot.js'
+import { ModelKernel } from '../refinement/model-target.js'
+import { Lockstep } from '../refinement/lockstep.js'
+import { resolveTarget } from '../checker/targets.js'
+import { syscallSequence, BALANCED, flatten } from '../properties/generators.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
+import type { KernelUnderTest } from '../refinement/target.js'
+import { BENCH_BOOT, MIXED_ROUND, populate, prepareMixed } from './workloads.js'
+
+export interface BenchRow { readonly id: string; readonly what: string; readonly measured: string; readonly target: string; readonly met: boolean }
+
+const impl = () => resolveTarget('impl')
+
+/** Syscalls per second of the mixed round on `kernel`, over at least `timeMs`. */
+function mixedRate(kernel: KernelUnderTest, timeMs: number): number {
+  prepareMixed(kernel)
+  let steps = 0
+  const started = performance.now()
+  let elapsed = 0
+  while (elapsed < timeMs) {
+    for (let round = 0; round < 64; round++) for (const syscall of MIXED_ROUND) kernel.step(syscall)
+    steps += 64 * MIXED_ROUND.length
+    elapsed = performance.now() - started
+  }
+  return (steps / elapsed) * 1000
+}
+
+function freshImpl(objects: number): KernelUnderTest {
+  const kernel = impl().create(BENCH_BOOT, [])
+  populate(kernel, objects)
+  return kernel
+}
+
+export function benchB1(): BenchRow[] {
+  const rate = mixedRate(freshImpl(10_000), 1500)
+  const model = new ModelKernel(boot(BENCH_BOOT, []))
+  populate(model, 10_000)
+  const modelRate = mixedRate(model, 1500)
+  return [
+    { id: 'B1', what: 'impl syscalls/s, mixed workload, 10^4 live objects', measured: `${Math.round(rate).toLocaleString('en')}/s`, target: '≥ 2,000,000/s', met: rate >= 2_000_000 },
+    { id: 'B1', what: 'impl ÷ model, same workload', measured: `${(rate / modelRate).toFixed(0)}×`, target: '≥ 50×', met: rate / modelRate >= 50 },
+  ]
+}
+
+export function benchB2(): BenchRow[] {
+  const small = mixedRate(freshImpl(1_000), 1000)
+  const large = mixedRate(freshImpl(1_000_000), 1000)
+  const growth = small / large
+  return [{ id: 'B2', what: 'impl cost per syscall, 10^6 vs 10^3 live objects', measured: `${growth.toFixed(2)}× (${Math.round(small).toLocaleString('en')}/s → ${Math.round(large).toLocaleString('en')}/s)`, target: '≤ 1.5×', met: growth <= 1.5 }]
+}
+
+/** Time to revoke a cap with `count` descendants (mount-table children of one cap). */
+function revokeMs(count: number): number {
+  const kernel = impl().create(BENCH_BOOT, [])
+  kernel.step({ kind: 'ep_create', caller: 0, depth: 1, dst: 3 })
+  for (let index = 0; index < count; index++) kernel.step({ kind: 'mount', caller: 0, path: `/e/${index}`, slot: 3, rights: ['write'] })
+  const started = performance.now()
+  kernel.step({ kind: 'cap_revoke', caller: 0, slot: 3 })
+  return performance.now() - started
+}
+
+export function benchB3(): BenchRow[] {
+  const tenth = revokeMs(100_000)
+  const full = revokeMs(1_000_000)
+  return [
+    { id: 'B3', what: 'revoke of a subtree of 10^6 caps', measured: `${full.toFixed(0)} ms`, target: '≤ 1000 ms', met: full <= 1000 },
+    { id: 'B3', what: 'revoke 10^6 ÷ 10^5 (linear ≈ 10)', measured: `${(full / tenth).toFixed(1)}×`, target: '≤ 15×', met: full / tenth <= 15 },
+  ]
+}
+
+export function benchB4(): BenchRow[] {
+  const sequences = fc.sample(syscallSequence(BALANCED, 25), { numRuns: 200, seed: 42 }).map((f) => flatten(f, 40))
+  let steps = 0
+  const started = performance.now()
+  for (const sequence of sequences) {
+    const lockstep = new Lockstep(impl(), PROPERTY_BOOT, IMAGE_POOL)
+    for (const syscall of sequence) {
+      const { divergence } = lockstep.step(syscall)
+      steps++
+      if (divergence !== null) throw new Error(`bench B4: divergence ${JSON.stringify(divergence)}`)
+    }
+  }
+  const rate = (steps / (performance.now() - started)) * 1000
+  return [{ id: 'B4', what: 'lockstep refinement checking (incremental compare)', measured: `${Math.round(rate).toLocaleString('en')} steps/s`, target: '≥ 20,000 steps/s', met: rate >= 20_000 }]
+}
+
+export function machine(): string {
+  return `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
+}
+
+export const BENCHMARKS: Readonly<Record<string, () => BenchRow[]>> = { B1: benchB1, B2: benchB2, B3: benchB3, B4: benchB4 }
+
+function main(): void {
+  const wanted = process.argv.slice(2).filter((a) => a in BENCHMARKS)
+  const rows: BenchRow[] = []
+  for (const id of wanted.length > 0 ? wanted : Object.keys(BENCHMARKS)) {
+    process.stderr.write(`bench: ${id}...\n`)
+    rows.push(...BENCHMARKS[id]!())
+  }
+  console.log(`machine: ${machine()}`)
+  console.log('| id | what | measured | target | met |')
+  console.log('| --- | --- | --- | --- | --- |')
+  for (const row of rows) console.log(`| ${row.id} | ${row.what} | ${row.measured} | ${row.target} | ${row.met ? 'yes' : 'no'} |`)
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main()
