@@ -11,6 +11,7 @@ import { BOUNDS } from '../spec/numbers.js'
 import type { KernelState, Namespace } from './state.js'
 import { type Draft, freeze } from './draft.js'
 import { insertCap } from './cdt.js'
+import { bootSystem } from './boot-system.js'
 
 const ROOT_UID_MAP = { base: 0, count: BOUNDS.uidMax + 1 }
 
@@ -53,5 +54,6 @@ export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []
   insertCap(work, { object: root, rights: R_ALL, badge: 0, parent: null, at: { place: 'slot', process: init, slot: 0 } })
   config.devices.forEach((_, index) =>
     insertCap(work, { object: index + 1, rights: R_WRITE, badge: 0, parent: null, at: { place: 'slot', process: init, slot: index + 1 } }))
+  if (config.system !== undefined) bootSystem(work, config.system, config.devices.length)
   return freeze(work)
 }

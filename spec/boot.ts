@@ -13,7 +13,32 @@
 import * as t from 'io-ts'
 import { LimitsCodec, type Limits } from './limits.js'
 import { intRange, NameCodec, BOUNDS } from './numbers.js'
-import { SemverCodec } from './images.js'
+import { DigestCodec, SemverCodec } from './images.js'
+import { NamespaceConfigCodec } from './limits.js'
+import { RightsCodec } from './rights.js'
+
+/**
+ * An initial system, declared rather than built by syscalls (in the spirit of
+ * seL4's CapDL): containers, processes, endpoints and regions, and the caps that
+ * processes start with. Boot creates them after init, in declaration order
+ * (containers, then processes, then objects, then caps); init receives the
+ * original caps of the declared containers and processes in its slots after the
+ * devices, in that order. A cap's `parent` names an earlier declared cap as
+ * `holder:slot`; without it the cap is a root of the derivation tree.
+ */
+export const SystemCodec = t.partial({
+  containers: t.array(t.type({ name: NameCodec, parent: NameCodec, limits: LimitsCodec, namespaces: NamespaceConfigCodec })),
+  processes: t.array(t.type({ name: NameCodec, container: NameCodec, image: DigestCodec, uid: intRange(0, BOUNDS.uidMax, 'Uid'), slots: intRange(1, BOUNDS.slotCountMax, 'SlotCount') })),
+  objects: t.array(t.union([
+    t.type({ name: NameCodec, kind: t.literal('endpoint'), owner: NameCodec, depth: intRange(1, BOUNDS.queueDepthMax, 'Depth') }),
+    t.type({ name: NameCodec, kind: t.literal('region'), owner: NameCodec, sizeBytes: intRange(1, BOUNDS.bytesMax, 'Bytes'), executable: t.boolean }),
+  ])),
+  caps: t.array(t.intersection([
+    t.type({ holder: NameCodec, slot: intRange(0, BOUNDS.slotCountMax - 1, 'Slot'), object: NameCodec, rights: RightsCodec }),
+    t.partial({ parent: t.string, badge: intRange(0, BOUNDS.badgeMax, 'Badge') }),
+  ])),
+})
+export type SystemDescription = t.TypeOf<typeof SystemCodec>
 
 export const KeyCodec = t.intersection([
   t.type({ keyId: t.string }),
@@ -32,6 +57,8 @@ export const BootConfigCodec = t.intersection([
   t.partial({
     /** Per-syscall CPU charging and `BudgetExhausted` (default on; the `cap-core` preset turns it off). */
     cpuAccounting: t.boolean,
+    /** Containers, processes, objects and caps that exist from boot. */
+    system: SystemCodec,
   }),
 ])
 export type BootConfig = t.TypeOf<typeof BootConfigCodec>

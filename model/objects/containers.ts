@@ -34,7 +34,7 @@ function ensureUidMapInside(state: KernelState, parent: ContainerObject, config:
 }
 
 /** Creates the container's namespaces: a new user namespace first, which then owns the other new ones. */
-function createNamespaces(work: Draft, container: ObjectId, parent: ContainerObject, config: NamespaceConfig): ContainerObject['namespaces'] {
+export function createNamespaces(work: Draft, container: ObjectId, parent: ContainerObject, config: NamespaceConfig): ContainerObject['namespaces'] {
   const make = (kind: 'pid' | 'mount' | 'net' | 'ipc' | 'user', parentNs: NamespaceId | null, userNamespace: NamespaceId | null, uidMap = { base: 0, count: 0 }): NamespaceId => {
     const id = work.ksNamespaceNext++
     work.ksNamespaces.set(id, { id, kind, creator: container, parent: parentNs, userNamespace: userNamespace ?? id, entries: new Map(), uidMap, pidNext: 1 })

@@ -1,0 +1,99 @@
+/**
+ * 64-bit fingerprints of canonical encodings and a set of them, as TLC keeps:
+ * states are remembered by fingerprint only, so two distinct states could collide.
+ * The chance that any pair among n states collides is about n² / 2^65, which the
+ * report prints.
+ * @module
+ */
+
+/** Two independent 32-bit hashes of a string (FNV-1a and a multiply-xorshift mix). */
+export function fingerprint(text: string): [number, number] {
+  let a = 0x811c9dc5
+  let b = 0x9e3779b9
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    a = Math.imul(a ^ code, 0x01000193)
+    b = Math.imul(b ^ code, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
+  return [a >>> 0, (b ^ (b >>> 16)) >>> 0]
+}
+
+/** Fingerprints from 32-bit words (for the compiled engines' encodings). */
+export function fingerprintWords(words: Int32Array | Uint32Array, length: number): [number, number] {
+  let a = 0x811c9dc5
+  let b = 0x9e3779b9
+  for (let index = 0; index < length; index++) {
+    const word = words[index]! | 0
+    a = Math.imul(a ^ word, 0x01000193)
+    a ^= a >>> 13
+    b = Math.imul(b ^ word, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b)
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
+  return [(a ^ (a >>> 13)) >>> 0, (b ^ (b >>> 16)) >>> 0]
+}
+
+/** Open-addressing set of 64-bit fingerprints in two typed arrays, doubled when 70 % full. */
+export class FingerprintSet {
+  private high: Uint32Array
+  private low: Uint32Array
+  private used: Uint8Array
+  size = 0
+
+  constructor(capacity = 1 << 16) {
+    this.high = new Uint32Array(capacity)
+    this.low = new Uint32Array(capacity)
+    this.used = new Uint8Array(capacity)
+  }
+
+  /** Adds a fingerprint; true if it was not there. */
+  add(high: number, low: number): boolean {
+    if (this.size * 10 >= this.high.length * 7) this.grow()
+    const mask = this.high.length - 1
+    for (let slot = (high ^ Math.imul(low, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
+      if (this.used[slot] === 0) {
+        this.used[slot] = 1
+        this.high[slot] = high
+        this.low[slot] = low
+        this.size++
+        return true
+      }
+      if (this.high[slot] === high && this.low[slot] === low) return false
+    }
+  }
+
+  has(high: number, low: number): boolean {
+    const mask = this.high.length - 1
+    for (let slot = (high ^ Math.imul(low, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
+      if (this.used[slot] === 0) return false
+      if (this.high[slot] === high && this.low[slot] === low) return true
+    }
+  }
+
+  private grow(): void {
+    const { high, low, used } = this
+    this.high = new Uint32Array(high.length * 2)
+    this.low = new Uint32Array(low.length * 2)
+    this.used = new Uint8Array(used.length * 2)
+    this.size = 0
+    for (let slot = 0; slot < used.length; slot++) if (used[slot] === 1) this.add(high[slot]!, low[slot]!)
+  }
+
+  /** Every fingerprint, as pairs (for merging swarm results). */
+  *entries(): Generator<[number, number]> {
+    for (let slot = 0; slot < this.used.length; slot++) if (this.used[slot] === 1) yield [this.high[slot]!, this.low[slot]!]
+  }
+
+  /** Bytes held by the tables. */
+  get bytes(): number {
+    return this.high.byteLength + this.low.byteLength + this.used.byteLength
+  }
+}
+
+/** Probability that some pair among `states` 64-bit fingerprints collides (birthday bound). */
+export function collisionProbability(states: number): number {
+  return Math.min(1, (states * states) / 2 ** 65)
+}

@@ -1,0 +1,190 @@
+/**
+ * Breadth-first explicit-state search over the model (tooling.md §3): from a
+ * preset's boot state, every action of its alphabet in every state, states
+ * remembered by the fingerprint of their canonical encoding, every invariant of
+ * the catalogue checked in every new state and on every transition. Breadth
+ * first, so the first violation found has a shortest path. With `refine`, the
+ * kernel under test is stepped along every transition too and must agree (REF-1).
+ * With `swarm`, the action order is shuffled and the depth bound drawn by seed,
+ * so that many independent jobs cover different parts of a space too big for one.
+ *
+ * This engine steps the model itself; `capcore.ts` is a compiled form of the
+ * model for the cap-core preset, checked against this one.
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { boot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
+import type { KernelState } from '../../model/state.js'
+import { checkState, checkStep } from '../../spec/invariants/index.js'
+import type { Violation } from '../../spec/invariants/types.js'
+import type { Preset } from '../../spec/presets.js'
+import type { RefinementTarget } from '../../refinement/target.js'
+import { diffStates, firstDifference } from '../../refinement/diff.js'
+import type { Outcome } from '../../spec/results.js'
+import { canonicalKey } from './canonical.js'
+import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
+import { type Action, presetActions } from './actions.js'
+
+export interface ExploreOptions {
+  readonly preset: Preset
+  readonly depthMax?: number
+  readonly statesMax?: number
+  readonly timeLimitMs?: number
+  /** Check a kernel under test along every transition. */
+  readonly refine?: RefinementTarget
+  /** Diversified search: shard `index` of `count`, by `seed`. */
+  readonly swarm?: { readonly index: number; readonly count: number; readonly seed: number }
+  readonly onProgress?: (progress: ExploreProgress) => void
+}
+
+export interface ExploreProgress {
+  readonly distinct: number
+  readonly generated: number
+  readonly depth: number
+  readonly queue: number
+  readonly elapsedMs: number
+}
+
+export interface ExploreViolation {
+  readonly invariant: string
+  readonly message: string
+  readonly witness: unknown
+  /** The syscalls from the boot state to the violation: a shortest path. */
+  readonly path: ReadonlyArray<Action>
+}
+
+export interface ExploreResult {
+  readonly preset: string
+  readonly engine: 'model' | 'compiled'
+  /** Every reachable state (within the bounds) was visited. */
+  readonly complete: boolean
+  readonly distinct: number
+  readonly generated: number
+  readonly depth: number
+  readonly queue: number
+  readonly durationMs: number
+  readonly statesPerSecond: number
+  readonly collisionProbability: number
+  readonly coverage: Readonly<Record<string, number>>
+  readonly violation: ExploreViolation | null
+  readonly swarm: ExploreOptions['swarm'] | null
+}
+
+/** A small deterministic generator for swarm shuffles. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+  }
+}
+
+function shuffled<T>(items: ReadonlyArray<T>, random: () => number): T[] {
+  const copy = [...items]
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1))
+    ;[copy[index], copy[other]] = [copy[other]!, copy[index]!]
+  }
+  return copy
+}
+
+/** Rebuilds the path to a state from the parent links. */
+function pathTo(index: number, parents: number[], via: number[], actions: ReadonlyArray<Action>): Action[] {
+  const path: Action[] = []
+  for (let at = index; at > 0; at = parents[at]!) path.push(actions[via[at]!]!)
+  return path.reverse()
+}
+
+/** Replays a path on a fresh kernel (for targets without snapshot/restore). */
+function kernelAt(target: RefinementTarget, preset: Preset, path: ReadonlyArray<Action>) {
+  const kernel = target.create(preset.boot, preset.images)
+  for (const action of path) kernel.step(action)
+  return kernel
+}
+
+export function explore(options: ExploreOptions): ExploreResult {
+  const { preset } = options
+  const started = Date.now()
+  const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
+  const baseActions = presetActions(preset)
+  const actionIndexes = new Map(baseActions.map((action, index) => [action, index]))
+  const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
+  const swarmDepth = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 64) * (0.5 + random() / 2)))
+  const seen = new FingerprintSet()
+  const parents: number[] = [0]
+  const via: number[] = [-1]
+  const coverage: Record<string, number> = {}
+  const initial = boot(preset.boot, preset.images)
+  const [high, low] = fingerprint(canonicalKey(initial))
+  seen.add(high, low)
+  let generated = 1
+  let depth = 0
+  let frontier: { state: KernelState; index: number }[] = [{ state: initial, index: 0 }]
+  const result = (complete: boolean, violation: ExploreViolation | null, queue: number): ExploreResult => {
+    const durationMs = Date.now() - started
+    return {
+      preset: preset.name, engine: 'model', complete, distinct: seen.size, generated, depth, queue, durationMs,
+      statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
+      coverage, violation, swarm: options.swarm ?? null,
+    }
+  }
+  const atBoot = checkState(initial)[0]
+  if (atBoot !== undefined) return result(false, { ...violationOf(atBoot), path: [] }, 0)
+  let lastProgress = Date.now()
+  while (frontier.length > 0 && depth < swarmDepth) {
+    const next: typeof frontier = []
+    for (const { state, index } of frontier) {
+      const actions = random === null ? baseActions : shuffled(baseActions, random)
+      for (const action of actions) {
+        const { state: after, outcome } = modelStep(state, action)
+        if (E.isLeft(outcome)) continue
+        generated++
+        const kind = action.kind as string
+        coverage[kind] = (coverage[kind] ?? 0) + 1
+        const actionIndex = actionIndexes.get(action)!
+        const violations = checkStep({ before: state, syscall: action, outcome, after })
+        const [h, l] = fingerprint(canonicalKey(after))
+        const isNew = seen.add(h, l)
+        if (isNew) { parents.push(index); via.push(actionIndex) }
+        const childIndex = isNew ? parents.length - 1 : -1
+        if (violations.length > 0) {
+          const path = [...pathTo(index, parents, via, baseActions), action]
+          return result(false, { ...violationOf(violations[0]!), path }, next.length)
+        }
+        if (options.refine !== undefined) {
+          const failure = refineStep(options.refine, preset, pathTo(index, parents, via, baseActions), action, outcome, after)
+          if (failure !== null) return result(false, { ...failure, path: [...pathTo(index, parents, via, baseActions), action] }, next.length)
+        }
+        if (isNew) {
+          if (options.statesMax !== undefined && seen.size >= options.statesMax) return result(false, null, next.length + 1)
+          next.push({ state: after, index: childIndex })
+        }
+      }
+      if (options.onProgress !== undefined && Date.now() - lastProgress > 500) {
+        lastProgress = Date.now()
+        options.onProgress({ distinct: seen.size, generated, depth, queue: next.length, elapsedMs: Date.now() - started })
+      }
+      if (options.timeLimitMs !== undefined && Date.now() - started > options.timeLimitMs) return result(false, null, next.length)
+    }
+    frontier = next
+    if (frontier.length > 0) depth++
+  }
+  return result(frontier.length === 0 && random === null, null, frontier.length)
+}
+
+function violationOf(violation: Violation): Omit<ExploreViolation, 'path'> {
+  return { invariant: violation.invariant, message: violation.message, witness: violation.witness }
+}
+
+/** REF-1 along one transition: the kernel, brought to the parent state, steps the same action and must agree. */
+function refineStep(target: RefinementTarget, preset: Preset, path: ReadonlyArray<Action>, action: Action, outcome: Outcome, after: KernelState): Omit<ExploreViolation, 'path'> | null {
+  const kernel = kernelAt(target, preset, path)
+  const kernelOutcome = kernel.step(action)
+  const outcomeDifference = firstDifference('outcome', outcome, kernelOutcome)
+  if (outcomeDifference !== null) return { invariant: 'REF-1', message: `outcomes differ at ${outcomeDifference.path}`, witness: outcomeDifference }
+  const difference = diffStates(after, target.abstraction.abstract(kernel))
+  return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ at ${difference.path}`, witness: difference }
+}

@@ -1,0 +1,129 @@
+/**
+ * Booting a declared system (spec/boot.ts `system`): the containers, processes,
+ * objects and caps a boot configuration asks for, created after init in
+ * declaration order, with the same accounting as the syscalls that would make them.
+ * A declaration the kernel could not honour is refused with a {@link BootError}
+ * naming the place in the configuration.
+ * @module
+ */
+import type { SystemDescription } from '../spec/boot.js'
+import type { ObjectId } from '../spec/ids.js'
+import { R_ALL, isSubset, rightsMask } from '../spec/rights.js'
+import { originalRights } from '../spec/invariants/caps.js'
+import { RESERVED_RESOURCES, ZERO_USAGE, type ReservedResource } from '../spec/limits.js'
+import { getContainer, getNamespace, getObject, namespaceChain } from './state.js'
+import { type Draft, newObjectId, updateNamespace } from './draft.js'
+import { insertCap, recordFlow } from './cdt.js'
+import { available, charge } from './accounting.js'
+import { createNamespaces } from './objects/containers.js'
+
+export class BootError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(`${path}: ${message}`)
+    this.name = 'BootError'
+  }
+}
+
+function spend(work: Draft, container: ObjectId, resource: ReservedResource, amount: number, path: string): void {
+  if (available(work, getContainer(work, container), resource) < amount) throw new BootError(path, `container cannot afford ${amount} ${resource}`)
+  charge(work, container, resource, amount)
+}
+
+/** Creates the declared system in `work`, which holds a freshly booted state. */
+export function bootSystem(work: Draft, system: SystemDescription, deviceCount: number): void {
+  const names = new Map<string, ObjectId>([['root', work.ksRoot], ['init', work.ksInit]])
+  const lookup = (name: string, path: string): ObjectId => {
+    const id = names.get(name)
+    if (id === undefined) throw new BootError(path, `no declared object named ${JSON.stringify(name)}`)
+    return id
+  }
+  const declare = (name: string, id: ObjectId, path: string) => {
+    if (names.has(name)) throw new BootError(path, `the name ${JSON.stringify(name)} is declared twice`)
+    names.set(name, id)
+  }
+  let initSlot = deviceCount + 1
+  const giveInit = (object: ObjectId, path: string) => {
+    const init = getObject(work, work.ksInit)
+    if (init?.kind !== 'process' || initSlot >= init.slots.length) throw new BootError(path, 'init has no free slot for the original cap; raise init.slots')
+    recordFlow(work, insertCap(work, { object, rights: R_ALL, badge: 0, parent: null, at: { place: 'slot', process: work.ksInit, slot: initSlot++ } }), work.ksRoot)
+  }
+  ;(system.containers ?? []).forEach((declared, index) => {
+    const path = `$.system.containers[${index}]`
+    const parent = getObject(work, lookup(declared.parent, `${path}.parent`))
+    if (parent?.kind !== 'container') throw new BootError(`${path}.parent`, 'is not a container')
+    for (const resource of RESERVED_RESOURCES) {
+      if (declared.limits[resource] > available(work, parent, resource)) throw new BootError(`${path}.limits.${resource}`, 'exceeds what the parent can reserve')
+    }
+    if (!declared.limits.devices.every((d) => parent.limits.devices.includes(d))) throw new BootError(`${path}.limits.devices`, 'not within the parent\'s devices')
+    const id = newObjectId(work)
+    const namespaces = createNamespaces(work, id, parent, declared.namespaces)
+    work.ksObjects.set(id, { kind: 'container', id, owner: parent.id, parent: parent.id, limits: declared.limits, usage: ZERO_USAGE, namespaces })
+    declare(declared.name, id, path)
+    giveInit(id, path)
+  })
+  ;(system.processes ?? []).forEach((declared, index) => {
+    const path = `$.system.processes[${index}]`
+    const container = getObject(work, lookup(declared.container, `${path}.container`))
+    if (container?.kind !== 'container') throw new BootError(`${path}.container`, 'is not a container')
+    const image = work.ksImages.get(declared.image)
+    if (image === undefined) throw new BootError(`${path}.image`, 'not in the image pool')
+    if (declared.uid >= getNamespace(work, container.namespaces.user).uidMap.count) throw new BootError(`${path}.uid`, 'not mapped in the container\'s user namespace')
+    spend(work, container.id, 'processes', 1, path)
+    spend(work, container.id, 'memoryBytes', image.manifest.memoryBytes, path)
+    const id = newObjectId(work)
+    const pids = new Map<number, number>()
+    for (const namespace of namespaceChain(work, container.namespaces.pid)) {
+      pids.set(namespace, getNamespace(work, namespace).pidNext)
+      updateNamespace(work, namespace, (n) => ({ ...n, pidNext: n.pidNext + 1 }))
+    }
+    work.ksObjects.set(id, {
+      kind: 'process', id, owner: container.id, ref: work.ksProcessRefs.length, uid: declared.uid, status: 'running',
+      slots: new Array<null>(declared.slots).fill(null), mappings: [], pids, image: image.digest, imageBytes: image.manifest.memoryBytes,
+    })
+    work.ksProcessRefs.push(id)
+    declare(declared.name, id, path)
+    giveInit(id, path)
+  })
+  ;(system.objects ?? []).forEach((declared, index) => {
+    const path = `$.system.objects[${index}]`
+    const owner = getObject(work, lookup(declared.owner, `${path}.owner`))
+    if (owner?.kind !== 'container') throw new BootError(`${path}.owner`, 'is not a container')
+    const id = newObjectId(work)
+    if (declared.kind === 'endpoint') {
+      spend(work, owner.id, 'endpoints', 1, path)
+      work.ksObjects.set(id, { kind: 'endpoint', id, owner: owner.id, depth: declared.depth, queue: [] })
+    } else {
+      spend(work, owner.id, 'memoryBytes', declared.sizeBytes, path)
+      work.ksObjects.set(id, { kind: 'region', id, owner: owner.id, sizeBytes: declared.sizeBytes, executable: declared.executable })
+    }
+    declare(declared.name, id, path)
+  })
+  bootCaps(work, system, lookup)
+}
+
+/** The declared caps, each checked against its kind and its parent. */
+function bootCaps(work: Draft, system: SystemDescription, lookup: (name: string, path: string) => ObjectId): void {
+  const declaredCaps = new Map<string, number>()
+  ;(system.caps ?? []).forEach((declared, index) => {
+    const path = `$.system.caps[${index}]`
+    const holder = getObject(work, lookup(declared.holder, `${path}.holder`))
+    if (holder?.kind !== 'process') throw new BootError(`${path}.holder`, 'is not a process')
+    if (declared.slot >= holder.slots.length || holder.slots[declared.slot] !== null) throw new BootError(`${path}.slot`, 'is past the CSpace or already holds a cap')
+    const object = getObject(work, lookup(declared.object, `${path}.object`))!
+    const rights = rightsMask(declared.rights)
+    if (!isSubset(rights, originalRights(object))) throw new BootError(`${path}.rights`, `more than a ${object.kind} cap can carry`)
+    if ((declared.badge ?? 0) !== 0 && object.kind !== 'endpoint') throw new BootError(`${path}.badge`, 'only endpoint caps carry badges')
+    let parent: number | null = null
+    if (declared.parent !== undefined) {
+      parent = declaredCaps.get(declared.parent) ?? null
+      const parentCap = parent === null ? undefined : work.ksCaps.get(parent)
+      if (parentCap === undefined) throw new BootError(`${path}.parent`, `no earlier declared cap ${JSON.stringify(declared.parent)} (holder:slot)`)
+      if (parentCap.object !== object.id || !isSubset(rights, parentCap.rights)) throw new BootError(`${path}.parent`, 'names another object or fewer rights')
+      if (parentCap.badge !== 0 && (declared.badge ?? parentCap.badge) !== parentCap.badge) throw new BootError(`${path}.badge`, 'differs from its parent\'s badge')
+    }
+    const badge = declared.badge ?? (parent === null ? 0 : work.ksCaps.get(parent)!.badge)
+    const id = insertCap(work, { object: object.id, rights, badge, parent, at: { place: 'slot', process: holder.id, slot: declared.slot } })
+    recordFlow(work, id, holder.owner!)
+    declaredCaps.set(`${declared.holder}:${declared.slot}`, id)
+  })
+}
