@@ -111,7 +111,8 @@ function stepClock(state: KernelState, raw: unknown): StepResult {
 /** Executes one syscall on the model. Never throws on any input; never mutates `state`. */
 export function step(state: KernelState, syscall: unknown): StepResult {
   const kind = fieldOf(syscall, 'kind')
-  if (kind === 'tick' || kind === 'sched_run') return stepClock(state, syscall)
+  // The clock's syscalls have no caller; one that names a caller is a process's, and malformed.
+  if ((kind === 'tick' || kind === 'sched_run') && fieldOf(syscall, 'caller') === undefined) return stepClock(state, syscall)
   const caller = lookupCaller(state, syscall)
   if (E.isLeft(caller)) return caller.left
   const charged = chargeCpu(state, caller.right)
