@@ -1,0 +1,117 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import { TraceCodec } from '../../spec/trace.js'
+import { ROOT, sila, STACK_LINE } from '../cli/run.js'
+
+const IPC = 'examples/ipc-transfer.trace.json'
+
+function withDirectory(body: (directory: string) => void): void {
+  const directory = mkdtempSync(join(tmpdir(), 'sila-export-'))
+  try {
+    body(directory)
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+}
+
+test('export --format itf exits 0 and prints valid ITF JSON', () => {
+  const run = sila('export', IPC, '--format', 'itf')
+  assert.is(run.status, 0, run.stderr)
+  assert.is(run.stderr, '')
+  const itf = JSON.parse(run.stdout) as { '#meta': { format: string }; vars: string[]; states: { '#meta': { index: number } }[] }
+  assert.is(itf['#meta'].format, 'ITF')
+  assert.ok(itf.vars.includes('objects') && itf.vars.includes('lastSyscall'))
+  assert.is(itf.states.length, 12)
+  assert.equal(itf.states.map((state) => state['#meta'].index), [...Array(12).keys()])
+})
+
+test('every format writes to standard output with exit 0; json decodes as sila-trace/1', () => {
+  const json = sila('export', IPC, '--format', 'json')
+  assert.is(json.status, 0, json.stderr)
+  assert.ok(E.isRight(TraceCodec.decode(JSON.parse(json.stdout))))
+  const md = sila('export', IPC, '--format', 'md')
+  assert.is(md.status, 0, md.stderr)
+  assert.match(md.stdout, /^\| 0 \| 0 \| `ep_create depth=4 dst=3` \| `ok` \| ok \|$/m)
+  const generated = sila('export', IPC, '--format', 'test')
+  assert.is(generated.status, 0, generated.stderr)
+  assert.match(generated.stdout, /^import \{ boot \} from '\.\.\/\.\.\/model\/boot\.js'$/m)
+  const rooted = sila('export', IPC, '--format', 'test', '--import-root', '../../dist')
+  assert.match(rooted.stdout, /^import \{ boot \} from '\.\.\/\.\.\/dist\/model\/boot\.js'$/m)
+})
+
+test('--out writes the file atomically, leaving no temporary file, and prints nothing', () => {
+  withDirectory((directory) => {
+    const out = join(directory, 'ipc.itf.json')
+    const run = sila('export', IPC, '--format', 'itf', '--out', out)
+    assert.is(run.status, 0, run.stderr)
+    assert.is(run.stdout, '')
+    assert.is(readFileSync(out, 'utf8'), sila('export', IPC, '--format', 'itf').stdout)
+    assert.equal(readdirSync(directory), ['ipc.itf.json'])
+  })
+})
+
+test('an --out in a missing directory exits 2, naming the path', () => {
+  const run = sila('export', IPC, '--format', 'md', '--out', '/nonexistent-sila-dir/report.md')
+  assert.is(run.status, 2)
+  assert.match(run.stderr, /^sila: \/nonexistent-sila-dir\/report\.md: cannot write: no such directory$/m)
+})
+
+test('an unknown or missing format exits 2 with a clear message', () => {
+  const unknown = sila('export', IPC, '--format', 'xml')
+  assert.is(unknown.status, 2)
+  assert.is(unknown.stdout, '')
+  assert.match(unknown.stderr, /^sila export: unknown format "xml"; expected one of itf, json, test, md$/m)
+  assert.match(unknown.stderr, /Run 'sila export --help' for usage\./)
+  const missing = sila('export', IPC)
+  assert.is(missing.status, 2)
+  assert.match(missing.stderr, /^sila export: expects --format itf\|json\|test\|md$/m)
+  const noFile = sila('export', '--format', 'itf')
+  assert.is(noFile.status, 2)
+  assert.match(noFile.stderr, /sila export: expects a trace FILE/)
+  const misplaced = sila('export', IPC, '--format', 'md', '--import-root', '../..')
+  assert.is(misplaced.status, 2)
+  assert.match(misplaced.stderr, /--import-root applies only to --format test/)
+  const absolute = sila('export', IPC, '--format', 'test', '--import-root', '/abs')
+  assert.is(absolute.status, 2)
+  assert.match(absolute.stderr, /--import-root expects a relative path/)
+})
+
+test('a malformed trace exits 2, naming the file and the JSON path, without a stack trace', () => {
+  for (const format of ['itf', 'json', 'test', 'md']) {
+    const run = sila('export', 'examples/bad-trace.json', '--format', format)
+    assert.is(run.status, 2, format)
+    assert.is(run.stdout, '')
+    assert.match(run.stderr, /^sila: examples\/bad-trace\.json: /)
+    assert.ok(run.stderr.includes('$.steps[2].syscall.rights[0]: expected'), run.stderr)
+    assert.not.match(run.stderr, STACK_LINE)
+  }
+})
+
+test('json: a recorded outcome the model does not give is replaced, with a note on stderr', () => {
+  withDirectory((directory) => {
+    const trace = JSON.parse(readFileSync(join(ROOT, IPC), 'utf8')) as { steps: { outcome?: unknown }[] }
+    trace.steps[9]!.outcome = { ok: true, reply: { kind: 'unit' } }
+    const file = join(directory, 'altered.trace.json')
+    writeFileSync(file, JSON.stringify(trace))
+    const run = sila('export', file, '--format', 'json')
+    assert.is(run.status, 0, run.stderr)
+    assert.match(run.stderr, /^sila export: step 9: the recorded outcome \{"ok":true,"reply":\{"kind":"unit"\}\} differs from the model's; written the model's \{"ok":false,"error":\{"code":"QueueEmpty"\}\}$/m)
+    const output = JSON.parse(run.stdout) as { steps: { outcome: unknown }[] }
+    assert.equal(output.steps[9]!.outcome, { ok: false, error: { code: 'QueueEmpty' } })
+  })
+})
+
+test('export --help describes the formats and where a generated test goes; export is no longer planned', () => {
+  const run = sila('export', '--help')
+  assert.is(run.status, 0)
+  assert.match(run.stdout, /^Usage: sila export FILE --format itf\|json\|test\|md \[--out PATH\]/)
+  assert.match(run.stdout, /test\/regressions\/NAME\.test\.ts/)
+  assert.match(run.stdout, /--import-root DIR/)
+  assert.not.match(sila('--help').stdout, /export .*\(planned\)/)
+})
+
+test.run()
