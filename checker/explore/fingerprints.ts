@@ -22,6 +22,13 @@ export function fingerprint(text: string): [number, number] {
 
 /** Fingerprints from 32-bit words (for the compiled engines' encodings). */
 export function fingerprintWords(words: Int32Array | Uint32Array, length: number): [number, number] {
+  fingerprintWordsInto(words, length, PAIR)
+  return [PAIR[0]!, PAIR[1]!]
+}
+const PAIR = new Uint32Array(2)
+
+/** {@link fingerprintWords} without allocating: the two halves go into `out`. */
+export function fingerprintWordsInto(words: Int32Array | Uint32Array, length: number, out: Uint32Array): void {
   let a = 0x811c9dc5
   let b = 0x9e3779b9
   for (let index = 0; index < length; index++) {
@@ -33,7 +40,8 @@ export function fingerprintWords(words: Int32Array | Uint32Array, length: number
   }
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b)
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
-  return [(a ^ (a >>> 13)) >>> 0, (b ^ (b >>> 16)) >>> 0]
+  out[0] = (a ^ (a >>> 13)) >>> 0
+  out[1] = (b ^ (b >>> 16)) >>> 0
 }
 
 /** Open-addressing set of 64-bit fingerprints in two typed arrays, doubled when 70 % full. */

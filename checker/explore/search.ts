@@ -36,6 +36,8 @@ export interface ExploreOptions {
   /** Diversified search: shard `index` of `count`, by `seed`. */
   readonly swarm?: { readonly index: number; readonly count: number; readonly seed: number }
   readonly onProgress?: (progress: ExploreProgress) => void
+  /** The transition function (default: the model's step; a seeded-bug copy of it for demonstrations). */
+  readonly step?: (state: KernelState, syscall: unknown) => { state: KernelState; outcome: Outcome }
 }
 
 export interface ExploreProgress {
@@ -110,6 +112,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   const started = Date.now()
   const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
   const baseActions = presetActions(preset)
+  const stepOf = options.step ?? modelStep
   const actionIndexes = new Map(baseActions.map((action, index) => [action, index]))
   const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
   const swarmDepth = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 64) * (0.5 + random() / 2)))
@@ -139,7 +142,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     for (const { state, index } of frontier) {
       const actions = random === null ? baseActions : shuffled(baseActions, random)
       for (const action of actions) {
-        const { state: after, outcome } = modelStep(state, action)
+        const { state: after, outcome } = stepOf(state, action)
         if (E.isLeft(outcome)) continue
         generated++
         const kind = action.kind as string

@@ -1,12 +1,132 @@
 /**
- * `sila explore`: bounded explicit-state model checking of the model (tooling.md §3). Planned.
+ * `sila explore`: bounded explicit-state model checking of the model (tooling.md
+ * §3). The search is in `checker/explore/`; this file parses flags and renders.
  * @module
  */
-import { plannedCommand } from '../command.js'
+import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
+import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { readJsonInput } from '../input.js'
+import { PRESETS, type Preset } from '../../spec/presets.js'
+import { BootConfigCodec } from '../../spec/boot.js'
+import { type Engine, exploreTrace, findPreset, runExplore } from '../../checker/explore/run.js'
+import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
+import { resolveTarget } from '../../checker/targets.js'
+import { callerText, syscallText } from '../../checker/stepText.js'
+import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
+
+const USAGE = `Usage: sila explore [--preset NAME | --boot FILE] [options]
+
+Breadth-first explicit-state search over the model, checking every invariant of
+the catalogue in every state; stops at the first violation with a shortest path.
+States are compared up to renaming of identities and remembered by 64-bit
+fingerprints (the collision probability is reported). Presets: ${PRESETS.map((p) => p.name).join(', ')}.
+
+Options:
+  --preset NAME      a preset (default cap-core)
+  --boot FILE        a boot configuration with a declared system; its processes act
+  --depth N          depth bound
+  --states N         stop after N distinct states
+  --time-limit S     stop after S seconds
+  --refine           also step the impl along every transition (REF-1)
+  --swarm I/N        diversified bounded search I of N (random action order and depth)
+  --seed N           seed of the swarm's randomness (default 1)
+  --engine E         auto | model | compiled (compiled: cap-core presets only)
+  --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
+  --counterexample F where to write a counterexample trace (default sila-explore-counterexample.trace.json)
+  --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'
+  --json             print the result as JSON
+  -h, --help         show this help
+
+Exit: 0 no violation (complete or within bounds), 1 a violation, 2 refused input.`
+
+const FLAGS = {
+  preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
+  refine: { type: 'boolean' }, swarm: { type: 'string' }, seed: { type: 'string' }, engine: { type: 'string' }, counterexample: { type: 'string' },
+  out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' },
+} as const
+
+function presetFrom(values: { preset?: string; boot?: string }): Preset {
+  if (values.boot !== undefined) {
+    const config = readJsonInput(BootConfigCodec, values.boot)
+    const processes = config.system?.processes?.length ?? 0
+    if (processes === 0) throw new UsageError(`${values.boot}: declares no processes (system.processes), so nothing acts`, 'explore')
+    return { name: 'nested', description: `boot configuration ${values.boot}`, boot: config, images: [], actors: Array.from({ length: processes }, (_, i) => i + 1) }
+  }
+  const preset = findPreset(values.preset ?? 'cap-core')
+  if (preset === undefined) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)}; presets: ${PRESETS.map((p) => p.name).join(', ')}`, 'explore')
+  return preset
+}
+
+function parseSwarm(value: string | undefined, seed: number): { index: number; count: number; seed: number } | undefined {
+  if (value === undefined) return undefined
+  const match = /^(\d+)\/(\d+)$/.exec(value)
+  if (match === null || Number(match[2]) < 1 || Number(match[1]) >= Number(match[2])) throw new UsageError(`--swarm expects I/N with 0 <= I < N, found ${JSON.stringify(value)}`, 'explore')
+  return { index: Number(match[1]), count: Number(match[2]), seed }
+}
+
+function report(result: ExploreResult): void {
+  say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
+    ['preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : 'no'],
+    ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
+    ['depth', String(result.depth)], ['queue left', result.queue.toLocaleString('en')], ['time', `${(result.durationMs / 1000).toFixed(1)} s`],
+    ['distinct states/s', result.statesPerSecond.toLocaleString('en')], ['fingerprint collision probability', result.collisionProbability.toExponential(2)],
+    ['peak memory', `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`],
+  ]))
+  say()
+  say(`Transitions by syscall kind: ${Object.entries(result.coverage).sort().map(([kind, n]) => `${kind} ${n.toLocaleString('en')}`).join(', ')}`)
+}
+
+async function run(args: ReadonlyArray<string>): Promise<number> {
+  const parsed = parseFlags('explore', args, FLAGS, false)
+  if (parsed === null) { say(USAGE); return EXIT.ok }
+  const values = parsed.values
+  const preset = presetFrom(values)
+  const engine = (values.engine ?? 'auto') as Engine
+  if (!['auto', 'model', 'compiled'].includes(engine)) throw new UsageError(`--engine expects auto, model or compiled, found ${JSON.stringify(values.engine)}`, 'explore')
+  const seed = values.seed === undefined ? 1 : Number(values.seed)
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed expects an integer, found ${JSON.stringify(values.seed)}`, 'explore')
+  const timeLimit = values['time-limit'] === undefined ? undefined : Number(values['time-limit'])
+  if (timeLimit !== undefined && !(timeLimit > 0)) throw new UsageError(`--time-limit expects a positive number of seconds`, 'explore')
+  const mutant = values.mutant === undefined ? undefined : findModelMutant(values.mutant)
+  if (values.mutant !== undefined && mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(values.mutant)}; mutants: ${MODEL_MUTANTS.map((m) => m.name).join(', ')}`, 'explore')
+  const progress = (p: ExploreProgress) => {
+    const line = `explore: ${p.distinct.toLocaleString('en')} distinct · ${p.generated.toLocaleString('en')} generated · depth ${p.depth} · queue ${p.queue.toLocaleString('en')} · ${Math.round((p.distinct / Math.max(p.elapsedMs, 1)) * 1000).toLocaleString('en')} states/s`
+    process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
+  }
+  const result = runExplore({
+    preset,
+    ...(values.depth === undefined ? {} : { depthMax: positiveIntegerFlag('explore', 'depth', values.depth)! }),
+    ...(values.states === undefined ? {} : { statesMax: positiveIntegerFlag('explore', 'states', values.states)! }),
+    ...(timeLimit === undefined ? {} : { timeLimitMs: timeLimit * 1000 }),
+    ...(values.refine === true ? { refine: resolveTarget('impl') } : {}),
+    ...(values.swarm === undefined ? {} : { swarm: parseSwarm(values.swarm, seed)! }),
+    ...(values.json === true ? {} : { onProgress: progress }),
+    ...(mutant === undefined ? {} : { step: mutant.step }),
+  }, (values.refine === true || mutant !== undefined) && engine === 'auto' ? 'model' : engine)
+  if (values.json !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K')
+  let file: string | null = null
+  if (result.violation !== null) {
+    file = values.counterexample ?? 'sila-explore-counterexample.trace.json'
+    writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result), null, 2)}\n`)
+  }
+  const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.memoryUsage().rss }
+  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
+  if (values.json === true) { say(formatJson(json)); return result.violation === null ? EXIT.ok : EXIT.failed }
+  report(result)
+  if (result.violation !== null) {
+    say()
+    say(`✗ ${result.violation.invariant}: ${result.violation.message}`)
+    say(`a shortest path (${result.violation.path.length} steps):`)
+    say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
+      result.violation.path.map((syscall, index) => [String(index), callerText(syscall), syscallText(syscall)])))
+    say(`counterexample: ${file}; replay it: npx sila replay ${file}`)
+    return EXIT.failed
+  }
+  say(result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')
+  return EXIT.ok
+}
 
 /** @public */
-export const exploreCommand = plannedCommand('explore', 'search the model\'s state space breadth-first for invariant violations', `Usage: sila explore [PRESET | --boot FILE] [options]
-
-Explicit-state search over the model from a preset (cap-core, cap-core-3) or a boot
-configuration, within bounds, checking every invariant in every state; --refine
-also steps the impl in lockstep; --swarm I/N runs one diversified bounded search.`)
+export const exploreCommand: Command = {
+  name: 'explore', summary: "search the model's state space breadth-first for invariant violations", usage: USAGE, planned: false, run,
+}

@@ -1,0 +1,514 @@
+/**
+ * A compiled form of the model for the `cap-core` preset (kernel.md §11): the same
+ * transitions on a packed state of a few dozen integers, canonicalized in place,
+ * so that exhaustive search runs at hundreds of thousands of states per second.
+ * It must count exactly what the model engine (`search.ts`) counts: the tests run
+ * both to the same depth and compare level by level, and replay its
+ * counterexamples on the model.
+ *
+ * Packed layout (all Int32): the slots of pA then pB (cap index or -1); per cap:
+ * object, rights, parent (-1 root), where (slot index, or 100 + endpoint for a
+ * queued message, -1 free); per object: kind (0 free, 1 region, 2 endpoint), owner
+ * (0 = A, 1 = B), queue (-1 empty, -2 a message without a cap, else its cap), and
+ * a marker for the boot endpoint E (not part of the state's identity).
+ * @module
+ */
+import { R_CONTROL, R_GRANT, R_READ, R_WRITE } from '../../spec/rights.js'
+import type { Preset } from '../../spec/presets.js'
+import { FingerprintSet, collisionProbability, fingerprintWords, fingerprintWordsInto } from './fingerprints.js'
+import { type Action, capCoreActions } from './actions.js'
+import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
+import { mulberry32 } from './search.js'
+
+const PROCESSES = 2
+const OBJECTS_MAX = 6
+const REGION = 1
+const ENDPOINT = 2
+const REGION_RIGHTS = R_READ | R_WRITE | R_CONTROL
+const ENDPOINT_RIGHTS = R_READ | R_WRITE | R_GRANT
+const MEMORY_LIMIT = 2
+const ENDPOINT_LIMIT = 1
+const EMPTY = -1
+const NO_CAP = -2
+const IN_MESSAGE = 100
+
+/** Offsets into a packed state for `slots` slots per process. */
+export class Layout {
+  readonly slotCount: number
+  readonly capsMax: number
+  readonly capObject: number
+  readonly capRights: number
+  readonly capParent: number
+  readonly capWhere: number
+  readonly objectKind: number
+  readonly objectOwner: number
+  readonly objectQueue: number
+  readonly objectBoot: number
+  /** Words that make a state's identity (the boot marker excluded). */
+  readonly identityWords: number
+  readonly words: number
+
+  constructor(readonly slots: number) {
+    this.slotCount = PROCESSES * slots
+    this.capsMax = this.slotCount + 2
+    this.capObject = this.slotCount
+    this.capRights = this.capObject + this.capsMax
+    this.capParent = this.capRights + this.capsMax
+    this.capWhere = this.capParent + this.capsMax
+    this.objectKind = this.capWhere + this.capsMax
+    this.objectOwner = this.objectKind + OBJECTS_MAX
+    this.objectQueue = this.objectOwner + OBJECTS_MAX
+    this.objectBoot = this.objectQueue + OBJECTS_MAX
+    this.identityWords = this.objectBoot
+    this.words = this.objectBoot + OBJECTS_MAX
+  }
+}
+
+/** The boot state: E (object 0, owned by A) with pA's original in slot 0 and pB's write-only child in slot 0. */
+export function bootPacked(layout: Layout): Int32Array {
+  const state = new Int32Array(layout.words)
+  state.fill(EMPTY, 0, layout.slotCount)
+  for (let cap = 0; cap < layout.capsMax; cap++) { state[layout.capWhere + cap] = EMPTY; state[layout.capParent + cap] = EMPTY }
+  for (let object = 0; object < OBJECTS_MAX; object++) state[layout.objectQueue + object] = EMPTY
+  state[layout.objectKind] = ENDPOINT
+  state[layout.objectOwner] = 0
+  state[layout.objectBoot] = 1
+  const pBSlot0 = layout.slots
+  setCap(layout, state, 0, 0, ENDPOINT_RIGHTS, EMPTY, 0)
+  setCap(layout, state, 1, 0, R_WRITE, 0, pBSlot0)
+  return state
+}
+
+function setCap(l: Layout, s: Int32Array, cap: number, object: number, rights: number, parent: number, where: number): void {
+  s[l.capObject + cap] = object
+  s[l.capRights + cap] = rights
+  s[l.capParent + cap] = parent
+  s[l.capWhere + cap] = where
+  if (where < IN_MESSAGE) s[where] = cap
+  else s[l.objectQueue + where - IN_MESSAGE] = cap
+}
+
+function freeCap(l: Layout, s: Int32Array): number {
+  for (let cap = 0; cap < l.capsMax; cap++) if (s[l.capWhere + cap] === EMPTY) return cap
+  throw new Error('KernelBug: cap-core cap table full')
+}
+
+function freeObject(l: Layout, s: Int32Array): number {
+  for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] === 0) return object
+  throw new Error('KernelBug: cap-core object table full')
+}
+
+function countOwned(l: Layout, s: Int32Array, owner: number, kind: number): number {
+  let count = 0
+  for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] === kind && s[l.objectOwner + object] === owner) count++
+  return count
+}
+
+/** Removes a cap from its place; children re-parented to its parent when `reparent`. */
+function removeCap(l: Layout, s: Int32Array, cap: number, reparent: boolean): void {
+  const where = s[l.capWhere + cap]!
+  if (where < IN_MESSAGE) s[where] = EMPTY
+  else s[l.objectQueue + where - IN_MESSAGE] = NO_CAP
+  if (reparent) {
+    const parent = s[l.capParent + cap]!
+    for (let other = 0; other < l.capsMax; other++) if (s[l.capWhere + other] !== EMPTY && s[l.capParent + other] === cap) s[l.capParent + other] = parent
+  }
+  s[l.capWhere + cap] = EMPTY
+  s[l.capParent + cap] = EMPTY
+}
+
+/** The destruction fixpoint: unnamed objects go; an endpoint's queued cap is deleted with it. */
+function collect(l: Layout, s: Int32Array): void {
+  for (let changed = true; changed; ) {
+    changed = false
+    for (let object = 0; object < OBJECTS_MAX; object++) {
+      if (s[l.objectKind + object] === 0) continue
+      let named = false
+      for (let cap = 0; cap < l.capsMax && !named; cap++) named = s[l.capWhere + cap] !== EMPTY && s[l.capObject + cap] === object
+      if (named) continue
+      const queued = s[l.objectQueue + object]!
+      if (queued >= 0) removeCap(l, s, queued, true)
+      s[l.objectKind + object] = 0
+      s[l.objectQueue + object] = EMPTY
+      s[l.objectBoot + object] = 0
+      changed = true
+    }
+  }
+}
+
+function isDescendant(l: Layout, s: Int32Array, cap: number, ancestor: number): boolean {
+  for (let at = s[l.capParent + cap]!, hops = 0; at !== EMPTY && hops <= l.capsMax; at = s[l.capParent + at]!, hops++) if (at === ancestor) return true
+  return false
+}
+
+/** Op codes of the compiled actions. */
+const enum Op { Alloc, Create, Copy, Delete, Revoke, Send, Recv }
+interface Compiled { readonly op: Op; readonly process: number; readonly a: number; readonly b: number; readonly rights: number }
+
+/** Actions grouped by a shared guard: the 32 copies of one (src, dst) pair need src full and dst empty. */
+interface ActionGroup { readonly guardSource: number; readonly guardTarget: number; readonly members: Int32Array }
+
+function groupActions(compiled: ReadonlyArray<Compiled>): ActionGroup[] {
+  const groups = new Map<string, number[]>()
+  compiled.forEach((action, index) => {
+    const key = action.op === Op.Copy ? `copy:${action.a}:${action.b}` : `one:${index}`
+    groups.set(key, [...(groups.get(key) ?? []), index])
+  })
+  return [...groups.entries()].map(([key, members]) => {
+    const first = compiled[members[0]!]!
+    const isCopy = key.startsWith('copy:')
+    return { guardSource: isCopy ? first.a : -1, guardTarget: isCopy ? first.b : -1, members: Int32Array.from(members) }
+  })
+}
+
+function compile(action: Action, slots: number): Compiled {
+  const process = (action.caller as number) - 1
+  const slot = (name: string) => (action[name] === undefined ? -1 : process * slots + (action[name] as number))
+  const mask = ((action.rights as string[] | undefined) ?? []).reduce((m, r) => m | (1 << ['read', 'write', 'execute', 'grant', 'control'].indexOf(r)), 0)
+  switch (action.kind) {
+    case 'mem_alloc': return { op: Op.Alloc, process, a: slot('dst'), b: -1, rights: 0 }
+    case 'ep_create': return { op: Op.Create, process, a: slot('dst'), b: -1, rights: 0 }
+    case 'cap_copy': return { op: Op.Copy, process, a: slot('src'), b: slot('dst'), rights: mask }
+    case 'cap_delete': return { op: Op.Delete, process, a: slot('slot'), b: -1, rights: 0 }
+    case 'cap_revoke': return { op: Op.Revoke, process, a: slot('slot'), b: -1, rights: 0 }
+    case 'ep_send': return { op: Op.Send, process, a: slot('slot'), b: slot('xfer'), rights: 0 }
+    case 'ep_recv': return { op: Op.Recv, process, a: slot('slot'), b: slot('dst'), rights: 0 }
+    default: throw new Error(`cap-core has no action ${String(action.kind)}`)
+  }
+}
+
+/** Applies one action to `s` in place; false (and `s` unspecified) when the syscall would fail. */
+function apply(l: Layout, s: Int32Array, act: Compiled): boolean {
+  const cap = act.a >= 0 ? s[act.a]! : EMPTY
+  switch (act.op) {
+    case Op.Alloc: case Op.Create: {
+      if (cap !== EMPTY) return false
+      const kind = act.op === Op.Alloc ? REGION : ENDPOINT
+      if (countOwned(l, s, act.process, kind) >= (kind === REGION ? MEMORY_LIMIT : ENDPOINT_LIMIT)) return false
+      const object = freeObject(l, s)
+      s[l.objectKind + object] = kind
+      s[l.objectOwner + object] = act.process
+      s[l.objectQueue + object] = EMPTY
+      s[l.objectBoot + object] = 0
+      setCap(l, s, freeCap(l, s), object, kind === REGION ? REGION_RIGHTS : ENDPOINT_RIGHTS, EMPTY, act.a)
+      return true
+    }
+    case Op.Copy: {
+      if (cap === EMPTY || s[act.b] !== EMPTY || (act.rights & ~s[l.capRights + cap]!) !== 0) return false
+      setCap(l, s, freeCap(l, s), s[l.capObject + cap]!, act.rights, cap, act.b)
+      return true
+    }
+    case Op.Delete:
+      if (cap === EMPTY) return false
+      removeCap(l, s, cap, true)
+      collect(l, s)
+      return true
+    case Op.Revoke: {
+      if (cap === EMPTY) return false
+      let doomed = 0
+      for (let other = 0; other < l.capsMax; other++) if (s[l.capWhere + other] !== EMPTY && isDescendant(l, s, other, cap)) doomed |= 1 << other
+      for (let other = 0; other < l.capsMax; other++) if ((doomed & (1 << other)) !== 0) removeCap(l, s, other, false)
+      collect(l, s)
+      return true
+    }
+    case Op.Send: {
+      if (cap === EMPTY) return false
+      const endpoint = s[l.capObject + cap]!
+      const rights = s[l.capRights + cap]!
+      if (s[l.objectKind + endpoint] !== ENDPOINT || (rights & R_WRITE) === 0) return false
+      if (act.b >= 0 && ((rights & R_GRANT) === 0 || s[act.b] === EMPTY)) return false
+      if (s[l.objectQueue + endpoint] !== EMPTY) return false
+      if (act.b < 0) { s[l.objectQueue + endpoint] = NO_CAP; return true }
+      const carried = s[act.b]!
+      setCap(l, s, freeCap(l, s), s[l.capObject + carried]!, s[l.capRights + carried]!, carried, IN_MESSAGE + endpoint)
+      return true
+    }
+    case Op.Recv: {
+      if (cap === EMPTY) return false
+      const endpoint = s[l.capObject + cap]!
+      if (s[l.objectKind + endpoint] !== ENDPOINT || (s[l.capRights + cap]! & R_READ) === 0) return false
+      const queued = s[l.objectQueue + endpoint]!
+      if (queued === EMPTY) return false
+      if (queued >= 0) {
+        if (act.b >= 0 && s[act.b] === EMPTY) {
+          s[l.objectQueue + endpoint] = NO_CAP
+          s[l.capWhere + queued] = act.b
+          s[act.b] = queued
+        } else removeCap(l, s, queued, true)
+      }
+      s[l.objectQueue + endpoint] = EMPTY
+      collect(l, s)
+      return true
+    }
+  }
+}
+
+/** Work space of {@link canonicalize}, allocated once per search. */
+export interface Scratch { caps: Int32Array; objects: Int32Array; order: Int32Array; capCount: number; objectCount: number }
+
+export function newScratch(l: Layout): Scratch {
+  return { caps: new Int32Array(l.capsMax), objects: new Int32Array(OBJECTS_MAX), order: new Int32Array(OBJECTS_MAX), capCount: 0, objectCount: 0 }
+}
+
+/** Labels a cap, and its object on first sight. */
+function reach(l: Layout, s: Int32Array, scratch: Scratch, cap: number): void {
+  if (cap < 0 || scratch.caps[cap] !== -1) return
+  scratch.caps[cap] = scratch.capCount++
+  const object = s[l.capObject + cap]!
+  if (scratch.objects[object] === -1) { scratch.order[scratch.objectCount] = object; scratch.objects[object] = scratch.objectCount++ }
+}
+
+/**
+ * Canonicalizes `s` into `out`: caps and objects relabelled in the order the
+ * slots (then queues, then parent links) reach them; objects nothing reaches (an
+ * endpoint held only by a cap queued on itself) ordered by trying each order and
+ * keeping the least encoding.
+ */
+export function canonicalize(l: Layout, s: Int32Array, out: Int32Array, scratch: Scratch): void {
+  const capLabel = scratch.caps.fill(-1)
+  const objectLabel = scratch.objects.fill(-1)
+  scratch.capCount = 0
+  scratch.objectCount = 0
+  for (let slot = 0; slot < l.slotCount; slot++) reach(l, s, scratch, s[slot]!)
+  for (let progress = true; progress; ) {
+    progress = false
+    for (let label = 0; label < scratch.objectCount; label++) {
+      const queued = s[l.objectQueue + scratch.order[label]!]!
+      if (queued >= 0 && capLabel[queued] === -1) { reach(l, s, scratch, queued); progress = true }
+    }
+    for (let cap = 0; cap < l.capsMax; cap++) {
+      const parent = s[l.capParent + cap]!
+      if (capLabel[cap] !== -1 && parent >= 0 && capLabel[parent] === -1) { reach(l, s, scratch, parent); progress = true }
+    }
+  }
+  const caps = scratch.capCount
+  const objects = scratch.objectCount
+  const rest: number[] = []
+  for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] !== 0 && objectLabel[object] === -1) rest.push(object)
+  if (rest.length === 0) { write(l, s, out, capLabel, objectLabel); return }
+  // Unreached objects: try every order, keep the least encoding (at most two endpoints).
+  let best: Int32Array | null = null
+  const candidate = new Int32Array(l.words)
+  for (const order of permutations(rest)) {
+    const caps2 = capLabel.slice()
+    const objects2 = objectLabel.slice()
+    let capCount = caps
+    let objectCount = objects
+    for (const object of order) {
+      objects2[object] = objectCount++
+      const queued = s[l.objectQueue + object]!
+      if (queued >= 0 && caps2[queued] === -1) caps2[queued] = capCount++
+    }
+    for (let cap = 0; cap < l.capsMax; cap++) if (s[l.capWhere + cap] !== EMPTY && caps2[cap] === -1) caps2[cap] = capCount++
+    write(l, s, candidate, caps2, objects2)
+    if (best === null || less(candidate, best, l.identityWords)) best = candidate.slice()
+  }
+  out.set(best!)
+}
+
+function less(a: Int32Array, b: Int32Array, length: number): boolean {
+  for (let index = 0; index < length; index++) if (a[index] !== b[index]) return a[index]! < b[index]!
+  return false
+}
+
+function* permutations(items: number[]): Generator<number[]> {
+  if (items.length <= 1) { yield items; return }
+  for (let index = 0; index < items.length; index++) {
+    for (const rest of permutations([...items.slice(0, index), ...items.slice(index + 1)])) yield [items[index]!, ...rest]
+  }
+}
+
+/** Writes `s` relabelled into `out`. */
+function write(l: Layout, s: Int32Array, out: Int32Array, capLabel: Int32Array, objectLabel: Int32Array): void {
+  out.fill(EMPTY, 0, l.slotCount)
+  out.fill(EMPTY, l.capObject, l.objectKind)
+  out.fill(0, l.objectKind, l.objectQueue)
+  out.fill(EMPTY, l.objectQueue, l.objectBoot)
+  out.fill(0, l.objectBoot, l.words)
+  for (let slot = 0; slot < l.slotCount; slot++) out[slot] = s[slot]! >= 0 ? capLabel[s[slot]!]! : EMPTY
+  for (let cap = 0; cap < l.capsMax; cap++) {
+    const label = capLabel[cap]!
+    if (label < 0 || s[l.capWhere + cap] === EMPTY) continue
+    const where = s[l.capWhere + cap]!
+    out[l.capObject + label] = objectLabel[s[l.capObject + cap]!]!
+    out[l.capRights + label] = s[l.capRights + cap]!
+    out[l.capParent + label] = s[l.capParent + cap]! >= 0 ? capLabel[s[l.capParent + cap]!]! : EMPTY
+    out[l.capWhere + label] = where < IN_MESSAGE ? where : IN_MESSAGE + objectLabel[where - IN_MESSAGE]!
+  }
+  for (let object = 0; object < OBJECTS_MAX; object++) {
+    const label = objectLabel[object]!
+    if (label < 0 || s[l.objectKind + object] === 0) continue
+    out[l.objectKind + label] = s[l.objectKind + object]!
+    out[l.objectOwner + label] = s[l.objectOwner + object]!
+    const queued = s[l.objectQueue + object]!
+    out[l.objectQueue + label] = queued >= 0 ? capLabel[queued]! : queued
+    out[l.objectBoot + label] = s[l.objectBoot + object]!
+  }
+}
+
+/** kernel.md §11's invariants on a packed state; a message naming the broken one, or null. */
+export function checkPacked(l: Layout, s: Int32Array): { invariant: string; message: string } | null {
+  for (let cap = 0; cap < l.capsMax; cap++) {
+    if (s[l.capWhere + cap] === EMPTY) continue
+    const object = s[l.capObject + cap]!
+    const kind = s[l.objectKind + object]!
+    if (kind === 0) return { invariant: 'CAP-4', message: `cap ${cap} names a destroyed object ${object}` }
+    const parent = s[l.capParent + cap]!
+    if (parent >= 0) {
+      if (s[l.capWhere + parent] === EMPTY || s[l.capObject + parent] !== object) return { invariant: 'CAP-1', message: `cap ${cap}'s parent ${parent} is not a cap to the same object` }
+      if (isDescendant(l, s, parent, cap)) return { invariant: 'CAP-1', message: `cap ${cap} is its own ancestor` }
+      if ((s[l.capRights + cap]! & ~s[l.capRights + parent]!) !== 0) return { invariant: 'CAP-2', message: `cap ${cap} has rights its parent lacks` }
+    }
+    if ((s[l.capRights + cap]! & ~(kind === REGION ? REGION_RIGHTS : ENDPOINT_RIGHTS)) !== 0) return { invariant: 'CAP-2', message: `cap ${cap} exceeds its kind's rights` }
+  }
+  for (let object = 0; object < OBJECTS_MAX; object++) {
+    if (s[l.objectKind + object] === 0) continue
+    let named = false
+    for (let cap = 0; cap < l.capsMax && !named; cap++) named = s[l.capWhere + cap] !== EMPTY && s[l.capObject + cap] === object
+    if (!named) return { invariant: 'OBJ-1', message: `object ${object} is live but no cap names it` }
+  }
+  for (const owner of [0, 1]) {
+    if (countOwned(l, s, owner, REGION) > MEMORY_LIMIT || countOwned(l, s, owner, ENDPOINT) > ENDPOINT_LIMIT) return { invariant: 'QUO-1', message: `container ${owner === 0 ? 'A' : 'B'} over its limits` }
+  }
+  for (let slot = l.slots; slot < l.slotCount; slot++) {
+    const cap = s[slot]!
+    if (cap < 0) continue
+    const object = s[l.capObject + cap]!
+    if (s[l.objectOwner + object] !== 0) continue
+    if (s[l.objectBoot + object] !== 1) return { invariant: 'ISO-1', message: `pB holds a cap to an object of A other than E` }
+    if (s[l.capRights + cap] !== R_WRITE && (s[l.capRights + cap]! & ~R_WRITE) !== 0) return { invariant: 'ISO-1', message: `pB holds a cap to E with rights beyond write` }
+  }
+  return null
+}
+
+/** A growable list of packed states, one byte per word (every value fits in an Int8). */
+class StateList {
+  bytes: Int8Array
+  indexes: Int32Array
+  count = 0
+  constructor(private readonly words: number, capacity = 1 << 12) {
+    this.bytes = new Int8Array(words * capacity)
+    this.indexes = new Int32Array(capacity)
+  }
+  push(state: Int32Array, index: number): void {
+    if (this.count === this.indexes.length) {
+      const bytes = new Int8Array(this.bytes.length * 2)
+      bytes.set(this.bytes)
+      this.bytes = bytes
+      const indexes = new Int32Array(this.indexes.length * 2)
+      indexes.set(this.indexes)
+      this.indexes = indexes
+    }
+    const at = this.count * this.words
+    for (let word = 0; word < this.words; word++) this.bytes[at + word] = state[word]!
+    this.indexes[this.count++] = index
+  }
+  load(position: number, into: Int32Array): void {
+    const at = position * this.words
+    for (let word = 0; word < this.words; word++) into[word] = this.bytes[at + word]!
+  }
+}
+
+/** Parent links of every state found: enough to rebuild a shortest path by replaying actions. */
+class ParentLinks {
+  parents = new Int32Array(1 << 16)
+  via = new Int32Array(1 << 16)
+  count = 0
+  add(parent: number, action: number): number {
+    if (this.count === this.parents.length) {
+      const parents = new Int32Array(this.count * 2); parents.set(this.parents); this.parents = parents
+      const via = new Int32Array(this.count * 2); via.set(this.via); this.via = via
+    }
+    this.parents[this.count] = parent
+    this.via[this.count] = action
+    return this.count++
+  }
+  path(index: number, actions: ReadonlyArray<Action>): Action[] {
+    const path: Action[] = []
+    for (let at = index; at > 0; at = this.parents[at]!) path.push(actions[this.via[at]!]!)
+    return path.reverse()
+  }
+}
+
+/**
+ * Exhaustive (or bounded) breadth-first search of cap-core on the packed form.
+ * Only two levels of states are kept (as bytes); every state found keeps just
+ * its parent link and action, from which a counterexample path is rebuilt.
+ */
+export function exploreCapCore(options: ExploreOptions & { readonly preset: Preset }): ExploreResult {
+  const slots = options.preset.boot.system?.processes?.[0]?.slots ?? 2
+  const layout = new Layout(slots)
+  const actions = options.preset.actors.flatMap((ref) => capCoreActions(ref, slots))
+  const compiled = actions.map((action) => compile(action, slots))
+  const started = Date.now()
+  const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
+  const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
+  const depthBound = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 40) * (0.5 + random() / 2)))
+  const seen = new FingerprintSet(1 << 20)
+  const links = new ParentLinks()
+  const coverage: Record<string, number> = {}
+  const scratch = newScratch(layout)
+  const base = new Int32Array(layout.words)
+  const work = new Int32Array(layout.words)
+  const canonical = new Int32Array(layout.words)
+  canonicalize(layout, bootPacked(layout), canonical, scratch)
+  const [h0, l0] = fingerprintWords(canonical, layout.identityWords)
+  seen.add(h0, l0)
+  let frontier = new StateList(layout.words)
+  frontier.push(canonical, links.add(0, -1))
+  let generated = 1
+  let depth = 0
+  let violation: ExploreViolation | null = null
+  let stopped = false
+  const groups = groupActions(compiled)
+  const pair = new Uint32Array(2)
+  const order = Array.from(groups.keys())
+  const counts = new Float64Array(actions.length)
+  let lastProgress = started
+  search: while (frontier.count > 0 && depth < depthBound) {
+    const next = new StateList(layout.words, Math.max(1 << 12, frontier.count * 2))
+    for (let position = 0; position < frontier.count; position++) {
+      frontier.load(position, base)
+      const index = frontier.indexes[position]!
+      if (random !== null) for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const t = order[i]!; order[i] = order[j]!; order[j] = t }
+      work.set(base)
+      for (const groupIndex of order) {
+        const group = groups[groupIndex]!
+        if (group.guardSource >= 0 && (base[group.guardSource] === EMPTY || base[group.guardTarget] !== EMPTY)) continue
+        for (const actionIndex of group.members) {
+        // apply() refuses before it writes, so `work` needs resetting only after a success.
+        if (!apply(layout, work, compiled[actionIndex]!)) continue
+        generated++
+        counts[actionIndex]++
+        canonicalize(layout, work, canonical, scratch)
+        fingerprintWordsInto(canonical, layout.identityWords, pair)
+        if (!seen.add(pair[0]!, pair[1]!)) { work.set(base); continue }
+        // A state's invariants are checked once, when it is first found (isomorphic states agree on them).
+        const broken = checkPacked(layout, work)
+        if (broken !== null) { violation = { ...broken, witness: { state: Array.from(work) }, path: [...links.path(index, actions), actions[actionIndex]!] }; break search }
+        work.set(base)
+        next.push(canonical, links.add(index, actionIndex))
+        if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; break search }
+        }
+      }
+      if ((position & 4095) === 0) {
+        const now = Date.now()
+        if (options.timeLimitMs !== undefined && now - started > options.timeLimitMs) { stopped = true; break search }
+        if (options.onProgress !== undefined && now - lastProgress > 500) {
+          lastProgress = now
+          options.onProgress({ distinct: seen.size, generated, depth, queue: frontier.count - position + next.count, elapsedMs: now - started })
+        }
+      }
+    }
+    frontier = next
+    if (frontier.count > 0) depth++
+  }
+  counts.forEach((count, index) => { const kind = actions[index]!.kind as string; if (count > 0) coverage[kind] = (coverage[kind] ?? 0) + count })
+  const durationMs = Date.now() - started
+  return {
+    preset: options.preset.name, engine: 'compiled', complete: violation === null && !stopped && frontier.count === 0 && random === null,
+    distinct: seen.size, generated, depth, queue: frontier.count, durationMs,
+    statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
+    coverage, violation, swarm: options.swarm ?? null,
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Choosing the engine for `sila explore` and turning what it found into the same
+ * counterexample trace `sila check` writes.
+ * @module
+ */
+import type { Preset } from '../../spec/presets.js'
+import { PRESETS } from '../../spec/presets.js'
+import { TRACE_FORMAT, type Trace, type TraceStep } from '../../spec/trace.js'
+import { SyscallCodec } from '../../spec/syscalls.js'
+import { outcomeToJson } from '../../spec/results.js'
+import { boot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
+import { type ExploreOptions, type ExploreResult, explore } from './search.js'
+import { exploreCapCore } from './capcore.js'
+
+export type Engine = 'auto' | 'model' | 'compiled'
+
+export function findPreset(name: string): Preset | undefined {
+  return PRESETS.find((preset) => preset.name === name)
+}
+
+/** The compiled engine exists for cap-core and cap-core-3; `--refine` needs the model engine. */
+export function runExplore(options: ExploreOptions, engine: Engine): ExploreResult {
+  const compiledAvailable = options.preset.name === 'cap-core' || options.preset.name === 'cap-core-3'
+  const useCompiled = engine === 'compiled' || (engine === 'auto' && compiledAvailable && options.refine === undefined)
+  if (useCompiled && !compiledAvailable) throw new Error(`the compiled engine exists only for cap-core and cap-core-3, not ${options.preset.name}`)
+  if (useCompiled && options.refine !== undefined) throw new Error('--refine steps the model itself: use --engine model')
+  return useCompiled ? exploreCapCore(options) : explore(options)
+}
+
+/** A counterexample of the checker as a `sila-trace/1` trace, outcomes recorded from the model. */
+export function exploreTrace(preset: Preset, result: ExploreResult): Trace {
+  const violation = result.violation!
+  let state = boot(preset.boot, preset.images)
+  const steps: TraceStep[] = violation.path.map((syscall) => {
+    const stepped = modelStep(state, syscall)
+    state = stepped.state
+    return SyscallCodec.is(syscall) ? { syscall, outcome: outcomeToJson(stepped.outcome) } : { malformed: true as const, syscall, outcome: outcomeToJson(stepped.outcome) }
+  })
+  return {
+    format: TRACE_FORMAT,
+    description: `sila explore --preset ${preset.name}: ${violation.invariant} after ${violation.path.length} steps (a shortest path)`,
+    boot: preset.boot,
+    images: [...preset.images],
+    steps,
+    failure: { property: 'explore', invariant: violation.invariant, step: violation.path.length - 1, message: violation.message, witness: violation.witness as never },
+  }
+}

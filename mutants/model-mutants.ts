@@ -1,0 +1,73 @@
+/**
+ * Seeded bugs in a copy of the model, for showing that `sila explore` finds them
+ * with a shortest trace. Each replaces one handler of the model with a variant
+ * that makes one realistic mistake, and leaves every other syscall to the model.
+ * (The impl's mutants, which `sila mutants` runs, are kept apart from these.)
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import { step as modelStep, type StepResult } from '../model/step.js'
+import { type KernelState, processByRef, capDescendants } from '../model/state.js'
+import { lookupSlot, ensureEmptySlot, slotOf } from '../model/checks.js'
+import { draft, freeze } from '../model/draft.js'
+import { collectGarbage } from '../model/destroy.js'
+import { rightsMask } from '../spec/rights.js'
+import { SyscallCodec } from '../spec/syscalls.js'
+import { UNIT } from '../spec/results.js'
+import { deleteCap } from '../model/cdt.js'
+
+export interface ModelMutant {
+  readonly name: string
+  readonly description: string
+  /** The real-world bug it is modelled on, where there is one. */
+  readonly reference: string
+  readonly step: (state: KernelState, syscall: unknown) => StepResult
+}
+
+/** Runs `handler` for syscalls of `kind` from a running caller, the model otherwise. */
+function replacing(kind: string, handler: (state: KernelState, call: Record<string, unknown>) => StepResult | null): ModelMutant['step'] {
+  return (state, syscall) => {
+    if (!SyscallCodec.is(syscall) || syscall.kind !== kind) return modelStep(state, syscall)
+    return handler(state, syscall as unknown as Record<string, unknown>) ?? modelStep(state, syscall)
+  }
+}
+
+export const MODEL_MUTANTS: ReadonlyArray<ModelMutant> = [
+  {
+    name: 'copy-grants-requested-rights',
+    description: 'cap_copy gives the rights asked for instead of checking they are within the source\'s',
+    reference: 'seLe4n audit H-01 (mint grants requested rights instead of requested ∩ source)',
+    step: replacing('cap_copy', (state, call) => {
+      const caller = processByRef(state, call.caller as number)
+      if (caller === undefined || caller.status !== 'running') return null
+      const source = lookupSlot(state, caller, call.src as number)
+      if (E.isLeft(source) || E.isLeft(ensureEmptySlot(caller, call.dst as number))) return null
+      const work = draft(state)
+      const id = work.ksCapNext++
+      work.ksCaps.set(id, { id, object: source.right.object, rights: rightsMask(call.rights as never), badge: source.right.badge, parent: source.right.id, at: slotOf(caller, call.dst as number) })
+      work.ksObjects.set(caller.id, { ...caller, slots: caller.slots.map((s, i) => (i === call.dst ? id : s)) })
+      return { state: freeze(work), outcome: E.right(UNIT) }
+    }),
+  },
+  {
+    name: 'revoke-misses-messages',
+    description: 'cap_revoke removes descendants in slots and tables but not those inside queued messages',
+    reference: 'kernel.md §2: revoke reaches caps in queued messages',
+    step: replacing('cap_revoke', (state, call) => {
+      const caller = processByRef(state, call.caller as number)
+      if (caller === undefined || caller.status !== 'running') return null
+      return pipe(lookupSlot(state, caller, call.slot as number), E.match(() => null, (cap) => {
+        const work = draft(state)
+        for (const descendant of capDescendants(work, cap.id)) if (descendant.at.place !== 'message' && work.ksCaps.has(descendant.id)) deleteCap(work, descendant.id)
+        collectGarbage(work)
+        return { state: freeze(work), outcome: E.right(UNIT) }
+      }))
+    }),
+  },
+]
+
+export function findModelMutant(name: string): ModelMutant | undefined {
+  return MODEL_MUTANTS.find((mutant) => mutant.name === name)
+}
+
