@@ -4,6 +4,10 @@
  * @module
  */
 import { cpus, totalmem } from 'node:os'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { exploreCapCore } from '../checker/explore/capcore.js'
+import { CAP_CORE } from '../spec/presets.js'
 import { performance } from 'node:perf_hooks'
 import fc from 'fast-check'
 import { boot } from '../model/boot.js'
@@ -92,11 +96,29 @@ export function benchB4(): BenchRow[] {
   return [{ id: 'B4', what: 'lockstep refinement checking (incremental compare)', measured: `${Math.round(rate).toLocaleString('en')} steps/s`, target: '≥ 20,000 steps/s', met: rate >= 20_000 }]
 }
 
+/** B5: exhaustive cap-core on one core, with the compiled engine. */
+export function benchB5(): BenchRow[] {
+  const result = exploreCapCore({ preset: CAP_CORE })
+  const peak = process.resourceUsage().maxRSS * 1024
+  return [
+    { id: 'B5', what: `explore cap-core exhaustively (${result.distinct.toLocaleString('en')} states, depth ${result.depth})`, measured: `${result.statesPerSecond.toLocaleString('en')} states/s in ${(result.durationMs / 1000).toFixed(0)} s`, target: '≥ 100,000 states/s', met: result.complete && result.statesPerSecond >= 100_000 },
+    { id: 'B5', what: 'explore cap-core peak memory (resident)', measured: `${(peak / 2 ** 20).toFixed(0)} MiB`, target: '≤ 1536 MiB', met: peak <= 1.5 * 2 ** 30 },
+  ]
+}
+
+/** B6: the default `sila check` run, as a user runs it. */
+export function benchB6(): BenchRow[] {
+  const started = performance.now()
+  const run = spawnSync(process.execPath, [fileURLToPath(new URL('../cli/main.js', import.meta.url)), 'check', '--seed', '1'], { encoding: 'utf8' })
+  const seconds = (performance.now() - started) / 1000
+  return [{ id: 'B6', what: 'sila check, default run (all suites, 2 workers)', measured: `${seconds.toFixed(1)} s (exit ${run.status})`, target: '≤ 60 s', met: seconds <= 60 && run.status === 0 }]
+}
+
 export function machine(): string {
   return `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
 }
 
-export const BENCHMARKS: Readonly<Record<string, () => BenchRow[]>> = { B1: benchB1, B2: benchB2, B3: benchB3, B4: benchB4 }
+export const BENCHMARKS: Readonly<Record<string, () => BenchRow[]>> = { B1: benchB1, B2: benchB2, B3: benchB3, B4: benchB4, B5: benchB5, B6: benchB6 }
 
 function main(): void {
   const wanted = process.argv.slice(2).filter((a) => a in BENCHMARKS)
