@@ -4,9 +4,13 @@
  * @module
  */
 import type { RefinementTarget } from '../refinement/target.js'
+import { implTarget } from '../refinement/abstraction.js'
 import { modelTarget } from '../refinement/model-target.js'
 
-const TARGETS = new Map<string, () => RefinementTarget>([['impl', () => modelTarget as unknown as RefinementTarget], ['model', () => modelTarget as unknown as RefinementTarget]])
+const TARGETS = new Map<string, () => RefinementTarget>([
+  ['impl', () => implTarget as unknown as RefinementTarget],
+  ['model', () => modelTarget as unknown as RefinementTarget],
+])
 
 /** Adds a target (used by the mutant catalogue). */
 export function registerTarget(name: string, make: () => RefinementTarget): void {

@@ -104,11 +104,11 @@ export const namespaceSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
  * over it in slot 0 (and, sometimes, an endpoint of the caller's in slot 1).
  */
 export const nestFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, parent: fc.constantFrom(0, 0, 0, 3, 5), dst: fc.integer({ min: 3, max: 7 }), level: fc.integer({ min: 0, max: 2 }), namespaces, endpoint: opt(fc.integer({ min: 1, max: 9 })) })
-  .map(({ caller, parent, dst, level, namespaces, endpoint }) => [
+  .record({ caller, parent: fc.constantFrom(0, 0, 0, 3, 5), dst: fc.integer({ min: 3, max: 7 }), level: fc.integer({ min: 0, max: 2 }), namespaces, endpoint: opt(fc.integer({ min: 1, max: 9 })), image })
+  .map(({ caller, parent, dst, level, namespaces, endpoint, image }) => [
     { kind: 'container_create', caller, parent, dst, limits: LIMIT_PRESETS[level], namespaces },
     {
-      kind: 'process_spawn', caller, container: dst, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS,
+      kind: 'process_spawn', caller, container: dst, image, uid: 0, slots: PROCESS_SLOTS,
       grants: [{ slot: dst, rights: ALL_RIGHTS }, ...(endpoint === undefined ? [] : [{ slot: endpoint, rights: ['read', 'write', 'grant'] }])],
       dst: dst + 1,
     },
@@ -122,15 +122,22 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
     table === 'svc' ? { kind: 'svc_register', caller: server, name, slot } : table === 'net' ? { kind: 'net_bind', caller: server, port, slot } : { kind: 'mount', caller: server, path, slot, rights: ['read', 'write'] },
     table === 'svc' ? { kind: 'svc_lookup', caller: client, name, dst } : table === 'net' ? { kind: 'net_connect', caller: client, port, dst } : { kind: 'resolve', caller: client, path, dst },
     { kind: 'ep_send', caller: client, slot: dst, payload: 'hello' },
+    table === 'svc' ? { kind: 'svc_unregister', caller: server, name } : table === 'net' ? { kind: 'net_unbind', caller: server, port } : { kind: 'unmount', caller: server, path },
   ])
 
 /** A region allocated and mapped. */
 export const mapFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, dst: fc.integer({ min: 2, max: 7 }), executable: fc.boolean() })
-  .map(({ caller, dst, executable }) => [
+  .record({ caller, dst: fc.integer({ min: 2, max: 7 }), executable: fc.boolean(), unmap: fc.boolean() })
+  .map(({ caller, dst, executable, unmap }) => [
     { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
     { kind: 'mem_map', caller, slot: dst, perms: executable ? ['read', 'execute'] : ['read', 'write'] },
+    ...(unmap ? [{ kind: 'mem_unmap', caller, slot: dst }] : []),
   ])
+
+/** One process making many cheap syscalls: spends its container's CPU budget (BudgetExhausted, CPU-1). */
+export const busyFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, count: fc.integer({ min: 8, max: 20 }) })
+  .map(({ caller, count }) => Array.from({ length: count }, () => ({ kind: 'process_list', caller })))
 
 const ALL = ALL_RIGHTS
 /**
@@ -195,6 +202,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.single / 8), arbitrary: mapFragment },
     { weight: weights.quota, arbitrary: quotaFragment },
     { weight: weights.clock, arbitrary: clockSyscall.map((s) => [s]) },
+    { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
   )
   return fc.tuple(fc.boolean(), fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
     .map(([deep, fragments]) => (deep ? [DEEP_PREAMBLE, ...fragments] : fragments))

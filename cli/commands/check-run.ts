@@ -25,7 +25,7 @@ import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from 
 import type { CheckArgs } from './check.js'
 
 /** Defaults of the main job: all suites pass well within 60 s on two cores (B6). */
-export const CHECK_DEFAULTS = { runs: 150, maxSteps: 40 } as const
+export const CHECK_DEFAULTS = { runs: 1000, maxSteps: 60 } as const
 
 function suitesOf(names: ReadonlyArray<string>): SuiteName[] {
   if (names.includes('all')) return [...SUITE_NAMES]

@@ -1,0 +1,305 @@
+/**
+ * The optimized kernel: the same syscalls as the model (model/step.ts), built for
+ * speed. Objects and caps are handles into typed-array tables with generation
+ * counters and free lists; the CDT is intrusive; container counters are kept
+ * incrementally; destruction is a worklist drained at the end of each syscall.
+ * It shares only spec/ with the model.
+ *
+ * The order of checks is the model's (kernel.md §8, docs/decisions.md): the caller
+ * first (a running process whose container has CPU budget left), then one CPU unit
+ * is charged whatever happens next, then the arguments are checked (any malformed
+ * shape is `InvalidArgument`), then the handler's checks and, only if they all
+ * pass, its effect.
+ * @module
+ */
+import type { BootConfig } from '../spec/boot.js'
+import type { ImageRecord } from '../spec/images.js'
+import type { Outcome } from '../spec/results.js'
+import type { Limits } from '../spec/limits.js'
+import { BOUNDS } from '../spec/numbers.js'
+import { R_ALL, R_WRITE } from '../spec/rights.js'
+import type { KernelUnderTest } from '../refinement/target.js'
+import { assert } from './assert.js'
+import { type Fields, fieldOf, isNat, isQuanta, isRecord } from './validate.js'
+import { E_BUDGET_EXHAUSTED, E_INVALID_ARGUMENT, E_NOT_RUNNING, failure } from './outcomes.js'
+import { available, charge } from './accounting.js'
+import { insertCap } from './cdt.js'
+import { collectGarbage } from './destroy.js'
+import { bootSystem } from './boot.js'
+import { type ObjectTableSnapshot, KIND_CONTAINER, KIND_DEVICE, KIND_PROCESS, LIMIT_COLUMNS, NONE, NS_COLUMNS, ObjectTable, RES_CPU, RES_PROCESSES } from './tables/objects.js'
+import { type CapTableSnapshot, CapTable, PLACE_SLOT } from './tables/caps.js'
+import { type NamespaceSnapshot, NamespaceTable } from './tables/namespaces.js'
+import { type RefTableSnapshot, RefTable } from './tables/refs.js'
+import { capCopy, capDelete, capInspect, capMove, capRevoke } from './objects/caps.js'
+import { containerCreate, containerDestroy, containerSetLimits, containerStats, freezeLimits } from './objects/containers.js'
+import { type ImageInfo, imageInfo, processKill, processList, processSpawn } from './objects/processes.js'
+import { memAlloc, memMap, memUnmap } from './objects/memory.js'
+import { epCreate, epRecv, epSend } from './objects/ipc.js'
+import { mount, netBind, netConnect, netUnbind, resolve, svcLookup, svcRegister, svcUnregister, unmount } from './objects/namespaces.js'
+import { ioSubmit } from './objects/devices.js'
+import { schedRun, tick } from './objects/clock.js'
+
+/** Initial table sizes; tables double when full. @public */
+export interface KernelCapacity {
+  readonly objects: number
+  readonly caps: number
+}
+
+const DEFAULT_CAPACITY: KernelCapacity = { objects: 16, caps: 32 }
+const ROOT_UID_MAP = Object.freeze({ base: 0, count: BOUNDS.uidMax + 1 })
+const BOOT_NAMESPACES = ['pid', 'mount', 'net', 'ipc', 'user'] as const
+const BOOT_USER_NAMESPACE = 4
+/** The syscalls after which the model runs its destruction fixpoint (when they succeed). */
+const COLLECTING_KINDS: ReadonlySet<string> = new Set(['cap_delete', 'cap_revoke', 'container_destroy', 'process_kill', 'ep_recv', 'unmount', 'net_unbind', 'svc_unregister'])
+
+/** Everything `restore` needs: typed arrays copied by `slice`, the few JS structures deep-copied. @public */
+export interface KernelSnapshot {
+  readonly objects: ObjectTableSnapshot
+  readonly caps: CapTableSnapshot
+  readonly namespaces: NamespaceSnapshot
+  readonly refs: RefTableSnapshot
+  /** Root and init handles: a snapshot restores only into a kernel booted from the same configuration. */
+  readonly pinned: readonly [root: number, init: number]
+  readonly counters: readonly [objectNext: number, capNext: number, namespaceNext: number, messageSeqNext: number]
+  readonly ledger: readonly [sent: number, received: number, discarded: number]
+  readonly retiredLastReceived: ReadonlyMap<number, number>
+  readonly bootUnnamed: ReadonlyArray<number>
+}
+
+/** The optimized kernel. @public */
+export class Kernel implements KernelUnderTest {
+  readonly objects: ObjectTable
+  readonly caps: CapTable
+  readonly namespaces = new NamespaceTable()
+  readonly refs = new RefTable(16)
+  objectNext = 0
+  capNext = 0
+  namespaceNext = 0
+  messageSeqNext = 0
+  /** Handles of the pinned objects (the kernel holds them). */
+  root = NONE
+  init = NONE
+  readonly images: ReadonlyMap<string, ImageInfo>
+  readonly keyring: ReadonlySet<string>
+  readonly floors: ReadonlyMap<string, string>
+  readonly cpuAccounting: boolean
+  /** Ghost ledger (IPC-2) and the last received seq of destroyed endpoints. */
+  ledgerSent = 0
+  ledgerReceived = 0
+  ledgerDiscarded = 0
+  retiredLastReceived = new Map<number, number>()
+  /**
+   * Declared endpoints and regions (handle, generation pairs) that were unnamed at
+   * boot: the model destroys them at the first syscall that runs its destruction
+   * fixpoint, so they are queued then.
+   */
+  bootUnnamed: number[] = []
+  /** Counts steps and restores: the incremental refinement check needs to know nothing else happened. */
+  journal = 0
+  /** Scratch for process_spawn's grants (at most grantsMax). */
+  readonly grantCaps = new Int32Array(BOUNDS.grantsMax)
+  readonly grantRights = new Int32Array(BOUNDS.grantsMax)
+
+  private constructor(config: BootConfig, images: ReadonlyArray<ImageRecord>, capacity: KernelCapacity) {
+    this.objects = new ObjectTable(capacity.objects)
+    this.caps = new CapTable(capacity.caps)
+    this.keyring = new Set(config.keyring.map((key) => key.keyId))
+    this.floors = new Map(Object.entries(config.floors))
+    this.images = new Map(images.map((image) => [image.digest, imageInfo(image, this.keyring, this.floors)]))
+    this.cpuAccounting = config.cpuAccounting ?? true
+  }
+
+  /**
+   * Boots (kernel.md §10, decisions.md "Boot order"): root container, devices, init,
+   * the five root namespaces, and init's caps. Ids are the model's.
+   */
+  static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY): Kernel {
+    const kernel = new Kernel(config, images, capacity)
+    kernel.bootRoot(config.root.limits)
+    config.devices.forEach((device) => kernel.bootDevice(device.name))
+    kernel.bootInit(Math.max(config.init.slots, config.devices.length + 1))
+    insertCap(kernel, kernel.root, R_ALL, 0, NONE, PLACE_SLOT, kernel.init, 0, null)
+    for (let index = 0; index < config.devices.length; index++) {
+      insertCap(kernel, index + 1, R_WRITE, 0, NONE, PLACE_SLOT, kernel.init, index + 1, null)
+    }
+    if (config.system !== undefined) bootSystem(kernel, config.system, config.devices.length)
+    kernel.keepNamedAtBoot()
+    kernel.beginStep()
+    return kernel
+  }
+
+  /** Drops the declared objects that a declared cap names from {@link bootUnnamed}. */
+  private keepNamedAtBoot(): void {
+    const unnamed: number[] = []
+    for (let index = 0; index < this.bootUnnamed.length; index += 2) {
+      if (this.objects.capCount[this.bootUnnamed[index]!] === 0) unnamed.push(this.bootUnnamed[index]!, this.bootUnnamed[index + 1]!)
+    }
+    this.bootUnnamed = unnamed
+  }
+
+  /** After the first successful syscall that runs the destruction rule, boot's unnamed objects go too. */
+  private queueBootUnnamed(): void {
+    for (let index = 0; index < this.bootUnnamed.length; index += 2) {
+      const handle = this.bootUnnamed[index]!
+      if (this.objects.isLive(handle, this.bootUnnamed[index + 1]!) && this.objects.capCount[handle] === 0) this.objects.enqueueDestroy(handle)
+    }
+    this.bootUnnamed = []
+  }
+
+  private bootRoot(limits: Limits): void {
+    const objects = this.objects
+    this.root = objects.alloc(KIND_CONTAINER, this.objectNext++, NONE)
+    assert(this.root === 0, 'boot.root.handle')
+    objects.row[this.root] = objects.rows.alloc()
+    objects.parent[this.root] = NONE
+    objects.childHead[this.root] = NONE
+    objects.limits[this.root] = freezeLimits(limits)
+    const row = objects.row[this.root]
+    const names = ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes', 'cpuWeight'] as const
+    names.forEach((name, column) => { objects.rows.limits[row * LIMIT_COLUMNS + column] = limits[name] })
+    BOOT_NAMESPACES.forEach((kind, id) => {
+      this.namespaces.add({ id, kind, creator: 0, parent: null, userNamespace: BOOT_USER_NAMESPACE, entries: new Map(), uidMap: ROOT_UID_MAP, pidNext: kind === 'pid' ? 2 : 1, mark: 0 })
+      objects.rows.namespaces[row * NS_COLUMNS + id] = id
+    })
+    this.namespaceNext = BOOT_NAMESPACES.length
+    objects.created[this.root] = Object.freeze([])
+  }
+
+  private bootDevice(name: string): void {
+    const device = this.objects.alloc(KIND_DEVICE, this.objectNext++, this.root)
+    this.objects.text[device] = name
+  }
+
+  /** Init: process 0, uid 0, in the root container, charged one process (model/boot.ts). */
+  private bootInit(slots: number): void {
+    const objects = this.objects
+    const init = objects.alloc(KIND_PROCESS, this.objectNext++, this.root)
+    this.init = init
+    objects.ref[init] = this.refs.push(init, objects.gen[init], objects.serial[init])
+    objects.uid[init] = 0
+    objects.running[init] = 1
+    objects.slotCount[init] = slots
+    objects.cspace[init] = new Int32Array(slots).fill(NONE)
+    objects.mapHead[init] = objects.mapTail[init] = NONE
+    objects.bytes[init] = 0
+    objects.pids[init] = new Map([[0, 1]])
+    objects.linkRunning(init)
+    charge(this, this.root, RES_PROCESSES, 1)
+  }
+
+  /** The namespace of `column` (NS_*) of a container. */
+  namespaceOf(container: number, column: number): number {
+    assert(this.objects.kind[container] === KIND_CONTAINER, 'kernel.namespace.container')
+    return this.objects.rows.namespaces[this.objects.row[container] * NS_COLUMNS + column]
+  }
+
+  /** The process a creation index names, if it is still an object (generation-checked), else NONE. */
+  processOfRef(ref: number): number {
+    const refs = this.refs
+    if (ref >= refs.count) return NONE
+    const handle = refs.handle[ref]
+    if (!this.objects.isLive(handle, refs.gen[ref])) return NONE
+    assert(this.objects.kind[handle] === KIND_PROCESS, 'kernel.ref.kind')
+    assert(this.objects.ref[handle] === ref, 'kernel.ref.back')
+    return handle
+  }
+
+  /** Starts a step: the dirty lists of the incremental refinement check begin again. */
+  private beginStep(): void {
+    this.journal++
+    this.objects.beginEpoch()
+    this.caps.beginEpoch()
+    this.namespaces.beginEpoch()
+  }
+
+  /** Executes one syscall (possibly malformed). Never throws on any input. */
+  step(syscall: unknown): Outcome {
+    this.beginStep()
+    const kind = fieldOf(syscall, 'kind')
+    const ref = fieldOf(syscall, 'caller')
+    // The clock's syscalls have no caller; one that names a caller is a process's, and malformed.
+    if ((kind === 'tick' || kind === 'sched_run') && ref === undefined) return stepClock(this, kind, syscall)
+    if (!isNat(ref)) return failure(E_INVALID_ARGUMENT)
+    const caller = this.processOfRef(ref)
+    if (caller === NONE || this.objects.running[caller] === 0) return failure(E_NOT_RUNNING)
+    if (this.cpuAccounting) {
+      const container = this.objects.owner[caller]
+      if (available(this, container, RES_CPU) < 1) return failure(E_BUDGET_EXHAUSTED)
+      charge(this, container, RES_CPU, 1)
+    }
+    if (!isRecord(syscall)) return failure(E_INVALID_ARGUMENT)
+    const outcome = dispatch(this, caller, kind, syscall)
+    if (this.bootUnnamed.length > 0 && outcome._tag === 'Right' && typeof kind === 'string' && COLLECTING_KINDS.has(kind)) this.queueBootUnnamed()
+    if (this.objects.worklistCount > 0) collectGarbage(this)
+    return outcome
+  }
+
+  /** A copy of the whole state; the kernel and the snapshot share nothing mutable. */
+  snapshot(): KernelSnapshot {
+    return {
+      objects: this.objects.snapshot(), caps: this.caps.snapshot(), namespaces: this.namespaces.snapshot(), refs: this.refs.snapshot(),
+      pinned: [this.root, this.init],
+      counters: [this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext],
+      ledger: [this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded],
+      retiredLastReceived: new Map(this.retiredLastReceived),
+      bootUnnamed: this.bootUnnamed.slice(),
+    }
+  }
+
+  /** Puts the kernel back in a snapshot's state; the snapshot stays usable for further restores. */
+  restore(saved: KernelSnapshot): void {
+    assert(saved.pinned[0] === this.root, 'kernel.restore.root')
+    assert(saved.pinned[1] === this.init, 'kernel.restore.init')
+    this.objects.restore(saved.objects)
+    this.caps.restore(saved.caps)
+    this.namespaces.restore(saved.namespaces)
+    this.refs.restore(saved.refs)
+    ;[this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext] = saved.counters
+    ;[this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded] = saved.ledger
+    this.retiredLastReceived = new Map(saved.retiredLastReceived)
+    this.bootUnnamed = saved.bootUnnamed.slice()
+    this.journal += 2
+  }
+}
+
+/** The clock's syscalls: no caller, no charge. */
+function stepClock(k: Kernel, kind: 'tick' | 'sched_run', syscall: unknown): Outcome {
+  if (!isRecord(syscall)) return failure(E_INVALID_ARGUMENT)
+  if (kind === 'tick') return tick(k)
+  return isQuanta(syscall['quanta']) ? schedRun(k, syscall['quanta']) : failure(E_INVALID_ARGUMENT)
+}
+
+/** Runs a process syscall's handler by kind; unknown kinds (and the clock's, named by a caller) are malformed. */
+function dispatch(k: Kernel, caller: number, kind: unknown, call: Fields): Outcome {
+  switch (kind) {
+    case 'cap_copy': return capCopy(k, caller, call)
+    case 'cap_move': return capMove(k, caller, call)
+    case 'cap_delete': return capDelete(k, caller, call)
+    case 'cap_revoke': return capRevoke(k, caller, call)
+    case 'cap_inspect': return capInspect(k, caller, call)
+    case 'ep_send': return epSend(k, caller, call)
+    case 'ep_recv': return epRecv(k, caller, call)
+    case 'ep_create': return epCreate(k, caller, call)
+    case 'mem_alloc': return memAlloc(k, caller, call)
+    case 'mem_map': return memMap(k, caller, call)
+    case 'mem_unmap': return memUnmap(k, caller, call)
+    case 'container_create': return containerCreate(k, caller, call)
+    case 'container_destroy': return containerDestroy(k, caller, call)
+    case 'container_set_limits': return containerSetLimits(k, caller, call)
+    case 'container_stats': return containerStats(k, caller, call)
+    case 'process_spawn': return processSpawn(k, caller, call)
+    case 'process_kill': return processKill(k, caller, call)
+    case 'process_list': return processList(k, caller)
+    case 'mount': return mount(k, caller, call)
+    case 'unmount': return unmount(k, caller, call)
+    case 'resolve': return resolve(k, caller, call)
+    case 'net_bind': return netBind(k, caller, call)
+    case 'net_unbind': return netUnbind(k, caller, call)
+    case 'net_connect': return netConnect(k, caller, call)
+    case 'svc_register': return svcRegister(k, caller, call)
+    case 'svc_unregister': return svcUnregister(k, caller, call)
+    case 'svc_lookup': return svcLookup(k, caller, call)
+    case 'io_submit': return ioSubmit(k, caller, call)
+    default: return failure(E_INVALID_ARGUMENT)
+  }
+}

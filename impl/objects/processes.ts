@@ -1,0 +1,180 @@
+/**
+ * Process syscalls (kernel.md §4), mirroring model/objects/processes.ts: spawn with
+ * the kernel's four checks in order (signature, rollback floor, manifest and
+ * policy, quota), kill, list. Signature and floor verdicts are computed once per
+ * image digest at boot (tooling.md B8).
+ * @module
+ * @internal
+ */
+import { gte as versionAtLeast } from 'semver'
+import type { Outcome } from '../../spec/results.js'
+import type { ImageRecord } from '../../spec/images.js'
+import { R_ALL, R_CONTROL, rightsMask } from '../../spec/rights.js'
+import { BOUNDS } from '../../spec/numbers.js'
+import type { Kernel } from '../kernel.js'
+import { assert } from '../assert.js'
+import { type Fields, isProcessSpawn, isSlotCall, rightsMaskOf } from '../validate.js'
+import { ensureEmptySlot, ensureRightsWithin, lookupCapTo, lookupSlot } from '../checks.js'
+import { deriveCap, insertCap } from '../cdt.js'
+import { killProcess } from '../destroy.js'
+import { available, charge } from '../accounting.js'
+import {
+  E_INVALID_ARGUMENT, E_NOT_FOUND, E_NOT_RUNNING, E_PERMISSION_DENIED, E_POLICY_DENIED, E_ROLLBACK_DENIED, E_SIGNATURE_INVALID,
+  OK, failure, quotaCode, success,
+} from '../outcomes.js'
+import { KIND_CONTAINER, KIND_DEVICE, KIND_NAMES, KIND_PROCESS, NONE, NS_PID, NS_USER, RES_MEMORY, RES_PROCESSES } from '../tables/objects.js'
+import { PLACE_SLOT } from '../tables/caps.js'
+import { limitsOf } from './containers.js'
+
+/** What the kernel decided about an image once, at boot. */
+export interface ImageInfo {
+  readonly record: ImageRecord
+  /** Signed by a key in the keyring, over the exact bytes (IMG-1). */
+  readonly trusted: boolean
+  /** Not below the anti-rollback floor of its name. */
+  readonly aboveFloor: boolean
+  readonly requestKinds: ReadonlyArray<string>
+  readonly requestMasks: ReadonlyArray<number>
+  readonly memoryBytes: number
+}
+
+/**
+ * Verdicts for one image. A version the semver library refuses (an image record
+ * that ImageRecordCodec would reject) is treated as below the floor.
+ */
+export function imageInfo(image: ImageRecord, keyring: ReadonlySet<string>, floors: ReadonlyMap<string, string>): ImageInfo {
+  const floor = floors.get(image.name)
+  let aboveFloor = floor === undefined
+  if (floor !== undefined) {
+    try {
+      aboveFloor = versionAtLeast(image.version, floor)
+    } catch {
+      aboveFloor = false
+    }
+  }
+  return {
+    record: image, trusted: image.signatureOk && keyring.has(image.signer), aboveFloor,
+    requestKinds: image.manifest.requests.map((request) => request.kind),
+    requestMasks: image.manifest.requests.map((request) => rightsMask(request.rights)),
+    memoryBytes: image.manifest.memoryBytes,
+  }
+}
+
+/** Each grant's slot holds a cap with at least the granted rights; fills `k.grantCaps`/`k.grantRights`. */
+function lookupGrants(k: Kernel, caller: number, grants: ReadonlyArray<Fields>): number {
+  assert(grants.length <= BOUNDS.grantsMax, 'processes.grants.bound')
+  for (let index = 0; index < grants.length; index++) {
+    const grant = grants[index]!
+    const cap = lookupSlot(k, caller, grant['slot'] as number)
+    if (cap < 0) return cap
+    const rights = rightsMaskOf(grant['rights'])
+    const within = ensureRightsWithin(rights, k.caps.rights[cap])
+    if (within < 0) return within
+    k.grantCaps[index] = cap
+    k.grantRights[index] = rights
+  }
+  return 0
+}
+
+/** Grant i is what manifest request i asks for (same kind, rights within), and a device grant is allowed by the container. */
+function isGrantAllowed(k: Kernel, image: ImageInfo, target: number, count: number): boolean {
+  for (let index = 0; index < count; index++) {
+    if (index >= image.requestKinds.length) return false
+    const object = k.caps.object[k.grantCaps[index]]
+    if (image.requestKinds[index] !== KIND_NAMES[k.objects.kind[object]]) return false
+    if ((k.grantRights[index] & ~image.requestMasks[index]!) !== 0) return false
+    if (k.objects.kind[object] === KIND_DEVICE && !limitsOf(k, target).devices.includes(k.objects.text[object]!)) return false
+  }
+  return true
+}
+
+/** Everything after the slot checks, in decisions.md order: names, permissions and policy, resources. */
+function checkSpawn(k: Kernel, target: number, call: Fields, count: number): number | ImageInfo {
+  const image = k.images.get(call['image'] as string)
+  if (image === undefined) return E_NOT_FOUND
+  if ((call['uid'] as number) >= k.namespaces.get(k.namespaceOf(target, NS_USER)).uidMap.count) return E_PERMISSION_DENIED
+  if (!image.trusted) return E_SIGNATURE_INVALID
+  if (!image.aboveFloor) return E_ROLLBACK_DENIED
+  if (!isGrantAllowed(k, image, target, count)) return E_POLICY_DENIED
+  if (available(k, target, RES_PROCESSES) < 1) return quotaCode(RES_PROCESSES)
+  if (available(k, target, RES_MEMORY) < image.memoryBytes) return quotaCode(RES_MEMORY)
+  return image
+}
+
+/**
+ * `process_spawn` (the seed's CreateProcessFromSILAImage): needs `control` on the
+ * container; the grants become children of the caller's caps in the new
+ * process's first slots; the caller gets the original cap in `dst`.
+ */
+export function processSpawn(k: Kernel, caller: number, call: Fields): Outcome {
+  if (!isProcessSpawn(call)) return failure(E_INVALID_ARGUMENT)
+  const grants = call['grants'] as ReadonlyArray<Fields>
+  if (grants.length > (call['slots'] as number)) return failure(E_INVALID_ARGUMENT)
+  const cap = lookupCapTo(k, caller, call['container'] as number, KIND_CONTAINER, R_CONTROL)
+  if (cap < 0) return failure(cap)
+  const granted = lookupGrants(k, caller, grants)
+  if (granted < 0) return failure(granted)
+  const dst = call['dst'] as number
+  const empty = ensureEmptySlot(k, caller, dst)
+  if (empty < 0) return failure(empty)
+  const target = k.caps.object[cap]
+  const image = checkSpawn(k, target, call, grants.length)
+  if (typeof image === 'number') return failure(image)
+  const process = newProcess(k, target, image, call['uid'] as number, call['slots'] as number)
+  for (let index = 0; index < grants.length; index++) {
+    const source = k.grantCaps[index]
+    deriveCap(k, source, k.grantRights[index], k.caps.badge[source], PLACE_SLOT, process, index, null)
+  }
+  insertCap(k, process, R_ALL, 0, NONE, PLACE_SLOT, caller, dst, null)
+  const pid = k.objects.pids[process]!.get(k.namespaceOf(k.objects.owner[caller], NS_PID)) ?? null
+  return success({ kind: 'spawned', pid })
+}
+
+/** The process object: a pid in every pid namespace from its own up to the root, a fresh CSpace, its charges. */
+export function newProcess(k: Kernel, target: number, image: ImageInfo, uid: number, slots: number): number {
+  const objects = k.objects
+  const process = objects.alloc(KIND_PROCESS, k.objectNext++, target)
+  const pids = new Map<number, number>()
+  for (let at: number | null = k.namespaceOf(target, NS_PID); at !== null; ) {
+    const namespace = k.namespaces.get(at)
+    pids.set(at, namespace.pidNext++)
+    k.namespaces.touch(namespace)
+    at = namespace.parent
+  }
+  objects.ref[process] = k.refs.push(process, objects.gen[process], objects.serial[process])
+  objects.uid[process] = uid
+  objects.running[process] = 1
+  objects.slotCount[process] = slots
+  objects.cspace[process] = new Int32Array(slots).fill(NONE)
+  objects.mapHead[process] = objects.mapTail[process] = NONE
+  objects.bytes[process] = image.memoryBytes
+  objects.text[process] = image.record.digest
+  objects.pids[process] = pids
+  objects.linkRunning(process)
+  charge(k, target, RES_PROCESSES, 1)
+  charge(k, target, RES_MEMORY, image.memoryBytes)
+  return process
+}
+
+/** `process_kill`: needs `control`; the process stops, its caps are deleted, its charges return. */
+export function processKill(k: Kernel, caller: number, call: Fields): Outcome {
+  if (!isSlotCall(call)) return failure(E_INVALID_ARGUMENT)
+  const cap = lookupCapTo(k, caller, call['slot'] as number, KIND_PROCESS, R_CONTROL)
+  if (cap < 0) return failure(cap)
+  const process = k.caps.object[cap]
+  if (k.objects.running[process] === 0) return failure(E_NOT_RUNNING)
+  killProcess(k, process)
+  return OK
+}
+
+/** `process_list`: local pids in the caller's pid namespace, its own and its descendants' (ISO-2). */
+export function processList(k: Kernel, caller: number): Outcome {
+  const objects = k.objects
+  const namespace = k.namespaceOf(objects.owner[caller], NS_PID)
+  const pids: number[] = []
+  for (let process = objects.runHead; process !== NONE; process = objects.runNext[process]) {
+    const pid = objects.pids[process]!.get(namespace)
+    if (pid !== undefined) pids.push(pid)
+  }
+  return success({ kind: 'pids', pids: pids.sort((a, b) => a - b) })
+}

@@ -1,0 +1,81 @@
+/**
+ * Namespaces (kernel.md §6): few and rarely changed, so a `Map` by namespace id,
+ * each table namespace with a `Map` of entries (key → cap handle).
+ * @module
+ * @internal
+ */
+import type { NamespaceKind } from '../../spec/ids.js'
+import type { UidMap } from '../../spec/limits.js'
+import { assert } from '../assert.js'
+
+export interface NamespaceRecord {
+  readonly id: number
+  readonly kind: NamespaceKind
+  /** Serial (model id) of the container that created it. */
+  readonly creator: number
+  readonly parent: number | null
+  readonly userNamespace: number
+  /** Table entries: key → cap handle. */
+  readonly entries: Map<string, number>
+  readonly uidMap: UidMap
+  pidNext: number
+  /** Dirty epoch mark. */
+  mark: number
+}
+
+export type NamespaceSnapshot = ReadonlyArray<NamespaceRecord>
+
+export class NamespaceTable {
+  records = new Map<number, NamespaceRecord>()
+  epoch = 1
+  /** Ids of namespaces changed in this epoch. */
+  readonly dirty: number[] = []
+  dirtyCount = 0
+
+  get size(): number {
+    return this.records.size
+  }
+
+  get(id: number): NamespaceRecord {
+    const record = this.records.get(id)
+    assert(record !== undefined, 'namespaces.get')
+    return record
+  }
+
+  add(record: NamespaceRecord): void {
+    assert(!this.records.has(record.id), 'namespaces.add.fresh')
+    this.records.set(record.id, record)
+    this.touch(record)
+  }
+
+  delete(id: number): void {
+    this.touch(this.get(id))
+    this.records.delete(id)
+  }
+
+  touch(record: NamespaceRecord): void {
+    if (record.mark === this.epoch) return
+    record.mark = this.epoch
+    this.dirty[this.dirtyCount++] = record.id
+  }
+
+  beginEpoch(): void {
+    this.epoch = (this.epoch + 1) >>> 0 || 1
+    this.dirtyCount = 0
+  }
+
+  snapshot(): NamespaceSnapshot {
+    return [...this.records.values()].map(copyRecord)
+  }
+
+  restore(saved: NamespaceSnapshot): void {
+    const records = new Map<number, NamespaceRecord>()
+    for (const record of saved) records.set(record.id, copyRecord(record))
+    this.records = records
+    this.beginEpoch()
+  }
+}
+
+function copyRecord(record: NamespaceRecord): NamespaceRecord {
+  return { ...record, entries: record.entries.size === 0 ? new Map() : new Map(record.entries), mark: 0 }
+}

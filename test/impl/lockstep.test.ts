@@ -1,0 +1,230 @@
+import { test } from 'uvu'
+import * as assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { type BootConfig, DEFAULT_BOOT } from '../../spec/boot.js'
+import { CAP_CORE, CORE_IMAGE, PRESETS } from '../../spec/presets.js'
+import { boot } from '../../model/boot.js'
+import { Kernel } from '../../impl/kernel.js'
+import { syscallSequence, BALANCED } from '../../properties/generators.js'
+import { step as modelStep } from '../../model/step.js'
+import { abstractState, compareImpl } from '../../refinement/abstraction.js'
+import { diffStates } from '../../refinement/diff.js'
+import { ALL, CONFIGS, LIMITS, NAMESPACES, NO_CPU_BOOT, PREAMBLE, Pair, RWG, TIGHT_BOOT, VALID_IMAGE, sequence } from './_support.js'
+
+const SLOW = process.env['SLOW'] === '1'
+
+test('random sequences over small slots, with garbage: same outcomes and states after every step', () => {
+  for (const config of CONFIGS) {
+    fc.assert(fc.property(sequence, (syscalls) => { new Pair(config).run(syscalls) }), { numRuns: SLOW ? 2000 : 150, seed: 7 })
+  }
+})
+
+test('presets with declared systems (cap-core, cap-core-3, nested): boot and random sequences', () => {
+  for (const preset of PRESETS) {
+    fc.assert(fc.property(sequence, (syscalls) => { new Pair(preset.boot, preset.images).run(syscalls) }), { numRuns: SLOW ? 500 : 60, seed: 3 })
+  }
+})
+
+test('declared systems: an uncapped declared object lives until the first syscall that collects; bad declarations fail alike', () => {
+  const system = {
+    ...CAP_CORE.boot.system,
+    objects: [...CAP_CORE.boot.system!.objects!, { name: 'R', kind: 'region' as const, owner: 'B', sizeBytes: 1, executable: false }],
+  }
+  const config = { ...CAP_CORE.boot, system }
+  new Pair(config, CAP_CORE.images).run([{ kind: 'cap_inspect', caller: 1, slot: 0 }, { kind: 'cap_delete', caller: 2, slot: 1 }, { kind: 'cap_revoke', caller: 2, slot: 0 }, { kind: 'mem_alloc', caller: 2, sizeBytes: 1, executable: false, dst: 1 }])
+  const broken = [
+    { ...system, caps: [{ holder: 'pA', slot: 0, object: 'E', rights: ['control'] }] },
+    { ...system, caps: [{ holder: 'pB', slot: 0, object: 'E', rights: ['write'], parent: 'pA:0' }] },
+    { ...system, containers: [...system.containers!, { name: 'C', parent: 'A', limits: { ...LIMITS[2], memoryBytes: 3 }, namespaces: NAMESPACES[0] }] },
+    { ...system, processes: [...system.processes!, { name: 'pC', container: 'nowhere', image: CORE_IMAGE.digest, uid: 0, slots: 1 }] },
+  ]
+  for (const declared of broken) {
+    const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
+    const config = { ...CAP_CORE.boot, system: declared } as BootConfig
+    const expected = failure(() => boot(config, CAP_CORE.images))
+    assert.notEqual(expected, 'booted')
+    assert.equal(failure(() => Kernel.boot(config, CAP_CORE.images)), expected)
+  }
+})
+
+test('the property suites\' generator (deep preamble, hops, fills, namespaces, quotas)', () => {
+  fc.assert(fc.property(syscallSequence(BALANCED, 12), (fragments) => { new Pair(DEFAULT_BOOT).run(fragments.flat()) }), { numRuns: SLOW ? 1000 : 150, seed: 11 })
+})
+
+const ep = (caller: number, dst: number, depth = 2) => ({ kind: 'ep_create', caller, depth, dst })
+const send = (caller: number, slot: number, payload: unknown, xfer?: number) => ({ kind: 'ep_send', caller, slot, payload, ...(xfer === undefined ? {} : { xfer }) })
+const recv = (caller: number, slot: number, dst?: number) => ({ kind: 'ep_recv', caller, slot, ...(dst === undefined ? {} : { dst }) })
+const copy = (caller: number, src: number, dst: number, rights: string[] = ALL, badge?: number) => ({ kind: 'cap_copy', caller, src, dst, rights, ...(badge === undefined ? {} : { badge }) })
+const del = (caller: number, slot: number) => ({ kind: 'cap_delete', caller, slot })
+const revoke = (caller: number, slot: number) => ({ kind: 'cap_revoke', caller, slot })
+
+test('hand-written: an endpoint whose only cap is queued on itself stays live; dropping it destroys it', () => {
+  new Pair(DEFAULT_BOOT).run([
+    ep(0, 5, 1), send(0, 5, 1, 5), del(0, 5),
+    ep(0, 5), ep(0, 6), send(0, 5, 'a', 6), send(0, 5, 'b', 5), del(0, 6), recv(0, 5), recv(0, 5, 5), recv(0, 5), del(0, 5),
+  ])
+})
+
+test('hand-written: ep_recv drops a carried cap whose object then dies, cascading into a container destroy', () => {
+  new Pair(DEFAULT_BOOT).run([
+    ...PREAMBLE,
+    { kind: 'container_create', caller: 0, parent: 0, dst: 7, limits: LIMITS[1], namespaces: NAMESPACES[2] },
+    send(0, 3, 9, 7), del(0, 7), recv(2, 1, 1), recv(2, 1),
+    send(0, 3, 1, 5), del(0, 5), recv(1, 1),
+    { kind: 'container_stats', caller: 0, slot: 0 }, { kind: 'process_list', caller: 0 }, { kind: 'sched_run', quanta: 7 },
+  ])
+})
+
+test('hand-written: a process destroying its own container dies with it; mappings, tables and queues go', () => {
+  new Pair(DEFAULT_BOOT).run([
+    ...PREAMBLE,
+    { kind: 'mem_alloc', caller: 1, sizeBytes: 512, executable: false, dst: 2 },
+    { kind: 'mem_map', caller: 1, slot: 2, perms: ['read', 'write'] },
+    { kind: 'ep_create', caller: 1, depth: 3, dst: 3 },
+    { kind: 'svc_register', caller: 1, name: 'echo', slot: 3 },
+    { kind: 'svc_lookup', caller: 1, name: 'echo', dst: 4 },
+    send(1, 4, 'x', 2), send(1, 1, 'y', 3), send(1, 3, 'z'),
+    { kind: 'mount', caller: 1, path: '/data', slot: 2, rights: ['read'] },
+    { kind: 'net_bind', caller: 1, port: 80, slot: 3 },
+    { kind: 'container_destroy', caller: 1, slot: 0 },
+    { kind: 'cap_inspect', caller: 1, slot: 0 },
+    recv(0, 3, 7), recv(0, 3, 7), { kind: 'container_stats', caller: 0, slot: 0 },
+  ])
+})
+
+test('hand-written: revoke reaches slots, tables and queued messages; mappings made through revoked caps go', () => {
+  new Pair(DEFAULT_BOOT).run([
+    ...PREAMBLE,
+    { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: true, dst: 7 },
+    copy(0, 7, 8, ['read', 'execute', 'control']), { kind: 'mem_map', caller: 0, slot: 8, perms: ['read', 'execute'] },
+    send(0, 3, 0, 7), { kind: 'mount', caller: 0, path: '/bin', slot: 7, rights: ['read'] },
+    { kind: 'resolve', caller: 2, path: '/bin', dst: 2 }, { kind: 'mem_map', caller: 2, slot: 2, perms: ['read'] },
+    revoke(0, 7), recv(1, 1, 3), { kind: 'mem_unmap', caller: 0, slot: 8 }, { kind: 'resolve', caller: 0, path: '/bin', dst: 9 },
+    { kind: 'cap_move', caller: 0, src: 7, dst: 9 }, { kind: 'mem_map', caller: 0, slot: 9, perms: ['read'] }, { kind: 'cap_move', caller: 0, src: 9, dst: 10 },
+    del(0, 10),
+  ])
+})
+
+test('hand-written: badges, spawn policy and every spawn error in order', () => {
+  new Pair(DEFAULT_BOOT).run([
+    ep(0, 5), copy(0, 5, 6, ['write'], 42), copy(0, 6, 7, ['write'], 1), copy(0, 1, 8, ['write'], 1), copy(0, 6, 8, ['write']), send(0, 8, 'b'), recv(0, 5),
+    { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 1, grants: [{ slot: 0, rights: [] }, { slot: 5, rights: [] }], dst: 9 },
+    { kind: 'process_spawn', caller: 0, container: 0, image: `sha256:${'1'.repeat(64)}`, uid: 0, slots: 4, grants: [], dst: 9 },
+    { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 4, grants: [{ slot: 5, rights: RWG }], dst: 9 },
+    { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 4, grants: [{ slot: 0, rights: ALL }, { slot: 5, rights: RWG }, { slot: 8, rights: ['write'] }, { slot: 2, rights: ['write'] }], dst: 9 },
+    { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 2 ** 32 - 1, slots: 4, grants: [], dst: 10 },
+    { kind: 'io_submit', caller: 1, slot: 3, bytes: 10 }, { kind: 'io_submit', caller: 0, slot: 1, bytes: 2 ** 20 }, { kind: 'io_submit', caller: 0, slot: 1, bytes: 10 },
+    { kind: 'process_kill', caller: 0, slot: 9 }, { kind: 'process_kill', caller: 0, slot: 9 }, { kind: 'cap_inspect', caller: 0, slot: 9 }, del(0, 9),
+  ])
+})
+
+test('hand-written: budgets and quotas in a tight configuration', () => {
+  const pair = new Pair(TIGHT_BOOT)
+  pair.run([
+    { kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: LIMITS[2], namespaces: NAMESPACES[0] },
+    { kind: 'container_set_limits', caller: 0, slot: 3, limits: LIMITS[1] },
+    { kind: 'container_set_limits', caller: 0, slot: 3, limits: { ...LIMITS[2], cpuBudget: 50 } },
+    { kind: 'process_spawn', caller: 0, container: 3, image: VALID_IMAGE, uid: 0, slots: 4, grants: [{ slot: 3, rights: ALL }], dst: 4 },
+    { kind: 'container_set_limits', caller: 0, slot: 3, limits: { ...LIMITS[2], memoryBytes: 1 } },
+  ])
+  for (let index = 0; index < 70; index++) pair.step({ kind: 'mem_alloc', caller: index % 2, sizeBytes: 700, executable: false, dst: 5 + (index % 3) })
+  pair.run([{ kind: 'tick' }, { kind: 'container_stats', caller: 1, slot: 0 }, { kind: 'container_destroy', caller: 0, slot: 3 }, { kind: 'container_stats', caller: 0, slot: 0 }])
+})
+
+test('hand-written: namespaces: uid 0 inside a child user namespace is not root outside; lookups see only own tables', () => {
+  new Pair(NO_CPU_BOOT).run([
+    ...PREAMBLE,
+    { kind: 'svc_register', caller: 0, name: 'log', slot: 3 }, { kind: 'svc_register', caller: 0, name: 'log', slot: 3 },
+    { kind: 'svc_lookup', caller: 1, name: 'log', dst: 2 }, { kind: 'svc_lookup', caller: 2, name: 'log', dst: 2 },
+    { kind: 'ep_create', caller: 1, depth: 1, dst: 2 }, { kind: 'svc_register', caller: 1, name: 'log', slot: 2 }, { kind: 'net_bind', caller: 1, port: 443, slot: 2 },
+    { kind: 'net_connect', caller: 1, port: 443, dst: 3 }, { kind: 'net_connect', caller: 0, port: 443, dst: 7 }, { kind: 'net_unbind', caller: 1, port: 443 },
+    { kind: 'process_spawn', caller: 1, container: 0, image: VALID_IMAGE, uid: 5, slots: 2, grants: [], dst: 4 },
+    { kind: 'process_list', caller: 1 }, { kind: 'process_list', caller: 0 }, { kind: 'svc_unregister', caller: 0, name: 'log' }, { kind: 'svc_unregister', caller: 1, name: 'log' },
+    { kind: 'unmount', caller: 0, path: '/' },
+  ])
+})
+
+test('hand-written: a dropped cap that was its container\'s last destroys the receiver\'s own container; the rest of the queue is discarded', () => {
+  const setup = [
+    { kind: 'container_create', caller: 0, parent: 0, dst: 4, limits: LIMITS[0], namespaces: NAMESPACES[2] },
+    { kind: 'process_spawn', caller: 0, container: 4, image: VALID_IMAGE, uid: 0, slots: 4, grants: [{ slot: 4, rights: ALL }], dst: 5 },
+    ep(1, 1, 3), send(1, 1, 1, 0), send(1, 1, 2), send(1, 1, 3, 1), del(1, 0), del(0, 4),
+  ]
+  new Pair(DEFAULT_BOOT).run([...setup, recv(1, 1), { kind: 'cap_inspect', caller: 1, slot: 1 }, { kind: 'process_list', caller: 0 }, { kind: 'cap_inspect', caller: 0, slot: 5 }, del(0, 5)])
+  new Pair(DEFAULT_BOOT).run([...setup, recv(1, 1, 0), recv(1, 1, 2), recv(1, 1, 3), { kind: 'container_destroy', caller: 1, slot: 0 }, { kind: 'process_list', caller: 0 }])
+})
+
+test('hand-written: zombies, self-kill, and a cycle-kept endpoint doomed with its container', () => {
+  new Pair(DEFAULT_BOOT).run([
+    ...PREAMBLE,
+    { kind: 'process_kill', caller: 0, slot: 5 }, { kind: 'cap_copy', caller: 0, src: 5, dst: 7, rights: ['read'] }, { kind: 'cap_inspect', caller: 0, slot: 7 },
+    { kind: 'process_spawn', caller: 2, container: 0, image: VALID_IMAGE, uid: 0, slots: 3, grants: [], dst: 2 },
+    { kind: 'process_kill', caller: 2, slot: 2 }, { kind: 'cap_move', caller: 2, src: 2, dst: 3 },
+    ep(0, 8, 1), send(0, 8, 0, 8), { kind: 'cap_copy', caller: 0, src: 4, dst: 9, rights: ALL },
+    { kind: 'process_spawn', caller: 0, container: 4, image: VALID_IMAGE, uid: 0, slots: 3, grants: [{ slot: 8, rights: RWG }, { slot: 6, rights: ['control'] }], dst: 10 },
+    { kind: 'process_kill', caller: 4, slot: 1 }, del(0, 8), ep(4, 2, 1), send(4, 2, 0, 2), del(4, 2),
+    { kind: 'process_kill', caller: 0, slot: 6 }, { kind: 'cap_inspect', caller: 0, slot: 6 },
+    { kind: 'container_destroy', caller: 0, slot: 9 }, del(0, 5), del(0, 6), { kind: 'cap_inspect', caller: 0, slot: 7 }, del(0, 7),
+    { kind: 'container_stats', caller: 0, slot: 0 },
+  ])
+})
+
+test('malformed inputs of every shape are InvalidArgument and never throw', () => {
+  const weird: unknown[] = [
+    null, undefined, 0, NaN, 'cap_delete', [], [0], () => 0, Symbol('x'), { kind: 'cap_delete', caller: -0, slot: -0 },
+    { kind: 'cap_delete', caller: NaN, slot: 0 }, { kind: 'cap_delete', caller: 0, slot: NaN }, { kind: 'cap_delete', caller: 0.5, slot: 0 },
+    { kind: 'cap_copy', caller: 0, src: 0, dst: 5, rights: [, 'read'] }, { kind: 'mem_map', caller: 0, slot: 0, perms: ['write', 'execute'] },
+    { kind: 'mem_map', caller: 0, slot: 0, perms: [] }, { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 1, grants: [, { slot: 0, rights: [] }], dst: 5 },
+    Object.defineProperty({ caller: 0, slot: 0 }, 'kind', { get: () => 'cap_inspect', enumerable: true }),
+    Object.create({ kind: 'cap_inspect', caller: 0, slot: 0 }), { kind: 'ep_send', caller: 0, slot: 0, payload: 'x'.repeat(4097) },
+    { kind: 'tick', caller: 'x' }, { kind: 'sched_run', quanta: 100001 }, { kind: 'toString', caller: 0 }, { kind: '__proto__', caller: 0 },
+    { kind: 'container_create', caller: 0, parent: 0, dst: 5, limits: { ...LIMITS[0], devices: [, 'disk0'] }, namespaces: NAMESPACES[0] },
+    { kind: 'container_create', caller: 0, parent: 0, dst: 5, limits: LIMITS[0], namespaces: { ...NAMESPACES[0], user: { base: -1, count: 1 } } },
+  ]
+  const pair = new Pair(DEFAULT_BOOT)
+  for (const syscall of weird) pair.step(syscall)
+  assert.ok(pair.steps === weird.length)
+})
+
+/** A step taken on both, then the impl corrupted through its own table API (as a buggy handler would). */
+function assertSameDifference(pair: Pair): void {
+  const incremental = compareImpl(pair.kernel, pair.model)
+  const full = diffStates(pair.model, abstractState(pair.kernel))
+  assert.notEqual(full, null)
+  assert.deepStrictEqual(incremental, full)
+}
+
+test('compare finds what the full comparison finds: a corrupted impl, or a model that moved alone', () => {
+  const pair = new Pair(DEFAULT_BOOT).run([...PREAMBLE, send(0, 3, 5), { kind: 'mount', caller: 0, path: '/d', slot: 1, rights: ['write'] }])
+  const snapshot = pair.kernel.snapshot()
+  const model = pair.model
+  const endpointOf = (p: Pair) => p.kernel.caps.object[p.kernel.objects.cspace[p.kernel.init]![3]!]
+  const corruptions: Array<(p: Pair) => void> = [
+    (p) => { p.kernel.objects.rows.usage[0] += 1; p.kernel.objects.touch(0) },
+    (p) => { p.kernel.caps.rights[0] = 1; p.kernel.caps.touch(0) },
+    (p) => { const ns = p.kernel.namespaces.get(0); ns.pidNext = 99; p.kernel.namespaces.touch(ns) },
+    (p) => { p.kernel.objects.ring[endpointOf(p)]!.payload[0] = 6; p.kernel.objects.touch(endpointOf(p)) },
+    (p) => { p.kernel.objects.uid[p.kernel.init] = 3; p.kernel.objects.touch(p.kernel.init) },
+    (p) => { const cspace = p.kernel.objects.cspace[p.kernel.init]!; [cspace[1], cspace[2]] = [cspace[2]!, cspace[1]!]; p.kernel.objects.touch(p.kernel.init) },
+    (p) => { p.kernel.objects.pids[p.kernel.init] = new Map([[0, 7]]); p.kernel.objects.touch(p.kernel.init) },
+  ]
+  for (const corrupt of corruptions) {
+    pair.kernel.restore(snapshot)
+    pair.model = model
+    pair.check('restored')
+    pair.step({ kind: 'cap_inspect', caller: 0, slot: 0 })
+    const stepped = modelStep(pair.model, { kind: 'process_list', caller: 1 })
+    pair.model = stepped.state
+    pair.kernel.step({ kind: 'process_list', caller: 1 })
+    corrupt(pair)
+    assertSameDifference(pair)
+  }
+  pair.kernel.restore(snapshot)
+  pair.model = model
+  pair.check('restored')
+  pair.kernel.step({ kind: 'cap_inspect', caller: 0, slot: 0 })
+  pair.model = modelStep(pair.model, { kind: 'mem_alloc', caller: 0, sizeBytes: 1, executable: false, dst: 9 }).state
+  assertSameDifference(pair)
+})
+
+test.run()

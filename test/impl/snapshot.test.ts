@@ -1,0 +1,66 @@
+import { test } from 'uvu'
+import * as assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { DEFAULT_BOOT } from '../../spec/boot.js'
+import { Kernel } from '../../impl/kernel.js'
+import { abstractState } from '../../refinement/abstraction.js'
+import { CONFIGS, IMAGE_POOL, PREAMBLE, Pair, sequence } from './_support.js'
+
+/** Runs `syscalls` on the kernel; returns the outcomes and the abstract state after each. */
+function trace(kernel: Kernel, syscalls: ReadonlyArray<unknown>) {
+  return syscalls.map((syscall) => ({ outcome: kernel.step(syscall), state: abstractState(kernel) }))
+}
+
+test('restore gives back the snapshot state; the same suffix then gives the same outcomes and states, every time', () => {
+  fc.assert(fc.property(fc.constantFrom(...CONFIGS), sequence, sequence, (config, prefix, suffix) => {
+    const kernel = Kernel.boot(config, IMAGE_POOL)
+    for (const syscall of prefix) kernel.step(syscall)
+    const atSnapshot = abstractState(kernel)
+    const snapshot = kernel.snapshot()
+    const first = trace(kernel, suffix)
+    kernel.restore(snapshot)
+    assert.deepStrictEqual(abstractState(kernel), atSnapshot)
+    assert.deepStrictEqual(trace(kernel, suffix), first)
+    kernel.restore(snapshot)
+    assert.deepStrictEqual(trace(kernel, suffix), first)
+  }), { numRuns: 150, seed: 5 })
+})
+
+test('a snapshot restores into another kernel, smaller or larger, and lockstep checking goes on', () => {
+  fc.assert(fc.property(sequence, sequence, (prefix, suffix) => {
+    const pair = new Pair(DEFAULT_BOOT).run(prefix)
+    const snapshot = pair.kernel.snapshot()
+    const model = pair.model
+    const fresh = new Pair(DEFAULT_BOOT)
+    fresh.kernel.restore(snapshot)
+    fresh.model = model
+    fresh.check('restored into a fresh kernel')
+    fresh.run(suffix)
+    const big = new Pair(DEFAULT_BOOT)
+    for (let index = 0; index < 200; index++) big.kernel.step({ kind: 'ep_create', caller: 0, depth: 1, dst: 7 + (index % 9) })
+    big.kernel.restore(snapshot)
+    big.model = model
+    big.check('restored into a kernel that had grown')
+    big.run(suffix)
+  }), { numRuns: 60, seed: 9 })
+})
+
+test('later steps do not reach into a snapshot (copies, not views)', () => {
+  const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
+  for (const syscall of PREAMBLE) kernel.step(syscall)
+  kernel.step({ kind: 'ep_send', caller: 0, slot: 3, payload: 'kept' })
+  kernel.step({ kind: 'svc_register', caller: 0, name: 'echo', slot: 3 })
+  const snapshot = kernel.snapshot()
+  const expected = abstractState(kernel)
+  kernel.step({ kind: 'ep_recv', caller: 1, slot: 1 })
+  kernel.step({ kind: 'svc_unregister', caller: 0, name: 'echo' })
+  kernel.step({ kind: 'container_destroy', caller: 0, slot: 4 })
+  kernel.step({ kind: 'cap_revoke', caller: 0, slot: 3 })
+  kernel.restore(snapshot)
+  assert.deepStrictEqual(abstractState(kernel), expected)
+  kernel.step({ kind: 'ep_send', caller: 0, slot: 3, payload: 'second' })
+  kernel.restore(snapshot)
+  assert.deepStrictEqual(abstractState(kernel), expected)
+})
+
+test.run()

@@ -1,0 +1,71 @@
+import { test } from 'uvu'
+import * as assert from 'node:assert/strict'
+import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import { SYSCALL_CODECS, type SyscallKind } from '../../spec/syscalls.js'
+import { ARGUMENT_CHECKS, isRecord } from '../../impl/validate.js'
+import { LIMITS, NAMESPACES, VALID_IMAGE, describe } from './_support.js'
+
+/** Does the codec of `kind` decode `call`? */
+function decodes(kind: string, call: unknown): boolean {
+  const codec = SYSCALL_CODECS[kind as SyscallKind] as { decode: (value: unknown) => E.Either<unknown, unknown> }
+  return E.isRight(codec.decode(call))
+}
+
+/** A well-formed syscall of every process kind. */
+const VALID: ReadonlyArray<Record<string, unknown>> = [
+  { kind: 'cap_copy', src: 0, dst: 5, rights: ['read'], badge: 3 }, { kind: 'cap_move', src: 0, dst: 5 }, { kind: 'cap_delete', slot: 1 },
+  { kind: 'cap_revoke', slot: 1 }, { kind: 'cap_inspect', slot: 1 },
+  { kind: 'container_create', parent: 0, dst: 5, limits: LIMITS[0], namespaces: NAMESPACES[1] }, { kind: 'container_destroy', slot: 1 },
+  { kind: 'container_set_limits', slot: 1, limits: LIMITS[1] }, { kind: 'container_stats', slot: 1 },
+  { kind: 'process_spawn', container: 0, image: VALID_IMAGE, uid: 0, slots: 4, grants: [{ slot: 0, rights: ['control'] }], dst: 5 },
+  { kind: 'process_kill', slot: 1 }, { kind: 'process_list' },
+  { kind: 'mem_alloc', sizeBytes: 1, executable: false, dst: 5 }, { kind: 'mem_map', slot: 1, perms: ['read'] }, { kind: 'mem_unmap', slot: 1 },
+  { kind: 'ep_create', depth: 1, dst: 5 }, { kind: 'ep_send', slot: 1, payload: 'x', xfer: 2 }, { kind: 'ep_recv', slot: 1, dst: 2 },
+  { kind: 'mount', path: '/a', slot: 1, rights: [] }, { kind: 'unmount', path: '/' }, { kind: 'resolve', path: '/a/b', dst: 5 },
+  { kind: 'net_bind', port: 1, slot: 1 }, { kind: 'net_unbind', port: 65535 }, { kind: 'net_connect', port: 80, dst: 5 },
+  { kind: 'svc_register', name: 'a', slot: 1 }, { kind: 'svc_unregister', name: 'a.b-c_d' }, { kind: 'svc_lookup', name: 'x', dst: 5 },
+  { kind: 'io_submit', slot: 1, bytes: 1 },
+].map((call) => ({ ...call, caller: 0 }))
+
+const holey = (values: unknown[], hole: number): unknown[] => { const array = [...values]; delete array[hole]; return array }
+const odd: ReadonlyArray<unknown> = [
+  undefined, null, -0, 0, 1, -1, 0.5, NaN, Infinity, 2 ** 31, 2 ** 32, 2 ** 40, 2 ** 40 + 1, 2 ** 53, Number.MAX_SAFE_INTEGER, 4096, 4097, 65536, 100001,
+  '', 'read', 'new', 'share', '/', '/..', '/a/', 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(4097), VALID_IMAGE, VALID_IMAGE.toUpperCase(),
+  true, false, [], ['read'], ['read', 'admin'], holey(['read', 'write'], 0), [undefined], {}, { base: 0, count: 1 }, { base: 0, count: 0 },
+  { base: -0, count: 2 ** 32 }, { base: 2 ** 32, count: 1 }, [{ slot: 0, rights: [] }], [{ slot: -1, rights: [] }], holey([{ slot: 0, rights: [] }, { slot: 1, rights: [] }], 0),
+  new Array(65).fill({ slot: 0, rights: [] }), { ...LIMITS[0], devices: holey(['disk0', 'net0'], 1) }, { ...LIMITS[0], cpuWeight: 0 }, { ...LIMITS[0], memoryBytes: -0 },
+  { ...NAMESPACES[0], pid: 'both' }, { ...NAMESPACES[1], user: { base: 1, count: 0 } }, Object.create({ slot: 1 }), new Date(0), [['read']],
+]
+
+/** A valid syscall with one field (or one nested field) replaced. */
+const mutated: fc.Arbitrary<Record<string, unknown>> = fc.tuple(fc.constantFrom(...VALID), fc.nat(), fc.oneof(fc.constantFrom(...odd), fc.anything()), fc.boolean(), fc.nat())
+  .map(([call, which, value, nested, inner]) => {
+    const keys = Object.keys(call).filter((key) => key !== 'kind' && key !== 'caller')
+    if (keys.length === 0) return { ...call, extra: value } as Record<string, unknown>
+    const key = keys[which % keys.length]!
+    const field = call[key]
+    if (nested && isRecord(field)) {
+      const innerKeys = Object.keys(field)
+      return { ...call, [key]: { ...field, [innerKeys[inner % innerKeys.length]!]: value } }
+    }
+    if (nested && Array.isArray(field) && field.length > 0) {
+      const copy = [...field]
+      copy[inner % copy.length] = value
+      return { ...call, [key]: copy }
+    }
+    return { ...call, [key]: value }
+  })
+
+test('the hand-written argument checks accept exactly what the spec codecs decode', () => {
+  for (const call of VALID) {
+    assert.ok(decodes(call['kind'] as string, call), describe(call))
+    assert.ok(ARGUMENT_CHECKS[call['kind'] as string]!(call), describe(call))
+  }
+  fc.assert(fc.property(mutated, (call) => {
+    const expected = decodes(call['kind'] as string, call)
+    assert.equal(ARGUMENT_CHECKS[call['kind'] as string]!(call), expected, describe(call))
+  }), { numRuns: 20000, seed: 1 })
+})
+
+test.run()
