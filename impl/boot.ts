@@ -158,9 +158,8 @@ function kindName(k: Kernel, object: number): string {
 }
 
 /**
- * Creates the declared system in a freshly booted kernel. Declared endpoints and
- * regions that no declared cap names stay until the first syscall that runs the
- * destruction rule, as in the model (see {@link Kernel.bootUnnamed}).
+ * Creates the declared system in a freshly booted kernel. A declared endpoint or
+ * region that no declared cap names is refused, as in the model.
  */
 export function bootSystem(k: Kernel, system: SystemDescription, deviceCount: number): void {
   const declared = new Declarations(k, deviceCount)
@@ -168,4 +167,8 @@ export function bootSystem(k: Kernel, system: SystemDescription, deviceCount: nu
   bootProcesses(k, system, declared)
   bootObjects(k, system, declared)
   bootCaps(k, system, declared)
+  // A declared object that no declared cap names would break OBJ-1 from the first state: refused.
+  for (let index = 0; index < k.bootUnnamed.length; index += 2) {
+    if (k.objects.capCount[k.bootUnnamed[index]!] === 0) throw new BootError(`$.system.objects[${index / 2}]`, 'no declared cap names it')
+  }
 }

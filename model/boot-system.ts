@@ -99,6 +99,11 @@ export function bootSystem(work: Draft, system: SystemDescription, deviceCount: 
     declare(declared.name, id, path)
   })
   bootCaps(work, system, lookup)
+  // A declared object that no declared cap names would break OBJ-1 from the first state: refused.
+  ;(system.objects ?? []).forEach((declared, index) => {
+    const id = lookup(declared.name, `$.system.objects[${index}]`)
+    if (![...work.ksCaps.values()].some((cap) => cap.object === id)) throw new BootError(`$.system.objects[${index}]`, 'no declared cap names it')
+  })
 }
 
 /** The declared caps, each checked against its kind and its parent. */
