@@ -13,6 +13,10 @@ import type { InvariantId, Violation } from '../spec/invariants/types.js'
 import { outcomeText, outcomeToJson, type OutcomeJson } from '../spec/results.js'
 import type { Trace } from '../spec/trace.js'
 import { callerText, syscallText } from './stepText.js'
+import type { KernelUnderTest, RefinementTarget } from '../refinement/target.js'
+import { diffStates, firstDifference } from '../refinement/diff.js'
+import type { KernelState } from '../model/state.js'
+import type { Outcome } from '../spec/results.js'
 
 /** The step index that stands for the boot state. @public */
 export const BOOT_STEP = -1
@@ -34,6 +38,18 @@ export interface ReplayRow {
   readonly mismatch: boolean
   /** Ids of the invariants violated in this state or transition, in catalogue order of discovery. */
   readonly violated: ReadonlyArray<InvariantId>
+  /** With a kernel in lockstep: `=` when it answered as the model did, else its answer; null without one. */
+  readonly kernel: string | null
+}
+
+/** The first step where the kernel in lockstep disagreed with the model (REF-1). @public */
+export interface ReplayDivergence {
+  readonly step: number
+  /** What differed: the outcome, or the abstract state after the step. */
+  readonly what: 'outcome' | 'state' | 'exception'
+  readonly path: string
+  readonly model: unknown
+  readonly kernel: unknown
 }
 
 /** A violation and where it happened. @public */
@@ -65,23 +81,47 @@ export interface ReplayResult {
   readonly violations: ReadonlyArray<ReplayViolation>
   readonly mismatches: ReadonlyArray<ReplayMismatch>
   readonly crash: ReplayCrash | null
+  /** The first divergence of the kernel stepped in lockstep, if one was given and it diverged. */
+  readonly divergence: ReplayDivergence | null
+}
+
+/** Steps the kernel in lockstep and reports how it compares with the model's step. */
+function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: unknown, outcome: Outcome, after: KernelState, index: number): { text: string; divergence: ReplayDivergence | null } {
+  let answer: Outcome
+  try {
+    answer = kernel.step(syscall)
+  } catch (error) {
+    return { text: 'threw', divergence: { step: index, what: 'exception', path: 'step', model: outcomeToJson(outcome), kernel: String(error) } }
+  }
+  const outcomeDifference = firstDifference('outcome', outcome, answer)
+  if (outcomeDifference !== null) return { text: outcomeText(answer), divergence: { step: index, what: 'outcome', ...outcomeDifference } }
+  const stateDifference = diffStates(after, target.abstraction.abstract(kernel))
+  return { text: stateDifference === null ? '=' : '= (state differs)', divergence: stateDifference === null ? null : { step: index, what: 'state', ...stateDifference } }
 }
 
 /**
- * Replays `trace` on the model. Every step runs even after a violation or mismatch,
- * so the table shows the whole trace; only a crash of the model stops it.
+ * Replays `trace` on the model, and with `target` also steps that kernel in
+ * lockstep, comparing its outcomes and abstract states (REF-1). Every step runs
+ * even after a violation, mismatch or divergence, so the table shows the whole
+ * trace; only a crash of the model stops it.
  * @public
  */
-export function replayTrace(trace: Trace): ReplayResult {
+export function replayTrace(trace: Trace, target?: RefinementTarget): ReplayResult {
   const rows: ReplayRow[] = []
   const violations: ReplayViolation[] = []
   const mismatches: ReplayMismatch[] = []
+  const kernel = target?.create(trace.boot, trace.images)
+  let divergence: ReplayDivergence | null = null
   let state = boot(trace.boot, trace.images)
+  if (target !== undefined && kernel !== undefined) {
+    const atBoot = diffStates(state, target.abstraction.abstract(kernel))
+    if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
+  }
   const bootViolations = checkState(state)
   violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))
   rows.push({
     step: BOOT_STEP, caller: '-', syscall: '-', malformed: false, outcome: null, result: 'booted', expected: null,
-    mismatch: false, violated: violatedIds(bootViolations),
+    mismatch: false, violated: violatedIds(bootViolations), kernel: kernel === undefined ? null : divergence === null ? '=' : 'state differs',
   })
   for (const [index, traceStep] of trace.steps.entries()) {
     let next
@@ -89,7 +129,7 @@ export function replayTrace(trace: Trace): ReplayResult {
       next = step(state, traceStep.syscall)
     } catch (error) {
       const crash = { step: index, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined }
-      return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash }
+      return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash, divergence }
     }
     // checkStep checks the state invariants on the new state, then the step invariants.
     const found = checkStep({ before: state, syscall: traceStep.syscall, outcome: next.outcome, after: next.state })
@@ -98,14 +138,16 @@ export function replayTrace(trace: Trace): ReplayResult {
     const expected = traceStep.outcome ?? null
     const mismatch = expected !== null && !sameJson(expected, actual)
     if (mismatch) mismatches.push({ step: index, expected, actual })
+    const compared = target === undefined || kernel === undefined ? null : kernelStep(target, kernel, traceStep.syscall, next.outcome, next.state, index)
+    if (divergence === null && compared?.divergence) divergence = compared.divergence
     rows.push({
       step: index, caller: callerText(traceStep.syscall), syscall: syscallText(traceStep.syscall), malformed: traceStep.malformed === true,
-      outcome: actual, result: outcomeText(next.outcome), expected, mismatch, violated: violatedIds(found),
+      outcome: actual, result: outcomeText(next.outcome), expected, mismatch, violated: violatedIds(found), kernel: compared?.text ?? null,
     })
     state = next.state
   }
-  const status = violations.length === 0 && mismatches.length === 0 ? 'ok' : 'failed'
-  return { status, description: trace.description ?? null, stepCount: trace.steps.length, rows, violations, mismatches, crash: null }
+  const status = violations.length === 0 && mismatches.length === 0 && divergence === null ? 'ok' : 'failed'
+  return { status, description: trace.description ?? null, stepCount: trace.steps.length, rows, violations, mismatches, crash: null, divergence }
 }
 
 function violatedIds(violations: ReadonlyArray<Violation>): InvariantId[] {

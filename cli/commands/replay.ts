@@ -7,6 +7,7 @@
  */
 import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
 import { TraceCodec, type Failure } from '../../spec/trace.js'
+import { resolveTarget } from '../../checker/targets.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
@@ -18,8 +19,13 @@ configuration and image pool, runs every step, and checks every invariant in the
 boot state and after every step. A step whose recorded outcome differs from the
 model's is marked MISMATCH.
 
+The impl is stepped in lockstep: its answers are shown in the impl column ('='
+when it answered as the model did), and the first step where its outcome or
+abstract state differs is reported with the differing path (REF-1).
+
 Options:
-  --json      print the result as JSON instead of a table
+  --json        print the result as JSON instead of a table
+  --model-only  replay on the model alone
   -h, --help  show this help
 
 Exit: 0 every invariant held and every recorded outcome matched, 1 otherwise,
@@ -53,13 +59,21 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
   say(renderTable(
     [
       { header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall', widthMax: SYSCALL_WIDTH },
-      { header: 'result', widthMax: RESULT_WIDTH }, { header: 'invariants' },
+      { header: 'result', widthMax: RESULT_WIDTH }, ...(result.rows[0]?.kernel === null ? [] : [{ header: 'impl', widthMax: 30 }]), { header: 'invariants' },
     ],
     result.rows.map((row) => [
       stepLabel(row.step), row.caller, row.malformed && !row.syscall.startsWith('(malformed)') ? `${row.syscall} (malformed)` : row.syscall, resultCell(row),
+      ...(row.kernel === null ? [] : [row.kernel]),
       row.violated.length === 0 ? 'ok' : row.violated.join(','),
     ]),
   ))
+  if (result.divergence !== null) {
+    const d = result.divergence
+    say()
+    say(`The impl diverges from the model at step ${stepLabel(d.step)} (${d.what}) at ${d.path}:`)
+    say(`  model: ${formatJson(d.model, 96, '  ')}`)
+    say(`  impl:  ${formatJson(d.kernel, 96, '  ')}`)
+  }
   if (result.mismatches.length > 0) {
     say()
     say('Mismatches (recorded outcome vs the model\'s):')
@@ -100,12 +114,14 @@ function stepList(violations: ReadonlyArray<ReplayViolation>): string {
 function summary(result: ReplayResult): string {
   const steps = `${result.stepCount} step${result.stepCount === 1 ? '' : 's'} replayed`
   const recorded = result.rows.filter((row) => row.expected !== null).length
-  if (result.status === 'ok' && recorded === 0) return `${steps}: every invariant held; the trace records no outcomes to compare.`
-  if (result.status === 'ok') return `${steps}: every invariant held, all ${recorded} recorded outcome${recorded === 1 ? '' : 's'} matched.`
+  const lockstep = result.rows[0]?.kernel === null ? '' : ', the impl agreed with the model at every step'
+  if (result.status === 'ok' && recorded === 0) return `${steps}: every invariant held${lockstep}; the trace records no outcomes to compare.`
+  if (result.status === 'ok') return `${steps}: every invariant held${lockstep}, all ${recorded} recorded outcome${recorded === 1 ? '' : 's'} matched.`
   if (result.status === 'crashed') return `${steps} before the model failed.`
   const parts = [
     result.violations.length > 0 ? `${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}` : '',
     result.mismatches.length > 0 ? `${result.mismatches.length} mismatch${result.mismatches.length === 1 ? '' : 'es'}` : '',
+    result.divergence !== null ? `the impl diverged at step ${stepLabel(result.divergence.step)}` : '',
   ].filter((part) => part !== '')
   return `${steps}: ${parts.join(', ')}.`
 }
@@ -115,7 +131,7 @@ function exitCode(result: ReplayResult): number {
 }
 
 async function run(args: ReadonlyArray<string>): Promise<number> {
-  const parsed = parseFlags('replay', args, { json: { type: 'boolean' } }, true)
+  const parsed = parseFlags('replay', args, { json: { type: 'boolean' }, 'model-only': { type: 'boolean' } }, true)
   if (parsed === null) {
     say(USAGE)
     return EXIT.ok
@@ -123,7 +139,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'expects a trace FILE' : 'expects exactly one FILE', 'replay')
   const file = parsed.positionals[0]!
   const trace = readJsonInput(TraceCodec, file)
-  const result = replayTrace(trace)
+  const result = replayTrace(trace, parsed.values['model-only'] === true ? undefined : resolveTarget('impl'))
   if (parsed.values.json === true) {
     const { crash, ...rest } = result
     say(JSON.stringify({ file, ...rest, recordedFailure: trace.failure ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message } }, null, 2))
