@@ -12,11 +12,12 @@ for (const file of EXAMPLES) {
     const run = sila('replay', file)
     assert.is(run.stderr, '')
     assert.is(run.status, 0, run.stdout)
-    assert.match(run.stdout, /^step +caller +syscall +result +invariants$/m)
-    assert.match(run.stdout, /^ *boot +- +- +booted +ok$/m)
+    assert.match(run.stdout, /^step +caller +syscall +result +impl +invariants$/m)
+    assert.match(run.stdout, /^ *boot +- +- +booted += +ok$/m)
     const steps = (JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as { steps: unknown[] }).steps.length
-    for (let step = 0; step < steps; step++) assert.match(run.stdout, new RegExp(`^ +${step} +\\d+ +\\S.* ok$`, 'm'), `row ${step}`)
-    assert.match(run.stdout, new RegExp(`^${steps} steps replayed: every invariant held, all ${steps} recorded outcomes matched\\.$`, 'm'))
+    for (let step = 0; step < steps; step++) assert.match(run.stdout, new RegExp(`^ +${step} +\\d+ +\\S.* = +ok$`, 'm'), `row ${step}`)
+    assert.match(run.stdout, new RegExp(`^${steps} steps replayed: every invariant held, the impl agreed with the model at every step, all ${steps} recorded outcomes matched\\.$`, 'm'))
+    assert.match(sila('replay', '--model-only', file).stdout, /^step +caller +syscall +result +invariants$/m)
     assert.not.match(run.stdout, /MISMATCH/)
   })
 }
