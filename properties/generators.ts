@@ -134,6 +134,17 @@ export const mapFragment: fc.Arbitrary<Fragment> = fc
     ...(unmap ? [{ kind: 'mem_unmap', caller, slot: dst }] : []),
   ])
 
+/** Badges: a badged copy, an attempt to badge it again, and a message that carries the badge. */
+export const badgeFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, endpoint: fc.integer({ min: 3, max: 5 }), badged: fc.integer({ min: 5, max: 7 }), again: fc.integer({ min: 1, max: 7 }), first: fc.integer({ min: 1, max: 3 }), second: fc.integer({ min: 1, max: 3 }) })
+  .map(({ caller, endpoint, badged, again, first, second }) => [
+    { kind: 'ep_create', caller, depth: 2, dst: endpoint },
+    { kind: 'cap_copy', caller, src: endpoint, dst: badged, rights: ['write', 'grant'], badge: first },
+    { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'], badge: second },
+    { kind: 'ep_send', caller, slot: badged, payload: 3 },
+    { kind: 'ep_recv', caller, slot: endpoint },
+  ])
+
 /** One process making many cheap syscalls: spends its container's CPU budget (BudgetExhausted, CPU-1). */
 export const busyFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, count: fc.integer({ min: 8, max: 20 }) })
@@ -203,6 +214,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: weights.quota, arbitrary: quotaFragment },
     { weight: weights.clock, arbitrary: clockSyscall.map((s) => [s]) },
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
+    { weight: Math.ceil(weights.hop / 3), arbitrary: badgeFragment },
   )
   return fc.tuple(fc.boolean(), fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
     .map(([deep, fragments]) => (deep ? [DEEP_PREAMBLE, ...fragments] : fragments))

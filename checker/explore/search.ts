@@ -19,7 +19,7 @@ import type { KernelState } from '../../model/state.js'
 import { checkState, checkStep } from '../../spec/invariants/index.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import type { Preset } from '../../spec/presets.js'
-import type { RefinementTarget } from '../../refinement/target.js'
+import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
 import { diffStates, firstDifference } from '../../refinement/diff.js'
 import type { Outcome } from '../../spec/results.js'
 import { canonicalKey } from './canonical.js'
@@ -141,8 +141,14 @@ export function explore(options: ExploreOptions): ExploreResult {
     const next: typeof frontier = []
     for (const { state, index } of frontier) {
       const actions = random === null ? baseActions : shuffled(baseActions, random)
+      const cursor = options.refine === undefined ? null : new KernelCursor(options.refine, preset, pathTo(index, parents, via, baseActions))
       for (const action of actions) {
         const { state: after, outcome } = stepOf(state, action)
+        if (cursor !== null) {
+          // REF-1 on every action, refused ones included: the kernel must refuse them alike.
+          const failure = cursor.check(action, outcome, after)
+          if (failure !== null) return result(false, { ...failure, path: [...pathTo(index, parents, via, baseActions), action] }, next.length)
+        }
         if (E.isLeft(outcome)) continue
         generated++
         const kind = action.kind as string
@@ -156,10 +162,6 @@ export function explore(options: ExploreOptions): ExploreResult {
         if (violations.length > 0) {
           const path = [...pathTo(index, parents, via, baseActions), action]
           return result(false, { ...violationOf(violations[0]!), path }, next.length)
-        }
-        if (options.refine !== undefined) {
-          const failure = refineStep(options.refine, preset, pathTo(index, parents, via, baseActions), action, outcome, after)
-          if (failure !== null) return result(false, { ...failure, path: [...pathTo(index, parents, via, baseActions), action] }, next.length)
         }
         if (isNew) {
           if (options.statesMax !== undefined && seen.size >= options.statesMax) return result(false, null, next.length + 1)
@@ -182,12 +184,50 @@ function violationOf(violation: Violation): Omit<ExploreViolation, 'path'> {
   return { invariant: violation.invariant, message: violation.message, witness: violation.witness }
 }
 
-/** REF-1 along one transition: the kernel, brought to the parent state, steps the same action and must agree. */
-function refineStep(target: RefinementTarget, preset: Preset, path: ReadonlyArray<Action>, action: Action, outcome: Outcome, after: KernelState): Omit<ExploreViolation, 'path'> | null {
-  const kernel = kernelAt(target, preset, path)
-  const kernelOutcome = kernel.step(action)
-  const outcomeDifference = firstDifference('outcome', outcome, kernelOutcome)
-  if (outcomeDifference !== null) return { invariant: 'REF-1', message: `outcomes differ at ${outcomeDifference.path}`, witness: outcomeDifference }
-  const difference = diffStates(after, target.abstraction.abstract(kernel))
-  return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ at ${difference.path}`, witness: difference }
+/** A kernel with snapshot and restore (our impl has them; a user's kernel may not). */
+interface Restorable { snapshot(): unknown; restore(snapshot: unknown): void }
+function isRestorable(kernel: object): kernel is Restorable {
+  return typeof (kernel as Partial<Restorable>).snapshot === 'function' && typeof (kernel as Partial<Restorable>).restore === 'function'
+}
+
+/**
+ * The kernel under test brought to one state of the search: replayed there once,
+ * then reset before each action by restore (or, for kernels without snapshots, by
+ * replaying the path again).
+ */
+class KernelCursor {
+  private kernel: KernelUnderTest
+  private readonly snapshot: unknown
+  private used = false
+
+  constructor(private readonly target: RefinementTarget, private readonly preset: Preset, private readonly path: ReadonlyArray<Action>) {
+    this.kernel = kernelAt(target, preset, path)
+    this.snapshot = isRestorable(this.kernel) ? this.kernel.snapshot() : undefined
+  }
+
+  private fresh(): KernelUnderTest {
+    if (this.used) {
+      if (this.snapshot !== undefined && isRestorable(this.kernel)) this.kernel.restore(this.snapshot)
+      else this.kernel = kernelAt(this.target, this.preset, this.path)
+    }
+    this.used = true
+    return this.kernel
+  }
+
+  /** REF-1 for one action: the same outcome as the model's, and the same abstract state after it. */
+  check(action: Action, outcome: Outcome, after: KernelState): Omit<ExploreViolation, 'path'> | null {
+    const kernel = this.fresh()
+    let kernelOutcome: Outcome
+    try {
+      kernelOutcome = kernel.step(action)
+    } catch (error) {
+      return { invariant: 'REF-1', message: `the kernel threw: ${String(error)}`, witness: { action } }
+    }
+    const outcomeDifference = firstDifference('outcome', outcome, kernelOutcome)
+    if (outcomeDifference !== null) return { invariant: 'REF-1', message: `outcomes differ at ${outcomeDifference.path}`, witness: outcomeDifference }
+    // A refusal leaves the state as it was (the property suites check that on every refused syscall); compare after successes.
+    if (E.isLeft(outcome)) return null
+    const difference = diffStates(after, this.target.abstraction.abstract(kernel))
+    return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ at ${difference.path}`, witness: difference }
+  }
 }

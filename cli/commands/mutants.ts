@@ -1,12 +1,81 @@
 /**
- * `sila mutants`: runs the suites and the checker against seeded kernel bugs (tooling.md §6). Planned.
+ * `sila mutants`: the kill matrix of the seeded bugs (tooling.md §6). The running
+ * is `checker/mutants.ts`; this parses flags and renders.
  * @module
  */
-import { plannedCommand } from '../command.js'
+import { availableParallelism } from 'node:os'
+import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
+import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { MUTANTS_DEFAULTS, findMutants, median, runMutants, type MutantResult } from '../../checker/mutants.js'
+import { MUTANTS } from '../../mutants/catalogue.js'
+import { cleanMutants } from '../../mutants/materialize.js'
+
+const USAGE = `Usage: sila mutants [NAME...] [options]
+
+Runs every property suite and the model checker (explore --refine on cap-core)
+against each seeded bug — a one-line variant of the impl kept apart from it — and
+prints the kill matrix: which suites and checkers kill it, the time to kill, and
+the length of the shrunk counterexample. ${MUTANTS.length} mutants; 'sila mutants --list' names them.
+
+Options:
+  --list          list the catalogue and exit
+  --runs N        runs per suite (default ${MUTANTS_DEFAULTS.runs})
+  --seed N        seed (default ${MUTANTS_DEFAULTS.seed})
+  --workers N     worker threads (default: 2 or the cores there are)
+  --json          print the matrix as JSON
+  --out FILE      write the matrix as JSON
+  -h, --help      show this help
+
+Exit: 0 every mutant killed, 1 some mutant survived, 2 refused input.`
+
+function matrix(results: ReadonlyArray<MutantResult>): string {
+  return renderTable([
+    { header: 'mutant' }, { header: 'family' }, { header: 'killed by', widthMax: 44 }, { header: 'time', align: 'right' }, { header: 'shrunk', align: 'right' },
+  ], results.map((r) => [
+    r.name, r.family,
+    r.kills.length === 0 ? 'SURVIVED' : r.kills.map((k) => `${k.by}${k.invariant === 'REF-1' ? '' : ` (${k.invariant})`}`).join(', '),
+    r.first === null ? '-' : `${(r.first.timeMs / 1000).toFixed(2)} s`,
+    r.first === null ? '-' : String(Math.min(...r.kills.map((k) => k.shrunkLength))),
+  ]))
+}
+
+async function run(args: ReadonlyArray<string>): Promise<number> {
+  const parsed = parseFlags('mutants', args, { list: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } as const, true)
+  if (parsed === null) { say(USAGE); return EXIT.ok }
+  if (parsed.values.list === true) {
+    say(renderTable([{ header: 'mutant' }, { header: 'family' }, { header: 'mistake', widthMax: 70 }, { header: 'modelled on', widthMax: 50 }],
+      MUTANTS.map((m) => [m.name, m.family, m.description, m.reference ?? '-'])))
+    return EXIT.ok
+  }
+  let mutants
+  try { mutants = findMutants(parsed.positionals) } catch (error) { throw new UsageError((error as Error).message, 'mutants') }
+  const seed = parsed.values.seed === undefined ? MUTANTS_DEFAULTS.seed : Number(parsed.values.seed)
+  if (!Number.isSafeInteger(seed)) throw new UsageError('--seed expects an integer', 'mutants')
+  const options = { ...MUTANTS_DEFAULTS, runs: positiveIntegerFlag('mutants', 'runs', parsed.values.runs) ?? MUTANTS_DEFAULTS.runs, seed }
+  const workers = positiveIntegerFlag('mutants', 'workers', parsed.values.workers) ?? Math.min(2, availableParallelism())
+  const started = Date.now()
+  let done = 0
+  const results = await runMutants(mutants, options, workers, (result) => {
+    done++
+    if (parsed.values.json !== true) process.stderr.write(`mutants: ${done}/${mutants.length} · ${result.name} ${result.first === null ? 'SURVIVED' : `killed by ${result.first.by}`}\n`)
+  })
+  cleanMutants()
+  const killed = results.filter((r) => r.first !== null)
+  const summary = {
+    format: 'sila-mutants/1', seed, runs: options.runs, mutants: results.length, killed: killed.length,
+    medianTimeToKillMs: median(killed.map((r) => r.first!.timeMs)),
+    medianShrunkLength: median(killed.map((r) => Math.min(...r.kills.map((k) => k.shrunkLength)))),
+    durationMs: Date.now() - started, results,
+  }
+  if (parsed.values.out !== undefined) writeFileAtomic(parsed.values.out, `${JSON.stringify(summary, null, 2)}\n`)
+  if (parsed.values.json === true) say(formatJson(summary))
+  else {
+    say(matrix(results))
+    say()
+    say(`${killed.length} of ${results.length} mutants killed · median time to kill ${(summary.medianTimeToKillMs / 1000).toFixed(2)} s · median shrunk length ${summary.medianShrunkLength} steps · ${((Date.now() - started) / 1000).toFixed(0)} s in all`)
+  }
+  return killed.length === results.length ? EXIT.ok : EXIT.failed
+}
 
 /** @public */
-export const mutantsCommand = plannedCommand('mutants', 'run the suites against seeded kernel bugs and print the kill matrix', `Usage: sila mutants [MUTANT...] [options]
-
-Runs the property suites and the model checker against each seeded bug of the
-impl and prints which mutant was killed by what, how fast, and how short the
-shrunk counterexample was.`)
+export const mutantsCommand: Command = { name: 'mutants', summary: 'run the suites against seeded kernel bugs and print the kill matrix', usage: USAGE, planned: false, run }

@@ -1,0 +1,58 @@
+/**
+ * Writes a mutant into its own copy of the compiled kernel and loads it: the
+ * compiled `spec/`, `model/`, `impl/` and `refinement/` trees are copied into a
+ * temporary directory, the one file is patched, and the copy's abstraction is
+ * imported. The real impl is never touched and has no mutant flags.
+ * @module
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { RefinementTarget } from '../refinement/target.js'
+import type { Mutant } from './catalogue.js'
+
+/** The compiled tree this module runs from (`dist/`). */
+const DIST = fileURLToPath(new URL('..', import.meta.url))
+const PACKAGE = dirname(DIST.replace(/[\\/]$/, ''))
+const TREES = ['spec', 'model', 'impl', 'refinement']
+
+/** Applies the mutant's patch to `text`; refuses unless the text occurs exactly once. */
+export function patchText(mutant: Mutant, text: string): string {
+  const first = text.indexOf(mutant.find)
+  if (first < 0) throw new Error(`mutant ${mutant.name}: text not found in ${mutant.file}`)
+  if (text.indexOf(mutant.find, first + 1) >= 0) throw new Error(`mutant ${mutant.name}: text occurs more than once in ${mutant.file}`)
+  return text.slice(0, first) + mutant.replace + text.slice(first + mutant.find.length)
+}
+
+/** The directory holding the mutant's copy of the kernel (made if missing). */
+export function materialize(mutant: Mutant, root = join(tmpdir(), `sila-mutants-${process.pid}`)): string {
+  const directory = join(root, mutant.name)
+  if (existsSync(join(directory, '.ready'))) return directory
+  rmSync(directory, { recursive: true, force: true })
+  mkdirSync(directory, { recursive: true })
+  for (const tree of TREES) cpSync(join(DIST, tree), join(directory, tree), { recursive: true, filter: (source) => !source.endsWith('.map') && !source.endsWith('.d.ts') })
+  writeFileSync(join(directory, 'package.json'), '{"type":"module"}\n')
+  const modules = join(PACKAGE, 'node_modules')
+  if (existsSync(modules)) symlinkSync(modules, join(directory, 'node_modules'), 'dir')
+  const file = join(directory, mutant.file)
+  writeFileSync(file, patchText(mutant, readFileSync(file, 'utf8')))
+  writeFileSync(join(directory, '.ready'), '')
+  return directory
+}
+
+/**
+ * The mutant as a refinement target. Its abstraction compares the whole state at
+ * every step (no incremental compare), so that no write the mutant makes can hide.
+ */
+export async function loadMutant(mutant: Mutant, root?: string): Promise<RefinementTarget> {
+  const directory = materialize(mutant, root)
+  const module = await import(pathToFileURL(join(directory, 'refinement', 'abstraction.js')).href) as { implTarget: RefinementTarget }
+  const target = module.implTarget
+  return { name: `mutant:${mutant.name}`, create: target.create, abstraction: { abstract: target.abstraction.abstract } }
+}
+
+/** Removes the copies made under `root`. */
+export function cleanMutants(root = join(tmpdir(), `sila-mutants-${process.pid}`)): void {
+  rmSync(root, { recursive: true, force: true })
+}
