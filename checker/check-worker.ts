@@ -8,7 +8,7 @@ import { runJob, type CheckJob, type WorkerMessage } from './check.js'
 
 const port = parentPort!
 try {
-  runJob(workerData as CheckJob,
+  await runJob(workerData as CheckJob,
     (progress) => port.postMessage({ type: 'progress', progress } satisfies WorkerMessage),
     (result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage))
 } catch (error) {

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import type { SuiteName } from '../properties/suite.js'
 import { runSuite, type CheckOptions, type SuiteResult } from '../properties/run.js'
-import { resolveTarget } from './targets.js'
+import { loadTarget } from './targets.js'
 
 /** What a worker needs: plain data only. */
 export interface CheckJob {
@@ -27,10 +27,10 @@ export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; 
 export type WorkerMessage = { type: 'progress'; progress: Progress } | { type: 'result'; result: SuiteResult } | { type: 'error'; message: string }
 
 /** Runs a job's suites in this thread. */
-export function runJob(job: CheckJob, onProgress?: (progress: Progress) => void, onResult?: (result: SuiteResult) => void): SuiteResult[] {
+export async function runJob(job: CheckJob, onProgress?: (progress: Progress) => void, onResult?: (result: SuiteResult) => void): Promise<SuiteResult[]> {
   const options: CheckOptions = {
     suites: job.allSuites, runs: job.runs, seed: job.seed, maxSteps: job.maxSteps, timeLimitMs: job.timeLimitMs,
-    shard: job.shard, target: resolveTarget(job.target), stored: job.stored, onProgress,
+    shard: job.shard, target: await loadTarget(job.target), stored: job.stored, onProgress,
   }
   return job.suites.map((suite) => {
     const result = runSuite(suite, options)

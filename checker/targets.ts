@@ -1,24 +1,52 @@
 /**
- * The kernels `sila check` can be pointed at, by name, so that worker threads can
- * build their own: `impl` (ours) and, later, the seeded mutants.
+ * The kernels the checkers can be pointed at, by name, so that worker threads can
+ * load their own: `impl` (ours), `model` (the model wrapped as a kernel, a
+ * baseline), `file:PATH` (a user's module exporting `target`, a
+ * RefinementTarget: see docs/own-kernel.md) and `mutant:NAME` (a seeded bug).
  * @module
  */
+import { pathToFileURL } from 'node:url'
+import { resolve } from 'node:path'
 import type { RefinementTarget } from '../refinement/target.js'
 import { implTarget } from '../refinement/abstraction.js'
 import { modelTarget } from '../refinement/model-target.js'
 
-const TARGETS = new Map<string, () => RefinementTarget>([
-  ['impl', () => implTarget as unknown as RefinementTarget],
-  ['model', () => modelTarget as unknown as RefinementTarget],
+const TARGETS = new Map<string, RefinementTarget>([
+  ['impl', implTarget as unknown as RefinementTarget],
+  ['model', modelTarget as unknown as RefinementTarget],
 ])
 
-/** Adds a target (used by the mutant catalogue). */
-export function registerTarget(name: string, make: () => RefinementTarget): void {
-  TARGETS.set(name, make)
+/** A target already loaded (built in, or loaded before by {@link loadTarget}). */
+export function resolveTarget(name: string): RefinementTarget {
+  const target = TARGETS.get(name)
+  if (target === undefined) throw new Error(`kernel target ${JSON.stringify(name)} is not loaded`)
+  return target
 }
 
-export function resolveTarget(name: string): RefinementTarget {
-  const make = TARGETS.get(name)
-  if (make === undefined) throw new Error(`unknown kernel target ${JSON.stringify(name)}`)
-  return make()
+function isTarget(value: unknown): value is RefinementTarget {
+  const candidate = value as Partial<RefinementTarget> | undefined
+  return typeof candidate?.create === 'function' && typeof candidate.abstraction?.abstract === 'function'
+}
+
+/** Loads a target by name (a module for `file:`, a mutant's copy for `mutant:`) and remembers it. */
+export async function loadTarget(name: string): Promise<RefinementTarget> {
+  const known = TARGETS.get(name)
+  if (known !== undefined) return known
+  let target: RefinementTarget
+  if (name.startsWith('file:')) {
+    const module = await import(pathToFileURL(resolve(name.slice('file:'.length))).href) as { target?: unknown; default?: unknown }
+    const found = module.target ?? module.default
+    if (!isTarget(found)) throw new Error(`${name.slice('file:'.length)}: exports no 'target' with create(config, images) and abstraction.abstract(kernel)`)
+    target = found
+  } else if (name.startsWith('mutant:')) {
+    const { MUTANTS } = await import('../mutants/catalogue.js')
+    const { loadMutant } = await import('../mutants/materialize.js')
+    const mutant = MUTANTS.find((m) => m.name === name.slice('mutant:'.length))
+    if (mutant === undefined) throw new Error(`unknown mutant ${JSON.stringify(name.slice('mutant:'.length))}`)
+    target = await loadMutant(mutant)
+  } else {
+    throw new Error(`unknown kernel target ${JSON.stringify(name)}: use impl, model, file:PATH or mutant:NAME`)
+  }
+  TARGETS.set(name, target)
+  return target
 }

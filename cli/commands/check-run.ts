@@ -15,7 +15,7 @@ import { runParallel, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
 import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
 import { junitXml } from '../../checker/junit.js'
-import { resolveTarget } from '../../checker/targets.js'
+import { loadTarget, resolveTarget } from '../../checker/targets.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
@@ -98,8 +98,9 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const workers = args.workers ?? Math.min(2, availableParallelism())
   const started = Date.now()
   const progress = progressReporter(started)
-  const target = 'impl'
-  if (!args.json) say(`sila check: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
+  const target = args.target
+  try { await loadTarget(target) } catch (error) { throw new UsageError((error as Error).message, 'check') }
+  if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
   const results = await runParallel({
     suites, allSuites: SUITE_NAMES, runs, seed, maxSteps, target, stored: loadStore(),
     ...(args.timeLimitSeconds === undefined ? {} : { timeLimitMs: args.timeLimitSeconds * 1000 }),

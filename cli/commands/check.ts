@@ -26,6 +26,8 @@ export interface CheckArgs {
   readonly json: boolean
   readonly out: string | undefined
   readonly counterexamples: string | undefined
+  /** The kernel checked against the model: impl (default), model, file:PATH or mutant:NAME. */
+  readonly target: string
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -40,6 +42,8 @@ Options:
   --workers N         worker threads
   --shard I/N         run shard I of N (0 <= I < N)
   --time-limit S      stop after S seconds
+  --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
+  --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list')
   --out FILE          write the results (sila-check/1 JSON) for 'sila merge'
   --counterexamples D directory for counterexample traces (default: .)
   --junit FILE        write JUnit XML
@@ -49,7 +53,7 @@ Options:
 const FLAGS = {
   runs: { type: 'string' }, seed: { type: 'string' }, 'max-steps': { type: 'string' }, workers: { type: 'string' },
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
-  out: { type: 'string' }, counterexamples: { type: 'string' },
+  out: { type: 'string' }, counterexamples: { type: 'string' }, kernel: { type: 'string' }, mutant: { type: 'string' },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -98,6 +102,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     json: values.json === true,
     out: values.out,
     counterexamples: values.counterexamples,
+    target: values.kernel !== undefined ? `file:${values.kernel}` : values.mutant !== undefined ? `mutant:${values.mutant}` : 'impl',
   }
 }
 
