@@ -61,3 +61,35 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
     passed: suites.every((s) => s.failure === null), suites,
   }
 }
+
+/** What `sila explore --out` writes; merged across swarm jobs. */
+export const ExploreResultsCodec = t.intersection([
+  t.type({
+    format: t.literal('sila-explore/1'),
+    preset: t.string,
+    complete: t.boolean,
+    distinct: t.number,
+    generated: t.number,
+    depth: t.number,
+    durationMs: t.number,
+    violation: t.union([t.null, t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) })]),
+  }),
+  t.partial({ swarm: t.union([t.null, t.type({ index: t.number, count: t.number, seed: t.number })]), counterexample: t.union([t.string, t.null]) }),
+])
+export type ExploreResults = t.TypeOf<typeof ExploreResultsCodec>
+
+/**
+ * Merges swarm jobs: generated transitions add up, the depth is the deepest; the
+ * distinct count is a sum over jobs, an upper bound (jobs may visit the same
+ * states); the shortest violation found by any job is kept.
+ */
+export function mergeExplore(all: ReadonlyArray<ExploreResults>): ExploreResults & { readonly jobs: number; readonly distinctIsUpperBound: boolean } {
+  const violations = all.map((r) => r.violation).filter((v): v is NonNullable<typeof v> => v !== null)
+  const shortest = violations.reduce<(typeof violations)[number] | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
+  return {
+    format: 'sila-explore/1', preset: all[0]?.preset ?? '', complete: all.some((r) => r.complete), jobs: all.length,
+    distinct: all.reduce((n, r) => n + r.distinct, 0), distinctIsUpperBound: all.length > 1,
+    generated: all.reduce((n, r) => n + r.generated, 0), depth: Math.max(0, ...all.map((r) => r.depth)),
+    durationMs: Math.max(0, ...all.map((r) => r.durationMs)), violation: shortest,
+  }
+}

@@ -443,7 +443,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
   const started = Date.now()
   const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
   const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
-  const depthBound = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 40) * (0.5 + random() / 2)))
+  const depthBound = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 48) * (0.5 + random() / 2)))
   const seen = new FingerprintSet(1 << 20)
   const links = new ParentLinks()
   const coverage: Record<string, number> = {}
@@ -465,17 +465,14 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
   const order = Array.from(groups.keys())
   const counts = new Float64Array(actions.length)
   let lastProgress = started
-  search: while (frontier.count > 0 && depth < depthBound) {
-    const next = new StateList(layout.words, Math.max(1 << 12, frontier.count * 2))
-    for (let position = 0; position < frontier.count; position++) {
-      frontier.load(position, base)
-      const index = frontier.indexes[position]!
-      if (random !== null) for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const t = order[i]!; order[i] = order[j]!; order[j] = t }
-      work.set(base)
-      for (const groupIndex of order) {
-        const group = groups[groupIndex]!
-        if (group.guardSource >= 0 && (base[group.guardSource] === EMPTY || base[group.guardTarget] !== EMPTY)) continue
-        for (const actionIndex of group.members) {
+  /** Expands the state in `base` (found as `index`); each new successor is in `canonical` when `found` runs. True: stop. */
+  const expand = (index: number, found: (child: number) => void): boolean => {
+    if (random !== null) for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const t = order[i]!; order[i] = order[j]!; order[j] = t }
+    work.set(base)
+    for (const groupIndex of order) {
+      const group = groups[groupIndex]!
+      if (group.guardSource >= 0 && (base[group.guardSource] === EMPTY || base[group.guardTarget] !== EMPTY)) continue
+      for (const actionIndex of group.members) {
         // apply() refuses before it writes, so `work` needs resetting only after a success.
         if (!apply(layout, work, compiled[actionIndex]!)) continue
         generated++
@@ -485,23 +482,49 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
         if (!seen.add(pair[0]!, pair[1]!)) { work.set(base); continue }
         // A state's invariants are checked once, when it is first found (isomorphic states agree on them).
         const broken = checkPacked(layout, work)
-        if (broken !== null) { violation = { ...broken, witness: { state: Array.from(work) }, path: [...links.path(index, actions), actions[actionIndex]!] }; break search }
+        if (broken !== null) { violation = { ...broken, witness: { state: Array.from(work) }, path: [...links.path(index, actions), actions[actionIndex]!] }; return true }
         work.set(base)
-        next.push(canonical, links.add(index, actionIndex))
-        if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; break search }
-        }
-      }
-      if ((position & 4095) === 0) {
-        const now = Date.now()
-        if (options.timeLimitMs !== undefined && now - started > options.timeLimitMs) { stopped = true; break search }
-        if (options.onProgress !== undefined && now - lastProgress > 500) {
-          lastProgress = now
-          options.onProgress({ distinct: seen.size, generated, depth, queue: frontier.count - position + next.count, elapsedMs: now - started })
-        }
+        found(links.add(index, actionIndex))
+        if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; return true }
       }
     }
-    frontier = next
-    if (frontier.count > 0) depth++
+    return false
+  }
+  const tick = (queue: number): boolean => {
+    const now = Date.now()
+    if (options.timeLimitMs !== undefined && now - started > options.timeLimitMs) { stopped = true; return true }
+    if (options.onProgress !== undefined && now - lastProgress > 500) {
+      lastProgress = now
+      options.onProgress({ distinct: seen.size, generated, depth, queue, elapsedMs: now - started })
+    }
+    return false
+  }
+  if (random === null) {
+    // Breadth first, level by level: the first violation has a shortest path.
+    search: while (frontier.count > 0 && depth < depthBound) {
+      const next = new StateList(layout.words, Math.max(1 << 12, frontier.count * 2))
+      for (let position = 0; position < frontier.count; position++) {
+        frontier.load(position, base)
+        if (expand(frontier.indexes[position]!, (child) => next.push(canonical, child))) break search
+        if ((position & 4095) === 0 && tick(frontier.count - position + next.count)) break search
+      }
+      frontier = next
+      if (frontier.count > 0) depth++
+    }
+  } else {
+    // Swarm: depth first in a seeded random action order, down to a seeded depth bound,
+    // so that independent jobs reach different deep corners of a space too big for one.
+    const depths: number[] = [0]
+    let popped = 0
+    while (frontier.count > 0) {
+      const position = --frontier.count
+      frontier.load(position, base)
+      const level = depths.pop()!
+      depth = Math.max(depth, level)
+      if (level >= depthBound) continue
+      if (expand(frontier.indexes[position]!, (child) => { frontier.push(canonical, child); depths.push(level + 1) })) break
+      if ((++popped & 1023) === 0 && tick(frontier.count)) break
+    }
   }
   counts.forEach((count, index) => { const kind = actions[index]!.kind as string; if (count > 0) coverage[kind] = (coverage[kind] ?? 0) + count })
   const durationMs = Date.now() - started

@@ -3,15 +3,18 @@
  * runs and coverage add up, and the merged run failed if any shard failed.
  * @module
  */
-import { CheckResultsCodec, mergeResults } from '../../checker/results.js'
+import { CheckResultsCodec, ExploreResultsCodec, mergeExplore, mergeResults } from '../../checker/results.js'
+import { parseJson } from '../../spec/decode.js'
 import { type Command, parseFlags } from '../command.js'
-import { readJsonInput } from '../input.js'
+import { readInputText, readJsonInput } from '../input.js'
 import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 
 const USAGE = `Usage: sila merge RESULT.json... [--out FILE] [--json]
 
 Combines the results written by 'sila check --shard I/N --out FILE' jobs into
 one summary: runs and coverage add up; a suite failed if it failed in any shard.
+Also combines 'sila explore --swarm I/N --out FILE' jobs: transitions add up, the
+distinct count is a sum over jobs (an upper bound), the shortest violation wins.
 
 Options:
   --out FILE  write the merged results (sila-check/1 JSON)
@@ -27,6 +30,8 @@ function run(args: ReadonlyArray<string>): number {
     return EXIT.ok
   }
   if (parsed.positionals.length === 0) throw new UsageError('expects at least one results file', 'merge')
+  const formats = parsed.positionals.map((file) => (parseJson(readInputText(file), file) as { format?: unknown } | null)?.format)
+  if (formats.every((format) => format === 'sila-explore/1')) return mergeExploreFiles(parsed.positionals, parsed.values)
   const merged = mergeResults(parsed.positionals.map((file) => readJsonInput(CheckResultsCodec, file)))
   if (parsed.values.out !== undefined) writeFileAtomic(parsed.values.out, `${JSON.stringify(merged, null, 2)}\n`)
   if (parsed.values.json === true) say(formatJson(merged))
@@ -36,6 +41,21 @@ function run(args: ReadonlyArray<string>): number {
     say(`${parsed.positionals.length} result files merged: ${merged.passed ? 'all passed' : 'FAILED'}`)
   }
   return merged.passed ? EXIT.ok : EXIT.failed
+}
+
+function mergeExploreFiles(files: ReadonlyArray<string>, values: { out?: string; json?: boolean }): number {
+  const merged = mergeExplore(files.map((file) => readJsonInput(ExploreResultsCodec, file)))
+  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(merged, null, 2)}\n`)
+  if (values.json === true) say(formatJson(merged))
+  else {
+    say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
+      ['swarm jobs', String(merged.jobs)], ['preset', merged.preset],
+      ['distinct states', `${merged.distinct.toLocaleString('en')}${merged.distinctIsUpperBound ? ' (sum over jobs: an upper bound)' : ''}`],
+      ['states generated', merged.generated.toLocaleString('en')], ['deepest', String(merged.depth)],
+      ['violation', merged.violation === null ? 'none' : `${merged.violation.invariant} in ${merged.violation.path.length} steps: ${merged.violation.message}`],
+    ]))
+  }
+  return merged.violation === null ? EXIT.ok : EXIT.failed
 }
 
 /** @public */
