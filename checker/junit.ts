@@ -9,14 +9,15 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
 
-export function junitXml(results: CheckResults): string {
+/** `durations` are each suite's wall time in ms (the results file keeps no timing). */
+export function junitXml(results: CheckResults, durations: ReadonlyMap<string, number>): string {
   const failures = results.suites.filter((s) => s.failure !== null).length
-  const seconds = results.suites.reduce((n, s) => n + s.durationMs, 0) / 1000
+  const seconds = results.suites.reduce((n, s) => n + (durations.get(s.suite) ?? 0), 0) / 1000
   const cases = results.suites.map((suite) => {
     const properties = [`<property name="seed" value="${suite.seed}"/>`, `<property name="runs" value="${suite.runs}"/>`,
       ...(suite.failure === null ? [] : [`<property name="path" value="${escapeXml(suite.failure.path)}"/>`, `<property name="counterexample" value="${escapeXml(suite.failure.file ?? '')}"/>`])]
     const failure = suite.failure === null ? '' : `\n      <failure message="${escapeXml(`${suite.failure.invariant}: ${suite.failure.message}`)}">shrunk to ${suite.failure.shrunkLength} steps; replay with: npx sila replay ${escapeXml(suite.failure.file ?? '')}</failure>`
-    return `    <testcase classname="sila.check" name="${suite.suite}" time="${(suite.durationMs / 1000).toFixed(3)}">\n      <properties>${properties.join('')}</properties>${failure}\n    </testcase>`
+    return `    <testcase classname="sila.check" name="${suite.suite}" time="${((durations.get(suite.suite) ?? 0) / 1000).toFixed(3)}">\n      <properties>${properties.join('')}</properties>${failure}\n    </testcase>`
   })
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="sila check" tests="${results.suites.length}" failures="${failures}" time="${seconds.toFixed(3)}">\n  <testsuite name="sila check" tests="${results.suites.length}" failures="${failures}" time="${seconds.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`
 }

@@ -1,6 +1,7 @@
 /**
  * The results file of `sila check` (`sila-check/1`): what one job found, as JSON,
- * so that shards run anywhere can be merged (`sila merge`).
+ * so that shards run anywhere can be merged (`sila merge`). It holds no timing, so
+ * the same seed gives a byte-identical file on any machine.
  * @module
  */
 import * as t from 'io-ts'
@@ -16,7 +17,6 @@ export const SuiteSummaryCodec = t.type({
   seed: t.number,
   runs: t.number,
   interrupted: t.boolean,
-  durationMs: t.number,
   coverage: CoverageCodec,
   failure: t.union([t.null, t.type({ invariant: t.string, step: t.number, message: t.string, path: t.string, shrunkLength: t.number, file: t.union([t.string, t.null]) })]),
 })
@@ -36,7 +36,7 @@ export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
 export function summarize(result: SuiteResult, file: string | null): SuiteSummary {
   const example = result.counterexample
   return {
-    suite: result.suite, seed: result.seed, runs: result.runs, interrupted: result.interrupted, durationMs: result.durationMs, coverage: result.coverage as CoverageJson,
+    suite: result.suite, seed: result.seed, runs: result.runs, interrupted: result.interrupted, coverage: result.coverage as CoverageJson,
     failure: example === null ? null : {
       invariant: example.failure.invariant ?? 'unknown', step: example.failure.step, message: example.failure.message,
       path: example.path, shrunkLength: example.scenario.length, file,
@@ -53,7 +53,7 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
     for (const part of parts) coverage.add(part.coverage)
     return {
       suite, seed: parts[0]!.seed, runs: parts.reduce((n, p) => n + p.runs, 0), interrupted: parts.some((p) => p.interrupted),
-      durationMs: Math.max(...parts.map((p) => p.durationMs)), coverage: coverage.toJson(), failure: parts.find((p) => p.failure !== null)?.failure ?? null,
+      coverage: coverage.toJson(), failure: parts.find((p) => p.failure !== null)?.failure ?? null,
     }
   })
   return {

@@ -114,7 +114,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
   }
   if (args.out !== undefined) writeFileAtomic(args.out, `${JSON.stringify(summary, null, 2)}\n`)
-  if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(summary))
+  if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
   if (args.json) {
     say(formatJson(summary))
     return summary.passed ? EXIT.ok : EXIT.failed
