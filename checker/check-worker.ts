@@ -10,7 +10,8 @@ const port = parentPort!
 try {
   await runJob(workerData as CheckJob,
     (progress) => port.postMessage({ type: 'progress', progress } satisfies WorkerMessage),
-    (result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage))
+    (result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage),
+    (found) => port.postMessage({ type: 'found', found: JSON.parse(JSON.stringify(found, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) } satisfies WorkerMessage))
 } catch (error) {
   port.postMessage({ type: 'error', message: String((error as Error).stack ?? error) } satisfies WorkerMessage)
 }

@@ -6,7 +6,8 @@
  */
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
-import type { SuiteName } from '../properties/suite.js'
+import type { SuiteFailure, SuiteName } from '../properties/suite.js'
+import type { CoverageJson } from '../properties/coverage.js'
 import { runSuite, type CheckOptions, type SuiteResult } from '../properties/run.js'
 import { loadTarget } from './targets.js'
 
@@ -23,14 +24,17 @@ export interface CheckJob {
   readonly stored: ReadonlyArray<{ readonly suite: string; readonly scenario: unknown[] }>
 }
 
-export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; steps: number }
-export type WorkerMessage = { type: 'progress'; progress: Progress } | { type: 'result'; result: SuiteResult } | { type: 'error'; message: string }
+export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; steps: number; coverage: CoverageJson }
+export type FailureFound = { suite: SuiteName; seed: number; scenario: unknown[]; failure: SuiteFailure }
+export type WorkerMessage =
+  | { type: 'progress'; progress: Progress } | { type: 'found'; found: FailureFound }
+  | { type: 'result'; result: SuiteResult } | { type: 'error'; message: string }
 
 /** Runs a job's suites in this thread. */
-export async function runJob(job: CheckJob, onProgress?: (progress: Progress) => void, onResult?: (result: SuiteResult) => void): Promise<SuiteResult[]> {
+export async function runJob(job: CheckJob, onProgress?: (progress: Progress) => void, onResult?: (result: SuiteResult) => void, onFailureFound?: (found: FailureFound) => void): Promise<SuiteResult[]> {
   const options: CheckOptions = {
     suites: job.allSuites, runs: job.runs, seed: job.seed, maxSteps: job.maxSteps, timeLimitMs: job.timeLimitMs,
-    shard: job.shard, target: await loadTarget(job.target), stored: job.stored, onProgress,
+    shard: job.shard, target: await loadTarget(job.target), stored: job.stored, onProgress, onFailureFound,
   }
   return job.suites.map((suite) => {
     const result = runSuite(suite, options)
@@ -39,23 +43,42 @@ export async function runJob(job: CheckJob, onProgress?: (progress: Progress) =>
   })
 }
 
-/** Deals suites to `workers` threads round-robin, heaviest first, and collects results in suite order. */
-export async function runParallel(job: CheckJob, workers: number, onProgress: (progress: Progress) => void, onResult?: (result: SuiteResult) => void): Promise<SuiteResult[]> {
-  if (workers <= 1 || job.suites.length <= 1) return runJob(job, onProgress, onResult)
-  const lanes: SuiteName[][] = Array.from({ length: Math.min(workers, job.suites.length) }, () => [])
+/** What a running check can be asked: its results (in suite order), or to stop now. */
+export interface RunningCheck {
+  readonly results: Promise<SuiteResult[]>
+  /** Ctrl-C: the workers stop at once; `results` then holds the suites that finished. */
+  stop(): void
+}
+
+/**
+ * Deals suites to `workers` threads round-robin and collects results in suite
+ * order. The suites always run in worker threads, so the main thread stays free to
+ * take Ctrl-C and report what was found so far.
+ */
+export function runParallel(job: CheckJob, workers: number, onProgress: (progress: Progress) => void, onResult?: (result: SuiteResult) => void, onFailureFound?: (found: FailureFound) => void): RunningCheck {
+  const lanes: SuiteName[][] = Array.from({ length: Math.max(1, Math.min(workers, job.suites.length)) }, () => [])
   job.suites.forEach((suite, index) => lanes[index % lanes.length]!.push(suite))
   const script = fileURLToPath(new URL('./check-worker.js', import.meta.url))
-  const results = await Promise.all(lanes.map((suites) => new Promise<SuiteResult[]>((resolve, reject) => {
+  const collected = new Map<SuiteName, SuiteResult>()
+  const threads: Worker[] = []
+  let finish: () => void = () => {}
+  let fail: (error: Error) => void = () => {}
+  let running = lanes.length
+  const done = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject })
+  for (const suites of lanes) {
     const worker = new Worker(script, { workerData: { ...job, suites } })
-    const collected: SuiteResult[] = []
+    threads.push(worker)
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message.progress)
-      else if (message.type === 'result') { collected.push(message.result); onResult?.(message.result) }
-      else reject(new Error(message.message))
+      else if (message.type === 'found') onFailureFound?.(message.found)
+      else if (message.type === 'result') { collected.set(message.result.suite, message.result); onResult?.(message.result) }
+      else fail(new Error(message.message))
     })
-    worker.on('error', reject)
-    worker.on('exit', (code) => (code === 0 ? resolve(collected) : reject(new Error(`check worker exited with code ${code}`))))
-  })))
-  const byName = new Map(results.flat().map((r) => [r.suite, r]))
-  return job.suites.map((suite) => byName.get(suite)!)
+    worker.on('error', fail)
+    worker.on('exit', (code) => { if (code !== 0 && code !== 1) fail(new Error(`check worker exited with code ${code}`)); if (--running === 0) finish() })
+  }
+  return {
+    results: done.then(() => job.suites.filter((suite) => collected.has(suite)).map((suite) => collected.get(suite)!)),
+    stop: () => { for (const thread of threads) void thread.terminate() },
+  }
 }

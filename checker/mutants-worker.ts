@@ -10,7 +10,6 @@ const port = parentPort!
 const job = workerData as { names: string[]; options: MutantsOptions }
 try {
   for (const mutant of findMutants(job.names)) port.postMessage({ type: 'result', result: await runMutant(mutant, job.options) })
-  port.postMessage({ type: 'done' })
 } catch (error) {
   port.postMessage({ type: 'error', message: String((error as Error).stack ?? error) })
 }

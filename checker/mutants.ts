@@ -6,6 +6,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks'
+import { Worker } from 'node:worker_threads'
 import { SUITE_NAMES, type SuiteName } from '../properties/suite.js'
 import { runSuite } from '../properties/run.js'
 import { explore } from './explore/search.js'
@@ -73,22 +74,28 @@ export function median(values: ReadonlyArray<number>): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-/** Runs mutants over `workers` threads (dealt round-robin); results come back in catalogue order. */
-export async function runMutants(mutants: ReadonlyArray<Mutant>, options: MutantsOptions, workers: number, onResult?: (result: MutantResult) => void): Promise<MutantResult[]> {
-  const { Worker } = await import('node:worker_threads')
+/**
+ * Runs mutants over `workers` threads (dealt round-robin). `results` holds them in
+ * catalogue order; after `stop()` (Ctrl-C) it holds the ones that finished.
+ */
+export function runMutants(mutants: ReadonlyArray<Mutant>, options: MutantsOptions, workers: number, onResult?: (result: MutantResult) => void): { results: Promise<MutantResult[]>; stop: () => void } {
   const lanes: string[][] = Array.from({ length: Math.max(1, Math.min(workers, mutants.length)) }, () => [])
   mutants.forEach((mutant, index) => lanes[index % lanes.length]!.push(mutant.name))
   const script = new URL('./mutants-worker.js', import.meta.url)
-  const results = await Promise.all(lanes.map((names) => new Promise<MutantResult[]>((resolve, reject) => {
+  const collected = new Map<string, MutantResult>()
+  const threads: Worker[] = []
+  const finished = Promise.all(lanes.map((names) => new Promise<void>((resolve, reject) => {
     const worker = new Worker(script, { workerData: { names, options } })
-    const collected: MutantResult[] = []
+    threads.push(worker)
     worker.on('message', (message: { type: string; result?: MutantResult; message?: string }) => {
-      if (message.type === 'result') { collected.push(message.result!); onResult?.(message.result!) }
-      else if (message.type === 'done') resolve(collected)
-      else reject(new Error(message.message))
+      if (message.type === 'result') { collected.set(message.result!.name, message.result!); onResult?.(message.result!) }
+      else if (message.type === 'error') reject(new Error(message.message))
     })
     worker.on('error', reject)
+    worker.on('exit', () => resolve())
   })))
-  const byName = new Map(results.flat().map((r) => [r.name, r]))
-  return mutants.map((mutant) => byName.get(mutant.name)!)
+  return {
+    results: finished.then(() => mutants.filter((m) => collected.has(m.name)).map((m) => collected.get(m.name)!)),
+    stop: () => { for (const thread of threads) void thread.terminate() },
+  }
 }

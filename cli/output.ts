@@ -17,6 +17,8 @@ export const EXIT = {
   usage: 2,
   /** A bug in `sila` itself (EX_SOFTWARE of sysexits.h). */
   internal: 70,
+  /** Stopped by Ctrl-C; what was found so far was written (128 + SIGINT). */
+  interrupted: 130,
 } as const
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 

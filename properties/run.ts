@@ -23,7 +23,9 @@ export interface CheckOptions {
   readonly target: RefinementTarget
   /** Scenarios to try before generating (the counterexample store). */
   readonly stored?: ReadonlyArray<{ readonly suite: string; readonly scenario: unknown[] }>
-  readonly onProgress?: (progress: { suite: SuiteName; runsDone: number; runsTotal: number; steps: number }) => void
+  readonly onProgress?: (progress: { suite: SuiteName; runsDone: number; runsTotal: number; steps: number; coverage: CoverageJson }) => void
+  /** Told once, as soon as a failing scenario is found (before shrinking): an interrupted run still keeps it. */
+  readonly onFailureFound?: (found: { suite: SuiteName; seed: number; scenario: unknown[]; failure: SuiteFailure }) => void
 }
 
 /** A found failure, shrunk. */
@@ -84,9 +86,10 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
       const now = Date.now()
       if (options.onProgress !== undefined && now - lastProgress > 250) {
         lastProgress = now
-        options.onProgress({ suite: name, runsDone: coverage.runs, runsTotal, steps: coverage.steps })
+        options.onProgress({ suite: name, runsDone: coverage.runs, runsTotal, steps: coverage.steps, coverage: coverage.toJson() })
       }
     }
+    if (failure !== null && failed === null) options.onFailureFound?.({ suite: name, seed, scenario: [...scenario], failure })
     if (failure !== null) failed = { scenario: [...scenario], failure }
     return failure === null
   })

@@ -460,6 +460,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
   let depth = 0
   let violation: ExploreViolation | null = null
   let stopped = false
+  let interrupted = false
   const groups = groupActions(compiled)
   const pair = new Uint32Array(2)
   const order = Array.from(groups.keys())
@@ -493,6 +494,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
   const tick = (queue: number): boolean => {
     const now = Date.now()
     if (options.timeLimitMs !== undefined && now - started > options.timeLimitMs) { stopped = true; return true }
+    if (options.shouldStop?.() === true) { stopped = true; interrupted = true; return true }
     if (options.onProgress !== undefined && now - lastProgress > 500) {
       lastProgress = now
       options.onProgress({ distinct: seen.size, generated, depth, queue, elapsedMs: now - started })
@@ -532,6 +534,6 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
     preset: options.preset.name, engine: 'compiled', complete: violation === null && !stopped && frontier.count === 0 && random === null,
     distinct: seen.size, generated, depth, queue: frontier.count, durationMs,
     statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
-    coverage, violation, swarm: options.swarm ?? null,
+    coverage, violation, swarm: options.swarm ?? null, interrupted,
   }
 }

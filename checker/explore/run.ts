@@ -10,7 +10,8 @@ import { SyscallCodec } from '../../spec/syscalls.js'
 import { outcomeToJson } from '../../spec/results.js'
 import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
-import { type ExploreOptions, type ExploreResult, explore } from './search.js'
+import { Worker } from 'node:worker_threads'
+import { type ExploreOptions, type ExploreProgress, type ExploreResult, explore } from './search.js'
 import { exploreCapCore } from './capcore.js'
 
 export type Engine = 'auto' | 'model' | 'compiled'
@@ -45,4 +46,32 @@ export function exploreTrace(preset: Preset, result: ExploreResult): Trace {
     steps,
     failure: { property: 'explore', invariant: violation.invariant, step: violation.path.length - 1, message: violation.message, witness: violation.witness as never },
   }
+}
+
+/** What a search worker needs: plain data, with the kernel and mutant named. */
+export interface ExploreJob {
+  readonly options: Omit<ExploreOptions, 'refine' | 'step' | 'onProgress' | 'shouldStop'>
+  readonly engine: Engine
+  /** A target name for `--refine` (see checker/targets.ts). */
+  readonly refine?: string
+  /** A model mutant's name. */
+  readonly mutant?: string
+}
+
+/**
+ * Runs the search in a worker thread; `stop()` (for Ctrl-C) makes it return what
+ * it found so far, marked interrupted.
+ */
+export function exploreInWorker(job: ExploreJob, onProgress: (progress: ExploreProgress) => void): { result: Promise<ExploreResult>; stop: () => void } {
+  const stop = new SharedArrayBuffer(4)
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...job, stop } })
+  const result = new Promise<ExploreResult>((resolve, reject) => {
+    worker.on('message', (message: { type: string; progress?: ExploreProgress; result?: ExploreResult; message?: string }) => {
+      if (message.type === 'progress') onProgress(message.progress!)
+      else if (message.type === 'result') { resolve(message.result!); void worker.terminate() }
+      else reject(new Error(message.message))
+    })
+    worker.on('error', reject)
+  })
+  return { result, stop: () => Atomics.store(new Int32Array(stop), 0, 1) }
 }

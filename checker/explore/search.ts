@@ -36,6 +36,8 @@ export interface ExploreOptions {
   /** Diversified search: shard `index` of `count`, by `seed`. */
   readonly swarm?: { readonly index: number; readonly count: number; readonly seed: number }
   readonly onProgress?: (progress: ExploreProgress) => void
+  /** Polled while searching: true stops the search with what it found so far (Ctrl-C). */
+  readonly shouldStop?: () => boolean
   /** The transition function (default: the model's step; a seeded-bug copy of it for demonstrations). */
   readonly step?: (state: KernelState, syscall: unknown) => { state: KernelState; outcome: Outcome }
 }
@@ -71,6 +73,8 @@ export interface ExploreResult {
   readonly coverage: Readonly<Record<string, number>>
   readonly violation: ExploreViolation | null
   readonly swarm: ExploreOptions['swarm'] | null
+  /** Stopped early by `shouldStop` (an interrupt). */
+  readonly interrupted?: boolean
 }
 
 /** A small deterministic generator for swarm shuffles. */
@@ -173,6 +177,7 @@ export function explore(options: ExploreOptions): ExploreResult {
         options.onProgress({ distinct: seen.size, generated, depth, queue: next.length, elapsedMs: Date.now() - started })
       }
       if (options.timeLimitMs !== undefined && Date.now() - started > options.timeLimitMs) return result(false, null, next.length)
+      if (options.shouldStop?.() === true) return { ...result(false, null, next.length), interrupted: true }
     }
     frontier = next
     if (frontier.length > 0) depth++

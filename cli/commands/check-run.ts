@@ -11,7 +11,7 @@ import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import type { SuiteResult } from '../../properties/run.js'
 import { coverageGaps, DEEP_CASES } from '../../properties/coverage.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
-import { runParallel, type Progress } from '../../checker/check.js'
+import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
 import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
 import { junitXml } from '../../checker/junit.js'
@@ -101,12 +101,21 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const target = args.target
   try { await loadTarget(target) } catch (error) { throw new UsageError((error as Error).message, 'check') }
   if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
-  const results = await runParallel({
+  const latest = new Map<SuiteName, Progress>()
+  const found = new Map<SuiteName, FailureFound>()
+  const running = runParallel({
     suites, allSuites: SUITE_NAMES, runs, seed, maxSteps, target, stored: loadStore(),
     ...(args.timeLimitSeconds === undefined ? {} : { timeLimitMs: args.timeLimitSeconds * 1000 }),
     ...(args.shard === undefined ? {} : { shard: args.shard }),
-  }, workers, progress.update)
+  }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) })
+  // Ctrl-C: stop the workers and report what was found so far, then exit 130.
+  let interrupted = false
+  const onInterrupt = () => { interrupted = true; running.stop() }
+  process.once('SIGINT', onInterrupt)
+  const finished = await running.results
+  process.off('SIGINT', onInterrupt)
   progress.done()
+  const results = interrupted ? withUnfinished(suites, finished, latest, found, started) : finished
   const files = new Map<SuiteName, string>()
   for (const result of results) if (result.counterexample !== null) files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? '.'))
   const summary: CheckResults = {
@@ -115,13 +124,14 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   }
   if (args.out !== undefined) writeFileAtomic(args.out, `${JSON.stringify(summary, null, 2)}\n`)
   if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
+  const exitCode = interrupted ? EXIT.interrupted : summary.passed ? EXIT.ok : EXIT.failed
   if (args.json) {
     say(formatJson(summary))
-    return summary.passed ? EXIT.ok : EXIT.failed
+    return exitCode
   }
   say(renderTable([{ header: 'suite' }, { header: 'runs', align: 'right' }, { header: 'steps', align: 'right' }, { header: 'time', align: 'right' }, { header: 'result' }],
     results.map((r) => [r.suite, String(r.runs), String(r.coverage.steps), `${(r.durationMs / 1000).toFixed(1)} s`,
-      r.counterexample === null ? (r.interrupted ? 'passed (time limit hit)' : 'passed')
+      r.counterexample === null ? (r.interrupted ? (interrupted ? 'interrupted' : 'passed (time limit hit)') : 'passed')
         : `FAILED ${r.counterexample.failure.invariant ?? ''} at step ${r.counterexample.failure.step} (shrunk ${r.counterexample.lengthBefore} → ${r.counterexample.scenario.length} steps${r.counterexample.fromStore ? ', from the store' : ''})`])))
   say()
   say(coverageReport(results))
@@ -138,6 +148,25 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     say(`replay it: npx sila replay ${files.get(result.suite)}`)
   }
   say()
-  say(`${summary.passed ? 'All suites passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
-  return summary.passed ? EXIT.ok : EXIT.failed
+  say(`${interrupted ? 'Interrupted: the results above are what was found so far' : summary.passed ? 'All suites passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+  return exitCode
+}
+
+/**
+ * After an interrupt: the finished suites, and for each unfinished one its last
+ * progress (runs and coverage so far) and, if it had found a failure, that failure
+ * unshrunk.
+ */
+function withUnfinished(suites: ReadonlyArray<SuiteName>, finished: ReadonlyArray<SuiteResult>, latest: ReadonlyMap<SuiteName, Progress>, found: ReadonlyMap<SuiteName, FailureFound>, started: number): SuiteResult[] {
+  return suites.map((suite): SuiteResult => {
+    const done = finished.find((r) => r.suite === suite)
+    if (done !== undefined) return done
+    const progress = latest.get(suite)
+    const failure = found.get(suite)
+    return {
+      suite, seed: failure?.seed ?? 0, runs: progress?.runsDone ?? 0, interrupted: true, durationMs: Date.now() - started,
+      coverage: progress?.coverage ?? { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} },
+      counterexample: failure === undefined ? null : { suite, seed: failure.seed, path: '', scenario: failure.scenario, failure: failure.failure, lengthBefore: failure.scenario.length, fromStore: false },
+    }
+  })
 }

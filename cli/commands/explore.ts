@@ -8,9 +8,8 @@ import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from 
 import { readJsonInput } from '../input.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { BootConfigCodec } from '../../spec/boot.js'
-import { type Engine, exploreTrace, findPreset, runExplore } from '../../checker/explore/run.js'
+import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../checker/explore/run.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
-import { resolveTarget } from '../../checker/targets.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
@@ -66,7 +65,7 @@ function parseSwarm(value: string | undefined, seed: number): { index: number; c
 
 function report(result: ExploreResult): void {
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
-    ['preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : 'no'],
+    ['preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
     ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
     ['depth', String(result.depth)], ['queue left', result.queue.toLocaleString('en')], ['time', `${(result.durationMs / 1000).toFixed(1)} s`],
     ['distinct states/s', result.statesPerSecond.toLocaleString('en')], ['fingerprint collision probability', result.collisionProbability.toExponential(2)],
@@ -93,16 +92,30 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     const line = `explore: ${p.distinct.toLocaleString('en')} distinct · ${p.generated.toLocaleString('en')} generated · depth ${p.depth} · queue ${p.queue.toLocaleString('en')} · ${Math.round((p.distinct / Math.max(p.elapsedMs, 1)) * 1000).toLocaleString('en')} states/s`
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
   }
-  const result = runExplore({
-    preset,
-    ...(values.depth === undefined ? {} : { depthMax: positiveIntegerFlag('explore', 'depth', values.depth)! }),
-    ...(values.states === undefined ? {} : { statesMax: positiveIntegerFlag('explore', 'states', values.states)! }),
-    ...(timeLimit === undefined ? {} : { timeLimitMs: timeLimit * 1000 }),
-    ...(values.refine === true ? { refine: resolveTarget('impl') } : {}),
-    ...(values.swarm === undefined ? {} : { swarm: parseSwarm(values.swarm, seed)! }),
-    ...(values.json === true ? {} : { onProgress: progress }),
-    ...(mutant === undefined ? {} : { step: mutant.step }),
-  }, (values.refine === true || mutant !== undefined) && engine === 'auto' ? 'model' : engine)
+  const engineChosen: Engine = (values.refine === true || mutant !== undefined) && engine === 'auto' ? 'model' : engine
+  const running = exploreInWorker({
+    options: {
+      preset,
+      ...(values.depth === undefined ? {} : { depthMax: positiveIntegerFlag('explore', 'depth', values.depth)! }),
+      ...(values.states === undefined ? {} : { statesMax: positiveIntegerFlag('explore', 'states', values.states)! }),
+      ...(timeLimit === undefined ? {} : { timeLimitMs: timeLimit * 1000 }),
+      ...(values.swarm === undefined ? {} : { swarm: parseSwarm(values.swarm, seed)! }),
+    },
+    engine: engineChosen,
+    ...(values.refine === true ? { refine: 'impl' } : {}),
+    ...(mutant === undefined ? {} : { mutant: mutant.name }),
+  }, values.json === true ? () => {} : progress)
+  // Ctrl-C: the search stops and what it found so far is reported and written; exit 130.
+  const onInterrupt = () => running.stop()
+  process.once('SIGINT', onInterrupt)
+  let result: ExploreResult
+  try {
+    result = await running.result
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^Error: /, ''), 'explore')
+  } finally {
+    process.off('SIGINT', onInterrupt)
+  }
   if (values.json !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K')
   let file: string | null = null
   if (result.violation !== null) {
@@ -111,7 +124,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   }
   const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.memoryUsage().rss }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
-  if (values.json === true) { say(formatJson(json)); return result.violation === null ? EXIT.ok : EXIT.failed }
+  const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
+  if (values.json === true) { say(formatJson(json)); return exitCode }
   report(result)
   if (result.violation !== null) {
     say()
@@ -122,8 +136,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(`counterexample: ${file}; replay it: npx sila replay ${file}`)
     return EXIT.failed
   }
-  say(result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')
-  return EXIT.ok
+  say(result.interrupted === true ? 'Interrupted: no invariant violated in what was searched.' : result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')
+  return exitCode
 }
 
 /** @public */

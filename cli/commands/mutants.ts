@@ -55,14 +55,20 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const workers = positiveIntegerFlag('mutants', 'workers', parsed.values.workers) ?? Math.min(2, availableParallelism())
   const started = Date.now()
   let done = 0
-  const results = await runMutants(mutants, options, workers, (result) => {
+  const running = runMutants(mutants, options, workers, (result) => {
     done++
     if (parsed.values.json !== true) process.stderr.write(`mutants: ${done}/${mutants.length} · ${result.name} ${result.first === null ? 'SURVIVED' : `killed by ${result.first.by}`}\n`)
   })
+  // Ctrl-C: stop, and report the mutants that finished; exit 130.
+  let interrupted = false
+  const onInterrupt = () => { interrupted = true; running.stop() }
+  process.once('SIGINT', onInterrupt)
+  const results = await running.results
+  process.off('SIGINT', onInterrupt)
   cleanMutants()
   const killed = results.filter((r) => r.first !== null)
   const summary = {
-    format: 'sila-mutants/1', seed, runs: options.runs, mutants: results.length, killed: killed.length,
+    format: 'sila-mutants/1', seed, runs: options.runs, mutants: results.length, killed: killed.length, interrupted,
     medianTimeToKillMs: median(killed.map((r) => r.first!.timeMs)),
     medianShrunkLength: median(killed.map((r) => Math.min(...r.kills.map((k) => k.shrunkLength)))),
     durationMs: Date.now() - started, results,
@@ -73,6 +79,10 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(matrix(results))
     say()
     say(`${killed.length} of ${results.length} mutants killed · median time to kill ${(summary.medianTimeToKillMs / 1000).toFixed(2)} s · median shrunk length ${summary.medianShrunkLength} steps · ${((Date.now() - started) / 1000).toFixed(0)} s in all`)
+  }
+  if (interrupted) {
+    say(`Interrupted after ${results.length} of ${mutants.length} mutants.`)
+    return EXIT.interrupted
   }
   return killed.length === results.length ? EXIT.ok : EXIT.failed
 }

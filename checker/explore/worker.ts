@@ -1,0 +1,26 @@
+/**
+ * The worker thread `sila explore` searches in, so that the main thread stays free
+ * to take Ctrl-C: it sets a shared flag that the search polls, and the search
+ * returns what it found so far.
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { runExplore, type ExploreJob } from './run.js'
+import { loadTarget } from '../targets.js'
+import { findModelMutant } from '../../mutants/model-mutants.js'
+
+const port = parentPort!
+const job = workerData as ExploreJob & { stop: SharedArrayBuffer }
+const stop = new Int32Array(job.stop)
+try {
+  const result = runExplore({
+    ...job.options,
+    ...(job.refine === undefined ? {} : { refine: await loadTarget(job.refine) }),
+    ...(job.mutant === undefined ? {} : { step: findModelMutant(job.mutant)!.step }),
+    shouldStop: () => Atomics.load(stop, 0) === 1,
+    onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
+  }, job.engine)
+  port.postMessage({ type: 'result', result })
+} catch (error) {
+  port.postMessage({ type: 'error', message: String((error as Error).stack ?? error) })
+}
