@@ -1,0 +1,55 @@
+/**
+ * What `sila image inspect` shows: an image's manifest, layers and signature
+ * header, read with every digest checked but without inflating layers or judging
+ * the signature (that is `verify`'s job).
+ * @module
+ */
+import type { CapRequest } from '../../spec/images.js'
+import type { NamespaceConfig } from '../../spec/limits.js'
+import { readImage, type ReadOptions } from './reader.js'
+
+/** One layer as `inspect` reports it. @public */
+export interface LayerSummary {
+  readonly role: 'module' | 'data'
+  readonly mediaType: string
+  readonly digest: string
+  readonly sizeBytes: number
+  readonly compression: 'brotli' | 'none'
+  readonly uncompressedSizeBytes: number
+  readonly uncompressedDigest: string | null
+}
+
+/** An image as `inspect` reports it. @public */
+export interface ImageSummary {
+  readonly dir: string
+  readonly name: string
+  readonly version: string
+  readonly entry: string
+  readonly manifest: { readonly digest: string; readonly sizeBytes: number }
+  readonly memoryBytes: number
+  readonly namespaces: NamespaceConfig | null
+  readonly requests: ReadonlyArray<CapRequest>
+  readonly layers: ReadonlyArray<LayerSummary>
+  /** The signature's header; null when unsigned. Not verified. */
+  readonly signature: { readonly algorithm: string; readonly keyId: string; readonly digest: string } | null
+}
+
+/** Summarizes the image in `dir`; refuses what {@link readImage} refuses. @public */
+export function inspectImage(dir: string, options: Omit<ReadOptions, 'inflate'> = {}): ImageSummary {
+  const image = readImage(dir, { ...options, inflate: false })
+  const { manifest } = image
+  return {
+    dir, name: manifest.name, version: manifest.version, entry: manifest.entry,
+    manifest: { digest: image.manifestDigest, sizeBytes: image.manifestBytes.length },
+    memoryBytes: manifest.limits.memoryBytes,
+    namespaces: manifest.namespaces ?? null,
+    requests: manifest.requests,
+    layers: image.layers.map((item) => ({
+      role: item.layer.role, mediaType: item.layer.mediaType, digest: item.layer.digest, sizeBytes: item.layer.size,
+      compression: item.header?.algorithm ?? 'none',
+      uncompressedSizeBytes: item.header?.uncompressedSizeBytes ?? item.blob.length,
+      uncompressedDigest: item.header?.uncompressedDigest ?? null,
+    })),
+    signature: image.signature === null ? null : { algorithm: image.signature.signature.header.algorithm, keyId: image.signature.signature.header.keyId, digest: image.signature.digest },
+  }
+}
