@@ -11,11 +11,12 @@ import type { ObjectId } from '../spec/ids.js'
 import { R_ALL, isSubset, rightsMask } from '../spec/rights.js'
 import { originalRights } from '../spec/invariants/caps.js'
 import { RESERVED_RESOURCES, ZERO_USAGE, type ReservedResource } from '../spec/limits.js'
-import { getContainer, getNamespace, getObject, namespaceChain } from './state.js'
-import { type Draft, newObjectId, updateNamespace } from './draft.js'
+import { getContainer, getNamespace, getObject } from './state.js'
+import { type Draft, newObjectId } from './draft.js'
 import { insertCap, recordFlow } from './cdt.js'
 import { available, charge } from './accounting.js'
 import { createNamespaces } from './objects/containers.js'
+import { createProcess } from './objects/processes.js'
 
 export class BootError extends Error {
   constructor(readonly path: string, message: string) {
@@ -68,19 +69,9 @@ export function bootSystem(work: Draft, system: SystemDescription, deviceCount: 
     const image = work.ksImages.get(declared.image)
     if (image === undefined) throw new BootError(`${path}.image`, 'not in the image pool')
     if (declared.uid >= getNamespace(work, container.namespaces.user).uidMap.count) throw new BootError(`${path}.uid`, 'not mapped in the container\'s user namespace')
-    spend(work, container.id, 'processes', 1, path)
-    spend(work, container.id, 'memoryBytes', image.manifest.memoryBytes, path)
-    const id = newObjectId(work)
-    const pids = new Map<number, number>()
-    for (const namespace of namespaceChain(work, container.namespaces.pid)) {
-      pids.set(namespace, getNamespace(work, namespace).pidNext)
-      updateNamespace(work, namespace, (n) => ({ ...n, pidNext: n.pidNext + 1 }))
-    }
-    work.ksObjects.set(id, {
-      kind: 'process', id, owner: container.id, ref: work.ksProcessRefs.length, uid: declared.uid, status: 'running',
-      slots: new Array<null>(declared.slots).fill(null), mappings: [], pids, image: image.digest, imageBytes: image.manifest.memoryBytes,
-    })
-    work.ksProcessRefs.push(id)
+    if (available(work, container, 'processes') < 1) throw new BootError(path, 'container cannot afford 1 processes')
+    if (available(work, container, 'memoryBytes') < image.manifest.memoryBytes) throw new BootError(path, `container cannot afford ${image.manifest.memoryBytes} memoryBytes`)
+    const { id } = createProcess(work, container, image, declared.uid, declared.slots)
     declare(declared.name, id, path)
     giveInit(id, path)
   })

@@ -16,7 +16,7 @@ import {
   getContainer, getNamespace, getObject, namespaceChain,
 } from '../state.js'
 import { type Check, type Done, ensure, ensureEmptySlot, ensureRightsWithin, fail, lookupCapTo, lookupSlot, slotOf } from '../checks.js'
-import { draft, freeze, newObjectId, updateNamespace } from '../draft.js'
+import { type Draft, draft, freeze, newObjectId, updateNamespace } from '../draft.js'
 import { deriveCap, insertCap, recordFlow } from '../cdt.js'
 import { collectGarbage, killProcess } from '../destroy.js'
 import { available, charge } from '../accounting.js'
@@ -83,19 +83,7 @@ export function processSpawn(state: KernelState, caller: ProcessObject, call: Sy
     E.chainFirst(({ target, image }) => ensureSpawnAffordable(state, target, image)),
     E.map(({ target, caps, image }) => {
       const work = draft(state)
-      const id = newObjectId(work)
-      const pids = new Map<number, number>()
-      for (const namespace of namespaceChain(work, target.namespaces.pid)) {
-        pids.set(namespace, getNamespace(work, namespace).pidNext)
-        updateNamespace(work, namespace, (n) => ({ ...n, pidNext: n.pidNext + 1 }))
-      }
-      work.ksObjects.set(id, {
-        kind: 'process', id, owner: target.id, ref: work.ksProcessRefs.length, uid: call.uid, status: 'running',
-        slots: new Array<null>(call.slots).fill(null), mappings: [], pids, image: image.digest, imageBytes: image.manifest.memoryBytes,
-      })
-      work.ksProcessRefs.push(id)
-      charge(work, target.id, 'processes', 1)
-      charge(work, target.id, 'memoryBytes', image.manifest.memoryBytes)
+      const { id, pids } = createProcess(work, target, image, call.uid, call.slots)
       call.grants.forEach((grant, index) => {
         recordFlow(work, deriveCap(work, caps[index]!, rightsMask(grant.rights), { place: 'slot', process: id, slot: index }), target.id)
       })
@@ -104,6 +92,28 @@ export function processSpawn(state: KernelState, caller: ProcessObject, call: Sy
       return { state: freeze(work), reply: { kind: 'spawned' as const, pid } }
     }),
   )
+}
+
+/**
+ * A new running process in `container`, charged for, with a local pid in every pid
+ * namespace from the container's up to the root and the next creation index. Used
+ * by spawn and by boot's declared systems.
+ */
+export function createProcess(work: Draft, container: ContainerObject, image: ImageRecord, uid: number, slots: number): { id: number; pids: Map<number, number> } {
+  const id = newObjectId(work)
+  const pids = new Map<number, number>()
+  for (const namespace of namespaceChain(work, container.namespaces.pid)) {
+    pids.set(namespace, getNamespace(work, namespace).pidNext)
+    updateNamespace(work, namespace, (n) => ({ ...n, pidNext: n.pidNext + 1 }))
+  }
+  work.ksObjects.set(id, {
+    kind: 'process', id, owner: container.id, ref: work.ksProcessRefs.length, uid, status: 'running',
+    slots: new Array<null>(slots).fill(null), mappings: [], pids, image: image.digest, imageBytes: image.manifest.memoryBytes,
+  })
+  work.ksProcessRefs.push(id)
+  charge(work, container.id, 'processes', 1)
+  charge(work, container.id, 'memoryBytes', image.manifest.memoryBytes)
+  return { id, pids }
 }
 
 /** `process_kill`: needs `control`; the process stops, its caps are deleted, its charges return. */
