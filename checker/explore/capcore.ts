@@ -177,8 +177,12 @@ function compile(action: Action, slots: number): Compiled {
   }
 }
 
+/** Set by {@link apply} when a successful action left the state as it was. */
+let unchanged = false
+
 /** Applies one action to `s` in place; false (and `s` unspecified) when the syscall would fail. */
 function apply(l: Layout, s: Int32Array, act: Compiled): boolean {
+  unchanged = false
   const cap = act.a >= 0 ? s[act.a]! : EMPTY
   switch (act.op) {
     case Op.Alloc: case Op.Create: {
@@ -207,6 +211,8 @@ function apply(l: Layout, s: Int32Array, act: Compiled): boolean {
       if (cap === EMPTY) return false
       let doomed = 0
       for (let other = 0; other < l.capsMax; other++) if (s[l.capWhere + other] !== EMPTY && isDescendant(l, s, other, cap)) doomed |= 1 << other
+      // A revoke with nothing to remove leads back to the same state: no need to canonicalize it.
+      if (doomed === 0) { unchanged = true; return true }
       for (let other = 0; other < l.capsMax; other++) if ((doomed & (1 << other)) !== 0) removeCap(l, s, other, false)
       collect(l, s)
       return true
@@ -478,6 +484,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
         if (!apply(layout, work, compiled[actionIndex]!)) continue
         generated++
         counts[actionIndex]++
+        if (unchanged) continue
         canonicalize(layout, work, canonical, scratch)
         fingerprintWordsInto(canonical, layout.identityWords, pair)
         if (!seen.add(pair[0]!, pair[1]!)) { work.set(base); continue }
