@@ -1,12 +1,262 @@
 /**
- * `sila audit`: audits a state snapshot, a trace or an image (tooling.md §5). Planned.
+ * `sila audit`: audits a state snapshot, a trace or an image directory
+ * (tooling.md §5), and writes state snapshots. The work is in `checker/audit/`;
+ * this file parses the command line, picks the renderer and writes the output.
  * @module
  */
-import { plannedCommand } from '../command.js'
+import { readFileSync } from 'node:fs'
+import { boot } from '../../model/boot.js'
+import { PRESETS, type Preset } from '../../spec/presets.js'
+import type { Trace } from '../../spec/trace.js'
+import { readFloors } from '../../pipeline/codecs.js'
+import { readKeyring } from '../../pipeline/image/keys.js'
+import { renderDot } from '../../checker/audit/dot.js'
+import { auditImage, type ImageAuditReport } from '../../checker/audit/image.js'
+import { readAuditInput, withBootErrors, type AuditInput } from '../../checker/audit/input.js'
+import { traceStateAt } from '../../checker/audit/invariants.js'
+import { bootLabels } from '../../checker/audit/labels.js'
+import { PolicyCodec } from '../../checker/audit/policy.js'
+import { auditSnapshot, auditTrace, type AuditReport } from '../../checker/audit/report.js'
+import { auditSarif, imageSarif } from '../../checker/audit/sarif.js'
+import { encodeSnapshot } from '../../checker/audit/snapshot.js'
+import { renderSvg } from '../../checker/audit/svg.js'
+import { renderAuditText, renderImageText } from '../../checker/audit/text.js'
+import { type Command, parseFlags } from '../command.js'
+import { readJsonInput } from '../input.js'
+import { EXIT, say, UsageError, writeFileAtomic } from '../output.js'
+import { InputError } from '../../spec/decode.js'
+
+const USAGE = `Usage: sila audit FILE|IMAGE-DIR [--format FORMAT] [--out FILE] [--at N]
+       sila audit --preset NAME [--format FORMAT] [--out FILE]
+       sila audit IMAGE-DIR --keyring KEYS [--floors FILE] [--policy FILE] [--format text|json|sarif]
+       sila audit --write-state OUT TRACE [--at N]
+       sila audit --write-state OUT --preset NAME
+
+Audits a state snapshot (sila-state/1), a trace (sila-trace/1, replayed on the
+model) or a preset's boot state: every invariant of the catalogue with pass or
+fail and the witness (for a trace, the first step that violates it), the
+authority graph (containers, processes, objects, caps as edges; caps that cross
+containers marked) and who can reach what, through which transfers.
+
+Audits an image directory: the signature and the signer against the keyring,
+the rollback floor, every layer's digest and bound, and the manifest's requests
+and memory against a policy file:
+  {"format": "sila-policy/1", "caps": {"endpoint": ["read", "write"]}, "maxMemoryBytes": 1048576}
+
+--write-state writes a sila-state/1 snapshot instead: the state at the end of a
+trace (or after step N), or a preset's boot state.
+
+Options:
+  --format F         text (default), json, dot (Graphviz), svg, or sarif (SARIF 2.1.0)
+  --out FILE         write the output to FILE (atomically) instead of standard output
+  --at N             stop the trace after step N (0-based; 'boot' for the boot state)
+  --preset NAME      a preset's boot state (${PRESETS.map((preset) => preset.name).join(', ')})
+  --write-state OUT  write a state snapshot to OUT
+  --keyring KEYS     trusted public keys: a key file or a directory of *.pub.json (images)
+  --floors FILE      rollback floors, {"echo": "1.2.0"} (images)
+  --policy FILE      a sila-policy/1 file (images)
+  -h, --help         show this help
+
+Exit: 0 every invariant or check held, 1 some failed, 2 the input was refused.`
+
+const FLAGS = {
+  format: { type: 'string' }, out: { type: 'string' }, at: { type: 'string' }, preset: { type: 'string' },
+  'write-state': { type: 'string' }, keyring: { type: 'string' }, floors: { type: 'string' }, policy: { type: 'string' },
+} as const
+
+type Flags = NonNullable<ReturnType<typeof parseFlags<typeof FLAGS>>>['values']
+
+const FORMATS = ['text', 'json', 'dot', 'svg', 'sarif'] as const
+type Format = (typeof FORMATS)[number]
+
+function formatFlag(value: string | undefined): Format {
+  if (value === undefined) return 'text'
+  if (!(FORMATS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, found ${JSON.stringify(value)}`, 'audit')
+  return value as Format
+}
+
+function presetFlag(name: string): Preset {
+  const preset = PRESETS.find((entry) => entry.name === name)
+  if (preset === undefined) throw new UsageError(`unknown preset ${JSON.stringify(name)}; expected one of ${PRESETS.map((entry) => entry.name).join(', ')}`, 'audit')
+  return preset
+}
+
+/** How many steps `--at` keeps: `boot` → 0, N → N + 1; all of them without the flag. */
+function stepsToRun(value: string | undefined, trace: Trace): number {
+  if (value === undefined) return trace.steps.length
+  if (value === 'boot') return 0
+  if (!/^\d+$/.test(value)) throw new UsageError(`--at expects a step number or 'boot', found ${JSON.stringify(value)}`, 'audit')
+  const step = Number(value)
+  if (step >= trace.steps.length) throw new UsageError(`--at ${step}: the trace has ${trace.steps.length} steps (0 to ${trace.steps.length - 1})`, 'audit')
+  return step + 1
+}
+
+function toolVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
+  return manifest.version ?? '0.0.0'
+}
+
+/** Writes `data` to `path` atomically; a path that cannot be written is the user's input refused. */
+function writeOutput(path: string, data: string): void {
+  try {
+    writeFileAtomic(path, data)
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (typeof code !== 'string') throw error
+    throw new InputError(path, [`cannot write: ${WRITE_ERRORS[code] ?? (error as Error).message}`])
+  }
+}
+
+const WRITE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+}
+
+/** Writes `text` to `--out` (and says so), or prints it. */
+function emit(text: string, out: string | undefined, summary: string): void {
+  if (out === undefined) {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    return
+  }
+  writeOutput(out, text.endsWith('\n') ? text : `${text}\n`)
+  say(`wrote ${out}: ${summary}`)
+}
+
+function refuseFlags(values: Flags, names: ReadonlyArray<keyof Flags>, reason: string): void {
+  const given = names.filter((name) => values[name] !== undefined)
+  if (given.length > 0) throw new UsageError(`--${String(given[0])} ${reason}`, 'audit')
+}
+
+// ---- --write-state ---------------------------------------------------------
+
+function writeState(out: string, values: Flags, positionals: ReadonlyArray<string>): number {
+  refuseFlags(values, ['format', 'out', 'keyring', 'floors', 'policy'], 'does not go with --write-state')
+  if (values.preset !== undefined) {
+    if (positionals.length > 0) throw new UsageError('--preset takes the place of FILE: give one or the other', 'audit')
+    refuseFlags(values, ['at'], 'applies to a trace, not to --preset')
+    const preset = presetFlag(values.preset)
+    const state = boot(preset.boot, preset.images)
+    writeOutput(out, encodeSnapshot({ state, source: `preset ${preset.name} (boot state)`, labels: bootLabels(preset.boot, state) }))
+    say(`wrote ${out}: the boot state of preset ${preset.name} (${state.ksObjects.size} objects, ${state.ksCaps.size} caps)`)
+    return EXIT.ok
+  }
+  if (positionals.length !== 1) throw new UsageError('--write-state expects one TRACE (or --preset NAME)', 'audit')
+  const input = readAuditInput(positionals[0]!)
+  if (input.kind !== 'trace') throw new UsageError(`--write-state reads a sila-trace/1 file; ${positionals[0]} is ${input.kind === 'image' ? 'a directory' : 'a state snapshot already'}`, 'audit')
+  const steps = stepsToRun(values.at, input.trace)
+  const { state, labels } = withBootErrors(input.file, () => {
+    const reached = traceStateAt(input.trace, steps)
+    return { state: reached, labels: bootLabels(input.trace.boot, boot(input.trace.boot, input.trace.images)) }
+  })
+  const where = steps === 0 ? 'the boot state' : `the state after step ${steps - 1}`
+  writeOutput(out, encodeSnapshot({ state, source: `${input.file}: ${where}`, labels }))
+  say(`wrote ${out}: ${where} of ${input.file} (${state.ksObjects.size} objects, ${state.ksCaps.size} caps)`)
+  return EXIT.ok
+}
+
+// ---- states and traces -----------------------------------------------------
+
+function summaryOf(report: AuditReport): string {
+  const failed = report.invariants.filter((result) => result.status === 'fail').map((result) => result.id)
+  return failed.length === 0 ? 'every applicable invariant held' : `${failed.length} invariant${failed.length === 1 ? '' : 's'} failed (${failed.join(', ')})`
+}
+
+function titleOf(report: AuditReport): string {
+  const { subject } = report
+  if (subject.kind === 'state') return `${subject.file}${subject.description === null ? '' : `: ${subject.description}`}`
+  return `${subject.file}: ${subject.steps === 0 ? 'the boot state' : `the state after step ${subject.steps! - 1}`}`
+}
+
+async function renderReport(report: AuditReport, format: Format, text: string | undefined): Promise<string> {
+  switch (format) {
+    case 'text':
+      return renderAuditText(report)
+    case 'json':
+      return JSON.stringify(report, null, 2)
+    case 'dot':
+      return renderDot(report.graph, titleOf(report))
+    case 'svg':
+      return renderSvg(renderDot(report.graph, titleOf(report)))
+    case 'sarif':
+      return JSON.stringify(auditSarif(report, toolVersion(), text), null, 2)
+  }
+}
+
+function reportOf(input: Exclude<AuditInput, { kind: 'image' }>, values: Flags): AuditReport {
+  if (input.kind === 'state') {
+    refuseFlags(values, ['at'], 'applies to a trace, not to a state snapshot')
+    return auditSnapshot(input.snapshot, input.file)
+  }
+  const steps = stepsToRun(values.at, input.trace)
+  return withBootErrors(input.file, () => auditTrace(input.trace, input.file, steps))
+}
+
+function presetReport(values: Flags): { report: AuditReport; text: undefined } {
+  refuseFlags(values, ['at'], 'applies to a trace, not to --preset')
+  const preset = presetFlag(values.preset!)
+  const state = boot(preset.boot, preset.images)
+  const report = auditSnapshot({ format: 'sila-state/1', state, source: `preset ${preset.name} (boot state)`, labels: bootLabels(preset.boot, state) }, `preset:${preset.name}`)
+  return { report, text: undefined }
+}
+
+// ---- images ----------------------------------------------------------------
+
+function imageReport(dir: string, values: Flags): ImageAuditReport {
+  refuseFlags(values, ['at'], 'applies to a trace, not to an image')
+  if (values.keyring === undefined) throw new UsageError('an image audit expects --keyring (a public key file or a directory of them)', 'audit')
+  const floors = values.floors === undefined ? undefined : readFloors(values.floors)
+  const policy = values.policy === undefined ? undefined : readJsonInput(PolicyCodec, values.policy)
+  return auditImage(dir, {
+    keyring: readKeyring([values.keyring]), keyringSource: values.keyring,
+    ...(floors === undefined ? {} : { floors, floorsSource: values.floors! }),
+    ...(policy === undefined ? {} : { policy, policySource: values.policy! }),
+  })
+}
+
+function renderImage(report: ImageAuditReport, format: Format): string {
+  if (format === 'dot' || format === 'svg') throw new UsageError(`--format ${format} draws the authority graph of a state or trace; an image has none (use text, json or sarif)`, 'audit')
+  if (format === 'json') return JSON.stringify(report, null, 2)
+  if (format === 'sarif') return JSON.stringify(imageSarif(report, toolVersion()), null, 2)
+  return renderImageText(report)
+}
+
+// ---- the command -----------------------------------------------------------
+
+async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise<number> {
+  const format = formatFlag(values.format)
+  if (values.preset !== undefined && positionals.length > 0) throw new UsageError('--preset takes the place of FILE: give one or the other', 'audit')
+  if (values.preset === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expects a FILE (a state, a trace or an image directory) or --preset NAME' : 'expects exactly one FILE', 'audit')
+  const input = values.preset === undefined ? readAuditInput(positionals[0]!) : undefined
+  if (input?.kind === 'image') {
+    const report = imageReport(input.dir, values)
+    const failed = report.checks.filter((entry) => entry.status === 'fail').length
+    emit(renderImage(report, format), values.out, failed === 0 ? 'every applicable check passed' : `${failed} check${failed === 1 ? '' : 's'} failed`)
+    return report.status === 'pass' ? EXIT.ok : EXIT.failed
+  }
+  refuseFlags(values, ['keyring', 'floors', 'policy'], 'applies to an image directory')
+  const { report, text } = input === undefined ? presetReport(values) : { report: reportOf(input, values), text: input.text }
+  emit(await renderReport(report, format, text), values.out, summaryOf(report))
+  return report.status === 'pass' ? EXIT.ok : EXIT.failed
+}
+
+async function run(args: ReadonlyArray<string>): Promise<number> {
+  const parsed = parseFlags('audit', args, FLAGS, true)
+  if (parsed === null) {
+    say(USAGE)
+    return EXIT.ok
+  }
+  const out = parsed.values['write-state']
+  if (out !== undefined) return writeState(out, parsed.values, parsed.positionals)
+  return audit(parsed.values, parsed.positionals)
+}
 
 /** @public */
-export const auditCommand = plannedCommand('audit', 'audit a state, trace or image against the invariant catalogue and policy', `Usage: sila audit STATE|TRACE|IMAGE-DIR [--format text|json|sarif] [--policy FILE]
-
-For a state or trace: every invariant with pass/fail and witness, and the authority
-graph (Graphviz DOT, SVG). For an image: signature, keyring, rollback floor,
-manifest requests against a policy, layer digests and bounds.`)
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'audit a state, trace or image: invariants, authority graph, reachability, SARIF',
+  usage: USAGE,
+  planned: false,
+  run,
+}

@@ -29,9 +29,9 @@ test('every command has its own usage', () => {
 })
 
 test('a planned command exits 2 with a clear message', () => {
-  const run = sila('audit')
+  const run = sila('bench')
   assert.is(run.status, 2)
-  assert.match(run.stderr, /sila audit: not yet available \(planned\)/)
+  assert.match(run.stderr, /sila bench: not yet available \(planned\)/)
   assert.is(run.stdout, '')
 })
 

@@ -1,0 +1,57 @@
+/**
+ * An audit of a state or a trace (tooling.md §5), as one plain-JSON value that every
+ * output format renders: the verdict of each invariant, the authority graph of the
+ * state, and who can reach what.
+ * @module
+ */
+import type { ObjectId } from '../../spec/ids.js'
+import type { KernelState } from '../../model/state.js'
+import type { Trace } from '../../spec/trace.js'
+import { authorityGraph, type AuthorityGraph } from './graph.js'
+import { auditStateInvariants, auditTraceInvariants, type InvariantResult } from './invariants.js'
+import { bootLabels } from './labels.js'
+import { reachability, type ContainerReach } from './reach.js'
+import type { Snapshot } from './snapshot.js'
+
+/** What was audited. @public */
+export interface AuditSubject {
+  readonly kind: 'state' | 'trace'
+  /** The file as the user named it. */
+  readonly file: string
+  readonly format: 'sila-state/1' | 'sila-trace/1'
+  /** The trace's description or the snapshot's source, if it has one. */
+  readonly description: string | null
+  /** For a trace: steps replayed (the graph is of the state after the last of them). */
+  readonly steps: number | null
+}
+
+/** An audit of a state or a trace. @public */
+export interface AuditReport {
+  readonly subject: AuditSubject
+  /** `fail` when some invariant failed. */
+  readonly status: 'pass' | 'fail'
+  readonly invariants: ReadonlyArray<InvariantResult>
+  readonly graph: AuthorityGraph
+  readonly reach: ReadonlyArray<ContainerReach>
+}
+
+function statusOf(invariants: ReadonlyArray<InvariantResult>): 'pass' | 'fail' {
+  return invariants.some((result) => result.status === 'fail') ? 'fail' : 'pass'
+}
+
+function assemble(subject: AuditSubject, invariants: ReadonlyArray<InvariantResult>, state: KernelState, labels: ReadonlyMap<ObjectId, string>): AuditReport {
+  return { subject, status: statusOf(invariants), invariants, graph: authorityGraph(state, labels), reach: reachability(state, labels) }
+}
+
+/** Audits the state of a snapshot read from `file`. @public */
+export function auditSnapshot(snapshot: Snapshot, file: string): AuditReport {
+  const subject: AuditSubject = { kind: 'state', file, format: 'sila-state/1', description: snapshot.source ?? null, steps: null }
+  return assemble(subject, auditStateInvariants(snapshot.state), snapshot.state, snapshot.labels ?? new Map())
+}
+
+/** Audits a trace read from `file`, replaying its first `stepCount` steps (all by default). @public */
+export function auditTrace(trace: Trace, file: string, stepCount?: number): AuditReport {
+  const run = auditTraceInvariants(trace, stepCount)
+  const subject: AuditSubject = { kind: 'trace', file, format: 'sila-trace/1', description: trace.description ?? null, steps: run.steps }
+  return assemble(subject, run.invariants, run.state, bootLabels(trace.boot, run.bootState))
+}
