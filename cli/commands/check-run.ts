@@ -15,6 +15,7 @@ import { runParallel, type FailureFound, type Progress } from '../../checker/che
 import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
 import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
 import { junitXml } from '../../checker/junit.js'
+import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
 import { loadTarget, resolveTarget } from '../../checker/targets.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { boot } from '../../model/boot.js'
@@ -124,6 +125,9 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   }
   if (args.out !== undefined) writeFileAtomic(args.out, `${JSON.stringify(summary, null, 2)}\n`)
   if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
+  const reportFile = args.report === undefined ? null : writeReport(args.report, await checkReport({
+    results, seed, runs, maxSteps, targetName: target, target: resolveTarget(target), files, shard: args.shard ?? null, durationMs: Date.now() - started, generator: generatorName(),
+  }))
   const exitCode = interrupted ? EXIT.interrupted : summary.passed ? EXIT.ok : EXIT.failed
   if (args.json) {
     say(formatJson(summary))
@@ -148,6 +152,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     say(`replay it: npx sila replay ${files.get(result.suite)}`)
   }
   say()
+  if (reportFile !== null) say(`report: ${reportFile}`)
   say(`${interrupted ? 'Interrupted: the results above are what was found so far' : summary.passed ? 'All suites passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   return exitCode
 }

@@ -28,6 +28,8 @@ export interface CheckArgs {
   readonly counterexamples: string | undefined
   /** The kernel checked against the model: impl (default), model, file:PATH or mutant:NAME. */
   readonly target: string
+  /** `--report DIR`: write the HTML report to DIR/index.html. */
+  readonly report?: string | undefined
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -47,6 +49,8 @@ Options:
   --out FILE          write the results (sila-check/1 JSON) for 'sila merge'
   --counterexamples D directory for counterexample traces (default: .)
   --junit FILE        write JUnit XML
+  --report DIR        write an HTML report (summary, coverage charts, counterexample
+                      timeline, authority graph) to DIR/index.html
   --json              print the summary as JSON
   -h, --help          show this help`
 
@@ -54,6 +58,7 @@ const FLAGS = {
   runs: { type: 'string' }, seed: { type: 'string' }, 'max-steps': { type: 'string' }, workers: { type: 'string' },
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
   out: { type: 'string' }, counterexamples: { type: 'string' }, kernel: { type: 'string' }, mutant: { type: 'string' },
+  report: { type: 'string' },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -103,6 +108,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     out: values.out,
     counterexamples: values.counterexamples,
     target: values.kernel !== undefined ? `file:${values.kernel}` : values.mutant !== undefined ? `mutant:${values.mutant}` : 'impl',
+    report: values.report,
   }
 }
 

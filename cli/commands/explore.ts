@@ -11,6 +11,8 @@ import { BootConfigCodec } from '../../spec/boot.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../checker/explore/run.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
+import { exploreReport, generatorName, writeReport } from '../../checker/report/index.js'
+import { resolveTarget } from '../../checker/targets.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
 const USAGE = `Usage: sila explore [--preset NAME | --boot FILE] [options]
@@ -33,6 +35,8 @@ Options:
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
   --counterexample F where to write a counterexample trace (default sila-explore-counterexample.trace.json)
   --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'
+  --report DIR       write an HTML report (summary, coverage chart, counterexample
+                     timeline, authority graph) to DIR/index.html
   --json             print the result as JSON
   -h, --help         show this help
 
@@ -41,7 +45,7 @@ Exit: 0 no violation (complete or within bounds), 1 a violation, 2 refused input
 const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
   refine: { type: 'boolean' }, swarm: { type: 'string' }, seed: { type: 'string' }, engine: { type: 'string' }, counterexample: { type: 'string' },
-  out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' },
+  out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' },
 } as const
 
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
@@ -124,6 +128,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   }
   const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.memoryUsage().rss }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
+  const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
+    preset, result, counterexampleFile: file, generator: generatorName(),
+    ...(values.refine === true ? { refine: resolveTarget('impl') } : {}), ...(mutant === undefined ? {} : { step: mutant.step, mutant: mutant.name }),
+  }))
+  if (reportFile !== null && values.json !== true) say(`report: ${reportFile}`)
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
   if (values.json === true) { say(formatJson(json)); return exitCode }
   report(result)

@@ -9,6 +9,7 @@ import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from 
 import { MUTANTS_DEFAULTS, findMutants, median, runMutants, type MutantResult } from '../../checker/mutants.js'
 import { MUTANTS } from '../../mutants/catalogue.js'
 import { cleanMutants } from '../../mutants/materialize.js'
+import { generatorName, mutantsReport, writeReport } from '../../checker/report/index.js'
 
 const USAGE = `Usage: sila mutants [NAME...] [options]
 
@@ -24,6 +25,7 @@ Options:
   --workers N     worker threads (default: 2 or the cores there are)
   --json          print the matrix as JSON
   --out FILE      write the matrix as JSON
+  --report DIR    write an HTML report (kill matrix, charts) to DIR/index.html
   -h, --help      show this help
 
 Exit: 0 every mutant killed, 1 some mutant survived, 2 refused input.`
@@ -40,7 +42,7 @@ function matrix(results: ReadonlyArray<MutantResult>): string {
 }
 
 async function run(args: ReadonlyArray<string>): Promise<number> {
-  const parsed = parseFlags('mutants', args, { list: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } as const, true)
+  const parsed = parseFlags('mutants', args, { list: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, report: { type: 'string' } } as const, true)
   if (parsed === null) { say(USAGE); return EXIT.ok }
   if (parsed.values.list === true) {
     say(renderTable([{ header: 'mutant' }, { header: 'family' }, { header: 'mistake', widthMax: 70 }, { header: 'modelled on', widthMax: 50 }],
@@ -74,10 +76,13 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     durationMs: Date.now() - started, results,
   }
   if (parsed.values.out !== undefined) writeFileAtomic(parsed.values.out, `${JSON.stringify(summary, null, 2)}\n`)
+  const reportFile = parsed.values.report === undefined ? null
+    : writeReport(parsed.values.report, await mutantsReport({ results, seed, runs: options.runs, durationMs: summary.durationMs, generator: generatorName() }))
   if (parsed.values.json === true) say(formatJson(summary))
   else {
     say(matrix(results))
     say()
+    if (reportFile !== null) say(`report: ${reportFile}`)
     say(`${killed.length} of ${results.length} mutants killed · median time to kill ${(summary.medianTimeToKillMs / 1000).toFixed(2)} s · median shrunk length ${summary.medianShrunkLength} steps · ${((Date.now() - started) / 1000).toFixed(0)} s in all`)
   }
   if (interrupted) {

@@ -11,8 +11,9 @@ import { resolveTarget } from '../../checker/targets.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
+import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
-const USAGE = `Usage: sila replay FILE [--json]
+const USAGE = `Usage: sila replay FILE [--json] [--report DIR]
 
 Re-executes a sila-trace/1 file on the model: boots from the trace's boot
 configuration and image pool, runs every step, and checks every invariant in the
@@ -26,6 +27,8 @@ abstract state differs is reported with the differing path (REF-1).
 Options:
   --json        print the result as JSON instead of a table
   --model-only  replay on the model alone
+  --report DIR  write an HTML report (step timeline with the state changes of
+                every step, coverage charts, authority graph) to DIR/index.html
   -h, --help  show this help
 
 Exit: 0 every invariant held and every recorded outcome matched, 1 otherwise,
@@ -131,7 +134,7 @@ function exitCode(result: ReplayResult): number {
 }
 
 async function run(args: ReadonlyArray<string>): Promise<number> {
-  const parsed = parseFlags('replay', args, { json: { type: 'boolean' }, 'model-only': { type: 'boolean' } }, true)
+  const parsed = parseFlags('replay', args, { json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' } }, true)
   if (parsed === null) {
     say(USAGE)
     return EXIT.ok
@@ -139,12 +142,16 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'expects a trace FILE' : 'expects exactly one FILE', 'replay')
   const file = parsed.positionals[0]!
   const trace = readJsonInput(TraceCodec, file)
-  const result = replayTrace(trace, parsed.values['model-only'] === true ? undefined : resolveTarget('impl'))
+  const target = parsed.values['model-only'] === true ? undefined : resolveTarget('impl')
+  const result = replayTrace(trace, target)
+  const reportFile = parsed.values.report === undefined ? null
+    : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
   if (parsed.values.json === true) {
     const { crash, ...rest } = result
     say(JSON.stringify({ file, ...rest, recordedFailure: trace.failure ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message } }, null, 2))
   } else {
     renderResult(file, result, trace.failure)
+    if (reportFile !== null) say(`report: ${reportFile}`)
   }
   if (result.crash !== null) {
     warn(`sila: internal error: the model failed at step ${result.crash.step}: ${result.crash.message}`)
