@@ -33,6 +33,7 @@ import { type RefTableSnapshot, RefTable } from './tables/refs.js'
 import { capCopy, capDelete, capInspect, capMove, capRevoke } from './objects/caps.js'
 import { containerCreate, containerDestroy, containerSetLimits, containerStats, freezeLimits } from './objects/containers.js'
 import { type ImageInfo, imageInfo, processKill, processList, processSpawn } from './objects/processes.js'
+import { type RealImages, verifyRealImages } from './images.js'
 import { memAlloc, memMap, memUnmap } from './objects/memory.js'
 import { epCreate, epRecv, epSend } from './objects/ipc.js'
 import { mount, netBind, netConnect, netUnbind, resolve, svcLookup, svcRegister, svcUnregister, unmount } from './objects/namespaces.js'
@@ -80,6 +81,10 @@ export class Kernel implements KernelUnderTest {
   root = NONE
   init = NONE
   readonly images: ReadonlyMap<string, ImageInfo>
+  /** Digests of real images the kernel verified and refused that have no record (a manifest it cannot read): SignatureInvalid at spawn. */
+  readonly refusedImages: ReadonlySet<string>
+  /** How many real images the kernel verified at boot: one per distinct manifest digest. */
+  readonly imageVerifications: number
   readonly keyring: ReadonlySet<string>
   readonly floors: ReadonlyMap<string, string>
   readonly cpuAccounting: boolean
@@ -100,21 +105,39 @@ export class Kernel implements KernelUnderTest {
   readonly grantCaps = new Int32Array(BOUNDS.grantsMax)
   readonly grantRights = new Int32Array(BOUNDS.grantsMax)
 
-  private constructor(config: BootConfig, images: ReadonlyArray<ImageRecord>, capacity: KernelCapacity) {
+  private constructor(config: BootConfig, images: ReadonlyArray<ImageRecord>, capacity: KernelCapacity, real: RealImages | undefined) {
     this.objects = new ObjectTable(capacity.objects)
     this.caps = new CapTable(capacity.caps)
     this.keyring = new Set(config.keyring.map((key) => key.keyId))
     this.floors = new Map(Object.entries(config.floors))
-    this.images = new Map(images.map((image) => [image.digest, imageInfo(image, this.keyring, this.floors)]))
+    const infos = new Map(images.map((image) => [image.digest, imageInfo(image, this.keyring, this.floors)]))
+    const refused = new Set<string>()
+    this.imageVerifications = 0
+    if (real !== undefined) {
+      // Real images: the kernel's own verdict, once per manifest digest, replaces any record's claim.
+      const verdicts = verifyRealImages(real, config.keyring)
+      for (const [digest, trusted] of verdicts.trusted) {
+        const record = verdicts.records.get(digest)
+        if (record === undefined) {
+          infos.delete(digest)
+          refused.add(digest)
+        } else infos.set(digest, { ...imageInfo(record, this.keyring, this.floors), trusted })
+      }
+      this.imageVerifications = verdicts.verifications
+    }
+    this.images = infos
+    this.refusedImages = refused
     this.cpuAccounting = config.cpuAccounting ?? true
   }
 
   /**
    * Boots (kernel.md §10, decisions.md "Boot order"): root container, devices, init,
-   * the five root namespaces, and init's caps. Ids are the model's.
+   * the five root namespaces, and init's caps. Ids are the model's. `real` images
+   * are verified here, once per manifest digest (impl/images.ts); their records
+   * join (and override) `images`.
    */
-  static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY): Kernel {
-    const kernel = new Kernel(config, images, capacity)
+  static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY, real?: RealImages): Kernel {
+    const kernel = new Kernel(config, images, capacity, real)
     kernel.bootRoot(config.root.limits)
     config.devices.forEach((device) => kernel.bootDevice(device.name))
     kernel.bootInit(Math.max(config.init.slots, config.devices.length + 1))

@@ -6,6 +6,8 @@ import type { Suite, SuiteName } from './suite.js'
 import { invariantsSuite, isolationSuite, quotaSuite, refinementSuite } from './suites/sequences.js'
 import { noninterferenceSuite } from './suites/noninterference.js'
 import { robustnessSuite } from './suites/robustness.js'
+import { pipelineSuite } from './suites/pipeline.js'
+import { updateSuite } from './suites/update.js'
 
 export const SUITES: Readonly<Record<SuiteName, Suite>> = {
   refinement: refinementSuite,
@@ -14,4 +16,6 @@ export const SUITES: Readonly<Record<SuiteName, Suite>> = {
   quota: quotaSuite,
   noninterference: noninterferenceSuite,
   robustness: robustnessSuite,
+  pipeline: pipelineSuite,
+  update: updateSuite,
 }

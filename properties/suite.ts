@@ -12,7 +12,7 @@ import type { StateDifference, RefinementTarget } from '../refinement/target.js'
 import type { Violation, InvariantId } from '../spec/invariants/types.js'
 import type { Coverage } from './coverage.js'
 
-export const SUITE_NAMES = ['refinement', 'invariants', 'isolation', 'quota', 'noninterference', 'robustness'] as const
+export const SUITE_NAMES = ['refinement', 'invariants', 'isolation', 'quota', 'noninterference', 'robustness', 'pipeline', 'update'] as const
 export type SuiteName = (typeof SUITE_NAMES)[number]
 
 /** The first thing that went wrong in a scenario. */

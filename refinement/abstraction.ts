@@ -16,6 +16,7 @@
  */
 import type { Cap, CapLocation, KernelObject, KernelState, Mapping, Message, Namespace } from '../model/state.js'
 import { Kernel } from '../impl/kernel.js'
+import type { RealImages } from '../impl/images.js'
 import {
   KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET, NS_PID, NS_USER, RES_COUNT,
 } from '../impl/tables/objects.js'
@@ -318,9 +319,14 @@ export function compareImpl(kernel: Kernel, model: KernelState): StateDifference
 /** The impl's abstraction. @public */
 export const implAbstraction: Abstraction<Kernel> = { abstract: abstractState, compare: compareImpl }
 
-/** The impl as a refinement target: boot with {@link Kernel.boot}, abstract with {@link abstractState}. @public */
+/**
+ * The impl as a refinement target: boot with {@link Kernel.boot}, abstract with
+ * {@link abstractState}. A third argument, real images, is passed on to the kernel,
+ * which verifies them itself; their records (with its verdicts) are its `ksImages`.
+ * @public
+ */
 export const implTarget: RefinementTarget<Kernel> = {
   name: 'impl',
-  create: (config, images) => Kernel.boot(config, images),
+  create: (config, images, real?: RealImages) => Kernel.boot(config, images, undefined, real),
   abstraction: implAbstraction,
 }

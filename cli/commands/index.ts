@@ -13,11 +13,14 @@ import { mutantsCommand } from './mutants.js'
 import { imageCommand } from './image.js'
 import { repoCommand } from './repo.js'
 import { benchCommand } from './bench.js'
+import { pipelineCommand } from './pipeline.js'
+import { updateDemoCommand } from './update-demo.js'
 
 /** @public */
 export const COMMANDS: ReadonlyArray<Command> = [
   checkCommand, replayCommand, exploreCommand, exportCommand, mergeCommand,
-  auditCommand, mutantsCommand, imageCommand, repoCommand, benchCommand,
+  auditCommand, mutantsCommand, imageCommand, repoCommand, pipelineCommand, benchCommand,
+  updateDemoCommand,
 ]
 
 /** The command called `name`, if there is one. */

@@ -2,7 +2,8 @@
  * Process syscalls (kernel.md §4), mirroring model/objects/processes.ts: spawn with
  * the kernel's four checks in order (signature, rollback floor, manifest and
  * policy, quota), kill, list. Signature and floor verdicts are computed once per
- * image digest at boot (tooling.md B8).
+ * image digest at boot (tooling.md B8); for real images the signature verdict is
+ * the kernel's own (impl/images.ts).
  * @module
  * @internal
  */
@@ -91,8 +92,10 @@ function isGrantAllowed(k: Kernel, image: ImageInfo, target: number, count: numb
 /** Everything after the slot checks, in decisions.md order: names, permissions and policy, resources. */
 function checkSpawn(k: Kernel, target: number, call: Fields, count: number): number | ImageInfo {
   const image = k.images.get(call['image'] as string)
-  if (image === undefined) return E_NOT_FOUND
+  // A real image the kernel refused and cannot describe is known by its digest, and refused as unsigned.
+  if (image === undefined && (k.refusedImages.size === 0 || !k.refusedImages.has(call['image'] as string))) return E_NOT_FOUND
   if ((call['uid'] as number) >= k.namespaces.get(k.namespaceOf(target, NS_USER)).uidMap.count) return E_PERMISSION_DENIED
+  if (image === undefined) return E_SIGNATURE_INVALID
   if (!image.trusted) return E_SIGNATURE_INVALID
   if (!image.aboveFloor) return E_ROLLBACK_DENIED
   if (!isGrantAllowed(k, image, target, count)) return E_POLICY_DENIED

@@ -1,0 +1,134 @@
+/**
+ * `sila update-demo`: the live update of pipeline.md §4, run once and shown. The
+ * counter service runs as V1 (counter@1.0.0) with clients sending requests; the
+ * ModuleManager updates it to V2 (counter@2.0.0, another state format) while the
+ * clients keep sending. Every step is a syscall on the impl, in lockstep with the
+ * model; UPD-1 is checked after each. The work is in `pipeline/update/`.
+ * @module
+ */
+import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
+import { EXIT, formatJson, renderTable, say, UsageError } from '../output.js'
+import { implTarget } from '../../refinement/abstraction.js'
+import type { RefinementTarget } from '../../refinement/target.js'
+import { UPDATE_PROTOCOLS, type UpdateProtocol } from '../../pipeline/update/manager.js'
+import { type ScenarioResult, type UpdateVariant, runScenario } from '../../pipeline/update/scenario.js'
+import { CLIENTS_MAX, DEMO_SYSTEM, SERVICE_NAME } from '../../pipeline/update/system.js'
+import { demoSchedule, timelineRows } from '../../pipeline/update/demo.js'
+import { migrate } from '../../pipeline/update/counter.js'
+
+const USAGE = `Usage: sila update-demo [--fail-v2 | --refuse-v2] [--clients N] [--seed S] [options]
+
+Runs the live update of the counter service from V1 (counter@1.0.0, state
+{count}) to V2 (counter@2.0.0, state {total, ops}) while clients keep sending
+requests, and prints the timeline: every step is a syscall of one process (init,
+the ModuleManager MM, V1, V2, the clients), on the impl in lockstep with the
+model. The service endpoint's receive cap moves from V1 to V2 with V1's
+snapshot, so requests queued during the update wait in the endpoint. Then it
+prints the UPD-1 verdict: every accepted request answered exactly once, the
+name resolved to exactly one live server at every step, V2's state equal to
+the migration of V1's final state (or, after a rollback, V1's state intact).
+
+Options:
+  --fail-v2          V2 rejects V1's snapshot: V2 sends the receive cap back, V1 resumes
+  --refuse-v2        V2's image is signed by an unknown key: the kernel refuses to spawn it
+  --clients N        clients sending requests (1 to ${CLIENTS_MAX}, default 3)
+  --seed S           seed of the schedule (default 5)
+  --protocol NAME    the ModuleManager's protocol: ${UPDATE_PROTOCOLS.join(', ')}
+                     (default move-endpoint; the others are broken on purpose)
+  --all              show every step (by default, runs of polls that found nothing are folded)
+  --json             print the verdict and counts as JSON instead
+  -h, --help         show this help
+
+Exit: 0 UPD-1 (and REF-1) held, 1 a violation was found, 2 usage refused.`
+
+const FLAGS = {
+  'fail-v2': { type: 'boolean' }, 'refuse-v2': { type: 'boolean' }, clients: { type: 'string' }, seed: { type: 'string' },
+  protocol: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' },
+} as const
+
+/** A schedule where a request also arrives while the receive cap is in transit. */
+const DEFAULT_SEED = 5
+
+function parseSeed(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SEED
+  const seed = Number(value)
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(seed)) throw new UsageError(`--seed expects an integer, found ${JSON.stringify(value)}`, 'update-demo')
+  return seed
+}
+
+function parseProtocol(value: string | undefined): UpdateProtocol {
+  if (value === undefined) return 'move-endpoint'
+  if (!(UPDATE_PROTOCOLS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--protocol expects one of ${UPDATE_PROTOCOLS.join(', ')}, found ${JSON.stringify(value)}`, 'update-demo')
+  return value as UpdateProtocol
+}
+
+const stateText = (state: unknown): string => JSON.stringify(state)
+
+/** The lines of the verdict. */
+function verdict(result: ScenarioResult): string[] {
+  const stats = result.stats
+  const steps = result.executed.length
+  const lines: string[] = []
+  const failure = result.failure
+  if (failure === null) lines.push('UPD-1 held.')
+  else if (failure.kind === 'REF-1') lines.push(`REF-1 FAILED at step ${failure.step}: ${failure.message}`)
+  else lines.push(`UPD-1 FAILED at step ${failure.step}${failure.clause === undefined ? '' : ` (${failure.clause})`}: ${failure.message}`)
+  lines.push(`  requests  ${stats.accepted} accepted, ${stats.answered} answered${failure === null ? ' exactly once each; none lost, none duplicated' : ''}`)
+  lines.push(`  during    ${stats.queuedDuringUpdate} accepted while the update was under way (${stats.queuedInTransit} while the receive cap was in transit); ${stats.waitingAtHandoff} waited in the endpoint while its receive cap moved; at most ${stats.waitingDuringUpdateMax} waiting at once`)
+  for (const update of result.updates) {
+    const outcome = update.result === null ? 'did not finish' : update.result === 'committed' ? 'committed' : update.result === 'rolled-back' ? 'rolled back' : 'abandoned (V2 refused at spawn)'
+    lines.push(`  update    to ${update.module}: ${outcome}`)
+    if (update.result === 'committed' && update.finalOld !== null && update.ingested !== null) {
+      lines.push(`  state     migrate(V1's final state ${stateText(update.finalOld)}) = ${stateText(migrate(update.finalOld))}; V2 took over with ${stateText(update.ingested)}`)
+    } else if (update.result === 'rolled-back' && update.snapshot !== null && update.resumed !== null) {
+      lines.push(`  state     V1 handed off ${stateText(update.snapshot)} and resumed with ${stateText(update.resumed)}`)
+    }
+  }
+  if (failure === null) lines.push(`  name      "${SERVICE_NAME}" resolved to exactly one live server after each of the ${steps - result.setupSteps} steps after setup`)
+  if (result.serving !== null) lines.push(`  end       ${result.serving.name} (${result.serving.module}) serves with ${stateText(result.serving.state)}; the answered requests add up to ${result.value}`)
+  if (failure === null || failure.kind !== 'REF-1') lines.push(`REF-1 held: the impl agreed with the model at each of the ${steps} steps.`)
+  if (failure?.witness !== undefined && Object.keys(failure.witness).length > 0) lines.push(`witness: ${formatJson(failure.witness)}`)
+  return lines
+}
+
+function run(args: ReadonlyArray<string>): number {
+  const parsed = parseFlags('update-demo', args, FLAGS, false)
+  if (parsed === null) {
+    say(USAGE)
+    return EXIT.ok
+  }
+  const values = parsed.values
+  if (values['fail-v2'] === true && values['refuse-v2'] === true) throw new UsageError('--fail-v2 and --refuse-v2 exclude each other', 'update-demo')
+  const clients = positiveIntegerFlag('update-demo', 'clients', values.clients) ?? 3
+  if (clients > CLIENTS_MAX) throw new UsageError(`--clients expects 1 to ${CLIENTS_MAX}, found ${clients}`, 'update-demo')
+  const seed = parseSeed(values.seed)
+  const protocol = parseProtocol(values.protocol)
+  const variant: UpdateVariant = values['fail-v2'] === true ? 'reject' : values['refuse-v2'] === true ? 'refused' : 'ok'
+  const result = runScenario(demoSchedule(seed, clients, variant), {
+    system: DEMO_SYSTEM, clients, protocol, target: implTarget as unknown as RefinementTarget, timeline: values.json !== true,
+  })
+  const code = result.failure === null ? EXIT.ok : EXIT.failed
+  if (values.json === true) {
+    say(formatJson({ held: result.failure === null, failure: result.failure === null ? null : { kind: result.failure.kind, clause: result.failure.clause ?? null, step: result.failure.step, message: result.failure.message }, stats: result.stats, updates: result.updates, serving: result.serving, value: result.value, steps: result.executed.length }))
+    return code
+  }
+  const target = variant === 'reject' ? ' (V2 rejects the snapshot)' : variant === 'refused' ? ' (V2 signed by an unknown key)' : ''
+  say(`sila update-demo: counter@1.0.0 → counter@2.0.0${target} · ${clients} client${clients === 1 ? '' : 's'} · seed ${seed} · protocol ${protocol}`)
+  say('Every step is one syscall on the impl, in lockstep with the model; UPD-1 is checked after each.')
+  say()
+  say(renderTable([
+    { header: 'step', align: 'right' }, { header: 'actor' }, { header: 'syscall', widthMax: 58 }, { header: 'outcome', widthMax: 40 }, { header: 'notes', widthMax: 64 },
+  ], timelineRows(result.timeline, DEMO_SYSTEM, values.all === true)))
+  say()
+  for (const line of verdict(result)) say(line)
+  return code
+}
+
+/** @public */
+export const updateDemoCommand: Command = {
+  name: 'update-demo',
+  summary: 'run the live update of the counter service (V1 → V2) and check UPD-1',
+  usage: USAGE,
+  planned: false,
+  run,
+}

@@ -1,0 +1,179 @@
+/**
+ * The `pipeline` suite (pipeline.md §3, §5): the model and the kernel booted from
+ * the same real, signed image pool — the model from its symbolic records
+ * (`symbolicImage`), the kernel from the exact bytes, which it verifies itself —
+ * run generated sequences in lockstep. Outcomes and abstract states must agree
+ * (REF-1, `ksImages` included: the kernel's own verdicts are the model's
+ * `signatureOk`), and IMG-1/IMG-2 must hold after every step.
+ *
+ * Scenarios are the generators' fragments with their images drawn from the real
+ * pool (each symbolic pool image stands for the real one in the same place), a
+ * probe that spawns every refused pool image at the start and the valid one at the
+ * end, and a few pool spawns inserted anywhere. The coverage records, per run,
+ * which pool image met which verdict (`pool LABEL: VERDICT`).
+ * @module
+ */
+import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import { invariantById, type InvariantId, type StepContext, type Violation } from '../../spec/invariants/index.js'
+import type { KernelState } from '../../model/state.js'
+import type { Outcome } from '../../spec/results.js'
+import type { BootConfig } from '../../spec/boot.js'
+import type { ImageRecord } from '../../spec/images.js'
+import type { RealImages } from '../../impl/images.js'
+import { Lockstep } from '../../refinement/lockstep.js'
+import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
+import { realImages } from '../../pipeline/kernel/boot.js'
+import { POOL_LABELS, realPool, type PoolLabel, type RealPool } from '../../pipeline/kernel/pool.js'
+import { KernelImageVerifier } from '../../pipeline/kernel/verify.js'
+import { BALANCED, flatten, syscallSequence } from '../generators.js'
+import { IMAGE_POOL } from '../pool.js'
+import { type Suite, type SuiteContext, type SuiteFailure, violationFailure } from '../suite.js'
+
+const IMAGE_INVARIANTS: ReadonlyArray<InvariantId> = ['IMG-1', 'IMG-2']
+
+/** IMG-1 and IMG-2 (only: the suites of the whole catalogue check the rest) on a state, or on a step. */
+function imageViolations(state: KernelState, step?: StepContext): Violation[] {
+  return IMAGE_INVARIANTS.flatMap((id) => {
+    const invariant = invariantById(id)
+    const found = invariant.scope === 'state' ? invariant.check(state) : step === undefined ? O.none : invariant.check(step)
+    return O.isSome(found) ? [found.value] : []
+  })
+}
+/** The image verdicts the coverage counts per pool image. */
+const VERDICTS: ReadonlySet<string> = new Set(['success', 'SignatureInvalid', 'RollbackDenied'])
+const PROBE_SLOT = 15
+const ALL_RIGHTS = ['read', 'write', 'execute', 'grant', 'control']
+
+/** The real pool, and the symbolic digest → real digest map the scenarios are rewritten with. */
+function pool(): { real: RealPool; substitute: ReadonlyMap<string, string>; labels: ReadonlyMap<string, PoolLabel> } {
+  const real = realPool()
+  return {
+    real,
+    substitute: new Map(IMAGE_POOL.map((image, index) => [image.digest, real.images[index]!.record.digest])),
+    labels: new Map(real.images.map((image) => [image.record.digest, image.label])),
+  }
+}
+
+/** A syscall with its image, if a symbolic pool digest, replaced by the real one. */
+function withRealImage(syscall: Record<string, unknown>, substitute: ReadonlyMap<string, string>): Record<string, unknown> {
+  const image = syscall['image']
+  if (syscall['kind'] !== 'process_spawn' || typeof image !== 'string') return syscall
+  const real = substitute.get(image)
+  return real === undefined ? syscall : { ...syscall, image: real }
+}
+
+function spawn(image: string, fields: Partial<Record<string, unknown>> = {}): Record<string, unknown> {
+  return { kind: 'process_spawn', caller: 0, container: 0, image, uid: 0, slots: 8, grants: [], dst: PROBE_SLOT, ...fields }
+}
+
+/** A pool spawn anywhere: a few callers and containers, any pool image, sometimes granting the container. */
+const poolSpawn = fc
+  .record({ caller: fc.constantFrom(0, 0, 1, 2), container: fc.constantFrom(0, 0, 3, 4), label: fc.integer({ min: 0, max: POOL_LABELS.length - 1 }), grant: fc.boolean(), dst: fc.integer({ min: 6, max: 15 }) })
+
+function scenarioOf(maxSteps: number): fc.Arbitrary<unknown[]> {
+  return fc
+    .tuple(
+      fc.shuffledSubarray([1, 2, 3, 4], { minLength: 4, maxLength: 4 }),
+      syscallSequence(BALANCED, Math.max(1, Math.ceil(maxSteps / 1.6))),
+      fc.array(fc.tuple(fc.nat(), poolSpawn), { maxLength: 3 }),
+    )
+    .map(([refused, fragments, extra]) => {
+      const { real, substitute } = pool()
+      const digest = (index: number) => real.images[index]!.record.digest
+      const body: Record<string, unknown>[] = flatten(fragments, Math.max(1, maxSteps - 5 - extra.length)).map((syscall) => withRealImage(syscall, substitute))
+      for (const [at, choice] of extra) {
+        const grants = choice.grant ? [{ slot: choice.container, rights: ALL_RIGHTS }] : []
+        body.splice(at % (body.length + 1), 0, spawn(digest(choice.label), { caller: choice.caller, container: choice.container, grants, dst: choice.dst }))
+      }
+      // Every refused pool image first (nothing is spawned, creation indices stay the fragments'), the valid one last.
+      return [...refused.map((index) => spawn(digest(index))), ...body, spawn(digest(0))]
+    })
+}
+
+/** Targets that take real images as `create`'s third argument: ours, and its mutants (copies of it). */
+function takesRealImages(target: RefinementTarget): boolean {
+  return target.name === 'impl' || target.name.startsWith('mutant:')
+}
+
+interface Booted {
+  readonly kernel: KernelUnderTest & { snapshot(): unknown; restore(saved: unknown): void }
+  readonly saved: unknown
+}
+/** One booted kernel per target `create` (and thread): later runs restore its boot state instead of verifying again. */
+const booted = new WeakMap<RefinementTarget['create'], Booted>()
+
+function hasSnapshots(kernel: KernelUnderTest): kernel is Booted['kernel'] {
+  const candidate = kernel as Partial<Booted['kernel']>
+  return typeof candidate.snapshot === 'function' && typeof candidate.restore === 'function'
+}
+
+/**
+ * The kernel under test booted from the pool's bytes (or, for a target that takes
+ * no real images, from its records). A target whose kernels snapshot is booted
+ * (and so verifies the pool) once per thread; each run then starts from a restore
+ * of that boot state.
+ */
+function bootTarget(target: RefinementTarget, real: RealPool): RefinementTarget {
+  const create = target.create as (config: BootConfig, images: ReadonlyArray<ImageRecord>, real?: RealImages) => KernelUnderTest
+  const fresh = (config: BootConfig) => (takesRealImages(target) ? create(config, [], realImages(real.bytes, new KernelImageVerifier())) : create(config, real.records))
+  return {
+    name: target.name,
+    abstraction: target.abstraction,
+    create: (config) => {
+      const known = booted.get(target.create)
+      if (known !== undefined) {
+        known.kernel.restore(known.saved)
+        return known.kernel
+      }
+      const kernel = fresh(config)
+      if (hasSnapshots(kernel)) booted.set(target.create, { kernel, saved: kernel.snapshot() })
+      return kernel
+    },
+  }
+}
+
+function verdictOf(outcome: Outcome): string {
+  if (E.isRight(outcome)) return 'success'
+  return outcome.left.code === 'QuotaExceeded' ? `QuotaExceeded(${outcome.left.resource})` : outcome.left.code
+}
+
+function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext): SuiteFailure | null {
+  const { real, labels } = pool()
+  const target = bootTarget(context.target, real)
+  const lockstep = new Lockstep(target, real.config, real.records)
+  const atBoot = lockstep.compareStates(-1)
+  if (atBoot !== null && atBoot.kind === 'state') return { step: -1, message: `abstract state differs at boot: ${atBoot.difference.path}`, invariant: 'REF-1', difference: atBoot.difference }
+  const seen = new Set<string>()
+  for (let index = 0; index < scenario.length; index++) {
+    const syscall = scenario[index]
+    const before = lockstep.model
+    const { step, divergence } = lockstep.step(syscall)
+    if (divergence !== null) {
+      const kind = divergence.kind === 'exception' ? `${divergence.side} threw: ${divergence.message}` : `${divergence.kind === 'outcome' ? 'outcomes' : 'abstract states'} differ at ${divergence.difference.path}`
+      return { step: divergence.step, message: kind, invariant: 'REF-1', ...(divergence.kind === 'exception' ? {} : { difference: divergence.difference }), ...(step === null ? {} : { model: step.model, kernel: step.kernel }) }
+    }
+    context.coverage?.observe(syscall, step!.model, lockstep.model)
+    const label = labels.get((syscall as { image?: unknown }).image as string)
+    const verdict = verdictOf(step!.model)
+    if (label !== undefined && (syscall as { kind?: unknown }).kind === 'process_spawn' && VERDICTS.has(verdict)) seen.add(`pool ${label}: ${verdict}`)
+    const failure = violationFailure(index, imageViolations(lockstep.model, { before, syscall, outcome: step!.model, after: lockstep.model }))
+    if (failure !== null) return { ...failure, model: step!.model, kernel: step!.kernel }
+  }
+  const abstracted = { ...target.abstraction.abstract(lockstep.kernel), gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
+  const failure = violationFailure(scenario.length - 1, imageViolations(abstracted))
+  if (failure !== null) return { ...failure, message: `on the abstracted kernel: ${failure.message}` }
+  // Runs that met each (pool image, verdict) pair, next to the deep cases.
+  if (context.coverage !== null) for (const key of seen) context.coverage.cases.set(key, (context.coverage.cases.get(key) ?? 0) + 1)
+  return null
+}
+
+export const pipelineSuite: Suite = {
+  name: 'pipeline',
+  description: 'model and impl booted from a real signed image pool (the impl verifies the bytes itself): same outcomes and states, IMG-1/IMG-2',
+  covers: ['REF-1', 'IMG-1', 'IMG-2'],
+  scenario: scenarioOf,
+  check: checkPipeline,
+  executed: (scenario) => [...scenario],
+}
