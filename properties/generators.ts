@@ -4,7 +4,9 @@
  * macro fragments that build deep states on purpose — a child container with a
  * process that holds control over it (so it can nest again), a cap sent through an
  * endpoint and received elsewhere (a hop), a queue filled to its depth, quotas
- * sized so that one process fills them. Every sequence is executable, and so is
+ * sized so that one process fills them, a cap spread over slot, table and message
+ * then revoked, a container torn down, a tenant given a device, a mapping whose
+ * cap goes. Every sequence is executable, and so is
  * every subsequence: shrinking (fast-check's array shrinker, then our step-level
  * minimizer) keeps it meaningful.
  * @module
@@ -37,6 +39,8 @@ export const LIMIT_PRESETS: ReadonlyArray<Limits> = [
   { memoryBytes: 65536, processes: 8, endpoints: 6, cpuBudget: 2000, ioBytes: 4096, cpuWeight: 4, devices: ['disk0', 'net0'] },
   { memoryBytes: 16384, processes: 3, endpoints: 3, cpuBudget: 400, ioBytes: 512, cpuWeight: 2, devices: ['disk0'] },
   { memoryBytes: 4096, processes: 1, endpoints: 1, cpuBudget: 16, ioBytes: 64, cpuWeight: 1, devices: [] },
+  // Tight everywhere: one image fits but not two (while a process slot is left), a few syscalls per period, less I/O than one write.
+  { memoryBytes: 6144, processes: 2, endpoints: 1, cpuBudget: 5, ioBytes: 32, cpuWeight: 3, devices: ['net0'] },
 ]
 
 export const NAMESPACE_PRESETS: ReadonlyArray<NamespaceConfig> = [
@@ -44,6 +48,8 @@ export const NAMESPACE_PRESETS: ReadonlyArray<NamespaceConfig> = [
   { pid: 'new', mount: 'new', net: 'new', ipc: 'new', user: { base: 1000, count: 1000 } },
   { pid: 'new', mount: 'share', net: 'new', ipc: 'share', user: 'share' },
   { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: { base: 0, count: 100 } },
+  // Rootless, sharing the parent's tables: its uid 0 is uid 1000 outside, so it may not change them.
+  { pid: 'new', mount: 'share', net: 'share', ipc: 'share', user: { base: 1000, count: 1000 } },
 ]
 
 const caller = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) })
@@ -73,7 +79,7 @@ export const singleSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   record('container_destroy', { slot }),
   record('container_set_limits', { slot, limits }),
   record('container_stats', { slot }),
-  record('process_spawn', { container: slot, image, uid: fc.constantFrom(0, 1, 5000), slots: fc.constant(PROCESS_SLOTS), grants: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.record({ slot, rights }), { maxLength: 3 }) }), dst: slot }),
+  record('process_spawn', { container: slot, image, uid: fc.constantFrom(0, 1, 5000), slots: fc.constant(PROCESS_SLOTS), grants: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.record({ slot, rights }), { maxLength: 4 }) }), dst: slot }),
   record('process_kill', { slot }),
   record('process_list', {}),
   record('mem_alloc', { sizeBytes: fc.constantFrom(1, 512, 4096), executable: fc.boolean(), dst: slot }),
@@ -101,37 +107,146 @@ export const namespaceSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
 
 /**
  * A child container under the cap in `parent`, and a process in it holding control
- * over it in slot 0 (and, sometimes, an endpoint of the caller's in slot 1).
+ * over it in slot 0 (and, sometimes, an endpoint of the caller's in slot 1). The
+ * process is mostly uid 0; sometimes another uid, mapped or not in its user namespace.
+ * Sometimes a second process follows it into the container (which may not fit).
  */
 export const nestFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, parent: fc.constantFrom(0, 0, 0, 3, 5), dst: fc.integer({ min: 3, max: 7 }), level: fc.integer({ min: 0, max: 2 }), namespaces, endpoint: opt(fc.integer({ min: 1, max: 9 })), image })
-  .map(({ caller, parent, dst, level, namespaces, endpoint, image }) => [
+  .record({
+    caller, parent: fc.constantFrom(0, 0, 0, 3, 5), dst: fc.integer({ min: 3, max: 7 }), level: fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 }), namespaces,
+    endpoint: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined, freq: 2 }), image, uid: fc.constantFrom(0, 0, 0, 0, 0, 1, 5000), second: fc.constantFrom(false, false, true),
+  })
+  .map(({ caller, parent, dst, level, namespaces, endpoint, image, uid, second }) => [
     { kind: 'container_create', caller, parent, dst, limits: LIMIT_PRESETS[level], namespaces },
     {
-      kind: 'process_spawn', caller, container: dst, image, uid: 0, slots: PROCESS_SLOTS,
+      kind: 'process_spawn', caller, container: dst, image, uid, slots: PROCESS_SLOTS,
       grants: [{ slot: dst, rights: ALL_RIGHTS }, ...(endpoint === undefined ? [] : [{ slot: endpoint, rights: ['read', 'write', 'grant'] }])],
       dst: dst + 1,
     },
+    ...(second ? [{ kind: 'process_spawn', caller, container: dst, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: dst + 2 }] : []),
   ])
 
-/** A server: an endpoint made, bound under a name (service, port or path), and looked up by someone. */
+/**
+ * A server: an endpoint made, bound under a name (service, port or path), and
+ * looked up by someone, who sends (sometimes passing a cap along, which needs
+ * `grant` the looked-up cap never has) and sometimes tries to read back through
+ * what is, for a port or a service, a send-only cap.
+ */
 export const serveFragment: fc.Arbitrary<Fragment> = fc
-  .record({ server: caller, client: caller, slot: fc.integer({ min: 3, max: 7 }), dst: fc.integer({ min: 2, max: 7 }), table: fc.constantFrom('svc', 'net', 'mount'), name, port, path })
-  .map(({ server, client, slot, dst, table, name, port, path }) => [
+  .record({ server: caller, client: caller, slot: fc.integer({ min: 3, max: 7 }), dst: fc.integer({ min: 2, max: 7 }), table: fc.constantFrom('svc', 'net', 'mount'), name, port, path, xfer: fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined, freq: 2 }), peek: fc.boolean() })
+  .map(({ server, client, slot, dst, table, name, port, path, xfer, peek }) => [
     { kind: 'ep_create', caller: server, depth: 2, dst: slot },
     table === 'svc' ? { kind: 'svc_register', caller: server, name, slot } : table === 'net' ? { kind: 'net_bind', caller: server, port, slot } : { kind: 'mount', caller: server, path, slot, rights: ['read', 'write'] },
     table === 'svc' ? { kind: 'svc_lookup', caller: client, name, dst } : table === 'net' ? { kind: 'net_connect', caller: client, port, dst } : { kind: 'resolve', caller: client, path, dst },
-    { kind: 'ep_send', caller: client, slot: dst, payload: 'hello' },
+    { kind: 'ep_send', caller: client, slot: dst, payload: 'hello', ...(xfer === undefined ? {} : { xfer }) },
+    ...(peek ? [{ kind: 'ep_recv', caller: client, slot: dst }] : []),
     table === 'svc' ? { kind: 'svc_unregister', caller: server, name } : table === 'net' ? { kind: 'net_unbind', caller: server, port } : { kind: 'unmount', caller: server, path },
   ])
 
-/** A region allocated and mapped. */
+/**
+ * A region allocated and mapped, through its original cap or through a copy (which
+ * sometimes has only `read`, so the mapping asks for more than its cap holds), and
+ * then the mapping's end: kept, unmapped, or gone with its cap (deleted, or revoked
+ * from the original, or the process killed). ISO-4 is about that end.
+ */
 export const mapFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, dst: fc.integer({ min: 2, max: 7 }), executable: fc.boolean(), unmap: fc.boolean() })
-  .map(({ caller, dst, executable, unmap }) => [
-    { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
-    { kind: 'mem_map', caller, slot: dst, perms: executable ? ['read', 'execute'] : ['read', 'write'] },
-    ...(unmap ? [{ kind: 'mem_unmap', caller, slot: dst }] : []),
+  .record({
+    caller, dst: fc.integer({ min: 2, max: 7 }), copy: opt(fc.integer({ min: 2, max: 7 })), readOnly: fc.constantFrom(false, false, true), executable: fc.boolean(),
+    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill'), killer: fc.constantFrom(0, 1),
+  })
+  .map(({ caller, dst, copy, readOnly, executable, end, killer }) => {
+    const via = copy ?? dst
+    const perms = executable ? ['read', 'execute'] : ['read', 'write']
+    return [
+      { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
+      ...(copy === undefined ? [] : [{ kind: 'cap_copy', caller, src: dst, dst: copy, rights: readOnly ? ['read'] : perms }]),
+      { kind: 'mem_map', caller, slot: via, perms },
+      ...(end === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: via }]
+        : end === 'delete' ? [{ kind: 'cap_delete', caller, slot: via }]
+          : end === 'revoke' ? [{ kind: 'cap_revoke', caller, slot: dst }]
+            : end === 'kill' ? [{ kind: 'process_kill', caller: killer, slot: 5 }] : []),
+    ]
+  })
+
+/**
+ * A cap spread over every place a descendant can live — a slot, a namespace table,
+ * a queued message — and then revoked (from the original or the copy), or the copy
+ * deleted: CAP-3 and re-parenting.
+ */
+export const revokeFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, original: fc.integer({ min: 2, max: 7 }), copy: fc.integer({ min: 2, max: 7 }), table: fc.constantFrom('svc', 'net', 'mount'), name, port, path, end: fc.constantFrom('revoke', 'revoke', 'revoke-copy', 'delete-copy') })
+  .map(({ caller, original, copy, table, name, port, path, end }) => [
+    { kind: 'ep_create', caller, depth: 2, dst: original },
+    { kind: 'cap_copy', caller, src: original, dst: copy, rights: ['read', 'write', 'grant'] },
+    table === 'svc' ? { kind: 'svc_register', caller, name, slot: copy } : table === 'net' ? { kind: 'net_bind', caller, port, slot: copy } : { kind: 'mount', caller, path, slot: copy, rights: ['read', 'write'] },
+    { kind: 'ep_send', caller, slot: original, payload: 5, xfer: copy },
+    end === 'revoke' ? { kind: 'cap_revoke', caller, slot: original } : end === 'revoke-copy' ? { kind: 'cap_revoke', caller, slot: copy } : { kind: 'cap_delete', caller, slot: copy },
+  ])
+
+/**
+ * A container made and torn down (destroyed, or its last cap deleted), and then its
+ * parent looked at and reserved from again: what the child reserved must be back.
+ */
+export const churnFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, parent: fc.constantFrom(0, 0, 3, 5), dst: fc.integer({ min: 2, max: 7 }), limits, namespaces, end: fc.constantFrom('container_destroy', 'cap_delete'), again: fc.boolean() })
+  .map(({ caller, parent, dst, limits, namespaces, end, again }) => [
+    { kind: 'container_create', caller, parent, dst, limits, namespaces },
+    { kind: end, caller, slot: dst },
+    again ? { kind: 'container_create', caller, parent, dst, limits, namespaces } : { kind: 'container_stats', caller, slot: parent },
+  ])
+
+/**
+ * A container of the deep preamble torn down from inside: the middle one by its
+ * parent's process or by its own (its nested container's process holds a cap to
+ * an object outside the doomed subtree), or the top one by init or by itself.
+ */
+export const teardownFragment: fc.Arbitrary<Fragment> = fc
+  .constantFrom([1, 3], [2, 0], [0, 4], [1, 0], [2, 3])
+  .map(([caller, slot]) => [{ kind: 'container_destroy', caller, slot }])
+
+/**
+ * A tenant: init builds everything the manifest asks for — a container, an
+ * endpoint, a region, a device — and spawns a service into a child container with
+ * all four (so the device policy is checked); then the service acts as a tenant:
+ * writes to its device (I/O quota), mounts, registers and binds in its tables
+ * (which, in a rootless container sharing its parent's, it may not change). Its
+ * creation index is not known here: the likeliest ones are drawn (1 without the
+ * deep preamble and no spawn before, 4 after the preamble). The slots are init's
+ * upper ones, away from the other fragments'.
+ */
+export const tenantFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    base: fc.constantFrom(8, 12), level: fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 }),
+    namespaces: fc.oneof(namespaces, fc.constant(NAMESPACE_PRESETS[4]!)), device: fc.constantFrom(1, 2),
+    tenant: fc.constantFrom(1, 1, 2, 4, 4, 5),
+    actions: fc.array(fc.oneof(
+      fc.record({ kind: fc.constant('io_submit'), slot: fc.constant(3), bytes: fc.constantFrom(16, 64, 1024) }),
+      fc.record({ kind: fc.constant('mount'), path, slot: fc.constant(0), rights }),
+      fc.record({ kind: fc.constant('svc_register'), name, slot: fc.constant(1) }),
+      fc.record({ kind: fc.constant('net_bind'), port, slot: fc.constant(1) }),
+    ), { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ base, level, namespaces, device, tenant, actions }) => [
+    { kind: 'ep_create', caller: 0, depth: 1, dst: base },
+    { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: base + 1 },
+    { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[level], namespaces },
+    {
+      kind: 'process_spawn', caller: 0, container: base + 2, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, dst: base + 3,
+      grants: [{ slot: base + 2, rights: ALL_RIGHTS }, { slot: base, rights: ['read', 'write', 'grant'] }, { slot: base + 1, rights: ['read', 'write'] }, { slot: device, rights: ['write'] }],
+    },
+    ...actions.map((action) => ({ ...action, caller: tenant })),
+  ])
+
+/**
+ * Init spawns an image of the pool (mostly the valid one: the others meet the
+ * signature and rollback checks) into its own container, then the scheduler runs:
+ * processes of one container share its quanta (ties by creation).
+ */
+export const crowdFragment: fc.Arbitrary<Fragment> = fc
+  .record({ dst: fc.integer({ min: 3, max: 7 }), image, quanta: fc.integer({ min: 1, max: 6 }) })
+  .map(({ dst, image, quanta }) => [
+    { kind: 'process_spawn', caller: 0, container: 0, image, uid: 0, slots: PROCESS_SLOTS, grants: [], dst },
+    { kind: 'sched_run', quanta },
   ])
 
 /** Badges: a badged copy, an attempt to badge it again, and a message that carries the badge. */
@@ -156,7 +271,9 @@ const ALL = ALL_RIGHTS
  * root, each with a process that controls it and shares an endpoint with its
  * parent (the last container's quota filled by its one process), then a region
  * carried from the deepest process through both endpoints up to init: one cap
- * across three containers. Generated sequences start with it half the time;
+ * across three containers. The last process also holds the endpoint owned two
+ * containers up, so tearing down a middle container must delete a cap held below
+ * it. Generated sequences start with it half the time;
  * shrinking drops it when it is not needed.
  */
 export const DEEP_PREAMBLE: Fragment = [
@@ -167,7 +284,7 @@ export const DEEP_PREAMBLE: Fragment = [
   { kind: 'container_create', caller: 1, parent: 0, dst: 3, limits: LIMIT_PRESETS[1], namespaces: NAMESPACE_PRESETS[1] },
   { kind: 'process_spawn', caller: 1, container: 3, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [{ slot: 3, rights: ALL }, { slot: 2, rights: ['read', 'write', 'grant'] }], dst: 4 },
   { kind: 'container_create', caller: 2, parent: 0, dst: 3, limits: LIMIT_PRESETS[2], namespaces: NAMESPACE_PRESETS[0] },
-  { kind: 'process_spawn', caller: 2, container: 3, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [{ slot: 3, rights: ALL }], dst: 4 },
+  { kind: 'process_spawn', caller: 2, container: 3, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [{ slot: 3, rights: ALL }, { slot: 1, rights: ['read', 'write', 'grant'] }], dst: 4 },
   { kind: 'mem_alloc', caller: 2, sizeBytes: 1024, executable: false, dst: 2 },
   { kind: 'ep_send', caller: 2, slot: 1, payload: 1, xfer: 2 },
   { kind: 'ep_recv', caller: 1, slot: 2, dst: 5 },
@@ -191,11 +308,15 @@ export const fillFragment: fc.Arbitrary<Fragment> = fc
     ...Array.from({ length: depth + 1 }, (_, index) => ({ kind: 'ep_send', caller, slot: dst, payload: index })),
   ])
 
-/** Spending toward a quota: allocations, I/O and endpoints until refused. */
+/** Spending toward a quota: allocations, I/O and endpoints until refused; then, sometimes, the limit lowered. */
 export const quotaFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, count: fc.integer({ min: 2, max: 5 }), sizeBytes: fc.constantFrom(1024, 4096, 8192), dst: fc.integer({ min: 2, max: 6 }) })
-  .map(({ caller, count, sizeBytes, dst }) => Array.from({ length: count }, (_, index) =>
-    index % 3 === 2 ? { kind: 'io_submit', caller, slot: 1, bytes: 64 } : { kind: 'mem_alloc', caller, sizeBytes, executable: false, dst: dst + index }))
+  .record({ caller, count: fc.integer({ min: 2, max: 5 }), sizeBytes: fc.constantFrom(1024, 4096, 8192), dst: fc.integer({ min: 2, max: 6 }), shrink: fc.option(limits, { nil: undefined, freq: 2 }) })
+  .map(({ caller, count, sizeBytes, dst, shrink }) => [
+    ...Array.from({ length: count }, (_, index) =>
+      index % 3 === 2 ? { kind: 'io_submit', caller, slot: 1, bytes: 64 } : { kind: 'mem_alloc', caller, sizeBytes, executable: false, dst: dst + index }),
+    // Then, sometimes, the limits of the spender's own container (slot 0 of a nested process) are set, perhaps under what it now uses.
+    ...(shrink === undefined ? [] : [{ kind: 'container_set_limits', caller, slot: 0, limits: shrink }]),
+  ])
 
 export const clockSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.constant({ kind: 'tick' }),
@@ -215,6 +336,11 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: weights.clock, arbitrary: clockSyscall.map((s) => [s]) },
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
     { weight: Math.ceil(weights.hop / 3), arbitrary: badgeFragment },
+    { weight: Math.ceil(weights.hop / 3), arbitrary: revokeFragment },
+    { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
+    { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
+    { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
+    { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
   )
   return fc.tuple(fc.boolean(), fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
     .map(([deep, fragments]) => (deep ? [DEEP_PREAMBLE, ...fragments] : fragments))

@@ -65,6 +65,13 @@ function kernelRunner(context: SuiteContext): Runner {
   }
 }
 
+/** A run threw at an event; on the kernel's side that is a refinement failure (the model never throws). */
+class RunThrew extends Error {
+  constructor(readonly event: number, readonly error: unknown) {
+    super(`threw at event ${event}: ${String(error)}`)
+  }
+}
+
 /** Runs one of the two runs; returns the resolved syscalls and A's observations by event index. */
 function runOnce(runner: Runner, events: ReadonlyArray<LaneEvent>, which: 'B1' | 'B2', coverage: SuiteContext['coverage'] = null): { executed: unknown[]; observed: Map<number, unknown> } {
   const executed: unknown[] = []
@@ -72,9 +79,21 @@ function runOnce(runner: Runner, events: ReadonlyArray<LaneEvent>, which: 'B1' |
   const observed = new Map<number, unknown>()
   events.forEach((event, index) => {
     if (event.lane !== 'A' && event.lane !== which) return
-    const processes = event.syscall.kind === 'tick' ? [] : runner.processesOf(event.lane === 'A' ? 'A' : 'B')
-    const syscall = event.syscall.kind === 'tick' ? event.syscall : { ...event.syscall, caller: processes[event.local % Math.max(1, processes.length)] ?? 0 }
-    const outcome = runner.step(syscall)
+    let syscall: Record<string, unknown>
+    let outcome: Outcome
+    try {
+      const processes = event.syscall.kind === 'tick' ? [] : runner.processesOf(event.lane === 'A' ? 'A' : 'B')
+      if (event.syscall.kind !== 'tick' && processes.length === 0) {
+        // The lane has no process left (it destroyed its own container): nobody acts.
+        // Handing the syscall to init instead would let a third party act in the lane.
+        if (event.lane === 'A') observed.set(index, 'no process')
+        return
+      }
+      syscall = event.syscall.kind === 'tick' ? event.syscall : { ...event.syscall, caller: processes[event.local % processes.length] }
+      outcome = runner.step(syscall)
+    } catch (error) {
+      throw new RunThrew(index, error)
+    }
     coverage?.observe(syscall, outcome, null)
     executed.push(syscall)
     if (event.lane === 'A') observed.set(index, outcomeToJson(outcome))
@@ -114,7 +133,14 @@ export const noninterferenceSuite: Suite = {
   scenario: (maxSteps) => fc.array(laneFragment, { minLength: 1, maxLength: Math.max(1, Math.ceil(maxSteps / 1.5)) }).map((f) => f.flat().slice(0, maxSteps)),
   check(scenario, context) {
     const events = scenario as ReadonlyArray<LaneEvent>
-    return compareRuns(modelRunner, events, 'model', context.coverage) ?? compareRuns(() => kernelRunner(context), events, 'kernel')
+    const onModel = compareRuns(modelRunner, events, 'model', context.coverage)
+    if (onModel !== null) return onModel
+    try {
+      return compareRuns(() => kernelRunner(context), events, 'kernel')
+    } catch (error) {
+      if (!(error instanceof RunThrew)) throw error
+      return { step: error.event, invariant: 'REF-1', message: `kernel ${error.message}`, witness: { event: events[error.event] } }
+    }
   },
   executed: (scenario) => runOnce(modelRunner(), scenario as ReadonlyArray<LaneEvent>, 'B2').executed,
 }

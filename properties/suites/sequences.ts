@@ -23,7 +23,12 @@ function checkKernelInvariants(scenario: ReadonlyArray<unknown>, context: SuiteC
   const kernel = context.target.create(PROPERTY_BOOT, IMAGE_POOL)
   let model = boot(PROPERTY_BOOT, IMAGE_POOL)
   const abstractNow = () => ({ ...context.target.abstraction.abstract(kernel), gsMessages: model.gsMessages, gsFlows: model.gsFlows, gsLastReceived: model.gsLastReceived })
-  let before = abstractNow()
+  let before
+  try {
+    before = abstractNow()
+  } catch (error) {
+    return threw(-1, 'the abstraction', error)
+  }
   const atBoot = violationFailure(-1, checkState(before), only)
   if (atBoot !== null) return atBoot
   for (let index = 0; index < scenario.length; index++) {
@@ -37,8 +42,18 @@ function checkKernelInvariants(scenario: ReadonlyArray<unknown>, context: SuiteC
       return { step: index, message: `kernel threw: ${String(error)}`, invariant: 'REF-1' }
     }
     context.coverage?.observe(syscall, result.outcome, model)
-    const after = abstractNow()
-    const failure = violationFailure(index, checkStep({ before, syscall, outcome, after }), only)
+    let after
+    let failure
+    try {
+      after = abstractNow()
+    } catch (error) {
+      return threw(index, 'the abstraction', error)
+    }
+    try {
+      failure = violationFailure(index, checkStep({ before, syscall, outcome, after }), only)
+    } catch (error) {
+      return threw(index, 'checking the invariants on the kernel\'s state', error)
+    }
     if (failure !== null) return { ...failure, model: result.outcome, kernel: outcome }
     before = after
   }
@@ -55,11 +70,23 @@ function checkKernelInvariants(scenario: ReadonlyArray<unknown>, context: SuiteC
  */
 function checkLockstep(scenario: ReadonlyArray<unknown>, context: SuiteContext, invariants: boolean): SuiteFailure | null {
   const lockstep = new Lockstep(context.target, PROPERTY_BOOT, IMAGE_POOL)
-  const atBoot = lockstep.compareStates(-1)
+  let atBoot
+  try {
+    atBoot = lockstep.compareStates(-1)
+  } catch (error) {
+    return threw(-1, 'the abstraction', error)
+  }
   if (atBoot !== null && atBoot.kind === 'state') return { step: -1, message: `abstract state differs at boot: ${atBoot.difference.path}`, invariant: 'REF-1', difference: atBoot.difference }
   for (let index = 0; index < scenario.length; index++) {
     const before = lockstep.model
-    const { step, divergence } = lockstep.step(scenario[index])
+    let stepped
+    try {
+      stepped = lockstep.step(scenario[index])
+    } catch (error) {
+      // The kernel's own exceptions are divergences already; this is the abstraction failing on the kernel's state.
+      return threw(index, 'the abstraction', error)
+    }
+    const { step, divergence } = stepped
     if (divergence !== null) return divergenceFailure(divergence, step?.model, step?.kernel)
     context.coverage?.observe(scenario[index], step!.model, lockstep.model)
     if (invariants) {
@@ -68,11 +95,22 @@ function checkLockstep(scenario: ReadonlyArray<unknown>, context: SuiteContext, 
     }
   }
   if (invariants) {
-    const abstracted = { ...context.target.abstraction.abstract(lockstep.kernel), gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
+    let kernelState
+    try {
+      kernelState = context.target.abstraction.abstract(lockstep.kernel)
+    } catch (error) {
+      return threw(scenario.length - 1, 'the abstraction', error)
+    }
+    const abstracted = { ...kernelState, gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
     const failure = violationFailure(scenario.length - 1, checkState(abstracted))
     if (failure !== null) return { ...failure, message: `on the abstracted kernel: ${failure.message}` }
   }
   return null
+}
+
+/** The kernel, or the abstraction reading its state, threw: a refinement failure (the model never throws). */
+function threw(step: number, side: string, error: unknown): SuiteFailure {
+  return { step, message: `${side} threw: ${String(error)}`, invariant: 'REF-1' }
 }
 
 function divergenceFailure(divergence: NonNullable<ReturnType<Lockstep<never>['step']>['divergence']>, model?: SuiteFailure['model'], kernel?: SuiteFailure['kernel']): SuiteFailure {
