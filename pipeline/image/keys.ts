@@ -141,7 +141,13 @@ export function decodeKeyFile(value: unknown, file: string): PublicKey & { secre
   if (secretKey.length !== lengths.secretKey) {
     throw new ImageError(file, 'malformed', `$.secretKey: expected ${lengths.secretKey} bytes for ${decoded.algorithm}, found ${secretKey.length}`)
   }
-  const derived = signatureScheme(decoded.algorithm).getPublicKey(secretKey)
+  // A corrupted secret key can make the derivation itself throw: that is malformed input, not a crash.
+  let derived: Uint8Array
+  try {
+    derived = signatureScheme(decoded.algorithm).getPublicKey(secretKey)
+  } catch (error) {
+    throw new ImageError(file, 'malformed', `$.secretKey: not a valid ${decoded.algorithm} secret key (${(error as Error).message})`)
+  }
   if (Buffer.compare(Buffer.from(derived), Buffer.from(publicKey)) !== 0) {
     throw new ImageError(file, 'inconsistent', '$.secretKey: is not the secret key of $.publicKey')
   }
