@@ -82,3 +82,20 @@ export function plannedCommand(name: string, summary: string, usage: string): Co
     },
   }
 }
+
+/**
+ * A command made of subcommands (`sila image build`, `sila repo add`): dispatches on
+ * the first argument, with `--help` and clear refusals for a missing or unknown one.
+ */
+export function dispatchSubcommand(command: string, usage: string, subcommands: Readonly<Record<string, (args: ReadonlyArray<string>) => number>>, args: ReadonlyArray<string>): number {
+  const [first, ...rest] = args
+  const names = Object.keys(subcommands)
+  const expected = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`
+  if (first === '-h' || first === '--help') {
+    say(usage)
+    return EXIT.ok
+  }
+  if (first === undefined) throw new UsageError(`expects a subcommand: ${expected}`, command)
+  if (!Object.hasOwn(subcommands, first)) throw new UsageError(`unknown subcommand ${JSON.stringify(first)}; expected ${expected}`, command)
+  return subcommands[first]!(rest)
+}

@@ -110,8 +110,9 @@ function bootProcesses(k: Kernel, system: SystemDescription, declared: Declarati
   })
 }
 
-function bootObjects(k: Kernel, system: SystemDescription, declared: Declarations): void {
-  ;(system.objects ?? []).forEach((entry, index) => {
+/** The declared endpoints and regions, in declaration order (their handles). */
+function bootObjects(k: Kernel, system: SystemDescription, declared: Declarations): number[] {
+  return (system.objects ?? []).map((entry, index) => {
     const path = `$.system.objects[${index}]`
     const owner = declared.container(entry.owner, `${path}.owner`)
     let object: number
@@ -123,7 +124,7 @@ function bootObjects(k: Kernel, system: SystemDescription, declared: Declaration
       object = newRegion(k, owner, entry.sizeBytes, entry.executable)
     }
     declared.declare(entry.name, object, path)
-    k.bootUnnamed.push(object, k.objects.gen[object])
+    return object
   })
 }
 
@@ -165,10 +166,10 @@ export function bootSystem(k: Kernel, system: SystemDescription, deviceCount: nu
   const declared = new Declarations(k, deviceCount)
   bootContainers(k, system, declared)
   bootProcesses(k, system, declared)
-  bootObjects(k, system, declared)
+  const objects = bootObjects(k, system, declared)
   bootCaps(k, system, declared)
   // A declared object that no declared cap names would break OBJ-1 from the first state: refused.
-  for (let index = 0; index < k.bootUnnamed.length; index += 2) {
-    if (k.objects.capCount[k.bootUnnamed[index]!] === 0) throw new BootError(`$.system.objects[${index / 2}]`, 'no declared cap names it')
-  }
+  objects.forEach((object, index) => {
+    if (k.objects.capCount[object] === 0) throw new BootError(`$.system.objects[${index}]`, 'no declared cap names it')
+  })
 }

@@ -50,8 +50,6 @@ const DEFAULT_CAPACITY: KernelCapacity = { objects: 16, caps: 32 }
 const ROOT_UID_MAP = Object.freeze({ base: 0, count: BOUNDS.uidMax + 1 })
 const BOOT_NAMESPACES = ['pid', 'mount', 'net', 'ipc', 'user'] as const
 const BOOT_USER_NAMESPACE = 4
-/** The syscalls after which the model runs its destruction fixpoint (when they succeed). */
-const COLLECTING_KINDS: ReadonlySet<string> = new Set(['cap_delete', 'cap_revoke', 'container_destroy', 'process_kill', 'ep_recv', 'unmount', 'net_unbind', 'svc_unregister'])
 
 /** Everything `restore` needs: typed arrays copied by `slice`, the few JS structures deep-copied. @public */
 export interface KernelSnapshot {
@@ -64,7 +62,6 @@ export interface KernelSnapshot {
   readonly counters: readonly [objectNext: number, capNext: number, namespaceNext: number, messageSeqNext: number]
   readonly ledger: readonly [sent: number, received: number, discarded: number]
   readonly retiredLastReceived: ReadonlyMap<number, number>
-  readonly bootUnnamed: ReadonlyArray<number>
 }
 
 /** The optimized kernel. @public */
@@ -93,12 +90,6 @@ export class Kernel implements KernelUnderTest {
   ledgerReceived = 0
   ledgerDiscarded = 0
   retiredLastReceived = new Map<number, number>()
-  /**
-   * Declared endpoints and regions (handle, generation pairs) that were unnamed at
-   * boot: the model destroys them at the first syscall that runs its destruction
-   * fixpoint, so they are queued then.
-   */
-  bootUnnamed: number[] = []
   /** Counts steps and restores: the incremental refinement check needs to know nothing else happened. */
   journal = 0
   /** Scratch for process_spawn's grants (at most grantsMax). */
@@ -146,27 +137,8 @@ export class Kernel implements KernelUnderTest {
       insertCap(kernel, index + 1, R_WRITE, 0, NONE, PLACE_SLOT, kernel.init, index + 1, null)
     }
     if (config.system !== undefined) bootSystem(kernel, config.system, config.devices.length)
-    kernel.keepNamedAtBoot()
     kernel.beginStep()
     return kernel
-  }
-
-  /** Drops the declared objects that a declared cap names from {@link bootUnnamed}. */
-  private keepNamedAtBoot(): void {
-    const unnamed: number[] = []
-    for (let index = 0; index < this.bootUnnamed.length; index += 2) {
-      if (this.objects.capCount[this.bootUnnamed[index]!] === 0) unnamed.push(this.bootUnnamed[index]!, this.bootUnnamed[index + 1]!)
-    }
-    this.bootUnnamed = unnamed
-  }
-
-  /** After the first successful syscall that runs the destruction rule, boot's unnamed objects go too. */
-  private queueBootUnnamed(): void {
-    for (let index = 0; index < this.bootUnnamed.length; index += 2) {
-      const handle = this.bootUnnamed[index]!
-      if (this.objects.isLive(handle, this.bootUnnamed[index + 1]!) && this.objects.capCount[handle] === 0) this.objects.enqueueDestroy(handle)
-    }
-    this.bootUnnamed = []
   }
 
   private bootRoot(limits: Limits): void {
@@ -252,7 +224,6 @@ export class Kernel implements KernelUnderTest {
     }
     if (!isRecord(syscall)) return failure(E_INVALID_ARGUMENT)
     const outcome = dispatch(this, caller, kind, syscall)
-    if (this.bootUnnamed.length > 0 && outcome._tag === 'Right' && typeof kind === 'string' && COLLECTING_KINDS.has(kind)) this.queueBootUnnamed()
     if (this.objects.worklistCount > 0) collectGarbage(this)
     return outcome
   }
@@ -265,7 +236,6 @@ export class Kernel implements KernelUnderTest {
       counters: [this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext],
       ledger: [this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded],
       retiredLastReceived: new Map(this.retiredLastReceived),
-      bootUnnamed: this.bootUnnamed.slice(),
     }
   }
 
@@ -280,7 +250,6 @@ export class Kernel implements KernelUnderTest {
     ;[this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext] = saved.counters
     ;[this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded] = saved.ledger
     this.retiredLastReceived = new Map(saved.retiredLastReceived)
-    this.bootUnnamed = saved.bootUnnamed.slice()
     this.journal += 2
   }
 }

@@ -17,7 +17,7 @@ import { DOCUMENT_BYTES_MAX, LAYER_BYTES_MAX_DEFAULT } from '../../pipeline/imag
 import { ManifestInputCodec } from '../../pipeline/image/manifest.js'
 import { signImage } from '../../pipeline/image/sign.js'
 import { verifyImage } from '../../pipeline/image/verify.js'
-import { type Command, positiveIntegerFlag } from '../command.js'
+import { type Command, positiveIntegerFlag, dispatchSubcommand } from '../command.js'
 import { EXIT, renderTable, say, UsageError } from '../output.js'
 
 /** Flags of a subcommand: like `FlagSpec`, and a string flag may repeat (`multiple`). */
@@ -279,14 +279,7 @@ function help(subcommand: Subcommand): number {
 const SUBCOMMANDS: Readonly<Record<Subcommand, (args: ReadonlyArray<string>) => number>> = { keygen, build, sign, verify, inspect }
 
 function run(args: ReadonlyArray<string>): number {
-  const [first, ...rest] = args
-  if (first === '-h' || first === '--help') {
-    say(USAGE)
-    return EXIT.ok
-  }
-  if (first === undefined) throw new UsageError('expects a subcommand: keygen, build, sign, verify or inspect', 'image')
-  if (!Object.hasOwn(SUBCOMMANDS, first)) throw new UsageError(`unknown subcommand ${JSON.stringify(first)}; expected keygen, build, sign, verify or inspect`, 'image')
-  return SUBCOMMANDS[first as Subcommand](rest)
+  return dispatchSubcommand('image', USAGE, SUBCOMMANDS, args)
 }
 
 /** @public */

@@ -10,7 +10,7 @@ import { LAYER_BYTES_MAX_DEFAULT } from '../../pipeline/image/layout.js'
 import { addImage, listRepository, raiseFloor, readRepository } from '../../pipeline/repo/repository.js'
 import { isConstraint, resolveModule } from '../../pipeline/repo/resolve.js'
 import { SemverCodec } from '../../spec/images.js'
-import { type Command, positiveIntegerFlag } from '../command.js'
+import { type Command, positiveIntegerFlag, dispatchSubcommand } from '../command.js'
 import { EXIT, renderTable, say, UsageError, warn } from '../output.js'
 import { parseSubcommand, positionals } from './image.js'
 
@@ -162,14 +162,7 @@ function floor(args: ReadonlyArray<string>): number {
 const SUBCOMMANDS: Readonly<Record<Subcommand, (args: ReadonlyArray<string>) => number>> = { add, list, resolve, floor }
 
 function run(args: ReadonlyArray<string>): number {
-  const [first, ...rest] = args
-  if (first === '-h' || first === '--help') {
-    say(USAGE)
-    return EXIT.ok
-  }
-  if (first === undefined) throw new UsageError('expects a subcommand: add, list, resolve or floor', 'repo')
-  if (!Object.hasOwn(SUBCOMMANDS, first)) throw new UsageError(`unknown subcommand ${JSON.stringify(first)}; expected add, list, resolve or floor`, 'repo')
-  return SUBCOMMANDS[first as Subcommand](rest)
+  return dispatchSubcommand('repo', USAGE, SUBCOMMANDS, args)
 }
 
 /** @public */
