@@ -15,7 +15,7 @@ import { step as modelStep } from '../model/step.js'
 import { SyscallCodec } from '../spec/syscalls.js'
 import { outcomeToJson } from '../spec/results.js'
 import { TRACE_FORMAT, TraceCodec, type Trace, type TraceStep } from '../spec/trace.js'
-import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
+import { suiteEnvironment } from '../properties/suite.js'
 import { SUITES } from '../properties/registry.js'
 import type { CounterExample } from '../properties/run.js'
 import { writeFileAtomic } from '../cli/output.js'
@@ -32,7 +32,8 @@ function jsonSafe(value: unknown): unknown {
 export function counterexampleTrace(example: CounterExample): Trace {
   const suite = SUITES[example.suite]
   const executed = suite.executed(example.scenario)
-  let state = boot(PROPERTY_BOOT, IMAGE_POOL)
+  const environment = suiteEnvironment(suite)
+  let state = boot(environment.config, environment.images)
   const steps: TraceStep[] = executed.map((syscall) => {
     const result = modelStep(state, syscall)
     state = result.state
@@ -43,8 +44,8 @@ export function counterexampleTrace(example: CounterExample): Trace {
   return {
     format: TRACE_FORMAT,
     description: `${example.suite}: ${failure.message}`,
-    boot: PROPERTY_BOOT,
-    images: [...IMAGE_POOL],
+    boot: environment.config,
+    images: [...environment.images],
     steps,
     failure: {
       property: example.suite,

@@ -50,3 +50,10 @@ export async function loadTarget(name: string): Promise<RefinementTarget> {
   TARGETS.set(name, target)
   return target
 }
+
+/** The `sila replay` flags that step the same kernel: none for the impl, `--mutant NAME` or `--kernel PATH`. */
+export function replayFlags(name: string): string {
+  if (name.startsWith('mutant:')) return ` --mutant ${name.slice('mutant:'.length)}`
+  if (name.startsWith('file:')) return ` --kernel ${name.slice('file:'.length)}`
+  return name === 'model' ? ' --model-only' : ''
+}

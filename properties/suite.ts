@@ -11,6 +11,9 @@ import type { Outcome } from '../spec/results.js'
 import type { StateDifference, RefinementTarget } from '../refinement/target.js'
 import type { Violation, InvariantId } from '../spec/invariants/types.js'
 import type { Coverage } from './coverage.js'
+import type { BootConfig } from '../spec/boot.js'
+import type { ImageRecord } from '../spec/images.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from './pool.js'
 
 export const SUITE_NAMES = ['refinement', 'invariants', 'isolation', 'quota', 'noninterference', 'robustness', 'pipeline', 'update'] as const
 export type SuiteName = (typeof SUITE_NAMES)[number]
@@ -44,6 +47,24 @@ export interface Suite {
   check(scenario: ReadonlyArray<unknown>, context: SuiteContext): SuiteFailure | null
   /** The syscalls a scenario runs, in order, as a trace would list them (the failing run's, for two-run suites). */
   executed(scenario: ReadonlyArray<unknown>): unknown[]
+  /**
+   * The boot configuration and images the executed syscalls run on, as the model
+   * sees them (a trace's `boot` and `images`). Absent: the default property boot
+   * with the symbolic image pool. The pipeline suite boots from the real signed
+   * pool instead, whose digests its scenarios name.
+   */
+  environment?(): SuiteEnvironment
+}
+
+/** What a suite's scenarios boot from. */
+export interface SuiteEnvironment {
+  readonly config: BootConfig
+  readonly images: ReadonlyArray<ImageRecord>
+}
+
+/** The boot a suite's scenarios run on: its own, or the default property boot. */
+export function suiteEnvironment(suite: Suite): SuiteEnvironment {
+  return suite.environment?.() ?? { config: PROPERTY_BOOT, images: IMAGE_POOL }
 }
 
 /** A failure from violations after a step. */

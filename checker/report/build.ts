@@ -20,6 +20,7 @@ import type { Trace } from '../../spec/trace.js'
 import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import type { RefinementTarget } from '../../refinement/target.js'
+import { replayFlags } from '../targets.js'
 import type { ExploreResult } from '../explore/search.js'
 import { presetActions } from '../explore/actions.js'
 import type { MutantResult } from '../mutants.js'
@@ -138,7 +139,7 @@ export async function checkReport(input: CheckReportInput): Promise<Report> {
       ['shrunk', `${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ' (from the counterexample store)' : ''}`],
       ...(example.failure.witness === undefined ? [] : [['witness', valueText(example.failure.witness)] as const]),
       ...(example.failure.difference === undefined ? [] : [['difference', `${example.failure.difference.path}: model ${valueText(example.failure.difference.model)}, kernel ${valueText(example.failure.difference.kernel)}`] as const]),
-      ...(file === undefined ? [] : [['counterexample file', file] as const, ['replay it', `npx sila replay ${file}`] as const]),
+      ...(file === undefined ? [] : [['counterexample file', file] as const, ['replay it', `npx sila replay ${file}${replayFlags(input.targetName)}`] as const]),
     ]
     return section(index, `Counterexample: ${example.suite}`, example.failure.message, true, example.failure.invariant ?? null, facts, timeline, trace)
   }))

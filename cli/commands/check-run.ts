@@ -6,17 +6,16 @@
  */
 import { availableParallelism } from 'node:os'
 import * as E from 'fp-ts/lib/Either.js'
-import { SUITE_NAMES, type SuiteName } from '../../properties/suite.js'
+import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import type { SuiteResult } from '../../properties/run.js'
 import { coverageGaps, DEEP_CASES } from '../../properties/coverage.js'
-import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
 import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
 import { junitXml } from '../../checker/junit.js'
 import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
-import { loadTarget, resolveTarget } from '../../checker/targets.js'
+import { loadTarget, replayFlags, resolveTarget } from '../../checker/targets.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
@@ -59,9 +58,11 @@ function progressReporter(started: number): { update: (p: Progress) => void; don
 /** The shrunk step table: each step on the model and on the kernel. */
 function stepTable(result: SuiteResult, target: string): string {
   const example = result.counterexample!
-  const executed = SUITE_REGISTRY[result.suite].executed(example.scenario)
-  let state = boot(PROPERTY_BOOT, IMAGE_POOL)
-  const kernel = resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
+  const suite = SUITE_REGISTRY[result.suite]
+  const executed = suite.executed(example.scenario)
+  const environment = suiteEnvironment(suite)
+  let state = boot(environment.config, environment.images)
+  const kernel = resolveTarget(target).create(environment.config, environment.images)
   const offset = executed.length - example.scenario.length
   const rows = executed.map((syscall, index) => {
     const model = modelStep(state, syscall)
@@ -149,7 +150,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (example.failure.difference !== undefined) say(`difference at ${example.failure.difference.path}: model ${formatJson(example.failure.difference.model)}, kernel ${formatJson(example.failure.difference.kernel)}`)
     if (example.failure.kernel !== undefined && E.isLeft(example.failure.kernel)) say(`kernel answered ${example.failure.kernel.left.code}`)
     say(`counterexample: ${files.get(result.suite)} (seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`})`)
-    say(`replay it: npx sila replay ${files.get(result.suite)}`)
+    say(`replay it: npx sila replay ${files.get(result.suite)}${replayFlags(target)}`)
   }
   say()
   if (reportFile !== null) say(`report: ${reportFile}`)

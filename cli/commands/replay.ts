@@ -7,26 +7,31 @@
  */
 import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
 import { TraceCodec, type Failure } from '../../spec/trace.js'
-import { resolveTarget } from '../../checker/targets.js'
+import { loadTarget } from '../../checker/targets.js'
+import type { RefinementTarget } from '../../refinement/target.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
-const USAGE = `Usage: sila replay FILE [--json] [--report DIR]
+const USAGE = `Usage: sila replay FILE [--mutant NAME | --kernel FILE | --model-only] [--json] [--report DIR]
 
 Re-executes a sila-trace/1 file on the model: boots from the trace's boot
 configuration and image pool, runs every step, and checks every invariant in the
 boot state and after every step. A step whose recorded outcome differs from the
 model's is marked MISMATCH.
 
-The impl is stepped in lockstep: its answers are shown in the impl column ('='
-when it answered as the model did), and the first step where its outcome or
-abstract state differs is reported with the differing path (REF-1).
+The impl (or the kernel named by --mutant or --kernel) is stepped in lockstep:
+its answers are shown in the kernel column ('=' when it answered as the model
+did), and the first step where its outcome or abstract state differs is
+reported with the differing path (REF-1). A counterexample that 'sila check
+--mutant NAME' wrote replays on that mutant with the same --mutant NAME.
 
 Options:
-  --json        print the result as JSON instead of a table
-  --model-only  replay on the model alone
+  --mutant NAME  step a seeded bug instead of the impl (see 'sila mutants --list')
+  --kernel FILE  step your own kernel: a module exporting 'target' (docs/own-kernel.md)
+  --model-only   replay on the model alone
+  --json         print the result as JSON instead of a table
   --report DIR  write an HTML report (step timeline with the state changes of
                 every step, coverage charts, authority graph) to DIR/index.html
   -h, --help  show this help
@@ -54,7 +59,7 @@ function failureText(failure: Failure): string {
   return `recorded failure: property ${failure.property}${invariant}${where}${seed}`
 }
 
-function renderResult(file: string, result: ReplayResult, failure: Failure | undefined): void {
+function renderResult(file: string, result: ReplayResult, failure: Failure | undefined, kernelName: string): void {
   say(file)
   if (result.description !== null) for (const line of wrapText(result.description, DESCRIPTION_WIDTH)) say(`  ${line}`)
   if (failure !== undefined) say(failureText(failure))
@@ -62,7 +67,7 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
   say(renderTable(
     [
       { header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall', widthMax: SYSCALL_WIDTH },
-      { header: 'result', widthMax: RESULT_WIDTH }, ...(result.rows[0]?.kernel === null ? [] : [{ header: 'impl', widthMax: 30 }]), { header: 'invariants' },
+      { header: 'result', widthMax: RESULT_WIDTH }, ...(result.rows[0]?.kernel === null ? [] : [{ header: kernelName, widthMax: 30 }]), { header: 'invariants' },
     ],
     result.rows.map((row) => [
       stepLabel(row.step), row.caller, row.malformed && !row.syscall.startsWith('(malformed)') ? `${row.syscall} (malformed)` : row.syscall, resultCell(row),
@@ -73,9 +78,10 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
   if (result.divergence !== null) {
     const d = result.divergence
     say()
-    say(`The impl diverges from the model at step ${stepLabel(d.step)} (${d.what}) at ${d.path}:`)
-    say(`  model: ${formatJson(d.model, 96, '  ')}`)
-    say(`  impl:  ${formatJson(d.kernel, 96, '  ')}`)
+    const label = `${kernelName}:`.padEnd(Math.max(6, kernelName.length + 1))
+    say(`The kernel (${kernelName}) diverges from the model at step ${stepLabel(d.step)} (${d.what}) at ${d.path}:`)
+    say(`  ${'model:'.padEnd(label.length)} ${formatJson(d.model, 96, '  ')}`)
+    say(`  ${label} ${formatJson(d.kernel, 96, '  ')}`)
   }
   if (result.mismatches.length > 0) {
     say()
@@ -96,7 +102,7 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
     }
   }
   say()
-  say(summary(result))
+  say(summary(result, kernelName))
 }
 
 /** Violations with the same invariant and message, in order of first occurrence: a broken state often stays broken. */
@@ -114,17 +120,17 @@ function stepList(violations: ReadonlyArray<ReplayViolation>): string {
   return labels.length <= 8 ? labels.join(', ') : `${labels.slice(0, 7).join(', ')}, …, ${labels[labels.length - 1]}`
 }
 
-function summary(result: ReplayResult): string {
+function summary(result: ReplayResult, kernelName: string): string {
   const steps = `${result.stepCount} step${result.stepCount === 1 ? '' : 's'} replayed`
   const recorded = result.rows.filter((row) => row.expected !== null).length
-  const lockstep = result.rows[0]?.kernel === null ? '' : ', the impl agreed with the model at every step'
+  const lockstep = result.rows[0]?.kernel === null ? '' : `, the ${kernelName === 'impl' ? 'impl' : `kernel (${kernelName})`} agreed with the model at every step`
   if (result.status === 'ok' && recorded === 0) return `${steps}: every invariant held${lockstep}; the trace records no outcomes to compare.`
   if (result.status === 'ok') return `${steps}: every invariant held${lockstep}, all ${recorded} recorded outcome${recorded === 1 ? '' : 's'} matched.`
   if (result.status === 'crashed') return `${steps} before the model failed.`
   const parts = [
     result.violations.length > 0 ? `${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}` : '',
     result.mismatches.length > 0 ? `${result.mismatches.length} mismatch${result.mismatches.length === 1 ? '' : 'es'}` : '',
-    result.divergence !== null ? `the impl diverged at step ${stepLabel(result.divergence.step)}` : '',
+    result.divergence !== null ? `the ${kernelName === 'impl' ? 'impl' : `kernel (${kernelName})`} diverged at step ${stepLabel(result.divergence.step)}` : '',
   ].filter((part) => part !== '')
   return `${steps}: ${parts.join(', ')}.`
 }
@@ -134,23 +140,32 @@ function exitCode(result: ReplayResult): number {
 }
 
 async function run(args: ReadonlyArray<string>): Promise<number> {
-  const parsed = parseFlags('replay', args, { json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' } }, true)
+  const parsed = parseFlags('replay', args, {
+    json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' }, mutant: { type: 'string' }, kernel: { type: 'string' },
+  }, true)
   if (parsed === null) {
     say(USAGE)
     return EXIT.ok
   }
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'expects a trace FILE' : 'expects exactly one FILE', 'replay')
   const file = parsed.positionals[0]!
+  const values = parsed.values
+  const chosen = [values['model-only'] === true ? '--model-only' : null, values.mutant === undefined ? null : '--mutant', values.kernel === undefined ? null : '--kernel'].filter((flag) => flag !== null)
+  if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} exclude each other`, 'replay')
+  const kernelName = values.mutant !== undefined ? `mutant:${values.mutant}` : values.kernel !== undefined ? `file:${values.kernel}` : 'impl'
+  let target: RefinementTarget | undefined
+  if (values['model-only'] !== true) {
+    try { target = await loadTarget(kernelName) } catch (error) { throw new UsageError((error as Error).message, 'replay') }
+  }
   const trace = readJsonInput(TraceCodec, file)
-  const target = parsed.values['model-only'] === true ? undefined : resolveTarget('impl')
   const result = replayTrace(trace, target)
   const reportFile = parsed.values.report === undefined ? null
     : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
   if (parsed.values.json === true) {
     const { crash, ...rest } = result
-    say(JSON.stringify({ file, ...rest, recordedFailure: trace.failure ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message } }, null, 2))
+    say(JSON.stringify({ file, kernel: target === undefined ? null : kernelName, ...rest, recordedFailure: trace.failure ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message } }, null, 2))
   } else {
-    renderResult(file, result, trace.failure)
+    renderResult(file, result, trace.failure, kernelName)
     if (reportFile !== null) say(`report: ${reportFile}`)
   }
   if (result.crash !== null) {

@@ -176,4 +176,5 @@ export const pipelineSuite: Suite = {
   scenario: scenarioOf,
   check: checkPipeline,
   executed: (scenario) => [...scenario],
+  environment: () => ({ config: realPool().config, images: realPool().records }),
 }

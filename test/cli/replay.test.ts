@@ -89,4 +89,17 @@ test('a recorded outcome that differs from the model is a MISMATCH, exit 1', () 
   }
 })
 
+test('--mutant steps a seeded bug in lockstep, names it, and excludes --model-only and --kernel', () => {
+  const clean = sila('replay', EXAMPLES[0]!, '--mutant', 'copy-amplifies-rights', '--json')
+  const result = JSON.parse(clean.stdout) as { kernel: string }
+  assert.is(result.kernel, 'mutant:copy-amplifies-rights')
+  const both = sila('replay', EXAMPLES[0]!, '--mutant', 'copy-amplifies-rights', '--model-only')
+  assert.is(both.status, 2)
+  assert.match(both.stderr, /--model-only and --mutant exclude each other/)
+  const unknown = sila('replay', EXAMPLES[0]!, '--mutant', 'no-such-bug')
+  assert.is(unknown.status, 2)
+  assert.match(unknown.stderr, /unknown mutant "no-such-bug"/)
+  assert.not.match(unknown.stderr, STACK_LINE)
+})
+
 test.run()
