@@ -21,9 +21,11 @@ export interface Command {
 }
 
 /** The flags a command knows: each takes a value (`string`) or not (`boolean`); none repeats. */
-export type FlagSpec = Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>
-/** Parsed flag values: absent flags are undefined. */
-export type FlagValues<F extends FlagSpec> = { readonly [K in keyof F]?: F[K]['type'] extends 'string' ? string : boolean }
+export type FlagSpec = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean }>>
+/** Parsed flag values: absent flags are undefined; a repeatable string flag is an array. */
+export type FlagValues<F extends FlagSpec> = {
+  readonly [K in keyof F]?: F[K]['type'] extends 'string' ? (F[K] extends { readonly multiple: true } ? string[] : string) : boolean
+}
 /** A parsed command line. @public */
 export interface ParsedFlags<F extends FlagSpec> {
   readonly values: FlagValues<F>

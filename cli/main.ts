@@ -79,7 +79,7 @@ function report(error: unknown): number {
     return EXIT.usage
   }
   if (error instanceof InputError) {
-    warn(`sila: ${error.file}: ${error.details.join('\n  ')}`)
+    warn(`sila: ${error.file}: ${error.problems.join('\n  ')}`)
     return EXIT.usage
   }
   const message = error instanceof Error ? error.message : String(error)

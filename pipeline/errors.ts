@@ -58,7 +58,7 @@ export function refuseAs<A>(reason: Refusal, body: () => A): A {
   try {
     return body()
   } catch (error) {
-    if (error instanceof InputError && !(error instanceof ImageError)) throw new ImageError(error.file, reason, error.details)
+    if (error instanceof InputError && !(error instanceof ImageError)) throw new ImageError(error.file, reason, error.problems)
     throw error
   }
 }

@@ -15,7 +15,7 @@ import { readRegularFile, sha256Digest } from './files.js'
 import { publicKeyFile, type Keyring } from './image/keys.js'
 import { blobPath, DOCUMENT_BYTES_MAX, openLayout } from './image/layout.js'
 import { decodeManifest } from './image/manifest.js'
-import { readSignatureBlob } from './image/reader.js'
+import { decodeSignature } from './image/signature.js'
 import { verifyImage } from './image/verify.js'
 
 /** Options of {@link symbolicImage}. @public */
@@ -28,7 +28,8 @@ export interface SymbolicOptions {
  * The symbolic record of the image in `dir`:
  * - `digest`: the sha256 of the manifest bytes as they are on disk (what the kernel maps);
  * - `name`, `version`, `manifest.requests`, `manifest.memoryBytes`: from those bytes;
- * - `signer`: the key id in the signature's header, `''` when unsigned or unreadable;
+ * - `signer`: the key id in the signature's header, `''` when unsigned or unreadable
+ *   (the header is read from the blob's bytes whatever their digest, as the kernel does);
  * - `signatureOk`: the image verifies whole against `keyring`: the signature by
  *   `signer` verifies over these exact bytes and every digest, size and inflated
  *   layer matches. False for a key outside the keyring (it cannot be checked).
@@ -46,8 +47,12 @@ export function symbolicImage(dir: string, keyring: Keyring, options: SymbolicOp
   const digest = sha256Digest(manifestBytes)
   const manifest = decodeManifest(manifestBytes, manifestFile)
   const signer = (() => {
+    // The key id the signature blob's header names, read as the kernel reads it: from the bytes, whatever their digest
+    // (a signature blob changed after signing still names its signer; it no longer verifies).
+    if (layout.signature === null) return ''
     try {
-      return readSignatureBlob(layout)?.signature.header.keyId ?? ''
+      const file = blobPath(dir, layout.signature.digest)
+      return decodeSignature(readRegularFile(file, DOCUMENT_BYTES_MAX), file).header.keyId
     } catch (error) {
       if (error instanceof ImageError) return ''
       throw error

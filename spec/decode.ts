@@ -39,10 +39,15 @@ export function formatErrors(errors: t.Errors, max = 5): string[] {
   return [...lines.values()].sort((a, b) => b.length - a.length).slice(0, max)
 }
 
-/** A refusal of a user's input: which file, and what is wrong where. */
+/**
+ * A refusal of a user's input: which file, and what is wrong where. (The lines
+ * are `problems`, not `details`: uvu formats an error's `details` as a diff
+ * string, and a test failing with an error whose `details` is an array would be
+ * dropped without being counted as failed.)
+ */
 export class InputError extends Error {
-  constructor(readonly file: string, readonly details: string[]) {
-    super(`${file}: ${details.join('\n  ')}`)
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`${file}: ${problems.join('\n  ')}`)
     this.name = 'InputError'
   }
 }

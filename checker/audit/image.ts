@@ -89,7 +89,7 @@ function check(id: ImageCheckId, status: ImageCheck['status'], message: string, 
 
 /** The reason an {@link ImageError} gives, in one line. */
 function reasonOf(error: ImageError): string {
-  return error.details.join('; ')
+  return error.problems.join('; ')
 }
 
 /** Runs `body`; an {@link ImageError} becomes its reason, anything else propagates. */

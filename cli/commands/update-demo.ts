@@ -12,11 +12,14 @@ import { implTarget } from '../../refinement/abstraction.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { UPDATE_PROTOCOLS, type UpdateProtocol } from '../../pipeline/update/manager.js'
 import { type ScenarioResult, type UpdateVariant, runScenario } from '../../pipeline/update/scenario.js'
-import { CLIENTS_MAX, DEMO_SYSTEM, SERVICE_NAME } from '../../pipeline/update/system.js'
+import { CLIENTS_MAX, DEMO_SYSTEM, SERVICE_NAME, imageLabel } from '../../pipeline/update/system.js'
+import { repositoryUpdate, type RepositoryUpdate, type RepositoryVersion } from '../../pipeline/update/repository.js'
+import { isConstraint } from '../../pipeline/repo/resolve.js'
+import { readKeyring } from '../../pipeline/image/keys.js'
 import { demoSchedule, timelineRows } from '../../pipeline/update/demo.js'
 import { migrate } from '../../pipeline/update/counter.js'
 
-const USAGE = `Usage: sila update-demo [--fail-v2 | --refuse-v2] [--clients N] [--seed S] [options]
+const USAGE = `Usage: sila update-demo [--repo DIR --keyring KEYS] [--fail-v2 | --refuse-v2] [--clients N] [--seed S] [options]
 
 Runs the live update of the counter service from V1 (counter@1.0.0, state
 {count}) to V2 (counter@2.0.0, state {total, ops}) while clients keep sending
@@ -28,9 +31,23 @@ prints the UPD-1 verdict: every accepted request answered exactly once, the
 name resolved to exactly one live server at every step, V2's state equal to
 the migration of V1's final state (or, after a rollback, V1's state intact).
 
+With --repo, V1 and V2 are the images stored in a module repository ('sila repo
+add'), resolved by semver (--from, --to): the kernel gets their exact bytes and
+verifies each one itself when it is spawned, against --keyring. An image
+tampered with after it was added is refused at spawn and the update abandoned,
+V1 serving on. Without --repo, the images are built in (symbolic, as in the
+property suites). Either way the services' code is the host runtime's (V1 and
+V2 handlers of pipeline/update/server.ts): the kernel sees images, not code.
+
 Options:
+  --repo DIR         take V1 and V2 from this module repository
+  --keyring KEYS     trusted public keys (a .pub.json file or a directory; repeatable; with --repo)
+  --name NAME        the module's name in the repository (default counter)
+  --from RANGE       V1's semver range (default ^1)
+  --to RANGE         V2's semver range (default ^2)
   --fail-v2          V2 rejects V1's snapshot: V2 sends the receive cap back, V1 resumes
   --refuse-v2        V2's image is signed by an unknown key: the kernel refuses to spawn it
+                     (built-in images only; with --repo, tamper with the stored V2 instead)
   --clients N        clients sending requests (1 to ${CLIENTS_MAX}, default 3)
   --seed S           seed of the schedule (default 5)
   --protocol NAME    the ModuleManager's protocol: ${UPDATE_PROTOCOLS.join(', ')}
@@ -44,6 +61,7 @@ Exit: 0 UPD-1 (and REF-1) held, 1 a violation was found, 2 usage refused.`
 const FLAGS = {
   'fail-v2': { type: 'boolean' }, 'refuse-v2': { type: 'boolean' }, clients: { type: 'string' }, seed: { type: 'string' },
   protocol: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' },
+  repo: { type: 'string' }, keyring: { type: 'string', multiple: true }, name: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
 } as const
 
 /** A schedule where a request also arrives while the receive cap is in transit. */
@@ -91,6 +109,30 @@ function verdict(result: ScenarioResult): string[] {
   return lines
 }
 
+/** The images the update runs with: built in, or V1 and V2 from a repository (with the lines that say where they came from). */
+function imagesOf(values: { repo?: string; keyring?: string[]; name?: string; from?: string; to?: string }): { repository: RepositoryUpdate | null; lines: string[] } {
+  if (values.repo === undefined) {
+    const stray = (['keyring', 'name', 'from', 'to'] as const).find((flag) => values[flag] !== undefined)
+    if (stray !== undefined) throw new UsageError(`--${stray} needs --repo`, 'update-demo')
+    return { repository: null, lines: [] }
+  }
+  const sources = values.keyring ?? []
+  if (sources.length === 0) throw new UsageError('--repo expects --keyring: the kernel trusts only these keys', 'update-demo')
+  for (const [flag, range] of [['from', values.from], ['to', values.to]] as const) {
+    if (range !== undefined && !isConstraint(range)) throw new UsageError(`--${flag} expects a semver range (such as ^1 or >=2.0.0 <3.0.0), found ${JSON.stringify(range)}`, 'update-demo')
+  }
+  const repository = repositoryUpdate({
+    repo: values.repo, keyring: readKeyring(sources),
+    ...(values.name === undefined ? {} : { name: values.name }), ...(values.from === undefined ? {} : { from: values.from }), ...(values.to === undefined ? {} : { to: values.to }),
+  })
+  const described = (role: string, found: RepositoryVersion) => {
+    const verdict = found.record === null ? 'its manifest cannot be read: the kernel will not know it'
+      : found.record.signatureOk ? `signed by ${found.record.signer}, verifies against the keyring` : 'does NOT verify against the keyring: the kernel will refuse to spawn it'
+    return `  ${role}  ${found.resolution.name}@${found.resolution.version}  ${found.resolution.digest.slice(0, 19)}…  ${verdict}`
+  }
+  return { repository, lines: [`Images from the repository ${values.repo} (the kernel verifies their bytes at spawn):`, described('V1', repository.v1), described('V2', repository.v2)] }
+}
+
 function run(args: ReadonlyArray<string>): number {
   const parsed = parseFlags('update-demo', args, FLAGS, false)
   if (parsed === null) {
@@ -104,8 +146,11 @@ function run(args: ReadonlyArray<string>): number {
   const seed = parseSeed(values.seed)
   const protocol = parseProtocol(values.protocol)
   const variant: UpdateVariant = values['fail-v2'] === true ? 'reject' : values['refuse-v2'] === true ? 'refused' : 'ok'
+  const source = imagesOf(values)
+  if (source.repository !== null && variant === 'refused') throw new UsageError('--refuse-v2 uses the built-in images; with --repo, tamper with a byte of the stored V2 to see the kernel refuse it', 'update-demo')
+  const system = source.repository?.system ?? DEMO_SYSTEM
   const result = runScenario(demoSchedule(seed, clients, variant), {
-    system: DEMO_SYSTEM, clients, protocol, target: implTarget as unknown as RefinementTarget, timeline: values.json !== true,
+    system, clients, protocol, target: source.repository?.target ?? (implTarget as unknown as RefinementTarget), timeline: values.json !== true,
   })
   const code = result.failure === null ? EXIT.ok : EXIT.failed
   if (values.json === true) {
@@ -113,12 +158,13 @@ function run(args: ReadonlyArray<string>): number {
     return code
   }
   const target = variant === 'reject' ? ' (V2 rejects the snapshot)' : variant === 'refused' ? ' (V2 signed by an unknown key)' : ''
-  say(`sila update-demo: counter@1.0.0 → counter@2.0.0${target} · ${clients} client${clients === 1 ? '' : 's'} · seed ${seed} · protocol ${protocol}`)
+  say(`sila update-demo: ${imageLabel(system, system.modules.v1)} → ${imageLabel(system, system.modules.v2)}${target} · ${clients} client${clients === 1 ? '' : 's'} · seed ${seed} · protocol ${protocol}`)
+  for (const line of source.lines) say(line)
   say('Every step is one syscall on the impl, in lockstep with the model; UPD-1 is checked after each.')
   say()
   say(renderTable([
     { header: 'step', align: 'right' }, { header: 'actor' }, { header: 'syscall', widthMax: 58 }, { header: 'outcome', widthMax: 40 }, { header: 'notes', widthMax: 64 },
-  ], timelineRows(result.timeline, DEMO_SYSTEM, values.all === true)))
+  ], timelineRows(result.timeline, system, values.all === true)))
   say()
   for (const line of verdict(result)) say(line)
   return code

@@ -114,5 +114,7 @@ export const DEMO_SYSTEM: UpdateSystem = {
 /** `name@version` of an image, for timelines. */
 export function imageLabel(system: UpdateSystem, digest: string): string {
   const image = system.images.find((candidate) => candidate.digest === digest)
-  return image === undefined ? digest.slice(0, 15) : `${image.name}@${image.version}${image.signer === 'release' ? '' : ` (signed by ${image.signer})`}`
+  if (image === undefined) return digest.slice(0, 15)
+  const trusted = system.boot.keyring.some((key) => key.keyId === image.signer)
+  return `${image.name}@${image.version}${!trusted ? ` (signed by ${image.signer || 'nobody'}, not trusted)` : image.signatureOk ? '' : ' (does not verify)'}`
 }

@@ -38,7 +38,7 @@ function refusal(text: string): string {
   } catch (error) {
     assert.instance(error, InputError)
     assert.is((error as InputError).file, 'broken.state.json')
-    return (error as InputError).details.join('\n')
+    return (error as InputError).problems.join('\n')
   }
   assert.unreachable('expected a refusal')
   return ''

@@ -33,7 +33,7 @@ function onlyInputErrors(read: () => unknown): void {
   } catch (error) {
     if (!(error instanceof InputError)) throw error
     assert.is(error.file, FILE)
-    assert.ok(error.details.length > 0)
+    assert.ok(error.problems.length > 0)
   }
 }
 
