@@ -66,24 +66,6 @@ export function positiveIntegerFlag(command: string, flag: string, value: string
   return number
 }
 
-/** A command that is part of the design (tooling.md) but not built yet. */
-export function plannedCommand(name: string, summary: string, usage: string): Command {
-  const fullUsage = `${usage}\n\nThis command is planned and not yet available.`
-  return {
-    name,
-    summary,
-    usage: fullUsage,
-    planned: true,
-    run: (args) => {
-      if (args.includes('--help') || args.includes('-h')) {
-        say(fullUsage)
-        return EXIT.ok
-      }
-      warn(`sila ${name}: not yet available (planned). See 'sila ${name} --help' for what it will do.`)
-      return EXIT.usage
-    },
-  }
-}
 
 /**
  * A command made of subcommands (`sila image build`, `sila repo add`): dispatches on

@@ -34,8 +34,8 @@ function help(): string {
     '  -h, --help     show this help',
     '  -v, --version  print the version',
     '',
-    'Exit codes: 0 everything held, 1 a failure was found, 2 input or usage refused',
-    '(and planned commands), 70 internal error (SILA_DEBUG=1 shows the stack).',
+    'Exit codes: 0 everything held, 1 a failure was found, 2 input or usage refused,',
+    '70 internal error (SILA_DEBUG=1 shows the stack).',
   ].join('\n')
 }
 
