@@ -86,17 +86,23 @@ export function benchB3(): BenchRow[] {
 }
 
 export function benchB4(): BenchRow[] {
-  const sequences = fc.sample(syscallSequence(BALANCED, 25), { numRuns: 200, seed: 42 }).map((f) => flatten(f, 40))
-  let steps = 0
-  const started = performance.now()
-  for (const sequence of sequences) {
-    const lockstep = new Lockstep(impl(), PROPERTY_BOOT, IMAGE_POOL)
-    for (const syscall of sequence) {
-      const { divergence } = lockstep.step(syscall)
-      steps++
-      if (divergence !== null) throw new Error(`bench B4: divergence ${JSON.stringify(divergence)}`)
+  const sequences = fc.sample(syscallSequence(BALANCED, 25), { numRuns: 1200, seed: 42 }).map((f) => flatten(f, 40))
+  const run = (batch: ReadonlyArray<unknown[]>): number => {
+    let steps = 0
+    for (const sequence of batch) {
+      const lockstep = new Lockstep(impl(), PROPERTY_BOOT, IMAGE_POOL)
+      for (const syscall of sequence) {
+        const { divergence } = lockstep.step(syscall)
+        steps++
+        if (divergence !== null) throw new Error(`bench B4: divergence ${JSON.stringify(divergence)}`)
+      }
     }
+    return steps
   }
+  // The first 200 sequences warm the JIT up and are not timed (a check run is seconds to minutes long).
+  run(sequences.slice(0, 200))
+  const started = performance.now()
+  const steps = run(sequences.slice(200))
   const rate = (steps / (performance.now() - started)) * 1000
   return [{ id: 'B4', what: 'lockstep refinement checking (incremental compare)', measured: `${Math.round(rate).toLocaleString('en')} steps/s`, target: '≥ 20,000 steps/s', met: rate >= 20_000 }]
 }
@@ -185,7 +191,7 @@ export const BENCHMARK_LIST: ReadonlyArray<Benchmark> = [
   { id: 'B2', measures: 'impl cost per syscall as live objects grow from 10^3 to 10^6', takes: '~5 s', run: benchB2 },
   { id: 'B3', measures: 'revoke of a subtree of 10^6 caps, and its growth from 10^5', takes: '~2 s', run: benchB3 },
   { id: 'B4', measures: 'lockstep refinement checking, steps/s', takes: '~1 s', run: benchB4 },
-  { id: 'B5', measures: 'exhaustive explore of cap-core: states/s and peak memory', takes: '~3 min', run: benchB5 },
+  { id: 'B5', measures: 'exhaustive explore of cap-core: states/s and peak memory', takes: '~70 s', run: benchB5 },
   { id: 'B6', measures: "the default 'sila check' run, wall time", takes: '~40 s', run: benchB6 },
   { id: 'B8', measures: 'spawn + kill of one signed image 10^4 times, and image verifications', takes: '~1 s', run: benchB8 },
 ]

@@ -15,7 +15,7 @@
  */
 import { R_CONTROL, R_GRANT, R_READ, R_WRITE } from '../../spec/rights.js'
 import type { Preset } from '../../spec/presets.js'
-import { FingerprintSet, collisionProbability, fingerprintWords, fingerprintWordsInto } from './fingerprints.js'
+import { FingerprintSet, collisionProbability, fingerprintBytes, fingerprintBytesInto } from './fingerprints.js'
 import { type Action, capCoreActions } from './actions.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { mulberry32 } from './search.js'
@@ -47,6 +47,8 @@ export class Layout {
   /** Words that make a state's identity (the boot marker excluded). */
   readonly identityWords: number
   readonly words: number
+  /** A canonical state's size as bytes (every word fits in an Int8), padded to whole 32-bit words. */
+  readonly bytes: number
 
   constructor(readonly slots: number) {
     this.slotCount = PROCESSES * slots
@@ -61,6 +63,7 @@ export class Layout {
     this.objectBoot = this.objectQueue + OBJECTS_MAX
     this.identityWords = this.objectBoot
     this.words = this.objectBoot + OBJECTS_MAX
+    this.bytes = (this.words + 3) & ~3
   }
 }
 
@@ -119,20 +122,20 @@ function removeCap(l: Layout, s: Int32Array, cap: number, reparent: boolean): vo
 
 /** The destruction fixpoint: unnamed objects go; an endpoint's queued cap is deleted with it. */
 function collect(l: Layout, s: Int32Array): void {
-  for (let changed = true; changed; ) {
-    changed = false
+  for (;;) {
+    let named = 0
+    for (let cap = 0; cap < l.capsMax; cap++) if (s[l.capWhere + cap] !== EMPTY) named |= 1 << s[l.capObject + cap]!
+    let destroyed = false
     for (let object = 0; object < OBJECTS_MAX; object++) {
-      if (s[l.objectKind + object] === 0) continue
-      let named = false
-      for (let cap = 0; cap < l.capsMax && !named; cap++) named = s[l.capWhere + cap] !== EMPTY && s[l.capObject + cap] === object
-      if (named) continue
+      if (s[l.objectKind + object] === 0 || (named & (1 << object)) !== 0) continue
       const queued = s[l.objectQueue + object]!
       if (queued >= 0) removeCap(l, s, queued, true)
       s[l.objectKind + object] = 0
       s[l.objectQueue + object] = EMPTY
       s[l.objectBoot + object] = 0
-      changed = true
+      destroyed = true
     }
+    if (!destroyed) return
   }
 }
 
@@ -249,16 +252,24 @@ function apply(l: Layout, s: Int32Array, act: Compiled): boolean {
   }
 }
 
-/** Work space of {@link canonicalize}, allocated once per search. */
-export interface Scratch { caps: Int32Array; objects: Int32Array; order: Int32Array; capCount: number; objectCount: number }
+/** Work space of {@link canonicalize}, allocated once per search: labels, and what each label stands for. */
+export interface Scratch {
+  caps: Int32Array; objects: Int32Array; order: Int32Array; capOrder: Int32Array; capCount: number; objectCount: number
+  /** For objects nothing reaches: their labels tried in each order, the encodings compared. */
+  caps2: Int32Array; objects2: Int32Array; rest: number[]; candidate: Int8Array; best: Int8Array
+}
 
 export function newScratch(l: Layout): Scratch {
-  return { caps: new Int32Array(l.capsMax), objects: new Int32Array(OBJECTS_MAX), order: new Int32Array(OBJECTS_MAX), capCount: 0, objectCount: 0 }
+  return {
+    caps: new Int32Array(l.capsMax), objects: new Int32Array(OBJECTS_MAX), order: new Int32Array(OBJECTS_MAX), capOrder: new Int32Array(l.capsMax), capCount: 0, objectCount: 0,
+    caps2: new Int32Array(l.capsMax), objects2: new Int32Array(OBJECTS_MAX), rest: [], candidate: new Int8Array(l.bytes), best: new Int8Array(l.bytes),
+  }
 }
 
 /** Labels a cap, and its object on first sight. */
 function reach(l: Layout, s: Int32Array, scratch: Scratch, cap: number): void {
   if (cap < 0 || scratch.caps[cap] !== -1) return
+  scratch.capOrder[scratch.capCount] = cap
   scratch.caps[cap] = scratch.capCount++
   const object = s[l.capObject + cap]!
   if (scratch.objects[object] === -1) { scratch.order[scratch.objectCount] = object; scratch.objects[object] = scratch.objectCount++ }
@@ -270,12 +281,20 @@ function reach(l: Layout, s: Int32Array, scratch: Scratch, cap: number): void {
  * endpoint held only by a cap queued on itself) ordered by trying each order and
  * keeping the least encoding.
  */
-export function canonicalize(l: Layout, s: Int32Array, out: Int32Array, scratch: Scratch): void {
+export function canonicalize(l: Layout, s: Int32Array, out: Int8Array, scratch: Scratch): void {
   const capLabel = scratch.caps.fill(-1)
   const objectLabel = scratch.objects.fill(-1)
   scratch.capCount = 0
   scratch.objectCount = 0
   for (let slot = 0; slot < l.slotCount; slot++) reach(l, s, scratch, s[slot]!)
+  // The common case, in one pass: queued caps in the order their endpoints were labelled. It is the
+  // general loop below whenever every live object is reached and no labelled cap has an unlabelled
+  // parent (a queued cap never has children, so this holds in every cap-core state; it is checked).
+  for (let label = 0; label < scratch.objectCount; label++) {
+    const queued = s[l.objectQueue + scratch.order[label]!]!
+    if (queued >= 0 && capLabel[queued] === -1) reach(l, s, scratch, queued)
+  }
+  if (allReached(l, s, scratch)) { writeLabelled(l, s, out, scratch); return }
   for (let progress = true; progress; ) {
     progress = false
     for (let label = 0; label < scratch.objectCount; label++) {
@@ -287,45 +306,103 @@ export function canonicalize(l: Layout, s: Int32Array, out: Int32Array, scratch:
       if (capLabel[cap] !== -1 && parent >= 0 && capLabel[parent] === -1) { reach(l, s, scratch, parent); progress = true }
     }
   }
-  const caps = scratch.capCount
-  const objects = scratch.objectCount
-  const rest: number[] = []
+  const rest = scratch.rest
+  rest.length = 0
   for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] !== 0 && objectLabel[object] === -1) rest.push(object)
   if (rest.length === 0) { write(l, s, out, capLabel, objectLabel); return }
   // Unreached objects: try every order, keep the least encoding (at most two endpoints).
-  let best: Int32Array | null = null
-  const candidate = new Int32Array(l.words)
+  let first = true
   for (const order of permutations(rest)) {
-    const caps2 = capLabel.slice()
-    const objects2 = objectLabel.slice()
-    let capCount = caps
-    let objectCount = objects
-    for (const object of order) {
-      objects2[object] = objectCount++
-      const queued = s[l.objectQueue + object]!
-      if (queued >= 0 && caps2[queued] === -1) caps2[queued] = capCount++
-    }
-    for (let cap = 0; cap < l.capsMax; cap++) if (s[l.capWhere + cap] !== EMPTY && caps2[cap] === -1) caps2[cap] = capCount++
-    write(l, s, candidate, caps2, objects2)
-    if (best === null || less(candidate, best, l.identityWords)) best = candidate.slice()
+    labelInOrder(l, s, scratch, order, scratch.candidate)
+    if (first || less(scratch.candidate, scratch.best, l.identityWords)) scratch.best.set(scratch.candidate)
+    first = false
   }
-  out.set(best!)
+  out.set(scratch.best)
 }
 
-function less(a: Int32Array, b: Int32Array, length: number): boolean {
+/** Labels the unreached objects in `order` (after what the traversal labelled), then any cap left, and writes `into`. */
+function labelInOrder(l: Layout, s: Int32Array, scratch: Scratch, order: ReadonlyArray<number>, into: Int8Array): void {
+  const caps2 = scratch.caps2
+  const objects2 = scratch.objects2
+  caps2.set(scratch.caps)
+  objects2.set(scratch.objects)
+  let capCount = scratch.capCount
+  let objectCount = scratch.objectCount
+  for (const object of order) {
+    objects2[object] = objectCount++
+    const queued = s[l.objectQueue + object]!
+    if (queued >= 0 && caps2[queued] === -1) caps2[queued] = capCount++
+  }
+  for (let cap = 0; cap < l.capsMax; cap++) if (s[l.capWhere + cap] !== EMPTY && caps2[cap] === -1) caps2[cap] = capCount++
+  write(l, s, into, caps2, objects2)
+}
+
+/** Whether labelling is complete: every live object labelled, and every labelled cap's parent too. */
+function allReached(l: Layout, s: Int32Array, scratch: Scratch): boolean {
+  for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] !== 0 && scratch.objects[object] === -1) return false
+  for (let label = 0; label < scratch.capCount; label++) {
+    const parent = s[l.capParent + scratch.capOrder[label]!]!
+    if (parent >= 0 && scratch.caps[parent] === -1) return false
+  }
+  return true
+}
+
+/** {@link write} for a complete labelling: every word of `out` written once, label by label, no fills. */
+function writeLabelled(l: Layout, s: Int32Array, out: Int8Array, scratch: Scratch): void {
+  const capLabel = scratch.caps
+  const objectLabel = scratch.objects
+  for (let slot = 0; slot < l.slotCount; slot++) { const cap = s[slot]!; out[slot] = cap >= 0 ? capLabel[cap]! : EMPTY }
+  for (let label = 0; label < l.capsMax; label++) {
+    if (label >= scratch.capCount) {
+      out[l.capObject + label] = EMPTY; out[l.capRights + label] = EMPTY; out[l.capParent + label] = EMPTY; out[l.capWhere + label] = EMPTY
+      continue
+    }
+    const cap = scratch.capOrder[label]!
+    const where = s[l.capWhere + cap]!
+    const parent = s[l.capParent + cap]!
+    out[l.capObject + label] = objectLabel[s[l.capObject + cap]!]!
+    out[l.capRights + label] = s[l.capRights + cap]!
+    out[l.capParent + label] = parent >= 0 ? capLabel[parent]! : EMPTY
+    out[l.capWhere + label] = where < IN_MESSAGE ? where : IN_MESSAGE + objectLabel[where - IN_MESSAGE]!
+  }
+  for (let label = 0; label < OBJECTS_MAX; label++) {
+    if (label >= scratch.objectCount) {
+      out[l.objectKind + label] = 0; out[l.objectOwner + label] = 0; out[l.objectQueue + label] = EMPTY; out[l.objectBoot + label] = 0
+      continue
+    }
+    const object = scratch.order[label]!
+    const queued = s[l.objectQueue + object]!
+    out[l.objectKind + label] = s[l.objectKind + object]!
+    out[l.objectOwner + label] = s[l.objectOwner + object]!
+    out[l.objectQueue + label] = queued >= 0 ? capLabel[queued]! : queued
+    out[l.objectBoot + label] = s[l.objectBoot + object]!
+  }
+}
+
+function less(a: Int8Array, b: Int8Array, length: number): boolean {
   for (let index = 0; index < length; index++) if (a[index] !== b[index]) return a[index]! < b[index]!
   return false
 }
 
-function* permutations(items: number[]): Generator<number[]> {
+const ONE: number[] = [0]
+const TWO: [number[], number[]] = [[0, 0], [0, 0]]
+
+/** Every order of `items` (two endpoints at most in cap-core: the small cases reuse their arrays). */
+function permutations(items: ReadonlyArray<number>): ReadonlyArray<ReadonlyArray<number>> | Generator<number[]> {
+  if (items.length === 1) { ONE[0] = items[0]!; return [ONE] }
+  if (items.length === 2) { TWO[0][0] = items[0]!; TWO[0][1] = items[1]!; TWO[1][0] = items[1]!; TWO[1][1] = items[0]!; return TWO }
+  return permutationsOf([...items])
+}
+
+function* permutationsOf(items: number[]): Generator<number[]> {
   if (items.length <= 1) { yield items; return }
   for (let index = 0; index < items.length; index++) {
-    for (const rest of permutations([...items.slice(0, index), ...items.slice(index + 1)])) yield [items[index]!, ...rest]
+    for (const rest of permutationsOf([...items.slice(0, index), ...items.slice(index + 1)])) yield [items[index]!, ...rest]
   }
 }
 
 /** Writes `s` relabelled into `out`. */
-function write(l: Layout, s: Int32Array, out: Int32Array, capLabel: Int32Array, objectLabel: Int32Array): void {
+function write(l: Layout, s: Int32Array, out: Int8Array, capLabel: Int32Array, objectLabel: Int32Array): void {
   out.fill(EMPTY, 0, l.slotCount)
   out.fill(EMPTY, l.capObject, l.objectKind)
   out.fill(0, l.objectKind, l.objectQueue)
@@ -396,7 +473,7 @@ class StateList {
     this.bytes = new Int8Array(words * capacity)
     this.indexes = new Int32Array(capacity)
   }
-  push(state: Int32Array, index: number): void {
+  push(state: Int8Array, index: number): void {
     if (this.count === this.indexes.length) {
       const bytes = new Int8Array(this.bytes.length * 2)
       bytes.set(this.bytes)
@@ -405,8 +482,7 @@ class StateList {
       indexes.set(this.indexes)
       this.indexes = indexes
     }
-    const at = this.count * this.words
-    for (let word = 0; word < this.words; word++) this.bytes[at + word] = state[word]!
+    this.bytes.set(state.subarray(0, this.words), this.count * this.words)
     this.indexes[this.count++] = index
   }
   load(position: number, into: Int32Array): void {
@@ -456,9 +532,10 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
   const scratch = newScratch(layout)
   const base = new Int32Array(layout.words)
   const work = new Int32Array(layout.words)
-  const canonical = new Int32Array(layout.words)
+  const canonical = new Int8Array(layout.bytes)
+  const canonicalWords = new Uint32Array(canonical.buffer)
   canonicalize(layout, bootPacked(layout), canonical, scratch)
-  const [h0, l0] = fingerprintWords(canonical, layout.identityWords)
+  const [h0, l0] = fingerprintBytes(canonicalWords, layout.identityWords)
   seen.add(h0, l0)
   let frontier = new StateList(layout.words)
   frontier.push(canonical, links.add(0, -1))
@@ -486,7 +563,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
         counts[actionIndex]++
         if (unchanged) continue
         canonicalize(layout, work, canonical, scratch)
-        fingerprintWordsInto(canonical, layout.identityWords, pair)
+        fingerprintBytesInto(canonicalWords, layout.identityWords, pair)
         if (!seen.add(pair[0]!, pair[1]!)) { work.set(base); continue }
         // A state's invariants are checked once, when it is first found (isomorphic states agree on them).
         const broken = checkPacked(layout, work)

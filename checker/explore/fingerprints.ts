@@ -44,6 +44,35 @@ export function fingerprintWordsInto(words: Int32Array | Uint32Array, length: nu
   out[1] = (b ^ (b >>> 16)) >>> 0
 }
 
+/**
+ * The fingerprint of the first `length` bytes of a byte-packed state, read four at
+ * a time through `words` (a Uint32Array over the same buffer, little-endian): the
+ * bytes past `length` in the last word are masked out.
+ */
+export function fingerprintBytesInto(words: Uint32Array, length: number, out: Uint32Array): void {
+  let a = 0x811c9dc5
+  let b = 0x9e3779b9
+  const whole = length >>> 2
+  const rest = length & 3
+  const count = rest === 0 ? whole : whole + 1
+  for (let index = 0; index < count; index++) {
+    const word = index < whole ? words[index]! | 0 : words[index]! & ((1 << (8 * rest)) - 1)
+    a = Math.imul(a ^ word, 0x01000193)
+    a ^= a >>> 13
+    b = Math.imul(b ^ word, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b)
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
+  out[0] = (a ^ (a >>> 13)) >>> 0
+  out[1] = (b ^ (b >>> 16)) >>> 0
+}
+
+export function fingerprintBytes(words: Uint32Array, length: number): [number, number] {
+  fingerprintBytesInto(words, length, PAIR)
+  return [PAIR[0]!, PAIR[1]!]
+}
+
 /** Open-addressing set of 64-bit fingerprints in two typed arrays, doubled when 70 % full. */
 export class FingerprintSet {
   private high: Uint32Array

@@ -12,7 +12,7 @@ import type { Cap, CapLocation, KernelObject, KernelState } from '../../model/st
 import { modelTarget } from '../../refinement/model-target.js'
 
 test('the compiled cap-core engine counts exactly what the model engine counts, level by level', () => {
-  for (const depthMax of [1, 2, 3, 4]) {
+  for (const depthMax of [1, 2, 3, 4, 5]) {
     const model = explore({ preset: CAP_CORE, depthMax })
     const compiled = exploreCapCore({ preset: CAP_CORE, depthMax })
     assert.is(compiled.distinct, model.distinct, `depth ${depthMax}`)
