@@ -20,29 +20,7 @@ export function fingerprint(text: string): [number, number] {
   return [a >>> 0, (b ^ (b >>> 16)) >>> 0]
 }
 
-/** Fingerprints from 32-bit words (for the compiled engines' encodings). */
-export function fingerprintWords(words: Int32Array | Uint32Array, length: number): [number, number] {
-  fingerprintWordsInto(words, length, PAIR)
-  return [PAIR[0]!, PAIR[1]!]
-}
 const PAIR = new Uint32Array(2)
-
-/** {@link fingerprintWords} without allocating: the two halves go into `out`. */
-export function fingerprintWordsInto(words: Int32Array | Uint32Array, length: number, out: Uint32Array): void {
-  let a = 0x811c9dc5
-  let b = 0x9e3779b9
-  for (let index = 0; index < length; index++) {
-    const word = words[index]! | 0
-    a = Math.imul(a ^ word, 0x01000193)
-    a ^= a >>> 13
-    b = Math.imul(b ^ word, 0x5bd1e995)
-    b ^= b >>> 15
-  }
-  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b)
-  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
-  out[0] = (a ^ (a >>> 13)) >>> 0
-  out[1] = (b ^ (b >>> 16)) >>> 0
-}
 
 /**
  * The fingerprint of the first `length` bytes of a byte-packed state, read four at
