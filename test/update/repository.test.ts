@@ -16,6 +16,7 @@ import { addImage, storedImagePath } from '../../pipeline/repo/repository.js'
 import { ManifestInputCodec } from '../../pipeline/image/manifest.js'
 import { repositoryUpdate } from '../../pipeline/update/repository.js'
 import { runScenario } from '../../pipeline/update/scenario.js'
+import { loadModule, startLoader } from '../../pipeline/protocol/system.js'
 import { demoSchedule } from '../../pipeline/update/demo.js'
 import { decodeOrThrow } from '../../spec/decode.js'
 import { ROOT, sila, STACK_LINE } from '../cli/run.js'
@@ -83,6 +84,34 @@ test('any byte of any blob of the stored V2 changed: the kernel refuses the spaw
   }), { seed: 11, numRuns: 24 })
   assert.is(hit.size, blobs.length, 'every blob was tampered with in some run')
   process.stdout.write(`  tampered V2: ${runs} runs over ${hit.size} blobs, each refused at spawn\n`)
+})
+
+test('any byte of any blob of the stored V2 changed: loading it through the ModuleManager fails with BinarySignatureError, honest or compromised', () => {
+  const { repo } = walkthroughRepository()
+  const blobs = blobsOf(storedImagePath(repo, 'counter', '2.0.0'))
+  const statuses = new Map<string, number>()
+  let runs = 0
+  fc.assert(fc.property(fc.nat({ max: blobs.length - 1 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.boolean(), (which, where, compromised) => {
+    const file = blobs[which]!
+    const position = Math.floor(where * statSync(file).size)
+    const restore = flipByte(file, position)
+    try {
+      const loader = startLoader({ repo, keyring: keyringOf(key('release')), compromised })
+      const result = loadModule(loader, { requestId: 'any-byte', moduleName: 'counter', versionConstraint: '^2' })
+      runs++
+      const status = result.response?.status ?? 'no reply'
+      statuses.set(`${compromised ? 'compromised' : 'honest'} ${status}`, (statuses.get(`${compromised ? 'compromised' : 'honest'} ${status}`) ?? 0) + 1)
+      assert.is(status, 'BinarySignatureError', `byte ${position} of ${file}${compromised ? ' (compromised ModuleManager)' : ''}`)
+      assert.is(result.child, null)
+    } finally {
+      restore()
+    }
+  }), { seed: 12, numRuns: 24 })
+  assert.ok([...statuses.keys()].some((key) => key.startsWith('compromised')) && [...statuses.keys()].some((key) => key.startsWith('honest')), 'both ModuleManagers were tried')
+  process.stdout.write(`  tampered V2 loads: ${runs} runs: ${[...statuses].map(([key, count]) => `${key} ${count}`).join(', ')}\n`)
+  // Untouched, it loads.
+  const loaded = loadModule(startLoader({ repo, keyring: keyringOf(key('release')) }), { requestId: 'intact', moduleName: 'counter', versionConstraint: '^2' })
+  assert.is(loaded.response?.status, 'Success')
 })
 
 test('sila update-demo --repo: from the CLI, and refusals of its flags', () => {
