@@ -15,7 +15,7 @@
  */
 import { R_CONTROL, R_GRANT, R_READ, R_WRITE } from '../../spec/rights.js'
 import type { Preset } from '../../spec/presets.js'
-import { FingerprintSet, collisionProbability, fingerprintBytes, fingerprintBytesInto } from './fingerprints.js'
+import { FingerprintSet, collisionProbability, fingerprintBytesInto } from './fingerprints.js'
 import { type Action, capCoreActions } from './actions.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { mulberry32 } from './search.js'
@@ -465,7 +465,7 @@ export function checkPacked(l: Layout, s: Int32Array): { invariant: string; mess
 }
 
 /** A growable list of packed states, one byte per word (every value fits in an Int8). */
-class StateList {
+export class StateList {
   bytes: Int8Array
   indexes: Int32Array
   count = 0
@@ -492,7 +492,7 @@ class StateList {
 }
 
 /** Parent links of every state found: enough to rebuild a shortest path by replaying actions. */
-class ParentLinks {
+export class ParentLinks {
   parents = new Int32Array(1 << 16)
   via = new Int32Array(1 << 16)
   count = 0
@@ -513,67 +513,121 @@ class ParentLinks {
 }
 
 /**
+ * The successors of packed states: the preset's actions compiled once, and the
+ * buffers each successor is built in. {@link Successors.expand} applies every
+ * action to a state and hands each changed successor over already canonicalized
+ * and fingerprinted. The sequential search and each worker of the parallel one
+ * (capcore-parallel.ts) expand states with it.
+ */
+export class Successors {
+  readonly layout: Layout
+  readonly actions: ReadonlyArray<Action>
+  /** The successor being handed over, as computed (for its invariants). */
+  readonly work: Int32Array
+  /** Its canonical form (bytes), and the same buffer as 32-bit words. */
+  readonly canonical: Int8Array
+  readonly canonicalWords: Uint32Array
+  /** Its fingerprint. */
+  readonly pair = new Uint32Array(2)
+  /** Successful transitions, in all and by action. */
+  generated = 0
+  readonly counts: Float64Array
+  /** The action groups, in the order they are tried (shuffled by a swarm). */
+  readonly order: number[]
+  private readonly compiled: ReadonlyArray<Compiled>
+  private readonly groups: ReadonlyArray<ActionGroup>
+  private readonly scratch: Scratch
+
+  constructor(preset: Preset) {
+    const slots = preset.boot.system?.processes?.[0]?.slots ?? 2
+    this.layout = new Layout(slots)
+    this.actions = preset.actors.flatMap((ref) => capCoreActions(ref, slots))
+    this.compiled = this.actions.map((action) => compile(action, slots))
+    this.groups = groupActions(this.compiled)
+    this.order = Array.from(this.groups.keys())
+    this.counts = new Float64Array(this.actions.length)
+    this.scratch = newScratch(this.layout)
+    this.work = new Int32Array(this.layout.words)
+    this.canonical = new Int8Array(this.layout.bytes)
+    this.canonicalWords = new Uint32Array(this.canonical.buffer)
+  }
+
+  /** The boot state, canonicalized into {@link canonical} and fingerprinted into {@link pair}. */
+  boot(): void {
+    canonicalize(this.layout, bootPacked(this.layout), this.canonical, this.scratch)
+    fingerprintBytesInto(this.canonicalWords, this.layout.identityWords, this.pair)
+  }
+
+  /**
+   * Applies every action to `base`. Each changed successor is in {@link work},
+   * {@link canonical} and {@link pair} while `each(action)` runs; `each` returns
+   * true to stop, and then so does this.
+   */
+  expand(base: Int32Array, each: (action: number) => boolean): boolean {
+    const { layout, work, compiled, groups } = this
+    work.set(base)
+    for (const groupIndex of this.order) {
+      const group = groups[groupIndex]!
+      if (group.guardSource >= 0 && (base[group.guardSource] === EMPTY || base[group.guardTarget] !== EMPTY)) continue
+      for (const actionIndex of group.members) {
+        // apply() refuses before it writes, so `work` needs resetting only after a success.
+        if (!apply(layout, work, compiled[actionIndex]!)) continue
+        this.generated++
+        this.counts[actionIndex]++
+        if (unchanged) continue
+        canonicalize(layout, work, this.canonical, this.scratch)
+        fingerprintBytesInto(this.canonicalWords, layout.identityWords, this.pair)
+        if (each(actionIndex)) return true
+        work.set(base)
+      }
+    }
+    return false
+  }
+
+  /** Transitions by syscall kind. */
+  coverage(): Record<string, number> {
+    const coverage: Record<string, number> = {}
+    this.counts.forEach((count, index) => { const kind = this.actions[index]!.kind as string; if (count > 0) coverage[kind] = (coverage[kind] ?? 0) + count })
+    return coverage
+  }
+}
+
+/**
  * Exhaustive (or bounded) breadth-first search of cap-core on the packed form.
  * Only two levels of states are kept (as bytes); every state found keeps just
  * its parent link and action, from which a counterexample path is rebuilt.
  */
 export function exploreCapCore(options: ExploreOptions & { readonly preset: Preset }): ExploreResult {
-  const slots = options.preset.boot.system?.processes?.[0]?.slots ?? 2
-  const layout = new Layout(slots)
-  const actions = options.preset.actors.flatMap((ref) => capCoreActions(ref, slots))
-  const compiled = actions.map((action) => compile(action, slots))
+  const successors = new Successors(options.preset)
+  const { layout, actions, work, canonical, pair, order } = successors
   const started = Date.now()
   const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
   const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
   const depthBound = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 48) * (0.5 + random() / 2)))
   const seen = new FingerprintSet(1 << 20)
   const links = new ParentLinks()
-  const coverage: Record<string, number> = {}
-  const scratch = newScratch(layout)
   const base = new Int32Array(layout.words)
-  const work = new Int32Array(layout.words)
-  const canonical = new Int8Array(layout.bytes)
-  const canonicalWords = new Uint32Array(canonical.buffer)
-  canonicalize(layout, bootPacked(layout), canonical, scratch)
-  const [h0, l0] = fingerprintBytes(canonicalWords, layout.identityWords)
-  seen.add(h0, l0)
+  successors.boot()
+  seen.add(pair[0]!, pair[1]!)
   let frontier = new StateList(layout.words)
   frontier.push(canonical, links.add(0, -1))
-  let generated = 1
   let depth = 0
   let violation: ExploreViolation | null = null
   let stopped = false
   let interrupted = false
-  const groups = groupActions(compiled)
-  const pair = new Uint32Array(2)
-  const order = Array.from(groups.keys())
-  const counts = new Float64Array(actions.length)
   let lastProgress = started
   /** Expands the state in `base` (found as `index`); each new successor is in `canonical` when `found` runs. True: stop. */
   const expand = (index: number, found: (child: number) => void): boolean => {
     if (random !== null) for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const t = order[i]!; order[i] = order[j]!; order[j] = t }
-    work.set(base)
-    for (const groupIndex of order) {
-      const group = groups[groupIndex]!
-      if (group.guardSource >= 0 && (base[group.guardSource] === EMPTY || base[group.guardTarget] !== EMPTY)) continue
-      for (const actionIndex of group.members) {
-        // apply() refuses before it writes, so `work` needs resetting only after a success.
-        if (!apply(layout, work, compiled[actionIndex]!)) continue
-        generated++
-        counts[actionIndex]++
-        if (unchanged) continue
-        canonicalize(layout, work, canonical, scratch)
-        fingerprintBytesInto(canonicalWords, layout.identityWords, pair)
-        if (!seen.add(pair[0]!, pair[1]!)) { work.set(base); continue }
-        // A state's invariants are checked once, when it is first found (isomorphic states agree on them).
-        const broken = checkPacked(layout, work)
-        if (broken !== null) { violation = { ...broken, witness: { state: Array.from(work) }, path: [...links.path(index, actions), actions[actionIndex]!] }; return true }
-        work.set(base)
-        found(links.add(index, actionIndex))
-        if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; return true }
-      }
-    }
-    return false
+    return successors.expand(base, (actionIndex) => {
+      if (!seen.add(pair[0]!, pair[1]!)) return false
+      // A state's invariants are checked once, when it is first found (isomorphic states agree on them).
+      const broken = checkPacked(layout, work)
+      if (broken !== null) { violation = { ...broken, witness: { state: Array.from(work) }, path: [...links.path(index, actions), actions[actionIndex]!] }; return true }
+      found(links.add(index, actionIndex))
+      if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; return true }
+      return false
+    })
   }
   const tick = (queue: number): boolean => {
     const now = Date.now()
@@ -581,7 +635,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
     if (options.shouldStop?.() === true) { stopped = true; interrupted = true; return true }
     if (options.onProgress !== undefined && now - lastProgress > 500) {
       lastProgress = now
-      options.onProgress({ distinct: seen.size, generated, depth, queue, elapsedMs: now - started })
+      options.onProgress({ distinct: seen.size, generated: successors.generated + 1, depth, queue, elapsedMs: now - started })
     }
     return false
   }
@@ -612,12 +666,11 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
       if ((++popped & 1023) === 0 && tick(frontier.count)) break
     }
   }
-  counts.forEach((count, index) => { const kind = actions[index]!.kind as string; if (count > 0) coverage[kind] = (coverage[kind] ?? 0) + count })
   const durationMs = Date.now() - started
   return {
     preset: options.preset.name, engine: 'compiled', complete: violation === null && !stopped && frontier.count === 0 && random === null,
-    distinct: seen.size, generated, depth, queue: frontier.count, durationMs,
+    distinct: seen.size, generated: successors.generated + 1, depth, queue: frontier.count, durationMs,
     statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
-    coverage, violation, swarm: options.swarm ?? null, interrupted,
+    coverage: successors.coverage(), violation, swarm: options.swarm ?? null, interrupted,
   }
 }
