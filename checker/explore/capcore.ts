@@ -512,6 +512,16 @@ export class ParentLinks {
   }
 }
 
+/** Transitions by syscall kind, from counts by action. */
+export function coverageOf(actions: ReadonlyArray<Action>, counts: ArrayLike<number>): Record<string, number> {
+  const coverage: Record<string, number> = {}
+  for (let index = 0; index < actions.length; index++) {
+    const kind = actions[index]!.kind as string
+    if (counts[index]! > 0) coverage[kind] = (coverage[kind] ?? 0) + counts[index]!
+  }
+  return coverage
+}
+
 /**
  * The successors of packed states: the preset's actions compiled once, and the
  * buffers each successor is built in. {@link Successors.expand} applies every
@@ -584,11 +594,14 @@ export class Successors {
     return false
   }
 
+  /** Fingerprints what is in {@link canonical} (a state received as bytes) into {@link pair}. */
+  fingerprint(): void {
+    fingerprintBytesInto(this.canonicalWords, this.layout.identityWords, this.pair)
+  }
+
   /** Transitions by syscall kind. */
   coverage(): Record<string, number> {
-    const coverage: Record<string, number> = {}
-    this.counts.forEach((count, index) => { const kind = this.actions[index]!.kind as string; if (count > 0) coverage[kind] = (coverage[kind] ?? 0) + count })
-    return coverage
+    return coverageOf(this.actions, this.counts)
   }
 }
 

@@ -13,6 +13,7 @@ import { step as modelStep } from '../../model/step.js'
 import { Worker } from 'node:worker_threads'
 import { type ExploreOptions, type ExploreProgress, type ExploreResult, explore } from './search.js'
 import { exploreCapCore } from './capcore.js'
+import { exploreCapCoreParallel } from './capcore-parallel.js'
 
 export type Engine = 'auto' | 'model' | 'compiled'
 
@@ -20,12 +21,20 @@ export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((preset) => preset.name === name)
 }
 
-/** The compiled engine exists for cap-core and cap-core-3; `--refine` needs the model engine. */
-export function runExplore(options: ExploreOptions, engine: Engine): ExploreResult {
+/**
+ * The compiled engine exists for cap-core and cap-core-3; `--refine` needs the
+ * model engine; more than one worker needs the compiled engine and a breadth-first
+ * search (not a swarm job).
+ */
+export function runExplore(options: ExploreOptions, engine: Engine): ExploreResult | Promise<ExploreResult> {
   const compiledAvailable = options.preset.name === 'cap-core' || options.preset.name === 'cap-core-3'
   const useCompiled = engine === 'compiled' || (engine === 'auto' && compiledAvailable && options.refine === undefined)
   if (useCompiled && !compiledAvailable) throw new Error(`the compiled engine exists only for cap-core and cap-core-3, not ${options.preset.name}`)
   if (useCompiled && options.refine !== undefined) throw new Error('--refine steps the model itself: use --engine model')
+  const workers = options.workers ?? 1
+  if (workers > 1 && !useCompiled) throw new Error(`--workers needs the compiled engine (cap-core, cap-core-3 without --refine or --mutant); ${options.preset.name} runs on the model engine, on one core`)
+  if (workers > 1 && options.swarm !== undefined) throw new Error('--workers runs one breadth-first search on several cores; a swarm job runs on one (run more jobs instead)')
+  if (workers > 1) return exploreCapCoreParallel({ ...options, workers })
   return useCompiled ? exploreCapCore(options) : explore(options)
 }
 

@@ -36,6 +36,8 @@ export interface ExploreOptions {
   /** Diversified search: shard `index` of `count`, by `seed`. */
   readonly swarm?: { readonly index: number; readonly count: number; readonly seed: number }
   readonly onProgress?: (progress: ExploreProgress) => void
+  /** Worker threads for the compiled breadth-first search (default 1: this thread). */
+  readonly workers?: number
   /** Polled while searching: true stops the search with what it found so far (Ctrl-C). */
   readonly shouldStop?: () => boolean
   /** The transition function (default: the model's step; a seeded-bug copy of it for demonstrations). */

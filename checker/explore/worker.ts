@@ -13,7 +13,7 @@ const port = parentPort!
 const job = workerData as ExploreJob & { stop: SharedArrayBuffer }
 const stop = new Int32Array(job.stop)
 try {
-  const result = runExplore({
+  const result = await runExplore({
     ...job.options,
     ...(job.refine === undefined ? {} : { refine: await loadTarget(job.refine) }),
     ...(job.mutant === undefined ? {} : { step: findModelMutant(job.mutant)!.step }),

@@ -32,6 +32,8 @@ Options:
   --swarm I/N        diversified bounded search I of N (random action order and depth)
   --seed N           seed of the swarm's randomness (default 1)
   --engine E         auto | model | compiled (compiled: cap-core presets only)
+  --workers N        threads for the compiled breadth-first search (default 1); states
+                     are partitioned among them by fingerprint, the result is the same
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
   --counterexample F where to write a counterexample trace (default sila-explore-counterexample.trace.json)
   --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'
@@ -45,7 +47,7 @@ Exit: 0 no violation (complete or within bounds), 1 a violation, 2 refused input
 const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
   refine: { type: 'boolean' }, swarm: { type: 'string' }, seed: { type: 'string' }, engine: { type: 'string' }, counterexample: { type: 'string' },
-  out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' },
+  out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' },
 } as const
 
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
@@ -73,7 +75,7 @@ function report(result: ExploreResult): void {
     ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
     ['depth', String(result.depth)], ['queue left', result.queue.toLocaleString('en')], ['time', `${(result.durationMs / 1000).toFixed(1)} s`],
     ['distinct states/s', result.statesPerSecond.toLocaleString('en')], ['fingerprint collision probability', result.collisionProbability.toExponential(2)],
-    ['peak memory', `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`],
+    ['peak memory', `${(process.resourceUsage().maxRSS / 2 ** 10).toFixed(0)} MiB (resident, every thread)`],
   ]))
   say()
   say(`Transitions by syscall kind: ${Object.entries(result.coverage).sort().map(([kind, n]) => `${kind} ${n.toLocaleString('en')}`).join(', ')}`)
@@ -104,6 +106,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
       ...(values.states === undefined ? {} : { statesMax: positiveIntegerFlag('explore', 'states', values.states)! }),
       ...(timeLimit === undefined ? {} : { timeLimitMs: timeLimit * 1000 }),
       ...(values.swarm === undefined ? {} : { swarm: parseSwarm(values.swarm, seed)! }),
+      ...(values.workers === undefined ? {} : { workers: positiveIntegerFlag('explore', 'workers', values.workers)! }),
     },
     engine: engineChosen,
     ...(values.refine === true ? { refine: 'impl' } : {}),
@@ -126,7 +129,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     file = values.counterexample ?? 'sila-explore-counterexample.trace.json'
     writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result), null, 2)}\n`)
   }
-  const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.memoryUsage().rss }
+  const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
     preset, result, counterexampleFile: file, generator: generatorName(),

@@ -2,6 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { explore } from '../../checker/explore/search.js'
 import { exploreCapCore } from '../../checker/explore/capcore.js'
+import { exploreCapCoreParallel, pathTo } from '../../checker/explore/capcore-parallel.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
 import { FingerprintSet, collisionProbability } from '../../checker/explore/fingerprints.js'
 import { CAP_CORE, CAP_CORE_3, NESTED } from '../../spec/presets.js'
@@ -19,6 +20,38 @@ test('the compiled cap-core engine counts exactly what the model engine counts, 
     assert.is(compiled.generated, model.generated, `generated at depth ${depthMax}`)
   }
   assert.is(exploreCapCore({ preset: CAP_CORE, depthMax: 2 }).distinct, 126)
+})
+
+test('--workers: the parallel compiled search finds exactly what the sequential one finds', async () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 9], [CAP_CORE_3, 5]] as const) {
+    const sequential = exploreCapCore({ preset, depthMax })
+    for (const workers of [2, 3]) {
+      const parallel = await exploreCapCoreParallel({ preset, depthMax, workers })
+      assert.is(parallel.distinct, sequential.distinct, `${preset.name}, depth ${depthMax}, ${workers} workers`)
+      assert.is(parallel.generated, sequential.generated)
+      assert.is(parallel.depth, sequential.depth)
+      assert.equal(parallel.coverage, sequential.coverage)
+      assert.is(parallel.violation, null)
+    }
+  }
+  // Stopped by its depth bound with states left: not complete, as the sequential search says.
+  const bounded = await exploreCapCoreParallel({ preset: CAP_CORE, depthMax: 3, workers: 2 })
+  assert.is(bounded.complete, false)
+  assert.ok(bounded.queue > 0)
+  let refused = ''
+  try { await exploreCapCoreParallel({ preset: CAP_CORE, workers: 2, swarm: { index: 1, count: 2, seed: 1 } }) } catch (error) { refused = (error as Error).message }
+  assert.match(refused, /a swarm job runs on one core/)
+})
+
+test('a counterexample path is rebuilt across workers from their parent links (ids interleave: local × workers + worker)', () => {
+  // Two workers. Worker 0: local 0 = the boot state (id 0, no action), local 1 = id 2 (parent 1, action 7).
+  // Worker 1: local 0 = id 1 (parent 0, action 3), local 1 = id 3 (parent 2, action 5).
+  const links = [
+    { parents: Int32Array.from([0, 1]), via: Int32Array.from([-1, 7]) },
+    { parents: Int32Array.from([0, 2]), via: Int32Array.from([3, 5]) },
+  ]
+  assert.equal(pathTo(3, links), [3, 7, 5])
+  assert.equal(pathTo(0, links), [])
 })
 
 test('cap-core-3 runs bounded and reports what it covered', () => {
