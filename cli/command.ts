@@ -50,10 +50,20 @@ export function parseFlags<F extends FlagSpec>(command: string, args: ReadonlyAr
   return { values: parsed.values as FlagValues<F>, positionals: parsed.positionals }
 }
 
-/** `parseArgs` messages carry advice for script authors ("To specify a positional…"); keep the first sentence. */
-function flagMessage(error: Error): string {
-  const first = error.message.split('. ')[0] ?? error.message
-  return first.replace(/\.$/, '')
+/** The advice for script authors that `parseArgs` appends to some of its messages. */
+const PARSE_ARGS_ADVICE = [
+  /\. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- ".*"$/s,
+  /\. This command does not take positional arguments$/,
+]
+
+/**
+ * A `parseArgs` message without its advice for script authors ("To specify a
+ * positional…"). The advice is cut by what it says, not at the first `. `: the
+ * argument the message quotes is the user's, and may hold one (`'Two. Sentences'`).
+ * @internal
+ */
+export function flagMessage(error: Error): string {
+  return PARSE_ARGS_ADVICE.reduce((message, advice) => message.replace(advice, ''), error.message).replace(/\.$/, '')
 }
 
 /** A positive integer flag value, or a {@link UsageError} naming the flag. */

@@ -15,7 +15,12 @@ export const RESERVED_RESOURCES = ['memoryBytes', 'processes', 'endpoints', 'cpu
 export type ReservedResource = (typeof RESERVED_RESOURCES)[number]
 
 const Amount = intRange(0, BOUNDS.countMax, 'Amount')
-export const LimitsCodec = t.type({
+/**
+ * Decoding keeps only these fields: a kernel stores a container's limits as given,
+ * and a field it does not know (`"junk": …` in a `container_create` or a boot
+ * configuration) must not ride along into its state, its replies and its exports.
+ */
+export const LimitsCodec = t.exact(t.type({
   memoryBytes: Amount,
   processes: Amount,
   endpoints: Amount,
@@ -25,7 +30,7 @@ export const LimitsCodec = t.type({
   ioBytes: Amount,
   cpuWeight: intRange(1, BOUNDS.cpuWeightMax, 'CpuWeight'),
   devices: t.array(NameCodec),
-})
+}))
 export type Limits = t.TypeOf<typeof LimitsCodec>
 
 /** Usage counters of a container; `cpuBudget` and `ioBytes` are per period. */

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs'
 import { decodeOrThrow, InputError, parseJson } from '../../spec/decode.js'
 import { TRACE_FORMAT, TraceCodec, type Trace } from '../../spec/trace.js'
 import { BootError } from '../../model/boot-system.js'
+import { BootError as ImplBootError } from '../../impl/boot.js'
 import { readInputText } from '../../cli/input.js'
 import { decodeSnapshotValue, STATE_FORMAT, type Snapshot } from './snapshot.js'
 
@@ -46,16 +47,17 @@ export function readAuditInput(file: string): AuditInput {
 }
 
 /**
- * Runs `body`, which boots the configuration of the trace in `file`; a declared
- * system the kernel cannot honour ({@link BootError}) becomes an {@link InputError}
- * naming its place under `$.boot`.
+ * Runs `body`, which boots the configuration of the trace in `file` (on the model,
+ * the impl, or both); a declared system the kernel cannot honour (a
+ * {@link BootError} of either) becomes an {@link InputError} naming its place
+ * under `$.boot`.
  * @public
  */
 export function withBootErrors<A>(file: string, body: () => A): A {
   try {
     return body()
   } catch (error) {
-    if (!(error instanceof BootError)) throw error
+    if (!(error instanceof BootError) && !(error instanceof ImplBootError)) throw error
     const detail = error.message.startsWith(`${error.path}: `) ? error.message.slice(error.path.length + 2) : error.message
     throw new InputError(file, [`$.boot${error.path.replace(/^\$/, '')}: ${detail}`])
   }

@@ -10,6 +10,7 @@ import { InputError } from '../../spec/decode.js'
 import { TraceCodec } from '../../spec/trace.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
+import { withBootErrors } from '../../checker/audit/input.js'
 import { EXIT, say, UsageError, warn, writeFileAtomic } from '../output.js'
 
 const USAGE = `Usage: sila export FILE --format itf|json|test|md [--out PATH]
@@ -76,7 +77,7 @@ function run(args: ReadonlyArray<string>): number {
   }
   const file = parsed.positionals[0]!
   const trace = readJsonInput(TraceCodec, file)
-  const result = exportTrace(trace, format, { source: file, ...(importRoot === undefined ? {} : { importRoot }) })
+  const result = withBootErrors(file, () => exportTrace(trace, format, { source: file, ...(importRoot === undefined ? {} : { importRoot }) }))
   for (const note of result.notes) warn(`sila export: ${note}`)
   if (parsed.values.out === undefined) {
     process.stdout.write(result.text)

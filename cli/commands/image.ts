@@ -17,7 +17,7 @@ import { DOCUMENT_BYTES_MAX, LAYER_BYTES_MAX_DEFAULT } from '../../pipeline/imag
 import { ManifestInputCodec } from '../../pipeline/image/manifest.js'
 import { signImage } from '../../pipeline/image/sign.js'
 import { verifyImage } from '../../pipeline/image/verify.js'
-import { type Command, positiveIntegerFlag, dispatchSubcommand } from '../command.js'
+import { type Command, flagMessage, positiveIntegerFlag, dispatchSubcommand } from '../command.js'
 import { EXIT, renderTable, say, UsageError } from '../output.js'
 
 /** Flags of a subcommand: like `FlagSpec`, and a string flag may repeat (`multiple`). */
@@ -38,7 +38,7 @@ export function parseSubcommand<F extends SubFlagSpec>(command: string, args: Re
     parsed = parseArgs({ args: [...args], options: { ...flags, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as typeof parsed
   } catch (error) {
     const code = (error as { code?: unknown }).code
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message.split('. ')[0]!.replace(/\.$/, ''), command)
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(flagMessage(error as Error), command)
     throw error
   }
   if (parsed.values.help === true) return null

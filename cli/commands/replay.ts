@@ -11,6 +11,7 @@ import { loadTarget } from '../../checker/targets.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
+import { withBootErrors } from '../../checker/audit/input.js'
 import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
@@ -158,7 +159,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     try { target = await loadTarget(kernelName) } catch (error) { throw new UsageError((error as Error).message, 'replay') }
   }
   const trace = readJsonInput(TraceCodec, file)
-  const result = replayTrace(trace, target)
+  // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
+  const result = withBootErrors(file, () => replayTrace(trace, target))
   const reportFile = parsed.values.report === undefined ? null
     : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
   if (parsed.values.json === true) {

@@ -26,7 +26,9 @@ const RESOURCE_NAMES = ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'i
 
 /** A frozen copy of validated limits (the model keeps the caller's object; the impl shares nothing mutable). */
 export function freezeLimits(limits: Limits): Limits {
-  return Object.freeze({ ...limits, devices: Object.freeze(limits.devices.slice()) as string[] })
+  // The known fields only, as the model's decoding keeps (spec/limits.ts): nothing else of the caller's object is stored.
+  const { memoryBytes, processes, endpoints, cpuBudget, ioBytes, cpuWeight } = limits
+  return Object.freeze({ memoryBytes, processes, endpoints, cpuBudget, ioBytes, cpuWeight, devices: Object.freeze(limits.devices.slice()) as string[] })
 }
 
 /** The container's limits object. */

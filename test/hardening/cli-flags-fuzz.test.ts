@@ -1,0 +1,375 @@
+/**
+ * `sila`'s command lines, fuzzed: random command names (the real ones and random
+ * strings), each command's real flags mixed with unknown ones, values that are
+ * random strings, numbers, empty, very long or `--`-prefixed.
+ *
+ * Each command (and subcommand) parses its flags with Node's `parseArgs` in strict
+ * mode, first thing. The flag specification of every one is read off the command
+ * itself: `parseArgs` is swapped, once, for a probe that records the configuration
+ * it is called with and throws before anything runs. With that specification, the
+ * real `parseArgs` is an oracle for what a command line is: refused, `--help`, or
+ * accepted. The refused and `--help` ones are safe to run (nothing happens before
+ * the flags are parsed), in-process and, for a few dozen, as `node
+ * dist/cli/main.js` with the top-level dispatcher and its error reporting; the
+ * accepted ones would do real work (check, explore, bench…) and are not run,
+ * except through `sila check`'s pure validator.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fc from 'fast-check'
+import util from 'node:util'
+import { syncBuiltinESMExports } from 'node:module'
+import { spawn } from 'node:child_process'
+import { COMMANDS, findCommand } from '../../cli/commands/index.js'
+import type { Command } from '../../cli/command.js'
+import { positiveIntegerFlag } from '../../cli/command.js'
+import { UsageError } from '../../cli/output.js'
+import { parseCheckArgs } from '../../cli/commands/check.js'
+import { ROOT, STACK_LINE } from '../cli/run.js'
+
+const SEED = Number(process.env.SILA_FUZZ_SEED ?? 20240612)
+const SPAWNS = 32
+
+type ParseArgsConfig = NonNullable<Parameters<typeof util.parseArgs>[0]>
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/** One parser of a command line: `check`, `image build`, `pipeline load`… */
+interface Parser {
+  readonly name: string
+  /** The arguments that select it after `sila`: `['image', 'build']`. */
+  readonly prefix: ReadonlyArray<string>
+  readonly command: Command
+  readonly options: Options
+  readonly allowPositionals: boolean
+}
+
+const realParseArgs = util.parseArgs
+class Probe extends Error {}
+
+/** Subcommand names from a dispatcher's refusal: `unknown subcommand "--probe"; expected keygen, build or sign`. */
+function subcommandsIn(message: string): string[] {
+  const listed = /expected (.+)$/.exec(message)?.[1]
+  return listed === undefined ? [] : listed.split(/, | or /)
+}
+
+/** Every command's and subcommand's flag specification, as it hands it to `parseArgs`. */
+async function probeParsers(): Promise<Parser[]> {
+  const last: { seen?: ParseArgsConfig } = {}
+  const seenNow = (): ParseArgsConfig | undefined => last.seen
+  const parsers: Parser[] = []
+  const probe = async (command: Command, prefix: string[]): Promise<UsageError | null> => {
+    delete last.seen
+    try {
+      await command.run([...prefix.slice(1), '--probe'])
+    } catch (error) {
+      if (error instanceof UsageError && seenNow() === undefined) return error
+      if (!(error instanceof Probe)) throw error
+    }
+    const seen = seenNow()
+    if (seen === undefined) throw new Error(`${prefix.join(' ')} does not parse its flags first`)
+    assert.is(seen.strict, true, `${prefix.join(' ')} parses in strict mode`)
+    const name = prefix.join(' ')
+    // Shown by name in fast-check's counterexamples.
+    parsers.push({ name, prefix, command, options: seen.options ?? {}, allowPositionals: seen.allowPositionals ?? false, [fc.toStringMethod]: () => JSON.stringify(name) } as Parser)
+    return null
+  }
+  ;(util as { parseArgs: unknown }).parseArgs = (config: ParseArgsConfig) => { last.seen = config; throw new Probe() }
+  syncBuiltinESMExports()
+  try {
+    for (const command of COMMANDS) {
+      const refusal = await probe(command, [command.name])
+      if (refusal === null) continue
+      const subcommands = subcommandsIn(refusal.message)
+      assert.ok(subcommands.length > 0, `${command.name}: ${refusal.message}`)
+      for (const subcommand of subcommands) assert.is(await probe(command, [command.name, subcommand]), null, `${command.name} ${subcommand}`)
+    }
+  } finally {
+    ;(util as { parseArgs: unknown }).parseArgs = realParseArgs
+    syncBuiltinESMExports()
+  }
+  return parsers
+}
+
+const PARSERS = await probeParsers()
+
+type Verdict = { readonly kind: 'refused'; readonly message: string } | { readonly kind: 'help' } | { readonly kind: 'accepted' }
+
+/** What `parseArgs` makes of `args` for `parser`. */
+function oracle(parser: Parser, args: ReadonlyArray<string>): Verdict {
+  try {
+    const { values } = realParseArgs({ args: [...args], options: parser.options, allowPositionals: parser.allowPositionals, strict: true })
+    return values.help === true ? { kind: 'help' } : { kind: 'accepted' }
+  } catch (error) {
+    assert.match(String((error as { code?: unknown }).code), /^ERR_PARSE_ARGS/)
+    return { kind: 'refused', message: (error as Error).message }
+  }
+}
+
+/** Seconds since `start`, for the printed counts. */
+const since = (start: number) => `${((Date.now() - start) / 1000).toFixed(1)} s`
+
+// ---- command lines -------------------------------------------------------------
+
+const NO_NUL = (text: string) => !text.includes('\u0000')
+/** Values a flag may be given: random text, numbers, nothing, a lot, flags, and sentences. */
+const valueArb = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }).filter(NO_NUL),
+  fc.integer().map(String),
+  fc.double().map(String),
+  fc.constant(''),
+  fc.nat({ max: 3000 }).map((n) => 'v'.repeat(n + 1000)),
+  fc.string({ maxLength: 8 }).map((text) => `--${text}`),
+  fc.constantFrom('-', '--', '-1', '0', '1', 'NaN', '1e999', '0x10', 'a. b', 'Two. Sentences', '../x', '1/0', '0/3', 'all'),
+)
+
+/** Argument vectors for `parser`: its own flags (bare, with a value, `--flag=value`), unknown flags, positionals, `-h`… */
+function argsFor(parser: Parser): fc.Arbitrary<string[]> {
+  const names = Object.keys(parser.options).filter((name) => name !== 'help')
+  const flag = names.length === 0 ? fc.constant('--help') : fc.constantFrom(...names).map((name) => `--${name}`)
+  const unknown = fc.stringMatching(/^[a-z][a-z-]{0,10}$/).filter((name) => !Object.hasOwn(parser.options, name)).map((name) => `--${name}`)
+  const group = fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(flag, fc.option(valueArb, { nil: undefined })).map(([name, value]) => (value === undefined ? [name] : [name, value])) },
+    { weight: 2, arbitrary: fc.tuple(flag, valueArb).map(([name, value]) => [`${name}=${value}`]) },
+    { weight: 1, arbitrary: unknown.map((name) => [name]) },
+    { weight: 2, arbitrary: valueArb.map((value) => [value]) },
+    { weight: 1, arbitrary: fc.constantFrom(['-h'], ['--help'], ['--'], ['-x'], ['-hx'], ['-'], ['--=x'], ['--help=yes']) },
+  )
+  return fc.array(group, { maxLength: 5 }).map((groups) => groups.flat())
+}
+
+const lineArb: fc.Arbitrary<{ parser: Parser; args: string[] }> = fc.constantFrom(...PARSERS).chain((parser) => argsFor(parser).map((args) => ({ parser, args })))
+
+/** The argument (or a flag of it: `--out` of `--out=x`, `-x` of `-hx`) a refusal quotes. */
+function namesAnArgument(message: string, args: ReadonlyArray<string>): boolean {
+  const candidates = args.flatMap((arg) => [arg, ...[arg.split('=')[0]!, ...(/^-[^-]/.test(arg) ? [...arg.slice(1)].map((c) => `-${c}`) : [])].filter((c) => c !== '')])
+  return candidates.some((c) => message.includes(`'${c}'`) || message.includes(`'${c} <value>'`) || message.includes(`, ${c}'`) || message.includes(`, ${c} <value>'`))
+}
+
+/** Runs `body` capturing what it prints. */
+async function captured<T>(body: () => T | Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {
+  const out = process.stdout.write
+  const err = process.stderr.write
+  let stdout = ''
+  let stderr = ''
+  process.stdout.write = ((chunk: string | Uint8Array) => { stdout += String(chunk); return true }) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true }) as typeof process.stderr.write
+  try {
+    return { value: await body(), stdout, stderr }
+  } finally {
+    process.stdout.write = out
+    process.stderr.write = err
+  }
+}
+
+/** Checks a refusal as `sila` would report it: a UsageError of that command, quoting the offending argument, in a line or three. */
+function assertRefusal(error: unknown, parser: Parser, args: ReadonlyArray<string>): asserts error is UsageError {
+  if (!(error instanceof UsageError)) throw error
+  assert.is(error.command, parser.name)
+  assert.ok(namesAnArgument(error.message, args), `the refusal quotes the argument in full: ${JSON.stringify(error.message)} for ${JSON.stringify(args)}`)
+  assert.not.match(error.message, /To specify a positional argument/, 'no advice for script authors')
+  const newlinesInArgs = args.join('').split('\n').length - 1
+  assert.ok(error.message.split('\n').length <= 3 + newlinesInArgs, `one line or three: ${JSON.stringify(error.message)}`)
+}
+
+// ---- in-process --------------------------------------------------------------------
+
+test('every command and subcommand was probed for its flags', () => {
+  const names = PARSERS.map((parser) => parser.name)
+  console.log(`  probed ${names.length} parsers: ${names.join(', ')}`)
+  for (const command of COMMANDS) assert.ok(names.some((name) => name === command.name || name.startsWith(`${command.name} `)), command.name)
+  assert.ok(names.includes('image build') && names.includes('repo add') && names.includes('pipeline load'))
+})
+
+test('in process: refused command lines throw a UsageError naming the command and the argument; --help prints the usage', async () => {
+  const start = Date.now()
+  const counts = { refused: 0, help: 0, accepted: 0 }
+  await fc.assert(fc.asyncProperty(lineArb, async ({ parser, args }) => {
+    const verdict = oracle(parser, args)
+    counts[verdict.kind]++
+    if (verdict.kind === 'accepted') return // would do the command's real work
+    const run = () => parser.command.run([...parser.prefix.slice(1), ...args])
+    if (verdict.kind === 'help') {
+      const { value, stdout, stderr } = await captured(run)
+      assert.is(value, 0)
+      assert.is(stderr, '')
+      assert.match(stdout, /^Usage: sila /)
+      if (parser.prefix.length === 1) assert.is(stdout, `${parser.command.usage}\n`)
+      return
+    }
+    try {
+      await captured(run)
+    } catch (error) {
+      assertRefusal(error, parser, args)
+      return
+    }
+    assert.unreachable(`accepted: ${JSON.stringify(args)}`)
+  }), { numRuns: 1000, seed: SEED, includeErrorInReport: true })
+  console.log(`  in-process command lines: ${counts.refused} refused (exit 2), ${counts.help} --help (exit 0), ${counts.accepted} accepted by the parser (not run); ${since(start)}`)
+  for (const [outcome, count] of Object.entries(counts)) assert.ok(count > 0, `no command line was ${outcome}`)
+})
+
+test('in process: sila check\'s validator and the positive integer flags return a value or throw a UsageError naming the flag', () => {
+  const start = Date.now()
+  const checkParser = PARSERS.find((parser) => parser.name === 'check')!
+  const counts = { valid: 0, refusedFlags: 0, refusedValues: 0 }
+  const suites = fc.constantFrom('refinement', 'invariants', 'all', 'robustness', 'nope', '')
+  fc.assert(fc.property(fc.array(fc.oneof(argsFor(checkParser), suites.map((suite) => [suite])), { maxLength: 3 }).map((parts) => parts.flat()), (args) => {
+    try {
+      parseCheckArgs(args)
+      counts.valid++
+    } catch (error) {
+      if (oracle(checkParser, args).kind === 'refused') {
+        assertRefusal(error, checkParser, args)
+        counts.refusedFlags++
+        return
+      }
+      if (!(error instanceof UsageError)) throw error
+      assert.is(error.command, 'check')
+      assert.match(error.message, /^(--[a-z-]+ expects |unknown suite )/)
+      counts.refusedValues++
+    }
+  }), { numRuns: 1000, seed: SEED, includeErrorInReport: true })
+  console.log(`  check command lines: ${counts.valid} valid, ${counts.refusedFlags} refused by the parser, ${counts.refusedValues} refused for a value; ${since(start)}`)
+  for (const [outcome, count] of Object.entries(counts)) assert.ok(count > 0, `no check command line was ${outcome}`)
+  fc.assert(fc.property(valueArb, (value) => {
+    try {
+      const n = positiveIntegerFlag('explore', 'depth', value)!
+      assert.ok(Number.isSafeInteger(n) && n >= 1 && String(n) === value.replace(/^0+(?=\d)/, ''), value)
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      assert.is(error.message, `--depth expects a positive integer, found ${JSON.stringify(value)}`)
+    }
+  }), { numRuns: 500, seed: SEED })
+})
+
+test('in process: every real command name is found, nothing else is', () => {
+  const names = new Set(COMMANDS.map((command) => command.name))
+  fc.assert(fc.property(fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 12 })), (name) => {
+    assert.is(findCommand(name)?.name, names.has(name) ? name : undefined)
+  }), { numRuns: 300, seed: SEED })
+})
+
+test('regression: a refusal quotes an argument holding ". " in full, and still drops parseArgs\' advice', async () => {
+  const refusal = async (args: string[]): Promise<string> => {
+    const command = findCommand(args[0]!)!
+    try {
+      await captured(() => command.run(args.slice(1)))
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      return `${error.command}: ${error.message}`
+    }
+    return assert.unreachable(`accepted: ${JSON.stringify(args)}`) as never
+  }
+  // The message used to be cut at the first ". ", inside the user's argument: "Unexpected argument 'Two".
+  assert.is(await refusal(['update-demo', 'Two. Sentences']), 'update-demo: Unexpected argument \'Two. Sentences\'')
+  assert.is(await refusal(['check', '--no. such']), 'check: Unknown option \'--no. such\'')
+  assert.is(await refusal(['image', 'inspect', '--no. such']), 'image inspect: Unknown option \'--no. such\'')
+  assert.is(await refusal(['check', '--frobnicate']), 'check: Unknown option \'--frobnicate\'')
+  assert.is(await refusal(['explore', '--json=yes']), 'explore: Option \'--json\' does not take an argument')
+  assert.is(await refusal(['explore', '--depth']), 'explore: Option \'--depth <value>\' argument missing')
+})
+
+// ---- as a user runs it ------------------------------------------------------------
+
+interface Spawned { readonly status: number | null; readonly stdout: string; readonly stderr: string }
+
+function silaAsync(args: ReadonlyArray<string>): Promise<Spawned> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['dist/cli/main.js', ...args], { cwd: ROOT, env: { ...process.env, SILA_DEBUG: '' }, timeout: 60_000 })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+/** A command line sure to be refused, or to be `--help`, and what `sila` must answer. */
+interface Case {
+  readonly kind: string
+  readonly args: ReadonlyArray<string>
+  readonly check: (run: Spawned) => void
+}
+
+const usageFooter = (prefix: string) => `Run '${prefix} --help' for usage.\n`
+const commandNames = new Set(COMMANDS.map((command) => command.name))
+const text = fc.string({ unit: 'grapheme', maxLength: 16 }).filter(NO_NUL)
+
+function refusedBy(prefix: string, message: string | RegExp): (run: Spawned) => void {
+  return (run) => {
+    assert.is(run.status, 2, run.stderr)
+    assert.is(run.stdout, '')
+    if (typeof message === 'string') assert.is(run.stderr, `${prefix}: ${message}\n${usageFooter(prefix)}`)
+    else assert.match(run.stderr, message)
+  }
+}
+
+const casesArb: fc.Arbitrary<Case> = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(text.filter((name) => !commandNames.has(name) && name !== 'help' && !name.startsWith('-')), fc.array(text, { maxLength: 2 }))
+    .map(([name, rest]): Case => ({ kind: 'unknown command', args: [name, ...rest], check: refusedBy('sila', `unknown command ${JSON.stringify(name)}`) })) },
+  { weight: 2, arbitrary: text.map((rest) => `-${rest}`).filter((flag) => !['-h', '--help', '-v', '--version'].includes(flag))
+    .map((flag): Case => ({ kind: 'option before the command', args: [flag, 'check'], check: refusedBy('sila', `unknown option ${JSON.stringify(flag)}; the command comes first`) })) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('image', 'repo', 'pipeline'), text.filter((name) => name !== '-h' && name !== '--help'))
+    .filter(([command, name]) => !PARSERS.some((parser) => parser.name === `${command} ${name}`))
+    .map(([command, name]): Case => ({ kind: 'unknown subcommand', args: [command, name], check: refusedBy(`sila ${command}`, new RegExp(`^sila ${command}: unknown subcommand .+; expected .+\\n${usageFooter(`sila ${command}`).replace(/[.*+?^${}()|[\]\\']/g, '\\$&')}$`)) })) },
+  { weight: 8, arbitrary: lineArb.filter(({ parser, args }) => oracle(parser, args).kind === 'refused').map(({ parser, args }): Case => ({
+    kind: 'refused flags', args: [...parser.prefix, ...args],
+    check: (run) => {
+      assert.is(run.status, 2, run.stderr)
+      assert.is(run.stdout, '')
+      assert.ok(run.stderr.startsWith(`sila ${parser.name}: `), run.stderr)
+      assert.ok(run.stderr.endsWith(`\n${usageFooter(`sila ${parser.name}`)}`), run.stderr)
+      assert.ok(namesAnArgument(run.stderr, args), `quotes the argument: ${run.stderr}`)
+    },
+  })) },
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...PARSERS), fc.constantFrom('--help', '-h')).map(([parser, flag]): Case => ({
+    kind: 'help', args: [...parser.prefix, flag],
+    check: (run) => {
+      assert.is(run.status, 0, run.stderr)
+      assert.is(run.stderr, '')
+      assert.match(run.stdout, /^Usage: sila /)
+      if (parser.prefix.length === 1) assert.is(run.stdout, `${parser.command.usage}\n`)
+    },
+  })) },
+  { weight: 1, arbitrary: fc.constantFrom(...COMMANDS).map((command): Case => ({
+    kind: 'help', args: ['help', command.name], check: (run) => { assert.is(run.status, 0, run.stderr); assert.is(run.stdout, `${command.usage}\n`) },
+  })) },
+)
+
+/** Fixed cases: no command at all, the top-level help and version. */
+const FIXED: ReadonlyArray<Case> = [
+  { kind: 'no command', args: [], check: (run) => { assert.is(run.status, 2); assert.match(run.stderr, /^sila: property suites/); assert.match(run.stderr, /Usage: sila <command> \[options\]/) } },
+  { kind: 'help', args: ['--help'], check: (run) => { assert.is(run.status, 0); assert.match(run.stdout, /Usage: sila <command> \[options\]/) } },
+  { kind: 'version', args: ['--version'], check: (run) => { assert.is(run.status, 0); assert.match(run.stdout, /^\d+\.\d+\.\d+\n$/) } },
+]
+
+test(`as a process: at most ${SPAWNS} command lines exit 2 with a message and no stack, or 0 for --help`, async () => {
+  const start = Date.now()
+  const cases = [...FIXED, ...fc.sample(casesArb, { numRuns: SPAWNS - FIXED.length, seed: SEED })]
+  assert.ok(cases.length <= SPAWNS)
+  const results: Spawned[] = new Array(cases.length)
+  let next = 0
+  const worker = async () => { while (next < cases.length) { const index = next++; results[index] = await silaAsync(cases[index]!.args) } }
+  await Promise.all([worker(), worker(), worker()])
+  const counts = new Map<string, number>()
+  const exits = new Map<number | null, number>()
+  cases.forEach((entry, index) => {
+    const run = results[index]!
+    const where = `sila ${JSON.stringify(entry.args).slice(0, 300)} (${entry.kind})`
+    try {
+      assert.not.match(run.stderr, STACK_LINE, 'no stack trace')
+      assert.not.match(run.stderr, /^sila: internal error/m)
+      entry.check(run)
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}\nstdout: ${run.stdout.slice(0, 500)}\nstderr: ${run.stderr.slice(0, 500)}`)
+    }
+    counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1)
+    exits.set(run.status, (exits.get(run.status) ?? 0) + 1)
+  })
+  console.log(`  spawned ${cases.length}: ${[...counts].map(([kind, n]) => `${kind} ${n}`).join(', ')}; exit 2: ${exits.get(2) ?? 0}, exit 0: ${exits.get(0) ?? 0}; ${since(start)}`)
+  for (const kind of ['unknown command', 'option before the command', 'unknown subcommand', 'refused flags', 'help']) assert.ok((counts.get(kind) ?? 0) > 0, `no ${kind} case`)
+  assert.ok((exits.get(2) ?? 0) > 0 && (exits.get(0) ?? 0) > 0)
+})
+
+test.run()
