@@ -252,27 +252,49 @@ function apply(l: Layout, s: Int32Array, act: Compiled): boolean {
   }
 }
 
-/** Work space of {@link canonicalize}, allocated once per search: labels, and what each label stands for. */
+/** A relabelling: each cap's and object's label (-1 none yet), and what each label stands for. */
+interface Labelling { caps: Int32Array; objects: Int32Array; capOrder: Int32Array; order: Int32Array; capCount: number; objectCount: number }
+
+function newLabelling(l: Layout): Labelling {
+  return { caps: new Int32Array(l.capsMax), objects: new Int32Array(OBJECTS_MAX), capOrder: new Int32Array(l.capsMax), order: new Int32Array(OBJECTS_MAX), capCount: 0, objectCount: 0 }
+}
+
+/** Work space of {@link canonicalize}, allocated once per search. */
 export interface Scratch {
-  caps: Int32Array; objects: Int32Array; order: Int32Array; capOrder: Int32Array; capCount: number; objectCount: number
-  /** For objects nothing reaches: their labels tried in each order, the encodings compared. */
-  caps2: Int32Array; objects2: Int32Array; rest: number[]; candidate: Int8Array; best: Int8Array
+  readonly main: Labelling
+  /** For objects nothing reaches: the labelling tried for each of their orders, and the encodings compared. */
+  readonly alternative: Labelling
+  readonly rest: number[]
+  readonly candidate: Int8Array
+  readonly best: Int8Array
 }
 
 export function newScratch(l: Layout): Scratch {
-  return {
-    caps: new Int32Array(l.capsMax), objects: new Int32Array(OBJECTS_MAX), order: new Int32Array(OBJECTS_MAX), capOrder: new Int32Array(l.capsMax), capCount: 0, objectCount: 0,
-    caps2: new Int32Array(l.capsMax), objects2: new Int32Array(OBJECTS_MAX), rest: [], candidate: new Int8Array(l.bytes), best: new Int8Array(l.bytes),
-  }
+  return { main: newLabelling(l), alternative: newLabelling(l), rest: [], candidate: new Int8Array(l.bytes), best: new Int8Array(l.bytes) }
 }
 
 /** Labels a cap, and its object on first sight. */
-function reach(l: Layout, s: Int32Array, scratch: Scratch, cap: number): void {
-  if (cap < 0 || scratch.caps[cap] !== -1) return
-  scratch.capOrder[scratch.capCount] = cap
-  scratch.caps[cap] = scratch.capCount++
-  const object = s[l.capObject + cap]!
-  if (scratch.objects[object] === -1) { scratch.order[scratch.objectCount] = object; scratch.objects[object] = scratch.objectCount++ }
+function reach(l: Layout, s: Int32Array, labels: Labelling, cap: number): void {
+  if (cap < 0 || labels.caps[cap] !== -1) return
+  labels.capOrder[labels.capCount] = cap
+  labels.caps[cap] = labels.capCount++
+  labelObject(labels, s[l.capObject + cap]!)
+}
+
+function labelObject(labels: Labelling, object: number): void {
+  if (labels.objects[object] !== -1) return
+  labels.order[labels.objectCount] = object
+  labels.objects[object] = labels.objectCount++
+}
+
+/** Labels the caps queued on labelled endpoints, in label order (endpoints labelled meanwhile included). True: some were new. */
+function reachQueued(l: Layout, s: Int32Array, labels: Labelling): boolean {
+  let progress = false
+  for (let label = 0; label < labels.objectCount; label++) {
+    const queued = s[l.objectQueue + labels.order[label]!]!
+    if (queued >= 0 && labels.caps[queued] === -1) { reach(l, s, labels, queued); progress = true }
+  }
+  return progress
 }
 
 /**
@@ -282,82 +304,73 @@ function reach(l: Layout, s: Int32Array, scratch: Scratch, cap: number): void {
  * keeping the least encoding.
  */
 export function canonicalize(l: Layout, s: Int32Array, out: Int8Array, scratch: Scratch): void {
-  const capLabel = scratch.caps.fill(-1)
-  const objectLabel = scratch.objects.fill(-1)
-  scratch.capCount = 0
-  scratch.objectCount = 0
-  for (let slot = 0; slot < l.slotCount; slot++) reach(l, s, scratch, s[slot]!)
-  // The common case, in one pass: queued caps in the order their endpoints were labelled. It is the
-  // general loop below whenever every live object is reached and no labelled cap has an unlabelled
-  // parent (a queued cap never has children, so this holds in every cap-core state; it is checked).
-  for (let label = 0; label < scratch.objectCount; label++) {
-    const queued = s[l.objectQueue + scratch.order[label]!]!
-    if (queued >= 0 && capLabel[queued] === -1) reach(l, s, scratch, queued)
-  }
-  if (allReached(l, s, scratch)) { writeLabelled(l, s, out, scratch); return }
-  for (let progress = true; progress; ) {
+  const labels = scratch.main
+  labels.caps.fill(-1)
+  labels.objects.fill(-1)
+  labels.capCount = 0
+  labels.objectCount = 0
+  for (let slot = 0; slot < l.slotCount; slot++) reach(l, s, labels, s[slot]!)
+  reachQueued(l, s, labels)
+  // Parent links label nothing new in a cap-core state (a queued cap never has children), but that is checked.
+  for (let progress = !parentsLabelled(l, s, labels); progress; ) {
     progress = false
-    for (let label = 0; label < scratch.objectCount; label++) {
-      const queued = s[l.objectQueue + scratch.order[label]!]!
-      if (queued >= 0 && capLabel[queued] === -1) { reach(l, s, scratch, queued); progress = true }
-    }
     for (let cap = 0; cap < l.capsMax; cap++) {
       const parent = s[l.capParent + cap]!
-      if (capLabel[cap] !== -1 && parent >= 0 && capLabel[parent] === -1) { reach(l, s, scratch, parent); progress = true }
+      if (labels.caps[cap] !== -1 && parent >= 0 && labels.caps[parent] === -1) { reach(l, s, labels, parent); progress = true }
     }
+    if (reachQueued(l, s, labels)) progress = true
   }
   const rest = scratch.rest
   rest.length = 0
-  for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] !== 0 && objectLabel[object] === -1) rest.push(object)
-  if (rest.length === 0) { write(l, s, out, capLabel, objectLabel); return }
+  for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] !== 0 && labels.objects[object] === -1) rest.push(object)
+  if (rest.length === 0) { write(l, s, out, labels); return }
   // Unreached objects: try every order, keep the least encoding (at most two endpoints).
   let first = true
   for (const order of permutations(rest)) {
-    labelInOrder(l, s, scratch, order, scratch.candidate)
+    labelInOrder(l, s, labels, scratch.alternative, order)
+    write(l, s, scratch.candidate, scratch.alternative)
     if (first || less(scratch.candidate, scratch.best, l.identityWords)) scratch.best.set(scratch.candidate)
     first = false
   }
   out.set(scratch.best)
 }
 
-/** Labels the unreached objects in `order` (after what the traversal labelled), then any cap left, and writes `into`. */
-function labelInOrder(l: Layout, s: Int32Array, scratch: Scratch, order: ReadonlyArray<number>, into: Int8Array): void {
-  const caps2 = scratch.caps2
-  const objects2 = scratch.objects2
-  caps2.set(scratch.caps)
-  objects2.set(scratch.objects)
-  let capCount = scratch.capCount
-  let objectCount = scratch.objectCount
-  for (const object of order) {
-    objects2[object] = objectCount++
-    const queued = s[l.objectQueue + object]!
-    if (queued >= 0 && caps2[queued] === -1) caps2[queued] = capCount++
-  }
-  for (let cap = 0; cap < l.capsMax; cap++) if (s[l.capWhere + cap] !== EMPTY && caps2[cap] === -1) caps2[cap] = capCount++
-  write(l, s, into, caps2, objects2)
-}
-
-/** Whether labelling is complete: every live object labelled, and every labelled cap's parent too. */
-function allReached(l: Layout, s: Int32Array, scratch: Scratch): boolean {
-  for (let object = 0; object < OBJECTS_MAX; object++) if (s[l.objectKind + object] !== 0 && scratch.objects[object] === -1) return false
-  for (let label = 0; label < scratch.capCount; label++) {
-    const parent = s[l.capParent + scratch.capOrder[label]!]!
-    if (parent >= 0 && scratch.caps[parent] === -1) return false
+/** Whether every labelled cap's parent is labelled. */
+function parentsLabelled(l: Layout, s: Int32Array, labels: Labelling): boolean {
+  for (let label = 0; label < labels.capCount; label++) {
+    const parent = s[l.capParent + labels.capOrder[label]!]!
+    if (parent >= 0 && labels.caps[parent] === -1) return false
   }
   return true
 }
 
-/** {@link write} for a complete labelling: every word of `out` written once, label by label, no fills. */
-function writeLabelled(l: Layout, s: Int32Array, out: Int8Array, scratch: Scratch): void {
-  const capLabel = scratch.caps
-  const objectLabel = scratch.objects
+/** `from`'s labelling extended into `into`: the unreached objects in `order`, each with its queued cap, then any cap left. */
+function labelInOrder(l: Layout, s: Int32Array, from: Labelling, into: Labelling, order: ReadonlyArray<number>): void {
+  into.caps.set(from.caps)
+  into.objects.set(from.objects)
+  into.capOrder.set(from.capOrder)
+  into.order.set(from.order)
+  into.capCount = from.capCount
+  into.objectCount = from.objectCount
+  for (const object of order) {
+    labelObject(into, object)
+    const queued = s[l.objectQueue + object]!
+    if (queued >= 0 && into.caps[queued] === -1) { into.capOrder[into.capCount] = queued; into.caps[queued] = into.capCount++ }
+  }
+  for (let cap = 0; cap < l.capsMax; cap++) if (s[l.capWhere + cap] !== EMPTY && into.caps[cap] === -1) { into.capOrder[into.capCount] = cap; into.caps[cap] = into.capCount++ }
+}
+
+/** Writes `s` relabelled by `labels` into `out`: every word once, label by label; unused labels empty. */
+function write(l: Layout, s: Int32Array, out: Int8Array, labels: Labelling): void {
+  const capLabel = labels.caps
+  const objectLabel = labels.objects
   for (let slot = 0; slot < l.slotCount; slot++) { const cap = s[slot]!; out[slot] = cap >= 0 ? capLabel[cap]! : EMPTY }
   for (let label = 0; label < l.capsMax; label++) {
-    if (label >= scratch.capCount) {
+    if (label >= labels.capCount) {
       out[l.capObject + label] = EMPTY; out[l.capRights + label] = EMPTY; out[l.capParent + label] = EMPTY; out[l.capWhere + label] = EMPTY
       continue
     }
-    const cap = scratch.capOrder[label]!
+    const cap = labels.capOrder[label]!
     const where = s[l.capWhere + cap]!
     const parent = s[l.capParent + cap]!
     out[l.capObject + label] = objectLabel[s[l.capObject + cap]!]!
@@ -366,11 +379,11 @@ function writeLabelled(l: Layout, s: Int32Array, out: Int8Array, scratch: Scratc
     out[l.capWhere + label] = where < IN_MESSAGE ? where : IN_MESSAGE + objectLabel[where - IN_MESSAGE]!
   }
   for (let label = 0; label < OBJECTS_MAX; label++) {
-    if (label >= scratch.objectCount) {
+    if (label >= labels.objectCount) {
       out[l.objectKind + label] = 0; out[l.objectOwner + label] = 0; out[l.objectQueue + label] = EMPTY; out[l.objectBoot + label] = 0
       continue
     }
-    const object = scratch.order[label]!
+    const object = labels.order[label]!
     const queued = s[l.objectQueue + object]!
     out[l.objectKind + label] = s[l.objectKind + object]!
     out[l.objectOwner + label] = s[l.objectOwner + object]!
@@ -398,34 +411,6 @@ function* permutationsOf(items: number[]): Generator<number[]> {
   if (items.length <= 1) { yield items; return }
   for (let index = 0; index < items.length; index++) {
     for (const rest of permutationsOf([...items.slice(0, index), ...items.slice(index + 1)])) yield [items[index]!, ...rest]
-  }
-}
-
-/** Writes `s` relabelled into `out`. */
-function write(l: Layout, s: Int32Array, out: Int8Array, capLabel: Int32Array, objectLabel: Int32Array): void {
-  out.fill(EMPTY, 0, l.slotCount)
-  out.fill(EMPTY, l.capObject, l.objectKind)
-  out.fill(0, l.objectKind, l.objectQueue)
-  out.fill(EMPTY, l.objectQueue, l.objectBoot)
-  out.fill(0, l.objectBoot, l.words)
-  for (let slot = 0; slot < l.slotCount; slot++) out[slot] = s[slot]! >= 0 ? capLabel[s[slot]!]! : EMPTY
-  for (let cap = 0; cap < l.capsMax; cap++) {
-    const label = capLabel[cap]!
-    if (label < 0 || s[l.capWhere + cap] === EMPTY) continue
-    const where = s[l.capWhere + cap]!
-    out[l.capObject + label] = objectLabel[s[l.capObject + cap]!]!
-    out[l.capRights + label] = s[l.capRights + cap]!
-    out[l.capParent + label] = s[l.capParent + cap]! >= 0 ? capLabel[s[l.capParent + cap]!]! : EMPTY
-    out[l.capWhere + label] = where < IN_MESSAGE ? where : IN_MESSAGE + objectLabel[where - IN_MESSAGE]!
-  }
-  for (let object = 0; object < OBJECTS_MAX; object++) {
-    const label = objectLabel[object]!
-    if (label < 0 || s[l.objectKind + object] === 0) continue
-    out[l.objectKind + label] = s[l.objectKind + object]!
-    out[l.objectOwner + label] = s[l.objectOwner + object]!
-    const queued = s[l.objectQueue + object]!
-    out[l.objectQueue + label] = queued >= 0 ? capLabel[queued]! : queued
-    out[l.objectBoot + label] = s[l.objectBoot + object]!
   }
 }
 
