@@ -1,12 +1,13 @@
 /**
- * The HTML report in a real browser: headless Chromium (Debian's, at
- * /usr/bin/chromium, which .ci/run installs) driven by playwright-core. A check run
+ * The HTML report in a real browser: headless Chromium (the one the
+ * `@sparticuz/chromium` devDependency ships, Debian's as a fallback: ./_browser.ts)
+ * driven by playwright-core. A check run
  * against a seeded bug gives a counterexample; its report must render with no
  * console message, no page error and no request but the page itself. A screenshot
  * is left in dist/test/report/screenshot.png for people to look at.
  *
- * Without Chromium this test fails, on purpose: CI installs it, and a skipped
- * browser test would pass unnoticed.
+ * Without Chromium this test fails, on purpose: `npm ci` brings one, and a
+ * skipped browser test would pass unnoticed.
  * @module
  */
 import { test } from 'uvu'
@@ -16,14 +17,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { launchBrowser } from './_browser.js'
 import { runSuite } from '../../properties/run.js'
 import { SUITES } from '../../properties/registry.js'
 import { loadTarget } from '../../checker/targets.js'
 import { syscallText } from '../../checker/stepText.js'
 import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
 
-const CHROMIUM = process.env.SILA_CHROMIUM ?? '/usr/bin/chromium'
 const HERE = dirname(fileURLToPath(import.meta.url))
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -33,12 +34,7 @@ const MUTANT = 'copy-amplifies-rights'
 interface Observed { readonly problems: string[]; readonly requests: string[] }
 
 async function browser(): Promise<{ context: BrowserContext; profile: string }> {
-  assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} for the report test. .ci/run installs it; here: apt-get install -y --no-install-recommends chromium`)
-  const profile = mkdtempSync(join(tmpdir(), 'sila-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  const { context, profile } = await launchBrowser()
   return { context, profile }
 }
 
