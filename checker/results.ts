@@ -11,7 +11,11 @@ import { Coverage, type CoverageJson } from '../properties/coverage.js'
 export const CHECK_FORMAT = 'sila-check/1'
 
 const Counts = t.record(t.string, t.number)
-const CoverageCodec = t.type({ runs: t.number, steps: t.number, kindOk: Counts, kindFailed: Counts, errors: Counts, cases: Counts })
+const CheckCountsCodec = t.type({ ok: t.number, fail: t.number, atBound: t.number, onePast: t.number })
+const CoverageCodec = t.intersection([
+  t.type({ runs: t.number, steps: t.number, kindOk: Counts, kindFailed: Counts, errors: Counts, cases: Counts }),
+  t.partial({ checks: t.record(t.string, CheckCountsCodec) }),
+])
 export const SuiteSummaryCodec = t.type({
   suite: t.string,
   seed: t.number,

@@ -18,6 +18,7 @@ import { type KernelState, type ProcessObject, getContainer, processByRef } from
 import type { Check, Done } from './checks.js'
 import { available, charge } from './accounting.js'
 import { draft, freeze } from './draft.js'
+import { beginStepLog, noteBound, noteCheck } from './check-log.js'
 import { capCopy, capDelete, capInspect, capMove, capRevoke } from './objects/caps.js'
 import { containerCreate, containerDestroy, containerSetLimits, containerStats } from './objects/containers.js'
 import { processKill, processList, processSpawn } from './objects/processes.js'
@@ -42,10 +43,12 @@ function fieldOf(value: unknown, field: string): unknown {
 /** Caller state: a running process whose container has budget left this period. */
 function lookupCaller(state: KernelState, raw: unknown): E.Either<StepResult, ProcessObject> {
   const ref = fieldOf(raw, 'caller')
+  noteCheck('caller well formed', ProcessRefCodec.is(ref))
   if (!ProcessRefCodec.is(ref)) return E.left(refuse(state, 'InvalidArgument'))
   const process = processByRef(state, ref)
+  noteCheck('caller running', process !== undefined && process.status === 'running')
   if (process === undefined || process.status !== 'running') return E.left(refuse(state, 'NotRunning'))
-  if (state.ksCpuAccounting && available(state, getContainer(state, process.owner!), 'cpuBudget') < 1) {
+  if (state.ksCpuAccounting && !noteBound('CPU budget left', 1, available(state, getContainer(state, process.owner!), 'cpuBudget'))) {
     return E.left(refuse(state, 'BudgetExhausted'))
   }
   return E.right(process)
@@ -100,6 +103,7 @@ function isClockSyscall(call: Syscall): call is Extract<Syscall, { kind: 'tick' 
 /** The clock's syscalls: no caller, no charge. */
 function stepClock(state: KernelState, raw: unknown): StepResult {
   const decoded = SyscallCodec.decode(raw)
+  noteCheck('arguments well formed', E.isRight(decoded) && isClockSyscall(decoded.right))
   if (E.isLeft(decoded) || !isClockSyscall(decoded.right)) return refuse(state, 'InvalidArgument')
   const done = match(decoded.right)
     .with({ kind: 'tick' }, () => tick(state))
@@ -111,12 +115,16 @@ function stepClock(state: KernelState, raw: unknown): StepResult {
 /** Executes one syscall on the model. Never throws on any input; never mutates `state`. */
 export function step(state: KernelState, syscall: unknown): StepResult {
   const kind = fieldOf(syscall, 'kind')
+  const clock = kind === 'tick' || kind === 'sched_run'
+  // Check coverage counts a clock syscall that names a caller (a malformed one) apart.
+  beginStepLog(isSyscallKind(kind) && !(clock && fieldOf(syscall, 'caller') !== undefined) ? kind : 'malformed')
   // The clock's syscalls have no caller; one that names a caller is a process's, and malformed.
-  if ((kind === 'tick' || kind === 'sched_run') && fieldOf(syscall, 'caller') === undefined) return stepClock(state, syscall)
+  if (clock && fieldOf(syscall, 'caller') === undefined) return stepClock(state, syscall)
   const caller = lookupCaller(state, syscall)
   if (E.isLeft(caller)) return caller.left
   const charged = chargeCpu(state, caller.right)
   const decoded = isSyscallKind(kind) ? SyscallCodec.decode(syscall) : E.left([])
+  noteCheck('arguments well formed', E.isRight(decoded) && !isClockSyscall(decoded.right))
   if (E.isLeft(decoded) || isClockSyscall(decoded.right)) return refuse(charged, 'InvalidArgument')
   const result = dispatch(charged, processByRef(charged, caller.right.ref)!, decoded.right)
   return E.isLeft(result) ? { state: charged, outcome: result } : { state: result.right.state, outcome: E.right(result.right.reply) }

@@ -11,6 +11,8 @@ import { ERROR_CODES } from '../spec/errors.js'
 import type { Outcome } from '../spec/results.js'
 import { type KernelState, getContainer, getObject } from '../model/state.js'
 import { available } from '../model/accounting.js'
+import { lastStepChecks, logChecks } from '../model/check-log.js'
+import { CHECK_CATALOGUE } from '../model/check-catalogue.js'
 
 /** The deep-state cases, each a predicate over a model state. */
 export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached: (state: KernelState) => boolean }> = [
@@ -71,10 +73,18 @@ export class Coverage {
   readonly kindFailed = new Map<string, number>()
   readonly errors = new Map<string, number>()
   readonly cases = new Map<string, number>()
+  /** Per check of the catalogue, over steps: decided-ok, decided-fail, at the bound, one past it. */
+  readonly checks = new Map<string, { -readonly [K in keyof CheckCounts]: number }>()
   private readonly run = { ok: new Set<string>(), failed: new Set<string>(), errors: new Set<string>(), cases: new Set<string>() }
+
+  /** Counting checks needs the model's check log, which is off until a coverage exists in this thread. */
+  constructor() {
+    logChecks(true)
+  }
 
   observe(syscall: unknown, outcome: Outcome, state: KernelState | null): void {
     this.steps++
+    this.observeChecks(E.isRight(outcome))
     const kind = typeof syscall === 'object' && syscall !== null ? String((syscall as { kind?: unknown }).kind) : 'malformed'
     if (E.isRight(outcome)) this.run.ok.add(kind)
     else {
@@ -83,6 +93,28 @@ export class Coverage {
     }
     if (state === null) return
     for (const deep of DEEP_CASES) if (!this.run.cases.has(deep.name) && deep.reached(state)) this.run.cases.add(deep.name)
+  }
+
+  /**
+   * The model's checks in the step just taken: a refusal was decided by the check
+   * that failed (every earlier one passed); a success by every check on its path.
+   */
+  private observeChecks(succeeded: boolean): void {
+    const events = lastStepChecks()
+    const counts = (check: string) => {
+      let found = this.checks.get(check)
+      if (found === undefined) this.checks.set(check, found = { ok: 0, fail: 0, atBound: 0, onePast: 0 })
+      return found
+    }
+    for (const event of events) {
+      if (event.edge === 'at-bound' && event.passed) counts(event.check).atBound++
+      if (event.edge === 'one-past' && !event.passed) counts(event.check).onePast++
+    }
+    if (succeeded) for (const event of events) counts(event.check).ok++
+    else {
+      const last = events[events.length - 1]
+      if (last !== undefined && !last.passed) counts(last.check).fail++
+    }
   }
 
   endRun(): void {
@@ -103,11 +135,16 @@ export class Coverage {
     merge(this.kindFailed, other.kindFailed)
     merge(this.errors, other.errors)
     merge(this.cases, other.cases)
+    for (const [check, counts] of Object.entries(other.checks ?? {})) {
+      const mine = this.checks.get(check) ?? { ok: 0, fail: 0, atBound: 0, onePast: 0 }
+      this.checks.set(check, { ok: mine.ok + counts.ok, fail: mine.fail + counts.fail, atBound: mine.atBound + counts.atBound, onePast: mine.onePast + counts.onePast })
+    }
   }
 
   toJson(): CoverageJson {
     const sorted = (map: Map<string, number>) => Object.fromEntries([...map.entries()].sort(([a], [b]) => a.localeCompare(b)))
-    return { runs: this.runs, steps: this.steps, kindOk: sorted(this.kindOk), kindFailed: sorted(this.kindFailed), errors: sorted(this.errors), cases: sorted(this.cases) }
+    const checks = Object.fromEntries([...this.checks.entries()].sort(([a], [b]) => a.localeCompare(b)))
+    return { runs: this.runs, steps: this.steps, kindOk: sorted(this.kindOk), kindFailed: sorted(this.kindFailed), errors: sorted(this.errors), cases: sorted(this.cases), checks }
   }
 }
 
@@ -118,6 +155,30 @@ export interface CoverageJson {
   readonly kindFailed: Record<string, number>
   readonly errors: Record<string, number>
   readonly cases: Record<string, number>
+  /** Check-level coverage (absent in results written before it existed). */
+  readonly checks?: Record<string, CheckCounts>
+}
+
+/** How often one check decided a step's outcome, and met its bound exactly or missed it by one. */
+export interface CheckCounts {
+  /** Steps that succeeded with this check on their path. */
+  readonly ok: number
+  /** Steps refused by this check, every earlier one having passed. */
+  readonly fail: number
+  /** Passed with the value exactly at its bound (bounded checks). */
+  readonly atBound: number
+  /** Failed with the value one past its bound (bounded checks). */
+  readonly onePast: number
+}
+
+/** The catalogue's checks a run never decided one way or the other, and bounded checks whose edges it missed. */
+export function checkGaps(checks: Readonly<Record<string, CheckCounts>>): { neverOk: string[]; neverFail: string[]; edgesMissed: string[] } {
+  const get = (name: string) => checks[name] ?? { ok: 0, fail: 0, atBound: 0, onePast: 0 }
+  return {
+    neverOk: CHECK_CATALOGUE.filter((c) => get(c.name).ok === 0).map((c) => c.name),
+    neverFail: CHECK_CATALOGUE.filter((c) => get(c.name).fail === 0).map((c) => c.name),
+    edgesMissed: CHECK_CATALOGUE.filter((c) => c.bounded && (get(c.name).atBound === 0 || get(c.name).onePast === 0)).map((c) => c.name),
+  }
 }
 
 /** Kinds and error codes no run reached: the generator's blind spots. */

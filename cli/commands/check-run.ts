@@ -9,7 +9,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import type { SuiteResult } from '../../properties/run.js'
-import { coverageGaps, DEEP_CASES } from '../../properties/coverage.js'
+import { checkGaps, Coverage, coverageGaps, DEEP_CASES } from '../../properties/coverage.js'
+import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
 import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
@@ -89,7 +90,30 @@ function coverageReport(results: ReadonlyArray<SuiteResult>): string {
   const cases = DEEP_CASES.map((d) => `  ${d.name.padEnd(28)} ${String(total((r) => r.coverage.cases, d.name)).padStart(6)} of ${runs} runs (${((100 * total((r) => r.coverage.cases, d.name)) / Math.max(1, runs)).toFixed(0)} %)`).join('\n')
   const gaps = coverageGaps({ runs, steps: 0, kindOk: Object.fromEntries(SYSCALL_KINDS.map((k) => [k, total((r) => r.coverage.kindOk, k)])), kindFailed: {}, errors: Object.fromEntries(errorKeys.map((k) => [k, 1])), cases: Object.fromEntries(DEEP_CASES.map((d) => [d.name, total((r) => r.coverage.cases, d.name)])) })
   const gapText = [...gaps.kinds, ...gaps.errors, ...gaps.cases]
-  return `Coverage (runs that reached each syscall kind, with a success and with an error):\n${kinds}\n\nErrors seen (runs): ${errors}\n\nDeep states reached:\n${cases}\n${gapText.length === 0 ? 'Every syscall kind succeeded, every error code and every deep case was reached.' : `Not reached: ${gapText.join(', ')}`}`
+  return `Coverage (runs that reached each syscall kind, with a success and with an error):\n${kinds}\n\nErrors seen (runs): ${errors}\n\nDeep states reached:\n${cases}\n${gapText.length === 0 ? 'Every syscall kind succeeded, every error code and every deep case was reached.' : `Not reached: ${gapText.join(', ')}`}\n\n${checkCoverageReport(results)}`
+}
+
+/** Check-level coverage: each check of the catalogue, how often it decided a step, and its edges. */
+function checkCoverageReport(results: ReadonlyArray<SuiteResult>): string {
+  const merged = new Coverage()
+  for (const result of results) merged.add(result.coverage)
+  const checks = merged.toJson().checks ?? {}
+  const count = (name: string) => checks[name] ?? { ok: 0, fail: 0, atBound: 0, onePast: 0 }
+  const table = renderTable([
+    { header: 'check' }, { header: 'decided ok', align: 'right' }, { header: 'decided fail', align: 'right' },
+    { header: 'at bound', align: 'right' }, { header: 'one past', align: 'right' },
+  ], CHECK_CATALOGUE.map((c) => {
+    const n = count(c.name)
+    return [c.name, String(n.ok), String(n.fail), c.bounded ? String(n.atBound) : '', c.bounded ? String(n.onePast) : '']
+  }))
+  const gaps = checkGaps(checks)
+  const decided = CHECK_CATALOGUE.length - new Set([...gaps.neverOk, ...gaps.neverFail]).size
+  const lines = [`Checks (steps in which each check decided the outcome: the syscall succeeded with it on its path, or it refused first; bounded checks: steps exactly at the bound and one past it):`, table,
+    `${decided} of ${CHECK_CATALOGUE.length} checks decided both ways.`]
+  if (gaps.neverFail.length > 0) lines.push(`Never decided a refusal: ${gaps.neverFail.join('; ')}`)
+  if (gaps.neverOk.length > 0) lines.push(`Never on a successful path: ${gaps.neverOk.join('; ')}`)
+  if (gaps.edgesMissed.length > 0) lines.push(`Bounds never met exactly or missed by one: ${gaps.edgesMissed.join('; ')}`)
+  return lines.join('\n')
 }
 
 export async function runCheckCommand(args: CheckArgs): Promise<number> {

@@ -21,10 +21,10 @@ import { collectGarbage } from '../destroy.js'
 export function capCopy(state: KernelState, caller: ProcessObject, call: SyscallOf<'cap_copy'>): Check<Done> {
   const requested = rightsMask(call.rights)
   return pipe(
-    lookupSlot(state, caller, call.src),
-    E.chainFirst((source) => (call.badge === undefined ? E.right(undefined) : ensure(getObject(state, source.object)?.kind === 'endpoint', 'WrongKind'))),
+    lookupSlot(state, caller, call.src, 'src'),
+    E.chainFirst((source) => (call.badge === undefined ? E.right(undefined) : ensure(getObject(state, source.object)?.kind === 'endpoint', 'WrongKind', 'a badge goes on an endpoint cap'))),
     E.chainFirst((source) => ensureRightsWithin(requested, source.rights)),
-    E.chainFirst((source) => ensure(call.badge === undefined || source.badge === 0, 'InsufficientRights')),
+    E.chainFirst((source) => (call.badge === undefined ? E.right(undefined) : ensure(source.badge === 0, 'InsufficientRights', 'a badge is set once'))),
     E.chainFirst(() => ensureEmptySlot(caller, call.dst)),
     E.map((source) => {
       const work = draft(state)
@@ -37,7 +37,7 @@ export function capCopy(state: KernelState, caller: ProcessObject, call: Syscall
 /** `cap_move`: the same cap, same tree position, another slot (mappings follow it). */
 export function capMove(state: KernelState, caller: ProcessObject, call: SyscallOf<'cap_move'>): Check<Done> {
   return pipe(
-    lookupSlot(state, caller, call.src),
+    lookupSlot(state, caller, call.src, 'src'),
     E.chainFirst(() => ensureEmptySlot(caller, call.dst)),
     E.map((source) => {
       const work = draft(state)

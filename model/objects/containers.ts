@@ -7,12 +7,12 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { SyscallOf } from '../../spec/syscalls.js'
 import { R_ALL, R_CONTROL, R_READ } from '../../spec/rights.js'
-import { quotaExceeded } from '../../spec/errors.js'
+import { quotaExceeded, syscallError } from '../../spec/errors.js'
 import { type Limits, type NamespaceConfig, RESERVED_RESOURCES, ZERO_USAGE } from '../../spec/limits.js'
 import { UNIT } from '../../spec/results.js'
 import type { NamespaceId, ObjectId } from '../../spec/ids.js'
 import { type ContainerObject, type KernelState, type ProcessObject, getContainer, getNamespace } from '../state.js'
-import { type Check, type Done, ensure, ensureEmptySlot, lookupCapTo, slotOf } from '../checks.js'
+import { type Check, type Done, ensure, ensureEmptySlot, ensureThat, ensureWithin, lookupCapTo, slotOf } from '../checks.js'
 import { type Draft, draft, freeze, newObjectId, updateObject } from '../draft.js'
 import { insertCap, recordFlow } from '../cdt.js'
 import { collectGarbage, destroyContainer } from '../destroy.js'
@@ -21,16 +21,17 @@ import { available, childReservations } from '../accounting.js'
 /** Every reserved resource of `limits` fits what `parent` can still reserve, and devices are within its set. */
 function ensureReservable(state: KernelState, parent: ContainerObject, limits: Limits, already: Limits | null): Check<void> {
   for (const resource of RESERVED_RESOURCES) {
-    if (limits[resource] - (already?.[resource] ?? 0) > available(state, parent, resource)) return E.left(quotaExceeded(resource))
+    const fits = ensureWithin(`${resource} within what the parent has available`, limits[resource] - (already?.[resource] ?? 0), available(state, parent, resource), quotaExceeded(resource))
+    if (E.isLeft(fits)) return fits
   }
-  return limits.devices.every((device) => parent.limits.devices.includes(device)) ? E.right(undefined) : E.left(quotaExceeded('devices'))
+  return ensureThat('devices within the parent\'s', limits.devices.every((device) => parent.limits.devices.includes(device)), quotaExceeded('devices'))
 }
 
 /** A user namespace map must lie inside the parent's uid range. */
 function ensureUidMapInside(state: KernelState, parent: ContainerObject, config: NamespaceConfig): Check<void> {
   if (config.user === 'share') return E.right(undefined)
   const range = getNamespace(state, parent.namespaces.user).uidMap.count
-  return ensure(config.user.base + config.user.count <= range, 'PermissionDenied')
+  return ensureWithin('uid map inside the parent\'s range', config.user.base + config.user.count, range, syscallError('PermissionDenied'))
 }
 
 /** Creates the container's namespaces: a new user namespace first, which then owns the other new ones. */
@@ -52,7 +53,7 @@ export function createNamespaces(work: Draft, container: ObjectId, parent: Conta
  */
 export function containerCreate(state: KernelState, caller: ProcessObject, call: SyscallOf<'container_create'>): Check<Done> {
   return pipe(
-    lookupCapTo(state, caller, call.parent, 'container', R_CONTROL),
+    lookupCapTo(state, caller, call.parent, 'container', R_CONTROL, 'parent'),
     E.chainFirst(() => ensureEmptySlot(caller, call.dst)),
     E.chainFirst(({ object: parent }) => ensureUidMapInside(state, parent, call.namespaces)),
     E.chainFirst(({ object: parent }) => ensureReservable(state, parent, call.limits, null)),
@@ -72,7 +73,7 @@ export function containerCreate(state: KernelState, caller: ProcessObject, call:
 export function containerDestroy(state: KernelState, caller: ProcessObject, call: SyscallOf<'container_destroy'>): Check<Done> {
   return pipe(
     lookupCapTo(state, caller, call.slot, 'container', R_CONTROL),
-    E.chainFirst(({ object }) => ensure(object.id !== state.ksRoot, 'PermissionDenied')),
+    E.chainFirst(({ object }) => ensure(object.id !== state.ksRoot, 'PermissionDenied', 'not the root container')),
     E.map(({ object }) => {
       const work = draft(state)
       destroyContainer(work, object)
@@ -86,10 +87,12 @@ export function containerDestroy(state: KernelState, caller: ProcessObject, call
 function ensureLimitsFit(state: KernelState, container: ContainerObject, limits: Limits): Check<void> {
   const reserved = childReservations(state, container.id)
   for (const resource of RESERVED_RESOURCES) {
-    if (limits[resource] < container.usage[resource] + reserved[resource]) return E.left(quotaExceeded(resource))
+    const covers = ensureWithin(`${resource} covers usage and children`, container.usage[resource] + reserved[resource], limits[resource], quotaExceeded(resource))
+    if (E.isLeft(covers)) return covers
   }
   const childDevices = [...state.ksObjects.values()].flatMap((o) => (o.kind === 'container' && o.parent === container.id ? o.limits.devices : []))
-  if (!childDevices.every((device) => limits.devices.includes(device))) return E.left(quotaExceeded('devices'))
+  const covered = ensureThat('devices cover the children\'s', childDevices.every((device) => limits.devices.includes(device)), quotaExceeded('devices'))
+  if (E.isLeft(covered)) return covered
   return ensureReservable(state, getContainer(state, container.parent!), limits, container.limits)
 }
 
@@ -97,7 +100,7 @@ function ensureLimitsFit(state: KernelState, container: ContainerObject, limits:
 export function containerSetLimits(state: KernelState, caller: ProcessObject, call: SyscallOf<'container_set_limits'>): Check<Done> {
   return pipe(
     lookupCapTo(state, caller, call.slot, 'container', R_CONTROL),
-    E.chainFirst(({ object }) => ensure(object.id !== state.ksRoot, 'PermissionDenied')),
+    E.chainFirst(({ object }) => ensure(object.id !== state.ksRoot, 'PermissionDenied', 'not the root container')),
     E.chainFirst(({ object }) => ensureLimitsFit(state, object, call.limits)),
     E.map(({ object }) => {
       const work = draft(state)

@@ -7,10 +7,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { SyscallOf } from '../../spec/syscalls.js'
 import { R_WRITE } from '../../spec/rights.js'
-import { quotaExceeded } from '../../spec/errors.js'
+import { quotaExceeded, syscallError } from '../../spec/errors.js'
 import { UNIT } from '../../spec/results.js'
 import { type KernelState, type ProcessObject, getContainer } from '../state.js'
-import { type Check, type Done, ensure, lookupCapTo } from '../checks.js'
+import { type Check, type Done, ensure, ensureWithin, lookupCapTo } from '../checks.js'
 import { draft, freeze } from '../draft.js'
 import { available, charge } from '../accounting.js'
 
@@ -18,8 +18,8 @@ export function ioSubmit(state: KernelState, caller: ProcessObject, call: Syscal
   const container = getContainer(state, caller.owner!)
   return pipe(
     lookupCapTo(state, caller, call.slot, 'device', R_WRITE),
-    E.chainFirst(({ object }) => ensure(container.limits.devices.includes(object.name), 'PermissionDenied')),
-    E.chainFirst(() => (available(state, container, 'ioBytes') < call.bytes ? E.left(quotaExceeded('ioBytes')) : E.right(undefined))),
+    E.chainFirst(({ object }) => ensure(container.limits.devices.includes(object.name), 'PermissionDenied', 'device in the container\'s set')),
+    E.chainFirst(() => ensureWithin('ioBytes quota', call.bytes, available(state, container, 'ioBytes'), quotaExceeded('ioBytes'))),
     E.map(() => {
       const work = draft(state)
       charge(work, container.id, 'ioBytes', call.bytes)

@@ -7,10 +7,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { SyscallOf } from '../../spec/syscalls.js'
 import { R_GRANT, R_READ, R_WRITE } from '../../spec/rights.js'
-import { quotaExceeded } from '../../spec/errors.js'
+import { quotaExceeded, syscallError } from '../../spec/errors.js'
 import { UNIT } from '../../spec/results.js'
 import { type Cap, type KernelState, type ProcessObject, getContainer } from '../state.js'
-import { type Check, type Done, ensure, ensureEmptySlot, fail, lookupCapTo, lookupSlot, slotOf } from '../checks.js'
+import { type Check, type Done, ensure, ensureEmptySlot, ensureWithin, fail, lookupCapTo, lookupSlot, slotOf } from '../checks.js'
 import { draft, freeze, newObjectId, updateObject } from '../draft.js'
 import { deleteCap, deriveCap, insertCap, moveCap, recordFlow } from '../cdt.js'
 import { collectGarbage } from '../destroy.js'
@@ -21,7 +21,7 @@ export function epCreate(state: KernelState, caller: ProcessObject, call: Syscal
   const container = getContainer(state, caller.owner!)
   return pipe(
     ensureEmptySlot(caller, call.dst),
-    E.chainFirst(() => (available(state, container, 'endpoints') < 1 ? E.left(quotaExceeded('endpoints')) : E.right(undefined))),
+    E.chainFirst(() => ensureWithin('endpoints quota', 1, available(state, container, 'endpoints'), quotaExceeded('endpoints'))),
     E.map(() => {
       const work = draft(state)
       const id = newObjectId(work)
@@ -43,8 +43,8 @@ export function epSend(state: KernelState, caller: ProcessObject, call: SyscallO
   return pipe(
     E.Do,
     E.bind('target', () => lookupCapTo(state, caller, call.slot, 'endpoint', needed)),
-    E.bind('carried', () => (call.xfer === undefined ? E.right<never, Cap | null>(null) : lookupSlot(state, caller, call.xfer))),
-    E.chainFirst(({ target }) => ensure(target.object.queue.length < target.object.depth, 'QueueFull')),
+    E.bind('carried', () => (call.xfer === undefined ? E.right<never, Cap | null>(null) : lookupSlot(state, caller, call.xfer, 'xfer'))),
+    E.chainFirst(({ target }) => ensureWithin('queue has room', target.object.queue.length + 1, target.object.depth, syscallError('QueueFull'))),
     E.map(({ target, carried }) => {
       const work = draft(state)
       const seq = work.ksMessageSeqNext++
@@ -64,8 +64,8 @@ export function epSend(state: KernelState, caller: ProcessObject, call: SyscallO
 export function epRecv(state: KernelState, caller: ProcessObject, call: SyscallOf<'ep_recv'>): Check<Done> {
   return pipe(
     lookupCapTo(state, caller, call.slot, 'endpoint', R_READ),
-    E.chainFirst(() => (call.dst !== undefined && call.dst >= caller.slots.length ? fail('InvalidSlot') : E.right(undefined))),
-    E.chainFirst(({ object }) => ensure(object.queue.length > 0, 'QueueEmpty')),
+    E.chainFirst(() => (call.dst === undefined ? E.right(undefined) : ensureWithin('dst in CSpace', call.dst, caller.slots.length - 1, syscallError('InvalidSlot')))),
+    E.chainFirst(({ object }) => ensure(object.queue.length > 0, 'QueueEmpty', 'queue not empty')),
     E.map(({ object }) => {
       const work = draft(state)
       const message = object.queue[0]!

@@ -7,10 +7,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { SyscallOf } from '../../spec/syscalls.js'
 import { R_CONTROL, R_EXECUTE, R_READ, R_WRITE, isSubset, rightsMask } from '../../spec/rights.js'
-import { quotaExceeded } from '../../spec/errors.js'
+import { quotaExceeded, syscallError } from '../../spec/errors.js'
 import { UNIT } from '../../spec/results.js'
 import { type KernelState, type ProcessObject, getContainer } from '../state.js'
-import { type Check, type Done, ensure, ensureEmptySlot, fail, lookupCapTo, slotOf } from '../checks.js'
+import { type Check, type Done, ensure, ensureEmptySlot, ensureWithin, fail, lookupCapTo, slotOf } from '../checks.js'
 import { draft, freeze, newObjectId, updateObject } from '../draft.js'
 import { insertCap } from '../cdt.js'
 import { available, charge } from '../accounting.js'
@@ -20,7 +20,7 @@ export function memAlloc(state: KernelState, caller: ProcessObject, call: Syscal
   const container = getContainer(state, caller.owner!)
   return pipe(
     ensureEmptySlot(caller, call.dst),
-    E.chainFirst(() => (available(state, container, 'memoryBytes') < call.sizeBytes ? E.left(quotaExceeded('memoryBytes')) : E.right(undefined))),
+    E.chainFirst(() => ensureWithin('memoryBytes quota', call.sizeBytes, available(state, container, 'memoryBytes'), quotaExceeded('memoryBytes'))),
     E.map(() => {
       const work = draft(state)
       const id = newObjectId(work)
@@ -41,10 +41,10 @@ function isWellFormedPerms(perms: number): boolean {
 /** `mem_map`: perms ⊆ the cap's rights; one mapping per cap. */
 export function memMap(state: KernelState, caller: ProcessObject, call: SyscallOf<'mem_map'>): Check<Done> {
   const perms = rightsMask(call.perms)
-  if (!isWellFormedPerms(perms)) return fail('InvalidArgument')
+  if (E.isLeft(ensure(isWellFormedPerms(perms), 'InvalidArgument', 'perms well formed (W^X)'))) return fail('InvalidArgument')
   return pipe(
     lookupCapTo(state, caller, call.slot, 'region', perms),
-    E.chainFirst(({ cap }) => ensure(!caller.mappings.some((m) => m.cap === cap.id), 'AlreadyExists')),
+    E.chainFirst(({ cap }) => ensure(!caller.mappings.some((m) => m.cap === cap.id), 'AlreadyExists', 'no mapping through this cap yet')),
     E.map(({ cap, object }) => {
       const work = draft(state)
       updateObject(work, caller, (p) => ({ ...p, mappings: [...p.mappings, { cap: cap.id, region: object.id, perms }] }))
@@ -57,7 +57,7 @@ export function memMap(state: KernelState, caller: ProcessObject, call: SyscallO
 export function memUnmap(state: KernelState, caller: ProcessObject, call: SyscallOf<'mem_unmap'>): Check<Done> {
   return pipe(
     lookupCapTo(state, caller, call.slot, 'region', 0),
-    E.chainFirst(({ cap }) => ensure(caller.mappings.some((m) => m.cap === cap.id), 'NotFound')),
+    E.chainFirst(({ cap }) => ensure(caller.mappings.some((m) => m.cap === cap.id), 'NotFound', 'a mapping through this cap')),
     E.map(({ cap }) => {
       const work = draft(state)
       updateObject(work, caller, (p) => ({ ...p, mappings: p.mappings.filter((m) => m.cap !== cap.id) }))

@@ -25,7 +25,7 @@ function tableOf(state: KernelState, caller: ProcessObject, table: TableKind): N
 
 /** The caller may change a table only as uid 0 of the user namespace that owns it. */
 function ensureTableAdmin(state: KernelState, caller: ProcessObject, table: NamespaceId): Check<void> {
-  return ensure(uidIn(state, caller, getNamespace(state, table).userNamespace) === 0, 'PermissionDenied')
+  return ensure(uidIn(state, caller, getNamespace(state, table).userNamespace) === 0, 'PermissionDenied', 'caller is uid 0 of the table\'s owner')
 }
 
 /** Adds an entry: a child of `source` with `rights` under `key`. */
@@ -33,7 +33,7 @@ function bindEntry(state: KernelState, caller: ProcessObject, table: TableKind, 
   const namespace = tableOf(state, caller, table)
   return pipe(
     source,
-    E.chainFirst(() => ensure(!getNamespace(state, namespace).entries.has(key), 'AlreadyExists')),
+    E.chainFirst(() => ensure(!getNamespace(state, namespace).entries.has(key), 'AlreadyExists', 'name free')),
     E.chainFirst(() => ensureTableAdmin(state, caller, namespace)),
     E.map((cap) => {
       const work = draft(state)
@@ -48,7 +48,7 @@ function unbindEntry(state: KernelState, caller: ProcessObject, table: TableKind
   const namespace = tableOf(state, caller, table)
   const entry = getNamespace(state, namespace).entries.get(key)
   return pipe(
-    ensure(entry !== undefined, 'NotFound'),
+    ensure(entry !== undefined, 'NotFound', 'name bound'),
     E.chainFirst(() => ensureTableAdmin(state, caller, namespace)),
     E.map(() => {
       const work = draft(state)
@@ -64,7 +64,7 @@ function lookupEntry(state: KernelState, caller: ProcessObject, table: TableKind
   const entry = getNamespace(state, tableOf(state, caller, table)).entries.get(key)
   return pipe(
     ensureEmptySlot(caller, dst),
-    E.chainFirst(() => ensure(entry !== undefined, 'NotFound')),
+    E.chainFirst(() => ensure(entry !== undefined, 'NotFound', 'name bound')),
     E.map(() => {
       const work = draft(state)
       const source = getCap(work, entry!)

@@ -8,14 +8,14 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { gte as versionAtLeast } from 'semver'
 import type { SyscallOf, Grant } from '../../spec/syscalls.js'
 import { R_ALL, R_CONTROL, isSubset, rightsMask } from '../../spec/rights.js'
-import { quotaExceeded } from '../../spec/errors.js'
+import { quotaExceeded, syscallError } from '../../spec/errors.js'
 import type { ImageRecord } from '../../spec/images.js'
 import { UNIT } from '../../spec/results.js'
 import {
   type Cap, type ContainerObject, type KernelState, type ProcessObject,
   getContainer, getNamespace, getObject, namespaceChain,
 } from '../state.js'
-import { type Check, type Done, ensure, ensureEmptySlot, ensureRightsWithin, fail, lookupCapTo, lookupSlot, slotOf } from '../checks.js'
+import { type Check, type Done, ensure, ensureEmptySlot, ensureRightsWithin, ensureWithin, fail, lookupCapTo, lookupSlot, slotOf } from '../checks.js'
 import { type Draft, draft, freeze, newObjectId, updateNamespace } from '../draft.js'
 import { deriveCap, insertCap, recordFlow } from '../cdt.js'
 import { collectGarbage, killProcess } from '../destroy.js'
@@ -25,7 +25,7 @@ import { available, charge } from '../accounting.js'
 function lookupGrants(state: KernelState, caller: ProcessObject, grants: ReadonlyArray<Grant>): Check<Cap[]> {
   const caps: Cap[] = []
   for (const grant of grants) {
-    const found = pipe(lookupSlot(state, caller, grant.slot), E.chainFirst((cap) => ensureRightsWithin(rightsMask(grant.rights), cap.rights)))
+    const found = pipe(lookupSlot(state, caller, grant.slot, 'grant slot'), E.chainFirst((cap) => ensureRightsWithin(rightsMask(grant.rights), cap.rights, 'grant within the caller\'s cap')))
     if (E.isLeft(found)) return found
     caps.push(found.right)
   }
@@ -58,9 +58,10 @@ function isGrantAllowed(state: KernelState, image: ImageRecord, target: Containe
 }
 
 function ensureSpawnAffordable(state: KernelState, target: ContainerObject, image: ImageRecord): Check<void> {
-  if (available(state, target, 'processes') < 1) return E.left(quotaExceeded('processes'))
-  if (available(state, target, 'memoryBytes') < image.manifest.memoryBytes) return E.left(quotaExceeded('memoryBytes'))
-  return E.right(undefined)
+  return pipe(
+    ensureWithin('processes quota', 1, available(state, target, 'processes'), quotaExceeded('processes')),
+    E.chain(() => ensureWithin('memoryBytes quota', image.manifest.memoryBytes, available(state, target, 'memoryBytes'), quotaExceeded('memoryBytes'))),
+  )
 }
 
 /**
@@ -69,17 +70,17 @@ function ensureSpawnAffordable(state: KernelState, target: ContainerObject, imag
  * grants become children of the caller's caps in the new process's first slots.
  */
 export function processSpawn(state: KernelState, caller: ProcessObject, call: SyscallOf<'process_spawn'>): Check<Done> {
-  if (call.grants.length > call.slots) return fail('InvalidArgument')
+  if (E.isLeft(ensureWithin('grants fit the slots', call.grants.length, call.slots, syscallError('InvalidArgument')))) return fail('InvalidArgument')
   return pipe(
     E.Do,
-    E.bind('target', () => E.map(({ object }: { object: ContainerObject }) => object)(lookupCapTo(state, caller, call.container, 'container', R_CONTROL))),
+    E.bind('target', () => E.map(({ object }: { object: ContainerObject }) => object)(lookupCapTo(state, caller, call.container, 'container', R_CONTROL, 'container'))),
     E.bind('caps', () => lookupGrants(state, caller, call.grants)),
     E.chainFirst(() => ensureEmptySlot(caller, call.dst)),
-    E.bind('image', () => { const image = state.ksImages.get(call.image); return image === undefined ? fail<ImageRecord>('NotFound') : E.right(image) }),
-    E.chainFirst(({ target }) => ensure(call.uid < getNamespace(state, target.namespaces.user).uidMap.count, 'PermissionDenied')),
-    E.chainFirst(({ image }) => ensure(isSignatureTrusted(state, image), 'SignatureInvalid')),
-    E.chainFirst(({ image }) => ensure(isAboveFloor(state, image), 'RollbackDenied')),
-    E.chainFirst(({ image, target, caps }) => ensure(isGrantAllowed(state, image, target, call.grants, caps), 'PolicyDenied')),
+    E.bind('image', () => { const image = state.ksImages.get(call.image); return E.map(() => image!)(ensure(image !== undefined, 'NotFound', 'image in the pool')) }),
+    E.chainFirst(({ target }) => ensureWithin('uid mapped in the container', call.uid, getNamespace(state, target.namespaces.user).uidMap.count - 1, syscallError('PermissionDenied'))),
+    E.chainFirst(({ image }) => ensure(isSignatureTrusted(state, image), 'SignatureInvalid', 'signed by a trusted key')),
+    E.chainFirst(({ image }) => ensure(isAboveFloor(state, image), 'RollbackDenied', 'version at or above the floor')),
+    E.chainFirst(({ image, target, caps }) => ensure(isGrantAllowed(state, image, target, call.grants, caps), 'PolicyDenied', 'grants match the manifest\'s requests')),
     E.chainFirst(({ target, image }) => ensureSpawnAffordable(state, target, image)),
     E.map(({ target, caps, image }) => {
       const work = draft(state)
@@ -120,7 +121,7 @@ export function createProcess(work: Draft, container: ContainerObject, image: Im
 export function processKill(state: KernelState, caller: ProcessObject, call: SyscallOf<'process_kill'>): Check<Done> {
   return pipe(
     lookupCapTo(state, caller, call.slot, 'process', R_CONTROL),
-    E.chainFirst(({ object }) => ensure(object.status === 'running', 'NotRunning')),
+    E.chainFirst(({ object }) => ensure(object.status === 'running', 'NotRunning', 'target running')),
     E.map(({ object }) => {
       const work = draft(state)
       killProcess(work, object)
