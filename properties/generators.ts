@@ -15,6 +15,7 @@ import fc from 'fast-check'
 import { RIGHT_NAMES, type RightName } from '../spec/rights.js'
 import type { Limits, NamespaceConfig } from '../spec/limits.js'
 import { IMAGE_POOL, VALID_IMAGE } from './pool.js'
+import { edgeFragment } from './edges.js'
 
 export type Fragment = ReadonlyArray<Record<string, unknown>>
 
@@ -53,7 +54,8 @@ export const NAMESPACE_PRESETS: ReadonlyArray<NamespaceConfig> = [
 ]
 
 const caller = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) })
-const slot = fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 7 }) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 16 }) })
+// Slots mostly inside a process's CSpace (8 slots), often at the last slot or one past it, of a process or of init (16).
+const slot = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 7 }) }, { weight: 2, arbitrary: fc.constantFrom(7, 8, 15, 16) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 16 }) })
 const rights = fc.oneof({ weight: 3, arbitrary: fc.subarray(ALL_RIGHTS, { maxLength: 2 }) }, { weight: 1, arbitrary: fc.subarray(ALL_RIGHTS) })
 const payload = fc.oneof(fc.integer({ min: 0, max: 99 }), fc.constantFrom('ping', 'state:1', ''))
 const path = fc.constantFrom('/', '/data', '/srv/log', '/dev')
@@ -342,8 +344,16 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
   )
-  return fc.tuple(fc.boolean(), fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
-    .map(([deep, fragments]) => (deep ? [DEEP_PREAMBLE, ...fragments] : fragments))
+  // The start: nothing, the deep preamble, an edge fragment (its process is then the
+  // first spawned, index 1), or both (index 4, after the preamble's three).
+  const start = fc.oneof(
+    { weight: 3, arbitrary: fc.constant<Fragment[]>([]) },
+    { weight: 3, arbitrary: fc.constant<Fragment[]>([DEEP_PREAMBLE]) },
+    { weight: 2, arbitrary: edgeFragment(1).map((edge) => [edge]) },
+    { weight: 2, arbitrary: edgeFragment(4).map((edge) => [DEEP_PREAMBLE, edge]) },
+  )
+  return fc.tuple(start, fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
+    .map(([prefix, fragments]) => [...prefix, ...fragments])
 }
 
 /** Flattens fragments into the syscalls to run, cut at `maxSteps`. */
