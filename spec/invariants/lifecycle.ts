@@ -102,7 +102,8 @@ function checkImage(state: KernelState, process: ProcessObject): O.Option<Violat
     return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version} ${signers === '' ? 'that is unsigned' : `signed only by untrusted keys (${signers})`}`, witness)
   }
   if (!byTrustedKeys.some((signature) => signature.verifies)) {
-    return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version} whose signatures by trusted keys do not verify`, witness)
+    const what = byTrustedKeys.length === 1 ? 'signature does not verify' : 'signatures by trusted keys do not verify'
+    return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version} whose ${what}`, witness)
   }
   if (witness.floor !== null && !gte(image.version, witness.floor)) {
     return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version}, below the floor ${witness.floor}`, witness)
