@@ -81,7 +81,7 @@ export function ensureDistinctDigests(records: ReadonlyArray<ImageRecord>, real:
 }
 
 /** The refusal of a pool that names `digest` again after `$.images[first]`: the model's words (model/boot.ts). */
-export function duplicateImageMessage(digest: string, first: number): string {
+function duplicateImageMessage(digest: string, first: number): string {
   return `the image pool names ${digest} a second time (first at $.images[${first}]); it holds one entry per digest, with all the image's signatures`
 }
 
