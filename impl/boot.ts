@@ -22,7 +22,11 @@ import {
 } from './tables/objects.js'
 import { PLACE_SLOT } from './tables/caps.js'
 
-/** A declared system the kernel cannot honour; `path` is the JSON path in the configuration. @public */
+/**
+ * A boot the kernel refuses: a declared system it cannot honour (`path` is the JSON
+ * path in the configuration) or an image pool that names a digest twice (`path` is
+ * `$.images[n]`, the second occurrence). @public
+ */
 export class BootError extends Error {
   constructor(readonly path: string, message: string) {
     super(`${path}: ${message}`)

@@ -33,7 +33,7 @@ import { type RefTableSnapshot, RefTable } from './tables/refs.js'
 import { capCopy, capDelete, capInspect, capMove, capRevoke } from './objects/caps.js'
 import { containerCreate, containerDestroy, containerSetLimits, containerStats, freezeLimits } from './objects/containers.js'
 import { type ImageInfo, imageInfo, processKill, processList, processSpawn } from './objects/processes.js'
-import { type RealImages, verifyRealImages } from './images.js'
+import { type RealImages, ensureDistinctDigests, verifyRealImages } from './images.js'
 import { memAlloc, memMap, memUnmap } from './objects/memory.js'
 import { epCreate, epRecv, epSend } from './objects/ipc.js'
 import { mount, netBind, netConnect, netUnbind, resolve, svcLookup, svcRegister, svcUnregister, unmount } from './objects/namespaces.js'
@@ -95,29 +95,35 @@ export class Kernel implements KernelUnderTest {
   /** Scratch for process_spawn's grants (at most grantsMax). */
   readonly grantCaps = new Int32Array(BOUNDS.grantsMax)
   readonly grantRights = new Int32Array(BOUNDS.grantsMax)
+  /** Scratch for matching grants to manifest requests: the grant holding each request (-1: none), and visit marks. */
+  readonly matchHolder: Int32Array
+  readonly matchSeen: Int32Array
 
   private constructor(config: BootConfig, images: ReadonlyArray<ImageRecord>, capacity: KernelCapacity, real: RealImages | undefined) {
     this.objects = new ObjectTable(capacity.objects)
     this.caps = new CapTable(capacity.caps)
     this.keyring = new Set(config.keyring.map((key) => key.keyId))
     this.floors = new Map(Object.entries(config.floors))
+    ensureDistinctDigests(images, real)
     const infos = new Map(images.map((image) => [image.digest, imageInfo(image, this.keyring, this.floors)]))
     const refused = new Set<string>()
     this.imageVerifications = 0
     if (real !== undefined) {
-      // Real images: the kernel's own verdict, once per manifest digest, replaces any record's claim.
+      // Real images: the kernel's own verdict, once per manifest digest.
       const verdicts = verifyRealImages(real, config.keyring)
       for (const [digest, trusted] of verdicts.trusted) {
         const record = verdicts.records.get(digest)
-        if (record === undefined) {
-          infos.delete(digest)
-          refused.add(digest)
-        } else infos.set(digest, { ...imageInfo(record, this.keyring, this.floors), trusted })
+        if (record === undefined) refused.add(digest)
+        else infos.set(digest, { ...imageInfo(record, this.keyring, this.floors), trusted })
       }
       this.imageVerifications = verdicts.verifications
     }
     this.images = infos
     this.refusedImages = refused
+    let requestsMost = 1
+    for (const info of infos.values()) requestsMost = Math.max(requestsMost, info.requestMasks.length)
+    this.matchHolder = new Int32Array(requestsMost)
+    this.matchSeen = new Int32Array(requestsMost)
     this.cpuAccounting = config.cpuAccounting ?? true
   }
 
@@ -125,7 +131,8 @@ export class Kernel implements KernelUnderTest {
    * Boots (kernel.md §10, decisions.md "Boot order"): root container, devices, init,
    * the five root namespaces, and init's caps. Ids are the model's. `real` images
    * are verified here, once per manifest digest (impl/images.ts); their records
-   * join (and override) `images`.
+   * join `images`. The pool (`images`, then `real`'s) names each digest at most
+   * once: else a `BootError` at `$.images[n]` naming the digest.
    */
   static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY, real?: RealImages): Kernel {
     const kernel = new Kernel(config, images, capacity, real)

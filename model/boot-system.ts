@@ -18,6 +18,10 @@ import { available, charge } from './accounting.js'
 import { createNamespaces } from './objects/containers.js'
 import { createProcess } from './objects/processes.js'
 
+/**
+ * A boot the kernel refuses: `path` is the JSON path in the boot configuration
+ * (`$.system…`), or `$.images[n]` for the n-th image of the pool.
+ */
 export class BootError extends Error {
   constructor(readonly path: string, message: string) {
     super(`${path}: ${message}`)

@@ -11,11 +11,34 @@ import { BOUNDS } from '../spec/numbers.js'
 import type { KernelState, Namespace } from './state.js'
 import { type Draft, freeze } from './draft.js'
 import { insertCap } from './cdt.js'
-import { bootSystem } from './boot-system.js'
+import { BootError, bootSystem } from './boot-system.js'
 
 const ROOT_UID_MAP = { base: 0, count: BOUNDS.uidMax + 1 }
 
+/**
+ * The image pool as the kernel holds it: one entry per manifest digest (kernel.md
+ * §4), each with all the image's signatures. A pool that names a digest twice is
+ * refused, at `$.images[n]` (its place in `images`), naming the digest.
+ */
+function imagePool(images: ReadonlyArray<ImageRecord>): Map<string, ImageRecord> {
+  const pool = new Map<string, ImageRecord>()
+  images.forEach((image, index) => {
+    const first = images.findIndex((other) => other.digest === image.digest)
+    if (first !== index) {
+      throw new BootError(`$.images[${index}]`, `the image pool names ${image.digest} a second time (first at $.images[${first}]); it holds one entry per digest, with all the image's signatures`)
+    }
+    pool.set(image.digest, image)
+  })
+  return pool
+}
+
+/**
+ * The boot state for `config` with the image pool `images`. Refuses (with a
+ * {@link BootError} naming the place) a pool that names a digest twice, and a
+ * declared system the kernel could not honour.
+ */
 export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): KernelState {
+  const ksImages = imagePool(images)
   const root = 0
   const init = config.devices.length + 1
   const userNamespace = 4
@@ -33,7 +56,7 @@ export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []
     ksCapNext: 0,
     ksNamespaceNext: 5,
     ksMessageSeqNext: 0,
-    ksImages: new Map(images.map((image) => [image.digest, image])),
+    ksImages,
     ksKeyring: new Set(config.keyring.map((key) => key.keyId)),
     ksFloors: new Map(Object.entries(config.floors)),
     ksCpuAccounting: config.cpuAccounting ?? true,

@@ -379,11 +379,11 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: 'wrong-key-accepted',
     family: 'spawn-and-images',
-    description: 'an image whose signature verifies is trusted whoever signed it: the signer is not checked against the keyring',
+    description: 'an image with a signature that verifies is trusted whoever signed it: the signer is not checked against the keyring',
     reference: 'CVE-2020-0601 (CurveBall: a signature checked without binding the trusted key)',
     file: 'impl/objects/processes.js',
-    find: 'trusted: image.signatureOk && keyring.has(image.signer)',
-    replace: 'trusted: image.signatureOk',
+    find: 'trusted: image.signatures.some((signature) => signature.verifies && keyring.has(signature.signer))',
+    replace: 'trusted: image.signatures.some((signature) => signature.verifies)',
   },
   {
     name: 'rollback-floor-ignored',
@@ -397,10 +397,10 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: 'manifest-kind-unchecked',
     family: 'spawn-and-images',
-    description: 'a grant need not be the kind of object the manifest asks for in that position',
-    reference: 'kernel.md §4 (grant i matches manifest request i: kind and rights)',
+    description: 'a grant need not be the kind of object the manifest request it is matched to asks for',
+    reference: 'kernel.md §4 (a grant matches an unused request of its kind whose rights include the grant\'s)',
     file: 'impl/objects/processes.js',
-    find: 'if (image.requestKinds[index] !== KIND_NAMES[k.objects.kind[object]])',
+    find: 'if (image.requestKinds[request] !== k.objects.kind[object])',
     replace: 'if (false)',
   },
   {

@@ -1,8 +1,9 @@
 /**
  * The abstraction from real images to the model's symbolic ones (pipeline.md §5).
- * The model does not run ML-DSA: it sees `{digest, name, version, signer,
- * signatureOk, manifest}` and decides trust as `signatureOk && keyring has signer`,
- * and rollback by comparing `version` with its own floors. This file computes that
+ * The model does not run ML-DSA: it sees `{digest, name, version, signatures,
+ * manifest}`, each signature a `{signer, verifies}`, and trusts the image when one
+ * signature verifies and its signer is in the keyring; it decides rollback by
+ * comparing `version` with its own floors. This file computes that
  * record from the bytes on disk, so the kernel-side code and the model agree on what
  * an image is.
  * @module
@@ -28,11 +29,14 @@ export interface SymbolicOptions {
  * The symbolic record of the image in `dir`:
  * - `digest`: the sha256 of the manifest bytes as they are on disk (what the kernel maps);
  * - `name`, `version`, `manifest.requests`, `manifest.memoryBytes`: from those bytes;
- * - `signer`: the key id in the signature's header, `''` when unsigned or unreadable
- *   (the header is read from the blob's bytes whatever their digest, as the kernel does);
- * - `signatureOk`: the image verifies whole against `keyring`: the signature by
- *   `signer` verifies over these exact bytes and every digest, size and inflated
- *   layer matches. False for a key outside the keyring (it cannot be checked).
+ * - `signatures`: one per signature blob the index lists whose file can be read (the
+ *   kernel is handed the same blobs), in index order, each with
+ *   - `signer`: the key id in the blob's header, `''` when it cannot be read (the
+ *     header is read from the blob's bytes whatever their digest, as the kernel does);
+ *   - `verifies`: the image verifies whole against `keyring` by this signature
+ *     alone: it is by `signer` and verifies over these exact bytes, and every
+ *     digest, size and inflated layer matches. False for a key outside the keyring
+ *     (it cannot be checked).
  *
  * Rollback floors are deliberately not folded in: the model compares `version`
  * with its own floors and must see a below-floor image to refuse it. Throws an
@@ -46,31 +50,47 @@ export function symbolicImage(dir: string, keyring: Keyring, options: SymbolicOp
   const manifestBytes = readRegularFile(manifestFile, DOCUMENT_BYTES_MAX)
   const digest = sha256Digest(manifestBytes)
   const manifest = decodeManifest(manifestBytes, manifestFile)
-  const signer = (() => {
-    // The key id the signature blob's header names, read as the kernel reads it: from the bytes, whatever their digest
-    // (a signature blob changed after signing still names its signer; it no longer verifies).
-    if (layout.signature === null) return ''
+  const signatures = layout.signatures.flatMap((descriptor) => {
+    const file = blobPath(dir, descriptor.digest)
+    let bytes: Uint8Array
     try {
-      const file = blobPath(dir, layout.signature.digest)
-      return decodeSignature(readRegularFile(file, DOCUMENT_BYTES_MAX), file).header.keyId
+      bytes = readRegularFile(file, DOCUMENT_BYTES_MAX)
     } catch (error) {
-      if (error instanceof ImageError) return ''
+      // A blob the kernel would not be handed either (bytes.ts leaves it out).
+      if (error instanceof ImageError) return []
       throw error
     }
-  })()
-  const signatureOk = (() => {
-    try {
-      // verifyImage reads the manifest through its descriptor: it passes only if `digest` is the descriptor's.
-      verifyImage(dir, { keyring, ...(options.layerBytesMax === undefined ? {} : { layerBytesMax: options.layerBytesMax }) })
-      return true
-    } catch (error) {
-      if (error instanceof ImageError) return false
-      throw error
-    }
-  })()
+    return [{ signer: signerOf(bytes, file), verifies: verifiesAlone(dir, keyring, descriptor.digest, options) }]
+  })
   return {
-    digest, name: manifest.name, version: manifest.version, signer, signatureOk,
+    digest, name: manifest.name, version: manifest.version, signatures,
     manifest: { requests: manifest.requests.map((request) => ({ ...request, rights: [...request.rights] })), memoryBytes: manifest.limits.memoryBytes },
+  }
+}
+
+/**
+ * The key id a signature blob's header names, read as the kernel reads it: from the
+ * bytes, whatever their digest (a blob changed after signing still names its
+ * signer; it no longer verifies). `''` when the header cannot be read.
+ */
+function signerOf(bytes: Uint8Array, file: string): string {
+  try {
+    return decodeSignature(bytes, file).header.keyId
+  } catch (error) {
+    if (error instanceof ImageError) return ''
+    throw error
+  }
+}
+
+/** Whether the image in `dir` verifies whole against `keyring` by the signature blob `signature` alone. */
+function verifiesAlone(dir: string, keyring: Keyring, signature: string, options: SymbolicOptions): boolean {
+  try {
+    // verifyImage reads the manifest through its descriptor: it passes only if the digest is the descriptor's.
+    verifyImage(dir, { keyring, signature, ...(options.layerBytesMax === undefined ? {} : { layerBytesMax: options.layerBytesMax }) })
+    return true
+  } catch (error) {
+    if (error instanceof ImageError) return false
+    throw error
   }
 }
 

@@ -6,13 +6,16 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { SYSCALL_KINDS } from '../spec/syscalls.js'
+import { SYSCALL_KINDS, SyscallCodec } from '../spec/syscalls.js'
+import { rightsMask } from '../spec/rights.js'
+import type { CapRequest } from '../spec/images.js'
 import { ERROR_CODES } from '../spec/errors.js'
 import type { Outcome } from '../spec/results.js'
-import { type KernelState, getContainer, getObject } from '../model/state.js'
+import { type KernelState, getContainer, getObject, processByRef } from '../model/state.js'
 import { available } from '../model/accounting.js'
 import { lastStepChecks, logChecks } from '../model/check-log.js'
 import { CHECK_CATALOGUE } from '../model/check-catalogue.js'
+import { type Offer, fitsRequest, matchesRequests } from '../model/objects/processes.js'
 
 /** The deep-state cases, each a predicate over a model state. */
 export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached: (state: KernelState) => boolean }> = [
@@ -24,6 +27,58 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'namespaces new and shared', reached: (s) => namespaceMix(s) },
   { name: 'a mapping', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.mappings.length > 0) },
 ]
+
+/**
+ * Spawn grant lists as kernel.md §4 matches them (by what they grant, each request
+ * once, in any order): counted per run when a spawn succeeded with grants that do
+ * not fit their requests position by position (a subset, or another order), when
+ * one succeeded where taking the first fitting request for each grant in turn
+ * fails, and when one was refused (PolicyDenied) because no matching exists.
+ */
+export const GRANT_CASES = {
+  unordered: 'spawn grants matched out of position',
+  firstFitFails: 'spawn grants matched where first-fit fails',
+  unmatched: 'spawn grants refused: no matching',
+} as const
+
+/** The offers of a spawn's grants in `state` (the caller's caps are there before and after), or null. */
+function grantOffers(state: KernelState, syscall: unknown): { offers: Offer[]; requests: ReadonlyArray<CapRequest> } | null {
+  const decoded = SyscallCodec.decode(syscall)
+  if (E.isLeft(decoded) || decoded.right.kind !== 'process_spawn') return null
+  const call = decoded.right
+  const caller = processByRef(state, call.caller)
+  const image = state.ksImages.get(call.image)
+  if (caller === undefined || image === undefined) return null
+  const offers: Offer[] = []
+  for (const grant of call.grants) {
+    const capId = caller.slots[grant.slot]
+    const cap = capId === undefined || capId === null ? undefined : state.ksCaps.get(capId)
+    const object = cap === undefined ? undefined : getObject(state, cap.object)
+    if (object === undefined) return null
+    offers.push({ kind: object.kind, device: object.kind === 'device' ? object.name : null, rights: rightsMask(grant.rights) })
+  }
+  return { offers, requests: image.manifest.requests }
+}
+
+/** Each offer takes the first unused request it fits, in grant order. */
+function firstFitMatches(offers: ReadonlyArray<Offer>, requests: ReadonlyArray<CapRequest>): boolean {
+  const used = new Set<number>()
+  return offers.every((offer) => {
+    const index = requests.findIndex((request, at) => !used.has(at) && fitsRequest(offer, request))
+    used.add(index)
+    return index >= 0
+  })
+}
+
+/** The {@link GRANT_CASES} a step met. */
+export function grantCases(syscall: unknown, outcome: Outcome, state: KernelState): string[] {
+  const found = grantOffers(state, syscall)
+  if (found === null || found.offers.length === 0) return []
+  const { offers, requests } = found
+  if (E.isLeft(outcome)) return outcome.left.code === 'PolicyDenied' && !matchesRequests(offers, requests) ? [GRANT_CASES.unmatched] : []
+  const inPosition = offers.every((offer, index) => index < requests.length && fitsRequest(offer, requests[index]!))
+  return [...(inPosition ? [] : [GRANT_CASES.unordered]), ...(firstFitMatches(offers, requests) ? [] : [GRANT_CASES.firstFitFails])]
+}
 
 function containerDepthMax(state: KernelState): number {
   let deepest = 0
@@ -93,6 +148,7 @@ export class Coverage {
     }
     if (state === null) return
     for (const deep of DEEP_CASES) if (!this.run.cases.has(deep.name) && deep.reached(state)) this.run.cases.add(deep.name)
+    if ((syscall as { kind?: unknown } | null)?.kind === 'process_spawn') for (const name of grantCases(syscall, outcome, state)) this.run.cases.add(name)
   }
 
   /**

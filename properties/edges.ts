@@ -148,6 +148,8 @@ function probes(k: Known): fc.Arbitrary<Fragment> {
     }]),
     // Devices: a child's set against C's; C's set against its child's; a device taken from C while P holds its cap.
     fc.constantFrom(...DEVICES).map((device): Fragment => [{ kind: 'container_create', caller: 0, parent: C, dst: SPARE[0], namespaces: SHARE, limits: minimal([device]) }]),
+    // P's CSpace filled to its last slot, then one past it.
+    fc.constant<Fragment>([...Array.from({ length: P_SLOTS - 2 }, (_, i) => ({ kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 2 + i })), { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: P_SLOTS }]),
     // Caps too weak for the syscall: a container cap without read, a process cap without control, a device cap without write.
     fc.constant<Fragment>([
       { kind: 'cap_copy', caller: 0, src: C, dst: SPARE[0], rights: ['write'] },

@@ -14,7 +14,7 @@
 import fc from 'fast-check'
 import { RIGHT_NAMES, type RightName } from '../spec/rights.js'
 import type { Limits, NamespaceConfig } from '../spec/limits.js'
-import { IMAGE_POOL, VALID_IMAGE } from './pool.js'
+import { IMAGE_POOL, MATCHER_IMAGE, VALID_IMAGE } from './pool.js'
 import { edgeFragment } from './edges.js'
 
 export type Fragment = ReadonlyArray<Record<string, unknown>>
@@ -251,6 +251,40 @@ export const crowdFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'sched_run', quanta },
   ])
 
+/**
+ * Grants matched to the `matcher` image's overlapping requests (kernel.md §4: by
+ * what they grant, not by position; each request once): init makes an endpoint
+ * and a region and spawns `matcher` into its own container with a grant list that
+ * is a subset of a valid assignment in any order, a first-fit trap (`read` before
+ * `write` on the endpoint, disk0 before net0: a matching exists that taking the
+ * first fitting request misses), or a list no matching serves (two `write`
+ * endpoints, two net0s, three endpoints, or one grant too many). The coverage
+ * counts which were met (properties/coverage.ts `GRANT_CASES`).
+ */
+export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    endpoint: fc.integer({ min: 10, max: 11 }), region: fc.integer({ min: 12, max: 13 }), dst: fc.integer({ min: 14, max: 15 }),
+    shape: fc.constantFrom('subset', 'subset', 'trap', 'trap', 'none'), pick: fc.nat(), order: fc.array(fc.nat(), { minLength: 7, maxLength: 7 }),
+  })
+  .map(({ endpoint, region, dst, shape, pick, order }) => {
+    const g = {
+      rwg: { slot: endpoint, rights: ['read', 'write', 'grant'] }, read: { slot: endpoint, rights: ['read'] }, write: { slot: endpoint, rights: ['write'] },
+      disk: { slot: 1, rights: ['write'] }, net: { slot: 2, rights: ['write'] }, region: { slot: region, rights: ['read', 'write'] }, container: { slot: 0, rights: ['control'] },
+    }
+    const full = [pick % 2 === 0 ? g.rwg : g.write, g.read, g.net, g.disk, g.region, g.container]
+    const shuffled = <T>(items: ReadonlyArray<T>) => items.map((item, index) => ({ item, key: order[index % order.length]! })).sort((a, b) => a.key - b.key).map(({ item }) => item)
+    const traps = [[g.read, g.write], [g.disk, g.net], [g.read, g.disk, g.write, g.net]]
+    const hopeless = [[g.write, g.write], [g.net, g.net], [g.read, g.read, g.read], [...full, g.container]]
+    const grants = shape === 'subset' ? shuffled(full).slice(0, pick % (full.length + 1))
+      : shape === 'trap' ? [...traps[pick % traps.length]!, ...shuffled([g.region, g.container]).slice(0, pick % 3)]
+        : shuffled(hopeless[pick % hopeless.length]!)
+    return [
+      { kind: 'ep_create', caller: 0, depth: 2, dst: endpoint },
+      { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: region },
+      { kind: 'process_spawn', caller: 0, container: 0, image: MATCHER_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants, dst },
+    ]
+  })
+
 /** Badges: a badged copy, an attempt to badge it again, and a message that carries the badge. */
 export const badgeFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, endpoint: fc.integer({ min: 3, max: 5 }), badged: fc.integer({ min: 5, max: 7 }), again: fc.integer({ min: 1, max: 7 }), first: fc.integer({ min: 1, max: 3 }), second: fc.integer({ min: 1, max: 3 }) })
@@ -343,6 +377,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
+    { weight: Math.ceil(weights.nest / 3), arbitrary: grantMatchFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three).

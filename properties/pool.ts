@@ -1,7 +1,11 @@
 /**
  * The image pool and boot configuration property runs draw from (pipeline.md §5):
- * a valid signed image, and images that must be refused: wrong key, tampered layer,
- * tampered manifest, older version.
+ * a valid signed image, images that must be refused (wrong key, tampered layer,
+ * tampered manifest, older version), a valid image with two signatures, the
+ * first by a key outside the keyring (kernel.md §4: one entry per digest, valid
+ * when any signature verifies by a trusted key), and a valid image whose requests
+ * overlap, so that which request a grant takes matters (kernel.md §4: grants are
+ * matched to requests by what they grant).
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -17,22 +21,43 @@ const SERVICE_REQUESTS: ImageRecord['manifest']['requests'] = [
   { kind: 'device', rights: ['write'], purpose: 'a device' },
 ]
 
+/**
+ * The `matcher` image's requests: two endpoints (one read-only), two devices (one
+ * naming disk0), a region and a container. An endpoint grant of `read` fits both
+ * endpoint requests and disk0 fits both device requests: taken first-fit in grant
+ * order, `read` then `write` (or disk0 then net0) finds no request left, though a
+ * matching exists.
+ */
+export const MATCHER_REQUESTS: ImageRecord['manifest']['requests'] = [
+  { kind: 'endpoint', rights: ['read', 'write', 'grant'], purpose: 'a channel it may pass caps on' },
+  { kind: 'endpoint', rights: ['read'], purpose: 'a channel it only reads' },
+  { kind: 'device', rights: ['write'], purpose: 'any device' },
+  { kind: 'device', rights: ['write'], device: 'disk0', purpose: 'its disk' },
+  { kind: 'region', rights: ['read', 'write', 'control'], purpose: 'shared memory' },
+  { kind: 'container', rights: ['read', 'write', 'execute', 'grant', 'control'], purpose: 'its own container' },
+]
+
 function image(label: string, fields: Partial<ImageRecord>): ImageRecord {
   return {
-    digest: digestOf(label), name: 'echo', version: '1.2.0', signer: 'release', signatureOk: true,
+    digest: digestOf(label), name: 'echo', version: '1.2.0', signatures: [{ signer: 'release', verifies: true }],
     manifest: { requests: SERVICE_REQUESTS, memoryBytes: 4096 }, ...fields,
   }
 }
 
-/** The pool, valid image first. */
+/** The pool, valid image first (pipeline/kernel/pool.ts builds the same images for real, in this order). */
 export const IMAGE_POOL: ReadonlyArray<ImageRecord> = [
   image('valid', {}),
-  image('wrong-key', { version: '1.2.1', signer: 'attacker' }),
-  image('tampered-layer', { version: '1.2.2', signatureOk: false }),
-  image('tampered-manifest', { version: '1.2.3', signatureOk: false, manifest: { requests: SERVICE_REQUESTS, memoryBytes: 1 } }),
+  // The attacker's signatures verify by the attacker's key, which the keyring does not hold.
+  image('wrong-key', { version: '1.2.1', signatures: [{ signer: 'attacker', verifies: true }] }),
+  image('tampered-layer', { version: '1.2.2', signatures: [{ signer: 'release', verifies: false }] }),
+  image('tampered-manifest', { version: '1.2.3', signatures: [{ signer: 'release', verifies: false }], manifest: { requests: SERVICE_REQUESTS, memoryBytes: 1 } }),
   image('older', { version: '0.9.0' }),
+  image('cosigned', { version: '1.2.4', signatures: [{ signer: 'attacker', verifies: true }, { signer: 'release', verifies: true }] }),
+  image('matcher', { version: '1.3.0', manifest: { requests: MATCHER_REQUESTS, memoryBytes: 4096 } }),
 ]
 export const VALID_IMAGE = IMAGE_POOL[0]!.digest
+/** The pool image whose requests overlap ({@link MATCHER_REQUESTS}). */
+export const MATCHER_IMAGE = IMAGE_POOL[6]!.digest
 
 /** Property runs boot with the default configuration. */
 export const PROPERTY_BOOT: BootConfig = DEFAULT_BOOT

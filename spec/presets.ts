@@ -23,7 +23,7 @@ const UNLIMITED = 2 ** 39
 
 /** The empty image cap-core's processes run: signed, costs no memory, asks for nothing. */
 export const CORE_IMAGE: ImageRecord = {
-  digest: digestOf('cap-core image'), name: 'core', version: '1.0.0', signer: 'core', signatureOk: true,
+  digest: digestOf('cap-core image'), name: 'core', version: '1.0.0', signatures: [{ signer: 'core', verifies: true }],
   manifest: { requests: [], memoryBytes: 0 },
 }
 
@@ -78,7 +78,7 @@ export const CAP_CORE_3: Preset = {
 
 /** A service image for `nested`: asks for its container and an endpoint, costs 1 byte. */
 export const NESTED_IMAGE: ImageRecord = {
-  digest: digestOf('nested service'), name: 'svc', version: '1.0.0', signer: 'core', signatureOk: true,
+  digest: digestOf('nested service'), name: 'svc', version: '1.0.0', signatures: [{ signer: 'core', verifies: true }],
   manifest: { requests: [{ kind: 'container', rights: ['read', 'write', 'execute', 'grant', 'control'] }, { kind: 'endpoint', rights: ['read', 'write', 'grant'] }], memoryBytes: 1 },
 }
 /** The same service, below the rollback floor. */

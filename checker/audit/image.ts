@@ -104,26 +104,31 @@ function attempt<A>(body: () => A): { ok: true; value: A } | { ok: false; error:
 
 function signatureChecks(layout: Layout, options: ImageAuditOptions): { checks: ImageCheck[]; signer: string | null } {
   const indexFile = layoutFile(layout.dir, 'index.json')
-  const read = attempt((): SignatureBlob | null => readSignatureBlob(layout))
-  if (!read.ok) {
-    return { signer: null, checks: [
-      check('image/signature', 'fail', `the signature cannot be read: ${reasonOf(read.error)}`, read.error.file, { reason: read.error.reason }),
-      check('image/keyring', 'not-applicable', 'no readable signature names a signer', read.error.file),
-    ] }
-  }
-  if (read.value === null) {
+  if (layout.signatures.length === 0) {
     return { signer: null, checks: [
       check('image/signature', 'fail', 'the image has no signature (an arbitrary package)', indexFile, { reason: 'unsigned' }),
       check('image/keyring', 'not-applicable', 'no signature names a signer', indexFile),
     ] }
   }
-  const blob = read.value
+  // Several signatures (by different keys): one that verifies by a key of the keyring is enough. The checks speak of
+  // that one, else of the first by a key of the keyring, else of the first readable one.
+  const reads = layout.signatures.map((descriptor) => attempt((): SignatureBlob => readSignatureBlob(layout, descriptor)))
+  const readable = reads.flatMap((read) => (read.ok ? [read.value] : []))
+  if (readable.length === 0) {
+    const error = (reads[0] as { ok: false; error: ImageError }).error
+    return { signer: null, checks: [
+      check('image/signature', 'fail', `the signature cannot be read: ${reasonOf(error)}`, error.file, { reason: error.reason }),
+      check('image/keyring', 'not-applicable', 'no readable signature names a signer', error.file),
+    ] }
+  }
+  const judged = readable.map((blob) => ({ blob, verified: attempt(() => verifySignature(blob.signature, blob.file, layout.manifest.digest, options.keyring)) }))
+  const { blob, verified } = judged.find((entry) => entry.verified.ok)
+    ?? judged.find((entry) => options.keyring.has(entry.blob.signature.header.keyId)) ?? judged[0]!
   const signer = blob.signature.header.keyId
   const known = options.keyring.has(signer)
   const keyring = known
     ? check('image/keyring', 'pass', `signed by ${signer}, a key of the keyring`, blob.file, { signer })
     : check('image/keyring', 'fail', `signed by ${signer}, which is not in the keyring (${options.keyringSource})`, blob.file, { signer, keyring: [...options.keyring.keys()] })
-  const verified = attempt(() => verifySignature(blob.signature, blob.file, layout.manifest.digest, options.keyring))
   const signature = verified.ok
     ? check('image/signature', 'pass', `the ${blob.signature.header.algorithm} signature by ${signer} verifies over ${layout.manifest.digest}`, blob.file, { signer, algorithm: blob.signature.header.algorithm })
     : check('image/signature', 'fail', reasonOf(verified.error), blob.file, { signer, reason: verified.error.reason, attack: verified.error.attack })

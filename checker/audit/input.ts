@@ -50,7 +50,8 @@ export function readAuditInput(file: string): AuditInput {
  * Runs `body`, which boots the configuration of the trace in `file` (on the model,
  * the impl, or both); a declared system the kernel cannot honour (a
  * {@link BootError} of either) becomes an {@link InputError} naming its place
- * under `$.boot`.
+ * under `$.boot`, and an image pool that names a digest twice one naming the image
+ * under `$.images`.
  * @public
  */
 export function withBootErrors<A>(file: string, body: () => A): A {
@@ -59,6 +60,7 @@ export function withBootErrors<A>(file: string, body: () => A): A {
   } catch (error) {
     if (!(error instanceof BootError) && !(error instanceof ImplBootError)) throw error
     const detail = error.message.startsWith(`${error.path}: `) ? error.message.slice(error.path.length + 2) : error.message
-    throw new InputError(file, [`$.boot${error.path.replace(/^\$/, '')}: ${detail}`])
+    const place = error.path.startsWith('$.images[') ? error.path : `$.boot${error.path.replace(/^\$/, '')}`
+    throw new InputError(file, [`${place}: ${detail}`])
   }
 }

@@ -93,8 +93,10 @@ function failureSection(failure: Failure): string[] {
 
 function imageLine(image: ImageRecord): string {
   const requests = image.manifest.requests.map((request) => `${request.kind} [${request.rights.join(',')}]`).join(', ')
-  return `  - ${code(image.name)} ${text(image.version)}, ${code(`${image.digest.slice(0, 19)}…`)}, signed by ${code(image.signer)}`
-    + `${image.signatureOk ? '' : ' (signature invalid)'}; ${image.manifest.memoryBytes} bytes${requests === '' ? '' : `; requests ${code(requests)}`}`
+  const signatures = image.signatures.length === 0 ? 'unsigned'
+    : `signed by ${image.signatures.map((signature) => `${code(signature.signer)}${signature.verifies ? '' : ' (signature invalid)'}`).join(' and ')}`
+  return `  - ${code(image.name)} ${text(image.version)}, ${code(`${image.digest.slice(0, 19)}…`)}, ${signatures}`
+    + `; ${image.manifest.memoryBytes} bytes${requests === '' ? '' : `; requests ${code(requests)}`}`
 }
 
 function bootSection(config: BootConfig, images: ReadonlyArray<ImageRecord>): string[] {

@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import type { SuiteResult } from '../../properties/run.js'
-import { checkGaps, Coverage, coverageGaps, DEEP_CASES } from '../../properties/coverage.js'
+import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
@@ -87,7 +87,10 @@ function coverageReport(results: ReadonlyArray<SuiteResult>): string {
     SYSCALL_KINDS.map((k) => [k, String(total((r) => r.coverage.kindOk, k)), String(total((r) => r.coverage.kindFailed, k))]))
   const errorKeys = [...new Set(results.flatMap((r) => Object.keys(r.coverage.errors)))].sort()
   const errors = errorKeys.map((k) => `${k} ${total((r) => r.coverage.errors, k)}`).join(', ')
-  const cases = DEEP_CASES.map((d) => `  ${d.name.padEnd(28)} ${String(total((r) => r.coverage.cases, d.name)).padStart(6)} of ${runs} runs (${((100 * total((r) => r.coverage.cases, d.name)) / Math.max(1, runs)).toFixed(0)} %)`).join('\n')
+  const reached = (name: string) => total((r) => r.coverage.cases, name)
+  const names = [...DEEP_CASES.map((d) => d.name), ...Object.values(GRANT_CASES)]
+  const width = Math.max(...names.map((name) => name.length))
+  const cases = names.map((name) => `  ${name.padEnd(width)} ${String(reached(name)).padStart(6)} of ${runs} runs (${((100 * reached(name)) / Math.max(1, runs)).toFixed(0)} %)`).join('\n')
   const gaps = coverageGaps({ runs, steps: 0, kindOk: Object.fromEntries(SYSCALL_KINDS.map((k) => [k, total((r) => r.coverage.kindOk, k)])), kindFailed: {}, errors: Object.fromEntries(errorKeys.map((k) => [k, 1])), cases: Object.fromEntries(DEEP_CASES.map((d) => [d.name, total((r) => r.coverage.cases, d.name)])) })
   const gapText = [...gaps.kinds, ...gaps.errors, ...gaps.cases]
   return `Coverage (runs that reached each syscall kind, with a success and with an error):\n${kinds}\n\nErrors seen (runs): ${errors}\n\nDeep states reached:\n${cases}\n${gapText.length === 0 ? 'Every syscall kind succeeded, every error code and every deep case was reached.' : `Not reached: ${gapText.join(', ')}`}\n\n${checkCoverageReport(results)}`

@@ -89,13 +89,16 @@ Options:
   --compression ALG    brotli (default) or none, for the module layer
 ${LAYER_BYTES_FLAG}
   -h, --help           show this help`,
-  sign: `Usage: sila image sign DIR --key PRIVATE.json
+  sign: `Usage: sila image sign DIR --key PRIVATE.json [--add]
 
 Checks the image in DIR whole, signs its manifest digest with the private
-key, and references the signature from index.json (replacing any earlier one).
+key, and references the signature from index.json (replacing any earlier one,
+or with --add beside the signatures by other keys: one that verifies by a
+trusted key is enough).
 
 Options:
   --key FILE           a private key file written by 'sila image keygen'
+  --add                keep the other keys' signatures (at most 16 in all)
 ${LAYER_BYTES_FLAG}
   -h, --help           show this help`,
   verify: `Usage: sila image verify DIR --keyring KEYS [--keyring KEYS]... [--floors FILE]
@@ -197,12 +200,13 @@ function build(args: ReadonlyArray<string>): number {
 
 function sign(args: ReadonlyArray<string>): number {
   const command = 'image sign'
-  const parsed = parseSubcommand(command, args, { key: { type: 'string' }, 'layer-bytes-max': { type: 'string' } })
+  const parsed = parseSubcommand(command, args, { key: { type: 'string' }, add: { type: 'boolean' }, 'layer-bytes-max': { type: 'string' } })
   if (parsed === null) return help('sign')
   const [dir] = positionals(command, parsed.positionals, ['DIR'])
   const key = readPrivateKey(required(command, 'key', parsed.values.key))
-  const signed = signImage(dir!, key, { layerBytesMax: layerBytesMax(command, parsed.values['layer-bytes-max']) })
-  say(`signed ${dir} with ${key.keyId} (${key.algorithm})${signed.replaced === null ? '' : `, replacing the signature by ${signed.replaced}`}`)
+  const signed = signImage(dir!, key, { layerBytesMax: layerBytesMax(command, parsed.values['layer-bytes-max']), add: parsed.values.add === true })
+  const kept = signed.kept.length === 0 ? '' : `, beside the signature${signed.kept.length === 1 ? '' : 's'} by ${signed.kept.join(', ')}`
+  say(`signed ${dir} with ${key.keyId} (${key.algorithm})${signed.replaced === null ? '' : `, replacing the signature by ${signed.replaced}`}${kept}`)
   say(`  manifest   ${signed.manifestDigest}`)
   say(`  signature  ${signed.signatureDigest}`)
   return EXIT.ok
@@ -251,7 +255,8 @@ function renderSummary(summary: ImageSummary): void {
   const namespaces = summary.namespaces === null
     ? 'shared with the parent (none configured)'
     : Object.entries(summary.namespaces).map(([kind, value]) => `${kind}=${typeof value === 'string' ? value : `uid ${value.base}+${value.count}`}`).join(' ')
-  const signature = summary.signature === null ? 'none (unsigned)' : `${summary.signature.algorithm} by ${summary.signature.keyId} (not verified here: use sila image verify)`
+  const signature = summary.signatures.length === 0 ? 'none (unsigned)'
+    : `${summary.signatures.map((blob) => `${blob.algorithm} by ${blob.keyId}`).join(', ')} (not verified here: use sila image verify)`
   say(renderTable([{ header: 'field' }, { header: 'value' }], [
     ['image', summary.dir], ['name', summary.name], ['version', summary.version], ['entry', summary.entry],
     ['manifest', `${summary.manifest.digest} (${summary.manifest.sizeBytes} bytes)`], ['memory', `${summary.memoryBytes} bytes`],

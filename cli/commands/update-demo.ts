@@ -127,7 +127,7 @@ function imagesOf(values: { repo?: string; keyring?: string[]; name?: string; fr
   })
   const described = (role: string, found: RepositoryVersion) => {
     const verdict = found.record === null ? 'its manifest cannot be read: the kernel will not know it'
-      : found.record.signatureOk ? `signed by ${found.record.signer}, verifies against the keyring` : 'does NOT verify against the keyring: the kernel will refuse to spawn it'
+      : found.record.signatures.some((signature) => signature.verifies) ? `signed by ${found.record.signatures.filter((signature) => signature.verifies).map((signature) => signature.signer).join(', ')}, verifies against the keyring` : 'does NOT verify against the keyring: the kernel will refuse to spawn it'
     return `  ${role}  ${found.resolution.name}@${found.resolution.version}  ${found.resolution.digest.slice(0, 19)}…  ${verdict}`
   }
   return { repository, lines: [`Images from the repository ${values.repo} (the kernel verifies their bytes at spawn):`, described('V1', repository.v1), described('V2', repository.v2)] }

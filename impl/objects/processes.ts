@@ -23,20 +23,26 @@ import {
   E_INVALID_ARGUMENT, E_NOT_FOUND, E_NOT_RUNNING, E_PERMISSION_DENIED, E_POLICY_DENIED, E_ROLLBACK_DENIED, E_SIGNATURE_INVALID,
   OK, failure, quotaCode, success,
 } from '../outcomes.js'
-import { KIND_CONTAINER, KIND_DEVICE, KIND_NAMES, KIND_PROCESS, NONE, NS_PID, NS_USER, RES_MEMORY, RES_PROCESSES } from '../tables/objects.js'
+import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, NS_PID, NS_USER, RES_MEMORY, RES_PROCESSES } from '../tables/objects.js'
 import { PLACE_SLOT } from '../tables/caps.js'
 import { limitsOf } from './containers.js'
 
 /** What the kernel decided about an image once, at boot. */
 export interface ImageInfo {
   readonly record: ImageRecord
-  /** Signed by a key in the keyring, over the exact bytes (IMG-1). */
+  /** One of its signatures is by a key in the keyring and verifies over the exact bytes (IMG-1). */
   readonly trusted: boolean
   /** Not below the anti-rollback floor of its name. */
   readonly aboveFloor: boolean
-  readonly requestKinds: ReadonlyArray<string>
-  readonly requestMasks: ReadonlyArray<number>
+  /** The manifest's requests, column-wise: object kind code, rights mask, device name (null: any device). */
+  readonly requestKinds: Int8Array
+  readonly requestMasks: Int32Array
+  readonly requestDevices: ReadonlyArray<string | null>
   readonly memoryBytes: number
+}
+
+const KIND_CODES: Readonly<Record<string, number>> = {
+  container: KIND_CONTAINER, process: KIND_PROCESS, region: KIND_REGION, endpoint: KIND_ENDPOINT, device: KIND_DEVICE,
 }
 
 /**
@@ -53,10 +59,12 @@ export function imageInfo(image: ImageRecord, keyring: ReadonlySet<string>, floo
       aboveFloor = false
     }
   }
+  const requests = image.manifest.requests
   return {
-    record: image, trusted: image.signatureOk && keyring.has(image.signer), aboveFloor,
-    requestKinds: image.manifest.requests.map((request) => request.kind),
-    requestMasks: image.manifest.requests.map((request) => rightsMask(request.rights)),
+    record: image, trusted: image.signatures.some((signature) => signature.verifies && keyring.has(signature.signer)), aboveFloor,
+    requestKinds: Int8Array.from(requests, (request) => KIND_CODES[request.kind] ?? KIND_FREE),
+    requestMasks: Int32Array.from(requests, (request) => rightsMask(request.rights)),
+    requestDevices: requests.map((request) => (request.kind === 'device' ? request.device ?? null : null)),
     memoryBytes: image.manifest.memoryBytes,
   }
 }
@@ -77,15 +85,51 @@ function lookupGrants(k: Kernel, caller: number, grants: ReadonlyArray<Fields>):
   return 0
 }
 
-/** Grant i is what manifest request i asks for (same kind, rights within), and a device grant is allowed by the container. */
+/** Grant `grant` fits request `request`: the same kind (for a device, the named device if the request names one), rights within. */
+function fitsRequest(k: Kernel, image: ImageInfo, grant: number, request: number): boolean {
+  const object = k.caps.object[k.grantCaps[grant]]
+  if (image.requestKinds[request] !== k.objects.kind[object]) return false
+  const device = image.requestDevices[request]!
+  if (device !== null && device !== k.objects.text[object]) return false
+  return (k.grantRights[grant] & ~image.requestMasks[request]) === 0
+}
+
+/**
+ * An augmenting path from `grant` (Kuhn): a request it fits that is free, or whose
+ * holder moves on to another. `k.matchSeen[r] === mark` marks requests visited in
+ * this search; `k.matchHolder[r]` is the grant holding request r, or -1.
+ */
+function augment(k: Kernel, image: ImageInfo, grant: number, mark: number): boolean {
+  const holder = k.matchHolder
+  const seen = k.matchSeen
+  for (let request = 0; request < image.requestMasks.length; request++) {
+    if (seen[request] === mark || !fitsRequest(k, image, grant, request)) continue
+    seen[request] = mark
+    const current = holder[request]
+    if (current < 0 || augment(k, image, current, mark)) {
+      holder[request] = grant
+      return true
+    }
+  }
+  return false
+}
+
+/**
+ * The first `count` grants can each be given a distinct request they fit (kernel.md
+ * §4: matched by what they grant, in any order), and each device grant names a
+ * device the container is allowed. No allocation: the scratch is the kernel's,
+ * sized at boot for the largest manifest.
+ */
 function isGrantAllowed(k: Kernel, image: ImageInfo, target: number, count: number): boolean {
+  const requests = image.requestMasks.length
+  if (count > requests) return false
   for (let index = 0; index < count; index++) {
-    if (index >= image.requestKinds.length) return false
     const object = k.caps.object[k.grantCaps[index]]
-    if (image.requestKinds[index] !== KIND_NAMES[k.objects.kind[object]]) return false
-    if ((k.grantRights[index] & ~image.requestMasks[index]!) !== 0) return false
     if (k.objects.kind[object] === KIND_DEVICE && !limitsOf(k, target).devices.includes(k.objects.text[object]!)) return false
   }
+  k.matchHolder.fill(-1, 0, requests)
+  k.matchSeen.fill(0, 0, requests)
+  for (let grant = 0; grant < count; grant++) if (!augment(k, image, grant, grant + 1)) return false
   return true
 }
 

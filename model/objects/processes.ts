@@ -7,9 +7,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { gte as versionAtLeast } from 'semver'
 import type { SyscallOf, Grant } from '../../spec/syscalls.js'
-import { R_ALL, R_CONTROL, isSubset, rightsMask } from '../../spec/rights.js'
+import { R_ALL, R_CONTROL, type RightsMask, isSubset, rightsMask } from '../../spec/rights.js'
 import { quotaExceeded, syscallError } from '../../spec/errors.js'
-import type { ImageRecord } from '../../spec/images.js'
+import type { CapRequest, ImageRecord } from '../../spec/images.js'
+import type { ObjectKind } from '../../spec/ids.js'
 import { UNIT } from '../../spec/results.js'
 import {
   type Cap, type ContainerObject, type KernelState, type ProcessObject,
@@ -32,9 +33,9 @@ function lookupGrants(state: KernelState, caller: ProcessObject, grants: Readonl
   return E.right(caps)
 }
 
-/** The image is signed by a key in the kernel's keyring. */
+/** One of the image's signatures verifies by a key in the kernel's keyring. */
 export function isSignatureTrusted(state: KernelState, image: ImageRecord): boolean {
-  return image.signatureOk && state.ksKeyring.has(image.signer)
+  return image.signatures.some((signature) => signature.verifies && state.ksKeyring.has(signature.signer))
 }
 
 /** The image's version is not below the anti-rollback floor of its name. */
@@ -43,18 +44,54 @@ export function isAboveFloor(state: KernelState, image: ImageRecord): boolean {
   return floor === undefined || versionAtLeast(image.version, floor)
 }
 
+/** What a grant offers the manifest: its object's kind, the device's name for a device, the granted rights. */
+export interface Offer {
+  readonly kind: ObjectKind
+  readonly device: string | null
+  readonly rights: RightsMask
+}
+
+/** A grant fits a request of its kind (for a device, naming that device or none) whose rights include the grant's. */
+export function fitsRequest(offer: Offer, request: CapRequest): boolean {
+  return offer.kind === request.kind
+    && (request.device === undefined || request.device === offer.device)
+    && isSubset(offer.rights, rightsMask(request.rights))
+}
+
 /**
- * Grant i must be what manifest request i asks for (same kind, rights within it),
- * and a device grant must name a device the container is allowed.
+ * Whether every offer can be given a request of its own that it fits: a bipartite
+ * matching covering the offers, found by augmenting paths. Each offer in turn
+ * takes a fitting request that is free, or one whose holder can move to another
+ * request it fits. (Taking the first fitting request would be wrong: a grant of
+ * `read` could take the request for `read, write` that a later grant of `write`
+ * needs while `read` alone had a request of its own.)
+ */
+export function matchesRequests(offers: ReadonlyArray<Offer>, requests: ReadonlyArray<CapRequest>): boolean {
+  const holder: Array<number | null> = requests.map(() => null)
+  const place = (offer: number, visited: Set<number>): boolean =>
+    requests.some((request, index) => {
+      if (visited.has(index) || !fitsRequest(offers[offer]!, request)) return false
+      visited.add(index)
+      const current = holder[index]!
+      if (current !== null && !place(current, visited)) return false
+      holder[index] = offer
+      return true
+    })
+  return offers.every((_, offer) => place(offer, new Set()))
+}
+
+/**
+ * Every grant is what some manifest request asks for, each request used at most
+ * once, in any order (kernel.md §4), and a device grant names a device the
+ * container is allowed.
  */
 function isGrantAllowed(state: KernelState, image: ImageRecord, target: ContainerObject, grants: ReadonlyArray<Grant>, caps: ReadonlyArray<Cap>): boolean {
-  return grants.every((grant, index) => {
-    const request = image.manifest.requests[index]
+  const offers = grants.map((grant, index): Offer => {
     const object = getObject(state, caps[index]!.object)!
-    if (request === undefined || request.kind !== object.kind) return false
-    if (!isSubset(rightsMask(grant.rights), rightsMask(request.rights))) return false
-    return object.kind !== 'device' || target.limits.devices.includes(object.name)
+    return { kind: object.kind, device: object.kind === 'device' ? object.name : null, rights: rightsMask(grant.rights) }
   })
+  if (offers.some((offer) => offer.device !== null && !target.limits.devices.includes(offer.device))) return false
+  return matchesRequests(offers, image.manifest.requests)
 }
 
 function ensureSpawnAffordable(state: KernelState, target: ContainerObject, image: ImageRecord): Check<void> {

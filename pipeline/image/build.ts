@@ -72,7 +72,7 @@ export function buildImage(input: BuildInput, out: string): BuiltImage {
   for (const data of input.data ?? []) addLayer(data.bytes, MEDIA_TYPES.data, 'data')
   const manifestBytes = encodeManifest(makeManifest(input.manifest, layers))
   const manifestDigest = sha256Digest(manifestBytes)
-  const index = makeIndex(manifestDescriptor(manifestDigest, manifestBytes.length, input.manifest.name, input.manifest.version), null)
+  const index = makeIndex(manifestDescriptor(manifestDigest, manifestBytes.length, input.manifest.name, input.manifest.version), [])
   const files = new Map<string, Uint8Array>([
     ['oci-layout', Buffer.from(jsonText(OCI_LAYOUT))],
     ['index.json', Buffer.from(jsonText(index))],

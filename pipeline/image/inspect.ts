@@ -30,14 +30,24 @@ export interface ImageSummary {
   readonly namespaces: NamespaceConfig | null
   readonly requests: ReadonlyArray<CapRequest>
   readonly layers: ReadonlyArray<LayerSummary>
-  /** The signature's header; null when unsigned. Not verified. */
-  readonly signature: { readonly algorithm: string; readonly keyId: string; readonly digest: string } | null
+  /** The first signature's header; null when unsigned. Not verified. */
+  readonly signature: SignatureSummary | null
+  /** Every signature's header, in index order (an image may carry several, by different keys). Not verified. */
+  readonly signatures: ReadonlyArray<SignatureSummary>
+}
+
+/** A signature blob's header, as `inspect` reports it. @public */
+export interface SignatureSummary {
+  readonly algorithm: string
+  readonly keyId: string
+  readonly digest: string
 }
 
 /** Summarizes the image in `dir`; refuses what {@link readImage} refuses. @public */
 export function inspectImage(dir: string, options: Omit<ReadOptions, 'inflate'> = {}): ImageSummary {
   const image = readImage(dir, { ...options, inflate: false })
   const { manifest } = image
+  const signatures = image.signatures.map((blob): SignatureSummary => ({ algorithm: blob.signature.header.algorithm, keyId: blob.signature.header.keyId, digest: blob.digest }))
   return {
     dir, name: manifest.name, version: manifest.version, entry: manifest.entry,
     manifest: { digest: image.manifestDigest, sizeBytes: image.manifestBytes.length },
@@ -50,6 +60,7 @@ export function inspectImage(dir: string, options: Omit<ReadOptions, 'inflate'> 
       uncompressedSizeBytes: item.header?.uncompressedSizeBytes ?? item.blob.length,
       uncompressedDigest: item.header?.uncompressedDigest ?? null,
     })),
-    signature: image.signature === null ? null : { algorithm: image.signature.signature.header.algorithm, keyId: image.signature.signature.header.keyId, digest: image.signature.digest },
+    signature: signatures[0] ?? null,
+    signatures,
   }
 }

@@ -44,6 +44,8 @@ export const OCI_LAYOUT = { imageLayoutVersion: '1.0.0' } as const
 export const LAYER_BYTES_MAX_DEFAULT = 64 * 1024 * 1024
 /** `index.json` and the manifest blob are at most 1 MiB. */
 export const DOCUMENT_BYTES_MAX = 1024 * 1024
+/** An image carries at most this many signatures (each by its own key). @public */
+export const SIGNATURES_MAX = 16
 
 const HEX64 = /^[0-9a-f]{64}$/
 
@@ -76,8 +78,8 @@ export interface Layout {
   readonly dir: string
   readonly index: OciIndex
   readonly manifest: Descriptor
-  /** Null when the image is not signed. */
-  readonly signature: Descriptor | null
+  /** The signature descriptors, in index order; none when the image is not signed. */
+  readonly signatures: ReadonlyArray<Descriptor>
 }
 
 /** Paths of the layout's fixed files. */
@@ -128,24 +130,25 @@ export function blobRelativePath(digest: string): string {
   return `blobs/sha256/${digest.slice(7)}`
 }
 
-/** The `index.json` of an image whose manifest is `manifest` and whose signature (if any) is `signature`. */
-export function makeIndex(manifest: Descriptor, signature: Descriptor | null): OciIndex {
-  return { schemaVersion: 2, mediaType: MEDIA_TYPES.index, manifests: signature === null ? [manifest] : [manifest, signature] }
+/** The `index.json` of an image whose manifest is `manifest`, signed by the signature blobs `signatures` (none: unsigned). */
+export function makeIndex(manifest: Descriptor, signatures: ReadonlyArray<Descriptor>): OciIndex {
+  return { schemaVersion: 2, mediaType: MEDIA_TYPES.index, manifests: [manifest, ...signatures] }
 }
 
-/** What `index.json` says: the index, its manifest descriptor and its signature descriptor. */
+/** What `index.json` says: the index, its manifest descriptor and its signature descriptors. */
 export interface DecodedIndex {
   readonly index: OciIndex
   readonly manifest: Descriptor
-  readonly signature: Descriptor | null
+  readonly signatures: ReadonlyArray<Descriptor>
 }
 
 /**
  * Decodes the bytes of `index.json` read from `file`. Refuses invalid UTF-8 or
  * JSON, a digest that is a path, an index that fails its codec, an index without
- * exactly one SILA manifest, with more than one signature or with any other media
- * type, a manifest descriptor over the document bound, and a signature descriptor
- * whose subject is not the manifest (a signature taken from another image).
+ * exactly one SILA manifest, with more than {@link SIGNATURES_MAX} signatures, one
+ * signature blob listed twice, or any other media type, a manifest descriptor over
+ * the document bound, and a signature descriptor whose subject is not the manifest
+ * (a signature taken from another image).
  */
 export function decodeIndex(bytes: Uint8Array, file: string): DecodedIndex {
   const raw = parseJsonBytes(bytes, file)
@@ -159,15 +162,19 @@ export function decodeIndex(bytes: Uint8Array, file: string): DecodedIndex {
     else throw new ImageError(file, 'malformed', `$.manifests[${position}].mediaType: expected ${MEDIA_TYPES.manifest} or ${MEDIA_TYPES.signature}, found ${JSON.stringify(descriptor.mediaType.slice(0, 80))}`)
   })
   if (manifests.length !== 1) throw new ImageError(file, 'malformed', `$.manifests: expected exactly one ${MEDIA_TYPES.manifest} descriptor, found ${manifests.length}`)
-  if (signatures.length > 1) throw new ImageError(file, 'malformed', `$.manifests: expected at most one ${MEDIA_TYPES.signature} descriptor, found ${signatures.length}`)
+  if (signatures.length > SIGNATURES_MAX) throw new ImageError(file, 'malformed', `$.manifests: expected at most ${SIGNATURES_MAX} ${MEDIA_TYPES.signature} descriptors, found ${signatures.length}`)
   const manifest = manifests[0]!
   if (manifest.size > DOCUMENT_BYTES_MAX) throw new ImageError(file, 'too-large', `the manifest descriptor declares ${manifest.size} bytes, more than ${DOCUMENT_BYTES_MAX}`, 'endless data')
-  const signature = signatures[0] ?? null
-  const subject = signature?.annotations?.[ANNOTATIONS.signatureSubject]
-  if (signature !== null && subject !== manifest.digest) {
-    throw new ImageError(file, 'inconsistent', `the signature descriptor's ${ANNOTATIONS.signatureSubject} is ${JSON.stringify(subject ?? null)}, not the manifest ${manifest.digest}`, 'mix-and-match')
-  }
-  return { index, manifest, signature }
+  signatures.forEach((signature, position) => {
+    if (signatures.findIndex((other) => other.digest === signature.digest) !== position) {
+      throw new ImageError(file, 'malformed', `$.manifests: the signature blob ${signature.digest} is listed twice`)
+    }
+    const subject = signature.annotations?.[ANNOTATIONS.signatureSubject]
+    if (subject !== manifest.digest) {
+      throw new ImageError(file, 'inconsistent', `the signature descriptor's ${ANNOTATIONS.signatureSubject} is ${JSON.stringify(subject ?? null)}, not the manifest ${manifest.digest}`, 'mix-and-match')
+    }
+  })
+  return { index, manifest, signatures }
 }
 
 /**

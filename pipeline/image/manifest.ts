@@ -58,7 +58,10 @@ export type Manifest = t.TypeOf<typeof ManifestCodec>
 export function makeManifest(input: ManifestInput, layers: ReadonlyArray<Layer>): Manifest {
   return {
     mediaType: MEDIA_TYPES.manifest, name: input.name, version: input.version, entry: input.entry,
-    requests: input.requests.map((request) => ({ kind: request.kind, rights: [...request.rights], ...(request.purpose === undefined ? {} : { purpose: request.purpose }) })),
+    requests: input.requests.map((request) => ({
+      kind: request.kind, rights: [...request.rights],
+      ...(request.device === undefined ? {} : { device: request.device }), ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
+    })),
     limits: { memoryBytes: input.limits.memoryBytes },
     ...(input.namespaces === undefined ? {} : { namespaces: input.namespaces }),
     layers: layers.map((layer) => ({ digest: layer.digest, mediaType: layer.mediaType, size: layer.size, role: layer.role })),

@@ -8,7 +8,7 @@ import { ImageError } from '../errors.js'
 import { formatBytes } from '../files.js'
 import { readBlob, type Blob } from './blobs.js'
 import { inflateModuleLayer, readCompressionHeader, type CompressionHeader } from './compression.js'
-import { ANNOTATIONS, DOCUMENT_BYTES_MAX, LAYER_BYTES_MAX_DEFAULT, layoutFile, MEDIA_TYPES, openLayout, type Layout } from './layout.js'
+import { ANNOTATIONS, DOCUMENT_BYTES_MAX, LAYER_BYTES_MAX_DEFAULT, layoutFile, MEDIA_TYPES, openLayout, type Descriptor, type Layout } from './layout.js'
 import { decodeManifest, type Layer, type Manifest } from './manifest.js'
 import { decodeSignature, type Signature } from './signature.js'
 
@@ -49,8 +49,8 @@ export interface LoadedImage {
   readonly manifestBytes: Uint8Array
   readonly manifestDigest: string
   readonly manifest: Manifest
-  /** Null when the image is not signed. */
-  readonly signature: SignatureBlob | null
+  /** Every signature blob, in index order; none when the image is not signed. */
+  readonly signatures: ReadonlyArray<SignatureBlob>
   readonly layers: ReadonlyArray<ImageLayer>
 }
 
@@ -59,11 +59,15 @@ export function readManifestBlob(layout: Layout): Blob {
   return readBlob(layout.dir, layout.manifest, DOCUMENT_BYTES_MAX)
 }
 
-/** The signature blob of `layout`, null if unsigned; refuses what {@link readBlob} and {@link decodeSignature} refuse. */
-export function readSignatureBlob(layout: Layout): SignatureBlob | null {
-  if (layout.signature === null) return null
-  const blob = readBlob(layout.dir, layout.signature, DOCUMENT_BYTES_MAX)
-  return { file: blob.file, digest: layout.signature.digest, bytes: blob.bytes, signature: decodeSignature(blob.bytes, blob.file) }
+/** The signature blob `descriptor` of `layout` names; refuses what {@link readBlob} and {@link decodeSignature} refuse. */
+export function readSignatureBlob(layout: Layout, descriptor: Descriptor): SignatureBlob {
+  const blob = readBlob(layout.dir, descriptor, DOCUMENT_BYTES_MAX)
+  return { file: blob.file, digest: descriptor.digest, bytes: blob.bytes, signature: decodeSignature(blob.bytes, blob.file) }
+}
+
+/** Every signature blob of `layout`, in index order (none if unsigned); refuses what {@link readSignatureBlob} refuses. */
+export function readSignatureBlobs(layout: Layout): SignatureBlob[] {
+  return layout.signatures.map((descriptor) => readSignatureBlob(layout, descriptor))
 }
 
 /** Refuses `index.json` annotations that name another module or version than the manifest does (an index edited after signing). */
@@ -109,16 +113,16 @@ export function readLayers(dir: string, manifest: Manifest, manifestFile: string
 
 /**
  * Reads an image without looking at who signed it: the layout, the manifest (its
- * digest and codec), the signature blob if there is one (its digest and header, not
- * its validity) and every layer.
+ * digest and codec), every signature blob (its digest and header, not its
+ * validity) and every layer.
  * @public
  */
 export function readImage(dir: string, options: ReadOptions = {}): LoadedImage {
   const layout = openLayout(dir)
   const manifestBlob = readManifestBlob(layout)
-  const signature = readSignatureBlob(layout)
+  const signatures = readSignatureBlobs(layout)
   const manifest = decodeManifest(manifestBlob.bytes, manifestBlob.file)
   checkAnnotations(layout, manifest, layoutFile(dir, 'index.json'))
   const layers = readLayers(dir, manifest, manifestBlob.file, options)
-  return { dir, layout, manifestFile: manifestBlob.file, manifestBytes: manifestBlob.bytes, manifestDigest: layout.manifest.digest, manifest, signature, layers }
+  return { dir, layout, manifestFile: manifestBlob.file, manifestBytes: manifestBlob.bytes, manifestDigest: layout.manifest.digest, manifest, signatures, layers }
 }

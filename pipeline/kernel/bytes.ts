@@ -1,6 +1,6 @@
 /**
  * Loading an image's exact bytes for the kernel (pipeline.md §3 step 3): the
- * manifest blob, the signature blob and every layer blob the manifest names, read
+ * manifest blob, every signature blob and every layer blob the manifest names, read
  * through the layout with the pipeline's bounded readers but **not** checked
  * against their digests: judging them is the kernel's job, and a tampered blob must
  * reach it as it is. Only the unsigned scaffolding (`oci-layout`, `index.json`) has
@@ -58,14 +58,14 @@ export function loadImageBytes(dir: string, options: LoadBytesOptions = {}): Ima
       throw error
     }
   }
-  const signature = layout.signature === null ? null : optional(() => readRegularFile(blobPath(dir, layout.signature!.digest), DOCUMENT_BYTES_MAX))
+  const signatures = layout.signatures.flatMap((descriptor) => optional(() => readRegularFile(blobPath(dir, descriptor.digest), DOCUMENT_BYTES_MAX)) ?? [])
   const layers = new Map<string, Uint8Array>()
   for (const digest of layerDigests(manifest, manifestFile)) {
     if (layers.has(digest)) continue
     const bytes = optional(() => readRegularFile(blobPath(dir, digest), bound))
     if (bytes !== null) layers.set(digest, bytes)
   }
-  return { manifest, layers, signature }
+  return { manifest, layers, signatures }
 }
 
 /** One image of a repository, as loaded for the kernel. @public */

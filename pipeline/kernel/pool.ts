@@ -1,11 +1,14 @@
 /**
- * The real image pool property runs draw from (pipeline.md §5): five images built,
+ * The real image pool property runs draw from (pipeline.md §5): seven images built,
  * signed with real ML-DSA keys into a temporary directory once per process (per
  * thread), then read back as the model's symbolic records (`symbolicImage`) and as
  * the exact bytes the kernel verifies. They mirror properties/pool.ts: a valid
  * image, one signed by a key outside the keyring, one whose module layer was
  * changed after signing, one whose manifest was changed after signing (and moved to
- * its new digest), and an older version below the rollback floor.
+ * its new digest), an older version below the rollback floor, one signed by the
+ * attacker's key and then, beside it, by the release key (one pool entry with
+ * both signatures: valid, kernel.md §4), and a valid one whose requests overlap
+ * (`matcher`: which request a grant takes matters).
  *
  * Keys come from fixed seeds, and building is deterministic, so manifest digests
  * are the same in every process: scenarios that name them replay.
@@ -26,15 +29,16 @@ import { readImage } from '../image/reader.js'
 import { signImage } from '../image/sign.js'
 import { symbolicImage, symbolicTrust } from '../symbolic.js'
 import { loadImageBytes } from './bytes.js'
+import { MATCHER_REQUESTS } from '../../properties/pool.js'
 
 /** The pool's images, in the order of properties/pool.ts `IMAGE_POOL`. @public */
-export const POOL_LABELS = ['valid', 'wrong-key', 'tampered-layer', 'tampered-manifest', 'older'] as const
+export const POOL_LABELS = ['valid', 'wrong-key', 'tampered-layer', 'tampered-manifest', 'older', 'cosigned', 'matcher'] as const
 /** One of the pool's images. @public */
 export type PoolLabel = (typeof POOL_LABELS)[number]
 
 /** What spawning each pool image answers (from a caller allowed to spawn, with room): the kernel's verdict. @public */
 export const POOL_VERDICTS: Readonly<Record<PoolLabel, 'success' | 'SignatureInvalid' | 'RollbackDenied'>> = {
-  valid: 'success', 'wrong-key': 'SignatureInvalid', 'tampered-layer': 'SignatureInvalid', 'tampered-manifest': 'SignatureInvalid', older: 'RollbackDenied',
+  valid: 'success', 'wrong-key': 'SignatureInvalid', 'tampered-layer': 'SignatureInvalid', 'tampered-manifest': 'SignatureInvalid', older: 'RollbackDenied', cosigned: 'success', matcher: 'success',
 }
 
 /** One image of the real pool. @public */
@@ -71,11 +75,11 @@ export function poolKeys(): { release: PrivateKey; attacker: PrivateKey } {
   return { release: generateKey('ML-DSA-65', new Uint8Array(32).fill(0x5a)), attacker: generateKey('ML-DSA-65', new Uint8Array(32).fill(0xa5)) }
 }
 
-function build(root: string, label: PoolLabel, version: string, signer: PrivateKey): string {
+function build(root: string, label: PoolLabel, version: string, signer: PrivateKey, requests: ManifestInput['requests'] = REQUESTS): string {
   const dir = join(root, label)
   const module = Buffer.from(Array.from({ length: 40 }, (_, line) => `echo ${version} instruction ${line} ${(line * 7919) % 1000}\n`).join(''))
   buildImage({
-    manifest: { name: 'echo', version, entry: 'main', requests: REQUESTS, limits: { memoryBytes: 4096 } }, manifestFile: `${label}/manifest.json`,
+    manifest: { name: 'echo', version, entry: 'main', requests, limits: { memoryBytes: 4096 } }, manifestFile: `${label}/manifest.json`,
     module: { file: `${label}/module.bin`, bytes: module }, data: [{ file: `${label}/data.json`, bytes: Buffer.from('{"greeting": "hello"}\n') }], compression: 'brotli',
   }, dir)
   signImage(dir, signer)
@@ -100,14 +104,14 @@ function tamperManifest(dir: string): void {
   writeFileSync(blobPath(dir, digest), text)
   rmSync(old)
   index.manifests[0] = { ...index.manifests[0]!, digest, size: Buffer.byteLength(text) }
-  index.manifests[1]!.annotations![ANNOTATIONS.signatureSubject] = digest
+  for (const signature of index.manifests.slice(1)) signature.annotations![ANNOTATIONS.signatureSubject] = digest
   writeFileSync(`${indexFile}.tmp`, jsonText(index))
   renameSync(`${indexFile}.tmp`, indexFile)
 }
 
 /**
  * Builds and signs the pool into `root` (which must exist), tampers with two of the
- * images, and reads all five back. The directories stay for the caller.
+ * images, and reads all seven back. The directories stay for the caller.
  * @public
  */
 export function signPool(root: string): RealPool {
@@ -119,7 +123,10 @@ export function signPool(root: string): RealPool {
     'tampered-layer': build(root, 'tampered-layer', '1.2.2', release),
     'tampered-manifest': build(root, 'tampered-manifest', '1.2.3', release),
     older: build(root, 'older', '0.9.0', release),
+    cosigned: build(root, 'cosigned', '1.2.4', attacker),
+    matcher: build(root, 'matcher', '1.3.0', release, MATCHER_REQUESTS),
   }
+  signImage(dirs.cosigned, release, { add: true })
   tamperLayer(dirs['tampered-layer'])
   tamperManifest(dirs['tampered-manifest'])
   const images = POOL_LABELS.map((label): PoolImage => ({ label, record: symbolicImage(dirs[label], keyring), bytes: loadImageBytes(dirs[label]) }))

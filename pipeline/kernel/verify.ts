@@ -3,7 +3,8 @@
  * once per manifest digest, over the exact bytes of a real image. It is the same
  * check as `verifyImage` on a directory, done on bytes in memory and against the
  * boot configuration's keyring (`config.keyring[].publicKey`, base64 as key files
- * hold them): the signature blob names a trusted key and verifies (ML-DSA, FIPS 204)
+ * hold them): one of the image's signature blobs (it may carry several, by
+ * different keys, kernel.md §4) names a trusted key and verifies (ML-DSA, FIPS 204)
  * over the manifest's digest; the manifest decodes; every layer it pins is there
  * with exactly the pinned size and digest; every module layer inflates, within its
  * header and the bound, to its pinned uncompressed digest; and the layers fit in
@@ -79,22 +80,32 @@ function decode(image: ImageBytes, digest: string): Manifest | ImageError {
   }
 }
 
-/** The key id the signature blob names, '' when there is none or it cannot be read. */
-function signerOf(image: ImageBytes, digest: string): string {
-  if (image.signature === null) return ''
+/** The key id signature blob `bytes` names, '' when it cannot be read. */
+function signerOf(bytes: Uint8Array, file: string): string {
   try {
-    return decodeSignature(image.signature, place(digest, 'signature')).header.keyId
+    return decodeSignature(bytes, file).header.keyId
   } catch (error) {
     if (error instanceof ImageError) return ''
     throw error
   }
 }
 
-/** The model's record of `image` given a verdict (pipeline/symbolic.ts's fields, from bytes). */
-function recordOf(manifest: Manifest, digest: string, signer: string, signatureOk: boolean): ImageRecord {
+/** The model's record of `image` given each signature's verdict (pipeline/symbolic.ts's fields, from bytes). */
+function recordOf(manifest: Manifest, digest: string, signatures: ImageRecord['signatures']): ImageRecord {
   return {
-    digest, name: manifest.name, version: manifest.version, signer, signatureOk,
+    digest, name: manifest.name, version: manifest.version, signatures,
     manifest: { requests: manifest.requests.map((request) => ({ ...request, rights: [...request.rights] })), memoryBytes: manifest.limits.memoryBytes },
+  }
+}
+
+/** Runs `body`; an {@link ImageError} is returned, not thrown. */
+function refusalOf(body: () => void): ImageError | null {
+  try {
+    body()
+    return null
+  } catch (error) {
+    if (error instanceof ImageError) return error
+    throw error
   }
 }
 
@@ -119,31 +130,45 @@ export class KernelImageVerifier implements ImageVerifier {
   verify(image: ImageBytes, digest: string, keyring: BootConfig['keyring']): ImageVerdict {
     this.verifications++
     const manifest = decode(image, digest)
-    const signer = signerOf(image, digest)
-    const refusal = this.check(image, digest, manifest, bootKeyring(keyring))
+    const keys = bootKeyring(keyring)
+    const signatures = image.signatures.map((bytes, position) => {
+      const file = place(digest, `signatures[${position}]`)
+      return { signer: signerOf(bytes, file), refusal: refusalOf(() => this.checkSignature(bytes, file, digest, keys)) }
+    })
+    const refusal = this.check(image, digest, manifest, signatures, keys)
     const verdict: ImageVerdict = manifest instanceof ImageError
       ? { trusted: false, record: null, reason: manifest.message }
-      : { trusted: refusal === null, record: recordOf(manifest, digest, signer, refusal === null), reason: refusal?.message ?? '' }
+      : {
+        trusted: refusal === null,
+        // A signature verifies when it does and every byte it pins is as pinned.
+        record: recordOf(manifest, digest, signatures.map((signature) => ({ signer: signature.signer, verifies: refusal === null && signature.refusal === null }))),
+        reason: refusal?.message ?? '',
+      }
     this.verdicts.set(digest, verdict)
     return verdict
   }
 
-  /** The first refusal of `image`, or null when every byte is pinned by a trusted signature. */
-  private check(image: ImageBytes, digest: string, manifest: Manifest | ImageError, keyring: Keyring): ImageError | null {
-    try {
-      if (image.signature === null) return new ImageError(place(digest, 'signature'), 'unsigned', 'the image has no signature', 'arbitrary package')
-      const file = place(digest, 'signature')
-      const signature = decodeSignature(image.signature, file)
-      // verifySignature runs ML-DSA only for a signature of this manifest by a key of the keyring.
-      if (signature.header.subject === digest && keyring.get(signature.header.keyId)?.algorithm === signature.header.algorithm) this.signatureChecks++
-      verifySignature(signature, file, digest, keyring)
-      if (manifest instanceof ImageError) return manifest
-      this.checkLayers(image, digest, manifest)
-      return null
-    } catch (error) {
-      if (error instanceof ImageError) return error
-      throw error
+  /** Refuses a signature blob of another manifest, by a key outside `keyring`, or that does not verify. */
+  private checkSignature(bytes: Uint8Array, file: string, digest: string, keyring: Keyring): void {
+    const signature = decodeSignature(bytes, file)
+    // verifySignature runs ML-DSA only for a signature of this manifest by a key of the keyring.
+    if (signature.header.subject === digest && keyring.get(signature.header.keyId)?.algorithm === signature.header.algorithm) this.signatureChecks++
+    verifySignature(signature, file, digest, keyring)
+  }
+
+  /**
+   * The refusal of `image`, or null when one of its signatures is by a trusted key
+   * and verifies and every byte is as the manifest pins it. With no signature that
+   * verifies, the refusal is that of the first by a key of the keyring, else of the
+   * first signature.
+   */
+  private check(image: ImageBytes, digest: string, manifest: Manifest | ImageError, signatures: ReadonlyArray<{ signer: string; refusal: ImageError | null }>, keyring: Keyring): ImageError | null {
+    if (signatures.length === 0) return new ImageError(place(digest, 'signatures'), 'unsigned', 'the image has no signature', 'arbitrary package')
+    if (signatures.every((signature) => signature.refusal !== null)) {
+      return (signatures.find((signature) => keyring.has(signature.signer)) ?? signatures[0]!).refusal
     }
+    if (manifest instanceof ImageError) return manifest
+    return refusalOf(() => this.checkLayers(image, digest, manifest))
   }
 
   /** Every pinned layer present, of its size and digest, inflating to its pinned content, all within the manifest's memory. */
@@ -166,8 +191,8 @@ export class KernelImageVerifier implements ImageVerifier {
 }
 
 /**
- * The model's record of an image's bytes, with `signatureOk` the kernel's verdict
- * against `keyring`: what `symbolicImage` gives for the directory the bytes were
+ * The model's record of an image's bytes, each signature's `verifies` the kernel's
+ * verdict against `keyring`: what `symbolicImage` gives for the directory the bytes were
  * loaded from. Null when the manifest cannot be decoded.
  * @public
  */

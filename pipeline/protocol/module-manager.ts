@@ -36,9 +36,8 @@ import { inflateModuleLayer, type CompressionHeader } from '../image/compression
 import type { Keyring } from '../image/keys.js'
 import { layoutFile, LAYER_BYTES_MAX_DEFAULT, MEDIA_TYPES, openLayout } from '../image/layout.js'
 import { decodeManifest, type Manifest } from '../image/manifest.js'
-import { checkAnnotations, readLayers, readManifestBlob, readSignatureBlob } from '../image/reader.js'
-import { verifySignature } from '../image/signature.js'
-import { checkFloor } from '../image/verify.js'
+import { checkAnnotations, readLayers, readManifestBlob } from '../image/reader.js'
+import { checkFloor, verifySignatures } from '../image/verify.js'
 import { readRepository } from '../repo/repository.js'
 import { resolveModule } from '../repo/resolve.js'
 import {
@@ -317,9 +316,7 @@ export class ModuleManager implements ProcessHandler {
       const layerBytesMax = this.options.layerBytesMax ?? LAYER_BYTES_MAX_DEFAULT
       const layout = openLayout(resolution.path)
       const manifestBlob = readManifestBlob(layout)
-      const signature = readSignatureBlob(layout)
-      if (signature === null) throw new ImageError(layoutFile(resolution.path, 'index.json'), 'unsigned', 'the image has no signature', 'arbitrary package')
-      verifySignature(signature.signature, signature.file, layout.manifest.digest, keyring)
+      verifySignatures(layout, keyring)
       const manifest: Manifest = decodeManifest(manifestBlob.bytes, manifestBlob.file)
       checkAnnotations(layout, manifest, layoutFile(resolution.path, 'index.json'))
       if (manifest.name !== resolution.name || manifest.version !== resolution.version) {

@@ -50,7 +50,7 @@ const ALL = ['read', 'write', 'execute', 'grant', 'control']
 
 function bootImage(name: string, requests: ImageRecord['manifest']['requests']): ImageRecord {
   return {
-    digest: `sha256:${createHash('sha256').update(`sila-boot:${name}`).digest('hex')}`, name, version: '1.0.0', signer: BOOT_SIGNER, signatureOk: true,
+    digest: `sha256:${createHash('sha256').update(`sila-boot:${name}`).digest('hex')}`, name, version: '1.0.0', signatures: [{ signer: BOOT_SIGNER, verifies: true }],
     manifest: { requests, memoryBytes: 65536 },
   }
 }

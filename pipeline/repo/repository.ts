@@ -125,11 +125,12 @@ export interface AddResult {
   readonly path: string
 }
 
-/** The files of a verified image, exactly its verified bytes, with a fresh `index.json`. */
+/** The files of a verified image, exactly its verified bytes (the signature that verified, not the others), with a fresh `index.json`. */
 function verifiedTree(image: VerifiedImage): TreeFile[] {
+  const signature = image.layout.signatures.find((descriptor) => descriptor.digest === image.signature.digest)!
   const files = new Map<string, Uint8Array>([
     ['oci-layout', Buffer.from(jsonText(OCI_LAYOUT))],
-    ['index.json', Buffer.from(jsonText(makeIndex(image.layout.manifest, image.layout.signature)))],
+    ['index.json', Buffer.from(jsonText(makeIndex(image.layout.manifest, [signature])))],
     [blobRelativePath(image.manifestDigest), image.manifestBytes],
     [blobRelativePath(image.signature.digest), image.signature.bytes],
   ])

@@ -82,7 +82,9 @@ export function repositoryUpdate(options: RepositoryUpdateOptions): RepositoryUp
   const v1 = version(options.repo, name, options.from ?? '^1', 'V1', options.keyring)
   const v2 = version(options.repo, name, options.to ?? '^2', 'V2', options.keyring)
   const trust = symbolicTrust(options.keyring, v1.resolution.floor === null ? {} : { [name]: v1.resolution.floor })
-  const records = [v1.record, v2.record].filter((record): record is ImageRecord => record !== null)
+  // One pool entry per digest (kernel.md §4): V1 and V2 may resolve to the same image.
+  const same = v1.resolution.digest === v2.resolution.digest
+  const records = (same ? [v1.record] : [v1.record, v2.record]).filter((record): record is ImageRecord => record !== null)
   const boot: BootConfig = {
     ...DEMO_SYSTEM.boot,
     keyring: [...DEMO_SYSTEM.boot.keyring, ...trust.keyring.filter((key) => !DEMO_SYSTEM.boot.keyring.some((known) => known.keyId === key.keyId))],
@@ -94,7 +96,7 @@ export function repositoryUpdate(options: RepositoryUpdateOptions): RepositoryUp
     images: [...components, ...records],
     modules: { ...DEMO_SYSTEM.modules, v1: v1.resolution.digest, v2: v2.resolution.digest, refused: v2.resolution.digest },
   }
-  const bytes = [v1.bytes, v2.bytes]
+  const bytes = same ? [v1.bytes] : [v1.bytes, v2.bytes]
   const target: RefinementTarget = {
     name: 'impl (repository images)',
     abstraction: implTarget.abstraction as unknown as RefinementTarget['abstraction'],

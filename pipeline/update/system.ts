@@ -81,14 +81,14 @@ export interface UpdateSystem {
 export const POOL_SYSTEM: UpdateSystem = {
   boot: PROPERTY_BOOT,
   images: IMAGE_POOL,
-  modules: { manager: VALID_IMAGE, client: VALID_IMAGE, v1: VALID_IMAGE, v2: VALID_IMAGE, refused: IMAGE_POOL.find((image) => image.signer === 'attacker')!.digest },
+  modules: { manager: VALID_IMAGE, client: VALID_IMAGE, v1: VALID_IMAGE, v2: VALID_IMAGE, refused: IMAGE_POOL.find((image) => image.signatures.every((signature) => signature.signer === 'attacker'))!.digest },
 }
 
 /** An image of the demo: signed by `release` unless said otherwise; asks for its container and one endpoint. */
 function demoImage(name: string, version: string, signer = 'release'): ImageRecord {
   return {
     digest: `sha256:${createHash('sha256').update(`update demo ${name}@${version} ${signer}`).digest('hex')}`,
-    name, version, signer, signatureOk: true,
+    name, version, signatures: [{ signer, verifies: true }],
     manifest: {
       requests: [{ kind: 'container', rights: ALL_RIGHTS, purpose: 'its container' }, { kind: 'endpoint', rights: ['read', 'write', 'grant'], purpose: 'its first channel' }],
       memoryBytes: IMAGE_BYTES,
@@ -115,6 +115,8 @@ export const DEMO_SYSTEM: UpdateSystem = {
 export function imageLabel(system: UpdateSystem, digest: string): string {
   const image = system.images.find((candidate) => candidate.digest === digest)
   if (image === undefined) return digest.slice(0, 15)
-  const trusted = system.boot.keyring.some((key) => key.keyId === image.signer)
-  return `${image.name}@${image.version}${!trusted ? ` (signed by ${image.signer || 'nobody'}, not trusted)` : image.signatureOk ? '' : ' (does not verify)'}`
+  const keyring = new Set(system.boot.keyring.map((key) => key.keyId))
+  const trusted = image.signatures.filter((signature) => keyring.has(signature.signer))
+  const signers = image.signatures.map((signature) => signature.signer || '?').join(', ')
+  return `${image.name}@${image.version}${trusted.length === 0 ? ` (signed by ${signers || 'nobody'}, not trusted)` : trusted.some((signature) => signature.verifies) ? '' : ' (does not verify)'}`
 }

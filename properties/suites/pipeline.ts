@@ -4,13 +4,18 @@
  * (`symbolicImage`), the kernel from the exact bytes, which it verifies itself —
  * run generated sequences in lockstep. Outcomes and abstract states must agree
  * (REF-1, `ksImages` included: the kernel's own verdicts are the model's
- * `signatureOk`), and IMG-1/IMG-2 must hold after every step.
+ * signatures' `verifies`), and IMG-1/IMG-2 must hold after every step. The pool
+ * holds an image signed by two keys, the first untrusted (valid: one entry per
+ * digest, with all its signatures, kernel.md §4).
  *
  * Scenarios are the generators' fragments with their images drawn from the real
  * pool (each symbolic pool image stands for the real one in the same place), a
- * probe that spawns every refused pool image at the start and the valid one at the
- * end, and a few pool spawns inserted anywhere. The coverage records, per run,
- * which pool image met which verdict (`pool LABEL: VERDICT`).
+ * probe that spawns every refused pool image at the start and the valid, cosigned
+ * and matcher ones at the end, and a few pool spawns inserted anywhere. Before
+ * each run, a pool that offers one of its digests twice (the same bytes, another
+ * byte set, or other signatures under that manifest) must be refused at boot by
+ * the model and by the kernel. The coverage records, per run, which pool image met
+ * which verdict (`pool LABEL: VERDICT`) and the duplicate refused.
  * @module
  */
 import fc from 'fast-check'
@@ -21,11 +26,12 @@ import type { KernelState } from '../../model/state.js'
 import type { Outcome } from '../../spec/results.js'
 import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
-import type { RealImages } from '../../impl/images.js'
+import type { ImageBytes, RealImages } from '../../impl/images.js'
+import { boot } from '../../model/boot.js'
 import { Lockstep } from '../../refinement/lockstep.js'
 import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
 import { realImages } from '../../pipeline/kernel/boot.js'
-import { POOL_LABELS, realPool, type PoolLabel, type RealPool } from '../../pipeline/kernel/pool.js'
+import { POOL_LABELS, POOL_VERDICTS, realPool, type PoolLabel, type RealPool } from '../../pipeline/kernel/pool.js'
 import { KernelImageVerifier } from '../../pipeline/kernel/verify.js'
 import { BALANCED, flatten, syscallSequence } from '../generators.js'
 import { IMAGE_POOL } from '../pool.js'
@@ -82,13 +88,14 @@ function scenarioOf(maxSteps: number): fc.Arbitrary<unknown[]> {
     .map(([refused, fragments, extra]) => {
       const { real, substitute } = pool()
       const digest = (index: number) => real.images[index]!.record.digest
-      const body: Record<string, unknown>[] = flatten(fragments, Math.max(1, maxSteps - 5 - extra.length)).map((syscall) => withRealImage(syscall, substitute))
+      // Every refused pool image first (nothing is spawned, creation indices stay the fragments'), the valid ones last.
+      const valid = POOL_LABELS.flatMap((label, index) => (index > 0 && POOL_VERDICTS[label] === 'success' ? [spawn(digest(index)), { kind: 'cap_delete', caller: 0, slot: PROBE_SLOT }] : []))
+      const body: Record<string, unknown>[] = flatten(fragments, Math.max(1, maxSteps - 5 - valid.length - extra.length)).map((syscall) => withRealImage(syscall, substitute))
       for (const [at, choice] of extra) {
         const grants = choice.grant ? [{ slot: choice.container, rights: ALL_RIGHTS }] : []
         body.splice(at % (body.length + 1), 0, spawn(digest(choice.label), { caller: choice.caller, container: choice.container, grants, dst: choice.dst }))
       }
-      // Every refused pool image first (nothing is spawned, creation indices stay the fragments'), the valid one last.
-      return [...refused.map((index) => spawn(digest(index))), ...body, spawn(digest(0))]
+      return [...refused.map((index) => spawn(digest(index))), ...body, ...valid, spawn(digest(0))]
     })
 }
 
@@ -134,6 +141,48 @@ function bootTarget(target: RefinementTarget, real: RealPool): RefinementTarget 
   }
 }
 
+/** The coverage case of a run whose duplicate-digest pool both sides refused. */
+export const DUPLICATE_REFUSED = 'pool: a digest offered twice, refused at boot'
+
+/** `image` under the same manifest digest, changed by `form`: the same bytes, a layer changed, or its signatures reversed or dropped. */
+function sameDigest(image: ImageBytes, form: number): ImageBytes {
+  switch (form % 4) {
+    case 0: return image
+    case 1: {
+      const layers = new Map(image.layers)
+      const [digest, bytes] = [...layers][0]!
+      const changed = Uint8Array.from(bytes)
+      changed[0] = changed[0]! ^ 1
+      return { ...image, layers: layers.set(digest, changed) }
+    }
+    case 2: return { ...image, signatures: [...image.signatures].reverse() }
+    default: return { ...image, signatures: [] }
+  }
+}
+
+/**
+ * A pool that names the digest of pool image `pick` twice must be refused at boot
+ * (kernel.md §4: one entry per digest), by the model and by the kernel under test,
+ * each naming the digest. Cheap for a kernel that checks digests before verifying.
+ */
+function checkDuplicateRefused(target: RefinementTarget, real: RealPool, pick: number): SuiteFailure | null {
+  const entry = real.images[pick % real.images.length]!
+  const digest = entry.record.digest
+  const names = (error: unknown) => error instanceof Error && error.message.includes(digest)
+  let model = 'booted'
+  try { boot(real.config, [...real.records, { ...entry.record, signatures: entry.record.signatures.slice(1) }]) } catch (error) { model = names(error) ? 'refused' : `threw ${String(error)}` }
+  let kernel = 'booted'
+  const create = target.create as (config: BootConfig, images: ReadonlyArray<ImageRecord>, real?: RealImages) => KernelUnderTest
+  try {
+    if (takesRealImages(target)) create(real.config, [], realImages([...real.bytes, sameDigest(entry.bytes, pick >> 3)], new KernelImageVerifier()))
+    else create(real.config, [...real.records, { ...entry.record, signatures: entry.record.signatures.slice(1) }])
+  } catch (error) {
+    kernel = names(error) ? 'refused' : `threw ${String(error)}`
+  }
+  if (model === 'refused' && kernel === 'refused') return null
+  return { step: -1, invariant: 'REF-1', message: `a pool naming ${digest} (${entry.label}) twice: the model ${model}, the kernel ${kernel}` }
+}
+
 function verdictOf(outcome: Outcome): string {
   if (E.isRight(outcome)) return 'success'
   return outcome.left.code === 'QuotaExceeded' ? `QuotaExceeded(${outcome.left.resource})` : outcome.left.code
@@ -141,6 +190,9 @@ function verdictOf(outcome: Outcome): string {
 
 function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext): SuiteFailure | null {
   const { real, labels } = pool()
+  const duplicate = checkDuplicateRefused(context.target, real, scenario.length)
+  if (duplicate !== null) return duplicate
+  context.coverage?.cases.set(DUPLICATE_REFUSED, (context.coverage.cases.get(DUPLICATE_REFUSED) ?? 0) + 1)
   const target = bootTarget(context.target, real)
   const lockstep = new Lockstep(target, real.config, real.records)
   const atBoot = lockstep.compareStates(-1)

@@ -90,14 +90,21 @@ export function checkLife1(step: StepContext): O.Option<Violation> {
 
 // ---- IMG-1 -----------------------------------------------------------------
 
-/** One running process's image: known, signed by a trusted key, at or above its name's floor. */
+/** One running process's image: known, with a signature by a trusted key that verifies, at or above its name's floor. */
 function checkImage(state: KernelState, process: ProcessObject): O.Option<Violation> {
   const image = process.image === null ? undefined : state.ksImages.get(process.image)
   const base = { process: process.id, ref: process.ref, image: process.image }
   if (image === undefined) return violation('IMG-1', `process ${process.id} runs no known image`, base)
-  const witness = { ...base, name: image.name, version: image.version, signer: image.signer, floor: state.ksFloors.get(image.name) ?? null }
-  if (!image.signatureOk) return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version} whose signature does not verify`, witness)
-  if (!state.ksKeyring.has(image.signer)) return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version} signed by untrusted key ${image.signer}`, witness)
+  const witness = { ...base, name: image.name, version: image.version, signatures: image.signatures, floor: state.ksFloors.get(image.name) ?? null }
+  const byTrustedKeys = image.signatures.filter((signature) => state.ksKeyring.has(signature.signer))
+  if (byTrustedKeys.length === 0) {
+    const signers = image.signatures.map((signature) => signature.signer).join(', ')
+    return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version} ${signers === '' ? 'that is unsigned' : `signed only by untrusted keys (${signers})`}`, witness)
+  }
+  if (!byTrustedKeys.some((signature) => signature.verifies)) {
+    const what = byTrustedKeys.length === 1 ? 'signature does not verify' : 'signatures by trusted keys do not verify'
+    return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version} whose ${what}`, witness)
+  }
   if (witness.floor !== null && !gte(image.version, witness.floor)) {
     return violation('IMG-1', `process ${process.id} runs image ${image.name}@${image.version}, below the floor ${witness.floor}`, witness)
   }
@@ -117,11 +124,15 @@ interface GrantedCap {
   readonly slot: number
   readonly cap: Cap
   readonly kind: ObjectKind | undefined
+  /** The device's name, for a device cap. */
+  readonly device: string | null
 }
 
-/** Can a granted cap be charged to request `request`: the same kind, rights within it. */
+/** Can a granted cap be charged to request `request`: the same kind (for a device, the one it names, if any), rights within it. */
 function fitsRequest(granted: GrantedCap, request: CapRequest): boolean {
-  return granted.kind === request.kind && isSubset(granted.cap.rights, rightsMask(request.rights))
+  return granted.kind === request.kind
+    && (request.device === undefined || request.device === granted.device)
+    && isSubset(granted.cap.rights, rightsMask(request.rights))
 }
 
 /**
@@ -171,7 +182,8 @@ function grantedCaps(step: StepContext, base: Record<string, unknown>, process: 
     if (slot >= count || cap === undefined) {
       return violation('IMG-2', `new process ${process.id} slot ${slot} ${slot >= count ? 'holds a cap no grant gave' : 'holds no granted cap'}`, { ...base, slot, cap: capId })
     }
-    granted.push({ slot, cap, kind: step.after.ksObjects.get(cap.object)?.kind })
+    const object = step.after.ksObjects.get(cap.object)
+    granted.push({ slot, cap, kind: object?.kind, device: object?.kind === 'device' ? object.name : null })
   }
   return granted.length === count ? granted : violation('IMG-2', `new process ${process.id} has ${process.slots.length} slots for ${count} grants`, { ...base, slots: process.slots.length, grants: count })
 }

@@ -67,7 +67,7 @@ function forgedReadCap(): KernelState {
 /** A trace whose boot state runs a declared process on an image whose signature does not verify. */
 function unsignedBootTrace(): Trace {
   const trace = readTrace('examples/ipc-transfer.trace.json')
-  const image = { ...trace.images[0]!, digest: `sha256:${'e'.repeat(64)}`, name: 'rogue', signatureOk: false }
+  const image = { ...trace.images[0]!, digest: `sha256:${'e'.repeat(64)}`, name: 'rogue', signatures: [{ signer: 'release', verifies: false }] }
   return {
     ...trace, images: [...trace.images, image],
     boot: { ...trace.boot, system: { processes: [{ name: 'rogue', container: 'root', image: image.digest, uid: 0, slots: 1 }] } },

@@ -9,7 +9,8 @@ import { syscallSequence, BALANCED } from '../../properties/generators.js'
 import { step as modelStep } from '../../model/step.js'
 import { abstractState, compareImpl } from '../../refinement/abstraction.js'
 import { diffStates } from '../../refinement/diff.js'
-import { ALL, CONFIGS, LIMITS, NAMESPACES, NO_CPU_BOOT, PREAMBLE, Pair, RWG, TIGHT_BOOT, VALID_IMAGE, sequence } from './_support.js'
+import { ALL, CONFIGS, IMAGE_POOL, LIMITS, NAMESPACES, NO_CPU_BOOT, PREAMBLE, Pair, RWG, TIGHT_BOOT, VALID_IMAGE, sequence } from './_support.js'
+import { MATCHER_IMAGE } from '../../properties/pool.js'
 
 const SLOW = process.env['SLOW'] === '1'
 
@@ -113,6 +114,59 @@ test('hand-written: badges, spawn policy and every spawn error in order', () => 
     { kind: 'io_submit', caller: 1, slot: 3, bytes: 10 }, { kind: 'io_submit', caller: 0, slot: 1, bytes: 2 ** 20 }, { kind: 'io_submit', caller: 0, slot: 1, bytes: 10 },
     { kind: 'process_kill', caller: 0, slot: 9 }, { kind: 'process_kill', caller: 0, slot: 9 }, { kind: 'cap_inspect', caller: 0, slot: 9 }, del(0, 9),
   ])
+})
+
+test('hand-written: grants matched by what they grant: subsets, any order, first-fit traps, no matching, named devices', () => {
+  const spawn = (grants: unknown[], dst = 14) => ({ kind: 'process_spawn', caller: 0, container: 0, image: MATCHER_IMAGE, uid: 0, slots: 8, grants, dst })
+  const [read, write, rwg] = [['read'], ['write'], RWG].map((rights) => ({ slot: 10, rights }))
+  const disk = { slot: 1, rights: ['write'] }
+  const net = { slot: 2, rights: ['write'] }
+  const region = { slot: 12, rights: ['read', 'write'] }
+  const container = { slot: 0, rights: ['control'] }
+  const pair = new Pair(DEFAULT_BOOT).run([ep(0, 10), { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: 12 }])
+  const outcomes: string[] = []
+  for (const grants of [
+    [disk], [container, region], [region, net, container, disk, read, rwg], [read, write], [disk, net], [read, disk, write, net, container],
+    [write, write], [net, net], [read, read, read], [rwg, read, net, disk, region, container, container], [{ slot: 12, rights: ['read', 'control', 'write', 'execute'] }],
+  ]) {
+    const before = pair.model.ksProcessRefs.length
+    pair.step(spawn(grants))
+    outcomes.push(pair.model.ksProcessRefs.length > before ? 'spawned' : 'refused')
+    pair.step({ kind: 'cap_delete', caller: 0, slot: 14 })
+  }
+  assert.deepEqual(outcomes, [...Array(6).fill('spawned'), ...Array(5).fill('refused')])
+})
+
+test('one digest, one pool entry: a pool naming a digest twice is refused by both kernels, at the same place, naming the digest', () => {
+  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
+  const [valid, wrongKey] = IMAGE_POOL
+  for (const images of [
+    [...IMAGE_POOL, valid!],
+    [valid!, { ...valid!, signatures: [{ signer: 'attacker', verifies: true }] }],
+    [wrongKey!, valid!, { ...wrongKey!, signatures: [{ signer: 'release', verifies: true }] }],
+    [valid!, { ...valid!, manifest: { ...valid!.manifest, memoryBytes: 1 } }],
+  ]) {
+    const expected = failure(() => boot(DEFAULT_BOOT, images))
+    assert.match(expected, new RegExp(`^BootError: \\$\\.images\\[${images.length - 1}\\]: the image pool names ${images.at(-1)!.digest} a second time`))
+    assert.equal(failure(() => Kernel.boot(DEFAULT_BOOT, images)), expected)
+  }
+})
+
+test('one pool entry, several signatures: trusted when any one verifies by a trusted key, whatever the order', () => {
+  const [valid] = IMAGE_POOL
+  const spawn = { kind: 'process_spawn', caller: 0, container: 0, image: valid!.digest, uid: 0, slots: 8, grants: [], dst: 14 }
+  const cases: Array<[ReadonlyArray<{ signer: string; verifies: boolean }>, boolean]> = [
+    [[{ signer: 'attacker', verifies: true }, { signer: 'release', verifies: true }], true],
+    [[{ signer: 'release', verifies: true }, { signer: 'attacker', verifies: true }], true],
+    [[{ signer: 'release', verifies: false }, { signer: 'release', verifies: true }], true],
+    [[{ signer: 'attacker', verifies: true }, { signer: 'release', verifies: false }], false],
+    [[], false],
+  ]
+  for (const [signatures, trusted] of cases) {
+    const pair = new Pair(DEFAULT_BOOT, [{ ...valid!, signatures: [...signatures] }])
+    pair.step(spawn)
+    assert.equal(pair.model.ksProcessRefs.length, trusted ? 2 : 1, JSON.stringify(signatures))
+  }
 })
 
 test('hand-written: budgets and quotas in a tight configuration', () => {

@@ -95,13 +95,23 @@ test('IMG-1 holds in the boot state (init runs no image) and the rich state', ()
 })
 
 test('IMG-1 reports an image whose signature does not verify', () => {
-  const v = found(checkImg1(withImage({ signatureOk: false })), 'IMG-1')
-  assert.equal(v.witness, { process: P, ref: 1, image: DIGEST, name: 'echo', version: '1.2.0', signer: 'release', floor: '1.0.0' })
+  const v = found(checkImg1(withImage({ signatures: [{ signer: 'release', verifies: false }] })), 'IMG-1')
+  assert.equal(v.witness, { process: P, ref: 1, image: DIGEST, name: 'echo', version: '1.2.0', signatures: [{ signer: 'release', verifies: false }], floor: '1.0.0' })
 })
 
-test('IMG-1 reports an image signed by a key outside the keyring', () => {
-  const v = found(checkImg1(withImage({ signer: 'dev' })), 'IMG-1')
-  assert.equal([v.witness['process'], v.witness['signer']], [P, 'dev'])
+test('IMG-1 reports an image signed by a key outside the keyring, and an unsigned one', () => {
+  const v = found(checkImg1(withImage({ signatures: [{ signer: 'dev', verifies: true }] })), 'IMG-1')
+  assert.equal([v.witness['process'], v.witness['signatures']], [P, [{ signer: 'dev', verifies: true }]])
+  assert.match(v.message, /untrusted keys \(dev\)/)
+  assert.match(found(checkImg1(withImage({ signatures: [] })), 'IMG-1').message, /unsigned/)
+})
+
+test('IMG-1: one signature by a trusted key that verifies is enough, whatever the others', () => {
+  const untrustedFirst = [{ signer: 'dev', verifies: true }, { signer: 'release', verifies: true }]
+  assert.ok(O.isNone(checkImg1(withImage({ signatures: untrustedFirst }))))
+  assert.ok(O.isNone(checkImg1(withImage({ signatures: [{ signer: 'release', verifies: false }, { signer: 'release', verifies: true }] }))))
+  // A verifying signature by an untrusted key and a trusted one that does not verify: neither is enough.
+  assert.match(found(checkImg1(withImage({ signatures: [{ signer: 'dev', verifies: true }, { signer: 'release', verifies: false }] })), 'IMG-1').message, /whose signature does not verify/)
 })
 
 test('IMG-1 reports an image below its rollback floor', () => {
@@ -181,9 +191,18 @@ test('IMG-2 reports a successful spawn that made no process', () => {
 test('unmatchedGrants finds a matching that a greedy pass would miss', () => {
   const cap = (id: number, rights: number): Cap => ({ id, object: EP, rights, badge: 0, parent: CAP_EP, at: slotAt(Q, id) })
   const requests: CapRequest[] = [{ kind: 'endpoint', rights: ['read', 'write'] }, { kind: 'endpoint', rights: ['write'] }]
-  const granted = [{ slot: 0, cap: cap(0, R_WRITE), kind: 'endpoint' as const }, { slot: 1, cap: cap(1, R_READ | R_WRITE), kind: 'endpoint' as const }]
+  const granted = [{ slot: 0, cap: cap(0, R_WRITE), kind: 'endpoint' as const, device: null }, { slot: 1, cap: cap(1, R_READ | R_WRITE), kind: 'endpoint' as const, device: null }]
   assert.equal(unmatchedGrants(granted, requests), [])
   assert.equal(unmatchedGrants(granted, requests.slice(1)).map((g) => g.slot), [1])
+})
+
+test('unmatchedGrants: a device request that names a device fits only that device', () => {
+  const cap = (id: number): Cap => ({ id, object: 1, rights: R_WRITE, badge: 0, parent: null, at: slotAt(Q, id) })
+  const requests: CapRequest[] = [{ kind: 'device', rights: ['write'], device: 'disk0' }, { kind: 'device', rights: ['write'] }]
+  const disk = { slot: 0, cap: cap(0), kind: 'device' as const, device: 'disk0' }
+  const net = { slot: 1, cap: cap(1), kind: 'device' as const, device: 'net0' }
+  assert.equal(unmatchedGrants([net, disk], requests), [])
+  assert.equal(unmatchedGrants([net, { ...net, slot: 2 }], requests).map((g) => g.slot), [2])
 })
 
 test.run()

@@ -30,11 +30,14 @@ import type { Payload } from '../../spec/numbers.js'
 /** A digest made from a small number: `sha256:000…0n`. */
 export const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`
 
+/** One signature by `signer`, verifying unless said otherwise. */
+export const signed = (signer: string, verifies = true) => ({ signer, verifies })
+
 /** An image record with sensible defaults (signed by the trusted `release` key, echo 1.2.0, 4096 bytes, no requests). */
 export function image(n: number, overrides: Partial<Omit<ImageRecord, 'manifest'>> & { requests?: CapRequest[]; memoryBytes?: number } = {}): ImageRecord {
   const { requests = [], memoryBytes = 4096, ...rest } = overrides
   return {
-    digest: digest(n), name: 'echo', version: '1.2.0', signer: 'release', signatureOk: true,
+    digest: digest(n), name: 'echo', version: '1.2.0', signatures: [signed('release')],
     ...rest,
     manifest: { requests, memoryBytes },
   }
@@ -45,9 +48,9 @@ export const IMAGES = {
   /** Valid, trusted, above the floor, asks for nothing. */
   echo: image(1),
   /** Its signature does not verify. */
-  badSignature: image(2, { signatureOk: false }),
+  badSignature: image(2, { signatures: [signed('release', false)] }),
   /** Signed by a key that is not in the keyring. */
-  untrusted: image(3, { signer: 'mallory' }),
+  untrusted: image(3, { signatures: [signed('mallory')] }),
   /** echo 0.9.0, below the floor 1.0.0. */
   rollback: image(4, { version: '0.9.0' }),
   /** Asks for an endpoint with `write` (a client). */

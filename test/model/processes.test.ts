@@ -1,11 +1,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { step } from '../../model/step.js'
-import { R_ALL, R_WRITE } from '../../spec/rights.js'
+import { R_ALL, R_GRANT, R_READ, R_WRITE } from '../../spec/rights.js'
+import { matchesRequests } from '../../model/objects/processes.js'
 import {
   CHILD_LIMITS, DISK_SLOT, IMAGES, INIT, INIT_ID, NET_SLOT, NEW_ALL, POOL, ROOT, ROOT_SLOT, SHARE_ALL,
   assertOnlyCpuCharged, bootWith, capAt, capsTo, digest, expectError, expectOk, failsWith, image, limits, must, mustCapAt,
-  proc, run, sc, small, succeeds, usageOf, world,
+  proc, run, sc, signed, small, succeeds, usageOf, world,
 } from './fixtures.js'
 
 // ---- process_spawn --------------------------------------------------------------------
@@ -125,6 +126,74 @@ spawn('PolicyDenied: a grant the manifest does not ask for, of the wrong kind, w
   failsWith(w.state, sc.spawn(INIT, w.containerSlot, 5, { image: IMAGES.wantsDevice.digest, grants: [{ slot: NET_SLOT, rights: ['write'] }] }), 'PolicyDenied')
   expectOk(step(w.state, sc.spawn(INIT, w.containerSlot, 5, { image: IMAGES.wantsDevice.digest, grants: [{ slot: DISK_SLOT, rights: ['write'] }] })).outcome)
 })
+// Grants are matched to requests by what they grant, not by position (kernel.md §4).
+const multi = image(40, { name: 'multi', version: '1.0.0', memoryBytes: 64, requests: [
+  { kind: 'endpoint', rights: ['read', 'write'] }, { kind: 'region', rights: ['read', 'write'] },
+  { kind: 'device', rights: ['write'], device: 'disk0' }, { kind: 'container', rights: ['read', 'control'] },
+] })
+const pair = image(41, { name: 'pair', version: '1.0.0', memoryBytes: 64, requests: [{ kind: 'endpoint', rights: ['read', 'write'] }, { kind: 'endpoint', rights: ['read'] }] })
+const anyDevice = image(42, { name: 'any-device', version: '1.0.0', memoryBytes: 64, requests: [{ kind: 'device', rights: ['write'], device: 'net0' }, { kind: 'device', rights: ['write'] }] })
+/** init with an endpoint in 5 and a region in 6. */
+const matching = () => must(bootWith([...POOL, multi, pair, anyDevice]), sc.epCreate(INIT, 5), sc.alloc(INIT, 10, 6))
+const disk = { slot: DISK_SLOT, rights: ['write' as const] }
+const endpoint = { slot: 5, rights: ['read' as const, 'write' as const] }
+const region = { slot: 6, rights: ['read' as const] }
+const container = { slot: ROOT_SLOT, rights: ['control' as const] }
+
+spawn('grants match requests by what they grant: a subset of the requests, in any order, is legal', () => {
+  const b = matching()
+  // Before: grant i had to match request i, so disk0 alone (request 2) was PolicyDenied.
+  for (const grants of [[disk], [], [container, disk], [region, endpoint], [disk, container, region, endpoint], [container, region, disk, endpoint]]) {
+    const { state } = succeeds(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: multi.digest, grants }))
+    // The caps land in the order of the grants, whatever request each matched.
+    grants.forEach((grant, slot) => assert.is(mustCapAt(state, 1, slot).parent, mustCapAt(state, INIT, grant.slot).id))
+  }
+})
+
+spawn('grants match requests: each request at most once, kinds and rights respected', () => {
+  const b = matching()
+  failsWith(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: multi.digest, grants: [disk, disk] }), 'PolicyDenied')
+  failsWith(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: multi.digest, grants: [endpoint, { slot: 5, rights: ['read'] }] }), 'PolicyDenied')
+  failsWith(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: multi.digest, grants: [{ slot: 6, rights: ['read', 'control'] }] }), 'PolicyDenied')
+  failsWith(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: multi.digest, grants: [disk, endpoint, region, container, { slot: 5, rights: [] }] }), 'PolicyDenied')
+})
+
+spawn('grants match requests: a matching is found where taking the first fitting request would not be', () => {
+  const b = matching()
+  // read fits both requests; taken greedily it would take [read, write] and leave write nothing.
+  const read = { slot: 5, rights: ['read' as const] }
+  const write = { slot: 5, rights: ['write' as const] }
+  expectOk(step(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: pair.digest, grants: [read, write] })).outcome)
+  expectOk(step(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: pair.digest, grants: [write, read] })).outcome)
+  // No matching: write fits only the first request.
+  failsWith(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: pair.digest, grants: [write, write] }), 'PolicyDenied')
+})
+
+spawn('grants match requests: a device request that names a device takes only that device; one that names none takes any', () => {
+  const b = matching()
+  const net = { slot: NET_SLOT, rights: ['write' as const] }
+  failsWith(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: multi.digest, grants: [net] }), 'PolicyDenied')
+  expectOk(step(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: anyDevice.digest, grants: [disk] })).outcome)
+  // disk0 first would take the unnamed request if greedy; net0 then fits only the named one, which is free.
+  expectOk(step(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: anyDevice.digest, grants: [disk, net] })).outcome)
+  failsWith(b, sc.spawn(INIT, ROOT_SLOT, 7, { image: anyDevice.digest, grants: [disk, disk] }), 'PolicyDenied')
+})
+
+spawn('matchesRequests, the matching alone: subsets, orders, a greedy trap, and none', () => {
+  const offer = (kind: 'endpoint' | 'device', rights: number, device: string | null = null) => ({ kind, rights, device })
+  const requests = pair.manifest.requests
+  assert.ok(matchesRequests([], requests))
+  assert.ok(matchesRequests([offer('endpoint', R_READ), offer('endpoint', R_WRITE)], requests))
+  assert.ok(matchesRequests([offer('endpoint', R_WRITE), offer('endpoint', R_READ)], requests))
+  assert.not.ok(matchesRequests([offer('endpoint', R_WRITE), offer('endpoint', R_WRITE)], requests))
+  assert.not.ok(matchesRequests([offer('endpoint', R_READ), offer('endpoint', R_READ), offer('endpoint', R_READ)], requests))
+  assert.not.ok(matchesRequests([offer('device', R_WRITE, 'disk0')], requests))
+  // A longer chain: each later grant pushes the earlier ones along.
+  const chain = [{ kind: 'endpoint' as const, rights: ['read' as const, 'write' as const, 'grant' as const] }, { kind: 'endpoint' as const, rights: ['read' as const, 'write' as const] }, { kind: 'endpoint' as const, rights: ['read' as const] }]
+  assert.ok(matchesRequests([offer('endpoint', R_READ), offer('endpoint', R_READ | R_WRITE), offer('endpoint', R_READ | R_WRITE | R_GRANT)], chain))
+  assert.not.ok(matchesRequests([offer('endpoint', R_READ | R_WRITE), offer('endpoint', R_READ | R_WRITE), offer('endpoint', R_READ | R_WRITE)], chain))
+})
+
 spawn('QuotaExceeded(processes) and QuotaExceeded(memoryBytes)', () => {
   const w1 = world({ limits: limits({ processes: 1 }) })
   failsWith(w1.state, sc.spawn(INIT, w1.containerSlot, 5, { image: IMAGES.tiny.digest }), 'QuotaExceeded', 'processes')
@@ -134,7 +203,7 @@ spawn('QuotaExceeded(processes) and QuotaExceeded(memoryBytes)', () => {
 })
 
 // spawn's checks in order: SignatureInvalid → RollbackDenied → PolicyDenied → QuotaExceeded(processes) → QuotaExceeded(memoryBytes)
-const badAll = image(20, { signatureOk: false, version: '0.9.0' })
+const badAll = image(20, { signatures: [signed('release', false)], version: '0.9.0' })
 const oldOnly = image(21, { version: '0.9.0' })
 const fine = image(22, { version: '1.0.0', memoryBytes: 1 })
 const chain = () => must(bootWith([...POOL, badAll, oldOnly, fine]),

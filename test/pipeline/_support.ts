@@ -139,7 +139,7 @@ export function assembleImage(dir: string, manifest: Manifest, blobs: ReadonlyAr
     signature = { mediaType: MEDIA_TYPES.signature, digest: sha256Digest(blob), size: blob.length, annotations: { [ANNOTATIONS.signatureSubject]: manifestDigest } }
   }
   files.set('oci-layout', Buffer.from(jsonText(OCI_LAYOUT)))
-  files.set('index.json', Buffer.from(jsonText(makeIndex(manifestDescriptor(manifestDigest, manifestBytes.length, manifest.name, manifest.version), signature))))
+  files.set('index.json', Buffer.from(jsonText(makeIndex(manifestDescriptor(manifestDigest, manifestBytes.length, manifest.name, manifest.version), signature === null ? [] : [signature]))))
   for (const [path, bytes] of files) {
     const target = join(dir, path)
     mkdirSync(dirname(target), { recursive: true })

@@ -48,7 +48,7 @@ test.before(() => {
   VALID = {
     manifest: loaded.manifestBytes,
     index: readFileSync(join(image, 'index.json')),
-    signature: loaded.signature!.bytes,
+    signature: loaded.signatures[0]!.bytes,
     layer: loaded.layers[0]!.blob,
     publicKey: Buffer.from(JSON.stringify(publicKeyFile(key('release')))),
     privateKey: Buffer.from(JSON.stringify(privateKeyFile(key('release')))),

@@ -129,6 +129,40 @@ test('sign replaces an earlier signature and removes its blob', () => {
   assert.is(verifyImage(dir, { keyring: keyringOf(key('release')) }).signer, key('release').keyId)
 })
 
+test('sign --add keeps the other keys\' signatures: the image is trusted when any one verifies by a key of the keyring', () => {
+  const dir = signedImage({ signer: key('attacker') })
+  const signed = signImage(dir, key('release'), { add: true })
+  assert.equal([signed.replaced, signed.kept], [null, [key('attacker').keyId]])
+  assert.equal(inspectImage(dir).signatures.map((signature) => signature.keyId), [key('attacker').keyId, key('release').keyId])
+  assert.is(verifyImage(dir, { keyring: keyringOf(key('release')) }).signer, key('release').keyId)
+  assert.is(verifyImage(dir, { keyring: keyringOf(key('attacker')) }).signer, key('attacker').keyId)
+  // Judged alone, each signature is what it is.
+  refused(() => verifyImage(dir, { keyring: keyringOf(key('release')), signature: readIndex(dir).manifests[1]!.digest }), 'untrusted-key', 'arbitrary package')
+  // Neither key trusted: the refusal is the first signature's; a trusted key's bad signature is preferred.
+  refused(() => verifyImage(dir, { keyring: keyringOf(key('strong')) }), 'untrusted-key', 'arbitrary package')
+  // Re-signing by the same key replaces that key's signature only.
+  const again = signImage(dir, key('release'), { add: true })
+  assert.equal([again.replaced, again.kept], [key('release').keyId, [key('attacker').keyId]])
+  assert.is(readIndex(dir).manifests.length, 3)
+  assert.is(readdirSync(join(dir, 'blobs', 'sha256')).filter((name) => `sha256:${name}` === signed.signatureDigest).length, 0)
+  // Without --add, every earlier signature goes.
+  const alone = signImage(dir, key('strong'))
+  assert.is(alone.replaced, `${key('attacker').keyId}, ${key('release').keyId}`)
+  assert.equal(inspectImage(dir).signatures.map((signature) => signature.keyId), [key('strong').keyId])
+})
+
+test('a layout with a signature listed twice, or more than 16 signatures, is refused; a signature of another manifest among others too', () => {
+  const dir = signedImage()
+  const index = readIndex(dir)
+  writeIndex(dir, { ...index, manifests: [...index.manifests, index.manifests[1]!] })
+  refused(() => openLayout(dir), 'malformed')
+  writeIndex(dir, { ...index, manifests: [index.manifests[0]!, ...Array.from({ length: 17 }, () => index.manifests[1]!)] })
+  assert.match(refused(() => openLayout(dir), 'malformed').message, /at most 16/)
+  const other = signedImage({ version: '1.3.0' })
+  writeIndex(dir, { ...index, manifests: [...index.manifests, readIndex(other).manifests[1]!] })
+  refused(() => openLayout(dir), 'inconsistent', 'mix-and-match')
+})
+
 test('an unsigned image and a signature by an untrusted key are refused as arbitrary packages', () => {
   const unsigned = refused(() => verifyImage(signedImage({ signer: null }), { keyring: trusted() }), 'unsigned', 'arbitrary package')
   assert.match(unsigned.file, /index\.json$/)

@@ -4,7 +4,10 @@ import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import fc from 'fast-check'
 import { boot } from '../../model/boot.js'
+import { BootError as ModelBootError } from '../../model/boot-system.js'
+import { step } from '../../model/step.js'
 import { Kernel } from '../../impl/kernel.js'
+import { BootError as ImplBootError } from '../../impl/boot.js'
 import { manifestDigest, type ImageBytes } from '../../impl/images.js'
 import { abstractState, implTarget } from '../../refinement/abstraction.js'
 import { runLockstep } from '../../refinement/lockstep.js'
@@ -14,9 +17,9 @@ import { bootWithImages, realImages } from '../../pipeline/kernel/boot.js'
 import { loadImageBytes } from '../../pipeline/kernel/bytes.js'
 import { POOL_LABELS, POOL_VERDICTS, realPool, signPool, type RealPool } from '../../pipeline/kernel/pool.js'
 import { KernelImageVerifier, symbolicRecordOfBytes } from '../../pipeline/kernel/verify.js'
-import { pipelineSuite } from '../../properties/suites/pipeline.js'
+import { DUPLICATE_REFUSED, pipelineSuite } from '../../properties/suites/pipeline.js'
 import { runSuite } from '../../properties/run.js'
-import { Coverage } from '../../properties/coverage.js'
+import { Coverage, GRANT_CASES } from '../../properties/coverage.js'
 import { sila } from '../cli/run.js'
 import { cleanup, temporaryDirectory } from './_support.js'
 
@@ -35,14 +38,14 @@ function signedPool(): { pool: RealPool; dirs: Record<string, string> } {
   return signed
 }
 
-test('the kernel verifies the pool itself: valid and older trusted, wrong key, tampered layer and tampered manifest refused', () => {
+test('the kernel verifies the pool itself: valid, older, cosigned and matcher trusted, wrong key, tampered layer and tampered manifest refused', () => {
   const pool = realPool()
   const verifier = new KernelImageVerifier()
   const kernel = bootWithImages(pool.config, pool.bytes, { verifier })
   for (const image of pool.images) {
     const info = kernel.images.get(image.record.digest)
     assert.ok(info !== undefined, image.label)
-    assert.is(info.trusted, image.label === 'valid' || image.label === 'older', image.label)
+    assert.is(info.trusted, POOL_VERDICTS[image.label] !== 'SignatureInvalid', image.label)
     assert.is(info.aboveFloor, image.label !== 'older', image.label)
   }
   assert.match(verifier.verdicts.get(pool.image('wrong-key').record.digest)!.reason, /not in the keyring/)
@@ -62,35 +65,103 @@ test('the kernel\'s records are the model\'s: symbolicImage of each directory eq
   assert.equal(abstractState(kernel).ksImages, boot(pool.config, pool.records).ksImages)
 })
 
-test('spawn uses the kernel\'s own verdict, not a record\'s claim: a lying record is overridden by the bytes', () => {
+test('spawn uses the kernel\'s own verdict, not a record\'s claim; a record and bytes of one digest are refused at boot', () => {
   const pool = realPool()
   const tampered = pool.image('tampered-layer')
-  const lying = { ...tampered.record, signatureOk: true }
+  const lying = { ...tampered.record, signatures: [{ signer: tampered.record.signatures[0]!.signer, verifies: true }] }
   // Symbolic alone, the lie is believed (that is what the model's records are for)...
   assert.is(code(Kernel.boot(pool.config, [lying]).step(spawnOf(lying.digest))), 'success')
-  // ...but given the bytes, the kernel decides.
-  const kernel = Kernel.boot(pool.config, [lying], undefined, realImages([tampered.bytes]))
+  // ...but given the bytes, the kernel decides...
+  const kernel = Kernel.boot(pool.config, [], undefined, realImages([tampered.bytes]))
   assert.is(kernel.images.get(lying.digest)!.trusted, false)
-  assert.is(kernel.images.get(lying.digest)!.record.signatureOk, false)
+  assert.equal(kernel.images.get(lying.digest)!.record.signatures, tampered.record.signatures)
   assert.is(code(kernel.step(spawnOf(lying.digest))), 'SignatureInvalid')
+  // ...and the record and the bytes together name the digest twice: no boot.
+  refusedAtBoot(() => Kernel.boot(pool.config, [lying], undefined, realImages([tampered.bytes])), '$.images[1]', lying.digest)
 })
 
-test('the cache verifies once per manifest digest: duplicates and 1,000 spawns verify nothing again', () => {
+/** Refused at boot with a BootError at `path` naming `digest`. */
+function refusedAtBoot(body: () => unknown, path: string, digest: string): void {
+  assert.throws(body, (error: unknown) => error instanceof ImplBootError && error.path === path && error.message.includes(digest))
+}
+
+/** The valid image's manifest with its module layer changed: another byte set under the same digest. */
+function withTamperedLayer(image: ImageBytes): ImageBytes {
+  const layers = new Map(image.layers)
+  const [digest, bytes] = [...layers][0]!
+  const changed = Uint8Array.from(bytes)
+  changed[changed.length - 1] = changed[changed.length - 1]! ^ 1
+  layers.set(digest, changed)
+  return { ...image, layers }
+}
+
+test('one digest, one pool entry: a digest offered twice is refused at boot, in either order, by model and impl alike', () => {
+  const pool = realPool()
+  const valid = pool.image('valid')
+  const cosigned = pool.image('cosigned')
+  const attackerOnly: ImageBytes = { ...cosigned.bytes, signatures: cosigned.bytes.signatures.slice(0, 1) }
+  const releaseOnly: ImageBytes = { ...cosigned.bytes, signatures: cosigned.bytes.signatures.slice(1) }
+  // Before: the kernel kept the first byte set's verdict, so the order decided whether a tampered layer ran or a signed image was refused.
+  for (const [first, second] of [
+    [valid.bytes, valid.bytes], [valid.bytes, withTamperedLayer(valid.bytes)], [withTamperedLayer(valid.bytes), valid.bytes],
+    [attackerOnly, releaseOnly], [releaseOnly, attackerOnly],
+  ] as const) {
+    const verifier = new KernelImageVerifier()
+    const digest = manifestDigest(first)
+    refusedAtBoot(() => bootWithImages(pool.config, [pool.image('older').bytes, first, second], { verifier }), '$.images[2]', digest)
+    assert.is(verifier.verifications, 0, 'refused before anything is verified')
+  }
+  // The model refuses the same pool of records, at the same place, in the same words.
+  const records = [pool.image('older').record, cosigned.record, { ...cosigned.record, signatures: cosigned.record.signatures.slice(0, 1) }]
+  let model: unknown = null
+  try { boot(pool.config, records) } catch (error) { model = error }
+  assert.ok(model instanceof ModelBootError)
+  assert.is(model.path, '$.images[2]')
+  let impl: unknown = null
+  try { Kernel.boot(pool.config, records) } catch (error) { impl = error }
+  assert.ok(impl instanceof ImplBootError)
+  assert.is(impl.message, model.message)
+  assert.match(model.message, new RegExp(`names ${cosigned.record.digest} a second time \\(first at \\$\\.images\\[1\\]\\)`))
+})
+
+test('an entry carries all its signatures: valid when any one verifies by a trusted key, whatever their order', () => {
+  const pool = realPool()
+  const cosigned = pool.image('cosigned')
+  const [attacker, release] = cosigned.bytes.signatures as [Uint8Array, Uint8Array]
+  for (const signatures of [[attacker, release], [release, attacker], [release], [attacker]]) {
+    const kernel = bootWithImages(pool.config, [{ ...cosigned.bytes, signatures }])
+    const trusted = signatures.includes(release)
+    assert.is(kernel.images.get(cosigned.record.digest)!.trusted, trusted)
+    assert.is(code(kernel.step(spawnOf(cosigned.record.digest))), trusted ? 'success' : 'SignatureInvalid')
+    // The model, from the records of the same bytes, agrees.
+    const record = symbolicRecordOfBytes({ ...cosigned.bytes, signatures }, pool.config.keyring)!
+    assert.equal(record.signatures.map((signature) => signature.verifies), signatures.map((signature) => signature === release))
+    const model = step(boot(pool.config, [record]), spawnOf(cosigned.record.digest))
+    assert.is(code(model.outcome), trusted ? 'success' : 'SignatureInvalid')
+  }
+  // Both signatures stand or fall with the bytes they pin.
+  const kernel = bootWithImages(pool.config, [withTamperedLayer(cosigned.bytes)])
+  assert.equal(kernel.images.get(cosigned.record.digest)!.record.signatures.map((signature) => signature.verifies), [false, false])
+  assert.is(code(kernel.step(spawnOf(cosigned.record.digest))), 'SignatureInvalid')
+})
+
+test('the cache verifies once per manifest digest: 1,000 spawns verify nothing again', () => {
   const pool = realPool()
   const valid = pool.image('valid')
   const verifier = new KernelImageVerifier()
-  const kernel = bootWithImages(pool.config, [valid.bytes, pool.image('older').bytes, { ...valid.bytes }, valid.bytes], { verifier })
-  assert.is(verifier.verifications, 2)
-  assert.is(verifier.signatureChecks, 2)
-  assert.is(kernel.imageVerifications, 2)
+  const kernel = bootWithImages(pool.config, [valid.bytes, pool.image('older').bytes, pool.image('cosigned').bytes], { verifier })
+  assert.is(verifier.verifications, 3)
+  // One ML-DSA check per signature by a key of the keyring: valid's, older's and cosigned's release signature (not the attacker's).
+  assert.is(verifier.signatureChecks, 3)
+  assert.is(kernel.imageVerifications, 3)
   for (let index = 0; index < 1000; index++) {
     assert.is(code(kernel.step(spawnOf(valid.record.digest))), 'success')
     assert.ok(E.isRight(kernel.step({ kind: 'process_kill', caller: 0, slot: 15 })))
     assert.ok(E.isRight(kernel.step({ kind: 'cap_delete', caller: 0, slot: 15 })))
     if (index % 500 === 0) kernel.step({ kind: 'tick' })
   }
-  assert.is(verifier.verifications, 2)
-  assert.is(verifier.signatureChecks, 2)
+  assert.is(verifier.verifications, 3)
+  assert.is(verifier.signatureChecks, 3)
 })
 
 test('the cache is keyed by digest, never by name: a re-signed echo@1.2.0 with other bytes is judged on its own', () => {
@@ -111,7 +182,7 @@ test('the cache is keyed by digest, never by name: a re-signed echo@1.2.0 with o
 
 test('an image the kernel cannot describe is refused by digest (SignatureInvalid); an unknown digest is NotFound', () => {
   const pool = realPool()
-  const garbage: ImageBytes = { manifest: Buffer.from('not a manifest'), layers: new Map(), signature: null }
+  const garbage: ImageBytes = { manifest: Buffer.from('not a manifest'), layers: new Map(), signatures: [] }
   const kernel = bootWithImages(pool.config, [garbage])
   const digest = manifestDigest(garbage)
   assert.is(kernel.images.has(digest), false)
@@ -170,18 +241,34 @@ test('lockstep on generated sequences drawing from the pool: the pipeline suite 
   for (const label of POOL_LABELS) assert.ok((coverage.cases.get(`pool ${label}: ${POOL_VERDICTS[label]}`) ?? 0) > 0, `pool ${label}: ${POOL_VERDICTS[label]}`)
   assert.ok((coverage.errors.get('SignatureInvalid') ?? 0) > 0)
   assert.ok((coverage.errors.get('RollbackDenied') ?? 0) > 0)
+  assert.is(coverage.cases.get(DUPLICATE_REFUSED), 25)
+  // The matcher image's overlapping requests: grants out of position, first-fit traps, and lists no matching serves.
+  for (const name of Object.values(GRANT_CASES)) assert.ok((coverage.cases.get(name) ?? 0) > 0, name)
+})
+
+test('the pipeline suite catches a kernel that keeps one entry of a digest offered twice', () => {
+  const pool = realPool()
+  // The impl as it was: the first byte set of a digest wins, a second is silently dropped.
+  const firstWins: RefinementTarget = {
+    name: 'first-wins', abstraction: implTarget.abstraction as never,
+    create: (config, images) => Kernel.boot(config, images.filter((image, index) => images.findIndex((other) => other.digest === image.digest) === index)),
+  }
+  const caught = runSuite('pipeline', { suites: ['pipeline'], runs: 3, seed: 3, maxSteps: 30, target: firstWins })
+  assert.ok(caught.counterexample !== null)
+  assert.match(caught.counterexample.failure.message ?? '', /a pool naming sha256:[0-9a-f]{64} \(\S+\) twice: the model refused, the kernel booted/)
+  assert.ok(pool.images.some((image) => (caught.counterexample!.failure.message ?? '').includes(image.record.digest)))
 })
 
 test('the pipeline suite catches a kernel that ignores its verdict', () => {
   const pool = realPool()
   // A kernel that takes the records' word for everything: the model's records say the same, so it agrees...
-  const believing: RefinementTarget = { name: 'believing', abstraction: implTarget.abstraction as never, create: (config) => Kernel.boot(config, pool.records) }
+  const believing: RefinementTarget = { name: 'believing', abstraction: implTarget.abstraction as never, create: (config, images) => Kernel.boot(config, images) }
   const run = runSuite('pipeline', { suites: ['pipeline'], runs: 5, seed: 3, maxSteps: 30, target: believing })
   assert.is(run.counterexample, null)
   // ...but one that trusts every image is caught at the first refused spawn.
   const trusting: RefinementTarget = {
     name: 'trusting', abstraction: implTarget.abstraction as never,
-    create: (config) => Kernel.boot(config, pool.records.map((record) => ({ ...record, signatureOk: true }))),
+    create: (config) => Kernel.boot(config, pool.records.map((record) => ({ ...record, signatures: [{ signer: pool.config.keyring[0]!.keyId, verifies: true }] }))),
   }
   const caught = runSuite('pipeline', { suites: ['pipeline'], runs: 5, seed: 3, maxSteps: 30, target: trusting })
   assert.ok(caught.counterexample !== null)

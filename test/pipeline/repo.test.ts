@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { own } from '../../pipeline/codecs.js'
 import { blobPath } from '../../pipeline/image/layout.js'
 import { verifyImage } from '../../pipeline/image/verify.js'
+import { inspectImage } from '../../pipeline/image/inspect.js'
+import { signImage } from '../../pipeline/image/sign.js'
 import { addImage, listRepository, raiseFloor, readRepository } from '../../pipeline/repo/repository.js'
 import { resolveModule } from '../../pipeline/repo/resolve.js'
 import { cleanup, flipByte, key, keyringOf, refused, signedImage, temporaryDirectory } from './_support.js'
@@ -33,6 +35,16 @@ test('add stores exactly the verified image under images/NAME/VERSION and record
   assert.equal(JSON.parse(JSON.stringify(index.modules.echo)), { floor: null, versions: { '1.2.0': { digest: result.digest, signer: key('release').keyId, algorithm: 'ML-DSA-65' } } })
   assert.is(addImage(repo, image, { keyring: keyring() }).added, false, 'adding the same image again changes nothing')
   assert.equal(readdirSync(repo).sort(), ['images', 'repository.json'], 'no temporary files left behind')
+})
+
+test('add of an image signed by two keys stores the signature that verifies, not the other', () => {
+  const image = signedImage({ version: '1.2.0', signer: key('attacker') })
+  signImage(image, key('release'), { add: true })
+  const repo = join(temporaryDirectory(), 'repo')
+  const result = addImage(repo, image, { keyring: keyring() })
+  assert.is(result.signer, key('release').keyId)
+  assert.equal(inspectImage(result.path).signatures.map((signature) => signature.keyId), [key('release').keyId])
+  assert.is(verifyImage(result.path, { keyring: keyring() }).signer, key('release').keyId)
 })
 
 test('resolve picks the highest version that satisfies the constraint', () => {

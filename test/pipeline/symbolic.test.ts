@@ -6,6 +6,7 @@ import { ImageRecordCodec } from '../../spec/images.js'
 import { sha256Digest, jsonText } from '../../pipeline/files.js'
 import { blobPath, type OciIndex } from '../../pipeline/image/layout.js'
 import { readImage } from '../../pipeline/image/reader.js'
+import { signImage } from '../../pipeline/image/sign.js'
 import { symbolicImage, symbolicTrust } from '../../pipeline/symbolic.js'
 import { cleanup, flipByte, key, keyringOf, manifestInput, refused, signedImage } from './_support.js'
 
@@ -18,22 +19,20 @@ test('a valid image maps to a record the model accepts: manifest digest, signer,
   const record = symbolicImage(dir, keyring())
   assert.ok(ImageRecordCodec.is(record))
   assert.equal(record, {
-    digest: readImage(dir).manifestDigest, name: 'echo', version: '1.2.0', signer: key('release').keyId, signatureOk: true,
+    digest: readImage(dir).manifestDigest, name: 'echo', version: '1.2.0', signatures: [{ signer: key('release').keyId, verifies: true }],
     manifest: { requests: manifestInput().requests, memoryBytes: manifestInput().limits.memoryBytes },
   })
 })
 
 test('the pool the model draws from, made real: wrong key, tampered layer, tampered manifest, older version, unsigned', () => {
   const wrongKey = symbolicImage(signedImage({ signer: key('attacker') }), keyring())
-  assert.is(wrongKey.signer, key('attacker').keyId)
-  assert.is(wrongKey.signatureOk, false)
+  assert.equal(wrongKey.signatures, [{ signer: key('attacker').keyId, verifies: false }])
 
   const tamperedLayer = signedImage()
   const layer = readImage(tamperedLayer).layers[0]!
   flipByte(layer.file, 50)
   const layerRecord = symbolicImage(tamperedLayer, keyring())
-  assert.is(layerRecord.signatureOk, false)
-  assert.is(layerRecord.signer, key('release').keyId)
+  assert.equal(layerRecord.signatures, [{ signer: key('release').keyId, verifies: false }])
 
   // A manifest edited and moved to its new digest: the record shows the edit and the new digest, unsigned.
   const tamperedManifest = signedImage()
@@ -48,16 +47,37 @@ test('the pool the model draws from, made real: wrong key, tampered layer, tampe
   const manifestRecord = symbolicImage(tamperedManifest, keyring())
   assert.is(manifestRecord.digest, digest)
   assert.is(manifestRecord.manifest.memoryBytes, 1048577)
-  assert.is(manifestRecord.signatureOk, false)
+  assert.equal(manifestRecord.signatures, [{ signer: key('release').keyId, verifies: false }])
 
-  // Floors are the model's business: an older version is still signatureOk.
+  // Floors are the model's business: an older version still verifies.
   const older = symbolicImage(signedImage({ version: '0.9.0' }), keyring())
   assert.is(older.version, '0.9.0')
-  assert.is(older.signatureOk, true)
+  assert.equal(older.signatures, [{ signer: key('release').keyId, verifies: true }])
 
   const unsigned = symbolicImage(signedImage({ signer: null }), keyring())
-  assert.is(unsigned.signer, '')
-  assert.is(unsigned.signatureOk, false)
+  assert.equal(unsigned.signatures, [])
+})
+
+test('an image signed by two keys: one record with both signatures, each judged alone; a layer tampered with breaks both', () => {
+  const dir = signedImage({ signer: key('attacker') })
+  signImage(dir, key('release'), { add: true })
+  const record = symbolicImage(dir, keyring())
+  assert.equal(record.signatures, [{ signer: key('attacker').keyId, verifies: false }, { signer: key('release').keyId, verifies: true }])
+  // Trusting both keys, both verify.
+  assert.equal(symbolicImage(dir, keyringOf(key('release'), key('attacker'))).signatures.map((signature) => signature.verifies), [true, true])
+  flipByte(readImage(dir).layers[0]!.file, 50)
+  assert.equal(symbolicImage(dir, keyring()).signatures, [{ signer: key('attacker').keyId, verifies: false }, { signer: key('release').keyId, verifies: false }])
+})
+
+test('records written with one signer and signatureOk still decode, as a list of one signature', () => {
+  const old = { digest: `sha256:${'c'.repeat(64)}`, name: 'echo', version: '1.2.0', signer: 'release', signatureOk: false, manifest: { requests: [], memoryBytes: 1 } }
+  const decoded = ImageRecordCodec.decode(old)
+  assert.ok(decoded._tag === 'Right')
+  assert.equal(decoded.right, { digest: old.digest, name: 'echo', version: '1.2.0', signatures: [{ signer: 'release', verifies: false }], manifest: old.manifest })
+  assert.ok(ImageRecordCodec.decode({ ...old, signer: 7 })._tag === 'Left')
+  // A device name on a request of another kind is refused.
+  assert.ok(ImageRecordCodec.decode({ ...old, manifest: { requests: [{ kind: 'endpoint', rights: ['write'], device: 'disk0' }], memoryBytes: 1 } })._tag === 'Left')
+  assert.ok(ImageRecordCodec.decode({ ...old, manifest: { requests: [{ kind: 'device', rights: ['write'], device: 'disk0' }], memoryBytes: 1 } })._tag === 'Right')
 })
 
 test('an image with no readable manifest has no record: refused', () => {
