@@ -59,8 +59,8 @@ function checkRobust(scenario: ReadonlyArray<RobustStep>, context: SuiteContext)
     }
     if (divergence !== null) {
       const described = describeDivergence(divergence)
-      const refused = E.isLeft(step.model) ? ' (the kernel refused it as the model did, but not without side effects)' : ''
-      return { step: index, invariant: 'REF-1', ...described, message: `${described.message} after ${on}${refused}`, model: step.model, kernel: step.kernel }
+      const message = E.isLeft(step.model) ? `the kernel's refusal of ${on} changed more than the charge: ${described.message}` : `${described.message} after ${on}`
+      return { step: index, invariant: 'REF-1', ...described, message, model: step.model, kernel: step.kernel }
     }
   }
   return null
