@@ -15,6 +15,7 @@ import type { Trace } from '../spec/trace.js'
 import { callerText, syscallText } from './stepText.js'
 import type { KernelUnderTest, RefinementTarget } from '../refinement/target.js'
 import { diffStates, firstDifference } from '../refinement/diff.js'
+import { abstractOrUnreadable } from '../refinement/lockstep.js'
 import type { KernelState } from '../model/state.js'
 import type { Outcome } from '../spec/results.js'
 
@@ -45,8 +46,8 @@ export interface ReplayRow {
 /** The first step where the kernel in lockstep disagreed with the model (REF-1). @public */
 export interface ReplayDivergence {
   readonly step: number
-  /** What differed: the outcome, or the abstract state after the step. */
-  readonly what: 'outcome' | 'state' | 'exception'
+  /** What differed: the outcome, or the abstract state after the step; `unreadable`: the abstraction could not read the kernel's state (`kernel` says what). */
+  readonly what: 'outcome' | 'state' | 'exception' | 'unreadable'
   readonly path: string
   readonly model: unknown
   readonly kernel: unknown
@@ -95,7 +96,9 @@ function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: 
   }
   const outcomeDifference = firstDifference('outcome', outcome, answer)
   if (outcomeDifference !== null) return { text: outcomeText(answer), divergence: { step: index, what: 'outcome', ...outcomeDifference } }
-  const stateDifference = diffStates(after, target.abstraction.abstract(kernel))
+  const read = abstractOrUnreadable(target, kernel)
+  if ('unreadable' in read) return { text: '= (state unreadable)', divergence: { step: index, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable } }
+  const stateDifference = diffStates(after, read.state)
   return { text: stateDifference === null ? '=' : '= (state differs)', divergence: stateDifference === null ? null : { step: index, what: 'state', ...stateDifference } }
 }
 
@@ -114,8 +117,10 @@ export function replayTrace(trace: Trace, target?: RefinementTarget): ReplayResu
   let divergence: ReplayDivergence | null = null
   let state = boot(trace.boot, trace.images)
   if (target !== undefined && kernel !== undefined) {
-    const atBoot = diffStates(state, target.abstraction.abstract(kernel))
-    if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
+    const read = abstractOrUnreadable(target, kernel)
+    const atBoot = 'unreadable' in read ? null : diffStates(state, read.state)
+    if ('unreadable' in read) divergence = { step: BOOT_STEP, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable }
+    else if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
   }
   const bootViolations = checkState(state)
   violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))

@@ -23,7 +23,7 @@ import {
 import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../impl/tables/caps.js'
 import type { NamespaceRecord } from '../impl/tables/namespaces.js'
 import { amounts } from '../impl/objects/containers.js'
-import type { Abstraction, RefinementTarget, StateDifference } from './target.js'
+import { type Abstraction, type RefinementTarget, type StateDifference, UnreadableState } from './target.js'
 import { diffStates, firstDifference } from './diff.js'
 
 const serialOrNull = (kernel: Kernel, handle: number): number | null => (handle === NONE ? null : kernel.objects.serial[handle])
@@ -79,7 +79,7 @@ export function abstractObject(kernel: Kernel, handle: number): KernelObject {
     case KIND_ENDPOINT: return { kind: 'endpoint', ...base, depth: objects.depth[handle], queue: abstractQueue(kernel, handle) }
     case KIND_DEVICE: return { kind: 'device', ...base, name: objects.text[handle]! }
   }
-  throw new Error(`abstraction: handle ${handle} is not a live object`)
+  throw new UnreadableState(`object handle ${handle} holds kind ${objects.kind[handle]}, no kind of live object`)
 }
 
 function abstractLocation(kernel: Kernel, cap: number): CapLocation {
@@ -90,7 +90,7 @@ function abstractLocation(kernel: Kernel, cap: number): CapLocation {
     case PLACE_TABLE: return { place: 'table', namespace: where, key: caps.key[cap]! }
     case PLACE_MESSAGE: return { place: 'message', endpoint: kernel.objects.serial[where], seq: kernel.objects.ring[where]!.seq[caps.slot[cap]] }
   }
-  throw new Error(`abstraction: cap handle ${cap} is not live`)
+  throw new UnreadableState(`cap handle ${cap} is in no place (place ${caps.place[cap]})`)
 }
 
 /** The model's view of the live cap at `cap`. */

@@ -59,3 +59,23 @@ export function diffStates(model: KernelState, kernel: KernelState): StateDiffer
   }
   return null
 }
+
+/**
+ * Where a refused syscall changed the state beyond the CPU charge of step 1
+ * (docs/decisions.md, "Syscall checking order": a failed syscall changes nothing
+ * but that charge), or null. Ghost fields are not compared.
+ */
+export function refusalChange(before: KernelState, after: KernelState): string | null {
+  for (const key of Object.keys(before) as (keyof KernelState)[]) {
+    if (key === 'ksObjects' || key.startsWith('gs')) continue
+    const found = firstDifference(key, before[key], after[key])
+    if (found !== null) return found.path
+  }
+  for (const [id, object] of before.ksObjects) {
+    const now = after.ksObjects.get(id)
+    const comparable = object.kind === 'container' && now?.kind === 'container' ? { ...now, usage: { ...now.usage, cpuBudget: object.usage.cpuBudget } } : now
+    const found = firstDifference(`ksObjects[${id}]`, object, comparable)
+    if (found !== null) return found.path
+  }
+  return after.ksObjects.size === before.ksObjects.size ? null : 'ksObjects.size'
+}

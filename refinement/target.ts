@@ -35,6 +35,28 @@ export interface Abstraction<K extends KernelUnderTest> {
   compare?(kernel: K, model: KernelState): StateDifference | null
 }
 
+/**
+ * Thrown by an abstraction that cannot read the kernel's state (a handle to no live
+ * object, a cap in no place): the kernel broke its own representation, a refinement
+ * failure (REF-1) that the checkers report naming `what`, never a crash of the tool.
+ */
+export class UnreadableState extends Error {
+  constructor(readonly what: string) {
+    super(`the abstraction cannot read the kernel's state: ${what}`)
+    this.name = 'UnreadableState'
+  }
+}
+
+/**
+ * What an abstraction's exception says could not be read: an {@link UnreadableState}'s
+ * `what` (recognized by name, so that a mutant's copy of the abstraction counts too),
+ * or the message of any other exception (a user's abstraction may throw anything).
+ */
+export function unreadablePart(error: unknown): string {
+  if (error instanceof Error && error.name === 'UnreadableState' && typeof (error as Partial<UnreadableState>).what === 'string') return (error as UnreadableState).what
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
 /** A kernel factory plus its abstraction: everything `lockstep` needs. */
 export interface RefinementTarget<K extends KernelUnderTest = KernelUnderTest> {
   readonly name: string

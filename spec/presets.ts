@@ -1,7 +1,8 @@
 /**
  * Boot configurations with names, for the model checker and the examples: the
- * `cap-core` preset of kernel.md §11 exactly, its 3-slot variant, and `nested`, a
- * larger one with namespaces, nested containers, quotas and spawns.
+ * `cap-core` preset of kernel.md §11 exactly, its 3-slot variant, `nested`, a
+ * larger one with namespaces, nested containers, quotas and spawns, and
+ * `all-syscalls`, whose alphabet has every syscall kind and every namespace mode.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -116,4 +117,45 @@ export const NESTED: Preset = {
   actors: [1, 2],
 }
 
-export const PRESETS: ReadonlyArray<Preset> = [CAP_CORE, CAP_CORE_3, NESTED]
+/** The device of `all-syscalls`, and the limits its container A starts with. */
+export const ALL_SYSCALLS_DEVICE = 'disk0'
+const allSyscallsLimits: Limits = { memoryBytes: 3, processes: 2, endpoints: 2, cpuBudget: 4, ioBytes: 2, cpuWeight: 2, devices: [ALL_SYSCALLS_DEVICE] }
+
+/**
+ * `all-syscalls`: every syscall kind in the alphabet (checker/explore/actions.ts),
+ * with CPU accounting on. The root holds a device; container A has every namespace
+ * of its own, uids 0..3 mapped to 1000..1003 outside, a small quota and a CPU
+ * budget of 4 syscalls a period (so `BudgetExhausted` and `tick` matter); process
+ * pA in A (3 slots) holds A's cap (all rights) in slot 0 and a badged child of an
+ * endpoint E in slot 1; init holds E's original in slot 4 and the device in slot
+ * 1. pA creates containers with every namespace mode (custom uid maps, shared pid
+ * namespaces), spawns, sets limits, mounts, binds ports, registers services,
+ * copies with badges and moves caps; init submits I/O and can send pA the device
+ * over E. Explored to a depth bound.
+ */
+export const ALL_SYSCALLS: Preset = {
+  name: 'all-syscalls',
+  description: 'every syscall kind and namespace mode, badges, uid maps, a device, CPU accounting on (bounded by depth)',
+  boot: {
+    root: { limits: { memoryBytes: 8, processes: 4, endpoints: 4, cpuBudget: UNLIMITED, ioBytes: 8, cpuWeight: 2, devices: [ALL_SYSCALLS_DEVICE] } },
+    devices: [{ name: ALL_SYSCALLS_DEVICE }],
+    keyring: [{ keyId: 'core' }],
+    floors: {},
+    init: { slots: 5 },
+    cpuAccounting: true,
+    system: {
+      containers: [{ name: 'A', parent: 'root', limits: allSyscallsLimits, namespaces: { pid: 'new', mount: 'new', net: 'new', ipc: 'new', user: { base: 1000, count: 4 } } }],
+      processes: [{ name: 'pA', container: 'A', image: CORE_IMAGE.digest, uid: 0, slots: 3 }],
+      objects: [{ name: 'E', kind: 'endpoint', owner: 'root', depth: 1 }],
+      caps: [
+        { holder: 'init', slot: 4, object: 'E', rights: ['read', 'write', 'grant'] },
+        { holder: 'pA', slot: 0, object: 'A', rights: ['read', 'write', 'execute', 'grant', 'control'] },
+        { holder: 'pA', slot: 1, object: 'E', rights: ['read', 'write', 'grant'], parent: 'init:4', badge: 5 },
+      ],
+    },
+  },
+  images: [CORE_IMAGE],
+  actors: [0, 1],
+}
+
+export const PRESETS: ReadonlyArray<Preset> = [CAP_CORE, CAP_CORE_3, NESTED, ALL_SYSCALLS]

@@ -6,7 +6,8 @@
  */
 import { RIGHT_NAMES, type RightName } from '../../spec/rights.js'
 import type { Preset } from '../../spec/presets.js'
-import { NESTED_IMAGE, NESTED_OLD_IMAGE } from '../../spec/presets.js'
+import { ALL_SYSCALLS_DEVICE, CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE } from '../../spec/presets.js'
+import type { Limits, NamespaceConfig } from '../../spec/limits.js'
 
 export type Action = Readonly<Record<string, unknown>>
 
@@ -57,9 +58,64 @@ export function nestedActions(caller: number, slots: number): Action[] {
   return actions
 }
 
+const ALL: RightName[] = ['read', 'write', 'execute', 'grant', 'control']
+/** A child container of `all-syscalls`: reserves one of everything out of A, may use the device. */
+const SMALL_LIMITS: Limits = { memoryBytes: 1, processes: 1, endpoints: 1, cpuBudget: 1, ioBytes: 1, cpuWeight: 1, devices: [ALL_SYSCALLS_DEVICE] }
+/** What `container_set_limits` asks for: more memory, the device dropped. */
+const RAISED_LIMITS: Limits = { ...SMALL_LIMITS, memoryBytes: 2, devices: [] }
+/**
+ * The namespace configurations of `all-syscalls`' `container_create`: between them
+ * every mode of every namespace (`new` and `share` for pid, mount, net and ipc;
+ * `share` and a uid map for user) — all shared, all new with a map inside A's,
+ * and mixed (a pid namespace shared with A's own, the others new).
+ */
+export const ALL_SYSCALLS_NAMESPACES: ReadonlyArray<NamespaceConfig> = [
+  { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' },
+  { pid: 'new', mount: 'new', net: 'new', ipc: 'new', user: { base: 1, count: 2 } },
+  { pid: 'share', mount: 'new', net: 'share', ipc: 'new', user: 'share' },
+]
+
+/**
+ * `all-syscalls`' alphabet for pA (every syscall kind a process makes, over its
+ * slots and a value or two of each argument), init's two (I/O on the device, and
+ * sending the device to pA over E), and the clock's (`tick`, `sched_run`).
+ */
+export function allSyscallsActions(caller: number, slots: number): Action[] {
+  const actions: Action[] = []
+  const range = Array.from({ length: slots }, (_, slot) => slot)
+  const pairs = range.flatMap((a) => range.filter((b) => b !== a).map((b) => [a, b] as const))
+  for (const [src, dst] of pairs) {
+    actions.push({ kind: 'cap_copy', caller, src, dst, rights: ALL }, { kind: 'cap_copy', caller, src, dst, rights: ['write'] }, { kind: 'cap_copy', caller, src, dst, rights: ['write'], badge: 9 })
+    actions.push({ kind: 'cap_move', caller, src, dst })
+    for (const namespaces of ALL_SYSCALLS_NAMESPACES) actions.push({ kind: 'container_create', caller, parent: src, dst, limits: SMALL_LIMITS, namespaces })
+    actions.push({ kind: 'process_spawn', caller, container: src, image: CORE_IMAGE.digest, uid: 1, slots: 1, grants: [], dst })
+    actions.push({ kind: 'ep_send', caller, slot: src, payload: 0, xfer: dst }, { kind: 'ep_recv', caller, slot: src, dst })
+  }
+  for (const slot of range) {
+    actions.push({ kind: 'cap_delete', caller, slot }, { kind: 'cap_revoke', caller, slot }, { kind: 'cap_inspect', caller, slot })
+    actions.push({ kind: 'container_destroy', caller, slot }, { kind: 'container_set_limits', caller, slot, limits: RAISED_LIMITS }, { kind: 'container_stats', caller, slot })
+    actions.push({ kind: 'process_kill', caller, slot })
+    actions.push({ kind: 'mem_alloc', caller, sizeBytes: 1, executable: false, dst: slot }, { kind: 'mem_map', caller, slot, perms: ['read', 'write'] }, { kind: 'mem_unmap', caller, slot })
+    actions.push({ kind: 'ep_create', caller, depth: 1, dst: slot }, { kind: 'ep_send', caller, slot, payload: 0 }, { kind: 'ep_recv', caller, slot })
+    actions.push({ kind: 'mount', caller, path: '/data', slot, rights: ['read'] }, { kind: 'resolve', caller, path: '/data', dst: slot })
+    actions.push({ kind: 'net_bind', caller, port: 80, slot }, { kind: 'net_connect', caller, port: 80, dst: slot })
+    actions.push({ kind: 'svc_register', caller, name: 'svc', slot }, { kind: 'svc_lookup', caller, name: 'svc', dst: slot })
+    actions.push({ kind: 'io_submit', caller, slot, bytes: 1 })
+  }
+  actions.push({ kind: 'process_list', caller }, { kind: 'unmount', caller, path: '/data' }, { kind: 'net_unbind', caller, port: 80 }, { kind: 'svc_unregister', caller, name: 'svc' })
+  return actions
+}
+
 /** The alphabet of a preset. */
 export function presetActions(preset: Preset): Action[] {
   const slotsOf = (ref: number) => preset.boot.system?.processes?.[ref - 1]?.slots ?? 2
   if (preset.name === 'nested') return preset.actors.flatMap((ref) => nestedActions(ref, ref === 1 ? slotsOf(1) : 2)).concat([{ kind: 'tick' }])
+  if (preset.name === 'all-syscalls') {
+    return [
+      ...allSyscallsActions(1, slotsOf(1)),
+      { kind: 'io_submit', caller: 0, slot: 1, bytes: 1 }, { kind: 'ep_send', caller: 0, slot: 4, payload: 0, xfer: 1 },
+      { kind: 'tick' }, { kind: 'sched_run', quanta: 1 },
+    ]
+  }
   return preset.actors.flatMap((ref) => capCoreActions(ref, slotsOf(ref)))
 }

@@ -8,6 +8,13 @@
  * With `swarm`, the action order is shuffled and the depth bound drawn by seed,
  * so that many independent jobs cover different parts of a space too big for one.
  *
+ * With `refine`, every action tried in every state is stepped on the kernel too,
+ * refused ones included: the kernel's answer must be the model's, and its
+ * abstracted state after the action the model's next state — for a refusal, the
+ * state before with nothing changed but the CPU charge (the model's own refusal is
+ * checked to be that, docs/decisions.md "Syscall checking order"). A kernel state
+ * the abstraction cannot read is a REF-1 violation naming what it could not read.
+ *
  * This engine steps the model itself; `capcore.ts` is a compiled form of the
  * model for the cap-core preset, checked against this one.
  * @module
@@ -19,8 +26,8 @@ import type { KernelState } from '../../model/state.js'
 import { checkState, checkStep } from '../../spec/invariants/index.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import type { Preset } from '../../spec/presets.js'
-import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
-import { diffStates, firstDifference } from '../../refinement/diff.js'
+import { type KernelUnderTest, type RefinementTarget, unreadablePart } from '../../refinement/target.js'
+import { diffStates, firstDifference, refusalChange } from '../../refinement/diff.js'
 import type { Outcome } from '../../spec/results.js'
 import { canonicalKey } from './canonical.js'
 import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
@@ -142,6 +149,10 @@ export function explore(options: ExploreOptions): ExploreResult {
   }
   const atBoot = checkState(initial)[0]
   if (atBoot !== undefined) return result(false, { ...violationOf(atBoot), path: [] }, 0)
+  if (options.refine !== undefined) {
+    const kernelAtBoot = new KernelCursor(options.refine, preset, []).compareAt(initial)
+    if (kernelAtBoot !== null) return result(false, { ...kernelAtBoot, path: [] }, 0)
+  }
   let lastProgress = Date.now()
   while (frontier.length > 0 && depth < swarmDepth) {
     const next: typeof frontier = []
@@ -151,8 +162,8 @@ export function explore(options: ExploreOptions): ExploreResult {
       for (const action of actions) {
         const { state: after, outcome } = stepOf(state, action)
         if (cursor !== null) {
-          // REF-1 on every action, refused ones included: the kernel must refuse them alike.
-          const failure = cursor.check(action, outcome, after)
+          // REF-1 on every action, refused ones included: the kernel must refuse them alike, changing nothing but the charge.
+          const failure = cursor.check(action, state, outcome, after)
           if (failure !== null) return result(false, { ...failure, path: [...pathTo(index, parents, via, baseActions), action] }, next.length)
         }
         if (E.isLeft(outcome)) continue
@@ -221,8 +232,17 @@ class KernelCursor {
     return this.kernel
   }
 
-  /** REF-1 for one action: the same outcome as the model's, and the same abstract state after it. */
-  check(action: Action, outcome: Outcome, after: KernelState): Omit<ExploreViolation, 'path'> | null {
+  /** REF-1 for the state the cursor is at (the boot state): the kernel's abstracted state is `model`. */
+  compareAt(model: KernelState): Omit<ExploreViolation, 'path'> | null {
+    return this.compareState(this.fresh(), model, null)
+  }
+
+  /**
+   * REF-1 for one action from `before`: the same outcome as the model's, and the same
+   * abstract state after it — after a refusal too, when it is `before` with nothing
+   * changed but the CPU charge.
+   */
+  check(action: Action, before: KernelState, outcome: Outcome, after: KernelState): Omit<ExploreViolation, 'path'> | null {
     const kernel = this.fresh()
     let kernelOutcome: Outcome
     try {
@@ -232,9 +252,24 @@ class KernelCursor {
     }
     const outcomeDifference = firstDifference('outcome', outcome, kernelOutcome)
     if (outcomeDifference !== null) return { invariant: 'REF-1', message: `outcomes differ at ${outcomeDifference.path}`, witness: outcomeDifference }
-    // A refusal leaves the state as it was (the property suites check that on every refused syscall); compare after successes.
-    if (E.isLeft(outcome)) return null
-    const difference = diffStates(after, this.target.abstraction.abstract(kernel))
-    return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ at ${difference.path}`, witness: difference }
+    if (E.isLeft(outcome)) {
+      // The model's refusal is the reference the kernel's is compared with: it must change nothing but the charge.
+      const changed = refusalChange(before, after)
+      if (changed !== null) return { invariant: 'ROBUST', message: `the model's refusal (${outcome.left.code}) changed ${changed}, not only the CPU charge`, witness: { action, path: changed } }
+    }
+    return this.compareState(kernel, after, action)
+  }
+
+  private compareState(kernel: KernelUnderTest, model: KernelState, action: Action | null): Omit<ExploreViolation, 'path'> | null {
+    const when = action === null ? 'at boot' : 'after the action'
+    let abstracted: KernelState
+    try {
+      abstracted = this.target.abstraction.abstract(kernel)
+    } catch (error) {
+      const what = unreadablePart(error)
+      return { invariant: 'REF-1', message: `the abstraction cannot read the kernel's state ${when}: ${what}`, witness: { ...(action === null ? {} : { action }), unreadable: what } }
+    }
+    const difference = diffStates(model, abstracted)
+    return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ ${when} at ${difference.path}`, witness: difference }
   }
 }

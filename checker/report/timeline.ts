@@ -16,6 +16,7 @@ import { type Outcome, type OutcomeJson, outcomeText, outcomeToJson } from '../.
 import { errorText } from '../../spec/errors.js'
 import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
 import { diffStates, firstDifference } from '../../refinement/diff.js'
+import { abstractOrUnreadable } from '../../refinement/lockstep.js'
 import { callerText, syscallText } from '../stepText.js'
 import { canonicalJson } from '../replay.js'
 import { stateChanges, valueText, type StateChange } from './diff.js'
@@ -109,11 +110,11 @@ export function buildTimeline(input: TimelineInput): Timeline {
         kernelText = outcomeText(answer)
         kernelAgrees = firstDifference('outcome', next.outcome, answer) === null
         if (!diverged && kernelAgrees && input.target !== undefined) {
-          const difference = diffStates(next.state, input.target.abstraction.abstract(kernel))
-          if (difference !== null) {
-            diverged = true
-            divergence = { path: difference.path, model: valueText(difference.model), kernel: valueText(difference.kernel) }
-          }
+          const read = abstractOrUnreadable(input.target, kernel)
+          const difference = 'unreadable' in read ? null : diffStates(next.state, read.state)
+          if ('unreadable' in read) divergence = { path: 'abstraction', model: 'a state the abstraction can read', kernel: `unreadable: ${read.unreadable}` }
+          else if (difference !== null) divergence = { path: difference.path, model: valueText(difference.model), kernel: valueText(difference.kernel) }
+          diverged = divergence !== null
         }
       } else kernelAgrees = false
     } else if (kernelError !== null) {

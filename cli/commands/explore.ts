@@ -17,7 +17,7 @@ import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../ch
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { exploreReport, generatorName, writeReport } from '../../checker/report/index.js'
-import { resolveTarget } from '../../checker/targets.js'
+import { loadTarget } from '../../checker/targets.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
 const USAGE = `Usage: sila explore [--preset NAME | --boot FILE] [options]
@@ -34,7 +34,10 @@ Options:
   --depth N          depth bound
   --states N         stop after N distinct states
   --time-limit S     stop after S seconds
-  --refine           also step the impl along every transition (REF-1)
+  --refine           also step the impl on every action tried, refused ones included:
+                     same answer, same abstract state (REF-1)
+  --kernel FILE      --refine against your own kernel: a module exporting 'target'
+                     (docs/own-kernel.md)
   --swarm I/N        diversified bounded search I of N (random action order and depth)
   --seed N           seed of the swarm's randomness (default 1)
   --engine E         auto | model | compiled (compiled: cap-core presets only)
@@ -53,7 +56,7 @@ Exit: 0 no violation (complete or within bounds), 1 a violation, 2 refused input
 const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
   refine: { type: 'boolean' }, swarm: { type: 'string' }, seed: { type: 'string' }, engine: { type: 'string' }, counterexample: { type: 'string' },
-  out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' },
+  out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' }, kernel: { type: 'string' },
 } as const
 
 /** The images a `--boot` file's declared processes may run: the presets' and the property pool's, by digest. */
@@ -115,7 +118,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     const line = `explore: ${p.distinct.toLocaleString('en')} distinct · ${p.generated.toLocaleString('en')} generated · depth ${p.depth} · queue ${p.queue.toLocaleString('en')} · ${Math.round((p.distinct / Math.max(p.elapsedMs, 1)) * 1000).toLocaleString('en')} states/s`
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
   }
-  const engineChosen: Engine = (values.refine === true || mutant !== undefined) && engine === 'auto' ? 'model' : engine
+  const refine = values.kernel !== undefined ? `file:${values.kernel}` : values.refine === true ? 'impl' : undefined
+  const engineChosen: Engine = (refine !== undefined || mutant !== undefined) && engine === 'auto' ? 'model' : engine
   const running = exploreInWorker({
     options: {
       preset,
@@ -126,7 +130,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
       ...(values.workers === undefined ? {} : { workers: positiveIntegerFlag('explore', 'workers', values.workers)! }),
     },
     engine: engineChosen,
-    ...(values.refine === true ? { refine: 'impl' } : {}),
+    ...(refine === undefined ? {} : { refine }),
     ...(mutant === undefined ? {} : { mutant: mutant.name }),
   }, values.json === true ? () => {} : progress)
   // Ctrl-C: the search stops and what it found so far is reported and written; exit 130.
@@ -150,7 +154,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
     preset, result, counterexampleFile: file, generator: generatorName(),
-    ...(values.refine === true ? { refine: resolveTarget('impl') } : {}), ...(mutant === undefined ? {} : { step: mutant.step, mutant: mutant.name }),
+    ...(refine === undefined ? {} : { refine: await loadTarget(refine) }), ...(mutant === undefined ? {} : { step: mutant.step, mutant: mutant.name }),
   }))
   if (reportFile !== null && values.json !== true) say(`report: ${reportFile}`)
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
@@ -162,7 +166,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(`a shortest path (${result.violation.path.length} steps):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
       result.violation.path.map((syscall, index) => [String(index), callerText(syscall), syscallText(syscall)])))
-    say(`counterexample: ${file}; replay it: npx sila replay ${file}`)
+    say(`counterexample: ${file}; replay it: npx sila replay ${file}${values.kernel === undefined ? '' : ` --kernel ${values.kernel}`}`)
     return EXIT.failed
   }
   say(result.interrupted === true ? 'Interrupted: no invariant violated in what was searched.' : result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')

@@ -12,7 +12,7 @@ import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import { intRange } from '../../spec/numbers.js'
 import type { RefinementTarget } from '../../refinement/target.js'
-import type { Divergence } from '../../refinement/lockstep.js'
+import { type Divergence, describeDivergence } from '../../refinement/lockstep.js'
 import { type CounterModule, type CounterV1State, type CounterV2State } from './counter.js'
 import { Client } from './client.js'
 import { ModuleManager, type UpdateProtocol } from './manager.js'
@@ -246,12 +246,6 @@ export function runScenario(events: ReadonlyArray<UpdateEvent>, options: Scenari
 }
 
 function divergenceFailure(divergence: Divergence, event: number): ScenarioFailure {
-  switch (divergence.kind) {
-    case 'exception':
-      return { kind: 'REF-1', message: `${divergence.side} threw: ${divergence.message}`, step: divergence.step, event, divergence }
-    case 'outcome':
-      return { kind: 'REF-1', message: `outcomes differ at ${divergence.difference.path}`, step: divergence.step, event, divergence }
-    case 'state':
-      return { kind: 'REF-1', message: `abstract states differ at ${divergence.difference.path}`, step: divergence.step, event, divergence }
-  }
+  const described = describeDivergence(divergence)
+  return { kind: 'REF-1', message: described.message, step: divergence.step, event, divergence, ...(described.witness === undefined ? {} : { witness: described.witness }) }
 }

@@ -2,7 +2,8 @@
  * NI-1, noninterference: containers A and B share no channel (no cap to a common
  * object, no namespace in common). Two runs agree on A's syscalls and differ in
  * B's; A's observations (the outcomes of its syscalls) must be identical. Checked
- * on the model and on the kernel.
+ * on the model and on the kernel; the kernel runs in lockstep with the model, so a
+ * kernel that diverges from it fails here too (REF-1).
  *
  * A scenario is a list of lane-tagged fragments: lane `A` runs in both runs, lane
  * `B1` only in the first, `B2` only in the second. A fragment names its caller by a
@@ -17,6 +18,7 @@ import { type KernelState, containerSubtree, getCap } from '../../model/state.js
 import type { Outcome } from '../../spec/results.js'
 import { outcomeToJson } from '../../spec/results.js'
 import { firstDifference } from '../../refinement/diff.js'
+import { type Divergence, Lockstep, type LockstepStep, describeDivergence } from '../../refinement/lockstep.js'
 import { type Fragment, hopFragment, fillFragment, namespaceSyscall, nestFragment, singleSyscall, LIMIT_PRESETS } from '../generators.js'
 import { IMAGE_POOL, PROPERTY_BOOT, VALID_IMAGE } from '../pool.js'
 import type { Suite, SuiteContext, SuiteFailure } from '../suite.js'
@@ -36,46 +38,65 @@ export const NI_PREFIX: ReadonlyArray<Record<string, unknown>> = [
 /** A kernel stepped by syscalls: the model (pure, threaded) or the target kernel (mutable). */
 interface Runner { step(syscall: unknown): Outcome; processesOf(lane: 'A' | 'B'): number[] }
 
+/** The processes (creation indices) in lane A's or B's container subtree of `state`. */
+function processesIn(state: KernelState, lane: 'A' | 'B'): number[] {
+  const capId = (state.ksObjects.get(state.ksInit) as { slots: ReadonlyArray<number | null> }).slots[lane === 'A' ? 3 : 4]
+  if (capId === null || capId === undefined) return []
+  const subtree = new Set(containerSubtree(state, getCap(state, capId).object))
+  return state.ksProcessRefs.map((id, ref) => ({ id, ref })).filter(({ id }) => subtree.has(state.ksObjects.get(id)?.owner ?? -1)).map(({ ref }) => ref)
+}
+
 function modelRunner(): Runner {
   let state: KernelState = boot(PROPERTY_BOOT, IMAGE_POOL)
-  const init = state.ksInit
   return {
     step(syscall) { const r = modelStep(state, syscall); state = r.state; return r.outcome },
-    processesOf(lane) {
-      const capId = (state.ksObjects.get(init) as { slots: ReadonlyArray<number | null> }).slots[lane === 'A' ? 3 : 4]
-      if (capId === null || capId === undefined) return []
-      const subtree = new Set(containerSubtree(state, getCap(state, capId).object))
-      return state.ksProcessRefs.map((id, ref) => ({ id, ref })).filter(({ id }) => subtree.has(state.ksObjects.get(id)?.owner ?? -1)).map(({ ref }) => ref)
-    },
+    processesOf: (lane) => processesIn(state, lane),
   }
 }
 
-/** The kernel cannot tell us container membership without the abstraction; we ask it. */
+/** The kernel diverged from the model it runs in lockstep with. */
+class KernelDiverged extends Error {
+  constructor(readonly divergence: Divergence, readonly lockstepStep: LockstepStep | null) {
+    super(describeDivergence(divergence).message)
+  }
+}
+
+/**
+ * The kernel, in lockstep with the model: every outcome and abstract state is
+ * compared (REF-1), so the model's state is the kernel's and says which processes
+ * are in a lane.
+ */
 function kernelRunner(context: SuiteContext): Runner {
-  const kernel = context.target.create(PROPERTY_BOOT, IMAGE_POOL)
+  const lockstep = new Lockstep(context.target, PROPERTY_BOOT, IMAGE_POOL)
+  const atBoot = lockstep.compareStates(-1)
+  if (atBoot !== null) throw new KernelDiverged(atBoot, null)
   return {
-    step: (syscall) => kernel.step(syscall),
-    processesOf(lane) {
-      const state = context.target.abstraction.abstract(kernel)
-      const capId = (state.ksObjects.get(state.ksInit) as { slots: ReadonlyArray<number | null> }).slots[lane === 'A' ? 3 : 4]
-      if (capId === null || capId === undefined) return []
-      const subtree = new Set(containerSubtree(state, getCap(state, capId).object))
-      return state.ksProcessRefs.map((id, ref) => ({ id, ref })).filter(({ id }) => subtree.has(state.ksObjects.get(id)?.owner ?? -1)).map(({ ref }) => ref)
+    step(syscall) {
+      const { step, divergence } = lockstep.step(syscall)
+      if (divergence !== null) throw new KernelDiverged(divergence, step)
+      return step!.kernel
     },
+    processesOf: (lane) => processesIn(lockstep.model, lane),
   }
 }
 
-/** A run threw at an event; on the kernel's side that is a refinement failure (the model never throws). */
+/** A run threw at an event (-1: booting or the prefix); on the kernel's side that is a refinement failure (the model never throws). */
 class RunThrew extends Error {
-  constructor(readonly event: number, readonly error: unknown) {
+  constructor(readonly event: number, readonly run: 'B1' | 'B2', readonly error: unknown) {
     super(`threw at event ${event}: ${String(error)}`)
   }
 }
 
 /** Runs one of the two runs; returns the resolved syscalls and A's observations by event index. */
-function runOnce(runner: Runner, events: ReadonlyArray<LaneEvent>, which: 'B1' | 'B2', coverage: SuiteContext['coverage'] = null): { executed: unknown[]; observed: Map<number, unknown> } {
+function runOnce(make: () => Runner, events: ReadonlyArray<LaneEvent>, which: 'B1' | 'B2', coverage: SuiteContext['coverage'] = null): { executed: unknown[]; observed: Map<number, unknown> } {
   const executed: unknown[] = []
-  for (const syscall of NI_PREFIX) { runner.step(syscall); executed.push(syscall) }
+  let runner: Runner
+  try {
+    runner = make()
+    for (const syscall of NI_PREFIX) { runner.step(syscall); executed.push(syscall) }
+  } catch (error) {
+    throw new RunThrew(-1, which, error)
+  }
   const observed = new Map<number, unknown>()
   events.forEach((event, index) => {
     if (event.lane !== 'A' && event.lane !== which) return
@@ -92,7 +113,7 @@ function runOnce(runner: Runner, events: ReadonlyArray<LaneEvent>, which: 'B1' |
       syscall = event.syscall.kind === 'tick' ? event.syscall : { ...event.syscall, caller: processes[event.local % processes.length] }
       outcome = runner.step(syscall)
     } catch (error) {
-      throw new RunThrew(index, error)
+      throw new RunThrew(index, which, error)
     }
     coverage?.observe(syscall, outcome, null)
     executed.push(syscall)
@@ -102,8 +123,8 @@ function runOnce(runner: Runner, events: ReadonlyArray<LaneEvent>, which: 'B1' |
 }
 
 function compareRuns(make: () => Runner, events: ReadonlyArray<LaneEvent>, side: string, coverage: SuiteContext['coverage'] = null): SuiteFailure | null {
-  const first = runOnce(make(), events, 'B1', coverage)
-  const second = runOnce(make(), events, 'B2')
+  const first = runOnce(make, events, 'B1', coverage)
+  const second = runOnce(make, events, 'B2')
   for (const [index, outcome] of first.observed) {
     const difference = firstDifference('outcome', outcome, second.observed.get(index))
     if (difference !== null) {
@@ -139,8 +160,17 @@ export const noninterferenceSuite: Suite = {
       return compareRuns(() => kernelRunner(context), events, 'kernel')
     } catch (error) {
       if (!(error instanceof RunThrew)) throw error
-      return { step: error.event, invariant: 'REF-1', message: `kernel ${error.message}`, witness: { event: events[error.event] } }
+      const event = error.event < 0 ? {} : { event: events[error.event] }
+      if (!(error.error instanceof KernelDiverged)) return { step: error.event, invariant: 'REF-1', message: `kernel ${error.message}`, witness: { run: error.run, ...event } }
+      const { divergence, lockstepStep } = error.error
+      const described = describeDivergence(divergence)
+      return {
+        step: error.event, invariant: 'REF-1', message: `kernel (run with ${error.run}): ${described.message}`,
+        witness: { run: error.run, ...event, ...described.witness },
+        ...(described.difference === undefined ? {} : { difference: described.difference }),
+        ...(lockstepStep === null ? {} : { model: lockstepStep.model, kernel: lockstepStep.kernel }),
+      }
     }
   },
-  executed: (scenario) => runOnce(modelRunner(), scenario as ReadonlyArray<LaneEvent>, 'B2').executed,
+  executed: (scenario) => runOnce(modelRunner, scenario as ReadonlyArray<LaneEvent>, 'B2').executed,
 }

@@ -28,7 +28,7 @@ import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import type { ImageBytes, RealImages } from '../../impl/images.js'
 import { boot } from '../../model/boot.js'
-import { Lockstep } from '../../refinement/lockstep.js'
+import { type Divergence, Lockstep, type LockstepStep, abstractOrUnreadable, describeDivergence } from '../../refinement/lockstep.js'
 import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
 import { realImages } from '../../pipeline/kernel/boot.js'
 import { POOL_LABELS, POOL_VERDICTS, realPool, type PoolLabel, type RealPool } from '../../pipeline/kernel/pool.js'
@@ -188,6 +188,17 @@ function verdictOf(outcome: Outcome): string {
   return outcome.left.code === 'QuotaExceeded' ? `QuotaExceeded(${outcome.left.resource})` : outcome.left.code
 }
 
+/** A divergence of the kernel from the model, as the REF-1 failure of its step. */
+function refinementFailure(divergence: Divergence, step?: LockstepStep | null): SuiteFailure {
+  const described = describeDivergence(divergence)
+  return {
+    step: divergence.step, message: described.message, invariant: 'REF-1',
+    ...(described.difference === undefined ? {} : { difference: described.difference }),
+    ...(described.witness === undefined ? {} : { witness: described.witness }),
+    ...(step === null || step === undefined ? {} : { model: step.model, kernel: step.kernel }),
+  }
+}
+
 function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext): SuiteFailure | null {
   const { real, labels } = pool()
   const duplicate = checkDuplicateRefused(context.target, real, scenario.length)
@@ -196,16 +207,13 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
   const target = bootTarget(context.target, real)
   const lockstep = new Lockstep(target, real.config, real.records)
   const atBoot = lockstep.compareStates(-1)
-  if (atBoot !== null && atBoot.kind === 'state') return { step: -1, message: `abstract state differs at boot: ${atBoot.difference.path}`, invariant: 'REF-1', difference: atBoot.difference }
+  if (atBoot !== null) return refinementFailure(atBoot)
   const seen = new Set<string>()
   for (let index = 0; index < scenario.length; index++) {
     const syscall = scenario[index]
     const before = lockstep.model
     const { step, divergence } = lockstep.step(syscall)
-    if (divergence !== null) {
-      const kind = divergence.kind === 'exception' ? `${divergence.side} threw: ${divergence.message}` : `${divergence.kind === 'outcome' ? 'outcomes' : 'abstract states'} differ at ${divergence.difference.path}`
-      return { step: divergence.step, message: kind, invariant: 'REF-1', ...(divergence.kind === 'exception' ? {} : { difference: divergence.difference }), ...(step === null ? {} : { model: step.model, kernel: step.kernel }) }
-    }
+    if (divergence !== null) return refinementFailure(divergence, step)
     context.coverage?.observe(syscall, step!.model, lockstep.model)
     const label = labels.get((syscall as { image?: unknown }).image as string)
     const verdict = verdictOf(step!.model)
@@ -213,7 +221,9 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
     const failure = violationFailure(index, imageViolations(lockstep.model, { before, syscall, outcome: step!.model, after: lockstep.model }))
     if (failure !== null) return { ...failure, model: step!.model, kernel: step!.kernel }
   }
-  const abstracted = { ...target.abstraction.abstract(lockstep.kernel), gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
+  const read = abstractOrUnreadable(target, lockstep.kernel)
+  if ('unreadable' in read) return refinementFailure({ kind: 'unreadable', step: scenario.length - 1, what: read.unreadable })
+  const abstracted = { ...read.state, gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
   const failure = violationFailure(scenario.length - 1, imageViolations(abstracted))
   if (failure !== null) return { ...failure, message: `on the abstracted kernel: ${failure.message}` }
   // Runs that met each (pool image, verdict) pair, next to the deep cases.

@@ -1,18 +1,17 @@
 /**
  * Robustness: syscalls with garbage arguments of every shape (negative, fractional,
  * NaN, infinite, huge, wrong type, missing, extra nesting, unknown kinds, not an
- * object at all), mixed into ordinary sequences. Model and kernel must not throw,
- * must agree, must refuse with an error (`InvalidArgument` unless the caller's
- * state or a slot check decides first), and a refused syscall changes nothing but
- * the caller's CPU charge.
+ * object at all), mixed into ordinary sequences. Model and kernel, in lockstep,
+ * must not throw, must agree on outcomes and on abstract states (a kernel that
+ * refuses as the model does but with a side effect is caught here), must refuse
+ * with an error (`InvalidArgument` unless the caller's state or a slot check
+ * decides first), and a refused syscall changes nothing but the caller's CPU charge.
  * @module
  */
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
-import { boot } from '../../model/boot.js'
-import { step as modelStep } from '../../model/step.js'
-import type { KernelState } from '../../model/state.js'
-import { firstDifference } from '../../refinement/diff.js'
+import { refusalChange } from '../../refinement/diff.js'
+import { Lockstep, describeDivergence } from '../../refinement/lockstep.js'
 import { singleSyscall, namespaceSyscall, nestFragment, type Fragment } from '../generators.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../pool.js'
 import type { Suite, SuiteContext, SuiteFailure } from '../suite.js'
@@ -42,47 +41,27 @@ const corrupted: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue() },
 )
 
-/** The state is unchanged but for the CPU charge of the caller's container. */
-function changedBeyondCpu(before: KernelState, after: KernelState): string | null {
-  for (const key of Object.keys(before) as (keyof KernelState)[]) {
-    if (key === 'ksObjects' || key.startsWith('gs')) continue
-    const found = firstDifference(key, before[key], after[key])
-    if (found !== null) return found.path
-  }
-  for (const [id, object] of before.ksObjects) {
-    const now = after.ksObjects.get(id)
-    const comparable = object.kind === 'container' && now?.kind === 'container' ? { ...now, usage: { ...now.usage, cpuBudget: object.usage.cpuBudget } } : now
-    const found = firstDifference(`ksObjects[${id}]`, object, comparable)
-    if (found !== null) return found.path
-  }
-  return after.ksObjects.size === before.ksObjects.size ? null : 'ksObjects.size'
-}
-
 function checkRobust(scenario: ReadonlyArray<RobustStep>, context: SuiteContext): SuiteFailure | null {
-  let model = boot(PROPERTY_BOOT, IMAGE_POOL)
-  const kernel = context.target.create(PROPERTY_BOOT, IMAGE_POOL)
+  const lockstep = new Lockstep(context.target, PROPERTY_BOOT, IMAGE_POOL)
+  const atBoot = lockstep.compareStates(-1)
+  if (atBoot !== null) return { step: -1, invariant: 'REF-1', ...describeDivergence(atBoot) }
   for (let index = 0; index < scenario.length; index++) {
     const { garbage, syscall } = scenario[index]!
-    let result
-    let outcome
-    try {
-      result = modelStep(model, syscall)
-    } catch (error) {
-      return { step: index, invariant: 'ROBUST', message: `model threw: ${String(error)}` }
+    const before = lockstep.model
+    const { step, divergence } = lockstep.step(syscall)
+    if (step === null) return { step: index, invariant: 'ROBUST', message: divergence === null ? 'no step' : describeDivergence(divergence).message }
+    context.coverage?.observe(syscall, step.model, lockstep.model)
+    const on = garbage ? 'garbage' : 'a valid syscall'
+    if (divergence?.kind === 'outcome') return { step: index, invariant: 'REF-1', message: `outcomes differ on ${on}`, model: step.model, kernel: step.kernel, difference: divergence.difference }
+    if (E.isLeft(step.model)) {
+      const changed = refusalChange(before, lockstep.model)
+      if (changed !== null) return { step: index, invariant: 'ROBUST', message: `a refused syscall changed ${changed}`, model: step.model }
     }
-    try {
-      outcome = kernel.step(syscall)
-    } catch (error) {
-      return { step: index, invariant: 'ROBUST', message: `kernel threw: ${String(error)}`, model: result.outcome }
+    if (divergence !== null) {
+      const described = describeDivergence(divergence)
+      const message = E.isLeft(step.model) ? `the kernel's refusal of ${on} changed more than the charge: ${described.message}` : `${described.message} after ${on}`
+      return { step: index, invariant: 'REF-1', ...described, message, model: step.model, kernel: step.kernel }
     }
-    context.coverage?.observe(syscall, result.outcome, result.state)
-    const difference = firstDifference('outcome', result.outcome, outcome)
-    if (difference !== null) return { step: index, invariant: 'REF-1', message: `outcomes differ on ${garbage ? 'garbage' : 'a valid syscall'}`, model: result.outcome, kernel: outcome, difference }
-    if (E.isLeft(result.outcome)) {
-      const changed = changedBeyondCpu(model, result.state)
-      if (changed !== null) return { step: index, invariant: 'ROBUST', message: `a refused syscall changed ${changed}`, model: result.outcome }
-    }
-    model = result.state
   }
   return null
 }

@@ -93,7 +93,7 @@ function recordCoverage(coverage: Coverage, result: ScenarioResult): void {
 /** A scenario's failure as the runner reports it. */
 export function suiteFailure(failure: ScenarioFailure): SuiteFailure {
   const divergence = failure.divergence
-  const difference = divergence !== undefined && divergence.kind !== 'exception' ? { difference: divergence.difference } : {}
+  const difference = divergence !== undefined && 'difference' in divergence ? { difference: divergence.difference } : {}
   return {
     step: failure.event,
     message: failure.kind === 'setup' ? `setup: ${failure.message}` : failure.message,
