@@ -9,8 +9,8 @@ import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import { exact, expectedOf, isProblem } from './exact.js'
 
-/** A problem line is cut to this many characters (with the file before it, a line stays within ~200). */
-export const PROBLEM_LENGTH_MAX = 160
+/** A problem line is cut to this many characters: with `sila: FILE: ` before it, a line stays within ~200. */
+export const PROBLEM_LENGTH_MAX = 130
 /** A key longer than this is shortened in a path. */
 const KEY_LENGTH_MAX = 32
 
@@ -24,7 +24,6 @@ export function jsonPath(context: t.Context): string {
   let path = '$'
   for (let index = 1; index < context.length; index++) {
     const entry = context[index]!
-    if (entry.key === '') continue
     const parent = context[index - 1]!
     const parentTag = (parent.type as { _tag?: string })._tag
     // A union or intersection hands the value to its members under their index: not a JSON key.
@@ -37,7 +36,7 @@ export function jsonPath(context: t.Context): string {
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   const text = JSON.stringify(value)
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text
+  return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text
 }
 
 /** One failure as a line: `$.format: expected "sila-trace/1", found "sila-trace/2"`. */
@@ -88,6 +87,6 @@ export function parseJson(text: string, file: string): unknown {
     return JSON.parse(text)
   } catch (error) {
     const message = (error as Error).message
-    throw new InputError(file, [`not valid JSON: ${message.length > 140 ? `${message.slice(0, 137)}...` : message}`])
+    throw new InputError(file, [`not valid JSON: ${message.length > 110 ? `${message.slice(0, 107)}...` : message}`])
   }
 }

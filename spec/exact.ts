@@ -70,7 +70,8 @@ export function editDistance(from: string, to: string): number {
 
 /**
  * The known name `word` most likely misspells: within one edit of a name shorter
- * than six characters, two of a longer one (the first such name, nearest first).
+ * than six characters, two of a longer one (the first such name, nearest first);
+ * failing that, the one name it begins (`maxMemory` for `maxMemoryBytes`).
  */
 export function nearest(word: string, known: ReadonlyArray<string>): string | undefined {
   if (word.length > 64) return undefined
@@ -80,11 +81,13 @@ export function nearest(word: string, known: ReadonlyArray<string>): string | un
     const distance = editDistance(word, name)
     if (distance <= (name.length >= 6 ? 2 : 1) && (best === undefined || distance < best.distance)) best = { name, distance }
   }
-  return best?.name
+  if (best !== undefined) return best.name
+  const begun = word.length >= 4 ? known.filter((name) => name.toLowerCase().startsWith(word.toLowerCase())) : []
+  return begun.length === 1 ? begun[0] : undefined
 }
 
 /** `a, b, c` or, past `budget` characters, `a, b, ... (30 in all)`. */
-export function listed(names: ReadonlyArray<string>, budget = 90): string {
+export function listed(names: ReadonlyArray<string>, budget = 48): string {
   const shown: string[] = []
   let length = 0
   for (const name of names) {
@@ -134,11 +137,11 @@ export function expectedText(codec: t.Decoder<unknown, unknown>): string {
   return /^[A-Za-z][A-Za-z0-9]{0,23}$/.test(codec.name) ? `a valid ${codec.name}` : 'a valid value'
 }
 
-/** `a or b`, `a, b or c`, each distinct once, at most ~120 characters. */
+/** `a or b`, `a, b or c`, each distinct once, at most 90 characters. */
 function alternatives(texts: ReadonlyArray<string>): string {
   const distinct = [...new Set(texts)]
   const text = distinct.length <= 1 ? (distinct[0] ?? 'nothing') : `${distinct.slice(0, -1).join(', ')} or ${distinct[distinct.length - 1]}`
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text
+  return text.length > 90 ? `${text.slice(0, 87)}...` : text
 }
 
 /** What the failure says was expected: its message without a leading "expected ", or its codec's {@link expectedText}. */
@@ -183,7 +186,7 @@ export class ClosedType<A, O> extends t.Type<A, O, unknown> {
         for (const key of Object.keys(u)) {
           if (knownSet.has(key)) continue
           const near = nearest(key, known)
-          const statement = near !== undefined ? `unknown field; did you mean ${JSON.stringify(near)}?` : `unknown field; known fields: ${known.length === 0 ? 'none' : listed(known, 80)}`
+          const statement = near !== undefined ? `unknown field; did you mean ${JSON.stringify(near)}?` : `unknown field; known fields: ${known.length === 0 ? 'none' : listed(known, 75)}`
           errors.push(problem(u[key], t.appendContext(c, key, t.never, u[key]), statement))
         }
         let decoded: Record<string, unknown> = u
