@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { boot } from '../model/boot.js'
 import { step as modelStep } from '../model/step.js'
-import { SyscallCodec } from '../spec/syscalls.js'
+import { ExactSyscallCodec } from '../spec/syscalls.js'
 import { outcomeToJson } from '../spec/results.js'
 import { TRACE_FORMAT, TraceCodec, type Trace, type TraceStep } from '../spec/trace.js'
 import { suiteEnvironment } from '../properties/suite.js'
@@ -38,7 +38,7 @@ export function counterexampleTrace(example: CounterExample): Trace {
     const result = modelStep(state, syscall)
     state = result.state
     const outcome = outcomeToJson(result.outcome)
-    return SyscallCodec.is(syscall) ? { syscall, outcome } : { malformed: true as const, syscall: jsonSafe(syscall), outcome }
+    return ExactSyscallCodec.is(syscall) ? { syscall, outcome } : { malformed: true as const, syscall: jsonSafe(syscall), outcome }
   })
   const failure = example.failure
   return {

@@ -76,9 +76,23 @@ export const ExploreResultsCodec = t.intersection([
     generated: t.number,
     depth: t.number,
     durationMs: t.number,
-    violation: t.union([t.null, t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) })]),
+    violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown })])]),
   }),
-  t.partial({ swarm: t.union([t.null, t.type({ index: t.number, count: t.number, seed: t.number })]), counterexample: t.union([t.string, t.null]) }),
+  t.partial({
+    swarm: t.union([t.null, t.type({ index: t.number, count: t.number, seed: t.number })]),
+    counterexample: t.union([t.string, t.null]),
+    // What `sila explore --out` also writes, and `sila merge` does not combine (files are decoded exactly, so they are named).
+    engine: t.keyof({ model: null, compiled: null }),
+    queue: t.number,
+    statesPerSecond: t.number,
+    collisionProbability: t.number,
+    coverage: t.record(t.string, t.number),
+    interrupted: t.boolean,
+    peakMemoryBytes: t.number,
+    // What `sila merge --out` writes for merged swarm jobs.
+    jobs: t.number,
+    distinctIsUpperBound: t.boolean,
+  }),
 ])
 export type ExploreResults = t.TypeOf<typeof ExploreResultsCodec>
 

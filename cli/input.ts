@@ -1,7 +1,7 @@
 /**
- * Reading a user's file: read, parse, decode with the spec's codec. Every refusal is
- * an {@link InputError} that names the file and, for a decoding failure, the JSON
- * path (tooling.md §9).
+ * Reading a user's file: read, parse, decode with the spec's codec made exact (a
+ * field the format does not have is refused). Every refusal is an {@link InputError}
+ * that names the file and, for a decoding failure, the JSON path (tooling.md §9).
  * @module
  */
 import { readFileSync, statSync } from 'node:fs'

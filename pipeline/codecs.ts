@@ -8,6 +8,7 @@ import * as t from 'io-ts'
 import { NameCodec } from '../spec/numbers.js'
 import { SemverCodec } from '../spec/images.js'
 import { readJsonFile } from './files.js'
+import { exact, expectedOf } from '../spec/exact.js'
 
 /** A module name: a spec {@link NameCodec} that is also a safe directory name (never `.` or `..`). @public */
 export const ModuleNameCodec = new t.Type<string, string, unknown>(
@@ -18,20 +19,22 @@ export const ModuleNameCodec = new t.Type<string, string, unknown>(
 )
 
 /** A JSON object whose every key passes `key` and every value passes `value`; a bad key is a failure, not dropped. */
-export function recordOf<V, VO>(key: t.Type<string, string, unknown>, value: t.Type<V, VO, unknown>, name: string): t.Type<Record<string, V>, Record<string, VO>, unknown> {
+export function recordOf<V, VO>(key: t.Type<string, string, unknown>, valueCodec: t.Type<V, VO, unknown>, name: string): t.Type<Record<string, V>, Record<string, VO>, unknown> {
+  // The values are decoded exactly: a record is a closed codec's leaf, not looked into by `exact`.
+  const value = exact(valueCodec)
   const isPlainObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
   return new t.Type<Record<string, V>, Record<string, VO>, unknown>(
     name,
     (u): u is Record<string, V> => isPlainObject(u) && Object.entries(u).every(([k, v]) => key.is(k) && value.is(v)),
     (u, c) => {
-      if (!isPlainObject(u)) return t.failure(u, c, `expected ${name} (a JSON object)`)
+      if (!isPlainObject(u)) return t.failure(u, c, 'expected an object')
       const errors: t.Errors = []
       const result: Record<string, V> = Object.create(null) as Record<string, V>
       for (const [k, v] of Object.entries(u)) {
         const keyContext = t.appendContext(c, k, key, k)
         const keyResult = key.validate(k, keyContext)
         if (keyResult._tag === 'Left') {
-          errors.push(...keyResult.left.map((error) => ({ ...error, message: `a key: ${error.message ?? key.name}` })))
+          errors.push(...keyResult.left.map((error) => ({ ...error, message: `expected a key that is ${expectedOf(error)}` })))
           continue
         }
         const valueResult = value.validate(v, t.appendContext(c, k, value, v))

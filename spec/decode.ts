@@ -1,42 +1,61 @@
 /**
  * Turning io-ts failures into messages a user can act on: the file, the JSON path
- * inside it, what was expected and what was found.
+ * inside it, what was expected and what was found, one short line per problem.
+ * Every file a user hands in is decoded {@link exact}ly: a field its codec does
+ * not name is refused, with "did you mean" for a near name.
  * @module
  */
 import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
+import { exact, expectedOf, isProblem } from './exact.js'
+
+/** A problem line is cut to this many characters: with `sila: FILE: ` before it, a line stays within ~200. */
+export const PROBLEM_LENGTH_MAX = 130
+/** A key longer than this is shortened in a path. */
+const KEY_LENGTH_MAX = 32
+
+function keyText(key: string): string {
+  const short = key.length > KEY_LENGTH_MAX ? `${key.slice(0, KEY_LENGTH_MAX - 3)}...` : key
+  return /^[A-Za-z_$][\w$]*$/.test(short) ? `.${short}` : `[${JSON.stringify(short)}]`
+}
 
 /** `$.steps[3].syscall.rights[0]` from an io-ts context. */
 export function jsonPath(context: t.Context): string {
   let path = '$'
-  for (const entry of context.slice(1)) {
-    if (entry.key === '') continue
-    const parentType = context[context.indexOf(entry) - 1]?.type
-    const parentTag = (parentType as { _tag?: string } | undefined)?._tag
+  for (let index = 1; index < context.length; index++) {
+    const entry = context[index]!
+    const parent = context[index - 1]!
+    const parentTag = (parent.type as { _tag?: string })._tag
     // A union or intersection hands the value to its members under their index: not a JSON key.
     if (parentTag === 'UnionType' || parentTag === 'IntersectionType') continue
-    const isIndex = /^\d+$/.test(entry.key) && parentType !== undefined && (parentType as { _tag?: string })._tag !== 'InterfaceType' && (parentType as { _tag?: string })._tag !== 'PartialType'
-    path += isIndex ? `[${entry.key}]` : /^[A-Za-z_$][\w$]*$/.test(entry.key) ? `.${entry.key}` : `[${JSON.stringify(entry.key)}]`
+    path += Array.isArray(parent.actual) && /^\d+$/.test(entry.key) ? `[${entry.key}]` : keyText(entry.key)
   }
-  return path
+  return path.length > 80 ? `${path.slice(0, 20)}...${path.slice(-57)}` : path
 }
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   const text = JSON.stringify(value)
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text
+  return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text
 }
 
-/** One line per failing path, deepest first, at most `max` lines. */
+/** One failure as a line: `$.format: expected "sila-trace/1", found "sila-trace/2"`. */
+function problemLine(error: t.ValidationError): string {
+  const path = jsonPath(error.context)
+  const line = isProblem(error) ? `${path}: ${error.statement}`
+    : error.value === undefined && error.context.length > 1 ? `${path}: missing; expected ${expectedOf(error)}`
+    : `${path}: expected ${expectedOf(error)}, found ${describe(error.value)}`
+  return line.length > PROBLEM_LENGTH_MAX ? `${line.slice(0, PROBLEM_LENGTH_MAX - 3)}...` : line
+}
+
+/** One line per failing path, in the order found (the real cause first), at most `max` lines. */
 export function formatErrors(errors: t.Errors, max = 5): string[] {
   const lines = new Map<string, string>()
   for (const error of errors) {
     const path = jsonPath(error.context)
-    if (lines.has(path)) continue
-    const expected = error.message ?? error.context[error.context.length - 1]?.type.name ?? 'a valid value'
-    lines.set(path, `${path}: expected ${expected.replace(/^expected /, '')}, found ${describe(error.value)}`)
+    if (!lines.has(path)) lines.set(path, problemLine(error))
   }
-  return [...lines.values()].sort((a, b) => b.length - a.length).slice(0, max)
+  return [...lines.values()].slice(0, max)
 }
 
 /**
@@ -52,9 +71,12 @@ export class InputError extends Error {
   }
 }
 
-/** Decodes `value` read from `file` or throws an {@link InputError} naming the path. */
+/**
+ * Decodes `value` read from `file` with `codec` made {@link exact} (a field the
+ * codec does not name is refused), or throws an {@link InputError} naming the path.
+ */
 export function decodeOrThrow<A, O>(codec: t.Type<A, O, unknown>, value: unknown, file: string): A {
-  const result = codec.decode(value)
+  const result = exact(codec).decode(value)
   if (E.isLeft(result)) throw new InputError(file, formatErrors(result.left))
   return result.right
 }
@@ -64,6 +86,7 @@ export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text)
   } catch (error) {
-    throw new InputError(file, [`not valid JSON: ${(error as Error).message}`])
+    const message = (error as Error).message
+    throw new InputError(file, [`not valid JSON: ${message.length > 110 ? `${message.slice(0, 107)}...` : message}`])
   }
 }

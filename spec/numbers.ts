@@ -5,15 +5,17 @@
  * @module
  */
 import * as t from 'io-ts'
+import { describedAs } from './exact.js'
 
 /** A codec for safe integers in `[min, max]`. */
 export function intRange(min: number, max: number, name: string): t.Type<number, number, unknown> {
   const isInRange = (u: unknown): u is number =>
     typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max
+  const expected = max === Number.MAX_SAFE_INTEGER && min <= 1 ? (min === 0 ? 'a non-negative integer' : 'a positive integer') : `an integer in [${min}, ${max}]`
   return new t.Type<number, number, unknown>(
     name,
     isInRange,
-    (u, c) => (isInRange(u) ? t.success(u) : t.failure(u, c, `expected an integer in [${min}, ${max}]`)),
+    (u, c) => (isInRange(u) ? t.success(u) : t.failure(u, c, `expected ${expected}`)),
     t.identity,
   )
 }
@@ -65,5 +67,5 @@ export const PathCodec = stringMatching(/^\/(?:(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+(
 /** Service or device name. */
 export const NameCodec = stringMatching(/^[A-Za-z0-9._-]{1,64}$/, BOUNDS.nameLengthMax, 'Name')
 /** A message payload: a small integer or a bounded string. */
-export const PayloadCodec = t.union([intRange(0, BOUNDS.payloadIntMax, 'PayloadInt'), t.refinement(t.string, (s) => s.length <= BOUNDS.payloadLengthMax, 'PayloadString')])
+export const PayloadCodec = t.union([intRange(0, BOUNDS.payloadIntMax, 'PayloadInt'), describedAs(t.refinement(t.string, (s) => s.length <= BOUNDS.payloadLengthMax, 'PayloadString'), `a string of at most ${BOUNDS.payloadLengthMax} characters`)])
 export type Payload = t.TypeOf<typeof PayloadCodec>

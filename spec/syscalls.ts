@@ -14,6 +14,7 @@ import {
 } from './numbers.js'
 import { LimitsCodec, NamespaceConfigCodec } from './limits.js'
 import { DigestCodec } from './images.js'
+import { describedAs, exact } from './exact.js'
 
 const Caller = { caller: ProcessRefCodec }
 const call = <K extends string, P extends t.Props>(kind: K, props: P) => t.type({ kind: t.literal(kind), ...Caller, ...props })
@@ -37,7 +38,7 @@ export const ContainerStats = call('container_stats', { slot: SlotCodec })
 // §4 processes and memory
 export const ProcessSpawn = call('process_spawn', {
   container: SlotCodec, image: DigestCodec, uid: UidCodec, slots: SlotCountCodec,
-  grants: t.refinement(t.array(GrantCodec), (g) => g.length <= BOUNDS.grantsMax, 'Grants'), dst: SlotCodec,
+  grants: describedAs(t.refinement(t.array(GrantCodec), (g) => g.length <= BOUNDS.grantsMax, 'Grants'), `an array of at most ${BOUNDS.grantsMax} grants`), dst: SlotCodec,
 })
 export const ProcessKill = call('process_kill', { slot: SlotCodec })
 export const ProcessList = call('process_list', {})
@@ -91,6 +92,12 @@ export const SyscallCodec = t.union([
   NetBind, NetUnbind, NetConnect, SvcRegister, SvcUnregister, SvcLookup,
   IoSubmit, Tick, SchedRun,
 ])
+/**
+ * {@link SyscallCodec} refusing a field its kind does not have: how traces hold
+ * syscalls (a syscall that is not one goes in a step marked `malformed`). The
+ * kernels decode with {@link SyscallCodec}, which ignores such a field.
+ */
+export const ExactSyscallCodec = exact(SyscallCodec)
 /** A well-formed syscall. @public */
 export type Syscall = t.TypeOf<typeof SyscallCodec>
 /** The syscall of one kind. */

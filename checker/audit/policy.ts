@@ -16,7 +16,7 @@ import type { CapRequest } from '../../spec/images.js'
 import type { ObjectKind } from '../../spec/ids.js'
 import { BOUNDS, intRange } from '../../spec/numbers.js'
 import { RightsCodec, isSubset, rightsMask, type RightName } from '../../spec/rights.js'
-import { closed } from './snapshot.js'
+import { closed } from '../../spec/exact.js'
 
 /** The `format` field of a policy file. @public */
 export const POLICY_FORMAT = 'sila-policy/1'

@@ -17,6 +17,7 @@ import { ImageRecordCodec } from '../../spec/images.js'
 import { Nat, PayloadCodec } from '../../spec/numbers.js'
 import { RightsCodec, rightsMask, rightsNames, type RightsMask } from '../../spec/rights.js'
 import { decodeOrThrow, parseJson } from '../../spec/decode.js'
+import { byTag, closed, exact } from '../../spec/exact.js'
 import type { ObjectId } from '../../spec/ids.js'
 import type { KernelState } from '../../model/state.js'
 
@@ -24,38 +25,6 @@ import type { KernelState } from '../../model/state.js'
 export const STATE_FORMAT = 'sila-state/1'
 
 // ---- combinators -----------------------------------------------------------
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
-
-/**
- * A JSON object with the fields `required` (all present) and `optional` (each may be
- * absent), refusing any other field with a message that lists the known ones.
- * @public
- */
-export function closed<P extends t.Props, Q extends t.Props = {}>(name: string, required: P, optional?: Q) {
-  // One `t.type` (optional fields may be undefined) rather than an intersection, so that error paths stay plain.
-  const maybe = Object.fromEntries(Object.entries(optional ?? {}).map(([key, codec]) => [key, t.union([codec, t.undefined])]))
-  const base = t.type({ ...required, ...maybe }, name)
-  const known = Object.keys(base.props)
-  type A = t.TypeOf<t.TypeC<P>> & Partial<t.TypeOf<t.TypeC<Q>>>
-  type O = t.OutputOf<t.TypeC<P>> & Partial<t.OutputOf<t.TypeC<Q>>>
-  return new t.Type<A, O, unknown>(
-    name,
-    (u): u is A => base.is(u) && Object.keys(u).every((key) => known.includes(key)),
-    (u, c) => {
-      if (!isRecord(u)) return t.failure(u, c, `expected ${name} (a JSON object)`)
-      const extra = Object.keys(u).filter((key) => !known.includes(key))
-      if (extra.length > 0) {
-        return t.failures(extra.map((key) => ({
-          value: u[key], context: [...c, { key, type: t.never, actual: u[key] }],
-          message: `no field "${key}" in ${name} (its fields: ${known.join(', ')})`,
-        })))
-      }
-      return base.validate(u, c) as t.Validation<A>
-    },
-    (a) => base.encode(a as never) as O,
-  )
-}
 
 /** A natural number or null. */
 const NullableNat = t.union([Nat, t.null])
@@ -67,7 +36,7 @@ const NullableNat = t.union([Nat, t.null])
  * @public
  */
 export function mapEntries<K, KO, V, VO>(name: string, key: t.Type<K, KO, unknown>, value: t.Type<V, VO, unknown>, keyOf?: (value: V) => K) {
-  const entries = t.array(t.tuple([key, value]))
+  const entries = t.array(t.tuple([exact(key), exact(value)]))
   return new t.Type<ReadonlyMap<K, V>, Array<[KO, VO]>, unknown>(
     name,
     (u): u is ReadonlyMap<K, V> => u instanceof Map,
@@ -87,7 +56,7 @@ export function mapEntries<K, KO, V, VO>(name: string, key: t.Type<K, KO, unknow
 
 /** A set written as an array; an element that appears twice is refused. @public */
 export function setOf<A, O>(name: string, element: t.Type<A, O, unknown>) {
-  const items = t.array(element)
+  const items = t.array(exact(element))
   return new t.Type<ReadonlySet<A>, O[], unknown>(
     name,
     (u): u is ReadonlySet<A> => u instanceof Set,
@@ -107,25 +76,6 @@ export const RightsMaskCodec = new t.Type<RightsMask, string[], unknown>(
   (u, c) => E.map((names: t.TypeOf<typeof RightsCodec>) => rightsMask(names))(RightsCodec.validate(u, c)),
   (mask) => rightsNames(mask),
 )
-
-/** Decodes the record by its `kind` field with the codec for that kind. */
-function byTag<C extends Record<string, t.Mixed>>(name: string, tag: string, codecs: C) {
-  type A = t.TypeOf<C[keyof C]>
-  type O = t.OutputOf<C[keyof C]>
-  const kinds = Object.keys(codecs)
-  const codecOf = (u: unknown): t.Mixed | undefined => (isRecord(u) && typeof u[tag] === 'string' && Object.hasOwn(codecs, u[tag]) ? codecs[u[tag]] : undefined)
-  return new t.Type<A, O, unknown>(
-    name,
-    (u): u is A => codecOf(u)?.is(u) === true,
-    (u, c) => {
-      const codec = codecOf(u)
-      if (codec !== undefined) return codec.validate(u, c) as t.Validation<A>
-      if (!isRecord(u)) return t.failure(u, c, `expected ${name} (a JSON object)`)
-      return t.failure(u[tag], [...c, { key: tag, type: t.string, actual: u[tag] }], `one of ${kinds.map((kind) => JSON.stringify(kind)).join(', ')}`)
-    },
-    (a) => codecOf(a)!.encode(a) as O,
-  )
-}
 
 // ---- the state -------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 import type { Preset } from '../../spec/presets.js'
 import { PRESETS } from '../../spec/presets.js'
 import { TRACE_FORMAT, type Trace, type TraceStep } from '../../spec/trace.js'
-import { SyscallCodec } from '../../spec/syscalls.js'
+import { ExactSyscallCodec } from '../../spec/syscalls.js'
 import { outcomeToJson } from '../../spec/results.js'
 import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
@@ -45,7 +45,7 @@ export function exploreTrace(preset: Preset, result: ExploreResult): Trace {
   const steps: TraceStep[] = violation.path.map((syscall) => {
     const stepped = modelStep(state, syscall)
     state = stepped.state
-    return SyscallCodec.is(syscall) ? { syscall, outcome: outcomeToJson(stepped.outcome) } : { malformed: true as const, syscall, outcome: outcomeToJson(stepped.outcome) }
+    return ExactSyscallCodec.is(syscall) ? { syscall, outcome: outcomeToJson(stepped.outcome) } : { malformed: true as const, syscall, outcome: outcomeToJson(stepped.outcome) }
   })
   return {
     format: TRACE_FORMAT,

@@ -15,23 +15,28 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
+import type * as t from 'io-ts'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { InputError } from '../../spec/decode.js'
+import { InputError, decodeOrThrow } from '../../spec/decode.js'
 import { BootConfigCodec, DEFAULT_BOOT, type BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import { CAP_CORE, NESTED, PRESETS } from '../../spec/presets.js'
 import { TRACE_FORMAT, TraceCodec, type Trace } from '../../spec/trace.js'
 import { checkState } from '../../spec/invariants/index.js'
 import { boot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
 import { BootError as ModelBootError } from '../../model/boot-system.js'
 import { Kernel } from '../../impl/kernel.js'
 import { BootError as ImplBootError } from '../../impl/boot.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import { diffStates } from '../../refinement/diff.js'
 import { readInputText, readJsonInput } from '../../cli/input.js'
+import { readJsonFile } from '../../pipeline/files.js'
+import { ManifestInputCodec } from '../../pipeline/image/manifest.js'
+import { generateKey, publicKeyFile, readPublicKey } from '../../pipeline/image/keys.js'
 import { replayCommand } from '../../cli/commands/replay.js'
 import { exportCommand } from '../../cli/commands/export.js'
 import { auditCommand } from '../../cli/commands/audit.js'
@@ -214,6 +219,8 @@ function assertInputError(error: unknown, ...files: string[]): asserts error is 
   assert.ok(error.problems.length > 0, 'an InputError says what is wrong')
   assert.ok(error.message.startsWith(`${error.file}: `), error.message)
   for (const problem of error.problems) assert.match(problem, /^(\$|not valid JSON: )/, `a problem line names a JSON path: ${problem}`)
+  // As the CLI prints it: `sila: FILE: problem`, then one line per further problem, none longer than 200 characters.
+  for (const line of `sila: ${error.message}`.split('\n')) assert.ok(line.length <= 200, `a line of ${line.length} characters: ${line}`)
 }
 
 /** Runs `body` with standard output and error swallowed (the commands print tables and JSON). */
@@ -276,6 +283,40 @@ const POLICIES: ReadonlyArray<Json> = [
 const REQUESTS = IMAGES.flatMap((image) => image.manifest.requests).concat([
   { kind: 'process', rights: ['read', 'control'] }, { kind: 'device', rights: ['write'] }, { kind: 'region', rights: ['read', 'execute'] },
 ])
+
+/** Snapshots of a declared system's boot state (with labels) and of a trace's last state. */
+const stateDocuments = memo((): Json[] => {
+  const trace = readJsonInput(TraceCodec, join(ROOT, 'examples', 'ipc-transfer.trace.json'))
+  const nestedState = boot(NESTED.boot, NESTED.images)
+  return [
+    encodeSnapshot({ state: nestedState, source: 'preset nested (boot state)', labels: bootLabels(NESTED.boot, nestedState) }),
+    encodeSnapshot({ state: traceStateAt(trace, trace.steps.length), source: 'ipc-transfer: the end' }),
+  ].map((text) => JSON.parse(text) as Json)
+})
+
+/** Results files as `sila check --out` and `sila explore --out` write them (every field they write), checked to decode exactly. */
+const resultsDocuments = memo(() => {
+  const suite = runSuite('invariants', { suites: ['invariants'], runs: 2, seed: 1, maxSteps: 4, target: implTarget as unknown as RefinementTarget })
+  const summary = summarize(suite, null)
+  const checkValid = [
+    { format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard: null, passed: true, suites: [summary] },
+    { format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard: { index: 0, count: 2 }, passed: false, suites: [{ ...summary, failure: { invariant: 'CAP-1', step: 3, message: 'broken', path: '0:1', shrunkLength: 2, file: 'x.trace.json' } }] },
+  ].map(asJson)
+  const explored = explore({ preset: CAP_CORE, depthMax: 2 })
+  const exploreValid = [
+    { format: 'sila-explore/1', ...explored, counterexample: null, peakMemoryBytes: 1 << 26 },
+    { format: 'sila-explore/1', ...explored, swarm: { index: 1, count: 4, seed: 3 }, violation: { invariant: 'CAP-1', message: 'broken', witness: {}, path: [{ kind: 'cap_inspect', caller: 1, slot: 0 }] }, counterexample: 'c.trace.json' },
+  ].map(asJson)
+  for (const [codec, documents, name] of [[CheckResultsCodec, checkValid, 'check'], [ExploreResultsCodec, exploreValid, 'explore']] as const) {
+    for (const document of documents) decodeOrThrow(codec as t.Mixed, JSON.parse(JSON.stringify(document)), `valid ${name} results`)
+  }
+  return { checkValid, exploreValid }
+})
+
+function memo<T>(make: () => T): () => T {
+  let made: { value: T } | undefined
+  return () => (made ??= { value: make() }).value
+}
 
 // ---- the properties -------------------------------------------------------------
 
@@ -376,12 +417,7 @@ test('policies: decoded and applied to requests of every kind, or refused with a
 test('state snapshots: decoded and audited in every format, or refused with an InputError', async () => {
   const file = join(DIR, 'state.json')
   const tally = new Tally()
-  const trace = readJsonInput(TraceCodec, join(ROOT, 'examples', 'ipc-transfer.trace.json'))
-  const nestedState = boot(NESTED.boot, NESTED.images)
-  const valid = [
-    encodeSnapshot({ state: nestedState, source: 'preset nested (boot state)', labels: bootLabels(NESTED.boot, nestedState) }),
-    encodeSnapshot({ state: traceStateAt(trace, trace.steps.length), source: 'ipc-transfer: the end' }),
-  ].map((text) => JSON.parse(text) as Json)
+  const valid = stateDocuments()
   const formats = ['text', 'json', 'dot', 'sarif'] as const
   let index = 0
   await fc.assert(fc.asyncProperty(inputs(valid, 'sila-state/1'), async (input) => {
@@ -405,20 +441,7 @@ test('merge results files (sila-check/1, sila-explore/1): decoded and merged, or
   const checkFile = join(DIR, 'check-results.json')
   const exploreFile = join(DIR, 'explore-results.json')
   const tally = new Tally()
-  const suite = runSuite('invariants', { suites: ['invariants'], runs: 2, seed: 1, maxSteps: 4, target: implTarget as unknown as RefinementTarget })
-  const summary = summarize(suite, null)
-  const checkValid = [
-    { format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard: null, passed: true, suites: [summary] },
-    { format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard: { index: 0, count: 2 }, passed: false, suites: [{ ...summary, failure: { invariant: 'CAP-1', step: 3, message: 'broken', path: '0:1', shrunkLength: 2, file: 'x.trace.json' } }] },
-  ].map(asJson)
-  const explored = explore({ preset: CAP_CORE, depthMax: 2 })
-  const exploreValid = [
-    { format: 'sila-explore/1', ...explored, counterexample: null },
-    { format: 'sila-explore/1', ...explored, swarm: { index: 1, count: 4, seed: 3 }, violation: { invariant: 'CAP-1', message: 'broken', witness: {}, path: [{ kind: 'cap_inspect', caller: 1, slot: 0 }] }, counterexample: 'c.trace.json' },
-  ].map(asJson)
-  for (const [codec, documents, name] of [[CheckResultsCodec, checkValid, 'check'], [ExploreResultsCodec, exploreValid, 'explore']] as const) {
-    for (const document of documents) assert.ok(codec.is(JSON.parse(JSON.stringify(document))), `the valid ${name} results decode`)
-  }
+  const { checkValid, exploreValid } = resultsDocuments()
   let index = 0
   await fc.assert(fc.asyncProperty(fc.oneof(inputs(checkValid, CHECK_FORMAT), inputs(exploreValid, 'sila-explore/1')), async (input) => {
     writeFileSync(checkFile, input.bytes)
@@ -438,6 +461,120 @@ test('merge results files (sila-check/1, sila-explore/1): decoded and merged, or
     }
   }), { numRuns: runs(600), seed: SEED, includeErrorInReport: true })
   tally.report('merge results')
+})
+
+// ---- exact decoding: an added field is named -------------------------------------
+
+/** A key as a refusal's path shows it. */
+const keyPath = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`)
+
+/** Every plain object of a document, with its JSON path. */
+function objectsOf(doc: Json): Array<{ object: Record<string, Json>; path: string }> {
+  const found: Array<{ object: Record<string, Json>; path: string }> = []
+  const walk = (value: Json, path: string) => {
+    if (Array.isArray(value)) value.forEach((item, index) => walk(item, `${path}[${index}]`))
+    else if (isObject(value)) {
+      found.push({ object: value, path })
+      for (const key of Object.keys(value)) walk(value[key]!, `${path}${keyPath(key)}`)
+    }
+  }
+  walk(doc, '$')
+  return found
+}
+
+/** A file kind the CLI reads, its valid documents, and how the CLI reads it (throwing its refusal). */
+interface ExactKind {
+  readonly name: string
+  readonly documents: () => ReadonlyArray<Json>
+  /** Objects whose keys are data (records) or whose content is free (a witness, a malformed step's syscall): a key added there may be fine. */
+  readonly open: (path: string, doc: Json) => boolean
+  readonly read: (file: string) => unknown
+}
+
+const withinAny = (path: string, prefixes: ReadonlyArray<string>) => prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`))
+const malformedStep = (path: string, doc: Json) => {
+  const step = /^\$\.steps\[(\d+)\]\.syscall/.exec(path)
+  return step !== null && ((doc as { steps: Array<{ malformed?: boolean }> }).steps[Number(step[1])]?.malformed === true)
+}
+
+const KEY_FILES = memo(() => [generateKey('ML-DSA-65', new Uint8Array(32).fill(7)), generateKey('ML-DSA-87', new Uint8Array(32).fill(9))].map((key) => asJson(publicKeyFile(key))))
+const MANIFESTS = memo(() => {
+  const v1 = JSON.parse(readFileSync(join(ROOT, 'examples', 'counter', 'v1', 'manifest.json'), 'utf8')) as Record<string, Json>
+  return [v1, { ...v1, version: '1.1.0', namespaces: { pid: 'new', mount: 'share', net: 'new', ipc: 'share', user: { base: 1000, count: 10 } } }] as Json[]
+})
+
+const EXACT_KINDS: ReadonlyArray<ExactKind> = [
+  { name: 'boot configuration', documents: () => [DEFAULT_BOOT, CAP_CORE.boot, NESTED.boot].map(asJson), open: (path) => path === '$.floors', read: (file) => readJsonInput(BootConfigCodec, file) },
+  { name: 'trace', documents: () => TRACES.filter((trace) => { try { return decodeOrThrow(TraceCodec, trace, 'trace') !== undefined } catch { return false } }), open: (path, doc) => withinAny(path, ['$.failure.witness', '$.scenario']) || path === '$.boot.floors' || malformedStep(path, doc), read: (file) => replayCommand.run([file]) },
+  { name: 'policy', documents: () => POLICIES, open: () => false, read: (file) => readJsonInput(PolicyCodec, file) },
+  { name: 'state snapshot', documents: stateDocuments, open: () => false, read: (file) => auditCommand.run([file]) },
+  { name: 'check results', documents: () => resultsDocuments().checkValid, open: (path) => /^\$\.suites\[\d+\]\.coverage\.(kindOk|kindFailed|errors|cases)$/.test(path), read: (file) => mergeCommand.run([file]) },
+  { name: 'explore results', documents: () => resultsDocuments().exploreValid, open: (path) => path === '$.coverage' || withinAny(path, ['$.violation.witness', '$.violation.path']), read: (file) => mergeCommand.run([file]) },
+  { name: 'image manifest', documents: MANIFESTS, open: () => false, read: (file) => readJsonFile(ManifestInputCodec, file, 1 << 20, { followLinks: true }) },
+  { name: 'key file', documents: KEY_FILES, open: () => false, read: (file) => readPublicKey(file) },
+]
+
+/** A near miss of a field's name that no codec knows: `badge_`, or one letter's case changed (`Badge`). */
+function nearMiss(name: string, pick: number): string {
+  const at = pick % name.length
+  const letter = name[at]!
+  if (pick % 2 === 0 || letter.toLowerCase() === letter.toUpperCase()) return `${name}_`
+  return `${name.slice(0, at)}${letter === letter.toLowerCase() ? letter.toUpperCase() : letter.toLowerCase()}${name.slice(at + 1)}`
+}
+
+test('exact decoding: every file kind\'s valid documents are read as they are', async () => {
+  for (const kind of EXACT_KINDS) {
+    for (const [index, document] of kind.documents().entries()) {
+      const file = join(DIR, `valid-${index}.json`)
+      writeFileSync(file, JSON.stringify(document))
+      await quietly(() => kind.read(file))
+    }
+  }
+})
+
+test('exact decoding: a valid document with a field added at any depth is refused, naming the field, one line under 200 characters', async () => {
+  const counts = new Map<string, number>()
+  let near = 0
+  await fc.assert(fc.asyncProperty(
+    fc.record({
+      kind: fc.nat(), doc: fc.nat(), place: fc.nat(), pick: fc.nat(), indent: fc.constantFrom(0, 2), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+      key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...ODD_KEYS), fc.constant(null)),
+    }),
+    async ({ kind: kindPick, doc: docPick, place, pick, indent, value, key: drawn }) => {
+      const kind = EXACT_KINDS[kindPick % EXACT_KINDS.length]!
+      const documents = kind.documents()
+      const doc = clone(documents[docPick % documents.length]!)
+      const targets = objectsOf(doc).filter(({ path }) => !kind.open(path, doc))
+      const { object, path: parent } = targets[place % targets.length]!
+      const siblings = Object.keys(object)
+      // null: a near miss of a field the object has (a typo), which must be answered with "did you mean".
+      const isNear = drawn === null && siblings.length > 0
+      const key = isNear ? nearMiss(siblings[pick % siblings.length]!, pick) : (drawn ?? 'extra')
+      fc.pre(!Object.hasOwn(object, key))
+      put(object, key, value)
+      const file = join(DIR, `exact-${kind.name.replace(/ /g, '-')}.json`)
+      writeFileSync(file, JSON.stringify(doc, null, indent))
+      let refusal: InputError | undefined
+      try {
+        await quietly(() => kind.read(file))
+      } catch (error) {
+        assertInputError(error, file)
+        refusal = error
+      }
+      if (refusal === undefined) return assert.unreachable(`${kind.name}: accepted with ${JSON.stringify(key)} added at ${parent}`)
+      const path = `${parent}${keyPath(key)}`
+      assert.equal(refusal.problems.length, 1, `${kind.name}: only the added field is wrong: ${refusal.message}`)
+      assert.match(refusal.problems[0]!, new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unknown field; (did you mean "[^"]+"\\?|known fields: .+)$`))
+      if (isNear) {
+        assert.match(refusal.problems[0]!, /did you mean/, `a near miss of ${JSON.stringify(key)}`)
+        near++
+      }
+      counts.set(kind.name, (counts.get(kind.name) ?? 0) + 1)
+    },
+  ), { numRuns: runs(800), seed: SEED, includeErrorInReport: true })
+  console.log(`  exact decoding: refused (by file kind) ${[...counts].map(([name, n]) => `${name}: ${n}`).join(', ')}; ${near} near misses answered with "did you mean"`)
+  assert.is(counts.size, EXACT_KINDS.length, 'every file kind was tried')
+  assert.ok(near > 0)
 })
 
 // ---- regressions found by the properties above ------------------------------------
@@ -475,19 +612,33 @@ test('regression: a trace whose declared system boot cannot honour is refused (e
   assert.is(run.stderr, `sila: ${file}: ${expected}\n`)
 })
 
-test('regression: a field limits do not know is dropped when decoded, never stored in a kernel\'s state, reply or ITF export', async () => {
-  const file = editedExample('extra-limits.trace.json', (trace) => {
-    trace.boot.root.limits.junk = 'x'.repeat(1000)
+test('regression: a field limits do not know is refused in a trace, and a kernel handed one in a step marked malformed keeps only what it knows', async () => {
+  // A trace is decoded exactly: the field is named, not dropped (it used to be dropped, so a typo went unseen).
+  const refused = editedExample('extra-limits.trace.json', (trace) => { trace.boot.root.limits.junk = 'x'.repeat(1000) })
+  try {
+    readJsonInput(TraceCodec, refused)
+    assert.unreachable('accepted')
+  } catch (error) {
+    assertInputError(error, refused)
+    assert.equal(error.problems, ['$.boot.root.limits.junk: unknown field; known fields: memoryBytes, processes, endpoints, cpuBudget, ioBytes, cpuWeight, devices'])
+  }
+  // A raw syscall (a step marked malformed hands it to the kernels as it is) may still carry one: each kernel keeps only what it knows.
+  const file = editedExample('extra-limits-step.trace.json', (trace) => {
     // Step 2 creates the container that step 10 asks container_stats about (with its recorded reply).
     trace.steps[2].syscall.limits.junk = { nested: [1, 2, 3] }
+    trace.steps[2].malformed = true
   })
   const trace = readJsonInput(TraceCodec, file)
-  assert.not.ok('junk' in trace.boot.root.limits, 'the boot configuration\'s limits are decoded without it')
-  const model = boot(trace.boot, trace.images)
+  let model = boot(trace.boot, trace.images)
   const impl = Kernel.boot(trace.boot, trace.images)
-  assert.not.ok('junk' in (model.ksObjects.get(0) as { limits: object }).limits)
+  for (const step of trace.steps.slice(0, 3)) {
+    model = modelStep(model, step.syscall).state
+    impl.step(step.syscall)
+  }
+  const limits = [...model.ksObjects.values()].flatMap((object) => (object.kind === 'container' ? [object.limits] : []))
+  assert.is(limits.length, 2, 'the root container and the one step 2 created')
+  for (const each of limits) assert.not.ok('junk' in each, 'the model keeps only the limits it knows')
   assert.is(diffStates(model, implTarget.abstraction.abstract(impl)), null)
-  // The raw syscall still carries it: each kernel must keep only what it knows.
   assert.is(await commandExit(file, () => replayCommand.run([file])), 0, 'every recorded outcome (container_stats included) matches, the impl agrees')
   for (const format of ['itf', 'json', 'md', 'test'] as const) assert.is(await commandExit(file, () => exportCommand.run([file, '--format', format])), 0, format)
   assert.is(await commandExit(file, () => auditCommand.run([file, '--format', 'json'])), 0)
