@@ -27,7 +27,9 @@ export function jsonPath(context: t.Context): string {
     const parent = context[index - 1]!
     const parentTag = (parent.type as { _tag?: string })._tag
     // A union or intersection hands the value to its members under their index: not a JSON key.
-    if (parentTag === 'UnionType' || parentTag === 'IntersectionType') continue
+    if ((parentTag === 'UnionType' || parentTag === 'IntersectionType') && entry.actual === parent.actual) continue
+    // A custom codec hands the value to an inner one under the empty key: not a JSON key either.
+    if (entry.key === '' && entry.actual === parent.actual) continue
     path += Array.isArray(parent.actual) && /^\d+$/.test(entry.key) ? `[${entry.key}]` : keyText(entry.key)
   }
   return path.length > 80 ? `${path.slice(0, 20)}...${path.slice(-57)}` : path

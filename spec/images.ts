@@ -5,6 +5,7 @@
  * @module
  */
 import * as t from 'io-ts'
+import { exact } from './exact.js'
 import { valid as semverValid } from 'semver'
 import { RightsCodec } from './rights.js'
 import { intRange, NameCodec, BOUNDS } from './numbers.js'
@@ -28,6 +29,9 @@ const CapRequestFieldsCodec = t.intersection([
   t.partial({ purpose: t.string, device: NameCodec }),
 ])
 
+/** Unknown fields of a request are refused wherever a request is decoded (spec/exact.ts cannot see inside a custom codec). */
+const EXACT_CAP_REQUEST_FIELDS = exact(CapRequestFieldsCodec)
+
 /**
  * One capability a manifest asks for: a kind and the largest rights it may be
  * granted. A device request may name the device (`device`); without a name it asks
@@ -38,7 +42,7 @@ export const CapRequestCodec = new t.Type<t.TypeOf<typeof CapRequestFieldsCodec>
   (u): u is t.TypeOf<typeof CapRequestFieldsCodec> => CapRequestFieldsCodec.is(u) && (u.device === undefined || u.kind === 'device'),
   (u, c) => {
     // The inner codec's context entry has an empty key, so that a JSON path skips it (spec/decode.ts).
-    const decoded = CapRequestFieldsCodec.validate(u, t.appendContext(c, '', CapRequestFieldsCodec, u))
+    const decoded = EXACT_CAP_REQUEST_FIELDS.validate(u, t.appendContext(c, '', CapRequestFieldsCodec, u))
     if (decoded._tag === 'Left' || decoded.right.device === undefined || decoded.right.kind === 'device') return decoded
     return t.failure((u as { device: unknown }).device, t.appendContext(c, 'device', NameCodec, decoded.right.device), 'expected no device name on a request of another kind than device')
   },
@@ -97,8 +101,8 @@ export const ImageRecordCodec = new t.Type<ImageRecord, ImageRecord, unknown>(
   'ImageRecord',
   ImageRecordFieldsCodec.is,
   (u, c) => {
-    if (!isSingleSignature(u)) return ImageRecordFieldsCodec.validate(u, t.appendContext(c, '', ImageRecordFieldsCodec, u))
-    const decoded = SingleSignatureRecordCodec.validate(u, t.appendContext(c, '', SingleSignatureRecordCodec, u))
+    if (!isSingleSignature(u)) return exact(ImageRecordFieldsCodec).validate(u, t.appendContext(c, '', ImageRecordFieldsCodec, u))
+    const decoded = exact(SingleSignatureRecordCodec).validate(u, t.appendContext(c, '', SingleSignatureRecordCodec, u))
     if (decoded._tag === 'Left') return decoded
     const { signer, signatureOk, ...rest } = decoded.right
     return t.success({ ...rest, signatures: [{ signer, verifies: signatureOk }] })

@@ -28,14 +28,16 @@ test('check pipeline against a kernel the abstraction cannot read: exit 1, the s
     const run = silaIn(directory, 'check', 'pipeline', '--runs', '20', '--seed', '1', '--workers', '1', '--kernel', KERNEL, '--counterexamples', directory)
     assert.is(run.status, 1, run.stderr)
     assert.not.match(run.stderr, STACK_LINE)
-    assert.match(run.stdout, /^pipeline +\d+ +\d+ +[\d.]+ s +FAILED REF-1 at step \d+ \(shrunk \d+ → 1 steps\)$/m)
+    assert.match(run.stdout, /^pipeline +\d+ +\d+ +[\d.]+ s +FAILED REF-1 at step \d+ \(shrunk \d+ → [12] steps?\)$/m)
     assert.match(run.stdout, /✗ pipeline: the abstraction cannot read the kernel's state: object handle \d+ holds kind 200/)
     const files = readdirSync(directory).filter((name) => name.startsWith('sila-counterexample-pipeline-'))
     assert.is(files.length, 1)
     const trace = traceIn(join(directory, files[0]!))
     assert.is(trace.failure!.invariant, 'REF-1')
     assert.match(JSON.stringify(trace.failure!.witness), /"unreadable":"object handle \d+ holds kind 200, no kind of live object"/)
-    assert.equal(trace.steps.map((step) => (step.syscall as { kind: string }).kind), ['ep_create'])
+    // The ep_create that corrupts the table, after at most the spawn of the process that makes it.
+    assert.ok(trace.steps.length <= 2)
+    assert.is((trace.steps[trace.steps.length - 1]!.syscall as { kind: string }).kind, 'ep_create')
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }
@@ -54,7 +56,9 @@ test('explore --kernel (refine against it) with a kernel the abstraction cannot 
     assert.ok(existsSync(file))
     const trace = traceIn(file)
     assert.is(trace.failure!.invariant, 'REF-1')
-    assert.equal(trace.steps.map((step) => (step.syscall as { kind: string }).kind), ['ep_create'])
+    // The ep_create that corrupts the table, after at most the spawn of the process that makes it.
+    assert.ok(trace.steps.length <= 2)
+    assert.is((trace.steps[trace.steps.length - 1]!.syscall as { kind: string }).kind, 'ep_create')
     const replay = silaIn(directory, 'replay', file, '--kernel', KERNEL)
     assert.is(replay.status, 1)
     assert.match(replay.stdout, /diverges from the model at step 0 \(unreadable\) at abstraction/)
