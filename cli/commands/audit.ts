@@ -29,7 +29,8 @@ import { InputError } from '../../spec/decode.js'
 
 const FORMATS = ['text', 'json', 'dot', 'svg', 'sarif'] as const
 type Format = (typeof FORMATS)[number]
-const FORMAT_DEFAULT: Format = 'text'
+/** The format when --format is not given. @internal */
+export const FORMAT_DEFAULT: Format = 'text'
 
 const USAGE = `Usage: sila audit FILE|IMAGE-DIR [--format FORMAT] [--out FILE] [--at N]
        sila audit --preset NAME [--format FORMAT] [--out FILE]

@@ -50,8 +50,8 @@ export function positionals(command: string, given: ReadonlyArray<string>, names
   return [...given]
 }
 
-/** The module layer's compression when --compression is not given. */
-const COMPRESSION_DEFAULT: CompressionAlgorithm = 'brotli'
+/** The module layer's compression when --compression is not given. @internal */
+export const COMPRESSION_DEFAULT: CompressionAlgorithm = 'brotli'
 
 const LAYER_BYTES_FLAG = `  --layer-bytes-max N  bound on every blob and inflated layer (default ${LAYER_BYTES_MAX_DEFAULT}, 64 MiB)`
 
@@ -207,8 +207,9 @@ function sign(args: ReadonlyArray<string>): number {
   const parsed = parseSubcommand(command, args, { key: { type: 'string' }, 'layer-bytes-max': { type: 'string' } })
   if (parsed === null) return help('sign')
   const [dir] = positionals(command, parsed.positionals, ['DIR'])
+  const bytesMax = layerBytesMax(command, parsed.values['layer-bytes-max'])
   const key = readPrivateKey(required(command, 'key', parsed.values.key))
-  const signed = signImage(dir!, key, { layerBytesMax: layerBytesMax(command, parsed.values['layer-bytes-max']) })
+  const signed = signImage(dir!, key, { layerBytesMax: bytesMax })
   say(`signed ${dir} with ${key.keyId} (${key.algorithm})${signed.replaced === null ? '' : `, replacing the signature by ${signed.replaced}`}`)
   say(`  manifest   ${signed.manifestDigest}`)
   say(`  signature  ${signed.signatureDigest}`)
@@ -224,9 +225,10 @@ function verify(args: ReadonlyArray<string>): number {
   const [dir] = positionals(command, parsed.positionals, ['DIR'])
   const sources = parsed.values.keyring ?? []
   if (sources.length === 0) throw new UsageError('expects --keyring (a public key file or a directory of them)', command)
+  const bytesMax = layerBytesMax(command, parsed.values['layer-bytes-max'])
   const keyring = readKeyring(sources)
   const floors = parsed.values.floors === undefined ? undefined : readFloors(parsed.values.floors)
-  const image = verifyImage(dir!, { keyring, ...(floors === undefined ? {} : { floors, floorsSource: parsed.values.floors! }), layerBytesMax: layerBytesMax(command, parsed.values['layer-bytes-max']) })
+  const image = verifyImage(dir!, { keyring, ...(floors === undefined ? {} : { floors, floorsSource: parsed.values.floors! }), layerBytesMax: bytesMax })
   const inflatedBytes = image.layers.reduce((sum, layer) => sum + (layer.content?.length ?? 0), 0)
   const algorithm = image.signature.signature.header.algorithm
   if (parsed.values.json === true) {

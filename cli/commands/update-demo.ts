@@ -19,14 +19,16 @@ import { readKeyring } from '../../pipeline/image/keys.js'
 import { demoSchedule, timelineRows } from '../../pipeline/update/demo.js'
 import { migrate } from '../../pipeline/update/counter.js'
 
-/** A schedule where a request also arrives while the receive cap is in transit. */
-const DEFAULT_SEED = 5
-/** Clients sending requests when --clients is not given. */
-const CLIENTS_DEFAULT = 3
-/** The update protocol that works; the others are broken on purpose. */
-const PROTOCOL_DEFAULT: UpdateProtocol = 'move-endpoint'
-/** V1's and V2's semver ranges in a repository when --from and --to are not given. */
-const RANGE_DEFAULTS = { from: '^1', to: '^2' } as const
+/**
+ * What the demo does when a flag is not given: seed 5 is a schedule where a request
+ * also arrives while the receive cap is in transit; move-endpoint is the protocol
+ * that works (the others are broken on purpose); V1 and V2 are ^1 and ^2 in a
+ * repository.
+ * @internal
+ */
+export const UPDATE_DEMO_DEFAULTS = { seed: 5, clients: 3, protocol: 'move-endpoint', from: '^1', to: '^2' } as const satisfies {
+  seed: number; clients: number; protocol: UpdateProtocol; from: string; to: string
+}
 
 const USAGE = `Usage: sila update-demo [--repo DIR --keyring KEYS] [--fail-v2 | --refuse-v2] [--clients N] [--seed S] [options]
 
@@ -52,16 +54,16 @@ Options:
   --repo DIR         take V1 and V2 from this module repository
   --keyring KEYS     trusted public keys (a .pub.json file or a directory; repeatable; with --repo)
   --name NAME        the module's name in the repository (default ${SERVICE_NAME})
-  --from RANGE       V1's semver range (default ${RANGE_DEFAULTS.from})
-  --to RANGE         V2's semver range (default ${RANGE_DEFAULTS.to})
+  --from RANGE       V1's semver range (default ${UPDATE_DEMO_DEFAULTS.from})
+  --to RANGE         V2's semver range (default ${UPDATE_DEMO_DEFAULTS.to})
   --fail-v2          V2 rejects V1's snapshot: V2 sends the receive cap back, V1 resumes
   --refuse-v2        V2's image is signed by an unknown key: the kernel refuses to spawn it
                      (built-in images only; with --repo, tamper with the stored V2 instead);
                      --fail-v2 and --refuse-v2 exclude each other
-  --clients N        clients sending requests (1 to ${CLIENTS_MAX}, default ${CLIENTS_DEFAULT})
-  --seed S           seed of the schedule, any integer (default ${DEFAULT_SEED})
+  --clients N        clients sending requests (1 to ${CLIENTS_MAX}, default ${UPDATE_DEMO_DEFAULTS.clients})
+  --seed S           seed of the schedule, any integer (default ${UPDATE_DEMO_DEFAULTS.seed})
   --protocol NAME    the ModuleManager's protocol: ${UPDATE_PROTOCOLS.join(', ')}
-                     (default ${PROTOCOL_DEFAULT}; the others are broken on purpose)
+                     (default ${UPDATE_DEMO_DEFAULTS.protocol}; the others are broken on purpose)
   --all              show every step (by default, runs of polls that found nothing are folded);
                      not with --json, which prints no timeline
   --json             print the verdict and counts as JSON instead
@@ -76,7 +78,7 @@ const FLAGS = {
 } as const
 
 function parseProtocol(value: string | undefined): UpdateProtocol {
-  if (value === undefined) return PROTOCOL_DEFAULT
+  if (value === undefined) return UPDATE_DEMO_DEFAULTS.protocol
   if (!(UPDATE_PROTOCOLS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--protocol expects one of ${UPDATE_PROTOCOLS.join(', ')}, found ${JSON.stringify(value)}`, 'update-demo')
   return value as UpdateProtocol
 }
@@ -124,7 +126,7 @@ function imagesOf(values: { repo?: string; keyring?: string[]; name?: string; fr
   }
   const repository = repositoryUpdate({
     repo: values.repo, keyring: readKeyring(sources),
-    ...(values.name === undefined ? {} : { name: values.name }), from: values.from ?? RANGE_DEFAULTS.from, to: values.to ?? RANGE_DEFAULTS.to,
+    ...(values.name === undefined ? {} : { name: values.name }), from: values.from ?? UPDATE_DEMO_DEFAULTS.from, to: values.to ?? UPDATE_DEMO_DEFAULTS.to,
   })
   const described = (role: string, found: RepositoryVersion) => {
     const verdict = found.record === null ? 'its manifest cannot be read: the kernel will not know it'
@@ -145,9 +147,9 @@ function run(args: ReadonlyArray<string>): number {
     ['fail-v2', 'refuse-v2', 'V2 either rejects the snapshot or is never spawned'],
     ['all', 'json', '--all shows every step of the timeline, which --json does not print'],
   ])
-  const clients = positiveIntegerFlag('update-demo', 'clients', values.clients) ?? CLIENTS_DEFAULT
+  const clients = positiveIntegerFlag('update-demo', 'clients', values.clients) ?? UPDATE_DEMO_DEFAULTS.clients
   if (clients > CLIENTS_MAX) throw new UsageError(`--clients expects 1 to ${CLIENTS_MAX}, found ${clients}`, 'update-demo')
-  const seed = integerFlag('update-demo', 'seed', values.seed) ?? DEFAULT_SEED
+  const seed = integerFlag('update-demo', 'seed', values.seed) ?? UPDATE_DEMO_DEFAULTS.seed
   const protocol = parseProtocol(values.protocol)
   const variant: UpdateVariant = values['fail-v2'] === true ? 'reject' : values['refuse-v2'] === true ? 'refused' : 'ok'
   const source = imagesOf(values)
