@@ -37,13 +37,25 @@ export interface Output {
   readonly isDefault?: boolean
 }
 
+/** A path that cannot even be looked up, and why. */
+class Unreachable extends Error {
+  constructor(readonly path: string, readonly reason: string) {
+    super(`${path} cannot be looked up: ${reason}`)
+  }
+}
+
+const LOOKUP_ERRORS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied', EPERM: 'operation not permitted', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long',
+}
+
+/** The path's status (following links), null when nothing is there, or an {@link Unreachable}. */
 function statOrNull(path: string): Stats | null {
   try {
     return statSync(path)
   } catch (error) {
-    const code = (error as { code?: string }).code
+    const code = (error as { code?: string }).code ?? ''
     if (code === 'ENOENT' || code === 'ENOTDIR') return null
-    throw error
+    throw new Unreachable(path, LOOKUP_ERRORS[code] ?? (error as Error).message)
   }
 }
 
@@ -77,10 +89,18 @@ function nearestExisting(path: string): { path: string; stats: Stats } {
   }
 }
 
-/** Why `output` cannot be written, or null when it can. */
+/** Why `output` cannot be written, or null when it can. @internal */
 export function outputProblem(output: Output & { readonly path: string }): string | null {
-  const { path, kind } = output
-  if (path === '') return 'is empty, expected a path'
+  if (output.path === '') return 'is empty, expected a path'
+  try {
+    return problemAt(output.path, output.kind)
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error
+    return error.path === output.path ? `cannot be looked up: ${error.reason}` : error.message
+  }
+}
+
+function problemAt(path: string, kind: OutputKind): string | null {
   const stats = statOrNull(path)
   if (kind === 'file') {
     if (stats?.isDirectory() === true) return 'is a directory, expected a file'

@@ -131,9 +131,9 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.mutant !== undefined && mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(values.mutant)}; mutants: ${MODEL_MUTANTS.map((m) => m.name).join(', ')}`, 'explore')
   const counterexample = values.counterexample ?? EXPLORE_DEFAULTS.counterexample
   checkOutputs('explore', [
-    { name: '--counterexample', path: counterexample, kind: 'file', isDefault: values.counterexample === undefined },
     { name: '--out', path: values.out, kind: 'file' },
     { name: '--report', path: values.report, kind: 'directory' },
+    { name: '--counterexample', path: counterexample, kind: 'file', isDefault: values.counterexample === undefined },
   ])
   const preset = presetFrom(values)
   const progress = (p: ExploreProgress) => {
