@@ -105,7 +105,7 @@ export function positiveIntegerFlag(command: string, flag: string, value: string
   return number
 }
 
-/** An integer flag value, negative ones included (a seed), or a {@link UsageError} naming the flag. */
+/** An integer flag value, negative ones included (a seed), or a {@link UsageError} naming the flag. @internal */
 export function integerFlag(command: string, flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const number = Number(value)
@@ -113,7 +113,7 @@ export function integerFlag(command: string, flag: string, value: string | undef
   return number
 }
 
-/** A positive number of seconds (`90`, `1.5`), or a {@link UsageError} naming the flag. */
+/** A positive number of seconds (`90`, `1.5`), or a {@link UsageError} naming the flag. @internal */
 export function secondsFlag(command: string, flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const seconds = Number(value)
@@ -126,6 +126,7 @@ export function secondsFlag(command: string, flag: string, value: string | undef
 /**
  * Refuses two flags that contradict each other, naming both: each pair is two
  * flag names (without `--`) and why, and is refused when both were given.
+ * @internal
  */
 export function refuseTogether(command: string, values: Readonly<Record<string, unknown>>, pairs: ReadonlyArray<readonly [string, string, string]>): void {
   const given = (name: string) => values[name] !== undefined && values[name] !== false
@@ -134,15 +135,15 @@ export function refuseTogether(command: string, values: Readonly<Record<string, 
   }
 }
 
-/** The refusal of two contradicting flags (`--preset` and `--boot`, or `--engine compiled` and `--refine`), naming both. */
+/** The refusal of two contradicting flags (`--preset` and `--boot`, or `--engine compiled` and `--refine`), naming both. @internal */
 export function conflict(command: string, first: string, second: string, why: string): UsageError {
   return new UsageError(`${first} and ${second} exclude each other: ${why}`, command)
 }
 
-/** At most this many worker threads by default (`--workers` of check and mutants): the two cores of a CI runner. */
+/** At most this many worker threads by default (`--workers` of check and mutants): the two cores of a CI runner. @internal */
 export const WORKERS_DEFAULT_MAX = 2
 
-/** The default `--workers`: {@link WORKERS_DEFAULT_MAX}, or fewer on fewer cores. */
+/** The default `--workers`: {@link WORKERS_DEFAULT_MAX}, or fewer on fewer cores. @internal */
 export function defaultWorkers(): number {
   return Math.min(WORKERS_DEFAULT_MAX, availableParallelism())
 }

@@ -23,6 +23,7 @@ import { UsageError } from './output.js'
  * - `file`: a file, written atomically (replaced if it exists);
  * - `directory`: a directory to write into, created with its parents if missing;
  * - `new-directory`: a directory created whole, which must not exist yet.
+ * @public
  */
 export type OutputKind = 'file' | 'directory' | 'new-directory'
 

@@ -21,7 +21,7 @@ import { exploreReport, generatorName, writeReport } from '../../checker/report/
 import { resolveTarget } from '../../checker/targets.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
-/** What explore does when a flag is not given. */
+/** What explore does when a flag is not given. @internal */
 export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, counterexample: 'sila-explore-counterexample.trace.json' } as const
 
 const ENGINES: ReadonlyArray<Engine> = ['auto', 'model', 'compiled']
