@@ -4,8 +4,9 @@
  * {@link UsageError}, which the top-level handler turns into a message and exit 2.
  * @module
  */
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { EXIT, say, UsageError, warn } from './output.js'
+import { EXIT, say, UsageError } from './output.js'
 
 /** One `sila` subcommand. @public */
 export interface Command {
@@ -40,7 +41,7 @@ export interface ParsedFlags<F extends FlagSpec> {
 export function parseFlags<F extends FlagSpec>(command: string, args: ReadonlyArray<string>, flags: F, allowPositionals: boolean): ParsedFlags<F> | null {
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] }
   try {
-    parsed = parseArgs({ args: [...args], options: { ...flags, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true }) as typeof parsed
+    parsed = parseArgs({ args: withNegativeValues(args, flags), options: { ...flags, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true }) as typeof parsed
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(flagMessage(error as Error), command)
@@ -48,6 +49,34 @@ export function parseFlags<F extends FlagSpec>(command: string, args: ReadonlyAr
   }
   if (parsed.values.help === true) return null
   return { values: parsed.values as FlagValues<F>, positionals: parsed.positionals }
+}
+
+/** An argument that reads as a negative number: `-5`, `-0.5`, `-.5`, `-3/4`. */
+const NEGATIVE_NUMBER = /^-\.?\d/
+
+/**
+ * The arguments with `--flag -5` given as `--flag=-5` when `--flag` takes a value:
+ * `parseArgs` calls a value that starts with a dash ambiguous and refuses it in its
+ * own words, but a negative number is no flag. Its value then meets the flag's own
+ * check (`--runs expects a positive integer, found "-5"`), or is taken (`--seed -3`).
+ * Nothing after `--` is touched.
+ * @internal
+ */
+export function withNegativeValues(args: ReadonlyArray<string>, flags: FlagSpec): string[] {
+  const joined: string[] = []
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!
+    if (arg === '--') return [...joined, ...args.slice(index)]
+    const next = args[index + 1]
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined
+    if (name !== undefined && Object.hasOwn(flags, name) && flags[name]!.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`)
+      index++
+    } else {
+      joined.push(arg)
+    }
+  }
+  return joined
 }
 
 /** The advice for script authors that `parseArgs` appends to some of its messages. */
@@ -74,6 +103,49 @@ export function positiveIntegerFlag(command: string, flag: string, value: string
     throw new UsageError(`--${flag} expects a positive integer, found ${JSON.stringify(value)}`, command)
   }
   return number
+}
+
+/** An integer flag value, negative ones included (a seed), or a {@link UsageError} naming the flag. @internal */
+export function integerFlag(command: string, flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(number)) throw new UsageError(`--${flag} expects an integer, found ${JSON.stringify(value)}`, command)
+  return number
+}
+
+/** A positive number of seconds (`90`, `1.5`), or a {@link UsageError} naming the flag. @internal */
+export function secondsFlag(command: string, flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const seconds = Number(value)
+  if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0) || !Number.isFinite(seconds)) {
+    throw new UsageError(`--${flag} expects a positive number of seconds, found ${JSON.stringify(value)}`, command)
+  }
+  return seconds
+}
+
+/**
+ * Refuses two flags that contradict each other, naming both: each pair is two
+ * flag names (without `--`) and why, and is refused when both were given.
+ * @internal
+ */
+export function refuseTogether(command: string, values: Readonly<Record<string, unknown>>, pairs: ReadonlyArray<readonly [string, string, string]>): void {
+  const given = (name: string) => values[name] !== undefined && values[name] !== false
+  for (const [first, second, why] of pairs) {
+    if (given(first) && given(second)) throw conflict(command, `--${first}`, `--${second}`, why)
+  }
+}
+
+/** The refusal of two contradicting flags (`--preset` and `--boot`, or `--engine compiled` and `--refine`), naming both. @internal */
+export function conflict(command: string, first: string, second: string, why: string): UsageError {
+  return new UsageError(`${first} and ${second} exclude each other: ${why}`, command)
+}
+
+/** At most this many worker threads by default (`--workers` of check and mutants): the two cores of a CI runner. @internal */
+export const WORKERS_DEFAULT_MAX = 2
+
+/** The default `--workers`: {@link WORKERS_DEFAULT_MAX}, or fewer on fewer cores. @internal */
+export function defaultWorkers(): number {
+  return Math.min(WORKERS_DEFAULT_MAX, availableParallelism())
 }
 
 

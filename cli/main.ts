@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { InputError } from '../spec/decode.js'
 import { COMMANDS, findCommand } from './commands/index.js'
-import { EXIT, renderTable, say, UsageError, warn } from './output.js'
+import { EXIT, exitCodesHelp, renderTable, say, UsageError, warn } from './output.js'
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
@@ -34,8 +34,7 @@ function help(): string {
     '  -h, --help     show this help',
     '  -v, --version  print the version',
     '',
-    'Exit codes: 0 everything held, 1 a failure was found, 2 input or usage refused,',
-    '70 internal error (SILA_DEBUG=1 shows the stack).',
+    exitCodesHelp({ ok: 'everything held', failed: 'a failure was found', interrupted: 'interrupted (Ctrl-C): what was found so far was reported' }),
   ].join('\n')
 }
 

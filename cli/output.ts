@@ -22,6 +22,26 @@ export const EXIT = {
 } as const
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
+/** What exit 2 and exit 70 mean for every command, unless it says more. */
+const EXIT_MEANINGS: Readonly<Partial<Record<keyof typeof EXIT, string>>> = {
+  usage: 'refused: a flag, an input file or an output path (the message says which)',
+  internal: 'internal error, a bug in sila (SILA_DEBUG=1 shows the stack)',
+}
+
+/**
+ * The "Exit codes:" section of a command's `--help`: the codes are {@link EXIT}'s,
+ * the meanings the command's own (`ok`, `failed`, `interrupted`…), with exit 2 and
+ * exit 70 always listed.
+ * @public
+ */
+export function exitCodesHelp(meanings: Readonly<Partial<Record<keyof typeof EXIT, string>>>): string {
+  const all = { ...EXIT_MEANINGS, ...meanings }
+  const lines = (Object.keys(EXIT) as Array<keyof typeof EXIT>)
+    .filter((key) => all[key] !== undefined)
+    .flatMap((key) => wrapText(all[key]!, 73).map((line, index) => `  ${(index === 0 ? String(EXIT[key]) : '').padEnd(5)}${line}`))
+  return ['Exit codes:', ...lines].join('\n')
+}
+
 /**
  * A refused command line: unknown command, bad flag, missing argument. The top-level
  * handler prints the message (and a hint to `--help`) and exits with {@link EXIT.usage}.

@@ -23,8 +23,14 @@ import { renderSvg } from '../../checker/audit/svg.js'
 import { renderAuditText, renderImageText } from '../../checker/audit/text.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
-import { EXIT, say, UsageError, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, say, UsageError, writeFileAtomic } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 import { InputError } from '../../spec/decode.js'
+
+const FORMATS = ['text', 'json', 'dot', 'svg', 'sarif'] as const
+type Format = (typeof FORMATS)[number]
+/** The format when --format is not given. @internal */
+export const FORMAT_DEFAULT: Format = 'text'
 
 const USAGE = `Usage: sila audit FILE|IMAGE-DIR [--format FORMAT] [--out FILE] [--at N]
        sila audit --preset NAME [--format FORMAT] [--out FILE]
@@ -47,17 +53,20 @@ and memory against a policy file:
 trace (or after step N), or a preset's boot state.
 
 Options:
-  --format F         text (default), json, dot (Graphviz), svg, or sarif (SARIF 2.1.0)
+  --format F         text, json, dot (Graphviz), svg, or sarif (SARIF 2.1.0) (default ${FORMAT_DEFAULT})
   --out FILE         write the output to FILE (atomically) instead of standard output
-  --at N             stop the trace after step N (0-based; 'boot' for the boot state)
+  --at N             stop the trace after step N (0-based; 'boot' for the boot state;
+                     default: the end of the trace)
   --preset NAME      a preset's boot state (${PRESETS.map((preset) => preset.name).join(', ')})
-  --write-state OUT  write a state snapshot to OUT
+  --write-state OUT  write a state snapshot to OUT (not with --out, --format or the image flags)
   --keyring KEYS     trusted public keys: a key file or a directory of *.pub.json (images)
   --floors FILE      rollback floors, {"echo": "1.2.0"} (images)
   --policy FILE      a sila-policy/1 file (images)
   -h, --help         show this help
 
-Exit: 0 every invariant or check held, 1 some failed, 2 the input was refused.`
+The directory of --out and --write-state must exist; it is checked before the audit.
+
+${exitCodesHelp({ ok: 'every invariant or check held (or the state was written)', failed: 'some invariant or check failed' })}`
 
 const FLAGS = {
   format: { type: 'string' }, out: { type: 'string' }, at: { type: 'string' }, preset: { type: 'string' },
@@ -66,11 +75,8 @@ const FLAGS = {
 
 type Flags = NonNullable<ReturnType<typeof parseFlags<typeof FLAGS>>>['values']
 
-const FORMATS = ['text', 'json', 'dot', 'svg', 'sarif'] as const
-type Format = (typeof FORMATS)[number]
-
 function formatFlag(value: string | undefined): Format {
-  if (value === undefined) return 'text'
+  if (value === undefined) return FORMAT_DEFAULT
   if (!(FORMATS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, found ${JSON.stringify(value)}`, 'audit')
   return value as Format
 }
@@ -132,7 +138,6 @@ function refuseFlags(values: Flags, names: ReadonlyArray<keyof Flags>, reason: s
 // ---- --write-state ---------------------------------------------------------
 
 function writeState(out: string, values: Flags, positionals: ReadonlyArray<string>): number {
-  refuseFlags(values, ['format', 'out', 'keyring', 'floors', 'policy'], 'does not go with --write-state')
   if (values.preset !== undefined) {
     if (positionals.length > 0) throw new UsageError('--preset takes the place of FILE: give one or the other', 'audit')
     refuseFlags(values, ['at'], 'applies to a trace, not to --preset')
@@ -248,6 +253,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     return EXIT.ok
   }
   const out = parsed.values['write-state']
+  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy'], 'does not go with --write-state')
+  checkOutputs('audit', [{ name: '--write-state', path: out, kind: 'file' }, { name: '--out', path: parsed.values.out, kind: 'file' }])
   if (out !== undefined) return writeState(out, parsed.values, parsed.positionals)
   return audit(parsed.values, parsed.positionals)
 }

@@ -4,8 +4,9 @@
  * flags and renders. `npm run bench` is this command too.
  * @module
  */
-import { type Command, parseFlags } from '../command.js'
-import { EXIT, formatJson, renderTable, say, UsageError, warn, writeFileAtomic } from '../output.js'
+import { type Command, conflict, parseFlags, refuseTogether } from '../command.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeFileAtomic } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 import type { BenchReport } from '../../bench/run.js'
 
 const USAGE = `Usage: sila bench [ID...] [--json] [--out FILE] [--markdown]
@@ -21,16 +22,18 @@ to stderr. B7 (seeded bugs) is measured by 'sila mutants'. 'npm run bench' runs
 this command.
 
 Options:
-  --list      list the benchmark IDs, what each measures and about how long it takes
+  --list      list the benchmark IDs, what each measures and about how long it
+              takes (takes no other flag nor ID)
   --json      print the rows, the time each benchmark took and the machine as JSON
-  --out FILE  write that JSON (sila-bench/1) to FILE
-  --markdown  print the table as Markdown (the README's Benchmarks table)
+  --out FILE  write that JSON (sila-bench/1) to FILE (checked before the benchmarks run)
+  --markdown  print the table as Markdown (the README's Benchmarks table); not with --json
   -h, --help  show this help
 
-Exit: 0 the benchmarks ran, whether or not every target was met: they are
-measurements, and shared machines are noisy, so a missed target is reported in
-the "met" column and the last line, not as a failure exit. 2 an unknown ID or
-flag. 70 a benchmark broke (B4 found a divergence, B8 a refused spawn).`
+${exitCodesHelp({
+  ok: 'the benchmarks ran, whether or not every target was met: they are measurements, and shared machines are noisy, so a missed target is reported in the "met" column and the last line, not as a failure exit',
+  usage: 'refused: an unknown ID, a flag or the --out path',
+  internal: 'a benchmark broke (B4 found a divergence, B8 a refused spawn), or a bug in sila',
+})}`
 
 type Bench = typeof import('../../bench/run.js')
 
@@ -72,6 +75,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(USAGE)
     return EXIT.ok
   }
+  refuseTogether('bench', parsed.values, [['json', 'markdown', 'each is a way to print the table']])
+  if (parsed.values.list === true) {
+    const other = (['json', 'out', 'markdown'] as const).find((flag) => parsed.values[flag] !== undefined)
+    if (other !== undefined) throw conflict('bench', '--list', `--${other}`, '--list only names the benchmarks, it measures nothing')
+  }
   // Loaded here, not at the top: the benchmarks pull in the checker and the pipeline.
   const bench: Bench = await import('../../bench/run.js')
   if (parsed.values.list === true) {
@@ -79,8 +87,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(renderTable([{ header: 'id' }, { header: 'measures', widthMax: 72 }, { header: 'takes', align: 'right' }], bench.BENCHMARK_LIST.map((b) => [b.id, b.measures, b.takes])))
     return EXIT.ok
   }
-  if (parsed.values.json === true && parsed.values.markdown === true) throw new UsageError('--json and --markdown are exclusive', 'bench')
   const ids = requested(bench, parsed.positionals)
+  checkOutputs('bench', [{ name: '--out', path: parsed.values.out, kind: 'file' }])
   let lineOpen = false
   let report: BenchReport
   try {

@@ -4,7 +4,6 @@
  * counterexample file.
  * @module
  */
-import { availableParallelism } from 'node:os'
 import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
@@ -22,11 +21,12 @@ import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { outcomeText, type Outcome } from '../../spec/results.js'
 import { SYSCALL_KINDS } from '../../spec/syscalls.js'
+import { defaultWorkers } from '../command.js'
 import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import type { CheckArgs } from './check.js'
 
-/** Defaults of the main job: all suites pass well within 60 s on two cores (B6). */
-export const CHECK_DEFAULTS = { runs: 1000, maxSteps: 60 } as const
+/** Defaults of the main job: all suites pass well within 60 s on two cores (B6). Counterexamples go to the current directory. */
+export const CHECK_DEFAULTS = { runs: 1000, maxSteps: 60, counterexamples: '.' } as const
 
 function suitesOf(names: ReadonlyArray<string>): SuiteName[] {
   if (names.includes('all')) return [...SUITE_NAMES]
@@ -124,7 +124,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const seed = args.seed ?? (Date.now() % 2 ** 31)
   const runs = args.runs ?? CHECK_DEFAULTS.runs
   const maxSteps = args.maxSteps ?? CHECK_DEFAULTS.maxSteps
-  const workers = args.workers ?? Math.min(2, availableParallelism())
+  const workers = args.workers ?? defaultWorkers()
   const started = Date.now()
   const progress = progressReporter(started)
   const target = args.target
@@ -146,7 +146,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   progress.done()
   const results = interrupted ? withUnfinished(suites, finished, latest, found, started) : finished
   const files = new Map<SuiteName, string>()
-  for (const result of results) if (result.counterexample !== null) files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? '.'))
+  for (const result of results) if (result.counterexample !== null) files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? CHECK_DEFAULTS.counterexamples))
   const summary: CheckResults = {
     format: CHECK_FORMAT, seed, runs, maxSteps, shard: args.shard ?? null,
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),

@@ -4,9 +4,10 @@
  * not wired yet, so the command still answers "planned".
  * @module
  */
-import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
-import { EXIT, say, UsageError } from '../output.js'
-import { runCheckCommand } from './check-run.js'
+import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag, WORKERS_DEFAULT_MAX } from '../command.js'
+import { EXIT, exitCodesHelp, say, UsageError } from '../output.js'
+import { checkOutputs } from '../outputs.js'
+import { CHECK_DEFAULTS, runCheckCommand } from './check-run.js'
 
 /** The suite names `sila check` accepts (tooling.md §2). @public */
 export const SUITES = ['refinement', 'invariants', 'isolation', 'noninterference', 'quota', 'robustness', 'pipeline', 'update', 'all'] as const
@@ -38,21 +39,30 @@ Runs property suites over generated syscall sequences. SUITE is one of
 ${SUITES.join(', ')} (default: all).
 
 Options:
-  --runs N            runs per suite
-  --seed N            seed of the random generator (same seed, same run)
-  --max-steps N       longest generated sequence
-  --workers N         worker threads
-  --shard I/N         run shard I of N (0 <= I < N)
-  --time-limit S      stop after S seconds
+  --runs N            runs per suite (default ${CHECK_DEFAULTS.runs})
+  --seed N            seed of the random generator, any integer (same seed, same
+                      run; default: from the clock, printed)
+  --max-steps N       longest generated sequence (default ${CHECK_DEFAULTS.maxSteps})
+  --workers N         worker threads (default ${WORKERS_DEFAULT_MAX}, or 1 on one core)
+  --shard I/N         run shard I of N (0 <= I < N): the runs are split among the
+                      shards, so N is at most --runs (default: the whole run)
+  --time-limit S      stop after S seconds (default: no limit)
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
-  --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list')
+  --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list');
+                      --kernel and --mutant exclude each other (default: the impl)
   --out FILE          write the results (sila-check/1 JSON) for 'sila merge'
-  --counterexamples D directory for counterexample traces (default: .)
+  --counterexamples D directory for counterexample traces, created if missing
+                      (default '${CHECK_DEFAULTS.counterexamples}')
   --junit FILE        write JUnit XML
   --report DIR        write an HTML report (summary, coverage charts, counterexample
-                      timeline, authority graph) to DIR/index.html
+                      timeline, authority graph) to DIR/index.html (DIR is created
+                      if missing)
   --json              print the summary as JSON
-  -h, --help          show this help`
+  -h, --help          show this help
+
+Output paths are checked before the suites run: a file's directory must exist.
+
+${exitCodesHelp({ ok: 'every suite passed', failed: 'a suite failed: its shrunk counterexample was written', interrupted: "interrupted (Ctrl-C): what was found so far was reported and written" })}`
 
 const FLAGS = {
   runs: { type: 'string' }, seed: { type: 'string' }, 'max-steps': { type: 'string' }, workers: { type: 'string' },
@@ -74,20 +84,6 @@ function parseShard(value: string | undefined): CheckArgs['shard'] {
   return { index, count }
 }
 
-function parseSeed(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const seed = Number(value)
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(seed)) throw new UsageError(`--seed expects an integer, found ${JSON.stringify(value)}`, 'check')
-  return seed
-}
-
-function parseSeconds(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const seconds = Number(value)
-  if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) throw new UsageError(`--time-limit expects a positive number of seconds, found ${JSON.stringify(value)}`, 'check')
-  return seconds
-}
-
 /** Validates the command line of `sila check`; null when `--help` was asked for. @public */
 export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   const parsed = parseFlags('check', args, FLAGS, true)
@@ -95,14 +91,20 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   const unknown = parsed.positionals.filter((name) => !isSuite(name))
   if (unknown.length > 0) throw new UsageError(`unknown suite ${JSON.stringify(unknown[0])}; suites: ${SUITES.join(', ')}`, 'check')
   const values = parsed.values
+  refuseTogether('check', values, [['kernel', 'mutant', 'each names the kernel to check']])
+  const runs = positiveIntegerFlag('check', 'runs', values.runs)
+  const shard = parseShard(values.shard)
+  if (shard !== undefined && shard.count > (runs ?? CHECK_DEFAULTS.runs)) {
+    throw conflict('check', `--shard ${values.shard}`, `--runs ${runs ?? `${CHECK_DEFAULTS.runs} (the default)`}`, `${shard.count} shards of ${runs ?? CHECK_DEFAULTS.runs} runs leave some shards none`)
+  }
   return {
     suites: parsed.positionals.length === 0 ? ['all'] : (parsed.positionals as SuiteName[]),
-    runs: positiveIntegerFlag('check', 'runs', values.runs),
-    seed: parseSeed(values.seed),
+    runs,
+    seed: integerFlag('check', 'seed', values.seed),
     maxSteps: positiveIntegerFlag('check', 'max-steps', values['max-steps']),
     workers: positiveIntegerFlag('check', 'workers', values.workers),
-    shard: parseShard(values.shard),
-    timeLimitSeconds: parseSeconds(values['time-limit']),
+    shard,
+    timeLimitSeconds: secondsFlag('check', 'time-limit', values['time-limit']),
     junit: values.junit,
     json: values.json === true,
     out: values.out,
@@ -118,6 +120,12 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(USAGE)
     return EXIT.ok
   }
+  checkOutputs('check', [
+    { name: '--out', path: options.out, kind: 'file' },
+    { name: '--junit', path: options.junit, kind: 'file' },
+    { name: '--report', path: options.report, kind: 'directory' },
+    { name: '--counterexamples', path: options.counterexamples ?? CHECK_DEFAULTS.counterexamples, kind: 'directory', isDefault: options.counterexamples === undefined },
+  ])
   return runCheckCommand(options)
 }
 

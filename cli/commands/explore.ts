@@ -3,8 +3,9 @@
  * §3). The search is in `checker/explore/`; this file parses flags and renders.
  * @module
  */
-import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
-import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag } from '../command.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 import { readJsonInput } from '../input.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { BootConfigCodec } from '../../spec/boot.js'
@@ -20,6 +21,11 @@ import { exploreReport, generatorName, writeReport } from '../../checker/report/
 import { loadTarget } from '../../checker/targets.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
+/** What explore does when a flag is not given. @internal */
+export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, counterexample: 'sila-explore-counterexample.trace.json' } as const
+
+const ENGINES: ReadonlyArray<Engine> = ['auto', 'model', 'compiled']
+
 const USAGE = `Usage: sila explore [--preset NAME | --boot FILE] [options]
 
 Breadth-first explicit-state search over the model, checking every invariant of
@@ -28,30 +34,36 @@ States are compared up to renaming of identities and remembered by 64-bit
 fingerprints (the collision probability is reported). Presets: ${PRESETS.map((p) => p.name).join(', ')}.
 
 Options:
-  --preset NAME      a preset (default cap-core)
+  --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
   --boot FILE        a boot configuration with a declared system; its processes act
-                     (their images: any of the presets' or the property pool's, by digest)
-  --depth N          depth bound
-  --states N         stop after N distinct states
-  --time-limit S     stop after S seconds
+                     (their images: any of the presets' or the property pool's, by digest);
+                     --preset and --boot exclude each other
+  --depth N          depth bound (default: no bound)
+  --states N         stop after N distinct states (default: no bound)
+  --time-limit S     stop after S seconds (default: no limit)
   --refine           also step the impl on every action tried, refused ones included:
                      same answer, same abstract state (REF-1)
   --kernel FILE      --refine against your own kernel: a module exporting 'target'
                      (docs/own-kernel.md)
   --swarm I/N        diversified bounded search I of N (random action order and depth)
-  --seed N           seed of the swarm's randomness (default 1)
-  --engine E         auto | model | compiled (compiled: cap-core presets only)
-  --workers N        threads for the compiled breadth-first search (default 1); states
-                     are partitioned among them by fingerprint, the result is the same
+  --seed N           seed of the swarm's randomness, any integer; with --swarm only
+                     (default ${EXPLORE_DEFAULTS.seed})
+  --engine E         ${ENGINES.join(' | ')} (default ${EXPLORE_DEFAULTS.engine}); compiled: cap-core presets only,
+                     not with --refine or --mutant
+  --workers N        threads for the compiled breadth-first search (default ${EXPLORE_DEFAULTS.workers}); states
+                     are partitioned among them by fingerprint, the result is the same;
+                     more than 1 not with --swarm
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
-  --counterexample F where to write a counterexample trace (default sila-explore-counterexample.trace.json)
+  --counterexample F where to write a counterexample trace (default ${EXPLORE_DEFAULTS.counterexample})
   --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'
   --report DIR       write an HTML report (summary, coverage chart, counterexample
-                     timeline, authority graph) to DIR/index.html
+                     timeline, authority graph) to DIR/index.html (DIR is created if missing)
   --json             print the result as JSON
   -h, --help         show this help
 
-Exit: 0 no violation (complete or within bounds), 1 a violation, 2 refused input.`
+Output paths are checked before the search: a file's directory must exist.
+
+${exitCodesHelp({ ok: 'no violation (the search was complete, or within its bounds)', failed: 'an invariant was violated: a shortest path was written', interrupted: 'interrupted (Ctrl-C): what was searched so far was reported and written' })}`
 
 const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
@@ -77,7 +89,7 @@ function presetFrom(values: { preset?: string; boot?: string }): Preset {
     }
     return { name: 'nested', description: `boot configuration ${values.boot}`, boot: config, images, actors: Array.from({ length: processes }, (_, i) => i + 1) }
   }
-  const preset = findPreset(values.preset ?? 'cap-core')
+  const preset = findPreset(values.preset ?? EXPLORE_DEFAULTS.preset)
   if (preset === undefined) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)}; presets: ${PRESETS.map((p) => p.name).join(', ')}`, 'explore')
   return preset
 }
@@ -105,15 +117,28 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('explore', args, FLAGS, false)
   if (parsed === null) { say(USAGE); return EXIT.ok }
   const values = parsed.values
-  const preset = presetFrom(values)
-  const engine = (values.engine ?? 'auto') as Engine
-  if (!['auto', 'model', 'compiled'].includes(engine)) throw new UsageError(`--engine expects auto, model or compiled, found ${JSON.stringify(values.engine)}`, 'explore')
-  const seed = values.seed === undefined ? 1 : Number(values.seed)
-  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed expects an integer, found ${JSON.stringify(values.seed)}`, 'explore')
-  const timeLimit = values['time-limit'] === undefined ? undefined : Number(values['time-limit'])
-  if (timeLimit !== undefined && !(timeLimit > 0)) throw new UsageError(`--time-limit expects a positive number of seconds`, 'explore')
+  refuseTogether('explore', values, [['preset', 'boot', 'each names the system to explore']])
+  if (values.seed !== undefined && values.swarm === undefined) throw new UsageError('--seed applies only to --swarm: the breadth-first search has no randomness', 'explore')
+  const engine = (values.engine ?? EXPLORE_DEFAULTS.engine) as Engine
+  if (!ENGINES.includes(engine)) throw new UsageError(`--engine expects ${ENGINES.join(', ')}, found ${JSON.stringify(values.engine)}`, 'explore')
+  if (engine === 'compiled' && values.refine === true) throw conflict('explore', '--engine compiled', '--refine', '--refine steps the model itself (use --engine model)')
+  if (engine === 'compiled' && values.mutant !== undefined) throw conflict('explore', '--engine compiled', '--mutant', 'the compiled engine has no seeded bugs (use --engine model)')
+  const seed = integerFlag('explore', 'seed', values.seed) ?? EXPLORE_DEFAULTS.seed
+  const timeLimit = secondsFlag('explore', 'time-limit', values['time-limit'])
+  const depthMax = positiveIntegerFlag('explore', 'depth', values.depth)
+  const statesMax = positiveIntegerFlag('explore', 'states', values.states)
+  const workers = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
+  const swarm = parseSwarm(values.swarm, seed)
+  if (swarm !== undefined && workers > 1) throw conflict('explore', `--workers ${workers}`, '--swarm', 'a swarm job runs on one core (run more jobs instead)')
   const mutant = values.mutant === undefined ? undefined : findModelMutant(values.mutant)
   if (values.mutant !== undefined && mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(values.mutant)}; mutants: ${MODEL_MUTANTS.map((m) => m.name).join(', ')}`, 'explore')
+  const counterexample = values.counterexample ?? EXPLORE_DEFAULTS.counterexample
+  checkOutputs('explore', [
+    { name: '--out', path: values.out, kind: 'file' },
+    { name: '--report', path: values.report, kind: 'directory' },
+    { name: '--counterexample', path: counterexample, kind: 'file', isDefault: values.counterexample === undefined },
+  ])
+  const preset = presetFrom(values)
   const progress = (p: ExploreProgress) => {
     const line = `explore: ${p.distinct.toLocaleString('en')} distinct · ${p.generated.toLocaleString('en')} generated · depth ${p.depth} · queue ${p.queue.toLocaleString('en')} · ${Math.round((p.distinct / Math.max(p.elapsedMs, 1)) * 1000).toLocaleString('en')} states/s`
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
@@ -123,11 +148,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const running = exploreInWorker({
     options: {
       preset,
-      ...(values.depth === undefined ? {} : { depthMax: positiveIntegerFlag('explore', 'depth', values.depth)! }),
-      ...(values.states === undefined ? {} : { statesMax: positiveIntegerFlag('explore', 'states', values.states)! }),
+      ...(depthMax === undefined ? {} : { depthMax }),
+      ...(statesMax === undefined ? {} : { statesMax }),
       ...(timeLimit === undefined ? {} : { timeLimitMs: timeLimit * 1000 }),
-      ...(values.swarm === undefined ? {} : { swarm: parseSwarm(values.swarm, seed)! }),
-      ...(values.workers === undefined ? {} : { workers: positiveIntegerFlag('explore', 'workers', values.workers)! }),
+      ...(swarm === undefined ? {} : { swarm }),
+      workers,
     },
     engine: engineChosen,
     ...(refine === undefined ? {} : { refine }),
@@ -147,7 +172,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.json !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K')
   let file: string | null = null
   if (result.violation !== null) {
-    file = values.counterexample ?? 'sila-explore-counterexample.trace.json'
+    file = counterexample
     writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result), null, 2)}\n`)
   }
   const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }

@@ -11,7 +11,8 @@ import { TraceCodec } from '../../spec/trace.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
-import { EXIT, say, UsageError, warn, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, say, UsageError, warn, writeFileAtomic } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 
 const USAGE = `Usage: sila export FILE --format itf|json|test|md [--out PATH]
 
@@ -34,12 +35,13 @@ Formats:
 
 Options:
   --format F          itf, json, test or md (required)
-  --out PATH          write to PATH, atomically, instead of standard output
+  --out PATH          write to PATH, atomically, instead of standard output (its
+                      directory must exist; checked before the trace is read)
   --import-root DIR   test only: relative path from the test file to the directory
                       holding model/, spec/ and checker/ (default ${DEFAULT_IMPORT_ROOT})
   -h, --help          show this help
 
-Exit: 0 written, 2 the file or a flag was refused, 70 the model itself failed.`
+${exitCodesHelp({ ok: 'written', internal: 'the model itself failed, or a bug in sila (SILA_DEBUG=1 shows the stack)' })}`
 
 const FLAGS = { format: { type: 'string' }, out: { type: 'string' }, 'import-root': { type: 'string' } } as const
 
@@ -75,6 +77,7 @@ function run(args: ReadonlyArray<string>): number {
   if (importRoot !== undefined && !isImportRoot(importRoot.replace(/\/+$/, ''))) {
     throw new UsageError(`--import-root expects a relative path such as ../.., found ${JSON.stringify(importRoot)}`, 'export')
   }
+  checkOutputs('export', [{ name: '--out', path: parsed.values.out, kind: 'file' }])
   const file = parsed.positionals[0]!
   const trace = readJsonInput(TraceCodec, file)
   const result = withBootErrors(file, () => exportTrace(trace, format, { source: file, ...(importRoot === undefined ? {} : { importRoot }) }))

@@ -6,7 +6,6 @@
  * @module
  */
 import { mkdirSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { readFloors } from '../../pipeline/codecs.js'
 import { asWriteError, readJsonFile, readRegularFile } from '../../pipeline/files.js'
 import { buildImage } from '../../pipeline/image/build.js'
@@ -17,8 +16,9 @@ import { DOCUMENT_BYTES_MAX, LAYER_BYTES_MAX_DEFAULT } from '../../pipeline/imag
 import { ManifestInputCodec } from '../../pipeline/image/manifest.js'
 import { signImage } from '../../pipeline/image/sign.js'
 import { verifyImage } from '../../pipeline/image/verify.js'
-import { type Command, flagMessage, positiveIntegerFlag, dispatchSubcommand } from '../command.js'
-import { EXIT, renderTable, say, UsageError } from '../output.js'
+import { type Command, parseFlags, positiveIntegerFlag, dispatchSubcommand } from '../command.js'
+import { EXIT, exitCodesHelp, renderTable, say, UsageError } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 
 /** Flags of a subcommand: like `FlagSpec`, and a string flag may repeat (`multiple`). */
 type SubFlagSpec = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean }>>
@@ -27,22 +27,13 @@ type SubFlagValues<F extends SubFlagSpec> = {
 }
 
 /**
- * `parseArgs` in strict mode for a subcommand, with `-h/--help` and repeatable
- * flags; its errors become a {@link UsageError} naming `command`. Null when help
- * was asked for.
+ * The flags of a subcommand, parsed as every command's are ({@link parseFlags}:
+ * strict, `-h/--help`, negative numbers as values); a repeatable flag gives an
+ * array. Null when help was asked for.
  * @internal
  */
 export function parseSubcommand<F extends SubFlagSpec>(command: string, args: ReadonlyArray<string>, flags: F): { values: SubFlagValues<F>; positionals: string[] } | null {
-  let parsed: { values: Record<string, unknown>; positionals: string[] }
-  try {
-    parsed = parseArgs({ args: [...args], options: { ...flags, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as typeof parsed
-  } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(flagMessage(error as Error), command)
-    throw error
-  }
-  if (parsed.values.help === true) return null
-  return { values: parsed.values as SubFlagValues<F>, positionals: parsed.positionals }
+  return parseFlags(command, args, flags, true) as unknown as { values: SubFlagValues<F>; positionals: string[] } | null
 }
 
 /** A flag that must be given. @internal */
@@ -59,6 +50,9 @@ export function positionals(command: string, given: ReadonlyArray<string>, names
   return [...given]
 }
 
+/** The module layer's compression when --compression is not given. @internal */
+export const COMPRESSION_DEFAULT: CompressionAlgorithm = 'brotli'
+
 const LAYER_BYTES_FLAG = `  --layer-bytes-max N  bound on every blob and inflated layer (default ${LAYER_BYTES_MAX_DEFAULT}, 64 MiB)`
 
 const USAGES = {
@@ -70,9 +64,11 @@ files are never overwritten. NAME defaults to the key id.
 
 Options:
   --out DIR          directory for the key files (created if missing)
-  --algorithm ALG    ${SIGNATURE_ALGORITHMS.join(' (default) or ')}
-  --name NAME        base name of the two files
-  -h, --help         show this help`,
+  --algorithm ALG    ${SIGNATURE_ALGORITHMS.join(' or ')} (default ${DEFAULT_ALGORITHM})
+  --name NAME        base name of the two files (default: the key id)
+  -h, --help         show this help
+
+${exitCodesHelp({ ok: 'the key pair was written', usage: 'refused: a flag, the --out path, or a key file that exists already' })}`,
   build: `Usage: sila image build --manifest FILE --module FILE [--data FILE]... --out DIR
 
 Builds an unsigned image: an OCI image layout in DIR (which must not exist)
@@ -85,10 +81,13 @@ Options:
   --manifest FILE      the manifest input (JSON)
   --module FILE        the module binary
   --data FILE          a data or configuration layer (repeatable)
-  --out DIR            the image directory to create
-  --compression ALG    brotli (default) or none, for the module layer
+  --out DIR            the image directory to create (its parents are created if
+                       missing; checked before the build)
+  --compression ALG    ${COMPRESSION_ALGORITHMS.join(' or ')}, for the module layer (default ${COMPRESSION_DEFAULT})
 ${LAYER_BYTES_FLAG}
-  -h, --help           show this help`,
+  -h, --help           show this help
+
+${exitCodesHelp({ ok: 'the image was built', usage: 'refused: a flag, an input file, or an --out that exists already' })}`,
   sign: `Usage: sila image sign DIR --key PRIVATE.json [--add]
 
 Checks the image in DIR whole, signs its manifest digest with the private
@@ -100,7 +99,9 @@ Options:
   --key FILE           a private key file written by 'sila image keygen'
   --add                keep the other keys' signatures (at most 16 in all)
 ${LAYER_BYTES_FLAG}
-  -h, --help           show this help`,
+  -h, --help           show this help
+
+${exitCodesHelp({ ok: 'signed', usage: 'refused: a flag, the key, or the image (the message names the file)' })}`,
   verify: `Usage: sila image verify DIR --keyring KEYS [--keyring KEYS]... [--floors FILE]
 
 Verifies the image in DIR: every digest and size, the signature by a key of
@@ -116,7 +117,7 @@ ${LAYER_BYTES_FLAG}
   --json               print the result as JSON
   -h, --help           show this help
 
-Exit: 0 verified, 2 refused (the message names the file and the attack).`,
+${exitCodesHelp({ ok: 'verified', usage: 'refused: a flag, or the image (the message names the file and the attack)' })}`,
   inspect: `Usage: sila image inspect DIR [--json]
 
 Shows an image's manifest, requests, layers and signature header. Every digest
@@ -125,7 +126,9 @@ is checked; the signature is not judged (use 'sila image verify').
 Options:
   --json               print the summary as JSON
 ${LAYER_BYTES_FLAG}
-  -h, --help           show this help`,
+  -h, --help           show this help
+
+${exitCodesHelp({ ok: 'inspected, every digest matched', usage: 'refused: a flag, or the image (the message names the file)' })}`,
 } as const
 
 type Subcommand = keyof typeof USAGES
@@ -141,7 +144,9 @@ Brotli-compressed module layers and an ML-DSA signature (pipeline.md §1).
   sila image verify DIR --keyring KEYS... [--floors FILE]
   sila image inspect DIR [--json]
 
-Run 'sila image SUBCOMMAND --help' for each one's options.`
+Run 'sila image SUBCOMMAND --help' for each one's options.
+
+${exitCodesHelp({ ok: 'done (built, signed, verified…)', usage: 'refused: a flag, a key, or an image (the message names the file)' })}`
 
 function layerBytesMax(command: string, value: string | undefined): number {
   return positiveIntegerFlag(command, 'layer-bytes-max', value) ?? LAYER_BYTES_MAX_DEFAULT
@@ -157,6 +162,7 @@ function keygen(args: ReadonlyArray<string>): number {
   if (!isSignatureAlgorithm(algorithm)) throw new UsageError(`--algorithm expects ${SIGNATURE_ALGORITHMS.join(' or ')}, found ${JSON.stringify(algorithm)}`, command)
   const name = parsed.values.name
   if (name !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError(`--name expects a file name of [A-Za-z0-9._-], found ${JSON.stringify(name)}`, command)
+  checkOutputs(command, [{ name: '--out', path: out, kind: 'directory' }])
   const key = generateKey(algorithm)
   try {
     mkdirSync(out, { recursive: true })
@@ -181,11 +187,12 @@ function build(args: ReadonlyArray<string>): number {
   const manifestFile = required(command, 'manifest', parsed.values.manifest)
   const moduleFile = required(command, 'module', parsed.values.module)
   const out = required(command, 'out', parsed.values.out)
-  const compression = parsed.values.compression ?? 'brotli'
+  const compression = parsed.values.compression ?? COMPRESSION_DEFAULT
   if (!(COMPRESSION_ALGORITHMS as ReadonlyArray<string>).includes(compression)) {
     throw new UsageError(`--compression expects ${COMPRESSION_ALGORITHMS.join(' or ')}, found ${JSON.stringify(compression)}`, command)
   }
   const bytesMax = layerBytesMax(command, parsed.values['layer-bytes-max'])
+  checkOutputs(command, [{ name: '--out', path: out, kind: 'new-directory' }])
   const manifest = readJsonFile(ManifestInputCodec, manifestFile, DOCUMENT_BYTES_MAX, { followLinks: true })
   const read = (file: string) => ({ file, bytes: readRegularFile(file, bytesMax, { followLinks: true }) })
   const built = buildImage({
@@ -203,8 +210,9 @@ function sign(args: ReadonlyArray<string>): number {
   const parsed = parseSubcommand(command, args, { key: { type: 'string' }, add: { type: 'boolean' }, 'layer-bytes-max': { type: 'string' } })
   if (parsed === null) return help('sign')
   const [dir] = positionals(command, parsed.positionals, ['DIR'])
+  const bytesMax = layerBytesMax(command, parsed.values['layer-bytes-max'])
   const key = readPrivateKey(required(command, 'key', parsed.values.key))
-  const signed = signImage(dir!, key, { layerBytesMax: layerBytesMax(command, parsed.values['layer-bytes-max']), add: parsed.values.add === true })
+  const signed = signImage(dir!, key, { layerBytesMax: bytesMax, add: parsed.values.add === true })
   const kept = signed.kept.length === 0 ? '' : `, beside the signature${signed.kept.length === 1 ? '' : 's'} by ${signed.kept.join(', ')}`
   say(`signed ${dir} with ${key.keyId} (${key.algorithm})${signed.replaced === null ? '' : `, replacing the signature by ${signed.replaced}`}${kept}`)
   say(`  manifest   ${signed.manifestDigest}`)
@@ -221,9 +229,10 @@ function verify(args: ReadonlyArray<string>): number {
   const [dir] = positionals(command, parsed.positionals, ['DIR'])
   const sources = parsed.values.keyring ?? []
   if (sources.length === 0) throw new UsageError('expects --keyring (a public key file or a directory of them)', command)
+  const bytesMax = layerBytesMax(command, parsed.values['layer-bytes-max'])
   const keyring = readKeyring(sources)
   const floors = parsed.values.floors === undefined ? undefined : readFloors(parsed.values.floors)
-  const image = verifyImage(dir!, { keyring, ...(floors === undefined ? {} : { floors, floorsSource: parsed.values.floors! }), layerBytesMax: layerBytesMax(command, parsed.values['layer-bytes-max']) })
+  const image = verifyImage(dir!, { keyring, ...(floors === undefined ? {} : { floors, floorsSource: parsed.values.floors! }), layerBytesMax: bytesMax })
   const inflatedBytes = image.layers.reduce((sum, layer) => sum + (layer.content?.length ?? 0), 0)
   const algorithm = image.signature.signature.header.algorithm
   if (parsed.values.json === true) {

@@ -7,7 +7,8 @@ import { CheckResultsCodec, ExploreResultsCodec, mergeExplore, mergeResults } fr
 import { parseJson } from '../../spec/decode.js'
 import { type Command, parseFlags } from '../command.js'
 import { readInputText, readJsonInput } from '../input.js'
-import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 
 const USAGE = `Usage: sila merge RESULT.json... [--out FILE] [--json]
 
@@ -17,11 +18,12 @@ Also combines 'sila explore --swarm I/N --out FILE' jobs: transitions add up, th
 distinct count is a sum over jobs (an upper bound), the shortest violation wins.
 
 Options:
-  --out FILE  write the merged results (sila-check/1 JSON)
+  --out FILE  write the merged results (sila-check/1 or sila-explore/1 JSON); its
+              directory must exist
   --json      print the merged results as JSON
   -h, --help  show this help
 
-Exit: 0 every shard passed, 1 some shard failed, 2 a file was refused.`
+${exitCodesHelp({ ok: 'every shard passed (no swarm job found a violation)', failed: 'some shard failed (or found a violation)' })}`
 
 function run(args: ReadonlyArray<string>): number {
   const parsed = parseFlags('merge', args, { out: { type: 'string' }, json: { type: 'boolean' } } as const, true)
@@ -30,6 +32,7 @@ function run(args: ReadonlyArray<string>): number {
     return EXIT.ok
   }
   if (parsed.positionals.length === 0) throw new UsageError('expects at least one results file', 'merge')
+  checkOutputs('merge', [{ name: '--out', path: parsed.values.out, kind: 'file' }])
   const formats = parsed.positionals.map((file) => (parseJson(readInputText(file), file) as { format?: unknown } | null)?.format)
   if (formats.every((format) => format === 'sila-explore/1')) return mergeExploreFiles(parsed.positionals, parsed.values)
   const merged = mergeResults(parsed.positionals.map((file) => readJsonInput(CheckResultsCodec, file)))

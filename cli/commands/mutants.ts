@@ -3,9 +3,9 @@
  * is `checker/mutants.ts`; this parses flags and renders.
  * @module
  */
-import { availableParallelism } from 'node:os'
-import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
-import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { type Command, conflict, defaultWorkers, integerFlag, parseFlags, positiveIntegerFlag, WORKERS_DEFAULT_MAX } from '../command.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 import { MUTANTS_DEFAULTS, findMutants, median, runMutants, type MutantResult } from '../../checker/mutants.js'
 import { MUTANTS } from '../../mutants/catalogue.js'
 import { cleanMutants } from '../../mutants/materialize.js'
@@ -19,16 +19,19 @@ prints the kill matrix: which suites and checkers kill it, the time to kill, and
 the length of the shrunk counterexample. ${MUTANTS.length} mutants; 'sila mutants --list' names them.
 
 Options:
-  --list          list the catalogue and exit
+  --list          list the catalogue and exit (takes no other flag nor NAME)
   --runs N        runs per suite (default ${MUTANTS_DEFAULTS.runs})
-  --seed N        seed (default ${MUTANTS_DEFAULTS.seed})
-  --workers N     worker threads (default: 2 or the cores there are)
+  --seed N        seed, any integer (default ${MUTANTS_DEFAULTS.seed})
+  --workers N     worker threads (default ${WORKERS_DEFAULT_MAX}, or 1 on one core)
   --json          print the matrix as JSON
   --out FILE      write the matrix as JSON
   --report DIR    write an HTML report (kill matrix, charts) to DIR/index.html
+                  (DIR is created if missing)
   -h, --help      show this help
 
-Exit: 0 every mutant killed, 1 some mutant survived, 2 refused input.`
+Output paths are checked before the mutants run: a file's directory must exist.
+
+${exitCodesHelp({ ok: 'every mutant was killed', failed: 'some mutant survived', interrupted: 'interrupted (Ctrl-C): the mutants that finished were reported and written' })}`
 
 function matrix(results: ReadonlyArray<MutantResult>): string {
   return renderTable([
@@ -45,16 +48,19 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('mutants', args, { list: { type: 'boolean' }, runs: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, report: { type: 'string' } } as const, true)
   if (parsed === null) { say(USAGE); return EXIT.ok }
   if (parsed.values.list === true) {
+    const other = (['runs', 'seed', 'workers', 'json', 'out', 'report'] as const).find((flag) => parsed.values[flag] !== undefined)
+    if (other !== undefined) throw conflict('mutants', '--list', `--${other}`, '--list only names the catalogue, it runs nothing')
+    if (parsed.positionals.length > 0) throw new UsageError(`--list takes no mutant NAME, found ${JSON.stringify(parsed.positionals[0])}`, 'mutants')
     say(renderTable([{ header: 'mutant' }, { header: 'family' }, { header: 'mistake', widthMax: 70 }, { header: 'modelled on', widthMax: 50 }],
       MUTANTS.map((m) => [m.name, m.family, m.description, m.reference ?? '-'])))
     return EXIT.ok
   }
   let mutants
   try { mutants = findMutants(parsed.positionals) } catch (error) { throw new UsageError((error as Error).message, 'mutants') }
-  const seed = parsed.values.seed === undefined ? MUTANTS_DEFAULTS.seed : Number(parsed.values.seed)
-  if (!Number.isSafeInteger(seed)) throw new UsageError('--seed expects an integer', 'mutants')
+  const seed = integerFlag('mutants', 'seed', parsed.values.seed) ?? MUTANTS_DEFAULTS.seed
   const options = { ...MUTANTS_DEFAULTS, runs: positiveIntegerFlag('mutants', 'runs', parsed.values.runs) ?? MUTANTS_DEFAULTS.runs, seed }
-  const workers = positiveIntegerFlag('mutants', 'workers', parsed.values.workers) ?? Math.min(2, availableParallelism())
+  const workers = positiveIntegerFlag('mutants', 'workers', parsed.values.workers) ?? defaultWorkers()
+  checkOutputs('mutants', [{ name: '--out', path: parsed.values.out, kind: 'file' }, { name: '--report', path: parsed.values.report, kind: 'directory' }])
   const started = Date.now()
   let done = 0
   const running = runMutants(mutants, options, workers, (result) => {

@@ -19,7 +19,7 @@ import type { ExchangeEntry } from '../../pipeline/protocol/runtime.js'
 import { syscallText } from '../../checker/stepText.js'
 import { outcomeText } from '../../spec/results.js'
 import { type Command, positiveIntegerFlag } from '../command.js'
-import { EXIT, say, UsageError } from '../output.js'
+import { EXIT, exitCodesHelp, say, UsageError } from '../output.js'
 import { parseSubcommand } from './image.js'
 
 const LOAD_USAGE = `Usage: sila pipeline load --repo DIR --keyring KEYS [--keyring KEYS]... NAME [CONSTRAINT]
@@ -46,7 +46,7 @@ Options:
   --json                 print the result and the exchange as JSON
   -h, --help             show this help
 
-Exit: 0 loaded (Success), 1 refused (any other status, or no reply), 2 bad input.`
+${exitCodesHelp({ ok: 'loaded (the reply was Success)', failed: 'the load was refused (any other status, or no reply)', usage: 'refused: a flag, the repository or the keyring' })}`
 
 const USAGE = `Usage: sila pipeline load ...
 
@@ -55,7 +55,9 @@ processes, messages through endpoints, the kernel verifying what it spawns.
 
   sila pipeline load --repo DIR --keyring KEYS... NAME [CONSTRAINT]
 
-Run 'sila pipeline load --help' for its options.`
+Run 'sila pipeline load --help' for its options.
+
+${exitCodesHelp({ ok: 'loaded', failed: 'the load was refused', usage: 'refused: a flag, the repository or the keyring' })}`
 
 function entryText(entry: ExchangeEntry): string {
   switch (entry.kind) {
@@ -114,7 +116,7 @@ function load(args: ReadonlyArray<string>): number {
   }
   const layerBytesMax = positiveIntegerFlag(command, 'layer-bytes-max', parsed.values['layer-bytes-max']) ?? LAYER_BYTES_MAX_DEFAULT
   const memory = parsed.values['modules-memory']
-  if (memory !== undefined && !/^\d+$/.test(memory)) throw new UsageError(`--modules-memory expects a number of bytes, found ${JSON.stringify(memory)}`, command)
+  if (memory !== undefined && (!/^\d+$/.test(memory) || !Number.isSafeInteger(Number(memory)))) throw new UsageError(`--modules-memory expects a number of bytes, found ${JSON.stringify(memory)}`, command)
   const loader = startLoader({
     repo, keyring: readKeyring(sources), compromised: parsed.values.compromised === true, layerBytesMax,
     ...(memory === undefined ? {} : { modulesLimits: { ...MODULES_LIMITS, memoryBytes: Number(memory) } }),

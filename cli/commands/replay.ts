@@ -12,7 +12,8 @@ import type { RefinementTarget } from '../../refinement/target.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
-import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
 const USAGE = `Usage: sila replay FILE [--mutant NAME | --kernel FILE | --model-only] [--json] [--report DIR]
@@ -32,13 +33,14 @@ Options:
   --mutant NAME  step a seeded bug instead of the impl (see 'sila mutants --list')
   --kernel FILE  step your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --model-only   replay on the model alone
+                 (--mutant, --kernel and --model-only exclude each other; default: the impl)
   --json         print the result as JSON instead of a table
-  --report DIR  write an HTML report (step timeline with the state changes of
-                every step, coverage charts, authority graph) to DIR/index.html
-  -h, --help  show this help
+  --report DIR   write an HTML report (step timeline with the state changes of
+                 every step, coverage charts, authority graph) to DIR/index.html
+                 (DIR is created if missing; checked before the replay)
+  -h, --help     show this help
 
-Exit: 0 every invariant held and every recorded outcome matched, 1 otherwise,
-2 the file was refused, 70 the model itself failed.`
+${exitCodesHelp({ ok: 'every invariant held and every recorded outcome matched', failed: 'an invariant was violated, a recorded outcome differed, or the kernel diverged', internal: 'the model itself failed, or a bug in sila (SILA_DEBUG=1 shows the stack)' })}`
 
 /** Widths past which a cell wraps, so that a step table fits a wide terminal. */
 const SYSCALL_WIDTH = 64
@@ -153,6 +155,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const values = parsed.values
   const chosen = [values['model-only'] === true ? '--model-only' : null, values.mutant === undefined ? null : '--mutant', values.kernel === undefined ? null : '--kernel'].filter((flag) => flag !== null)
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} exclude each other`, 'replay')
+  checkOutputs('replay', [{ name: '--report', path: values.report, kind: 'directory' }])
   const kernelName = values.mutant !== undefined ? `mutant:${values.mutant}` : values.kernel !== undefined ? `file:${values.kernel}` : 'impl'
   let target: RefinementTarget | undefined
   if (values['model-only'] !== true) {

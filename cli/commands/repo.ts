@@ -11,7 +11,8 @@ import { addImage, listRepository, raiseFloor, readRepository } from '../../pipe
 import { isConstraint, resolveModule } from '../../pipeline/repo/resolve.js'
 import { SemverCodec } from '../../spec/images.js'
 import { type Command, positiveIntegerFlag, dispatchSubcommand } from '../command.js'
-import { EXIT, renderTable, say, UsageError, warn } from '../output.js'
+import { EXIT, exitCodesHelp, renderTable, say, UsageError, warn } from '../output.js'
+import { checkOutputs } from '../outputs.js'
 import { parseSubcommand, positionals } from './image.js'
 
 const USAGES = {
@@ -27,7 +28,9 @@ Options:
   --keyring KEYS       trusted public keys: a .pub.json file or a directory (repeatable)
   --raise-floor        raise the name's rollback floor to this version
   --layer-bytes-max N  bound on every blob and inflated layer (default ${LAYER_BYTES_MAX_DEFAULT})
-  -h, --help           show this help`,
+  -h, --help           show this help
+
+${exitCodesHelp({ ok: 'added (or already present with the same content)', usage: 'refused: a flag, REPO, or the image (a bad signature, a rollback, a tampered layer…)' })}`,
   list: `Usage: sila repo list REPO [--json]
 
 Lists every stored module version with its manifest digest, signer and the
@@ -35,7 +38,9 @@ name's rollback floor; versions below the floor are kept but never resolved.
 
 Options:
   --json      print the list as JSON
-  -h, --help  show this help`,
+  -h, --help  show this help
+
+${exitCodesHelp({ ok: 'listed', usage: 'refused: a flag, or a malformed repository' })}`,
   resolve: `Usage: sila repo resolve REPO NAME CONSTRAINT [--keyring KEYS]... [--json]
 
 Prints the highest stored version of NAME that satisfies the semver
@@ -49,15 +54,16 @@ Options:
   --json               print the resolution as JSON
   -h, --help           show this help
 
-Exit: 0 resolved, 1 no stored version satisfies CONSTRAINT, 2 refused
-(a rollback, a tampered image, a malformed repository).`,
+${exitCodesHelp({ ok: 'resolved', failed: 'no stored version satisfies CONSTRAINT', usage: 'refused: a flag, a rollback, a tampered image, a malformed repository' })}`,
   floor: `Usage: sila repo floor REPO NAME VERSION
 
 Raises the rollback floor of NAME to VERSION: no version below it will be
 added or resolved again. Floors only rise; lowering one is refused.
 
 Options:
-  -h, --help  show this help`,
+  -h, --help  show this help
+
+${exitCodesHelp({ ok: 'the floor was raised', usage: 'refused: lowering a floor, an unknown name, a malformed repository' })}`,
 } as const
 
 type Subcommand = keyof typeof USAGES
@@ -73,7 +79,9 @@ and refuses rollback, unsigned, tampered and oversized packages by name.
   sila repo resolve REPO NAME 'CONSTRAINT' [--keyring KEYS...] [--json]
   sila repo floor REPO NAME VERSION
 
-Run 'sila repo SUBCOMMAND --help' for each one's options.`
+Run 'sila repo SUBCOMMAND --help' for each one's options.
+
+${exitCodesHelp({ ok: 'done', failed: 'resolve: no stored version satisfies the constraint', usage: 'refused: a flag, an image or a repository (the message names the file and the attack)' })}`
 
 function help(subcommand: Subcommand): number {
   say(USAGES[subcommand])
@@ -87,9 +95,10 @@ function add(args: ReadonlyArray<string>): number {
   const [repo, dir] = positionals(command, parsed.positionals, ['REPO', 'DIR'])
   const sources = parsed.values.keyring ?? []
   if (sources.length === 0) throw new UsageError('expects --keyring: images enter a repository only with a trusted signature', command)
+  const layerBytesMax = positiveIntegerFlag(command, 'layer-bytes-max', parsed.values['layer-bytes-max']) ?? LAYER_BYTES_MAX_DEFAULT
+  checkOutputs(command, [{ name: 'REPO', path: repo, kind: 'directory' }])
   const result = addImage(repo!, dir!, {
-    keyring: readKeyring(sources), raiseFloor: parsed.values['raise-floor'] === true,
-    layerBytesMax: positiveIntegerFlag(command, 'layer-bytes-max', parsed.values['layer-bytes-max']) ?? LAYER_BYTES_MAX_DEFAULT,
+    keyring: readKeyring(sources), raiseFloor: parsed.values['raise-floor'] === true, layerBytesMax,
   })
   say(`${result.added ? 'added' : 'already present:'} ${result.name}@${result.version} signed by ${result.signer}`)
   say(`  manifest  ${result.digest}`)

@@ -6,8 +6,8 @@
  * model; UPD-1 is checked after each. The work is in `pipeline/update/`.
  * @module
  */
-import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
-import { EXIT, formatJson, renderTable, say, UsageError } from '../output.js'
+import { type Command, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether } from '../command.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError } from '../output.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { UPDATE_PROTOCOLS, type UpdateProtocol } from '../../pipeline/update/manager.js'
@@ -18,6 +18,17 @@ import { isConstraint } from '../../pipeline/repo/resolve.js'
 import { readKeyring } from '../../pipeline/image/keys.js'
 import { demoSchedule, timelineRows } from '../../pipeline/update/demo.js'
 import { migrate } from '../../pipeline/update/counter.js'
+
+/**
+ * What the demo does when a flag is not given: seed 5 is a schedule where a request
+ * also arrives while the receive cap is in transit; move-endpoint is the protocol
+ * that works (the others are broken on purpose); V1 and V2 are ^1 and ^2 in a
+ * repository.
+ * @internal
+ */
+export const UPDATE_DEMO_DEFAULTS = { seed: 5, clients: 3, protocol: 'move-endpoint', from: '^1', to: '^2' } as const satisfies {
+  seed: number; clients: number; protocol: UpdateProtocol; from: string; to: string
+}
 
 const USAGE = `Usage: sila update-demo [--repo DIR --keyring KEYS] [--fail-v2 | --refuse-v2] [--clients N] [--seed S] [options]
 
@@ -42,21 +53,23 @@ V2 handlers of pipeline/update/server.ts): the kernel sees images, not code.
 Options:
   --repo DIR         take V1 and V2 from this module repository
   --keyring KEYS     trusted public keys (a .pub.json file or a directory; repeatable; with --repo)
-  --name NAME        the module's name in the repository (default counter)
-  --from RANGE       V1's semver range (default ^1)
-  --to RANGE         V2's semver range (default ^2)
+  --name NAME        the module's name in the repository (default ${SERVICE_NAME})
+  --from RANGE       V1's semver range (default ${UPDATE_DEMO_DEFAULTS.from})
+  --to RANGE         V2's semver range (default ${UPDATE_DEMO_DEFAULTS.to})
   --fail-v2          V2 rejects V1's snapshot: V2 sends the receive cap back, V1 resumes
   --refuse-v2        V2's image is signed by an unknown key: the kernel refuses to spawn it
-                     (built-in images only; with --repo, tamper with the stored V2 instead)
-  --clients N        clients sending requests (1 to ${CLIENTS_MAX}, default 3)
-  --seed S           seed of the schedule (default 5)
+                     (built-in images only; with --repo, tamper with the stored V2 instead);
+                     --fail-v2 and --refuse-v2 exclude each other
+  --clients N        clients sending requests (1 to ${CLIENTS_MAX}, default ${UPDATE_DEMO_DEFAULTS.clients})
+  --seed S           seed of the schedule, any integer (default ${UPDATE_DEMO_DEFAULTS.seed})
   --protocol NAME    the ModuleManager's protocol: ${UPDATE_PROTOCOLS.join(', ')}
-                     (default move-endpoint; the others are broken on purpose)
-  --all              show every step (by default, runs of polls that found nothing are folded)
+                     (default ${UPDATE_DEMO_DEFAULTS.protocol}; the others are broken on purpose)
+  --all              show every step (by default, runs of polls that found nothing are folded);
+                     not with --json, which prints no timeline
   --json             print the verdict and counts as JSON instead
   -h, --help         show this help
 
-Exit: 0 UPD-1 (and REF-1) held, 1 a violation was found, 2 usage refused.`
+${exitCodesHelp({ ok: 'UPD-1 (and REF-1) held', failed: 'a violation was found' })}`
 
 const FLAGS = {
   'fail-v2': { type: 'boolean' }, 'refuse-v2': { type: 'boolean' }, clients: { type: 'string' }, seed: { type: 'string' },
@@ -64,18 +77,8 @@ const FLAGS = {
   repo: { type: 'string' }, keyring: { type: 'string', multiple: true }, name: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
 } as const
 
-/** A schedule where a request also arrives while the receive cap is in transit. */
-const DEFAULT_SEED = 5
-
-function parseSeed(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_SEED
-  const seed = Number(value)
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(seed)) throw new UsageError(`--seed expects an integer, found ${JSON.stringify(value)}`, 'update-demo')
-  return seed
-}
-
 function parseProtocol(value: string | undefined): UpdateProtocol {
-  if (value === undefined) return 'move-endpoint'
+  if (value === undefined) return UPDATE_DEMO_DEFAULTS.protocol
   if (!(UPDATE_PROTOCOLS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--protocol expects one of ${UPDATE_PROTOCOLS.join(', ')}, found ${JSON.stringify(value)}`, 'update-demo')
   return value as UpdateProtocol
 }
@@ -123,7 +126,7 @@ function imagesOf(values: { repo?: string; keyring?: string[]; name?: string; fr
   }
   const repository = repositoryUpdate({
     repo: values.repo, keyring: readKeyring(sources),
-    ...(values.name === undefined ? {} : { name: values.name }), ...(values.from === undefined ? {} : { from: values.from }), ...(values.to === undefined ? {} : { to: values.to }),
+    ...(values.name === undefined ? {} : { name: values.name }), from: values.from ?? UPDATE_DEMO_DEFAULTS.from, to: values.to ?? UPDATE_DEMO_DEFAULTS.to,
   })
   const described = (role: string, found: RepositoryVersion) => {
     const verdict = found.record === null ? 'its manifest cannot be read: the kernel will not know it'
@@ -140,10 +143,13 @@ function run(args: ReadonlyArray<string>): number {
     return EXIT.ok
   }
   const values = parsed.values
-  if (values['fail-v2'] === true && values['refuse-v2'] === true) throw new UsageError('--fail-v2 and --refuse-v2 exclude each other', 'update-demo')
-  const clients = positiveIntegerFlag('update-demo', 'clients', values.clients) ?? 3
+  refuseTogether('update-demo', values, [
+    ['fail-v2', 'refuse-v2', 'V2 either rejects the snapshot or is never spawned'],
+    ['all', 'json', '--all shows every step of the timeline, which --json does not print'],
+  ])
+  const clients = positiveIntegerFlag('update-demo', 'clients', values.clients) ?? UPDATE_DEMO_DEFAULTS.clients
   if (clients > CLIENTS_MAX) throw new UsageError(`--clients expects 1 to ${CLIENTS_MAX}, found ${clients}`, 'update-demo')
-  const seed = parseSeed(values.seed)
+  const seed = integerFlag('update-demo', 'seed', values.seed) ?? UPDATE_DEMO_DEFAULTS.seed
   const protocol = parseProtocol(values.protocol)
   const variant: UpdateVariant = values['fail-v2'] === true ? 'reject' : values['refuse-v2'] === true ? 'refused' : 'ok'
   const source = imagesOf(values)

@@ -57,7 +57,7 @@ test('--out writes the file atomically, leaving no temporary file, and prints no
 test('an --out in a missing directory exits 2, naming the path', () => {
   const run = sila('export', IPC, '--format', 'md', '--out', '/nonexistent-sila-dir/report.md')
   assert.is(run.status, 2)
-  assert.match(run.stderr, /^sila: \/nonexistent-sila-dir\/report\.md: cannot write: no such directory$/m)
+  assert.match(run.stderr, /^sila export: --out \/nonexistent-sila-dir\/report\.md: parent directory \/nonexistent-sila-dir does not exist$/m)
 })
 
 test('an unknown or missing format exits 2 with a clear message', () => {

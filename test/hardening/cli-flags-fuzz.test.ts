@@ -13,6 +13,13 @@
  * dist/cli/main.js` with the top-level dispatcher and its error reporting; the
  * accepted ones would do real work (check, explore, bench…) and are not run,
  * except through `sila check`'s pure validator.
+ *
+ * `sila` departs from `parseArgs` in one way, which the oracle restates: a flag that
+ * takes a value takes a negative number (`--runs -5` is `--runs=-5`), where
+ * `parseArgs` would call it ambiguous in its own words. Every numeric flag of every
+ * parser is then fed negative numbers, and every pair of flags that contradict
+ * each other is given together: each is answered in sila's words, naming the flag
+ * or both flags, and never as an internal error.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -25,10 +32,11 @@ import type { Command } from '../../cli/command.js'
 import { positiveIntegerFlag } from '../../cli/command.js'
 import { UsageError } from '../../cli/output.js'
 import { parseCheckArgs } from '../../cli/commands/check.js'
+import { join } from 'node:path'
 import { ROOT, STACK_LINE } from '../cli/run.js'
 
 const SEED = Number(process.env.SILA_FUZZ_SEED ?? 20240612)
-const SPAWNS = 32
+const SPAWNS = 40
 
 type ParseArgsConfig = NonNullable<Parameters<typeof util.parseArgs>[0]>
 type Options = NonNullable<ParseArgsConfig['options']>
@@ -94,10 +102,29 @@ const PARSERS = await probeParsers()
 
 type Verdict = { readonly kind: 'refused'; readonly message: string } | { readonly kind: 'help' } | { readonly kind: 'accepted' }
 
-/** What `parseArgs` makes of `args` for `parser`. */
+/** A negative number, as an argument: `-5`, `-0.5`, `-.5`, `-3/4`. */
+const NEGATIVE = /^-\.?\d/
+
+/** The arguments as sila reads them: `--flag -5` is `--flag=-5` for a flag that takes a value (before any `--`). */
+function asSilaReads(parser: Parser, args: ReadonlyArray<string>): string[] {
+  const end = args.indexOf('--')
+  const head = end === -1 ? [...args] : args.slice(0, end)
+  const read: string[] = []
+  for (let index = 0; index < head.length; index++) {
+    const option = parser.options[head[index]!.replace(/^--/, '')]
+    if (head[index]!.startsWith('--') && option?.type === 'string' && NEGATIVE.test(head[index + 1] ?? '')) {
+      read.push(`${head[index]}=${head[++index]}`)
+    } else {
+      read.push(head[index]!)
+    }
+  }
+  return end === -1 ? read : [...read, ...args.slice(end)]
+}
+
+/** What `parseArgs` makes of `args` (as sila reads them) for `parser`. */
 function oracle(parser: Parser, args: ReadonlyArray<string>): Verdict {
   try {
-    const { values } = realParseArgs({ args: [...args], options: parser.options, allowPositionals: parser.allowPositionals, strict: true })
+    const { values } = realParseArgs({ args: asSilaReads(parser, args), options: parser.options, allowPositionals: parser.allowPositionals, strict: true })
     return values.help === true ? { kind: 'help' } : { kind: 'accepted' }
   } catch (error) {
     assert.match(String((error as { code?: unknown }).code), /^ERR_PARSE_ARGS/)
@@ -120,7 +147,17 @@ const valueArb = fc.oneof(
   fc.nat({ max: 3000 }).map((n) => 'v'.repeat(n + 1000)),
   fc.string({ maxLength: 8 }).map((text) => `--${text}`),
   fc.constantFrom('-', '--', '-1', '0', '1', 'NaN', '1e999', '0x10', 'a. b', 'Two. Sentences', '../x', '1/0', '0/3', 'all'),
+  negativeArb(),
 )
+
+/** Negative numbers as a user types them: integers, decimals, huge, `-3/4`. */
+function negativeArb(): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.integer({ max: -1 }).map(String),
+    fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true }).map(String),
+    fc.constantFrom('-0', '-.5', '-1e3', '-9007199254740993', '-3/4', '-0x10'),
+  )
+}
 
 /** Argument vectors for `parser`: its own flags (bare, with a value, `--flag=value`), unknown flags, positionals, `-h`… */
 function argsFor(parser: Parser): fc.Arbitrary<string[]> {
@@ -225,7 +262,7 @@ test('in process: sila check\'s validator and the positive integer flags return 
       }
       if (!(error instanceof UsageError)) throw error
       assert.is(error.command, 'check')
-      assert.match(error.message, /^(--[a-z-]+ expects |unknown suite )/)
+      assert.match(error.message, /^(--[a-z-]+ expects |unknown suite |--[a-z-]+( \S+)? and --[a-z-]+( .+)? exclude each other: )/)
       counts.refusedValues++
     }
   }), { numRuns: 1000, seed: SEED, includeErrorInReport: true })
@@ -240,6 +277,160 @@ test('in process: sila check\'s validator and the positive integer flags return 
       assert.is(error.message, `--depth expects a positive integer, found ${JSON.stringify(value)}`)
     }
   }), { numRuns: 500, seed: SEED })
+})
+
+// ---- negative numbers and contradicting flags ------------------------------------------
+
+/** A flag whose value is a number, and what to give with it so that its value is what gets judged. */
+interface NumericFlag {
+  /** Arguments that come first: positionals and required flags. */
+  readonly context: ReadonlyArray<string>
+  /** A negative integer is a valid value (a seed): it is then taken, and `after` is refused next, with `refusal`. */
+  readonly negativeInteger?: { readonly after: ReadonlyArray<string>; readonly refusal: string | RegExp }
+}
+
+const TRACE = join(ROOT, 'examples/ipc-transfer.trace.json')
+const PLAIN: NumericFlag = { context: [] }
+const LAYERS = (context: ReadonlyArray<string>): Record<string, NumericFlag> => ({ 'layer-bytes-max': { context } })
+
+/** Every flag of every parser that takes a number. */
+const NUMERIC: Readonly<Record<string, Readonly<Record<string, NumericFlag>>>> = {
+  check: {
+    runs: PLAIN, 'max-steps': PLAIN, workers: PLAIN, shard: PLAIN, 'time-limit': PLAIN,
+    seed: { context: [], negativeInteger: { after: ['--max-steps', '0'], refusal: '--max-steps expects a positive integer, found "0"' } },
+  },
+  explore: {
+    depth: PLAIN, states: PLAIN, 'time-limit': PLAIN, swarm: PLAIN, workers: PLAIN,
+    seed: { context: ['--swarm', '0/2'], negativeInteger: { after: ['--depth', '0'], refusal: '--depth expects a positive integer, found "0"' } },
+  },
+  mutants: {
+    runs: PLAIN, workers: PLAIN,
+    seed: { context: [], negativeInteger: { after: ['--runs', '0'], refusal: '--runs expects a positive integer, found "0"' } },
+  },
+  audit: { at: { context: [TRACE] } },
+  'image build': LAYERS(['--manifest', 'm.json', '--module', 'module.bin', '--out', 'never-built']),
+  'image sign': LAYERS(['no-image-dir']),
+  'image verify': LAYERS(['no-image-dir', '--keyring', 'no-keys']),
+  'image inspect': LAYERS(['no-image-dir']),
+  'repo add': LAYERS(['no-repo', 'no-image-dir', '--keyring', 'no-keys']),
+  'repo resolve': LAYERS(['no-repo', 'counter', '^1']),
+  'pipeline load': { ...LAYERS(['--repo', 'no-repo', '--keyring', 'no-keys', 'counter']), 'modules-memory': { context: ['--repo', 'no-repo', '--keyring', 'no-keys', 'counter'] } },
+  'update-demo': {
+    clients: PLAIN,
+    seed: { context: [], negativeInteger: { after: ['--protocol', 'nope'], refusal: /^--protocol expects one of / } },
+  },
+}
+
+/** The flags that take a value other than a number (names, paths, formats, ranges); `path` is check's fast-check replay path. */
+const OTHER_VALUES: ReadonlyArray<string> = [
+  'out', 'junit', 'counterexamples', 'counterexample', 'report', 'kernel', 'mutant', 'preset', 'boot', 'engine', 'format', 'import-root',
+  'write-state', 'keyring', 'floors', 'policy', 'algorithm', 'name', 'manifest', 'module', 'data', 'compression', 'key', 'repo', 'parameters',
+  'protocol', 'from', 'to', 'path',
+]
+
+const numericCases = Object.entries(NUMERIC).flatMap(([name, flags]) => Object.entries(flags).map(([flag, spec]) => ({ parser: PARSERS.find((p) => p.name === name)!, flag, spec })))
+
+/**
+ * What a negative `value` of a numeric flag gets: refused, naming the flag and the
+ * value; or, a negative integer for a seed, taken, and then the flag after it refused.
+ */
+function negativeAnswer(flag: string, spec: NumericFlag, value: string): { after: ReadonlyArray<string>; refusal: string | RegExp; taken: boolean } {
+  const integer = /^-\d+$/.test(value) && Number.isSafeInteger(Number(value))
+  if (integer && spec.negativeInteger !== undefined) return { ...spec.negativeInteger, taken: true }
+  return { after: [], refusal: new RegExp(`^--${flag} expects .*, found ${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), taken: false }
+}
+
+/** Two flags that contradict each other: the arguments in groups (shuffled, a value joined by '=' or not), and the flags the refusal names. */
+interface Conflict { readonly parser: string; readonly groups: ReadonlyArray<ReadonlyArray<string>>; readonly names: readonly [string, string] }
+
+const CONFLICTS: ReadonlyArray<Conflict> = [
+  { parser: 'check', groups: [['--kernel', 'k.mjs'], ['--mutant', 'm']], names: ['--kernel', '--mutant'] },
+  { parser: 'check', groups: [['--shard', '2/3'], ['--runs', '2']], names: ['--shard', '--runs'] },
+  { parser: 'explore', groups: [['--preset', 'cap-core'], ['--boot', 'b.json']], names: ['--preset', '--boot'] },
+  { parser: 'explore', groups: [['--engine', 'compiled'], ['--refine']], names: ['--engine', '--refine'] },
+  { parser: 'explore', groups: [['--engine', 'compiled'], ['--mutant', 'revoke-misses-messages']], names: ['--engine', '--mutant'] },
+  { parser: 'explore', groups: [['--workers', '2'], ['--swarm', '0/2']], names: ['--workers', '--swarm'] },
+  { parser: 'explore', groups: [['--seed', '-3'], ['--depth', '2']], names: ['--seed', '--swarm'] },
+  { parser: 'replay', groups: [['t.json'], ['--mutant', 'm'], ['--kernel', 'k.mjs']], names: ['--mutant', '--kernel'] },
+  { parser: 'replay', groups: [['t.json'], ['--model-only'], ['--kernel', 'k.mjs']], names: ['--model-only', '--kernel'] },
+  { parser: 'audit', groups: [['--write-state', 's.json'], ['--out', 'o.txt'], ['--preset', 'cap-core']], names: ['--out', '--write-state'] },
+  { parser: 'export', groups: [['t.json'], ['--format', 'itf'], ['--import-root', '..']], names: ['--import-root', '--format'] },
+  { parser: 'mutants', groups: [['--list'], ['--runs', '3']], names: ['--list', '--runs'] },
+  { parser: 'mutants', groups: [['--list'], ['--json']], names: ['--list', '--json'] },
+  { parser: 'bench', groups: [['--json'], ['--markdown']], names: ['--json', '--markdown'] },
+  { parser: 'bench', groups: [['--list'], ['--out', 'b.json']], names: ['--list', '--out'] },
+  { parser: 'update-demo', groups: [['--fail-v2'], ['--refuse-v2']], names: ['--fail-v2', '--refuse-v2'] },
+  { parser: 'update-demo', groups: [['--all'], ['--json']], names: ['--all', '--json'] },
+  { parser: 'update-demo', groups: [['--name', 'counter']], names: ['--name', '--repo'] },
+]
+
+/** A conflict's command line: its groups shuffled, each `--flag value` as one or two arguments. */
+const conflictArb: fc.Arbitrary<{ conflict: Conflict; args: string[] }> = fc.constantFrom(...CONFLICTS).chain((conflict) =>
+  fc.tuple(fc.shuffledSubarray([...conflict.groups], { minLength: conflict.groups.length }), fc.array(fc.boolean(), { minLength: conflict.groups.length, maxLength: conflict.groups.length }))
+    .map(([groups, joined]) => ({ conflict, args: groups.flatMap((group, index) => (group.length === 2 && group[0]!.startsWith('--') && joined[index] ? [`${group[0]}=${group[1]}`] : [...group])) })))
+
+/** What a conflict's refusal must be: one line, in sila's words, naming both flags. */
+function assertConflictRefusal(message: string, conflict: Conflict): void {
+  for (const name of conflict.names) assert.ok(new RegExp(`(^|[ (])${name}\\b`).test(message), `names ${name}: ${JSON.stringify(message)}`)
+  assert.not.match(message, /\n/)
+  assert.not.match(message, /ambiguous|Did you forget|To specify/)
+}
+
+/** Runs a parser in process; the UsageError it must throw. */
+async function usageErrorOf(parser: Parser, args: ReadonlyArray<string>): Promise<UsageError> {
+  try {
+    await captured(() => parser.command.run([...parser.prefix.slice(1), ...args]))
+  } catch (error) {
+    if (error instanceof UsageError) return error
+    throw new Error(`${parser.name} ${JSON.stringify(args)}: not a usage error (exit 70 or an input error): ${String(error)}`)
+  }
+  return assert.unreachable(`accepted: sila ${parser.name} ${JSON.stringify(args)}`) as never
+}
+
+test('every flag that takes a value is known as a number or not', () => {
+  for (const parser of PARSERS) {
+    for (const [flag, option] of Object.entries(parser.options)) {
+      if (option.type !== 'string') continue
+      const numeric = NUMERIC[parser.name]?.[flag] !== undefined
+      assert.ok(numeric !== OTHER_VALUES.includes(flag), `sila ${parser.name} --${flag}: list it in NUMERIC or in OTHER_VALUES (exactly one)`)
+    }
+  }
+  for (const { parser, flag } of numericCases) assert.is(parser.options[flag]?.type, 'string', `sila ${parser.name} --${flag}`)
+  console.log(`  ${numericCases.length} numeric flags in ${Object.keys(NUMERIC).length} parsers`)
+})
+
+test('in process: a negative number for any numeric flag, as --flag N or --flag=N, is answered in sila\'s words', async () => {
+  const start = Date.now()
+  const counts = { refused: 0, taken: 0 }
+  await fc.assert(fc.asyncProperty(fc.constantFrom(...numericCases), negativeArb(), fc.boolean(), async ({ parser, flag, spec }, value, joined) => {
+    const flagArgs = joined ? [`--${flag}=${value}`] : [`--${flag}`, value]
+    const answer = negativeAnswer(flag, spec, value)
+    const args = [...spec.context, ...flagArgs, ...answer.after]
+    const error = await usageErrorOf(parser, args)
+    assert.is(error.command, parser.name)
+    assert.not.match(error.message, /ambiguous|Did you forget|To specify/, 'not parseArgs\' words')
+    if (typeof answer.refusal === 'string') assert.is(error.message, answer.refusal, `${parser.name} ${JSON.stringify(args)}`)
+    else assert.match(error.message, answer.refusal, `${parser.name} ${JSON.stringify(args)}`)
+    counts[answer.taken ? 'taken' : 'refused']++
+  }), { numRuns: 600, seed: SEED, includeErrorInReport: true })
+  console.log(`  negative numbers: ${counts.refused} refused naming the flag, ${counts.taken} taken as a seed; ${since(start)}`)
+  assert.ok(counts.refused > 0 && counts.taken > 0)
+  // And the seed is what the run uses.
+  assert.is(parseCheckArgs(['--seed', '-3'])?.seed, -3)
+  assert.is(parseCheckArgs(['--seed=-9007199254740991'])?.seed, -9007199254740991)
+})
+
+test('in process: two flags that contradict each other are refused, naming both, in any order', async () => {
+  const seen = new Set<Conflict>()
+  await fc.assert(fc.asyncProperty(conflictArb, async ({ conflict, args }) => {
+    const parser = PARSERS.find((p) => p.name === conflict.parser)!
+    assert.is(oracle(parser, args).kind, 'accepted', 'parseArgs itself accepts the line')
+    const error = await usageErrorOf(parser, args)
+    assert.is(error.command, parser.name)
+    assertConflictRefusal(error.message, conflict)
+    seen.add(conflict)
+  }), { numRuns: 300, seed: SEED, includeErrorInReport: true })
+  assert.is(seen.size, CONFLICTS.length, 'every conflict was tried')
 })
 
 test('in process: every real command name is found, nothing else is', () => {
@@ -335,6 +526,30 @@ const casesArb: fc.Arbitrary<Case> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...COMMANDS).map((command): Case => ({
     kind: 'help', args: ['help', command.name], check: (run) => { assert.is(run.status, 0, run.stderr); assert.is(run.stdout, `${command.usage}\n`) },
   })) },
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...numericCases), negativeArb(), fc.boolean()).map(([{ parser, flag, spec }, value, joined]): Case => {
+    const answer = negativeAnswer(flag, spec, value)
+    return {
+      kind: 'negative number', args: [...parser.prefix, ...spec.context, ...(joined ? [`--${flag}=${value}`] : [`--${flag}`, value]), ...answer.after],
+      check: (run) => {
+        refusedBy(`sila ${parser.name}`, /./)(run)
+        const [line, footer] = run.stderr.split('\n')
+        assert.is(footer, usageFooter(`sila ${parser.name}`).trimEnd())
+        const message = line!.slice(`sila ${parser.name}: `.length)
+        if (typeof answer.refusal === 'string') assert.is(message, answer.refusal)
+        else assert.match(message, answer.refusal)
+      },
+    }
+  }) },
+  { weight: 3, arbitrary: conflictArb.map(({ conflict, args }): Case => ({
+    kind: 'conflicting flags', args: [...conflict.parser.split(' '), ...args],
+    check: (run) => {
+      refusedBy(`sila ${conflict.parser}`, /./)(run)
+      const [line, footer, rest] = run.stderr.split('\n')
+      assert.is(footer, usageFooter(`sila ${conflict.parser}`).trimEnd())
+      assert.is(rest, '')
+      assertConflictRefusal(line!.slice(`sila ${conflict.parser}: `.length), conflict)
+    },
+  })) },
 )
 
 /** Fixed cases: no command at all, the top-level help and version. */
@@ -368,7 +583,7 @@ test(`as a process: at most ${SPAWNS} command lines exit 2 with a message and no
     exits.set(run.status, (exits.get(run.status) ?? 0) + 1)
   })
   console.log(`  spawned ${cases.length}: ${[...counts].map(([kind, n]) => `${kind} ${n}`).join(', ')}; exit 2: ${exits.get(2) ?? 0}, exit 0: ${exits.get(0) ?? 0}; ${since(start)}`)
-  for (const kind of ['unknown command', 'option before the command', 'unknown subcommand', 'refused flags', 'help']) assert.ok((counts.get(kind) ?? 0) > 0, `no ${kind} case`)
+  for (const kind of ['unknown command', 'option before the command', 'unknown subcommand', 'refused flags', 'help', 'negative number', 'conflicting flags']) assert.ok((counts.get(kind) ?? 0) > 0, `no ${kind} case`)
   assert.ok((exits.get(2) ?? 0) > 0 && (exits.get(0) ?? 0) > 0)
 })
 
