@@ -64,13 +64,13 @@ export async function loadTarget(name: string): Promise<RefinementTarget> {
 }
 
 /**
- * The flags of `sila replay`, `sila export --format test` and `sila check` that
- * choose the same kernel: `--impl`, `--model-only`, `--mutant NAME` (an impl or a
- * model mutant) or `--kernel PATH`.
+ * The flags of `sila replay` and `sila export --format test` that choose the
+ * kernel: `--impl`, `--model-only`, `--mutant NAME`, `--model-mutant NAME` or
+ * `--kernel PATH`.
  */
 export function kernelFlags(name: string): string {
   if (name.startsWith('mutant:')) return `--mutant ${name.slice('mutant:'.length)}`
-  if (name.startsWith('model-mutant:')) return `--mutant ${name.slice('model-mutant:'.length)}`
+  if (name.startsWith('model-mutant:')) return `--model-mutant ${name.slice('model-mutant:'.length)}`
   if (name.startsWith('file:')) return `--kernel ${shellWord(name.slice('file:'.length))}`
   return name === 'model' ? '--model-only' : '--impl'
 }
@@ -93,17 +93,22 @@ export function shellWord(value: string): string {
   return /^[A-Za-z0-9._\/:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
 }
 
-/**
- * The kernel `--mutant NAME` names: the impl's seeded bug of that name
- * (`mutant:NAME`, see `sila mutants --list`) or else the model's (`model-mutant:NAME`,
- * see `sila explore --help`). The two catalogues share no name (a test checks it).
- */
+/** `mutant:NAME` for a seeded bug of the impl (`sila mutants --list`); throws for an unknown name. */
 export async function mutantKernel(name: string): Promise<string> {
   const { MUTANTS } = await import('../mutants/catalogue.js')
-  if (MUTANTS.some((mutant) => mutant.name === name)) return `mutant:${name}`
+  if (!MUTANTS.some((mutant) => mutant.name === name)) throw new Error(`unknown mutant ${JSON.stringify(name)}: see 'sila mutants --list'`)
+  return `mutant:${name}`
+}
+
+/**
+ * `model-mutant:NAME` for a seeded bug in a copy of the model (`sila explore
+ * --help`); throws for an unknown name. (Some bugs are seeded in both, under the
+ * same name: the flag says which.)
+ */
+export async function modelMutantKernel(name: string): Promise<string> {
   const { MODEL_MUTANTS } = await import('../mutants/model-mutants.js')
-  if (MODEL_MUTANTS.some((mutant) => mutant.name === name)) return `model-mutant:${name}`
-  throw new Error(`unknown mutant ${JSON.stringify(name)}: neither a seeded bug of the impl ('sila mutants --list') nor of the model (${MODEL_MUTANTS.map((mutant) => mutant.name).join(', ')})`)
+  if (!MODEL_MUTANTS.some((mutant) => mutant.name === name)) throw new Error(`unknown model mutant ${JSON.stringify(name)}; model mutants: ${MODEL_MUTANTS.map((mutant) => mutant.name).join(', ')}`)
+  return `model-mutant:${name}`
 }
 
 /** How a command chose the kernel: a flag, the trace's `producedBy`, or the default (the impl). */
@@ -120,6 +125,7 @@ export interface KernelFlagValues {
   readonly impl?: boolean | undefined
   readonly 'model-only'?: boolean | undefined
   readonly mutant?: string | undefined
+  readonly 'model-mutant'?: string | undefined
   readonly kernel?: string | undefined
 }
 
@@ -129,12 +135,15 @@ export interface KernelFlagValues {
  * when flags exclude each other or a mutant is unknown.
  */
 export async function chooseKernel(values: KernelFlagValues, producedBy: string | undefined): Promise<KernelChoice> {
-  const chosen = [values.impl === true ? '--impl' : null, values['model-only'] === true ? '--model-only' : null, values.mutant === undefined ? null : '--mutant', values.kernel === undefined ? null : '--kernel']
-    .filter((flag) => flag !== null)
+  const chosen = [
+    values.impl === true ? '--impl' : null, values['model-only'] === true ? '--model-only' : null, values.mutant === undefined ? null : '--mutant',
+    values['model-mutant'] === undefined ? null : '--model-mutant', values.kernel === undefined ? null : '--kernel',
+  ].filter((flag) => flag !== null)
   if (chosen.length > 1) throw new Error(`${chosen.join(' and ')} exclude each other`)
   if (values.impl === true) return { kernel: 'impl', by: 'flag', flag: '--impl' }
   if (values['model-only'] === true) return { kernel: 'model', by: 'flag', flag: '--model-only' }
   if (values.mutant !== undefined) return { kernel: await mutantKernel(values.mutant), by: 'flag', flag: `--mutant ${values.mutant}` }
+  if (values['model-mutant'] !== undefined) return { kernel: await modelMutantKernel(values['model-mutant']), by: 'flag', flag: `--model-mutant ${values['model-mutant']}` }
   if (values.kernel !== undefined) return { kernel: `file:${values.kernel}`, by: 'flag', flag: `--kernel ${values.kernel}` }
   return producedBy === undefined ? { kernel: 'impl', by: 'default' } : { kernel: producedBy, by: 'trace' }
 }
@@ -142,7 +151,7 @@ export async function chooseKernel(values: KernelFlagValues, producedBy: string 
 /** One line saying which kernel is replayed and why. */
 export function choiceText(choice: KernelChoice): string {
   const why = choice.by === 'flag' ? `(${choice.flag})`
-    : choice.by === 'trace' ? '(the trace records that it produced the failure; --impl, --mutant, --kernel or --model-only replays on another)'
+    : choice.by === 'trace' ? '(the trace records that it produced the failure; --impl, --mutant, --model-mutant, --kernel or --model-only choose another)'
       : '(the default: the trace does not record which kernel produced it)'
   return `kernel: ${kernelText(choice.kernel)} ${why}`
 }

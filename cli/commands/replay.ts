@@ -18,7 +18,8 @@ import { withBootErrors } from '../../checker/audit/input.js'
 import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
-const USAGE = `Usage: sila replay FILE [--impl | --mutant NAME | --kernel FILE | --model-only] [--json] [--report DIR]
+const USAGE = `Usage: sila replay FILE [--impl | --mutant NAME | --model-mutant NAME | --kernel FILE | --model-only]
+                        [--json] [--report DIR]
 
 Re-executes a sila-trace/1 file on the model: boots from the trace's boot
 configuration and image pool, runs every step, and checks every invariant in the
@@ -29,21 +30,23 @@ A kernel is stepped in lockstep: its answers are shown in the kernel column ('='
 when it answered as the model did), and the first step where its outcome or
 abstract state differs is reported with the differing path (REF-1). Which kernel:
 the one a flag names; else the one the trace records as having produced it
-(producedBy: a counterexample of 'sila check --mutant NAME' replays on that
-mutant, one of 'sila explore --mutant NAME' on that copy of the model); else the
-impl. The output's first lines say which, and why.
+(producedBy): a counterexample of 'sila check --mutant NAME' replays on that
+mutant, one of 'sila explore --mutant NAME' on that copy of the model (as with
+--model-mutant NAME), one of 'sila check --kernel FILE' on that module; else the
+impl. The output's second line says which kernel, and why.
 
 Options:
-  --impl         step the impl
-  --mutant NAME  step a seeded bug: of the impl (see 'sila mutants --list'), or of
-                 the model (see 'sila explore --help'), whose copy of the model then
-                 replaces the model, its invariants checked at every step
-  --kernel FILE  step your own kernel: a module exporting 'target' (docs/own-kernel.md)
-  --model-only   replay on the model alone
-  --json         print the result as JSON instead of a table
-  --report DIR  write an HTML report (step timeline with the state changes of
-                every step, coverage charts, authority graph) to DIR/index.html
-  -h, --help  show this help
+  --impl               step the impl
+  --mutant NAME        step a seeded bug of the impl (see 'sila mutants --list')
+  --model-mutant NAME  replay on a copy of the model with a seeded bug (see 'sila
+                       explore --help') instead of the model, its invariants
+                       checked at every step
+  --kernel FILE        step your own kernel: a module exporting 'target' (docs/own-kernel.md)
+  --model-only         replay on the model alone
+  --json               print the result as JSON instead of a table
+  --report DIR         write an HTML report (step timeline with the state changes
+                       of every step, coverage charts, authority graph) to DIR/index.html
+  -h, --help           show this help
 
 Exit: 0 every invariant held, every recorded outcome matched and the kernel
 agreed with the model, 1 otherwise, 2 the file or a flag was refused, 70 the
@@ -153,7 +156,7 @@ function exitCode(result: ReplayResult): number {
 
 /** The kernel chosen, loaded: a target to step in lockstep, or a model mutant's step replacing the model's. */
 async function loadChoice(choice: KernelChoice): Promise<{ target?: RefinementTarget; options: ReplayOptions }> {
-  const recorded = choice.by === 'trace' ? ' (the kernel the trace records; --impl, --mutant, --kernel or --model-only replays on another)' : ''
+  const recorded = choice.by === 'trace' ? ' (the kernel the trace records; --impl, --mutant, --model-mutant, --kernel or --model-only choose another)' : ''
   if (choice.kernel === 'model') return { options: {} }
   if (choice.kernel.startsWith('model-mutant:')) {
     const mutant = findModelMutant(choice.kernel.slice('model-mutant:'.length))
@@ -170,6 +173,7 @@ async function loadChoice(choice: KernelChoice): Promise<{ target?: RefinementTa
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('replay', args, {
     json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' }, mutant: { type: 'string' }, kernel: { type: 'string' }, impl: { type: 'boolean' },
+    'model-mutant': { type: 'string' },
   }, true)
   if (parsed === null) {
     say(USAGE)
