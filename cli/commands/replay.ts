@@ -7,6 +7,7 @@
  */
 import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
 import { TraceCodec, type Failure } from '../../spec/trace.js'
+import { InputError } from '../../spec/decode.js'
 import { chooseKernel, choiceText, kernelText, loadTarget, type KernelChoice } from '../../checker/targets.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
 import { cleanMutants } from '../../mutants/materialize.js'
@@ -154,19 +155,25 @@ function exitCode(result: ReplayResult): number {
   return result.status === 'ok' ? EXIT.ok : result.status === 'failed' ? EXIT.failed : EXIT.internal
 }
 
-/** The kernel chosen, loaded: a target to step in lockstep, or a model mutant's step replacing the model's. */
-async function loadChoice(choice: KernelChoice): Promise<{ target?: RefinementTarget; options: ReplayOptions }> {
-  const recorded = choice.by === 'trace' ? ' (the kernel the trace records; --impl, --mutant, --model-mutant, --kernel or --model-only choose another)' : ''
+/**
+ * The kernel chosen, loaded: a target to step in lockstep, or a model mutant's step
+ * replacing the model's. One the trace names that cannot be loaded is the trace
+ * refused, naming the file and the path; one a flag names, the flag refused.
+ */
+async function loadChoice(file: string, choice: KernelChoice): Promise<{ target?: RefinementTarget; options: ReplayOptions }> {
+  const refuse = (message: string): Error => choice.by === 'trace'
+    ? new InputError(file, [`$.producedBy.kernel: ${message} (--impl, --mutant, --model-mutant, --kernel or --model-only choose another kernel)`])
+    : new UsageError(message, 'replay')
   if (choice.kernel === 'model') return { options: {} }
   if (choice.kernel.startsWith('model-mutant:')) {
     const mutant = findModelMutant(choice.kernel.slice('model-mutant:'.length))
-    if (mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(choice.kernel.slice('model-mutant:'.length))}${recorded}`, 'replay')
+    if (mutant === undefined) throw refuse(`unknown model mutant ${JSON.stringify(choice.kernel.slice('model-mutant:'.length))}`)
     return { options: { step: mutant.step } }
   }
   try {
     return { target: await loadTarget(choice.kernel), options: {} }
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]}${recorded}`, 'replay')
+    throw refuse((error as Error).message.split('\n')[0]!)
   }
 }
 
@@ -190,7 +197,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   }
   const trace = readJsonInput(TraceCodec, file)
   if (choice.by === 'default') choice = await chooseKernel({}, trace.producedBy?.kernel)
-  const { target, options } = await loadChoice(choice)
+  const { target, options } = await loadChoice(file, choice)
   try {
     // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
     const result = withBootErrors(file, () => replayTrace(trace, target, options))

@@ -98,7 +98,7 @@ test('check --mutant: the trace records the mutant, the seed, the path and the c
   assert.match(impl.stdout, /the impl agreed with the model at every step/)
 })
 
-test('a trace without producedBy replays on the impl, saying so; one naming a kernel that cannot be loaded is refused, exit 2', () => {
+test('a trace without producedBy replays on the impl, saying so; one naming a kernel that cannot be loaded is refused naming the path, exit 2', () => {
   const { trace } = checkOnMutant()
   const { producedBy: _, ...old } = trace
   writeFileSync(join(DIRECTORY, 'old.trace.json'), JSON.stringify(old))
@@ -108,7 +108,8 @@ test('a trace without producedBy replays on the impl, saying so; one naming a ke
   writeFileSync(join(DIRECTORY, 'gone.trace.json'), JSON.stringify({ ...trace, producedBy: { kernel: 'file:no/such/kernel.mjs' } }))
   const gone = sila('replay', 'gone.trace.json')
   assert.is(gone.status, 2, gone.stdout)
-  assert.match(gone.stderr, /the kernel the trace records; --impl, --mutant, --model-mutant, --kernel or --model-only choose another/)
+  assert.match(gone.stderr, /^sila: gone\.trace\.json: \$\.producedBy\.kernel: .*no\/such\/kernel\.mjs.* \(--impl, --mutant, --model-mutant, --kernel or --model-only choose another kernel\)$/m)
+  assert.is(sila('replay', 'gone.trace.json', '--impl').status, 0)
   assert.not.match(gone.stderr, STACK_LINE)
   writeFileSync(join(DIRECTORY, 'bad.trace.json'), JSON.stringify({ ...trace, producedBy: { kernel: 'mutant:' } }))
   const bad = sila('replay', 'bad.trace.json')
