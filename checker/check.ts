@@ -22,6 +22,8 @@ export interface CheckJob {
   readonly shard?: { readonly index: number; readonly count: number }
   readonly target: string
   readonly stored: ReadonlyArray<{ readonly suite: string; readonly scenario: unknown[] }>
+  /** fast-check's path of the one case to run (`sila check SUITE --seed S --path P`). */
+  readonly path?: string
 }
 
 export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; steps: number; coverage: CoverageJson }
@@ -35,6 +37,7 @@ export async function runJob(job: CheckJob, onProgress?: (progress: Progress) =>
   const options: CheckOptions = {
     suites: job.allSuites, runs: job.runs, seed: job.seed, maxSteps: job.maxSteps, timeLimitMs: job.timeLimitMs,
     shard: job.shard, target: await loadTarget(job.target), stored: job.stored, onProgress, onFailureFound,
+    ...(job.path === undefined ? {} : { path: job.path }),
   }
   return job.suites.map((suite) => {
     const result = runSuite(suite, options)

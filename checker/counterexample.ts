@@ -14,7 +14,7 @@ import { boot } from '../model/boot.js'
 import { step as modelStep } from '../model/step.js'
 import { ExactSyscallCodec } from '../spec/syscalls.js'
 import { outcomeToJson } from '../spec/results.js'
-import { TRACE_FORMAT, TraceCodec, type Trace, type TraceStep } from '../spec/trace.js'
+import { TRACE_FORMAT, TraceCodec, type ProducedBy, type Trace, type TraceStep } from '../spec/trace.js'
 import { suiteEnvironment } from '../properties/suite.js'
 import { SUITES } from '../properties/registry.js'
 import type { CounterExample } from '../properties/run.js'
@@ -28,8 +28,8 @@ function jsonSafe(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? 'null')
 }
 
-/** The trace of a counterexample: its syscalls re-run on the model to record outcomes. */
-export function counterexampleTrace(example: CounterExample): Trace {
+/** The trace of a counterexample: its syscalls re-run on the model to record outcomes; `producedBy` when given. */
+export function counterexampleTrace(example: CounterExample, producedBy?: ProducedBy): Trace {
   const suite = SUITES[example.suite]
   const executed = suite.executed(example.scenario)
   const environment = suiteEnvironment(suite)
@@ -57,6 +57,7 @@ export function counterexampleTrace(example: CounterExample): Trace {
       path: example.path,
     },
     scenario: jsonSafe(example.scenario) as unknown[],
+    ...(producedBy === undefined ? {} : { producedBy }),
   }
 }
 
@@ -67,8 +68,8 @@ export function counterexampleName(example: CounterExample): string {
 }
 
 /** Writes the trace (atomically) to `directory` and keeps a copy in the store. Returns the file written. */
-export function saveCounterexample(example: CounterExample, directory: string): string {
-  const text = `${JSON.stringify(counterexampleTrace(example), null, 2)}\n`
+export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy): string {
+  const text = `${JSON.stringify(counterexampleTrace(example, producedBy), null, 2)}\n`
   const name = counterexampleName(example)
   mkdirSync(STORE_DIR, { recursive: true })
   writeFileAtomic(join(STORE_DIR, name), text)

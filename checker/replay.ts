@@ -18,6 +18,17 @@ import { diffStates, firstDifference } from '../refinement/diff.js'
 import { abstractOrUnreadable } from '../refinement/lockstep.js'
 import type { KernelState } from '../model/state.js'
 import type { Outcome } from '../spec/results.js'
+import type { StepResult } from '../model/step.js'
+
+/** How to replay. @public */
+export interface ReplayOptions {
+  /**
+   * The step function standing for the model: a model mutant's
+   * (`mutants/model-mutants.ts`) to replay on that mutated copy of the model.
+   * @defaultValue the model's `step`
+   */
+  readonly step?: (state: KernelState, syscall: unknown) => StepResult
+}
 
 /** The step index that stands for the boot state. @public */
 export const BOOT_STEP = -1
@@ -103,13 +114,15 @@ function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: 
 }
 
 /**
- * Replays `trace` on the model, and with `target` also steps that kernel in
- * lockstep, comparing its outcomes and abstract states (REF-1). Every step runs
+ * Replays `trace` on the model (or on the copy of it `options.step` stands for),
+ * and with `target` also steps that kernel in lockstep, comparing its outcomes and
+ * abstract states (REF-1). Every step runs
  * even after a violation, mismatch or divergence, so the table shows the whole
  * trace; only a crash of the model stops it.
  * @public
  */
-export function replayTrace(trace: Trace, target?: RefinementTarget): ReplayResult {
+export function replayTrace(trace: Trace, target?: RefinementTarget, options: ReplayOptions = {}): ReplayResult {
+  const stepOf = options.step ?? step
   const rows: ReplayRow[] = []
   const violations: ReplayViolation[] = []
   const mismatches: ReplayMismatch[] = []
@@ -131,7 +144,7 @@ export function replayTrace(trace: Trace, target?: RefinementTarget): ReplayResu
   for (const [index, traceStep] of trace.steps.entries()) {
     let next
     try {
-      next = step(state, traceStep.syscall)
+      next = stepOf(state, traceStep.syscall)
     } catch (error) {
       const crash = { step: index, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined }
       return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash, divergence }

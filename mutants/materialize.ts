@@ -17,6 +17,18 @@ const DIST = fileURLToPath(new URL('..', import.meta.url))
 const PACKAGE = dirname(DIST.replace(/[\\/]$/, ''))
 const TREES = ['spec', 'model', 'impl', 'refinement']
 
+/**
+ * The node_modules directory the copy's imports resolve in: the package's own, or,
+ * for a package installed in a project (its dependencies hoisted), the nearest
+ * one above it that holds them, as Node's resolution would find it.
+ */
+function dependencies(): string | null {
+  for (let directory = PACKAGE; ; directory = dirname(directory)) {
+    if (existsSync(join(directory, 'node_modules', 'fp-ts'))) return join(directory, 'node_modules')
+    if (dirname(directory) === directory) return null
+  }
+}
+
 /** Applies the mutant's patch to `text`; refuses unless the text occurs exactly once. */
 export function patchText(mutant: Mutant, text: string): string {
   const first = text.indexOf(mutant.find)
@@ -33,8 +45,8 @@ export function materialize(mutant: Mutant, root = join(tmpdir(), `sila-mutants-
   mkdirSync(directory, { recursive: true })
   for (const tree of TREES) cpSync(join(DIST, tree), join(directory, tree), { recursive: true, filter: (source) => !source.endsWith('.map') && !source.endsWith('.d.ts') })
   writeFileSync(join(directory, 'package.json'), '{"type":"module"}\n')
-  const modules = join(PACKAGE, 'node_modules')
-  if (existsSync(modules)) symlinkSync(modules, join(directory, 'node_modules'), 'dir')
+  const modules = dependencies()
+  if (modules !== null) symlinkSync(modules, join(directory, 'node_modules'), 'dir')
   const file = join(directory, mutant.file)
   writeFileSync(file, patchText(mutant, readFileSync(file, 'utf8')))
   writeFileSync(join(directory, '.ready'), '')

@@ -26,6 +26,11 @@ export interface CheckOptions {
   readonly onProgress?: (progress: { suite: SuiteName; runsDone: number; runsTotal: number; steps: number; coverage: CoverageJson }) => void
   /** Told once, as soon as a failing scenario is found (before shrinking): an interrupted run still keeps it. */
   readonly onFailureFound?: (found: { suite: SuiteName; seed: number; scenario: unknown[]; failure: SuiteFailure }) => void
+  /**
+   * fast-check's path of one case (`counterexamplePath` of a failure): run exactly
+   * that case of the suite's seed, and no stored scenario first.
+   */
+  readonly path?: string
 }
 
 /** A found failure, shrunk. */
@@ -67,7 +72,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const coverage = new Coverage()
   const context = { target: options.target, coverage }
   const seed = suiteSeed(options.seed, Object.keys(SUITES).indexOf(name), options.shard?.index ?? 0)
-  for (const stored of options.stored ?? []) {
+  for (const stored of options.path === undefined ? options.stored ?? [] : []) {
     if (stored.suite !== name) continue
     const failure = suite.check(stored.scenario, { ...context, coverage: null })
     if (failure !== null) {
@@ -95,7 +100,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   })
   const timeShare = options.timeLimitMs === undefined ? undefined : Math.max(1000, Math.floor(options.timeLimitMs / options.suites.length))
   const details = fc.check(property, {
-    numRuns: Math.max(1, runsTotal), seed,
+    numRuns: Math.max(1, runsTotal), seed, ...(options.path === undefined ? {} : { path: options.path }),
     ...(timeShare === undefined ? {} : { interruptAfterTimeLimit: timeShare, skipAllAfterTimeLimit: timeShare * 2 }),
   })
   let counterexample: CounterExample | null = null

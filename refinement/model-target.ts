@@ -5,15 +5,16 @@
  * @module
  */
 import { boot } from '../model/boot.js'
-import { step } from '../model/step.js'
+import { step, type StepResult } from '../model/step.js'
 import type { KernelState } from '../model/state.js'
 import type { Outcome } from '../spec/results.js'
 import type { KernelUnderTest, RefinementTarget } from './target.js'
 
+/** A model state stepped by the model's `step`, or by another step function (a model mutant's). */
 export class ModelKernel implements KernelUnderTest {
-  constructor(public state: KernelState) {}
+  constructor(public state: KernelState, private readonly stepOf: (state: KernelState, syscall: unknown) => StepResult = step) {}
   step(syscall: unknown): Outcome {
-    const result = step(this.state, syscall)
+    const result = this.stepOf(this.state, syscall)
     this.state = result.state
     return result.outcome
   }

@@ -12,6 +12,7 @@ import { BootConfigCodec } from './boot.js'
 import { ImageRecordCodec } from './images.js'
 import { SyscallCodec } from './syscalls.js'
 import { OutcomeJsonCodec } from './results.js'
+import { stringMatching } from './numbers.js'
 
 export const TRACE_FORMAT = 'sila-trace/1'
 
@@ -35,6 +36,28 @@ export const FailureCodec = t.intersection([
 ])
 export type Failure = t.TypeOf<typeof FailureCodec>
 
+/**
+ * The kernel a trace's failure was found on: `impl`, `model` (the model itself, by
+ * `sila explore`), `mutant:NAME` (a seeded bug of the impl), `model-mutant:NAME` (a
+ * seeded bug in a copy of the model) or `file:PATH` (a user's kernel module, the
+ * path as given to `--kernel`, relative to the directory the command ran in).
+ */
+export const KernelNameCodec = stringMatching(/^(?:impl|model|(?:mutant|model-mutant):[A-Za-z0-9][A-Za-z0-9._-]*|file:.+)$/, 4096, 'a kernel name (impl, model, mutant:NAME, model-mutant:NAME or file:PATH)')
+export type KernelName = t.TypeOf<typeof KernelNameCodec>
+
+/**
+ * What produced the trace: the kernel its failure was found on, and the command
+ * that found it (`sila check … --seed S --path P`, `sila explore …`), with that
+ * command's `--seed` and fast-check's `path` of the failing case. `sila replay`
+ * replays on that kernel unless told otherwise. Optional: traces written before
+ * it, and hand-written ones, do not say.
+ */
+export const ProducedByCodec = t.intersection([
+  t.type({ kernel: KernelNameCodec }),
+  t.partial({ command: t.string, seed: t.number, path: t.string }),
+])
+export type ProducedBy = t.TypeOf<typeof ProducedByCodec>
+
 export const TraceCodec = t.intersection([
   t.type({
     format: t.literal(TRACE_FORMAT),
@@ -47,6 +70,7 @@ export const TraceCodec = t.intersection([
     description: t.string,
     /** The property suite's own scenario (for example lane-tagged steps), replayed first by later runs. */
     scenario: t.array(t.unknown),
+    producedBy: ProducedByCodec,
   }),
 ])
 export type Trace = t.TypeOf<typeof TraceCodec>

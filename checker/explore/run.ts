@@ -5,7 +5,7 @@
  */
 import type { Preset } from '../../spec/presets.js'
 import { PRESETS } from '../../spec/presets.js'
-import { TRACE_FORMAT, type Trace, type TraceStep } from '../../spec/trace.js'
+import { TRACE_FORMAT, type ProducedBy, type Trace, type TraceStep } from '../../spec/trace.js'
 import { ExactSyscallCodec } from '../../spec/syscalls.js'
 import { outcomeToJson } from '../../spec/results.js'
 import { boot } from '../../model/boot.js'
@@ -38,8 +38,11 @@ export function runExplore(options: ExploreOptions, engine: Engine): ExploreResu
   return useCompiled ? exploreCapCore(options) : explore(options)
 }
 
-/** A counterexample of the checker as a `sila-trace/1` trace, outcomes recorded from the model. */
-export function exploreTrace(preset: Preset, result: ExploreResult): Trace {
+/**
+ * A counterexample of the checker as a `sila-trace/1` trace, outcomes recorded from
+ * the model, and `producedBy` when given (the kernel and the command).
+ */
+export function exploreTrace(preset: Preset, result: ExploreResult, producedBy?: ProducedBy): Trace {
   const violation = result.violation!
   let state = boot(preset.boot, preset.images)
   const steps: TraceStep[] = violation.path.map((syscall) => {
@@ -49,11 +52,12 @@ export function exploreTrace(preset: Preset, result: ExploreResult): Trace {
   })
   return {
     format: TRACE_FORMAT,
-    description: `sila explore --preset ${preset.name}: ${violation.invariant} after ${violation.path.length} steps (a shortest path)`,
+    description: `${producedBy?.command ?? `sila explore --preset ${preset.name}`}: ${violation.invariant} after ${violation.path.length} steps (a shortest path)`,
     boot: preset.boot,
     images: [...preset.images],
     steps,
     failure: { property: 'explore', invariant: violation.invariant, step: violation.path.length - 1, message: violation.message, witness: violation.witness as never },
+    ...(producedBy === undefined ? {} : { producedBy }),
   }
 }
 

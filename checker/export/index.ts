@@ -24,8 +24,10 @@ export function isExportFormat(name: string): name is ExportFormat {
 export interface ExportOptions {
   /** The trace file's path, as the output names it. */
   readonly source?: string
-  /** `test` only: the relative path from the test file to the repository's sources. */
-  readonly importRoot?: string
+  /** `test` only: the kernel the test steps (default: the trace's `producedBy.kernel`, else the impl). */
+  readonly kernel?: string
+  /** `test` only: where the test is written (a `file:` kernel's path is embedded relative to it). */
+  readonly outFile?: string
 }
 
 /** The exported text, and notes for the user (things the export changed). @public */
@@ -60,5 +62,5 @@ export type { MarkdownOptions } from './md.js'
 export { encodeItfStates, ITF_VARS, itfViews, ofItf, toItf } from './itf.js'
 export { decodeItfValue, encodeItfValue } from './itfValue.js'
 export { normalizeTrace, traceJsonText } from './json.js'
-export { DEFAULT_IMPORT_ROOT, isImportRoot, regressionTest } from './test.js'
+export { PACKAGE_NAME, regressionTest } from './test.js'
 export { markdownReport } from './md.js'

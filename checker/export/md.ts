@@ -2,7 +2,10 @@
  * `sila export --format md`: a Markdown report of a trace, for an issue or a pull
  * request: title and description, the recorded failure (property, invariant,
  * step, seed, path, witness), the boot configuration, the step table of
- * `sila replay` with what the model answers now, and the commands that reproduce it.
+ * `sila replay` with what the model answers now (a model mutant's counterexample:
+ * what that mutated copy of the model answers), and the commands that reproduce
+ * it: with `producedBy`, the replay on the kernel that produced it and the command
+ * that found it.
  *
  * Text from the trace is escaped: plain text for Markdown's emphasis, link and
  * HTML characters, code spans with a fence longer than any backtick run inside,
@@ -13,7 +16,8 @@ import { BOOT_STEP, replayTrace, type ReplayResult } from '../replay.js'
 import type { Failure, Trace } from '../../spec/trace.js'
 import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
-import { SUITE_NAMES } from '../../properties/suite.js'
+import { kernelFlags, kernelText, shellWord } from '../targets.js'
+import { findModelMutant } from '../../mutants/model-mutants.js'
 import { formatJson } from '../../cli/output.js'
 
 /** What the report names. @public */
@@ -134,8 +138,8 @@ function plural(count: number, noun: string, plural = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : plural}`
 }
 
-function summary(result: ReplayResult): string {
-  const steps = `${plural(result.stepCount, 'step')} replayed on the model`
+function summary(result: ReplayResult, on: string): string {
+  const steps = `${plural(result.stepCount, 'step')} replayed on ${text(on)}`
   if (result.crash !== null) return `${steps}; the model then failed at step ${result.crash.step}: ${text(result.crash.message)}.`
   const recorded = result.rows.filter((replayed) => replayed.expected !== null).length
   const invariants = result.violations.length === 0 ? 'every invariant held' : plural(result.violations.length, 'violation')
@@ -164,18 +168,11 @@ function findings(result: ReplayResult): string[] {
 }
 
 function replaySection(trace: Trace, source: string): string[] {
-  const commands = [`sila replay ${shellWord(source)}`]
-  const failure = trace.failure
-  if (failure !== undefined && failure.seed !== undefined && (SUITE_NAMES as ReadonlyArray<string>).includes(failure.property)) {
-    commands.push(`sila check ${failure.property} --seed ${failure.seed}`)
-  }
-  const note = commands.length === 1 ? 'Replay the trace:' : 'Replay the trace, or re-run the property with the seed that found it:'
-  return ['## Reproduce', '', note, '', block('sh', commands.join('\n'))]
-}
-
-/** A path as one shell word: quoted when it holds anything but plain characters. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9._\/:@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
+  const producedBy = trace.producedBy
+  if (producedBy === undefined) return ['## Reproduce', '', 'Replay the trace:', '', block('sh', `sila replay ${shellWord(source)}`)]
+  const commands = [`sila replay ${shellWord(source)} ${kernelFlags(producedBy.kernel)}`, ...(producedBy.command === undefined ? [] : [producedBy.command])]
+  const again = producedBy.command === undefined ? '' : `, or run again the command that found it${producedBy.path === undefined ? '' : ' (exactly its case: the seed and fast-check\'s path)'}`
+  return ['## Reproduce', '', `Replay the trace on ${text(kernelText(producedBy.kernel))}, the kernel that produced it${again}:`, '', block('sh', commands.join('\n'))]
 }
 
 /**
@@ -185,12 +182,15 @@ function shellWord(value: string): string {
  */
 export function markdownReport(trace: Trace, options: MarkdownOptions = {}): string {
   const source = options.source ?? 'TRACE'
-  const result = replayTrace(trace)
+  // A counterexample of a model mutant is replayed on that mutated copy of the model, which shows it.
+  const modelMutant = trace.producedBy?.kernel.startsWith('model-mutant:') === true ? findModelMutant(trace.producedBy.kernel.slice('model-mutant:'.length)) : undefined
+  const result = replayTrace(trace, undefined, modelMutant === undefined ? {} : { step: modelMutant.step })
+  const on = modelMutant === undefined ? 'the model' : kernelText(trace.producedBy!.kernel)
   const sections = [
     [title(trace, source), ...(trace.description === undefined ? [] : ['', paragraph(trace.description)]), '', `Source: ${code(source)} (sila-trace/1, ${plural(trace.steps.length, 'step')}).`],
     ...(trace.failure === undefined ? [] : [failureSection(trace.failure)]),
     bootSection(trace.boot, trace.images),
-    ['## Steps', '', ...stepTable(result), '', summary(result), ...findings(result)],
+    ['## Steps', '', ...stepTable(result), '', summary(result, on), ...findings(result)],
     replaySection(trace, source),
   ]
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`

@@ -15,7 +15,9 @@ import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
 import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
 import { junitXml } from '../../checker/junit.js'
 import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
-import { loadTarget, replayFlags, resolveTarget } from '../../checker/targets.js'
+import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
+import type { ProducedBy } from '../../spec/trace.js'
+import type { CounterExample } from '../../properties/run.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
@@ -119,6 +121,29 @@ function checkCoverageReport(results: ReadonlyArray<SuiteResult>): string {
   return lines.join('\n')
 }
 
+/** The `sila check` flags that choose the same kernel: none for the impl. */
+function checkKernelFlags(target: string): string {
+  if (target.startsWith('mutant:')) return ` --mutant ${target.slice('mutant:'.length)}`
+  if (target.startsWith('file:')) return ` --kernel ${shellWord(target.slice('file:'.length))}`
+  return ''
+}
+
+/**
+ * What produced a counterexample: the kernel, and the command that runs exactly
+ * its case again (fast-check's path with the run's seed). A counterexample from
+ * the store or an interrupted run has no path: its command runs the suite, whose
+ * store replays it first.
+ */
+function checkProducedBy(example: CounterExample, args: CheckArgs, seed: number, maxSteps: number): ProducedBy {
+  const shard = args.shard === undefined ? '' : ` --shard ${args.shard.index}/${args.shard.count}`
+  const kernel = checkKernelFlags(args.target)
+  if (example.path === '') return { kernel: args.target, command: `sila check ${example.suite}${kernel}` }
+  return {
+    kernel: args.target, seed, path: example.path,
+    command: `sila check ${example.suite} --seed ${seed} --path ${example.path} --max-steps ${maxSteps}${shard}${kernel}`,
+  }
+}
+
 export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const suites = suitesOf(args.suites)
   const seed = args.seed ?? (Date.now() % 2 ** 31)
@@ -129,11 +154,13 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const progress = progressReporter(started)
   const target = args.target
   try { await loadTarget(target) } catch (error) { throw new UsageError((error as Error).message, 'check') }
-  if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
+  const scope = args.path === undefined ? `${runs} runs per suite` : `the case at path ${args.path}`
+  if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${scope} · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
   const latest = new Map<SuiteName, Progress>()
   const found = new Map<SuiteName, FailureFound>()
   const running = runParallel({
-    suites, allSuites: SUITE_NAMES, runs, seed, maxSteps, target, stored: loadStore(),
+    suites, allSuites: SUITE_NAMES, runs, seed, maxSteps, target, stored: args.path === undefined ? loadStore() : [],
+    ...(args.path === undefined ? {} : { path: args.path }),
     ...(args.timeLimitSeconds === undefined ? {} : { timeLimitMs: args.timeLimitSeconds * 1000 }),
     ...(args.shard === undefined ? {} : { shard: args.shard }),
   }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) })
@@ -146,7 +173,13 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   progress.done()
   const results = interrupted ? withUnfinished(suites, finished, latest, found, started) : finished
   const files = new Map<SuiteName, string>()
-  for (const result of results) if (result.counterexample !== null) files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? CHECK_DEFAULTS.counterexamples))
+  const producers = new Map<SuiteName, ProducedBy>()
+  for (const result of results) {
+    if (result.counterexample === null) continue
+    const producedBy = checkProducedBy(result.counterexample, args, seed, maxSteps)
+    producers.set(result.suite, producedBy)
+    files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? CHECK_DEFAULTS.counterexamples, producedBy))
+  }
   const summary: CheckResults = {
     format: CHECK_FORMAT, seed, runs, maxSteps, shard: args.shard ?? null,
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
@@ -176,8 +209,10 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (example.failure.witness !== undefined) say(`witness: ${formatJson(example.failure.witness)}`)
     if (example.failure.difference !== undefined) say(`difference at ${example.failure.difference.path}: model ${formatJson(example.failure.difference.model)}, kernel ${formatJson(example.failure.difference.kernel)}`)
     if (example.failure.kernel !== undefined && E.isLeft(example.failure.kernel)) say(`kernel answered ${example.failure.kernel.left.code}`)
-    say(`counterexample: ${files.get(result.suite)} (seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`})`)
-    say(`replay it: npx sila replay ${files.get(result.suite)}${replayFlags(target)}`)
+    const producedBy = producers.get(result.suite)!
+    say(`counterexample: ${files.get(result.suite)} (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}${example.fromStore ? '; from the store' : ''})`)
+    say(`replay it: npx sila replay ${shellWord(files.get(result.suite)!)}${replayFlags(target)}`)
+    if (producedBy.path !== undefined) say(`rerun it: npx ${producedBy.command}`)
   }
   say()
   if (reportFile !== null) say(`report: ${reportFile}`)

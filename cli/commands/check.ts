@@ -31,6 +31,8 @@ export interface CheckArgs {
   readonly target: string
   /** `--report DIR`: write the HTML report to DIR/index.html. */
   readonly report?: string | undefined
+  /** `--path P`: fast-check's path of the one case to run (with `--seed`, one suite). */
+  readonly path?: string | undefined
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -58,6 +60,10 @@ Options:
                       timeline, authority graph) to DIR/index.html (DIR is created
                       if missing)
   --json              print the summary as JSON
+  --path P            with --seed and one SUITE: run exactly the case fast-check's
+                      path P names (a failure prints the command: 'rerun it: npx sila
+                      check SUITE --seed S --path P ...'); the stored counterexamples
+                      are not tried first
   -h, --help          show this help
 
 Output paths are checked before the suites run: a file's directory must exist.
@@ -68,7 +74,7 @@ const FLAGS = {
   runs: { type: 'string' }, seed: { type: 'string' }, 'max-steps': { type: 'string' }, workers: { type: 'string' },
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
   out: { type: 'string' }, counterexamples: { type: 'string' }, kernel: { type: 'string' }, mutant: { type: 'string' },
-  report: { type: 'string' },
+  report: { type: 'string' }, path: { type: 'string' },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -111,7 +117,16 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     counterexamples: values.counterexamples,
     target: values.kernel !== undefined ? `file:${values.kernel}` : values.mutant !== undefined ? `mutant:${values.mutant}` : 'impl',
     report: values.report,
+    path: parsePath(values.path, values.seed, parsed.positionals),
   }
+}
+
+function parsePath(value: string | undefined, seed: string | undefined, suites: ReadonlyArray<string>): string | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+(?::\d+)*$/.test(value)) throw new UsageError(`--path expects fast-check's path, numbers separated by ':' such as 12:0:3, found ${JSON.stringify(value)}`, 'check')
+  if (seed === undefined) throw new UsageError('--path needs the --seed of the run that printed it', 'check')
+  if (suites.length !== 1 || suites[0] === 'all') throw new UsageError('--path names a case of one suite: give exactly one SUITE', 'check')
+  return value
 }
 
 async function run(args: ReadonlyArray<string>): Promise<number> {

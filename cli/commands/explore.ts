@@ -18,7 +18,8 @@ import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../ch
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { exploreReport, generatorName, writeReport } from '../../checker/report/index.js'
-import { loadTarget } from '../../checker/targets.js'
+import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
+import type { ProducedBy } from '../../spec/trace.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
 /** What explore does when a flag is not given. @internal */
@@ -113,6 +114,24 @@ function report(result: ExploreResult): void {
   say(`Transitions by syscall kind: ${Object.entries(result.coverage).sort().map(([kind, n]) => `${kind} ${n.toLocaleString('en')}`).join(', ')}`)
 }
 
+/**
+ * What produced a counterexample: the impl for a divergence found by `--refine`
+ * (REF-1), else the model or the model mutant searched; and the command, with the
+ * flags that decide what the search finds.
+ */
+function exploreProducedBy(values: { [flag: string]: string | boolean | undefined }, invariant: string, mutant: string | undefined): ProducedBy {
+  const refined = typeof values.kernel === 'string' ? `file:${values.kernel}` : 'impl'
+  const kernel = invariant === 'REF-1' && (values.refine === true || typeof values.kernel === 'string') ? refined : mutant === undefined ? 'model' : `model-mutant:${mutant}`
+  const flags: string[] = []
+  for (const flag of ['preset', 'boot', 'mutant', 'kernel', 'depth', 'states', 'swarm', 'seed', 'engine']) {
+    const value = values[flag]
+    if (typeof value === 'string' && (flag !== 'seed' || values.swarm !== undefined)) flags.push(`--${flag} ${shellWord(value)}`)
+  }
+  if (values.refine === true) flags.push('--refine')
+  const seed = values.swarm === undefined ? undefined : Number(values.seed ?? 1)
+  return { kernel, command: ['sila explore', ...flags].join(' '), ...(seed === undefined ? {} : { seed }) }
+}
+
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('explore', args, FLAGS, false)
   if (parsed === null) { say(USAGE); return EXIT.ok }
@@ -171,9 +190,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   }
   if (values.json !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K')
   let file: string | null = null
+  let producedBy: ProducedBy | null = null
   if (result.violation !== null) {
     file = counterexample
-    writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result), null, 2)}\n`)
+    producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name)
+    writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result, producedBy), null, 2)}\n`)
   }
   const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
@@ -191,7 +212,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(`a shortest path (${result.violation.path.length} steps):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
       result.violation.path.map((syscall, index) => [String(index), callerText(syscall), syscallText(syscall)])))
-    say(`counterexample: ${file}; replay it: npx sila replay ${file}${values.kernel === undefined ? '' : ` --kernel ${values.kernel}`}`)
+    say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file!)}${replayFlags(producedBy!.kernel)}`)
     return EXIT.failed
   }
   say(result.interrupted === true ? 'Interrupted: no invariant violated in what was searched.' : result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')

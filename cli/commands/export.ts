@@ -5,7 +5,9 @@
  * flags, and writes the text to standard output or, atomically, to `--out`.
  * @module
  */
-import { EXPORT_FORMATS, exportTrace, isExportFormat, DEFAULT_IMPORT_ROOT, isImportRoot } from '../../checker/export/index.js'
+import { EXPORT_FORMATS, exportTrace, isExportFormat } from '../../checker/export/index.js'
+import { chooseKernel, type KernelChoice } from '../../checker/targets.js'
+import { existsSync } from 'node:fs'
 import { InputError } from '../../spec/decode.js'
 import { TraceCodec } from '../../spec/trace.js'
 import { type Command, parseFlags } from '../command.js'
@@ -15,6 +17,7 @@ import { EXIT, exitCodesHelp, say, UsageError, warn, writeFileAtomic } from '../
 import { checkOutputs } from '../outputs.js'
 
 const USAGE = `Usage: sila export FILE --format itf|json|test|md [--out PATH]
+                  [--impl | --mutant NAME | --model-mutant NAME | --kernel FILE | --model-only]
 
 Converts a sila-trace/1 file. Every format but test replays the trace on the model.
 
@@ -25,11 +28,14 @@ Formats:
         flows, lastSyscall, lastOutcome and violated; integers as {"#bigint": ...}
   json  the trace normalized: pretty-printed, every step's outcome the model's
         (a recorded outcome that differs is replaced, with a note on stderr)
-  test  a uvu regression test that replays the trace on the model and fails while
-        an invariant breaks or a step's outcome differs from the recorded one.
-        Save it as test/regressions/NAME.test.ts: its imports are relative to that
-        directory (see --import-root). It is TypeScript and plain JavaScript at
-        once, so it also runs as an .mjs file with node
+  test  a uvu regression test that steps the kernel that failed (the one the
+        trace records as having produced it, or the one a flag names) and the
+        model in lockstep, and fails while the kernel diverges from the model, an
+        invariant breaks on the model or a step's outcome differs from the
+        recorded one. An ES module, JavaScript and TypeScript at once, importing
+        sila-kernel and uvu by package name: save it as NAME.test.mjs and run it
+        with 'node NAME.test.mjs' (or 'npx uvu DIR'); a .ts name is for a
+        TypeScript test setup (tsx, a tsc build)
   md    a Markdown report: the failure with its witness, the boot configuration,
         the step table and the commands that reproduce it
 
@@ -37,13 +43,19 @@ Options:
   --format F          itf, json, test or md (required)
   --out PATH          write to PATH, atomically, instead of standard output (its
                       directory must exist; checked before the trace is read)
-  --import-root DIR   test only: relative path from the test file to the directory
-                      holding model/, spec/ and checker/ (default ${DEFAULT_IMPORT_ROOT})
+  --impl              test only: step the impl
+  --mutant NAME       test only: step a seeded bug of the impl
+  --model-mutant NAME test only: step a copy of the model with a seeded bug
+  --kernel FILE       test only: step your own kernel module (docs/own-kernel.md)
+  --model-only        test only: step the model alone (its invariants, the outcomes)
   -h, --help          show this help
 
 ${exitCodesHelp({ ok: 'written', internal: 'the model itself failed, or a bug in sila (SILA_DEBUG=1 shows the stack)' })}`
 
-const FLAGS = { format: { type: 'string' }, out: { type: 'string' }, 'import-root': { type: 'string' } } as const
+const FLAGS = {
+  format: { type: 'string' }, out: { type: 'string' },
+  impl: { type: 'boolean' }, mutant: { type: 'string' }, 'model-mutant': { type: 'string' }, kernel: { type: 'string' }, 'model-only': { type: 'boolean' },
+} as const
 
 const WRITE_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such directory',
@@ -62,7 +74,7 @@ function writeOut(path: string, text: string): void {
   }
 }
 
-function run(args: ReadonlyArray<string>): number {
+async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('export', args, FLAGS, true)
   if (parsed === null) {
     say(USAGE)
@@ -72,15 +84,24 @@ function run(args: ReadonlyArray<string>): number {
   const format = parsed.values.format
   if (format === undefined) throw new UsageError(`expects --format ${EXPORT_FORMATS.join('|')}`, 'export')
   if (!isExportFormat(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}; expected one of ${EXPORT_FORMATS.join(', ')}`, 'export')
-  const importRoot = parsed.values['import-root']
-  if (importRoot !== undefined && format !== 'test') throw new UsageError('--import-root applies only to --format test', 'export')
-  if (importRoot !== undefined && !isImportRoot(importRoot.replace(/\/+$/, ''))) {
-    throw new UsageError(`--import-root expects a relative path such as ../.., found ${JSON.stringify(importRoot)}`, 'export')
+  const values = parsed.values
+  const kernelFlag = ['impl', 'mutant', 'model-mutant', 'kernel', 'model-only'].find((flag) => values[flag as keyof typeof values] !== undefined)
+  if (kernelFlag !== undefined && format !== 'test') throw new UsageError(`--${kernelFlag} applies only to --format test`, 'export')
+  if (format === 'test' && values.out !== undefined && /\.c[jt]s$/.test(values.out)) {
+    throw new UsageError(`--out ${values.out}: the regression test is an ES module (import statements), not CommonJS: name it .mjs`, 'export')
   }
   checkOutputs('export', [{ name: '--out', path: parsed.values.out, kind: 'file' }])
+  let choice: KernelChoice
+  try {
+    choice = await chooseKernel(values, undefined)
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'export')
+  }
+  if (values.kernel !== undefined && !existsSync(values.kernel)) throw new InputError(values.kernel, ['no such file (--kernel)'])
   const file = parsed.positionals[0]!
   const trace = readJsonInput(TraceCodec, file)
-  const result = withBootErrors(file, () => exportTrace(trace, format, { source: file, ...(importRoot === undefined ? {} : { importRoot }) }))
+  const kernel = choice.by === 'flag' ? { kernel: choice.kernel } : {}
+  const result = withBootErrors(file, () => exportTrace(trace, format, { source: file, ...kernel, ...(values.out === undefined ? {} : { outFile: values.out }) }))
   for (const note of result.notes) warn(`sila export: ${note}`)
   if (parsed.values.out === undefined) {
     process.stdout.write(result.text)

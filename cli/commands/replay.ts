@@ -7,7 +7,11 @@
  */
 import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
 import { TraceCodec, type Failure } from '../../spec/trace.js'
-import { loadTarget } from '../../checker/targets.js'
+import { InputError } from '../../spec/decode.js'
+import { chooseKernel, choiceText, kernelText, loadTarget, type KernelChoice } from '../../checker/targets.js'
+import { findModelMutant } from '../../mutants/model-mutants.js'
+import { cleanMutants } from '../../mutants/materialize.js'
+import type { ReplayOptions } from '../../checker/replay.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
@@ -16,29 +20,36 @@ import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, wr
 import { checkOutputs } from '../outputs.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
-const USAGE = `Usage: sila replay FILE [--mutant NAME | --kernel FILE | --model-only] [--json] [--report DIR]
+const USAGE = `Usage: sila replay FILE [--impl | --mutant NAME | --model-mutant NAME | --kernel FILE | --model-only]
+                        [--json] [--report DIR]
 
 Re-executes a sila-trace/1 file on the model: boots from the trace's boot
 configuration and image pool, runs every step, and checks every invariant in the
 boot state and after every step. A step whose recorded outcome differs from the
 model's is marked MISMATCH.
 
-The impl (or the kernel named by --mutant or --kernel) is stepped in lockstep:
-its answers are shown in the kernel column ('=' when it answered as the model
-did), and the first step where its outcome or abstract state differs is
-reported with the differing path (REF-1). A counterexample that 'sila check
---mutant NAME' wrote replays on that mutant with the same --mutant NAME.
+A kernel is stepped in lockstep: its answers are shown in the kernel column ('='
+when it answered as the model did), and the first step where its outcome or
+abstract state differs is reported with the differing path (REF-1). Which kernel:
+the one a flag names; else the one the trace records as having produced it
+(producedBy): a counterexample of 'sila check --mutant NAME' replays on that
+mutant, one of 'sila explore --mutant NAME' on that copy of the model (as with
+--model-mutant NAME), one of 'sila check --kernel FILE' on that module; else the
+impl. The output's second line says which kernel, and why.
 
 Options:
-  --mutant NAME  step a seeded bug instead of the impl (see 'sila mutants --list')
-  --kernel FILE  step your own kernel: a module exporting 'target' (docs/own-kernel.md)
-  --model-only   replay on the model alone
-                 (--mutant, --kernel and --model-only exclude each other; default: the impl)
-  --json         print the result as JSON instead of a table
-  --report DIR   write an HTML report (step timeline with the state changes of
-                 every step, coverage charts, authority graph) to DIR/index.html
-                 (DIR is created if missing; checked before the replay)
-  -h, --help     show this help
+  --impl               step the impl
+  --mutant NAME        step a seeded bug of the impl (see 'sila mutants --list')
+  --model-mutant NAME  replay on a copy of the model with a seeded bug (see 'sila
+                       explore --help') instead of the model, its invariants
+                       checked at every step
+  --kernel FILE        step your own kernel: a module exporting 'target' (docs/own-kernel.md)
+  --model-only         replay on the model alone
+  --json               print the result as JSON instead of a table
+  --report DIR         write an HTML report (step timeline with the state changes
+                       of every step, coverage charts, authority graph) to DIR/index.html
+                       (DIR is created if missing; checked before the replay)
+  -h, --help           show this help
 
 ${exitCodesHelp({ ok: 'every invariant held and every recorded outcome matched', failed: 'an invariant was violated, a recorded outcome differed, or the kernel diverged', internal: 'the model itself failed, or a bug in sila (SILA_DEBUG=1 shows the stack)' })}`
 
@@ -62,8 +73,10 @@ function failureText(failure: Failure): string {
   return `recorded failure: property ${failure.property}${invariant}${where}${seed}`
 }
 
-function renderResult(file: string, result: ReplayResult, failure: Failure | undefined, kernelName: string): void {
+function renderResult(file: string, result: ReplayResult, failure: Failure | undefined, choice: KernelChoice): void {
+  const kernelName = choice.kernel
   say(file)
+  say(choiceText(choice))
   if (result.description !== null) for (const line of wrapText(result.description, DESCRIPTION_WIDTH)) say(`  ${line}`)
   if (failure !== undefined) say(failureText(failure))
   say()
@@ -124,7 +137,7 @@ function stepList(violations: ReadonlyArray<ReplayViolation>): string {
 }
 
 function summary(result: ReplayResult, kernelName: string): string {
-  const steps = `${result.stepCount} step${result.stepCount === 1 ? '' : 's'} replayed`
+  const steps = `${result.stepCount} step${result.stepCount === 1 ? '' : 's'} replayed${kernelName.startsWith('model-mutant:') ? ` on ${kernelText(kernelName)}` : ''}`
   const recorded = result.rows.filter((row) => row.expected !== null).length
   const lockstep = result.rows[0]?.kernel === null ? '' : `, the ${kernelName === 'impl' ? 'impl' : `kernel (${kernelName})`} agreed with the model at every step`
   if (result.status === 'ok' && recorded === 0) return `${steps}: every invariant held${lockstep}; the trace records no outcomes to compare.`
@@ -142,9 +155,32 @@ function exitCode(result: ReplayResult): number {
   return result.status === 'ok' ? EXIT.ok : result.status === 'failed' ? EXIT.failed : EXIT.internal
 }
 
+/**
+ * The kernel chosen, loaded: a target to step in lockstep, or a model mutant's step
+ * replacing the model's. One the trace names that cannot be loaded is the trace
+ * refused, naming the file and the path; one a flag names, the flag refused.
+ */
+async function loadChoice(file: string, choice: KernelChoice): Promise<{ target?: RefinementTarget; options: ReplayOptions }> {
+  const refuse = (message: string): Error => choice.by === 'trace'
+    ? new InputError(file, [`$.producedBy.kernel: ${message} (--impl, --mutant, --model-mutant, --kernel or --model-only choose another kernel)`])
+    : new UsageError(message, 'replay')
+  if (choice.kernel === 'model') return { options: {} }
+  if (choice.kernel.startsWith('model-mutant:')) {
+    const mutant = findModelMutant(choice.kernel.slice('model-mutant:'.length))
+    if (mutant === undefined) throw refuse(`unknown model mutant ${JSON.stringify(choice.kernel.slice('model-mutant:'.length))}`)
+    return { options: { step: mutant.step } }
+  }
+  try {
+    return { target: await loadTarget(choice.kernel), options: {} }
+  } catch (error) {
+    throw refuse((error as Error).message.split('\n')[0]!)
+  }
+}
+
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('replay', args, {
-    json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' }, mutant: { type: 'string' }, kernel: { type: 'string' },
+    json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' }, mutant: { type: 'string' }, kernel: { type: 'string' }, impl: { type: 'boolean' },
+    'model-mutant': { type: 'string' },
   }, true)
   if (parsed === null) {
     say(USAGE)
@@ -153,31 +189,39 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'expects a trace FILE' : 'expects exactly one FILE', 'replay')
   const file = parsed.positionals[0]!
   const values = parsed.values
-  const chosen = [values['model-only'] === true ? '--model-only' : null, values.mutant === undefined ? null : '--mutant', values.kernel === undefined ? null : '--kernel'].filter((flag) => flag !== null)
-  if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} exclude each other`, 'replay')
   checkOutputs('replay', [{ name: '--report', path: values.report, kind: 'directory' }])
-  const kernelName = values.mutant !== undefined ? `mutant:${values.mutant}` : values.kernel !== undefined ? `file:${values.kernel}` : 'impl'
-  let target: RefinementTarget | undefined
-  if (values['model-only'] !== true) {
-    try { target = await loadTarget(kernelName) } catch (error) { throw new UsageError((error as Error).message, 'replay') }
+  let choice: KernelChoice
+  try {
+    choice = await chooseKernel(values, undefined)
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'replay')
   }
   const trace = readJsonInput(TraceCodec, file)
-  // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
-  const result = withBootErrors(file, () => replayTrace(trace, target))
-  const reportFile = parsed.values.report === undefined ? null
-    : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
-  if (parsed.values.json === true) {
-    const { crash, ...rest } = result
-    say(JSON.stringify({ file, kernel: target === undefined ? null : kernelName, ...rest, recordedFailure: trace.failure ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message } }, null, 2))
-  } else {
-    renderResult(file, result, trace.failure, kernelName)
-    if (reportFile !== null) say(`report: ${reportFile}`)
+  if (choice.by === 'default') choice = await chooseKernel({}, trace.producedBy?.kernel)
+  const { target, options } = await loadChoice(file, choice)
+  try {
+    // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
+    const result = withBootErrors(file, () => replayTrace(trace, target, options))
+    const reportFile = parsed.values.report === undefined ? null
+      : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
+    if (parsed.values.json === true) {
+      const { crash, ...rest } = result
+      say(JSON.stringify({
+        file, kernel: choice.kernel === 'model' ? null : choice.kernel, kernelChosenBy: choice.by, ...rest, recordedFailure: trace.failure ?? null,
+        producedBy: trace.producedBy ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message },
+      }, null, 2))
+    } else {
+      renderResult(file, result, trace.failure, choice)
+      if (reportFile !== null) say(`report: ${reportFile}`)
+    }
+    if (result.crash !== null) {
+      warn(`sila: internal error: the model failed at step ${result.crash.step}: ${result.crash.message}`)
+      if (process.env.SILA_DEBUG === '1' && result.crash.stack !== undefined) warn(result.crash.stack)
+    }
+    return exitCode(result)
+  } finally {
+    if (choice.kernel.startsWith('mutant:')) cleanMutants()
   }
-  if (result.crash !== null) {
-    warn(`sila: internal error: the model failed at step ${result.crash.step}: ${result.crash.message}`)
-    if (process.env.SILA_DEBUG === '1' && result.crash.stack !== undefined) warn(result.crash.stack)
-  }
-  return exitCode(result)
 }
 
 /** @public */

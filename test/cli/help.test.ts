@@ -14,7 +14,6 @@ import { FORMAT_DEFAULT } from '../../cli/commands/audit.js'
 import { COMPRESSION_DEFAULT } from '../../cli/commands/image.js'
 import { UPDATE_DEMO_DEFAULTS } from '../../cli/commands/update-demo.js'
 import { MUTANTS_DEFAULTS } from '../../checker/mutants.js'
-import { DEFAULT_IMPORT_ROOT } from '../../checker/export/index.js'
 import { DEFAULT_ALGORITHM } from '../../pipeline/image/keys.js'
 import { LAYER_BYTES_MAX_DEFAULT } from '../../pipeline/image/layout.js'
 import { MODULES_LIMITS } from '../../pipeline/protocol/system.js'
@@ -81,7 +80,7 @@ test('every option with a default shows it, from the constant the code uses', as
     [['explore'], '--preset', EXPLORE_DEFAULTS.preset], [['explore'], '--seed', EXPLORE_DEFAULTS.seed], [['explore'], '--engine', EXPLORE_DEFAULTS.engine],
     [['explore'], '--workers', EXPLORE_DEFAULTS.workers], [['explore'], '--counterexample', EXPLORE_DEFAULTS.counterexample],
     [['mutants'], '--runs', MUTANTS_DEFAULTS.runs], [['mutants'], '--seed', MUTANTS_DEFAULTS.seed], [['mutants'], '--workers', WORKERS_DEFAULT_MAX],
-    [['export'], '--import-root', DEFAULT_IMPORT_ROOT], [['audit'], '--format', FORMAT_DEFAULT],
+    [['audit'], '--format', FORMAT_DEFAULT],
     [['image', 'keygen'], '--algorithm', DEFAULT_ALGORITHM], [['image', 'build'], '--compression', COMPRESSION_DEFAULT],
     ...(['build', 'sign', 'verify', 'inspect'].map((sub): [string[], string, number] => [['image', sub], '--layer-bytes-max', LAYER_BYTES_MAX_DEFAULT])),
     [['repo', 'add'], '--layer-bytes-max', LAYER_BYTES_MAX_DEFAULT], [['repo', 'resolve'], '--layer-bytes-max', LAYER_BYTES_MAX_DEFAULT],

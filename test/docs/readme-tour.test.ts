@@ -58,13 +58,16 @@ test('the tour is found in the README: two blocks, commands with their exit code
   const commands = tourCommands(readFileSync(join(ROOT, 'README.md'), 'utf8'))
   assert.ok(commands.length >= 20, `${commands.length} commands`)
   assert.ok(commands.some((command) => command.exit === 1))
-  assert.ok(commands.every((command) => /^(npx sila|node examples\/)/.test(command.line)), 'every command runs sila or an example')
+  assert.ok(commands.every((command) => /^(npx sila|node examples\/|node tour\/)/.test(command.line)), 'every command runs sila, an example or what the tour wrote')
 })
 
 /** What some outputs must show, by a fragment of their command. */
 const SHOWS: ReadonlyArray<readonly [string, RegExp]> = [
   ['check --report', /All suites passed in/],
   ['--mutant copy-amplifies-rights --counterexamples', /replay it: npx sila replay tour\/cex\/\S+ --mutant copy-amplifies-rights/],
+  ['replay tour/cex/*.trace.json --impl', /^kernel: the impl \(--impl\)$[\s\S]*the impl agreed with the model at every step/m],
+  ['node tour/regression.test.mjs', /mutant copy-amplifies-rights diverges from the model/],
+  ['replay tour/explore.trace.json', /^kernel: model mutant revoke-misses-messages \(the trace records[\s\S]*replayed on model mutant revoke-misses-messages: 1 violation/m],
   ['--preset cap-core', /No invariant violated: the search was exhaustive\./],
   ['update-demo', /UPD-1 held\./],
   ["counter '^2' --compromised", /SignatureInvalid/],

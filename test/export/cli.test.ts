@@ -38,9 +38,8 @@ test('every format writes to standard output with exit 0; json decodes as sila-t
   assert.match(md.stdout, /^\| 0 \| 0 \| `ep_create depth=4 dst=3` \| `ok` \| ok \|$/m)
   const generated = sila('export', IPC, '--format', 'test')
   assert.is(generated.status, 0, generated.stderr)
-  assert.match(generated.stdout, /^import \{ boot \} from '\.\.\/\.\.\/model\/boot\.js'$/m)
-  const rooted = sila('export', IPC, '--format', 'test', '--import-root', '../../dist')
-  assert.match(rooted.stdout, /^import \{ boot \} from '\.\.\/\.\.\/dist\/model\/boot\.js'$/m)
+  assert.match(generated.stdout, /^import \{ Lockstep \} from 'sila-kernel\/refinement\/lockstep\.js'$/m)
+  assert.match(generated.stdout, /^const KERNEL = "impl"$/m)
 })
 
 test('--out writes the file atomically, leaving no temporary file, and prints nothing', () => {
@@ -72,12 +71,28 @@ test('an unknown or missing format exits 2 with a clear message', () => {
   const noFile = sila('export', '--format', 'itf')
   assert.is(noFile.status, 2)
   assert.match(noFile.stderr, /sila export: expects a trace FILE/)
-  const misplaced = sila('export', IPC, '--format', 'md', '--import-root', '../..')
+})
+
+test('the kernel flags: for --format test only, exclusive, a known mutant; the test is an ES module, not CommonJS', () => {
+  const misplaced = sila('export', IPC, '--format', 'md', '--mutant', 'copy-amplifies-rights')
   assert.is(misplaced.status, 2)
-  assert.match(misplaced.stderr, /--import-root applies only to --format test/)
-  const absolute = sila('export', IPC, '--format', 'test', '--import-root', '/abs')
-  assert.is(absolute.status, 2)
-  assert.match(absolute.stderr, /--import-root expects a relative path/)
+  assert.match(misplaced.stderr, /^sila export: --mutant applies only to --format test$/m)
+  const both = sila('export', IPC, '--format', 'test', '--impl', '--model-only')
+  assert.is(both.status, 2)
+  assert.match(both.stderr, /--impl and --model-only exclude each other/)
+  const unknown = sila('export', IPC, '--format', 'test', '--mutant', 'no-such-bug')
+  assert.is(unknown.status, 2)
+  assert.match(unknown.stderr, /unknown mutant "no-such-bug"/)
+  assert.not.match(unknown.stderr, STACK_LINE)
+  const modelMutant = sila('export', IPC, '--format', 'test', '--model-mutant', 'revoke-misses-messages')
+  assert.is(modelMutant.status, 0, modelMutant.stderr)
+  assert.match(modelMutant.stdout, /^const KERNEL = "model-mutant:revoke-misses-messages"$/m)
+  withDirectory((directory) => {
+    const commonJs = sila('export', IPC, '--format', 'test', '--out', join(directory, 'regression.test.cjs'))
+    assert.is(commonJs.status, 2)
+    assert.match(commonJs.stderr, /an ES module .*name it \.mjs/)
+    assert.equal(readdirSync(directory), [])
+  })
 })
 
 test('a malformed trace exits 2, naming the file and the JSON path, without a stack trace', () => {
@@ -109,8 +124,8 @@ test('export --help describes the formats and where a generated test goes; expor
   const run = sila('export', '--help')
   assert.is(run.status, 0)
   assert.match(run.stdout, /^Usage: sila export FILE --format itf\|json\|test\|md \[--out PATH\]/)
-  assert.match(run.stdout, /test\/regressions\/NAME\.test\.ts/)
-  assert.match(run.stdout, /--import-root DIR/)
+  assert.match(run.stdout, /save it as NAME\.test\.mjs and run it\s+with 'node NAME\.test\.mjs'/)
+  assert.match(run.stdout, /--mutant NAME +test only/)
   assert.not.match(sila('--help').stdout, /export .*\(planned\)/)
 })
 

@@ -56,7 +56,21 @@ test('the report of a counterexample: failure with property, invariant, step, se
   assert.match(md, /^### Mismatches$/m)
   assert.match(md, /^- step 1: recorded `\{"ok":false,"error":\{"code":"NotFound"\}\}`, model `\{"ok":true,"reply":\{"kind":"unit"\}\}`$/m)
   assert.match(md, /^- `QUO-1` at step boot: container 0: processes usage 1/m)
-  assert.match(md, /```sh\nsila replay out\/quota-1\.trace\.json\nsila check quota --seed 1234\n```\n$/)
+  // Without producedBy the trace does not say which kernel or command found it: only the replay.
+  assert.match(md, /## Reproduce\n\nReplay the trace:\n\n```sh\nsila replay out\/quota-1\.trace\.json\n```\n$/)
+})
+
+test('with producedBy, Reproduce gives the replay on the kernel that produced it and the exact command that found it', () => {
+  const trace = load(REVOKE)
+  const command = 'sila check quota --seed 1234 --path 7:0:1 --max-steps 60 --mutant endpoint-quota-off-by-one'
+  const md = markdownReport({ ...trace, producedBy: { kernel: 'mutant:endpoint-quota-off-by-one', command, seed: 1234, path: '7:0:1' } }, { source: 'out/my quota.trace.json' })
+  assert.match(md, /Replay the trace on mutant endpoint-quota-off-by-one, the kernel that produced it, or run again the command that found it \(exactly its case: the seed and fast-check's path\):/)
+  assert.ok(md.endsWith(`\`\`\`sh\nsila replay 'out/my quota.trace.json' --mutant endpoint-quota-off-by-one\n${command}\n\`\`\`\n`), md.slice(-400))
+  const explored = markdownReport({ ...trace, producedBy: { kernel: 'model-mutant:revoke-misses-messages', command: 'sila explore --mutant revoke-misses-messages' } }, { source: 'x.json' })
+  assert.ok(explored.endsWith('```sh\nsila replay x.json --model-mutant revoke-misses-messages\nsila explore --mutant revoke-misses-messages\n```\n'), explored.slice(-300))
+  assert.match(explored, /steps? replayed on model mutant revoke-misses-messages/)
+  const impl = markdownReport({ ...trace, producedBy: { kernel: 'impl' } }, { source: 'x.json' })
+  assert.ok(impl.endsWith('Replay the trace on the impl, the kernel that produced it:\n\n```sh\nsila replay x.json --impl\n```\n'), impl.slice(-300))
 })
 
 test('text from the trace cannot break the table or the formatting', () => {

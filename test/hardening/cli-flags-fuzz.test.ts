@@ -325,7 +325,7 @@ const NUMERIC: Readonly<Record<string, Readonly<Record<string, NumericFlag>>>> =
 const OTHER_VALUES: ReadonlyArray<string> = [
   'out', 'junit', 'counterexamples', 'counterexample', 'report', 'kernel', 'mutant', 'preset', 'boot', 'engine', 'format', 'import-root',
   'write-state', 'keyring', 'floors', 'policy', 'algorithm', 'name', 'manifest', 'module', 'data', 'compression', 'key', 'repo', 'parameters',
-  'protocol', 'from', 'to', 'path',
+  'protocol', 'from', 'to', 'path', 'model-mutant',
 ]
 
 const numericCases = Object.entries(NUMERIC).flatMap(([name, flags]) => Object.entries(flags).map(([flag, spec]) => ({ parser: PARSERS.find((p) => p.name === name)!, flag, spec })))
@@ -354,7 +354,6 @@ const CONFLICTS: ReadonlyArray<Conflict> = [
   { parser: 'replay', groups: [['t.json'], ['--mutant', 'm'], ['--kernel', 'k.mjs']], names: ['--mutant', '--kernel'] },
   { parser: 'replay', groups: [['t.json'], ['--model-only'], ['--kernel', 'k.mjs']], names: ['--model-only', '--kernel'] },
   { parser: 'audit', groups: [['--write-state', 's.json'], ['--out', 'o.txt'], ['--preset', 'cap-core']], names: ['--out', '--write-state'] },
-  { parser: 'export', groups: [['t.json'], ['--format', 'itf'], ['--import-root', '..']], names: ['--import-root', '--format'] },
   { parser: 'mutants', groups: [['--list'], ['--runs', '3']], names: ['--list', '--runs'] },
   { parser: 'mutants', groups: [['--list'], ['--json']], names: ['--list', '--json'] },
   { parser: 'bench', groups: [['--json'], ['--markdown']], names: ['--json', '--markdown'] },

@@ -52,11 +52,15 @@ test('sila check pipeline --mutant prints the real verdicts, and the trace repla
   assert.match(checked.stdout, /replay it: npx sila replay \S+ --mutant signature-unchecked/)
   const file = join(dir, readdirSync(dir).find((name) => name.endsWith('.trace.json'))!)
   assert.match(readFileSync(file, 'utf8'), new RegExp(realPool().records[0]!.digest))
-  const onImpl = sila('replay', file)
+  const onImpl = sila('replay', file, '--impl')
   assert.is(onImpl.status, 0, onImpl.stdout)
   const onMutant = sila('replay', file, '--mutant', 'signature-unchecked')
   assert.is(onMutant.status, 1, onMutant.stdout)
   assert.match(onMutant.stdout, /The kernel \(mutant:signature-unchecked\) diverges from the model at step 0/)
+  // Without a flag, on the mutant the trace records as its producer.
+  const recorded = sila('replay', file)
+  assert.is(recorded.status, 1, recorded.stdout)
+  assert.match(recorded.stdout, /The kernel \(mutant:signature-unchecked\) diverges from the model at step 0/)
 })
 
 test.run()
