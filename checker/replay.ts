@@ -95,7 +95,14 @@ function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: 
   }
   const outcomeDifference = firstDifference('outcome', outcome, answer)
   if (outcomeDifference !== null) return { text: outcomeText(answer), divergence: { step: index, what: 'outcome', ...outcomeDifference } }
-  const stateDifference = diffStates(after, target.abstraction.abstract(kernel))
+  let abstracted: KernelState
+  try {
+    abstracted = target.abstraction.abstract(kernel)
+  } catch (error) {
+    // An abstraction that cannot read the kernel's state: a refinement failure (REF-1), not sila's.
+    return { text: 'abstraction threw', divergence: { step: index, what: 'exception', path: 'abstraction', model: outcomeToJson(outcome), kernel: String(error) } }
+  }
+  const stateDifference = diffStates(after, abstracted)
   return { text: stateDifference === null ? '=' : '= (state differs)', divergence: stateDifference === null ? null : { step: index, what: 'state', ...stateDifference } }
 }
 
@@ -114,14 +121,18 @@ export function replayTrace(trace: Trace, target?: RefinementTarget): ReplayResu
   let divergence: ReplayDivergence | null = null
   let state = boot(trace.boot, trace.images)
   if (target !== undefined && kernel !== undefined) {
-    const atBoot = diffStates(state, target.abstraction.abstract(kernel))
-    if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
+    try {
+      const atBoot = diffStates(state, target.abstraction.abstract(kernel))
+      if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
+    } catch (error) {
+      divergence = { step: BOOT_STEP, what: 'exception', path: 'abstraction', model: null, kernel: String(error) }
+    }
   }
   const bootViolations = checkState(state)
   violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))
   rows.push({
     step: BOOT_STEP, caller: '-', syscall: '-', malformed: false, outcome: null, result: 'booted', expected: null,
-    mismatch: false, violated: violatedIds(bootViolations), kernel: kernel === undefined ? null : divergence === null ? '=' : 'state differs',
+    mismatch: false, violated: violatedIds(bootViolations), kernel: kernel === undefined ? null : divergence === null ? '=' : divergence.what === 'exception' ? 'abstraction threw' : 'state differs',
   })
   for (const [index, traceStep] of trace.steps.entries()) {
     let next

@@ -28,7 +28,8 @@ export interface LockstepStep {
 export type Divergence =
   | { readonly kind: 'outcome'; readonly step: number; readonly difference: StateDifference }
   | { readonly kind: 'state'; readonly step: number; readonly difference: StateDifference }
-  | { readonly kind: 'exception'; readonly step: number; readonly side: 'model' | 'kernel'; readonly message: string }
+  /** `abstraction`: the abstraction function threw reading the kernel's state, a refinement failure too. */
+  | { readonly kind: 'exception'; readonly step: number; readonly side: 'model' | 'kernel' | 'abstraction'; readonly message: string }
 
 export interface LockstepOptions {
   /** Compare states with the full abstraction every step even if the target can compare incrementally. */
@@ -46,11 +47,16 @@ export class Lockstep<K extends KernelUnderTest> {
     this.kernel = target.create(config, images)
   }
 
-  /** Compares the states now (used after boot). */
+  /** Compares the states now (used after boot); an abstraction that throws on the kernel's state is a divergence. */
   compareStates(step: number): Divergence | null {
-    const difference = this.options.fullCompare || this.target.abstraction.compare === undefined
-      ? diffStates(this.model, this.target.abstraction.abstract(this.kernel))
-      : this.target.abstraction.compare(this.kernel, this.model)
+    let difference: StateDifference | null
+    try {
+      difference = this.options.fullCompare || this.target.abstraction.compare === undefined
+        ? diffStates(this.model, this.target.abstraction.abstract(this.kernel))
+        : this.target.abstraction.compare(this.kernel, this.model)
+    } catch (error) {
+      return { kind: 'exception', step, side: 'abstraction', message: String(error) }
+    }
     return difference === null ? null : { kind: 'state', step, difference }
   }
 

@@ -109,7 +109,12 @@ export function buildTimeline(input: TimelineInput): Timeline {
         kernelText = outcomeText(answer)
         kernelAgrees = firstDifference('outcome', next.outcome, answer) === null
         if (!diverged && kernelAgrees && input.target !== undefined) {
-          const difference = diffStates(next.state, input.target.abstraction.abstract(kernel))
+          let difference: ReturnType<typeof diffStates>
+          try {
+            difference = diffStates(next.state, input.target.abstraction.abstract(kernel))
+          } catch (error) {
+            difference = { path: 'abstraction', model: null, kernel: `threw ${String(error)}` }
+          }
           if (difference !== null) {
             diverged = true
             divergence = { path: difference.path, model: valueText(difference.model), kernel: valueText(difference.kernel) }

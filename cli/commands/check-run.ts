@@ -5,6 +5,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os'
+import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
@@ -21,6 +22,8 @@ import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { outcomeText, type Outcome } from '../../spec/results.js'
 import { SYSCALL_KINDS } from '../../spec/syscalls.js'
+import { InputError } from '../../spec/decode.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import type { CheckArgs } from './check.js'
 
@@ -92,6 +95,11 @@ function coverageReport(results: ReadonlyArray<SuiteResult>): string {
   return `Coverage (runs that reached each syscall kind, with a success and with an error):\n${kinds}\n\nErrors seen (runs): ${errors}\n\nDeep states reached:\n${cases}\n${gapText.length === 0 ? 'Every syscall kind succeeded, every error code and every deep case was reached.' : `Not reached: ${gapText.join(', ')}`}`
 }
 
+/** Where counterexample traces go: the directory named, else beside the results file (--out), else the working directory. */
+function counterexampleDirectory(args: CheckArgs): string {
+  return args.counterexamples ?? (args.out === undefined ? '.' : dirname(args.out))
+}
+
 export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const suites = suitesOf(args.suites)
   const seed = args.seed ?? (Date.now() % 2 ** 31)
@@ -101,7 +109,9 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const started = Date.now()
   const progress = progressReporter(started)
   const target = args.target
-  try { await loadTarget(target) } catch (error) { throw new UsageError((error as Error).message, 'check') }
+  try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
+  // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
+  resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
   if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
   const latest = new Map<SuiteName, Progress>()
   const found = new Map<SuiteName, FailureFound>()
@@ -119,7 +129,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   progress.done()
   const results = interrupted ? withUnfinished(suites, finished, latest, found, started) : finished
   const files = new Map<SuiteName, string>()
-  for (const result of results) if (result.counterexample !== null) files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? '.'))
+  for (const result of results) if (result.counterexample !== null) files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args)))
   const summary: CheckResults = {
     format: CHECK_FORMAT, seed, runs, maxSteps, shard: args.shard ?? null,
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),

@@ -47,7 +47,10 @@ Options:
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list')
   --out FILE          write the results (sila-check/1 JSON) for 'sila merge'
-  --counterexamples D directory for counterexample traces (default: .)
+  --counterexamples D directory for counterexample traces (default: --out's
+                      directory, else .); each failure is also kept in the store
+                      .sila/counterexamples (SILA_STORE=DIR names another), whose
+                      scenarios later runs try first
   --junit FILE        write JUnit XML
   --report DIR        write an HTML report (summary, coverage charts, counterexample
                       timeline, authority graph) to DIR/index.html

@@ -3,6 +3,7 @@
  * §3). The search is in `checker/explore/`; this file parses flags and renders.
  * @module
  */
+import { basename, dirname, join } from 'node:path'
 import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
 import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import { readJsonInput } from '../input.js'
@@ -41,11 +42,14 @@ Options:
   --workers N        threads for the compiled breadth-first search (default 1); states
                      are partitioned among them by fingerprint, the result is the same
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
-  --counterexample F where to write a counterexample trace (default sila-explore-counterexample.trace.json)
-  --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'
+  --counterexample F where to write a counterexample trace (default: beside --out
+                     DIR/NAME.json as DIR/sila-explore-counterexample-NAME.trace.json,
+                     else sila-explore-counterexample.trace.json)
+  --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'; no
+                     timing or memory in it: the same flags give the same bytes
   --report DIR       write an HTML report (summary, coverage chart, counterexample
                      timeline, authority graph) to DIR/index.html
-  --json             print the result as JSON
+  --json             print the result as JSON, with time, states/s and peak memory
   -h, --help         show this help
 
 Exit: 0 no violation (complete or within bounds), 1 a violation, 2 refused input.`
@@ -84,6 +88,18 @@ function parseSwarm(value: string | undefined, seed: number): { index: number; c
   const match = /^(\d+)\/(\d+)$/.exec(value)
   if (match === null || Number(match[2]) < 1 || Number(match[1]) >= Number(match[2])) throw new UsageError(`--swarm expects I/N with 0 <= I < N, found ${JSON.stringify(value)}`, 'explore')
   return { index: Number(match[1]), count: Number(match[2]), seed }
+}
+
+/**
+ * Where a counterexample trace goes: the file named, else beside the results file
+ * (`--out DIR/x.json` → `DIR/sila-explore-counterexample-x.trace.json`: swarm jobs
+ * sharing a directory keep theirs apart, and a glob for results files does not
+ * take it for one), else the working directory.
+ */
+function counterexampleFile(values: { counterexample?: string; out?: string }): string {
+  if (values.counterexample !== undefined) return values.counterexample
+  if (values.out === undefined) return 'sila-explore-counterexample.trace.json'
+  return join(dirname(values.out), `sila-explore-counterexample-${basename(values.out).replace(/\.json$/i, '')}.trace.json`)
 }
 
 function report(result: ExploreResult): void {
@@ -143,11 +159,14 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.json !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K')
   let file: string | null = null
   if (result.violation !== null) {
-    file = values.counterexample ?? 'sila-explore-counterexample.trace.json'
+    file = counterexampleFile(values)
     writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result), null, 2)}\n`)
   }
-  const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
-  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
+  // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
+  const { durationMs, statesPerSecond, ...found } = result
+  const results = { format: 'sila-explore/1', ...found, counterexample: file }
+  const json = { ...results, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
+  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
     preset, result, counterexampleFile: file, generator: generatorName(),
     ...(values.refine === true ? { refine: resolveTarget('impl') } : {}), ...(mutant === undefined ? {} : { step: mutant.step, mutant: mutant.name }),

@@ -12,6 +12,7 @@ import type { RefinementTarget } from '../../refinement/target.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
+import { InputError } from '../../spec/decode.js'
 import { EXIT, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
@@ -156,7 +157,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const kernelName = values.mutant !== undefined ? `mutant:${values.mutant}` : values.kernel !== undefined ? `file:${values.kernel}` : 'impl'
   let target: RefinementTarget | undefined
   if (values['model-only'] !== true) {
-    try { target = await loadTarget(kernelName) } catch (error) { throw new UsageError((error as Error).message, 'replay') }
+    try { target = await loadTarget(kernelName) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'replay') }
   }
   const trace = readJsonInput(TraceCodec, file)
   // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.

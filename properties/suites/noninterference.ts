@@ -68,14 +68,17 @@ function kernelRunner(context: SuiteContext): Runner {
 /** A run threw at an event; on the kernel's side that is a refinement failure (the model never throws). */
 class RunThrew extends Error {
   constructor(readonly event: number, readonly error: unknown) {
-    super(`threw at event ${event}: ${String(error)}`)
+    super(`threw ${event < 0 ? 'in the common prefix' : `at event ${event}`}: ${String(error)}`)
   }
 }
 
 /** Runs one of the two runs; returns the resolved syscalls and A's observations by event index. */
 function runOnce(runner: Runner, events: ReadonlyArray<LaneEvent>, which: 'B1' | 'B2', coverage: SuiteContext['coverage'] = null): { executed: unknown[]; observed: Map<number, unknown> } {
   const executed: unknown[] = []
-  for (const syscall of NI_PREFIX) { runner.step(syscall); executed.push(syscall) }
+  for (const syscall of NI_PREFIX) {
+    try { runner.step(syscall) } catch (error) { throw new RunThrew(-1, error) }
+    executed.push(syscall)
+  }
   const observed = new Map<number, unknown>()
   events.forEach((event, index) => {
     if (event.lane !== 'A' && event.lane !== which) return

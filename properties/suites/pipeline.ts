@@ -145,6 +145,7 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
   const lockstep = new Lockstep(target, real.config, real.records)
   const atBoot = lockstep.compareStates(-1)
   if (atBoot !== null && atBoot.kind === 'state') return { step: -1, message: `abstract state differs at boot: ${atBoot.difference.path}`, invariant: 'REF-1', difference: atBoot.difference }
+  if (atBoot !== null && atBoot.kind === 'exception') return { step: -1, message: `${atBoot.side} threw: ${atBoot.message}`, invariant: 'REF-1' }
   const seen = new Set<string>()
   for (let index = 0; index < scenario.length; index++) {
     const syscall = scenario[index]
@@ -161,7 +162,13 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
     const failure = violationFailure(index, imageViolations(lockstep.model, { before, syscall, outcome: step!.model, after: lockstep.model }))
     if (failure !== null) return { ...failure, model: step!.model, kernel: step!.kernel }
   }
-  const abstracted = { ...target.abstraction.abstract(lockstep.kernel), gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
+  let kernelState
+  try {
+    kernelState = target.abstraction.abstract(lockstep.kernel)
+  } catch (error) {
+    return { step: scenario.length - 1, message: `abstraction threw: ${String(error)}`, invariant: 'REF-1' }
+  }
+  const abstracted = { ...kernelState, gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
   const failure = violationFailure(scenario.length - 1, imageViolations(abstracted))
   if (failure !== null) return { ...failure, message: `on the abstracted kernel: ${failure.message}` }
   // Runs that met each (pool image, verdict) pair, next to the deep cases.

@@ -77,6 +77,7 @@ function checkLockstep(scenario: ReadonlyArray<unknown>, context: SuiteContext, 
     return threw(-1, 'the abstraction', error)
   }
   if (atBoot !== null && atBoot.kind === 'state') return { step: -1, message: `abstract state differs at boot: ${atBoot.difference.path}`, invariant: 'REF-1', difference: atBoot.difference }
+  if (atBoot !== null) return divergenceFailure(atBoot)
   for (let index = 0; index < scenario.length; index++) {
     const before = lockstep.model
     let stepped
