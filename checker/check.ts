@@ -65,9 +65,11 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
   const collected = new Map<SuiteName, SuiteResult>()
   const threads: Worker[] = []
   let finish: () => void = () => {}
-  let fail: (error: Error) => void = () => {}
+  let reject: (error: Error) => void = () => {}
   let running = lanes.length
-  const done = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject })
+  const done = new Promise<void>((resolved, rejected) => { finish = resolved; reject = rejected })
+  // One thread's error ends the check: the other threads stop too, rather than run on unreported.
+  const fail = (error: Error) => { reject(error); for (const thread of threads) void thread.terminate() }
   for (const suites of lanes) {
     const worker = new Worker(script, { workerData: { ...job, suites } })
     threads.push(worker)
