@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { runJob, type CheckJob, type WorkerMessage } from './check.js'
+import { InputError } from '../spec/decode.js'
 
 const port = parentPort!
 try {
@@ -13,5 +14,8 @@ try {
     (result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage),
     (found) => port.postMessage({ type: 'found', found: JSON.parse(JSON.stringify(found, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) } satisfies WorkerMessage))
 } catch (error) {
-  port.postMessage({ type: 'error', message: String((error as Error).stack ?? error) } satisfies WorkerMessage)
+  port.postMessage({
+    type: 'error', message: String((error as Error).stack ?? error),
+    ...(error instanceof InputError ? { input: { file: error.file, problems: error.problems } } : {}),
+  } satisfies WorkerMessage)
 }

@@ -10,6 +10,7 @@ import type { SuiteFailure, SuiteName } from '../properties/suite.js'
 import type { CoverageJson } from '../properties/coverage.js'
 import { runSuite, type CheckOptions, type SuiteResult } from '../properties/run.js'
 import { loadTarget } from './targets.js'
+import { InputError } from '../spec/decode.js'
 
 /** What a worker needs: plain data only. */
 export interface CheckJob {
@@ -30,7 +31,9 @@ export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; 
 export type FailureFound = { suite: SuiteName; seed: number; scenario: unknown[]; failure: SuiteFailure }
 export type WorkerMessage =
   | { type: 'progress'; progress: Progress } | { type: 'found'; found: FailureFound }
-  | { type: 'result'; result: SuiteResult } | { type: 'error'; message: string }
+  | { type: 'result'; result: SuiteResult }
+  /** `input`: the user's error (their kernel module cannot load or boot), refused with exit 2 like any input. */
+  | { type: 'error'; message: string; input?: { file: string; problems: string[] } }
 
 /** Runs a job's suites in this thread. */
 export async function runJob(job: CheckJob, onProgress?: (progress: Progress) => void, onResult?: (result: SuiteResult) => void, onFailureFound?: (found: FailureFound) => void): Promise<SuiteResult[]> {
@@ -65,9 +68,11 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
   const collected = new Map<SuiteName, SuiteResult>()
   const threads: Worker[] = []
   let finish: () => void = () => {}
-  let fail: (error: Error) => void = () => {}
+  let reject: (error: Error) => void = () => {}
   let running = lanes.length
-  const done = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject })
+  const done = new Promise<void>((resolved, rejected) => { finish = resolved; reject = rejected })
+  // One thread's error ends the check: the other threads stop too, rather than run on unreported.
+  const fail = (error: Error) => { reject(error); for (const thread of threads) void thread.terminate() }
   for (const suites of lanes) {
     const worker = new Worker(script, { workerData: { ...job, suites } })
     threads.push(worker)
@@ -75,7 +80,7 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
       if (message.type === 'progress') onProgress(message.progress)
       else if (message.type === 'found') onFailureFound?.(message.found)
       else if (message.type === 'result') { collected.set(message.result.suite, message.result); onResult?.(message.result) }
-      else fail(new Error(message.message))
+      else fail(message.input === undefined ? new Error(message.message) : new InputError(message.input.file, message.input.problems))
     })
     worker.on('error', fail)
     worker.on('exit', (code) => { if (code !== 0 && code !== 1) fail(new Error(`check worker exited with code ${code}`)); if (--running === 0) finish() })

@@ -2,11 +2,12 @@
  * Counterexample files: a failure of a property suite, written as a `sila-trace/1`
  * trace (boot configuration, image pool, the executed syscalls with the model's
  * outcomes, the failure with seed and path) that `sila replay` re-executes, and the
- * counterexample store in the working directory whose traces later runs replay
- * first (as Hypothesis's example database does).
+ * counterexample store (`.sila/counterexamples/` in the working directory, or the
+ * directory `SILA_STORE` names) whose traces later runs replay first (as
+ * Hypothesis's example database does).
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -15,13 +16,17 @@ import { step as modelStep } from '../model/step.js'
 import { ExactSyscallCodec } from '../spec/syscalls.js'
 import { outcomeToJson } from '../spec/results.js'
 import { TRACE_FORMAT, TraceCodec, type ProducedBy, type Trace, type TraceStep } from '../spec/trace.js'
+import { InputError } from '../spec/decode.js'
 import { suiteEnvironment } from '../properties/suite.js'
 import { SUITES } from '../properties/registry.js'
 import type { CounterExample } from '../properties/run.js'
 import { writeFileAtomic } from '../cli/output.js'
 
-/** Where failures are kept between runs. */
-export const STORE_DIR = join('.sila', 'counterexamples')
+/** Where failures are kept between runs: `$SILA_STORE` if set, else `.sila/counterexamples`. */
+export function storeDirectory(): string {
+  const named = process.env.SILA_STORE
+  return named === undefined || named === '' ? join('.sila', 'counterexamples') : named
+}
 
 /** The JSON-safe form of a value (NaN, Infinity and undefined become strings/null as JSON has them). */
 function jsonSafe(value: unknown): unknown {
@@ -71,8 +76,9 @@ export function counterexampleName(example: CounterExample): string {
 export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy): string {
   const text = `${JSON.stringify(counterexampleTrace(example, producedBy), null, 2)}\n`
   const name = counterexampleName(example)
-  mkdirSync(STORE_DIR, { recursive: true })
-  writeFileAtomic(join(STORE_DIR, name), text)
+  const store = storeDirectory()
+  mkdirSync(store, { recursive: true })
+  writeFileAtomic(join(store, name), text)
   mkdirSync(directory, { recursive: true })
   const file = join(directory, `sila-counterexample-${name}`)
   writeFileAtomic(file, text)
@@ -81,12 +87,14 @@ export function saveCounterexample(example: CounterExample, directory: string, p
 
 /** The stored scenarios, suite by suite; unreadable files are skipped (they are a cache). */
 export function loadStore(): { suite: string; scenario: unknown[] }[] {
-  if (!existsSync(STORE_DIR)) return []
+  const store = storeDirectory()
+  if (!existsSync(store)) return []
+  if (!statSync(store).isDirectory()) throw new InputError(store, ['not a directory: the counterexample store (SILA_STORE names another)'])
   const found: { suite: string; scenario: unknown[] }[] = []
-  for (const name of readdirSync(STORE_DIR).sort()) {
+  for (const name of readdirSync(store).sort()) {
     if (!name.endsWith('.trace.json')) continue
     try {
-      const decoded = TraceCodec.decode(JSON.parse(readFileSync(join(STORE_DIR, name), 'utf8')))
+      const decoded = TraceCodec.decode(JSON.parse(readFileSync(join(store, name), 'utf8')))
       if (E.isRight(decoded) && decoded.right.failure !== undefined && decoded.right.scenario !== undefined) {
         found.push({ suite: decoded.right.failure.property, scenario: decoded.right.scenario })
       }

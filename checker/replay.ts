@@ -139,7 +139,7 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
   violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))
   rows.push({
     step: BOOT_STEP, caller: '-', syscall: '-', malformed: false, outcome: null, result: 'booted', expected: null,
-    mismatch: false, violated: violatedIds(bootViolations), kernel: kernel === undefined ? null : divergence === null ? '=' : 'state differs',
+    mismatch: false, violated: violatedIds(bootViolations), kernel: kernel === undefined ? null : divergence === null ? '=' : divergence.what === 'exception' ? 'abstraction threw' : 'state differs',
   })
   for (const [index, traceStep] of trace.steps.entries()) {
     let next

@@ -66,7 +66,7 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
   }
 }
 
-/** What `sila explore --out` writes; merged across swarm jobs. */
+/** What `sila explore --out` writes (no timing: the same flags give the same bytes); merged across swarm jobs. */
 export const ExploreResultsCodec = t.intersection([
   t.type({
     format: t.literal('sila-explore/1'),
@@ -75,10 +75,11 @@ export const ExploreResultsCodec = t.intersection([
     distinct: t.number,
     generated: t.number,
     depth: t.number,
-    durationMs: t.number,
     violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown })])]),
   }),
   t.partial({
+    // Timing is printed, not written to --out (two runs give the same file); older files may hold it.
+    durationMs: t.number,
     swarm: t.union([t.null, t.type({ index: t.number, count: t.number, seed: t.number })]),
     counterexample: t.union([t.string, t.null]),
     // What `sila explore --out` also writes, and `sila merge` does not combine (files are decoded exactly, so they are named).
@@ -107,7 +108,6 @@ export function mergeExplore(all: ReadonlyArray<ExploreResults>): ExploreResults
   return {
     format: 'sila-explore/1', preset: all[0]?.preset ?? '', complete: all.some((r) => r.complete), jobs: all.length,
     distinct: all.reduce((n, r) => n + r.distinct, 0), distinctIsUpperBound: all.length > 1,
-    generated: all.reduce((n, r) => n + r.generated, 0), depth: Math.max(0, ...all.map((r) => r.depth)),
-    durationMs: Math.max(0, ...all.map((r) => r.durationMs)), violation: shortest,
+    generated: all.reduce((n, r) => n + r.generated, 0), depth: Math.max(0, ...all.map((r) => r.depth)), violation: shortest,
   }
 }

@@ -8,12 +8,11 @@
  * produced it (`producedBy.kernel`).
  * @module
  */
-import { pathToFileURL } from 'node:url'
-import { resolve } from 'node:path'
 import type { RefinementTarget } from '../refinement/target.js'
 import { implTarget } from '../refinement/abstraction.js'
 import { boot } from '../model/boot.js'
 import { ModelKernel, modelTarget } from '../refinement/model-target.js'
+import { importKernelModule } from './user-module.js'
 
 const TARGETS = new Map<string, RefinementTarget>([
   ['impl', implTarget as unknown as RefinementTarget],
@@ -27,21 +26,17 @@ export function resolveTarget(name: string): RefinementTarget {
   return target
 }
 
-function isTarget(value: unknown): value is RefinementTarget {
-  const candidate = value as Partial<RefinementTarget> | undefined
-  return typeof candidate?.create === 'function' && typeof candidate.abstraction?.abstract === 'function'
-}
-
-/** Loads a target by name (a module for `file:`, a mutant's copy for `mutant:`) and remembers it. */
+/**
+ * Loads a target by name (a module for `file:`, a mutant's copy for `mutant:`) and
+ * remembers it. A user's module that cannot be loaded, or whose `create` throws, is
+ * refused with a `KernelModuleError` (an input error: exit 2) naming its line.
+ */
 export async function loadTarget(name: string): Promise<RefinementTarget> {
   const known = TARGETS.get(name)
   if (known !== undefined) return known
   let target: RefinementTarget
   if (name.startsWith('file:')) {
-    const module = await import(pathToFileURL(resolve(name.slice('file:'.length))).href) as { target?: unknown; default?: unknown }
-    const found = module.target ?? module.default
-    if (!isTarget(found)) throw new Error(`${name.slice('file:'.length)}: exports no 'target' with create(config, images) and abstraction.abstract(kernel)`)
-    target = found
+    target = await importKernelModule(name.slice('file:'.length))
   } else if (name.startsWith('mutant:')) {
     const { MUTANTS } = await import('../mutants/catalogue.js')
     const { loadMutant } = await import('../mutants/materialize.js')

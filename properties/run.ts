@@ -10,6 +10,7 @@ import { minimize } from './minimize.js'
 import { SUITES } from './registry.js'
 import type { SuiteFailure, SuiteName } from './suite.js'
 import type { RefinementTarget } from '../refinement/target.js'
+import { InputError } from '../spec/decode.js'
 
 export interface CheckOptions {
   readonly suites: ReadonlyArray<SuiteName>
@@ -82,10 +83,20 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   }
   const runsTotal = runsForShard(options.runs, options.shard)
   let failed: { scenario: unknown[]; failure: SuiteFailure } | null = null
+  // The user's kernel could not be created (an input error, exit 2): not a property failure to shrink.
+  let refused: InputError | null = null
   let lastProgress = 0
   const property = fc.property(suite.scenario(options.maxSteps), (scenario) => {
+    if (refused !== null) return true
     const live = failed === null
-    const failure = suite.check(scenario, live ? context : { ...context, coverage: null })
+    let failure: SuiteFailure | null
+    try {
+      failure = suite.check(scenario, live ? context : { ...context, coverage: null })
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      refused = error
+      return true
+    }
     if (live) {
       coverage.endRun()
       const now = Date.now()
@@ -103,6 +114,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
     numRuns: Math.max(1, runsTotal), seed, ...(options.path === undefined ? {} : { path: options.path }),
     ...(timeShare === undefined ? {} : { interruptAfterTimeLimit: timeShare, skipAllAfterTimeLimit: timeShare * 2 }),
   })
+  if (refused !== null) throw refused
   let counterexample: CounterExample | null = null
   if (details.failed && details.counterexample !== null) {
     const scenario = details.counterexample[0] as unknown[]

@@ -4,6 +4,7 @@
  * counterexample file.
  * @module
  */
+import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
@@ -24,6 +25,8 @@ import { step as modelStep } from '../../model/step.js'
 import { outcomeText, type Outcome } from '../../spec/results.js'
 import { SYSCALL_KINDS } from '../../spec/syscalls.js'
 import { defaultWorkers } from '../command.js'
+import { InputError } from '../../spec/decode.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import type { CheckArgs } from './check.js'
 
@@ -144,6 +147,11 @@ function checkProducedBy(example: CounterExample, args: CheckArgs, seed: number,
   }
 }
 
+/** Where counterexample traces go: the directory named, else beside the results file (--out), else the working directory. */
+function counterexampleDirectory(args: CheckArgs): string {
+  return args.counterexamples ?? (args.out === undefined ? '.' : dirname(args.out))
+}
+
 export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const suites = suitesOf(args.suites)
   const seed = args.seed ?? (Date.now() % 2 ** 31)
@@ -153,7 +161,9 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const started = Date.now()
   const progress = progressReporter(started)
   const target = args.target
-  try { await loadTarget(target) } catch (error) { throw new UsageError((error as Error).message, 'check') }
+  try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
+  // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
+  resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
   const scope = args.path === undefined ? `${runs} runs per suite` : `the case at path ${args.path}`
   if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${scope} · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
   const latest = new Map<SuiteName, Progress>()
@@ -178,7 +188,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (result.counterexample === null) continue
     const producedBy = checkProducedBy(result.counterexample, args, seed, maxSteps)
     producers.set(result.suite, producedBy)
-    files.set(result.suite, saveCounterexample(result.counterexample, args.counterexamples ?? CHECK_DEFAULTS.counterexamples, producedBy))
+    files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args), producedBy))
   }
   const summary: CheckResults = {
     format: CHECK_FORMAT, seed, runs, maxSteps, shard: args.shard ?? null,

@@ -54,7 +54,9 @@ Options:
                       --kernel and --mutant exclude each other (default: the impl)
   --out FILE          write the results (sila-check/1 JSON) for 'sila merge'
   --counterexamples D directory for counterexample traces, created if missing
-                      (default '${CHECK_DEFAULTS.counterexamples}')
+                      (with --out: its directory; default '${CHECK_DEFAULTS.counterexamples}'); each failure is also kept in the store
+                      .sila/counterexamples (SILA_STORE=DIR names another), whose
+                      scenarios later runs try first
   --junit FILE        write JUnit XML
   --report DIR        write an HTML report (summary, coverage charts, counterexample
                       timeline, authority graph) to DIR/index.html (DIR is created

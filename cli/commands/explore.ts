@@ -6,6 +6,7 @@
 import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag } from '../command.js'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import { checkOutputs } from '../outputs.js'
+import { basename, dirname, join } from 'node:path'
 import { readJsonInput } from '../input.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { BootConfigCodec } from '../../spec/boot.js'
@@ -55,11 +56,13 @@ Options:
                      are partitioned among them by fingerprint, the result is the same;
                      more than 1 not with --swarm
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
-  --counterexample F where to write a counterexample trace (default ${EXPLORE_DEFAULTS.counterexample})
-  --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'
+  --counterexample F where to write a counterexample trace (with --out DIR/NAME.json:
+                     DIR/sila-explore-counterexample-NAME.trace.json; default ${EXPLORE_DEFAULTS.counterexample})
+  --out FILE         write the result as JSON (sila-explore/1), for 'sila merge'; no
+                     timing or memory in it: the same flags give the same bytes
   --report DIR       write an HTML report (summary, coverage chart, counterexample
                      timeline, authority graph) to DIR/index.html (DIR is created if missing)
-  --json             print the result as JSON
+  --json             print the result as JSON, with time, states/s and peak memory
   -h, --help         show this help
 
 Output paths are checked before the search: a file's directory must exist.
@@ -100,6 +103,18 @@ function parseSwarm(value: string | undefined, seed: number): { index: number; c
   const match = /^(\d+)\/(\d+)$/.exec(value)
   if (match === null || Number(match[2]) < 1 || Number(match[1]) >= Number(match[2])) throw new UsageError(`--swarm expects I/N with 0 <= I < N, found ${JSON.stringify(value)}`, 'explore')
   return { index: Number(match[1]), count: Number(match[2]), seed }
+}
+
+/**
+ * Where a counterexample trace goes: the file named, else beside the results file
+ * (`--out DIR/x.json` → `DIR/sila-explore-counterexample-x.trace.json`: swarm jobs
+ * sharing a directory keep theirs apart, and a glob for results files does not
+ * take it for one), else the working directory.
+ */
+function counterexampleFile(values: { counterexample?: string; out?: string }): string {
+  if (values.counterexample !== undefined) return values.counterexample
+  if (values.out === undefined) return 'sila-explore-counterexample.trace.json'
+  return join(dirname(values.out), `sila-explore-counterexample-${basename(values.out).replace(/\.json$/i, '')}.trace.json`)
 }
 
 function report(result: ExploreResult): void {
@@ -151,7 +166,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (swarm !== undefined && workers > 1) throw conflict('explore', `--workers ${workers}`, '--swarm', 'a swarm job runs on one core (run more jobs instead)')
   const mutant = values.mutant === undefined ? undefined : findModelMutant(values.mutant)
   if (values.mutant !== undefined && mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(values.mutant)}; mutants: ${MODEL_MUTANTS.map((m) => m.name).join(', ')}`, 'explore')
-  const counterexample = values.counterexample ?? EXPLORE_DEFAULTS.counterexample
+  const counterexample = counterexampleFile(values)
   checkOutputs('explore', [
     { name: '--out', path: values.out, kind: 'file' },
     { name: '--report', path: values.report, kind: 'directory' },
@@ -196,8 +211,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name)
     writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result, producedBy), null, 2)}\n`)
   }
-  const json = { format: 'sila-explore/1', ...result, counterexample: file, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
-  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`)
+  // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
+  const { durationMs, statesPerSecond, ...found } = result
+  const results = { format: 'sila-explore/1', ...found, counterexample: file }
+  const json = { ...results, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
+  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
     preset, result, counterexampleFile: file, generator: generatorName(),
     ...(refine === undefined ? {} : { refine: await loadTarget(refine) }), ...(mutant === undefined ? {} : { step: mutant.step, mutant: mutant.name }),

@@ -173,6 +173,8 @@ async function loadChoice(file: string, choice: KernelChoice): Promise<{ target?
   try {
     return { target: await loadTarget(choice.kernel), options: {} }
   } catch (error) {
+    // A user's module that cannot load already names its file and line (checker/user-module.ts).
+    if (error instanceof InputError && choice.by === 'flag') throw error
     throw refuse((error as Error).message.split('\n')[0]!)
   }
 }
@@ -194,7 +196,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   try {
     choice = await chooseKernel(values, undefined)
   } catch (error) {
-    throw new UsageError((error as Error).message, 'replay')
+    throw error instanceof InputError ? error : new UsageError((error as Error).message, 'replay')
   }
   const trace = readJsonInput(TraceCodec, file)
   if (choice.by === 'default') choice = await chooseKernel({}, trace.producedBy?.kernel)

@@ -1,9 +1,14 @@
 /**
  * Runs the compiled `sila` as a user would, from the repository root, and captures
- * its exit code and both streams.
+ * its exit code and both streams. Its counterexample store is a temporary directory
+ * of the test process (`SILA_STORE`), never the repository's `.sila/`: a test leaves
+ * nothing that a later `sila check` would replay.
  * @module
  */
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root (this file is compiled to dist/test/cli/). */
@@ -15,10 +20,22 @@ export interface Run {
   readonly stderr: string
 }
 
-/** `node dist/cli/main.js ...args` in the repository root. */
+let store: string | null = null
+
+/** The counterexample store of the commands {@link sila} runs: made once per test process, removed when it exits. */
+export function testStore(): string {
+  if (store === null) {
+    const made = mkdtempSync(join(tmpdir(), 'sila-test-store-'))
+    process.on('exit', () => rmSync(made, { recursive: true, force: true }))
+    store = made
+  }
+  return store
+}
+
+/** `node dist/cli/main.js ...args` in the repository root, with the test process's own store. */
 export function sila(...args: string[]): Run {
   const result = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_DEBUG: '' }, timeout: 60_000,
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_DEBUG: '', SILA_STORE: testStore() }, timeout: 60_000,
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }

@@ -9,9 +9,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { ROOT } from '../cli/run.js'
 
 /** One command of the tour and the exit code its comment promises. */
@@ -39,6 +39,14 @@ function repositoryFiles(): string[] {
   const listed = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
   if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`)
   return listed.stdout.split('\0').filter((file) => file !== '' && existsSync(join(ROOT, file)))
+}
+
+/** Every file under `directory` (links not followed), relative. */
+function filesUnder(directory: string, at = directory): string[] {
+  return readdirSync(at).flatMap((name) => {
+    const path = join(at, name)
+    return lstatSync(path).isDirectory() ? filesUnder(directory, path) : [relative(directory, path)]
+  })
 }
 
 /** A clean copy of the repository in a fresh directory, built. */
@@ -69,6 +77,7 @@ const SHOWS: ReadonlyArray<readonly [string, RegExp]> = [
   ['node tour/regression.test.mjs', /mutant copy-amplifies-rights diverges from the model/],
   ['replay tour/explore.trace.json', /^kernel: model mutant revoke-misses-messages \(the trace records[\s\S]*replayed on model mutant revoke-misses-messages: 1 violation/m],
   ['--preset cap-core', /No invariant violated: the search was exhaustive\./],
+  ['--mutant revoke-misses-messages --out tour/explore.json', /^counterexample: tour\/sila-explore-counterexample-explore\.trace\.json;/m],
   ['update-demo', /UPD-1 held\./],
   ["counter '^2' --compromised", /SignatureInvalid/],
 ]
@@ -76,6 +85,7 @@ const SHOWS: ReadonlyArray<readonly [string, RegExp]> = [
 test('the tour runs as written in a clean copy of the repository', () => {
   const commands = tourCommands(readFileSync(join(ROOT, 'README.md'), 'utf8'))
   const copy = cleanCopy()
+  const before = new Set(filesUnder(copy))
   const timings: string[] = []
   const outputs: string[] = []
   try {
@@ -92,6 +102,8 @@ test('the tour runs as written in a clean copy of the repository', () => {
     assert.match(last, /V1 \(counter-v1\) serves/)
     assert.ok(existsSync(join(copy, 'tour', 'report', 'index.html')))
     assert.ok(existsSync(join(copy, 'tour', 'graph.svg')))
+    const elsewhere = filesUnder(copy).filter((file) => !before.has(file) && !/^(tour|\.sila)\//.test(file))
+    assert.equal(elsewhere, [], 'the tour writes only under tour/ and the counterexample store .sila/')
     process.stdout.write(`\n  the README tour, ${commands.length} commands:\n${timings.map((line) => `  ${line}`).join('\n')}\n`)
   } finally {
     rmSync(copy, { recursive: true, force: true })

@@ -1,0 +1,138 @@
+/**
+ * A user's kernel module (`--kernel FILE`) that cannot be used is the user's error,
+ * not sila's: a module that does not load (a syntax error, a throw while loading, a
+ * missing file or export) or a `create()` that throws is refused with exit 2 and one
+ * line naming the user's file, line and column. Node gives no location for a syntax
+ * error in a dynamically imported module, so `node --check` is asked for it; for a
+ * runtime throw the place is the first stack frame inside the user's file.
+ *
+ * A throw of `step` or of the abstraction while checking is not refused here: it is
+ * a REF-1 failure of the kernel under test (docs/decisions.md).
+ * @module
+ */
+import { spawnSync } from 'node:child_process'
+import { statSync } from 'node:fs'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { InputError } from '../spec/decode.js'
+import { BootError } from '../model/boot-system.js'
+import { BootError as ImplBootError } from '../impl/boot.js'
+import type { RefinementTarget } from '../refinement/target.js'
+
+/** A user's kernel module refused: `file` is `PATH:LINE:COLUMN` when the place is known. */
+export class KernelModuleError extends InputError {
+  constructor(file: string, problem: string) {
+    super(file, [problem])
+    this.name = 'KernelModuleError'
+  }
+}
+
+/** sila's own compiled code (`dist/`): frames there are not the user's. */
+const SILA_DIST = fileURLToPath(new URL('../', import.meta.url))
+
+interface Place { readonly path: string; readonly line: number; readonly column?: number }
+
+function pathOf(location: string): string {
+  return location.startsWith('file://') ? fileURLToPath(location) : location
+}
+
+/** Node's header of a compile error, `FILE:LINE`, the source line, and a caret under the column. */
+function arrowPlace(text: string): Place | null {
+  const lines = text.split('\n')
+  const header = /^(.+):(\d+)$/.exec(lines[0] ?? '')
+  if (header === null || !(header[1]!.startsWith('file://') || isAbsolute(header[1]!))) return null
+  const caret = (lines[2] ?? '').search(/\^/)
+  return { path: pathOf(header[1]!), line: Number(header[2]), ...(caret < 0 ? {} : { column: caret + 1 }) }
+}
+
+const FRAME = /^\s*at (?:async )?(?:[^(]*\()?(.+?):(\d+):(\d+)\)?$/
+
+function stackPlaces(stack: string): Place[] {
+  return stack.split('\n').map((line) => FRAME.exec(line)).filter((match) => match !== null)
+    .map((match) => ({ path: pathOf(match[1]!), line: Number(match[2]), column: Number(match[3]) }))
+}
+
+/** A path as the user reads it: the module as they named it, else relative to the working directory when below it. */
+function shown(path: string, module: string, given: string): string {
+  if (path === module) return given
+  const local = relative(process.cwd(), path)
+  return local !== '' && !local.startsWith('..') && !isAbsolute(local) ? local : path
+}
+
+function placeText(place: Place | null, module: string, given: string): string {
+  if (place === null) return given
+  return `${shown(place.path, module, given)}:${place.line}${place.column === undefined ? '' : `:${place.column}`}`
+}
+
+/** The user's code that threw: the first frame in their module, else the first outside sila and Node. */
+function throwPlace(error: unknown, module: string): Place | null {
+  const stack = error instanceof Error ? error.stack ?? '' : ''
+  const arrow = arrowPlace(stack)
+  if (arrow !== null) return arrow
+  const places = stackPlaces(stack)
+  return places.find((place) => place.path === module)
+    ?? places.find((place) => isAbsolute(place.path) && !place.path.startsWith(SILA_DIST) && !place.path.startsWith(`node:`))
+    ?? null
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  const [first, ...rest] = text.split('\n')
+  return rest.length === 0 ? first! : `${first} …`
+}
+
+/** Where a syntax error is: Node's own header if it gave one, else `node --check` on the module. */
+function syntaxPlace(error: Error, module: string): Place | null {
+  const arrow = arrowPlace(error.stack ?? '')
+  if (arrow !== null) return arrow
+  const checked = spawnSync(process.execPath, ['--check', module], { encoding: 'utf8', timeout: 30_000 })
+  return checked.status === 0 ? null : arrowPlace(checked.stderr ?? '')
+}
+
+/** Imports the module at `given` and returns its exported target; anything wrong is a {@link KernelModuleError}. */
+export async function importKernelModule(given: string): Promise<RefinementTarget> {
+  const module = resolve(given)
+  let stats
+  try { stats = statSync(module) } catch { throw new KernelModuleError(given, 'no such file') }
+  if (!stats.isFile()) throw new KernelModuleError(given, 'not a file: a kernel is a JavaScript module exporting \'target\' (docs/own-kernel.md)')
+  let exported: { target?: unknown; default?: unknown }
+  try {
+    exported = await import(pathToFileURL(module).href) as typeof exported
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new KernelModuleError(given, 'not a JavaScript module: Node imports .js, .mjs and .cjs files (compile TypeScript first)')
+    if (error instanceof SyntaxError) {
+      const place = syntaxPlace(error, module)
+      throw new KernelModuleError(place === null ? given : placeText(place, module, given), `${firstLine(error)}${place === null ? ' (in this module or one it imports)' : ''}`)
+    }
+    if (typeof code === 'string' && code.startsWith('ERR_')) throw new KernelModuleError(given, firstLine(error).replace(/^Error: /, ''))
+    throw new KernelModuleError(placeText(throwPlace(error, module), module, given), `the module threw while loading: ${firstLine(error)}`)
+  }
+  const found = exported.target ?? exported.default
+  if (!isTarget(found)) throw new KernelModuleError(given, 'exports no \'target\' with create(config, images) and abstraction.abstract(kernel) (docs/own-kernel.md)')
+  return guarded(found, module, given)
+}
+
+function isTarget(value: unknown): value is RefinementTarget {
+  const candidate = value as Partial<RefinementTarget> | undefined
+  return typeof candidate?.create === 'function' && typeof candidate.abstraction?.abstract === 'function'
+}
+
+/**
+ * The user's target with a `create` whose throw is refused naming the line of their
+ * code (a boot configuration sila itself cannot boot stays a {@link BootError}, and
+ * the trace naming it is refused instead). `step` and the abstraction are the user's
+ * own, unwrapped: the checkers report their throws as refinement failures.
+ */
+function guarded(target: RefinementTarget, module: string, given: string): RefinementTarget {
+  // Every argument is passed on (the pipeline suite gives the impl a third one).
+  const create = (...args: unknown[]): ReturnType<RefinementTarget['create']> => {
+    try {
+      return (target.create as (...a: unknown[]) => ReturnType<RefinementTarget['create']>).apply(target, args)
+    } catch (error) {
+      if (error instanceof BootError || error instanceof ImplBootError || error instanceof InputError) throw error
+      throw new KernelModuleError(placeText(throwPlace(error, module), module, given), `create(config, images) threw ${firstLine(error)}`)
+    }
+  }
+  return { name: typeof target.name === 'string' ? target.name : `file:${given}`, abstraction: target.abstraction, create: create as RefinementTarget['create'] }
+}
