@@ -53,7 +53,7 @@ test('explore --mutant --out: the results and the counterexample are beside --ou
     const run = silaIn(cwd, ['explore', '--mutant', 'revoke-misses-messages', '--out', 'tour/explore.json'])
     assert.is(run.status, 1, run.stderr)
     assert.equal(files(cwd), ['tour/explore.json', 'tour/sila-explore-counterexample-explore.trace.json'])
-    assert.match(run.stdout, /^counterexample: tour\/sila-explore-counterexample-explore\.trace\.json; replay it: npx sila replay tour\/sila-explore-counterexample-explore\.trace\.json$/m)
+    assert.match(run.stdout, /^counterexample: tour\/sila-explore-counterexample-explore\.trace\.json; replay it: npx sila replay tour\/sila-explore-counterexample-explore\.trace\.json( --model-mutant revoke-misses-messages)?$/m)
     const results = JSON.parse(readFileSync(join(cwd, 'tour', 'explore.json'), 'utf8')) as Record<string, unknown>
     assert.is(results.counterexample, 'tour/sila-explore-counterexample-explore.trace.json')
     // The bug is in the mutant's copy of the model: the trace replays, and the model keeps CAP-3.
