@@ -1,0 +1,23 @@
+/**
+ * `sila-kernel/model`: the executable specification. {@link boot} gives the state a
+ * boot configuration describes, {@link step} the next state and the outcome of one
+ * syscall; neither mutates its input. The state's read helpers come with it.
+ *
+ * ```ts
+ * import { boot, step } from 'sila-kernel/model'
+ * const state = boot({ rootLimits: { ... } })
+ * const { state: next, outcome } = step(state, { kind: 'cap_inspect', caller: 0, slot: 0 })
+ * ```
+ * @module sila-kernel/model
+ */
+export { boot } from '../model/boot.js'
+export { step } from '../model/step.js'
+export type { StepResult } from '../model/step.js'
+export type {
+  KernelState, KernelObject, ObjectOfKind, ContainerObject, ProcessObject, RegionObject, EndpointObject, DeviceObject,
+  Mapping, Message, Cap, CapLocation, Namespace, MessageLedger,
+} from '../model/state.js'
+export {
+  getObject, getObjectOfKind, getContainer, getProcess, getCap, getNamespace, processByRef, capChildren, capDescendants,
+  containerSubtree, isContainerAncestor, namespaceChain, uidIn, hostUid, flowKey,
+} from '../model/state.js'
