@@ -6,7 +6,10 @@
  * (`sila-kernel/checker`) and the image pipeline (`sila-kernel/pipeline`).
  *
  * ```ts
- * import { boot, step, Kernel, runLockstep, implTarget } from 'sila-kernel'
+ * import { boot, step, Kernel, CAP_CORE } from 'sila-kernel'
+ *
+ * const syscall = { kind: 'cap_inspect', caller: 1, slot: 0 }
+ * console.log(step(boot(CAP_CORE.boot, CAP_CORE.images), syscall).outcome, Kernel.boot(CAP_CORE.boot, CAP_CORE.images).step(syscall))
  * ```
  * @module sila-kernel
  */

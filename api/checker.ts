@@ -6,11 +6,13 @@
  * export ({@link exportTrace}) and the seeded bugs ({@link MUTANTS}).
  *
  * ```ts
- * import { runCheck, explore } from 'sila-kernel/checker'
+ * import { explore, runCheck } from 'sila-kernel/checker'
  * import { implTarget } from 'sila-kernel/refinement'
  * import { CAP_CORE } from 'sila-kernel/spec'
- * const results = runCheck({ suites: ['refinement'], runs: 50, seed: 1, maxSteps: 20, target: implTarget })
- * const space = explore({ preset: CAP_CORE, depthMax: 3, refine: implTarget })
+ *
+ * const [result] = runCheck({ suites: ['refinement'], runs: 20, seed: 1, maxSteps: 20, target: implTarget })
+ * const search = explore({ preset: CAP_CORE, depthMax: 3, refine: implTarget })
+ * console.log(result?.counterexample ?? 'no counterexample', search.violation ?? `${search.distinct} states`)
  * ```
  * @module sila-kernel/checker
  */

@@ -5,8 +5,12 @@
  *
  * ```ts
  * import { Kernel } from 'sila-kernel/impl'
- * const kernel = Kernel.boot(config, images)
- * const outcome = kernel.step({ kind: 'cap_inspect', caller: 0, slot: 0 })
+ * import { CAP_CORE } from 'sila-kernel/spec'
+ *
+ * const kernel = Kernel.boot(CAP_CORE.boot, CAP_CORE.images)
+ * const saved = kernel.snapshot()
+ * console.log(kernel.step({ kind: 'cap_delete', caller: 1, slot: 0 }))
+ * kernel.restore(saved) // the cap is back
  * ```
  * @module sila-kernel/impl
  */

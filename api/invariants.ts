@@ -5,7 +5,10 @@
  *
  * ```ts
  * import { checkState } from 'sila-kernel/invariants'
- * for (const violation of checkState(state)) console.log(violation.invariant, violation.message)
+ * import { boot } from 'sila-kernel/model'
+ * import { CAP_CORE } from 'sila-kernel/spec'
+ *
+ * for (const violation of checkState(boot(CAP_CORE.boot, CAP_CORE.images))) console.log(violation.invariant, violation.message)
  * ```
  * @module sila-kernel/invariants
  */

@@ -6,8 +6,12 @@
  * ({@link implTarget}) and the model itself ({@link modelTarget}).
  *
  * ```ts
- * import { runLockstep, implTarget } from 'sila-kernel/refinement'
- * const { divergence } = runLockstep(implTarget, config, images, syscalls)
+ * import { implTarget, runLockstep } from 'sila-kernel/refinement'
+ * import { CAP_CORE } from 'sila-kernel/spec'
+ *
+ * const syscalls = [{ kind: 'cap_inspect', caller: 1, slot: 0 }, { kind: 'cap_delete', caller: 2, slot: 0 }]
+ * const { divergence } = runLockstep(implTarget, CAP_CORE.boot, CAP_CORE.images, syscalls)
+ * console.log(divergence ?? 'the impl answered as the model did')
  * ```
  * @module sila-kernel/refinement
  */

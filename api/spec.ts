@@ -6,8 +6,11 @@
  * path; and the boot presets that `sila explore` searches.
  *
  * ```ts
- * import { BootConfigCodec, decodeOrThrow, parseJson } from 'sila-kernel/spec'
+ * import { BootConfigCodec, CAP_CORE, decodeOrThrow, parseJson } from 'sila-kernel/spec'
+ *
+ * const text = JSON.stringify(CAP_CORE.boot) // as read from a file
  * const config = decodeOrThrow(BootConfigCodec, parseJson(text, 'boot.json'), 'boot.json')
+ * console.log(config.system?.processes?.map((process) => process.name))
  * ```
  * @module sila-kernel/spec
  */

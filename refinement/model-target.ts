@@ -10,8 +10,11 @@ import type { KernelState } from '../model/state.js'
 import type { Outcome } from '../spec/results.js'
 import type { KernelUnderTest, RefinementTarget } from './target.js'
 
+/** The model as a mutable kernel: it keeps the current state and steps it. @public */
 export class ModelKernel implements KernelUnderTest {
+  /** @param state - the state to start from (usually the model's {@link boot} state) */
   constructor(public state: KernelState) {}
+  /** Steps the model's state with `syscall` and answers its outcome. */
   step(syscall: unknown): Outcome {
     const result = step(this.state, syscall)
     this.state = result.state
@@ -19,6 +22,7 @@ export class ModelKernel implements KernelUnderTest {
   }
 }
 
+/** The model as a refinement target: its abstraction is the identity. @public */
 export const modelTarget: RefinementTarget<ModelKernel> = {
   name: 'model',
   create: (config, images) => new ModelKernel(boot(config, images)),
