@@ -5,8 +5,11 @@
  *
  * ```ts
  * import { boot, step } from 'sila-kernel/model'
- * const state = boot({ rootLimits: { ... } })
- * const { state: next, outcome } = step(state, { kind: 'cap_inspect', caller: 0, slot: 0 })
+ * import { CAP_CORE } from 'sila-kernel/spec'
+ *
+ * const state = boot(CAP_CORE.boot, CAP_CORE.images)
+ * const { state: next, outcome } = step(state, { kind: 'cap_delete', caller: 1, slot: 0 })
+ * console.log(outcome, state.ksCaps.size, next.ksCaps.size)
  * ```
  * @module sila-kernel/model
  */

@@ -9,7 +9,7 @@
  * - every TypeScript example that imports `sila-kernel` — in README.md, docs/*.md
  *   and the entry modules' doc comments (index.ts, api/*.ts) — type-checks with
  *   `tsc` against the installed declarations and runs with Node, exactly as written;
- * - the installed `sila` command runs a short check.
+ * - the installed `sila` command runs a short check, and finds a seeded bug.
  * npm resolves the package's dependencies from its cache, or from the registry for
  * what the cache lacks.
  */
@@ -176,6 +176,10 @@ test('the installed sila command runs a check', () => {
   assert.match(version, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version)
   const checked = ok(run(sila, ['check', 'invariants', '--runs', '20', '--workers', '1', '--seed', '1'], project), 'sila check')
   assert.match(checked, /All suites passed/)
+  // A seeded bug is a patched copy of the compiled kernel, outside the package: it must still find the dependencies.
+  const mutant = run(sila, ['check', 'refinement', '--mutant', 'copy-amplifies-rights', '--runs', '100', '--workers', '1', '--seed', '1', '--counterexamples', 'cex'], project)
+  assert.is(mutant.status, 1, `sila check --mutant exited ${mutant.status}:\n${mutant.stdout}\n${mutant.stderr}`)
+  assert.match(mutant.stdout, /replay it: npx sila replay cex\/\S+ --mutant copy-amplifies-rights/)
 })
 
 test.run()
