@@ -71,7 +71,7 @@ test('firstTreeDifference finds an added, a removed and a changed file, and noth
 test('docs/api/ is what TypeDoc generates from the code now, without a warning', () => {
   const out = mkdtempSync(join(tmpdir(), 'sila-api-'))
   try {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)))
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/.test(name)))
     const result = spawnSync('npm', ['run', '--silent', 'docs', '--', '--out', out], { cwd: ROOT, encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 240_000 })
     const log = `${result.stdout}\n${result.stderr}`
     assert.is(result.status, 0, `npm run docs exited ${result.status}:\n${log}`)

@@ -51,9 +51,13 @@ function documentedExamples(): Example[] {
   ]
 }
 
-/** The environment without the `npm_*` variables an enclosing `npm test` sets (they would steer the inner npm to this repository). */
+/**
+ * The environment without the lower-case `npm_*` variables an enclosing `npm test`
+ * sets (its prefix among them, which would steer the inner npm to this repository);
+ * a user's own `NPM_CONFIG_*` settings stay.
+ */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)))
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/.test(name)))
 }
 
 function run(command: string, args: ReadonlyArray<string>, cwd: string, timeout = 180_000): SpawnSyncReturns<string> {
