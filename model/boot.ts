@@ -15,6 +15,12 @@ import { bootSystem } from './boot-system.js'
 
 const ROOT_UID_MAP = { base: 0, count: BOUNDS.uidMax + 1 }
 
+/**
+ * The state a boot configuration describes (kernel.md §10): the root container, the
+ * devices, init with its caps, the five root namespaces, then the declared system;
+ * `images` is the pool of image records processes may be spawned from.
+ * @public
+ */
 export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): KernelState {
   const root = 0
   const init = config.devices.length + 1

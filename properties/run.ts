@@ -11,6 +11,7 @@ import { SUITES } from './registry.js'
 import type { SuiteFailure, SuiteName } from './suite.js'
 import type { RefinementTarget } from '../refinement/target.js'
 
+/** What `runCheck` runs: the suites, their runs and seed, and the kernel checked. @public */
 export interface CheckOptions {
   readonly suites: ReadonlyArray<SuiteName>
   readonly runs: number
@@ -40,6 +41,7 @@ export interface CounterExample {
   readonly fromStore: boolean
 }
 
+/** One suite's run: how many runs, how long, its coverage, and its shrunk counterexample, if it failed. @public */
 export interface SuiteResult {
   readonly suite: SuiteName
   readonly seed: number

@@ -30,6 +30,7 @@ export type Divergence =
   | { readonly kind: 'state'; readonly step: number; readonly difference: StateDifference }
   | { readonly kind: 'exception'; readonly step: number; readonly side: 'model' | 'kernel'; readonly message: string }
 
+/** How a lockstep run compares states. */
 export interface LockstepOptions {
   /** Compare states with the full abstraction every step even if the target can compare incrementally. */
   readonly fullCompare?: boolean
