@@ -41,6 +41,7 @@ export interface ImageVerdict {
 
 /** Verifies an image's bytes against the boot keyring. @public */
 export interface ImageVerifier {
+  /** The verdict on `image`, whose manifest digest is `digest`, for a kernel that trusts `keyring`. */
   verify(image: ImageBytes, digest: string, keyring: BootConfig['keyring']): ImageVerdict
 }
 

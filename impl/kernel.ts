@@ -51,49 +51,84 @@ const ROOT_UID_MAP = Object.freeze({ base: 0, count: BOUNDS.uidMax + 1 })
 const BOOT_NAMESPACES = ['pid', 'mount', 'net', 'ipc', 'user'] as const
 const BOOT_USER_NAMESPACE = 4
 
-/** Everything `restore` needs: typed arrays copied by `slice`, the few JS structures deep-copied. @public */
+/**
+ * Everything `restore` needs: typed arrays copied by `slice`, the few JS structures
+ * deep-copied. Opaque outside the impl: keep it and hand it back to {@link Kernel.restore}.
+ * @public
+ */
 export interface KernelSnapshot {
+  /** @internal */
   readonly objects: ObjectTableSnapshot
+  /** @internal */
   readonly caps: CapTableSnapshot
+  /** @internal */
   readonly namespaces: NamespaceSnapshot
+  /** @internal */
   readonly refs: RefTableSnapshot
-  /** Root and init handles: a snapshot restores only into a kernel booted from the same configuration. */
+  /** Root and init handles: a snapshot restores only into a kernel booted from the same configuration. @internal */
   readonly pinned: readonly [root: number, init: number]
+  /** @internal */
   readonly counters: readonly [objectNext: number, capNext: number, namespaceNext: number, messageSeqNext: number]
+  /** @internal */
   readonly ledger: readonly [sent: number, received: number, discarded: number]
+  /** @internal */
   readonly retiredLastReceived: ReadonlyMap<number, number>
 }
 
-/** The optimized kernel. @public */
+/**
+ * The optimized kernel: {@link Kernel.boot} it from a boot configuration, then
+ * {@link Kernel.step} it one syscall at a time; it answers as the model does.
+ * {@link Kernel.snapshot} and {@link Kernel.restore} save and roll back its whole state.
+ * Its tables and counters are public for the abstraction function
+ * (`refinement/abstraction.ts`) and are not part of the API.
+ * @public
+ */
 export class Kernel implements KernelUnderTest {
+  /** @internal */
   readonly objects: ObjectTable
+  /** @internal */
   readonly caps: CapTable
+  /** @internal */
   readonly namespaces = new NamespaceTable()
+  /** @internal */
   readonly refs = new RefTable(16)
+  /** @internal */
   objectNext = 0
+  /** @internal */
   capNext = 0
+  /** @internal */
   namespaceNext = 0
+  /** @internal */
   messageSeqNext = 0
-  /** Handles of the pinned objects (the kernel holds them). */
+  /** Handles of the pinned objects (the kernel holds them). @internal */
   root = NONE
+  /** @internal */
   init = NONE
+  /** @internal */
   readonly images: ReadonlyMap<string, ImageInfo>
   /** Digests of real images the kernel verified and refused that have no record (a manifest it cannot read): SignatureInvalid at spawn. */
   readonly refusedImages: ReadonlySet<string>
   /** How many real images the kernel verified at boot: one per distinct manifest digest. */
   readonly imageVerifications: number
+  /** @internal */
   readonly keyring: ReadonlySet<string>
+  /** @internal */
   readonly floors: ReadonlyMap<string, string>
+  /** @internal */
   readonly cpuAccounting: boolean
-  /** Ghost ledger (IPC-2) and the last received seq of destroyed endpoints. */
+  /** Ghost ledger (IPC-2) and the last received seq of destroyed endpoints. @internal */
   ledgerSent = 0
+  /** @internal */
   ledgerReceived = 0
+  /** @internal */
   ledgerDiscarded = 0
+  /** @internal */
   retiredLastReceived = new Map<number, number>()
-  /** Counts steps and restores: the incremental refinement check needs to know nothing else happened. */
+  /** Counts steps and restores: the incremental refinement check needs to know nothing else happened. @internal */
   journal = 0
-  /** Scratch for process_spawn's grants (at most grantsMax). */
+  /** Scratch for process_spawn's grants (at most grantsMax). @internal */
   readonly grantCaps = new Int32Array(BOUNDS.grantsMax)
+  /** @internal */
   readonly grantRights = new Int32Array(BOUNDS.grantsMax)
   /** Scratch for matching grants to manifest requests: the grant holding each request (-1: none), and visit marks. */
   readonly matchHolder: Int32Array
@@ -189,13 +224,13 @@ export class Kernel implements KernelUnderTest {
     charge(this, this.root, RES_PROCESSES, 1)
   }
 
-  /** The namespace of `column` (NS_*) of a container. */
+  /** The namespace of `column` (NS_*) of a container. @internal */
   namespaceOf(container: number, column: number): number {
     assert(this.objects.kind[container] === KIND_CONTAINER, 'kernel.namespace.container')
     return this.objects.rows.namespaces[this.objects.row[container] * NS_COLUMNS + column]
   }
 
-  /** The process a creation index names, if it is still an object (generation-checked), else NONE. */
+  /** The process a creation index names, if it is still an object (generation-checked), else NONE. @internal */
   processOfRef(ref: number): number {
     const refs = this.refs
     if (ref >= refs.count) return NONE

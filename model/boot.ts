@@ -36,6 +36,7 @@ function imagePool(images: ReadonlyArray<ImageRecord>): Map<string, ImageRecord>
  * The boot state for `config` with the image pool `images`. Refuses (with a
  * {@link BootError} naming the place) a pool that names a digest twice, and a
  * declared system the kernel could not honour.
+ * @public
  */
 export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): KernelState {
   const ksImages = imagePool(images)

@@ -33,6 +33,7 @@ interface ObjectBase {
   readonly owner: ObjectId | null
 }
 
+/** A container: a quota node of the container tree, with its namespaces. @public */
 export interface ContainerObject extends ObjectBase {
   readonly kind: 'container'
   readonly parent: ObjectId | null
@@ -49,6 +50,7 @@ export interface Mapping {
   readonly perms: RightsMask
 }
 
+/** A process: its CSpace (`slots`), its mappings, its pids; `ref` is its creation index, by which syscalls name their caller. @public */
 export interface ProcessObject extends ObjectBase {
   readonly kind: 'process'
   readonly ref: ProcessRef
@@ -65,12 +67,14 @@ export interface ProcessObject extends ObjectBase {
   readonly imageBytes: number
 }
 
+/** A memory region, charged to its owner by its size. @public */
 export interface RegionObject extends ObjectBase {
   readonly kind: 'region'
   readonly sizeBytes: number
   readonly executable: boolean
 }
 
+/** A message queued on an endpoint, with the badge of the cap it was sent through and the cap it carries, if any. @public */
 export interface Message {
   /** Global send order; FIFO and IPC-2 are stated over it. */
   readonly seq: number
@@ -79,18 +83,22 @@ export interface Message {
   readonly cap: CapId | null
 }
 
+/** An IPC endpoint: a FIFO queue of at most `depth` messages. @public */
 export interface EndpointObject extends ObjectBase {
   readonly kind: 'endpoint'
   readonly depth: number
   readonly queue: ReadonlyArray<Message>
 }
 
+/** A device named in the boot configuration. @public */
 export interface DeviceObject extends ObjectBase {
   readonly kind: 'device'
   readonly name: string
 }
 
+/** Any kernel object, told apart by `kind`. @public */
 export type KernelObject = ContainerObject | ProcessObject | RegionObject | EndpointObject | DeviceObject
+/** The object type of one `kind`. @public */
 export type ObjectOfKind<K extends ObjectKind> = Extract<KernelObject, { kind: K }>
 
 /**
@@ -121,6 +129,7 @@ export interface MessageLedger {
   readonly discarded: number
 }
 
+/** The whole model state: `ks*` fields are the kernel's, `gs*` fields ghost state that only invariants read. @public */
 export interface KernelState {
   readonly ksObjects: ReadonlyMap<ObjectId, KernelObject>
   readonly ksCaps: ReadonlyMap<CapId, Cap>
@@ -148,39 +157,46 @@ export interface KernelState {
   readonly gsFlows: ReadonlyMap<string, RightsMask>
 }
 
+/** The key of `gsFlows` for an object and a container. @public */
 export function flowKey(object: ObjectId, container: ObjectId): string {
   return `${object}>${container}`
 }
 
 // ---- thin accessors --------------------------------------------------------
 
+/** The object with id `id`, if there is one. @public */
 export function getObject(state: KernelState, id: ObjectId): KernelObject | undefined {
   return state.ksObjects.get(id)
 }
 
+/** The object with id `id` if there is one of kind `kind`. @public */
 export function getObjectOfKind<K extends ObjectKind>(state: KernelState, id: ObjectId, kind: K): ObjectOfKind<K> | undefined {
   const object = state.ksObjects.get(id)
   return object !== undefined && object.kind === kind ? (object as ObjectOfKind<K>) : undefined
 }
 
+/** The container with id `id`; throws if there is none (a bug of the caller). @public */
 export function getContainer(state: KernelState, id: ObjectId): ContainerObject {
   const container = getObjectOfKind(state, id, 'container')
   if (container === undefined) throw new Error(`KernelBug: container ${id} missing`)
   return container
 }
 
+/** The process with id `id`; throws if there is none (a bug of the caller). @public */
 export function getProcess(state: KernelState, id: ObjectId): ProcessObject {
   const process = getObjectOfKind(state, id, 'process')
   if (process === undefined) throw new Error(`KernelBug: process ${id} missing`)
   return process
 }
 
+/** The cap with id `id`; throws if there is none (a bug of the caller). @public */
 export function getCap(state: KernelState, id: CapId): Cap {
   const cap = state.ksCaps.get(id)
   if (cap === undefined) throw new Error(`KernelBug: cap ${id} missing`)
   return cap
 }
 
+/** The namespace with id `id`; throws if there is none (a bug of the caller). @public */
 export function getNamespace(state: KernelState, id: NamespaceId): Namespace {
   const namespace = state.ksNamespaces.get(id)
   if (namespace === undefined) throw new Error(`KernelBug: namespace ${id} missing`)

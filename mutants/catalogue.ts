@@ -11,6 +11,7 @@ export type MutantFamily =
   | 'rights-and-cdt' | 'revoke-and-destroy' | 'accounting-and-quotas' | 'namespaces' | 'mappings'
   | 'ipc' | 'spawn-and-images' | 'scheduler' | 'view'
 
+/** A seeded bug: a one-line patch of the compiled impl, named and explained. @public */
 export interface Mutant {
   readonly name: string
   readonly family: MutantFamily
@@ -26,6 +27,7 @@ export interface Mutant {
   readonly replace: string
 }
 
+/** The catalogue of seeded bugs (`sila mutants`). @public */
 export const MUTANTS: ReadonlyArray<Mutant> = [
   // ---- rights and the derivation tree ----------------------------------------
   {

@@ -7,7 +7,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { RefinementTarget } from '../refinement/target.js'
 import type { Mutant } from './catalogue.js'
@@ -18,14 +18,15 @@ const PACKAGE = dirname(DIST.replace(/[\\/]$/, ''))
 const TREES = ['spec', 'model', 'impl', 'refinement']
 
 /**
- * The node_modules directory the copy's imports resolve in: the package's own, or,
- * for a package installed in a project (its dependencies hoisted), the nearest
- * one above it that holds them, as Node's resolution would find it.
+ * The `node_modules` directory the compiled kernel takes its dependencies from: the
+ * package's own in a clone; the one the package is installed in (its parent) when
+ * it is a dependency of another project, where npm puts them side by side.
  */
-function dependencies(): string | null {
-  for (let directory = PACKAGE; ; directory = dirname(directory)) {
-    if (existsSync(join(directory, 'node_modules', 'fp-ts'))) return join(directory, 'node_modules')
-    if (dirname(directory) === directory) return null
+function dependenciesDirectory(): string | null {
+  for (let dir = PACKAGE; ; dir = dirname(dir)) {
+    const modules = basename(dir) === 'node_modules' ? dir : join(dir, 'node_modules')
+    if (existsSync(join(modules, 'io-ts'))) return modules
+    if (dirname(dir) === dir) return null
   }
 }
 
@@ -45,7 +46,7 @@ export function materialize(mutant: Mutant, root = join(tmpdir(), `sila-mutants-
   mkdirSync(directory, { recursive: true })
   for (const tree of TREES) cpSync(join(DIST, tree), join(directory, tree), { recursive: true, filter: (source) => !source.endsWith('.map') && !source.endsWith('.d.ts') })
   writeFileSync(join(directory, 'package.json'), '{"type":"module"}\n')
-  const modules = dependencies()
+  const modules = dependenciesDirectory()
   if (modules !== null) symlinkSync(modules, join(directory, 'node_modules'), 'dir')
   const file = join(directory, mutant.file)
   writeFileSync(file, patchText(mutant, readFileSync(file, 'utf8')))

@@ -9,6 +9,7 @@ import { robustnessSuite } from './suites/robustness.js'
 import { pipelineSuite } from './suites/pipeline.js'
 import { updateSuite } from './suites/update.js'
 
+/** Every suite by name. @public */
 export const SUITES: Readonly<Record<SuiteName, Suite>> = {
   refinement: refinementSuite,
   invariants: invariantsSuite,

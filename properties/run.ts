@@ -12,6 +12,7 @@ import type { SuiteFailure, SuiteName } from './suite.js'
 import type { RefinementTarget } from '../refinement/target.js'
 import { InputError } from '../spec/decode.js'
 
+/** What `runCheck` runs: the suites, their runs and seed, and the kernel checked. @public */
 export interface CheckOptions {
   readonly suites: ReadonlyArray<SuiteName>
   readonly runs: number
@@ -46,6 +47,7 @@ export interface CounterExample {
   readonly fromStore: boolean
 }
 
+/** One suite's run: how many runs, how long, its coverage, and its shrunk counterexample, if it failed. @public */
 export interface SuiteResult {
   readonly suite: SuiteName
   readonly seed: number

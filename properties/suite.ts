@@ -15,7 +15,9 @@ import type { BootConfig } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from './pool.js'
 
+/** The property suites, in the order `sila check` runs them. @public */
 export const SUITE_NAMES = ['refinement', 'invariants', 'isolation', 'quota', 'noninterference', 'robustness', 'pipeline', 'update'] as const
+/** One of {@link SUITE_NAMES}. @public */
 export type SuiteName = (typeof SUITE_NAMES)[number]
 
 /** The first thing that went wrong in a scenario. */
@@ -38,12 +40,15 @@ export interface SuiteContext {
   readonly coverage: Coverage | null
 }
 
+/** A property suite: a generator of scenarios and a check of one scenario. @public */
 export interface Suite {
   readonly name: SuiteName
   readonly description: string
   /** The invariants this suite is about (for reports). */
   readonly covers: ReadonlyArray<string>
+  /** The fast-check generator of scenarios of at most `maxSteps` steps. */
   scenario(maxSteps: number): fc.Arbitrary<unknown[]>
+  /** Runs one scenario; its first failure, or null. */
   check(scenario: ReadonlyArray<unknown>, context: SuiteContext): SuiteFailure | null
   /** The syscalls a scenario runs, in order, as a trace would list them (the failing run's, for two-run suites). */
   executed(scenario: ReadonlyArray<unknown>): unknown[]

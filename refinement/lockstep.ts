@@ -57,6 +57,7 @@ export function abstractOrUnreadable<K extends KernelUnderTest>(target: Refineme
   }
 }
 
+/** How a lockstep run compares states. */
 export interface LockstepOptions {
   /** Compare states with the full abstraction every step even if the target can compare incrementally. */
   readonly fullCompare?: boolean

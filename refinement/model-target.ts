@@ -10,9 +10,11 @@ import type { KernelState } from '../model/state.js'
 import type { Outcome } from '../spec/results.js'
 import type { KernelUnderTest, RefinementTarget } from './target.js'
 
-/** A model state stepped by the model's `step`, or by another step function (a model mutant's). */
+/** The model as a mutable kernel: it keeps the current state and steps it, with the model's `step` or another step function (a model mutant's). @public */
 export class ModelKernel implements KernelUnderTest {
+  /** @param state - the state to start from (usually the model's {@link boot} state) */
   constructor(public state: KernelState, private readonly stepOf: (state: KernelState, syscall: unknown) => StepResult = step) {}
+  /** Steps the model's state with `syscall` and answers its outcome. */
   step(syscall: unknown): Outcome {
     const result = this.stepOf(this.state, syscall)
     this.state = result.state
@@ -20,6 +22,7 @@ export class ModelKernel implements KernelUnderTest {
   }
 }
 
+/** The model as a refinement target: its abstraction is the identity. @public */
 export const modelTarget: RefinementTarget<ModelKernel> = {
   name: 'model',
   create: (config, images) => new ModelKernel(boot(config, images)),

@@ -31,7 +31,9 @@ export interface StateDifference {
  * step and must find the same differences a full comparison would.
  */
 export interface Abstraction<K extends KernelUnderTest> {
+  /** The model state `kernel`'s state stands for, under the model's identities (creation order). */
   abstract(kernel: K): KernelState
+  /** The first difference between `kernel`'s abstract state and `model`, or null; optional, for speed. */
   compare?(kernel: K, model: KernelState): StateDifference | null
 }
 
@@ -59,7 +61,10 @@ export function unreadablePart(error: unknown): string {
 
 /** A kernel factory plus its abstraction: everything `lockstep` needs. */
 export interface RefinementTarget<K extends KernelUnderTest = KernelUnderTest> {
+  /** Shown in reports. */
   readonly name: string
+  /** A kernel booted from `config`, with `images` as its image pool (the model's `boot` takes the same). */
   create(config: BootConfig, images: ReadonlyArray<ImageRecord>): K
+  /** How to read the kernel's state as a model state. */
   readonly abstraction: Abstraction<K>
 }

@@ -380,8 +380,8 @@ function build(codec: t.Mixed): t.Mixed {
 
 /**
  * `codec` refusing every field it does not name, at any depth: objects become
- * {@link closed}, unions {@link byTag} (when one literal field tells the members
- * apart) or {@link anyOf}; arrays, records, tuples and refinements keep their
+ * `closed`, unions `byTag` (when one literal field tells the members
+ * apart) or `anyOf`; arrays, records, tuples and refinements keep their
  * shape with exact parts; other codecs (strings, numbers, custom types) are kept.
  * Decodes to what `codec` decodes to (a `t.exact` would have stripped the fields
  * now refused). Cached: a codec is made exact once.

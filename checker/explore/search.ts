@@ -33,6 +33,7 @@ import { canonicalKey } from './canonical.js'
 import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
 import { type Action, presetActions } from './actions.js'
 
+/** What `explore` searches and how far. @public */
 export interface ExploreOptions {
   readonly preset: Preset
   readonly depthMax?: number
@@ -67,6 +68,7 @@ export interface ExploreViolation {
   readonly path: ReadonlyArray<Action>
 }
 
+/** What a search found: its size, its coverage and the first violation, if any. @public */
 export interface ExploreResult {
   readonly preset: string
   readonly engine: 'model' | 'compiled'
@@ -120,6 +122,12 @@ function kernelAt(target: RefinementTarget, preset: Preset, path: ReadonlyArray<
   return kernel
 }
 
+/**
+ * Searches the preset's state space breadth first within the bounds, checking every
+ * invariant in every state and transition (and REF-1 with `refine`); stops at the
+ * first violation, which then has a shortest path.
+ * @public
+ */
 export function explore(options: ExploreOptions): ExploreResult {
   const { preset } = options
   const started = Date.now()

@@ -14,7 +14,8 @@
  *
  * The generated text is an ES module, JavaScript and TypeScript at once (no type
  * annotations; everything is typed by inference). It imports the library by its
- * package name, `sila-kernel/...` (package.json "exports" maps `./*` to `dist/`):
+ * package name, through its public entry points (`sila-kernel/spec`, `/invariants`,
+ * `/refinement`, `/checker`):
  * that resolves for a project that has the package installed, and inside this
  * repository through the package's reference to itself. Saved as `.mjs` it runs
  * with `node FILE` (uvu's tests run themselves) on Node 20 with nothing else.
@@ -117,15 +118,10 @@ export function regressionTest(trace: Trace, options: RegressionTestOptions = {}
   return `${header(trace, source, kernel, chosen)}
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-${fileKernel ? "import { fileURLToPath } from 'node:url'\n" : ''}import { decodeOrThrow } from ${from('spec/decode.js')}
-import { TraceCodec } from ${from('spec/trace.js')}
-import { outcomeText, outcomeToJson } from ${from('spec/results.js')}
-import { checkState, checkStep } from ${from('spec/invariants/index.js')}
-import { Lockstep } from ${from('refinement/lockstep.js')}
-import { kernelText, loadTarget } from ${from('checker/targets.js')}
-import { cleanMutants } from ${from('mutants/materialize.js')}
-import { callerText, syscallText } from ${from('checker/stepText.js')}
-import { formatJson } from ${from('cli/output.js')}
+${fileKernel ? "import { fileURLToPath } from 'node:url'\n" : ''}import { decodeOrThrow, TraceCodec, outcomeText, outcomeToJson } from ${from('spec')}
+import { checkState, checkStep } from ${from('invariants')}
+import { Lockstep } from ${from('refinement')}
+import { callerText, cleanMutants, formatJson, kernelText, loadTarget, syscallText } from ${from('checker')}
 
 const RECORDED = ${traceExpression(trace)}
 

@@ -9,8 +9,8 @@
 //   npx sila check --kernel examples/own-kernel/kernel.mjs refinement
 //
 // finds it and prints a short counterexample. See docs/own-kernel.md.
-import { Kernel } from '../../dist/impl/kernel.js'
-import { abstractState } from '../../dist/refinement/abstraction.js'
+import { Kernel } from 'sila-kernel/impl'
+import { abstractState } from 'sila-kernel/refinement'
 
 class ForgetfulKernel {
   constructor(inner) { this.inner = inner }

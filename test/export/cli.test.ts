@@ -38,7 +38,7 @@ test('every format writes to standard output with exit 0; json decodes as sila-t
   assert.match(md.stdout, /^\| 0 \| 0 \| `ep_create depth=4 dst=3` \| `ok` \| ok \|$/m)
   const generated = sila('export', IPC, '--format', 'test')
   assert.is(generated.status, 0, generated.stderr)
-  assert.match(generated.stdout, /^import \{ Lockstep \} from 'sila-kernel\/refinement\/lockstep\.js'$/m)
+  assert.match(generated.stdout, /^import \{ Lockstep \} from 'sila-kernel\/refinement'$/m)
   assert.match(generated.stdout, /^const KERNEL = "impl"$/m)
 })
 
