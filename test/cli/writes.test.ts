@@ -56,9 +56,11 @@ test('explore --mutant --out: the results and the counterexample are beside --ou
     assert.match(run.stdout, /^counterexample: tour\/sila-explore-counterexample-explore\.trace\.json; replay it: npx sila replay tour\/sila-explore-counterexample-explore\.trace\.json( --model-mutant revoke-misses-messages)?$/m)
     const results = JSON.parse(readFileSync(join(cwd, 'tour', 'explore.json'), 'utf8')) as Record<string, unknown>
     assert.is(results.counterexample, 'tour/sila-explore-counterexample-explore.trace.json')
-    // The bug is in the mutant's copy of the model: the trace replays, and the model keeps CAP-3.
+    // The trace records the model mutant that produced it: replay reproduces the failure there, and the model itself keeps CAP-3.
     const replayed = silaIn(cwd, ['replay', 'tour/sila-explore-counterexample-explore.trace.json'])
-    assert.is(replayed.status, 0, replayed.stdout)
+    assert.is(replayed.status, 1, replayed.stdout)
+    const onModel = silaIn(cwd, ['replay', 'tour/sila-explore-counterexample-explore.trace.json', '--model-only'])
+    assert.is(onModel.status, 0, onModel.stdout)
     assert.is(files(cwd).length, 2, 'replay writes nothing')
   } finally {
     rmSync(cwd, { recursive: true, force: true })
