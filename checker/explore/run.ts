@@ -12,8 +12,8 @@ import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { Worker } from 'node:worker_threads'
 import { type ExploreOptions, type ExploreProgress, type ExploreResult, explore } from './search.js'
-import { exploreCapCore } from './capcore.js'
-import { exploreCapCoreParallel } from './capcore-parallel.js'
+import { exploreGeneral } from './general.js'
+import { exploreGeneralParallel } from './general-parallel.js'
 
 export type Engine = 'auto' | 'model' | 'compiled'
 
@@ -22,20 +22,22 @@ export function findPreset(name: string): Preset | undefined {
 }
 
 /**
- * The compiled engine exists for cap-core and cap-core-3; `--refine` needs the
- * model engine; more than one worker needs the compiled engine and a breadth-first
- * search (not a swarm job).
+ * The general engine (general.ts, `compiled`) runs every preset and declared
+ * system and is the default; the model engine runs when asked (`--engine
+ * model`) and for what only it can do: `--refine` (it steps the model, the
+ * kernel alongside) and a model mutant (`step`). More than one worker needs the
+ * general engine and a breadth-first search (not a swarm job).
  */
 export function runExplore(options: ExploreOptions, engine: Engine): ExploreResult | Promise<ExploreResult> {
-  const compiledAvailable = options.preset.name === 'cap-core' || options.preset.name === 'cap-core-3'
-  const useCompiled = engine === 'compiled' || (engine === 'auto' && compiledAvailable && options.refine === undefined)
-  if (useCompiled && !compiledAvailable) throw new Error(`the compiled engine exists only for cap-core and cap-core-3, not ${options.preset.name}`)
-  if (useCompiled && options.refine !== undefined) throw new Error('--refine steps the model itself: use --engine model')
+  const needsModel = options.refine !== undefined || options.step !== undefined
+  const useCompiled = engine === 'compiled' || (engine === 'auto' && !needsModel)
+  if (useCompiled && options.refine !== undefined) throw new Error('--refine steps the model and the kernel side by side: use --engine model')
+  if (useCompiled && options.step !== undefined) throw new Error('a model mutant is a copy of the model: the compiled engine steps the impl; use --engine model')
   const workers = options.workers ?? 1
-  if (workers > 1 && !useCompiled) throw new Error(`--workers needs the compiled engine (cap-core, cap-core-3 without --refine or --mutant); ${options.preset.name} runs on the model engine, on one core`)
+  if (workers > 1 && !useCompiled) throw new Error(`--workers needs the compiled engine (not --engine model, --refine or --mutant); this search runs on the model engine, on one core`)
   if (workers > 1 && options.swarm !== undefined) throw new Error('--workers runs one breadth-first search on several cores; a swarm job runs on one (run more jobs instead)')
-  if (workers > 1) return exploreCapCoreParallel({ ...options, workers })
-  return useCompiled ? exploreCapCore(options) : explore(options)
+  if (workers > 1) return exploreGeneralParallel({ ...options, workers })
+  return useCompiled ? exploreGeneral(options) : explore(options)
 }
 
 /** A counterexample of the checker as a `sila-trace/1` trace, outcomes recorded from the model. */

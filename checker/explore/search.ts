@@ -8,8 +8,8 @@
  * With `swarm`, the action order is shuffled and the depth bound drawn by seed,
  * so that many independent jobs cover different parts of a space too big for one.
  *
- * This engine steps the model itself; `capcore.ts` is a compiled form of the
- * model for the cap-core preset, checked against this one.
+ * This engine steps the model itself (`--engine model`); the default engine,
+ * general.ts, steps the impl and is checked against this one.
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
