@@ -51,6 +51,8 @@ export interface SearchKernel extends EncodableKernel {
   step(syscall: unknown): Outcome
   snapshot(): unknown
   restore(snapshot: unknown): void
+  /** restore, fast after exactly one step (impl/kernel.ts). */
+  undo(snapshot: unknown): void
   processOfRef(ref: number): number
 }
 
@@ -184,7 +186,7 @@ export class ImplExpander {
 
   /** Back to the loaded state after a transition. */
   private back(): void {
-    this.kernel.restore(this.snapshots[this.loaded.length])
+    this.kernel.undo(this.snapshots[this.loaded.length])
   }
 
   /**
