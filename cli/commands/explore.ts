@@ -22,10 +22,17 @@ import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
 const USAGE = `Usage: sila explore [--preset NAME | --boot FILE] [options]
 
-Breadth-first explicit-state search over the model, checking every invariant of
-the catalogue in every state; stops at the first violation with a shortest path.
-States are compared up to renaming of identities and remembered by 64-bit
-fingerprints (the collision probability is reported). Presets: ${PRESETS.map((p) => p.name).join(', ')}.
+Breadth-first explicit-state search, checking every invariant of the catalogue
+in every new state; stops at the first violation with a shortest path. States
+are compared up to renaming of identities and remembered by 64-bit fingerprints
+(the collision probability is reported). Presets: ${PRESETS.map((p) => p.name).join(', ')}.
+
+Engines: 'compiled' (the default, for every preset and --boot system) steps the
+impl kernel, keeps the frontier as paths and checks the model's invariants on
+the abstraction of each new state once (the step invariants on the transition
+that found it, not again on later transitions into it); 'model' steps the model
+itself and checks every transition; --refine and --mutant (a copy of the model)
+need it. Both count the same states and transitions (tests compare them).
 
 Options:
   --preset NAME      a preset (default cap-core)
@@ -37,7 +44,8 @@ Options:
   --refine           also step the impl along every transition (REF-1)
   --swarm I/N        diversified bounded search I of N (random action order and depth)
   --seed N           seed of the swarm's randomness (default 1)
-  --engine E         auto | model | compiled (compiled: cap-core presets only)
+  --engine E         auto | model | compiled (auto: compiled, or model for --refine
+                     and --mutant)
   --workers N        threads for the compiled breadth-first search (default 1); states
                      are partitioned among them by fingerprint, the result is the same
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
