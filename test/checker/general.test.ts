@@ -46,7 +46,7 @@ function compareLevels(preset: Preset, depthMax: number): { states: number; tran
 }
 
 test('presets: the general engine finds what the model engine finds, level by level', () => {
-  for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 4], [NESTED, 3]] as const) {
+  for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 3], [NESTED, 3]] as const) {
     const { states, transitions } = compareLevels(preset, depthMax)
     console.log(`  ${preset.name}: depths 1..${depthMax} equal, ${states.toLocaleString('en')} states and ${transitions.toLocaleString('en')} transitions at depth ${depthMax}`)
   }
@@ -172,9 +172,9 @@ test('generated declared systems: the general engine finds what the model engine
     systems++
     states += found.states
     transitions += found.transitions
-  }), { numRuns: 40, seed: 20_260_201 })
+  }), { numRuns: 25, seed: 20_260_201 })
   console.log(`  ${systems} bootable generated systems (${refused} refused at boot), depths 1..2 equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions`)
-  assert.ok(systems >= 10, `only ${systems} generated systems booted`)
+  assert.ok(systems >= 8, `only ${systems} generated systems booted`)
 })
 
 // ---- impl mutants -------------------------------------------------------------------
