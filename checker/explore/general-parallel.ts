@@ -4,8 +4,10 @@
  * fingerprint (as in Stern and Dill's parallel Murφ). Each worker expands the
  * frontier states it owns, keeps the successors it owns, and sends the others
  * to their owners once per level, as their paths and fingerprints; nothing is
- * shared but the stop flag, so no table needs locking. The owner of a new state
- * checks its invariants (it replays the path there). The result is the
+ * shared but the stop flag, so no table needs locking. The worker that takes a
+ * transition checks its step invariants (every transition, into a new state or
+ * not); the owner of a new state checks its state invariants (it replays the
+ * path there). The result is the
  * sequential search's: the same distinct states, transitions and depth (a test
  * compares them), and a counterexample of the same, shortest, length.
  *
@@ -140,7 +142,7 @@ export async function exploreGeneralParallel(options: ExploreOptions & { readonl
   const counts = new Float64Array(actions.length)
   for (const report of reports) report.counts.forEach((value, index) => { counts[index]! += value })
   return {
-    preset: options.preset.name, engine: 'compiled', complete: violation === null && !stopped && queue === 0,
+    preset: options.preset.name, engine: 'general', complete: violation === null && !stopped && queue === 0,
     distinct, generated: reports.reduce((sum, report) => sum + report.generated, 0) + 1, depth, queue, durationMs,
     statesPerSecond: Math.round((distinct / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(distinct),
     coverage: coverageOf(actions, counts), violation, swarm: null, ...(interrupted ? { interrupted } : {}),

@@ -4,7 +4,9 @@
  * the frontier of them it expands (as paths). A successor it owns is
  * deduplicated and checked here; one another worker owns is sent there, as its
  * path and fingerprint, once: a worker remembers what it sent, since most
- * successors are duplicates.
+ * successors are duplicates. The step invariants of every transition are
+ * checked by the worker that takes it; the state invariants of a new state by
+ * its owner.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -12,6 +14,7 @@ import { FingerprintSet } from './fingerprints.js'
 import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
 import { ownerOf, type Batch, type CoordinatorMessage, type LevelReport, type WorkerMessage, type WorkerSetup } from './general-parallel.js'
 import { loadTarget } from '../targets.js'
+import type { Violation } from '../../spec/invariants/types.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort!
@@ -52,9 +55,13 @@ class Outgoing {
   }
 }
 
-function broken(path: ArrayLike<number>, action: number): void {
-  const found = expander.checkTransition(action)
-  if (found !== null) violation = { invariant: found.invariant, message: found.message, witness: found.witness, path: [...Array.from(path), action] }
+function record(found: Violation | null, path: ArrayLike<number>): void {
+  if (found !== null) violation = { invariant: found.invariant, message: found.message, witness: found.witness, path: Array.from(path) }
+}
+
+/** `path` and one more action, as a plain list. */
+function extended(path: Uint16Array, action: number): number[] {
+  return [...Array.from(path), action]
 }
 
 /** Expands this worker's frontier; successors others own go into per-owner batches. */
@@ -68,14 +75,15 @@ function expandLevel(): Array<Batch | null> {
       const high = encoder.pair[0]!
       const low = encoder.pair[1]!
       const owner = ownerOf(high, low, count)
+      // Every transition's step invariants are checked here, where it is taken; a new state's state invariants by its owner.
+      const isNew = owner === me && seen.add(high, low)
+      record(expander.checkSuccessor(isNew), extended(path, action))
+      if (violation !== null) return true
       if (owner !== me) {
         if (sent.add(high, low)) outgoing[owner]!.push(path, action)
         return false
       }
-      if (!seen.add(high, low)) return false
-      broken(path, action)
-      if (violation !== null) return true
-      next.push(path, action)
+      if (isNew) next.push(path, action)
       return false
     })
   }
@@ -91,8 +99,8 @@ function admitIncoming(batches: ReadonlyArray<Batch>): void {
     for (let item = 0; item < batch.size && violation === null; item++) {
       if (!seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) continue
       const path = paths.subarray(item * length, (item + 1) * length)
-      expander.goTo(path, length - 1)
-      broken(path.subarray(0, length - 1), path[length - 1]!)
+      expander.goTo(path, length)
+      record(expander.checkLoaded(), path)
       if (violation === null) next.pushAll(path, 1)
     }
   }

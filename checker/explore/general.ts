@@ -1,7 +1,9 @@
 /**
- * The general exhaustive engine (`sila explore --engine compiled`, the default):
- * breadth-first explicit-state search over any preset or declared system, by
- * stepping the impl kernel (impl/) rather than the model.
+ * The general exhaustive engine (`sila explore --engine general`; what `auto` and
+ * `compiled` run on every preset but cap-core and cap-core-3, which have the
+ * faster hand-written capcore.ts, and on every `--boot` system): breadth-first
+ * explicit-state search over any preset or declared system, by stepping the impl
+ * kernel (impl/) rather than the model.
  *
  * - A state is remembered only by the 64-bit fingerprint of its canonical
  *   encoding (impl-canonical.ts: the model engine's equivalence up to renaming
@@ -15,13 +17,14 @@
  * - Every action of the preset's alphabet is tried in every state (refused
  *   syscalls are no transitions, as in the model engine); each successful one is
  *   encoded and fingerprinted, and the kernel restored.
- * - Invariants are checked once per distinct state, when it is first found: the
- *   model's own invariant functions (spec/invariants/), on the abstraction of
- *   the impl's state (refinement/abstraction.ts) with the ghost authority flows
- *   (ISO-1's gsFlows, which the impl does not keep) recomputed along the path —
- *   the state invariants on the new state, the step invariants on the transition
- *   that found it. Transitions into states already seen are not checked again
- *   (the model engine checks the step invariants on every transition).
+ * - Invariants are the model's own functions (spec/invariants/), run on the
+ *   abstraction of the impl's state (refinement/abstraction.ts) with the ghost
+ *   authority flows (ISO-1's gsFlows, which the impl does not keep) recomputed
+ *   along the path. The state invariants are checked once per distinct state,
+ *   when it is first found (a state already seen passed them then); the step
+ *   invariants (CAP-3 after a revoke, QUO-3, ISO-2, ISO-3, LIFE-1, IMG-2,
+ *   SCHED-1) on every successful transition, into a new state or not, as the
+ *   model engine does.
  *
  * Level by level it finds the same distinct states and transitions as the model
  * engine (the differential tests compare them on every preset and on generated
@@ -36,7 +39,7 @@ import { boot as modelBoot } from '../../model/boot.js'
 import type { KernelState } from '../../model/state.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import type { RefinementTarget } from '../../refinement/target.js'
-import { checkState, checkStep } from '../../spec/invariants/index.js'
+import { STEP_INVARIANTS, checkState } from '../../spec/invariants/index.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import type { Preset } from '../../spec/presets.js'
 import type { Outcome } from '../../spec/results.js'
@@ -141,8 +144,10 @@ export class ImplExpander {
   private readonly snapshots: unknown[] = []
   private readonly flows: Flows[] = []
   private readonly loaded: number[] = []
-  /** The abstraction of the loaded state (for the step invariants), made when first needed. */
+  /** The abstraction of the loaded state (the step invariants' `before`), made when first needed. */
   private loadedModel: KernelState | null = null
+  /** The transition whose successor is loaded while {@link expand}'s `each` runs. */
+  private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean } | null = null
 
   constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget) {
     this.target = target
@@ -196,10 +201,14 @@ export class ImplExpander {
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
     const { kernel, actions, encoder } = this
+    // The step invariants' `before`: the loaded state's abstraction, once per expanded state.
+    this.loadedModel ??= this.abstract(this.flows[this.loaded.length]!)
     const count = order === null ? actions.length : order.length
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
-      const outcome = kernel.step(actions[index]!)
+      const action = actions[index]!
+      const dstWasEmpty = dstEmpty(kernel, action)
+      const outcome = kernel.step(action)
       if (E.isLeft(outcome)) {
         if (touched(kernel)) this.back()
         continue
@@ -207,7 +216,9 @@ export class ImplExpander {
       this.generated++
       this.counts[index]++
       encoder.encode(kernel)
+      this.pending = { action: index, outcome, dstWasEmpty }
       const stop = each(index)
+      this.pending = null
       this.back()
       if (stop) return true
     }
@@ -219,27 +230,33 @@ export class ImplExpander {
     return { ...this.target.abstraction.abstract(this.kernel as never), gsFlows: flows }
   }
 
-  /** The state invariants of the loaded state (for the boot state). */
+  /** The state invariants of the loaded state (the boot state, or a state reached by {@link goTo}). */
   checkLoaded(): Violation | null {
     return checkState(this.abstract(this.flows[this.loaded.length]!))[0] ?? null
   }
 
   /**
-   * The invariants of the transition by `action` from the loaded state: the
-   * state invariants of its successor and the step invariants of the transition.
-   * The kernel is left in the loaded state.
+   * The invariants of the transition whose successor is loaded (call it from
+   * {@link expand}'s `each`): the state invariants of the successor when it is
+   * `isNew` (one seen before passed them then), then every step invariant,
+   * whether the successor is new or not — the order of the model's `checkStep`.
    */
-  checkTransition(action: number): Violation | null {
+  checkSuccessor(isNew: boolean): Violation | null {
+    const pending = this.pending
+    if (pending === null) throw new Error('KernelBug: checkSuccessor outside expand')
     const depth = this.loaded.length
-    this.back()
-    this.loadedModel ??= this.abstract(this.flows[depth]!)
-    const syscall = this.actions[action]!
-    const before = dstEmpty(this.kernel, syscall)
-    const outcome = this.kernel.step(syscall)
-    const after = this.abstract(flowsAfter(this.kernel, syscall, this.flows[depth]!, before))
-    const violation = checkStep({ before: this.loadedModel, syscall, outcome, after })[0] ?? null
-    this.back()
-    return violation
+    const syscall = this.actions[pending.action]!
+    const after = this.abstract(flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty))
+    if (isNew) {
+      const broken = checkState(after)[0]
+      if (broken !== undefined) return broken
+    }
+    const step = { before: this.loadedModel!, syscall, outcome: pending.outcome, after }
+    for (const invariant of STEP_INVARIANTS) {
+      const found = invariant.check(step)
+      if (found._tag === 'Some') return found.value
+    }
+    return null
   }
 
   /** The actions of a path, for a counterexample. */
@@ -313,7 +330,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   const result = (complete: boolean): ExploreResult => {
     const durationMs = Date.now() - started
     return {
-      preset: options.preset.name, engine: 'compiled', complete, distinct: seen.size, generated: expander.generated + 1, depth, queue, durationMs,
+      preset: options.preset.name, engine: 'general', complete, distinct: seen.size, generated: expander.generated + 1, depth, queue, durationMs,
       statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
       coverage: coverageOf(expander.actions, expander.counts), violation, swarm: options.swarm ?? null, ...(interrupted ? { interrupted } : {}),
     }
@@ -335,9 +352,10 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop. */
   const expand = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean =>
     expander.expand(order, (action) => {
-      if (!seen.add(encoder.pair[0]!, encoder.pair[1]!)) return false
-      const broken = expander.checkTransition(action)
+      const isNew = seen.add(encoder.pair[0]!, encoder.pair[1]!)
+      const broken = expander.checkSuccessor(isNew)
       if (broken !== null) { violation = violationOf(broken, [...expander.actionsOf(path, path.length), expander.actions[action]!]); return true }
+      if (!isNew) return false
       found(action)
       if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; return true }
       return false

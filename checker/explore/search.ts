@@ -8,8 +8,9 @@
  * With `swarm`, the action order is shuffled and the depth bound drawn by seed,
  * so that many independent jobs cover different parts of a space too big for one.
  *
- * This engine steps the model itself (`--engine model`); the default engine,
- * general.ts, steps the impl and is checked against this one.
+ * This engine steps the model itself (`--engine model`); the compiled engines —
+ * capcore.ts, hand-written for the cap-core presets, and general.ts, which steps
+ * the impl on any system — are checked against this one.
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
@@ -62,7 +63,8 @@ export interface ExploreViolation {
 
 export interface ExploreResult {
   readonly preset: string
-  readonly engine: 'model' | 'compiled'
+  /** model: search.ts; compiled: the hand-written cap-core engine (capcore.ts); general: general.ts. */
+  readonly engine: 'model' | 'compiled' | 'general'
   /** Every reachable state (within the bounds) was visited. */
   readonly complete: boolean
   readonly distinct: number

@@ -1,9 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { explore } from '../../checker/explore/search.js'
-import { exploreCapCore } from './capcore-oracle.js'
+import { exploreCapCore } from '../../checker/explore/capcore.js'
+import { exploreCapCoreParallel, pathTo } from '../../checker/explore/capcore-parallel.js'
 import { exploreGeneral } from '../../checker/explore/general.js'
 import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
+import { chooseEngine, hasCapCoreEngine } from '../../checker/explore/run.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
 import { FingerprintSet, collisionProbability } from '../../checker/explore/fingerprints.js'
 import { CAP_CORE, CAP_CORE_3, NESTED } from '../../spec/presets.js'
@@ -13,29 +15,66 @@ import { step } from '../../model/step.js'
 import type { Cap, CapLocation, KernelObject, KernelState } from '../../model/state.js'
 import { modelTarget } from '../../refinement/model-target.js'
 
-test('the hand-written cap-core oracle and the general engine count exactly what the model engine counts, level by level', () => {
+test('the compiled cap-core engine counts exactly what the model engine counts, level by level', () => {
   for (const depthMax of [1, 2, 3, 4, 5]) {
     const model = explore({ preset: CAP_CORE, depthMax })
-    const oracle = exploreCapCore({ preset: CAP_CORE, depthMax })
-    const general = exploreGeneral({ preset: CAP_CORE, depthMax })
-    assert.is(oracle.distinct, model.distinct, `depth ${depthMax}`)
-    assert.is(oracle.generated, model.generated, `generated at depth ${depthMax}`)
-    assert.is(general.distinct, model.distinct, `general, depth ${depthMax}`)
-    assert.is(general.generated, model.generated, `general, generated at depth ${depthMax}`)
+    const compiled = exploreCapCore({ preset: CAP_CORE, depthMax })
+    assert.is(compiled.distinct, model.distinct, `depth ${depthMax}`)
+    assert.is(compiled.generated, model.generated, `generated at depth ${depthMax}`)
   }
   assert.is(exploreCapCore({ preset: CAP_CORE, depthMax: 2 }).distinct, 126)
-  // Deeper, where the model engine is too slow for a test: the general engine against the oracle.
-  for (const depthMax of [7]) {
-    const oracle = exploreCapCore({ preset: CAP_CORE, depthMax })
-    const general = exploreGeneral({ preset: CAP_CORE, depthMax })
-    assert.is(general.distinct, oracle.distinct, `oracle, depth ${depthMax}`)
-    assert.is(general.generated, oracle.generated, `oracle, generated at depth ${depthMax}`)
-    console.log(`  cap-core to depth ${depthMax}: general engine = hand-written oracle, ${general.distinct.toLocaleString('en')} states, ${general.generated.toLocaleString('en')} transitions`)
+})
+
+test('the general engine counts what the specialised cap-core engine counts, deeper than the model engine can go in a test', () => {
+  const depthMax = 6
+  const capcore = exploreCapCore({ preset: CAP_CORE, depthMax })
+  const general = exploreGeneral({ preset: CAP_CORE, depthMax })
+  assert.is(general.distinct, capcore.distinct)
+  assert.is(general.generated, capcore.generated)
+  assert.equal(general.coverage, capcore.coverage)
+  console.log(`  cap-core to depth ${depthMax}: general = cap-core engine, ${general.distinct.toLocaleString('en')} states, ${general.generated.toLocaleString('en')} transitions`)
+})
+
+test('engine choice: the cap-core presets get the specialised engine, every other system the general one', () => {
+  assert.is(chooseEngine({ preset: CAP_CORE }, 'auto'), 'capcore')
+  assert.is(chooseEngine({ preset: CAP_CORE_3 }, 'compiled'), 'capcore')
+  // A copy (as a worker thread receives it) is still the preset.
+  assert.is(chooseEngine({ preset: structuredClone(CAP_CORE) }, 'auto'), 'capcore')
+  assert.is(chooseEngine({ preset: CAP_CORE }, 'general'), 'general')
+  assert.is(chooseEngine({ preset: CAP_CORE }, 'model'), 'model')
+  assert.is(chooseEngine({ preset: NESTED }, 'auto'), 'general')
+  assert.is(chooseEngine({ preset: NESTED }, 'compiled'), 'general')
+  // Another system under the name cap-core is not the preset the hand-written engine encodes.
+  const renamedNested = { ...NESTED, name: 'cap-core' }
+  assert.not.ok(hasCapCoreEngine(renamedNested))
+  assert.is(chooseEngine({ preset: renamedNested }, 'auto'), 'general')
+  assert.is(chooseEngine({ preset: CAP_CORE, refine: modelTarget as never }, 'auto'), 'model')
+  assert.throws(() => chooseEngine({ preset: CAP_CORE, refine: modelTarget as never }, 'general'), /use --engine model/)
+})
+
+test('--workers: the parallel compiled search finds exactly what the sequential one finds', async () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 9], [CAP_CORE_3, 5]] as const) {
+    const sequential = exploreCapCore({ preset, depthMax })
+    for (const workers of [2, 3]) {
+      const parallel = await exploreCapCoreParallel({ preset, depthMax, workers })
+      assert.is(parallel.distinct, sequential.distinct, `${preset.name}, depth ${depthMax}, ${workers} workers`)
+      assert.is(parallel.generated, sequential.generated)
+      assert.is(parallel.depth, sequential.depth)
+      assert.equal(parallel.coverage, sequential.coverage)
+      assert.is(parallel.violation, null)
+    }
   }
+  // Stopped by its depth bound with states left: not complete, as the sequential search says.
+  const bounded = await exploreCapCoreParallel({ preset: CAP_CORE, depthMax: 3, workers: 2 })
+  assert.is(bounded.complete, false)
+  assert.ok(bounded.queue > 0)
+  let refused = ''
+  try { await exploreCapCoreParallel({ preset: CAP_CORE, workers: 2, swarm: { index: 1, count: 2, seed: 1 } }) } catch (error) { refused = (error as Error).message }
+  assert.match(refused, /a swarm job runs on one core/)
 })
 
 test('--workers: the parallel general search finds exactly what the sequential one finds', async () => {
-  for (const [preset, depthMax] of [[CAP_CORE, 6], [CAP_CORE_3, 4], [NESTED, 3]] as const) {
+  for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 3], [NESTED, 3]] as const) {
     const sequential = exploreGeneral({ preset, depthMax })
     for (const workers of [2, 3]) {
       const parallel = await exploreGeneralParallel({ preset, depthMax, workers })
@@ -46,19 +85,26 @@ test('--workers: the parallel general search finds exactly what the sequential o
       assert.is(parallel.violation, null)
     }
   }
-  // Stopped by its depth bound with states left: not complete, as the sequential search says.
-  const bounded = await exploreGeneralParallel({ preset: CAP_CORE, depthMax: 3, workers: 2 })
+  const bounded = await exploreGeneralParallel({ preset: NESTED, depthMax: 2, workers: 2 })
   assert.is(bounded.complete, false)
   assert.ok(bounded.queue > 0)
-  let refused = ''
-  try { await exploreGeneralParallel({ preset: CAP_CORE, workers: 2, swarm: { index: 1, count: 2, seed: 1 } }) } catch (error) { refused = (error as Error).message }
-  assert.match(refused, /a swarm job runs on one core/)
+})
+
+test('a counterexample path is rebuilt across workers from their parent links (ids interleave: local × workers + worker)', () => {
+  // Two workers. Worker 0: local 0 = the boot state (id 0, no action), local 1 = id 2 (parent 1, action 7).
+  // Worker 1: local 0 = id 1 (parent 0, action 3), local 1 = id 3 (parent 2, action 5).
+  const links = [
+    { parents: Int32Array.from([0, 1]), via: Int32Array.from([-1, 7]) },
+    { parents: Int32Array.from([0, 2]), via: Int32Array.from([3, 5]) },
+  ]
+  assert.equal(pathTo(3, links), [3, 7, 5])
+  assert.equal(pathTo(0, links), [])
 })
 
 test('cap-core-3 runs bounded and reports what it covered', () => {
-  const result = exploreGeneral({ preset: CAP_CORE_3, statesMax: 5_000 })
+  const result = exploreCapCore({ preset: CAP_CORE_3, statesMax: 20_000 })
   assert.is(result.complete, false)
-  assert.ok(result.distinct >= 5_000)
+  assert.ok(result.distinct >= 20_000)
   assert.ok(result.collisionProbability < 1e-9)
 })
 
@@ -72,11 +118,14 @@ test('a seeded bug in a copy of the model is found with a shortest path', () => 
 })
 
 test('swarm runs are deterministic by seed and differ across indices', () => {
-  const a = exploreGeneral({ preset: CAP_CORE_3, statesMax: 2000, swarm: { index: 0, count: 4, seed: 9 } })
-  const again = exploreGeneral({ preset: CAP_CORE_3, statesMax: 2000, swarm: { index: 0, count: 4, seed: 9 } })
-  const b = exploreGeneral({ preset: CAP_CORE_3, statesMax: 2000, swarm: { index: 1, count: 4, seed: 9 } })
+  const a = exploreCapCore({ preset: CAP_CORE_3, statesMax: 5000, swarm: { index: 0, count: 4, seed: 9 } })
+  const again = exploreCapCore({ preset: CAP_CORE_3, statesMax: 5000, swarm: { index: 0, count: 4, seed: 9 } })
+  const b = exploreCapCore({ preset: CAP_CORE_3, statesMax: 5000, swarm: { index: 1, count: 4, seed: 9 } })
   assert.equal({ ...again, durationMs: 0, statesPerSecond: 0 }, { ...a, durationMs: 0, statesPerSecond: 0 })
   assert.not.equal(a.coverage, b.coverage)
+  const generalA = exploreGeneral({ preset: NESTED, statesMax: 500, swarm: { index: 0, count: 4, seed: 9 } })
+  const generalAgain = exploreGeneral({ preset: NESTED, statesMax: 500, swarm: { index: 0, count: 4, seed: 9 } })
+  assert.equal({ ...generalAgain, durationMs: 0, statesPerSecond: 0 }, { ...generalA, durationMs: 0, statesPerSecond: 0 })
   const modelSwarm = explore({ preset: CAP_CORE, depthMax: 3, swarm: { index: 2, count: 4, seed: 9 } })
   assert.is(modelSwarm.violation, null)
 })

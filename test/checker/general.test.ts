@@ -14,16 +14,14 @@ import fc from 'fast-check'
 import { explore } from '../../checker/explore/search.js'
 import { exploreGeneral, ImplExpander, type SearchTarget } from '../../checker/explore/general.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
-import { CAP_CORE, CAP_CORE_3, CORE_IMAGE, NESTED, NESTED_IMAGE, NESTED_OLD_IMAGE, PRESETS, type Preset } from '../../spec/presets.js'
-import type { BootConfig } from '../../spec/boot.js'
-import type { ImageRecord } from '../../spec/images.js'
-import type { RightName } from '../../spec/rights.js'
-import { boot } from '../../model/boot.js'
-import { BootError } from '../../model/boot-system.js'
+import { CAP_CORE, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
 import { abstractState } from '../../refinement/abstraction.js'
-import { IMAGE_POOL } from '../../properties/pool.js'
-import { MUTANTS } from '../../mutants/catalogue.js'
-import { cleanMutants, loadMutant } from '../../mutants/materialize.js'
+import { IMAGES, bootConfigOf, systemArb } from './systems.js'
+import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
+import { cleanMutants, loadMutant, materialize } from '../../mutants/materialize.js'
+import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Kernel } from '../../impl/kernel.js'
 
 /** Runs both engines to every depth bound up to `depthMax` and compares what they found. */
@@ -95,100 +93,32 @@ test('canonical encodings: the impl encoding and the model key identify the same
 
 // ---- generated declared systems ----------------------------------------------------
 
-/** The images a declared system may run: the presets' and the property pool's (as `explore --boot` allows). */
-const IMAGES: ReadonlyArray<ImageRecord> = [...new Map([...PRESETS.flatMap((preset) => preset.images), ...IMAGE_POOL].map((image) => [image.digest, image])).values()]
-const RIGHTS: ReadonlyArray<RightName> = ['read', 'write', 'execute', 'grant', 'control']
-const UNLIMITED = 2 ** 39
-
-const limitsArb = fc.record({
-  memoryBytes: fc.integer({ min: 0, max: 4 }), processes: fc.integer({ min: 0, max: 3 }), endpoints: fc.integer({ min: 0, max: 2 }),
-  cpuBudget: fc.constantFrom(3, 1000, UNLIMITED / 4), ioBytes: fc.constantFrom(0, 8), cpuWeight: fc.integer({ min: 1, max: 3 }), devices: fc.constant([] as string[]),
-})
-const namespacesArb = fc.record({
-  pid: fc.constantFrom('new' as const, 'share' as const), mount: fc.constantFrom('new' as const, 'share' as const),
-  net: fc.constantFrom('new' as const, 'share' as const), ipc: fc.constantFrom('new' as const, 'share' as const),
-  user: fc.oneof(fc.constant('share' as const), fc.record({ base: fc.constantFrom(0, 1000), count: fc.constantFrom(1, 100) })),
-})
-
-/** A declared system: up to two containers, one or two processes, an endpoint or region, and caps between them. */
-const systemArb = fc.record({
-  cpuAccounting: fc.boolean(),
-  devices: fc.subarray(['disk0', 'net0']),
-  containers: fc.array(fc.record({ parent: fc.nat(), limits: limitsArb, namespaces: namespacesArb }), { maxLength: 2 }),
-  processes: fc.array(fc.record({
-    container: fc.nat(), image: fc.constantFrom(NESTED_IMAGE.digest, NESTED_OLD_IMAGE.digest, CORE_IMAGE.digest, IMAGE_POOL[0]!.digest), uid: fc.constantFrom(0, 1), slots: fc.integer({ min: 2, max: 3 }),
-  }), { minLength: 1, maxLength: 2 }),
-  objects: fc.array(fc.oneof(
-    fc.record({ kind: fc.constant('endpoint' as const), owner: fc.nat(), depth: fc.integer({ min: 1, max: 2 }) }),
-    fc.record({ kind: fc.constant('region' as const), owner: fc.nat(), sizeBytes: fc.constant(1), executable: fc.boolean() }),
-  ), { maxLength: 2 }),
-  caps: fc.array(fc.record({ holder: fc.nat(), slot: fc.nat({ max: 2 }), object: fc.nat(), rights: fc.subarray([...RIGHTS]) }), { maxLength: 3 }),
-})
-
-type SystemShape = typeof systemArb extends fc.Arbitrary<infer T> ? T : never
-
-/** The generated shape as a boot configuration (names from indices), or null when the model refuses to boot it. */
-function bootConfigOf(shape: SystemShape): BootConfig | null {
-  const containerNames = ['root', ...shape.containers.map((_, index) => `c${index}`)]
-  const pick = <T>(items: ReadonlyArray<T>, index: number): T => items[index % items.length]!
-  const processes = shape.processes.map((process, index) => ({ name: `p${index}`, container: pick(containerNames, process.container), image: process.image, uid: process.uid, slots: process.slots }))
-  const objects = shape.objects.map((object, index) => (object.kind === 'endpoint'
-    ? { name: `o${index}`, kind: 'endpoint' as const, owner: pick(containerNames, object.owner), depth: object.depth }
-    : { name: `o${index}`, kind: 'region' as const, owner: pick(containerNames, object.owner), sizeBytes: object.sizeBytes, executable: object.executable }))
-  const named = [...containerNames.slice(1), ...objects.map((object) => object.name), ...processes.map((process) => process.name)]
-  // Every declared object is named by a cap (boot refuses an unnamed one), then the generated caps in free slots.
-  const used = new Set<string>()
-  const caps: Array<{ holder: string; slot: number; object: string; rights: RightName[] }> = []
-  const place = (holder: { name: string; slots: number }, slot: number, object: string, rights: RightName[]) => {
-    for (let at = slot; at < holder.slots; at++) if (!used.has(`${holder.name}:${at}`)) { used.add(`${holder.name}:${at}`); caps.push({ holder: holder.name, slot: at, object, rights }); return }
-  }
-  objects.forEach((object, index) => place(pick(processes, index), 0, object.name, ['read', 'write']))
-  if (named.length > 0) for (const cap of shape.caps) place(pick(processes, cap.holder), cap.slot, pick(named, cap.object), cap.rights.filter((right) => right === 'read' || right === 'write'))
-  const config: BootConfig = {
-    root: { limits: { memoryBytes: 16, processes: 6, endpoints: 4, cpuBudget: UNLIMITED, ioBytes: 16, cpuWeight: 2, devices: shape.devices } },
-    devices: shape.devices.map((name) => ({ name })),
-    keyring: [{ keyId: 'core' }, { keyId: 'release' }],
-    floors: { svc: '1.0.0' },
-    init: { slots: 16 },
-    cpuAccounting: shape.cpuAccounting,
-    system: {
-      containers: shape.containers.map((container, index) => ({ name: `c${index}`, parent: containerNames[container.parent % (index + 1)]!, limits: container.limits, namespaces: container.namespaces })),
-      processes, objects, caps,
-    },
-  }
-  try {
-    boot(config, IMAGES)
-    return config
-  } catch (error) {
-    if (error instanceof BootError) return null
-    throw error
-  }
-}
-
 test('generated declared systems: the general engine finds what the model engine finds, level by level', () => {
+  const RUNS = 25
   let systems = 0
   let states = 0
   let transitions = 0
   let refused = 0
+  const reasons = new Map<string, number>()
   fc.assert(fc.property(systemArb, (shape) => {
     const config = bootConfigOf(shape)
-    if (config === null) { refused++; return }
+    if (typeof config === 'string') { refused++; reasons.set(config, (reasons.get(config) ?? 0) + 1); return }
     const processes = config.system!.processes!.length
     const preset: Preset = { name: 'nested', description: `generated system ${systems}`, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
     const found = compareLevels(preset, 2)
     systems++
     states += found.states
     transitions += found.transitions
-  }), { numRuns: 25, seed: 20_260_201 })
-  console.log(`  ${systems} bootable generated systems (${refused} refused at boot), depths 1..2 equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions`)
-  assert.ok(systems >= 5, `only ${systems} generated systems booted`)
+  }), { numRuns: RUNS, seed: 20_260_201 })
+  console.log(`  ${systems} of ${RUNS} generated systems booted (${refused} refused at boot${refused === 0 ? '' : `: ${[...reasons.keys()].join('; ')}`}), depths 1..2 equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions`)
+  assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
 })
 
 // ---- impl mutants -------------------------------------------------------------------
 
 test('impl mutants: the general engine finds each seeded bug; the model engine with --refine diverges no later', async () => {
   // (copy-amplifies-rights breaks no invariant here — the copy gets no rights — only REF-1 sees it.)
-  const chosen = ['endpoint-quota-off-by-one', 'delete-orphans-children']
+  const chosen = ['endpoint-quota-off-by-one', 'revoke-deletes-self', 'region-destroy-no-uncharge', 'revoke-misses-messages']
   const lines: string[] = []
   try {
     for (const name of chosen) {
@@ -210,12 +140,35 @@ test('impl mutants: the general engine finds each seeded bug; the model engine w
   console.log(`  ${lines.join('\n  ')}`)
 })
 
-test('the engine\'s documented limit: a step invariant broken only on a transition into a state already seen is not checked', async () => {
-  // revoke-misses-messages: the revoke that leaves a queued cap behind leads back to a state already found (CAP-3 is a step invariant).
-  const target = await loadMutant(MUTANTS.find((candidate) => candidate.name === 'revoke-misses-messages')!)
+/**
+ * A kernel whose cap_revoke succeeds and removes nothing: every revoke is a
+ * transition from a state back to itself — a state already seen — and breaks
+ * CAP-3 wherever the cap has descendants (cap-core boots with one). Only a
+ * check of the step invariants on every transition finds it.
+ */
+const REVOKE_DOES_NOTHING: Mutant = {
+  name: 'test-revoke-does-nothing', family: 'revoke-and-destroy', description: 'cap_revoke succeeds and removes nothing',
+  file: 'impl/objects/caps.js', find: 'revokeCap(k, cap);', replace: 'void cap;',
+}
+
+test('step invariants are checked on every transition, into states already seen too (sequential and --workers)', async () => {
+  const target = await loadMutant(REVOKE_DOES_NOTHING)
   try {
-    assert.is(exploreGeneral({ preset: CAP_CORE, depthMax: 2, kernel: target as unknown as SearchTarget }).violation, null)
-    assert.is(explore({ preset: CAP_CORE, depthMax: 2, refine: target }).violation?.invariant, 'REF-1')
+    const sequential = exploreGeneral({ preset: CAP_CORE, depthMax: 3, kernel: target as unknown as SearchTarget })
+    assert.is(sequential.violation?.invariant, 'CAP-3')
+    assert.equal(sequential.violation?.path.map((step) => step.kind), ['cap_revoke'])
+    // The same kernel on worker threads (loaded there as a user's kernel module).
+    const module = join(materialize(REVOKE_DOES_NOTHING), 'target.js')
+    writeFileSync(module, "export { implTarget as target } from './refinement/abstraction.js'\n")
+    const parallel = await exploreGeneralParallel({ preset: CAP_CORE, depthMax: 3, workers: 2, kernelName: `file:${module}` })
+    assert.is(parallel.violation?.invariant, 'CAP-3')
+    assert.is(parallel.violation?.path.length, 1)
+    // revoke-misses-messages (the catalogue's) leaves the queued copy behind as a root: CAP-3 sees it survive.
+    const misses = await loadMutant(MUTANTS.find((candidate) => candidate.name === 'revoke-misses-messages')!)
+    const found = exploreGeneral({ preset: CAP_CORE, depthMax: 3, kernel: misses as unknown as SearchTarget })
+    assert.is(found.violation?.invariant, 'CAP-3')
+    assert.equal(found.violation?.path.map((step) => step.kind), ['ep_send', 'cap_revoke'])
+    console.log(`  a revoke that removes nothing: CAP-3 after ${sequential.violation!.path.length} step (sequential and 2 workers); revoke-misses-messages: CAP-3 after ${found.violation!.path.length}`)
   } finally {
     cleanMutants()
   }

@@ -1,6 +1,7 @@
 /**
- * A test oracle, no longer part of the product (the general engine, general.ts,
- * replaced it): the hand-written form of the model for the `cap-core` preset (kernel.md §11): the same
+ * The specialised engine for the `cap-core` and `cap-core-3` presets (what `sila
+ * explore` runs on them unless `--engine general` or `model` is asked; run.ts
+ * chooses): a hand-written compiled form of the model for them (kernel.md §11): the same
  * transitions on a packed state of a few dozen integers, canonicalized in place,
  * so that exhaustive search runs at hundreds of thousands of states per second.
  * It must count exactly what the model engine (`search.ts`) counts: the tests run
@@ -16,10 +17,10 @@
  */
 import { R_CONTROL, R_GRANT, R_READ, R_WRITE } from '../../spec/rights.js'
 import type { Preset } from '../../spec/presets.js'
-import { FingerprintSet, collisionProbability, fingerprintBytesInto } from '../../checker/explore/fingerprints.js'
-import { type Action, capCoreActions } from '../../checker/explore/actions.js'
-import type { ExploreOptions, ExploreResult, ExploreViolation } from '../../checker/explore/search.js'
-import { mulberry32 } from '../../checker/explore/search.js'
+import { FingerprintSet, collisionProbability, fingerprintBytesInto } from './fingerprints.js'
+import { type Action, capCoreActions } from './actions.js'
+import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
+import { mulberry32 } from './search.js'
 
 const PROCESSES = 2
 const OBJECTS_MAX = 6
