@@ -83,7 +83,7 @@ export const ExploreResultsCodec = t.intersection([
     swarm: t.union([t.null, t.type({ index: t.number, count: t.number, seed: t.number })]),
     counterexample: t.union([t.string, t.null]),
     // What `sila explore --out` also writes, and `sila merge` does not combine (files are decoded exactly, so they are named).
-    engine: t.keyof({ model: null, compiled: null }),
+    engine: t.keyof({ model: null, compiled: null, general: null }),
     queue: t.number,
     statesPerSecond: t.number,
     collisionProbability: t.number,

@@ -251,6 +251,13 @@ export class Kernel implements KernelUnderTest {
 
   /** Executes one syscall (possibly malformed). Never throws on any input. */
   step(syscall: unknown): Outcome {
+    const outcome = this.stepOnce(syscall)
+    // A step that touched nothing (a refusal, without CPU accounting) leaves the kernel equal to what it was: undo stays fast.
+    if (this.equalAt === this.journal - 1 && this.objects.dirtyCount === 0 && this.caps.dirtyCount === 0 && this.namespaces.dirtyCount === 0) this.equalAt = this.journal
+    return outcome
+  }
+
+  private stepOnce(syscall: unknown): Outcome {
     this.beginStep()
     const kind = fieldOf(syscall, 'kind')
     const ref = fieldOf(syscall, 'caller')
@@ -270,15 +277,50 @@ export class Kernel implements KernelUnderTest {
     return outcome
   }
 
+  /** The snapshot the kernel was last equal to (taken or restored), and the journal then: {@link undo} needs both. */
+  private equalTo: KernelSnapshot | null = null
+  private equalAt = -1
+
   /** A copy of the whole state; the kernel and the snapshot share nothing mutable. */
   snapshot(): KernelSnapshot {
-    return {
+    const saved: KernelSnapshot = {
       objects: this.objects.snapshot(), caps: this.caps.snapshot(), namespaces: this.namespaces.snapshot(), refs: this.refs.snapshot(),
       pinned: [this.root, this.init],
       counters: [this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext],
       ledger: [this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded],
       retiredLastReceived: new Map(this.retiredLastReceived),
     }
+    this.equalTo = saved
+    this.equalAt = this.journal
+    return saved
+  }
+
+  /**
+   * {@link restore}, faster when the kernel has taken exactly one step since it
+   * was equal to `saved` (snapshot or restore): then only what that step touched
+   * (its dirty lists) is copied back. Otherwise, or when the step grew a table or
+   * added or removed a namespace, a full restore. The state is the same either way.
+   */
+  undo(saved: KernelSnapshot): void {
+    if (this.equalTo === saved && this.journal === this.equalAt) return
+    if (this.equalTo !== saved || this.journal !== this.equalAt + 1 || !this.undoTouched(saved)) { this.restore(saved); return }
+    this.journal += 2
+    this.equalAt = this.journal
+  }
+
+  private undoTouched(saved: KernelSnapshot): boolean {
+    if (saved.objects.columns.capacity !== this.objects.capacity || saved.objects.rows.columns.capacity !== this.objects.rows.capacity) return false
+    if (saved.caps.columns.capacity !== this.caps.capacity) return false
+    if (saved.namespaces.length !== this.namespaces.size) return false
+    for (let index = 0; index < this.namespaces.dirtyCount; index++) if (!this.namespaces.records.has(this.namespaces.dirty[index]!)) return false
+    if (!this.namespaces.restoreTouched(saved.namespaces)) return false
+    this.objects.restoreTouched(saved.objects)
+    this.caps.restoreTouched(saved.caps)
+    this.refs.restore(saved.refs)
+    ;[this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext] = saved.counters
+    ;[this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded] = saved.ledger
+    if (this.retiredLastReceived.size !== saved.retiredLastReceived.size) this.retiredLastReceived = new Map(saved.retiredLastReceived)
+    return true
   }
 
   /** Puts the kernel back in a snapshot's state; the snapshot stays usable for further restores. */
@@ -293,6 +335,8 @@ export class Kernel implements KernelUnderTest {
     ;[this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded] = saved.ledger
     this.retiredLastReceived = new Map(saved.retiredLastReceived)
     this.journal += 2
+    this.equalTo = saved
+    this.equalAt = this.journal
   }
 }
 

@@ -1,5 +1,7 @@
 /**
- * A compiled form of the model for the `cap-core` preset (kernel.md §11): the same
+ * The specialised engine for the `cap-core` and `cap-core-3` presets (what `sila
+ * explore` runs on them unless `--engine general` or `model` is asked; run.ts
+ * chooses): a hand-written compiled form of the model for them (kernel.md §11): the same
  * transitions on a packed state of a few dozen integers, canonicalized in place,
  * so that exhaustive search runs at hundreds of thousands of states per second.
  * It must count exactly what the model engine (`search.ts`) counts: the tests run

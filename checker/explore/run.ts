@@ -4,38 +4,63 @@
  * @module
  */
 import type { Preset } from '../../spec/presets.js'
-import { PRESETS } from '../../spec/presets.js'
+import { CAP_CORE, CAP_CORE_3, PRESETS } from '../../spec/presets.js'
 import { TRACE_FORMAT, type ProducedBy, type Trace, type TraceStep } from '../../spec/trace.js'
 import { ExactSyscallCodec } from '../../spec/syscalls.js'
 import { outcomeToJson } from '../../spec/results.js'
 import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { Worker } from 'node:worker_threads'
+import { isDeepStrictEqual } from 'node:util'
 import { type ExploreOptions, type ExploreProgress, type ExploreResult, explore } from './search.js'
 import { exploreCapCore } from './capcore.js'
 import { exploreCapCoreParallel } from './capcore-parallel.js'
+import { exploreGeneral } from './general.js'
+import { exploreGeneralParallel } from './general-parallel.js'
 
-export type Engine = 'auto' | 'model' | 'compiled'
+export type Engine = 'auto' | 'model' | 'compiled' | 'general'
 
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((preset) => preset.name === name)
 }
 
 /**
- * The compiled engine exists for cap-core and cap-core-3; `--refine` needs the
- * model engine; more than one worker needs the compiled engine and a breadth-first
- * search (not a swarm job).
+ * Has the system a specialised engine (capcore.ts)? Only the cap-core presets
+ * exactly as shipped (compared by value: a preset crosses to a worker thread as a
+ * copy): the hand-written engine encodes their boot state and alphabet.
  */
+export function hasCapCoreEngine(preset: Preset): boolean {
+  const shipped = preset.name === 'cap-core' ? CAP_CORE : preset.name === 'cap-core-3' ? CAP_CORE_3 : undefined
+  return shipped !== undefined && (preset === shipped || (isDeepStrictEqual(preset.boot, shipped.boot) && isDeepStrictEqual(preset.actors, shipped.actors)
+    && isDeepStrictEqual(preset.images.map((image) => image.digest), shipped.images.map((image) => image.digest))))
+}
+
+/**
+ * Which engine runs a search. `compiled` (what `auto` means unless the search
+ * needs the model) is the fastest compiled engine for the system: the
+ * hand-written cap-core engine (capcore.ts) for the cap-core presets, the
+ * general engine (general.ts, steps the impl) for every other preset and every
+ * declared system. `general` forces the general engine; `model` the model engine,
+ * which `--refine` (it steps the model and the kernel side by side) and a model
+ * mutant (`step`) need. More than one worker needs a compiled engine and a
+ * breadth-first search (not a swarm job).
+ */
+export function chooseEngine(options: ExploreOptions, engine: Engine): 'model' | 'capcore' | 'general' {
+  const needsModel = options.refine !== undefined || options.step !== undefined
+  if (engine === 'model' || (engine === 'auto' && needsModel)) return 'model'
+  if (options.refine !== undefined) throw new Error('--refine steps the model and the kernel side by side: use --engine model')
+  if (options.step !== undefined) throw new Error('a model mutant is a copy of the model: the compiled engines do not step the model; use --engine model')
+  return engine !== 'general' && hasCapCoreEngine(options.preset) ? 'capcore' : 'general'
+}
+
 export function runExplore(options: ExploreOptions, engine: Engine): ExploreResult | Promise<ExploreResult> {
-  const compiledAvailable = options.preset.name === 'cap-core' || options.preset.name === 'cap-core-3'
-  const useCompiled = engine === 'compiled' || (engine === 'auto' && compiledAvailable && options.refine === undefined)
-  if (useCompiled && !compiledAvailable) throw new Error(`the compiled engine exists only for cap-core and cap-core-3, not ${options.preset.name}`)
-  if (useCompiled && options.refine !== undefined) throw new Error('--refine steps the model itself: use --engine model')
+  const chosen = chooseEngine(options, engine)
   const workers = options.workers ?? 1
-  if (workers > 1 && !useCompiled) throw new Error(`--workers needs the compiled engine (cap-core, cap-core-3 without --refine or --mutant); ${options.preset.name} runs on the model engine, on one core`)
+  if (workers > 1 && chosen === 'model') throw new Error(`--workers needs a compiled engine (not --engine model, --refine or --mutant); this search runs on the model engine, on one core`)
   if (workers > 1 && options.swarm !== undefined) throw new Error('--workers runs one breadth-first search on several cores; a swarm job runs on one (run more jobs instead)')
-  if (workers > 1) return exploreCapCoreParallel({ ...options, workers })
-  return useCompiled ? exploreCapCore(options) : explore(options)
+  if (chosen === 'capcore') return workers > 1 ? exploreCapCoreParallel({ ...options, workers }) : exploreCapCore(options)
+  if (chosen === 'general') return workers > 1 ? exploreGeneralParallel({ ...options, workers }) : exploreGeneral(options)
+  return explore(options)
 }
 
 /**

@@ -15,8 +15,9 @@
  * checked to be that, docs/decisions.md "Syscall checking order"). A kernel state
  * the abstraction cannot read is a REF-1 violation naming what it could not read.
  *
- * This engine steps the model itself; `capcore.ts` is a compiled form of the
- * model for the cap-core preset, checked against this one.
+ * This engine steps the model itself (`--engine model`); the compiled engines —
+ * capcore.ts, hand-written for the cap-core presets, and general.ts, which steps
+ * the impl on any system — are checked against this one.
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
@@ -71,7 +72,8 @@ export interface ExploreViolation {
 /** What a search found: its size, its coverage and the first violation, if any. @public */
 export interface ExploreResult {
   readonly preset: string
-  readonly engine: 'model' | 'compiled'
+  /** model: search.ts; compiled: the hand-written cap-core engine (capcore.ts); general: general.ts. */
+  readonly engine: 'model' | 'compiled' | 'general'
   /** Every reachable state (within the bounds) was visited. */
   readonly complete: boolean
   readonly distinct: number

@@ -26,14 +26,25 @@ import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 /** What explore does when a flag is not given. @internal */
 export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, counterexample: 'sila-explore-counterexample.trace.json' } as const
 
-const ENGINES: ReadonlyArray<Engine> = ['auto', 'model', 'compiled']
+const ENGINES: ReadonlyArray<Engine> = ['auto', 'compiled', 'general', 'model']
 
 const USAGE = `Usage: sila explore [--preset NAME | --boot FILE] [options]
 
-Breadth-first explicit-state search over the model, checking every invariant of
-the catalogue in every state; stops at the first violation with a shortest path.
-States are compared up to renaming of identities and remembered by 64-bit
-fingerprints (the collision probability is reported). Presets: ${PRESETS.map((p) => p.name).join(', ')}.
+Breadth-first explicit-state search, checking every invariant of the catalogue
+in every state and on every transition; stops at the first violation with a
+shortest path. States are compared up to renaming of identities and remembered
+by 64-bit fingerprints (the collision probability is reported). Presets: ${PRESETS.map((p) => p.name).join(', ')}.
+
+Engines (--engine): 'compiled' (what auto runs) is the fastest compiled engine
+for the system: on cap-core and cap-core-3 a hand-written engine specialised to
+them (packed states, 100,000+ states/s); on every other preset and every --boot
+system the general engine, which steps the impl kernel and checks the model's
+invariants on the abstraction of its states (state invariants once per new
+state, step invariants on every transition), about 3× faster than the model
+engine on nested (bench B9). 'general' forces the general engine (on cap-core
+some 35× slower than the specialised one, bench B5); 'model' steps the model
+itself, and --refine and --mutant (a copy of the model) need it. All count the
+same states and transitions (tests compare them).
 
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
@@ -50,8 +61,10 @@ Options:
   --swarm I/N        diversified bounded search I of N (random action order and depth)
   --seed N           seed of the swarm's randomness, any integer; with --swarm only
                      (default ${EXPLORE_DEFAULTS.seed})
-  --engine E         ${ENGINES.join(' | ')} (default ${EXPLORE_DEFAULTS.engine}); compiled: cap-core presets only,
-                     not with --refine or --mutant
+  --engine E         ${ENGINES.join(' | ')} (default ${EXPLORE_DEFAULTS.engine}: compiled, or model
+                     for --refine and --mutant); compiled: the specialised engine on
+                     cap-core and cap-core-3, the general one (steps the impl) elsewhere;
+                     compiled and general: not with --refine or --mutant
   --workers N        threads for the compiled breadth-first search (default ${EXPLORE_DEFAULTS.workers}); states
                      are partitioned among them by fingerprint, the result is the same;
                      more than 1 not with --swarm
@@ -154,7 +167,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   refuseTogether('explore', values, [['preset', 'boot', 'each names the system to explore']])
   if (values.seed !== undefined && values.swarm === undefined) throw new UsageError('--seed applies only to --swarm: the breadth-first search has no randomness', 'explore')
   const engine = (values.engine ?? EXPLORE_DEFAULTS.engine) as Engine
-  if (!ENGINES.includes(engine)) throw new UsageError(`--engine expects ${ENGINES.join(', ')}, found ${JSON.stringify(values.engine)}`, 'explore')
+  if (!ENGINES.includes(engine)) throw new UsageError(`--engine expects ${ENGINES.slice(0, -1).join(', ')} or ${ENGINES[ENGINES.length - 1]}, found ${JSON.stringify(values.engine)}`, 'explore')
   if (engine === 'compiled' && values.refine === true) throw conflict('explore', '--engine compiled', '--refine', '--refine steps the model itself (use --engine model)')
   if (engine === 'compiled' && values.mutant !== undefined) throw conflict('explore', '--engine compiled', '--mutant', 'the compiled engine has no seeded bugs (use --engine model)')
   const seed = integerFlag('explore', 'seed', values.seed) ?? EXPLORE_DEFAULTS.seed
@@ -164,6 +177,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const workers = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
   const swarm = parseSwarm(values.swarm, seed)
   if (swarm !== undefined && workers > 1) throw conflict('explore', `--workers ${workers}`, '--swarm', 'a swarm job runs on one core (run more jobs instead)')
+  if (engine === 'general' && values.refine === true) throw conflict('explore', '--engine general', '--refine', '--refine steps the model itself (use --engine model)')
+  if (engine === 'general' && values.mutant !== undefined) throw conflict('explore', '--engine general', '--mutant', 'the general engine steps the impl, which has no copy of the model\'s seeded bugs (use --engine model)')
   const mutant = values.mutant === undefined ? undefined : findModelMutant(values.mutant)
   if (values.mutant !== undefined && mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(values.mutant)}; mutants: ${MODEL_MUTANTS.map((m) => m.name).join(', ')}`, 'explore')
   const counterexample = counterexampleFile(values)

@@ -230,6 +230,23 @@ export class CapTable {
     return { top: this.top, freeHead: this.freeHead, liveCount: this.liveCount, columns: this.store.snapshot(this.top), key: this.key.slice(0, this.top) }
   }
 
+  /** {@link restore} after exactly one step (see ObjectTable.restoreTouched); false when the step grew the table. */
+  restoreTouched(saved: CapTableSnapshot): boolean {
+    if (saved.columns.capacity !== this.capacity) return false
+    const end = this.top
+    this.store.restore(saved.columns)
+    for (let index = 1; index < this.dirtyCount; index += 2) {
+      const cap = this.dirty[index]
+      this.key[cap] = cap < saved.top ? saved.key[cap] ?? null : null
+    }
+    this.place.fill(PLACE_FREE, saved.top, end)
+    this.top = saved.top
+    this.freeHead = saved.freeHead
+    this.liveCount = saved.liveCount
+    this.beginEpoch()
+    return true
+  }
+
   restore(saved: CapTableSnapshot): void {
     const end = Math.max(this.top, saved.top)
     this.store.restore(saved.columns)

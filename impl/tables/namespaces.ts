@@ -68,6 +68,24 @@ export class NamespaceTable {
     return [...this.records.values()].map(copyRecord)
   }
 
+  /**
+   * {@link restore} after exactly one step: only the namespaces it touched are
+   * copied back. False (nothing done) when the step added or removed one.
+   */
+  restoreTouched(saved: NamespaceSnapshot): boolean {
+    if (saved.length !== this.records.size) return false
+    for (let index = 0; index < this.dirtyCount; index++) {
+      const id = this.dirty[index]!
+      if (!this.records.has(id) || !saved.some((record) => record.id === id)) return false
+    }
+    for (let index = 0; index < this.dirtyCount; index++) {
+      const id = this.dirty[index]!
+      this.records.set(id, copyRecord(saved.find((record) => record.id === id)!))
+    }
+    this.beginEpoch()
+    return true
+  }
+
   restore(saved: NamespaceSnapshot): void {
     const records = new Map<number, NamespaceRecord>()
     for (const record of saved) records.set(record.id, copyRecord(record))

@@ -413,6 +413,50 @@ export class ObjectTable {
     this.beginEpoch()
     this.rows.restore(saved.rows)
   }
+  /**
+   * {@link restore} after exactly one step since the table was equal to `saved`
+   * (the kernel checks that): the columns are copied back whole, but of the side
+   * tables only the entries of the objects the step touched (its dirty list).
+   * False (nothing done) when the step grew the table: then a full restore.
+   */
+  restoreTouched(saved: ObjectTableSnapshot): boolean {
+    if (saved.columns.capacity !== this.capacity || saved.rows.columns.capacity !== this.rows.capacity) return false
+    const end = this.top
+    this.store.restore(saved.columns)
+    for (let index = 1; index < this.dirtyCount; index += 2) {
+      const handle = this.dirty[index]
+      if (handle >= saved.top) continue
+      const cspace = saved.cspace[handle] ?? null
+      const current = this.cspace[handle] ?? null
+      if (cspace === null) this.cspace[handle] = null
+      else if (current !== null && current.length === cspace.length) current.set(cspace)
+      else this.cspace[handle] = cspace.slice()
+      const ring = saved.ring[handle] ?? null
+      this.ring[handle] = ring === null ? null : copyRing(ring)
+      this.pids[handle] = saved.pids[handle] ?? null
+      this.text[handle] = saved.text[handle] ?? null
+      this.limits[handle] = saved.limits[handle] ?? null
+      this.created[handle] = saved.created[handle] ?? null
+    }
+    for (let handle = saved.top; handle < end; handle++) {
+      this.kind[handle] = KIND_FREE
+      this.cspace[handle] = null
+      this.ring[handle] = null
+      this.pids[handle] = null
+      this.text[handle] = null
+      this.limits[handle] = null
+      this.created[handle] = null
+    }
+    this.top = saved.top
+    this.freeHead = saved.freeHead
+    this.liveCount = saved.liveCount
+    this.runHead = saved.runHead
+    this.runTail = saved.runTail
+    this.worklistCount = 0
+    this.beginEpoch()
+    this.rows.restore(saved.rows)
+    return true
+  }
 }
 
 function copyOrNull(cspace: Int32Array | null): Int32Array | null {

@@ -140,7 +140,9 @@ export function descendantsOf(state: KernelState, id: CapId): Cap[] {
 
 /**
  * CAP-3 (step): after a successful `cap_revoke`, the cap in the caller's slot is
- * still there and has no descendants anywhere (slots, tables, queued messages).
+ * still there and has no descendants anywhere (slots, tables, queued messages),
+ * and every cap that descended from it before the revoke is gone — not merely
+ * cut loose from the tree (cap identities are never reused).
  */
 export function checkCap3(step: StepContext): O.Option<Violation> {
   const revoke = successfulSyscall(step, ['cap_revoke'])
@@ -155,10 +157,17 @@ export function checkCap3(step: StepContext): O.Option<Violation> {
     })
   }
   const descendants = descendantsOf(step.after, capId)
-  if (descendants.length === 0) return O.none
-  return violation('CAP-3', `cap ${capId} still has ${descendants.length} descendant(s) after cap_revoke`, {
+  if (descendants.length > 0) {
+    return violation('CAP-3', `cap ${capId} still has ${descendants.length} descendant(s) after cap_revoke`, {
+      caller, slot, process: process!.id, cap: capId, object: step.after.ksCaps.get(capId)!.object,
+      descendants: descendants.map((d) => d.id), places: descendants.map((d) => d.at),
+    })
+  }
+  const survivors = descendantsOf(step.before, capId).filter((d) => step.after.ksCaps.has(d.id)).map((d) => step.after.ksCaps.get(d.id)!)
+  if (survivors.length === 0) return O.none
+  return violation('CAP-3', `${survivors.length} cap(s) derived from cap ${capId} survive cap_revoke, cut loose from the tree`, {
     caller, slot, process: process!.id, cap: capId, object: step.after.ksCaps.get(capId)!.object,
-    descendants: descendants.map((d) => d.id), places: descendants.map((d) => d.at),
+    survivors: survivors.map((d) => d.id), places: survivors.map((d) => d.at),
   })
 }
 
@@ -280,7 +289,7 @@ export const CAP_2: StateInvariant = {
 /** CAP-3 as a registry entry. */
 export const CAP_3: StepInvariant = {
   id: 'CAP-3', scope: 'step', check: checkCap3,
-  statement: 'after cap_revoke, the cap is still there and has no descendants anywhere',
+  statement: 'after cap_revoke, the cap is still there and has no descendants anywhere; every cap derived from it before is gone',
 }
 /** CAP-4 as a registry entry. */
 export const CAP_4: StateInvariant = {

@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert'
 import { explore } from '../../checker/explore/search.js'
 import { exploreCapCore } from '../../checker/explore/capcore.js'
 import { exploreCapCoreParallel, pathTo } from '../../checker/explore/capcore-parallel.js'
+import { exploreGeneral } from '../../checker/explore/general.js'
+import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
+import { chooseEngine, hasCapCoreEngine } from '../../checker/explore/run.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
 import { FingerprintSet, collisionProbability } from '../../checker/explore/fingerprints.js'
 import { CAP_CORE, CAP_CORE_3, NESTED } from '../../spec/presets.js'
@@ -20,6 +23,33 @@ test('the compiled cap-core engine counts exactly what the model engine counts, 
     assert.is(compiled.generated, model.generated, `generated at depth ${depthMax}`)
   }
   assert.is(exploreCapCore({ preset: CAP_CORE, depthMax: 2 }).distinct, 126)
+})
+
+test('the general engine counts what the specialised cap-core engine counts, deeper than the model engine can go in a test', () => {
+  const depthMax = 6
+  const capcore = exploreCapCore({ preset: CAP_CORE, depthMax })
+  const general = exploreGeneral({ preset: CAP_CORE, depthMax })
+  assert.is(general.distinct, capcore.distinct)
+  assert.is(general.generated, capcore.generated)
+  assert.equal(general.coverage, capcore.coverage)
+  console.log(`  cap-core to depth ${depthMax}: general = cap-core engine, ${general.distinct.toLocaleString('en')} states, ${general.generated.toLocaleString('en')} transitions`)
+})
+
+test('engine choice: the cap-core presets get the specialised engine, every other system the general one', () => {
+  assert.is(chooseEngine({ preset: CAP_CORE }, 'auto'), 'capcore')
+  assert.is(chooseEngine({ preset: CAP_CORE_3 }, 'compiled'), 'capcore')
+  // A copy (as a worker thread receives it) is still the preset.
+  assert.is(chooseEngine({ preset: structuredClone(CAP_CORE) }, 'auto'), 'capcore')
+  assert.is(chooseEngine({ preset: CAP_CORE }, 'general'), 'general')
+  assert.is(chooseEngine({ preset: CAP_CORE }, 'model'), 'model')
+  assert.is(chooseEngine({ preset: NESTED }, 'auto'), 'general')
+  assert.is(chooseEngine({ preset: NESTED }, 'compiled'), 'general')
+  // Another system under the name cap-core is not the preset the hand-written engine encodes.
+  const renamedNested = { ...NESTED, name: 'cap-core' }
+  assert.not.ok(hasCapCoreEngine(renamedNested))
+  assert.is(chooseEngine({ preset: renamedNested }, 'auto'), 'general')
+  assert.is(chooseEngine({ preset: CAP_CORE, refine: modelTarget as never }, 'auto'), 'model')
+  assert.throws(() => chooseEngine({ preset: CAP_CORE, refine: modelTarget as never }, 'general'), /use --engine model/)
 })
 
 test('--workers: the parallel compiled search finds exactly what the sequential one finds', async () => {
@@ -41,6 +71,23 @@ test('--workers: the parallel compiled search finds exactly what the sequential 
   let refused = ''
   try { await exploreCapCoreParallel({ preset: CAP_CORE, workers: 2, swarm: { index: 1, count: 2, seed: 1 } }) } catch (error) { refused = (error as Error).message }
   assert.match(refused, /a swarm job runs on one core/)
+})
+
+test('--workers: the parallel general search finds exactly what the sequential one finds', async () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 3], [NESTED, 3]] as const) {
+    const sequential = exploreGeneral({ preset, depthMax })
+    for (const workers of [2, 3]) {
+      const parallel = await exploreGeneralParallel({ preset, depthMax, workers })
+      assert.is(parallel.distinct, sequential.distinct, `${preset.name}, depth ${depthMax}, ${workers} workers`)
+      assert.is(parallel.generated, sequential.generated)
+      assert.is(parallel.depth, sequential.depth)
+      assert.equal(parallel.coverage, sequential.coverage)
+      assert.is(parallel.violation, null)
+    }
+  }
+  const bounded = await exploreGeneralParallel({ preset: NESTED, depthMax: 2, workers: 2 })
+  assert.is(bounded.complete, false)
+  assert.ok(bounded.queue > 0)
 })
 
 test('a counterexample path is rebuilt across workers from their parent links (ids interleave: local × workers + worker)', () => {
@@ -76,6 +123,9 @@ test('swarm runs are deterministic by seed and differ across indices', () => {
   const b = exploreCapCore({ preset: CAP_CORE_3, statesMax: 5000, swarm: { index: 1, count: 4, seed: 9 } })
   assert.equal({ ...again, durationMs: 0, statesPerSecond: 0 }, { ...a, durationMs: 0, statesPerSecond: 0 })
   assert.not.equal(a.coverage, b.coverage)
+  const generalA = exploreGeneral({ preset: NESTED, statesMax: 500, swarm: { index: 0, count: 4, seed: 9 } })
+  const generalAgain = exploreGeneral({ preset: NESTED, statesMax: 500, swarm: { index: 0, count: 4, seed: 9 } })
+  assert.equal({ ...generalAgain, durationMs: 0, statesPerSecond: 0 }, { ...generalA, durationMs: 0, statesPerSecond: 0 })
   const modelSwarm = explore({ preset: CAP_CORE, depthMax: 3, swarm: { index: 2, count: 4, seed: 9 } })
   assert.is(modelSwarm.violation, null)
 })

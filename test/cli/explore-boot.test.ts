@@ -21,6 +21,21 @@ test('a boot file whose declared processes run a preset image explores', () => {
   assert.is(run.status, 0, run.stderr)
   assert.match(run.stdout, /No invariant violated within the bounds\./)
   assert.match(run.stdout, /process_spawn \d+/)
+  assert.match(run.stdout, /engine\s+general/, 'a declared system runs on the general engine')
+})
+
+test('--engine: cap-core runs on its specialised engine unless general or model is asked; all count alike', () => {
+  const counts = (stdout: string) => /distinct states\s+([\d,]+)[\s\S]*states generated\s+([\d,]+)/.exec(stdout)?.slice(1)
+  const runs = (['auto', 'compiled', 'general', 'model'] as const).map((engine) => ({ engine, run: sila('explore', '--preset', 'cap-core', '--depth', '3', '--engine', engine) }))
+  for (const { engine, run } of runs) assert.is(run.status, 0, `${engine}: ${run.stderr}`)
+  assert.match(runs[0]!.run.stdout, /engine\s+compiled/)
+  assert.match(runs[1]!.run.stdout, /engine\s+compiled/)
+  assert.match(runs[2]!.run.stdout, /engine\s+general/)
+  assert.match(runs[3]!.run.stdout, /engine\s+model/)
+  for (const { engine, run } of runs) assert.equal(counts(run.stdout), counts(runs[3]!.run.stdout), engine)
+  const bad = sila('explore', '--engine', 'fast')
+  assert.is(bad.status, 2)
+  assert.match(bad.stderr, /--engine expects auto, compiled, general or model/)
 })
 
 test('a declared process in a container that does not exist: refused with the file and the path, exit 2', () => {

@@ -113,6 +113,17 @@ test('CAP-3 reports a revoked cap that is gone', () => {
   assert.equal(v.witness, { caller: 0, slot: 4, process: INIT, cap: null })
 })
 
+test('CAP-3 reports descendants a revoke cut loose from the tree instead of removing them', () => {
+  // The revoke removes one descendant and leaves the other as a root (impl mutant revoke-misses-messages).
+  const after = edit(richState(), (work) => {
+    revokeCap(work, CAP_EP)
+    work.ksCaps.set(CAP_PORT_ENTRY, { ...richState().ksCaps.get(CAP_PORT_ENTRY)!, parent: null })
+  })
+  const v = found(checkCap3(stepOf(richState(), revokeEp, UNIT_OK, after)), 'CAP-3')
+  assert.is(v.witness['cap'], CAP_EP)
+  assert.equal(v.witness['survivors'], [CAP_PORT_ENTRY])
+})
+
 test('CAP-3 ignores failed revokes, other syscalls and malformed ones', () => {
   assert.ok(O.isNone(checkCap3(stepOf(richState(), revokeEp, FAILED, richState()))))
   assert.ok(O.isNone(checkCap3(stepOf(richState(), { kind: 'cap_delete', caller: 0, slot: 4 }, UNIT_OK, richState()))))

@@ -1,0 +1,141 @@
+/**
+ * One worker of the parallel general search (general-parallel.ts). It owns the
+ * states whose fingerprint falls to it: their fingerprints and, level by level,
+ * the frontier of them it expands (as paths). A successor it owns is
+ * deduplicated and checked here; one another worker owns is sent there, as its
+ * path and fingerprint, once: a worker remembers what it sent, since most
+ * successors are duplicates. The step invariants of every transition are
+ * checked by the worker that takes it; the state invariants of a new state by
+ * its owner.
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { FingerprintSet } from './fingerprints.js'
+import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
+import { ownerOf, type Batch, type CoordinatorMessage, type LevelReport, type WorkerMessage, type WorkerSetup } from './general-parallel.js'
+import { loadTarget } from '../targets.js'
+import type { Violation } from '../../spec/invariants/types.js'
+
+const setup = workerData as WorkerSetup
+const port = parentPort!
+const stop = new Int32Array(setup.stop)
+const target = setup.kernel === undefined ? undefined : (await loadTarget(setup.kernel)) as unknown as SearchTarget
+const expander = new ImplExpander(setup.preset, target)
+const { encoder } = expander
+const seen = new FingerprintSet(1 << 16)
+/** Fingerprints of successors already sent to their owners: each is sent once (most successors are duplicates). */
+const sent = new FingerprintSet(1 << 16)
+const { index: me, count } = setup
+let frontier = new PathLevel(0, 1)
+let next = new PathLevel(1)
+let violation: LevelReport['violation'] = null
+
+/** A growable outgoing batch to one other worker. */
+class Outgoing {
+  paths: Uint16Array
+  fingerprints = new Uint32Array(2 * 256)
+  size = 0
+  constructor(private readonly length: number) {
+    this.paths = new Uint16Array(length * 256)
+  }
+  push(parent: Uint16Array, action: number): void {
+    if (this.size * 2 === this.fingerprints.length) {
+      const paths = new Uint16Array(this.paths.length * 2); paths.set(this.paths); this.paths = paths
+      const fingerprints = new Uint32Array(this.fingerprints.length * 2); fingerprints.set(this.fingerprints); this.fingerprints = fingerprints
+    }
+    const at = this.size * this.length
+    this.paths.set(parent, at)
+    this.paths[at + this.length - 1] = action
+    this.fingerprints[2 * this.size] = encoder.pair[0]!
+    this.fingerprints[2 * this.size + 1] = encoder.pair[1]!
+    this.size++
+  }
+  batch(): Batch {
+    return { paths: this.paths.slice(0, this.size * this.length).buffer, fingerprints: this.fingerprints.slice(0, 2 * this.size).buffer, size: this.size }
+  }
+}
+
+function record(found: Violation | null, path: ArrayLike<number>): void {
+  if (found !== null) violation = { invariant: found.invariant, message: found.message, witness: found.witness, path: Array.from(path) }
+}
+
+/** `path` and one more action, as a plain list. */
+function extended(path: Uint16Array, action: number): number[] {
+  return [...Array.from(path), action]
+}
+
+/** Expands this worker's frontier; successors others own go into per-owner batches. */
+function expandLevel(): Array<Batch | null> {
+  const outgoing = Array.from({ length: count }, (_, owner) => (owner === me ? null : new Outgoing(frontier.length + 1)))
+  for (let position = 0; position < frontier.count && violation === null; position++) {
+    if ((position & 255) === 0 && Atomics.load(stop, 0) === 1) break
+    const path = frontier.at(position)
+    expander.goTo(path, path.length)
+    expander.expand(null, (action) => {
+      const high = encoder.pair[0]!
+      const low = encoder.pair[1]!
+      const owner = ownerOf(high, low, count)
+      // Every transition's step invariants are checked here, where it is taken; a new state's state invariants by its owner.
+      const isNew = owner === me && seen.add(high, low)
+      record(expander.checkSuccessor(isNew), extended(path, action))
+      if (violation !== null) return true
+      if (owner !== me) {
+        if (sent.add(high, low)) outgoing[owner]!.push(path, action)
+        return false
+      }
+      if (isNew) next.push(path, action)
+      return false
+    })
+  }
+  return outgoing.map((batch) => batch?.batch() ?? null)
+}
+
+/** Admits the successors other workers found that this one owns (each checked here, its path replayed). */
+function admitIncoming(batches: ReadonlyArray<Batch>): void {
+  const length = next.length
+  for (const batch of batches) {
+    const paths = new Uint16Array(batch.paths)
+    const fingerprints = new Uint32Array(batch.fingerprints)
+    for (let item = 0; item < batch.size && violation === null; item++) {
+      if (!seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) continue
+      const path = paths.subarray(item * length, (item + 1) * length)
+      expander.goTo(path, length)
+      record(expander.checkLoaded(), path)
+      if (violation === null) next.pushAll(path, 1)
+    }
+  }
+}
+
+function report(): LevelReport {
+  return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation }
+}
+
+// The boot state belongs to one worker: it starts the search there.
+expander.boot()
+if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
+  seen.add(encoder.pair[0]!, encoder.pair[1]!)
+  const atBoot = expander.checkLoaded()
+  if (atBoot !== null) violation = { invariant: atBoot.invariant, message: atBoot.message, witness: atBoot.witness, path: [] }
+  else frontier.push([], 0)
+}
+
+port.on('message', (message: CoordinatorMessage) => {
+  try {
+    switch (message.type) {
+      case 'expand': {
+        next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
+        const batches = expandLevel()
+        const transfer = batches.flatMap((batch) => (batch === null ? [] : [batch.paths, batch.fingerprints]))
+        port.postMessage({ type: 'outgoing', batches } satisfies WorkerMessage, transfer)
+        return
+      }
+      case 'incoming':
+        admitIncoming(message.batches)
+        frontier = next
+        port.postMessage({ type: 'level', report: report() } satisfies WorkerMessage)
+        return
+    }
+  } catch (error) {
+    port.postMessage({ type: 'failed', message: String((error as Error).stack ?? error) } satisfies WorkerMessage)
+  }
+})

@@ -1,0 +1,399 @@
+/**
+ * The general exhaustive engine (`sila explore --engine general`; what `auto` and
+ * `compiled` run on every preset but cap-core and cap-core-3, which have the
+ * faster hand-written capcore.ts, and on every `--boot` system): breadth-first
+ * explicit-state search over any preset or declared system, by stepping the impl
+ * kernel (impl/) rather than the model.
+ *
+ * - A state is remembered only by the 64-bit fingerprint of its canonical
+ *   encoding (impl-canonical.ts: the model engine's equivalence up to renaming
+ *   of identities, computed on the impl's tables).
+ * - A state of the frontier is kept as its path from the boot state (one action
+ *   index per step, 2 bytes each); the kernel is brought there by restoring the
+ *   nearest snapshot on the path currently loaded and replaying the rest. The
+ *   frontier is walked in order, and in breadth-first order consecutive states
+ *   share all but their last steps, so this costs about one restore and one step
+ *   per state — and no decoder, no per-state snapshot in memory.
+ * - Every action of the preset's alphabet is tried in every state (refused
+ *   syscalls are no transitions, as in the model engine); each successful one is
+ *   encoded and fingerprinted, and the kernel restored.
+ * - Invariants are the model's own functions (spec/invariants/), run on the
+ *   abstraction of the impl's state (refinement/abstraction.ts) with the ghost
+ *   authority flows (ISO-1's gsFlows, which the impl does not keep) recomputed
+ *   along the path. The state invariants are checked once per distinct state,
+ *   when it is first found (a state already seen passed them then); the step
+ *   invariants (CAP-3 after a revoke, QUO-3, ISO-2, ISO-3, LIFE-1, IMG-2,
+ *   SCHED-1) on every successful transition, into a new state or not, as the
+ *   model engine does.
+ *
+ * Level by level it finds the same distinct states and transitions as the model
+ * engine (the differential tests compare them on every preset and on generated
+ * systems). It runs the impl, not the model: a model mutant (`--mutant`) needs
+ * the model engine, an impl mutant (mutants/catalogue.ts) runs here as a kernel.
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { Kernel } from '../../impl/kernel.js'
+import { NONE } from '../../impl/tables/objects.js'
+import { boot as modelBoot } from '../../model/boot.js'
+import type { KernelState } from '../../model/state.js'
+import { implTarget } from '../../refinement/abstraction.js'
+import type { RefinementTarget } from '../../refinement/target.js'
+import { STEP_INVARIANTS, checkState } from '../../spec/invariants/index.js'
+import type { Violation } from '../../spec/invariants/types.js'
+import type { Preset } from '../../spec/presets.js'
+import type { Outcome } from '../../spec/results.js'
+import { type Action, presetActions } from './actions.js'
+import { CanonicalEncoder, type EncodableKernel } from './impl-canonical.js'
+import { FingerprintSet, collisionProbability } from './fingerprints.js'
+import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
+import { mulberry32 } from './search.js'
+
+/** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
+export interface SearchKernel extends EncodableKernel {
+  step(syscall: unknown): Outcome
+  snapshot(): unknown
+  restore(snapshot: unknown): void
+  /** restore, fast after exactly one step (impl/kernel.ts). */
+  undo(snapshot: unknown): void
+  processOfRef(ref: number): number
+}
+
+/** A kernel target whose kernels the engine can search (the impl's shape). */
+export type SearchTarget = RefinementTarget<SearchKernel & Kernel>
+
+const implSearchTarget = implTarget as unknown as SearchTarget
+
+/** Transitions by syscall kind, from counts by action. */
+export function coverageOf(actions: ReadonlyArray<Action>, counts: ArrayLike<number>): Record<string, number> {
+  const coverage: Record<string, number> = {}
+  for (let index = 0; index < actions.length; index++) {
+    const kind = actions[index]!.kind as string
+    if (counts[index]! > 0) coverage[kind] = (coverage[kind] ?? 0) + counts[index]!
+  }
+  return coverage
+}
+
+type Flows = ReadonlyMap<string, number>
+
+/** Syscalls whose success hands the caller's container a cap in `dst` through a sanctioned channel (model: recordFlow). */
+const DST_FLOWS = new Set(['container_create', 'resolve', 'svc_lookup', 'net_connect', 'process_spawn'])
+
+/**
+ * The ghost authority flows (ISO-1) a successful step adds, as the model's
+ * `recordFlow` calls record them: the cap a lookup, a container_create or a
+ * spawn puts in `dst`, a spawn's grants in the new process's first slots, and a
+ * cap ep_recv moves into an empty `dst`. `dstWasEmpty` is read before the step.
+ */
+function flowsAfter(k: SearchKernel, action: Action, flows: Flows, dstWasEmpty: boolean): Flows {
+  const kind = action.kind as string
+  if (!DST_FLOWS.has(kind) && !(kind === 'ep_recv' && dstWasEmpty)) return flows
+  const caller = k.processOfRef(action.caller as number)
+  const dst = action.dst as number | undefined
+  if (caller === NONE || dst === undefined) return flows
+  const { objects, caps } = k
+  let result: Map<string, number> | null = null
+  const record = (cap: number, container: number): void => {
+    if (cap === NONE) return
+    const object = caps.object[cap]!
+    const owner = objects.owner[object]!
+    const containerSerial = objects.serial[container]!
+    if ((owner === NONE ? objects.serial[object]! : objects.serial[owner]!) === containerSerial) return
+    const key = `${objects.serial[object]}>${containerSerial}`
+    result ??= new Map(flows)
+    result.set(key, (result.get(key) ?? 0) | caps.rights[cap]!)
+  }
+  const held = objects.cspace[caller]![dst] ?? NONE
+  if (kind === 'process_spawn' && held !== NONE) {
+    const spawned = caps.object[held]!
+    const grants = (action.grants as unknown[] | undefined)?.length ?? 0
+    for (let slot = 0; slot < grants; slot++) record(objects.cspace[spawned]![slot] ?? NONE, objects.owner[spawned]!)
+  }
+  record(held, objects.owner[caller]!)
+  return result ?? flows
+}
+
+/** Is the `dst` slot the action names empty in the caller's CSpace (read before an ep_recv)? */
+function dstEmpty(k: SearchKernel, action: Action): boolean {
+  if (action.kind !== 'ep_recv' || action.dst === undefined) return false
+  const caller = k.processOfRef(action.caller as number)
+  if (caller === NONE) return false
+  const cspace = k.objects.cspace[caller]!
+  const dst = action.dst as number
+  return dst < cspace.length && cspace[dst] === NONE
+}
+
+/** Did the last step change anything (a refused syscall normally changes nothing; with CPU accounting it charges)? */
+function touched(k: SearchKernel): boolean {
+  return k.objects.dirtyCount > 0 || k.caps.dirtyCount > 0 || k.namespaces.dirtyCount > 0
+}
+
+/**
+ * The kernel of one search, brought to states by path: a stack of snapshots
+ * along the path loaded last (one per step), so that moving to the next state of
+ * a frontier restores the longest shared prefix and replays only the rest.
+ */
+export class ImplExpander {
+  readonly actions: ReadonlyArray<Action>
+  readonly kernel: SearchKernel
+  readonly encoder = new CanonicalEncoder()
+  /** Successful transitions, in all and by action. */
+  generated = 0
+  readonly counts: Float64Array
+  private readonly target: SearchTarget
+  private readonly snapshots: unknown[] = []
+  private readonly flows: Flows[] = []
+  private readonly loaded: number[] = []
+  /** The abstraction of the loaded state (the step invariants' `before`), made when first needed. */
+  private loadedModel: KernelState | null = null
+  /** The transition whose successor is loaded while {@link expand}'s `each` runs. */
+  private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean } | null = null
+
+  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget) {
+    this.target = target
+    this.actions = presetActions(preset)
+    if (this.actions.length > 0xffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 65,535`)
+    this.counts = new Float64Array(this.actions.length)
+    this.kernel = target.create(preset.boot, preset.images)
+    this.snapshots.push(this.kernel.snapshot())
+    this.flows.push(modelBoot(preset.boot, preset.images).gsFlows)
+  }
+
+  /** The depth of the state loaded. */
+  get depth(): number {
+    return this.loaded.length
+  }
+
+  /** Encodes the boot state (into `encoder`); the kernel is left there. */
+  boot(): void {
+    this.goTo([], 0)
+    this.encoder.encode(this.kernel)
+  }
+
+  /** Brings the kernel to the state reached by `path[0..length)` from the boot state. */
+  goTo(path: ArrayLike<number>, length: number): void {
+    let shared = 0
+    const limit = Math.min(length, this.loaded.length)
+    while (shared < limit && this.loaded[shared] === path[shared]) shared++
+    this.kernel.restore(this.snapshots[shared])
+    this.loaded.length = shared
+    this.loadedModel = null
+    for (let level = shared; level < length; level++) {
+      const action = this.actions[path[level]!]!
+      const before = dstEmpty(this.kernel, action)
+      const outcome = this.kernel.step(action)
+      if (E.isLeft(outcome)) throw new Error(`KernelBug: replaying a path, action ${path[level]} (${String(action.kind)}) was refused: ${outcome.left.code}`)
+      this.flows[level + 1] = flowsAfter(this.kernel, action, this.flows[level]!, before)
+      this.loaded.push(path[level]!)
+      this.snapshots[level + 1] = this.kernel.snapshot()
+    }
+  }
+
+  /** Back to the loaded state after a transition. */
+  private back(): void {
+    this.kernel.undo(this.snapshots[this.loaded.length])
+  }
+
+  /**
+   * Tries every action (in `order`, or the alphabet's) on the loaded state. Each
+   * successful one leaves its successor in the kernel, encoded and fingerprinted
+   * in `encoder`, while `each(action)` runs; `each` returns true to stop.
+   */
+  expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
+    const { kernel, actions, encoder } = this
+    // The step invariants' `before`: the loaded state's abstraction, once per expanded state.
+    this.loadedModel ??= this.abstract(this.flows[this.loaded.length]!)
+    const count = order === null ? actions.length : order.length
+    for (let position = 0; position < count; position++) {
+      const index = order === null ? position : order[position]!
+      const action = actions[index]!
+      const dstWasEmpty = dstEmpty(kernel, action)
+      const outcome = kernel.step(action)
+      if (E.isLeft(outcome)) {
+        if (touched(kernel)) this.back()
+        continue
+      }
+      this.generated++
+      this.counts[index]++
+      encoder.encode(kernel)
+      this.pending = { action: index, outcome, dstWasEmpty }
+      const stop = each(index)
+      this.pending = null
+      this.back()
+      if (stop) return true
+    }
+    return false
+  }
+
+  /** The model's view of the kernel now, with `flows`. */
+  private abstract(flows: Flows): KernelState {
+    return { ...this.target.abstraction.abstract(this.kernel as never), gsFlows: flows }
+  }
+
+  /** The state invariants of the loaded state (the boot state, or a state reached by {@link goTo}). */
+  checkLoaded(): Violation | null {
+    return checkState(this.abstract(this.flows[this.loaded.length]!))[0] ?? null
+  }
+
+  /**
+   * The invariants of the transition whose successor is loaded (call it from
+   * {@link expand}'s `each`): the state invariants of the successor when it is
+   * `isNew` (one seen before passed them then), then every step invariant,
+   * whether the successor is new or not — the order of the model's `checkStep`.
+   */
+  checkSuccessor(isNew: boolean): Violation | null {
+    const pending = this.pending
+    if (pending === null) throw new Error('KernelBug: checkSuccessor outside expand')
+    const depth = this.loaded.length
+    const syscall = this.actions[pending.action]!
+    const after = this.abstract(flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty))
+    if (isNew) {
+      const broken = checkState(after)[0]
+      if (broken !== undefined) return broken
+    }
+    const step = { before: this.loadedModel!, syscall, outcome: pending.outcome, after }
+    for (const invariant of STEP_INVARIANTS) {
+      const found = invariant.check(step)
+      if (found._tag === 'Some') return found.value
+    }
+    return null
+  }
+
+  /** The actions of a path, for a counterexample. */
+  actionsOf(path: ArrayLike<number>, length: number): Action[] {
+    return Array.from({ length }, (_, index) => this.actions[path[index]!]!)
+  }
+}
+
+/** One breadth-first level: the paths of its states (all `length` long), back to back. */
+export class PathLevel {
+  paths: Uint16Array
+  count = 0
+  constructor(readonly length: number, capacity = 1024) {
+    this.paths = new Uint16Array(Math.max(1, length) * capacity)
+  }
+  /** Appends a parent's path and one more action. */
+  push(parent: ArrayLike<number>, action: number): void {
+    const length = this.length
+    if ((this.count + 1) * length > this.paths.length) {
+      const paths = new Uint16Array(this.paths.length * 2)
+      paths.set(this.paths)
+      this.paths = paths
+    }
+    const at = this.count * length
+    for (let index = 0; index < length - 1; index++) this.paths[at + index] = parent[index]!
+    if (length > 0) this.paths[at + length - 1] = action
+    this.count++
+  }
+  /** Appends paths given back to back. */
+  pushAll(paths: Uint16Array, count: number): void {
+    const need = (this.count + count) * this.length
+    if (need > this.paths.length) {
+      const grown = new Uint16Array(Math.max(need, this.paths.length * 2))
+      grown.set(this.paths)
+      this.paths = grown
+    }
+    this.paths.set(paths.subarray(0, count * this.length), this.count * this.length)
+    this.count += count
+  }
+  at(position: number): Uint16Array {
+    return this.paths.subarray(position * this.length, (position + 1) * this.length)
+  }
+}
+
+/** The options the general engine takes: the search's, and the kernel to step (default the impl). */
+export type GeneralOptions = ExploreOptions & { readonly kernel?: SearchTarget }
+
+function violationOf(found: Violation, path: Action[]): ExploreViolation {
+  return { invariant: found.invariant, message: found.message, witness: found.witness, path }
+}
+
+/**
+ * Exhaustive (or bounded) breadth-first search with the general engine, on this
+ * thread. With `swarm`: depth first in a seeded random action order down to a
+ * seeded depth bound, as the model engine's swarm jobs do.
+ */
+export function exploreGeneral(options: GeneralOptions): ExploreResult {
+  const started = Date.now()
+  const expander = new ImplExpander(options.preset, options.kernel)
+  const { encoder } = expander
+  const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
+  const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
+  const depthBound = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 64) * (0.5 + random() / 2)))
+  const seen = new FingerprintSet(1 << 16)
+  let depth = 0
+  let queue = 0
+  let violation: ExploreViolation | null = null
+  let stopped = false
+  let interrupted = false
+  let lastProgress = started
+  const result = (complete: boolean): ExploreResult => {
+    const durationMs = Date.now() - started
+    return {
+      preset: options.preset.name, engine: 'general', complete, distinct: seen.size, generated: expander.generated + 1, depth, queue, durationMs,
+      statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
+      coverage: coverageOf(expander.actions, expander.counts), violation, swarm: options.swarm ?? null, ...(interrupted ? { interrupted } : {}),
+    }
+  }
+  expander.boot()
+  seen.add(encoder.pair[0]!, encoder.pair[1]!)
+  const atBoot = expander.checkLoaded()
+  if (atBoot !== null) { violation = violationOf(atBoot, []); return result(false) }
+  const tick = (): boolean => {
+    const now = Date.now()
+    if (options.timeLimitMs !== undefined && now - started > options.timeLimitMs) { stopped = true; return true }
+    if (options.shouldStop?.() === true) { stopped = true; interrupted = true; return true }
+    if (options.onProgress !== undefined && now - lastProgress > 500) {
+      lastProgress = now
+      options.onProgress({ distinct: seen.size, generated: expander.generated + 1, depth, queue, elapsedMs: now - started })
+    }
+    return false
+  }
+  /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop. */
+  const expand = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean =>
+    expander.expand(order, (action) => {
+      const isNew = seen.add(encoder.pair[0]!, encoder.pair[1]!)
+      const broken = expander.checkSuccessor(isNew)
+      if (broken !== null) { violation = violationOf(broken, [...expander.actionsOf(path, path.length), expander.actions[action]!]); return true }
+      if (!isNew) return false
+      found(action)
+      if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; return true }
+      return false
+    })
+  if (random === null) {
+    let frontier = new PathLevel(0, 1)
+    frontier.push([], 0)
+    search: while (frontier.count > 0 && depth < depthBound) {
+      const next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
+      for (let position = 0; position < frontier.count; position++) {
+        const path = frontier.at(position)
+        expander.goTo(path, path.length)
+        queue = frontier.count - position + next.count
+        if (expand(path, null, (action) => next.push(path, action))) { queue = frontier.count - position - 1 + next.count; break search }
+        if ((position & 255) === 0 && tick()) { queue = frontier.count - position - 1 + next.count; break search }
+      }
+      frontier = next
+      queue = frontier.count
+      if (frontier.count > 0) depth++
+    }
+    return result(violation === null && !stopped && frontier.count === 0)
+  }
+  // Swarm: depth first in a seeded random action order, down to a seeded depth bound.
+  const order = Array.from(expander.actions.keys())
+  const stack: Uint16Array[] = [new Uint16Array(0)]
+  let popped = 0
+  while (stack.length > 0) {
+    const path = stack.pop()!
+    depth = Math.max(depth, path.length)
+    if (path.length >= depthBound) continue
+    for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const t = order[i]!; order[i] = order[j]!; order[j] = t }
+    expander.goTo(path, path.length)
+    const children: Uint16Array[] = []
+    if (expand(path, order, (action) => { const child = new Uint16Array(path.length + 1); child.set(path); child[path.length] = action; children.push(child) })) break
+    for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]!)
+    queue = stack.length
+    if ((++popped & 255) === 0 && tick()) break
+  }
+  queue = stack.length
+  return result(false)
+}

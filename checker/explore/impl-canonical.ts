@@ -1,0 +1,407 @@
+/**
+ * Canonical encoding of an impl kernel's state up to renaming of identities, for
+ * the general engine (general.ts): the same equivalence as the model engine's
+ * `canonicalKey` (canonical.ts), computed on the impl's tables without building a
+ * model state. Labels are given in the same order, fixed by structure alone:
+ * the root, init, processes by creation index, then whatever labelled objects
+ * and namespaces hold (owners, parents, namespaces, slots, mappings, queued
+ * caps, table entries by key), then parents of labelled caps, then objects
+ * nothing labelled reaches (ordered as canonical.ts orders them: by a local key,
+ * then by id), then unreached namespaces by id. The encoding is then every
+ * labelled object, cap and namespace under that labelling, as 32-bit words —
+ * the same fields canonical.ts writes, so two impl states encode alike exactly
+ * when their abstractions have the same canonical key (the tests compare both
+ * on every state of several searches).
+ *
+ * Numbers that do not fit a small integer are written as a tag and their two
+ * 32-bit halves; strings (table keys, image digests, device names, string
+ * payloads) and container limits as a tag and a 64-bit hash of their text.
+ * @module
+ */
+import type { Kernel } from '../../impl/kernel.js'
+import {
+  KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET, NS_PID, NS_USER, RES_COUNT,
+} from '../../impl/tables/objects.js'
+import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
+import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
+import { fingerprintBytesInto } from './fingerprints.js'
+
+const UNLABELLED = -2
+const TAG_NUMBER = 0x7ffffff0
+const TAG_STRING = 0x7ffffff1
+const SMALL = 0x3fffffff
+/** Namespace columns in the order canonical.ts writes them. */
+const NS_ORDER = [NS_USER, NS_PID, NS_MOUNT, NS_NET, NS_IPC] as const
+const NS_KIND_CODE: Readonly<Record<string, number>> = { pid: 1, mount: 2, net: 3, ipc: 4, user: 5 }
+
+/** Two 32-bit hashes of a string (as fingerprints.ts hashes a text). */
+function hashString(text: string): Int32Array {
+  let a = 0x811c9dc5
+  let b = 0x9e3779b9
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    a = Math.imul(a ^ code, 0x01000193)
+    b = Math.imul(b ^ code, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
+  return Int32Array.of(a, b ^ (b >>> 16))
+}
+
+/** A kernel's tables as the encoder reads them (ours, or a mutant's copy of ours: same shape). */
+export type EncodableKernel = Pick<Kernel, 'objects' | 'caps' | 'namespaces' | 'refs' | 'root' | 'init'>
+
+/**
+ * The canonical encoder: label arrays and the output buffer allocated once and
+ * reused, so that encoding a state allocates nothing in the common case.
+ */
+export class CanonicalEncoder {
+  /** The encoding of the last state encoded, and its length in words. */
+  words = new Int32Array(256)
+  length = 0
+  /** Its 64-bit fingerprint. */
+  readonly pair = new Uint32Array(2)
+  private objectLabel = new Int32Array(16).fill(-1)
+  private capLabel = new Int32Array(32).fill(-1)
+  private objectOrder = new Int32Array(16)
+  private capOrder = new Int32Array(32)
+  private objectCount = 0
+  private capCount = 0
+  private readonly namespaceLabel = new Map<number, number>()
+  private readonly namespaceOrder: number[] = []
+  private readonly strings = new Map<string, Int32Array>()
+  private readonly limitHashes = new WeakMap<object, Int32Array>()
+  private readonly float = new Float64Array(1)
+  private readonly floatWords = new Int32Array(this.float.buffer)
+  private readonly sortScratch: number[] = []
+
+  /** Encodes the kernel's state into {@link words} and fingerprints it into {@link pair}. */
+  encode(k: EncodableKernel): void {
+    this.label(k)
+    this.write(k)
+    fingerprintBytesInto(new Uint32Array(this.words.buffer, 0, this.length), this.length * 4, this.pair)
+    this.reset()
+  }
+
+  // ---- labelling ----------------------------------------------------------------
+
+  private reset(): void {
+    for (let index = 0; index < this.objectCount; index++) this.objectLabel[this.objectOrder[index]!] = -1
+    for (let index = 0; index < this.capCount; index++) this.capLabel[this.capOrder[index]!] = -1
+    this.objectCount = 0
+    this.capCount = 0
+    this.namespaceLabel.clear()
+    this.namespaceOrder.length = 0
+  }
+
+  private fit(k: EncodableKernel): void {
+    const objects = k.objects.capacity
+    if (this.objectLabel.length < objects) {
+      this.objectLabel = new Int32Array(objects).fill(-1)
+      this.objectOrder = new Int32Array(objects)
+    }
+    const caps = k.caps.capacity
+    if (this.capLabel.length < caps) {
+      this.capLabel = new Int32Array(caps).fill(-1)
+      this.capOrder = new Int32Array(caps)
+    }
+  }
+
+  private labelObject(handle: number): void {
+    if (handle === NONE || this.objectLabel[handle] !== -1) return
+    this.objectLabel[handle] = this.objectCount
+    this.objectOrder[this.objectCount++] = handle
+  }
+
+  private labelCap(k: EncodableKernel, cap: number): void {
+    if (cap === NONE || this.capLabel[cap] !== -1) return
+    this.capLabel[cap] = this.capCount
+    this.capOrder[this.capCount++] = cap
+    this.labelObject(k.caps.object[cap]!)
+  }
+
+  private labelNamespace(id: number): void {
+    if (this.namespaceLabel.has(id)) return
+    this.namespaceLabel.set(id, this.namespaceOrder.length)
+    this.namespaceOrder.push(id)
+  }
+
+  /** The live object whose serial (model id) is `serial`, or NONE. */
+  private handleOfSerial(k: EncodableKernel, serial: number): number {
+    const objects = k.objects
+    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE && objects.serial[handle] === serial) return handle
+    return NONE
+  }
+
+  private visitObject(k: EncodableKernel, handle: number): void {
+    const objects = k.objects
+    this.labelObject(objects.owner[handle]!)
+    switch (objects.kind[handle]) {
+      case KIND_CONTAINER: {
+        this.labelObject(objects.parent[handle]!)
+        const row = objects.row[handle]! * NS_COLUMNS
+        for (const column of NS_ORDER) this.labelNamespace(objects.rows.namespaces[row + column]!)
+        return
+      }
+      case KIND_PROCESS: {
+        const cspace = objects.cspace[handle]!
+        for (let slot = 0; slot < cspace.length; slot++) this.labelCap(k, cspace[slot]!)
+        for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = k.caps.mapNext[cap]!) this.labelCap(k, cap)
+        return
+      }
+      case KIND_ENDPOINT: {
+        const count = objects.queueCount[handle]!
+        if (count === 0) return
+        const ring = objects.ring[handle]!
+        const depth = objects.depth[handle]!
+        for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) this.labelCap(k, ring.cap[at]!)
+        return
+      }
+    }
+  }
+
+  private visitNamespace(k: EncodableKernel, record: NamespaceRecord): void {
+    if (record.parent !== null) this.labelNamespace(record.parent)
+    this.labelNamespace(record.userNamespace)
+    this.labelObject(this.handleOfSerial(k, record.creator))
+    if (record.entries.size === 0) return
+    for (const key of [...record.entries.keys()].sort()) this.labelCap(k, record.entries.get(key)!)
+  }
+
+  /** A cap that is labelled and whose parent is not, the first by id; NONE when there is none. */
+  private parentless(k: EncodableKernel): number {
+    const caps = k.caps
+    let found = NONE
+    for (let label = 0; label < this.capCount; label++) {
+      const cap = this.capOrder[label]!
+      const parent = caps.parent[cap]!
+      if (parent !== NONE && this.capLabel[parent] === -1 && (found === NONE || caps.serial[cap]! < caps.serial[found]!)) found = cap
+    }
+    return found === NONE ? NONE : caps.parent[found]!
+  }
+
+  /** What an object is without identities (canonical.ts's `localKey`), for ordering unreached objects. */
+  private localKey(k: EncodableKernel, handle: number): string {
+    const objects = k.objects
+    switch (objects.kind[handle]) {
+      case KIND_ENDPOINT: return `endpoint:${objects.depth[handle]}:${objects.queueCount[handle]}`
+      case KIND_REGION: return `region:${objects.bytes[handle]}:${objects.executable[handle] === 1}`
+      case KIND_CONTAINER: return 'container'
+      case KIND_PROCESS: return 'process'
+      default: return 'device'
+    }
+  }
+
+  /** The unreached object canonical.ts labels next: least local key, then least id; NONE when all are labelled. */
+  private firstUnreached(k: EncodableKernel): number {
+    const objects = k.objects
+    let best = NONE
+    let bestKey = ''
+    for (let handle = 0; handle < objects.top; handle++) {
+      if (objects.kind[handle] === KIND_FREE || this.objectLabel[handle] !== -1) continue
+      const key = this.localKey(k, handle)
+      if (best === NONE || key < bestKey || (key === bestKey && objects.serial[handle]! < objects.serial[best]!)) { best = handle; bestKey = key }
+    }
+    return best
+  }
+
+  private label(k: EncodableKernel): void {
+    this.fit(k)
+    const { objects, refs } = k
+    this.labelObject(k.root)
+    this.labelObject(k.init)
+    for (let ref = 0; ref < refs.count; ref++) {
+      const handle = refs.handle[ref]!
+      if (objects.isLive(handle, refs.gen[ref]!)) this.labelObject(handle)
+    }
+    let objectIndex = 0
+    let namespaceIndex = 0
+    for (;;) {
+      while (objectIndex < this.objectCount) this.visitObject(k, this.objectOrder[objectIndex++]!)
+      while (namespaceIndex < this.namespaceOrder.length) this.visitNamespace(k, k.namespaces.get(this.namespaceOrder[namespaceIndex++]!))
+      if (objectIndex < this.objectCount) continue
+      const parent = this.parentless(k)
+      if (parent !== NONE) { this.labelCap(k, parent); continue }
+      const rest = this.firstUnreached(k)
+      if (rest === NONE) break
+      this.labelObject(rest)
+    }
+    if (this.namespaceOrder.length < k.namespaces.size) {
+      const ids = this.sortScratch
+      ids.length = 0
+      for (const id of k.namespaces.records.keys()) if (!this.namespaceLabel.has(id)) ids.push(id)
+      ids.sort((a, b) => a - b)
+      for (const id of ids) this.labelNamespace(id)
+    }
+  }
+
+  // ---- writing ------------------------------------------------------------------
+
+  private push(word: number): void {
+    if (this.length === this.words.length) {
+      const words = new Int32Array(this.words.length * 2)
+      words.set(this.words)
+      this.words = words
+    }
+    this.words[this.length++] = word
+  }
+
+  private number(value: number): void {
+    if (Number.isInteger(value) && value >= -SMALL && value <= SMALL) { this.push(value | 0); return }
+    this.float[0] = value
+    this.push(TAG_NUMBER)
+    this.push(this.floatWords[0]!)
+    this.push(this.floatWords[1]!)
+  }
+
+  private string(text: string): void {
+    let hash = this.strings.get(text)
+    if (hash === undefined) { hash = hashString(text); this.strings.set(text, hash) }
+    this.push(TAG_STRING)
+    this.push(hash[0]!)
+    this.push(hash[1]!)
+  }
+
+  private object(handle: number): void {
+    this.push(handle === NONE ? -1 : this.objectLabel[handle]! === -1 ? UNLABELLED : this.objectLabel[handle]!)
+  }
+
+  private cap(cap: number): void {
+    this.push(cap === NONE ? -1 : this.capLabel[cap]! === -1 ? UNLABELLED : this.capLabel[cap]!)
+  }
+
+  private namespace(id: number | null): void {
+    this.push(id === null ? -1 : this.namespaceLabel.get(id) ?? UNLABELLED)
+  }
+
+  private limits(k: EncodableKernel, handle: number): void {
+    const limits = k.objects.limits[handle]!
+    let hash = this.limitHashes.get(limits)
+    if (hash === undefined) {
+      // The whole record as canonical.ts's JSON.stringify sees it (the rows hold the numbers the kernel computes with).
+      hash = hashString(JSON.stringify(limits))
+      this.limitHashes.set(limits, hash)
+    }
+    this.push(TAG_STRING)
+    this.push(hash[0]!)
+    this.push(hash[1]!)
+  }
+
+  private write(k: EncodableKernel): void {
+    const { objects, caps, refs } = k
+    this.length = 0
+    this.push(refs.count)
+    for (let ref = 0; ref < refs.count; ref++) {
+      const handle = refs.handle[ref]!
+      this.push(objects.isLive(handle, refs.gen[ref]!) ? this.objectLabel[handle]! : -1)
+    }
+    this.push(this.objectCount)
+    for (let label = 0; label < this.objectCount; label++) {
+      const handle = this.objectOrder[label]!
+      const kind = objects.kind[handle]!
+      this.push(kind)
+      this.object(objects.owner[handle]!)
+      switch (kind) {
+        case KIND_CONTAINER: {
+          this.object(objects.parent[handle]!)
+          this.limits(k, handle)
+          const row = objects.row[handle]!
+          for (let column = 0; column < RES_COUNT; column++) this.number(objects.rows.usage[row * RES_COUNT + column]!)
+          for (const column of NS_ORDER) this.namespace(objects.rows.namespaces[row * NS_COLUMNS + column]!)
+          break
+        }
+        case KIND_PROCESS: {
+          this.push(objects.ref[handle]!)
+          this.push(objects.running[handle]!)
+          this.number(objects.uid[handle]!)
+          const cspace = objects.cspace[handle]!
+          this.push(cspace.length)
+          for (let slot = 0; slot < cspace.length; slot++) this.cap(cspace[slot]!)
+          let mappings = 0
+          for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) mappings++
+          this.push(mappings)
+          for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
+            this.cap(cap)
+            this.object(caps.object[cap]!)
+            this.push(caps.mapPerms[cap]!)
+          }
+          const image = objects.text[handle]
+          if (image === null || image === undefined) this.push(-1)
+          else this.string(image)
+          this.number(objects.bytes[handle]!)
+          this.pids(objects.pids[handle]!)
+          break
+        }
+        case KIND_ENDPOINT: {
+          const count = objects.queueCount[handle]!
+          const depth = objects.depth[handle]!
+          this.push(depth)
+          this.push(count)
+          const ring = objects.ring[handle]
+          for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) {
+            const payload = ring!.payload[at]!
+            if (typeof payload === 'string') this.string(payload)
+            else this.number(payload)
+            this.number(ring!.badge[at]!)
+            this.cap(ring!.cap[at]!)
+          }
+          break
+        }
+        case KIND_REGION:
+          this.number(objects.bytes[handle]!)
+          this.push(objects.executable[handle]!)
+          break
+        case KIND_DEVICE:
+          this.string(objects.text[handle]!)
+          break
+      }
+    }
+    this.push(this.capCount)
+    for (let label = 0; label < this.capCount; label++) {
+      const cap = this.capOrder[label]!
+      this.object(caps.object[cap]!)
+      this.push(caps.rights[cap]!)
+      this.number(caps.badge[cap]!)
+      this.cap(caps.parent[cap]!)
+      const place = caps.place[cap]!
+      this.push(place)
+      const where = caps.where[cap]!
+      if (place === PLACE_SLOT) { this.object(where); this.number(caps.slot[cap]! + 0) }
+      else if (place === PLACE_TABLE) { this.namespace(where); this.string(caps.key[cap]!) }
+      else if (place === PLACE_MESSAGE) this.object(where)
+      else if (place === PLACE_FREE) this.push(-1)
+    }
+    this.push(this.namespaceOrder.length)
+    for (const id of this.namespaceOrder) {
+      const record = k.namespaces.get(id)
+      this.push(NS_KIND_CODE[record.kind]!)
+      this.object(this.handleOfSerial(k, record.creator))
+      this.namespace(record.parent)
+      this.namespace(record.userNamespace)
+      this.number(record.uidMap.base)
+      this.number(record.uidMap.count)
+      this.number(record.pidNext)
+      this.push(record.entries.size)
+      if (record.entries.size > 0) {
+        for (const key of [...record.entries.keys()].sort()) {
+          this.string(key)
+          this.cap(record.entries.get(key)!)
+        }
+      }
+    }
+  }
+
+  /** A process's pids (pid namespace → local pid) as a set: sorted by namespace label, then pid. */
+  private pids(pids: ReadonlyMap<number, number>): void {
+    this.push(pids.size)
+    if (pids.size === 1) {
+      for (const [namespace, pid] of pids) { this.namespace(namespace); this.number(pid) }
+      return
+    }
+    const pairs: Array<[number, number]> = []
+    for (const [namespace, pid] of pids) pairs.push([this.namespaceLabel.get(namespace) ?? UNLABELLED, pid])
+    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    for (const [label, pid] of pairs) { this.push(label); this.number(pid) }
+  }
+}
+

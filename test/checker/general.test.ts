@@ -1,0 +1,177 @@
+/**
+ * The general engine (checker/explore/general.ts) against the model engine
+ * (search.ts), level by level: the same distinct states and the same transitions
+ * at every depth bound, on the presets and on declared systems fast-check
+ * generates (containers, namespaces, quotas, devices, endpoints, regions,
+ * images, caps, CPU accounting on and off); its canonical encoding against the
+ * model's on every state it meets; and on impl mutants, whose violations it must
+ * find where the model engine stepping the same mutant with --refine finds the
+ * divergence. Each test prints what it covered.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fc from 'fast-check'
+import { explore } from '../../checker/explore/search.js'
+import { exploreGeneral, ImplExpander, type SearchTarget } from '../../checker/explore/general.js'
+import { canonicalKey } from '../../checker/explore/canonical.js'
+import { CAP_CORE, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
+import { abstractState } from '../../refinement/abstraction.js'
+import { IMAGES, bootConfigOf, systemArb } from './systems.js'
+import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
+import { cleanMutants, loadMutant, materialize } from '../../mutants/materialize.js'
+import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Kernel } from '../../impl/kernel.js'
+
+/** Runs both engines to every depth bound up to `depthMax` and compares what they found. */
+function compareLevels(preset: Preset, depthMax: number): { states: number; transitions: number } {
+  let last = { states: 0, transitions: 0 }
+  for (let depth = 1; depth <= depthMax; depth++) {
+    const model = explore({ preset, depthMax: depth })
+    const general = exploreGeneral({ preset, depthMax: depth })
+    const where = `${preset.description}, depth ${depth}`
+    assert.is(general.distinct, model.distinct, `distinct states, ${where}`)
+    assert.is(general.generated, model.generated, `transitions, ${where}`)
+    assert.is(general.depth, model.depth, `depth, ${where}`)
+    assert.is(general.complete, model.complete, `complete, ${where}`)
+    assert.equal(general.coverage, model.coverage, `coverage, ${where}`)
+    assert.is(general.violation?.invariant, model.violation?.invariant, `violation, ${where}`)
+    assert.is(general.violation?.path.length, model.violation?.path.length, `violation path, ${where}`)
+    last = { states: general.distinct, transitions: general.generated }
+  }
+  return last
+}
+
+test('presets: the general engine finds what the model engine finds, level by level', () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 3], [NESTED, 3]] as const) {
+    const { states, transitions } = compareLevels(preset, depthMax)
+    console.log(`  ${preset.name}: depths 1..${depthMax} equal, ${states.toLocaleString('en')} states and ${transitions.toLocaleString('en')} transitions at depth ${depthMax}`)
+  }
+})
+
+/**
+ * Canonical encodings: along every path the general engine explores, two states
+ * have the same impl encoding exactly when their abstractions have the same
+ * model canonical key (checked on every state of a bounded search).
+ */
+function compareEncodings(preset: Preset, depthMax: number): number {
+  const expander = new ImplExpander(preset)
+  const byFingerprint = new Map<string, string>()
+  const byKey = new Map<string, string>()
+  const record = () => {
+    const fingerprint = `${expander.encoder.pair[0]}:${expander.encoder.pair[1]}`
+    const key = canonicalKey(abstractState(expander.kernel as Kernel))
+    const known = byFingerprint.get(fingerprint)
+    if (known !== undefined) assert.is(known, key, `${preset.name}: one impl encoding, two model keys`)
+    const knownFingerprint = byKey.get(key)
+    if (knownFingerprint !== undefined) assert.is(knownFingerprint, fingerprint, `${preset.name}: one model key, two impl encodings`)
+    byFingerprint.set(fingerprint, key)
+    byKey.set(key, fingerprint)
+    return knownFingerprint === undefined
+  }
+  expander.boot()
+  record()
+  let frontier: number[][] = [[]]
+  for (let depth = 0; depth < depthMax; depth++) {
+    const next: number[][] = []
+    for (const path of frontier) {
+      expander.goTo(path, path.length)
+      expander.expand(null, (action) => { if (record()) next.push([...path, action]); return false })
+    }
+    frontier = next
+  }
+  return byKey.size
+}
+
+test('canonical encodings: the impl encoding and the model key identify the same states', () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 4], [NESTED, 3]] as const) {
+    const states = compareEncodings(preset, depthMax)
+    console.log(`  ${preset.name}: ${states.toLocaleString('en')} states to depth ${depthMax}, encodings agree`)
+  }
+})
+
+// ---- generated declared systems ----------------------------------------------------
+
+test('generated declared systems: the general engine finds what the model engine finds, level by level', () => {
+  const RUNS = 25
+  let systems = 0
+  let states = 0
+  let transitions = 0
+  let refused = 0
+  const reasons = new Map<string, number>()
+  fc.assert(fc.property(systemArb, (shape) => {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') { refused++; reasons.set(config, (reasons.get(config) ?? 0) + 1); return }
+    const processes = config.system!.processes!.length
+    const preset: Preset = { name: 'nested', description: `generated system ${systems}`, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+    const found = compareLevels(preset, 2)
+    systems++
+    states += found.states
+    transitions += found.transitions
+  }), { numRuns: RUNS, seed: 20_260_201 })
+  console.log(`  ${systems} of ${RUNS} generated systems booted (${refused} refused at boot${refused === 0 ? '' : `: ${[...reasons.keys()].join('; ')}`}), depths 1..2 equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions`)
+  assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
+})
+
+// ---- impl mutants -------------------------------------------------------------------
+
+test('impl mutants: the general engine finds each seeded bug; the model engine with --refine diverges no later', async () => {
+  // (copy-amplifies-rights breaks no invariant here — the copy gets no rights — only REF-1 sees it.)
+  const chosen = ['endpoint-quota-off-by-one', 'revoke-deletes-self', 'region-destroy-no-uncharge', 'revoke-misses-messages']
+  const lines: string[] = []
+  try {
+    for (const name of chosen) {
+      const mutant = MUTANTS.find((candidate) => candidate.name === name)!
+      const target = await loadMutant(mutant)
+      const general = exploreGeneral({ preset: CAP_CORE, depthMax: 4, kernel: target as unknown as SearchTarget })
+      assert.ok(general.violation !== null, `${name}: the general engine finds no violation to depth 4`)
+      const refined = explore({ preset: CAP_CORE, depthMax: general.violation!.path.length, refine: target })
+      assert.is(refined.violation?.invariant, 'REF-1', `${name}: the model engine with --refine finds the divergence`)
+      assert.ok(refined.violation!.path.length <= general.violation!.path.length, `${name}: REF-1 after ${refined.violation!.path.length} steps, the invariant after ${general.violation!.path.length}`)
+      // The violation is the mutant's doing: the impl itself breaks nothing to that depth.
+      const again = exploreGeneral({ preset: CAP_CORE, depthMax: general.violation!.path.length })
+      assert.is(again.violation, null, `${name}: the impl itself breaks nothing there`)
+      lines.push(`${name}: ${general.violation!.invariant} after ${general.violation!.path.length} steps (REF-1 after ${refined.violation!.path.length})`)
+    }
+  } finally {
+    cleanMutants()
+  }
+  console.log(`  ${lines.join('\n  ')}`)
+})
+
+/**
+ * A kernel whose cap_revoke succeeds and removes nothing: every revoke is a
+ * transition from a state back to itself — a state already seen — and breaks
+ * CAP-3 wherever the cap has descendants (cap-core boots with one). Only a
+ * check of the step invariants on every transition finds it.
+ */
+const REVOKE_DOES_NOTHING: Mutant = {
+  name: 'test-revoke-does-nothing', family: 'revoke-and-destroy', description: 'cap_revoke succeeds and removes nothing',
+  file: 'impl/objects/caps.js', find: 'revokeCap(k, cap);', replace: 'void cap;',
+}
+
+test('step invariants are checked on every transition, into states already seen too (sequential and --workers)', async () => {
+  const target = await loadMutant(REVOKE_DOES_NOTHING)
+  try {
+    const sequential = exploreGeneral({ preset: CAP_CORE, depthMax: 3, kernel: target as unknown as SearchTarget })
+    assert.is(sequential.violation?.invariant, 'CAP-3')
+    assert.equal(sequential.violation?.path.map((step) => step.kind), ['cap_revoke'])
+    // The same kernel on worker threads (loaded there as a user's kernel module).
+    const module = join(materialize(REVOKE_DOES_NOTHING), 'target.js')
+    writeFileSync(module, "export { implTarget as target } from './refinement/abstraction.js'\n")
+    const parallel = await exploreGeneralParallel({ preset: CAP_CORE, depthMax: 3, workers: 2, kernelName: `file:${module}` })
+    assert.is(parallel.violation?.invariant, 'CAP-3')
+    assert.is(parallel.violation?.path.length, 1)
+    // revoke-misses-messages (the catalogue's) leaves the queued copy behind as a root: CAP-3 sees it survive.
+    const misses = await loadMutant(MUTANTS.find((candidate) => candidate.name === 'revoke-misses-messages')!)
+    const found = exploreGeneral({ preset: CAP_CORE, depthMax: 3, kernel: misses as unknown as SearchTarget })
+    assert.is(found.violation?.invariant, 'CAP-3')
+    assert.equal(found.violation?.path.map((step) => step.kind), ['ep_send', 'cap_revoke'])
+    console.log(`  a revoke that removes nothing: CAP-3 after ${sequential.violation!.path.length} step (sequential and 2 workers); revoke-misses-messages: CAP-3 after ${found.violation!.path.length}`)
+  } finally {
+    cleanMutants()
+  }
+})
+
+test.run()
