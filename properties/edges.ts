@@ -150,6 +150,8 @@ function probes(k: Known): fc.Arbitrary<Fragment> {
     fc.constantFrom(...DEVICES).map((device): Fragment => [{ kind: 'container_create', caller: 0, parent: C, dst: SPARE[0], namespaces: SHARE, limits: minimal([device]) }]),
     // P's CSpace filled to its last slot, then one past it.
     fc.constant<Fragment>([...Array.from({ length: P_SLOTS - 2 }, (_, i) => ({ kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 2 + i })), { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: P_SLOTS }]),
+    // A process killed twice through the same cap: the second finds it dead.
+    fc.constant<Fragment>([{ kind: 'process_kill', caller: 0, slot: P_CAP }, { kind: 'process_kill', caller: 0, slot: P_CAP }]),
     // Caps too weak for the syscall: a container cap without read, a process cap without control, a device cap without write.
     fc.constant<Fragment>([
       { kind: 'cap_copy', caller: 0, src: C, dst: SPARE[0], rights: ['write'] },
@@ -245,12 +247,18 @@ function faultables(k: Known): ReadonlyArray<Faultable> {
         (c) => ({ ...c, name: 'taken' }),
       ],
     },
-    {
-      // P unregisters a name bound in its tables (by init, when they are the root's).
-      call: { kind: 'svc_unregister', caller: p, name: 'edge' },
-      before: [{ kind: 'ep_create', caller: 0, depth: 1, dst: SPARE[1] }, { kind: 'svc_register', caller: 0, name: 'edge', slot: SPARE[1] }, { kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'svc_register', caller: p, name: 'edge', slot: 4 }],
-      faults: [(c) => ({ ...c, name: 'unbound' })],
-    },
+    ...(['svc', 'net', 'mount'] as const).map((table): Faultable => {
+      // P unbinds a name bound in its tables (by init, when they are the root's): as uid 0 of their owner, or not.
+      const key = table === 'svc' ? { name: 'edge' } : table === 'net' ? { port: 7 } : { path: '/edge' }
+      const bind = (caller: number, slot: number): Call => (table === 'svc' ? { kind: 'svc_register', caller, slot, ...key }
+        : table === 'net' ? { kind: 'net_bind', caller, slot, ...key } : { kind: 'mount', caller, slot, rights: ['read'], ...key })
+      const unbind: Call = { kind: table === 'svc' ? 'svc_unregister' : table === 'net' ? 'net_unbind' : 'unmount', caller: p, ...key }
+      return {
+        call: unbind,
+        before: [{ kind: 'ep_create', caller: 0, depth: 1, dst: SPARE[1] }, bind(0, SPARE[1]), { kind: 'ep_create', caller: p, depth: 1, dst: 4 }, bind(p, 4)],
+        faults: [(c) => ({ ...c, ...(table === 'svc' ? { name: 'unbound' } : table === 'net' ? { port: 8 } : { path: '/unbound' }) })],
+      }
+    }),
   ]
 }
 
