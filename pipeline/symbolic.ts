@@ -16,7 +16,7 @@ import { readRegularFile, sha256Digest } from './files.js'
 import { publicKeyFile, type Keyring } from './image/keys.js'
 import { blobPath, DOCUMENT_BYTES_MAX, openLayout } from './image/layout.js'
 import { decodeManifest } from './image/manifest.js'
-import { decodeSignature } from './image/signature.js'
+import { signerOf } from './image/signature.js'
 import { verifyImage } from './image/verify.js'
 
 /** Options of {@link symbolicImage}. @public */
@@ -65,20 +65,6 @@ export function symbolicImage(dir: string, keyring: Keyring, options: SymbolicOp
   return {
     digest, name: manifest.name, version: manifest.version, signatures,
     manifest: { requests: manifest.requests.map((request) => ({ ...request, rights: [...request.rights] })), memoryBytes: manifest.limits.memoryBytes },
-  }
-}
-
-/**
- * The key id a signature blob's header names, read as the kernel reads it: from the
- * bytes, whatever their digest (a blob changed after signing still names its
- * signer; it no longer verifies). `''` when the header cannot be read.
- */
-function signerOf(bytes: Uint8Array, file: string): string {
-  try {
-    return decodeSignature(bytes, file).header.keyId
-  } catch (error) {
-    if (error instanceof ImageError) return ''
-    throw error
   }
 }
 

@@ -24,7 +24,7 @@ import {
 } from '../../impl/tables/objects.js'
 import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
-import { fingerprintBytesInto } from './fingerprints.js'
+import { fingerprint, fingerprintBytesInto } from './fingerprints.js'
 
 const UNLABELLED = -2
 const TAG_NUMBER = 0x7ffffff0
@@ -34,18 +34,9 @@ const SMALL = 0x3fffffff
 const NS_ORDER = [NS_USER, NS_PID, NS_MOUNT, NS_NET, NS_IPC] as const
 const NS_KIND_CODE: Readonly<Record<string, number>> = { pid: 1, mount: 2, net: 3, ipc: 4, user: 5 }
 
-/** Two 32-bit hashes of a string (as fingerprints.ts hashes a text). */
+/** The two 32-bit hashes fingerprints.ts gives a text, as the encoding's words. */
 function hashString(text: string): Int32Array {
-  let a = 0x811c9dc5
-  let b = 0x9e3779b9
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index)
-    a = Math.imul(a ^ code, 0x01000193)
-    b = Math.imul(b ^ code, 0x5bd1e995)
-    b ^= b >>> 15
-  }
-  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
-  return Int32Array.of(a, b ^ (b >>> 16))
+  return Int32Array.from(fingerprint(text))
 }
 
 /** A kernel's tables as the encoder reads them (ours, or a mutant's copy of ours: same shape). */

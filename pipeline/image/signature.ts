@@ -92,3 +92,18 @@ export function verifySignature(signature: Signature, file: string, manifestDige
   if (!valid) throw new ImageError(file, 'bad-signature', `the ${header.algorithm} signature by ${header.keyId} does not verify over the manifest ${manifestDigest}`, 'arbitrary package')
   return key.keyId
 }
+
+/**
+ * The key id a signature blob's header names, read from the bytes whatever their
+ * digest (a blob changed after signing still names its signer; it no longer
+ * verifies); `''` when the header cannot be read. The kernel's verifier and the
+ * model's reader of images both name signers this way.
+ */
+export function signerOf(bytes: Uint8Array, file: string): string {
+  try {
+    return decodeSignature(bytes, file).header.keyId
+  } catch (error) {
+    if (error instanceof ImageError) return ''
+    throw error
+  }
+}

@@ -26,7 +26,7 @@ import { inflateModuleLayer } from '../image/compression.js'
 import { isSignatureAlgorithm, keyIdOf, signatureScheme, type Keyring, type PublicKey, type SignatureAlgorithm } from '../image/keys.js'
 import { LAYER_BYTES_MAX_DEFAULT, MEDIA_TYPES } from '../image/layout.js'
 import { decodeManifest, type Manifest } from '../image/manifest.js'
-import { decodeSignature, verifySignature } from '../image/signature.js'
+import { decodeSignature, signerOf, verifySignature } from '../image/signature.js'
 
 /** Options of {@link KernelImageVerifier}. @public */
 export interface KernelVerifierOptions {
@@ -76,16 +76,6 @@ function decode(image: ImageBytes, digest: string): Manifest | ImageError {
     return decodeManifest(image.manifest, place(digest, 'manifest'))
   } catch (error) {
     if (error instanceof ImageError) return error
-    throw error
-  }
-}
-
-/** The key id signature blob `bytes` names, '' when it cannot be read. */
-function signerOf(bytes: Uint8Array, file: string): string {
-  try {
-    return decodeSignature(bytes, file).header.keyId
-  } catch (error) {
-    if (error instanceof ImageError) return ''
     throw error
   }
 }
