@@ -56,7 +56,7 @@ const SHARE: NamespaceConfig = { pid: 'share', mount: 'share', net: 'share', ipc
 const minimal = (devices: string[] = []): Limits => ({ memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 1, devices })
 
 const limitsArb: fc.Arbitrary<Limits> = fc.record({
-  processes: fc.integer({ min: 1, max: 3 }), extraBytes: fc.integer({ min: 1, max: 3000 }), endpoints: fc.integer({ min: 2, max: 3 }),
+  processes: fc.integer({ min: 1, max: 3 }), extraBytes: fc.integer({ min: 2, max: 3000 }), endpoints: fc.integer({ min: 2, max: 3 }),
   cpuBudget: fc.integer({ min: 6, max: 12 }), ioBytes: fc.integer({ min: 2, max: 300 }), cpuWeight: fc.integer({ min: 1, max: 5 }),
   devices: fc.subarray([...DEVICES]),
 }).map(({ processes, extraBytes, ...rest }) => ({ ...rest, processes, memoryBytes: IMAGE_BYTES * processes + extraBytes }))
@@ -246,6 +246,39 @@ function faultables(k: Known): ReadonlyArray<Faultable> {
         set('processes within what the parent has available', 'limits.processes', () => k.limits.processes),
         set('endpoints within what the parent has available', 'limits.endpoints', () => k.limits.endpoints + 1),
         set('ioBytes within what the parent has available', 'limits.ioBytes', () => k.limits.ioBytes + 1),
+        set('devices within the parent\'s', 'limits.devices', () => ['tape0']),
+      ],
+    },
+    {
+      // P maps a region of its own (a second region is mapped already).
+      call: { kind: 'mem_map', caller: p, slot: 2, perms: ['read'] },
+      before: [
+        { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 2 }, { kind: 'cap_copy', caller: p, src: 2, dst: 3, rights: ['control'] },
+        { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 7 }, { kind: 'mem_map', caller: p, slot: 7, perms: ['read'] },
+      ],
+      faults: [
+        set('perms well formed (W^X)', 'perms', () => ['write', 'execute']),
+        set('slot in CSpace', 'slot', () => P_SLOTS),
+        set('slot holds a cap', 'slot', () => 6),
+        set('slot is a region cap', 'slot', () => 1),
+        set('slot rights', 'slot', () => 3),
+        set('no mapping through this cap yet', 'slot', () => 7),
+      ],
+    },
+    {
+      // init sets C's limits again, as they are, after P has used one of each resource.
+      call: { kind: 'container_set_limits', caller: 0, slot: C, limits: k.limits },
+      before: [
+        { kind: 'cap_copy', caller: 0, src: C, dst: SPARE[2], rights: ['read'] }, { kind: 'io_submit', caller: p, slot: 1, bytes: 1 },
+        { kind: 'ep_create', caller: p, depth: 1, dst: 2 }, { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 3 },
+      ],
+      faults: [
+        set('slot in CSpace', 'slot', () => INIT_SLOTS),
+        set('slot holds a cap', 'slot', () => SPARE[3]),
+        set('slot is a container cap', 'slot', () => 1),
+        set('slot rights', 'slot', () => SPARE[2]),
+        set('not the root container', 'slot', () => 0),
+        ...RESERVED_RESOURCES.map((r) => set(`${r} covers usage and children`, `limits.${r}`, () => 0)),
         set('devices within the parent\'s', 'limits.devices', () => ['tape0']),
       ],
     },
