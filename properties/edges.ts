@@ -365,7 +365,11 @@ function faulted(k: Known): fc.Arbitrary<Fragment> {
   return fc.tuple(fc.integer({ min: 0, max: all.length - 1 }), fc.integer({ min: 0, max: 4 })).chain(([index, spent]) => {
     const target = all[index]!
     const byP = target.call['caller'] === k.p
-    return fc.subarray([...target.faults.keys()], { minLength: 0, maxLength: Math.min(2, target.faults.length) }).map((chosen): Fragment => {
+    const keys = [...target.faults.keys()]
+    // Mostly two faults: pairs are many, and each is met only by a call breaking both.
+    const picked = keys.length < 2 ? fc.subarray(keys, { maxLength: 1 })
+      : fc.oneof({ weight: 1, arbitrary: fc.subarray(keys, { maxLength: 1 }) }, { weight: 3, arbitrary: fc.shuffledSubarray(keys, { minLength: 2, maxLength: 2 }) })
+    return picked.map((chosen): Fragment => {
       const faults = compatible(target.faults, chosen)
       if (!byP || spent > 0 || faults.length !== 1) return [...(target.before ?? []), broken(target.call, faults)]
       // P's calls so far cost one unit each: spend the rest of C's budget, then the faulted call.
@@ -387,6 +391,6 @@ export function edgeFragment(p: number): fc.Arbitrary<Fragment> {
     // P needs its device allowed to be spawned with it; some probes take it away later.
     const withDevice: Limits = { ...limits, devices: [...new Set([...limits.devices, DEVICES[device]])] }
     const known: Known = { p, limits: withDevice, device, pick, userCount: namespaces.user === 'share' ? ROOT_UID_COUNT : namespaces.user.count }
-    return fc.oneof(probes(known), faulted(known)).map((rest): Fragment => [...setup(known, namespaces), ...rest])
+    return fc.oneof({ weight: 1, arbitrary: probes(known) }, { weight: 2, arbitrary: faulted(known) }).map((rest): Fragment => [...setup(known, namespaces), ...rest])
   })
 }
