@@ -73,7 +73,7 @@ export interface CatalogueCheck {
   readonly bounded: boolean
 }
 
-const BOUNDED = /in CSpace$|quota$|within what the parent has available$|covers usage and children$|uid map inside|uid mapped|queue has room$|grants fit the slots$|CPU budget left$/
+const BOUNDED = /in CSpace$|quota$|within what the parent has available$|covers usage and children$|uid map inside|uid mapped|queue has room$|grants fit the slots$|CPU budget left$|at or above the floor$/
 
 /** The catalogue: every check of every syscall kind. */
 export const CHECK_CATALOGUE: ReadonlyArray<CatalogueCheck> = Object.entries(HANDLERS).flatMap(([syscall, checks]) =>
@@ -81,3 +81,92 @@ export const CHECK_CATALOGUE: ReadonlyArray<CatalogueCheck> = Object.entries(HAN
     name: `${syscall}: ${check}`, syscall: syscall as SyscallKind, bounded: BOUNDED.test(check),
   })).filter((check) => !NEVER_FAILING.has(check.name)))
 
+
+/** A check's name without its syscall kind. */
+const shortName = (name: string) => name.slice(name.indexOf(': ') + 2)
+
+const RESOURCE_OF = new RegExp(`^(${[...RESERVED_RESOURCES, 'devices'].join('|')})\\b|^devices `)
+
+/**
+ * The error a check answers when it alone fails (kernel.md §8): `QuotaExceeded(r)`
+ * names the resource. A test holds the model's refusals to it.
+ */
+export function checkError(name: string): string {
+  const check = shortName(name)
+  const quota = /quota$|within what the parent has available$|covers usage and children$|^devices (within|cover)/.test(check)
+  if (quota) return `QuotaExceeded(${RESOURCE_OF.exec(check)?.[1] ?? 'devices'})`
+  const rules: ReadonlyArray<readonly [RegExp, string]> = [
+    [/^caller running$|^target running$/, 'NotRunning'],
+    [/^CPU budget left$/, 'BudgetExhausted'],
+    [/well formed|^grants fit the slots$/, 'InvalidArgument'],
+    [/ in CSpace$/, 'InvalidSlot'],
+    [/ holds a cap$/, 'EmptySlot'],
+    [/ is an? \w+ cap$|^a badge goes on an endpoint cap$/, 'WrongKind'],
+    [/ rights$|^rights within the source's$|^a badge is set once$|^grant within the caller's cap$/, 'InsufficientRights'],
+    [/ empty$/, 'SlotOccupied'],
+    [/^image in the pool$|^name bound$|^a mapping through this cap$/, 'NotFound'],
+    [/^name free$|^no mapping through this cap yet$/, 'AlreadyExists'],
+    [/^signed by a trusted key$/, 'SignatureInvalid'],
+    [/floor$/, 'RollbackDenied'],
+    [/^grants match/, 'PolicyDenied'],
+    [/^queue has room$/, 'QueueFull'],
+    [/^queue not empty$/, 'QueueEmpty'],
+    [/uid map|^not the root container$|^device in the container's set$|^caller is uid 0/, 'PermissionDenied'],
+  ]
+  return rules.find(([pattern]) => pattern.test(check))?.[1] ?? 'unknown'
+}
+
+/** The slot argument a check looks at (`src`, `dst`, `grant slot`, …), or null. */
+function roleOf(check: string): string | null {
+  if (check === 'grant within the caller\'s cap') return 'grant slot'
+  return /^(.+?) (in CSpace|holds a cap|is an? \w+ cap|rights|empty)$/.exec(check)?.[1] ?? null
+}
+
+/** Checks that read the object of the handler's main slot argument (its container, endpoint, region, process, device or source cap). */
+const READS_OBJECT = new Set([
+  'uid map inside the parent\'s range', ...RESERVED_RESOURCES.map((r) => `${r} within what the parent has available`), 'devices within the parent\'s',
+  'not the root container', ...RESERVED_RESOURCES.map((r) => `${r} covers usage and children`), 'devices cover the children\'s',
+  'uid mapped in the container', 'grants match the manifest\'s requests', 'target running', 'no mapping through this cap yet',
+  'a mapping through this cap', 'queue has room', 'queue not empty', 'device in the container\'s set', 'rights within the source\'s',
+  'a badge goes on an endpoint cap', 'a badge is set once',
+])
+
+/** Whether check `later` means nothing once `earlier` fails: there is then no caller, no arguments, no cap or object or image for it to look at. */
+function dependsOn(kind: string, earlier: string, later: string): boolean {
+  if (earlier === 'caller well formed' || earlier === 'caller running' || earlier === 'arguments well formed') return true
+  const role = roleOf(earlier)
+  if (role !== null && role === roleOf(later)) return true
+  if (role !== null && role !== 'dst' && role !== 'grant slot' && role !== 'xfer' && READS_OBJECT.has(later)) return true
+  if (kind === 'process_spawn' && (role === 'container' && /quota$/.test(later))) return true
+  if (kind === 'process_spawn' && role === 'grant slot' && later === 'grants match the manifest\'s requests') return true
+  return earlier === 'image in the pool' && /signed|floor|grants match|memoryBytes quota/.test(later)
+}
+
+/** An ordered pair of checks of one handler: `earlier` runs first. */
+export interface CheckPair {
+  readonly syscall: SyscallKind
+  readonly earlier: string
+  readonly later: string
+  /** `syscall: earlier » later`, as coverage counts it. */
+  readonly key: string
+}
+
+/** The key a pair of checks (full names, one handler) is counted under. */
+export function pairKey(earlier: string, later: string): string {
+  return `${earlier} » ${shortName(later)}`
+}
+
+/**
+ * Every pair of checks whose order kernel.md §4 and §8 fix so that it shows: two
+ * checks of one handler that answer different errors and can both fail on one
+ * input (the later one still has a caller, arguments, a cap, an object and an
+ * image to look at when the earlier fails). An input failing both must be
+ * refused by the earlier; a kernel checking in another order answers the later's
+ * error. `sila check` counts how often each was met.
+ */
+export const CHECK_PAIRS: ReadonlyArray<CheckPair> = Object.keys(HANDLERS).flatMap((syscall) => {
+  const checks = CHECK_CATALOGUE.filter((c) => c.syscall === syscall)
+  return checks.flatMap((earlier, index) => checks.slice(index + 1)
+    .filter((later) => checkError(earlier.name) !== checkError(later.name) && !dependsOn(syscall, shortName(earlier.name), shortName(later.name)))
+    .map((later) => ({ syscall: syscall as SyscallKind, earlier: earlier.name, later: later.name, key: pairKey(earlier.name, later.name) })))
+})

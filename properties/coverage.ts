@@ -14,7 +14,8 @@ import type { Outcome } from '../spec/results.js'
 import { type KernelState, getContainer, getObject, processByRef } from '../model/state.js'
 import { available } from '../model/accounting.js'
 import { lastStepChecks, logChecks } from '../model/check-log.js'
-import { CHECK_CATALOGUE } from '../model/check-catalogue.js'
+import { CHECK_CATALOGUE, CHECK_PAIRS, pairKey } from '../model/check-catalogue.js'
+import { brokenChecks } from './edges.js'
 import { type Offer, fitsRequest, matchesRequests } from '../model/objects/processes.js'
 
 /** The deep-state cases, each a predicate over a model state. */
@@ -130,6 +131,12 @@ export class Coverage {
   readonly cases = new Map<string, number>()
   /** Per check of the catalogue, over steps: decided-ok, decided-fail, at the bound, one past it. */
   readonly checks = new Map<string, { -readonly [K in keyof CheckCounts]: number }>()
+  /**
+   * Per ordered pair of checks of one handler (`syscall: earlier » later`), steps
+   * whose input was built to fail both (properties/edges.ts) and was refused by the
+   * earlier one.
+   */
+  readonly pairs = new Map<string, number>()
   private readonly run = { ok: new Set<string>(), failed: new Set<string>(), errors: new Set<string>(), cases: new Set<string>() }
 
   /** Counting checks needs the model's check log, which is off until a coverage exists in this thread. */
@@ -139,7 +146,7 @@ export class Coverage {
 
   observe(syscall: unknown, outcome: Outcome, state: KernelState | null): void {
     this.steps++
-    this.observeChecks(E.isRight(outcome))
+    this.observeChecks(E.isRight(outcome), syscall)
     const kind = typeof syscall === 'object' && syscall !== null ? String((syscall as { kind?: unknown }).kind) : 'malformed'
     if (E.isRight(outcome)) this.run.ok.add(kind)
     else {
@@ -155,7 +162,7 @@ export class Coverage {
    * The model's checks in the step just taken: a refusal was decided by the check
    * that failed (every earlier one passed); a success by every check on its path.
    */
-  private observeChecks(succeeded: boolean): void {
+  private observeChecks(succeeded: boolean, syscall: unknown): void {
     const events = lastStepChecks()
     const counts = (check: string) => {
       let found = this.checks.get(check)
@@ -169,7 +176,22 @@ export class Coverage {
     if (succeeded) for (const event of events) counts(event.check).ok++
     else {
       const last = events[events.length - 1]
-      if (last !== undefined && !last.passed) counts(last.check).fail++
+      if (last !== undefined && !last.passed) {
+        counts(last.check).fail++
+        this.observePairs(last.check, syscall)
+      }
+    }
+  }
+
+  /** A refusal by `decider` of an input built to fail it and later checks: one count per such pair. */
+  private observePairs(decider: string, syscall: unknown): void {
+    const broken = brokenChecks(syscall)
+    if (broken === undefined || broken.length < 2 || !broken.includes(decider)) return
+    const at = CATALOGUE_INDEX.get(decider) ?? -1
+    for (const other of broken) {
+      if ((CATALOGUE_INDEX.get(other) ?? -1) <= at) continue
+      const key = pairKey(decider, other)
+      this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1)
     }
   }
 
@@ -191,6 +213,7 @@ export class Coverage {
     merge(this.kindFailed, other.kindFailed)
     merge(this.errors, other.errors)
     merge(this.cases, other.cases)
+    merge(this.pairs, other.pairs ?? {})
     for (const [check, counts] of Object.entries(other.checks ?? {})) {
       const mine = this.checks.get(check) ?? { ok: 0, fail: 0, atBound: 0, onePast: 0 }
       this.checks.set(check, { ok: mine.ok + counts.ok, fail: mine.fail + counts.fail, atBound: mine.atBound + counts.atBound, onePast: mine.onePast + counts.onePast })
@@ -200,7 +223,7 @@ export class Coverage {
   toJson(): CoverageJson {
     const sorted = (map: Map<string, number>) => Object.fromEntries([...map.entries()].sort(([a], [b]) => a.localeCompare(b)))
     const checks = Object.fromEntries([...this.checks.entries()].sort(([a], [b]) => a.localeCompare(b)))
-    return { runs: this.runs, steps: this.steps, kindOk: sorted(this.kindOk), kindFailed: sorted(this.kindFailed), errors: sorted(this.errors), cases: sorted(this.cases), checks }
+    return { runs: this.runs, steps: this.steps, kindOk: sorted(this.kindOk), kindFailed: sorted(this.kindFailed), errors: sorted(this.errors), cases: sorted(this.cases), checks, pairs: sorted(this.pairs) }
   }
 }
 
@@ -213,6 +236,8 @@ export interface CoverageJson {
   readonly cases: Record<string, number>
   /** Check-level coverage (absent in results written before it existed). */
   readonly checks?: Record<string, CheckCounts>
+  /** Pairs of checks failed at once, refused by the earlier (absent in results written before it existed). */
+  readonly pairs?: Record<string, number>
 }
 
 /** How often one check decided a step's outcome, and met its bound exactly or missed it by one. */
@@ -235,6 +260,14 @@ export function checkGaps(checks: Readonly<Record<string, CheckCounts>>): { neve
     neverFail: CHECK_CATALOGUE.filter((c) => get(c.name).fail === 0).map((c) => c.name),
     edgesMissed: CHECK_CATALOGUE.filter((c) => c.bounded && (get(c.name).atBound === 0 || get(c.name).onePast === 0)).map((c) => c.name),
   }
+}
+
+const CATALOGUE_INDEX: ReadonlyMap<string, number> = new Map(CHECK_CATALOGUE.map((check, index) => [check.name, index]))
+
+/** The pairs of {@link CHECK_PAIRS} no step met with both checks failing (by syscall kind, in catalogue order). */
+export function pairGaps(pairs: Readonly<Record<string, number>>): { reached: number; total: number; missed: ReadonlyArray<(typeof CHECK_PAIRS)[number]> } {
+  const missed = CHECK_PAIRS.filter((pair) => (pairs[pair.key] ?? 0) === 0)
+  return { reached: CHECK_PAIRS.length - missed.length, total: CHECK_PAIRS.length, missed }
 }
 
 /** Kinds and error codes no run reached: the generator's blind spots. */

@@ -24,7 +24,7 @@ import fc from 'fast-check'
 import { RESERVED_RESOURCES, type Limits, type NamespaceConfig, type ReservedResource } from '../spec/limits.js'
 import { RIGHT_NAMES, type RightName } from '../spec/rights.js'
 import { BOUNDS } from '../spec/numbers.js'
-import { IMAGE_POOL, VALID_IMAGE } from './pool.js'
+import { IMAGE_POOL, POOL_INDEX, VALID_IMAGE } from './pool.js'
 import type { Fragment } from './generators.js'
 
 /** Init's slots the fragment uses (above those of the deep preamble and the other fragments). */
@@ -35,6 +35,8 @@ const IMAGE_BYTES = IMAGE_POOL[0]!.manifest.memoryBytes
 const ALL: RightName[] = [...RIGHT_NAMES]
 const ROOT_UID_COUNT = BOUNDS.uidMax + 1
 const P_SLOTS = 8
+/** Init's CSpace (PROPERTY_BOOT): slot 16 is one past it. */
+const INIT_SLOTS = 16
 /** Devices at boot: slot 1 of init holds disk0, slot 2 net0. */
 const DEVICES = ['disk0', 'net0'] as const
 
@@ -46,13 +48,15 @@ interface Known {
   readonly limits: Limits
   readonly userCount: number
   readonly device: 0 | 1
+  /** Picks among equivalent faults (which refused image, say). */
+  readonly pick: number
 }
 
 const SHARE: NamespaceConfig = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
 const minimal = (devices: string[] = []): Limits => ({ memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 1, devices })
 
 const limitsArb: fc.Arbitrary<Limits> = fc.record({
-  processes: fc.integer({ min: 1, max: 3 }), extraBytes: fc.integer({ min: 1, max: 3000 }), endpoints: fc.integer({ min: 1, max: 3 }),
+  processes: fc.integer({ min: 1, max: 3 }), extraBytes: fc.integer({ min: 2, max: 3000 }), endpoints: fc.integer({ min: 2, max: 3 }),
   cpuBudget: fc.integer({ min: 6, max: 12 }), ioBytes: fc.integer({ min: 2, max: 300 }), cpuWeight: fc.integer({ min: 1, max: 5 }),
   devices: fc.subarray([...DEVICES]),
 }).map(({ processes, extraBytes, ...rest }) => ({ ...rest, processes, memoryBytes: IMAGE_BYTES * processes + extraBytes }))
@@ -169,30 +173,61 @@ function probes(k: Known): fc.Arbitrary<Fragment> {
   )
 }
 
+/** One way to break a call: the check it breaks (the catalogue's name, without the syscall kind) and the fields it sets. */
+interface Fault { readonly check: string; readonly fields: ReadonlyArray<string>; readonly apply: (call: Call) => Call }
 /** One call built to succeed after the setup, and the ways to break its checks, in no particular order. */
-interface Faultable { readonly call: Call; readonly faults: ReadonlyArray<(call: Call) => Call>; readonly before?: Fragment }
+interface Faultable { readonly call: Call; readonly faults: ReadonlyArray<Fault>; readonly before?: Fragment }
+
+/**
+ * A fault that sets `field` of the call (`limits.devices`: a field of a field). Two
+ * faults on one field are never combined: the second would undo the first.
+ */
+function set(check: string, field: string, value: (call: Call) => unknown): Fault {
+  const [outer, inner] = field.split('.') as [string, string | undefined]
+  return {
+    check, fields: [field],
+    apply: (call) => ({ ...call, [outer]: inner === undefined ? value(call) : { ...(call[outer] as Call), [inner]: value(call) } }),
+  }
+}
+/** A fault setting several fields at once. */
+const setAll = (check: string, values: Call): Fault => ({ check, fields: Object.keys(values), apply: (call) => ({ ...call, ...values }) })
+
+/**
+ * The checks a faulted call was built to break (full catalogue names), by the call
+ * object itself: coverage reads it to count pairs of checks failed at once.
+ */
+const BROKEN = new WeakMap<object, ReadonlyArray<string>>()
+
+/** The checks `syscall` was built to break, if an edge fragment made it by faulting a valid call. */
+export function brokenChecks(syscall: unknown): ReadonlyArray<string> | undefined {
+  return typeof syscall === 'object' && syscall !== null ? BROKEN.get(syscall) : undefined
+}
 
 function faultables(k: Known): ReadonlyArray<Faultable> {
   const { p } = k
   const unknownImage = `sha256:${'e'.repeat(64)}`
+  const image = (index: number) => IMAGE_POOL[index]!.digest
   return [
     {
       // init spawns into C: every check of §4 in turn.
-      call: { kind: 'process_spawn', caller: 0, container: C, image: VALID_IMAGE, uid: 0, slots: 2, grants: [{ slot: C, rights: ['read'] }], dst: SPARE[0] },
+      call: { kind: 'process_spawn', caller: 0, container: C, image: VALID_IMAGE, uid: 0, slots: 2, grants: [{ slot: C, rights: ['read'] }, { slot: 1 + k.device, rights: ['write'] }], dst: SPARE[0] },
       before: [{ kind: 'cap_copy', caller: 0, src: C, dst: SPARE[2], rights: ['read'] }, { kind: 'container_set_limits', caller: 0, slot: C, limits: { ...k.limits, processes: 3, memoryBytes: 3 * IMAGE_BYTES } }],
       faults: [
-        (c) => ({ ...c, grants: [...(c.grants as Call[]), { slot: C, rights: ['read'] }, { slot: C, rights: ['read'] }] }),
-        (c) => ({ ...c, container: SPARE[2] }),
-        (c) => ({ ...c, container: 1 }),
-        (c) => ({ ...c, grants: [{ slot: SPARE[3], rights: ['read'] }] }),
-        (c) => ({ ...c, grants: [{ slot: SPARE[2], rights: ['read', 'write'] }] }),
-        (c) => ({ ...c, dst: P_CAP }),
-        (c) => ({ ...c, image: unknownImage }),
-        (c) => ({ ...c, uid: k.userCount }),
-        (c) => ({ ...c, image: IMAGE_POOL[1]!.digest }),
-        (c) => ({ ...c, image: IMAGE_POOL[2]!.digest }),
-        (c) => ({ ...c, image: IMAGE_POOL[4]!.digest }),
-        (c) => ({ ...c, grants: [{ slot: P_CAP, rights: ['read'] }] }),
+        set('grants fit the slots', 'slots', () => 1),
+        set('container rights', 'container', () => SPARE[2]),
+        set('container is a container cap', 'container', () => 1),
+        set('container in CSpace', 'container', () => INIT_SLOTS),
+        set('container holds a cap', 'container', () => SPARE[3]),
+        set('grant slot holds a cap', 'grants', (c) => [{ slot: SPARE[3], rights: ['read'] }, ...(c.grants as Call[]).slice(1)]),
+        set('grant within the caller\'s cap', 'grants', (c) => [{ slot: SPARE[2], rights: ['read', 'write'] }, ...(c.grants as Call[]).slice(1)]),
+        set('dst empty', 'dst', () => P_CAP),
+        set('dst in CSpace', 'dst', () => INIT_SLOTS),
+        set('image in the pool', 'image', () => unknownImage),
+        // (Under the root's user namespace every uid is mapped.)
+        ...(k.userCount > BOUNDS.uidMax ? [] : [set('uid mapped in the container', 'uid', () => k.userCount)]),
+        set('signed by a trusted key', 'image', () => image([POOL_INDEX.wrongKey, POOL_INDEX.tamperedLayer, POOL_INDEX.twin, POOL_INDEX.unsigned, POOL_INDEX.split, POOL_INDEX.borrowed, POOL_INDEX.memoryShort][k.pick % 7]!)),
+        set('version at or above the floor', 'image', () => image(k.pick % 2 === 0 ? POOL_INDEX.older : POOL_INDEX.prerelease)),
+        set('grants match the manifest\'s requests', 'grants', (c) => [{ slot: P_CAP, rights: ['read'] }, ...(c.grants as Call[]).slice(1)]),
       ],
     },
     {
@@ -200,13 +235,51 @@ function faultables(k: Known): ReadonlyArray<Faultable> {
       call: { kind: 'container_create', caller: 0, parent: C, dst: SPARE[0], limits: minimal(), namespaces: SHARE },
       before: [{ kind: 'cap_copy', caller: 0, src: C, dst: SPARE[2], rights: ['read'] }],
       faults: [
-        (c) => ({ ...c, parent: SPARE[3] }),
-        (c) => ({ ...c, parent: P_CAP }),
-        (c) => ({ ...c, parent: SPARE[2] }),
-        (c) => ({ ...c, dst: P_CAP }),
-        (c) => ({ ...c, namespaces: { ...SHARE, user: { base: k.userCount, count: 1 } } }),
-        (c) => ({ ...c, limits: { ...minimal(), memoryBytes: k.limits.memoryBytes } }),
-        (c) => ({ ...c, limits: minimal([...DEVICES]) }),
+        set('parent in CSpace', 'parent', () => INIT_SLOTS),
+        set('parent holds a cap', 'parent', () => SPARE[3]),
+        set('parent is a container cap', 'parent', () => P_CAP),
+        set('parent rights', 'parent', () => SPARE[2]),
+        set('dst in CSpace', 'dst', () => INIT_SLOTS),
+        set('dst empty', 'dst', () => P_CAP),
+        ...(k.userCount > BOUNDS.uidMax ? [] : [set('uid map inside the parent\'s range', 'namespaces', () => ({ ...SHARE, user: { base: k.userCount, count: 1 } }))]),
+        set('memoryBytes within what the parent has available', 'limits.memoryBytes', () => k.limits.memoryBytes),
+        set('processes within what the parent has available', 'limits.processes', () => k.limits.processes),
+        set('endpoints within what the parent has available', 'limits.endpoints', () => k.limits.endpoints + 1),
+        set('ioBytes within what the parent has available', 'limits.ioBytes', () => k.limits.ioBytes + 1),
+        set('devices within the parent\'s', 'limits.devices', () => ['tape0']),
+      ],
+    },
+    {
+      // P maps a region of its own (a second region is mapped already).
+      call: { kind: 'mem_map', caller: p, slot: 2, perms: ['read'] },
+      before: [
+        { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 2 }, { kind: 'cap_copy', caller: p, src: 2, dst: 3, rights: ['control'] },
+        { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 7 }, { kind: 'mem_map', caller: p, slot: 7, perms: ['read'] },
+      ],
+      faults: [
+        set('perms well formed (W^X)', 'perms', () => ['write', 'execute']),
+        set('slot in CSpace', 'slot', () => P_SLOTS),
+        set('slot holds a cap', 'slot', () => 6),
+        set('slot is a region cap', 'slot', () => 1),
+        set('slot rights', 'slot', () => 3),
+        set('no mapping through this cap yet', 'slot', () => 7),
+      ],
+    },
+    {
+      // init sets C's limits again, as they are, after P has used one of each resource.
+      call: { kind: 'container_set_limits', caller: 0, slot: C, limits: k.limits },
+      before: [
+        { kind: 'cap_copy', caller: 0, src: C, dst: SPARE[2], rights: ['read'] }, { kind: 'io_submit', caller: p, slot: 1, bytes: 1 },
+        { kind: 'ep_create', caller: p, depth: 1, dst: 2 }, { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 3 },
+      ],
+      faults: [
+        set('slot in CSpace', 'slot', () => INIT_SLOTS),
+        set('slot holds a cap', 'slot', () => SPARE[3]),
+        set('slot is a container cap', 'slot', () => 1),
+        set('slot rights', 'slot', () => SPARE[2]),
+        set('not the root container', 'slot', () => 0),
+        ...RESERVED_RESOURCES.map((r) => set(`${r} covers usage and children`, `limits.${r}`, () => 0)),
+        set('devices within the parent\'s', 'limits.devices', () => ['tape0']),
       ],
     },
     {
@@ -214,13 +287,13 @@ function faultables(k: Known): ReadonlyArray<Faultable> {
       call: { kind: 'cap_copy', caller: p, src: 1, dst: 2, rights: ['write'] },
       before: [{ kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'], badge: 7 }],
       faults: [
-        (c) => ({ ...c, src: 6 }),
-        (c) => ({ ...c, src: P_SLOTS }),
-        (c) => ({ ...c, badge: 3 }),
-        (c) => ({ ...c, rights: ['write', 'read'] }),
-        (c) => ({ ...c, src: 5, badge: 2 }),
-        (c) => ({ ...c, dst: 0 }),
-        (c) => ({ ...c, dst: P_SLOTS }),
+        set('src in CSpace', 'src', () => P_SLOTS),
+        set('src holds a cap', 'src', () => 6),
+        set('a badge goes on an endpoint cap', 'badge', () => 3),
+        set('rights within the source\'s', 'rights', () => ['write', 'read']),
+        setAll('a badge is set once', { src: 5, badge: 2 }),
+        set('dst in CSpace', 'dst', () => P_SLOTS),
+        set('dst empty', 'dst', () => 0),
       ],
     },
     {
@@ -228,23 +301,25 @@ function faultables(k: Known): ReadonlyArray<Faultable> {
       call: { kind: 'ep_send', caller: p, slot: 4, payload: 1, xfer: 1 },
       before: [{ kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'] }, { kind: 'ep_create', caller: p, depth: 1, dst: 3 }, { kind: 'ep_send', caller: p, slot: 3, payload: 0 }],
       faults: [
-        (c) => ({ ...c, slot: 6 }),
-        (c) => ({ ...c, slot: 1 }),
-        (c) => ({ ...c, slot: 5 }),
-        (c) => ({ ...c, xfer: 6 }),
-        (c) => ({ ...c, xfer: P_SLOTS }),
-        (c) => ({ ...c, slot: 3 }),
+        set('slot in CSpace', 'slot', () => P_SLOTS),
+        set('slot holds a cap', 'slot', () => 6),
+        set('slot is a endpoint cap', 'slot', () => 1),
+        set('slot rights', 'slot', () => 5),
+        set('xfer in CSpace', 'xfer', () => P_SLOTS),
+        set('xfer holds a cap', 'xfer', () => 6),
+        set('queue has room', 'slot', () => 3),
       ],
     },
     {
       // P registers a service in the tables its container uses (its own, or shared with the root's).
       call: { kind: 'svc_register', caller: p, name: 'edge', slot: 4 },
-      before: [{ kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'] }, { kind: 'ep_create', caller: 0, depth: 1, dst: SPARE[1] }, { kind: 'svc_register', caller: 0, name: 'taken', slot: SPARE[1] }],
+      before: [{ kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'] }, { kind: 'ep_create', caller: 0, depth: 1, dst: SPARE[1] }, { kind: 'svc_register', caller: 0, name: 'taken', slot: SPARE[1] }, { kind: 'svc_register', caller: p, name: 'taken', slot: 4 }],
       faults: [
-        (c) => ({ ...c, slot: 6 }),
-        (c) => ({ ...c, slot: 1 }),
-        (c) => ({ ...c, slot: 5 }),
-        (c) => ({ ...c, name: 'taken' }),
+        set('slot in CSpace', 'slot', () => P_SLOTS),
+        set('slot holds a cap', 'slot', () => 6),
+        set('slot is a endpoint cap', 'slot', () => 1),
+        set('slot rights', 'slot', () => 5),
+        set('name free', 'name', () => 'taken'),
       ],
     },
     ...(['svc', 'net', 'mount'] as const).map((table): Faultable => {
@@ -256,21 +331,54 @@ function faultables(k: Known): ReadonlyArray<Faultable> {
       return {
         call: unbind,
         before: [{ kind: 'ep_create', caller: 0, depth: 1, dst: SPARE[1] }, bind(0, SPARE[1]), { kind: 'ep_create', caller: p, depth: 1, dst: 4 }, bind(p, 4)],
-        faults: [(c) => ({ ...c, ...(table === 'svc' ? { name: 'unbound' } : table === 'net' ? { port: 8 } : { path: '/unbound' }) })],
+        faults: [setAll('name bound', table === 'svc' ? { name: 'unbound' } : table === 'net' ? { port: 8 } : { path: '/unbound' })],
       }
     }),
   ]
 }
 
-/** The faulted-call fragment: a valid call with zero, one or two of its checks broken. */
+/** `call` with `faults` applied, remembered as breaking their checks (and `also`, full names). */
+function broken(call: Call, faults: ReadonlyArray<Fault>, also: ReadonlyArray<string> = []): Call {
+  const made = faults.reduce((at, fault) => fault.apply(at), call)
+  const checks = [...also, ...faults.map((fault) => `${String(call['kind'])}: ${fault.check}`)]
+  if (checks.length > 0) BROKEN.set(made, checks)
+  return made
+}
+
+/** The faults at `chosen`, less any that sets a field an earlier one set. */
+function compatible(faults: ReadonlyArray<Fault>, chosen: ReadonlyArray<number>): Fault[] {
+  const fields = new Set<string>()
+  return chosen.map((index) => faults[index]!).filter((fault) => {
+    if (fault.fields.some((field) => fields.has(field))) return false
+    for (const field of fault.fields) fields.add(field)
+    return true
+  })
+}
+
+/**
+ * The faulted-call fragment: a valid call with zero, one or two of its checks
+ * broken; or, for a call P makes, one broken after P has spent its container's
+ * CPU budget (the budget check comes first, kernel.md §8).
+ */
 function faulted(k: Known): fc.Arbitrary<Fragment> {
   const all = faultables(k)
-  return fc.integer({ min: 0, max: all.length - 1 }).chain((index) => {
+  return fc.tuple(fc.integer({ min: 0, max: all.length - 1 }), fc.integer({ min: 0, max: 4 })).chain(([index, spent]) => {
     const target = all[index]!
-    return fc.subarray([...target.faults.keys()], { minLength: 0, maxLength: Math.min(2, target.faults.length) }).map((chosen): Fragment => [
-      ...(target.before ?? []),
-      chosen.reduce((call, fault) => target.faults[fault]!(call), target.call),
-    ])
+    const byP = target.call['caller'] === k.p
+    const keys = [...target.faults.keys()]
+    // Mostly two faults: pairs are many, and each is met only by a call breaking both.
+    const picked = keys.length < 2 ? fc.subarray(keys, { maxLength: 1 })
+      : fc.oneof({ weight: 1, arbitrary: fc.subarray(keys, { maxLength: 1 }) }, { weight: 3, arbitrary: fc.shuffledSubarray(keys, { minLength: 2, maxLength: 2 }) })
+    return picked.map((chosen): Fragment => {
+      const faults = compatible(target.faults, chosen)
+      if (!byP || spent > 0 || faults.length !== 1) return [...(target.before ?? []), broken(target.call, faults)]
+      // P's calls so far cost one unit each: spend the rest of C's budget, then the faulted call.
+      const used = (target.before ?? []).filter((call) => call['caller'] === k.p).length
+      return [
+        ...(target.before ?? []), ...Array.from({ length: Math.max(0, k.limits.cpuBudget - used) }, () => ({ kind: 'process_list', caller: k.p })),
+        broken(target.call, faults, [`${String(target.call['kind'])}: CPU budget left`]),
+      ]
+    })
   })
 }
 
@@ -279,10 +387,10 @@ function faulted(k: Known): fc.Arbitrary<Fragment> {
  * that is known: first in a sequence, 1, or right after the deep preamble, 4).
  */
 export function edgeFragment(p: number): fc.Arbitrary<Fragment> {
-  return fc.record({ limits: limitsArb, namespaces: namespacesArb, device: fc.constantFrom<0 | 1>(0, 1) }).chain(({ limits, namespaces, device }) => {
+  return fc.record({ limits: limitsArb, namespaces: namespacesArb, device: fc.constantFrom<0 | 1>(0, 1), pick: fc.nat(13) }).chain(({ limits, namespaces, device, pick }) => {
     // P needs its device allowed to be spawned with it; some probes take it away later.
     const withDevice: Limits = { ...limits, devices: [...new Set([...limits.devices, DEVICES[device]])] }
-    const known: Known = { p, limits: withDevice, device, userCount: namespaces.user === 'share' ? ROOT_UID_COUNT : namespaces.user.count }
-    return fc.oneof(probes(known), faulted(known)).map((rest): Fragment => [...setup(known, namespaces), ...rest])
+    const known: Known = { p, limits: withDevice, device, pick, userCount: namespaces.user === 'share' ? ROOT_UID_COUNT : namespaces.user.count }
+    return fc.oneof({ weight: 1, arbitrary: probes(known) }, { weight: 2, arbitrary: faulted(known) }).map((rest): Fragment => [...setup(known, namespaces), ...rest])
   })
 }

@@ -6,6 +6,18 @@
  * when any signature verifies by a trusted key), and a valid image whose requests
  * overlap, so that which request a grant takes matters (kernel.md §4: grants are
  * matched to requests by what they grant).
+ *
+ * Then every check §4 makes on an image, at its bound, one past it, and with a
+ * colliding key: a version exactly at the rollback floor (echo 1.0.0) and a
+ * prerelease of it, which semver orders just below (1.0.0-rc.1); a `twin` with the
+ * name and version of the valid image but other bytes, signed by the attacker (a
+ * verdict cached by name and version instead of by digest gives it the valid
+ * image's); an unsigned image; a `split` image whose release signature does not
+ * verify while its attacker signature does (trust needs both on one signature); a
+ * `borrowed` release signature of another manifest; an image of another name,
+ * below echo's floor, which no floor governs; and an image whose layers fill the
+ * memory its manifest declares exactly, and one whose manifest declares one byte
+ * less than its layers hold (the verifier refuses it).
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -37,6 +49,9 @@ export const MATCHER_REQUESTS: ImageRecord['manifest']['requests'] = [
   { kind: 'container', rights: ['read', 'write', 'execute', 'grant', 'control'], purpose: 'its own container' },
 ]
 
+/** Memory the `memory-exact` image's layers hold once inflated, exactly what its manifest declares. */
+export const EXACT_MEMORY_BYTES = 2048
+
 function image(label: string, fields: Partial<ImageRecord>): ImageRecord {
   return {
     digest: digestOf(label), name: 'echo', version: '1.2.0', signatures: [{ signer: 'release', verifies: true }],
@@ -54,10 +69,23 @@ export const IMAGE_POOL: ReadonlyArray<ImageRecord> = [
   image('older', { version: '0.9.0' }),
   image('cosigned', { version: '1.2.4', signatures: [{ signer: 'attacker', verifies: true }, { signer: 'release', verifies: true }] }),
   image('matcher', { version: '1.3.0', manifest: { requests: MATCHER_REQUESTS, memoryBytes: 4096 } }),
+  image('at-floor', { version: '1.0.0' }),
+  image('prerelease', { version: '1.0.0-rc.1' }),
+  image('twin', { signatures: [{ signer: 'attacker', verifies: true }] }),
+  image('unsigned', { version: '1.2.5', signatures: [] }),
+  image('split', { version: '1.2.6', signatures: [{ signer: 'release', verifies: false }, { signer: 'attacker', verifies: true }] }),
+  image('borrowed', { version: '1.2.7', signatures: [{ signer: 'release', verifies: false }] }),
+  image('other-name', { name: 'probe', version: '0.1.0' }),
+  image('memory-exact', { version: '1.2.8', manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES } }),
+  image('memory-short', { version: '1.2.9', signatures: [{ signer: 'release', verifies: false }], manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES - 1 } }),
 ]
 export const VALID_IMAGE = IMAGE_POOL[0]!.digest
 /** The pool image whose requests overlap ({@link MATCHER_REQUESTS}). */
 export const MATCHER_IMAGE = IMAGE_POOL[6]!.digest
+/** Pool images by what they test (indices into {@link IMAGE_POOL}, the same in the real pool). */
+export const POOL_INDEX = {
+  wrongKey: 1, tamperedLayer: 2, older: 4, atFloor: 7, prerelease: 8, twin: 9, unsigned: 10, split: 11, borrowed: 12, otherName: 13, memoryExact: 14, memoryShort: 15,
+} as const
 
 /** Property runs boot with the default configuration. */
 export const PROPERTY_BOOT: BootConfig = DEFAULT_BOOT

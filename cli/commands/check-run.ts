@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import type { SuiteResult } from '../../properties/run.js'
-import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES } from '../../properties/coverage.js'
+import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
@@ -121,6 +121,18 @@ function checkCoverageReport(results: ReadonlyArray<SuiteResult>): string {
   if (gaps.neverFail.length > 0) lines.push(`Never decided a refusal: ${gaps.neverFail.join('; ')}`)
   if (gaps.neverOk.length > 0) lines.push(`Never on a successful path: ${gaps.neverOk.join('; ')}`)
   if (gaps.edgesMissed.length > 0) lines.push(`Bounds never met exactly or missed by one: ${gaps.edgesMissed.join('; ')}`)
+  lines.push('', pairCoverageReport(merged.toJson().pairs ?? {}))
+  return lines.join('\n')
+}
+
+/** Double faults: pairs of checks whose order kernel.md §4/§8 fix, met by an input failing both; those never met, per syscall. */
+function pairCoverageReport(pairs: Readonly<Record<string, number>>): string {
+  const gaps = pairGaps(pairs)
+  const steps = Object.values(pairs).reduce((sum, n) => sum + n, 0)
+  const lines = [`Check pairs (two checks of one handler with different errors, both failing on one input; the earlier must refuse): ${gaps.reached} of ${gaps.total} met, in ${steps} steps.`]
+  const bySyscall = new Map<string, string[]>()
+  for (const pair of gaps.missed) bySyscall.set(pair.syscall, [...(bySyscall.get(pair.syscall) ?? []), pair.key.slice(pair.syscall.length + 2)])
+  if (bySyscall.size > 0) lines.push('Never met:', ...[...bySyscall].map(([syscall, keys]) => `  ${syscall} (${keys.length}): ${keys.join('; ')}`))
   return lines.join('\n')
 }
 

@@ -5,13 +5,14 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { gte as versionAtLeast } from 'semver'
+import { eq as versionEqual, gte as versionAtLeast, major, minor, patch, prerelease } from 'semver'
 import type { SyscallOf, Grant } from '../../spec/syscalls.js'
 import { R_ALL, R_CONTROL, type RightsMask, isSubset, rightsMask } from '../../spec/rights.js'
 import { quotaExceeded, syscallError } from '../../spec/errors.js'
 import type { CapRequest, ImageRecord } from '../../spec/images.js'
 import type { ObjectKind } from '../../spec/ids.js'
 import { UNIT } from '../../spec/results.js'
+import { noteCheck } from '../check-log.js'
 import {
   type Cap, type ContainerObject, type KernelState, type ProcessObject,
   getContainer, getNamespace, getObject, namespaceChain,
@@ -42,6 +43,21 @@ export function isSignatureTrusted(state: KernelState, image: ImageRecord): bool
 export function isAboveFloor(state: KernelState, image: ImageRecord): boolean {
   const floor = state.ksFloors.get(image.name)
   return floor === undefined || versionAtLeast(image.version, floor)
+}
+
+/**
+ * The floor check with its edges (./check-log.ts): a version exactly at the floor
+ * (it passes) and a prerelease of the floor's own version (`1.0.0-rc.1` for 1.0.0:
+ * semver orders it just below, so it fails).
+ */
+function ensureAboveFloor(state: KernelState, image: ImageRecord): Check<void> {
+  const passed = isAboveFloor(state, image)
+  const floor = state.ksFloors.get(image.name)
+  const edge = floor === undefined ? null
+    : versionEqual(image.version, floor) ? 'at-bound'
+      : prerelease(image.version) !== null && major(image.version) === major(floor) && minor(image.version) === minor(floor) && patch(image.version) === patch(floor) ? 'one-past' : null
+  noteCheck('version at or above the floor', passed, edge)
+  return passed ? E.right(undefined) : fail('RollbackDenied')
 }
 
 /** What a grant offers the manifest: its object's kind, the device's name for a device, the granted rights. */
@@ -116,7 +132,7 @@ export function processSpawn(state: KernelState, caller: ProcessObject, call: Sy
     E.bind('image', () => { const image = state.ksImages.get(call.image); return E.map(() => image!)(ensure(image !== undefined, 'NotFound', 'image in the pool')) }),
     E.chainFirst(({ target }) => ensureWithin('uid mapped in the container', call.uid, getNamespace(state, target.namespaces.user).uidMap.count - 1, syscallError('PermissionDenied'))),
     E.chainFirst(({ image }) => ensure(isSignatureTrusted(state, image), 'SignatureInvalid', 'signed by a trusted key')),
-    E.chainFirst(({ image }) => ensure(isAboveFloor(state, image), 'RollbackDenied', 'version at or above the floor')),
+    E.chainFirst(({ image }) => ensureAboveFloor(state, image)),
     E.chainFirst(({ image, target, caps }) => ensure(isGrantAllowed(state, image, target, call.grants, caps), 'PolicyDenied', 'grants match the manifest\'s requests')),
     E.chainFirst(({ target, image }) => ensureSpawnAffordable(state, target, image)),
     E.map(({ target, caps, image }) => {

@@ -1,5 +1,5 @@
 /**
- * The real image pool property runs draw from (pipeline.md §5): seven images built,
+ * The real image pool property runs draw from (pipeline.md §5): images built,
  * signed with real ML-DSA keys into a temporary directory once per process (per
  * thread), then read back as the model's symbolic records (`symbolicImage`) and as
  * the exact bytes the kernel verifies. They mirror properties/pool.ts: a valid
@@ -8,7 +8,14 @@
  * its new digest), an older version below the rollback floor, one signed by the
  * attacker's key and then, beside it, by the release key (one pool entry with
  * both signatures: valid, kernel.md §4), and a valid one whose requests overlap
- * (`matcher`: which request a grant takes matters).
+ * (`matcher`: which request a grant takes matters). Then the bounds and collisions
+ * of §4's image checks: exactly at the floor, a prerelease just below it, a twin of
+ * the valid image's name and version with other bytes (attacker-signed), an
+ * unsigned image, one whose release signature is broken beside a good attacker
+ * one, one carrying the valid image's release signature, one of another name
+ * below echo's floor, and one whose layers fill its declared memory exactly, and
+ * one declaring a byte less than its layers hold (signed as it is: the verifier
+ * refuses it, not the signature).
  *
  * Keys come from fixed seeds, and building is deterministic, so manifest digests
  * are the same in every process: scenarios that name them replay.
@@ -23,22 +30,28 @@ import type { ImageBytes } from '../../impl/images.js'
 import { jsonText, sha256Digest } from '../files.js'
 import { buildImage } from '../image/build.js'
 import { generateKey, type Keyring, type PrivateKey } from '../image/keys.js'
-import { ANNOTATIONS, blobPath, layoutFile, type OciIndex } from '../image/layout.js'
+import { ANNOTATIONS, blobPath, layoutFile, MEDIA_TYPES, type OciIndex } from '../image/layout.js'
 import type { ManifestInput } from '../image/manifest.js'
 import { readImage } from '../image/reader.js'
 import { signImage } from '../image/sign.js'
+import { signManifest } from '../image/signature.js'
 import { symbolicImage, symbolicTrust } from '../symbolic.js'
 import { loadImageBytes } from './bytes.js'
-import { MATCHER_REQUESTS } from '../../properties/pool.js'
+import { EXACT_MEMORY_BYTES, MATCHER_REQUESTS } from '../../properties/pool.js'
 
 /** The pool's images, in the order of properties/pool.ts `IMAGE_POOL`. @public */
-export const POOL_LABELS = ['valid', 'wrong-key', 'tampered-layer', 'tampered-manifest', 'older', 'cosigned', 'matcher'] as const
+export const POOL_LABELS = [
+  'valid', 'wrong-key', 'tampered-layer', 'tampered-manifest', 'older', 'cosigned', 'matcher',
+  'at-floor', 'prerelease', 'twin', 'unsigned', 'split', 'borrowed', 'other-name', 'memory-exact', 'memory-short',
+] as const
 /** One of the pool's images. @public */
 export type PoolLabel = (typeof POOL_LABELS)[number]
 
 /** What spawning each pool image answers (from a caller allowed to spawn, with room): the kernel's verdict. @public */
 export const POOL_VERDICTS: Readonly<Record<PoolLabel, 'success' | 'SignatureInvalid' | 'RollbackDenied'>> = {
   valid: 'success', 'wrong-key': 'SignatureInvalid', 'tampered-layer': 'SignatureInvalid', 'tampered-manifest': 'SignatureInvalid', older: 'RollbackDenied', cosigned: 'success', matcher: 'success',
+  'at-floor': 'success', prerelease: 'RollbackDenied', twin: 'SignatureInvalid', unsigned: 'SignatureInvalid', split: 'SignatureInvalid', borrowed: 'SignatureInvalid',
+  'other-name': 'success', 'memory-exact': 'success', 'memory-short': 'SignatureInvalid',
 }
 
 /** One image of the real pool. @public */
@@ -75,14 +88,39 @@ export function poolKeys(): { release: PrivateKey; attacker: PrivateKey } {
   return { release: generateKey('ML-DSA-65', new Uint8Array(32).fill(0x5a)), attacker: generateKey('ML-DSA-65', new Uint8Array(32).fill(0xa5)) }
 }
 
-function build(root: string, label: PoolLabel, version: string, signer: PrivateKey, requests: ManifestInput['requests'] = REQUESTS): string {
+/** How one pool image is built: all but the label optional. */
+interface BuildOptions {
+  readonly version: string
+  /** Signers in order; none: unsigned. */
+  readonly signers: ReadonlyArray<PrivateKey>
+  readonly name?: string
+  readonly requests?: ManifestInput['requests']
+  /** Makes the module differ from another image's of the same name and version. */
+  readonly salt?: string
+  /** Layers (module and data) of exactly this many bytes, declared as the manifest's memory. */
+  readonly exactBytes?: number
+  /** The memory the manifest declares, written over the built one before signing. */
+  readonly declaredBytes?: number
+}
+
+const DATA = Buffer.from('{"greeting": "hello"}\n')
+
+function build(root: string, label: PoolLabel, options: BuildOptions): string {
   const dir = join(root, label)
-  const module = Buffer.from(Array.from({ length: 40 }, (_, line) => `echo ${version} instruction ${line} ${(line * 7919) % 1000}\n`).join(''))
+  const name = options.name ?? 'echo'
+  const text = Array.from({ length: 40 }, (_, line) => `${name} ${options.version}${options.salt ?? ''} instruction ${line} ${(line * 7919) % 1000}\n`).join('')
+  const module = options.exactBytes === undefined ? Buffer.from(text) : Buffer.from(text.padEnd(options.exactBytes - DATA.length, '#').slice(0, options.exactBytes - DATA.length))
   buildImage({
-    manifest: { name: 'echo', version, entry: 'main', requests, limits: { memoryBytes: 4096 } }, manifestFile: `${label}/manifest.json`,
-    module: { file: `${label}/module.bin`, bytes: module }, data: [{ file: `${label}/data.json`, bytes: Buffer.from('{"greeting": "hello"}\n') }], compression: 'brotli',
+    manifest: { name, version: options.version, entry: 'main', requests: options.requests ?? REQUESTS, limits: { memoryBytes: options.exactBytes ?? 4096 } }, manifestFile: `${label}/manifest.json`,
+    module: { file: `${label}/module.bin`, bytes: module }, data: [{ file: `${label}/data.json`, bytes: DATA }], compression: 'brotli',
   }, dir)
-  signImage(dir, signer)
+  if (options.declaredBytes === undefined) options.signers.forEach((signer, index) => signImage(dir, signer, { add: index > 0 }))
+  else {
+    // signImage reads the image whole and refuses the lie: sign the manifest digest itself.
+    rewriteManifest(dir, (text) => text.replace(`"memoryBytes": ${options.exactBytes ?? 4096}`, `"memoryBytes": ${options.declaredBytes}`))
+    const manifest = (JSON.parse(readFileSync(layoutFile(dir, 'index.json'), 'utf8')) as OciIndex).manifests[0]!.digest
+    for (const signer of options.signers) addSignatureBlob(dir, signManifest(manifest, signer))
+  }
   return dir
 }
 
@@ -94,12 +132,12 @@ function tamperLayer(dir: string): void {
   writeFileSync(file, bytes)
 }
 
-/** Lowers the manifest's memory to 1 byte after signing, and moves the manifest to its new digest (index and signature subject follow). */
-function tamperManifest(dir: string): void {
+/** Rewrites the manifest's text with `change` and moves it to its new digest (index and signature subjects follow). */
+function rewriteManifest(dir: string, change: (text: string) => string): void {
   const indexFile = layoutFile(dir, 'index.json')
   const index = JSON.parse(readFileSync(indexFile, 'utf8')) as OciIndex
   const old = blobPath(dir, index.manifests[0]!.digest)
-  const text = readFileSync(old, 'utf8').replace('"memoryBytes": 4096', '"memoryBytes": 1')
+  const text = change(readFileSync(old, 'utf8'))
   const digest = sha256Digest(Buffer.from(text))
   writeFileSync(blobPath(dir, digest), text)
   rmSync(old)
@@ -109,26 +147,65 @@ function tamperManifest(dir: string): void {
   renameSync(`${indexFile}.tmp`, indexFile)
 }
 
+/** Lowers the manifest's memory to 1 byte after signing. */
+function tamperManifest(dir: string): void {
+  rewriteManifest(dir, (text) => text.replace('"memoryBytes": 4096', '"memoryBytes": 1'))
+}
+
+/** Flips the low bit of the last byte of the image's first signature blob (in place: its descriptor's digest no longer matches, which the kernel never sees). */
+function breakFirstSignature(dir: string): void {
+  const file = blobPath(dir, readImage(dir).layout.signatures[0]!.digest)
+  const bytes = readFileSync(file)
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01
+  writeFileSync(file, bytes)
+}
+
+/** Lists `blob` as a signature of the image in `dir`, whatever manifest it signs. */
+function addSignatureBlob(dir: string, blob: Uint8Array): void {
+  const digest = sha256Digest(blob)
+  writeFileSync(blobPath(dir, digest), blob)
+  const indexFile = layoutFile(dir, 'index.json')
+  const index = JSON.parse(readFileSync(indexFile, 'utf8')) as OciIndex
+  index.manifests.push({ mediaType: MEDIA_TYPES.signature, digest, size: blob.length, annotations: { [ANNOTATIONS.signatureSubject]: index.manifests[0]!.digest } })
+  writeFileSync(`${indexFile}.tmp`, jsonText(index))
+  renameSync(`${indexFile}.tmp`, indexFile)
+}
+
+/** Gives the image in `dir` the signature blob of the image in `from` (a signature of another manifest). */
+function borrowSignature(dir: string, from: string): void {
+  addSignatureBlob(dir, readFileSync(blobPath(from, readImage(from).layout.signatures[0]!.digest)))
+}
+
 /**
- * Builds and signs the pool into `root` (which must exist), tampers with two of the
- * images, and reads all seven back. The directories stay for the caller.
+ * Builds and signs the pool into `root` (which must exist), tampers with some of
+ * the images, and reads them all back. The directories stay for the caller.
  * @public
  */
 export function signPool(root: string): RealPool {
   const { release, attacker } = poolKeys()
   const keyring: Keyring = new Map([[release.keyId, { algorithm: release.algorithm, keyId: release.keyId, publicKey: release.publicKey }]])
   const dirs: Record<PoolLabel, string> = {
-    valid: build(root, 'valid', '1.2.0', release),
-    'wrong-key': build(root, 'wrong-key', '1.2.1', attacker),
-    'tampered-layer': build(root, 'tampered-layer', '1.2.2', release),
-    'tampered-manifest': build(root, 'tampered-manifest', '1.2.3', release),
-    older: build(root, 'older', '0.9.0', release),
-    cosigned: build(root, 'cosigned', '1.2.4', attacker),
-    matcher: build(root, 'matcher', '1.3.0', release, MATCHER_REQUESTS),
+    valid: build(root, 'valid', { version: '1.2.0', signers: [release] }),
+    'wrong-key': build(root, 'wrong-key', { version: '1.2.1', signers: [attacker] }),
+    'tampered-layer': build(root, 'tampered-layer', { version: '1.2.2', signers: [release] }),
+    'tampered-manifest': build(root, 'tampered-manifest', { version: '1.2.3', signers: [release] }),
+    older: build(root, 'older', { version: '0.9.0', signers: [release] }),
+    cosigned: build(root, 'cosigned', { version: '1.2.4', signers: [attacker, release] }),
+    matcher: build(root, 'matcher', { version: '1.3.0', signers: [release], requests: MATCHER_REQUESTS }),
+    'at-floor': build(root, 'at-floor', { version: '1.0.0', signers: [release] }),
+    prerelease: build(root, 'prerelease', { version: '1.0.0-rc.1', signers: [release] }),
+    twin: build(root, 'twin', { version: '1.2.0', signers: [attacker], salt: ' twin' }),
+    unsigned: build(root, 'unsigned', { version: '1.2.5', signers: [] }),
+    split: build(root, 'split', { version: '1.2.6', signers: [release, attacker] }),
+    borrowed: build(root, 'borrowed', { version: '1.2.7', signers: [] }),
+    'other-name': build(root, 'other-name', { name: 'probe', version: '0.1.0', signers: [release] }),
+    'memory-exact': build(root, 'memory-exact', { version: '1.2.8', signers: [release], exactBytes: EXACT_MEMORY_BYTES }),
+    'memory-short': build(root, 'memory-short', { version: '1.2.9', signers: [release], exactBytes: EXACT_MEMORY_BYTES, declaredBytes: EXACT_MEMORY_BYTES - 1 }),
   }
-  signImage(dirs.cosigned, release, { add: true })
   tamperLayer(dirs['tampered-layer'])
   tamperManifest(dirs['tampered-manifest'])
+  breakFirstSignature(dirs.split)
+  borrowSignature(dirs.borrowed, dirs.valid)
   const images = POOL_LABELS.map((label): PoolImage => ({ label, record: symbolicImage(dirs[label], keyring), bytes: loadImageBytes(dirs[label]) }))
   const config: BootConfig = { ...DEFAULT_BOOT, ...symbolicTrust(keyring, { echo: '1.0.0' }) }
   return {

@@ -10,8 +10,8 @@
  *
  * Scenarios are the generators' fragments with their images drawn from the real
  * pool (each symbolic pool image stands for the real one in the same place), a
- * probe that spawns every refused pool image at the start and the valid, cosigned
- * and matcher ones at the end, and a few pool spawns inserted anywhere. Before
+ * probe that spawns every refused pool image at the start and every other one at
+ * the end, and a few pool spawns inserted anywhere. Before
  * each run, a pool that offers one of its digests twice (the same bytes, another
  * byte set, or other signatures under that manifest) must be refused at boot by
  * the model and by the kernel. The coverage records, per run, which pool image met
@@ -78,10 +78,13 @@ function spawn(image: string, fields: Partial<Record<string, unknown>> = {}): Re
 const poolSpawn = fc
   .record({ caller: fc.constantFrom(0, 0, 1, 2), container: fc.constantFrom(0, 0, 3, 4), label: fc.integer({ min: 0, max: POOL_LABELS.length - 1 }), grant: fc.boolean(), dst: fc.integer({ min: 6, max: 15 }) })
 
+/** The pool images every kernel must refuse, by index. */
+const REFUSED = POOL_LABELS.flatMap((label, index) => (POOL_VERDICTS[label] === 'success' ? [] : [index]))
+
 function scenarioOf(maxSteps: number): fc.Arbitrary<unknown[]> {
   return fc
     .tuple(
-      fc.shuffledSubarray([1, 2, 3, 4], { minLength: 4, maxLength: 4 }),
+      fc.shuffledSubarray(REFUSED, { minLength: REFUSED.length, maxLength: REFUSED.length }),
       syscallSequence(BALANCED, Math.max(1, Math.ceil(maxSteps / 1.6))),
       fc.array(fc.tuple(fc.nat(), poolSpawn), { maxLength: 3 }),
     )
@@ -90,7 +93,7 @@ function scenarioOf(maxSteps: number): fc.Arbitrary<unknown[]> {
       const digest = (index: number) => real.images[index]!.record.digest
       // Every refused pool image first (nothing is spawned, creation indices stay the fragments'), the valid ones last.
       const valid = POOL_LABELS.flatMap((label, index) => (index > 0 && POOL_VERDICTS[label] === 'success' ? [spawn(digest(index)), { kind: 'cap_delete', caller: 0, slot: PROBE_SLOT }] : []))
-      const body: Record<string, unknown>[] = flatten(fragments, Math.max(1, maxSteps - 5 - valid.length - extra.length)).map((syscall) => withRealImage(syscall, substitute))
+      const body: Record<string, unknown>[] = flatten(fragments, Math.max(1, maxSteps - 1 - refused.length - valid.length - extra.length)).map((syscall) => withRealImage(syscall, substitute))
       for (const [at, choice] of extra) {
         const grants = choice.grant ? [{ slot: choice.container, rights: ALL_RIGHTS }] : []
         body.splice(at % (body.length + 1), 0, spawn(digest(choice.label), { caller: choice.caller, container: choice.container, grants, dst: choice.dst }))

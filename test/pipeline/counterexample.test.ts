@@ -31,7 +31,9 @@ test('the pipeline suite runs on the real pool; the others on the property boot'
 
 test('a pipeline counterexample trace replays each pool spawn with the kernel\'s verdict', () => {
   const pool = realPool()
-  const scenario = POOL_LABELS.map((label, index) => spawnOf(pool.image(label).record.digest, 8 + index))
+  // Init has slots 3 to 15 free: each spawn that succeeds takes the next.
+  let free = 3
+  const scenario = POOL_LABELS.map((label) => spawnOf(pool.image(label).record.digest, POOL_VERDICTS[label] === 'success' ? free++ : 15))
   const trace = counterexampleTrace({
     suite: 'pipeline', seed: 1, path: '', scenario, lengthBefore: scenario.length, fromStore: false,
     failure: { step: 0, message: 'made up for the test', invariant: 'REF-1' },

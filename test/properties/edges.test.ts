@@ -1,0 +1,73 @@
+/**
+ * The edge fragments' faulted calls are what they claim: each call built to break
+ * some checks is refused by one of them, by its only one when it breaks one, and,
+ * when it breaks two, by the one the handler runs first; coverage then counts the
+ * pair. Pool images at the bounds of §4's image checks meet their verdicts.
+ * @module
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import fc from 'fast-check'
+import { boot } from '../../model/boot.js'
+import { step } from '../../model/step.js'
+import { lastStepChecks, logChecks } from '../../model/check-log.js'
+import { CHECK_CATALOGUE, CHECK_PAIRS, checkError } from '../../model/check-catalogue.js'
+import { brokenChecks, edgeFragment } from '../../properties/edges.js'
+import { IMAGE_POOL, POOL_INDEX, PROPERTY_BOOT } from '../../properties/pool.js'
+import { Coverage, pairGaps } from '../../properties/coverage.js'
+
+const ORDER = new Map(CHECK_CATALOGUE.map((check, index) => [check.name, index]))
+
+test('every faulted call is refused by the check it breaks first, with that check\'s error', () => {
+  logChecks(true)
+  const coverage = new Coverage()
+  let faultedCalls = 0
+  let pairs = 0
+  fc.assert(fc.property(edgeFragment(1), (fragment) => {
+    let state = boot(PROPERTY_BOOT, IMAGE_POOL)
+    for (const syscall of fragment) {
+      const result = step(state, syscall)
+      state = result.state
+      coverage.observe(syscall, result.outcome, null)
+      const broken = brokenChecks(syscall)
+      if (broken === undefined) continue
+      faultedCalls++
+      if (broken.length > 1) pairs++
+      const first = [...broken].sort((a, b) => ORDER.get(a)! - ORDER.get(b)!)[0]!
+      assert.ok(E.isLeft(result.outcome), `${JSON.stringify(syscall)} breaks ${broken.join(', ')} but succeeded`)
+      const events = lastStepChecks()
+      const decider = events[events.length - 1]!
+      assert.is(decider.check, first, `${JSON.stringify(syscall)} breaks ${broken.join(', ')}`)
+      const code = E.isLeft(result.outcome) ? (result.outcome.left.code === 'QuotaExceeded' ? `QuotaExceeded(${result.outcome.left.resource})` : result.outcome.left.code) : ''
+      assert.is(code, checkError(first), first)
+    }
+  }), { numRuns: 400, seed: 11 })
+  logChecks(false)
+  assert.ok(faultedCalls > 80 && pairs > 20, `${faultedCalls} faulted calls, ${pairs} with two faults`)
+  const gaps = pairGaps(coverage.toJson().pairs ?? {})
+  assert.ok(gaps.reached > 15, `${gaps.reached} pairs met`)
+  // Every pair counted is one the catalogue orders.
+  const known = new Set(CHECK_PAIRS.map((pair) => pair.key))
+  for (const key of Object.keys(coverage.toJson().pairs ?? {})) assert.ok(known.has(key), `${key} is not a pair of CHECK_PAIRS`)
+})
+
+test('the catalogue\'s errors are the model\'s: a refusal answers the error of the check that decided it', () => {
+  logChecks(true)
+  let state = boot(PROPERTY_BOOT, IMAGE_POOL)
+  const spawn = (image: number, dst: number) => ({ kind: 'process_spawn', caller: 0, container: 0, image: IMAGE_POOL[image]!.digest, uid: 0, slots: 2, grants: [], dst })
+  const verdicts: string[] = []
+  const edges: string[] = []
+  for (const [index, image] of [POOL_INDEX.atFloor, POOL_INDEX.prerelease, POOL_INDEX.twin, POOL_INDEX.otherName, POOL_INDEX.split, POOL_INDEX.unsigned].entries()) {
+    const result = step(state, spawn(image, 3 + index))
+    state = result.state
+    verdicts.push(E.isRight(result.outcome) ? 'success' : result.outcome.left.code)
+    const floor = lastStepChecks().find((event) => event.check === 'process_spawn: version at or above the floor')
+    edges.push(floor?.edge ?? '-')
+  }
+  logChecks(false)
+  assert.equal(verdicts, ['success', 'RollbackDenied', 'SignatureInvalid', 'success', 'SignatureInvalid', 'SignatureInvalid'])
+  assert.equal(edges, ['at-bound', 'one-past', '-', '-', '-', '-'])
+})
+
+test.run()
