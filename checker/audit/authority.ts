@@ -24,7 +24,9 @@
  * - *container*: `control` on container T creates `"N*"` (all rights; N is T's
  *   existing ancestor-or-self);
  * - *spawn*: `control` on container T spawns `process@T` (the spawner gets it with
- *   all rights), granting it any cap the spawner holds, with those rights or fewer;
+ *   all rights), granting it a cap the spawner holds when some image of the pool
+ *   that the kernel would run (a trusted signature, at or above its floor) asks
+ *   for that kind (that device), with the rights both have;
  * - *ipc*: `write`+`grant` on endpoint E sends any held cap into E's queue;
  *   `read` on E receives whatever E's queue may hold (`ep_send`, `ep_recv`);
  * - *tables*: any subject of a container looks up its mount table (the entry's
@@ -40,15 +42,15 @@
  * inside one process.
  *
  * **Over-approximated** (sound, not exact): quotas, slot counts, queue depths,
- * the order of events and whether anyone makes the calls are ignored; image
- * manifests, policies, signatures and rollback floors do not restrict spawn
- * grants; a uid map's count is not checked; every process spawned into one
+ * the order of events and whether anyone makes the calls are ignored; a spawn
+ * may grant what any runnable image asks for (not one image's whole matching),
+ * whatever the container's allowed devices; a uid map's count is not checked; every process spawned into one
  * container is one subject, every container created under one existing container
  * one container, and their new tables are one table per kind; revocation,
  * deletion and destruction never take a fact back.
  *
- * **Precise** where it is cheap: rights are kept per fact as the maximal masks
- * seen (an antichain), not their union, so a region held `read, write` one way and
+ * **Precise** where it is cheap: rights are kept per fact as the masks seen
+ * (those no other beats with more rights and a derivation no longer), not their union, so a region held `read, write` one way and
  * `read, execute` another is not reported as `write, execute`, and sending with
  * a transfer needs one cap with both `write` and `grant`.
  *
@@ -56,7 +58,8 @@
  * @module
  */
 import type { CapId, NamespaceId, ObjectId, ObjectKind } from '../../spec/ids.js'
-import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE, hasRights, isSubset, rightsNames, type RightName, type RightsMask } from '../../spec/rights.js'
+import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE, hasRights, isSubset, rightsMask, rightsNames, type RightName, type RightsMask } from '../../spec/rights.js'
+import { isAboveFloor, isSignatureTrusted } from '../../model/objects/processes.js'
 import { uidIn, type KernelState } from '../../model/state.js'
 import { objectLabel } from './labels.js'
 
@@ -112,7 +115,11 @@ interface Entry {
   readonly hops: ReadonlyArray<AuthorityHop>
 }
 
-/** Facts by place (a subject, an endpoint's queue, a table), then by object; per object the maximal rights masks. */
+/**
+ * Facts by place (a subject, an endpoint's queue, a table), then by object; per
+ * object the entries no other entry beats on both counts (rights ⊇ and a
+ * derivation no longer), so that a weaker query gets its shortest evidence.
+ */
 class Places {
   readonly byPlace = new Map<string, Map<string, Entry[]>>()
   changed = false
@@ -130,8 +137,8 @@ class Places {
     const facts = this.byPlace.get(place) ?? new Map<string, Entry[]>()
     this.byPlace.set(place, facts)
     const entries = facts.get(object) ?? []
-    if (entries.some((entry) => isSubset(rights, entry.rights))) return
-    facts.set(object, [...entries.filter((entry) => !isSubset(entry.rights, rights)), { rights, hops }])
+    if (entries.some((entry) => isSubset(rights, entry.rights) && entry.hops.length <= hops.length)) return
+    facts.set(object, [...entries.filter((entry) => !(isSubset(entry.rights, rights) && entry.hops.length >= hops.length)), { rights, hops }])
     this.changed = true
   }
 }
@@ -153,10 +160,17 @@ export class AuthorityClosure {
   readonly containers: ReadonlyArray<ObjectId>
   /** Rounds the fixpoint took. */
   rounds = 0
+  /** What a spawn may grant: the requests of every image in the pool that is trusted and at or above its floor. */
+  /** Whether the pool has an image the kernel would run at all. */
+  private readonly spawnable: boolean
+  private readonly requests: ReadonlyArray<{ readonly kind: ObjectKind; readonly device: string | undefined; readonly rights: RightsMask }>
 
   constructor(readonly state: KernelState, options: ClosureOptions = {}) {
     this.omit = new Set(options.omit ?? [])
     this.labels = options.labels ?? new Map()
+    const runnable = [...state.ksImages.values()].filter((image) => isSignatureTrusted(state, image) && isAboveFloor(state, image))
+    this.spawnable = runnable.length > 0
+    this.requests = runnable.flatMap((image) => image.manifest.requests.map((request) => ({ kind: request.kind, device: request.device, rights: rightsMask(request.rights) })))
     this.containers = [...state.ksObjects.values()].filter((object) => object.kind === 'container').map((object) => object.id).sort((a, b) => a - b)
     this.seed()
     this.run()
@@ -262,7 +276,7 @@ export class AuthorityClosure {
   /** Running processes of the state, and `process@T` for every T some acting subject may hold with `control`. */
   private actingSubjects(): string[] {
     const acting = [...this.state.ksObjects.values()].filter((object) => object.kind === 'process' && object.status === 'running').map((object) => String(object.id))
-    if (this.omit.has('spawn')) return acting
+    if (this.omit.has('spawn') || !this.spawnable) return acting
     for (let index = 0; index < acting.length; index++) {
       for (const [object, entries] of this.holdings.of(acting[index]!)) {
         const spawned = `process@${object}`
@@ -301,11 +315,21 @@ export class AuthorityClosure {
     const all = names(R_ALL)
     if (!this.omit.has('container')) this.holdings.add(subject, `${this.baseOf(target)}*`, R_ALL, [{ how: 'creates', subject, rights: all }])
     if (this.omit.has('spawn')) return
+    if (!this.spawnable) return // no image in the pool can be spawned
     const spawned = `process@${target}`
     this.holdings.add(subject, spawned, R_ALL, [{ how: 'creates', subject, rights: all }])
     for (const [object, held] of this.holdings.list(subject)) {
-      this.holdings.add(spawned, object, held.rights, [...held.hops, { how: 'grants', subject, to: spawned, rights: names(held.rights) }])
+      for (const request of this.requests) {
+        if (request.kind !== this.kindOf(object) || (request.device !== undefined && request.device !== this.deviceName(object))) continue
+        const rights = held.rights & request.rights
+        this.holdings.add(spawned, object, rights, [...held.hops, { how: 'grants', subject, to: spawned, rights: names(rights) }])
+      }
     }
+  }
+
+  private deviceName(object: string): string | null {
+    const found = this.state.ksObjects.get(Number(object))
+    return found?.kind === 'device' ? found.name : null
   }
 
   private ipcRules(subject: string, endpoint: string, rights: RightsMask): void {
@@ -383,7 +407,7 @@ export class AuthorityClosure {
     return best === null ? null : { subject, object, rights: best.rights, hops: best.hops }
   }
 
-  /** Every fact: per subject and object, each maximal rights mask with its derivation. */
+  /** Every fact: per subject and object, each rights mask kept with its derivation. */
   facts(): Derivation[] {
     return this.subjects().flatMap((subject) => [...this.holdings.of(subject)].flatMap(([object, entries]) => entries.map((entry) => ({ subject, object, rights: entry.rights, hops: entry.hops }))))
   }
