@@ -214,7 +214,7 @@ export class AuthorityClosure {
     if (at >= 0) {
       const [kind, container] = [key.slice(0, at), key.slice(at + 1)]
       if ((TABLES as ReadonlyArray<string>).includes(kind)) return `the new ${kind} tables of ${this.label(container)}`
-      return kind === 'process' ? `a process spawned later into ${this.label(container)}` : `a ${kind} created later in ${this.label(container)}`
+      return kind === 'process' ? `a process spawned later into ${this.label(container)}` : `${kind === 'endpoint' ? 'an' : 'a'} ${kind} created later in ${this.label(container)}`
     }
     if (key.endsWith('*')) return `a container created later under ${this.label(key.slice(0, -1))}`
     return objectLabel(this.state, this.labels, Number(key))
@@ -499,4 +499,52 @@ export function authorityHopText(hop: AuthorityHop, label: (key: string) => stri
 export function derivationText(closure: AuthorityClosure, derivation: Derivation): string {
   const label = (key: string) => closure.label(key)
   return `${label(derivation.subject)} may hold ${label(derivation.object)} ${rightsText(names(derivation.rights))}: ${derivation.hops.map((hop) => authorityHopText(hop, label)).join(' → ')}`
+}
+
+/** One thing a subject may come to hold beyond its caps now, for reports. @public */
+export interface AuthorityGain {
+  readonly object: string
+  readonly label: string
+  readonly rights: ReadonlyArray<RightName>
+  /** The derivation on one line. */
+  readonly text: string
+  readonly hops: ReadonlyArray<AuthorityHop>
+}
+
+/** What one subject may come to hold beyond what it holds now. @public */
+export interface SubjectAuthority {
+  readonly subject: string
+  readonly label: string
+  readonly container: string
+  readonly gains: ReadonlyArray<AuthorityGain>
+}
+
+/** The static authority section of an audit (`sila audit --authority`). @public */
+export interface AuthoritySection {
+  /** Facts in the closure, and the rounds its fixpoint took. */
+  readonly facts: number
+  readonly rounds: number
+  readonly subjects: ReadonlyArray<SubjectAuthority>
+}
+
+/**
+ * Per subject (the state's processes, then the processes that may be spawned
+ * later), every fact of the closure that no cap it holds now already gives.
+ * @public
+ */
+export function authoritySection(closure: AuthorityClosure): AuthoritySection {
+  const held = new Map<string, RightsMask[]>()
+  for (const cap of closure.state.ksCaps.values()) {
+    if (cap.at.place !== 'slot') continue
+    const key = `${cap.at.process}|${cap.object}`
+    held.set(key, [...(held.get(key) ?? []), cap.rights])
+  }
+  const facts = closure.facts()
+  const subjects = closure.subjects().map((subject): SubjectAuthority => {
+    const gains = facts
+      .filter((fact) => fact.subject === subject && !(held.get(`${subject}|${fact.object}`) ?? []).some((rights) => isSubset(fact.rights, rights)))
+      .map((fact) => ({ object: fact.object, label: closure.label(fact.object), rights: names(fact.rights), text: derivationText(closure, fact), hops: fact.hops }))
+    return { subject, label: closure.label(subject), container: closure.containerOf(subject), gains }
+  })
+  return { facts: facts.length, rounds: closure.rounds, subjects }
 }
