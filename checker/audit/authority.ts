@@ -151,7 +151,7 @@ const names = rightsNames
 
 /** The static closure of one state: queries, labels, and the abstraction of later states onto its entities. @public */
 export class AuthorityClosure {
-  readonly holdings = new Places()
+  private readonly holdings = new Places()
   private readonly queues = new Places()
   private readonly tables = new Places()
   private readonly omit: ReadonlySet<AuthorityRule>
