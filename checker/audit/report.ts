@@ -11,6 +11,7 @@ import { authorityGraph, type AuthorityGraph } from './graph.js'
 import { auditStateInvariants, auditTraceInvariants, type InvariantResult } from './invariants.js'
 import { bootLabels } from './labels.js'
 import { reachability, type ContainerReach } from './reach.js'
+import { authorityClosure, authoritySection, type AuthoritySection } from './authority.js'
 import type { Snapshot } from './snapshot.js'
 
 /** What was audited. @public */
@@ -33,25 +34,34 @@ export interface AuditReport {
   readonly invariants: ReadonlyArray<InvariantResult>
   readonly graph: AuthorityGraph
   readonly reach: ReadonlyArray<ContainerReach>
+  /** With `authority`: what each process may come to hold beyond what it holds (checker/audit/authority.ts). */
+  readonly authority?: AuthoritySection
+}
+
+/** What an audit adds to the default sections. @public */
+export interface AuditOptions {
+  /** The static authority section, per process. */
+  readonly authority?: boolean
 }
 
 function statusOf(invariants: ReadonlyArray<InvariantResult>): 'pass' | 'fail' {
   return invariants.some((result) => result.status === 'fail') ? 'fail' : 'pass'
 }
 
-function assemble(subject: AuditSubject, invariants: ReadonlyArray<InvariantResult>, state: KernelState, labels: ReadonlyMap<ObjectId, string>): AuditReport {
-  return { subject, status: statusOf(invariants), invariants, graph: authorityGraph(state, labels), reach: reachability(state, labels) }
+function assemble(subject: AuditSubject, invariants: ReadonlyArray<InvariantResult>, state: KernelState, labels: ReadonlyMap<ObjectId, string>, options: AuditOptions): AuditReport {
+  const report = { subject, status: statusOf(invariants), invariants, graph: authorityGraph(state, labels), reach: reachability(state, labels) }
+  return options.authority === true ? { ...report, authority: authoritySection(authorityClosure(state, { labels })) } : report
 }
 
 /** Audits the state of a snapshot read from `file`. @public */
-export function auditSnapshot(snapshot: Snapshot, file: string): AuditReport {
+export function auditSnapshot(snapshot: Snapshot, file: string, options: AuditOptions = {}): AuditReport {
   const subject: AuditSubject = { kind: 'state', file, format: 'sila-state/1', description: snapshot.source ?? null, steps: null }
-  return assemble(subject, auditStateInvariants(snapshot.state), snapshot.state, snapshot.labels ?? new Map())
+  return assemble(subject, auditStateInvariants(snapshot.state), snapshot.state, snapshot.labels ?? new Map(), options)
 }
 
 /** Audits a trace read from `file`, replaying its first `stepCount` steps (all by default). @public */
-export function auditTrace(trace: Trace, file: string, stepCount?: number): AuditReport {
+export function auditTrace(trace: Trace, file: string, stepCount?: number, options: AuditOptions = {}): AuditReport {
   const run = auditTraceInvariants(trace, stepCount)
   const subject: AuditSubject = { kind: 'trace', file, format: 'sila-trace/1', description: trace.description ?? null, steps: run.steps }
-  return assemble(subject, run.invariants, run.state, bootLabels(trace.boot, run.bootState))
+  return assemble(subject, run.invariants, run.state, bootLabels(trace.boot, run.bootState), options)
 }

@@ -10,6 +10,7 @@ import { placeText, rightsLetters, type AuthorityGraph, type GraphEdge } from '.
 import { BOOT_STEP, type InvariantResult } from './invariants.js'
 import { hopText, type ContainerReach } from './reach.js'
 import type { AuditReport } from './report.js'
+import type { AuthoritySection } from './authority.js'
 import type { ImageAuditReport } from './image.js'
 
 const RESULT_TEXT: Readonly<Record<InvariantResult['status'], string>> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a' }
@@ -98,6 +99,15 @@ function reachLines(reach: ReadonlyArray<ContainerReach>, name: (id: ObjectId) =
   return ['Who can reach what (holding, receiving, sending, looking up, publishing, granting at spawn; conservative)', ...sections]
 }
 
+function authorityLines(section: AuthoritySection): string[] {
+  const lines = [`Authority (static): what each process may come to hold beyond what it holds (${count(section.facts, 'fact')} in the closure; sound over-approximation, see docs/decisions.md)`]
+  for (const subject of section.subjects) {
+    lines.push('', `${subject.label}: ${subject.gains.length === 0 ? 'nothing beyond what it holds' : count(subject.gains.length, 'more fact')}`)
+    for (const gain of subject.gains) lines.push(...wrapText(gain.text, 110).map((line, index) => `${index === 0 ? '  - ' : '      '}${line}`))
+  }
+  return lines
+}
+
 /** The audit as text, ending with a summary line. @public */
 export function renderAuditText(report: AuditReport): string {
   const labels = new Map(report.graph.nodes.map((node) => [node.id, node.label]))
@@ -105,7 +115,7 @@ export function renderAuditText(report: AuditReport): string {
   const failed = report.invariants.filter((result) => result.status === 'fail').length
   const checked = report.invariants.filter((result) => result.status !== 'not-applicable').length
   const summary = failed === 0 ? `All ${checked} applicable invariants held.` : `${failed} of ${checked} applicable invariants failed.`
-  return [...heading(report), '', ...invariantLines(report), '', ...graphLines(report, name), '', ...reachLines(report.reach, name), '', summary, ''].join('\n')
+  return [...heading(report), '', ...invariantLines(report), '', ...graphLines(report, name), '', ...reachLines(report.reach, name), '', ...(report.authority === undefined ? [] : [...authorityLines(report.authority), '']), summary, ''].join('\n')
 }
 
 /** An image audit as text: the image, each check's verdict, the layers and the requests. @public */

@@ -32,8 +32,8 @@ type Format = (typeof FORMATS)[number]
 /** The format when --format is not given. @internal */
 export const FORMAT_DEFAULT: Format = 'text'
 
-const USAGE = `Usage: sila audit FILE|IMAGE-DIR [--format FORMAT] [--out FILE] [--at N]
-       sila audit --preset NAME [--format FORMAT] [--out FILE]
+const USAGE = `Usage: sila audit FILE|IMAGE-DIR [--format FORMAT] [--out FILE] [--at N] [--authority]
+       sila audit --preset NAME [--format FORMAT] [--out FILE] [--authority]
        sila audit IMAGE-DIR --keyring KEYS [--floors FILE] [--policy FILE] [--format text|json|sarif]
        sila audit --write-state OUT TRACE [--at N]
        sila audit --write-state OUT --preset NAME
@@ -57,6 +57,10 @@ Options:
   --out FILE         write the output to FILE (atomically) instead of standard output
   --at N             stop the trace after step N (0-based; 'boot' for the boot state;
                      default: the end of the trace)
+  --authority        add the static authority section: per process, what it may come
+                     to hold beyond what it holds (through copies, IPC, namespace tables,
+                     spawns, containers and objects created later), each with one
+                     derivation; a sound over-approximation (text and json)
   --preset NAME      a preset's boot state (${PRESETS.map((preset) => preset.name).join(', ')})
   --write-state OUT  write a state snapshot to OUT (not with --out, --format or the image flags)
   --keyring KEYS     trusted public keys: a key file or a directory of *.pub.json (images)
@@ -70,7 +74,7 @@ ${exitCodesHelp({ ok: 'every invariant or check held (or the state was written)'
 
 const FLAGS = {
   format: { type: 'string' }, out: { type: 'string' }, at: { type: 'string' }, preset: { type: 'string' },
-  'write-state': { type: 'string' }, keyring: { type: 'string' }, floors: { type: 'string' }, policy: { type: 'string' },
+  'write-state': { type: 'string' }, authority: { type: 'boolean' }, keyring: { type: 'string' }, floors: { type: 'string' }, policy: { type: 'string' },
 } as const
 
 type Flags = NonNullable<ReturnType<typeof parseFlags<typeof FLAGS>>>['values']
@@ -192,17 +196,17 @@ async function renderReport(report: AuditReport, format: Format, text: string | 
 function reportOf(input: Exclude<AuditInput, { kind: 'image' }>, values: Flags): AuditReport {
   if (input.kind === 'state') {
     refuseFlags(values, ['at'], 'applies to a trace, not to a state snapshot')
-    return auditSnapshot(input.snapshot, input.file)
+    return auditSnapshot(input.snapshot, input.file, { authority: values.authority === true })
   }
   const steps = stepsToRun(values.at, input.trace)
-  return withBootErrors(input.file, () => auditTrace(input.trace, input.file, steps))
+  return withBootErrors(input.file, () => auditTrace(input.trace, input.file, steps, { authority: values.authority === true }))
 }
 
 function presetReport(values: Flags): { report: AuditReport; text: undefined } {
   refuseFlags(values, ['at'], 'applies to a trace, not to --preset')
   const preset = presetFlag(values.preset!)
   const state = boot(preset.boot, preset.images)
-  const report = auditSnapshot({ format: 'sila-state/1', state, source: `preset ${preset.name} (boot state)`, labels: bootLabels(preset.boot, state) }, `preset:${preset.name}`)
+  const report = auditSnapshot({ format: 'sila-state/1', state, source: `preset ${preset.name} (boot state)`, labels: bootLabels(preset.boot, state) }, `preset:${preset.name}`, { authority: values.authority === true })
   return { report, text: undefined }
 }
 
@@ -210,6 +214,7 @@ function presetReport(values: Flags): { report: AuditReport; text: undefined } {
 
 function imageReport(dir: string, values: Flags): ImageAuditReport {
   refuseFlags(values, ['at'], 'applies to a trace, not to an image')
+  refuseFlags(values, ['authority'], 'applies to a state or a trace, not to an image')
   if (values.keyring === undefined) throw new UsageError('an image audit expects --keyring (a public key file or a directory of them)', 'audit')
   const floors = values.floors === undefined ? undefined : readFloors(values.floors)
   const policy = values.policy === undefined ? undefined : readJsonInput(PolicyCodec, values.policy)
@@ -241,6 +246,7 @@ async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise
     return report.status === 'pass' ? EXIT.ok : EXIT.failed
   }
   refuseFlags(values, ['keyring', 'floors', 'policy'], 'applies to an image directory')
+  if (values.authority === true && (format === 'dot' || format === 'svg' || format === 'sarif')) throw new UsageError(`--authority goes with --format text or json, not ${format}`, 'audit')
   const { report, text } = input === undefined ? presetReport(values) : { report: reportOf(input, values), text: input.text }
   emit(await renderReport(report, format, text), values.out, summaryOf(report))
   return report.status === 'pass' ? EXIT.ok : EXIT.failed
@@ -253,7 +259,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     return EXIT.ok
   }
   const out = parsed.values['write-state']
-  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy'], 'does not go with --write-state')
+  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy', 'authority'], 'does not go with --write-state')
   checkOutputs('audit', [{ name: '--write-state', path: out, kind: 'file' }, { name: '--out', path: parsed.values.out, kind: 'file' }])
   if (out !== undefined) return writeState(out, parsed.values, parsed.positionals)
   return audit(parsed.values, parsed.positionals)

@@ -65,6 +65,23 @@ for (const file of TRACES) {
   })
 }
 
+test('sila audit --authority: a section per process with one-line derivations, in text and JSON; refused with dot and images', () => {
+  const state = at('nested.state.json')
+  assert.is(sila('audit', '--write-state', state, '--preset', 'nested').status, 0)
+  const text = sila('audit', state, '--authority')
+  assert.is(text.status, 0, text.stderr)
+  assert.match(text.stdout, /^Authority \(static\): what each process may come to hold beyond what it holds/m)
+  // pA receives E with read over E itself: init holds E's original and can send it.
+  assert.match(text.stdout, /process 3 "pA" may hold endpoint 4 "E" \[read,write,grant\]: process 1 "init" holds it/)
+  assert.not.match(sila('audit', state).stdout, /^Authority \(static\)/m)
+  const json = JSON.parse(sila('audit', state, '--authority', '--format', 'json').stdout) as { authority: { subjects: Array<{ label: string; gains: Array<{ text: string; hops: Array<{ how: string }> }> }> } }
+  const pA = json.authority.subjects.find((subject) => subject.label === 'process 3 "pA"')!
+  assert.ok(pA.gains.some((gain) => gain.hops.map((hop) => hop.how).join(' ') === 'holds sends receives'))
+  const dot = sila('audit', state, '--authority', '--format', 'dot')
+  assert.is(dot.status, 2)
+  assert.match(dot.stderr, /--authority goes with --format text or json/)
+})
+
 test('the ipc example shows the crossing send cap in the text and in DOT', () => {
   assert.match(sila('audit', TRACES[0]!).stdout, /slot 0: -w-g- badge 7 → endpoint 4 \(of container 0 "root"\) {2}CROSSES/)
   const dot = sila('audit', '--format', 'dot', TRACES[0]!)
