@@ -7,14 +7,8 @@ import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, r
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
-import { readJsonInput } from '../input.js'
+import { bootFilePreset } from '../boot-file.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
-import { BootConfigCodec } from '../../spec/boot.js'
-import type { ImageRecord } from '../../spec/images.js'
-import { InputError } from '../../spec/decode.js'
-import { boot } from '../../model/boot.js'
-import { BootError } from '../../model/boot-system.js'
-import { IMAGE_POOL } from '../../properties/pool.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../checker/explore/run.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -88,24 +82,8 @@ const FLAGS = {
   out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' }, kernel: { type: 'string' },
 } as const
 
-/** The images a `--boot` file's declared processes may run: the presets' and the property pool's, by digest. */
-const BOOT_FILE_IMAGES: ReadonlyArray<ImageRecord> = [...new Map([...PRESETS.flatMap((preset) => preset.images), ...IMAGE_POOL].map((image) => [image.digest, image])).values()]
-
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
-  if (values.boot !== undefined) {
-    const config = readJsonInput(BootConfigCodec, values.boot)
-    const processes = config.system?.processes?.length ?? 0
-    if (processes === 0) throw new UsageError(`${values.boot}: declares no processes (system.processes), so nothing acts`, 'explore')
-    const images = BOOT_FILE_IMAGES
-    // Boot it here, so that a declaration the kernel cannot honour is refused naming the file and the path.
-    try {
-      boot(config, images)
-    } catch (error) {
-      if (!(error instanceof BootError)) throw error
-      throw new InputError(values.boot, [error.message])
-    }
-    return { name: 'nested', description: `boot configuration ${values.boot}`, boot: config, images, actors: Array.from({ length: processes }, (_, i) => i + 1) }
-  }
+  if (values.boot !== undefined) return bootFilePreset(values.boot, 'explore')
   const preset = findPreset(values.preset ?? EXPLORE_DEFAULTS.preset)
   if (preset === undefined) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)}; presets: ${PRESETS.map((p) => p.name).join(', ')}`, 'explore')
   return preset
