@@ -13,6 +13,7 @@
  * an {@link InputError} of one line naming the file and the JSON path.
  * @module
  */
+import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { BootFileCodec, imageRefKind, type BootConfig, type BootFile } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
@@ -93,6 +94,7 @@ class Resolver {
     const dir = isAbsolute(ref) ? ref : resolve(dirname(this.file), ref)
     const known = this.built.get(dir)
     if (known !== undefined) return known
+    if (!existsSync(dir)) this.refuse(path, `${JSON.stringify(ref)} is not a built image: no such directory (paths are relative to the boot file)`)
     let image: ImageRecord
     try {
       image = symbolicImage(dir, this.keyring)

@@ -28,7 +28,7 @@ import { RightsCodec } from './rights.js'
 export const ImageRefCodec = new t.Type<string, string, unknown>(
   'ImageRef',
   (u): u is string => typeof u === 'string' && imageRefKind(u) !== null,
-  (u, c) => (typeof u === 'string' && imageRefKind(u) !== null ? t.success(u) : t.failure(u, c, 'expected an image: a digest sha256:<64 hex>, a pool name NAME or NAME@VERSION, or a path ./DIR to a built image')),
+  (u, c) => (typeof u === 'string' && imageRefKind(u) !== null ? t.success(u) : t.failure(u, c, 'expected an image: sha256:<64 hex>, NAME@VERSION, NAME or ./PATH of a built image')),
   t.identity,
 )
 
