@@ -34,8 +34,8 @@ function spend(work: Draft, container: ObjectId, resource: ReservedResource, amo
   charge(work, container, resource, amount)
 }
 
-/** Creates the declared system in `work`, which holds a freshly booted state. */
-export function bootSystem(work: Draft, system: SystemDescription, deviceCount: number): void {
+/** Creates the declared system in `work`, which holds a freshly booted state; answers the object each declared name (and `root`, `init`) stands for. */
+export function bootSystem(work: Draft, system: SystemDescription, deviceCount: number): ReadonlyMap<string, ObjectId> {
   const names = new Map<string, ObjectId>([['root', work.ksRoot], ['init', work.ksInit]])
   const lookup = (name: string, path: string): ObjectId => {
     const id = names.get(name)
@@ -99,6 +99,7 @@ export function bootSystem(work: Draft, system: SystemDescription, deviceCount: 
     const id = lookup(declared.name, `$.system.objects[${index}]`)
     if (![...work.ksCaps.values()].some((cap) => cap.object === id)) throw new BootError(`$.system.objects[${index}]`, 'no declared cap names it')
   })
+  return names
 }
 
 /** The declared caps, each checked against its kind and its parent. */

@@ -5,6 +5,7 @@
  */
 import { type BootConfig } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
+import type { ObjectId } from '../spec/ids.js'
 import { ZERO_USAGE } from '../spec/limits.js'
 import { R_ALL, R_WRITE } from '../spec/rights.js'
 import { BOUNDS } from '../spec/numbers.js'
@@ -39,6 +40,16 @@ function imagePool(images: ReadonlyArray<ImageRecord>): Map<string, ImageRecord>
  * @public
  */
 export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): KernelState {
+  return bootNamed(config, images).state
+}
+
+/**
+ * What {@link boot} makes, with the object each name of the configuration stands
+ * for: `root`, `init`, every declared container, process and object, and (in
+ * `devices`) every device of `config.devices`. Property files name things by these.
+ * @public
+ */
+export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): { readonly state: KernelState; readonly names: ReadonlyMap<string, ObjectId>; readonly devices: ReadonlyMap<string, ObjectId> } {
   const ksImages = imagePool(images)
   const root = 0
   const init = config.devices.length + 1
@@ -78,6 +89,7 @@ export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []
   insertCap(work, { object: root, rights: R_ALL, badge: 0, parent: null, at: { place: 'slot', process: init, slot: 0 } })
   config.devices.forEach((_, index) =>
     insertCap(work, { object: index + 1, rights: R_WRITE, badge: 0, parent: null, at: { place: 'slot', process: init, slot: index + 1 } }))
-  if (config.system !== undefined) bootSystem(work, config.system, config.devices.length)
-  return freeze(work)
+  const names = config.system !== undefined ? bootSystem(work, config.system, config.devices.length) : new Map([['root', root], ['init', init]])
+  const devices = new Map(config.devices.map((device, index) => [device.name, index + 1]))
+  return { state: freeze(work), names, devices }
 }

@@ -32,6 +32,9 @@ export const FailureCodec = t.intersection([
     seed: t.number,
     path: t.string,
     replayPath: t.string,
+    /** For a user property (spec/props.ts): its sentence, and the `--props` file that states it, as given. */
+    says: t.string,
+    props: t.string,
   }),
 ])
 export type Failure = t.TypeOf<typeof FailureCodec>
