@@ -119,7 +119,7 @@ export const SPAWNED_SLOTS = 2
  * registers, looks up and unregisters services under the names of the declared
  * endpoints (when a declared container shares its parent's ipc namespace, so that
  * a directory is shared); kills processes; and spawns each image of the pool into a container
- * it holds, with no grant or one `write` grant of another slot (uid 0, {@link
+ * it holds, with no grant or one `read` or `write` grant of another slot (uid 0, {@link
  * SPAWNED_SLOTS} slots). With CPU accounting on, the clock ticks. It creates no
  * objects and no containers: the declared ones are the system.
  */
@@ -146,7 +146,10 @@ export function declaredActions(preset: Preset): Action[] {
     for (const [container, dst] of pairs) {
       for (const image of preset.images) {
         actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })
-        for (const slot of range) if (slot !== container && slot !== dst) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [{ slot, rights: ['write'] }], dst })
+        for (const slot of range) {
+          if (slot === container || slot === dst) continue
+          for (const rights of COPY_RIGHTS) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [{ slot, rights }], dst })
+        }
       }
     }
   }
