@@ -7,7 +7,7 @@ import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, r
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
-import { bootFilePreset } from '../boot-file.js'
+import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../checker/explore/run.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
@@ -42,9 +42,20 @@ same states and transitions (tests compare them).
 
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
-  --boot FILE        a boot configuration with a declared system; its processes act
-                     (their images: any of the presets' or the property pool's, by digest);
-                     --preset and --boot exclude each other
+  --boot FILE        a boot file declaring your system (examples/systems/*/boot.json);
+                     --preset and --boot exclude each other. An image (a process's
+                     "image", an entry of the optional "images" list: the pool, which
+                     holds exactly the images the file names) is NAME@VERSION (or NAME
+                     when one version is known), ./DIR of a built, signed image
+                     (relative to FILE; verified against the keyring, whose entries
+                     may be {"keyFile": "./keys/NAME.pub.json"}), or sha256:DIGEST.
+                     Names resolve against the file's built images, then those sila
+                     ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
+                     The declared processes act (and the first one they spawn): they
+                     copy (read or write only), delete, revoke, send, receive, map,
+                     kill, spawn the pool's images into containers they hold, and
+                     register and look up services named after the declared
+                     endpoints where an ipc namespace is shared. They create nothing.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)

@@ -41,7 +41,7 @@ image web-app postgres 16.1.0 128 team '[{ "kind": "endpoint", "rights": ["read"
 
 key plugin-host vendor
 $sila image keygen --out "$secret" --name stranger > /dev/null
-image plugin-host host 3.2.0 128 vendor '[{ "kind": "container", "rights": ["read", "write", "execute", "grant", "control"], "purpose": "the plugin sandbox" }, { "kind": "endpoint", "rights": ["read", "write", "grant"], "purpose": "the mailbox it shares with its plugins" }, { "kind": "region", "rights": ["read", "write"], "purpose": "its settings" }]'
+image plugin-host host 3.2.0 128 vendor '[{ "kind": "container", "rights": ["read", "write", "execute", "grant", "control"], "purpose": "the plugin sandbox" }, { "kind": "endpoint", "rights": ["read", "write", "grant"], "purpose": "the mailbox it shares with its plugins" }]'
 image plugin-host spellcheck 1.1.0 128 vendor '[{ "kind": "endpoint", "rights": ["read", "write"], "purpose": "its mailbox to the host" }]'
 image plugin-host toolbar 0.3.0 128 stranger '[{ "kind": "endpoint", "rights": ["read", "write"], "purpose": "its mailbox to the host" }]'
 echo "built: $(cd "$here" && ls -d */images/* | tr '\n' ' ')"
