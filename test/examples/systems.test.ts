@@ -48,6 +48,20 @@ for (const name of EXAMPLES) {
   })
 }
 
+test('a counterexample on a declared system holds the resolved boot (digests, keys inline) and replays without the boot file', () => {
+  const trace = join(directory, 'revoke.trace.json')
+  const run = sila('explore', '--boot', bootFile('plugin-host'), '--mutant', 'revoke-misses-messages', '--depth', '3', '--counterexample', trace)
+  assert.is(run.status, 1, run.stderr)
+  assert.match(run.stdout, /✗ CAP-3/)
+  const written = JSON.parse(readFileSync(trace, 'utf8')) as { boot: { keyring: Array<Record<string, unknown>>; system: { processes: Array<{ image: string }> } }; images: Array<{ name: string }> }
+  assert.match(written.boot.system.processes[0]!.image, /^sha256:[0-9a-f]{64}$/)
+  assert.ok(typeof written.boot.keyring[0]!.publicKey === 'string' && !('keyFile' in written.boot.keyring[0]!))
+  assert.equal(written.images.map((image) => image.name).sort(), ['host', 'spellcheck', 'toolbar'])
+  const replayed = sila('replay', trace)
+  assert.is(replayed.status, 1, replayed.stderr)
+  assert.match(replayed.stdout, /CAP-3/)
+})
+
 /** The example's properties against its declared system, by name. */
 function propertiesOf(name: string): { state: KernelState; images: ReturnType<typeof readBootFile>['images']; properties: Map<string, UserProperty> } {
   const { config, images } = readBootFile(join(ROOT, bootFile(name)))
