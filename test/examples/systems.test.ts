@@ -8,6 +8,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import fc from 'fast-check'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -190,6 +191,27 @@ test('image names: an unknown name, an ambiguous one, a path that is no image, a
       assert.not.match(run.stderr, STACK_LINE)
     }
   }
+})
+
+test('image names, fuzzed: any string where an image goes is resolved or refused in one line naming its path, never a crash', () => {
+  const file = pluginHostWith('fuzz.json', () => {})
+  const base = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>
+  const pieces = fc.constantFrom('spellcheck', 'toolbar', 'host', 'echo', 'core', '@', '1.1.0', '3.2.0', '.', '/', './images/', '../', 'sha256:', '0'.repeat(64), 'x', '\0', ' ')
+  const refArb = fc.oneof(fc.string(), fc.array(pieces, { maxLength: 5 }).map((parts) => parts.join('')))
+  fc.assert(fc.property(refArb, fc.boolean(), (ref, inList) => {
+    const config = JSON.parse(JSON.stringify(base)) as Record<string, any>
+    if (inList) config.images.push(ref)
+    else config.system.processes[0].image = ref
+    writeFileSync(file, JSON.stringify(config))
+    const path = inList ? '$.images[2]' : '$.system.processes[0].image'
+    try {
+      readBootFile(file)
+    } catch (error) {
+      assert.ok(error instanceof InputError, String(error))
+      assert.is(error.problems.length, 1, error.message)
+      assert.ok(error.problems[0]!.startsWith(`${path}:`), error.message)
+    }
+  }), { numRuns: 300, seed: 16 })
 })
 
 test.run()
