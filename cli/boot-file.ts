@@ -39,7 +39,7 @@ export interface DeclaredSystem {
 
 const nameOf = (image: ImageRecord) => `${image.name}@${image.version}`
 
-/** The first problem of an image or key refusal, with the file it names when that is not `file` itself. */
+/** The first problem line of an image or key refusal. */
 function firstProblem(error: InputError): string {
   return error.problems[0] ?? 'refused'
 }
