@@ -18,26 +18,56 @@ import { NamespaceConfigCodec } from './limits.js'
 import { RightsCodec } from './rights.js'
 
 /**
+ * How a boot file names an image (`system.processes[].image`, `images[]`): a
+ * manifest digest `sha256:<64 hex>`; a pool name `NAME@VERSION`, or `NAME` when the
+ * images known hold one version of it; or the path of a built image directory
+ * (`sila image build`), starting with `./`, `../` or `/`, relative to the boot
+ * file's directory. Only a digest reaches the kernel: cli/boot-file.ts resolves the
+ * others (docs/decisions.md, "Boot files").
+ */
+export const ImageRefCodec = new t.Type<string, string, unknown>(
+  'ImageRef',
+  (u): u is string => typeof u === 'string' && imageRefKind(u) !== null,
+  (u, c) => (typeof u === 'string' && imageRefKind(u) !== null ? t.success(u) : t.failure(u, c, 'expected an image: sha256:<64 hex>, NAME@VERSION, NAME or ./PATH of a built image')),
+  t.identity,
+)
+
+/** What an image reference is, or null if it is none of them. @public */
+export function imageRefKind(ref: string): 'digest' | 'name' | 'path' | null {
+  if (/^sha256:[0-9a-f]{64}$/.test(ref)) return 'digest'
+  if (/^(?:\.{1,2})?\//.test(ref)) return ref.length <= 4096 && !ref.includes('\0') ? 'path' : null
+  const match = /^([A-Za-z0-9._-]{1,64})(?:@(.+))?$/.exec(ref)
+  if (match === null) return null
+  return match[2] === undefined || SemverCodec.is(match[2]) ? 'name' : null
+}
+
+function systemCodec(image: t.Type<string, string, unknown>) {
+  return t.partial({
+    containers: t.array(t.type({ name: NameCodec, parent: NameCodec, limits: LimitsCodec, namespaces: NamespaceConfigCodec })),
+    processes: t.array(t.type({ name: NameCodec, container: NameCodec, image, uid: intRange(0, BOUNDS.uidMax, 'Uid'), slots: intRange(1, BOUNDS.slotCountMax, 'SlotCount') })),
+    objects: t.array(t.union([
+      t.type({ name: NameCodec, kind: t.literal('endpoint'), owner: NameCodec, depth: intRange(1, BOUNDS.queueDepthMax, 'Depth') }),
+      t.type({ name: NameCodec, kind: t.literal('region'), owner: NameCodec, sizeBytes: intRange(1, BOUNDS.bytesMax, 'Bytes'), executable: t.boolean }),
+    ])),
+    caps: t.array(t.intersection([
+      t.type({ holder: NameCodec, slot: intRange(0, BOUNDS.slotCountMax - 1, 'Slot'), object: NameCodec, rights: RightsCodec }),
+      t.partial({ parent: t.string, badge: intRange(0, BOUNDS.badgeMax, 'Badge') }),
+    ])),
+  })
+}
+
+/**
  * An initial system, declared rather than built by syscalls (in the spirit of
  * seL4's CapDL): containers, processes, endpoints and regions, and the caps that
  * processes start with. Boot creates them after init, in declaration order
  * (containers, then processes, then objects, then caps); init receives the
  * original caps of the declared containers and processes in its slots after the
  * devices, in that order. A cap's `parent` names an earlier declared cap as
- * `holder:slot`; without it the cap is a root of the derivation tree.
+ * `holder:slot`; without it the cap is a root of the derivation tree. The kernel
+ * sees processes' images by digest; a boot file may name them otherwise
+ * ({@link BootFileCodec}).
  */
-export const SystemCodec = t.partial({
-  containers: t.array(t.type({ name: NameCodec, parent: NameCodec, limits: LimitsCodec, namespaces: NamespaceConfigCodec })),
-  processes: t.array(t.type({ name: NameCodec, container: NameCodec, image: DigestCodec, uid: intRange(0, BOUNDS.uidMax, 'Uid'), slots: intRange(1, BOUNDS.slotCountMax, 'SlotCount') })),
-  objects: t.array(t.union([
-    t.type({ name: NameCodec, kind: t.literal('endpoint'), owner: NameCodec, depth: intRange(1, BOUNDS.queueDepthMax, 'Depth') }),
-    t.type({ name: NameCodec, kind: t.literal('region'), owner: NameCodec, sizeBytes: intRange(1, BOUNDS.bytesMax, 'Bytes'), executable: t.boolean }),
-  ])),
-  caps: t.array(t.intersection([
-    t.type({ holder: NameCodec, slot: intRange(0, BOUNDS.slotCountMax - 1, 'Slot'), object: NameCodec, rights: RightsCodec }),
-    t.partial({ parent: t.string, badge: intRange(0, BOUNDS.badgeMax, 'Badge') }),
-  ])),
-})
+export const SystemCodec = systemCodec(DigestCodec)
 export type SystemDescription = t.TypeOf<typeof SystemCodec>
 
 export const KeyCodec = t.intersection([
@@ -45,23 +75,43 @@ export const KeyCodec = t.intersection([
   t.partial({ algorithm: t.keyof({ 'ML-DSA-65': null, 'ML-DSA-87': null }), publicKey: t.string }),
 ])
 
-export const BootConfigCodec = t.intersection([
-  t.type({
-    root: t.type({ limits: LimitsCodec }),
-    devices: t.array(t.type({ name: NameCodec })),
-    keyring: t.array(KeyCodec),
-    /** Anti-rollback floor per module name. */
-    floors: t.record(t.string, SemverCodec),
-    init: t.type({ slots: intRange(1, BOUNDS.slotCountMax, 'SlotCount') }),
-  }),
-  t.partial({
-    /** Per-syscall CPU charging and `BudgetExhausted` (default on; the `cap-core` preset turns it off). */
-    cpuAccounting: t.boolean,
-    /** Containers, processes, objects and caps that exist from boot. */
-    system: SystemCodec,
-  }),
-])
+function bootCodec<K extends t.Mixed>(image: t.Type<string, string, unknown>, key: K) {
+  return t.intersection([
+    t.type({
+      root: t.type({ limits: LimitsCodec }),
+      devices: t.array(t.type({ name: NameCodec })),
+      keyring: t.array(key),
+      /** Anti-rollback floor per module name. */
+      floors: t.record(t.string, SemverCodec),
+      init: t.type({ slots: intRange(1, BOUNDS.slotCountMax, 'SlotCount') }),
+    }),
+    t.partial({
+      /** Per-syscall CPU charging and `BudgetExhausted` (default on; the `cap-core` preset turns it off). */
+      cpuAccounting: t.boolean,
+      /** Containers, processes, objects and caps that exist from boot. */
+      system: systemCodec(image),
+    }),
+  ])
+}
+
+/** A keyring entry of a boot file that points to a public key file: `{ "keyFile": "./keys/release.pub.json" }`. */
+export const KeyFileRefCodec = t.type({ keyFile: t.string })
+
+/** A boot configuration as the kernel takes it (and a trace holds it): processes name their images by digest. */
+export const BootConfigCodec = bootCodec(DigestCodec, KeyCodec)
 export type BootConfig = t.TypeOf<typeof BootConfigCodec>
+
+/**
+ * A boot file as a user writes it (`sila explore --boot FILE`): a boot
+ * configuration whose processes name images by digest, pool name or path
+ * ({@link ImageRefCodec}), with an optional `images` list: the images the
+ * system's pool holds besides those its processes run (for example the ones a
+ * process may spawn). A keyring entry may be a public key file (`sila image
+ * keygen`'s NAME.pub.json), relative to the boot file. cli/boot-file.ts resolves
+ * it to a {@link BootConfig} and a pool.
+ */
+export const BootFileCodec = t.intersection([bootCodec(ImageRefCodec, t.union([KeyCodec, KeyFileRefCodec])), t.partial({ images: t.array(ImageRefCodec) })])
+export type BootFile = t.TypeOf<typeof BootFileCodec>
 
 const GENEROUS: Limits = {
   memoryBytes: 1 << 30, processes: 64, endpoints: 64, cpuBudget: 10_000, ioBytes: 1 << 20, cpuWeight: 100, devices: ['disk0', 'net0'],

@@ -17,6 +17,12 @@ export interface Preset {
   readonly images: ReadonlyArray<ImageRecord>
   /** The processes (creation indices) whose syscalls are the transitions. */
   readonly actors: ReadonlyArray<number>
+  /**
+   * A system declared in a boot file (`--boot FILE`) rather than shipped: its
+   * alphabet is derived from the declaration (checker/explore/actions.ts
+   * `declaredActions`).
+   */
+  readonly declared?: boolean
 }
 
 const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`

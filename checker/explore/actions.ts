@@ -106,8 +106,60 @@ export function allSyscallsActions(caller: number, slots: number): Action[] {
   return actions
 }
 
+/** The rights a declared system's processes copy caps with, to attenuate them: read only, write only. */
+const COPY_RIGHTS: ReadonlyArray<RightName[]> = [['read'], ['write']]
+/** The CSpace size of a process a declared system's process spawns. */
+export const SPAWNED_SLOTS = 2
+
+/**
+ * The alphabet of a system declared in a boot file: what each actor may do with
+ * what it holds, over its slots. It copies caps to attenuate them (read only,
+ * write only), deletes and revokes them; sends (with or without a cap; a sent cap
+ * is a copy) and receives (into each slot); maps regions (read-write);
+ * registers, looks up and unregisters services under the names of the declared
+ * endpoints (when a declared container shares its parent's ipc namespace, so that
+ * a directory is shared); kills processes; and spawns each image of the pool into a container
+ * it holds, with no grant or one `read` or `write` grant of another slot (uid 0, {@link
+ * SPAWNED_SLOTS} slots). With CPU accounting on, the clock ticks. It creates no
+ * objects and no containers: the declared ones are the system.
+ */
+export function declaredActions(preset: Preset): Action[] {
+  const processes = preset.boot.system?.processes ?? []
+  // A service directory is shared only where a container shares its parent's ipc namespace.
+  const directory = (preset.boot.system?.containers ?? []).some((container) => container.namespaces.ipc === 'share')
+  const services = directory ? (preset.boot.system?.objects ?? []).filter((object) => object.kind === 'endpoint').map((object) => object.name) : []
+  const actions: Action[] = []
+  for (const caller of preset.actors) {
+    const range = Array.from({ length: processes[caller - 1]?.slots ?? SPAWNED_SLOTS }, (_, slot) => slot)
+    const pairs = range.flatMap((a) => range.filter((b) => b !== a).map((b) => [a, b] as const))
+    for (const [src, dst] of pairs) {
+      for (const rights of COPY_RIGHTS) actions.push({ kind: 'cap_copy', caller, src, dst, rights })
+      actions.push({ kind: 'ep_send', caller, slot: src, payload: 0, xfer: dst }, { kind: 'ep_recv', caller, slot: src, dst })
+    }
+    for (const slot of range) {
+      actions.push({ kind: 'cap_delete', caller, slot }, { kind: 'cap_revoke', caller, slot }, { kind: 'process_kill', caller, slot })
+      actions.push({ kind: 'ep_send', caller, slot, payload: 0 }, { kind: 'ep_recv', caller, slot })
+      actions.push({ kind: 'mem_map', caller, slot, perms: ['read', 'write'] })
+      for (const name of services) actions.push({ kind: 'svc_register', caller, name, slot }, { kind: 'svc_lookup', caller, name, dst: slot })
+    }
+    for (const name of services) actions.push({ kind: 'svc_unregister', caller, name })
+    for (const [container, dst] of pairs) {
+      for (const image of preset.images) {
+        actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })
+        for (const slot of range) {
+          if (slot === container || slot === dst) continue
+          for (const rights of COPY_RIGHTS) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [{ slot, rights }], dst })
+        }
+      }
+    }
+  }
+  if (preset.boot.cpuAccounting !== false) actions.push({ kind: 'tick' })
+  return actions
+}
+
 /** The alphabet of a preset. */
 export function presetActions(preset: Preset): Action[] {
+  if (preset.declared === true) return declaredActions(preset)
   const slotsOf = (ref: number) => preset.boot.system?.processes?.[ref - 1]?.slots ?? 2
   if (preset.name === 'nested') return preset.actors.flatMap((ref) => nestedActions(ref, ref === 1 ? slotsOf(1) : 2)).concat([{ kind: 'tick' }])
   if (preset.name === 'all-syscalls') {

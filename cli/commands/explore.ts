@@ -7,14 +7,8 @@ import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, r
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
-import { readJsonInput } from '../input.js'
+import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
-import { BootConfigCodec } from '../../spec/boot.js'
-import type { ImageRecord } from '../../spec/images.js'
-import { InputError } from '../../spec/decode.js'
-import { boot } from '../../model/boot.js'
-import { BootError } from '../../model/boot-system.js'
-import { IMAGE_POOL } from '../../properties/pool.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../checker/explore/run.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -48,9 +42,20 @@ same states and transitions (tests compare them).
 
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
-  --boot FILE        a boot configuration with a declared system; its processes act
-                     (their images: any of the presets' or the property pool's, by digest);
-                     --preset and --boot exclude each other
+  --boot FILE        a boot file declaring your system (examples/systems/*/boot.json);
+                     --preset and --boot exclude each other. An image (a process's
+                     "image", an entry of the optional "images" list: the pool, which
+                     holds exactly the images the file names) is NAME@VERSION (or NAME
+                     when one version is known), ./DIR of a built, signed image
+                     (relative to FILE; verified against the keyring, whose entries
+                     may be {"keyFile": "./keys/NAME.pub.json"}), or sha256:DIGEST.
+                     Names resolve against the file's built images, then those sila
+                     ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
+                     The declared processes act (and the first one they spawn): they
+                     copy (read or write only), delete, revoke, send, receive, map,
+                     kill, spawn the pool's images into containers they hold, and
+                     register and look up services named after the declared
+                     endpoints where an ipc namespace is shared. They create nothing.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
@@ -88,24 +93,8 @@ const FLAGS = {
   out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' }, kernel: { type: 'string' },
 } as const
 
-/** The images a `--boot` file's declared processes may run: the presets' and the property pool's, by digest. */
-const BOOT_FILE_IMAGES: ReadonlyArray<ImageRecord> = [...new Map([...PRESETS.flatMap((preset) => preset.images), ...IMAGE_POOL].map((image) => [image.digest, image])).values()]
-
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
-  if (values.boot !== undefined) {
-    const config = readJsonInput(BootConfigCodec, values.boot)
-    const processes = config.system?.processes?.length ?? 0
-    if (processes === 0) throw new UsageError(`${values.boot}: declares no processes (system.processes), so nothing acts`, 'explore')
-    const images = BOOT_FILE_IMAGES
-    // Boot it here, so that a declaration the kernel cannot honour is refused naming the file and the path.
-    try {
-      boot(config, images)
-    } catch (error) {
-      if (!(error instanceof BootError)) throw error
-      throw new InputError(values.boot, [error.message])
-    }
-    return { name: 'nested', description: `boot configuration ${values.boot}`, boot: config, images, actors: Array.from({ length: processes }, (_, i) => i + 1) }
-  }
+  if (values.boot !== undefined) return bootFilePreset(values.boot, 'explore')
   const preset = findPreset(values.preset ?? EXPLORE_DEFAULTS.preset)
   if (preset === undefined) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)}; presets: ${PRESETS.map((p) => p.name).join(', ')}`, 'explore')
   return preset

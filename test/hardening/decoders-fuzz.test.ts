@@ -34,6 +34,7 @@ import { BootError as ImplBootError } from '../../impl/boot.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import { diffStates } from '../../refinement/diff.js'
 import { readInputText, readJsonInput } from '../../cli/input.js'
+import { readBootFile } from '../../cli/boot-file.js'
 import { readJsonFile } from '../../pipeline/files.js'
 import { ManifestInputCodec } from '../../pipeline/image/manifest.js'
 import { generateKey, publicKeyFile, readPublicKey } from '../../pipeline/image/keys.js'
@@ -503,8 +504,17 @@ const MANIFESTS = memo(() => {
   return [v1, { ...v1, version: '1.1.0', namespaces: { pid: 'new', mount: 'share', net: 'new', ipc: 'share', user: { base: 1000, count: 10 } } }] as Json[]
 })
 
+/** Boot files (`--boot FILE`) naming shipped images by NAME@VERSION, NAME and digest, with an `images` list. */
+const BOOT_FILES = memo(() => {
+  const named = JSON.parse(JSON.stringify(NESTED.boot)) as { system: { processes: Array<{ image: string }> } } & Record<string, Json>
+  named.system.processes[0]!.image = 'svc@1.0.0'
+  const listed = { ...JSON.parse(JSON.stringify(CAP_CORE.boot)) as Record<string, Json>, images: ['core', 'svc@0.9.0', NESTED.images[0]!.digest] }
+  return [named as Json, listed as Json]
+})
+
 const EXACT_KINDS: ReadonlyArray<ExactKind> = [
   { name: 'boot configuration', documents: () => [DEFAULT_BOOT, CAP_CORE.boot, NESTED.boot].map(asJson), open: (path) => path === '$.floors', read: (file) => readJsonInput(BootConfigCodec, file) },
+  { name: 'boot file', documents: BOOT_FILES, open: (path) => path === '$.floors', read: (file) => readBootFile(file) },
   { name: 'trace', documents: () => TRACES.filter((trace) => { try { return decodeOrThrow(TraceCodec, trace, 'trace') !== undefined } catch { return false } }), open: (path, doc) => withinAny(path, ['$.failure.witness', '$.scenario']) || path === '$.boot.floors' || malformedStep(path, doc), read: (file) => replayCommand.run([file]) },
   { name: 'policy', documents: () => POLICIES, open: () => false, read: (file) => readJsonInput(PolicyCodec, file) },
   { name: 'state snapshot', documents: stateDocuments, open: () => false, read: (file) => auditCommand.run([file]) },
