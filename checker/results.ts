@@ -66,6 +66,16 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
   }
 }
 
+/** A user property's verdict in a `sila-explore/1` file (checker/explore/props.ts PropertyVerdict). */
+export const PropertyVerdictCodec = t.intersection([
+  t.type({
+    name: t.string, says: t.string, kind: t.keyof({ always: null, sometimes: null }),
+    status: t.keyof({ held: null, violated: null, witnessed: null, vacuous: null, unreachable: null }), message: t.string,
+  }),
+  t.partial({ witness: t.unknown, path: t.array(t.unknown), trace: t.union([t.string, t.null]) }),
+])
+export type PropertyVerdictJson = t.TypeOf<typeof PropertyVerdictCodec>
+
 /** What `sila explore --out` writes (no timing: the same flags give the same bytes); merged across swarm jobs. */
 export const ExploreResultsCodec = t.intersection([
   t.type({
@@ -75,7 +85,7 @@ export const ExploreResultsCodec = t.intersection([
     distinct: t.number,
     generated: t.number,
     depth: t.number,
-    violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown })])]),
+    violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown, says: t.string })])]),
   }),
   t.partial({
     // Timing is printed, not written to --out (two runs give the same file); older files may hold it.
@@ -90,6 +100,8 @@ export const ExploreResultsCodec = t.intersection([
     coverage: t.record(t.string, t.number),
     interrupted: t.boolean,
     peakMemoryBytes: t.number,
+    // The verdict of each user property (`--props`): a witness's path and trace file for a sometimes found.
+    properties: t.array(PropertyVerdictCodec),
     // What `sila merge --out` writes for merged swarm jobs.
     jobs: t.number,
     distinctIsUpperBound: t.boolean,
@@ -105,9 +117,32 @@ export type ExploreResults = t.TypeOf<typeof ExploreResultsCodec>
 export function mergeExplore(all: ReadonlyArray<ExploreResults>): ExploreResults & { readonly jobs: number; readonly distinctIsUpperBound: boolean } {
   const violations = all.map((r) => r.violation).filter((v): v is NonNullable<typeof v> => v !== null)
   const shortest = violations.reduce<(typeof violations)[number] | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
+  const properties = mergeVerdicts(all.flatMap((r) => (r.properties === undefined ? [] : [r.properties])))
   return {
     format: 'sila-explore/1', preset: all[0]?.preset ?? '', complete: all.some((r) => r.complete), jobs: all.length,
     distinct: all.reduce((n, r) => n + r.distinct, 0), distinctIsUpperBound: all.length > 1,
     generated: all.reduce((n, r) => n + r.generated, 0), depth: Math.max(0, ...all.map((r) => r.depth)), violation: shortest,
+    ...(properties === null ? {} : { properties }),
   }
+}
+
+const RANK: Readonly<Record<PropertyVerdictJson['status'], number>> = { violated: 4, witnessed: 3, unreachable: 2, held: 1, vacuous: 0 }
+
+/**
+ * User properties across jobs, by name: violated in any job is violated; a
+ * sometimes witnessed in any is witnessed (the shortest witness kept); one no job
+ * found stays vacuous (unreachable when a job searched exhaustively).
+ */
+function mergeVerdicts(jobs: ReadonlyArray<ReadonlyArray<PropertyVerdictJson>>): PropertyVerdictJson[] | null {
+  if (jobs.length === 0) return null
+  const byName = new Map<string, PropertyVerdictJson>()
+  for (const verdicts of jobs) {
+    for (const verdict of verdicts) {
+      const known = byName.get(verdict.name)
+      const better = known === undefined || RANK[verdict.status] > RANK[known.status]
+        || (verdict.status === 'witnessed' && known.status === 'witnessed' && (verdict.path?.length ?? 0) < (known.path?.length ?? 0))
+      if (better) byName.set(verdict.name, verdict)
+    }
+  }
+  return [...byName.values()]
 }
