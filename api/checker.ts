@@ -17,7 +17,8 @@
  * @module sila-kernel/checker
  */
 export { SUITE_NAMES } from '../properties/suite.js'
-export type { Suite, SuiteName, SuiteFailure, SuiteContext, SuiteEnvironment } from '../properties/suite.js'
+export type { Suite, SuiteName, SuiteFailure, SuiteContext, SuiteEnvironment, UserHook } from '../properties/suite.js'
+export type { UserPropertyTally } from '../properties/user/watch.js'
 export { SUITES } from '../properties/registry.js'
 export { runSuite, runCheck } from '../properties/run.js'
 export type { CheckOptions, CounterExample, SuiteResult } from '../properties/run.js'
