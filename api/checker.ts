@@ -17,7 +17,8 @@
  * @module sila-kernel/checker
  */
 export { SUITE_NAMES } from '../properties/suite.js'
-export type { Suite, SuiteName, SuiteFailure, SuiteContext, SuiteEnvironment } from '../properties/suite.js'
+export type { Suite, SuiteName, SuiteFailure, SuiteContext, SuiteEnvironment, UserHook } from '../properties/suite.js'
+export type { UserPropertyTally } from '../properties/user/watch.js'
 export { SUITES } from '../properties/registry.js'
 export { runSuite, runCheck } from '../properties/run.js'
 export type { CheckOptions, CounterExample, SuiteResult } from '../properties/run.js'
@@ -30,7 +31,7 @@ export type { Action } from '../checker/explore/actions.js'
 export { exploreCapCore } from '../checker/explore/capcore.js'
 export { exploreTrace } from '../checker/explore/run.js'
 export { replayTrace, BOOT_STEP } from '../checker/replay.js'
-export type { ReplayResult, ReplayRow, ReplayDivergence, ReplayViolation, ReplayMismatch, ReplayCrash } from '../checker/replay.js'
+export type { ReplayProperty, ReplayResult, ReplayRow, ReplayDivergence, ReplayViolation, ReplayMismatch, ReplayCrash } from '../checker/replay.js'
 export { EXPORT_FORMATS, exportTrace } from '../checker/export/index.js'
 export type { ExportFormat, ExportOptions, ExportResult } from '../checker/export/index.js'
 export { kernelText, loadTarget } from '../checker/targets.js'

@@ -12,6 +12,7 @@ import { auditStateInvariants, auditTraceInvariants, type InvariantResult } from
 import { bootLabels } from './labels.js'
 import { reachability, type ContainerReach } from './reach.js'
 import type { Snapshot } from './snapshot.js'
+import type { PropertyAuditRow } from './properties.js'
 
 /** What was audited. @public */
 export interface AuditSubject {
@@ -33,6 +34,19 @@ export interface AuditReport {
   readonly invariants: ReadonlyArray<InvariantResult>
   readonly graph: AuthorityGraph
   readonly reach: ReadonlyArray<ContainerReach>
+  /** With `--props`: each user property in the audited state (checker/audit/properties.ts). */
+  readonly properties?: ReadonlyArray<PropertyAuditRow>
+}
+
+/**
+ * The report narrowed to the invariants `catalogue` names (`--invariant`; absent:
+ * all) and with the user properties' rows; a violated `always` fails it.
+ * @public
+ */
+export function withProperties(report: AuditReport, rows: ReadonlyArray<PropertyAuditRow>, catalogue?: ReadonlyArray<string>): AuditReport {
+  const invariants = catalogue === undefined ? report.invariants : report.invariants.filter((result) => catalogue.includes(result.id))
+  const broken = rows.some((row) => row.status === 'violated')
+  return { ...report, invariants, status: broken ? 'fail' : statusOf(invariants), ...(rows.length === 0 && report.properties === undefined ? {} : { properties: rows }) }
 }
 
 function statusOf(invariants: ReadonlyArray<InvariantResult>): 'pass' | 'fail' {

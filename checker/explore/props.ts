@@ -69,7 +69,8 @@ export interface PropertyVerdict {
   readonly status: 'held' | 'violated' | 'witnessed' | 'vacuous' | 'unreachable'
   /** The witness's sentence, or why a sometimes is vacuous. */
   readonly message: string
-  /** A sometimes found: its witness and a shortest path to it (breadth first; a swarm job's path is not shortest). */
+  /** A sometimes found: the witness's own sentence, its detail, and a shortest path to it (breadth first; a swarm job's path is not shortest). */
+  readonly witnessMessage?: string
   readonly witness?: unknown
   readonly path?: ReadonlyArray<unknown>
 }
@@ -206,7 +207,7 @@ export function verdicts(user: ReadonlyArray<UserProperty>, witnessed: ReadonlyM
     const found = witnessed.get(property.name)
     if (found !== undefined) {
       const shortest = extent.swarm ? '' : ' (a shortest path)'
-      return { ...base, status: 'witnessed', message: `${found.witness.message}; after ${steps(found.path.length)}${shortest}`, witness: found.witness.detail, path: found.path }
+      return { ...base, status: 'witnessed', message: `${found.witness.message}; after ${steps(found.path.length)}${shortest}`, witnessMessage: found.witness.message, witness: found.witness.detail, path: found.path }
     }
     if (extent.complete) return { ...base, status: 'unreachable', message: 'unreachable: no reachable state satisfies it (the search was exhaustive)' }
     const why = extent.violated !== null ? `not reached before ${extent.violated} stopped the search (depth ${extent.depth}, ${bounds})`

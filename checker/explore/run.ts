@@ -96,17 +96,23 @@ function traceSteps(preset: Preset, path: ReadonlyArray<unknown>): TraceStep[] {
 }
 
 /**
- * The witness of a `sometimes` property as a `sila-trace/1` trace: the path to the
- * good state, and no failure (nothing failed); the description names the property.
+ * The witness of a `sometimes` property as a `sila-trace/1` trace, as `sila check`
+ * writes one: the path to the good state, its `failure` naming the property (with
+ * its sentence and props file) so that `sila replay` re-evaluates it and says it
+ * was reached again.
  */
-export function witnessTrace(preset: Preset, verdict: PropertyVerdict, producedBy?: ProducedBy): Trace {
+export function witnessTrace(preset: Preset, verdict: PropertyVerdict, producedBy?: ProducedBy, props?: string): Trace {
   const path = verdict.path ?? []
   return {
     format: TRACE_FORMAT,
-    description: `${producedBy?.command ?? `sila explore --preset ${preset.name}`}: a witness of ${verdict.name} (${verdict.says}) after ${path.length} steps: ${verdict.message}`,
+    description: `witness of ${verdict.name} (${verdict.says}), ${producedBy?.command ?? `sila explore --preset ${preset.name}`}: after ${path.length} steps (a shortest path)`,
     boot: preset.boot,
     images: [...preset.images],
     steps: traceSteps(preset, path),
+    failure: {
+      property: 'explore', invariant: verdict.name, step: path.length - 1, message: verdict.witnessMessage ?? verdict.message,
+      ...(verdict.witness === undefined ? {} : { witness: verdict.witness as never }), says: verdict.says, ...(props === undefined ? {} : { props }),
+    },
     ...(producedBy === undefined ? {} : { producedBy }),
   }
 }

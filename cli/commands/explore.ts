@@ -144,14 +144,14 @@ export function witnessFile(counterexample: string, name: string): string {
 }
 
 /** The user properties' verdicts: witnesses (with their trace files), vacuity warnings, what held. */
-function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { trace?: string | null }>): void {
+function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { file?: string | null }>): void {
   say()
   say('User properties:')
   for (const verdict of verdicts) {
     const mark = verdict.status === 'held' ? '✓' : verdict.status === 'violated' ? '✗' : verdict.status === 'witnessed' ? '◆' : '⚠'
     const label = verdict.status === 'witnessed' ? 'witness' : verdict.status === 'vacuous' ? 'vacuity warning' : verdict.status
     say(`  ${mark} ${verdict.name} (${verdict.kind}): ${verdict.says}`)
-    say(`      ${label}: ${verdict.message}${verdict.trace === undefined || verdict.trace === null ? '' : `; trace: ${verdict.trace}`}`)
+    say(`      ${label}: ${verdict.message}${verdict.file === undefined || verdict.file === null ? '' : `; trace: ${verdict.file}`}`)
   }
 }
 
@@ -263,12 +263,12 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const properties = result.properties?.map((verdict) => {
     if (verdict.status !== 'witnessed') return verdict
     const trace = witnessFile(counterexample, verdict.name)
-    writeFileAtomic(trace, `${JSON.stringify(witnessTrace(preset, verdict, exploreProducedBy(values, verdict.name, mutant?.name)), null, 2)}\n`)
-    return { ...verdict, trace }
+    writeFileAtomic(trace, `${JSON.stringify(witnessTrace(preset, verdict, exploreProducedBy(values, verdict.name, mutant?.name), values.props), null, 2)}\n`)
+    return { ...verdict, file: trace }
   })
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
-  const results = { format: 'sila-explore/1', ...found, ...(properties === undefined ? {} : { properties }), counterexample: file }
+  const results = { format: 'sila-explore/1', ...found, ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
   const json = { ...results, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
