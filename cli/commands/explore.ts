@@ -47,6 +47,20 @@ some 35× slower than the specialised one, bench B5); 'model' steps the model
 itself, and --refine and --mutant (a copy of the model) need it. All count the
 same states and transitions (tests compare them).
 
+Your own properties (--props FILE, a sila-props/1 file or a module of
+defineProperty properties; README "Your own properties"): each is evaluated on
+every new state. A broken 'always' property stops the search like an invariant:
+a shortest counterexample, naming the property and its sentence, written and
+replayable. A 'sometimes' property found gives a witness: a shortest trace to
+the good state, written beside the counterexample
+(sila-explore-witness-NAME.trace.json), and the search goes on; one never
+found is a vacuity warning ("not reached within depth N / S states: this is
+not a pass"), or "unreachable" when the search was exhaustive; neither changes
+the exit code. The verdicts (held, violated, witnessed, vacuous, unreachable)
+are printed and are under "properties" in --json and --out. The specialised
+cap-core engine cannot read them: with --props (or --invariant) cap-core runs
+on the general engine.
+
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
   --boot FILE        a boot configuration with a declared system; its processes act
@@ -55,6 +69,11 @@ Options:
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
+  --props FILE       also check your properties, named by the system's names (the
+                     preset's, or the --boot file's): FILE.json is sila-props/1,
+                     any other FILE a JavaScript module exporting properties
+  --invariant NAME   check only this catalogue invariant (CAP-1, ...) or property
+                     of --props; repeatable (default: the catalogue and every property)
   --refine           also step the impl on every action tried, refused ones included:
                      same answer, same abstract state (REF-1)
   --kernel FILE      --refine against your own kernel: a module exporting 'target'
@@ -81,7 +100,7 @@ Options:
 
 Output paths are checked before the search: a file's directory must exist.
 
-${exitCodesHelp({ ok: 'no violation (the search was complete, or within its bounds)', failed: 'an invariant was violated: a shortest path was written', interrupted: 'interrupted (Ctrl-C): what was searched so far was reported and written' })}`
+${exitCodesHelp({ ok: 'no violation (the search was complete, or within its bounds); witnesses and vacuity warnings do not change it', failed: 'an invariant or always property was violated: a shortest path was written', interrupted: 'interrupted (Ctrl-C): what was searched so far was reported and written' })}`
 
 const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
