@@ -139,27 +139,33 @@ export class PropertyWatch {
    */
   checkImpl(kernel: PropsKernel, abstract: () => KernelState): Hits | null {
     if (this.idle) return null
-    let model: KernelState | null = null
-    const test = (watched: Watched): Witness | null => {
-      if (watched.impl !== null && !watched.impl(kernel)) return null
-      model ??= abstract()
-      const witness = watched.property.test(model)
-      if (witness === null && watched.impl !== null) {
-        throw new Error(`KernelBug: the compiled evaluator of property ${JSON.stringify(watched.property.name)} disagrees with its test on the model state`)
-      }
-      return witness
-    }
+    this.model = null
     let violated: PropertyHit | null = null
     for (const watched of this.always) {
-      const witness = test(watched)
+      const witness = this.implTest(watched, kernel, abstract)
       if (witness !== null) { violated = { property: watched.property, witness }; break }
     }
     let found: PropertyHit[] | null = null
     for (const watched of this.sometimes) {
-      const witness = test(watched)
+      const witness = this.implTest(watched, kernel, abstract)
       if (witness !== null) (found ??= []).push({ property: watched.property, witness })
     }
+    this.model = null
     return this.hits(violated, found)
+  }
+
+  /** The abstraction of the state {@link checkImpl} is evaluating, once made. */
+  private model: KernelState | null = null
+
+  /** One property on an impl state: its compiled evaluator first; the abstraction only when it hits (or has none). */
+  private implTest(watched: Watched, kernel: PropsKernel, abstract: () => KernelState): Witness | null {
+    if (watched.impl !== null && !watched.impl(kernel)) return null
+    this.model ??= abstract()
+    const witness = watched.property.test(this.model)
+    if (witness === null && watched.impl !== null) {
+      throw new Error(`KernelBug: the compiled evaluator of property ${JSON.stringify(watched.property.name)} disagrees with its test on the model state`)
+    }
+    return witness
   }
 
   private hits(violated: PropertyHit | null, found: PropertyHit[] | null): Hits | null {
