@@ -15,6 +15,7 @@
  * @module
  */
 import { Worker } from 'node:worker_threads'
+import { InputError } from '../../spec/decode.js'
 import type { Preset } from '../../spec/presets.js'
 import { presetActions } from './actions.js'
 import { collisionProbability } from './fingerprints.js'
@@ -58,7 +59,7 @@ export type CoordinatorMessage =
 export type WorkerMessage =
   | { readonly type: 'outgoing'; readonly batches: ReadonlyArray<Batch | null> }
   | { readonly type: 'level'; readonly report: LevelReport }
-  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'failed'; readonly message: string; readonly input?: { readonly file: string; readonly problems: string[] } }
 
 /** What a worker is started with. */
 export interface WorkerSetup {
@@ -88,7 +89,8 @@ class Peer {
     this.worker.on('message', (message: WorkerMessage) => {
       const pending = this.pending
       this.pending = null
-      if (message.type === 'failed') pending?.reject(new Error(message.message))
+      // A user's input refused in a worker (a property in code that threw) stays the user's error (exit 2).
+      if (message.type === 'failed') pending?.reject(message.input === undefined ? new Error(message.message) : new InputError(message.input.file, message.input.problems))
       else pending?.resolve(message)
     })
     this.worker.on('error', (error) => { const pending = this.pending; this.pending = null; pending?.reject(error) })

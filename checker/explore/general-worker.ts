@@ -16,6 +16,7 @@ import { ownerOf, type Batch, type CoordinatorMessage, type LevelReport, type Wo
 import { loadTarget } from '../targets.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import { catalogueFilter } from './search.js'
+import { InputError } from '../../spec/decode.js'
 import { loadChecked, PropertyWatch } from './props.js'
 import type { LevelWitness } from './general-parallel.js'
 
@@ -137,18 +138,27 @@ function report(): LevelReport {
   return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation, witnesses: found }
 }
 
+let startFailure: unknown
 // The boot state belongs to one worker: it starts the search there.
 expander.boot()
 if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
   seen.add(encoder.pair[0]!, encoder.pair[1]!)
   const atBoot = expander.checkLoaded()
   if (atBoot !== null) violation = { invariant: atBoot.invariant, message: atBoot.message, witness: atBoot.witness, path: [] }
-  else if (watch !== null) watchState(() => [])
+  else if (watch !== null) {
+    try {
+      watchState(() => [])
+    } catch (error) {
+      // A property in code that throws at the boot state: answered to the coordinator's first question.
+      startFailure = error
+    }
+  }
   if (violation === null) frontier.push([], 0)
 }
 
 port.on('message', (message: CoordinatorMessage) => {
   try {
+    if (startFailure !== undefined) throw startFailure
     switch (message.type) {
       case 'expand': {
         watch?.forget(message.witnessed)
@@ -165,6 +175,7 @@ port.on('message', (message: CoordinatorMessage) => {
         return
     }
   } catch (error) {
-    port.postMessage({ type: 'failed', message: String((error as Error).stack ?? error) } satisfies WorkerMessage)
+    const input = error instanceof InputError ? { input: { file: error.file, problems: error.problems } } : {}
+    port.postMessage({ type: 'failed', message: String((error as Error).stack ?? error), ...input } satisfies WorkerMessage)
   }
 })

@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { decodeOrThrow } from '../../spec/decode.js'
 import { TraceCodec } from '../../spec/trace.js'
 import { ExploreResultsCodec } from '../../checker/results.js'
-import { sila, STACK_LINE } from './run.js'
+import { pathToFileURL } from 'node:url'
+import { ROOT, sila, STACK_LINE } from './run.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'sila-explore-props-cli-'))
 test.after(() => rmSync(directory, { recursive: true, force: true }))
@@ -94,6 +95,18 @@ test('refused with exit 2: an unknown --invariant (did you mean), a name the sys
   assert.is(run.status, 2)
   assert.match(run.stderr, /bad\.json: \$\.properties\[0\]\.subject\.process: no process named "pC"; did you mean "pA"\?/)
   assert.not.match(run.stderr, STACK_LINE)
+})
+
+test('a property in code that throws while searching: exit 2 at its line, on one thread and on two workers', () => {
+  const file = join(directory, 'throws.mjs')
+  const define = pathToFileURL(join(ROOT, 'dist/properties/user/define.js')).href
+  writeFileSync(file, `import { defineProperty } from ${JSON.stringify(define)}\nexport default [defineProperty('boom', (state) => {\n  if (state.ksCaps.size > 2) throw new Error('oops')\n  return null\n})]\n`)
+  for (const workers of ['1', '2']) {
+    const run = sila('explore', '--props', file, '--depth', '2', '--workers', workers)
+    assert.is(run.status, 2, `--workers ${workers}: ${run.stderr}`)
+    assert.match(run.stderr, /throws\.mjs:3:\d+: the check of property "boom" threw Error: oops/, `--workers ${workers}`)
+    assert.not.match(run.stderr, STACK_LINE)
+  }
 })
 
 test.run()
