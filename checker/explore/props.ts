@@ -44,7 +44,7 @@ export interface Checked {
   readonly source: CheckedSource
 }
 
-/** The properties of `source` for the system of `preset` (an {@link InputError} or UsageError when they cannot be). */
+/** The properties of `source` for the system of `preset`; a file or name that cannot be used is refused (an `InputError` or `UsageError`: exit 2). */
 export async function loadChecked(source: CheckedSource, preset: Preset): Promise<Checked> {
   const user = source.props === undefined ? [] : await loadProps(source.props, bootNamed(preset.boot, preset.images))
   const selection = selectInvariants(source.invariants, user, 'explore')
