@@ -3,7 +3,8 @@
  * vocabulary (`sila-kernel/spec`), the model (`sila-kernel/model`), the impl
  * (`sila-kernel/impl`), the invariant catalogue (`sila-kernel/invariants`), the
  * refinement checker (`sila-kernel/refinement`), the checking engines
- * (`sila-kernel/checker`) and the image pipeline (`sila-kernel/pipeline`).
+ * (`sila-kernel/checker`), the image pipeline (`sila-kernel/pipeline`) and your own
+ * properties (`sila-kernel/properties`).
  *
  * ```ts
  * import { boot, step, Kernel, CAP_CORE } from 'sila-kernel'
@@ -20,3 +21,4 @@ export * from './api/invariants.js'
 export * from './api/refinement.js'
 export * from './api/checker.js'
 export * from './api/pipeline.js'
+export * from './api/properties.js'

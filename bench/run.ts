@@ -21,6 +21,13 @@ import { BENCH_BOOT, MIXED_ROUND, populate, prepareMixed } from './workloads.js'
 import { realPool } from '../pipeline/kernel/pool.js'
 import { bootWithImages } from '../pipeline/kernel/boot.js'
 import { KernelImageVerifier } from '../pipeline/kernel/verify.js'
+import { exploreGeneral } from '../checker/explore/general.js'
+import { CAP_CORE } from '../spec/presets.js'
+import { INVARIANT_IDS } from '../spec/invariants/types.js'
+import { PropsFileCodec } from '../spec/props.js'
+import { decodeOrThrow } from '../spec/decode.js'
+import { bootNamed } from '../model/boot.js'
+import { resolveProps } from '../properties/user/resolve.js'
 
 export interface BenchRow { readonly id: string; readonly what: string; readonly measured: string; readonly target: string; readonly met: boolean }
 
@@ -145,6 +152,47 @@ export function benchB9(depth = 4): BenchRow[] {
   ]
 }
 
+/** B5p's three properties on cap-core: a never-holds, a no-flow and a bound, all holding within the bound (so the whole space is searched). */
+const B5P_PROPS = {
+  format: 'sila-props/1',
+  properties: [
+    { name: 'pB-no-read-E', says: 'pB never holds E with read', kind: 'never-holds', subject: { process: 'pB' }, object: { name: 'E' }, rights: ['read'] },
+    { name: 'no-flow-A-B', says: 'no information flows from A to B', kind: 'no-flow', from: 'A', to: 'B' },
+    { name: 'A-caps', says: 'the processes of A hold at most two caps', kind: 'bound', measure: 'caps', container: 'A', max: 2 },
+  ],
+}
+
+/**
+ * B5p: what user properties cost the search. cap-core to a depth bound on the
+ * general engine (what `--props` runs there) with the catalogue alone and with
+ * the catalogue and three properties, in this process, alternately, three times
+ * each; rates are per second of this process's CPU time (the machine is shared),
+ * and the best of each is kept.
+ */
+export function benchB5p(depth = 7): BenchRow[] {
+  const checked = { catalogue: [...INVARIANT_IDS], user: resolveProps(decodeOrThrow(PropsFileCodec, B5P_PROPS, 'B5p'), 'B5p', bootNamed(CAP_CORE.boot, CAP_CORE.images)), source: { invariants: [] } }
+  const timed = (withProps: boolean) => {
+    const before = process.cpuUsage()
+    const result = exploreGeneral({ preset: CAP_CORE, depthMax: depth, ...(withProps ? { checked } : {}) })
+    const used = process.cpuUsage(before)
+    return { rate: Math.round(result.distinct / ((used.user + used.system) / 1e6)), result }
+  }
+  let plain = { rate: 0, distinct: 0 }
+  let withProps = { rate: 0, distinct: 0, held: false }
+  for (let round = 0; round < 3; round++) {
+    const a = timed(false)
+    if (a.rate > plain.rate) plain = { rate: a.rate, distinct: a.result.distinct }
+    const b = timed(true)
+    if (b.rate > withProps.rate) withProps = { rate: b.rate, distinct: b.result.distinct, held: b.result.properties?.every((v) => v.status === 'held') === true }
+  }
+  const cost = 1 - withProps.rate / Math.max(plain.rate, 1)
+  return [{
+    id: 'B5p', what: `explore cap-core to depth ${depth}, general engine (${plain.distinct.toLocaleString('en')} states): with 3 user properties (never-holds, no-flow, bound) against without (${plain.rate.toLocaleString('en')} states per CPU second)`,
+    measured: `${withProps.rate.toLocaleString('en')} states per CPU second: ${cost > 0 ? `${(cost * 100).toFixed(1)} % slower` : `no cost measured (${(cost * 100).toFixed(1)} %)`}`,
+    target: '≤ 25 % slower, same states', met: cost <= 0.25 && withProps.distinct === plain.distinct && withProps.held,
+  }]
+}
+
 /** B6: the default `sila check` run, as a user runs it. */
 export function benchB6(): BenchRow[] {
   const started = performance.now()
@@ -221,6 +269,7 @@ export const BENCHMARK_LIST: ReadonlyArray<Benchmark> = [
   { id: 'B3', measures: 'revoke of a subtree of 10^6 caps, and its growth from 10^5', takes: '~2 s', run: benchB3 },
   { id: 'B4', measures: 'lockstep refinement checking, steps/s', takes: '~2 s', run: benchB4 },
   { id: 'B5', measures: 'exhaustive explore of cap-core (its specialised engine) on one core and with --workers 2: states/s, peak memory; the general engine on cap-core to depth 9 against it', takes: '~5 min', run: benchB5 },
+  { id: 'B5p', measures: 'explore cap-core to depth 7 (general engine) with three user properties against without: the cost of --props', takes: '~2 min', run: () => benchB5p() },
   { id: 'B6', measures: "the default 'sila check' run, wall time", takes: '~40 s', run: benchB6 },
   { id: 'B8', measures: 'spawn + kill of one signed image 10^4 times, and image verifications', takes: '~1 s', run: benchB8 },
   { id: 'B9', measures: 'explore nested to depth 4: the general engine (its default) against the model engine, same states, time ratio', takes: '~2 min', run: benchB9 },

@@ -11,6 +11,8 @@ import type { CoverageJson } from '../properties/coverage.js'
 import { runSuite, type CheckOptions, type SuiteResult } from '../properties/run.js'
 import { loadTarget } from './targets.js'
 import { InputError } from '../spec/decode.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
+import { loadProps, systemNames, type UserProperty } from './props-input.js'
 
 /** What a worker needs: plain data only. */
 export interface CheckJob {
@@ -25,6 +27,12 @@ export interface CheckJob {
   readonly stored: ReadonlyArray<{ readonly suite: string; readonly scenario: unknown[] }>
   /** fast-check's path of the one case to run (`sila check SUITE --seed S --path P`). */
   readonly path?: string
+  /** `--props FILE` as given (each worker loads it again: properties are code). */
+  readonly props?: string
+  /** `--invariant`: the catalogue invariants checked (absent: all). */
+  readonly catalogue?: ReadonlyArray<string>
+  /** `--invariant`: the user properties checked, by name (absent: all of `props`). */
+  readonly userNames?: ReadonlyArray<string>
 }
 
 export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; steps: number; coverage: CoverageJson }
@@ -41,12 +49,20 @@ export async function runJob(job: CheckJob, onProgress?: (progress: Progress) =>
     suites: job.allSuites, runs: job.runs, seed: job.seed, maxSteps: job.maxSteps, timeLimitMs: job.timeLimitMs,
     shard: job.shard, target: await loadTarget(job.target), stored: job.stored, onProgress, onFailureFound,
     ...(job.path === undefined ? {} : { path: job.path }),
+    ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),
+    ...(job.props === undefined ? {} : { properties: await jobProperties(job.props, job.userNames) }),
   }
   return job.suites.map((suite) => {
     const result = runSuite(suite, options)
     onResult?.(result)
     return result
   })
+}
+
+/** The user properties of a job: the props file against the property boot, narrowed to `names` when given. */
+export async function jobProperties(file: string, names?: ReadonlyArray<string>): Promise<UserProperty[]> {
+  const all = await loadProps(file, systemNames(PROPERTY_BOOT, IMAGE_POOL))
+  return names === undefined ? all : all.filter((property) => names.includes(property.name))
 }
 
 /** What a running check can be asked: its results (in suite order), or to stop now. */

@@ -33,8 +33,12 @@ function jsonSafe(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? 'null')
 }
 
-/** The trace of a counterexample: its syscalls re-run on the model to record outcomes; `producedBy` when given. */
-export function counterexampleTrace(example: CounterExample, producedBy?: ProducedBy): Trace {
+/**
+ * The trace of a counterexample: its syscalls re-run on the model to record
+ * outcomes; `producedBy` when given; `props`, the `--props` file as given, when its
+ * failure is a user property's (or the witness of one).
+ */
+export function counterexampleTrace(example: CounterExample, producedBy?: ProducedBy, props?: string): Trace {
   const suite = SUITES[example.suite]
   const executed = suite.executed(example.scenario)
   const environment = suiteEnvironment(suite)
@@ -55,6 +59,7 @@ export function counterexampleTrace(example: CounterExample, producedBy?: Produc
     failure: {
       property: example.suite,
       ...(failure.invariant === undefined ? {} : { invariant: failure.invariant }),
+      ...(failure.says === undefined ? {} : { says: failure.says, ...(props === undefined ? {} : { props }) }),
       step: failure.step,
       message: failure.message,
       witness: jsonSafe({ ...(failure.witness === undefined ? {} : { witness: failure.witness }), ...(failure.difference === undefined ? {} : { difference: failure.difference }), ...(failure.kernel === undefined ? {} : { kernel: E.isLeft(failure.kernel) ? failure.kernel.left : failure.kernel.right }) }),
@@ -73,14 +78,27 @@ export function counterexampleName(example: CounterExample): string {
 }
 
 /** Writes the trace (atomically) to `directory` and keeps a copy in the store. Returns the file written. */
-export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy): string {
-  const text = `${JSON.stringify(counterexampleTrace(example, producedBy), null, 2)}\n`
+export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy, props?: string): string {
+  const text = `${JSON.stringify(counterexampleTrace(example, producedBy, props), null, 2)}\n`
   const name = counterexampleName(example)
   const store = storeDirectory()
   mkdirSync(store, { recursive: true })
   writeFileAtomic(join(store, name), text)
   mkdirSync(directory, { recursive: true })
   const file = join(directory, `sila-counterexample-${name}`)
+  writeFileAtomic(file, text)
+  return file
+}
+
+/**
+ * Writes the witness of a `sometimes` user property (a run that reaches a good
+ * state: not a failure, so not kept in the store) to `directory`. Returns the file.
+ */
+export function saveWitness(example: CounterExample, directory: string, producedBy: ProducedBy | undefined, props: string | undefined): string {
+  const trace = counterexampleTrace(example, producedBy, props)
+  const text = `${JSON.stringify({ ...trace, description: `witness of ${example.failure.invariant ?? 'a property'} (${example.suite}): ${example.failure.message}` }, null, 2)}\n`
+  mkdirSync(directory, { recursive: true })
+  const file = join(directory, `sila-witness-${example.failure.invariant ?? 'property'}-${counterexampleName(example)}`)
   writeFileAtomic(file, text)
   return file
 }

@@ -19,6 +19,7 @@ import { abstractOrUnreadable } from '../refinement/lockstep.js'
 import type { KernelState } from '../model/state.js'
 import type { Outcome } from '../spec/results.js'
 import type { StepResult } from '../model/step.js'
+import type { UserProperty } from '../properties/user/define.js'
 
 /** How to replay. @public */
 export interface ReplayOptions {
@@ -28,6 +29,25 @@ export interface ReplayOptions {
    * @defaultValue the model's `step`
    */
   readonly step?: (state: KernelState, syscall: unknown) => StepResult
+  /**
+   * The user's properties (`--props`), asked of the boot state and of the state
+   * after every step: a broken `always` fails the replay like an invariant; a
+   * reached `sometimes` is reported, and fails nothing.
+   */
+  readonly properties?: ReadonlyArray<UserProperty>
+}
+
+/** What a replay found out about one user property: where it first broke (`always`) or was reached (`sometimes`). @public */
+export interface ReplayProperty {
+  readonly name: string
+  readonly says: string
+  readonly kind: 'always' | 'sometimes'
+  /** `always`: `held` or `violated`; `sometimes`: `reached` or `not reached`. */
+  readonly status: 'held' | 'violated' | 'reached' | 'not reached'
+  /** The first step where it broke or was reached ({@link BOOT_STEP}: the boot state); null if none. */
+  readonly step: number | null
+  readonly message: string | null
+  readonly witness: unknown
 }
 
 /** The step index that stands for the boot state. @public */
@@ -50,6 +70,8 @@ export interface ReplayRow {
   readonly mismatch: boolean
   /** Ids of the invariants violated in this state or transition, in catalogue order of discovery. */
   readonly violated: ReadonlyArray<InvariantId>
+  /** The user properties broken (`always`) or satisfied (`sometimes`) in this state. */
+  readonly user: ReadonlyArray<string>
   /** With a kernel in lockstep: `=` when it answered as the model did, else its answer; null without one. */
   readonly kernel: string | null
 }
@@ -95,6 +117,8 @@ export interface ReplayResult {
   readonly crash: ReplayCrash | null
   /** The first divergence of the kernel stepped in lockstep, if one was given and it diverged. */
   readonly divergence: ReplayDivergence | null
+  /** With user properties ({@link ReplayOptions.properties}): each one's finding, in the order given. */
+  readonly properties?: ReadonlyArray<ReplayProperty>
 }
 
 /** Steps the kernel in lockstep and reports how it compares with the model's step. */
@@ -135,11 +159,12 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
     if ('unreadable' in read) divergence = { step: BOOT_STEP, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable }
     else if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
   }
+  const watched = new PropertyFindings(options.properties ?? [])
   const bootViolations = checkState(state)
   violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))
   rows.push({
     step: BOOT_STEP, caller: '-', syscall: '-', malformed: false, outcome: null, result: 'booted', expected: null,
-    mismatch: false, violated: violatedIds(bootViolations), kernel: kernel === undefined ? null : divergence === null ? '=' : divergence.what === 'exception' ? 'abstraction threw' : 'state differs',
+    mismatch: false, violated: violatedIds(bootViolations), user: watched.observe(state, BOOT_STEP), kernel: kernel === undefined ? null : divergence === null ? '=' : divergence.what === 'exception' ? 'abstraction threw' : 'state differs',
   })
   for (const [index, traceStep] of trace.steps.entries()) {
     let next
@@ -147,7 +172,7 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
       next = stepOf(state, traceStep.syscall)
     } catch (error) {
       const crash = { step: index, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined }
-      return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash, divergence }
+      return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash, divergence, ...watched.result() }
     }
     // checkStep checks the state invariants on the new state, then the step invariants.
     const found = checkStep({ before: state, syscall: traceStep.syscall, outcome: next.outcome, after: next.state })
@@ -160,12 +185,45 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
     if (divergence === null && compared?.divergence) divergence = compared.divergence
     rows.push({
       step: index, caller: callerText(traceStep.syscall), syscall: syscallText(traceStep.syscall), malformed: traceStep.malformed === true,
-      outcome: actual, result: outcomeText(next.outcome), expected, mismatch, violated: violatedIds(found), kernel: compared?.text ?? null,
+      outcome: actual, result: outcomeText(next.outcome), expected, mismatch, violated: violatedIds(found), user: watched.observe(next.state, index), kernel: compared?.text ?? null,
     })
     state = next.state
   }
-  const status = violations.length === 0 && mismatches.length === 0 && divergence === null ? 'ok' : 'failed'
-  return { status, description: trace.description ?? null, stepCount: trace.steps.length, rows, violations, mismatches, crash: null, divergence }
+  const status = violations.length === 0 && mismatches.length === 0 && divergence === null && !watched.broken() ? 'ok' : 'failed'
+  return { status, description: trace.description ?? null, stepCount: trace.steps.length, rows, violations, mismatches, crash: null, divergence, ...watched.result() }
+}
+
+/** The user properties over a replay: the first state each breaks or satisfies. */
+class PropertyFindings {
+  private readonly first = new Map<string, { step: number; message: string; witness: unknown }>()
+  constructor(private readonly properties: ReadonlyArray<UserProperty>) {}
+
+  /** The properties broken or satisfied in `state`, after `step`. */
+  observe(state: KernelState, step: number): string[] {
+    const names: string[] = []
+    for (const property of this.properties) {
+      const witness = property.test(state)
+      if (witness === null) continue
+      names.push(property.name)
+      if (!this.first.has(property.name)) this.first.set(property.name, { step, message: witness.message, witness: witness.detail })
+    }
+    return names
+  }
+
+  broken(): boolean {
+    return this.properties.some((property) => property.kind === 'always' && this.first.has(property.name))
+  }
+
+  result(): { properties?: ReplayProperty[] } {
+    if (this.properties.length === 0) return {}
+    return {
+      properties: this.properties.map((property) => {
+        const found = this.first.get(property.name)
+        const status = property.kind === 'always' ? (found === undefined ? 'held' : 'violated') : found === undefined ? 'not reached' : 'reached'
+        return { name: property.name, says: property.says, kind: property.kind, status, step: found?.step ?? null, message: found?.message ?? null, witness: found?.witness ?? null }
+      }),
+    }
+  }
 }
 
 function violatedIds(violations: ReadonlyArray<Violation>): InvariantId[] {

@@ -26,15 +26,37 @@ export const SuiteSummaryCodec = t.type({
 })
 export type SuiteSummary = t.TypeOf<typeof SuiteSummaryCodec>
 
-export const CheckResultsCodec = t.type({
-  format: t.literal(CHECK_FORMAT),
-  seed: t.number,
-  runs: t.number,
-  maxSteps: t.number,
-  shard: t.union([t.null, t.type({ index: t.number, count: t.number })]),
-  passed: t.boolean,
-  suites: t.array(SuiteSummaryCodec),
-})
+/**
+ * What a check found out about one user property (`--props`): `held` (an `always`
+ * no run broke), `violated` (its counterexample in `file`), `witnessed` (a
+ * `sometimes` some run reached: the witness in `file`) or `vacuous` (a `sometimes`
+ * no run reached: a warning, not a pass). `states`: model states it was asked of;
+ * `runs`: generated runs of the suites that ask it; `runsReached`: those that
+ * reached a good state (`sometimes`).
+ */
+export const PropertySummaryCodec = t.intersection([
+  t.type({
+    name: t.string, says: t.string, kind: t.keyof({ always: null, sometimes: null }),
+    status: t.keyof({ held: null, violated: null, witnessed: null, vacuous: null }),
+    states: t.number, runs: t.number, runsReached: t.number, file: t.union([t.string, t.null]),
+  }),
+  t.partial({ suite: t.string, step: t.number, message: t.string }),
+])
+export type PropertySummary = t.TypeOf<typeof PropertySummaryCodec>
+
+export const CheckResultsCodec = t.intersection([
+  t.type({
+    format: t.literal(CHECK_FORMAT),
+    seed: t.number,
+    runs: t.number,
+    maxSteps: t.number,
+    shard: t.union([t.null, t.type({ index: t.number, count: t.number })]),
+    passed: t.boolean,
+    suites: t.array(SuiteSummaryCodec),
+  }),
+  // With --props: the props file as given, and each user property checked.
+  t.partial({ props: t.string, properties: t.array(PropertySummaryCodec) }),
+])
 export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
 
 export function summarize(result: SuiteResult, file: string | null): SuiteSummary {
@@ -60,11 +82,38 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
       coverage: coverage.toJson(), failure: parts.find((p) => p.failure !== null)?.failure ?? null,
     }
   })
+  const properties = mergeProperties(all.flatMap((r) => r.properties ?? []))
+  const props = all.find((r) => r.props !== undefined)?.props
   return {
     format: CHECK_FORMAT, seed: all[0]?.seed ?? 0, runs: all.reduce((n, r) => n + r.runs, 0), maxSteps: all[0]?.maxSteps ?? 0, shard: null,
     passed: suites.every((s) => s.failure === null), suites,
+    ...(props === undefined ? {} : { props }), ...(properties.length === 0 ? {} : { properties }),
   }
 }
+
+const STATUS_RANK: Readonly<Record<PropertySummary['status'], number>> = { violated: 3, witnessed: 2, held: 1, vacuous: 0 }
+
+/** One summary per property name: counts add up; violated beats witnessed beats held or vacuous (whose file is the first found). */
+export function mergeProperties(parts: ReadonlyArray<PropertySummary>): PropertySummary[] {
+  const byName = new Map<string, PropertySummary>()
+  for (const part of parts) {
+    const seen = byName.get(part.name)
+    if (seen === undefined) { byName.set(part.name, part); continue }
+    const best = STATUS_RANK[part.status] > STATUS_RANK[seen.status] ? part : seen
+    byName.set(part.name, { ...best, states: seen.states + part.states, runs: seen.runs + part.runs, runsReached: seen.runsReached + part.runsReached })
+  }
+  return [...byName.values()]
+}
+
+/** A user property's verdict in a `sila-explore/1` file (checker/explore/props.ts PropertyVerdict). */
+export const PropertyVerdictCodec = t.intersection([
+  t.type({
+    name: t.string, says: t.string, kind: t.keyof({ always: null, sometimes: null }),
+    status: t.keyof({ held: null, violated: null, witnessed: null, vacuous: null, unreachable: null }), message: t.string,
+  }),
+  t.partial({ witnessMessage: t.string, witness: t.unknown, path: t.array(t.unknown), file: t.union([t.string, t.null]) }),
+])
+export type PropertyVerdictJson = t.TypeOf<typeof PropertyVerdictCodec>
 
 /** What `sila explore --out` writes (no timing: the same flags give the same bytes); merged across swarm jobs. */
 export const ExploreResultsCodec = t.intersection([
@@ -75,7 +124,7 @@ export const ExploreResultsCodec = t.intersection([
     distinct: t.number,
     generated: t.number,
     depth: t.number,
-    violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown })])]),
+    violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown, says: t.string })])]),
   }),
   t.partial({
     // Timing is printed, not written to --out (two runs give the same file); older files may hold it.
@@ -90,6 +139,9 @@ export const ExploreResultsCodec = t.intersection([
     coverage: t.record(t.string, t.number),
     interrupted: t.boolean,
     peakMemoryBytes: t.number,
+    // The verdict of each user property (`--props`): a witness's path and trace file for a sometimes found.
+    properties: t.array(PropertyVerdictCodec),
+    props: t.string,
     // What `sila merge --out` writes for merged swarm jobs.
     jobs: t.number,
     distinctIsUpperBound: t.boolean,
@@ -105,9 +157,32 @@ export type ExploreResults = t.TypeOf<typeof ExploreResultsCodec>
 export function mergeExplore(all: ReadonlyArray<ExploreResults>): ExploreResults & { readonly jobs: number; readonly distinctIsUpperBound: boolean } {
   const violations = all.map((r) => r.violation).filter((v): v is NonNullable<typeof v> => v !== null)
   const shortest = violations.reduce<(typeof violations)[number] | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
+  const properties = mergeVerdicts(all.flatMap((r) => (r.properties === undefined ? [] : [r.properties])))
   return {
     format: 'sila-explore/1', preset: all[0]?.preset ?? '', complete: all.some((r) => r.complete), jobs: all.length,
     distinct: all.reduce((n, r) => n + r.distinct, 0), distinctIsUpperBound: all.length > 1,
     generated: all.reduce((n, r) => n + r.generated, 0), depth: Math.max(0, ...all.map((r) => r.depth)), violation: shortest,
+    ...(properties === null ? {} : { properties }),
   }
+}
+
+const RANK: Readonly<Record<PropertyVerdictJson['status'], number>> = { violated: 4, witnessed: 3, unreachable: 2, held: 1, vacuous: 0 }
+
+/**
+ * User properties across jobs, by name: violated in any job is violated; a
+ * sometimes witnessed in any is witnessed (the shortest witness kept); one no job
+ * found stays vacuous (unreachable when a job searched exhaustively).
+ */
+function mergeVerdicts(jobs: ReadonlyArray<ReadonlyArray<PropertyVerdictJson>>): PropertyVerdictJson[] | null {
+  if (jobs.length === 0) return null
+  const byName = new Map<string, PropertyVerdictJson>()
+  for (const verdicts of jobs) {
+    for (const verdict of verdicts) {
+      const known = byName.get(verdict.name)
+      const better = known === undefined || RANK[verdict.status] > RANK[known.status]
+        || (verdict.status === 'witnessed' && known.status === 'witnessed' && (verdict.path?.length ?? 0) < (known.path?.length ?? 0))
+      if (better) byName.set(verdict.name, verdict)
+    }
+  }
+  return [...byName.values()]
 }

@@ -1,5 +1,5 @@
 /**
- * A user's kernel module (`--kernel FILE`) that cannot be used is the user's error,
+ * A user's module (`--kernel FILE`, or `--props FILE` in JavaScript) that cannot be used is the user's error,
  * not sila's: a module that does not load (a syntax error, a throw while loading, a
  * missing file or export) or a `create()` that throws is refused with exit 2 and one
  * line naming the user's file, line and column. Node gives no location for a syntax
@@ -89,15 +89,30 @@ function syntaxPlace(error: Error, module: string): Place | null {
   return checked.status === 0 ? null : arrowPlace(checked.stderr ?? '')
 }
 
-/** Imports the module at `given` and returns its exported target; anything wrong is a {@link KernelModuleError}. */
-export async function importKernelModule(given: string): Promise<RefinementTarget> {
+/**
+ * What a user's module is, for the messages refusing it: `kernel` (`--kernel FILE`,
+ * exporting `target`) or `properties` (`--props FILE`, exporting an array of properties).
+ */
+export interface UserModuleKind {
+  /** The refusal for a path that is not a file. */
+  readonly notAFile: string
+}
+
+const KERNEL_MODULE: UserModuleKind = { notAFile: 'not a file: a kernel is a JavaScript module exporting \'target\' (docs/own-kernel.md)' }
+
+/**
+ * Imports the user's module at `given` (a path, relative to the working directory)
+ * and returns its exports. A module that is missing, is not JavaScript, has a
+ * syntax error (refused at `FILE:LINE:COLUMN`) or throws while loading (refused at
+ * the line of the user's code that threw) is a {@link KernelModuleError}: exit 2.
+ */
+export async function importUserModule(given: string, kind: UserModuleKind): Promise<Record<string, unknown>> {
   const module = resolve(given)
   let stats
   try { stats = statSync(module) } catch { throw new KernelModuleError(given, 'no such file') }
-  if (!stats.isFile()) throw new KernelModuleError(given, 'not a file: a kernel is a JavaScript module exporting \'target\' (docs/own-kernel.md)')
-  let exported: { target?: unknown; default?: unknown }
+  if (!stats.isFile()) throw new KernelModuleError(given, kind.notAFile)
   try {
-    exported = await import(pathToFileURL(module).href) as typeof exported
+    return await import(pathToFileURL(module).href) as Record<string, unknown>
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new KernelModuleError(given, 'not a JavaScript module: Node imports .js, .mjs and .cjs files (compile TypeScript first)')
@@ -108,9 +123,25 @@ export async function importKernelModule(given: string): Promise<RefinementTarge
     if (typeof code === 'string' && code.startsWith('ERR_')) throw new KernelModuleError(given, firstLine(error).replace(/^Error: /, ''))
     throw new KernelModuleError(placeText(throwPlace(error, module), module, given), `the module threw while loading: ${firstLine(error)}`)
   }
+}
+
+/**
+ * Where in the user's module `error` was thrown (`FILE:LINE:COLUMN`, or the module
+ * as given when no frame is theirs): for refusing a throw of their code after loading.
+ */
+export function userPlace(error: unknown, given: string): string {
+  return placeText(throwPlace(error, resolve(given)), resolve(given), given)
+}
+
+/** The first line of a thrown value, `Name: message`. */
+export { firstLine as thrownLine }
+
+/** Imports the module at `given` and returns its exported target; anything wrong is a {@link KernelModuleError}. */
+export async function importKernelModule(given: string): Promise<RefinementTarget> {
+  const exported = await importUserModule(given, KERNEL_MODULE) as { target?: unknown; default?: unknown }
   const found = exported.target ?? exported.default
   if (!isTarget(found)) throw new KernelModuleError(given, 'exports no \'target\' with create(config, images) and abstraction.abstract(kernel) (docs/own-kernel.md)')
-  return guarded(found, module, given)
+  return guarded(found, resolve(given), given)
 }
 
 function isTarget(value: unknown): value is RefinementTarget {

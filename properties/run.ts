@@ -11,6 +11,8 @@ import { SUITES } from './registry.js'
 import type { SuiteFailure, SuiteName } from './suite.js'
 import type { RefinementTarget } from '../refinement/target.js'
 import { InputError } from '../spec/decode.js'
+import type { UserProperty } from './user/define.js'
+import { PropertyWatch, propertyFailure, reachHook, type UserPropertyTally } from './user/watch.js'
 
 /** What `runCheck` runs: the suites, their runs and seed, and the kernel checked. @public */
 export interface CheckOptions {
@@ -33,6 +35,14 @@ export interface CheckOptions {
    * that case of the suite's seed, and no stored scenario first.
    */
   readonly path?: string
+  /** The catalogue invariants checked (`--invariant`); absent: every one each suite is about. */
+  readonly catalogue?: ReadonlyArray<string>
+  /**
+   * The user's properties (`--props`), asked of every model state the suites
+   * refinement, invariants, isolation, quota, robustness and pipeline reach: a broken
+   * `always` is a counterexample, a reached `sometimes` a witness.
+   */
+  readonly properties?: ReadonlyArray<UserProperty>
 }
 
 /** A found failure, shrunk. */
@@ -56,6 +66,10 @@ export interface SuiteResult {
   readonly durationMs: number
   readonly coverage: CoverageJson
   readonly counterexample: CounterExample | null
+  /** With user properties: what this suite found out about each, in the order given. */
+  readonly properties?: ReadonlyArray<UserPropertyTally>
+  /** With `sometimes` properties: for each one reached, its shrunk witness (`failure.invariant` names it). */
+  readonly witnesses?: ReadonlyArray<CounterExample>
 }
 
 /** The seed a shard uses for a suite: deterministic, disjoint across suites and shards. */
@@ -73,14 +87,19 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const suite = SUITES[name]
   const started = Date.now()
   const coverage = new Coverage()
-  const context = { target: options.target, coverage }
+  const watch = options.properties === undefined || options.properties.length === 0 ? null : new PropertyWatch(options.properties)
+  const base = { target: options.target, ...(options.catalogue === undefined ? {} : { catalogue: options.catalogue }) }
+  const context = { ...base, coverage, user: watch?.live ?? null }
+  // Stored scenarios, shrinking and re-checks: nothing counted.
+  const quiet = { ...base, coverage: null, user: watch?.quiet ?? null }
   const seed = suiteSeed(options.seed, Object.keys(SUITES).indexOf(name), options.shard?.index ?? 0)
+  const userResults = () => (watch === null ? {} : { properties: watch.tallies(), witnesses: witnessesOf(name, seed, watch, base) })
   for (const stored of options.path === undefined ? options.stored ?? [] : []) {
     if (stored.suite !== name) continue
-    const failure = suite.check(stored.scenario, { ...context, coverage: null })
+    const failure = suite.check(stored.scenario, quiet)
     if (failure !== null) {
-      const shrunk = minimize(suite, stored.scenario, failure, context)
-      return { suite: name, seed, runs: 0, interrupted: false, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample: { suite: name, seed, path: '', ...shrunk, lengthBefore: stored.scenario.length, fromStore: true } }
+      const shrunk = minimize(suite, stored.scenario, failure, quiet)
+      return { suite: name, seed, runs: 0, interrupted: false, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample: { suite: name, seed, path: '', ...shrunk, lengthBefore: stored.scenario.length, fromStore: true }, ...userResults() }
     }
   }
   const runsTotal = runsForShard(options.runs, options.shard)
@@ -93,13 +112,14 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
     const live = failed === null
     let failure: SuiteFailure | null
     try {
-      failure = suite.check(scenario, live ? context : { ...context, coverage: null })
+      failure = suite.check(scenario, live ? context : quiet)
     } catch (error) {
       if (!(error instanceof InputError)) throw error
       refused = error
       return true
     }
     if (live) {
+      watch?.endRun(scenario)
       coverage.endRun()
       const now = Date.now()
       if (options.onProgress !== undefined && now - lastProgress > 250) {
@@ -120,13 +140,34 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   let counterexample: CounterExample | null = null
   if (details.failed && details.counterexample !== null) {
     const scenario = details.counterexample[0] as unknown[]
-    const failure = suite.check(scenario, { ...context, coverage: null }) ?? (failed as { failure: SuiteFailure } | null)?.failure
+    const failure = suite.check(scenario, quiet) ?? (failed as { failure: SuiteFailure } | null)?.failure
     if (failure !== undefined && failure !== null) {
-      const shrunk = minimize(suite, scenario, failure, context)
+      const shrunk = minimize(suite, scenario, failure, quiet)
       counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', ...shrunk, lengthBefore: scenario.length, fromStore: false }
     }
   }
-  return { suite: name, seed, runs: coverage.runs, interrupted: details.interrupted, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample }
+  return { suite: name, seed, runs: coverage.runs, interrupted: details.interrupted, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample, ...userResults() }
+}
+
+/**
+ * The witness of each `sometimes` property a run reached: that run's scenario,
+ * shrunk (as a counterexample is) while its model still reaches a good state.
+ */
+function witnessesOf(name: SuiteName, seed: number, watch: PropertyWatch, base: { readonly target: RefinementTarget; readonly catalogue?: ReadonlyArray<string> }): CounterExample[] {
+  const suite = SUITES[name]
+  const found: CounterExample[] = []
+  for (const property of watch.properties) {
+    const first = watch.firstReached.get(property.name)
+    if (property.kind !== 'sometimes' || first === undefined) continue
+    const context = { ...base, coverage: null, user: reachHook(property) }
+    const failure = suite.check(first.scenario, context)
+    const shrunk = failure !== null && failure.invariant === property.name
+      ? minimize(suite, first.scenario, failure, context)
+      // A catalogue failure in the same step came first: the run as it was, up to the good state.
+      : { scenario: first.scenario.slice(0, first.step + 1), failure: propertyFailure(property, first.step, { message: 'reached a good state (the run also broke a catalogue invariant there)', detail: {} }) }
+    found.push({ suite: name, seed, path: '', ...shrunk, lengthBefore: first.scenario.length, fromStore: false })
+  }
+  return found
 }
 
 /** Runs the suites in order; every suite runs even after another fails. */

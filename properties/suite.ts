@@ -11,6 +11,7 @@ import type { Outcome } from '../spec/results.js'
 import type { StateDifference, RefinementTarget } from '../refinement/target.js'
 import type { Violation, InvariantId } from '../spec/invariants/types.js'
 import type { Coverage } from './coverage.js'
+import type { KernelState } from '../model/state.js'
 import type { BootConfig } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from './pool.js'
@@ -25,7 +26,10 @@ export interface SuiteFailure {
   /** Index of the failing step in the scenario (-1: at boot). */
   readonly step: number
   readonly message: string
-  readonly invariant?: InvariantId | 'REF-1' | 'NI-1' | 'ROBUST'
+  /** A catalogue invariant, a relation (REF-1, NI-1, ROBUST), or a user property's name (`says` then holds its sentence). */
+  readonly invariant?: InvariantId | 'REF-1' | 'NI-1' | 'ROBUST' | (string & {})
+  /** A user property's sentence (properties/user/define.ts). */
+  readonly says?: string
   readonly witness?: unknown
   readonly model?: Outcome
   readonly kernel?: Outcome
@@ -38,7 +42,18 @@ export interface SuiteContext {
   readonly target: RefinementTarget
   /** Counters to feed, or null while shrinking. */
   readonly coverage: Coverage | null
+  /** The catalogue invariants checked (`--invariant`); absent: every one the suite is about. */
+  readonly catalogue?: ReadonlyArray<string>
+  /**
+   * The user's properties (`--props`), asked of every model state the suite reaches:
+   * the boot state (step -1) and the state after each step. A failure ends the
+   * scenario like a broken invariant (properties/user/watch.ts).
+   */
+  readonly user?: UserHook | null
 }
+
+/** What a suite asks of each model state it reaches: a user property's failure, or null. */
+export type UserHook = (state: KernelState, step: number) => SuiteFailure | null
 
 /** A property suite: a generator of scenarios and a check of one scenario. @public */
 export interface Suite {
@@ -72,9 +87,9 @@ export function suiteEnvironment(suite: Suite): SuiteEnvironment {
   return suite.environment?.() ?? { config: PROPERTY_BOOT, images: IMAGE_POOL }
 }
 
-/** A failure from violations after a step. */
-export function violationFailure(step: number, violations: ReadonlyArray<Violation>, only?: ReadonlyArray<string>): SuiteFailure | null {
-  const violation = violations.find((v) => only === undefined || only.includes(v.invariant))
+/** A failure from violations after a step: the first of `only`, and of `chosen` (`--invariant`) when given. */
+export function violationFailure(step: number, violations: ReadonlyArray<Violation>, only?: ReadonlyArray<string>, chosen?: ReadonlyArray<string>): SuiteFailure | null {
+  const violation = violations.find((v) => (only === undefined || only.includes(v.invariant)) && (chosen === undefined || chosen.includes(v.invariant)))
   return violation === undefined ? null : { step, message: violation.message, invariant: violation.invariant, witness: violation.witness }
 }
 

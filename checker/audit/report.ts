@@ -13,6 +13,7 @@ import { bootLabels } from './labels.js'
 import { reachability, type ContainerReach } from './reach.js'
 import { authorityClosure, authoritySection, type AuthoritySection } from './authority.js'
 import type { Snapshot } from './snapshot.js'
+import type { PropertyAuditRow } from './properties.js'
 
 /** What was audited. @public */
 export interface AuditSubject {
@@ -36,12 +37,25 @@ export interface AuditReport {
   readonly reach: ReadonlyArray<ContainerReach>
   /** With `authority`: what each process may come to hold beyond what it holds (checker/audit/authority.ts). */
   readonly authority?: AuthoritySection
+  /** With `--props`: each user property in the audited state (checker/audit/properties.ts). */
+  readonly properties?: ReadonlyArray<PropertyAuditRow>
 }
 
 /** What an audit adds to the default sections. @public */
 export interface AuditOptions {
   /** The static authority section, per process. */
   readonly authority?: boolean
+}
+
+/**
+ * The report narrowed to the invariants `catalogue` names (`--invariant`; absent:
+ * all) and with the user properties' rows; a violated `always` fails it.
+ * @public
+ */
+export function withProperties(report: AuditReport, rows: ReadonlyArray<PropertyAuditRow>, catalogue?: ReadonlyArray<string>): AuditReport {
+  const invariants = catalogue === undefined ? report.invariants : report.invariants.filter((result) => catalogue.includes(result.id))
+  const broken = rows.some((row) => row.status === 'violated')
+  return { ...report, invariants, status: broken ? 'fail' : statusOf(invariants), ...(rows.length === 0 && report.properties === undefined ? {} : { properties: rows }) }
 }
 
 function statusOf(invariants: ReadonlyArray<InvariantResult>): 'pass' | 'fail' {

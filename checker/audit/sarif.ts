@@ -144,7 +144,18 @@ export function auditSarif(report: AuditReport, toolVersion: string, fileText?: 
       },
     }
   })
-  const rules = report.invariants.map((result) => ({ id: result.id, statement: result.statement }))
+  // The user's properties (--props): a rule each, failing when violated in the audited state.
+  const properties = report.properties ?? []
+  for (const row of properties) {
+    findings.push({
+      ruleId: row.name, status: row.status === 'violated' ? 'fail' : 'pass',
+      message: row.witness === null ? `${row.name} ${row.status} in the audited state` : `${row.name} ${row.status}: ${row.witness.message}`,
+      artifact: { path: report.subject.file, region: null },
+      logical: row.witness === null ? [] : witnessLocations(row.witness.detail, (id) => labels.get(id)),
+      properties: { userProperty: true, kind: row.kind, status: row.status, ...(row.witness === null ? {} : { witness: row.witness.detail }), ...(row.static === undefined ? {} : { static: row.static }) },
+    })
+  }
+  const rules = [...report.invariants.map((result) => ({ id: result.id, statement: result.statement })), ...properties.map((row) => ({ id: row.name, statement: row.says }))]
   return sarifLog(rules, findings, toolVersion, { subject: report.subject, status: report.status })
 }
 

@@ -115,7 +115,24 @@ export function renderAuditText(report: AuditReport): string {
   const failed = report.invariants.filter((result) => result.status === 'fail').length
   const checked = report.invariants.filter((result) => result.status !== 'not-applicable').length
   const summary = failed === 0 ? `All ${checked} applicable invariants held.` : `${failed} of ${checked} applicable invariants failed.`
-  return [...heading(report), '', ...invariantLines(report), '', ...graphLines(report, name), '', ...reachLines(report.reach, name), '', ...(report.authority === undefined ? [] : [...authorityLines(report.authority), '']), summary, ''].join('\n')
+  const broken = (report.properties ?? []).filter((row) => row.status === 'violated').length
+  const propertySummary = report.properties === undefined ? '' : broken === 0 ? ' Every user property held.' : ` ${broken} user propert${broken === 1 ? 'y' : 'ies'} violated.`
+  return [...heading(report), '', ...invariantLines(report), '', ...propertyLines(report), ...graphLines(report, name), '', ...reachLines(report.reach, name), '', ...(report.authority === undefined ? [] : [...authorityLines(report.authority), '']), `${summary}${propertySummary}`, ''].join('\n')
+}
+
+/** The user properties in the audited state, each failure with its witness; nothing without --props. */
+function propertyLines(report: AuditReport): string[] {
+  const rows = report.properties
+  if (rows === undefined) return []
+  const hasStatic = rows.some((row) => row.static !== undefined)
+  const table = renderTable(
+    [{ header: 'property' }, { header: 'kind' }, { header: 'now' }, ...(hasStatic ? [{ header: 'static' }] : []), { header: 'says', widthMax: 70 }],
+    rows.map((row) => [row.name, row.kind, row.status === 'violated' ? 'VIOLATED' : row.status, ...(hasStatic ? [row.static?.verdict ?? ''] : []), row.says]),
+  )
+  const details = rows.filter((row) => row.witness !== null).flatMap((row) => [`  ${row.name} ${row.status}: ${row.witness!.message}`, `    witness: ${formatJson(row.witness!.detail, 96, '    ')}`])
+  const evidence = rows.filter((row) => (row.static?.evidence?.length ?? 0) > 0).flatMap((row) => [`  ${row.name} (${row.static!.verdict}):`, ...row.static!.evidence!.map((line) => `    ${line}`)])
+  return ['Your properties (in this state; a state says nothing of what may come later)', '', rows.length === 0 ? '(none chosen by --invariant)' : table,
+    ...(details.length === 0 ? [] : ['', ...details]), ...(evidence.length === 0 ? [] : ['', 'Static view:', ...evidence]), '']
 }
 
 /** An image audit as text: the image, each check's verdict, the layers and the requests. @public */

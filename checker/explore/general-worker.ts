@@ -15,6 +15,10 @@ import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
 import { ownerOf, type Batch, type CoordinatorMessage, type LevelReport, type WorkerMessage, type WorkerSetup } from './general-parallel.js'
 import { loadTarget } from '../targets.js'
 import type { Violation } from '../../spec/invariants/types.js'
+import { catalogueFilter } from './search.js'
+import { InputError } from '../../spec/decode.js'
+import { loadChecked, PropertyWatch } from './props.js'
+import type { LevelWitness } from './general-parallel.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort!
@@ -22,6 +26,11 @@ const stop = new Int32Array(setup.stop)
 const target = setup.kernel === undefined ? undefined : (await loadTarget(setup.kernel)) as unknown as SearchTarget
 const expander = new ImplExpander(setup.preset, target)
 const { encoder } = expander
+const checked = setup.checked === undefined ? undefined : await loadChecked(setup.checked, setup.preset)
+expander.keep = catalogueFilter(checked)
+const watch = checked === undefined || checked.user.length === 0 ? null : new PropertyWatch(checked.user)
+/** Sometimes properties found since the last report. */
+let witnesses: LevelWitness[] = []
 const seen = new FingerprintSet(1 << 16)
 /** Fingerprints of successors already sent to their owners: each is sent once (most successors are duplicates). */
 const sent = new FingerprintSet(1 << 16)
@@ -59,6 +68,21 @@ function record(found: Violation | null, path: ArrayLike<number>): void {
   if (found !== null) violation = { invariant: found.invariant, message: found.message, witness: found.witness, path: Array.from(path) }
 }
 
+/** The user properties on the new state loaded in the kernel, reached by `path`: a broken always one is the violation. */
+function watchState(path: () => number[]): void {
+  const hits = watch?.checkImpl(expander.kernel, expander.abstractNow) ?? null
+  if (hits === null) return
+  for (const hit of hits.found) {
+    const at = path()
+    watch!.witness(hit, at)
+    witnesses.push({ name: hit.property.name, message: hit.witness.message, detail: hit.witness.detail, path: at })
+  }
+  if (hits.violated !== null) {
+    const { property, witness } = hits.violated
+    violation = { invariant: property.name, message: witness.message, witness: witness.detail, says: property.says, path: path() }
+  }
+}
+
 /** `path` and one more action, as a plain list. */
 function extended(path: Uint16Array, action: number): number[] {
   return [...Array.from(path), action]
@@ -78,6 +102,7 @@ function expandLevel(): Array<Batch | null> {
       // Every transition's step invariants are checked here, where it is taken; a new state's state invariants by its owner.
       const isNew = owner === me && seen.add(high, low)
       record(expander.checkSuccessor(isNew), extended(path, action))
+      if (violation === null && isNew && watch !== null) watchState(() => extended(path, action))
       if (violation !== null) return true
       if (owner !== me) {
         if (sent.add(high, low)) outgoing[owner]!.push(path, action)
@@ -101,28 +126,42 @@ function admitIncoming(batches: ReadonlyArray<Batch>): void {
       const path = paths.subarray(item * length, (item + 1) * length)
       expander.goTo(path, length)
       record(expander.checkLoaded(), path)
+      if (violation === null && watch !== null) watchState(() => Array.from(path))
       if (violation === null) next.pushAll(path, 1)
     }
   }
 }
 
 function report(): LevelReport {
-  return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation }
+  const found = witnesses
+  witnesses = []
+  return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation, witnesses: found }
 }
 
+let startFailure: unknown
 // The boot state belongs to one worker: it starts the search there.
 expander.boot()
 if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
   seen.add(encoder.pair[0]!, encoder.pair[1]!)
   const atBoot = expander.checkLoaded()
   if (atBoot !== null) violation = { invariant: atBoot.invariant, message: atBoot.message, witness: atBoot.witness, path: [] }
-  else frontier.push([], 0)
+  else if (watch !== null) {
+    try {
+      watchState(() => [])
+    } catch (error) {
+      // A property in code that throws at the boot state: answered to the coordinator's first question.
+      startFailure = error
+    }
+  }
+  if (violation === null) frontier.push([], 0)
 }
 
 port.on('message', (message: CoordinatorMessage) => {
   try {
+    if (startFailure !== undefined) throw startFailure
     switch (message.type) {
       case 'expand': {
+        watch?.forget(message.witnessed)
         next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
         const batches = expandLevel()
         const transfer = batches.flatMap((batch) => (batch === null ? [] : [batch.paths, batch.fingerprints]))
@@ -136,6 +175,7 @@ port.on('message', (message: CoordinatorMessage) => {
         return
     }
   } catch (error) {
-    port.postMessage({ type: 'failed', message: String((error as Error).stack ?? error) } satisfies WorkerMessage)
+    const input = error instanceof InputError ? { input: { file: error.file, problems: error.problems } } : {}
+    port.postMessage({ type: 'failed', message: String((error as Error).stack ?? error), ...input } satisfies WorkerMessage)
   }
 })

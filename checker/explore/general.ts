@@ -47,7 +47,8 @@ import { type Action, presetActions } from './actions.js'
 import { CanonicalEncoder, type EncodableKernel } from './impl-canonical.js'
 import { FingerprintSet, collisionProbability } from './fingerprints.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
-import { mulberry32 } from './search.js'
+import { catalogueFilter, mulberry32, userViolation } from './search.js'
+import { type Hits, PropertyWatch, verdicts } from './props.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends EncodableKernel {
@@ -148,6 +149,10 @@ export class ImplExpander {
   private loadedModel: KernelState | null = null
   /** The transition whose successor is loaded while {@link expand}'s `each` runs. */
   private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean } | null = null
+  /** The first violation of the catalogue invariants checked (all, unless `--invariant` chose some). */
+  keep: (violations: ReadonlyArray<Violation>) => Violation | undefined = catalogueFilter(undefined)
+  /** The model's view of the kernel's state now (no ghost flows): what user properties in code read. */
+  readonly abstractNow = (): KernelState => this.target.abstraction.abstract(this.kernel as never)
 
   constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget) {
     this.target = target
@@ -232,7 +237,7 @@ export class ImplExpander {
 
   /** The state invariants of the loaded state (the boot state, or a state reached by {@link goTo}). */
   checkLoaded(): Violation | null {
-    return checkState(this.abstract(this.flows[this.loaded.length]!))[0] ?? null
+    return this.keep(checkState(this.abstract(this.flows[this.loaded.length]!))) ?? null
   }
 
   /**
@@ -248,13 +253,13 @@ export class ImplExpander {
     const syscall = this.actions[pending.action]!
     const after = this.abstract(flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty))
     if (isNew) {
-      const broken = checkState(after)[0]
+      const broken = this.keep(checkState(after))
       if (broken !== undefined) return broken
     }
     const step = { before: this.loadedModel!, syscall, outcome: pending.outcome, after }
     for (const invariant of STEP_INVARIANTS) {
       const found = invariant.check(step)
-      if (found._tag === 'Some') return found.value
+      if (found._tag === 'Some' && this.keep([found.value]) !== undefined) return found.value
     }
     return null
   }
@@ -317,6 +322,8 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   const started = Date.now()
   const expander = new ImplExpander(options.preset, options.kernel)
   const { encoder } = expander
+  expander.keep = catalogueFilter(options.checked)
+  const watch = options.checked === undefined || options.checked.user.length === 0 ? null : new PropertyWatch(options.checked.user)
   const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
   const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
   const depthBound = random === null ? depthMax : Math.max(1, Math.ceil(Math.min(depthMax, 64) * (0.5 + random() / 2)))
@@ -333,12 +340,22 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
       preset: options.preset.name, engine: 'general', complete, distinct: seen.size, generated: expander.generated + 1, depth, queue, durationMs,
       statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
       coverage: coverageOf(expander.actions, expander.counts), violation, swarm: options.swarm ?? null, ...(interrupted ? { interrupted } : {}),
+      ...(watch === null ? {} : { properties: verdicts(watch.user, watch.witnessed, { complete, depth, distinct: seen.size, violated: violation?.invariant ?? null, interrupted, swarm: random !== null }) }),
     }
+  }
+  /** The user properties' hits on a new state reached by `path`: the always one broken becomes the violation. True: stop. */
+  const recordHits = (hits: Hits | null, path: () => Action[]): boolean => {
+    if (hits === null) return false
+    for (const hit of hits.found) watch!.witness(hit, path())
+    if (hits.violated === null) return false
+    violation = userViolation(hits.violated, path())
+    return true
   }
   expander.boot()
   seen.add(encoder.pair[0]!, encoder.pair[1]!)
   const atBoot = expander.checkLoaded()
   if (atBoot !== null) { violation = violationOf(atBoot, []); return result(false) }
+  if (watch !== null && recordHits(watch.checkImpl(expander.kernel, expander.abstractNow), () => [])) return result(false)
   const tick = (): boolean => {
     const now = Date.now()
     if (options.timeLimitMs !== undefined && now - started > options.timeLimitMs) { stopped = true; return true }
@@ -356,6 +373,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
       const broken = expander.checkSuccessor(isNew)
       if (broken !== null) { violation = violationOf(broken, [...expander.actionsOf(path, path.length), expander.actions[action]!]); return true }
       if (!isNew) return false
+      if (watch !== null && recordHits(watch.checkImpl(expander.kernel, expander.abstractNow), () => [...expander.actionsOf(path, path.length), expander.actions[action]!])) return true
       found(action)
       if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; return true }
       return false

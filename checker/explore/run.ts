@@ -12,11 +12,13 @@ import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { Worker } from 'node:worker_threads'
 import { isDeepStrictEqual } from 'node:util'
+import { InputError } from '../../spec/decode.js'
 import { type ExploreOptions, type ExploreProgress, type ExploreResult, explore } from './search.js'
 import { exploreCapCore } from './capcore.js'
 import { exploreCapCoreParallel } from './capcore-parallel.js'
 import { exploreGeneral } from './general.js'
 import { exploreGeneralParallel } from './general-parallel.js'
+import { narrowsCatalogue, type CheckedSource, type PropertyVerdict } from './props.js'
 
 export type Engine = 'auto' | 'model' | 'compiled' | 'general'
 
@@ -50,7 +52,9 @@ export function chooseEngine(options: ExploreOptions, engine: Engine): 'model' |
   if (engine === 'model' || (engine === 'auto' && needsModel)) return 'model'
   if (options.refine !== undefined) throw new Error('--refine steps the model and the kernel side by side: use --engine model')
   if (options.step !== undefined) throw new Error('a model mutant is a copy of the model: the compiled engines do not step the model; use --engine model')
-  return engine !== 'general' && hasCapCoreEngine(options.preset) ? 'capcore' : 'general'
+  // The specialised engine checks the whole catalogue on packed states: user properties and a narrowed catalogue need the general one.
+  const checksMore = options.checked !== undefined && (options.checked.user.length > 0 || narrowsCatalogue(options.checked))
+  return engine !== 'general' && !checksMore && hasCapCoreEngine(options.preset) ? 'capcore' : 'general'
 }
 
 export function runExplore(options: ExploreOptions, engine: Engine): ExploreResult | Promise<ExploreResult> {
@@ -67,33 +71,62 @@ export function runExplore(options: ExploreOptions, engine: Engine): ExploreResu
  * A counterexample of the checker as a `sila-trace/1` trace, outcomes recorded from
  * the model, and `producedBy` when given (the kernel and the command).
  */
-export function exploreTrace(preset: Preset, result: ExploreResult, producedBy?: ProducedBy): Trace {
+export function exploreTrace(preset: Preset, result: ExploreResult, producedBy?: ProducedBy, props?: string): Trace {
   const violation = result.violation!
-  let state = boot(preset.boot, preset.images)
-  const steps: TraceStep[] = violation.path.map((syscall) => {
-    const stepped = modelStep(state, syscall)
-    state = stepped.state
-    return ExactSyscallCodec.is(syscall) ? { syscall, outcome: outcomeToJson(stepped.outcome) } : { malformed: true as const, syscall, outcome: outcomeToJson(stepped.outcome) }
-  })
+  const user = violation.says === undefined ? {} : { says: violation.says, ...(props === undefined ? {} : { props }) }
   return {
     format: TRACE_FORMAT,
     description: `${producedBy?.command ?? `sila explore --preset ${preset.name}`}: ${violation.invariant} after ${violation.path.length} steps (a shortest path)`,
     boot: preset.boot,
     images: [...preset.images],
-    steps,
-    failure: { property: 'explore', invariant: violation.invariant, step: violation.path.length - 1, message: violation.message, witness: violation.witness as never },
+    steps: traceSteps(preset, violation.path),
+    failure: { property: 'explore', invariant: violation.invariant, step: violation.path.length - 1, message: violation.message, witness: violation.witness as never, ...user },
+    ...(producedBy === undefined ? {} : { producedBy }),
+  }
+}
+
+/** The steps of a path from the boot state, outcomes recorded from the model. */
+function traceSteps(preset: Preset, path: ReadonlyArray<unknown>): TraceStep[] {
+  let state = boot(preset.boot, preset.images)
+  return path.map((syscall) => {
+    const stepped = modelStep(state, syscall)
+    state = stepped.state
+    return ExactSyscallCodec.is(syscall) ? { syscall, outcome: outcomeToJson(stepped.outcome) } : { malformed: true as const, syscall, outcome: outcomeToJson(stepped.outcome) }
+  })
+}
+
+/**
+ * The witness of a `sometimes` property as a `sila-trace/1` trace, as `sila check`
+ * writes one: the path to the good state, its `failure` naming the property (with
+ * its sentence and props file) so that `sila replay` re-evaluates it and says it
+ * was reached again.
+ */
+export function witnessTrace(preset: Preset, verdict: PropertyVerdict, producedBy?: ProducedBy, props?: string): Trace {
+  const path = verdict.path ?? []
+  return {
+    format: TRACE_FORMAT,
+    description: `witness of ${verdict.name} (${verdict.says}), ${producedBy?.command ?? `sila explore --preset ${preset.name}`}: after ${path.length} steps (a shortest path)`,
+    boot: preset.boot,
+    images: [...preset.images],
+    steps: traceSteps(preset, path),
+    failure: {
+      property: 'explore', invariant: verdict.name, step: path.length - 1, message: verdict.witnessMessage ?? verdict.message,
+      ...(verdict.witness === undefined ? {} : { witness: verdict.witness as never }), says: verdict.says, ...(props === undefined ? {} : { props }),
+    },
     ...(producedBy === undefined ? {} : { producedBy }),
   }
 }
 
 /** What a search worker needs: plain data, with the kernel and mutant named. */
 export interface ExploreJob {
-  readonly options: Omit<ExploreOptions, 'refine' | 'step' | 'onProgress' | 'shouldStop'>
+  readonly options: Omit<ExploreOptions, 'refine' | 'step' | 'onProgress' | 'shouldStop' | 'checked'>
   readonly engine: Engine
   /** A target name for `--refine` (see checker/targets.ts). */
   readonly refine?: string
   /** A model mutant's name. */
   readonly mutant?: string
+  /** The `--props` file and `--invariant` names: the worker loads them again (functions do not cross threads). */
+  readonly checked?: CheckedSource
 }
 
 /**
@@ -104,9 +137,10 @@ export function exploreInWorker(job: ExploreJob, onProgress: (progress: ExploreP
   const stop = new SharedArrayBuffer(4)
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...job, stop } })
   const result = new Promise<ExploreResult>((resolve, reject) => {
-    worker.on('message', (message: { type: string; progress?: ExploreProgress; result?: ExploreResult; message?: string }) => {
+    worker.on('message', (message: { type: string; progress?: ExploreProgress; result?: ExploreResult; message?: string; file?: string; problems?: string[] }) => {
       if (message.type === 'progress') onProgress(message.progress!)
       else if (message.type === 'result') { resolve(message.result!); void worker.terminate() }
+      else if (message.type === 'input-error') { reject(new InputError(message.file!, message.problems!)); void worker.terminate() }
       else reject(new Error(message.message))
     })
     worker.on('error', reject)

@@ -33,6 +33,7 @@ import type { Outcome } from '../../spec/results.js'
 import { canonicalKey } from './canonical.js'
 import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
 import { type Action, presetActions } from './actions.js'
+import { type Checked, type PropertyVerdict, type PropertyHit, PropertyWatch, verdicts } from './props.js'
 
 /** What `explore` searches and how far. @public */
 export interface ExploreOptions {
@@ -49,6 +50,11 @@ export interface ExploreOptions {
   readonly workers?: number
   /** Polled while searching: true stops the search with what it found so far (Ctrl-C). */
   readonly shouldStop?: () => boolean
+  /**
+   * What to check (default: the whole catalogue, no user property): `--invariant`
+   * and `--props` (props.ts). User properties are evaluated on every new state.
+   */
+  readonly checked?: Checked
   /** The transition function (default: the model's step; a seeded-bug copy of it for demonstrations). */
   readonly step?: (state: KernelState, syscall: unknown) => { state: KernelState; outcome: Outcome }
 }
@@ -65,6 +71,8 @@ export interface ExploreViolation {
   readonly invariant: string
   readonly message: string
   readonly witness: unknown
+  /** A user property's sentence (the violation names the property). */
+  readonly says?: string
   /** The syscalls from the boot state to the violation: a shortest path. */
   readonly path: ReadonlyArray<Action>
 }
@@ -88,6 +96,8 @@ export interface ExploreResult {
   readonly swarm: ExploreOptions['swarm'] | null
   /** Stopped early by `shouldStop` (an interrupt). */
   readonly interrupted?: boolean
+  /** The verdict of each user property (absent when none was checked). */
+  readonly properties?: ReadonlyArray<PropertyVerdict>
 }
 
 /** A small deterministic generator for swarm shuffles. */
@@ -149,16 +159,28 @@ export function explore(options: ExploreOptions): ExploreResult {
   let generated = 1
   let depth = 0
   let frontier: { state: KernelState; index: number }[] = [{ state: initial, index: 0 }]
-  const result = (complete: boolean, violation: ExploreViolation | null, queue: number): ExploreResult => {
+  const watch = options.checked === undefined || options.checked.user.length === 0 ? null : new PropertyWatch(options.checked.user)
+  const keep = catalogueFilter(options.checked)
+  const result = (complete: boolean, violation: ExploreViolation | null, queue: number, interrupted = false): ExploreResult => {
     const durationMs = Date.now() - started
     return {
       preset: preset.name, engine: 'model', complete, distinct: seen.size, generated, depth, queue, durationMs,
       statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
-      coverage, violation, swarm: options.swarm ?? null,
+      coverage, violation, swarm: options.swarm ?? null, ...(interrupted ? { interrupted } : {}),
+      ...(watch === null ? {} : { properties: verdicts(watch.user, watch.witnessed, { complete, depth, distinct: seen.size, violated: violation?.invariant ?? null, interrupted, swarm: random !== null }) }),
     }
   }
-  const atBoot = checkState(initial)[0]
+  /** The user properties on a new state: the always property it breaks, as a violation; sometimes found are recorded. */
+  const watchState = (state: KernelState, path: () => Action[]): ExploreViolation | null => {
+    const hits = watch?.checkModel(state) ?? null
+    if (hits === null) return null
+    for (const hit of hits.found) watch!.witness(hit, path())
+    return hits.violated === null ? null : userViolation(hits.violated, path())
+  }
+  const atBoot = keep(checkState(initial))
   if (atBoot !== undefined) return result(false, { ...violationOf(atBoot), path: [] }, 0)
+  const userAtBoot = watchState(initial, () => [])
+  if (userAtBoot !== null) return result(false, userAtBoot, 0)
   if (options.refine !== undefined) {
     const kernelAtBoot = new KernelCursor(options.refine, preset, []).compareAt(initial)
     if (kernelAtBoot !== null) return result(false, { ...kernelAtBoot, path: [] }, 0)
@@ -181,7 +203,7 @@ export function explore(options: ExploreOptions): ExploreResult {
         const kind = action.kind as string
         coverage[kind] = (coverage[kind] ?? 0) + 1
         const actionIndex = actionIndexes.get(action)!
-        const violations = checkStep({ before: state, syscall: action, outcome, after })
+        const violations = options.checked === undefined ? checkStep({ before: state, syscall: action, outcome, after }) : checkStep({ before: state, syscall: action, outcome, after }).filter((v) => keep([v]) !== undefined)
         const [h, l] = fingerprint(canonicalKey(after))
         const isNew = seen.add(h, l)
         if (isNew) { parents.push(index); via.push(actionIndex) }
@@ -189,6 +211,10 @@ export function explore(options: ExploreOptions): ExploreResult {
         if (violations.length > 0) {
           const path = [...pathTo(index, parents, via, baseActions), action]
           return result(false, { ...violationOf(violations[0]!), path }, next.length)
+        }
+        if (isNew && watch !== null) {
+          const broken = watchState(after, () => [...pathTo(index, parents, via, baseActions), action])
+          if (broken !== null) return result(false, broken, next.length)
         }
         if (isNew) {
           if (options.statesMax !== undefined && seen.size >= options.statesMax) return result(false, null, next.length + 1)
@@ -200,7 +226,7 @@ export function explore(options: ExploreOptions): ExploreResult {
         options.onProgress({ distinct: seen.size, generated, depth, queue: next.length, elapsedMs: Date.now() - started })
       }
       if (options.timeLimitMs !== undefined && Date.now() - started > options.timeLimitMs) return result(false, null, next.length)
-      if (options.shouldStop?.() === true) return { ...result(false, null, next.length), interrupted: true }
+      if (options.shouldStop?.() === true) return result(false, null, next.length, true)
     }
     frontier = next
     if (frontier.length > 0) depth++
@@ -210,6 +236,18 @@ export function explore(options: ExploreOptions): ExploreResult {
 
 function violationOf(violation: Violation): Omit<ExploreViolation, 'path'> {
   return { invariant: violation.invariant, message: violation.message, witness: violation.witness }
+}
+
+/** A broken user property as a search's violation. */
+export function userViolation(hit: PropertyHit, path: Action[]): ExploreViolation {
+  return { invariant: hit.property.name, message: hit.witness.message, witness: hit.witness.detail, says: hit.property.says, path }
+}
+
+/** The first violation of a catalogue invariant `checked` chose (all, by default), from a list in catalogue order. */
+export function catalogueFilter(checked: Checked | undefined): (violations: ReadonlyArray<Violation>) => Violation | undefined {
+  if (checked === undefined) return (violations) => violations[0]
+  const chosen = new Set<string>(checked.catalogue)
+  return (violations) => violations.find((v) => chosen.has(v.invariant))
 }
 
 /** A kernel with snapshot and restore (our impl has them; a user's kernel may not). */

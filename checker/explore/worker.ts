@@ -8,6 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { runExplore, type ExploreJob } from './run.js'
 import { loadTarget } from '../targets.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
+import { loadChecked } from './props.js'
+import { InputError } from '../../spec/decode.js'
 
 const port = parentPort!
 const job = workerData as ExploreJob & { stop: SharedArrayBuffer }
@@ -17,10 +19,13 @@ try {
     ...job.options,
     ...(job.refine === undefined ? {} : { refine: await loadTarget(job.refine) }),
     ...(job.mutant === undefined ? {} : { step: findModelMutant(job.mutant)!.step }),
+    ...(job.checked === undefined ? {} : { checked: await loadChecked(job.checked, job.options.preset) }),
     shouldStop: () => Atomics.load(stop, 0) === 1,
     onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
   }, job.engine)
   port.postMessage({ type: 'result', result })
 } catch (error) {
-  port.postMessage({ type: 'error', message: String((error as Error).stack ?? error) })
+  // A user's input refused here (a property module whose check throws) is the user's error: exit 2, as on the main thread.
+  if (error instanceof InputError) port.postMessage({ type: 'input-error', file: error.file, problems: error.problems })
+  else port.postMessage({ type: 'error', message: String((error as Error).stack ?? error) })
 }

@@ -16,7 +16,10 @@ import { readAuditInput, withBootErrors, type AuditInput } from '../../checker/a
 import { traceStateAt } from '../../checker/audit/invariants.js'
 import { bootLabels } from '../../checker/audit/labels.js'
 import { PolicyCodec } from '../../checker/audit/policy.js'
-import { auditSnapshot, auditTrace, type AuditReport } from '../../checker/audit/report.js'
+import { auditSnapshot, auditTrace, withProperties, type AuditReport } from '../../checker/audit/report.js'
+import { auditProperties, snapshotNames } from '../../checker/audit/properties.js'
+import { loadProps, selectInvariants, systemNames, type SystemNames } from '../../checker/props-input.js'
+import type { KernelState } from '../../model/state.js'
 import { auditSarif, imageSarif } from '../../checker/audit/sarif.js'
 import { encodeSnapshot } from '../../checker/audit/snapshot.js'
 import { renderSvg } from '../../checker/audit/svg.js'
@@ -34,6 +37,7 @@ export const FORMAT_DEFAULT: Format = 'text'
 
 const USAGE = `Usage: sila audit FILE|IMAGE-DIR [--format FORMAT] [--out FILE] [--at N] [--authority]
        sila audit --preset NAME [--format FORMAT] [--out FILE] [--authority]
+       sila audit FILE|--preset NAME --props PROPS [--invariant NAME]... [--authority]
        sila audit IMAGE-DIR --keyring KEYS [--floors FILE] [--policy FILE] [--format text|json|sarif]
        sila audit --write-state OUT TRACE [--at N]
        sila audit --write-state OUT --preset NAME
@@ -66,6 +70,16 @@ Options:
   --keyring KEYS     trusted public keys: a key file or a directory of *.pub.json (images)
   --floors FILE      rollback floors, {"echo": "1.2.0"} (images)
   --policy FILE      a sila-policy/1 file (images)
+  --props PROPS      also ask your own properties of the audited state (a
+                     snapshot, the end of a trace or of --at, a preset's boot
+                     state): each 'always' property holds or is VIOLATED now (with
+                     the witness; a violation fails the audit), each 'sometimes'
+                     is reached now or not. PROPS is a sila-props/1 JSON file
+                     naming things by the names the system declares, or a
+                     JavaScript module of defineProperty properties (see 'sila
+                     check --help' and the README, "Your own properties")
+  --invariant NAME   audit only this catalogue invariant (CAP-1 ... SCHED-1) or
+                     user property; repeatable
   -h, --help         show this help
 
 The directory of --out and --write-state must exist; it is checked before the audit.
@@ -75,6 +89,7 @@ ${exitCodesHelp({ ok: 'every invariant or check held (or the state was written)'
 const FLAGS = {
   format: { type: 'string' }, out: { type: 'string' }, at: { type: 'string' }, preset: { type: 'string' },
   'write-state': { type: 'string' }, authority: { type: 'boolean' }, keyring: { type: 'string' }, floors: { type: 'string' }, policy: { type: 'string' },
+  props: { type: 'string' }, invariant: { type: 'string', multiple: true },
 } as const
 
 type Flags = NonNullable<ReturnType<typeof parseFlags<typeof FLAGS>>>['values']
@@ -168,7 +183,7 @@ function writeState(out: string, values: Flags, positionals: ReadonlyArray<strin
 // ---- states and traces -----------------------------------------------------
 
 function summaryOf(report: AuditReport): string {
-  const failed = report.invariants.filter((result) => result.status === 'fail').map((result) => result.id)
+  const failed = [...report.invariants.filter((result) => result.status === 'fail').map((result) => result.id), ...(report.properties ?? []).filter((row) => row.status === 'violated').map((row) => row.name)]
   return failed.length === 0 ? 'every applicable invariant held' : `${failed.length} invariant${failed.length === 1 ? '' : 's'} failed (${failed.join(', ')})`
 }
 
@@ -210,6 +225,32 @@ function presetReport(values: Flags): { report: AuditReport; text: undefined } {
   return { report, text: undefined }
 }
 
+/**
+ * The audited state and the names its props file is read against: a snapshot's
+ * labels, a trace's or a preset's declared system.
+ */
+function auditedSystem(input: Exclude<AuditInput, { kind: 'image' }> | undefined, values: Flags): { state: KernelState; system: SystemNames } {
+  if (input === undefined) {
+    const preset = presetFlag(values.preset!)
+    const system = systemNames(preset.boot, preset.images)
+    return { state: system.state, system }
+  }
+  if (input.kind === 'state') return { state: input.snapshot.state, system: snapshotNames(input.snapshot.state, input.snapshot.labels ?? new Map()) }
+  const trace = input.trace
+  return withBootErrors(input.file, () => ({ state: traceStateAt(trace, stepsToRun(values.at, trace)), system: systemNames(trace.boot, trace.images) }))
+}
+
+/** `--props` and `--invariant`: the user properties' rows in the audited state, the invariants narrowed. */
+async function withUserProperties(report: AuditReport, input: Exclude<AuditInput, { kind: 'image' }> | undefined, values: Flags): Promise<AuditReport> {
+  const names = values.invariant ?? []
+  if (values.props === undefined && names.length === 0) return report
+  const { state, system } = auditedSystem(input, values)
+  const properties = values.props === undefined ? [] : await loadProps(values.props, system)
+  const selection = selectInvariants(names, properties, 'audit')
+  const rows = values.props === undefined ? [] : auditProperties(state, selection.user)
+  return withProperties(report, rows, names.length === 0 ? undefined : selection.catalogue)
+}
+
 // ---- images ----------------------------------------------------------------
 
 function imageReport(dir: string, values: Flags): ImageAuditReport {
@@ -240,6 +281,7 @@ async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise
   if (values.preset === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expects a FILE (a state, a trace or an image directory) or --preset NAME' : 'expects exactly one FILE', 'audit')
   const input = values.preset === undefined ? readAuditInput(positionals[0]!) : undefined
   if (input?.kind === 'image') {
+    refuseFlags(values, ['props', 'invariant'], 'applies to a state, a trace or a preset, not to an image')
     const report = imageReport(input.dir, values)
     const failed = report.checks.filter((entry) => entry.status === 'fail').length
     emit(renderImage(report, format), values.out, failed === 0 ? 'every applicable check passed' : `${failed} check${failed === 1 ? '' : 's'} failed`)
@@ -247,7 +289,8 @@ async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise
   }
   refuseFlags(values, ['keyring', 'floors', 'policy'], 'applies to an image directory')
   if (values.authority === true && (format === 'dot' || format === 'svg' || format === 'sarif')) throw new UsageError(`--authority goes with --format text or json, not ${format}`, 'audit')
-  const { report, text } = input === undefined ? presetReport(values) : { report: reportOf(input, values), text: input.text }
+  const { report: audited, text } = input === undefined ? presetReport(values) : { report: reportOf(input, values), text: input.text }
+  const report = await withUserProperties(audited, input, values)
   emit(await renderReport(report, format, text), values.out, summaryOf(report))
   return report.status === 'pass' ? EXIT.ok : EXIT.failed
 }
@@ -259,7 +302,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     return EXIT.ok
   }
   const out = parsed.values['write-state']
-  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy', 'authority'], 'does not go with --write-state')
+  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy', 'authority', 'props', 'invariant'], 'does not go with --write-state')
   checkOutputs('audit', [{ name: '--write-state', path: out, kind: 'file' }, { name: '--out', path: parsed.values.out, kind: 'file' }])
   if (out !== undefined) return writeState(out, parsed.values, parsed.positionals)
   return audit(parsed.values, parsed.positionals)

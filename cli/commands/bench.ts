@@ -42,7 +42,7 @@ function requested(bench: Bench, positionals: ReadonlyArray<string>): string[] {
   const known = bench.BENCHMARK_LIST.map((b) => b.id)
   const ids: string[] = []
   for (const given of positionals) {
-    const id = given.toUpperCase()
+    const id = known.find((k) => k.toUpperCase() === given.toUpperCase()) ?? given.toUpperCase()
     if (!known.includes(id)) {
       const hint = id === 'B7' ? " (B7, the seeded bugs, is measured by 'sila mutants')" : ''
       throw new UsageError(`unknown benchmark ${JSON.stringify(given)}${hint}; expected one of ${known.join(', ')}`, 'bench')

@@ -12,8 +12,9 @@ import type { SuiteResult } from '../../properties/run.js'
 import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
-import { loadStore, saveCounterexample } from '../../checker/counterexample.js'
-import { CHECK_FORMAT, summarize, type CheckResults } from '../../checker/results.js'
+import { loadStore, saveCounterexample, saveWitness } from '../../checker/counterexample.js'
+import { CHECK_FORMAT, summarize, type CheckResults, type PropertySummary } from '../../checker/results.js'
+import { loadProps, selectInvariants, systemNames, type UserProperty } from '../../checker/props-input.js'
 import { junitXml } from '../../checker/junit.js'
 import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
@@ -61,10 +62,9 @@ function progressReporter(started: number): { update: (p: Progress) => void; don
   }
 }
 
-/** The shrunk step table: each step on the model and on the kernel. */
-function stepTable(result: SuiteResult, target: string): string {
-  const example = result.counterexample!
-  const suite = SUITE_REGISTRY[result.suite]
+/** The shrunk step table: each step on the model and on the kernel; `mark` on the failing step (a witness's: its good state). */
+function stepTable(example: CounterExample, target: string, mark: { header: string; sign: string } = { header: 'broke', sign: '✗' }): string {
+  const suite = SUITE_REGISTRY[example.suite]
   const executed = suite.executed(example.scenario)
   const environment = suiteEnvironment(suite)
   let state = boot(environment.config, environment.images)
@@ -76,12 +76,12 @@ function stepTable(result: SuiteResult, target: string): string {
     let kernelOutcome: Outcome | string
     try { kernelOutcome = kernel.step(syscall) } catch (error) { kernelOutcome = `threw ${String(error)}` }
     const kernelText = typeof kernelOutcome === 'string' ? kernelOutcome : outcomeText(kernelOutcome)
-    const broke = index - offset === example.failure.step ? `${example.failure.invariant ?? ''} ✗` : ''
+    const broke = index - offset === example.failure.step ? `${example.failure.invariant ?? ''} ${mark.sign}` : ''
     return [String(index), callerText(syscall), syscallText(syscall), outcomeText(model.outcome), kernelText === outcomeText(model.outcome) ? '=' : kernelText, broke]
   })
   return renderTable([
     { header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall', widthMax: 60 },
-    { header: 'model', widthMax: 34 }, { header: 'kernel', widthMax: 34 }, { header: 'broke' },
+    { header: 'model', widthMax: 34 }, { header: 'kernel', widthMax: 34 }, { header: mark.header },
   ], rows)
 }
 
@@ -151,7 +151,7 @@ function checkKernelFlags(target: string): string {
  */
 function checkProducedBy(example: CounterExample, args: CheckArgs, seed: number, maxSteps: number): ProducedBy {
   const shard = args.shard === undefined ? '' : ` --shard ${args.shard.index}/${args.shard.count}`
-  const kernel = checkKernelFlags(args.target)
+  const kernel = `${checkKernelFlags(args.target)}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
   if (example.path === '') return { kernel: args.target, command: `sila check ${example.suite}${kernel}` }
   return {
     kernel: args.target, seed, path: example.path,
@@ -176,8 +176,13 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
   // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
   resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
+  // The user's properties are read (and refused, exit 2) here, against the system the suites boot; each worker loads them again.
+  const userProps = args.props === undefined ? [] : await loadProps(args.props, systemNames(PROPERTY_BOOT, IMAGE_POOL))
+  const invariantNames = args.invariants ?? []
+  const selection = selectInvariants(invariantNames, userProps)
+  const narrowed = invariantNames.length > 0
   const scope = args.path === undefined ? `${runs} runs per suite` : `the case at path ${args.path}`
-  if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${scope} · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}`)
+  if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${scope} · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(selection.user.length, 'user property', 'user properties')} from ${args.props}`}`)
   const latest = new Map<SuiteName, Progress>()
   const found = new Map<SuiteName, FailureFound>()
   const running = runParallel({
@@ -185,6 +190,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     ...(args.path === undefined ? {} : { path: args.path }),
     ...(args.timeLimitSeconds === undefined ? {} : { timeLimitMs: args.timeLimitSeconds * 1000 }),
     ...(args.shard === undefined ? {} : { shard: args.shard }),
+    ...(args.props === undefined || selection.user.length === 0 ? {} : { props: args.props }),
+    ...(narrowed ? { catalogue: selection.catalogue, userNames: selection.user.map((property) => property.name) } : {}),
   }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) })
   // Ctrl-C: stop the workers and report what was found so far, then exit 130.
   let interrupted = false
@@ -200,11 +207,15 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (result.counterexample === null) continue
     const producedBy = checkProducedBy(result.counterexample, args, seed, maxSteps)
     producers.set(result.suite, producedBy)
-    files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args), producedBy))
+    files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args), producedBy, args.props))
   }
+  const witnesses = shortestWitnesses(selection.user, results)
+  const witnessFiles = new Map([...witnesses].map(([name, example]) => [name, saveWitness(example, counterexampleDirectory(args), checkProducedBy(example, args, seed, maxSteps), args.props)]))
+  const properties = args.props === undefined ? [] : propertySummaries(selection.user, results, files, witnesses, witnessFiles)
   const summary: CheckResults = {
     format: CHECK_FORMAT, seed, runs, maxSteps, shard: args.shard ?? null,
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
+    ...(args.props === undefined ? {} : { props: args.props, properties }),
   }
   if (args.out !== undefined) writeFileAtomic(args.out, `${JSON.stringify(summary, null, 2)}\n`)
   if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
@@ -220,6 +231,10 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     results.map((r) => [r.suite, String(r.runs), String(r.coverage.steps), `${(r.durationMs / 1000).toFixed(1)} s`,
       r.counterexample === null ? (r.interrupted ? (interrupted ? 'interrupted' : 'passed (time limit hit)') : 'passed')
         : `FAILED ${r.counterexample.failure.invariant ?? ''} at step ${r.counterexample.failure.step} (shrunk ${r.counterexample.lengthBefore} → ${r.counterexample.scenario.length} steps${r.counterexample.fromStore ? ', from the store' : ''})`])))
+  if (args.props !== undefined) {
+    say()
+    say(propertiesReport(args.props, properties, maxSteps))
+  }
   say()
   say(coverageReport(results))
   for (const result of results) {
@@ -227,7 +242,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (example === null) continue
     say()
     say(`✗ ${result.suite}: ${example.failure.message}`)
-    say(stepTable(result, target))
+    if (example.failure.says !== undefined) say(`property ${example.failure.invariant}: ${example.failure.says}`)
+    say(stepTable(example, target))
     if (example.failure.witness !== undefined) say(`witness: ${formatJson(example.failure.witness)}`)
     if (example.failure.difference !== undefined) say(`difference at ${example.failure.difference.path}: model ${formatJson(example.failure.difference.model)}, kernel ${formatJson(example.failure.difference.kernel)}`)
     if (example.failure.kernel !== undefined && E.isLeft(example.failure.kernel)) say(`kernel answered ${example.failure.kernel.left.code}`)
@@ -236,10 +252,78 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     say(`replay it: npx sila replay ${shellWord(files.get(result.suite)!)}${replayFlags(target)}`)
     if (producedBy.path !== undefined) say(`rerun it: npx ${producedBy.command}`)
   }
+  for (const [name, example] of witnesses) {
+    say()
+    say(`✓ witness of ${name} (sometimes, ${example.suite}): ${example.failure.message}`)
+    say(`property ${name}: ${example.failure.says ?? ''}`)
+    say(stepTable(example, target, { header: 'reached', sign: '✓' }))
+    say(`witness: ${witnessFiles.get(name)} (shrunk ${example.lengthBefore} → ${example.scenario.length} steps)`)
+    say(`replay it: npx sila replay ${shellWord(witnessFiles.get(name)!)}${replayFlags(target)}`)
+  }
   say()
   if (reportFile !== null) say(`report: ${reportFile}`)
   say(`${interrupted ? 'Interrupted: the results above are what was found so far' : summary.passed ? 'All suites passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   return exitCode
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`
+}
+
+/** For each `sometimes` property some suite reached: the shortest witness (the first suite's on a tie). */
+function shortestWitnesses(properties: ReadonlyArray<UserProperty>, results: ReadonlyArray<SuiteResult>): Map<string, CounterExample> {
+  const found = new Map<string, CounterExample>()
+  for (const property of properties) {
+    for (const result of results) {
+      const witness = result.witnesses?.find((w) => w.failure.invariant === property.name)
+      const best = found.get(property.name)
+      if (witness !== undefined && (best === undefined || witness.scenario.length < best.scenario.length)) found.set(property.name, witness)
+    }
+  }
+  return found
+}
+
+/** Each user property's verdict over the suites: violated (the suite's counterexample names it), held, witnessed or vacuous. */
+function propertySummaries(properties: ReadonlyArray<UserProperty>, results: ReadonlyArray<SuiteResult>, files: ReadonlyMap<SuiteName, string>, witnesses: ReadonlyMap<string, CounterExample>, witnessFiles: ReadonlyMap<string, string>): PropertySummary[] {
+  return properties.map((property): PropertySummary => {
+    let states = 0
+    let runs = 0
+    let runsReached = 0
+    for (const result of results) {
+      const tally = result.properties?.find((t) => t.name === property.name)
+      if (tally === undefined) continue
+      states += tally.states
+      runs += result.runs
+      runsReached += tally.runsReached
+    }
+    const counts = { name: property.name, says: property.says, kind: property.kind, states, runs, runsReached }
+    if (property.kind === 'always') {
+      const broken = results.find((r) => r.counterexample?.failure.invariant === property.name)
+      if (broken === undefined) return { ...counts, status: 'held', file: null }
+      const failure = broken.counterexample!.failure
+      return { ...counts, status: 'violated', file: files.get(broken.suite) ?? null, suite: broken.suite, step: failure.step, message: failure.message }
+    }
+    const witness = witnesses.get(property.name)
+    if (witness === undefined) return { ...counts, status: 'vacuous', file: null }
+    return { ...counts, status: 'witnessed', file: witnessFiles.get(property.name) ?? null, suite: witness.suite, step: witness.failure.step, message: witness.failure.message }
+  })
+}
+
+/** The user's properties, one line each, and a vacuity warning for each `sometimes` never reached. */
+function propertiesReport(file: string, properties: ReadonlyArray<PropertySummary>, maxSteps: number): string {
+  const rows = properties.map((p) => [p.name, p.kind, statusText(p.status), p.status === 'violated' ? `in ${p.suite} at step ${p.step}: ${p.message ?? ''}`
+    : p.status === 'witnessed' ? `reached in ${p.runsReached} of ${p.runs} runs (witness below)`
+    : p.status === 'vacuous' ? `reached in none of ${p.runs} runs` : `${p.states} states`])
+  const lines = [`Your properties (${file}):`, renderTable([{ header: 'property' }, { header: 'kind' }, { header: 'result' }, { header: 'details', widthMax: 90 }], rows)]
+  for (const p of properties) {
+    if (p.status === 'vacuous') lines.push(`warning: ${p.name} (sometimes) was not reached within ${p.runs} runs of ≤ ${maxSteps} steps: this is not a pass. ${p.says}`)
+  }
+  if (properties.length === 0) lines.push('(none chosen by --invariant)')
+  return lines.join('\n')
+}
+
+function statusText(status: PropertySummary['status']): string {
+  return status === 'violated' ? 'VIOLATED' : status === 'vacuous' ? 'NOT REACHED' : status
 }
 
 /**

@@ -33,6 +33,10 @@ export interface CheckArgs {
   readonly report?: string | undefined
   /** `--path P`: fast-check's path of the one case to run (with `--seed`, one suite). */
   readonly path?: string | undefined
+  /** `--props FILE`: the user's properties (a sila-props/1 .json file, or a JavaScript module). */
+  readonly props?: string | undefined
+  /** `--invariant NAME` (repeatable): only these catalogue invariants and user properties. */
+  readonly invariants?: ReadonlyArray<string>
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -62,6 +66,25 @@ Options:
                       timeline, authority graph) to DIR/index.html (DIR is created
                       if missing)
   --json              print the summary as JSON
+  --props FILE        also check your own properties on every model state the
+                      suites refinement, invariants, isolation, quota, robustness
+                      and pipeline reach (the boot state and after every step).
+                      FILE is a sila-props/1 JSON file (.json) naming things of the
+                      checked system: root, init, the devices disk0 and net0, and
+                      objects by kind or owner; or a JavaScript module (.js, .mjs)
+                      exporting properties made with defineProperty from
+                      'sila-kernel/properties' (README: "Your own properties").
+                      A broken 'always' property fails like an invariant: a shrunk
+                      counterexample naming it and its sentence. A 'sometimes'
+                      property reached in some run gets a shrunk witness trace
+                      (sila-witness-*.trace.json); reached in no run, a vacuity
+                      warning (not a pass; the exit code does not change)
+  --invariant NAME    check only this catalogue invariant (CAP-1 ... SCHED-1) or
+                      user property; repeatable. The suites still run, each
+                      checking the chosen invariants it is about; refinement
+                      (REF-1), noninterference (NI-1), robustness and update
+                      check their own relations regardless: name SUITEs to
+                      leave them out (e.g. 'sila check invariants --invariant CAP-1')
   --path P            with --seed and one SUITE: run exactly the case fast-check's
                       path P names (a failure prints the command: 'rerun it: npx sila
                       check SUITE --seed S --path P ...'); the stored counterexamples
@@ -76,7 +99,7 @@ const FLAGS = {
   runs: { type: 'string' }, seed: { type: 'string' }, 'max-steps': { type: 'string' }, workers: { type: 'string' },
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
   out: { type: 'string' }, counterexamples: { type: 'string' }, kernel: { type: 'string' }, mutant: { type: 'string' },
-  report: { type: 'string' }, path: { type: 'string' },
+  report: { type: 'string' }, path: { type: 'string' }, props: { type: 'string' }, invariant: { type: 'string', multiple: true },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -120,6 +143,8 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     target: values.kernel !== undefined ? `file:${values.kernel}` : values.mutant !== undefined ? `mutant:${values.mutant}` : 'impl',
     report: values.report,
     path: parsePath(values.path, values.seed, parsed.positionals),
+    props: values.props,
+    invariants: values.invariant ?? [],
   }
 }
 

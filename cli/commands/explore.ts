@@ -9,7 +9,9 @@ import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
 import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
-import { type Engine, exploreInWorker, exploreTrace, findPreset } from '../../checker/explore/run.js'
+import { InputError } from '../../spec/decode.js'
+import { type Engine, exploreInWorker, exploreTrace, findPreset, witnessTrace } from '../../checker/explore/run.js'
+import { type Checked, type CheckedSource, type PropertyVerdict, loadChecked } from '../../checker/explore/props.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { exploreReport, generatorName, writeReport } from '../../checker/report/index.js'
@@ -40,6 +42,20 @@ some 35× slower than the specialised one, bench B5); 'model' steps the model
 itself, and --refine and --mutant (a copy of the model) need it. All count the
 same states and transitions (tests compare them).
 
+Your own properties (--props FILE, a sila-props/1 file or a module of
+defineProperty properties; README "Your own properties"): each is evaluated on
+every new state. A broken 'always' property stops the search like an invariant:
+a shortest counterexample, naming the property and its sentence, written and
+replayable. A 'sometimes' property found gives a witness: a shortest trace to
+the good state, written beside the counterexample
+(sila-explore-witness-NAME.trace.json), and the search goes on; one never
+found is a vacuity warning ("not reached within depth N / S states: this is
+not a pass"), or "unreachable" when the search was exhaustive; neither changes
+the exit code. The verdicts (held, violated, witnessed, vacuous, unreachable)
+are printed and are under "properties" in --json and --out. The specialised
+cap-core engine cannot read them: with --props (or --invariant) cap-core runs
+on the general engine.
+
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
   --boot FILE        a boot file declaring your system (examples/systems/*/boot.json);
@@ -59,6 +75,11 @@ Options:
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
+  --props FILE       also check your properties, named by the system's names (the
+                     preset's, or the --boot file's): FILE.json is sila-props/1,
+                     any other FILE a JavaScript module exporting properties
+  --invariant NAME   check only this catalogue invariant (CAP-1, ...) or property
+                     of --props; repeatable (default: the catalogue and every property)
   --refine           also step the impl on every action tried, refused ones included:
                      same answer, same abstract state (REF-1)
   --kernel FILE      --refine against your own kernel: a module exporting 'target'
@@ -85,12 +106,13 @@ Options:
 
 Output paths are checked before the search: a file's directory must exist.
 
-${exitCodesHelp({ ok: 'no violation (the search was complete, or within its bounds)', failed: 'an invariant was violated: a shortest path was written', interrupted: 'interrupted (Ctrl-C): what was searched so far was reported and written' })}`
+${exitCodesHelp({ ok: 'no violation (the search was complete, or within its bounds); witnesses and vacuity warnings do not change it', failed: 'an invariant or always property was violated: a shortest path was written', interrupted: 'interrupted (Ctrl-C): what was searched so far was reported and written' })}`
 
 const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
   refine: { type: 'boolean' }, swarm: { type: 'string' }, seed: { type: 'string' }, engine: { type: 'string' }, counterexample: { type: 'string' },
   out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' }, kernel: { type: 'string' },
+  props: { type: 'string' }, invariant: { type: 'string', multiple: true },
 } as const
 
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
@@ -119,6 +141,29 @@ function counterexampleFile(values: { counterexample?: string; out?: string }): 
   return join(dirname(values.out), `sila-explore-counterexample-${basename(values.out).replace(/\.json$/i, '')}.trace.json`)
 }
 
+/**
+ * Where the witness of a `sometimes` property goes: beside the counterexample,
+ * `counterexample` in its name replaced by `witness-NAME` (else `-witness-NAME`
+ * added before `.trace.json`).
+ */
+export function witnessFile(counterexample: string, name: string): string {
+  const base = basename(counterexample).replace(/(\.trace)?\.json$/i, '')
+  const named = base.includes('counterexample') ? base.replace('counterexample', `witness-${name}`) : `${base}-witness-${name}`
+  return join(dirname(counterexample), `${named}.trace.json`)
+}
+
+/** The user properties' verdicts: witnesses (with their trace files), vacuity warnings, what held. */
+function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { file?: string | null }>): void {
+  say()
+  say('User properties:')
+  for (const verdict of verdicts) {
+    const mark = verdict.status === 'held' ? '✓' : verdict.status === 'violated' ? '✗' : verdict.status === 'witnessed' ? '◆' : '⚠'
+    const label = verdict.status === 'witnessed' ? 'witness' : verdict.status === 'vacuous' ? 'vacuity warning' : verdict.status
+    say(`  ${mark} ${verdict.name} (${verdict.kind}): ${verdict.says}`)
+    say(`      ${label}: ${verdict.message}${verdict.file === undefined || verdict.file === null ? '' : `; trace: ${verdict.file}`}`)
+  }
+}
+
 function report(result: ExploreResult): void {
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
     ['preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
@@ -136,14 +181,16 @@ function report(result: ExploreResult): void {
  * (REF-1), else the model or the model mutant searched; and the command, with the
  * flags that decide what the search finds.
  */
-function exploreProducedBy(values: { [flag: string]: string | boolean | undefined }, invariant: string, mutant: string | undefined): ProducedBy {
+function exploreProducedBy(values: { [flag: string]: string | string[] | boolean | undefined }, invariant: string, mutant: string | undefined): ProducedBy {
   const refined = typeof values.kernel === 'string' ? `file:${values.kernel}` : 'impl'
   const kernel = invariant === 'REF-1' && (values.refine === true || typeof values.kernel === 'string') ? refined : mutant === undefined ? 'model' : `model-mutant:${mutant}`
   const flags: string[] = []
-  for (const flag of ['preset', 'boot', 'mutant', 'kernel', 'depth', 'states', 'swarm', 'seed', 'engine']) {
+  for (const flag of ['preset', 'boot', 'props', 'mutant', 'kernel', 'depth', 'states', 'swarm', 'seed', 'engine']) {
     const value = values[flag]
     if (typeof value === 'string' && (flag !== 'seed' || values.swarm !== undefined)) flags.push(`--${flag} ${shellWord(value)}`)
   }
+  const invariants = values.invariant
+  if (Array.isArray(invariants)) for (const name of invariants) flags.push(`--invariant ${shellWord(name)}`)
   if (values.refine === true) flags.push('--refine')
   const seed = values.swarm === undefined ? undefined : Number(values.seed ?? 1)
   return { kernel, command: ['sila explore', ...flags].join(' '), ...(seed === undefined ? {} : { seed }) }
@@ -177,6 +224,10 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     { name: '--counterexample', path: counterexample, kind: 'file', isDefault: values.counterexample === undefined },
   ])
   const preset = presetFrom(values)
+  // Loaded here so that a wrong props file or --invariant name is refused before the search (the worker loads them again).
+  const source: CheckedSource | undefined = values.props === undefined && values.invariant === undefined ? undefined
+    : { ...(values.props === undefined ? {} : { props: values.props }), invariants: values.invariant ?? [] }
+  const checked: Checked | undefined = source === undefined ? undefined : await loadChecked(source, preset)
   const progress = (p: ExploreProgress) => {
     const line = `explore: ${p.distinct.toLocaleString('en')} distinct · ${p.generated.toLocaleString('en')} generated · depth ${p.depth} · queue ${p.queue.toLocaleString('en')} · ${Math.round((p.distinct / Math.max(p.elapsedMs, 1)) * 1000).toLocaleString('en')} states/s`
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
@@ -195,6 +246,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     engine: engineChosen,
     ...(refine === undefined ? {} : { refine }),
     ...(mutant === undefined ? {} : { mutant: mutant.name }),
+    ...(source === undefined ? {} : { checked: source }),
   }, values.json === true ? () => {} : progress)
   // Ctrl-C: the search stops and what it found so far is reported and written; exit 130.
   const onInterrupt = () => running.stop()
@@ -203,6 +255,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   try {
     result = await running.result
   } catch (error) {
+    if (error instanceof InputError) throw error
     throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^Error: /, ''), 'explore')
   } finally {
     process.off('SIGINT', onInterrupt)
@@ -213,11 +266,18 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (result.violation !== null) {
     file = counterexample
     producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name)
-    writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result, producedBy), null, 2)}\n`)
+    writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result, producedBy, values.props), null, 2)}\n`)
   }
+  // Each sometimes property found: its witness, a trace of its own beside the counterexample's.
+  const properties = result.properties?.map((verdict) => {
+    if (verdict.status !== 'witnessed') return verdict
+    const trace = witnessFile(counterexample, verdict.name)
+    writeFileAtomic(trace, `${JSON.stringify(witnessTrace(preset, verdict, exploreProducedBy(values, verdict.name, mutant?.name), values.props), null, 2)}\n`)
+    return { ...verdict, file: trace }
+  })
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
-  const results = { format: 'sila-explore/1', ...found, counterexample: file }
+  const results = { format: 'sila-explore/1', ...found, ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
   const json = { ...results, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
@@ -228,9 +288,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
   if (values.json === true) { say(formatJson(json)); return exitCode }
   report(result)
+  if (properties !== undefined && properties.length > 0) reportProperties(properties)
   if (result.violation !== null) {
     say()
     say(`✗ ${result.violation.invariant}: ${result.violation.message}`)
+    if (result.violation.says !== undefined) say(`  (user property: ${result.violation.says})`)
     say(`a shortest path (${result.violation.path.length} steps):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
       result.violation.path.map((syscall, index) => [String(index), callerText(syscall), syscallText(syscall)])))

@@ -18,10 +18,11 @@ import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
 import { checkOutputs } from '../outputs.js'
+import { loadProps, systemNames } from '../../checker/props-input.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
 const USAGE = `Usage: sila replay FILE [--impl | --mutant NAME | --model-mutant NAME | --kernel FILE | --model-only]
-                        [--json] [--report DIR]
+                        [--props FILE] [--json] [--report DIR]
 
 Re-executes a sila-trace/1 file on the model: boots from the trace's boot
 configuration and image pool, runs every step, and checks every invariant in the
@@ -45,6 +46,13 @@ Options:
                        checked at every step
   --kernel FILE        step your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --model-only         replay on the model alone
+  --props FILE         also ask your own properties (a sila-props/1 .json file or
+                       a module; see 'sila check --help') of every state, by the
+                       names of the trace's system. A trace whose recorded failure
+                       is a user property (a counterexample or witness of 'sila
+                       check --props' or 'sila explore --props') reloads the file
+                       it names (failure.props, relative to the working directory)
+                       unless --props names one, and says whether it reproduced
   --json               print the result as JSON instead of a table
   --report DIR         write an HTML report (step timeline with the state changes
                        of every step, coverage charts, authority graph) to DIR/index.html
@@ -73,12 +81,42 @@ function failureText(failure: Failure): string {
   return `recorded failure: property ${failure.property}${invariant}${where}${seed}`
 }
 
+/**
+ * Whether a recorded user-property failure happened again: its property broke
+ * (`always`) or was reached (`sometimes`); null when the recorded failure is no
+ * user property of the props file.
+ */
+function reproduced(result: ReplayResult, failure: Failure | undefined): boolean | null {
+  const property = result.properties?.find((p) => p.name === failure?.invariant)
+  return property === undefined ? null : property.status === 'violated' || property.status === 'reached'
+}
+
+/** The user properties: each one's finding, and whether the recorded one reproduced. */
+function renderProperties(result: ReplayResult, failure: Failure | undefined): void {
+  const properties = result.properties ?? []
+  if (properties.length === 0) return
+  say()
+  say('Your properties:')
+  for (const p of properties) {
+    const where = p.step === null ? '' : ` at step ${stepLabel(p.step)}: ${p.message ?? ''}`
+    say(`  ${p.name} (${p.kind}) ${p.status === 'violated' ? 'VIOLATED' : p.status}${where}`)
+  }
+  const recorded = properties.find((p) => p.name === failure?.invariant)
+  if (recorded === undefined) return
+  const again = reproduced(result, failure) === true
+  const what = recorded.kind === 'always' ? 'broken' : 'reached'
+  say(again
+    ? `reproduced: ${recorded.name} (${recorded.kind}, "${recorded.says}") is ${what} at step ${stepLabel(recorded.step!)}${failure?.step === undefined || failure.step === recorded.step ? '' : ` (recorded: step ${stepLabel(failure.step)})`}`
+    : `NOT reproduced: ${recorded.name} (${recorded.kind}) is never ${what} in this replay`)
+}
+
 function renderResult(file: string, result: ReplayResult, failure: Failure | undefined, choice: KernelChoice): void {
   const kernelName = choice.kernel
   say(file)
   say(choiceText(choice))
   if (result.description !== null) for (const line of wrapText(result.description, DESCRIPTION_WIDTH)) say(`  ${line}`)
   if (failure !== undefined) say(failureText(failure))
+  const kindOf = new Map((result.properties ?? []).map((p) => [p.name, p.kind]))
   say()
   say(renderTable(
     [
@@ -88,7 +126,7 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
     result.rows.map((row) => [
       stepLabel(row.step), row.caller, row.malformed && !row.syscall.startsWith('(malformed)') ? `${row.syscall} (malformed)` : row.syscall, resultCell(row),
       ...(row.kernel === null ? [] : [row.kernel]),
-      row.violated.length === 0 ? 'ok' : row.violated.join(','),
+      row.violated.length === 0 && row.user.length === 0 ? 'ok' : [...row.violated, ...row.user.map((name) => (kindOf.get(name) === 'sometimes' ? `${name} ✓` : name))].join(','),
     ]),
   ))
   if (result.divergence !== null) {
@@ -117,6 +155,7 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
       say(`    witness: ${formatJson(first.witness, 96, '    ')}`)
     }
   }
+  renderProperties(result, failure)
   say()
   say(summary(result, kernelName))
 }
@@ -146,9 +185,15 @@ function summary(result: ReplayResult, kernelName: string): string {
   const parts = [
     result.violations.length > 0 ? `${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}` : '',
     result.mismatches.length > 0 ? `${result.mismatches.length} mismatch${result.mismatches.length === 1 ? '' : 'es'}` : '',
+    brokenProperties(result),
     result.divergence !== null ? `the ${kernelName === 'impl' ? 'impl' : `kernel (${kernelName})`} diverged at step ${stepLabel(result.divergence.step)}` : '',
   ].filter((part) => part !== '')
   return `${steps}: ${parts.join(', ')}.`
+}
+
+function brokenProperties(result: ReplayResult): string {
+  const broken = (result.properties ?? []).filter((p) => p.status === 'violated').map((p) => p.name)
+  return broken.length === 0 ? '' : `user propert${broken.length === 1 ? 'y' : 'ies'} ${broken.join(', ')} broken`
 }
 
 function exitCode(result: ReplayResult): number {
@@ -182,7 +227,7 @@ async function loadChoice(file: string, choice: KernelChoice): Promise<{ target?
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('replay', args, {
     json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' }, mutant: { type: 'string' }, kernel: { type: 'string' }, impl: { type: 'boolean' },
-    'model-mutant': { type: 'string' },
+    'model-mutant': { type: 'string' }, props: { type: 'string' },
   }, true)
   if (parsed === null) {
     say(USAGE)
@@ -201,9 +246,15 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const trace = readJsonInput(TraceCodec, file)
   if (choice.by === 'default') choice = await chooseKernel({}, trace.producedBy?.kernel)
   const { target, options } = await loadChoice(file, choice)
+  const propsFile = values.props ?? trace.failure?.props
+  if (propsFile === undefined && trace.failure?.says !== undefined) {
+    throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(trace.failure.invariant ?? '')}, and the trace names no props file: give --props FILE`])
+  }
+  // The user's properties are resolved against the trace's own system (a name it does not declare: exit 2).
+  const properties = propsFile === undefined ? [] : await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
   try {
     // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
-    const result = withBootErrors(file, () => replayTrace(trace, target, options))
+    const result = withBootErrors(file, () => replayTrace(trace, target, { ...options, properties }))
     const reportFile = parsed.values.report === undefined ? null
       : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
     if (parsed.values.json === true) {
@@ -211,6 +262,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
       say(JSON.stringify({
         file, kernel: choice.kernel === 'model' ? null : choice.kernel, kernelChosenBy: choice.by, ...rest, recordedFailure: trace.failure ?? null,
         producedBy: trace.producedBy ?? null, crash: crash === null ? null : { step: crash.step, message: crash.message },
+        ...(propsFile === undefined ? {} : { props: propsFile, reproduced: reproduced(result, trace.failure) }),
       }, null, 2))
     } else {
       renderResult(file, result, trace.failure, choice)

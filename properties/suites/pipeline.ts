@@ -211,6 +211,9 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
   const lockstep = new Lockstep(target, real.config, real.records)
   const atBoot = lockstep.compareStates(-1)
   if (atBoot !== null) return refinementFailure(atBoot)
+  const user = context.user ?? null
+  const atBootUser = user?.(lockstep.model, -1) ?? null
+  if (atBootUser !== null) return atBootUser
   const seen = new Set<string>()
   for (let index = 0; index < scenario.length; index++) {
     const syscall = scenario[index]
@@ -221,13 +224,15 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
     const label = labels.get((syscall as { image?: unknown }).image as string)
     const verdict = verdictOf(step!.model)
     if (label !== undefined && (syscall as { kind?: unknown }).kind === 'process_spawn' && VERDICTS.has(verdict)) seen.add(`pool ${label}: ${verdict}`)
-    const failure = violationFailure(index, imageViolations(lockstep.model, { before, syscall, outcome: step!.model, after: lockstep.model }))
+    const failure = violationFailure(index, imageViolations(lockstep.model, { before, syscall, outcome: step!.model, after: lockstep.model }), undefined, context.catalogue)
     if (failure !== null) return { ...failure, model: step!.model, kernel: step!.kernel }
+    const broken = user?.(lockstep.model, index) ?? null
+    if (broken !== null) return broken
   }
   const read = abstractOrUnreadable(target, lockstep.kernel)
   if ('unreadable' in read) return refinementFailure({ kind: 'unreadable', step: scenario.length - 1, what: read.unreadable })
   const abstracted = { ...read.state, gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
-  const failure = violationFailure(scenario.length - 1, imageViolations(abstracted))
+  const failure = violationFailure(scenario.length - 1, imageViolations(abstracted), undefined, context.catalogue)
   if (failure !== null) return { ...failure, message: `on the abstracted kernel: ${failure.message}` }
   // Runs that met each (pool image, verdict) pair, next to the deep cases.
   if (context.coverage !== null) for (const key of seen) context.coverage.cases.set(key, (context.coverage.cases.get(key) ?? 0) + 1)

@@ -45,6 +45,9 @@ function checkRobust(scenario: ReadonlyArray<RobustStep>, context: SuiteContext)
   const lockstep = new Lockstep(context.target, PROPERTY_BOOT, IMAGE_POOL)
   const atBoot = lockstep.compareStates(-1)
   if (atBoot !== null) return { step: -1, invariant: 'REF-1', ...describeDivergence(atBoot) }
+  const user = context.user ?? null
+  const atBootUser = user?.(lockstep.model, -1) ?? null
+  if (atBootUser !== null) return atBootUser
   for (let index = 0; index < scenario.length; index++) {
     const { garbage, syscall } = scenario[index]!
     const before = lockstep.model
@@ -62,6 +65,8 @@ function checkRobust(scenario: ReadonlyArray<RobustStep>, context: SuiteContext)
       const message = E.isLeft(step.model) ? `the kernel's refusal of ${on} changed more than the charge: ${described.message}` : `${described.message} after ${on}`
       return { step: index, invariant: 'REF-1', ...described, message, model: step.model, kernel: step.kernel }
     }
+    const broken = user?.(lockstep.model, index) ?? null
+    if (broken !== null) return broken
   }
   return null
 }

@@ -25,14 +25,25 @@ import { type Suite, type SuiteContext, type SuiteFailure, violationFailure } fr
  * which are not kernel state), so that a kernel that breaks, say, ISO-1 is reported
  * as breaking ISO-1, and as REF-1 only when it breaks none of them. With `all`,
  * once per run the catalogue is also evaluated on the kernel's own abstraction.
+ * `--invariant` (context.catalogue) narrows the invariants; the user's properties
+ * (context.user) are asked of the boot state and of the model's state after every step.
  */
 function checkLockstep(scenario: ReadonlyArray<unknown>, context: SuiteContext, invariants: 'none' | 'all' | ReadonlyArray<string>): SuiteFailure | null {
-  const only = Array.isArray(invariants) ? invariants : undefined
+  // `--invariant` narrows what the suite is about; the lockstep (REF-1) and the user's properties stay.
+  const chosen = context.catalogue
+  const about = Array.isArray(invariants) ? invariants : undefined
+  const only = about !== undefined && chosen !== undefined ? about.filter((id) => chosen.includes(id)) : about
+  const checking = invariants !== 'none' && (chosen === undefined || chosen.length > 0)
+  const user = context.user ?? null
   const lockstep = new Lockstep(context.target, PROPERTY_BOOT, IMAGE_POOL)
   const atBoot = lockstep.compareStates(-1)
   if (atBoot !== null) return divergenceFailure(atBoot)
-  if (only !== undefined) {
+  if (only !== undefined && checking) {
     const failure = violationFailure(-1, checkState(lockstep.model), only)
+    if (failure !== null) return failure
+  }
+  if (user !== null) {
+    const failure = user(lockstep.model, -1)
     if (failure !== null) return failure
   }
   for (let index = 0; index < scenario.length; index++) {
@@ -40,20 +51,24 @@ function checkLockstep(scenario: ReadonlyArray<unknown>, context: SuiteContext, 
     const before = lockstep.model
     const { step, divergence } = lockstep.step(syscall)
     if (divergence !== null) {
-      const labelled = only === undefined || step === null ? null : kernelViolation(lockstep, before, step, only)
+      const labelled = only === undefined || only.length === 0 || step === null ? null : kernelViolation(lockstep, before, step, only)
       return labelled ?? divergenceFailure(divergence, step?.model, step?.kernel)
     }
     context.coverage?.observe(syscall, step!.model, lockstep.model)
-    if (invariants !== 'none') {
-      const failure = violationFailure(index, checkStep({ before, syscall, outcome: step!.model, after: lockstep.model }), only)
+    if (checking) {
+      const failure = violationFailure(index, checkStep({ before, syscall, outcome: step!.model, after: lockstep.model }), only, chosen)
+      if (failure !== null) return failure
+    }
+    if (user !== null) {
+      const failure = user(lockstep.model, index)
       if (failure !== null) return failure
     }
   }
-  if (invariants === 'all') {
+  if (invariants === 'all' && checking) {
     const read = abstractOrUnreadable(context.target, lockstep.kernel)
     if ('unreadable' in read) return divergenceFailure({ kind: 'unreadable', step: scenario.length - 1, what: read.unreadable })
     const abstracted = { ...read.state, gsMessages: lockstep.model.gsMessages, gsFlows: lockstep.model.gsFlows, gsLastReceived: lockstep.model.gsLastReceived }
-    const failure = violationFailure(scenario.length - 1, checkState(abstracted))
+    const failure = violationFailure(scenario.length - 1, checkState(abstracted), undefined, chosen)
     if (failure !== null) return { ...failure, message: `on the abstracted kernel: ${failure.message}` }
   }
   return null

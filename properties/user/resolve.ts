@@ -8,7 +8,7 @@
  */
 import { match } from 'ts-pattern'
 import type { ObjectId, ObjectKind } from '../../spec/ids.js'
-import { rightsMask } from '../../spec/rights.js'
+import { rightsMask, type RightsMask } from '../../spec/rights.js'
 import { InputError } from '../../spec/decode.js'
 import { listed, nearest } from '../../spec/exact.js'
 import { INVARIANT_IDS } from '../../spec/invariants/types.js'
@@ -82,54 +82,86 @@ function resolver(system: SystemNames) {
 
 type Resolver = ReturnType<typeof resolver>
 
+/**
+ * A declared property once its names are resolved: what a compiled evaluator
+ * (checker/explore/impl-props.ts, on the impl's tables) needs to decide it with
+ * the same meaning as its test on model states.
+ */
+export type PropertyPlan =
+  | { readonly kind: 'never-holds'; readonly subject: ResolvedSubject; readonly objects: ResolvedObjects; readonly rights: RightsMask }
+  | { readonly kind: 'confined'; readonly objects: ResolvedObjects; readonly inside: ReadonlyArray<ObjectId> }
+  | { readonly kind: 'no-flow'; readonly from: ObjectId; readonly to: ObjectId; readonly both: boolean }
+  | { readonly kind: 'bound'; readonly count: ResolvedCount; readonly max: number }
+  | { readonly kind: 'sometimes'; readonly when: ReadonlyArray<ConditionPlan> }
+
+/** One resolved condition of a `sometimes`. */
+export type ConditionPlan =
+  | { readonly holds: { readonly subject: ResolvedSubject; readonly objects: ResolvedObjects; readonly rights: RightsMask } }
+  | { readonly flow: { readonly from: ObjectId; readonly to: ObjectId } }
+  | { readonly atLeast: { readonly count: ResolvedCount; readonly value: number } }
+
+const plans = new WeakMap<UserProperty, PropertyPlan>()
+
+/** The resolved form of a property read from a `sila-props/1` file (undefined for a property written in code). */
+export function planOf(property: UserProperty): PropertyPlan | undefined {
+  return plans.get(property)
+}
+
 /** A `sometimes` condition as a test: a witness when it holds. */
-function condition(r: Resolver, value: Condition, path: string): (state: KernelState) => Witness | null {
+function condition(r: Resolver, value: Condition, path: string): { test: (state: KernelState) => Witness | null; plan: ConditionPlan } {
   const keys = Object.keys(value)
   if (keys.length !== 1) throw new NameProblem(`${path}: a condition has exactly one of "holds", "flow" or "atLeast" (found ${keys.length === 0 ? 'none' : keys.map((k) => JSON.stringify(k)).join(', ')})`)
   if (value.holds !== undefined) {
     const who = r.subject(value.holds.subject, `${path}.holds.subject`)
     const what = r.objects(value.holds.object, `${path}.holds.object`)
     const rights = rightsMask(value.holds.rights ?? [])
-    return (state) => findHeld(state, who, what, rights, r.label)
+    return { test: (state) => findHeld(state, who, what, rights, r.label), plan: { holds: { subject: who, objects: what, rights } } }
   }
   if (value.flow !== undefined) {
     const from = r.named(value.flow.from, 'container', `${path}.flow.from`)
     const to = r.named(value.flow.to, 'container', `${path}.flow.to`)
-    return (state) => findFlow(state, from, to, r.label)
+    return { test: (state) => findFlow(state, from, to, r.label), plan: { flow: { from, to } } }
   }
   const atLeast = value.atLeast!
   const counted = r.count(atLeast, `${path}.atLeast`)
-  return (state) => {
-    const found = countOf(state, counted)
-    return found >= atLeast.value ? { message: `${r.countText(state, counted)} is ${found} ≥ ${atLeast.value}`, detail: { measure: counted.measure, of: counted.of, value: found } } : null
+  return {
+    test: (state) => {
+      const found = countOf(state, counted)
+      return found >= atLeast.value ? { message: `${r.countText(state, counted)} is ${found} ≥ ${atLeast.value}`, detail: { measure: counted.measure, of: counted.of, value: found } } : null
+    },
+    plan: { atLeast: { count: counted, value: atLeast.value } },
   }
 }
 
 /** One declared property as a test of a state (its meaning per kind: spec/props.ts). */
-function compile(r: Resolver, decl: PropertyDecl, path: string): Pick<UserProperty, 'kind' | 'test'> {
+function compile(r: Resolver, decl: PropertyDecl, path: string): Pick<UserProperty, 'kind' | 'test'> & { plan: PropertyPlan } {
   return match(decl)
     .with({ kind: 'never-holds' }, (d) => {
       const who = r.subject(d.subject, `${path}.subject`)
       const what = r.objects(d.object, `${path}.object`)
       const rights = rightsMask(d.rights ?? [])
-      return { kind: 'always' as const, test: (state: KernelState) => findHeld(state, who, what, rights, r.label) }
+      return { kind: 'always' as const, test: (state: KernelState) => findHeld(state, who, what, rights, r.label), plan: { kind: 'never-holds' as const, subject: who, objects: what, rights } }
     })
     .with({ kind: 'confined' }, (d) => {
       const what = r.objects(d.object, `${path}.object`)
       if (d.within.length === 0) throw new NameProblem(`${path}.within: names no container; a cap confined to nothing is never-holds for everyone`)
       const inside = d.within.map((name, index) => r.named(name, 'container', `${path}.within[${index}]`))
-      return { kind: 'always' as const, test: (state: KernelState) => findEscaped(state, what, inside, r.label) }
+      return { kind: 'always' as const, test: (state: KernelState) => findEscaped(state, what, inside, r.label), plan: { kind: 'confined' as const, objects: what, inside } }
     })
     .with({ kind: 'no-flow' }, (d) => {
       const from = r.named(d.from, 'container', `${path}.from`)
       const to = r.named(d.to, 'container', `${path}.to`)
       if (from === to) throw new NameProblem(`${path}: "from" and "to" are the same container`)
-      return { kind: 'always' as const, test: (state: KernelState) => findFlow(state, from, to, r.label) ?? (d.both === true ? findFlow(state, to, from, r.label) : null) }
+      return {
+        kind: 'always' as const, test: (state: KernelState) => findFlow(state, from, to, r.label) ?? (d.both === true ? findFlow(state, to, from, r.label) : null),
+        plan: { kind: 'no-flow' as const, from, to, both: d.both === true },
+      }
     })
     .with({ kind: 'bound' }, (d) => {
       const counted = r.count(d, path)
       return {
         kind: 'always' as const,
+        plan: { kind: 'bound' as const, count: counted, max: d.max },
         test: (state: KernelState) => {
           const found = countOf(state, counted)
           return found > d.max ? { message: `${r.countText(state, counted)} is ${found} > ${d.max}`, detail: { measure: counted.measure, of: counted.of, value: found, max: d.max } } : null
@@ -138,9 +170,11 @@ function compile(r: Resolver, decl: PropertyDecl, path: string): Pick<UserProper
     })
     .with({ kind: 'sometimes' }, (d) => {
       if (d.when.length === 0) throw new NameProblem(`${path}.when: lists no condition`)
-      const tests = d.when.map((c, index) => condition(r, c, `${path}.when[${index}]`))
+      const conditions = d.when.map((c, index) => condition(r, c, `${path}.when[${index}]`))
+      const tests = conditions.map((c) => c.test)
       return {
         kind: 'sometimes' as const,
+        plan: { kind: 'sometimes' as const, when: conditions.map((c) => c.plan) },
         test: (state: KernelState) => {
           const found: Witness[] = []
           for (const test of tests) {
@@ -173,7 +207,10 @@ export function resolveProps(props: PropsFile, file: string, system: SystemNames
     else if ((INVARIANT_IDS as ReadonlyArray<string>).includes(decl.name)) problems.push(`${path}.name: ${JSON.stringify(decl.name)} is the name of a catalogue invariant`)
     seen.set(decl.name, seen.get(decl.name) ?? index)
     try {
-      resolved.push({ name: decl.name, says: decl.says, origin: `${file} ${path}`, ...compile(r, decl, path) })
+      const { plan, ...compiled } = compile(r, decl, path)
+      const property: UserProperty = { name: decl.name, says: decl.says, origin: `${file} ${path}`, ...compiled }
+      plans.set(property, plan)
+      resolved.push(property)
     } catch (error) {
       if (!(error instanceof NameProblem)) throw error
       problems.push(error.message)
