@@ -48,6 +48,8 @@ import { CanonicalEncoder, type EncodableKernel } from './impl-canonical.js'
 import { FingerprintSet, collisionProbability } from './fingerprints.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { mulberry32 } from './search.js'
+import { StepGuards } from './step-guards.js'
+import { type CheckableKernel, StateChecks } from './state-checks.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends EncodableKernel {
@@ -147,11 +149,31 @@ export class ImplExpander {
   /** The abstraction of the loaded state (the step invariants' `before`), made when first needed. */
   private loadedModel: KernelState | null = null
   /** The transition whose successor is loaded while {@link expand}'s `each` runs. */
-  private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean } | null = null
+  private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean; mayBreak: boolean } | null = null
+  private readonly guards: StepGuards
+  private readonly stateChecks = new StateChecks()
+  /** Transitions whose step invariants the guards let pass / sent to the reference (for tests and profiling). */
+  guarded = 0
+  referenced = 0
 
-  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget) {
+  /** Whether the fast checks (step guards, state checks) run, or the reference alone. */
+  readonly fastChecks: boolean
+  readonly verifyGuards: boolean
+
+  /**
+   * `fastChecks`: the step guards and fast state checks read the impl's tables
+   * as refinement/abstraction.ts reads them, so they are on by default for our
+   * impl only; a kernel target with an abstraction of its own (a mutant of the
+   * abstraction) gets the reference alone unless the caller knows better.
+   * `verifyGuards` (tests): run the reference on every transition and new
+   * state too, and throw where a fast check vouched for what it breaks.
+   */
+  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget, options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean } = {}) {
     this.target = target
+    this.fastChecks = options.fastChecks ?? target === implSearchTarget
+    this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
     this.actions = presetActions(preset)
+    this.guards = new StepGuards(this.actions)
     if (this.actions.length > 0xffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 65,535`)
     this.counts = new Float64Array(this.actions.length)
     this.kernel = target.create(preset.boot, preset.images)
@@ -200,14 +222,14 @@ export class ImplExpander {
    * in `encoder`, while `each(action)` runs; `each` returns true to stop.
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
-    const { kernel, actions, encoder } = this
-    // The step invariants' `before`: the loaded state's abstraction, once per expanded state.
-    this.loadedModel ??= this.abstract(this.flows[this.loaded.length]!)
+    const { kernel, actions, encoder, guards } = this
+    if (this.fastChecks) guards.load(kernel)
     const count = order === null ? actions.length : order.length
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
       const dstWasEmpty = dstEmpty(kernel, action)
+      if (this.fastChecks) guards.beforeStep(kernel, index, action)
       const outcome = kernel.step(action)
       if (E.isLeft(outcome)) {
         if (touched(kernel)) this.back()
@@ -216,7 +238,7 @@ export class ImplExpander {
       this.generated++
       this.counts[index]++
       encoder.encode(kernel)
-      this.pending = { action: index, outcome, dstWasEmpty }
+      this.pending = { action: index, outcome, dstWasEmpty, mayBreak: !this.fastChecks || guards.mayBreak(kernel, index, action) }
       const stop = each(index)
       this.pending = null
       this.back()
@@ -230,9 +252,23 @@ export class ImplExpander {
     return { ...this.target.abstraction.abstract(this.kernel as never), gsFlows: flows }
   }
 
+  /**
+   * The state invariants of the kernel's state with `flows`: the fast test on the
+   * impl's tables, and the reference (the model's functions on the abstraction)
+   * when it cannot vouch. `verifyGuards`: the reference always, and a bug if
+   * the fast test vouched for a state it breaks.
+   */
+  private stateViolation(flows: Flows): Violation | null {
+    const holds = this.fastChecks && this.stateChecks.holds(this.kernel as unknown as CheckableKernel, flows)
+    if (holds && !this.verifyGuards) return null
+    const broken = checkState(this.abstract(flows))[0] ?? null
+    if (holds && broken !== null) throw new Error(`KernelBug: the fast state checks vouched for a state that breaks ${broken.invariant}: ${broken.message}`)
+    return broken
+  }
+
   /** The state invariants of the loaded state (the boot state, or a state reached by {@link goTo}). */
   checkLoaded(): Violation | null {
-    return checkState(this.abstract(this.flows[this.loaded.length]!))[0] ?? null
+    return this.stateViolation(this.flows[this.loaded.length]!)
   }
 
   /**
@@ -244,19 +280,40 @@ export class ImplExpander {
   checkSuccessor(isNew: boolean): Violation | null {
     const pending = this.pending
     if (pending === null) throw new Error('KernelBug: checkSuccessor outside expand')
+    if (pending.mayBreak) this.referenced++
+    else this.guarded++
+    if (!isNew && !pending.mayBreak && !this.verifyGuards) return null
     const depth = this.loaded.length
     const syscall = this.actions[pending.action]!
-    const after = this.abstract(flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty))
+    const flows = flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty)
     if (isNew) {
-      const broken = checkState(after)[0]
-      if (broken !== undefined) return broken
+      const broken = this.stateViolation(flows)
+      if (broken !== null) return broken
     }
-    const step = { before: this.loadedModel!, syscall, outcome: pending.outcome, after }
+    if (!pending.mayBreak && !this.verifyGuards) return null
+    const after = this.abstract(flows)
+    const step = { before: this.before(pending.action), syscall, outcome: pending.outcome, after }
     for (const invariant of STEP_INVARIANTS) {
       const found = invariant.check(step)
-      if (found._tag === 'Some') return found.value
+      if (found._tag === 'Some') {
+        if (!pending.mayBreak) throw new Error(`KernelBug: a step guard let pass ${found.value.invariant} on action ${pending.action} (${String(syscall.kind)}): ${found.value.message}`)
+        return found.value
+      }
     }
     return null
+  }
+
+  /**
+   * The loaded state's abstraction (the step invariants' `before`), made once
+   * per expanded state when a transition first needs it: the kernel, at the
+   * successor of `action`, goes back, is read, and takes the step again.
+   */
+  private before(action: number): KernelState {
+    if (this.loadedModel !== null) return this.loadedModel
+    this.back()
+    this.loadedModel = this.abstract(this.flows[this.loaded.length]!)
+    this.kernel.step(this.actions[action]!)
+    return this.loadedModel
   }
 
   /** The actions of a path, for a counterexample. */
@@ -302,7 +359,13 @@ export class PathLevel {
 }
 
 /** The options the general engine takes: the search's, and the kernel to step (default the impl). */
-export type GeneralOptions = ExploreOptions & { readonly kernel?: SearchTarget }
+export type GeneralOptions = ExploreOptions & {
+  readonly kernel?: SearchTarget
+  /** The fast checks on or off (default: on for our impl only; see {@link ImplExpander}). */
+  readonly fastChecks?: boolean
+  /** Tests: run the reference on every transition and new state too, and fail where a fast check vouched wrongly. */
+  readonly verifyGuards?: boolean
+}
 
 function violationOf(found: Violation, path: Action[]): ExploreViolation {
   return { invariant: found.invariant, message: found.message, witness: found.witness, path }
@@ -315,7 +378,7 @@ function violationOf(found: Violation, path: Action[]): ExploreViolation {
  */
 export function exploreGeneral(options: GeneralOptions): ExploreResult {
   const started = Date.now()
-  const expander = new ImplExpander(options.preset, options.kernel)
+  const expander = new ImplExpander(options.preset, options.kernel, options)
   const { encoder } = expander
   const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
   const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY
