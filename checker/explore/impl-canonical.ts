@@ -24,7 +24,7 @@ import {
 } from '../../impl/tables/objects.js'
 import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
-import { fingerprint, fingerprintBytesInto } from './fingerprints.js'
+import { fingerprint, fingerprintWordsInto } from './fingerprints.js'
 
 const UNLABELLED = -2
 const TAG_NUMBER = 0x7ffffff0
@@ -50,8 +50,6 @@ export class CanonicalEncoder {
   /** The encoding of the last state encoded, and its length in words. */
   words = new Int32Array(256)
   length = 0
-  /** The same buffer as unsigned words, for hashing. */
-  private unsigned = new Uint32Array(this.words.buffer)
   /** Its 64-bit fingerprint. */
   readonly pair = new Uint32Array(2)
   private objectLabel = new Int32Array(16).fill(-1)
@@ -78,7 +76,7 @@ export class CanonicalEncoder {
   encode(k: EncodableKernel): void {
     this.label(k)
     this.write(k)
-    fingerprintBytesInto(this.unsigned, this.length * 4, this.pair)
+    fingerprintWordsInto(this.words, this.length, this.pair)
     this.reset()
   }
 
@@ -270,7 +268,6 @@ export class CanonicalEncoder {
       const words = new Int32Array(this.words.length * 2)
       words.set(this.words)
       this.words = words
-      this.unsigned = new Uint32Array(words.buffer)
     }
     this.words[this.length++] = word
   }
