@@ -12,7 +12,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { FingerprintSet } from './fingerprints.js'
 import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
-import { ownerOf, type Batch, type CoordinatorMessage, type LevelReport, type WorkerMessage, type WorkerSetup } from './general-parallel.js'
+import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
+import { type LevelReport, ownerOf, serveLevels } from './parallel.js'
 import { loadTarget } from '../targets.js'
 import type { Violation } from '../../spec/invariants/types.js'
 
@@ -28,7 +29,7 @@ const sent = new FingerprintSet(1 << 16)
 const { index: me, count } = setup
 let frontier = new PathLevel(0, 1)
 let next = new PathLevel(1)
-let violation: LevelReport['violation'] = null
+let violation: PathViolation | null = null
 
 /** A growable outgoing batch to one other worker. */
 class Outgoing {
@@ -106,7 +107,7 @@ function admitIncoming(batches: ReadonlyArray<Batch>): void {
   }
 }
 
-function report(): LevelReport {
+function report(): LevelReport<PathViolation> {
   return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation }
 }
 
@@ -119,23 +120,15 @@ if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
   else frontier.push([], 0)
 }
 
-port.on('message', (message: CoordinatorMessage) => {
-  try {
-    switch (message.type) {
-      case 'expand': {
-        next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
-        const batches = expandLevel()
-        const transfer = batches.flatMap((batch) => (batch === null ? [] : [batch.paths, batch.fingerprints]))
-        port.postMessage({ type: 'outgoing', batches } satisfies WorkerMessage, transfer)
-        return
-      }
-      case 'incoming':
-        admitIncoming(message.batches)
-        frontier = next
-        port.postMessage({ type: 'level', report: report() } satisfies WorkerMessage)
-        return
-    }
-  } catch (error) {
-    port.postMessage({ type: 'failed', message: String((error as Error).stack ?? error) } satisfies WorkerMessage)
-  }
+serveLevels<Batch, PathViolation>(port, {
+  expand() {
+    next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
+    return expandLevel()
+  },
+  transfer: (batch) => [batch.paths, batch.fingerprints],
+  admit(batches) {
+    admitIncoming(batches)
+    frontier = next
+    return report()
+  },
 })

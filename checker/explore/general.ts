@@ -48,6 +48,7 @@ import { CanonicalEncoder, type EncodableKernel } from './impl-canonical.js'
 import { FingerprintSet, collisionProbability } from './fingerprints.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { mulberry32 } from './search.js'
+import { coverageOf } from './parallel.js'
 import { StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
 
@@ -65,16 +66,6 @@ export interface SearchKernel extends EncodableKernel {
 export type SearchTarget = RefinementTarget<SearchKernel & Kernel>
 
 const implSearchTarget = implTarget as unknown as SearchTarget
-
-/** Transitions by syscall kind, from counts by action. */
-export function coverageOf(actions: ReadonlyArray<Action>, counts: ArrayLike<number>): Record<string, number> {
-  const coverage: Record<string, number> = {}
-  for (let index = 0; index < actions.length; index++) {
-    const kind = actions[index]!.kind as string
-    if (counts[index]! > 0) coverage[kind] = (coverage[kind] ?? 0) + counts[index]!
-  }
-  return coverage
-}
 
 type Flows = ReadonlyMap<string, number>
 
