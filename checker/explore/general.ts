@@ -51,6 +51,7 @@ import { mulberry32 } from './search.js'
 import { coverageOf } from './parallel.js'
 import { StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
+import { Prefilter } from './prefilter.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends EncodableKernel {
@@ -143,6 +144,7 @@ export class ImplExpander {
   private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean; mayBreak: boolean } | null = null
   private readonly guards: StepGuards
   private readonly stateChecks = new StateChecks()
+  private readonly prefilter: Prefilter
   /** Transitions whose step invariants the guards let pass / sent to the reference (for tests and profiling). */
   guarded = 0
   referenced = 0
@@ -165,6 +167,7 @@ export class ImplExpander {
     this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
     this.actions = presetActions(preset)
     this.guards = new StepGuards(this.actions)
+    this.prefilter = new Prefilter(this.actions)
     if (this.actions.length > 0xffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 65,535`)
     this.counts = new Float64Array(this.actions.length)
     this.kernel = target.create(preset.boot, preset.images)
@@ -214,11 +217,16 @@ export class ImplExpander {
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
     const { kernel, actions, encoder, guards } = this
-    if (this.fastChecks) guards.load(kernel)
+    const { fastChecks, prefilter } = this
+    if (fastChecks) { guards.load(kernel); prefilter.load(kernel) }
     const count = order === null ? actions.length : order.length
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
+      if (fastChecks && prefilter.refuses(kernel, index)) {
+        if (this.verifyGuards) this.confirmRefused(index)
+        continue
+      }
       const dstWasEmpty = dstEmpty(kernel, action)
       if (this.fastChecks) guards.beforeStep(kernel, index, action)
       const outcome = kernel.step(action)
@@ -236,6 +244,13 @@ export class ImplExpander {
       if (stop) return true
     }
     return false
+  }
+
+  /** Tests: an action the prefilter skipped is refused indeed. */
+  private confirmRefused(index: number): void {
+    const outcome = this.kernel.step(this.actions[index]!)
+    if (E.isRight(outcome)) throw new Error(`KernelBug: the prefilter skipped action ${index} (${String(this.actions[index]!.kind)}), which succeeds`)
+    this.back()
   }
 
   /** The model's view of the kernel now, with `flows`. */

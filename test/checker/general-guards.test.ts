@@ -6,7 +6,9 @@
  * With `verifyGuards` the engine runs the reference on every transition and
  * every new state and throws where a fast check vouched wrongly; here it does
  * so on the presets, on generated declared systems, and on every impl mutant of
- * the catalogue (whose violations the fast checks must not let pass).
+ * the catalogue (whose violations the fast checks must not let pass). The
+ * prefilter (checker/explore/prefilter.ts) is checked the same way: every
+ * action it skips is stepped and must be refused.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
