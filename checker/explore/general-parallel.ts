@@ -2,8 +2,9 @@
  * The general engine on several cores (`sila explore --workers N`), on the
  * shared parallel driver (parallel.ts): a batch carries the successors' paths
  * and fingerprints. The worker that takes a transition checks its step
- * invariants (every transition, into a new state or not); the owner of a new
- * state checks its state invariants (it replays the path there). The result is
+ * invariants (every transition, into a new state or not) and, when the
+ * successor is new to it (kept, or sent to its owner for the first time), its
+ * state invariants: the owner admits what it is sent without replaying it. The result is
  * the sequential search's: the same distinct states, transitions and depth (a
  * test compares them), and a counterexample of the same, shortest, length.
  * @module

@@ -5,8 +5,9 @@
  * deduplicated and checked here; one another worker owns is sent there, as its
  * path and fingerprint, once: a worker remembers what it sent, since most
  * successors are duplicates. The step invariants of every transition are
- * checked by the worker that takes it; the state invariants of a new state by
- * its owner.
+ * checked by the worker that takes it, and so are the state invariants of a
+ * successor it keeps as new or sends for the first time (it is loaded there):
+ * the owner never replays a path.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -77,11 +78,13 @@ function expandLevel(): Array<Batch | null> {
       const low = encoder.pair[1]!
       const owner = ownerOf(high, low, count)
       // Every transition's step invariants are checked here, where it is taken; a new state's state invariants by its owner.
-      const isNew = owner === me && seen.add(high, low)
+      // New here: a state this worker owns and has not seen, or one it owns not and has not sent yet.
+      // Its state invariants are checked here, while it is loaded: the owner need not replay its path.
+      const isNew = owner === me ? seen.add(high, low) : sent.add(high, low)
       record(expander.checkSuccessor(isNew), extended(path, action))
       if (violation !== null) return true
       if (owner !== me) {
-        if (sent.add(high, low)) outgoing[owner]!.push(path, action)
+        if (isNew) outgoing[owner]!.push(path, action)
         return false
       }
       if (isNew) next.push(path, action)
@@ -91,18 +94,18 @@ function expandLevel(): Array<Batch | null> {
   return outgoing.map((batch) => batch?.batch() ?? null)
 }
 
-/** Admits the successors other workers found that this one owns (each checked here, its path replayed). */
+/**
+ * Admits the successors other workers found that this one owns: their state
+ * invariants were checked where they were found, so a new one only joins the
+ * next level.
+ */
 function admitIncoming(batches: ReadonlyArray<Batch>): void {
   const length = next.length
   for (const batch of batches) {
     const paths = new Uint16Array(batch.paths)
     const fingerprints = new Uint32Array(batch.fingerprints)
-    for (let item = 0; item < batch.size && violation === null; item++) {
-      if (!seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) continue
-      const path = paths.subarray(item * length, (item + 1) * length)
-      expander.goTo(path, length)
-      record(expander.checkLoaded(), path)
-      if (violation === null) next.pushAll(path, 1)
+    for (let item = 0; item < batch.size; item++) {
+      if (seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) next.pushAll(paths.subarray(item * length, (item + 1) * length), 1)
     }
   }
 }

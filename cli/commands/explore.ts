@@ -38,11 +38,12 @@ by 64-bit fingerprints (the collision probability is reported). Presets: ${PRESE
 Engines (--engine): 'compiled' (what auto runs) is the fastest compiled engine
 for the system: on cap-core and cap-core-3 a hand-written engine specialised to
 them (packed states, 100,000+ states/s); on every other preset and every --boot
-system the general engine, which steps the impl kernel and checks the model's
-invariants on the abstraction of its states (state invariants once per new
-state, step invariants on every transition), about 3× faster than the model
-engine on nested (bench B9). 'general' forces the general engine (on cap-core
-some 35× slower than the specialised one, bench B5); 'model' steps the model
+system the general engine, which steps the impl kernel and checks every
+invariant on every transition (state invariants once per new state) with fast
+checks on the impl's tables, the model's own invariant functions deciding
+wherever those cannot vouch (bench B9: nested, against the model engine).
+'general' forces the general engine (on cap-core about 0.15-0.2x the specialised
+one, bench B5); 'model' steps the model
 itself, and --refine and --mutant (a copy of the model) need it. All count the
 same states and transitions (tests compare them).
 
