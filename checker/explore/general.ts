@@ -367,7 +367,7 @@ export class PathLevel {
 /** The options the general engine takes: the search's, and the kernel to step (default the impl). */
 export type GeneralOptions = ExploreOptions & {
   readonly kernel?: SearchTarget
-  /** The fast checks on or off (default: on for our impl only; see {@link ImplExpander}). */
+  /** The fast checks (step guards, state checks, prefilter) on or off; default: on for our impl only, whose tables they read as the abstraction does. */
   readonly fastChecks?: boolean
   /** Tests: run the reference on every transition and new state too, and fail where a fast check vouched wrongly. */
   readonly verifyGuards?: boolean
