@@ -41,11 +41,12 @@ them (packed states, 100,000+ states/s); on every other preset and every --boot
 system the general engine, which steps the impl kernel and checks every
 invariant on every transition (state invariants once per new state) with fast
 checks on the impl's tables, the model's own invariant functions deciding
-wherever those cannot vouch (bench B9: nested, against the model engine).
-'general' forces the general engine (on cap-core about 0.15-0.2x the specialised
-one, bench B5); 'model' steps the model
-itself, and --refine and --mutant (a copy of the model) need it. All count the
-same states and transitions (tests compare them).
+wherever those cannot vouch (bench B9: about 10x the model engine on nested).
+'general' forces the general engine (on cap-core 0.08x the specialised one in
+bench B5, a loaded machine); 'model' steps the model itself, and --refine and
+--mutant (a copy of the model) need it. All count the same states and
+transitions to the depths the tests compare (on cap-core the general engine
+counts more states than the specialised one from depth 11: an open question).
 
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
