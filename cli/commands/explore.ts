@@ -45,8 +45,9 @@ wherever those cannot vouch (bench B9: about 10x the model engine on nested).
 'general' forces the general engine (on cap-core 0.08x the specialised one in
 bench B5, a loaded machine); 'model' steps the model itself, and --refine and
 --mutant (a copy of the model) need it. All count the same states and
-transitions to the depths the tests compare (on cap-core the general engine
-counts more states than the specialised one from depth 11: an open question).
+transitions to the depths the tests compare (from depth 11 on cap-core the
+specialised engine merges symmetric states, unreached endpoints in either order,
+that the model and general engines keep apart: it counts fewer).
 
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
