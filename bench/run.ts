@@ -125,29 +125,38 @@ function exploreRun(args: ReadonlyArray<string>): ExploreRun {
   return { rate: result.statesPerSecond, seconds: result.durationMs / 1000, peak: result.peakMemoryBytes, distinct: result.distinct, generated: result.generated, depth: result.depth, complete: result.complete }
 }
 
-/** B5: exhaustive cap-core with the engine it runs on by default (the specialised one), on one core and on two; and the general engine on the same preset, bounded. */
+/** The cap-core state space, as every engine must count it (docs/decisions.md). */
+const CAP_CORE_SPACE = { distinct: 8_743_660, depth: 22, generated: 109_283_233 }
+
+/**
+ * B5: exhaustive cap-core through the general engine (the one every declared
+ * system runs on), on one core and with two workers, its memory per state
+ * beyond the runtime's baseline (the peak of a search to depth 1), and the
+ * specialised cap-core engine on one core for the ratio. Every run must count
+ * the whole space: 8,743,660 states, depth 22, 109,283,233 transitions.
+ */
 export function benchB5(): BenchRow[] {
-  const one = exploreRun(['--preset', 'cap-core'])
-  const two = exploreRun(['--preset', 'cap-core', '--workers', '2'])
-  // The general engine would take hours over all of cap-core: both engines to the same depth bound, its states/s against the specialised one's.
-  const bound = ['--preset', 'cap-core', '--depth', '9']
-  const general = exploreRun([...bound, '--engine', 'general'])
-  const specialised = exploreRun(bound)
+  const baseline = exploreRun(['--preset', 'cap-core', '--engine', 'general', '--depth', '1'])
+  const general = exploreRun(['--preset', 'cap-core', '--engine', 'general'])
+  const two = exploreRun(['--preset', 'cap-core', '--engine', 'general', '--workers', '2'])
+  const specialised = exploreRun(['--preset', 'cap-core'])
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
+  const whole = (run: ExploreRun) => run.complete && run.distinct === CAP_CORE_SPACE.distinct && run.depth === CAP_CORE_SPACE.depth && run.generated === CAP_CORE_SPACE.generated
+  const perState = (general.peak - baseline.peak) / Math.max(general.distinct, 1)
   return [
-    { id: 'B5', what: `explore cap-core exhaustively on one core, specialised engine (${one.distinct.toLocaleString('en')} states, depth ${one.depth})`, measured: `${one.rate.toLocaleString('en')} states/s in ${one.seconds.toFixed(0)} s`, target: '≥ 100,000 states/s', met: one.complete && one.rate >= 100_000 },
-    { id: 'B5', what: 'explore cap-core peak memory (resident), one core', measured: mib(one.peak), target: '≤ 1536 MiB', met: one.peak <= 1.5 * 2 ** 30 },
-    { id: 'B5', what: 'explore cap-core --workers 2 ÷ one core', measured: `${(two.rate / one.rate).toFixed(2)}× (${two.rate.toLocaleString('en')} states/s in ${two.seconds.toFixed(0)} s, ${mib(two.peak)})`, target: 'faster, same states, ≤ 1536 MiB', met: two.complete && two.distinct === one.distinct && two.rate > one.rate && two.peak <= 1.5 * 2 ** 30 },
-    { id: 'B5', what: `explore cap-core to depth 9, --engine general (${general.distinct.toLocaleString('en')} states, ${general.generated.toLocaleString('en')} transitions), ÷ the specialised engine (${specialised.rate.toLocaleString('en')} states/s)`, measured: `${general.rate.toLocaleString('en')} states/s, ${(general.rate / Math.max(specialised.rate, 1)).toFixed(3)}×`, target: 'same states', met: general.distinct === specialised.distinct && general.generated === specialised.generated },
+    { id: 'B5', what: `explore cap-core exhaustively on one core, general engine (${general.distinct.toLocaleString('en')} states, depth ${general.depth}, ${general.generated.toLocaleString('en')} transitions)`, measured: `${general.rate.toLocaleString('en')} states/s in ${general.seconds.toFixed(0)} s`, target: '≥ 120,000 states/s, the whole space', met: whole(general) && general.rate >= 120_000 },
+    { id: 'B5', what: `the same, peak memory beyond the runtime's baseline (${mib(general.peak)} resident, baseline ${mib(baseline.peak)})`, measured: `${perState.toFixed(0)} bytes/state`, target: '≤ 100 bytes/state', met: perState <= 100 },
+    { id: 'B5', what: 'the same, --workers 2 ÷ one core', measured: `${(two.rate / Math.max(general.rate, 1)).toFixed(2)}× (${two.rate.toLocaleString('en')} states/s in ${two.seconds.toFixed(0)} s, ${mib(two.peak)})`, target: '≥ 1.6×, the whole space', met: whole(two) && two.rate >= 1.6 * general.rate },
+    { id: 'B5', what: `general ÷ the specialised cap-core engine on one core (${specialised.rate.toLocaleString('en')} states/s in ${specialised.seconds.toFixed(0)} s, ${mib(specialised.peak)})`, measured: `${(general.rate / Math.max(specialised.rate, 1)).toFixed(2)}×`, target: '≥ 1 (the general engine as fast)', met: whole(specialised) && general.rate >= specialised.rate },
   ]
 }
 
-/** B9: `nested` to a depth bound with the general engine (its default) and with the model engine: the same states, the time ratio. */
-export function benchB9(depth = 4): BenchRow[] {
+/** B9: `nested` to a depth bound with the general engine (its default) and with the model engine: the same states, the rate, the time ratio. */
+export function benchB9(depth = 5): BenchRow[] {
   const general = exploreRun(['--preset', 'nested', '--depth', String(depth)])
   const model = exploreRun(['--preset', 'nested', '--engine', 'model', '--depth', String(depth)])
   return [
-    { id: 'B9', what: `explore nested to depth ${depth} on one core, general engine (${general.distinct.toLocaleString('en')} states, ${general.generated.toLocaleString('en')} transitions)`, measured: `${general.rate.toLocaleString('en')} states/s in ${general.seconds.toFixed(1)} s`, target: 'the model engine\'s states', met: general.distinct === model.distinct && general.generated === model.generated },
+    { id: 'B9', what: `explore nested to depth ${depth} on one core, general engine (${general.distinct.toLocaleString('en')} states, ${general.generated.toLocaleString('en')} transitions)`, measured: `${general.rate.toLocaleString('en')} states/s in ${general.seconds.toFixed(1)} s`, target: '≥ 50,000 states/s, the model engine\'s states', met: general.rate >= 50_000 && general.distinct === model.distinct && general.generated === model.generated },
     { id: 'B9', what: `the same, general ÷ model engine (model: ${model.rate.toLocaleString('en')} states/s in ${model.seconds.toFixed(1)} s)`, measured: `${(model.seconds / Math.max(general.seconds, 1e-3)).toFixed(1)}× faster`, target: 'faster', met: general.seconds < model.seconds },
   ]
 }
@@ -268,11 +277,11 @@ export const BENCHMARK_LIST: ReadonlyArray<Benchmark> = [
   { id: 'B2', measures: 'impl cost per syscall as live objects grow from 10^3 to 10^6', takes: '~5 s', run: benchB2 },
   { id: 'B3', measures: 'revoke of a subtree of 10^6 caps, and its growth from 10^5', takes: '~2 s', run: benchB3 },
   { id: 'B4', measures: 'lockstep refinement checking, steps/s', takes: '~2 s', run: benchB4 },
-  { id: 'B5', measures: 'exhaustive explore of cap-core (its specialised engine) on one core and with --workers 2: states/s, peak memory; the general engine on cap-core to depth 9 against it', takes: '~5 min', run: benchB5 },
+  { id: 'B5', measures: 'exhaustive explore of cap-core through the general engine on one core and with --workers 2: states/s, bytes per state beyond the baseline; the specialised cap-core engine on one core against it', takes: '~12 min', run: benchB5 },
   { id: 'B5p', measures: 'explore cap-core to depth 7 (general engine) with three user properties against without: the cost of --props', takes: '~2 min', run: () => benchB5p() },
   { id: 'B6', measures: "the default 'sila check' run, wall time", takes: '~40 s', run: benchB6 },
   { id: 'B8', measures: 'spawn + kill of one signed image 10^4 times, and image verifications', takes: '~1 s', run: benchB8 },
-  { id: 'B9', measures: 'explore nested to depth 4: the general engine (its default) against the model engine, same states, time ratio', takes: '~2 min', run: benchB9 },
+  { id: 'B9', measures: 'explore nested to depth 5: the general engine (its default) against the model engine, same states, states/s, time ratio', takes: '~4 min', run: benchB9 },
 ]
 
 export const BENCHMARKS: Readonly<Record<string, () => BenchRow[]>> = Object.fromEntries(BENCHMARK_LIST.map((b) => [b.id, b.run]))

@@ -13,7 +13,8 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { Preset } from '../../spec/presets.js'
 import { FingerprintSet } from './fingerprints.js'
 import { checkPacked, ParentLinks, StateList, Successors } from './capcore.js'
-import { ownerOf, type Batch, type CoordinatorMessage, type LevelReport, type WorkerMessage } from './capcore-parallel.js'
+import type { Batch, Links, PackedViolation } from './capcore-parallel.js'
+import { type LevelReport, ownerOf, serveLevels } from './parallel.js'
 
 interface Setup {
   readonly preset: Preset
@@ -36,7 +37,7 @@ const base = new Int32Array(layout.words)
 const { index: me, count } = setup
 let frontier = new StateList(layout.words)
 let next = new StateList(layout.words)
-let violation: LevelReport['violation'] = null
+let violation: PackedViolation | null = null
 
 /** A growable outgoing batch to one other worker. */
 class Outgoing {
@@ -102,7 +103,7 @@ function admitIncoming(batches: ReadonlyArray<Batch>): void {
   }
 }
 
-function report(): LevelReport {
+function report(): LevelReport<PackedViolation> {
   return { next: next.count, distinct: seen.size, generated: successors.generated, counts: Array.from(successors.counts), violation }
 }
 
@@ -113,25 +114,20 @@ if (ownerOf(pair[0]!, pair[1]!, count) === me) {
   frontier.push(canonical, links.add(0, -1) * count + me)
 }
 
-port.on('message', (message: CoordinatorMessage) => {
-  switch (message.type) {
-    case 'expand': {
-      next = new StateList(layout.words, Math.max(1 << 12, frontier.count * 2))
-      const batches = expandLevel()
-      const transfer = batches.flatMap((batch) => (batch === null ? [] : [batch.bytes, batch.meta]))
-      port.postMessage({ type: 'outgoing', batches } satisfies WorkerMessage, transfer)
-      return
-    }
-    case 'incoming':
-      admitIncoming(message.batches)
-      frontier = next
-      port.postMessage({ type: 'level', report: report() } satisfies WorkerMessage)
-      return
-    case 'links': {
-      const parents = links.parents.slice(0, links.count)
-      const via = links.via.slice(0, links.count)
-      port.postMessage({ type: 'links', parents: parents.buffer, via: via.buffer } satisfies WorkerMessage, [parents.buffer, via.buffer])
-      return
-    }
-  }
+serveLevels<Batch, PackedViolation>(port, {
+  expand() {
+    next = new StateList(layout.words, Math.max(1 << 12, frontier.count * 2))
+    return expandLevel()
+  },
+  transfer: (batch) => [batch.bytes, batch.meta],
+  admit(batches) {
+    admitIncoming(batches)
+    frontier = next
+    return report()
+  },
+  extra() {
+    const parents = links.parents.slice(0, links.count)
+    const via = links.via.slice(0, links.count)
+    return { value: { parents: parents.buffer, via: via.buffer } satisfies Links, transfer: [parents.buffer, via.buffer] }
+  },
 })

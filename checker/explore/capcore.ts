@@ -21,6 +21,7 @@ import { FingerprintSet, collisionProbability, fingerprintBytesInto } from './fi
 import { type Action, capCoreActions } from './actions.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { mulberry32 } from './search.js'
+import { coverageOf } from './parallel.js'
 
 const PROCESSES = 2
 const OBJECTS_MAX = 6
@@ -497,16 +498,6 @@ export class ParentLinks {
     for (let at = index; at > 0; at = this.parents[at]!) path.push(actions[this.via[at]!]!)
     return path.reverse()
   }
-}
-
-/** Transitions by syscall kind, from counts by action. */
-export function coverageOf(actions: ReadonlyArray<Action>, counts: ArrayLike<number>): Record<string, number> {
-  const coverage: Record<string, number> = {}
-  for (let index = 0; index < actions.length; index++) {
-    const kind = actions[index]!.kind as string
-    if (counts[index]! > 0) coverage[kind] = (coverage[kind] ?? 0) + counts[index]!
-  }
-  return coverage
 }
 
 /**

@@ -46,6 +46,26 @@ export function fingerprintBytesInto(words: Uint32Array, length: number, out: Ui
   out[1] = (b ^ (b >>> 16)) >>> 0
 }
 
+/**
+ * The fingerprint of the first `count` words of `words`: the same value
+ * {@link fingerprintBytesInto} gives their bytes (`count * 4` of them).
+ */
+export function fingerprintWordsInto(words: Int32Array, count: number, out: Uint32Array): void {
+  let a = 0x811c9dc5
+  let b = 0x9e3779b9
+  for (let index = 0; index < count; index++) {
+    const word = words[index]!
+    a = Math.imul(a ^ word, 0x01000193)
+    a ^= a >>> 13
+    b = Math.imul(b ^ word, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b)
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
+  out[0] = (a ^ (a >>> 13)) >>> 0
+  out[1] = (b ^ (b >>> 16)) >>> 0
+}
+
 export function fingerprintBytes(words: Uint32Array, length: number): [number, number] {
   fingerprintBytesInto(words, length, PAIR)
   return [PAIR[0]!, PAIR[1]!]

@@ -5,20 +5,21 @@
  * deduplicated and checked here; one another worker owns is sent there, as its
  * path and fingerprint, once: a worker remembers what it sent, since most
  * successors are duplicates. The step invariants of every transition are
- * checked by the worker that takes it; the state invariants of a new state by
- * its owner.
+ * checked by the worker that takes it, and so are the state invariants of a
+ * successor it keeps as new or sends for the first time (it is loaded there):
+ * the owner never replays a path.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { FingerprintSet } from './fingerprints.js'
 import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
-import { ownerOf, type Batch, type CoordinatorMessage, type LevelReport, type WorkerMessage, type WorkerSetup } from './general-parallel.js'
+import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
+import { type LevelReport, type LevelWitness, ownerOf, serveLevels } from './parallel.js'
 import { loadTarget } from '../targets.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import { catalogueFilter } from './search.js'
 import { InputError } from '../../spec/decode.js'
 import { loadChecked, PropertyWatch } from './props.js'
-import type { LevelWitness } from './general-parallel.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort!
@@ -37,7 +38,7 @@ const sent = new FingerprintSet(1 << 16)
 const { index: me, count } = setup
 let frontier = new PathLevel(0, 1)
 let next = new PathLevel(1)
-let violation: LevelReport['violation'] = null
+let violation: PathViolation | null = null
 
 /** A growable outgoing batch to one other worker. */
 class Outgoing {
@@ -100,12 +101,14 @@ function expandLevel(): Array<Batch | null> {
       const low = encoder.pair[1]!
       const owner = ownerOf(high, low, count)
       // Every transition's step invariants are checked here, where it is taken; a new state's state invariants by its owner.
-      const isNew = owner === me && seen.add(high, low)
+      // New here: a state this worker owns and has not seen, or one it owns not and has not sent yet.
+      // Its state invariants are checked here, while it is loaded: the owner need not replay its path.
+      const isNew = owner === me ? seen.add(high, low) : sent.add(high, low)
       record(expander.checkSuccessor(isNew), extended(path, action))
       if (violation === null && isNew && watch !== null) watchState(() => extended(path, action))
       if (violation !== null) return true
       if (owner !== me) {
-        if (sent.add(high, low)) outgoing[owner]!.push(path, action)
+        if (isNew) outgoing[owner]!.push(path, action)
         return false
       }
       if (isNew) next.push(path, action)
@@ -115,24 +118,23 @@ function expandLevel(): Array<Batch | null> {
   return outgoing.map((batch) => batch?.batch() ?? null)
 }
 
-/** Admits the successors other workers found that this one owns (each checked here, its path replayed). */
+/**
+ * Admits the successors other workers found that this one owns: their state
+ * invariants were checked where they were found, so a new one only joins the
+ * next level.
+ */
 function admitIncoming(batches: ReadonlyArray<Batch>): void {
   const length = next.length
   for (const batch of batches) {
     const paths = new Uint16Array(batch.paths)
     const fingerprints = new Uint32Array(batch.fingerprints)
-    for (let item = 0; item < batch.size && violation === null; item++) {
-      if (!seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) continue
-      const path = paths.subarray(item * length, (item + 1) * length)
-      expander.goTo(path, length)
-      record(expander.checkLoaded(), path)
-      if (violation === null && watch !== null) watchState(() => Array.from(path))
-      if (violation === null) next.pushAll(path, 1)
+    for (let item = 0; item < batch.size; item++) {
+      if (seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) next.pushAll(paths.subarray(item * length, (item + 1) * length), 1)
     }
   }
 }
 
-function report(): LevelReport {
+function report(): LevelReport<PathViolation> {
   const found = witnesses
   witnesses = []
   return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation, witnesses: found }
@@ -156,26 +158,18 @@ if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
   if (violation === null) frontier.push([], 0)
 }
 
-port.on('message', (message: CoordinatorMessage) => {
-  try {
+serveLevels<Batch, PathViolation>(port, {
+  expand(witnessed) {
+    // A property in code that threw at the boot state: the answer to the coordinator's first question.
     if (startFailure !== undefined) throw startFailure
-    switch (message.type) {
-      case 'expand': {
-        watch?.forget(message.witnessed)
-        next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
-        const batches = expandLevel()
-        const transfer = batches.flatMap((batch) => (batch === null ? [] : [batch.paths, batch.fingerprints]))
-        port.postMessage({ type: 'outgoing', batches } satisfies WorkerMessage, transfer)
-        return
-      }
-      case 'incoming':
-        admitIncoming(message.batches)
-        frontier = next
-        port.postMessage({ type: 'level', report: report() } satisfies WorkerMessage)
-        return
-    }
-  } catch (error) {
-    const input = error instanceof InputError ? { input: { file: error.file, problems: error.problems } } : {}
-    port.postMessage({ type: 'failed', message: String((error as Error).stack ?? error), ...input } satisfies WorkerMessage)
-  }
+    watch?.forget(witnessed)
+    next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
+    return expandLevel()
+  },
+  transfer: (batch) => [batch.paths, batch.fingerprints],
+  admit(batches) {
+    admitIncoming(batches)
+    frontier = next
+    return report()
+  },
 })

@@ -49,6 +49,10 @@ import { FingerprintSet, collisionProbability } from './fingerprints.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { catalogueFilter, mulberry32, userViolation } from './search.js'
 import { type Hits, PropertyWatch, verdicts } from './props.js'
+import { coverageOf } from './parallel.js'
+import { StepGuards } from './step-guards.js'
+import { type CheckableKernel, StateChecks } from './state-checks.js'
+import { Prefilter } from './prefilter.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends EncodableKernel {
@@ -64,16 +68,6 @@ export interface SearchKernel extends EncodableKernel {
 export type SearchTarget = RefinementTarget<SearchKernel & Kernel>
 
 const implSearchTarget = implTarget as unknown as SearchTarget
-
-/** Transitions by syscall kind, from counts by action. */
-export function coverageOf(actions: ReadonlyArray<Action>, counts: ArrayLike<number>): Record<string, number> {
-  const coverage: Record<string, number> = {}
-  for (let index = 0; index < actions.length; index++) {
-    const kind = actions[index]!.kind as string
-    if (counts[index]! > 0) coverage[kind] = (coverage[kind] ?? 0) + counts[index]!
-  }
-  return coverage
-}
 
 type Flows = ReadonlyMap<string, number>
 
@@ -148,15 +142,37 @@ export class ImplExpander {
   /** The abstraction of the loaded state (the step invariants' `before`), made when first needed. */
   private loadedModel: KernelState | null = null
   /** The transition whose successor is loaded while {@link expand}'s `each` runs. */
-  private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean } | null = null
+  private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean; mayBreak: boolean } | null = null
+  private readonly guards: StepGuards
+  private readonly stateChecks = new StateChecks()
+  private readonly prefilter: Prefilter
+  /** Transitions whose step invariants the guards let pass / sent to the reference (for tests and profiling). */
+  guarded = 0
+  referenced = 0
   /** The first violation of the catalogue invariants checked (all, unless `--invariant` chose some). */
   keep: (violations: ReadonlyArray<Violation>) => Violation | undefined = catalogueFilter(undefined)
   /** The model's view of the kernel's state now (no ghost flows): what user properties in code read. */
   readonly abstractNow = (): KernelState => this.target.abstraction.abstract(this.kernel as never)
 
-  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget) {
+  /** Whether the fast checks (step guards, state checks) run, or the reference alone. */
+  readonly fastChecks: boolean
+  readonly verifyGuards: boolean
+
+  /**
+   * `fastChecks`: the step guards and fast state checks read the impl's tables
+   * as refinement/abstraction.ts reads them, so they are on by default for our
+   * impl only; a kernel target with an abstraction of its own (a mutant of the
+   * abstraction) gets the reference alone unless the caller knows better.
+   * `verifyGuards` (tests): run the reference on every transition and new
+   * state too, and throw where a fast check vouched for what it breaks.
+   */
+  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget, options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean } = {}) {
     this.target = target
+    this.fastChecks = options.fastChecks ?? target === implSearchTarget
+    this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
     this.actions = presetActions(preset)
+    this.guards = new StepGuards(this.actions)
+    this.prefilter = new Prefilter(this.actions)
     if (this.actions.length > 0xffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 65,535`)
     this.counts = new Float64Array(this.actions.length)
     this.kernel = target.create(preset.boot, preset.images)
@@ -205,14 +221,19 @@ export class ImplExpander {
    * in `encoder`, while `each(action)` runs; `each` returns true to stop.
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
-    const { kernel, actions, encoder } = this
-    // The step invariants' `before`: the loaded state's abstraction, once per expanded state.
-    this.loadedModel ??= this.abstract(this.flows[this.loaded.length]!)
+    const { kernel, actions, encoder, guards } = this
+    const { fastChecks, prefilter } = this
+    if (fastChecks) { guards.load(kernel); prefilter.load(kernel) }
     const count = order === null ? actions.length : order.length
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
+      if (fastChecks && prefilter.refuses(kernel, index)) {
+        if (this.verifyGuards) this.confirmRefused(index)
+        continue
+      }
       const dstWasEmpty = dstEmpty(kernel, action)
+      if (this.fastChecks) guards.beforeStep(kernel, index, action)
       const outcome = kernel.step(action)
       if (E.isLeft(outcome)) {
         if (touched(kernel)) this.back()
@@ -221,7 +242,7 @@ export class ImplExpander {
       this.generated++
       this.counts[index]++
       encoder.encode(kernel)
-      this.pending = { action: index, outcome, dstWasEmpty }
+      this.pending = { action: index, outcome, dstWasEmpty, mayBreak: !this.fastChecks || guards.mayBreak(kernel, index, action) }
       const stop = each(index)
       this.pending = null
       this.back()
@@ -230,14 +251,36 @@ export class ImplExpander {
     return false
   }
 
+  /** Tests: an action the prefilter skipped is refused indeed. */
+  private confirmRefused(index: number): void {
+    const outcome = this.kernel.step(this.actions[index]!)
+    if (E.isRight(outcome)) throw new Error(`KernelBug: the prefilter skipped action ${index} (${String(this.actions[index]!.kind)}), which succeeds`)
+    this.back()
+  }
+
   /** The model's view of the kernel now, with `flows`. */
   private abstract(flows: Flows): KernelState {
     return { ...this.target.abstraction.abstract(this.kernel as never), gsFlows: flows }
   }
 
+  /**
+   * The state invariants of the kernel's state with `flows`: the fast test on the
+   * impl's tables, and the reference (the model's functions on the abstraction)
+   * when it cannot vouch. `verifyGuards`: the reference always, and a bug if
+   * the fast test vouched for a state it breaks.
+   */
+  private stateViolation(flows: Flows): Violation | null {
+    const holds = this.fastChecks && this.stateChecks.holds(this.kernel as unknown as CheckableKernel, flows)
+    if (holds && !this.verifyGuards) return null
+    const violations = checkState(this.abstract(flows))
+    const broken = violations[0]
+    if (holds && broken !== undefined) throw new Error(`KernelBug: the fast state checks vouched for a state that breaks ${broken.invariant}: ${broken.message}`)
+    return this.keep(violations) ?? null
+  }
+
   /** The state invariants of the loaded state (the boot state, or a state reached by {@link goTo}). */
   checkLoaded(): Violation | null {
-    return this.keep(checkState(this.abstract(this.flows[this.loaded.length]!))) ?? null
+    return this.stateViolation(this.flows[this.loaded.length]!)
   }
 
   /**
@@ -249,19 +292,40 @@ export class ImplExpander {
   checkSuccessor(isNew: boolean): Violation | null {
     const pending = this.pending
     if (pending === null) throw new Error('KernelBug: checkSuccessor outside expand')
+    if (pending.mayBreak) this.referenced++
+    else this.guarded++
+    if (!isNew && !pending.mayBreak && !this.verifyGuards) return null
     const depth = this.loaded.length
     const syscall = this.actions[pending.action]!
-    const after = this.abstract(flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty))
+    const flows = flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty)
     if (isNew) {
-      const broken = this.keep(checkState(after))
-      if (broken !== undefined) return broken
+      const broken = this.stateViolation(flows)
+      if (broken !== null) return broken
     }
-    const step = { before: this.loadedModel!, syscall, outcome: pending.outcome, after }
+    if (!pending.mayBreak && !this.verifyGuards) return null
+    const after = this.abstract(flows)
+    const step = { before: this.before(pending.action), syscall, outcome: pending.outcome, after }
     for (const invariant of STEP_INVARIANTS) {
       const found = invariant.check(step)
-      if (found._tag === 'Some' && this.keep([found.value]) !== undefined) return found.value
+      if (found._tag === 'Some') {
+        if (!pending.mayBreak) throw new Error(`KernelBug: a step guard let pass ${found.value.invariant} on action ${pending.action} (${String(syscall.kind)}): ${found.value.message}`)
+        if (this.keep([found.value]) !== undefined) return found.value
+      }
     }
     return null
+  }
+
+  /**
+   * The loaded state's abstraction (the step invariants' `before`), made once
+   * per expanded state when a transition first needs it: the kernel, at the
+   * successor of `action`, goes back, is read, and takes the step again.
+   */
+  private before(action: number): KernelState {
+    if (this.loadedModel !== null) return this.loadedModel
+    this.back()
+    this.loadedModel = this.abstract(this.flows[this.loaded.length]!)
+    this.kernel.step(this.actions[action]!)
+    return this.loadedModel
   }
 
   /** The actions of a path, for a counterexample. */
@@ -307,7 +371,13 @@ export class PathLevel {
 }
 
 /** The options the general engine takes: the search's, and the kernel to step (default the impl). */
-export type GeneralOptions = ExploreOptions & { readonly kernel?: SearchTarget }
+export type GeneralOptions = ExploreOptions & {
+  readonly kernel?: SearchTarget
+  /** The fast checks (step guards, state checks, prefilter) on or off; default: on for our impl only, whose tables they read as the abstraction does. */
+  readonly fastChecks?: boolean
+  /** Tests: run the reference on every transition and new state too, and fail where a fast check vouched wrongly. */
+  readonly verifyGuards?: boolean
+}
 
 function violationOf(found: Violation, path: Action[]): ExploreViolation {
   return { invariant: found.invariant, message: found.message, witness: found.witness, path }
@@ -320,7 +390,7 @@ function violationOf(found: Violation, path: Action[]): ExploreViolation {
  */
 export function exploreGeneral(options: GeneralOptions): ExploreResult {
   const started = Date.now()
-  const expander = new ImplExpander(options.preset, options.kernel)
+  const expander = new ImplExpander(options.preset, options.kernel, options)
   const { encoder } = expander
   expander.keep = catalogueFilter(options.checked)
   const watch = options.checked === undefined || options.checked.user.length === 0 ? null : new PropertyWatch(options.checked.user)

@@ -24,7 +24,7 @@ import {
 } from '../../impl/tables/objects.js'
 import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
-import { fingerprint, fingerprintBytesInto } from './fingerprints.js'
+import { fingerprint, fingerprintWordsInto } from './fingerprints.js'
 
 const UNLABELLED = -2
 const TAG_NUMBER = 0x7ffffff0
@@ -58,8 +58,14 @@ export class CanonicalEncoder {
   private capOrder = new Int32Array(32)
   private objectCount = 0
   private capCount = 0
-  private readonly namespaceLabel = new Map<number, number>()
+  /** Namespace id → label (-1: none yet); ids are small (below the kernel's counter). */
+  private namespaceLabel = new Int32Array(16).fill(-1)
   private readonly namespaceOrder: number[] = []
+  /** Object serial → live handle, for this encoding (namespace creators are serials): valid where `serialStamp` is `stamp`. */
+  private serialHandle = new Int32Array(16)
+  private serialStamp = new Int32Array(16)
+  private stamp = 0
+  private serialsMapped = false
   private readonly strings = new Map<string, Int32Array>()
   private readonly limitHashes = new WeakMap<object, Int32Array>()
   private readonly float = new Float64Array(1)
@@ -70,7 +76,7 @@ export class CanonicalEncoder {
   encode(k: EncodableKernel): void {
     this.label(k)
     this.write(k)
-    fingerprintBytesInto(new Uint32Array(this.words.buffer, 0, this.length), this.length * 4, this.pair)
+    fingerprintWordsInto(this.words, this.length, this.pair)
     this.reset()
   }
 
@@ -81,8 +87,9 @@ export class CanonicalEncoder {
     for (let index = 0; index < this.capCount; index++) this.capLabel[this.capOrder[index]!] = -1
     this.objectCount = 0
     this.capCount = 0
-    this.namespaceLabel.clear()
+    for (const id of this.namespaceOrder) this.namespaceLabel[id] = -1
     this.namespaceOrder.length = 0
+    this.serialsMapped = false
   }
 
   private fit(k: EncodableKernel): void {
@@ -112,16 +119,44 @@ export class CanonicalEncoder {
   }
 
   private labelNamespace(id: number): void {
-    if (this.namespaceLabel.has(id)) return
-    this.namespaceLabel.set(id, this.namespaceOrder.length)
+    if (!(id >= 0)) return // no namespace id: written as unlabelled
+    if (id >= this.namespaceLabel.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.namespaceLabel.length * 2)).fill(-1)
+      grown.set(this.namespaceLabel)
+      this.namespaceLabel = grown
+    }
+    if (this.namespaceLabel[id] !== -1) return
+    this.namespaceLabel[id] = this.namespaceOrder.length
     this.namespaceOrder.push(id)
+  }
+
+  /** A namespace's label, or UNLABELLED. */
+  private namespaceLabelOf(id: number): number {
+    const label = id >= 0 && id < this.namespaceLabel.length ? this.namespaceLabel[id]! : -1
+    return label === -1 ? UNLABELLED : label
   }
 
   /** The live object whose serial (model id) is `serial`, or NONE. */
   private handleOfSerial(k: EncodableKernel, serial: number): number {
     const objects = k.objects
-    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE && objects.serial[handle] === serial) return handle
-    return NONE
+    if (!this.serialsMapped) {
+      // Once per encoding: serial → handle of every live object.
+      this.serialsMapped = true
+      if (++this.stamp === 0x7fffffff) { this.stamp = 1; this.serialStamp.fill(0) }
+      for (let handle = 0; handle < objects.top; handle++) {
+        if (objects.kind[handle] === KIND_FREE) continue
+        const live = objects.serial[handle]!
+        if (live < 0) continue
+        if (live >= this.serialStamp.length) {
+          const size = Math.max(live + 1, this.serialStamp.length * 2)
+          const stamps = new Int32Array(size); stamps.set(this.serialStamp); this.serialStamp = stamps
+          const handles = new Int32Array(size); handles.set(this.serialHandle); this.serialHandle = handles
+        }
+        // The first live handle of a serial, as a scan from 0 would find.
+        if (this.serialStamp[live] !== this.stamp) { this.serialStamp[live] = this.stamp; this.serialHandle[live] = handle }
+      }
+    }
+    return serial >= 0 && serial < this.serialStamp.length && this.serialStamp[serial] === this.stamp ? this.serialHandle[serial]! : NONE
   }
 
   private visitObject(k: EncodableKernel, handle: number): void {
@@ -220,7 +255,7 @@ export class CanonicalEncoder {
     if (this.namespaceOrder.length < k.namespaces.size) {
       const ids = this.sortScratch
       ids.length = 0
-      for (const id of k.namespaces.records.keys()) if (!this.namespaceLabel.has(id)) ids.push(id)
+      for (const id of k.namespaces.records.keys()) if (id >= this.namespaceLabel.length || this.namespaceLabel[id] === -1) ids.push(id)
       ids.sort((a, b) => a - b)
       for (const id of ids) this.labelNamespace(id)
     }
@@ -262,7 +297,7 @@ export class CanonicalEncoder {
   }
 
   private namespace(id: number | null): void {
-    this.push(id === null ? -1 : this.namespaceLabel.get(id) ?? UNLABELLED)
+    this.push(id === null ? -1 : this.namespaceLabelOf(id))
   }
 
   private limits(k: EncodableKernel, handle: number): void {
@@ -390,7 +425,7 @@ export class CanonicalEncoder {
       return
     }
     const pairs: Array<[number, number]> = []
-    for (const [namespace, pid] of pids) pairs.push([this.namespaceLabel.get(namespace) ?? UNLABELLED, pid])
+    for (const [namespace, pid] of pids) pairs.push([this.namespaceLabelOf(namespace), pid])
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1])
     for (const [label, pid] of pairs) { this.push(label); this.number(pid) }
   }

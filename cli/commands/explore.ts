@@ -34,13 +34,16 @@ by 64-bit fingerprints (the collision probability is reported). Presets: ${PRESE
 Engines (--engine): 'compiled' (what auto runs) is the fastest compiled engine
 for the system: on cap-core and cap-core-3 a hand-written engine specialised to
 them (packed states, 100,000+ states/s); on every other preset and every --boot
-system the general engine, which steps the impl kernel and checks the model's
-invariants on the abstraction of its states (state invariants once per new
-state, step invariants on every transition), about 3× faster than the model
-engine on nested (bench B9). 'general' forces the general engine (on cap-core
-some 35× slower than the specialised one, bench B5); 'model' steps the model
-itself, and --refine and --mutant (a copy of the model) need it. All count the
-same states and transitions (tests compare them).
+system the general engine, which steps the impl kernel and checks every
+invariant on every transition (state invariants once per new state) with fast
+checks on the impl's tables, the model's own invariant functions deciding
+wherever those cannot vouch (bench B9: about 10x the model engine on nested).
+'general' forces the general engine (on cap-core 0.08x the specialised one in
+bench B5, a loaded machine); 'model' steps the model itself, and --refine and
+--mutant (a copy of the model) need it. All count the same states and
+transitions to the depths the tests compare (from depth 11 on cap-core the
+specialised engine merges symmetric states, unreached endpoints in either order,
+that the model and general engines keep apart: it counts fewer).
 
 Your own properties (--props FILE, a sila-props/1 file or a module of
 defineProperty properties; README "Your own properties"): each is evaluated on

@@ -31,6 +31,11 @@ export class NamespaceTable {
   /** Ids of namespaces changed in this epoch. */
   readonly dirty: number[] = []
   dirtyCount = 0
+  /** Counts changes (a record touched, added, removed): with `source`, lets a snapshot or restore skip the copies. */
+  private version = 0
+  /** The snapshot the records equal as long as `version` is `sourceVersion` (snapshots are never changed once taken). */
+  private source: NamespaceSnapshot | null = null
+  private sourceVersion = -1
 
   get size(): number {
     return this.records.size
@@ -54,6 +59,7 @@ export class NamespaceTable {
   }
 
   touch(record: NamespaceRecord): void {
+    this.version++
     if (record.mark === this.epoch) return
     record.mark = this.epoch
     this.dirty[this.dirtyCount++] = record.id
@@ -64,8 +70,13 @@ export class NamespaceTable {
     this.dirtyCount = 0
   }
 
+  /** A copy of every record; the last one again when nothing changed since it was taken or restored (namespaces rarely change). */
   snapshot(): NamespaceSnapshot {
-    return [...this.records.values()].map(copyRecord)
+    if (this.source !== null && this.version === this.sourceVersion) return this.source
+    const saved = [...this.records.values()].map(copyRecord)
+    this.source = saved
+    this.sourceVersion = this.version
+    return saved
   }
 
   /**
@@ -83,14 +94,19 @@ export class NamespaceTable {
       this.records.set(id, copyRecord(saved.find((record) => record.id === id)!))
     }
     this.beginEpoch()
+    this.source = saved
+    this.sourceVersion = ++this.version
     return true
   }
 
   restore(saved: NamespaceSnapshot): void {
+    if (saved === this.source && this.version === this.sourceVersion) { this.beginEpoch(); return }
     const records = new Map<number, NamespaceRecord>()
     for (const record of saved) records.set(record.id, copyRecord(record))
     this.records = records
     this.beginEpoch()
+    this.source = saved
+    this.sourceVersion = ++this.version
   }
 }
 
