@@ -1,0 +1,80 @@
+// `npm run mutate`: StrykerJS over impl/ and refinement/ (tools/mutation/stryker.config.json),
+// in chunks of files so that an interrupted run keeps what it finished: each chunk
+// is one Stryker run with its own incremental file (reports/mutation/chunks/),
+// merged at the end into reports/mutation/stryker-incremental.json, from which a
+// last whole run (nothing left to test) writes reports/mutation/mutation.json and
+// the HTML report. Later runs test again only what changed (Stryker's incremental
+// mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--report`
+// only merges and reports.
+// Run from the repository root.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const CONFIG = 'tools/mutation/stryker.config.json'
+const CHUNKS_DIR = 'reports/mutation/chunks'
+const MERGED = 'reports/mutation/stryker-incremental.json'
+const STRYKER = fileURLToPath(new URL('../../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url))
+const PRELOAD = fileURLToPath(new URL('./typescript5.mjs', import.meta.url))
+/** About this many source lines per chunk (a line makes about one mutant). */
+const LINES_PER_CHUNK = 700
+
+function sources(dir) {
+  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort()
+}
+
+/** Files dealt into chunks of about LINES_PER_CHUNK lines, in path order, refinement/ first. */
+export function chunks() {
+  const result = []
+  let current = []
+  let lines = 0
+  for (const file of [...sources('refinement'), ...sources('impl')]) {
+    const count = readFileSync(file, 'utf8').split('\n').length
+    if (current.length > 0 && lines + count > LINES_PER_CHUNK) { result.push(current); current = []; lines = 0 }
+    current.push(file)
+    lines += count
+  }
+  if (current.length > 0) result.push(current)
+  return result
+}
+
+const chunkFile = (files) => join(CHUNKS_DIR, `${files[0].replace(/[\\/]/g, '_').replace(/\.ts$/, '')}.json`)
+
+function stryker(extra) {
+  const run = spawnSync(process.execPath, ['--import', PRELOAD, STRYKER, 'run', CONFIG, ...extra], { stdio: 'inherit' })
+  if (run.status !== 0) { process.stderr.write(`mutate: stryker exited with ${run.status ?? run.signal}\n`); process.exit(run.status ?? 1) }
+}
+
+/** Stryker's JSON reports of the chunks, merged: the union of their files (schema mutation-testing-report-schema). */
+function merge(files) {
+  const reports = files.filter((f) => existsSync(f)).map((f) => JSON.parse(readFileSync(f, 'utf8')))
+  if (reports.length === 0) return null
+  return {
+    ...reports[0],
+    files: Object.assign({}, ...reports.map((r) => r.files)),
+    testFiles: Object.assign({}, ...reports.map((r) => r.testFiles ?? {})),
+  }
+}
+
+const args = process.argv.slice(2)
+const all = chunks()
+if (args.includes('--list')) {
+  all.forEach((files, index) => process.stdout.write(`${index}: ${files.join(' ')}\n`))
+  process.exit(0)
+}
+mkdirSync(CHUNKS_DIR, { recursive: true })
+const only = args.indexOf('--chunk') >= 0 ? Number(args[args.indexOf('--chunk') + 1]) : null
+if (!args.includes('--report')) {
+  all.forEach((files, index) => {
+    if (only !== null && only !== index) return
+    process.stdout.write(`\nmutate: chunk ${index + 1} of ${all.length}: ${files.join(', ')}\n`)
+    stryker(['--mutate', files.join(','), '--incrementalFile', chunkFile(files)])
+  })
+}
+const merged = merge(all.map(chunkFile))
+if (merged === null) { process.stderr.write('mutate: no chunk has run yet\n'); process.exit(1) }
+writeFileSync(MERGED, JSON.stringify(merged))
+process.stdout.write('\nmutate: the whole report from the chunks\n')
+stryker([])
