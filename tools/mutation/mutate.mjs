@@ -78,3 +78,4 @@ if (merged === null) { process.stderr.write('mutate: no chunk has run yet\n'); p
 writeFileSync(MERGED, JSON.stringify(merged))
 process.stdout.write('\nmutate: the whole report from the chunks\n')
 stryker([])
+spawnSync(process.execPath, ['scripts/mutation-score.mjs'], { stdio: 'inherit' })
