@@ -4,9 +4,12 @@
 // Stryker's packages get this workspace's TypeScript 5.9 instead. The TypeScript
 // checker, nested in this workspace by the root package.json's `overrides`, finds
 // it by itself in its own child processes.
+import { realpathSync } from 'node:fs'
 import { register } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
-const TYPESCRIPT_5 = new URL('./node_modules/typescript/lib/typescript.js', import.meta.url).href
+// The real path: loaded through a symbolic link, Node's CommonJS translation gives an empty module.
+const TYPESCRIPT_5 = pathToFileURL(realpathSync(fileURLToPath(new URL('./node_modules/typescript/lib/typescript.js', import.meta.url)))).href
 
 /** Module resolution hook (runs on Node's loader thread). */
 export async function resolve(specifier, context, next) {
