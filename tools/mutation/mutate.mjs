@@ -4,8 +4,8 @@
 // merged at the end into reports/mutation/stryker-incremental.json, from which a
 // last whole run (nothing left to test) writes reports/mutation/mutation.json and
 // the HTML report. Later runs test again only what changed (Stryker's incremental
-// mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--report`
-// only merges and reports.
+// mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--files A,B`
+// runs those files as one chunk, `--report` only merges and reports.
 // Run from the repository root.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -59,7 +59,8 @@ function merge(files) {
 }
 
 const args = process.argv.slice(2)
-const all = chunks()
+const filesFlag = args.indexOf('--files')
+const all = filesFlag >= 0 ? [args[filesFlag + 1].split(',')] : chunks()
 if (args.includes('--list')) {
   all.forEach((files, index) => process.stdout.write(`${index}: ${files.join(' ')}\n`))
   process.exit(0)
