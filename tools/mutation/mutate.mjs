@@ -74,9 +74,15 @@ if (!args.includes('--report')) {
     stryker(['--mutate', files.join(','), '--incrementalFile', chunkFile(files)])
   })
 }
-const merged = merge(all.map(chunkFile))
+// Every chunk that has run (the chunking may have changed since), newest last.
+const done = readdirSync(CHUNKS_DIR).filter((f) => f.endsWith('.json')).map((f) => join(CHUNKS_DIR, f))
+  .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
+const merged = merge(done)
 if (merged === null) { process.stderr.write('mutate: no chunk has run yet\n'); process.exit(1) }
 writeFileSync(MERGED, JSON.stringify(merged))
-process.stdout.write('\nmutate: the whole report from the chunks\n')
-stryker([])
+// The whole report: every file some chunk has tested (all of them after a full run), nothing left to test.
+const tested = Object.keys(merged.files).filter((file) => existsSync(file)).sort()
+const everything = [...sources('refinement'), ...sources('impl')]
+process.stdout.write(`\nmutate: the report of ${tested.length} of ${everything.length} files from the chunks\n`)
+stryker(tested.length === everything.length ? [] : ['--mutate', tested.join(',')])
 spawnSync(process.execPath, ['scripts/mutation-score.mjs'], { stdio: 'inherit' })
