@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as t from 'io-ts'
-import { decodeOrThrow, InputError, parseJson } from '../spec/decode.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { formatErrors, InputError, parseJson } from '../spec/decode.js'
 
 /** The repository root (this module runs from `dist/bench/`). */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -40,7 +41,10 @@ export type MutantJson = t.TypeOf<typeof Mutant>
 export function readMutationReport(file = MUTATION_REPORT): MutationReport {
   let text: string
   try { text = readFileSync(file, 'utf8') } catch { throw new InputError(file, ['cannot read the mutation report: run `npm run mutate` first']) }
-  return decodeOrThrow(MutationReport, parseJson(text, file), file)
+  // Not exact: Stryker's schema has many more fields (thresholds, config, each mutant's tests…), read or not.
+  const decoded = MutationReport.decode(parseJson(text, file))
+  if (E.isLeft(decoded)) throw new InputError(file, formatErrors(decoded.left))
+  return decoded.right
 }
 
 /** The counts of one file or folder. */

@@ -1,6 +1,6 @@
 // The command Stryker's command runner runs for each mutant, in its sandbox: the
 // check, `sila check --fail-fast --runs 50 --seed 42`, and the comparison tests
-// (uvu: test/refinement/diff, test/impl/abstraction, test/checker/refine). A mutant
+// (uvu: test/refinement/*, test/impl/abstraction, test/checker/refine). A mutant
 // is killed when either fails. Both run on a survivor, so the order changes only
 // the time: a mutant of refinement/ mostly weakens the comparison, which the
 // tests catch in a few seconds and the check (on a correct impl) never, so for
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 
 const UVU = fileURLToPath(new URL('../../node_modules/uvu/bin.js', import.meta.url))
 const CHECK = ['dist/cli/main.js', 'check', '--fail-fast', '--runs', '50', '--seed', '42']
-const TESTS = [UVU, 'dist/test', '(refinement/diff|impl/abstraction|checker/refine)\\.test\\.js$', '--bail']
+const TESTS = [UVU, 'dist/test', '(refinement/\\w+|impl/abstraction|checker/refine)\\.test\\.js$', '--bail']
 
 /** Whether the active mutant (Stryker's environment variable) lives in refinement/. */
 function inRefinement() {
