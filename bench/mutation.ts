@@ -10,7 +10,7 @@
  * impl's assertions, docs/decisions.md) count neither way.
  * @module
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as t from 'io-ts'
@@ -114,6 +114,13 @@ export function equivalentList(text: string, file = EQUIVALENT_LIST): Map<string
   })
   if (problems.length > 0) throw new InputError(file, problems)
   return entries
+}
+
+/** The TypeScript sources of a folder of the repository (`impl`, `refinement`), as the report names them. */
+export function sourceFiles(folder: string): string[] {
+  const dir = join(ROOT, folder)
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${folder}/${f.split('\\').join('/')}`).sort()
 }
 
 /** Percent with one decimal, e.g. `96.4 %`. */
