@@ -28,6 +28,8 @@ import { PropsFileCodec } from '../spec/props.js'
 import { decodeOrThrow } from '../spec/decode.js'
 import { bootNamed } from '../model/boot.js'
 import { resolveProps } from '../properties/user/resolve.js'
+import { MUTATION_TARGET, mutationScores, percent, readMutationReport, sourceFiles } from './mutation.js'
+import { InputError } from '../spec/decode.js'
 
 export interface BenchRow { readonly id: string; readonly what: string; readonly measured: string; readonly target: string; readonly met: boolean }
 
@@ -251,6 +253,31 @@ export function benchB8(): BenchRow[] {
   ]
 }
 
+/**
+ * B10: the mutation score of impl/ and refinement/ in the report of the last
+ * `npm run mutate` (reports/mutation/mutation.json, StrykerJS's JSON). It reads
+ * the report and does not run Stryker (a whole run takes the better part of an
+ * hour): run `npm run mutate` first to measure the code as it is.
+ */
+export function benchB10(): BenchRow[] {
+  let scores
+  try { scores = mutationScores(readMutationReport()) } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    return [{ id: 'B10', what: 'mutation score (StrykerJS), from reports/mutation/mutation.json', measured: `no report: ${error.problems[0] ?? 'unreadable'}`, target: `≥ ${percent(MUTATION_TARGET)}`, met: false }]
+  }
+  return ['impl', 'refinement'].map((folder) => {
+    const score = scores.folders[folder]
+    const sources = sourceFiles(folder)
+    const tested = sources.filter((file) => scores.files[file] !== undefined).length
+    const target = `≥ ${percent(MUTATION_TARGET)} of every file`
+    if (score === undefined) return { id: 'B10', what: `mutation score of ${folder}/ (StrykerJS, last npm run mutate)`, measured: 'not in the report', target, met: false }
+    return {
+      id: 'B10', what: `mutation score of ${folder}/ (StrykerJS, last npm run mutate: ${tested} of ${sources.length} files, ${score.killed + score.timeout} killed, ${score.survived} survived)`,
+      measured: percent(score.score), target, met: tested === sources.length && score.score >= MUTATION_TARGET,
+    }
+  })
+}
+
 /** The machine a run measured: the figures only mean something next to it. */
 export interface MachineInfo { readonly cpu: string; readonly cores: number; readonly memoryGiB: number; readonly node: string }
 
@@ -282,6 +309,7 @@ export const BENCHMARK_LIST: ReadonlyArray<Benchmark> = [
   { id: 'B6', measures: "the default 'sila check' run, wall time", takes: '~40 s', run: benchB6 },
   { id: 'B8', measures: 'spawn + kill of one signed image 10^4 times, and image verifications', takes: '~1 s', run: benchB8 },
   { id: 'B9', measures: 'explore nested to depth 5: the general engine (its default) against the model engine, same states, states/s, time ratio', takes: '~4 min', run: benchB9 },
+  { id: 'B10', measures: "the mutation score of impl/ and refinement/ in the last 'npm run mutate' report (reads it; does not run Stryker)", takes: '~1 s', run: benchB10 },
 ]
 
 export const BENCHMARKS: Readonly<Record<string, () => BenchRow[]>> = Object.fromEntries(BENCHMARK_LIST.map((b) => [b.id, b.run]))

@@ -18,18 +18,6 @@ export function available(k: Kernel, container: number, resource: number): numbe
   return rows.limits[row * LIMIT_COLUMNS + resource] - rows.usage[row * RES_COUNT + resource] - rows.reserved[row * RES_COUNT + resource]
 }
 
-export function usageOf(k: Kernel, container: number, resource: number): number {
-  return k.objects.rows.usage[k.objects.row[container] * RES_COUNT + resource]
-}
-
-export function limitOf(k: Kernel, container: number, resource: number): number {
-  return k.objects.rows.limits[k.objects.row[container] * LIMIT_COLUMNS + resource]
-}
-
-export function reservedOf(k: Kernel, container: number, resource: number): number {
-  return k.objects.rows.reserved[k.objects.row[container] * RES_COUNT + resource]
-}
-
 export function charge(k: Kernel, container: number, resource: number, amount: number): void {
   const objects = k.objects
   assert(objects.kind[container] === KIND_CONTAINER, 'accounting.charge.kind')

@@ -285,13 +285,15 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
     ]
   })
 
-/** Badges: a badged copy, an attempt to badge it again, and a message that carries the badge. */
+/** Badges: a badged copy, an attempt to badge it again, a plain copy of it, and a message that carries the badge. */
 export const badgeFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, endpoint: fc.integer({ min: 3, max: 5 }), badged: fc.integer({ min: 5, max: 7 }), again: fc.integer({ min: 1, max: 7 }), first: fc.integer({ min: 1, max: 3 }), second: fc.integer({ min: 1, max: 3 }) })
   .map(({ caller, endpoint, badged, again, first, second }) => [
     { kind: 'ep_create', caller, depth: 2, dst: endpoint },
     { kind: 'cap_copy', caller, src: endpoint, dst: badged, rights: ['write', 'grant'], badge: first },
+    // Badging a badged cap again is refused; copying it without a badge keeps its badge.
     { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'], badge: second },
+    { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'] },
     { kind: 'ep_send', caller, slot: badged, payload: 3 },
     { kind: 'ep_recv', caller, slot: endpoint },
   ])

@@ -43,9 +43,14 @@ export interface CheckOptions {
    * `always` is a counterexample, a reached `sometimes` a witness.
    */
   readonly properties?: ReadonlyArray<UserProperty>
+  /**
+   * Stop at the first failing run and keep it unshrunk; no stored scenario first.
+   * A quick yes/no (`sila check --fail-fast`, the oracle of mutation testing).
+   */
+  readonly failFast?: boolean
 }
 
-/** A found failure, shrunk. */
+/** A found failure, shrunk (unless the run was fail-fast). */
 export interface CounterExample {
   readonly suite: SuiteName
   readonly seed: number
@@ -94,7 +99,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const quiet = { ...base, coverage: null, user: watch?.quiet ?? null }
   const seed = suiteSeed(options.seed, Object.keys(SUITES).indexOf(name), options.shard?.index ?? 0)
   const userResults = () => (watch === null ? {} : { properties: watch.tallies(), witnesses: witnessesOf(name, seed, watch, base) })
-  for (const stored of options.path === undefined ? options.stored ?? [] : []) {
+  for (const stored of options.path === undefined && options.failFast !== true ? options.stored ?? [] : []) {
     if (stored.suite !== name) continue
     const failure = suite.check(stored.scenario, quiet)
     if (failure !== null) {
@@ -134,6 +139,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const timeShare = options.timeLimitMs === undefined ? undefined : Math.max(1000, Math.floor(options.timeLimitMs / options.suites.length))
   const details = fc.check(property, {
     numRuns: Math.max(1, runsTotal), seed, ...(options.path === undefined ? {} : { path: options.path }),
+    ...(options.failFast === true ? { endOnFailure: true } : {}),
     ...(timeShare === undefined ? {} : { interruptAfterTimeLimit: timeShare, skipAllAfterTimeLimit: timeShare * 2 }),
   })
   if (refused !== null) throw refused
@@ -141,7 +147,9 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   if (details.failed && details.counterexample !== null) {
     const scenario = details.counterexample[0] as unknown[]
     const failure = suite.check(scenario, quiet) ?? (failed as { failure: SuiteFailure } | null)?.failure
-    if (failure !== undefined && failure !== null) {
+    if (failure !== undefined && failure !== null && options.failFast === true) {
+      counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', scenario, failure, lengthBefore: scenario.length, fromStore: false }
+    } else if (failure !== undefined && failure !== null) {
       const shrunk = minimize(suite, scenario, failure, quiet)
       counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', ...shrunk, lengthBefore: scenario.length, fromStore: false }
     }

@@ -8,7 +8,7 @@ import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
-import type { SuiteResult } from '../../properties/run.js'
+import { runSuite, type SuiteResult } from '../../properties/run.js'
 import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
@@ -324,6 +324,40 @@ function propertiesReport(file: string, properties: ReadonlyArray<PropertySummar
 
 function statusText(status: PropertySummary['status']): string {
   return status === 'violated' ? 'VIOLATED' : status === 'vacuous' ? 'NOT REACHED' : status
+}
+
+/**
+ * `sila check --fail-fast`: a quick yes/no. The suites run in this thread in rounds
+ * of growing runs (a hundredth, a tenth, then all: a run of one round is the
+ * first of the next, fast-check's seed being the same), so that a failure any
+ * suite finds early ends the check soon; the first failing run is reported
+ * unshrunk and nothing is written. The same seed gives the same answer: the store
+ * is not read.
+ */
+export async function runFailFast(args: CheckArgs): Promise<number> {
+  const suites = suitesOf(args.suites)
+  const seed = args.seed ?? (Date.now() % 2 ** 31)
+  const runs = args.runs ?? CHECK_DEFAULTS.runs
+  const maxSteps = args.maxSteps ?? CHECK_DEFAULTS.maxSteps
+  const started = Date.now()
+  let target
+  try { target = await loadTarget(args.target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
+  resolveTarget(args.target).create(PROPERTY_BOOT, IMAGE_POOL)
+  say(`sila check --fail-fast${args.target === 'impl' ? '' : ` (kernel: ${args.target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed}`)
+  const rounds = [...new Set([Math.ceil(runs / 100), Math.ceil(runs / 10), runs])]
+  for (const roundRuns of rounds) {
+    for (const suite of suites) {
+      const result = runSuite(suite, { suites: SUITE_NAMES, runs: roundRuns, seed, maxSteps, target, failFast: true })
+      const example = result.counterexample
+      if (example === null) continue
+      say(`✗ ${suite}: ${example.failure.message}`)
+      say(`first failing run: ${example.scenario.length} steps, unshrunk (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}); rerun it without --fail-fast to shrink and keep it: npx sila check ${suite} --seed ${seed} --runs ${roundRuns} --max-steps ${maxSteps}${checkKernelFlags(args.target)}`)
+      say(`FAILED in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+      return EXIT.failed
+    }
+  }
+  say(`All suites passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+  return EXIT.ok
 }
 
 /**

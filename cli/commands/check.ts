@@ -7,7 +7,7 @@
 import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag, WORKERS_DEFAULT_MAX } from '../command.js'
 import { EXIT, exitCodesHelp, say, UsageError } from '../output.js'
 import { checkOutputs } from '../outputs.js'
-import { CHECK_DEFAULTS, runCheckCommand } from './check-run.js'
+import { CHECK_DEFAULTS, runCheckCommand, runFailFast } from './check-run.js'
 
 /** The suite names `sila check` accepts (tooling.md §2). @public */
 export const SUITES = ['refinement', 'invariants', 'isolation', 'noninterference', 'quota', 'robustness', 'pipeline', 'update', 'all'] as const
@@ -37,6 +37,8 @@ export interface CheckArgs {
   readonly props?: string | undefined
   /** `--invariant NAME` (repeatable): only these catalogue invariants and user properties. */
   readonly invariants?: ReadonlyArray<string>
+  /** `--fail-fast`: stop at the first failing run, unshrunk (the oracle of mutation testing). */
+  readonly failFast?: boolean
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -85,6 +87,10 @@ Options:
                       (REF-1), noninterference (NI-1), robustness and update
                       check their own relations regardless: name SUITEs to
                       leave them out (e.g. 'sila check invariants --invariant CAP-1')
+  --fail-fast         a quick yes/no: the suites run in this thread in rounds of
+                      a hundredth, a tenth, then all of the runs, and the first
+                      failing run ends the check (exit 1), unshrunk, nothing
+                      written, the store not read (the oracle of 'npm run mutate')
   --path P            with --seed and one SUITE: run exactly the case fast-check's
                       path P names (a failure prints the command: 'rerun it: npx sila
                       check SUITE --seed S --path P ...'); the stored counterexamples
@@ -100,6 +106,7 @@ const FLAGS = {
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
   out: { type: 'string' }, counterexamples: { type: 'string' }, kernel: { type: 'string' }, mutant: { type: 'string' },
   report: { type: 'string' }, path: { type: 'string' }, props: { type: 'string' }, invariant: { type: 'string', multiple: true },
+  'fail-fast': { type: 'boolean' },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -122,7 +129,9 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   const unknown = parsed.positionals.filter((name) => !isSuite(name))
   if (unknown.length > 0) throw new UsageError(`unknown suite ${JSON.stringify(unknown[0])}; suites: ${SUITES.join(', ')}`, 'check')
   const values = parsed.values
-  refuseTogether('check', values, [['kernel', 'mutant', 'each names the kernel to check']])
+  refuseTogether('check', values, [['kernel', 'mutant', 'each names the kernel to check'],
+    ...(['workers', 'shard', 'path', 'time-limit', 'out', 'junit', 'report', 'json', 'counterexamples'] as const)
+      .map((flag) => ['fail-fast', flag, 'a fail-fast check runs in one thread, stops at the first failure and writes nothing'] as const)])
   const runs = positiveIntegerFlag('check', 'runs', values.runs)
   const shard = parseShard(values.shard)
   if (shard !== undefined && shard.count > (runs ?? CHECK_DEFAULTS.runs)) {
@@ -145,6 +154,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     path: parsePath(values.path, values.seed, parsed.positionals),
     props: values.props,
     invariants: values.invariant ?? [],
+    ...(values['fail-fast'] === true ? { failFast: true } : {}),
   }
 }
 
@@ -168,7 +178,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     { name: '--report', path: options.report, kind: 'directory' },
     { name: '--counterexamples', path: options.counterexamples ?? CHECK_DEFAULTS.counterexamples, kind: 'directory', isDefault: options.counterexamples === undefined },
   ])
-  return runCheckCommand(options)
+  return options.failFast === true ? runFailFast(options) : runCheckCommand(options)
 }
 
 /** @public */

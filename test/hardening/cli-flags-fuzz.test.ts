@@ -262,7 +262,7 @@ test('in process: sila check\'s validator and the positive integer flags return 
       }
       if (!(error instanceof UsageError)) throw error
       assert.is(error.command, 'check')
-      assert.match(error.message, /^(--[a-z-]+ expects |unknown suite |--[a-z-]+( \S+)? and --[a-z-]+( .+)? exclude each other: )/)
+      assert.match(error.message, /^(--[a-z-]+ expects |unknown suite |--[a-z-]+( \S+)? and --[a-z-]+( .+)? exclude each other: |--path needs the --seed |--path names a case of one suite)/)
       counts.refusedValues++
     }
   }), { numRuns: 1000, seed: SEED, includeErrorInReport: true })

@@ -1,0 +1,107 @@
+// `npm run mutate`: StrykerJS over impl/ and refinement/ (tools/mutation/stryker.config.json),
+// in chunks of files so that an interrupted run keeps what it finished: each chunk
+// is one Stryker run with its own incremental file (reports/mutation/chunks/),
+// merged at the end into reports/mutation/stryker-incremental.json, from which a
+// last whole run (nothing left to test) writes reports/mutation/mutation.json and
+// the HTML report. Later runs test again only what changed (Stryker's incremental
+// mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--files A,B`
+// runs those files as one chunk, `--report` only merges and reports,
+// `--retest-survivors` tests the survivors again.
+// Run from the repository root.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const CONFIG = 'tools/mutation/stryker.config.json'
+const CHUNKS_DIR = 'reports/mutation/chunks'
+const MERGED = 'reports/mutation/stryker-incremental.json'
+const STRYKER = fileURLToPath(new URL('../../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url))
+const PRELOAD = fileURLToPath(new URL('./typescript5.mjs', import.meta.url))
+/** About this many source lines per chunk (a line makes about one mutant). */
+const LINES_PER_CHUNK = 700
+
+function sources(dir) {
+  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort()
+}
+
+/** Files dealt into chunks of about LINES_PER_CHUNK lines, in path order, refinement/ first. */
+export function chunks() {
+  const result = []
+  let current = []
+  let lines = 0
+  for (const file of [...sources('refinement'), ...sources('impl')]) {
+    const count = readFileSync(file, 'utf8').split('\n').length
+    if (current.length > 0 && lines + count > LINES_PER_CHUNK) { result.push(current); current = []; lines = 0 }
+    current.push(file)
+    lines += count
+  }
+  if (current.length > 0) result.push(current)
+  return result
+}
+
+const chunkFile = (files) => join(CHUNKS_DIR, `${files[0].replace(/[\\/]/g, '_').replace(/\.ts$/, '')}.json`)
+
+function stryker(extra) {
+  const run = spawnSync(process.execPath, ['--import', PRELOAD, STRYKER, 'run', CONFIG, ...extra], { stdio: 'inherit' })
+  if (run.status !== 0) { process.stderr.write(`mutate: stryker exited with ${run.status ?? run.signal}\n`); process.exit(run.status ?? 1) }
+}
+
+/** Stryker's JSON reports of the chunks, merged: the union of their files (schema mutation-testing-report-schema). */
+function merge(files) {
+  const reports = files.filter((f) => existsSync(f)).map((f) => JSON.parse(readFileSync(f, 'utf8')))
+  if (reports.length === 0) return null
+  return {
+    ...reports[0],
+    files: Object.assign({}, ...reports.map((r) => r.files)),
+    testFiles: Object.assign({}, ...reports.map((r) => r.testFiles ?? {})),
+  }
+}
+
+const args = process.argv.slice(2)
+const filesFlag = args.indexOf('--files')
+const all = filesFlag >= 0 ? [args[filesFlag + 1].split(',')] : chunks()
+if (args.includes('--list')) {
+  all.forEach((files, index) => process.stdout.write(`${index}: ${files.join(' ')}\n`))
+  process.exit(0)
+}
+mkdirSync(CHUNKS_DIR, { recursive: true })
+// After better generators or tests: Stryker's incremental mode cannot know that the
+// command runner's tests changed, so the survivors are dropped from the incremental
+// files of the chunks run and tested again (killed mutants stay killed: the oracle
+// only grows).
+if (args.includes('--retest-survivors')) {
+  for (const file of all.map(chunkFile).filter((f) => existsSync(f))) {
+    const name = file
+    const report = JSON.parse(readFileSync(file, 'utf8'))
+    let dropped = 0
+    for (const entry of Object.values(report.files)) {
+      const kept = entry.mutants.filter((m) => m.status !== 'Survived' && m.status !== 'NoCoverage')
+      dropped += entry.mutants.length - kept.length
+      entry.mutants = kept
+    }
+    writeFileSync(file, JSON.stringify(report))
+    process.stdout.write(`mutate: ${dropped} survivors of ${name} to test again\n`)
+  }
+}
+const only = args.indexOf('--chunk') >= 0 ? Number(args[args.indexOf('--chunk') + 1]) : null
+if (!args.includes('--report')) {
+  all.forEach((files, index) => {
+    if (only !== null && only !== index) return
+    process.stdout.write(`\nmutate: chunk ${index + 1} of ${all.length}: ${files.join(', ')}\n`)
+    stryker(['--mutate', files.join(','), '--incrementalFile', chunkFile(files)])
+  })
+}
+// Every chunk that has run (the chunking may have changed since), newest last.
+const done = readdirSync(CHUNKS_DIR).filter((f) => f.endsWith('.json')).map((f) => join(CHUNKS_DIR, f))
+  .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
+const merged = merge(done)
+if (merged === null) { process.stderr.write('mutate: no chunk has run yet\n'); process.exit(1) }
+writeFileSync(MERGED, JSON.stringify(merged))
+// The whole report: every file some chunk has tested (all of them after a full run), nothing left to test.
+const tested = Object.keys(merged.files).filter((file) => existsSync(file)).sort()
+const everything = [...sources('refinement'), ...sources('impl')]
+process.stdout.write(`\nmutate: the report of ${tested.length} of ${everything.length} files from the chunks\n`)
+stryker(tested.length === everything.length ? [] : ['--mutate', tested.join(',')])
+spawnSync(process.execPath, ['scripts/mutation-score.mjs'], { stdio: 'inherit' })
