@@ -98,8 +98,19 @@ export interface Derivation {
 
 /** Whom a query is about: a process of the state, or every process of a container (see {@link AuthorityClosure.subjectsOf}). @public */
 export type SubjectQuery = ObjectId | { readonly container: ObjectId; readonly subtree?: boolean } | { readonly key: string }
-/** What a query is about: an object of the state, every object of a kind and/or owner, or an entity key. @public */
-export type ObjectQuery = ObjectId | { readonly kind?: ObjectKind; readonly owner?: ObjectId } | { readonly key: string }
+/** What a query is about: an object of the state, every object of a kind and/or owner (with `subtree`, of the owner's descendants too), or an entity key. @public */
+export type ObjectQuery = ObjectId | { readonly kind?: ObjectKind; readonly owner?: ObjectId; readonly subtree?: boolean } | { readonly key: string }
+
+/** A queue or table where a cap to an object may come to sit. @public */
+export interface Placement {
+  readonly where: 'queue' | 'table'
+  /** The endpoint's entity key, or the table's (`ns:ID`, `mount@N*`, ...). */
+  readonly place: string
+  /** The container the place counts as in (container key), null when none. */
+  readonly container: string | null
+  /** How the cap gets there; its `subject` is the place. */
+  readonly derivation: Derivation
+}
 
 /** Someone who may come to hold a cap to an object. @public */
 export interface Holder {
@@ -396,6 +407,7 @@ export class AuthorityClosure {
     if (query.kind !== undefined && this.kindOf(key) !== query.kind) return false
     if (query.owner === undefined) return true
     const owner = this.ownerOf(key)
+    if (query.subtree === true) return this.inside(owner, query.owner)
     return owner === String(query.owner) || owner === `${query.owner}*`
   }
 
@@ -427,6 +439,47 @@ export class AuthorityClosure {
       }
     }
     return best
+  }
+
+  /**
+   * Where else than in a slot a cap to the object (or to any object matching) with
+   * at least `rights` may come to sit: endpoint queues and namespace tables, each
+   * place with its shortest derivation and the container it counts as in (a
+   * queue's endpoint's owner, a table's creator; null when it has none).
+   */
+  placements(object: ObjectQuery, rights: RightsMask = 0): Placement[] {
+    const found: Placement[] = []
+    for (const [where, places] of [['queue', this.queues], ['table', this.tables]] as const) {
+      for (const [place, facts] of places.byPlace) {
+        let best: Derivation | null = null
+        for (const [key, entries] of facts) {
+          if (!this.matches(key, object)) continue
+          for (const entry of entries) {
+            if (isSubset(rights, entry.rights) && (best === null || entry.hops.length < best.hops.length)) best = { subject: place, object: key, rights: entry.rights, hops: entry.hops }
+          }
+        }
+        if (best !== null) found.push({ where, place, container: where === 'queue' ? this.ownerOf(place) : this.tableContainer(place), derivation: best })
+      }
+    }
+    return found
+  }
+
+  /** The container a table counts as in: its namespace's creator, or the container created later that makes it. */
+  private tableContainer(table: string): string | null {
+    if (!table.startsWith('ns:')) return table.slice(table.indexOf('@') + 1)
+    const creator = this.state.ksNamespaces.get(Number(table.slice(3)))?.creator
+    return creator === undefined || creator === null ? null : String(creator)
+  }
+
+  /** Is container key `container` (`"N"` or `"N*"`) container `top` or nested in it? A container created later under N is inside `top` when N is. */
+  inside(container: string | null, top: ObjectId): boolean {
+    if (container === null || container === '') return false
+    for (let at: ObjectId | null = this.baseOf(container); at !== null;) {
+      if (at === top) return true
+      const object = this.state.ksObjects.get(at)
+      at = object?.kind === 'container' ? object.parent : null
+    }
+    return false
   }
 
   /** Every subject that may come to hold a cap to the object (or to any object matching) with at least `rights`, with its shortest derivation. */

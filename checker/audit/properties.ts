@@ -35,6 +35,22 @@ export interface PropertyAuditRow {
   readonly witness: Witness | null
   /** The static view's verdict, when one was asked ({@link StaticView}). */
   readonly static?: StaticVerdict
+  /** A bounded explore from the audited boot state, when one was asked (`--depth`; checker/audit/property-explore.ts). */
+  readonly explored?: ExploredVerdict
+}
+
+/** What a bounded explore from the audited state found for one property. @public */
+export interface ExploredVerdict {
+  /** As `sila explore` says it: `violated`, `held` (within the bounds, or everywhere when complete), `witnessed`, `vacuous`, `unreachable`. */
+  readonly status: 'held' | 'violated' | 'witnessed' | 'vacuous' | 'unreachable'
+  /** One sentence: how far the search went, or after how many steps it broke or found. */
+  readonly message: string
+  /** Steps of the shortest counterexample or witness found. */
+  readonly steps?: number
+  /** The depth reached, the distinct states, and whether the search was exhaustive. */
+  readonly depth: number
+  readonly distinct: number
+  readonly complete: boolean
 }
 
 /** The audit row of one property in `state`, with the static view's column when `staticView` is given. @public */

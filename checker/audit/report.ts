@@ -49,12 +49,13 @@ export interface AuditOptions {
 
 /**
  * The report narrowed to the invariants `catalogue` names (`--invariant`; absent:
- * all) and with the user properties' rows; a violated `always` fails it.
+ * all) and with the user properties' rows; an `always` violated now, or by a
+ * run the explored column found, fails it.
  * @public
  */
 export function withProperties(report: AuditReport, rows: ReadonlyArray<PropertyAuditRow>, catalogue?: ReadonlyArray<string>): AuditReport {
   const invariants = catalogue === undefined ? report.invariants : report.invariants.filter((result) => catalogue.includes(result.id))
-  const broken = rows.some((row) => row.status === 'violated')
+  const broken = rows.some((row) => row.status === 'violated' || row.explored?.status === 'violated')
   return { ...report, invariants, status: broken ? 'fail' : statusOf(invariants), ...(rows.length === 0 && report.properties === undefined ? {} : { properties: rows }) }
 }
 

@@ -9,6 +9,7 @@ import { formatJson, renderTable, wrapText } from '../../cli/output.js'
 import { placeText, rightsLetters, type AuthorityGraph, type GraphEdge } from './graph.js'
 import { BOOT_STEP, type InvariantResult } from './invariants.js'
 import { hopText, type ContainerReach } from './reach.js'
+import type { PropertyAuditRow } from './properties.js'
 import type { AuditReport } from './report.js'
 import type { AuthoritySection } from './authority.js'
 import type { ImageAuditReport } from './image.js'
@@ -115,8 +116,12 @@ export function renderAuditText(report: AuditReport): string {
   const failed = report.invariants.filter((result) => result.status === 'fail').length
   const checked = report.invariants.filter((result) => result.status !== 'not-applicable').length
   const summary = failed === 0 ? `All ${checked} applicable invariants held.` : `${failed} of ${checked} applicable invariants failed.`
-  const broken = (report.properties ?? []).filter((row) => row.status === 'violated').length
-  const propertySummary = report.properties === undefined ? '' : broken === 0 ? ' Every user property held.' : ` ${broken} user propert${broken === 1 ? 'y' : 'ies'} violated.`
+  const rows = report.properties ?? []
+  const broken = rows.filter((row) => row.status === 'violated').length
+  const later = rows.filter((row) => row.status !== 'violated' && row.explored?.status === 'violated').length
+  const propertySummary = report.properties === undefined ? ''
+    : (broken === 0 ? ' Every user property held in this state.' : ` ${broken} user propert${broken === 1 ? 'y' : 'ies'} violated in this state.`)
+      + (later === 0 ? '' : ` ${later} violated by a run the explore found.`)
   return [...heading(report), '', ...invariantLines(report), '', ...propertyLines(report), ...graphLines(report, name), '', ...reachLines(report.reach, name), '', ...(report.authority === undefined ? [] : [...authorityLines(report.authority), '']), `${summary}${propertySummary}`, ''].join('\n')
 }
 
@@ -125,14 +130,27 @@ function propertyLines(report: AuditReport): string[] {
   const rows = report.properties
   if (rows === undefined) return []
   const hasStatic = rows.some((row) => row.static !== undefined)
+  const explored = rows.find((row) => row.explored !== undefined)?.explored
+  const exploredWord = (row: PropertyAuditRow): string => {
+    const verdict = row.explored
+    if (verdict === undefined) return ''
+    if (verdict.steps !== undefined) return `${verdict.status === 'violated' ? 'VIOLATED' : verdict.status} (${verdict.steps} step${verdict.steps === 1 ? '' : 's'})`
+    return verdict.complete ? `${verdict.status} (all)` : `${verdict.status} (depth ${verdict.depth})`
+  }
   const table = renderTable(
-    [{ header: 'property' }, { header: 'kind' }, { header: 'now' }, ...(hasStatic ? [{ header: 'static' }] : []), { header: 'says', widthMax: 70 }],
-    rows.map((row) => [row.name, row.kind, row.status === 'violated' ? 'VIOLATED' : row.status, ...(hasStatic ? [row.static?.verdict ?? ''] : []), row.says]),
+    [{ header: 'property' }, { header: 'kind' }, { header: 'now' }, ...(hasStatic ? [{ header: 'static' }] : []), ...(explored === undefined ? [] : [{ header: 'explored' }]), { header: 'says', widthMax: 60 }],
+    rows.map((row) => [row.name, row.kind, row.status === 'violated' ? 'VIOLATED' : row.status, ...(hasStatic ? [row.static?.verdict ?? '-'] : []), ...(explored === undefined ? [] : [exploredWord(row)]), row.says]),
   )
   const details = rows.filter((row) => row.witness !== null).flatMap((row) => [`  ${row.name} ${row.status}: ${row.witness!.message}`, `    witness: ${formatJson(row.witness!.detail, 96, '    ')}`])
-  const evidence = rows.filter((row) => (row.static?.evidence?.length ?? 0) > 0).flatMap((row) => [`  ${row.name} (${row.static!.verdict}):`, ...row.static!.evidence!.map((line) => `    ${line}`)])
-  return ['Your properties (in this state; a state says nothing of what may come later)', '', rows.length === 0 ? '(none chosen by --invariant)' : table,
-    ...(details.length === 0 ? [] : ['', ...details]), ...(evidence.length === 0 ? [] : ['', 'Static view:', ...evidence]), '']
+  const evidence = rows.filter((row) => (row.static?.evidence?.length ?? 0) > 0).flatMap((row) => [
+    `  ${row.name} (${row.static!.verdict}${row.explored === undefined ? '' : `; explored: ${row.explored.message}`}):`,
+    ...row.static!.evidence!.flatMap((line) => wrapText(line, 106).map((part, index) => `${index === 0 ? '    ' : '      '}${part}`)),
+  ])
+  const searched = explored === undefined ? [] : rows.filter((row) => row.explored !== undefined && (row.static?.evidence?.length ?? 0) === 0).map((row) => `  ${row.name}: ${row.explored!.message}`)
+  const legend = hasStatic ? ["'static': for every run from this state, by the authority closure: proved / may fail (with a derivation) / impossible / may; '-': no verdict (bound, atLeast, code)"] : []
+  return ['Your properties (now: in this state; static and explored: what may come later)', '', rows.length === 0 ? '(none chosen by --invariant)' : table,
+    ...(details.length === 0 ? [] : ['', ...details]), ...(evidence.length === 0 ? [] : ['', 'Static view (derivations: a candidate attack; explored says whether a run within the depth found one):', ...evidence]),
+    ...(searched.length === 0 ? [] : ['', `Explored from the boot state (to depth ${explored!.depth}${explored!.complete ? ', exhaustive' : ''}):`, ...searched]), ...(legend.length === 0 ? [] : ['', ...legend]), '']
 }
 
 /** An image audit as text: the image, each check's verdict, the layers and the requests. @public */

@@ -18,13 +18,17 @@ import { bootLabels } from '../../checker/audit/labels.js'
 import { PolicyCodec } from '../../checker/audit/policy.js'
 import { auditSnapshot, auditTrace, withProperties, type AuditReport } from '../../checker/audit/report.js'
 import { auditProperties, snapshotNames } from '../../checker/audit/properties.js'
+import { closureView } from '../../checker/audit/property-static.js'
+import { exploreProperties } from '../../checker/audit/property-explore.js'
+import { bootFilePreset } from '../boot-file.js'
+import type { ObjectId } from '../../spec/ids.js'
 import { loadProps, selectInvariants, systemNames, type SystemNames } from '../../checker/props-input.js'
 import type { KernelState } from '../../model/state.js'
 import { auditSarif, imageSarif } from '../../checker/audit/sarif.js'
 import { encodeSnapshot } from '../../checker/audit/snapshot.js'
 import { renderSvg } from '../../checker/audit/svg.js'
 import { renderAuditText, renderImageText } from '../../checker/audit/text.js'
-import { type Command, parseFlags } from '../command.js'
+import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { EXIT, exitCodesHelp, say, UsageError, writeFileAtomic } from '../output.js'
 import { checkOutputs } from '../outputs.js'
@@ -36,14 +40,15 @@ type Format = (typeof FORMATS)[number]
 export const FORMAT_DEFAULT: Format = 'text'
 
 const USAGE = `Usage: sila audit FILE|IMAGE-DIR [--format FORMAT] [--out FILE] [--at N] [--authority]
-       sila audit --preset NAME [--format FORMAT] [--out FILE] [--authority]
-       sila audit FILE|--preset NAME --props PROPS [--invariant NAME]... [--authority]
+       sila audit --preset NAME|--boot FILE [--format FORMAT] [--out FILE] [--authority]
+       sila audit FILE|--preset NAME|--boot FILE --props PROPS [--invariant NAME]... [--depth N]
        sila audit IMAGE-DIR --keyring KEYS [--floors FILE] [--policy FILE] [--format text|json|sarif]
        sila audit --write-state OUT TRACE [--at N]
-       sila audit --write-state OUT --preset NAME
+       sila audit --write-state OUT --preset NAME|--boot FILE
 
 Audits a state snapshot (sila-state/1), a trace (sila-trace/1, replayed on the
-model) or a preset's boot state: every invariant of the catalogue with pass or
+model), a preset's boot state or the boot state of a system you declare in a
+boot file (as 'sila explore --boot' reads it): every invariant of the catalogue with pass or
 fail and the witness (for a trace, the first step that violates it), the
 authority graph (containers, processes, objects, caps as edges; caps that cross
 containers marked) and who can reach what, through which transfers.
@@ -54,7 +59,7 @@ and memory against a policy file:
   {"format": "sila-policy/1", "caps": {"endpoint": ["read", "write"]}, "maxMemoryBytes": 1048576}
 
 --write-state writes a sila-state/1 snapshot instead: the state at the end of a
-trace (or after step N), or a preset's boot state.
+trace (or after step N), or a preset's or a boot file's boot state.
 
 Options:
   --format F         text, json, dot (Graphviz), svg, or sarif (SARIF 2.1.0) (default ${FORMAT_DEFAULT})
@@ -66,6 +71,8 @@ Options:
                      spawns, containers and objects created later), each with one
                      derivation; a sound over-approximation (text and json)
   --preset NAME      a preset's boot state (${PRESETS.map((preset) => preset.name).join(', ')})
+  --boot FILE        the boot state of the system a boot file declares
+                     (examples/systems/*/boot.json; see 'sila explore --help')
   --write-state OUT  write a state snapshot to OUT (not with --out, --format or the image flags)
   --keyring KEYS     trusted public keys: a key file or a directory of *.pub.json (images)
   --floors FILE      rollback floors, {"echo": "1.2.0"} (images)
@@ -77,7 +84,21 @@ Options:
                      is reached now or not. PROPS is a sila-props/1 JSON file
                      naming things by the names the system declares, or a
                      JavaScript module of defineProperty properties (see 'sila
-                     check --help' and the README, "Your own properties")
+                     check --help' and the README, "Your own properties").
+                     A 'static' column says what the authority closure (as
+                     --authority) says of each declared property for every run
+                     from the state: 'proved' (nothing can break it, at any
+                     depth), 'may fail' (with a derivation: a candidate attack),
+                     'impossible' (a 'sometimes' no run reaches) or 'may'; no
+                     verdict for bound and atLeast (quotas, queues) or for
+                     properties in code
+  --depth N          with --props and --preset or --boot: also explore the system
+                     from its boot state to depth N, one search per 'always'
+                     property, and give each property's 'explored' verdict beside
+                     the static one (violated after k steps, held within depth N,
+                     or held everywhere when the search was exhaustive); a
+                     violation found fails the audit. 'sila explore --props' gives
+                     the counterexample trace
   --invariant NAME   audit only this catalogue invariant (CAP-1 ... SCHED-1) or
                      user property; repeatable
   -h, --help         show this help
@@ -89,7 +110,7 @@ ${exitCodesHelp({ ok: 'every invariant or check held (or the state was written)'
 const FLAGS = {
   format: { type: 'string' }, out: { type: 'string' }, at: { type: 'string' }, preset: { type: 'string' },
   'write-state': { type: 'string' }, authority: { type: 'boolean' }, keyring: { type: 'string' }, floors: { type: 'string' }, policy: { type: 'string' },
-  props: { type: 'string' }, invariant: { type: 'string', multiple: true },
+  props: { type: 'string' }, invariant: { type: 'string', multiple: true }, boot: { type: 'string' }, depth: { type: 'string' },
 } as const
 
 type Flags = NonNullable<ReturnType<typeof parseFlags<typeof FLAGS>>>['values']
@@ -98,6 +119,18 @@ function formatFlag(value: string | undefined): Format {
   if (value === undefined) return FORMAT_DEFAULT
   if (!(FORMATS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, found ${JSON.stringify(value)}`, 'audit')
   return value as Format
+}
+
+/** The declared system of --preset or --boot, whose boot state is audited; undefined for FILE. */
+function systemFlag(values: Flags): Preset | undefined {
+  if (values.preset !== undefined && values.boot !== undefined) throw new UsageError('--preset and --boot exclude each other: give one', 'audit')
+  if (values.boot !== undefined) return bootFilePreset(values.boot, 'audit')
+  return values.preset === undefined ? undefined : presetFlag(values.preset)
+}
+
+/** How a report names a system's boot state. */
+function systemSource(preset: Preset): { source: string; subject: string } {
+  return preset.declared === true ? { source: `the system declared in ${preset.name} (boot state)`, subject: preset.name } : { source: `preset ${preset.name} (boot state)`, subject: `preset:${preset.name}` }
 }
 
 function presetFlag(name: string): Preset {
@@ -157,16 +190,17 @@ function refuseFlags(values: Flags, names: ReadonlyArray<keyof Flags>, reason: s
 // ---- --write-state ---------------------------------------------------------
 
 function writeState(out: string, values: Flags, positionals: ReadonlyArray<string>): number {
-  if (values.preset !== undefined) {
-    if (positionals.length > 0) throw new UsageError('--preset takes the place of FILE: give one or the other', 'audit')
-    refuseFlags(values, ['at'], 'applies to a trace, not to --preset')
-    const preset = presetFlag(values.preset)
-    const state = boot(preset.boot, preset.images)
-    writeOutput(out, encodeSnapshot({ state, source: `preset ${preset.name} (boot state)`, labels: bootLabels(preset.boot, state) }))
-    say(`wrote ${out}: the boot state of preset ${preset.name} (${state.ksObjects.size} objects, ${state.ksCaps.size} caps)`)
+  const system = systemFlag(values)
+  if (system !== undefined) {
+    if (positionals.length > 0) throw new UsageError(`--${values.boot === undefined ? 'preset' : 'boot'} takes the place of FILE: give one or the other`, 'audit')
+    refuseFlags(values, ['at'], `applies to a trace, not to --${values.boot === undefined ? 'preset' : 'boot'}`)
+    const state = boot(system.boot, system.images)
+    const { source } = systemSource(system)
+    writeOutput(out, encodeSnapshot({ state, source, labels: bootLabels(system.boot, state) }))
+    say(`wrote ${out}: ${source.replace(/ \(boot state\)$/, '')}, its boot state (${state.ksObjects.size} objects, ${state.ksCaps.size} caps)`)
     return EXIT.ok
   }
-  if (positionals.length !== 1) throw new UsageError('--write-state expects one TRACE (or --preset NAME)', 'audit')
+  if (positionals.length !== 1) throw new UsageError('--write-state expects one TRACE (or --preset NAME, or --boot FILE)', 'audit')
   const input = readAuditInput(positionals[0]!)
   if (input.kind !== 'trace') throw new UsageError(`--write-state reads a sila-trace/1 file; ${positionals[0]} is ${input.kind === 'image' ? 'a directory' : 'a state snapshot already'}`, 'audit')
   const steps = stepsToRun(values.at, input.trace)
@@ -217,11 +251,11 @@ function reportOf(input: Exclude<AuditInput, { kind: 'image' }>, values: Flags):
   return withBootErrors(input.file, () => auditTrace(input.trace, input.file, steps, { authority: values.authority === true }))
 }
 
-function presetReport(values: Flags): { report: AuditReport; text: undefined } {
-  refuseFlags(values, ['at'], 'applies to a trace, not to --preset')
-  const preset = presetFlag(values.preset!)
+function presetReport(preset: Preset, values: Flags): { report: AuditReport; text: undefined } {
+  refuseFlags(values, ['at'], `applies to a trace, not to --${values.boot === undefined ? 'preset' : 'boot'}`)
   const state = boot(preset.boot, preset.images)
-  const report = auditSnapshot({ format: 'sila-state/1', state, source: `preset ${preset.name} (boot state)`, labels: bootLabels(preset.boot, state) }, `preset:${preset.name}`, { authority: values.authority === true })
+  const { source, subject } = systemSource(preset)
+  const report = auditSnapshot({ format: 'sila-state/1', state, source, labels: bootLabels(preset.boot, state) }, subject, { authority: values.authority === true })
   return { report, text: undefined }
 }
 
@@ -229,10 +263,9 @@ function presetReport(values: Flags): { report: AuditReport; text: undefined } {
  * The audited state and the names its props file is read against: a snapshot's
  * labels, a trace's or a preset's declared system.
  */
-function auditedSystem(input: Exclude<AuditInput, { kind: 'image' }> | undefined, values: Flags): { state: KernelState; system: SystemNames } {
+function auditedSystem(input: Exclude<AuditInput, { kind: 'image' }> | undefined, preset: Preset | undefined, values: Flags): { state: KernelState; system: SystemNames } {
   if (input === undefined) {
-    const preset = presetFlag(values.preset!)
-    const system = systemNames(preset.boot, preset.images)
+    const system = systemNames(preset!.boot, preset!.images)
     return { state: system.state, system }
   }
   if (input.kind === 'state') return { state: input.snapshot.state, system: snapshotNames(input.snapshot.state, input.snapshot.labels ?? new Map()) }
@@ -241,14 +274,20 @@ function auditedSystem(input: Exclude<AuditInput, { kind: 'image' }> | undefined
 }
 
 /** `--props` and `--invariant`: the user properties' rows in the audited state, the invariants narrowed. */
-async function withUserProperties(report: AuditReport, input: Exclude<AuditInput, { kind: 'image' }> | undefined, values: Flags): Promise<AuditReport> {
+async function withUserProperties(report: AuditReport, input: Exclude<AuditInput, { kind: 'image' }> | undefined, preset: Preset | undefined, values: Flags, depth: number | undefined): Promise<AuditReport> {
   const names = values.invariant ?? []
+  if (depth !== undefined && values.props === undefined) throw new UsageError('--depth explores for your properties: it goes with --props', 'audit')
+  if (depth !== undefined && preset === undefined) throw new UsageError('--depth explores from a boot state: it goes with --preset or --boot, not with a FILE (a snapshot or a trace names no system to start from)', 'audit')
   if (values.props === undefined && names.length === 0) return report
-  const { state, system } = auditedSystem(input, values)
+  const { state, system } = auditedSystem(input, preset, values)
   const properties = values.props === undefined ? [] : await loadProps(values.props, system)
   const selection = selectInvariants(names, properties, 'audit')
-  const rows = values.props === undefined ? [] : auditProperties(state, selection.user)
-  return withProperties(report, rows, names.length === 0 ? undefined : selection.catalogue)
+  const labels = new Map<ObjectId, string>([...system.names, ...system.devices].map(([name, id]) => [id, name]))
+  const rows = values.props === undefined ? [] : auditProperties(state, selection.user, closureView(labels))
+  if (depth === undefined || rows.length === 0) return withProperties(report, rows, names.length === 0 ? undefined : selection.catalogue)
+  const explored = await exploreProperties(preset!, selection.user, { props: values.props!, invariants: names }, { depth })
+  const withExplored = rows.map((row) => { const verdict = explored.get(row.name); return verdict === undefined ? row : { ...row, explored: verdict } })
+  return withProperties(report, withExplored, names.length === 0 ? undefined : selection.catalogue)
 }
 
 // ---- images ----------------------------------------------------------------
@@ -277,11 +316,13 @@ function renderImage(report: ImageAuditReport, format: Format): string {
 
 async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise<number> {
   const format = formatFlag(values.format)
-  if (values.preset !== undefined && positionals.length > 0) throw new UsageError('--preset takes the place of FILE: give one or the other', 'audit')
-  if (values.preset === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expects a FILE (a state, a trace or an image directory) or --preset NAME' : 'expects exactly one FILE', 'audit')
-  const input = values.preset === undefined ? readAuditInput(positionals[0]!) : undefined
+  const depth = positiveIntegerFlag('audit', 'depth', values.depth)
+  const system = systemFlag(values)
+  if (system !== undefined && positionals.length > 0) throw new UsageError(`--${values.boot === undefined ? 'preset' : 'boot'} takes the place of FILE: give one or the other`, 'audit')
+  if (system === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expects a FILE (a state, a trace or an image directory), --preset NAME or --boot FILE' : 'expects exactly one FILE', 'audit')
+  const input = system === undefined ? readAuditInput(positionals[0]!) : undefined
   if (input?.kind === 'image') {
-    refuseFlags(values, ['props', 'invariant'], 'applies to a state, a trace or a preset, not to an image')
+    refuseFlags(values, ['props', 'invariant', 'depth'], 'applies to a state, a trace or a system, not to an image')
     const report = imageReport(input.dir, values)
     const failed = report.checks.filter((entry) => entry.status === 'fail').length
     emit(renderImage(report, format), values.out, failed === 0 ? 'every applicable check passed' : `${failed} check${failed === 1 ? '' : 's'} failed`)
@@ -289,8 +330,8 @@ async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise
   }
   refuseFlags(values, ['keyring', 'floors', 'policy'], 'applies to an image directory')
   if (values.authority === true && (format === 'dot' || format === 'svg' || format === 'sarif')) throw new UsageError(`--authority goes with --format text or json, not ${format}`, 'audit')
-  const { report: audited, text } = input === undefined ? presetReport(values) : { report: reportOf(input, values), text: input.text }
-  const report = await withUserProperties(audited, input, values)
+  const { report: audited, text } = input === undefined ? presetReport(system!, values) : { report: reportOf(input, values), text: input.text }
+  const report = await withUserProperties(audited, input, system, values, depth)
   emit(await renderReport(report, format, text), values.out, summaryOf(report))
   return report.status === 'pass' ? EXIT.ok : EXIT.failed
 }
@@ -302,7 +343,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     return EXIT.ok
   }
   const out = parsed.values['write-state']
-  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy', 'authority', 'props', 'invariant'], 'does not go with --write-state')
+  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy', 'authority', 'props', 'invariant', 'depth'], 'does not go with --write-state')
   checkOutputs('audit', [{ name: '--write-state', path: out, kind: 'file' }, { name: '--out', path: parsed.values.out, kind: 'file' }])
   if (out !== undefined) return writeState(out, parsed.values, parsed.positionals)
   return audit(parsed.values, parsed.positionals)
