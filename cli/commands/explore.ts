@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path'
 import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
+import { bootNamed } from '../../model/boot.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset, witnessTrace } from '../../checker/explore/run.js'
 import { type Checked, type CheckedSource, type PropertyVerdict, loadChecked } from '../../checker/explore/props.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
@@ -298,12 +299,21 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     if (result.violation.says !== undefined) say(`  (user property: ${result.violation.says})`)
     say(`a shortest path (${result.violation.path.length} steps):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
-      result.violation.path.map((syscall, index) => [String(index), callerText(syscall), syscallText(syscall)])))
+      result.violation.path.map((syscall, index) => [String(index), namedCaller(preset, syscall), syscallText(syscall)])))
     say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file!)}${replayFlags(producedBy!.kernel)}`)
     return EXIT.failed
   }
   say(result.interrupted === true ? 'Interrupted: no invariant violated in what was searched.' : result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')
   return exitCode
+}
+
+/** The caller column: the process's creation index, and its declared name when the system names it (`3 postgres`). */
+function namedCaller(preset: Preset, syscall: unknown): string {
+  const caller = callerText(syscall)
+  const { state, names } = bootNamed(preset.boot, preset.images)
+  const id = /^\d+$/.test(caller) ? state.ksProcessRefs[Number(caller)] : undefined
+  for (const [name, named] of names) if (id !== undefined && named === id) return `${caller} ${name}`
+  return caller
 }
 
 /** @public */
