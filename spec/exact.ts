@@ -122,7 +122,7 @@ export function expectedText(codec: t.Decoder<unknown, unknown>): string {
   const described = DESCRIPTIONS.get(codec)
   if (described !== undefined) return described
   if (codec instanceof t.LiteralType) return JSON.stringify(codec.value)
-  if (codec instanceof t.KeyofType) return `one of: ${listed(Object.keys(codec.keys as object).map(shown))}`
+  if (codec instanceof t.KeyofType) return `one of: ${listed(Object.keys(codec.keys as object).map(shown), 96)}`
   if (codec instanceof t.StringType) return 'a string'
   if (codec instanceof t.NumberType) return 'a number'
   if (codec instanceof t.BooleanType) return 'true or false'
@@ -256,7 +256,7 @@ export class TaggedType<A, O> extends t.Type<A, O, unknown> {
         if (variant !== undefined) return variant.codec.validate(u, within(c, variant.codec)) as t.Validation<A>
         const value = own(u, tag)
         const at = t.appendContext(c, tag, t.never, value)
-        const choices = `one of: ${listed(names.map(shown))}`
+        const choices = `one of: ${listed(names.map(shown), 96)}`
         if (value === undefined) return t.failures([problem(value, at, `missing; expected ${choices}`)])
         if (!allStrings || typeof value !== 'string') return t.failure(value, at, `expected ${choices}`)
         const near = nearest(value, names as string[])

@@ -21,12 +21,12 @@ export function intRange(min: number, max: number, name: string): t.Type<number,
 }
 
 /** A codec for strings matching `pattern`, at most `lengthMax` characters. */
-export function stringMatching(pattern: RegExp, lengthMax: number, name: string): t.Type<string, string, unknown> {
+export function stringMatching(pattern: RegExp, lengthMax: number, name: string, described?: string): t.Type<string, string, unknown> {
   const isValid = (u: unknown): u is string => typeof u === 'string' && u.length <= lengthMax && pattern.test(u)
   return new t.Type<string, string, unknown>(
     name,
     isValid,
-    (u, c) => (isValid(u) ? t.success(u) : t.failure(u, c, `expected ${name} (${pattern}, at most ${lengthMax} characters)`)),
+    (u, c) => (isValid(u) ? t.success(u) : t.failure(u, c, `expected ${described ?? `${name} (${pattern}, at most ${lengthMax} characters)`}`)),
     t.identity,
   )
 }
@@ -65,7 +65,7 @@ export const QuantaCodec = intRange(1, BOUNDS.quantaMax, 'Quanta')
 /** Absolute path: `/` or `/seg/seg`, segments of `[A-Za-z0-9._-]`, never `.` or `..`. */
 export const PathCodec = stringMatching(/^\/(?:(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)*)?$/, BOUNDS.pathLengthMax, 'Path')
 /** Service or device name. */
-export const NameCodec = stringMatching(/^[A-Za-z0-9._-]{1,64}$/, BOUNDS.nameLengthMax, 'Name')
+export const NameCodec = stringMatching(/^[A-Za-z0-9._-]{1,64}$/, BOUNDS.nameLengthMax, 'Name', "a name: a string of 1 to 64 letters, digits, '.', '_' or '-'")
 /** A message payload: a small integer or a bounded string. */
 export const PayloadCodec = t.union([intRange(0, BOUNDS.payloadIntMax, 'PayloadInt'), describedAs(t.refinement(t.string, (s) => s.length <= BOUNDS.payloadLengthMax, 'PayloadString'), `a string of at most ${BOUNDS.payloadLengthMax} characters`)])
 export type Payload = t.TypeOf<typeof PayloadCodec>

@@ -74,6 +74,12 @@ export interface ClosureOptions {
   readonly labels?: ReadonlyMap<ObjectId, string>
   /** Rules left out: only for showing that the soundness test notices an unsound closure. */
   readonly omit?: ReadonlyArray<AuthorityRule>
+  /**
+   * The processes of the state that act (make syscalls); absent: every running
+   * one. A system whose init only boots it (explore's presets and declared systems:
+   * their actors) is read with init passive; processes spawned later always act.
+   */
+  readonly acting?: ReadonlyArray<ObjectId>
 }
 
 /** One step of a derivation; entity keys as in the module comment, `rights` those the cap has after the step. @public */
@@ -166,6 +172,7 @@ export class AuthorityClosure {
   private readonly queues = new Places()
   private readonly tables = new Places()
   private readonly omit: ReadonlySet<AuthorityRule>
+  private readonly acting: ReadonlySet<ObjectId> | undefined
   private readonly labels: ReadonlyMap<ObjectId, string>
   /** Containers of the state, in id order. */
   readonly containers: ReadonlyArray<ObjectId>
@@ -178,6 +185,7 @@ export class AuthorityClosure {
 
   constructor(readonly state: KernelState, options: ClosureOptions = {}) {
     this.omit = new Set(options.omit ?? [])
+    this.acting = options.acting === undefined ? undefined : new Set(options.acting)
     this.labels = options.labels ?? new Map()
     const runnable = [...state.ksImages.values()].filter((image) => isSignatureTrusted(state, image) && isAboveFloor(state, image))
     this.spawnable = runnable.length > 0
@@ -286,7 +294,7 @@ export class AuthorityClosure {
 
   /** Running processes of the state, and `process@T` for every T some acting subject may hold with `control`. */
   private actingSubjects(): string[] {
-    const acting = [...this.state.ksObjects.values()].filter((object) => object.kind === 'process' && object.status === 'running').map((object) => String(object.id))
+    const acting = [...this.state.ksObjects.values()].filter((object) => object.kind === 'process' && object.status === 'running' && (this.acting === undefined || this.acting.has(object.id))).map((object) => String(object.id))
     if (this.omit.has('spawn') || !this.spawnable) return acting
     for (let index = 0; index < acting.length; index++) {
       for (const [object, entries] of this.holdings.of(acting[index]!)) {
@@ -307,7 +315,7 @@ export class AuthorityClosure {
         if (!this.omit.has('create')) this.createRule(subject, container)
         for (const [object, entry] of this.holdings.list(subject)) {
           const kind = this.kindOf(object)
-          if (kind === 'container' && hasRights(entry.rights, R_CONTROL)) this.controlRules(subject, object)
+          if (kind === 'container' && hasRights(entry.rights, R_CONTROL)) this.controlRules(subject, object, entry.hops)
           if (kind === 'endpoint' && !this.omit.has('ipc')) this.ipcRules(subject, object, entry.rights)
         }
         if (!this.omit.has('tables')) this.tableRules(subject, container)
@@ -321,14 +329,18 @@ export class AuthorityClosure {
     this.holdings.add(subject, `endpoint@${container}`, endpoint, [{ how: 'creates', subject, rights: names(endpoint) }])
   }
 
-  /** `control` on container `target`: create containers under it, spawn into it granting what the subject holds. */
-  private controlRules(subject: string, target: string): void {
+  /**
+   * `control` on container `target` (held by `control`'s hops): create containers
+   * under it, spawn into it granting what the subject holds. What is created is
+   * derived from how the subject came to control the container.
+   */
+  private controlRules(subject: string, target: string, control: ReadonlyArray<AuthorityHop>): void {
     const all = names(R_ALL)
-    if (!this.omit.has('container')) this.holdings.add(subject, `${this.baseOf(target)}*`, R_ALL, [{ how: 'creates', subject, rights: all }])
+    if (!this.omit.has('container')) this.holdings.add(subject, `${this.baseOf(target)}*`, R_ALL, [...control, { how: 'creates', subject, rights: all }])
     if (this.omit.has('spawn')) return
     if (!this.spawnable) return // no image in the pool can be spawned
     const spawned = `process@${target}`
-    this.holdings.add(subject, spawned, R_ALL, [{ how: 'creates', subject, rights: all }])
+    this.holdings.add(subject, spawned, R_ALL, [...control, { how: 'creates', subject, rights: all }])
     for (const [object, held] of this.holdings.list(subject)) {
       for (const request of this.requests) {
         if (request.kind !== this.kindOf(object) || (request.device !== undefined && request.device !== this.deviceName(object))) continue

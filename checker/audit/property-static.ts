@@ -109,13 +109,14 @@ export function staticVerdict(closure: AuthorityClosure, property: UserProperty)
 
 /**
  * The static view of properties on audited states: one closure per state (made
- * when first asked), `labels` naming the state's objects in derivations.
+ * when first asked), `labels` naming the state's objects in derivations, `acting`
+ * the processes that act (see ClosureOptions).
  */
-export function closureView(labels: ReadonlyMap<ObjectId, string>): StaticView {
+export function closureView(labels: ReadonlyMap<ObjectId, string>, acting?: ReadonlyArray<ObjectId>): StaticView {
   let last: { state: KernelState; closure: AuthorityClosure } | null = null
   return (property, state) => {
     if (planOf(property) === undefined) return null
-    if (last === null || last.state !== state) last = { state, closure: authorityClosure(state, { labels }) }
+    if (last === null || last.state !== state) last = { state, closure: authorityClosure(state, { labels, ...(acting === undefined ? {} : { acting }) }) }
     return staticVerdict(last.closure, property)
   }
 }

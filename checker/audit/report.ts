@@ -45,6 +45,8 @@ export interface AuditReport {
 export interface AuditOptions {
   /** The static authority section, per process. */
   readonly authority?: boolean
+  /** The processes that act, for the static analysis (a system's actors; absent: every running process). */
+  readonly acting?: ReadonlyArray<ObjectId>
 }
 
 /**
@@ -65,7 +67,7 @@ function statusOf(invariants: ReadonlyArray<InvariantResult>): 'pass' | 'fail' {
 
 function assemble(subject: AuditSubject, invariants: ReadonlyArray<InvariantResult>, state: KernelState, labels: ReadonlyMap<ObjectId, string>, options: AuditOptions): AuditReport {
   const report = { subject, status: statusOf(invariants), invariants, graph: authorityGraph(state, labels), reach: reachability(state, labels) }
-  return options.authority === true ? { ...report, authority: authoritySection(authorityClosure(state, { labels })) } : report
+  return options.authority === true ? { ...report, authority: authoritySection(authorityClosure(state, { labels, ...(options.acting === undefined ? {} : { acting: options.acting }) })) } : report
 }
 
 /** Audits the state of a snapshot read from `file`. @public */

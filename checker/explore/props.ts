@@ -208,7 +208,10 @@ export function verdicts(user: ReadonlyArray<UserProperty>, witnessed: ReadonlyM
     const base = { name: property.name, says: property.says, kind: property.kind }
     if (property.kind === 'always') {
       if (extent.violated === property.name) return { ...base, status: 'violated', message: 'a shortest counterexample follows' }
-      return { ...base, status: 'held', message: extent.complete ? 'holds in every reachable state' : `held within depth ${extent.depth} / ${bounds}` }
+      const message = extent.complete ? 'holds in every reachable state'
+        : extent.violated !== null ? `not broken in the ${bounds} searched before ${extent.violated} stopped the search (depth ${extent.depth} complete); run with --invariant ${property.name} to search on`
+          : `held within depth ${extent.depth} / ${bounds}`
+      return { ...base, status: 'held', message }
     }
     const found = witnessed.get(property.name)
     if (found !== undefined) {

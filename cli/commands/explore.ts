@@ -51,8 +51,9 @@ defineProperty properties; README "Your own properties"): each is evaluated on
 every new state. A broken 'always' property stops the search like an invariant:
 a shortest counterexample, naming the property and its sentence, written and
 replayable. A 'sometimes' property found gives a witness: a shortest trace to
-the good state, written beside the counterexample
-(sila-explore-witness-NAME.trace.json), and the search goes on; one never
+the good state, written beside the counterexample, named after it
+(sila-explore-witness-NAME.trace.json by default; --counterexample X.json
+gives X-witness-NAME.trace.json), and the search goes on; one never
 found is a vacuity warning ("not reached within depth N / S states: this is
 not a pass"), or "unreachable" when the search was exhaustive; neither changes
 the exit code. The verdicts (held, violated, witnessed, vacuous, unreachable)
@@ -168,9 +169,9 @@ function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { file?: str
   }
 }
 
-function report(result: ExploreResult): void {
+function report(result: ExploreResult, declared: boolean): void {
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
-    ['preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
+    [declared ? 'system' : 'preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
     ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
     ['depth', String(result.depth)], ['queue left', result.queue.toLocaleString('en')], ['time', `${(result.durationMs / 1000).toFixed(1)} s`],
     ['distinct states/s', result.statesPerSecond.toLocaleString('en')], ['fingerprint collision probability', result.collisionProbability.toExponential(2)],
@@ -291,13 +292,13 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (reportFile !== null && values.json !== true) say(`report: ${reportFile}`)
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
   if (values.json === true) { say(formatJson(json)); return exitCode }
-  report(result)
+  report(result, preset.declared === true)
   if (properties !== undefined && properties.length > 0) reportProperties(properties)
   if (result.violation !== null) {
     say()
     say(`✗ ${result.violation.invariant}: ${result.violation.message}`)
     if (result.violation.says !== undefined) say(`  (user property: ${result.violation.says})`)
-    say(`a shortest path (${result.violation.path.length} steps):`)
+    say(`a shortest path (${result.violation.path.length} step${result.violation.path.length === 1 ? '' : 's'}):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
       result.violation.path.map((syscall, index) => [String(index), namedCaller(preset, syscall), syscallText(syscall)])))
     say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file!)}${replayFlags(producedBy!.kernel)}`)

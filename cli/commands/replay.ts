@@ -76,8 +76,10 @@ function resultCell(row: ReplayResult['rows'][number]): string {
 
 function failureText(failure: Failure): string {
   const where = failure.step === undefined ? '' : ` at step ${stepLabel(failure.step)}`
-  const invariant = failure.invariant === undefined ? '' : `, invariant ${failure.invariant}`
   const seed = failure.seed === undefined ? '' : ` (seed ${failure.seed}${failure.path === undefined ? '' : `, path ${failure.path}`})`
+  // `property` is what found it (a suite, or explore); a user property's name is in `invariant`, its sentence in `says`.
+  if (failure.says !== undefined) return `recorded failure: user property ${failure.invariant ?? '?'} (${failure.says}), found by ${failure.property}${where}${seed}`
+  const invariant = failure.invariant === undefined ? '' : `, invariant ${failure.invariant}`
   return `recorded failure: property ${failure.property}${invariant}${where}${seed}`
 }
 

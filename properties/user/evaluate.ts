@@ -138,8 +138,9 @@ export function findFlow(state: KernelState, from: ObjectId, to: ObjectId, label
     for (const { cap } of slotCaps(state, process)) {
       const writer = writers.get(cap.object)
       if (writer === undefined || (cap.rights & R_READ) === 0) continue
+      const containerOf = (id: ObjectId) => label(state, state.ksObjects.get(id)?.owner ?? null)
       return {
-        message: `${label(state, writer.process)} (in ${label(state, from)}) can write ${label(state, cap.object)} through cap ${writer.cap}, and ${label(state, process.id)} (in ${label(state, to)}) can read it through cap ${cap.id}`,
+        message: `${label(state, writer.process)} (in ${containerOf(writer.process)}) can write ${label(state, cap.object)} through cap ${writer.cap}, and ${label(state, process.id)} (in ${containerOf(process.id)}) can read it through cap ${cap.id}`,
         detail: { object: cap.object, writer: writer.process, writerCap: writer.cap, reader: process.id, readerCap: cap.id },
       }
     }

@@ -200,6 +200,8 @@ export function resolveProps(props: PropsFile, file: string, system: SystemNames
   const problems: string[] = []
   const resolved: UserProperty[] = []
   const seen = new Map<string, number>()
+  // An empty file checks nothing, silently: most likely a file not yet written, or the wrong one.
+  if (props.properties.length === 0) problems.push('$.properties: lists no property; a props file states at least one')
   props.properties.forEach((decl, index) => {
     const path = `$.properties[${index}]`
     const first = seen.get(decl.name)

@@ -171,9 +171,13 @@ test('queries: mayHold and holders answer with one derivation; cap-core keeps wh
   const noTables = authorityClosure(state, { omit: ['tables'] })
   assert.is(noTables.mayHold(pB, E, R_READ), null)
   assert.is(noTables.mayHold({ container: 3 }, { owner: A }, 0)?.object, String(E))
-  // Spawning into A needs control on A: init has it, and its derivation is that it creates the process.
+  // Spawning into A needs control on A: init has it, and its derivation is how it holds A, then that it creates the process.
   const spawner = closure.holders({ key: `process@${A}` }, R_ALL).find((holder) => holder.subject === '1')!
-  assert.equal(spawner.derivation.hops.map((hop) => hop.how), ['creates'])
+  assert.equal(spawner.derivation.hops.map((hop) => hop.how), ['holds', 'creates'])
+  assert.equal(spawner.derivation.hops[0], { how: 'holds', subject: '1', slot: spawner.derivation.hops[0]!.how === 'holds' ? spawner.derivation.hops[0]!.slot : -1, cap: (spawner.derivation.hops[0] as { cap: number }).cap, rights: ['read', 'write', 'execute', 'grant', 'control'] })
+  // With init passive (the system's actors only), no process of cap-core may spawn into A: none holds control on it.
+  const actorsOnly = authorityClosure(state, { acting: CAP_CORE.actors.map((ref) => state.ksProcessRefs[ref]!) })
+  assert.is(actorsOnly.holders({ key: `process@${A}` }).length, 0)
 })
 
 test.run()

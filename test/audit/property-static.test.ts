@@ -76,7 +76,9 @@ function compare(preset: Preset, depth: number, omit: ReadonlyArray<AuthorityRul
   const properties = resolveProps(declared, 'generated.json', system)
   const declOf = (property: UserProperty) => JSON.stringify(declared.properties[Number(property.name.slice(1))])
   const initial = boot(preset.boot, preset.images)
-  const closure = authorityClosure(initial, { omit })
+  // As sila audit --preset/--boot reads a system: its actors act (init only boots it, unless it is one).
+  const acting = preset.actors.flatMap((ref) => { const id = initial.ksProcessRefs[ref]; return id === undefined ? [] : [id] })
+  const closure = authorityClosure(initial, { omit, acting })
   const verdicts = new Map(properties.map((property) => [property.name, staticVerdict(closure, property)?.verdict]))
   const hit = new Set<string>()
   const observe = (state: KernelState, open: ReadonlyArray<UserProperty>) => {

@@ -43,7 +43,7 @@ for (const name of EXAMPLES) {
     const run = sila('explore', '--boot', bootFile(name), '--depth', '3')
     assert.is(run.status, 0, run.stderr)
     assert.match(run.stdout, /engine\s+general/)
-    assert.match(run.stdout, new RegExp(`preset\\s+${bootFile(name).replace(/[./]/g, '\\$&')}`))
+    assert.match(run.stdout, new RegExp(`system\\s+${bootFile(name).replace(/[./]/g, '\\$&')}`))
     assert.match(run.stdout, name === 'web-app' ? /svc_lookup \d/ : /process_spawn \d/)
     assert.match(run.stdout, /No invariant violated within the bounds\./)
   })
