@@ -61,6 +61,18 @@ are printed and are under "properties" in --json and --out. The specialised
 cap-core engine cannot read them: with --props (or --invariant) cap-core runs
 on the general engine.
 
+A sila-props/1 file: {"format": "sila-props/1", "properties": [{"name": N,
+"says": SENTENCE, "kind": K, ...}]}, names as the system declares them (and
+root, init); a container stands with its nested ones. The kinds:
+  never-holds  subject {"process": P} | {"container": C}, object, rights [...]
+  confined     object, within [C, ...]: every cap to it stays inside them
+  no-flow      from C, to C (both: true): nothing one writes the other reads
+  bound        measure (memoryBytes processes endpoints cpuBudget ioBytes caps
+               running | queued), container C | endpoint E, max N
+  sometimes    when [{"holds": {subject, object, rights}} | {"flow": {from, to}}
+               | {"atLeast": {measure, container|endpoint, value}}, ...]
+An object is {"name": N}, {"device": D}, or {"kind": K} and/or {"owner": C}.
+
 Options:
   --preset NAME      a preset (default ${EXPLORE_DEFAULTS.preset})
   --boot FILE        a boot file declaring your system (examples/systems/*/boot.json);
