@@ -6,8 +6,9 @@
  * the root, init, processes by creation index, then whatever labelled objects
  * and namespaces hold (owners, parents, namespaces, slots, mappings, queued
  * caps, table entries by key), then parents of labelled caps, then objects
- * nothing labelled reaches (ordered as canonical.ts orders them: by a local key,
- * then by id), then unreached namespaces by id. The encoding is then every
+ * nothing labelled reaches, then namespaces nothing reaches (the least local key
+ * first; ties tried in turn, the least encoding kept, as canonical.ts does, so
+ * that the encoding is canonical whatever the identities). The encoding is then every
  * labelled object, cap and namespace under that labelling, as 32-bit words —
  * the same fields canonical.ts writes, so two impl states encode alike exactly
  * when their abstractions have the same canonical key (the tests compare both
@@ -33,6 +34,13 @@ const SMALL = 0x3fffffff
 /** Namespace columns in the order canonical.ts writes them. */
 const NS_ORDER = [NS_USER, NS_PID, NS_MOUNT, NS_NET, NS_IPC] as const
 const NS_KIND_CODE: Readonly<Record<string, number>> = { pid: 1, mount: 2, net: 3, ipc: 4, user: 5 }
+
+/** Whether encoding `a` (its first `aLength` words) comes before `b`: word by word, then the shorter first. */
+function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): boolean {
+  const length = Math.min(aLength, bLength)
+  for (let index = 0; index < length; index++) if (a[index] !== b[index]) return a[index]! < b[index]!
+  return aLength < bLength
+}
 
 /** The two 32-bit hashes fingerprints.ts gives a text, as the encoding's words. */
 function hashString(text: string): Int32Array {
@@ -70,26 +78,45 @@ export class CanonicalEncoder {
   private readonly limitHashes = new WeakMap<object, Int32Array>()
   private readonly float = new Float64Array(1)
   private readonly floatWords = new Int32Array(this.float.buffer)
-  private readonly sortScratch: number[] = []
 
   /** Encodes the kernel's state into {@link words} and fingerprints it into {@link pair}. */
   encode(k: EncodableKernel): void {
+    this.branching = false
     this.label(k)
-    this.write(k)
+    if (this.branching) {
+      // Ties were tried: the least encoding is in `best`.
+      const words = this.words; this.words = this.best; this.best = words
+      this.length = this.bestLength
+    }
     fingerprintWordsInto(this.words, this.length, this.pair)
-    this.reset()
+  }
+
+  /** Whether this encoding tried ties (so that several complete labellings were written). */
+  private branching = false
+  private leaves = 0
+  private best = new Int32Array(256)
+  private bestLength = 0
+
+  /** A complete labelling: written into {@link words}, and kept in `best` when it is the least so far. */
+  private leaf(k: EncodableKernel): void {
+    this.write(k)
+    if (!this.branching) return
+    if (++this.leaves > 1 && !less(this.words, this.length, this.best, this.bestLength)) return
+    if (this.best.length < this.length) this.best = new Int32Array(this.words.length)
+    this.best.set(this.words.subarray(0, this.length))
+    this.bestLength = this.length
   }
 
   // ---- labelling ----------------------------------------------------------------
 
-  private reset(): void {
-    for (let index = 0; index < this.objectCount; index++) this.objectLabel[this.objectOrder[index]!] = -1
-    for (let index = 0; index < this.capCount; index++) this.capLabel[this.capOrder[index]!] = -1
-    this.objectCount = 0
-    this.capCount = 0
-    for (const id of this.namespaceOrder) this.namespaceLabel[id] = -1
-    this.namespaceOrder.length = 0
-    this.serialsMapped = false
+  /** Takes back every label given after the first `objects` objects, `caps` caps and `namespaces` namespaces. */
+  private rollback(objects: number, caps: number, namespaces: number): void {
+    for (let index = objects; index < this.objectCount; index++) this.objectLabel[this.objectOrder[index]!] = -1
+    for (let index = caps; index < this.capCount; index++) this.capLabel[this.capOrder[index]!] = -1
+    this.objectCount = objects
+    this.capCount = caps
+    for (let index = namespaces; index < this.namespaceOrder.length; index++) this.namespaceLabel[this.namespaceOrder[index]!] = -1
+    this.namespaceOrder.length = namespaces
   }
 
   private fit(k: EncodableKernel): void {
@@ -194,16 +221,14 @@ export class CanonicalEncoder {
     for (const key of [...record.entries.keys()].sort()) this.labelCap(k, record.entries.get(key)!)
   }
 
-  /** A cap that is labelled and whose parent is not, the first by id; NONE when there is none. */
+  /** The unlabelled parent of the labelled cap of least label whose parent is unlabelled; NONE when there is none. */
   private parentless(k: EncodableKernel): number {
     const caps = k.caps
-    let found = NONE
     for (let label = 0; label < this.capCount; label++) {
-      const cap = this.capOrder[label]!
-      const parent = caps.parent[cap]!
-      if (parent !== NONE && this.capLabel[parent] === -1 && (found === NONE || caps.serial[cap]! < caps.serial[found]!)) found = cap
+      const parent = caps.parent[this.capOrder[label]!]!
+      if (parent !== NONE && this.capLabel[parent] === -1) return parent
     }
-    return found === NONE ? NONE : caps.parent[found]!
+    return NONE
   }
 
   /** What an object is without identities (canonical.ts's `localKey`), for ordering unreached objects. */
@@ -218,21 +243,39 @@ export class CanonicalEncoder {
     }
   }
 
-  /** The unreached object canonical.ts labels next: least local key, then least id; NONE when all are labelled. */
-  private firstUnreached(k: EncodableKernel): number {
+  /** What a namespace is without identities (canonical.ts's `namespaceKey`), for ordering unreached namespaces. */
+  private namespaceKey(record: NamespaceRecord): string {
+    return `${record.kind}:${record.uidMap.base}+${record.uidMap.count}:${record.pidNext}:${record.entries.size}`
+  }
+
+  /**
+   * The unreached objects of least local key (handles), or when every object is
+   * labelled the unreached namespaces of least key (ids), into `ties`; its kind
+   * as the result ('object', 'namespace', or null when everything is labelled).
+   */
+  private unreached(k: EncodableKernel, ties: number[]): 'object' | 'namespace' | null {
+    ties.length = 0
     const objects = k.objects
-    let best = NONE
-    let bestKey = ''
+    let least = ''
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] === KIND_FREE || this.objectLabel[handle] !== -1) continue
       const key = this.localKey(k, handle)
-      if (best === NONE || key < bestKey || (key === bestKey && objects.serial[handle]! < objects.serial[best]!)) { best = handle; bestKey = key }
+      if (ties.length === 0 || key < least) { ties.length = 0; ties.push(handle); least = key } else if (key === least) ties.push(handle)
     }
-    return best
+    if (ties.length > 0) return 'object'
+    if (this.namespaceOrder.length === k.namespaces.size) return null
+    for (const [id, record] of k.namespaces.records) {
+      if (id < this.namespaceLabel.length && this.namespaceLabel[id] !== -1) continue
+      const key = this.namespaceKey(record)
+      if (ties.length === 0 || key < least) { ties.length = 0; ties.push(id); least = key } else if (key === least) ties.push(id)
+    }
+    return ties.length > 0 ? 'namespace' : null
   }
 
   private label(k: EncodableKernel): void {
     this.fit(k)
+    this.rollback(0, 0, 0)
+    this.serialsMapped = false
     const { objects, refs } = k
     this.labelObject(k.root)
     this.labelObject(k.init)
@@ -240,26 +283,46 @@ export class CanonicalEncoder {
       const handle = refs.handle[ref]!
       if (objects.isLive(handle, refs.gen[ref]!)) this.labelObject(handle)
     }
-    let objectIndex = 0
-    let namespaceIndex = 0
+    this.complete(k, 0, 0)
+  }
+
+  /**
+   * Continues the labelling from the objects and namespaces not yet visited, as
+   * canonical.ts's `complete` does, down to every complete labelling (one unless
+   * unreached objects or namespaces tie: then each is tried first in turn), each
+   * handed to {@link leaf}.
+   */
+  private complete(k: EncodableKernel, objectIndex: number, namespaceIndex: number): void {
     for (;;) {
       while (objectIndex < this.objectCount) this.visitObject(k, this.objectOrder[objectIndex++]!)
       while (namespaceIndex < this.namespaceOrder.length) this.visitNamespace(k, k.namespaces.get(this.namespaceOrder[namespaceIndex++]!))
       if (objectIndex < this.objectCount) continue
       const parent = this.parentless(k)
       if (parent !== NONE) { this.labelCap(k, parent); continue }
-      const rest = this.firstUnreached(k)
-      if (rest === NONE) break
-      this.labelObject(rest)
-    }
-    if (this.namespaceOrder.length < k.namespaces.size) {
-      const ids = this.sortScratch
-      ids.length = 0
-      for (const id of k.namespaces.records.keys()) if (id >= this.namespaceLabel.length || this.namespaceLabel[id] === -1) ids.push(id)
-      ids.sort((a, b) => a - b)
-      for (const id of ids) this.labelNamespace(id)
+      const ties = this.ties
+      const kind = this.unreached(k, ties)
+      if (kind === null) { this.leaf(k); return }
+      if (ties.length === 1) {
+        if (kind === 'object') this.labelObject(ties[0]!)
+        else this.labelNamespace(ties[0]!)
+        continue
+      }
+      const tied = ties.slice()
+      if (!this.branching) { this.branching = true; this.leaves = 0 }
+      const objects = this.objectCount
+      const caps = this.capCount
+      const namespaces = this.namespaceOrder.length
+      for (const choice of tied) {
+        this.rollback(objects, caps, namespaces)
+        if (kind === 'object') this.labelObject(choice)
+        else this.labelNamespace(choice)
+        this.complete(k, objectIndex, namespaceIndex)
+      }
+      return
     }
   }
+
+  private readonly ties: number[] = []
 
   // ---- writing ------------------------------------------------------------------
 
