@@ -281,10 +281,16 @@ export class Kernel implements KernelUnderTest {
   private equalTo: KernelSnapshot | null = null
   private equalAt = -1
 
-  /** A copy of the whole state; the kernel and the snapshot share nothing mutable. */
-  snapshot(): KernelSnapshot {
+  /**
+   * A copy of the whole state; the kernel and the snapshot share nothing mutable.
+   * `reuse`: an older snapshot of this kernel that nothing will restore any more
+   * (the general engine's, for a path it left): its buffers are overwritten where
+   * they fit instead of allocating new ones; it must not be used after.
+   */
+  snapshot(reuse?: KernelSnapshot): KernelSnapshot {
+    if (reuse !== undefined && reuse === this.equalTo) reuse = undefined
     const saved: KernelSnapshot = {
-      objects: this.objects.snapshot(), caps: this.caps.snapshot(), namespaces: this.namespaces.snapshot(), refs: this.refs.snapshot(),
+      objects: this.objects.snapshot(reuse?.objects), caps: this.caps.snapshot(reuse?.caps), namespaces: this.namespaces.snapshot(), refs: this.refs.snapshot(),
       pinned: [this.root, this.init],
       counters: [this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext],
       ledger: [this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded],

@@ -68,7 +68,8 @@ export class CanonicalEncoder {
   private capCount = 0
   /** Namespace id → label (-1: none yet); ids are small (below the kernel's counter). */
   private namespaceLabel = new Int32Array(16).fill(-1)
-  private readonly namespaceOrder: number[] = []
+  private namespaceOrder = new Int32Array(16)
+  private namespaceCount = 0
   /** Object serial → live handle, for this encoding (namespace creators are serials): valid where `serialStamp` is `stamp`. */
   private serialHandle = new Int32Array(16)
   private serialStamp = new Int32Array(16)
@@ -115,8 +116,8 @@ export class CanonicalEncoder {
     for (let index = caps; index < this.capCount; index++) this.capLabel[this.capOrder[index]!] = -1
     this.objectCount = objects
     this.capCount = caps
-    for (let index = namespaces; index < this.namespaceOrder.length; index++) this.namespaceLabel[this.namespaceOrder[index]!] = -1
-    this.namespaceOrder.length = namespaces
+    for (let index = namespaces; index < this.namespaceCount; index++) this.namespaceLabel[this.namespaceOrder[index]!] = -1
+    this.namespaceCount = namespaces
   }
 
   private fit(k: EncodableKernel): void {
@@ -153,8 +154,11 @@ export class CanonicalEncoder {
       this.namespaceLabel = grown
     }
     if (this.namespaceLabel[id] !== -1) return
-    this.namespaceLabel[id] = this.namespaceOrder.length
-    this.namespaceOrder.push(id)
+    if (this.namespaceCount === this.namespaceOrder.length) {
+      const order = new Int32Array(this.namespaceOrder.length * 2); order.set(this.namespaceOrder); this.namespaceOrder = order
+    }
+    this.namespaceLabel[id] = this.namespaceCount
+    this.namespaceOrder[this.namespaceCount++] = id
   }
 
   /** A namespace's label, or UNLABELLED. */
@@ -263,7 +267,7 @@ export class CanonicalEncoder {
       if (ties.length === 0 || key < least) { ties.length = 0; ties.push(handle); least = key } else if (key === least) ties.push(handle)
     }
     if (ties.length > 0) return 'object'
-    if (this.namespaceOrder.length === k.namespaces.size) return null
+    if (this.namespaceCount === k.namespaces.size) return null
     for (const [id, record] of k.namespaces.records) {
       if (id < this.namespaceLabel.length && this.namespaceLabel[id] !== -1) continue
       const key = this.namespaceKey(record)
@@ -295,7 +299,7 @@ export class CanonicalEncoder {
   private complete(k: EncodableKernel, objectIndex: number, namespaceIndex: number): void {
     for (;;) {
       while (objectIndex < this.objectCount) this.visitObject(k, this.objectOrder[objectIndex++]!)
-      while (namespaceIndex < this.namespaceOrder.length) this.visitNamespace(k, k.namespaces.get(this.namespaceOrder[namespaceIndex++]!))
+      while (namespaceIndex < this.namespaceCount) this.visitNamespace(k, k.namespaces.records.get(this.namespaceOrder[namespaceIndex++]!)!)
       if (objectIndex < this.objectCount) continue
       const parent = this.parentless(k)
       if (parent !== NONE) { this.labelCap(k, parent); continue }
@@ -311,7 +315,7 @@ export class CanonicalEncoder {
       if (!this.branching) { this.branching = true; this.leaves = 0 }
       const objects = this.objectCount
       const caps = this.capCount
-      const namespaces = this.namespaceOrder.length
+      const namespaces = this.namespaceCount
       for (const choice of tied) {
         this.rollback(objects, caps, namespaces)
         if (kind === 'object') this.labelObject(choice)
@@ -325,172 +329,243 @@ export class CanonicalEncoder {
   private readonly ties: number[] = []
 
   // ---- writing ------------------------------------------------------------------
+  // One pass over the labelled objects, caps and namespaces into `words`, through
+  // locals: room is made once per record (`room`), then words are stored unchecked.
 
-  private push(word: number): void {
-    if (this.length === this.words.length) {
-      const words = new Int32Array(this.words.length * 2)
-      words.set(this.words)
-      this.words = words
-    }
-    this.words[this.length++] = word
+  /** `words` with room for `extra` more words after the first `used`. */
+  private room(used: number, extra: number): Int32Array {
+    if (used + extra <= this.words.length) return this.words
+    const words = new Int32Array(Math.max(this.words.length * 2, used + extra))
+    words.set(this.words.subarray(0, used))
+    this.words = words
+    return words
   }
 
-  private number(value: number): void {
-    if (Number.isInteger(value) && value >= -SMALL && value <= SMALL) { this.push(value | 0); return }
+  /** A number as one word when a small integer, else a tag and its two halves; the new length. */
+  private number(w: Int32Array, n: number, value: number): number {
+    if (value >= -SMALL && value <= SMALL && (value | 0) === value) { w[n] = value; return n + 1 }
     this.float[0] = value
-    this.push(TAG_NUMBER)
-    this.push(this.floatWords[0]!)
-    this.push(this.floatWords[1]!)
+    w[n] = TAG_NUMBER
+    w[n + 1] = this.floatWords[0]!
+    w[n + 2] = this.floatWords[1]!
+    return n + 3
   }
 
-  private string(text: string): void {
+  /** A string as a tag and its 64-bit hash (3 words); the new length. */
+  private string(w: Int32Array, n: number, text: string): number {
     let hash = this.strings.get(text)
     if (hash === undefined) { hash = hashString(text); this.strings.set(text, hash) }
-    this.push(TAG_STRING)
-    this.push(hash[0]!)
-    this.push(hash[1]!)
+    w[n] = TAG_STRING
+    w[n + 1] = hash[0]!
+    w[n + 2] = hash[1]!
+    return n + 3
   }
 
-  private object(handle: number): void {
-    this.push(handle === NONE ? -1 : this.objectLabel[handle]! === -1 ? UNLABELLED : this.objectLabel[handle]!)
-  }
-
-  private cap(cap: number): void {
-    this.push(cap === NONE ? -1 : this.capLabel[cap]! === -1 ? UNLABELLED : this.capLabel[cap]!)
-  }
-
-  private namespace(id: number | null): void {
-    this.push(id === null ? -1 : this.namespaceLabelOf(id))
-  }
-
-  private limits(k: EncodableKernel, handle: number): void {
-    const limits = k.objects.limits[handle]!
-    let hash = this.limitHashes.get(limits)
-    if (hash === undefined) {
-      // The whole record as canonical.ts's JSON.stringify sees it (the rows hold the numbers the kernel computes with).
-      hash = hashString(JSON.stringify(limits))
-      this.limitHashes.set(limits, hash)
+  /** An object's text (image digest, device name) as {@link string} writes it, the hash kept per handle while the text stays. */
+  private text(w: Int32Array, n: number, handle: number, text: string): number {
+    if (handle >= this.textOf.length) this.growTexts(handle + 1)
+    if (this.textOf[handle] !== text) {
+      const hash = this.strings.get(text) ?? hashString(text)
+      this.strings.set(text, hash)
+      this.textOf[handle] = text
+      this.textHash[2 * handle] = hash[0]!
+      this.textHash[2 * handle + 1] = hash[1]!
     }
-    this.push(TAG_STRING)
-    this.push(hash[0]!)
-    this.push(hash[1]!)
+    w[n] = TAG_STRING
+    w[n + 1] = this.textHash[2 * handle]!
+    w[n + 2] = this.textHash[2 * handle + 1]!
+    return n + 3
+  }
+
+  /** A container's limits record as a tag and the hash of its JSON (canonical.ts's JSON.stringify), kept per handle while the record stays. */
+  private limits(w: Int32Array, n: number, handle: number, limits: object): number {
+    if (handle >= this.limitsOf.length) this.growTexts(handle + 1)
+    if (this.limitsOf[handle] !== limits) {
+      let hash = this.limitHashes.get(limits)
+      if (hash === undefined) { hash = hashString(JSON.stringify(limits)); this.limitHashes.set(limits, hash) }
+      this.limitsOf[handle] = limits
+      this.limitsHash[2 * handle] = hash[0]!
+      this.limitsHash[2 * handle + 1] = hash[1]!
+    }
+    w[n] = TAG_STRING
+    w[n + 1] = this.limitsHash[2 * handle]!
+    w[n + 2] = this.limitsHash[2 * handle + 1]!
+    return n + 3
+  }
+
+  private uidMap: object | null = null
+  private readonly uidMapWords = new Int32Array(6)
+  private uidMapLength = 0
+  private textOf: Array<string | null> = []
+  private textHash = new Int32Array(0)
+  private limitsOf: Array<object | null> = []
+  private limitsHash = new Int32Array(0)
+
+  private growTexts(size: number): void {
+    const capacity = Math.max(size, 2 * this.textOf.length, 16)
+    while (this.textOf.length < capacity) this.textOf.push(null)
+    while (this.limitsOf.length < capacity) this.limitsOf.push(null)
+    const textHash = new Int32Array(2 * capacity); textHash.set(this.textHash); this.textHash = textHash
+    const limitsHash = new Int32Array(2 * capacity); limitsHash.set(this.limitsHash); this.limitsHash = limitsHash
   }
 
   private write(k: EncodableKernel): void {
     const { objects, caps, refs } = k
-    this.length = 0
-    this.push(refs.count)
+    const objectLabel = this.objectLabel
+    const capLabel = this.capLabel
+    const objectLabelOf = (handle: number): number => (handle === NONE ? -1 : objectLabel[handle] === -1 ? UNLABELLED : objectLabel[handle]!)
+    const capLabelOf = (cap: number): number => (cap === NONE ? -1 : capLabel[cap] === -1 ? UNLABELLED : capLabel[cap]!)
+    let w = this.room(0, 2 + refs.count)
+    let n = 0
+    w[n++] = refs.count
     for (let ref = 0; ref < refs.count; ref++) {
       const handle = refs.handle[ref]!
-      this.push(objects.isLive(handle, refs.gen[ref]!) ? this.objectLabel[handle]! : -1)
+      w[n++] = objects.isLive(handle, refs.gen[ref]!) ? objectLabel[handle]! : -1
     }
-    this.push(this.objectCount)
+    w[n++] = this.objectCount
     for (let label = 0; label < this.objectCount; label++) {
       const handle = this.objectOrder[label]!
       const kind = objects.kind[handle]!
-      this.push(kind)
-      this.object(objects.owner[handle]!)
+      w = this.room(n, 32)
+      w[n++] = kind
+      w[n++] = objectLabelOf(objects.owner[handle]!)
       switch (kind) {
         case KIND_CONTAINER: {
-          this.object(objects.parent[handle]!)
-          this.limits(k, handle)
+          w[n++] = objectLabelOf(objects.parent[handle]!)
+          n = this.limits(w, n, handle, objects.limits[handle]!)
           const row = objects.row[handle]!
-          for (let column = 0; column < RES_COUNT; column++) this.number(objects.rows.usage[row * RES_COUNT + column]!)
-          for (const column of NS_ORDER) this.namespace(objects.rows.namespaces[row * NS_COLUMNS + column]!)
+          const usage = objects.rows.usage
+          for (let column = 0; column < RES_COUNT; column++) n = this.number(w, n, usage[row * RES_COUNT + column]!)
+          const namespaces = objects.rows.namespaces
+          const base = row * NS_COLUMNS
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_USER]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_PID]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_MOUNT]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_NET]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_IPC]!)
           break
         }
         case KIND_PROCESS: {
-          this.push(objects.ref[handle]!)
-          this.push(objects.running[handle]!)
-          this.number(objects.uid[handle]!)
           const cspace = objects.cspace[handle]!
-          this.push(cspace.length)
-          for (let slot = 0; slot < cspace.length; slot++) this.cap(cspace[slot]!)
+          const pids = objects.pids[handle]!
           let mappings = 0
           for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) mappings++
-          this.push(mappings)
+          w = this.room(n, 16 + cspace.length + 3 * mappings + 4 * pids.size)
+          w[n++] = objects.ref[handle]!
+          w[n++] = objects.running[handle]!
+          n = this.number(w, n, objects.uid[handle]!)
+          w[n++] = cspace.length
+          for (let slot = 0; slot < cspace.length; slot++) w[n++] = capLabelOf(cspace[slot]!)
+          w[n++] = mappings
           for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
-            this.cap(cap)
-            this.object(caps.object[cap]!)
-            this.push(caps.mapPerms[cap]!)
+            w[n++] = capLabelOf(cap)
+            w[n++] = objectLabelOf(caps.object[cap]!)
+            w[n++] = caps.mapPerms[cap]!
           }
           const image = objects.text[handle]
-          if (image === null || image === undefined) this.push(-1)
-          else this.string(image)
-          this.number(objects.bytes[handle]!)
-          this.pids(objects.pids[handle]!)
+          if (image === null || image === undefined) w[n++] = -1
+          else n = this.text(w, n, handle, image)
+          n = this.number(w, n, objects.bytes[handle]!)
+          n = this.pids(w, n, handle, pids)
           break
         }
         case KIND_ENDPOINT: {
           const count = objects.queueCount[handle]!
           const depth = objects.depth[handle]!
-          this.push(depth)
-          this.push(count)
+          w = this.room(n, 2 + 9 * count)
+          w[n++] = depth
+          w[n++] = count
           const ring = objects.ring[handle]
           for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) {
             const payload = ring!.payload[at]!
-            if (typeof payload === 'string') this.string(payload)
-            else this.number(payload)
-            this.number(ring!.badge[at]!)
-            this.cap(ring!.cap[at]!)
+            n = typeof payload === 'string' ? this.string(w, n, payload) : this.number(w, n, payload)
+            n = this.number(w, n, ring!.badge[at]!)
+            w[n++] = capLabelOf(ring!.cap[at]!)
           }
           break
         }
         case KIND_REGION:
-          this.number(objects.bytes[handle]!)
-          this.push(objects.executable[handle]!)
+          n = this.number(w, n, objects.bytes[handle]!)
+          w[n++] = objects.executable[handle]!
           break
         case KIND_DEVICE:
-          this.string(objects.text[handle]!)
+          n = this.text(w, n, handle, objects.text[handle]!)
           break
       }
     }
-    this.push(this.capCount)
+    w = this.room(n, 1 + 12 * this.capCount)
+    w[n++] = this.capCount
     for (let label = 0; label < this.capCount; label++) {
       const cap = this.capOrder[label]!
-      this.object(caps.object[cap]!)
-      this.push(caps.rights[cap]!)
-      this.number(caps.badge[cap]!)
-      this.cap(caps.parent[cap]!)
+      w[n++] = objectLabelOf(caps.object[cap]!)
+      w[n++] = caps.rights[cap]!
+      n = this.number(w, n, caps.badge[cap]!)
+      w[n++] = capLabelOf(caps.parent[cap]!)
       const place = caps.place[cap]!
-      this.push(place)
+      w[n++] = place
       const where = caps.where[cap]!
-      if (place === PLACE_SLOT) { this.object(where); this.number(caps.slot[cap]! + 0) }
-      else if (place === PLACE_TABLE) { this.namespace(where); this.string(caps.key[cap]!) }
-      else if (place === PLACE_MESSAGE) this.object(where)
-      else if (place === PLACE_FREE) this.push(-1)
+      if (place === PLACE_SLOT) { w[n++] = objectLabelOf(where); n = this.number(w, n, caps.slot[cap]! + 0) }
+      else if (place === PLACE_TABLE) { w[n++] = this.namespaceLabelOf(where); n = this.string(w, n, caps.key[cap]!) }
+      else if (place === PLACE_MESSAGE) w[n++] = objectLabelOf(where)
+      else if (place === PLACE_FREE) w[n++] = -1
     }
-    this.push(this.namespaceOrder.length)
-    for (const id of this.namespaceOrder) {
-      const record = k.namespaces.get(id)
-      this.push(NS_KIND_CODE[record.kind]!)
-      this.object(this.handleOfSerial(k, record.creator))
-      this.namespace(record.parent)
-      this.namespace(record.userNamespace)
-      this.number(record.uidMap.base)
-      this.number(record.uidMap.count)
-      this.number(record.pidNext)
-      this.push(record.entries.size)
+    w = this.room(n, 1)
+    w[n++] = this.namespaceCount
+    const records = k.namespaces.records
+    for (let label = 0; label < this.namespaceCount; label++) {
+      const record = records.get(this.namespaceOrder[label]!)!
+      w = this.room(n, 16 + 4 * record.entries.size)
+      w[n++] = NS_KIND_CODE[record.kind]!
+      w[n++] = objectLabelOf(this.handleOfSerial(k, record.creator))
+      w[n++] = record.parent === null ? -1 : this.namespaceLabelOf(record.parent)
+      w[n++] = this.namespaceLabelOf(record.userNamespace)
+      const uidMap = record.uidMap
+      if (uidMap !== this.uidMap) {
+        // Most namespaces share one uid map (the root's): its words are kept.
+        this.uidMap = uidMap
+        this.uidMapLength = this.number(this.uidMapWords, this.number(this.uidMapWords, 0, uidMap.base), uidMap.count)
+      }
+      for (let index = 0; index < this.uidMapLength; index++) w[n++] = this.uidMapWords[index]!
+      n = this.number(w, n, record.pidNext)
+      w[n++] = record.entries.size
       if (record.entries.size > 0) {
         for (const key of [...record.entries.keys()].sort()) {
-          this.string(key)
-          this.cap(record.entries.get(key)!)
+          n = this.string(w, n, key)
+          w[n++] = capLabelOf(record.entries.get(key)!)
         }
       }
     }
+    this.length = n
   }
 
-  /** A process's pids (pid namespace → local pid) as a set: sorted by namespace label, then pid. */
-  private pids(pids: ReadonlyMap<number, number>): void {
-    this.push(pids.size)
+  /** A process's pids (pid namespace → local pid) as a set: sorted by namespace label, then pid; the new length. */
+  private pids(w: Int32Array, n: number, handle: number, pids: ReadonlyMap<number, number>): number {
+    w[n++] = pids.size
     if (pids.size === 1) {
-      for (const [namespace, pid] of pids) { this.namespace(namespace); this.number(pid) }
-      return
+      // One entry (the common case), kept per handle while the map stays (the kernel replaces it, never changes it).
+      if (handle >= this.pidsOf.length) this.growPids(handle + 1)
+      if (this.pidsOf[handle] !== pids) {
+        for (const [namespace, pid] of pids) { this.pidNamespace[handle] = namespace; this.pidValue[handle] = pid }
+        this.pidsOf[handle] = pids
+      }
+      w[n++] = this.namespaceLabelOf(this.pidNamespace[handle]!)
+      return this.number(w, n, this.pidValue[handle]!)
     }
     const pairs: Array<[number, number]> = []
     for (const [namespace, pid] of pids) pairs.push([this.namespaceLabelOf(namespace), pid])
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    for (const [label, pid] of pairs) { this.push(label); this.number(pid) }
+    for (const [label, pid] of pairs) { w[n++] = label; n = this.number(w, n, pid) }
+    return n
+  }
+
+  private pidsOf: Array<ReadonlyMap<number, number> | null> = []
+  private pidNamespace = new Int32Array(0)
+  private pidValue = new Float64Array(0)
+
+  private growPids(size: number): void {
+    const capacity = Math.max(size, 2 * this.pidsOf.length, 16)
+    while (this.pidsOf.length < capacity) this.pidsOf.push(null)
+    const namespaces = new Int32Array(capacity); namespaces.set(this.pidNamespace); this.pidNamespace = namespaces
+    const values = new Float64Array(capacity); values.set(this.pidValue); this.pidValue = values
   }
 }
-
