@@ -52,7 +52,7 @@ import { type Hits, PropertyWatch, verdicts } from './props.js'
 import { coverageOf } from './parallel.js'
 import { StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
-import { Prefilter } from './prefilter.js'
+import { GROUP_REFUSED, PASSES, Prefilter } from './prefilter.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends EncodableKernel {
@@ -245,9 +245,15 @@ export class ImplExpander {
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
-      if (fastChecks && prefilter.refuses(kernel, index)) {
-        if (this.verifyGuards) this.confirmRefused(index)
-        continue
+      if (fastChecks) {
+        const refusal = prefilter.refusal(kernel, index)
+        if (refusal !== PASSES) {
+          // Refused whatever the rights: so is the rest of its group (in the alphabet's order).
+          const last = refusal === GROUP_REFUSED && order === null ? prefilter.groupEnd[index]! - 1 : index
+          if (this.verifyGuards) for (let skipped = index; skipped <= last; skipped++) this.confirmRefused(skipped)
+          position = order === null ? last : position
+          continue
+        }
       }
       const dstWasEmpty = dstEmpty(kernel, action)
       if (this.fastChecks) guards.beforeStep(kernel, index, action)

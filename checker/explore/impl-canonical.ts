@@ -409,12 +409,23 @@ export class CanonicalEncoder {
     const limitsHash = new Int32Array(2 * capacity); limitsHash.set(this.limitsHash); this.limitsHash = limitsHash
   }
 
+  /** An object's label as written: -1 for none, UNLABELLED for a handle not labelled. */
+  private objectLabelOf(handle: number): number {
+    if (handle === NONE) return -1
+    const label = this.objectLabel[handle]!
+    return label === -1 ? UNLABELLED : label
+  }
+
+  /** A cap's label as written: -1 for none, UNLABELLED for a handle not labelled. */
+  private capLabelOf(cap: number): number {
+    if (cap === NONE) return -1
+    const label = this.capLabel[cap]!
+    return label === -1 ? UNLABELLED : label
+  }
+
   private write(k: EncodableKernel): void {
     const { objects, caps, refs } = k
     const objectLabel = this.objectLabel
-    const capLabel = this.capLabel
-    const objectLabelOf = (handle: number): number => (handle === NONE ? -1 : objectLabel[handle] === -1 ? UNLABELLED : objectLabel[handle]!)
-    const capLabelOf = (cap: number): number => (cap === NONE ? -1 : capLabel[cap] === -1 ? UNLABELLED : capLabel[cap]!)
     let w = this.room(0, 2 + refs.count)
     let n = 0
     w[n++] = refs.count
@@ -428,10 +439,10 @@ export class CanonicalEncoder {
       const kind = objects.kind[handle]!
       w = this.room(n, 32)
       w[n++] = kind
-      w[n++] = objectLabelOf(objects.owner[handle]!)
+      w[n++] = this.objectLabelOf(objects.owner[handle]!)
       switch (kind) {
         case KIND_CONTAINER: {
-          w[n++] = objectLabelOf(objects.parent[handle]!)
+          w[n++] = this.objectLabelOf(objects.parent[handle]!)
           n = this.limits(w, n, handle, objects.limits[handle]!)
           const row = objects.row[handle]!
           const usage = objects.rows.usage
@@ -455,11 +466,11 @@ export class CanonicalEncoder {
           w[n++] = objects.running[handle]!
           n = this.number(w, n, objects.uid[handle]!)
           w[n++] = cspace.length
-          for (let slot = 0; slot < cspace.length; slot++) w[n++] = capLabelOf(cspace[slot]!)
+          for (let slot = 0; slot < cspace.length; slot++) w[n++] = this.capLabelOf(cspace[slot]!)
           w[n++] = mappings
           for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
-            w[n++] = capLabelOf(cap)
-            w[n++] = objectLabelOf(caps.object[cap]!)
+            w[n++] = this.capLabelOf(cap)
+            w[n++] = this.objectLabelOf(caps.object[cap]!)
             w[n++] = caps.mapPerms[cap]!
           }
           const image = objects.text[handle]
@@ -480,7 +491,7 @@ export class CanonicalEncoder {
             const payload = ring!.payload[at]!
             n = typeof payload === 'string' ? this.string(w, n, payload) : this.number(w, n, payload)
             n = this.number(w, n, ring!.badge[at]!)
-            w[n++] = capLabelOf(ring!.cap[at]!)
+            w[n++] = this.capLabelOf(ring!.cap[at]!)
           }
           break
         }
@@ -497,16 +508,16 @@ export class CanonicalEncoder {
     w[n++] = this.capCount
     for (let label = 0; label < this.capCount; label++) {
       const cap = this.capOrder[label]!
-      w[n++] = objectLabelOf(caps.object[cap]!)
+      w[n++] = this.objectLabelOf(caps.object[cap]!)
       w[n++] = caps.rights[cap]!
       n = this.number(w, n, caps.badge[cap]!)
-      w[n++] = capLabelOf(caps.parent[cap]!)
+      w[n++] = this.capLabelOf(caps.parent[cap]!)
       const place = caps.place[cap]!
       w[n++] = place
       const where = caps.where[cap]!
-      if (place === PLACE_SLOT) { w[n++] = objectLabelOf(where); n = this.number(w, n, caps.slot[cap]! + 0) }
+      if (place === PLACE_SLOT) { w[n++] = this.objectLabelOf(where); n = this.number(w, n, caps.slot[cap]! + 0) }
       else if (place === PLACE_TABLE) { w[n++] = this.namespaceLabelOf(where); n = this.string(w, n, caps.key[cap]!) }
-      else if (place === PLACE_MESSAGE) w[n++] = objectLabelOf(where)
+      else if (place === PLACE_MESSAGE) w[n++] = this.objectLabelOf(where)
       else if (place === PLACE_FREE) w[n++] = -1
     }
     w = this.room(n, 1)
@@ -516,7 +527,7 @@ export class CanonicalEncoder {
       const record = records.get(this.namespaceOrder[label]!)!
       w = this.room(n, 16 + 4 * record.entries.size)
       w[n++] = NS_KIND_CODE[record.kind]!
-      w[n++] = objectLabelOf(this.handleOfSerial(k, record.creator))
+      w[n++] = this.objectLabelOf(this.handleOfSerial(k, record.creator))
       w[n++] = record.parent === null ? -1 : this.namespaceLabelOf(record.parent)
       w[n++] = this.namespaceLabelOf(record.userNamespace)
       const uidMap = record.uidMap
@@ -531,7 +542,7 @@ export class CanonicalEncoder {
       if (record.entries.size > 0) {
         for (const key of [...record.entries.keys()].sort()) {
           n = this.string(w, n, key)
-          w[n++] = capLabelOf(record.entries.get(key)!)
+          w[n++] = this.capLabelOf(record.entries.get(key)!)
         }
       }
     }
@@ -551,12 +562,24 @@ export class CanonicalEncoder {
       w[n++] = this.namespaceLabelOf(this.pidNamespace[handle]!)
       return this.number(w, n, this.pidValue[handle]!)
     }
-    const pairs: Array<[number, number]> = []
-    for (const [namespace, pid] of pids) pairs.push([this.namespaceLabelOf(namespace), pid])
-    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    for (const [label, pid] of pairs) { w[n++] = label; n = this.number(w, n, pid) }
+    // Several (nested pid namespaces): sorted by label, then pid, by insertion into scratch arrays.
+    if (this.pidLabels.length < pids.size) { this.pidLabels = new Int32Array(2 * pids.size); this.pidNumbers = new Float64Array(2 * pids.size) }
+    const labels = this.pidLabels
+    const numbers = this.pidNumbers
+    let count = 0
+    pids.forEach((pid, namespace) => {
+      const label = this.namespaceLabelOf(namespace)
+      let at = count++
+      while (at > 0 && (labels[at - 1]! > label || (labels[at - 1] === label && numbers[at - 1]! > pid))) { labels[at] = labels[at - 1]!; numbers[at] = numbers[at - 1]!; at-- }
+      labels[at] = label
+      numbers[at] = pid
+    })
+    for (let index = 0; index < count; index++) { w[n++] = labels[index]!; n = this.number(w, n, numbers[index]!) }
     return n
   }
+
+  private pidLabels = new Int32Array(4)
+  private pidNumbers = new Float64Array(4)
 
   private pidsOf: Array<ReadonlyMap<number, number> | null> = []
   private pidNamespace = new Int32Array(0)

@@ -437,9 +437,17 @@ export class ObjectTable {
     this.runTail = saved.runTail
     for (let handle = 0; handle < end; handle++) {
       const inside = handle < saved.top
-      this.cspace[handle] = inside ? copyOrNull(saved.cspace[handle]) : null
-      const ring = inside ? saved.ring[handle] : null
-      this.ring[handle] = ring ? copyRing(ring) : null
+      // The kernel's own arrays are never shared with a snapshot: overwritten in place where they fit.
+      const cspace = inside ? saved.cspace[handle] ?? null : null
+      const current = this.cspace[handle] ?? null
+      if (cspace === null) this.cspace[handle] = null
+      else if (current !== null && current.length === cspace.length) current.set(cspace)
+      else this.cspace[handle] = cspace.slice()
+      const ring = inside ? saved.ring[handle] ?? null : null
+      const currentRing = this.ring[handle] ?? null
+      if (ring === null) this.ring[handle] = null
+      else if (currentRing !== null && currentRing.cap.length === ring.cap.length) copyRingInto(ring, currentRing)
+      else this.ring[handle] = copyRing(ring)
       this.pids[handle] = inside ? saved.pids[handle] : null
       this.text[handle] = inside ? saved.text[handle] : null
       this.limits[handle] = inside ? saved.limits[handle] : null
@@ -502,10 +510,6 @@ export class ObjectTable {
 function copyPrefix<T>(from: ReadonlyArray<T>, into: T[], count: number): void {
   into.length = count
   for (let index = 0; index < count; index++) into[index] = from[index]!
-}
-
-function copyOrNull(cspace: Int32Array | null): Int32Array | null {
-  return cspace === null ? null : cspace.slice()
 }
 
 function growDirty(dirty: Int32Array): Int32Array {
