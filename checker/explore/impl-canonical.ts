@@ -260,6 +260,8 @@ export class CanonicalEncoder {
   private unreached(k: EncodableKernel, ties: number[]): 'object' | 'namespace' | null {
     ties.length = 0
     const objects = k.objects
+    // Everything labelled (the common case): nothing to look for.
+    if (this.objectCount === objects.liveCount && this.namespaceCount === k.namespaces.size) return null
     let least = ''
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] === KIND_FREE || this.objectLabel[handle] !== -1) continue
