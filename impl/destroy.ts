@@ -100,7 +100,10 @@ function discardQueue(k: Kernel, endpoint: number): void {
 /** Keeps the ghost "last received" of a destroyed endpoint (the model never drops it). */
 function retireEndpoint(k: Kernel, endpoint: number): void {
   const last = k.objects.lastReceived[endpoint]
-  if (last >= 0) k.retiredLastReceived.set(k.objects.serial[endpoint], last)
+  if (last < 0) return
+  // The map may be shared with snapshots (copy on write).
+  if (k.retiredShared) { k.retiredLastReceived = new Map(k.retiredLastReceived); k.retiredShared = false }
+  k.retiredLastReceived.set(k.objects.serial[endpoint], last)
 }
 
 /** Collects the container subtree rooted at `container` into `objects.scratch`; returns its size. */

@@ -124,6 +124,8 @@ export class Kernel implements KernelUnderTest {
   ledgerDiscarded = 0
   /** @internal */
   retiredLastReceived = new Map<number, number>()
+  /** Whether {@link retiredLastReceived} is shared with a snapshot: then it is copied before it changes. @internal */
+  retiredShared = false
   /** Counts steps and restores: the incremental refinement check needs to know nothing else happened. @internal */
   journal = 0
   /** Scratch for process_spawn's grants (at most grantsMax). @internal */
@@ -281,14 +283,20 @@ export class Kernel implements KernelUnderTest {
   private equalTo: KernelSnapshot | null = null
   private equalAt = -1
 
-  /** A copy of the whole state; the kernel and the snapshot share nothing mutable. */
-  snapshot(): KernelSnapshot {
+  /**
+   * A copy of the whole state; the kernel and the snapshot share nothing mutable.
+   * `reuse`: an older snapshot of this kernel that nothing will restore any more
+   * (the general engine's, for a path it left): its buffers are overwritten where
+   * they fit instead of allocating new ones; it must not be used after.
+   */
+  snapshot(reuse?: KernelSnapshot): KernelSnapshot {
+    if (reuse !== undefined && reuse === this.equalTo) reuse = undefined
     const saved: KernelSnapshot = {
-      objects: this.objects.snapshot(), caps: this.caps.snapshot(), namespaces: this.namespaces.snapshot(), refs: this.refs.snapshot(),
+      objects: this.objects.snapshot(reuse?.objects), caps: this.caps.snapshot(reuse?.caps), namespaces: this.namespaces.snapshot(), refs: this.refs.snapshot(),
       pinned: [this.root, this.init],
       counters: [this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext],
       ledger: [this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded],
-      retiredLastReceived: new Map(this.retiredLastReceived),
+      retiredLastReceived: this.shareRetired(),
     }
     this.equalTo = saved
     this.equalAt = this.journal
@@ -317,10 +325,29 @@ export class Kernel implements KernelUnderTest {
     this.objects.restoreTouched(saved.objects)
     this.caps.restoreTouched(saved.caps)
     this.refs.restore(saved.refs)
-    ;[this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext] = saved.counters
-    ;[this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded] = saved.ledger
-    if (this.retiredLastReceived.size !== saved.retiredLastReceived.size) this.retiredLastReceived = new Map(saved.retiredLastReceived)
+    this.restoreCounters(saved)
+    this.retiredLastReceived = saved.retiredLastReceived as Map<number, number>
+    this.retiredShared = true
     return true
+  }
+
+  /** The retired endpoints' last received, shared with a snapshot from now on (retireEndpoint copies before it writes). */
+  private shareRetired(): ReadonlyMap<number, number> {
+    this.retiredShared = true
+    return this.retiredLastReceived
+  }
+
+  /** The counters and the ghost ledger as saved (indexed, not destructured: no iterator on the undo path). */
+  private restoreCounters(saved: KernelSnapshot): void {
+    const counters = saved.counters
+    this.objectNext = counters[0]
+    this.capNext = counters[1]
+    this.namespaceNext = counters[2]
+    this.messageSeqNext = counters[3]
+    const ledger = saved.ledger
+    this.ledgerSent = ledger[0]
+    this.ledgerReceived = ledger[1]
+    this.ledgerDiscarded = ledger[2]
   }
 
   /** Puts the kernel back in a snapshot's state; the snapshot stays usable for further restores. */
@@ -331,9 +358,9 @@ export class Kernel implements KernelUnderTest {
     this.caps.restore(saved.caps)
     this.namespaces.restore(saved.namespaces)
     this.refs.restore(saved.refs)
-    ;[this.objectNext, this.capNext, this.namespaceNext, this.messageSeqNext] = saved.counters
-    ;[this.ledgerSent, this.ledgerReceived, this.ledgerDiscarded] = saved.ledger
-    this.retiredLastReceived = new Map(saved.retiredLastReceived)
+    this.restoreCounters(saved)
+    this.retiredLastReceived = saved.retiredLastReceived as Map<number, number>
+    this.retiredShared = true
     this.journal += 2
     this.equalTo = saved
     this.equalAt = this.journal

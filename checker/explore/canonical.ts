@@ -8,14 +8,18 @@
  * sequence numbers and ghost fields are not part of the encoding.
  *
  * Objects that nothing labelled reaches (an endpoint kept alive only by a cap
- * queued on itself) are labelled last, ordered by their own encoding; in the
- * rare symmetric case this may keep two isomorphic states apart (an
- * over-count), never merge two different ones: equal encodings always mean
- * isomorphic states, because the encoding is the whole state under a bijection.
+ * queued on itself), then namespaces nothing reaches, are labelled last, the
+ * one of least local key first; when several tie on it (two such endpoints
+ * alike), each is tried first in turn and the least encoding is kept. So the
+ * key is canonical: isomorphic states encode alike, whatever their identities,
+ * and equal encodings mean isomorphic states, because the encoding is the
+ * whole state under a bijection. (Before, ties went by identity, which kept
+ * some isomorphic cap-core states apart: 8,802,828 states instead of
+ * 8,743,660.)
  * @module
  */
 import type { CapId, NamespaceId, ObjectId } from '../../spec/ids.js'
-import type { Cap, KernelObject, KernelState } from '../../model/state.js'
+import type { Cap, KernelObject, KernelState, Namespace } from '../../model/state.js'
 
 class Labels {
   readonly objects = new Map<ObjectId, number>()
@@ -41,35 +45,71 @@ class Labels {
     this.namespaces.set(id, this.namespaceOrder.length)
     this.namespaceOrder.push(id)
   }
+  /** How many labels of each kind are given: a point to come back to. */
+  mark(): [number, number, number] {
+    return [this.objectOrder.length, this.capOrder.length, this.namespaceOrder.length]
+  }
+  /** Takes back every label given since `mark`. */
+  rollback([objects, caps, namespaces]: [number, number, number]): void {
+    for (const id of this.objectOrder.splice(objects)) this.objects.delete(id)
+    for (const id of this.capOrder.splice(caps)) this.caps.delete(id)
+    for (const id of this.namespaceOrder.splice(namespaces)) this.namespaces.delete(id)
+  }
 }
 
-/** Labels everything reachable from the anchors (root, init, processes by creation index). */
-function label(state: KernelState): Labels {
+/**
+ * Labels everything from the anchors (root, init, processes by creation index)
+ * on, and calls `leaf` with each complete labelling: one, unless objects or
+ * namespaces nothing labelled reaches tie (see {@link complete}).
+ */
+function label(state: KernelState, leaf: (labels: Labels) => void): void {
   const labels = new Labels()
   labels.object(state.ksRoot)
   labels.object(state.ksInit)
   for (const id of state.ksProcessRefs) if (state.ksObjects.has(id)) labels.object(id)
-  let objectIndex = 0
-  let namespaceIndex = 0
+  complete(state, labels, 0, 0, leaf)
+}
+
+/**
+ * Continues a labelling: visits the labelled objects and namespaces from
+ * `objectIndex` and `namespaceIndex` on, labels the parent of the first labelled
+ * cap (by label) whose parent is not, and when nothing labelled reaches further,
+ * the unreached object — or, none left, namespace — of least local key. When
+ * several tie on that key, each is tried in turn (the rest of the labelling
+ * follows from it) and `leaf` sees every labelling so made: the caller keeps the
+ * least encoding, so the choice depends on structure alone.
+ */
+function complete(state: KernelState, labels: Labels, objectIndex: number, namespaceIndex: number, leaf: (labels: Labels) => void): void {
   for (;;) {
     while (objectIndex < labels.objectOrder.length) visitObject(state, labels, state.ksObjects.get(labels.objectOrder[objectIndex++]!)!)
-    while (namespaceIndex < labels.namespaceOrder.length) {
-      const namespace = state.ksNamespaces.get(labels.namespaceOrder[namespaceIndex++]!)!
-      if (namespace.parent !== null) labels.namespace(namespace.parent)
-      labels.namespace(namespace.userNamespace)
-      labels.object(namespace.creator)
-      for (const key of [...namespace.entries.keys()].sort()) labels.cap(state, namespace.entries.get(key)!)
-    }
+    while (namespaceIndex < labels.namespaceOrder.length) visitNamespace(state, labels, state.ksNamespaces.get(labels.namespaceOrder[namespaceIndex++]!)!)
     if (objectIndex < labels.objectOrder.length) continue
-    const parentless = [...state.ksCaps.values()].find((cap) => labels.caps.has(cap.id) && cap.parent !== null && !labels.caps.has(cap.parent))
-    if (parentless !== undefined) { labels.cap(state, parentless.parent); continue }
-    const rest = [...state.ksObjects.values()].filter((object) => !labels.objects.has(object.id))
-    if (rest.length === 0) break
-    rest.sort((a, b) => (localKey(a) < localKey(b) ? -1 : localKey(a) > localKey(b) ? 1 : 0))
-    labels.object(rest[0]!.id)
+    const orphan = labels.capOrder.find((id) => { const parent = state.ksCaps.get(id)!.parent; return parent !== null && !labels.caps.has(parent) })
+    if (orphan !== undefined) { labels.cap(state, state.ksCaps.get(orphan)!.parent); continue }
+    let ties: Array<() => void> = []
+    let least = ''
+    const consider = (key: string, give: () => void): void => {
+      if (ties.length === 0 || key < least) { ties = [give]; least = key } else if (key === least) ties.push(give)
+    }
+    for (const object of state.ksObjects.values()) if (!labels.objects.has(object.id)) consider(localKey(object), () => labels.object(object.id))
+    if (ties.length === 0) for (const namespace of state.ksNamespaces.values()) if (!labels.namespaces.has(namespace.id)) consider(namespaceKey(namespace), () => labels.namespace(namespace.id))
+    if (ties.length === 0) { leaf(labels); return }
+    if (ties.length === 1) { ties[0]!(); continue }
+    const mark = labels.mark()
+    for (const give of ties) {
+      labels.rollback(mark)
+      give()
+      complete(state, labels, objectIndex, namespaceIndex, leaf)
+    }
+    return
   }
-  for (const namespace of state.ksNamespaces.values()) if (!labels.namespaces.has(namespace.id)) labels.namespace(namespace.id)
-  return labels
+}
+
+function visitNamespace(state: KernelState, labels: Labels, namespace: Namespace): void {
+  if (namespace.parent !== null) labels.namespace(namespace.parent)
+  labels.namespace(namespace.userNamespace)
+  labels.object(namespace.creator)
+  for (const key of [...namespace.entries.keys()].sort()) labels.cap(state, namespace.entries.get(key)!)
 }
 
 function visitObject(state: KernelState, labels: Labels, object: KernelObject): void {
@@ -96,9 +136,23 @@ function localKey(object: KernelObject): string {
   return object.kind === 'endpoint' ? `endpoint:${object.depth}:${object.queue.length}` : object.kind === 'region' ? `region:${object.sizeBytes}:${object.executable}` : object.kind
 }
 
+/** What a namespace is, without identities: for ordering the unreachable ones. */
+function namespaceKey(namespace: Namespace): string {
+  return `${namespace.kind}:${namespace.uidMap.base}+${namespace.uidMap.count}:${namespace.pidNext}:${namespace.entries.size}`
+}
+
 /** The canonical encoding of a state, as a string. */
 export function canonicalKey(state: KernelState): string {
-  const labels = label(state)
+  let best: string | null = null
+  label(state, (labels) => {
+    const key = encode(state, labels)
+    if (best === null || key < best) best = key
+  })
+  return best!
+}
+
+/** The state under one complete labelling. */
+function encode(state: KernelState, labels: Labels): string {
   const o = (id: ObjectId | null) => (id === null ? '-' : String(labels.objects.get(id)))
   const c = (id: CapId | null) => (id === null ? '-' : String(labels.caps.get(id)))
   const n = (id: NamespaceId | null) => (id === null ? '-' : String(labels.namespaces.get(id)))

@@ -47,19 +47,38 @@ export function fingerprintBytesInto(words: Uint32Array, length: number, out: Ui
 }
 
 /**
- * The fingerprint of the first `count` words of `words`: the same value
- * {@link fingerprintBytesInto} gives their bytes (`count * 4` of them).
+ * The fingerprint of the first `count` words of `words` (the general engine's
+ * canonical encodings): the even and the odd words go through two lanes of each
+ * of the two hashes, so that the four multiply chains run side by side, and the
+ * lanes and the count are mixed at the end.
  */
 export function fingerprintWordsInto(words: Int32Array, count: number, out: Uint32Array): void {
-  let a = 0x811c9dc5
-  let b = 0x9e3779b9
-  for (let index = 0; index < count; index++) {
-    const word = words[index]!
-    a = Math.imul(a ^ word, 0x01000193)
-    a ^= a >>> 13
-    b = Math.imul(b ^ word, 0x5bd1e995)
-    b ^= b >>> 15
+  let a0 = 0x811c9dc5
+  let a1 = 0x050c5d1f
+  let b0 = 0x9e3779b9
+  let b1 = 0x7f4a7c15
+  let index = 0
+  for (; index + 1 < count; index += 2) {
+    const x = words[index]!
+    const y = words[index + 1]!
+    a0 = Math.imul(a0 ^ x, 0x01000193)
+    a1 = Math.imul(a1 ^ y, 0x01000193)
+    b0 = Math.imul(b0 ^ x, 0x5bd1e995)
+    b1 = Math.imul(b1 ^ y, 0x5bd1e995)
+    a0 ^= a0 >>> 13
+    a1 ^= a1 >>> 13
+    b0 ^= b0 >>> 15
+    b1 ^= b1 >>> 15
   }
+  if (index < count) {
+    const x = words[index]!
+    a0 = Math.imul(a0 ^ x, 0x01000193)
+    a0 ^= a0 >>> 13
+    b0 = Math.imul(b0 ^ x, 0x5bd1e995)
+    b0 ^= b0 >>> 15
+  }
+  let a = Math.imul(a0 ^ count, 0x85ebca6b) ^ Math.imul(a1 ^ (a1 >>> 16), 0xcc9e2d51)
+  let b = Math.imul(b0 ^ count, 0xc2b2ae35) ^ Math.imul(b1 ^ (b1 >>> 15), 0x1b873593)
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b)
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
   out[0] = (a ^ (a >>> 13)) >>> 0

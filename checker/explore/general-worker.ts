@@ -94,8 +94,7 @@ function expandLevel(): Array<Batch | null> {
   const outgoing = Array.from({ length: count }, (_, owner) => (owner === me ? null : new Outgoing(frontier.length + 1)))
   for (let position = 0; position < frontier.count && violation === null; position++) {
     if ((position & 255) === 0 && Atomics.load(stop, 0) === 1) break
-    const path = frontier.at(position)
-    expander.goTo(path, path.length)
+    const path = frontier.load(expander, position)
     expander.expand(null, (action) => {
       const high = encoder.pair[0]!
       const low = encoder.pair[1]!
@@ -111,7 +110,7 @@ function expandLevel(): Array<Batch | null> {
         if (isNew) outgoing[owner]!.push(path, action)
         return false
       }
-      if (isNew) next.push(path, action)
+      if (isNew) next.push(path, action, high, low)
       return false
     })
   }
@@ -129,7 +128,7 @@ function admitIncoming(batches: ReadonlyArray<Batch>): void {
     const paths = new Uint16Array(batch.paths)
     const fingerprints = new Uint32Array(batch.fingerprints)
     for (let item = 0; item < batch.size; item++) {
-      if (seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) next.pushAll(paths.subarray(item * length, (item + 1) * length), 1)
+      if (seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) next.pushAll(paths.subarray(item * length, (item + 1) * length), fingerprints.subarray(2 * item, 2 * item + 2), 1)
     }
   }
 }
@@ -155,7 +154,7 @@ if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
       startFailure = error
     }
   }
-  if (violation === null) frontier.push([], 0)
+  if (violation === null) frontier.push([], 0, encoder.pair[0]!, encoder.pair[1]!)
 }
 
 serveLevels<Batch, PathViolation>(port, {

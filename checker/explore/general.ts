@@ -52,12 +52,13 @@ import { type Hits, PropertyWatch, verdicts } from './props.js'
 import { coverageOf } from './parallel.js'
 import { StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
-import { Prefilter } from './prefilter.js'
+import { GROUP_REFUSED, PASSES, Prefilter } from './prefilter.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends EncodableKernel {
   step(syscall: unknown): Outcome
-  snapshot(): unknown
+  /** A copy of the state; `reuse`, an older snapshot no longer needed, may be overwritten for it. */
+  snapshot(reuse?: unknown): unknown
   restore(snapshot: unknown): void
   /** restore, fast after exactly one step (impl/kernel.ts). */
   undo(snapshot: unknown): void
@@ -142,7 +143,7 @@ export class ImplExpander {
   /** The abstraction of the loaded state (the step invariants' `before`), made when first needed. */
   private loadedModel: KernelState | null = null
   /** The transition whose successor is loaded while {@link expand}'s `each` runs. */
-  private pending: { action: number; outcome: Outcome; dstWasEmpty: boolean; mayBreak: boolean } | null = null
+  private readonly pending: { active: boolean; action: number; outcome: Outcome | null; dstWasEmpty: boolean; mayBreak: boolean } = { active: false, action: -1, outcome: null, dstWasEmpty: false, mayBreak: false }
   private readonly guards: StepGuards
   private readonly stateChecks = new StateChecks()
   private readonly prefilter: Prefilter
@@ -189,6 +190,18 @@ export class ImplExpander {
   boot(): void {
     this.goTo([], 0)
     this.encoder.encode(this.kernel)
+    this.knowLoaded(this.encoder.pair[0]!, this.encoder.pair[1]!)
+  }
+
+  /** The loaded state's fingerprint, when known (a successful step that changes nothing leads back to it). */
+  private readonly loadedPair = new Uint32Array(2)
+  private loadedKnown = false
+
+  /** Tells the fingerprint of the state just loaded by {@link goTo} (the frontier keeps it), so that it is not encoded again. */
+  knowLoaded(high: number, low: number): void {
+    this.loadedPair[0] = high
+    this.loadedPair[1] = low
+    this.loadedKnown = true
   }
 
   /** Brings the kernel to the state reached by `path[0..length)` from the boot state. */
@@ -198,6 +211,7 @@ export class ImplExpander {
     while (shared < limit && this.loaded[shared] === path[shared]) shared++
     this.kernel.restore(this.snapshots[shared])
     this.loaded.length = shared
+    this.loadedKnown = false
     this.loadedModel = null
     for (let level = shared; level < length; level++) {
       const action = this.actions[path[level]!]!
@@ -206,7 +220,8 @@ export class ImplExpander {
       if (E.isLeft(outcome)) throw new Error(`KernelBug: replaying a path, action ${path[level]} (${String(action.kind)}) was refused: ${outcome.left.code}`)
       this.flows[level + 1] = flowsAfter(this.kernel, action, this.flows[level]!, before)
       this.loaded.push(path[level]!)
-      this.snapshots[level + 1] = this.kernel.snapshot()
+      // The snapshot this replaces was of a path left behind: its buffers are reused.
+      this.snapshots[level + 1] = this.kernel.snapshot(this.snapshots[level + 1])
     }
   }
 
@@ -217,8 +232,10 @@ export class ImplExpander {
 
   /**
    * Tries every action (in `order`, or the alphabet's) on the loaded state. Each
-   * successful one leaves its successor in the kernel, encoded and fingerprinted
-   * in `encoder`, while `each(action)` runs; `each` returns true to stop.
+   * successful one leaves its successor in the kernel, fingerprinted in
+   * `encoder.pair` (and encoded in `encoder.words`, unless the step changed
+   * nothing: then the pair is the loaded state's), while `each(action)` runs;
+   * `each` returns true to stop.
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
     const { kernel, actions, encoder, guards } = this
@@ -228,9 +245,15 @@ export class ImplExpander {
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
-      if (fastChecks && prefilter.refuses(kernel, index)) {
-        if (this.verifyGuards) this.confirmRefused(index)
-        continue
+      if (fastChecks) {
+        const refusal = prefilter.refusal(kernel, index)
+        if (refusal !== PASSES) {
+          // Refused whatever the rights: so is the rest of its group (in the alphabet's order).
+          const last = refusal === GROUP_REFUSED && order === null ? prefilter.groupEnd[index]! - 1 : index
+          if (this.verifyGuards) for (let skipped = index; skipped <= last; skipped++) this.confirmRefused(skipped)
+          position = order === null ? last : position
+          continue
+        }
       }
       const dstWasEmpty = dstEmpty(kernel, action)
       if (this.fastChecks) guards.beforeStep(kernel, index, action)
@@ -241,10 +264,22 @@ export class ImplExpander {
       }
       this.generated++
       this.counts[index]++
-      encoder.encode(kernel)
-      this.pending = { action: index, outcome, dstWasEmpty, mayBreak: !this.fastChecks || guards.mayBreak(kernel, index, action) }
+      if (touched(kernel)) encoder.encode(kernel)
+      else {
+        // Nothing changed (a revoke with nothing to remove): the successor is the loaded state, already fingerprinted.
+        if (!this.loadedKnown) { encoder.encode(kernel); this.knowLoaded(encoder.pair[0]!, encoder.pair[1]!) }
+        encoder.pair[0] = this.loadedPair[0]!
+        encoder.pair[1] = this.loadedPair[1]!
+      }
+      const pending = this.pending
+      pending.active = true
+      pending.action = index
+      pending.outcome = outcome
+      pending.dstWasEmpty = dstWasEmpty
+      pending.mayBreak = !this.fastChecks || guards.mayBreak(kernel, index, action)
       const stop = each(index)
-      this.pending = null
+      pending.active = false
+      pending.outcome = null
       this.back()
       if (stop) return true
     }
@@ -291,7 +326,7 @@ export class ImplExpander {
    */
   checkSuccessor(isNew: boolean): Violation | null {
     const pending = this.pending
-    if (pending === null) throw new Error('KernelBug: checkSuccessor outside expand')
+    if (!pending.active) throw new Error('KernelBug: checkSuccessor outside expand')
     if (pending.mayBreak) this.referenced++
     else this.guarded++
     if (!isNew && !pending.mayBreak && !this.verifyGuards) return null
@@ -304,7 +339,7 @@ export class ImplExpander {
     }
     if (!pending.mayBreak && !this.verifyGuards) return null
     const after = this.abstract(flows)
-    const step = { before: this.before(pending.action), syscall, outcome: pending.outcome, after }
+    const step = { before: this.before(pending.action), syscall, outcome: pending.outcome!, after }
     for (const invariant of STEP_INVARIANTS) {
       const found = invariant.check(step)
       if (found._tag === 'Some') {
@@ -334,39 +369,56 @@ export class ImplExpander {
   }
 }
 
-/** One breadth-first level: the paths of its states (all `length` long), back to back. */
+/** One breadth-first level: the paths of its states (all `length` long), back to back, and their fingerprints. */
 export class PathLevel {
   paths: Uint16Array
+  /** The fingerprint of each state (high, low), for {@link ImplExpander.knowLoaded}. */
+  pairs: Uint32Array
   count = 0
   constructor(readonly length: number, capacity = 1024) {
     this.paths = new Uint16Array(Math.max(1, length) * capacity)
+    this.pairs = new Uint32Array(2 * capacity)
   }
-  /** Appends a parent's path and one more action. */
-  push(parent: ArrayLike<number>, action: number): void {
-    const length = this.length
-    if ((this.count + 1) * length > this.paths.length) {
-      const paths = new Uint16Array(this.paths.length * 2)
-      paths.set(this.paths)
-      this.paths = paths
-    }
-    const at = this.count * length
-    for (let index = 0; index < length - 1; index++) this.paths[at + index] = parent[index]!
-    if (length > 0) this.paths[at + length - 1] = action
-    this.count++
-  }
-  /** Appends paths given back to back. */
-  pushAll(paths: Uint16Array, count: number): void {
+  private reserve(count: number): void {
     const need = (this.count + count) * this.length
     if (need > this.paths.length) {
       const grown = new Uint16Array(Math.max(need, this.paths.length * 2))
       grown.set(this.paths)
       this.paths = grown
     }
+    if (2 * (this.count + count) > this.pairs.length) {
+      const grown = new Uint32Array(Math.max(2 * (this.count + count), this.pairs.length * 2))
+      grown.set(this.pairs)
+      this.pairs = grown
+    }
+  }
+  /** Appends a parent's path and one more action, and the state's fingerprint. */
+  push(parent: ArrayLike<number>, action: number, high: number, low: number): void {
+    const length = this.length
+    this.reserve(1)
+    const at = this.count * length
+    for (let index = 0; index < length - 1; index++) this.paths[at + index] = parent[index]!
+    if (length > 0) this.paths[at + length - 1] = action
+    this.pairs[2 * this.count] = high
+    this.pairs[2 * this.count + 1] = low
+    this.count++
+  }
+  /** Appends paths given back to back, and their fingerprints (pairs). */
+  pushAll(paths: Uint16Array, pairs: Uint32Array, count: number): void {
+    this.reserve(count)
     this.paths.set(paths.subarray(0, count * this.length), this.count * this.length)
+    this.pairs.set(pairs.subarray(0, 2 * count), 2 * this.count)
     this.count += count
   }
   at(position: number): Uint16Array {
     return this.paths.subarray(position * this.length, (position + 1) * this.length)
+  }
+  /** Loads the state at `position` into `expander` (its path, and its fingerprint known). */
+  load(expander: ImplExpander, position: number): Uint16Array {
+    const path = this.at(position)
+    expander.goTo(path, path.length)
+    expander.knowLoaded(this.pairs[2 * position]!, this.pairs[2 * position + 1]!)
+    return path
   }
 }
 
@@ -450,14 +502,13 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     })
   if (random === null) {
     let frontier = new PathLevel(0, 1)
-    frontier.push([], 0)
+    frontier.push([], 0, encoder.pair[0]!, encoder.pair[1]!)
     search: while (frontier.count > 0 && depth < depthBound) {
       const next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
       for (let position = 0; position < frontier.count; position++) {
-        const path = frontier.at(position)
-        expander.goTo(path, path.length)
+        const path = frontier.load(expander, position)
         queue = frontier.count - position + next.count
-        if (expand(path, null, (action) => next.push(path, action))) { queue = frontier.count - position - 1 + next.count; break search }
+        if (expand(path, null, (action) => next.push(path, action, encoder.pair[0]!, encoder.pair[1]!))) { queue = frontier.count - position - 1 + next.count; break search }
         if ((position & 255) === 0 && tick()) { queue = frontier.count - position - 1 + next.count; break search }
       }
       frontier = next

@@ -6,8 +6,9 @@
  * the root, init, processes by creation index, then whatever labelled objects
  * and namespaces hold (owners, parents, namespaces, slots, mappings, queued
  * caps, table entries by key), then parents of labelled caps, then objects
- * nothing labelled reaches (ordered as canonical.ts orders them: by a local key,
- * then by id), then unreached namespaces by id. The encoding is then every
+ * nothing labelled reaches, then namespaces nothing reaches (the least local key
+ * first; ties tried in turn, the least encoding kept, as canonical.ts does, so
+ * that the encoding is canonical whatever the identities). The encoding is then every
  * labelled object, cap and namespace under that labelling, as 32-bit words —
  * the same fields canonical.ts writes, so two impl states encode alike exactly
  * when their abstractions have the same canonical key (the tests compare both
@@ -33,6 +34,13 @@ const SMALL = 0x3fffffff
 /** Namespace columns in the order canonical.ts writes them. */
 const NS_ORDER = [NS_USER, NS_PID, NS_MOUNT, NS_NET, NS_IPC] as const
 const NS_KIND_CODE: Readonly<Record<string, number>> = { pid: 1, mount: 2, net: 3, ipc: 4, user: 5 }
+
+/** Whether encoding `a` (its first `aLength` words) comes before `b`: word by word, then the shorter first. */
+function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): boolean {
+  const length = Math.min(aLength, bLength)
+  for (let index = 0; index < length; index++) if (a[index] !== b[index]) return a[index]! < b[index]!
+  return aLength < bLength
+}
 
 /** The two 32-bit hashes fingerprints.ts gives a text, as the encoding's words. */
 function hashString(text: string): Int32Array {
@@ -60,7 +68,8 @@ export class CanonicalEncoder {
   private capCount = 0
   /** Namespace id → label (-1: none yet); ids are small (below the kernel's counter). */
   private namespaceLabel = new Int32Array(16).fill(-1)
-  private readonly namespaceOrder: number[] = []
+  private namespaceOrder = new Int32Array(16)
+  private namespaceCount = 0
   /** Object serial → live handle, for this encoding (namespace creators are serials): valid where `serialStamp` is `stamp`. */
   private serialHandle = new Int32Array(16)
   private serialStamp = new Int32Array(16)
@@ -70,26 +79,45 @@ export class CanonicalEncoder {
   private readonly limitHashes = new WeakMap<object, Int32Array>()
   private readonly float = new Float64Array(1)
   private readonly floatWords = new Int32Array(this.float.buffer)
-  private readonly sortScratch: number[] = []
 
   /** Encodes the kernel's state into {@link words} and fingerprints it into {@link pair}. */
   encode(k: EncodableKernel): void {
+    this.branching = false
     this.label(k)
-    this.write(k)
+    if (this.branching) {
+      // Ties were tried: the least encoding is in `best`.
+      const words = this.words; this.words = this.best; this.best = words
+      this.length = this.bestLength
+    }
     fingerprintWordsInto(this.words, this.length, this.pair)
-    this.reset()
+  }
+
+  /** Whether this encoding tried ties (so that several complete labellings were written). */
+  private branching = false
+  private leaves = 0
+  private best = new Int32Array(256)
+  private bestLength = 0
+
+  /** A complete labelling: written into {@link words}, and kept in `best` when it is the least so far. */
+  private leaf(k: EncodableKernel): void {
+    this.write(k)
+    if (!this.branching) return
+    if (++this.leaves > 1 && !less(this.words, this.length, this.best, this.bestLength)) return
+    if (this.best.length < this.length) this.best = new Int32Array(this.words.length)
+    this.best.set(this.words.subarray(0, this.length))
+    this.bestLength = this.length
   }
 
   // ---- labelling ----------------------------------------------------------------
 
-  private reset(): void {
-    for (let index = 0; index < this.objectCount; index++) this.objectLabel[this.objectOrder[index]!] = -1
-    for (let index = 0; index < this.capCount; index++) this.capLabel[this.capOrder[index]!] = -1
-    this.objectCount = 0
-    this.capCount = 0
-    for (const id of this.namespaceOrder) this.namespaceLabel[id] = -1
-    this.namespaceOrder.length = 0
-    this.serialsMapped = false
+  /** Takes back every label given after the first `objects` objects, `caps` caps and `namespaces` namespaces. */
+  private rollback(objects: number, caps: number, namespaces: number): void {
+    for (let index = objects; index < this.objectCount; index++) this.objectLabel[this.objectOrder[index]!] = -1
+    for (let index = caps; index < this.capCount; index++) this.capLabel[this.capOrder[index]!] = -1
+    this.objectCount = objects
+    this.capCount = caps
+    for (let index = namespaces; index < this.namespaceCount; index++) this.namespaceLabel[this.namespaceOrder[index]!] = -1
+    this.namespaceCount = namespaces
   }
 
   private fit(k: EncodableKernel): void {
@@ -126,8 +154,11 @@ export class CanonicalEncoder {
       this.namespaceLabel = grown
     }
     if (this.namespaceLabel[id] !== -1) return
-    this.namespaceLabel[id] = this.namespaceOrder.length
-    this.namespaceOrder.push(id)
+    if (this.namespaceCount === this.namespaceOrder.length) {
+      const order = new Int32Array(this.namespaceOrder.length * 2); order.set(this.namespaceOrder); this.namespaceOrder = order
+    }
+    this.namespaceLabel[id] = this.namespaceCount
+    this.namespaceOrder[this.namespaceCount++] = id
   }
 
   /** A namespace's label, or UNLABELLED. */
@@ -194,16 +225,14 @@ export class CanonicalEncoder {
     for (const key of [...record.entries.keys()].sort()) this.labelCap(k, record.entries.get(key)!)
   }
 
-  /** A cap that is labelled and whose parent is not, the first by id; NONE when there is none. */
+  /** The unlabelled parent of the labelled cap of least label whose parent is unlabelled; NONE when there is none. */
   private parentless(k: EncodableKernel): number {
     const caps = k.caps
-    let found = NONE
     for (let label = 0; label < this.capCount; label++) {
-      const cap = this.capOrder[label]!
-      const parent = caps.parent[cap]!
-      if (parent !== NONE && this.capLabel[parent] === -1 && (found === NONE || caps.serial[cap]! < caps.serial[found]!)) found = cap
+      const parent = caps.parent[this.capOrder[label]!]!
+      if (parent !== NONE && this.capLabel[parent] === -1) return parent
     }
-    return found === NONE ? NONE : caps.parent[found]!
+    return NONE
   }
 
   /** What an object is without identities (canonical.ts's `localKey`), for ordering unreached objects. */
@@ -218,21 +247,41 @@ export class CanonicalEncoder {
     }
   }
 
-  /** The unreached object canonical.ts labels next: least local key, then least id; NONE when all are labelled. */
-  private firstUnreached(k: EncodableKernel): number {
+  /** What a namespace is without identities (canonical.ts's `namespaceKey`), for ordering unreached namespaces. */
+  private namespaceKey(record: NamespaceRecord): string {
+    return `${record.kind}:${record.uidMap.base}+${record.uidMap.count}:${record.pidNext}:${record.entries.size}`
+  }
+
+  /**
+   * The unreached objects of least local key (handles), or when every object is
+   * labelled the unreached namespaces of least key (ids), into `ties`; its kind
+   * as the result ('object', 'namespace', or null when everything is labelled).
+   */
+  private unreached(k: EncodableKernel, ties: number[]): 'object' | 'namespace' | null {
+    ties.length = 0
     const objects = k.objects
-    let best = NONE
-    let bestKey = ''
+    // Everything labelled (the common case): nothing to look for.
+    if (this.objectCount === objects.liveCount && this.namespaceCount === k.namespaces.size) return null
+    let least = ''
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] === KIND_FREE || this.objectLabel[handle] !== -1) continue
       const key = this.localKey(k, handle)
-      if (best === NONE || key < bestKey || (key === bestKey && objects.serial[handle]! < objects.serial[best]!)) { best = handle; bestKey = key }
+      if (ties.length === 0 || key < least) { ties.length = 0; ties.push(handle); least = key } else if (key === least) ties.push(handle)
     }
-    return best
+    if (ties.length > 0) return 'object'
+    if (this.namespaceCount === k.namespaces.size) return null
+    for (const [id, record] of k.namespaces.records) {
+      if (id < this.namespaceLabel.length && this.namespaceLabel[id] !== -1) continue
+      const key = this.namespaceKey(record)
+      if (ties.length === 0 || key < least) { ties.length = 0; ties.push(id); least = key } else if (key === least) ties.push(id)
+    }
+    return ties.length > 0 ? 'namespace' : null
   }
 
   private label(k: EncodableKernel): void {
     this.fit(k)
+    this.rollback(0, 0, 0)
+    this.serialsMapped = false
     const { objects, refs } = k
     this.labelObject(k.root)
     this.labelObject(k.init)
@@ -240,194 +289,308 @@ export class CanonicalEncoder {
       const handle = refs.handle[ref]!
       if (objects.isLive(handle, refs.gen[ref]!)) this.labelObject(handle)
     }
-    let objectIndex = 0
-    let namespaceIndex = 0
+    this.complete(k, 0, 0)
+  }
+
+  /**
+   * Continues the labelling from the objects and namespaces not yet visited, as
+   * canonical.ts's `complete` does, down to every complete labelling (one unless
+   * unreached objects or namespaces tie: then each is tried first in turn), each
+   * handed to {@link leaf}.
+   */
+  private complete(k: EncodableKernel, objectIndex: number, namespaceIndex: number): void {
     for (;;) {
       while (objectIndex < this.objectCount) this.visitObject(k, this.objectOrder[objectIndex++]!)
-      while (namespaceIndex < this.namespaceOrder.length) this.visitNamespace(k, k.namespaces.get(this.namespaceOrder[namespaceIndex++]!))
+      while (namespaceIndex < this.namespaceCount) this.visitNamespace(k, k.namespaces.records.get(this.namespaceOrder[namespaceIndex++]!)!)
       if (objectIndex < this.objectCount) continue
       const parent = this.parentless(k)
       if (parent !== NONE) { this.labelCap(k, parent); continue }
-      const rest = this.firstUnreached(k)
-      if (rest === NONE) break
-      this.labelObject(rest)
-    }
-    if (this.namespaceOrder.length < k.namespaces.size) {
-      const ids = this.sortScratch
-      ids.length = 0
-      for (const id of k.namespaces.records.keys()) if (id >= this.namespaceLabel.length || this.namespaceLabel[id] === -1) ids.push(id)
-      ids.sort((a, b) => a - b)
-      for (const id of ids) this.labelNamespace(id)
+      const ties = this.ties
+      const kind = this.unreached(k, ties)
+      if (kind === null) { this.leaf(k); return }
+      if (ties.length === 1) {
+        if (kind === 'object') this.labelObject(ties[0]!)
+        else this.labelNamespace(ties[0]!)
+        continue
+      }
+      const tied = ties.slice()
+      if (!this.branching) { this.branching = true; this.leaves = 0 }
+      const objects = this.objectCount
+      const caps = this.capCount
+      const namespaces = this.namespaceCount
+      for (const choice of tied) {
+        this.rollback(objects, caps, namespaces)
+        if (kind === 'object') this.labelObject(choice)
+        else this.labelNamespace(choice)
+        this.complete(k, objectIndex, namespaceIndex)
+      }
+      return
     }
   }
+
+  private readonly ties: number[] = []
 
   // ---- writing ------------------------------------------------------------------
+  // One pass over the labelled objects, caps and namespaces into `words`, through
+  // locals: room is made once per record (`room`), then words are stored unchecked.
 
-  private push(word: number): void {
-    if (this.length === this.words.length) {
-      const words = new Int32Array(this.words.length * 2)
-      words.set(this.words)
-      this.words = words
-    }
-    this.words[this.length++] = word
+  /** `words` with room for `extra` more words after the first `used`. */
+  private room(used: number, extra: number): Int32Array {
+    if (used + extra <= this.words.length) return this.words
+    const words = new Int32Array(Math.max(this.words.length * 2, used + extra))
+    words.set(this.words.subarray(0, used))
+    this.words = words
+    return words
   }
 
-  private number(value: number): void {
-    if (Number.isInteger(value) && value >= -SMALL && value <= SMALL) { this.push(value | 0); return }
+  /** A number as one word when a small integer, else a tag and its two halves; the new length. */
+  private number(w: Int32Array, n: number, value: number): number {
+    if (value >= -SMALL && value <= SMALL && (value | 0) === value) { w[n] = value; return n + 1 }
     this.float[0] = value
-    this.push(TAG_NUMBER)
-    this.push(this.floatWords[0]!)
-    this.push(this.floatWords[1]!)
+    w[n] = TAG_NUMBER
+    w[n + 1] = this.floatWords[0]!
+    w[n + 2] = this.floatWords[1]!
+    return n + 3
   }
 
-  private string(text: string): void {
+  /** A string as a tag and its 64-bit hash (3 words); the new length. */
+  private string(w: Int32Array, n: number, text: string): number {
     let hash = this.strings.get(text)
     if (hash === undefined) { hash = hashString(text); this.strings.set(text, hash) }
-    this.push(TAG_STRING)
-    this.push(hash[0]!)
-    this.push(hash[1]!)
+    w[n] = TAG_STRING
+    w[n + 1] = hash[0]!
+    w[n + 2] = hash[1]!
+    return n + 3
   }
 
-  private object(handle: number): void {
-    this.push(handle === NONE ? -1 : this.objectLabel[handle]! === -1 ? UNLABELLED : this.objectLabel[handle]!)
-  }
-
-  private cap(cap: number): void {
-    this.push(cap === NONE ? -1 : this.capLabel[cap]! === -1 ? UNLABELLED : this.capLabel[cap]!)
-  }
-
-  private namespace(id: number | null): void {
-    this.push(id === null ? -1 : this.namespaceLabelOf(id))
-  }
-
-  private limits(k: EncodableKernel, handle: number): void {
-    const limits = k.objects.limits[handle]!
-    let hash = this.limitHashes.get(limits)
-    if (hash === undefined) {
-      // The whole record as canonical.ts's JSON.stringify sees it (the rows hold the numbers the kernel computes with).
-      hash = hashString(JSON.stringify(limits))
-      this.limitHashes.set(limits, hash)
+  /** An object's text (image digest, device name) as {@link string} writes it, the hash kept per handle while the text stays. */
+  private text(w: Int32Array, n: number, handle: number, text: string): number {
+    if (handle >= this.textOf.length) this.growTexts(handle + 1)
+    if (this.textOf[handle] !== text) {
+      const hash = this.strings.get(text) ?? hashString(text)
+      this.strings.set(text, hash)
+      this.textOf[handle] = text
+      this.textHash[2 * handle] = hash[0]!
+      this.textHash[2 * handle + 1] = hash[1]!
     }
-    this.push(TAG_STRING)
-    this.push(hash[0]!)
-    this.push(hash[1]!)
+    w[n] = TAG_STRING
+    w[n + 1] = this.textHash[2 * handle]!
+    w[n + 2] = this.textHash[2 * handle + 1]!
+    return n + 3
+  }
+
+  /** A container's limits record as a tag and the hash of its JSON (canonical.ts's JSON.stringify), kept per handle while the record stays. */
+  private limits(w: Int32Array, n: number, handle: number, limits: object): number {
+    if (handle >= this.limitsOf.length) this.growTexts(handle + 1)
+    if (this.limitsOf[handle] !== limits) {
+      let hash = this.limitHashes.get(limits)
+      if (hash === undefined) { hash = hashString(JSON.stringify(limits)); this.limitHashes.set(limits, hash) }
+      this.limitsOf[handle] = limits
+      this.limitsHash[2 * handle] = hash[0]!
+      this.limitsHash[2 * handle + 1] = hash[1]!
+    }
+    w[n] = TAG_STRING
+    w[n + 1] = this.limitsHash[2 * handle]!
+    w[n + 2] = this.limitsHash[2 * handle + 1]!
+    return n + 3
+  }
+
+  private uidMap: object | null = null
+  private readonly uidMapWords = new Int32Array(6)
+  private uidMapLength = 0
+  private textOf: Array<string | null> = []
+  private textHash = new Int32Array(0)
+  private limitsOf: Array<object | null> = []
+  private limitsHash = new Int32Array(0)
+
+  private growTexts(size: number): void {
+    const capacity = Math.max(size, 2 * this.textOf.length, 16)
+    while (this.textOf.length < capacity) this.textOf.push(null)
+    while (this.limitsOf.length < capacity) this.limitsOf.push(null)
+    const textHash = new Int32Array(2 * capacity); textHash.set(this.textHash); this.textHash = textHash
+    const limitsHash = new Int32Array(2 * capacity); limitsHash.set(this.limitsHash); this.limitsHash = limitsHash
+  }
+
+  /** An object's label as written: -1 for none, UNLABELLED for a handle not labelled. */
+  private objectLabelOf(handle: number): number {
+    if (handle === NONE) return -1
+    const label = this.objectLabel[handle]!
+    return label === -1 ? UNLABELLED : label
+  }
+
+  /** A cap's label as written: -1 for none, UNLABELLED for a handle not labelled. */
+  private capLabelOf(cap: number): number {
+    if (cap === NONE) return -1
+    const label = this.capLabel[cap]!
+    return label === -1 ? UNLABELLED : label
   }
 
   private write(k: EncodableKernel): void {
     const { objects, caps, refs } = k
-    this.length = 0
-    this.push(refs.count)
+    const objectLabel = this.objectLabel
+    let w = this.room(0, 2 + refs.count)
+    let n = 0
+    w[n++] = refs.count
     for (let ref = 0; ref < refs.count; ref++) {
       const handle = refs.handle[ref]!
-      this.push(objects.isLive(handle, refs.gen[ref]!) ? this.objectLabel[handle]! : -1)
+      w[n++] = objects.isLive(handle, refs.gen[ref]!) ? objectLabel[handle]! : -1
     }
-    this.push(this.objectCount)
+    w[n++] = this.objectCount
     for (let label = 0; label < this.objectCount; label++) {
       const handle = this.objectOrder[label]!
       const kind = objects.kind[handle]!
-      this.push(kind)
-      this.object(objects.owner[handle]!)
+      w = this.room(n, 32)
+      w[n++] = kind
+      w[n++] = this.objectLabelOf(objects.owner[handle]!)
       switch (kind) {
         case KIND_CONTAINER: {
-          this.object(objects.parent[handle]!)
-          this.limits(k, handle)
+          w[n++] = this.objectLabelOf(objects.parent[handle]!)
+          n = this.limits(w, n, handle, objects.limits[handle]!)
           const row = objects.row[handle]!
-          for (let column = 0; column < RES_COUNT; column++) this.number(objects.rows.usage[row * RES_COUNT + column]!)
-          for (const column of NS_ORDER) this.namespace(objects.rows.namespaces[row * NS_COLUMNS + column]!)
+          const usage = objects.rows.usage
+          for (let column = 0; column < RES_COUNT; column++) n = this.number(w, n, usage[row * RES_COUNT + column]!)
+          const namespaces = objects.rows.namespaces
+          const base = row * NS_COLUMNS
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_USER]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_PID]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_MOUNT]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_NET]!)
+          w[n++] = this.namespaceLabelOf(namespaces[base + NS_IPC]!)
           break
         }
         case KIND_PROCESS: {
-          this.push(objects.ref[handle]!)
-          this.push(objects.running[handle]!)
-          this.number(objects.uid[handle]!)
           const cspace = objects.cspace[handle]!
-          this.push(cspace.length)
-          for (let slot = 0; slot < cspace.length; slot++) this.cap(cspace[slot]!)
+          const pids = objects.pids[handle]!
           let mappings = 0
           for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) mappings++
-          this.push(mappings)
+          w = this.room(n, 16 + cspace.length + 3 * mappings + 4 * pids.size)
+          w[n++] = objects.ref[handle]!
+          w[n++] = objects.running[handle]!
+          n = this.number(w, n, objects.uid[handle]!)
+          w[n++] = cspace.length
+          for (let slot = 0; slot < cspace.length; slot++) w[n++] = this.capLabelOf(cspace[slot]!)
+          w[n++] = mappings
           for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
-            this.cap(cap)
-            this.object(caps.object[cap]!)
-            this.push(caps.mapPerms[cap]!)
+            w[n++] = this.capLabelOf(cap)
+            w[n++] = this.objectLabelOf(caps.object[cap]!)
+            w[n++] = caps.mapPerms[cap]!
           }
           const image = objects.text[handle]
-          if (image === null || image === undefined) this.push(-1)
-          else this.string(image)
-          this.number(objects.bytes[handle]!)
-          this.pids(objects.pids[handle]!)
+          if (image === null || image === undefined) w[n++] = -1
+          else n = this.text(w, n, handle, image)
+          n = this.number(w, n, objects.bytes[handle]!)
+          n = this.pids(w, n, handle, pids)
           break
         }
         case KIND_ENDPOINT: {
           const count = objects.queueCount[handle]!
           const depth = objects.depth[handle]!
-          this.push(depth)
-          this.push(count)
+          w = this.room(n, 2 + 9 * count)
+          w[n++] = depth
+          w[n++] = count
           const ring = objects.ring[handle]
           for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) {
             const payload = ring!.payload[at]!
-            if (typeof payload === 'string') this.string(payload)
-            else this.number(payload)
-            this.number(ring!.badge[at]!)
-            this.cap(ring!.cap[at]!)
+            n = typeof payload === 'string' ? this.string(w, n, payload) : this.number(w, n, payload)
+            n = this.number(w, n, ring!.badge[at]!)
+            w[n++] = this.capLabelOf(ring!.cap[at]!)
           }
           break
         }
         case KIND_REGION:
-          this.number(objects.bytes[handle]!)
-          this.push(objects.executable[handle]!)
+          n = this.number(w, n, objects.bytes[handle]!)
+          w[n++] = objects.executable[handle]!
           break
         case KIND_DEVICE:
-          this.string(objects.text[handle]!)
+          n = this.text(w, n, handle, objects.text[handle]!)
           break
       }
     }
-    this.push(this.capCount)
+    w = this.room(n, 1 + 12 * this.capCount)
+    w[n++] = this.capCount
     for (let label = 0; label < this.capCount; label++) {
       const cap = this.capOrder[label]!
-      this.object(caps.object[cap]!)
-      this.push(caps.rights[cap]!)
-      this.number(caps.badge[cap]!)
-      this.cap(caps.parent[cap]!)
+      w[n++] = this.objectLabelOf(caps.object[cap]!)
+      w[n++] = caps.rights[cap]!
+      n = this.number(w, n, caps.badge[cap]!)
+      w[n++] = this.capLabelOf(caps.parent[cap]!)
       const place = caps.place[cap]!
-      this.push(place)
+      w[n++] = place
       const where = caps.where[cap]!
-      if (place === PLACE_SLOT) { this.object(where); this.number(caps.slot[cap]! + 0) }
-      else if (place === PLACE_TABLE) { this.namespace(where); this.string(caps.key[cap]!) }
-      else if (place === PLACE_MESSAGE) this.object(where)
-      else if (place === PLACE_FREE) this.push(-1)
+      if (place === PLACE_SLOT) { w[n++] = this.objectLabelOf(where); n = this.number(w, n, caps.slot[cap]! + 0) }
+      else if (place === PLACE_TABLE) { w[n++] = this.namespaceLabelOf(where); n = this.string(w, n, caps.key[cap]!) }
+      else if (place === PLACE_MESSAGE) w[n++] = this.objectLabelOf(where)
+      else if (place === PLACE_FREE) w[n++] = -1
     }
-    this.push(this.namespaceOrder.length)
-    for (const id of this.namespaceOrder) {
-      const record = k.namespaces.get(id)
-      this.push(NS_KIND_CODE[record.kind]!)
-      this.object(this.handleOfSerial(k, record.creator))
-      this.namespace(record.parent)
-      this.namespace(record.userNamespace)
-      this.number(record.uidMap.base)
-      this.number(record.uidMap.count)
-      this.number(record.pidNext)
-      this.push(record.entries.size)
+    w = this.room(n, 1)
+    w[n++] = this.namespaceCount
+    const records = k.namespaces.records
+    for (let label = 0; label < this.namespaceCount; label++) {
+      const record = records.get(this.namespaceOrder[label]!)!
+      w = this.room(n, 16 + 4 * record.entries.size)
+      w[n++] = NS_KIND_CODE[record.kind]!
+      w[n++] = this.objectLabelOf(this.handleOfSerial(k, record.creator))
+      w[n++] = record.parent === null ? -1 : this.namespaceLabelOf(record.parent)
+      w[n++] = this.namespaceLabelOf(record.userNamespace)
+      const uidMap = record.uidMap
+      if (uidMap !== this.uidMap) {
+        // Most namespaces share one uid map (the root's): its words are kept.
+        this.uidMap = uidMap
+        this.uidMapLength = this.number(this.uidMapWords, this.number(this.uidMapWords, 0, uidMap.base), uidMap.count)
+      }
+      for (let index = 0; index < this.uidMapLength; index++) w[n++] = this.uidMapWords[index]!
+      n = this.number(w, n, record.pidNext)
+      w[n++] = record.entries.size
       if (record.entries.size > 0) {
         for (const key of [...record.entries.keys()].sort()) {
-          this.string(key)
-          this.cap(record.entries.get(key)!)
+          n = this.string(w, n, key)
+          w[n++] = this.capLabelOf(record.entries.get(key)!)
         }
       }
     }
+    this.length = n
   }
 
-  /** A process's pids (pid namespace → local pid) as a set: sorted by namespace label, then pid. */
-  private pids(pids: ReadonlyMap<number, number>): void {
-    this.push(pids.size)
+  /** A process's pids (pid namespace → local pid) as a set: sorted by namespace label, then pid; the new length. */
+  private pids(w: Int32Array, n: number, handle: number, pids: ReadonlyMap<number, number>): number {
+    w[n++] = pids.size
     if (pids.size === 1) {
-      for (const [namespace, pid] of pids) { this.namespace(namespace); this.number(pid) }
-      return
+      // One entry (the common case), kept per handle while the map stays (the kernel replaces it, never changes it).
+      if (handle >= this.pidsOf.length) this.growPids(handle + 1)
+      if (this.pidsOf[handle] !== pids) {
+        for (const [namespace, pid] of pids) { this.pidNamespace[handle] = namespace; this.pidValue[handle] = pid }
+        this.pidsOf[handle] = pids
+      }
+      w[n++] = this.namespaceLabelOf(this.pidNamespace[handle]!)
+      return this.number(w, n, this.pidValue[handle]!)
     }
-    const pairs: Array<[number, number]> = []
-    for (const [namespace, pid] of pids) pairs.push([this.namespaceLabelOf(namespace), pid])
-    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    for (const [label, pid] of pairs) { this.push(label); this.number(pid) }
+    // Several (nested pid namespaces): sorted by label, then pid, by insertion into scratch arrays.
+    if (this.pidLabels.length < pids.size) { this.pidLabels = new Int32Array(2 * pids.size); this.pidNumbers = new Float64Array(2 * pids.size) }
+    const labels = this.pidLabels
+    const numbers = this.pidNumbers
+    let count = 0
+    pids.forEach((pid, namespace) => {
+      const label = this.namespaceLabelOf(namespace)
+      let at = count++
+      while (at > 0 && (labels[at - 1]! > label || (labels[at - 1] === label && numbers[at - 1]! > pid))) { labels[at] = labels[at - 1]!; numbers[at] = numbers[at - 1]!; at-- }
+      labels[at] = label
+      numbers[at] = pid
+    })
+    for (let index = 0; index < count; index++) { w[n++] = labels[index]!; n = this.number(w, n, numbers[index]!) }
+    return n
+  }
+
+  private pidLabels = new Int32Array(4)
+  private pidNumbers = new Float64Array(4)
+
+  private pidsOf: Array<ReadonlyMap<number, number> | null> = []
+  private pidNamespace = new Int32Array(0)
+  private pidValue = new Float64Array(0)
+
+  private growPids(size: number): void {
+    const capacity = Math.max(size, 2 * this.pidsOf.length, 16)
+    while (this.pidsOf.length < capacity) this.pidsOf.push(null)
+    const namespaces = new Int32Array(capacity); namespaces.set(this.pidNamespace); this.pidNamespace = namespaces
+    const values = new Float64Array(capacity); values.set(this.pidValue); this.pidValue = values
   }
 }
-

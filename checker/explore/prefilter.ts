@@ -65,6 +65,11 @@ const REQUIREMENTS: Readonly<Record<string, ReadonlyArray<Requirement>>> = {
   mount: [full('slot')],
 }
 
+/** {@link Prefilter.refusal}'s answers. */
+export const PASSES = 0
+export const REFUSED = 1
+export const GROUP_REFUSED = 2
+
 /** One requirement of one action, compiled: slot number, full or empty, kind, rights. */
 interface Check { readonly slot: number; readonly full: boolean; readonly kind: number; readonly rights: number }
 
@@ -75,6 +80,12 @@ export class Prefilter {
   private readonly checks: ReadonlyArray<ReadonlyArray<Check>>
   /** Per caller ref: its handle when a running process in the expanded state, else NONE. */
   private running = new Int32Array(4)
+  /**
+   * Per action: the end (exclusive) of the run of consecutive actions with its
+   * caller and its slot requirements, rights aside (cap-core's 32 copies of one
+   * source to one destination): refused whatever the rights, all of them are.
+   */
+  readonly groupEnd: Int32Array
 
   constructor(actions: ReadonlyArray<Action>) {
     this.callers = new Int32Array(actions.length).fill(-1)
@@ -95,6 +106,25 @@ export class Prefilter {
       }
       return compiled
     })
+    this.groupEnd = new Int32Array(actions.length)
+    for (let end = actions.length, index = actions.length - 1; index >= 0; index--) {
+      if (index + 1 < actions.length && !this.sameGroup(index, index + 1)) end = index + 1
+      this.groupEnd[index] = end
+    }
+  }
+
+  /** Do actions `a` and `b` have one caller and the same slot requirements but for rights? */
+  private sameGroup(a: number, b: number): boolean {
+    if (this.callers[a] !== this.callers[b] || this.callers[a]! < 0) return false
+    const x = this.checks[a]!
+    const y = this.checks[b]!
+    if (x.length !== y.length) return false
+    for (let index = 0; index < x.length; index++) {
+      const p = x[index]!
+      const q = y[index]!
+      if (p.slot !== q.slot || p.full !== q.full || p.kind !== q.kind) return false
+    }
+    return true
   }
 
   /** Reads the expanded state: which callers are running processes. */
@@ -112,26 +142,38 @@ export class Prefilter {
 
   /** Is action `index` refused in the expanded state, for sure? */
   refuses(k: EncodableKernel, index: number): boolean {
+    return this.refusal(k, index) !== PASSES
+  }
+
+  /**
+   * Whether action `index` is refused in the expanded state for sure:
+   * {@link PASSES} (it may apply), {@link REFUSED} (this action), or
+   * {@link GROUP_REFUSED} (for a reason its rights have no part in, so every
+   * action of its group up to {@link groupEnd} is refused too).
+   */
+  refusal(k: EncodableKernel, index: number): number {
     const ref = this.callers[index]!
-    if (ref < 0) return false
+    if (ref < 0) return PASSES
     const process = this.running[ref]!
-    if (process === NONE) return true
+    if (process === NONE) return GROUP_REFUSED
     const checks = this.checks[index]!
-    if (checks.length === 0) return false
+    if (checks.length === 0) return PASSES
     const { objects, caps } = k
     const cspace = objects.cspace[process]!
     const slots = objects.slotCount[process]!
-    for (const check of checks) {
-      if (check.slot >= slots) return true
+    let rightsShort = false
+    for (let at = 0; at < checks.length; at++) {
+      const check = checks[at]!
+      if (check.slot >= slots) return GROUP_REFUSED
       const cap = cspace[check.slot]!
       if (!check.full) {
-        if (cap !== NONE) return true
+        if (cap !== NONE) return GROUP_REFUSED
         continue
       }
-      if (cap === NONE) return true
-      if (check.kind !== 0 && objects.kind[caps.object[cap]!] !== check.kind) return true
-      if ((check.rights & ~caps.rights[cap]!) !== 0) return true
+      if (cap === NONE) return GROUP_REFUSED
+      if (check.kind !== 0 && objects.kind[caps.object[cap]!] !== check.kind) return GROUP_REFUSED
+      if ((check.rights & ~caps.rights[cap]!) !== 0) rightsShort = true
     }
-    return false
+    return rightsShort ? REFUSED : PASSES
   }
 }

@@ -264,7 +264,7 @@ export class StateChecks {
         const used = usage[row + column]!
         if (!(used >= 0) || !(used + reserved[handle * RES_COUNT + column]! <= limits[LIMIT_NAMES[column]!])) return false
       }
-      for (const column of [RES_MEMORY, RES_PROCESSES, RES_ENDPOINTS]) if (usage[row + column] !== costs[handle * 3 + column]) return false
+      if (usage[row + RES_MEMORY] !== costs[handle * 3 + RES_MEMORY] || usage[row + RES_PROCESSES] !== costs[handle * 3 + RES_PROCESSES] || usage[row + RES_ENDPOINTS] !== costs[handle * 3 + RES_ENDPOINTS]) return false
       if (k.cpuAccounting && !(usage[row + RES_CPU]! <= limits.cpuBudget)) return false
       if (!(usage[row + RES_IO]! <= limits.ioBytes)) return false
     }

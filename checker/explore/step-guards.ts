@@ -90,9 +90,10 @@ export class StepGuards {
   private readonly authority = new Map<number, Uint8Array>()
   /** The revoke being guarded: the revoked cap's serial in `before`, and the serials of its descendants then. */
   private revokedSerial = -1
-  private readonly descendants = new Set<number>()
-  private readonly capSerials: number[] = []
-  private readonly capParents: number[] = []
+  private descendants = new Int32Array(16)
+  private descendantCount = 0
+  private capSerials = new Int32Array(32)
+  private capParents = new Int32Array(32)
 
   constructor(actions: ReadonlyArray<Action>) {
     const known = STEP_INVARIANTS.every((invariant) => GUARDED.has(invariant.id))
@@ -226,39 +227,46 @@ export class StepGuards {
   /** The cap in the caller's slot and, by serials, its descendants in the expanded state (as the model's parent links see them). */
   private recordRevoke(k: EncodableKernel, ref: number, slot: number): void {
     this.revokedSerial = -1
-    this.descendants.clear()
+    this.descendantCount = 0
     const cap = this.capAt(k, ref, slot)
     if (cap === NONE) return
     this.revokedSerial = k.caps.serial[cap]!
-    const { serials, parents } = this.liveCaps(k)
-    // Breadth-first down the parent links, by serial (the model's descendantsOf).
-    const frontier = [this.revokedSerial]
-    const seen = new Set(frontier)
-    while (frontier.length > 0) {
-      const parent = frontier.pop()!
-      for (let index = 0; index < serials.length; index++) {
-        if (parents[index] !== parent || seen.has(serials[index]!)) continue
-        seen.add(serials[index]!)
-        this.descendants.add(serials[index]!)
-        frontier.push(serials[index]!)
+    const count = this.liveCaps(k)
+    const serials = this.capSerials
+    const parents = this.capParents
+    // Down the parent links, by serial (the model's descendantsOf): the list of descendants is its own work list.
+    if (this.descendants.length < count) this.descendants = new Int32Array(Math.max(count, 2 * this.descendants.length))
+    const descendants = this.descendants
+    for (let at = -1; at < this.descendantCount; at++) {
+      const parent = at < 0 ? this.revokedSerial : descendants[at]!
+      for (let index = 0; index < count; index++) {
+        if (parents[index] !== parent) continue
+        const serial = serials[index]!
+        if (serial === this.revokedSerial || this.isDescendant(serial)) continue
+        descendants[this.descendantCount++] = serial
       }
     }
   }
 
-  /** The live caps' serials and their parents' serials (-1: none). */
-  private liveCaps(k: EncodableKernel): { serials: number[]; parents: number[] } {
+  private isDescendant(serial: number): boolean {
+    for (let index = 0; index < this.descendantCount; index++) if (this.descendants[index] === serial) return true
+    return false
+  }
+
+  /** The live caps' serials and their parents' serials (-1: none), into `capSerials` and `capParents`; their count. */
+  private liveCaps(k: EncodableKernel): number {
     const caps = k.caps
+    if (this.capSerials.length < caps.top) { this.capSerials = new Int32Array(caps.top * 2); this.capParents = new Int32Array(caps.top * 2) }
     const serials = this.capSerials
     const parents = this.capParents
-    serials.length = 0
-    parents.length = 0
+    let count = 0
     for (let cap = 0; cap < caps.top; cap++) {
       if (caps.place[cap] === PLACE_FREE) continue
-      serials.push(caps.serial[cap]!)
+      serials[count] = caps.serial[cap]!
       const parent = caps.parent[cap]!
-      parents.push(parent === NONE ? -1 : caps.serial[parent]!)
+      parents[count++] = parent === NONE ? -1 : caps.serial[parent]!
     }
-    return { serials, parents }
+    return count
   }
 
   /** The live cap in a process's slot, or NONE. */
@@ -275,9 +283,9 @@ export class StepGuards {
   private revokeSuspect(k: EncodableKernel, ref: number, slot: number): boolean {
     const cap = this.capAt(k, ref, slot)
     if (cap === NONE || this.revokedSerial === -1 || k.caps.serial[cap] !== this.revokedSerial) return true
-    const { serials, parents } = this.liveCaps(k)
-    for (let index = 0; index < serials.length; index++) {
-      if (parents[index] === this.revokedSerial || this.descendants.has(serials[index]!)) return true
+    const count = this.liveCaps(k)
+    for (let index = 0; index < count; index++) {
+      if (this.capParents[index] === this.revokedSerial || this.isDescendant(this.capSerials[index]!)) return true
     }
     return false
   }

@@ -226,8 +226,16 @@ export class CapTable {
     growSide(this.key, this.capacity, null)
   }
 
-  snapshot(): CapTableSnapshot {
-    return { top: this.top, freeHead: this.freeHead, liveCount: this.liveCount, columns: this.store.snapshot(this.top), key: this.key.slice(0, this.top) }
+  /** A copy of the table; `reuse`: a snapshot nothing reads any more, whose buffers are overwritten where they fit. */
+  snapshot(reuse?: CapTableSnapshot): CapTableSnapshot {
+    let key: Array<string | null>
+    if (reuse === undefined) key = this.key.slice(0, this.top)
+    else {
+      key = reuse.key as Array<string | null>
+      key.length = this.top
+      for (let cap = 0; cap < this.top; cap++) key[cap] = this.key[cap]!
+    }
+    return { top: this.top, freeHead: this.freeHead, liveCount: this.liveCount, columns: this.store.snapshot(this.top, reuse?.columns), key }
   }
 
   /** {@link restore} after exactly one step (see ObjectTable.restoreTouched); false when the step grew the table. */

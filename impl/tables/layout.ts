@@ -22,6 +22,8 @@ export interface ColumnSpec {
 export interface ColumnsSnapshot {
   readonly capacity: number
   readonly bytes: ArrayBuffer
+  /** `bytes` as a byte view (made once, for whole copies). */
+  readonly view: Uint8Array
 }
 
 const ELEMENT_BYTES: Readonly<Record<ColumnType, number>> = { f64: 8, i32: 4, u32: 4, u8: 1 }
@@ -59,7 +61,11 @@ export class ColumnStore {
     return views
   }
 
+  /** The buffer as bytes (for whole copies). */
+  private bytes!: Uint8Array
+
   private bindViews(): void {
+    this.bytes = new Uint8Array(this.buffer)
     const fields = this.target as Record<string, Column>
     const views = this.views(this.buffer, this.capacity)
     this.specs.forEach((spec, index) => { fields[spec.name] = views[index]! })
@@ -76,22 +82,32 @@ export class ColumnStore {
     this.specs.forEach((spec, index) => fields[spec.name]!.set(old[index]!))
   }
 
-  /** A copy of the columns' first `used` rows. */
-  snapshot(used: number): ColumnsSnapshot {
-    if (this.buffer.byteLength <= WHOLE_COPY_BYTES || this.capacity <= 2 * used) return { capacity: this.capacity, bytes: this.buffer.slice(0) }
+  /**
+   * A copy of the columns' first `used` rows. `reuse`: a snapshot of this table
+   * nothing reads any more, overwritten when it has the same size (no allocation).
+   */
+  snapshot(used: number, reuse?: ColumnsSnapshot): ColumnsSnapshot {
+    if (this.buffer.byteLength <= WHOLE_COPY_BYTES || this.capacity <= 2 * used) {
+      if (reuse !== undefined && reuse.capacity === this.capacity && reuse.bytes.byteLength === this.buffer.byteLength) {
+        reuse.view.set(this.bytes)
+        return reuse
+      }
+      const bytes = this.buffer.slice(0)
+      return { capacity: this.capacity, bytes, view: new Uint8Array(bytes) }
+    }
     const capacity = roundUp(Math.max(used, 1))
     const bytes = new ArrayBuffer(capacity * this.rowBytes)
     const target = this.views(bytes, capacity)
     const source = this.views(this.buffer, this.capacity)
     this.specs.forEach((spec, index) => target[index]!.set(source[index]!.subarray(0, used * (spec.width ?? 1))))
-    return { capacity, bytes }
+    return { capacity, bytes, view: new Uint8Array(bytes) }
   }
 
   /** Writes saved columns back (growing first if they are larger); rows past the saved capacity keep their values. */
   restore(saved: ColumnsSnapshot): void {
     if (saved.capacity > this.capacity) this.grow(saved.capacity)
-    if (saved.capacity === this.capacity) {
-      new Uint8Array(this.buffer).set(new Uint8Array(saved.bytes))
+    if (saved.capacity === this.capacity && saved.bytes.byteLength === this.buffer.byteLength) {
+      this.bytes.set(saved.view)
       return
     }
     const source = this.views(saved.bytes, saved.capacity)

@@ -14,7 +14,7 @@ import type { ObjectKind } from '../../spec/ids.js'
 import type { Limits } from '../../spec/limits.js'
 import { assert } from '../assert.js'
 import { type ColumnSpec, type ColumnsSnapshot, ColumnStore, growSide } from './layout.js'
-import { type Ring, copyRing } from './ring.js'
+import { type Ring, copyRing, copyRingInto } from './ring.js'
 
 export const NONE = -1
 
@@ -99,8 +99,8 @@ export class ContainerRows {
     this.freeHead = row
   }
 
-  snapshot(): ContainerRowsSnapshot {
-    return { top: this.top, freeHead: this.freeHead, columns: this.store.snapshot(this.top) }
+  snapshot(reuse?: ContainerRowsSnapshot): ContainerRowsSnapshot {
+    return { top: this.top, freeHead: this.freeHead, columns: this.store.snapshot(this.top, reuse?.columns) }
   }
 
   restore(saved: ContainerRowsSnapshot): void {
@@ -377,8 +377,14 @@ export class ObjectTable {
     this.growSides()
   }
 
-  snapshot(): ObjectTableSnapshot {
+  /**
+   * A copy of the table. `reuse`: a snapshot of it nothing reads any more, whose
+   * buffers are overwritten where they fit (the general engine's snapshot per
+   * explored state allocates almost nothing then).
+   */
+  snapshot(reuse?: ObjectTableSnapshot): ObjectTableSnapshot {
     const top = this.top
+    if (reuse !== undefined) return this.snapshotInto(reuse)
     return {
       top, freeHead: this.freeHead, liveCount: this.liveCount, runHead: this.runHead, runTail: this.runTail,
       columns: this.store.snapshot(top),
@@ -386,6 +392,36 @@ export class ObjectTable {
       ring: this.ring.slice(0, top).map((ring) => (ring === null ? null : copyRing(ring))),
       pids: this.pids.slice(0, top), text: this.text.slice(0, top), limits: this.limits.slice(0, top), created: this.created.slice(0, top),
       rows: this.rows.snapshot(),
+    }
+  }
+
+  private snapshotInto(reuse: ObjectTableSnapshot): ObjectTableSnapshot {
+    const top = this.top
+    const cspaces = reuse.cspace as Array<Int32Array | null>
+    const rings = reuse.ring as Array<Ring | null>
+    cspaces.length = top
+    rings.length = top
+    for (let handle = 0; handle < top; handle++) {
+      const cspace = this.cspace[handle] ?? null
+      const old = cspaces[handle] ?? null
+      if (cspace === null) cspaces[handle] = null
+      else if (old !== null && old.length === cspace.length) old.set(cspace)
+      else cspaces[handle] = cspace.slice()
+      const ring = this.ring[handle] ?? null
+      const oldRing = rings[handle] ?? null
+      if (ring === null) rings[handle] = null
+      else if (oldRing !== null && oldRing.cap.length === ring.cap.length) copyRingInto(ring, oldRing)
+      else rings[handle] = copyRing(ring)
+    }
+    copyPrefix(this.pids, reuse.pids as Array<ReadonlyMap<number, number> | null>, top)
+    copyPrefix(this.text, reuse.text as Array<string | null>, top)
+    copyPrefix(this.limits, reuse.limits as Array<Limits | null>, top)
+    copyPrefix(this.created, reuse.created as Array<ReadonlyArray<number> | null>, top)
+    return {
+      top, freeHead: this.freeHead, liveCount: this.liveCount, runHead: this.runHead, runTail: this.runTail,
+      columns: this.store.snapshot(top, reuse.columns),
+      cspace: cspaces, ring: rings, pids: reuse.pids, text: reuse.text, limits: reuse.limits, created: reuse.created,
+      rows: this.rows.snapshot(reuse.rows),
     }
   }
 
@@ -401,9 +437,17 @@ export class ObjectTable {
     this.runTail = saved.runTail
     for (let handle = 0; handle < end; handle++) {
       const inside = handle < saved.top
-      this.cspace[handle] = inside ? copyOrNull(saved.cspace[handle]) : null
-      const ring = inside ? saved.ring[handle] : null
-      this.ring[handle] = ring ? copyRing(ring) : null
+      // The kernel's own arrays are never shared with a snapshot: overwritten in place where they fit.
+      const cspace = inside ? saved.cspace[handle] ?? null : null
+      const current = this.cspace[handle] ?? null
+      if (cspace === null) this.cspace[handle] = null
+      else if (current !== null && current.length === cspace.length) current.set(cspace)
+      else this.cspace[handle] = cspace.slice()
+      const ring = inside ? saved.ring[handle] ?? null : null
+      const currentRing = this.ring[handle] ?? null
+      if (ring === null) this.ring[handle] = null
+      else if (currentRing !== null && currentRing.cap.length === ring.cap.length) copyRingInto(ring, currentRing)
+      else this.ring[handle] = copyRing(ring)
       this.pids[handle] = inside ? saved.pids[handle] : null
       this.text[handle] = inside ? saved.text[handle] : null
       this.limits[handle] = inside ? saved.limits[handle] : null
@@ -432,7 +476,10 @@ export class ObjectTable {
       else if (current !== null && current.length === cspace.length) current.set(cspace)
       else this.cspace[handle] = cspace.slice()
       const ring = saved.ring[handle] ?? null
-      this.ring[handle] = ring === null ? null : copyRing(ring)
+      const currentRing = this.ring[handle] ?? null
+      if (ring === null) this.ring[handle] = null
+      else if (currentRing !== null && currentRing.cap.length === ring.cap.length) copyRingInto(ring, currentRing)
+      else this.ring[handle] = copyRing(ring)
       this.pids[handle] = saved.pids[handle] ?? null
       this.text[handle] = saved.text[handle] ?? null
       this.limits[handle] = saved.limits[handle] ?? null
@@ -459,8 +506,10 @@ export class ObjectTable {
   }
 }
 
-function copyOrNull(cspace: Int32Array | null): Int32Array | null {
-  return cspace === null ? null : cspace.slice()
+/** `into` becomes the first `count` entries of `from`. */
+function copyPrefix<T>(from: ReadonlyArray<T>, into: T[], count: number): void {
+  into.length = count
+  for (let index = 0; index < count; index++) into[index] = from[index]!
 }
 
 function growDirty(dirty: Int32Array): Int32Array {

@@ -28,6 +28,7 @@ export class RefTable {
 
   /** Appends the next creation index (only at spawn). */
   push(handle: number, generation: number, serial: number): number {
+    this.version++
     if (this.count === this.handle.length) this.grow()
     const ref = this.count++
     this.handle[ref] = handle
@@ -49,11 +50,24 @@ export class RefTable {
     this.serial = serial
   }
 
+  /** Counts pushes and restores: with `source`, lets a snapshot or restore skip the copies (refs change only at spawn). */
+  private version = 0
+  /** The snapshot the table equals as long as `version` is `sourceVersion` (snapshots are never changed once taken). */
+  private source: RefTableSnapshot | null = null
+  private sourceVersion = -1
+
   snapshot(): RefTableSnapshot {
-    return { count: this.count, handle: this.handle.slice(0, this.count), gen: this.gen.slice(0, this.count), serial: this.serial.slice(0, this.count) }
+    if (this.source !== null && this.version === this.sourceVersion) return this.source
+    const saved = { count: this.count, handle: this.handle.slice(0, this.count), gen: this.gen.slice(0, this.count), serial: this.serial.slice(0, this.count) }
+    this.source = saved
+    this.sourceVersion = this.version
+    return saved
   }
 
   restore(saved: RefTableSnapshot): void {
+    if (saved === this.source && this.version === this.sourceVersion) return
+    this.source = saved
+    this.sourceVersion = ++this.version
     while (this.handle.length < saved.count) this.grow()
     this.handle.set(saved.handle)
     this.gen.set(saved.gen)

@@ -25,3 +25,11 @@ export function newRing(depth: number): Ring {
 export function copyRing(ring: Ring): Ring {
   return { seq: ring.seq.slice(), badge: ring.badge.slice(), cap: ring.cap.slice(), payload: ring.payload.slice() }
 }
+
+/** Copies `from` into `into`, a ring of the same depth (no allocation). */
+export function copyRingInto(from: Ring, into: Ring): void {
+  into.seq.set(from.seq)
+  into.badge.set(from.badge)
+  into.cap.set(from.cap)
+  for (let index = 0; index < from.payload.length; index++) into.payload[index] = from.payload[index]!
+}

@@ -14,8 +14,15 @@ import fc from 'fast-check'
 import { explore } from '../../checker/explore/search.js'
 import { exploreGeneral, ImplExpander, type SearchTarget } from '../../checker/explore/general.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
+import { CanonicalEncoder } from '../../checker/explore/impl-canonical.js'
+import { implTarget } from '../../refinement/abstraction.js'
 import { CAP_CORE, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
 import { abstractState } from '../../refinement/abstraction.js'
+
+/** A fresh impl kernel booted as `preset` says. */
+function implSearchKernel(preset: Preset): Kernel {
+  return implTarget.create(preset.boot, preset.images)
+}
 import { IMAGES, bootConfigOf, systemArb } from './systems.js'
 import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
 import { cleanMutants, loadMutant, materialize } from '../../mutants/materialize.js'
@@ -89,6 +96,36 @@ test('canonical encodings: the impl encoding and the model key identify the same
     const states = compareEncodings(preset, depthMax)
     console.log(`  ${preset.name}: ${states.toLocaleString('en')} states to depth ${depthMax}, encodings agree`)
   }
+})
+
+/**
+ * Two cap-core states alike but for which endpoint is older: A's and B's each
+ * kept alive only by a cap queued on itself (so nothing labelled reaches them,
+ * and they tie). Labels used to follow identities there; both encodings must
+ * now give the two states one key.
+ */
+test('canonical encodings: endpoints nothing reaches are ordered by structure, not by identity', () => {
+  const A = 1
+  const B = 2
+  const selfQueued = (caller: number, slot: number) => [{ kind: 'ep_send', caller, slot, payload: 0, xfer: slot }, { kind: 'cap_delete', caller, slot }]
+  // A's boot endpoint E first, then B's endpoint X (E older).
+  const olderA = [{ kind: 'cap_delete', caller: B, slot: 0 }, ...selfQueued(A, 0), { kind: 'ep_create', caller: B, depth: 1, dst: 1 }, ...selfQueued(B, 1)]
+  // B's endpoint X first; E destroyed and A's endpoint made again after it.
+  const olderB = [{ kind: 'ep_create', caller: B, depth: 1, dst: 1 }, ...selfQueued(B, 1), { kind: 'cap_delete', caller: B, slot: 0 }, { kind: 'cap_delete', caller: A, slot: 0 }, { kind: 'ep_create', caller: A, depth: 1, dst: 0 }, ...selfQueued(A, 0)]
+  const encodings = [olderA, olderB].map((syscalls) => {
+    const kernel = implSearchKernel(CAP_CORE)
+    for (const syscall of syscalls) assert.ok(kernel.step(syscall)._tag === 'Right', `${JSON.stringify(syscall)} succeeds`)
+    const state = abstractState(kernel as Kernel)
+    const endpoints = [...state.ksObjects.values()].filter((object) => object.kind === 'endpoint').sort((a, b) => a.id - b.id)
+    const encoder = new CanonicalEncoder()
+    encoder.encode(kernel)
+    return { key: canonicalKey(state), fingerprint: `${encoder.pair[0]}:${encoder.pair[1]}`, owners: endpoints.map((endpoint) => endpoint.owner) }
+  })
+  // The same shape, the identities in the other order.
+  assert.is(encodings[0]!.owners.length, 2)
+  assert.equal(encodings[0]!.owners, [...encodings[1]!.owners].reverse())
+  assert.is(encodings[0]!.key, encodings[1]!.key, 'one model key')
+  assert.is(encodings[0]!.fingerprint, encodings[1]!.fingerprint, 'one impl encoding')
 })
 
 // ---- generated declared systems ----------------------------------------------------
