@@ -6,7 +6,7 @@
 // the HTML report. Later runs test again only what changed (Stryker's incremental
 // mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--files A,B`
 // runs those files as one chunk, `--report` only merges and reports,
-// `--retest-survivors` tests the survivors again.
+// `--retest-survivors` tests the survivors again; `--concurrency N` is handed to Stryker.
 // Run from the repository root.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -44,7 +44,7 @@ export function chunks() {
 const chunkFile = (files) => join(CHUNKS_DIR, `${files[0].replace(/[\\/]/g, '_').replace(/\.ts$/, '')}.json`)
 
 function stryker(extra) {
-  const run = spawnSync(process.execPath, ['--import', PRELOAD, STRYKER, 'run', CONFIG, ...extra], { stdio: 'inherit' })
+  const run = spawnSync(process.execPath, ['--import', PRELOAD, STRYKER, 'run', CONFIG, ...passed, ...extra], { stdio: 'inherit' })
   if (run.status !== 0) { process.stderr.write(`mutate: stryker exited with ${run.status ?? run.signal}\n`); process.exit(run.status ?? 1) }
 }
 
@@ -60,6 +60,8 @@ function merge(files) {
 }
 
 const args = process.argv.slice(2)
+/** Options handed to every Stryker run as they are. */
+const passed = ['--concurrency'].flatMap((flag) => (args.includes(flag) ? [flag, args[args.indexOf(flag) + 1]] : []))
 const filesFlag = args.indexOf('--files')
 const all = filesFlag >= 0 ? [args[filesFlag + 1].split(',')] : chunks()
 if (args.includes('--list')) {
