@@ -85,7 +85,8 @@ export const singleSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   record('process_kill', { slot }),
   record('process_list', {}),
   record('mem_alloc', { sizeBytes: fc.constantFrom(1, 512, 4096), executable: fc.boolean(), dst: slot }),
-  record('mem_map', { slot, perms: fc.subarray(['read', 'write', 'execute'] as RightName[], { minLength: 1 }) }),
+  // Perms from none (the empty set is refused) to all three (write with execute is refused).
+  record('mem_map', { slot, perms: fc.oneof({ weight: 9, arbitrary: fc.subarray(['read', 'write', 'execute'] as RightName[], { minLength: 1 }) }, { weight: 1, arbitrary: fc.constant([]) }) }),
   record('mem_unmap', { slot }),
   record('ep_create', { depth: fc.integer({ min: 1, max: 3 }), dst: slot }),
   record('ep_send', { slot, payload, xfer: opt(slot) }),
@@ -149,12 +150,13 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
  * A region allocated and mapped, through its original cap or through a copy (which
  * sometimes has only `read`, so the mapping asks for more than its cap holds), and
  * then the mapping's end: kept, unmapped, or gone with its cap (deleted, or revoked
- * from the original, or the process killed). ISO-4 is about that end.
+ * from the original, or the process killed), or a second mapping through the same cap
+ * (refused) or through the other. ISO-4 is about that end.
  */
 export const mapFragment: fc.Arbitrary<Fragment> = fc
   .record({
     caller, dst: fc.integer({ min: 2, max: 7 }), copy: opt(fc.integer({ min: 2, max: 7 })), readOnly: fc.constantFrom(false, false, true), executable: fc.boolean(),
-    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill'), killer: fc.constantFrom(0, 1),
+    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again'), killer: fc.constantFrom(0, 1),
   })
   .map(({ caller, dst, copy, readOnly, executable, end, killer }) => {
     const via = copy ?? dst
@@ -166,7 +168,9 @@ export const mapFragment: fc.Arbitrary<Fragment> = fc
       ...(end === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: via }]
         : end === 'delete' ? [{ kind: 'cap_delete', caller, slot: via }]
           : end === 'revoke' ? [{ kind: 'cap_revoke', caller, slot: dst }]
-            : end === 'kill' ? [{ kind: 'process_kill', caller: killer, slot: 5 }] : []),
+            : end === 'kill' ? [{ kind: 'process_kill', caller: killer, slot: 5 }]
+              // Mapped again through the same cap (one mapping per cap: AlreadyExists), then through the other one.
+              : end === 'again' ? [{ kind: 'mem_map', caller, slot: via, perms }, { kind: 'mem_map', caller, slot: dst, perms: ['read'] }] : []),
     ]
   })
 
@@ -338,6 +342,56 @@ export const hopFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'ep_recv', caller: to, slot: receiveSlot, dst },
   ])
 
+/**
+ * A queue cycled past its end: an endpoint of depth 1 to 3 holding some messages,
+ * then receives and sends in turn, more than its depth, so that the ring's head
+ * and tail wrap around (FIFO order across the wrap), sometimes with a cap carried
+ * or through a badged copy.
+ */
+export const cycleFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, dst: fc.integer({ min: 3, max: 8 }), depth: fc.integer({ min: 1, max: 3 }), held: fc.integer({ min: 1, max: 3 }), turns: fc.integer({ min: 2, max: 5 }), xfer: opt(fc.integer({ min: 0, max: 2 })), badge: opt(fc.integer({ min: 1, max: 3 })) })
+  .map(({ caller, dst, depth, held, turns, xfer, badge }) => {
+    // With a badge, every other message goes through a badged copy (in the next slot).
+    const via = (index: number) => (badge === undefined || index % 2 === 0 ? dst : dst + 1)
+    return [
+      { kind: 'ep_create', caller, depth, dst },
+      ...(badge === undefined ? [] : [{ kind: 'cap_copy', caller, src: dst, dst: dst + 1, rights: ['write', 'grant'], badge }]),
+      ...Array.from({ length: Math.min(held, depth) }, (_, index) => ({ kind: 'ep_send', caller, slot: via(index + 1), payload: index })),
+      ...Array.from({ length: turns }, (_, index) => [
+        { kind: 'ep_recv', caller, slot: dst },
+        { kind: 'ep_send', caller, slot: via(index), payload: `turn:${index}`, ...(xfer === undefined || index % 2 === 0 ? {} : { xfer }) },
+      ]).flat(),
+    ]
+  })
+
+/**
+ * Handles recycled: a cap made at boot (init's slot 0, 1 or 2: the first cap
+ * handles) is deleted, and new caps are made at once (a region, an endpoint, a
+ * copy of a device cap), which take the freed handles; then they are used. A
+ * handle's number must never matter (a check like `cap > 0` where `cap >= 0` is
+ * meant shows here).
+ */
+export const recycleFragment: fc.Arbitrary<Fragment> = fc
+  .record({ freed: fc.constantFrom(0, 0, 1, 2), made: fc.constantFrom('region', 'endpoint', 'device'), dst: fc.integer({ min: 3, max: 7 }) })
+  .map(({ freed, made, dst }) => [
+    { kind: 'cap_delete', caller: 0, slot: freed },
+    ...(made === 'region' ? [{ kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst }, { kind: 'mem_map', caller: 0, slot: dst, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: dst }]
+      : made === 'endpoint' ? [{ kind: 'ep_create', caller: 0, depth: 1, dst }, { kind: 'ep_send', caller: 0, slot: dst, payload: 1 }, { kind: 'ep_recv', caller: 0, slot: dst }]
+        : [{ kind: 'cap_copy', caller: 0, src: freed === 2 ? 1 : 2, dst, rights: ['write'] }, { kind: 'io_submit', caller: 0, slot: dst, bytes: 16 }]),
+    { kind: 'cap_inspect', caller: 0, slot: dst },
+  ])
+
+/**
+ * Processes made one after another past the kernel's first table sizes (16
+ * creation indices): each spawned by init and its cap deleted at once.
+ */
+export const spawnChurnFragment: fc.Arbitrary<Fragment> = fc
+  .record({ count: fc.integer({ min: 15, max: 18 }), dst: fc.integer({ min: 3, max: 7 }) })
+  .map(({ count, dst }) => Array.from({ length: count }, () => [
+    { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst },
+    { kind: 'cap_delete', caller: 0, slot: dst },
+  ]).flat())
+
 /** An endpoint filled to its depth (and one more, which is QueueFull). */
 export const fillFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, dst: fc.integer({ min: 3, max: 9 }), depth: fc.integer({ min: 1, max: 3 }) })
@@ -380,6 +434,9 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: grantMatchFragment },
+    { weight: Math.ceil(weights.fill / 2), arbitrary: cycleFragment },
+    { weight: 1, arbitrary: recycleFragment },
+    { weight: 1, arbitrary: spawnChurnFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three).
