@@ -45,6 +45,23 @@ test('a snapshot restores into another kernel, smaller or larger, and lockstep c
   }), { numRuns: 60, seed: 9 })
 })
 
+test('a snapshot of a kernel whose every table grew (20 processes, 40 objects) restores into a fresh kernel, which grows to hold it', () => {
+  const pair = new Pair(DEFAULT_BOOT)
+  for (let index = 0; index < 20; index++) {
+    pair.step({ kind: 'process_spawn', caller: 0, container: 0, image: IMAGE_POOL[0]!.digest, uid: 0, slots: 8, grants: [], dst: 3 })
+    pair.step({ kind: 'cap_delete', caller: 0, slot: 3 })
+    pair.step({ kind: 'ep_create', caller: 0, depth: 1, dst: 4 + (index % 12) })
+  }
+  assert.ok(pair.kernel.refs.count > 16 && pair.kernel.objects.capacity > 16 && pair.kernel.caps.capacity > 32, 'the tables grew')
+  const snapshot = pair.kernel.snapshot()
+  const fresh = new Pair(DEFAULT_BOOT)
+  fresh.kernel.restore(snapshot)
+  fresh.model = pair.model
+  fresh.check('restored into a fresh kernel')
+  fresh.step({ kind: 'process_spawn', caller: 0, container: 0, image: IMAGE_POOL[0]!.digest, uid: 0, slots: 8, grants: [], dst: 3 })
+  fresh.step({ kind: 'ep_send', caller: 0, slot: 5, payload: 'after' })
+})
+
 test('later steps do not reach into a snapshot (copies, not views)', () => {
   const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
   for (const syscall of PREAMBLE) kernel.step(syscall)
