@@ -45,14 +45,14 @@ test('a snapshot restores into another kernel, smaller or larger, and lockstep c
   }), { numRuns: 60, seed: 9 })
 })
 
-test('a snapshot of a kernel whose every table grew (20 processes, 40 objects) restores into a fresh kernel, which grows to hold it', () => {
+test('a snapshot of a kernel whose process and object tables grew (21 processes) restores into a fresh kernel, which grows to hold it', () => {
   const pair = new Pair(DEFAULT_BOOT)
   for (let index = 0; index < 20; index++) {
     pair.step({ kind: 'process_spawn', caller: 0, container: 0, image: IMAGE_POOL[0]!.digest, uid: 0, slots: 8, grants: [], dst: 3 })
     pair.step({ kind: 'cap_delete', caller: 0, slot: 3 })
     pair.step({ kind: 'ep_create', caller: 0, depth: 1, dst: 4 + (index % 12) })
   }
-  assert.ok(pair.kernel.refs.count > 16 && pair.kernel.objects.capacity > 16 && pair.kernel.caps.capacity > 32, 'the tables grew')
+  assert.ok(pair.kernel.refs.count > 16 && pair.kernel.objects.capacity > 16, 'the tables grew')
   const snapshot = pair.kernel.snapshot()
   const fresh = new Pair(DEFAULT_BOOT)
   fresh.kernel.restore(snapshot)
