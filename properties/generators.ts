@@ -215,7 +215,8 @@ export const teardownFragment: fc.Arbitrary<Fragment> = fc
  * endpoint, a region, a device — and spawns a service into a child container with
  * all four (so the device policy is checked); then the service acts as a tenant:
  * writes to its device (I/O quota), mounts, registers and binds in its tables
- * (which, in a rootless container sharing its parent's, it may not change). Its
+ * (which, in a rootless container sharing its parent's, it may not change), and
+ * sometimes, after a tick (a new period), writes again. Its
  * creation index is not known here: the likeliest ones are drawn (1 without the
  * deep preamble and no spawn before, 4 after the preamble). The slots are init's
  * upper ones, away from the other fragments'.
@@ -231,8 +232,9 @@ export const tenantFragment: fc.Arbitrary<Fragment> = fc
       fc.record({ kind: fc.constant('svc_register'), name, slot: fc.constant(1) }),
       fc.record({ kind: fc.constant('net_bind'), port, slot: fc.constant(1) }),
     ), { minLength: 1, maxLength: 3 }),
+    period: fc.boolean(),
   })
-  .map(({ base, level, namespaces, device, tenant, actions }) => [
+  .map(({ base, level, namespaces, device, tenant, actions, period }) => [
     { kind: 'ep_create', caller: 0, depth: 1, dst: base },
     { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: base + 1 },
     { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[level], namespaces },
@@ -241,6 +243,8 @@ export const tenantFragment: fc.Arbitrary<Fragment> = fc
       grants: [{ slot: base + 2, rights: ALL_RIGHTS }, { slot: base, rights: ['read', 'write', 'grant'] }, { slot: base + 1, rights: ['read', 'write'] }, { slot: device, rights: ['write'] }],
     },
     ...actions.map((action) => ({ ...action, caller: tenant })),
+    // Sometimes a new period, and the device written again (IO-1 counts per period).
+    ...(period ? [{ kind: 'tick' }, { kind: 'io_submit', caller: tenant, slot: 3, bytes: 16 }] : []),
   ])
 
 /**
@@ -410,9 +414,15 @@ export const quotaFragment: fc.Arbitrary<Fragment> = fc
     ...(shrink === undefined ? [] : [{ kind: 'container_set_limits', caller, slot: 0, limits: shrink }]),
   ])
 
+/**
+ * A tick, or the scheduler run for a few quanta or for many: the root container's
+ * weight is far above its children's, so a child's share (and ties between
+ * children of one weight) shows only over tens of quanta.
+ */
 export const clockSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.constant({ kind: 'tick' }),
   fc.integer({ min: 1, max: 12 }).map((quanta) => ({ kind: 'sched_run', quanta })),
+  fc.integer({ min: 30, max: 150 }).map((quanta) => ({ kind: 'sched_run', quanta })),
 )
 
 /** Sequences of fragments with the given mix, at most `maxSteps` syscalls. */

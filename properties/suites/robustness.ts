@@ -54,6 +54,8 @@ const sweep: fc.Arbitrary<RobustStep[]> = fc.tuple(fc.oneof(singleSyscall, names
     return [
       ...setup.map((step) => ({ garbage: false, syscall: step })),
       ...Object.keys(syscall).filter((k) => k !== 'kind').map((key) => ({ garbage: true, syscall: { ...syscall, caller: 0, [key]: junk } })),
+      // Aimed, a destination at init's last slot and one past it (the CSpace's bound).
+      ...(aim && 'dst' in syscall ? [INIT_SLOTS - 1, INIT_SLOTS].map((dst) => ({ garbage: false, syscall: { ...syscall, dst } })) : []),
     ]
   })
 
@@ -63,6 +65,8 @@ const INIT_DEVICE = 1
 const AIM_REGION = 5
 const AIM_ENDPOINT = 6
 const AIM_EMPTY = 10
+/** Init's CSpace size in the property boot (spec/boot.ts DEFAULT_BOOT). */
+const INIT_SLOTS = PROPERTY_BOOT.init.slots
 
 /**
  * A syscall of init whose cap arguments name a cap of the kind it needs (made

@@ -19,13 +19,16 @@ const COMPARISON = ['refinement/\\w+', 'impl/abstraction', 'checker/refine']
 /**
  * Tests of what the suites, which compare the kernel with the model, do not see of
  * some impl files: a snapshot restored into another kernel (the tables' and the
- * kernel's restore), and the count of verifications the kernel reports (images).
+ * kernel's restore), the count of verifications the kernel reports (images), and
+ * the message ledger the impl keeps for the abstraction's ghost fields, which the
+ * suites take from the model (ipc: test/impl/lockstep compares them).
  * Keyed by the mutated file's path under dist/ without `.js`, or a folder ending in `/`.
  */
 const TESTS_OF = {
   'impl/tables/': ['impl/snapshot'],
   'impl/kernel': ['impl/snapshot'],
   'impl/images': ['pipeline/kernel-images'],
+  'impl/objects/ipc': ['impl/lockstep'],
 }
 
 /** The file of dist/ (refinement/ or impl/, as `impl/tables/refs`) that holds the active mutant (Stryker's environment variable), or null. */
