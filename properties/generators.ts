@@ -260,6 +260,21 @@ export const crowdFragment: fc.Arbitrary<Fragment> = fc
   ])
 
 /**
+ * Rivals: two containers of one weight made by init, their processes spawned in
+ * the other order, then the scheduler run long enough for both to get turns:
+ * their ties go to the lower container id, whatever order the processes came in.
+ */
+export const rivalsFragment: fc.Arbitrary<Fragment> = fc
+  .record({ first: fc.integer({ min: 3, max: 5 }), level: fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 }), quanta: fc.integer({ min: 30, max: 120 }) })
+  .map(({ first, level, quanta }) => [
+    { kind: 'container_create', caller: 0, parent: 0, dst: first, limits: LIMIT_PRESETS[level], namespaces: NAMESPACE_PRESETS[0] },
+    { kind: 'container_create', caller: 0, parent: 0, dst: first + 1, limits: LIMIT_PRESETS[level], namespaces: NAMESPACE_PRESETS[0] },
+    { kind: 'process_spawn', caller: 0, container: first + 1, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: first + 3 },
+    { kind: 'process_spawn', caller: 0, container: first, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: first + 2 },
+    { kind: 'sched_run', quanta },
+  ])
+
+/**
  * Grants matched to the `matcher` image's overlapping requests (kernel.md §4: by
  * what they grant, not by position; each request once): init makes an endpoint
  * and a region and spawns `matcher` into its own container with a grant list that
@@ -447,6 +462,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.fill / 2), arbitrary: cycleFragment },
     { weight: 1, arbitrary: recycleFragment },
     { weight: 1, arbitrary: spawnChurnFragment },
+    { weight: Math.ceil(weights.clock / 3), arbitrary: rivalsFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three).
