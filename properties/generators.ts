@@ -400,17 +400,6 @@ export const recycleFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'cap_inspect', caller: 0, slot: dst },
   ])
 
-/**
- * Processes made one after another past the kernel's first table sizes (16
- * creation indices): each spawned by init and its cap deleted at once.
- */
-export const spawnChurnFragment: fc.Arbitrary<Fragment> = fc
-  .record({ count: fc.integer({ min: 15, max: 18 }), dst: fc.integer({ min: 3, max: 7 }) })
-  .map(({ count, dst }) => Array.from({ length: count }, () => [
-    { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst },
-    { kind: 'cap_delete', caller: 0, slot: dst },
-  ]).flat())
-
 /** An endpoint filled to its depth (and one more, which is QueueFull). */
 export const fillFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, dst: fc.integer({ min: 3, max: 9 }), depth: fc.integer({ min: 1, max: 3 }) })
@@ -461,7 +450,6 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.nest / 3), arbitrary: grantMatchFragment },
     { weight: Math.ceil(weights.fill / 2), arbitrary: cycleFragment },
     { weight: 1, arbitrary: recycleFragment },
-    { weight: 1, arbitrary: spawnChurnFragment },
     { weight: Math.ceil(weights.clock / 3), arbitrary: rivalsFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
