@@ -147,7 +147,8 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
   ])
 
 /**
- * A region allocated and mapped, through its original cap or through a copy (which
+ * A region allocated and mapped (sometimes first with no perms, which is refused),
+ * through its original cap or through a copy (which
  * sometimes has only `read`, so the mapping asks for more than its cap holds), and
  * then the mapping's end: kept, unmapped, or gone with its cap (deleted, or revoked
  * from the original, or the process killed), or a second mapping through the same cap
@@ -156,14 +157,16 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
 export const mapFragment: fc.Arbitrary<Fragment> = fc
   .record({
     caller, dst: fc.integer({ min: 2, max: 7 }), copy: opt(fc.integer({ min: 2, max: 7 })), readOnly: fc.constantFrom(false, false, true), executable: fc.boolean(),
-    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again'), killer: fc.constantFrom(0, 1),
+    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again'), killer: fc.constantFrom(0, 1), empty: fc.boolean(),
   })
-  .map(({ caller, dst, copy, readOnly, executable, end, killer }) => {
+  .map(({ caller, dst, copy, readOnly, executable, end, killer, empty }) => {
     const via = copy ?? dst
     const perms = executable ? ['read', 'execute'] : ['read', 'write']
     return [
       { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
       ...(copy === undefined ? [] : [{ kind: 'cap_copy', caller, src: dst, dst: copy, rights: readOnly ? ['read'] : perms }]),
+      // Sometimes first a mapping that asks for nothing (refused).
+      ...(empty ? [{ kind: 'mem_map', caller, slot: via, perms: [] }] : []),
       { kind: 'mem_map', caller, slot: via, perms },
       ...(end === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: via }]
         : end === 'delete' ? [{ kind: 'cap_delete', caller, slot: via }]
