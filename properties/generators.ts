@@ -85,8 +85,8 @@ export const singleSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   record('process_kill', { slot }),
   record('process_list', {}),
   record('mem_alloc', { sizeBytes: fc.constantFrom(1, 512, 4096), executable: fc.boolean(), dst: slot }),
-  // Perms from none (the empty set is refused) to all three (write with execute is refused).
-  record('mem_map', { slot, perms: fc.oneof({ weight: 9, arbitrary: fc.subarray(['read', 'write', 'execute'] as RightName[], { minLength: 1 }) }, { weight: 1, arbitrary: fc.constant([]) }) }),
+  // Perms from none (the empty set is refused) to all three (write with execute is refused), sometimes any rights (only read, write and execute map).
+  record('mem_map', { slot, perms: fc.oneof({ weight: 8, arbitrary: fc.subarray(['read', 'write', 'execute'] as RightName[], { minLength: 1 }) }, { weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.subarray(ALL_RIGHTS, { minLength: 1 }) }) }),
   record('mem_unmap', { slot }),
   record('ep_create', { depth: fc.integer({ min: 1, max: 3 }), dst: slot }),
   record('ep_send', { slot, payload, xfer: opt(slot) }),
@@ -147,7 +147,8 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
   ])
 
 /**
- * A region allocated and mapped (sometimes first with no perms, which is refused),
+ * A region allocated and mapped (sometimes first with no perms, or with rights that
+ * are not mapping perms, which is refused),
  * through its original cap or through a copy (which
  * sometimes has only `read`, so the mapping asks for more than its cap holds), and
  * then the mapping's end: kept, unmapped, or gone with its cap (deleted, or revoked
@@ -157,16 +158,17 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
 export const mapFragment: fc.Arbitrary<Fragment> = fc
   .record({
     caller, dst: fc.integer({ min: 2, max: 7 }), copy: opt(fc.integer({ min: 2, max: 7 })), readOnly: fc.constantFrom(false, false, true), executable: fc.boolean(),
-    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again'), killer: fc.constantFrom(0, 1), empty: fc.boolean(),
+    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again'), killer: fc.constantFrom(0, 1),
+    refused: fc.constantFrom<RightName[] | null>(null, null, [], ['read', 'control'], ['write', 'grant']),
   })
-  .map(({ caller, dst, copy, readOnly, executable, end, killer, empty }) => {
+  .map(({ caller, dst, copy, readOnly, executable, end, killer, refused }) => {
     const via = copy ?? dst
     const perms = executable ? ['read', 'execute'] : ['read', 'write']
     return [
       { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
       ...(copy === undefined ? [] : [{ kind: 'cap_copy', caller, src: dst, dst: copy, rights: readOnly ? ['read'] : perms }]),
-      // Sometimes first a mapping that asks for nothing (refused).
-      ...(empty ? [{ kind: 'mem_map', caller, slot: via, perms: [] }] : []),
+      // Sometimes first a mapping that asks for nothing, or for rights that are not mapping perms (refused, whatever the cap holds).
+      ...(refused === null ? [] : [{ kind: 'mem_map', caller, slot: via, perms: refused }]),
       { kind: 'mem_map', caller, slot: via, perms },
       ...(end === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: via }]
         : end === 'delete' ? [{ kind: 'cap_delete', caller, slot: via }]
