@@ -85,7 +85,8 @@ export const singleSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   record('process_kill', { slot }),
   record('process_list', {}),
   record('mem_alloc', { sizeBytes: fc.constantFrom(1, 512, 4096), executable: fc.boolean(), dst: slot }),
-  record('mem_map', { slot, perms: fc.subarray(['read', 'write', 'execute'] as RightName[], { minLength: 1 }) }),
+  // Perms from none (the empty set is refused) to all three (write with execute is refused), sometimes any rights (only read, write and execute map).
+  record('mem_map', { slot, perms: fc.oneof({ weight: 8, arbitrary: fc.subarray(['read', 'write', 'execute'] as RightName[], { minLength: 1 }) }, { weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.subarray(ALL_RIGHTS, { minLength: 1 }) }) }),
   record('mem_unmap', { slot }),
   record('ep_create', { depth: fc.integer({ min: 1, max: 3 }), dst: slot }),
   record('ep_send', { slot, payload, xfer: opt(slot) }),
@@ -146,27 +147,35 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
   ])
 
 /**
- * A region allocated and mapped, through its original cap or through a copy (which
+ * A region allocated and mapped (sometimes first with no perms, or with rights that
+ * are not mapping perms, which is refused),
+ * through its original cap or through a copy (which
  * sometimes has only `read`, so the mapping asks for more than its cap holds), and
  * then the mapping's end: kept, unmapped, or gone with its cap (deleted, or revoked
- * from the original, or the process killed). ISO-4 is about that end.
+ * from the original, or the process killed), or a second mapping through the same cap
+ * (refused) or through the other. ISO-4 is about that end.
  */
 export const mapFragment: fc.Arbitrary<Fragment> = fc
   .record({
     caller, dst: fc.integer({ min: 2, max: 7 }), copy: opt(fc.integer({ min: 2, max: 7 })), readOnly: fc.constantFrom(false, false, true), executable: fc.boolean(),
-    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill'), killer: fc.constantFrom(0, 1),
+    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again'), killer: fc.constantFrom(0, 1),
+    refused: fc.constantFrom<RightName[] | null>(null, null, [], ['read', 'control'], ['write', 'grant']),
   })
-  .map(({ caller, dst, copy, readOnly, executable, end, killer }) => {
+  .map(({ caller, dst, copy, readOnly, executable, end, killer, refused }) => {
     const via = copy ?? dst
     const perms = executable ? ['read', 'execute'] : ['read', 'write']
     return [
       { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
       ...(copy === undefined ? [] : [{ kind: 'cap_copy', caller, src: dst, dst: copy, rights: readOnly ? ['read'] : perms }]),
+      // Sometimes first a mapping that asks for nothing, or for rights that are not mapping perms (refused, whatever the cap holds).
+      ...(refused === null ? [] : [{ kind: 'mem_map', caller, slot: via, perms: refused }]),
       { kind: 'mem_map', caller, slot: via, perms },
       ...(end === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: via }]
         : end === 'delete' ? [{ kind: 'cap_delete', caller, slot: via }]
           : end === 'revoke' ? [{ kind: 'cap_revoke', caller, slot: dst }]
-            : end === 'kill' ? [{ kind: 'process_kill', caller: killer, slot: 5 }] : []),
+            : end === 'kill' ? [{ kind: 'process_kill', caller: killer, slot: 5 }]
+              // Mapped again through the same cap (one mapping per cap: AlreadyExists), then through the other one.
+              : end === 'again' ? [{ kind: 'mem_map', caller, slot: via, perms }, { kind: 'mem_map', caller, slot: dst, perms: ['read'] }] : []),
     ]
   })
 
@@ -211,7 +220,8 @@ export const teardownFragment: fc.Arbitrary<Fragment> = fc
  * endpoint, a region, a device — and spawns a service into a child container with
  * all four (so the device policy is checked); then the service acts as a tenant:
  * writes to its device (I/O quota), mounts, registers and binds in its tables
- * (which, in a rootless container sharing its parent's, it may not change). Its
+ * (which, in a rootless container sharing its parent's, it may not change), and
+ * sometimes, after a tick (a new period), writes again. Its
  * creation index is not known here: the likeliest ones are drawn (1 without the
  * deep preamble and no spawn before, 4 after the preamble). The slots are init's
  * upper ones, away from the other fragments'.
@@ -227,8 +237,9 @@ export const tenantFragment: fc.Arbitrary<Fragment> = fc
       fc.record({ kind: fc.constant('svc_register'), name, slot: fc.constant(1) }),
       fc.record({ kind: fc.constant('net_bind'), port, slot: fc.constant(1) }),
     ), { minLength: 1, maxLength: 3 }),
+    period: fc.boolean(),
   })
-  .map(({ base, level, namespaces, device, tenant, actions }) => [
+  .map(({ base, level, namespaces, device, tenant, actions, period }) => [
     { kind: 'ep_create', caller: 0, depth: 1, dst: base },
     { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: base + 1 },
     { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[level], namespaces },
@@ -237,6 +248,8 @@ export const tenantFragment: fc.Arbitrary<Fragment> = fc
       grants: [{ slot: base + 2, rights: ALL_RIGHTS }, { slot: base, rights: ['read', 'write', 'grant'] }, { slot: base + 1, rights: ['read', 'write'] }, { slot: device, rights: ['write'] }],
     },
     ...actions.map((action) => ({ ...action, caller: tenant })),
+    // Sometimes a new period, and the device written again (IO-1 counts per period).
+    ...(period ? [{ kind: 'tick' }, { kind: 'io_submit', caller: tenant, slot: 3, bytes: 16 }] : []),
   ])
 
 /**
@@ -248,6 +261,21 @@ export const crowdFragment: fc.Arbitrary<Fragment> = fc
   .record({ dst: fc.integer({ min: 3, max: 7 }), image, quanta: fc.integer({ min: 1, max: 6 }) })
   .map(({ dst, image, quanta }) => [
     { kind: 'process_spawn', caller: 0, container: 0, image, uid: 0, slots: PROCESS_SLOTS, grants: [], dst },
+    { kind: 'sched_run', quanta },
+  ])
+
+/**
+ * Rivals: two containers of one weight made by init, their processes spawned in
+ * the other order, then the scheduler run long enough for both to get turns:
+ * their ties go to the lower container id, whatever order the processes came in.
+ */
+export const rivalsFragment: fc.Arbitrary<Fragment> = fc
+  .record({ first: fc.integer({ min: 3, max: 5 }), level: fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 }), quanta: fc.integer({ min: 30, max: 120 }) })
+  .map(({ first, level, quanta }) => [
+    { kind: 'container_create', caller: 0, parent: 0, dst: first, limits: LIMIT_PRESETS[level], namespaces: NAMESPACE_PRESETS[0] },
+    { kind: 'container_create', caller: 0, parent: 0, dst: first + 1, limits: LIMIT_PRESETS[level], namespaces: NAMESPACE_PRESETS[0] },
+    { kind: 'process_spawn', caller: 0, container: first + 1, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: first + 3 },
+    { kind: 'process_spawn', caller: 0, container: first, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: first + 2 },
     { kind: 'sched_run', quanta },
   ])
 
@@ -338,6 +366,45 @@ export const hopFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'ep_recv', caller: to, slot: receiveSlot, dst },
   ])
 
+/**
+ * A queue cycled past its end: an endpoint of depth 1 to 3 holding some messages,
+ * then receives and sends in turn, more than its depth, so that the ring's head
+ * and tail wrap around (FIFO order across the wrap), sometimes with a cap carried
+ * or through a badged copy.
+ */
+export const cycleFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, dst: fc.integer({ min: 3, max: 8 }), depth: fc.integer({ min: 1, max: 3 }), held: fc.integer({ min: 1, max: 3 }), turns: fc.integer({ min: 2, max: 5 }), xfer: opt(fc.integer({ min: 0, max: 2 })), badge: opt(fc.integer({ min: 1, max: 3 })) })
+  .map(({ caller, dst, depth, held, turns, xfer, badge }) => {
+    // With a badge, every other message goes through a badged copy (in the next slot).
+    const via = (index: number) => (badge === undefined || index % 2 === 0 ? dst : dst + 1)
+    return [
+      { kind: 'ep_create', caller, depth, dst },
+      ...(badge === undefined ? [] : [{ kind: 'cap_copy', caller, src: dst, dst: dst + 1, rights: ['write', 'grant'], badge }]),
+      ...Array.from({ length: Math.min(held, depth) }, (_, index) => ({ kind: 'ep_send', caller, slot: via(index + 1), payload: index })),
+      ...Array.from({ length: turns }, (_, index) => [
+        { kind: 'ep_recv', caller, slot: dst },
+        { kind: 'ep_send', caller, slot: via(index), payload: `turn:${index}`, ...(xfer === undefined || index % 2 === 0 ? {} : { xfer }) },
+      ]).flat(),
+    ]
+  })
+
+/**
+ * Handles recycled: a cap made at boot (init's slot 0, 1 or 2: the first cap
+ * handles) is deleted, and new caps are made at once (a region, an endpoint, a
+ * copy of a device cap), which take the freed handles; then they are used. A
+ * handle's number must never matter (a check like `cap > 0` where `cap >= 0` is
+ * meant shows here).
+ */
+export const recycleFragment: fc.Arbitrary<Fragment> = fc
+  .record({ freed: fc.constantFrom(0, 0, 1, 2), made: fc.constantFrom('region', 'endpoint', 'device'), dst: fc.integer({ min: 3, max: 7 }) })
+  .map(({ freed, made, dst }) => [
+    { kind: 'cap_delete', caller: 0, slot: freed },
+    ...(made === 'region' ? [{ kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst }, { kind: 'mem_map', caller: 0, slot: dst, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: dst }]
+      : made === 'endpoint' ? [{ kind: 'ep_create', caller: 0, depth: 1, dst }, { kind: 'ep_send', caller: 0, slot: dst, payload: 1 }, { kind: 'ep_recv', caller: 0, slot: dst }]
+        : [{ kind: 'cap_copy', caller: 0, src: freed === 2 ? 1 : 2, dst, rights: ['write'] }, { kind: 'io_submit', caller: 0, slot: dst, bytes: 16 }]),
+    { kind: 'cap_inspect', caller: 0, slot: dst },
+  ])
+
 /** An endpoint filled to its depth (and one more, which is QueueFull). */
 export const fillFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, dst: fc.integer({ min: 3, max: 9 }), depth: fc.integer({ min: 1, max: 3 }) })
@@ -356,9 +423,15 @@ export const quotaFragment: fc.Arbitrary<Fragment> = fc
     ...(shrink === undefined ? [] : [{ kind: 'container_set_limits', caller, slot: 0, limits: shrink }]),
   ])
 
+/**
+ * A tick, or the scheduler run for a few quanta or for many: the root container's
+ * weight is far above its children's, so a child's share (and ties between
+ * children of one weight) shows only over tens of quanta.
+ */
 export const clockSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.constant({ kind: 'tick' }),
   fc.integer({ min: 1, max: 12 }).map((quanta) => ({ kind: 'sched_run', quanta })),
+  fc.integer({ min: 30, max: 150 }).map((quanta) => ({ kind: 'sched_run', quanta })),
 )
 
 /** Sequences of fragments with the given mix, at most `maxSteps` syscalls. */
@@ -380,6 +453,9 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: grantMatchFragment },
+    { weight: Math.ceil(weights.fill / 2), arbitrary: cycleFragment },
+    { weight: 1, arbitrary: recycleFragment },
+    { weight: Math.ceil(weights.clock / 3), arbitrary: rivalsFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three).

@@ -166,21 +166,30 @@ function sameDigest(image: ImageBytes, form: number): ImageBytes {
 /**
  * A pool that names the digest of pool image `pick` twice must be refused at boot
  * (kernel.md §4: one entry per digest), by the model and by the kernel under test,
- * each naming the digest. Cheap for a kernel that checks digests before verifying.
+ * each naming the digest, the kernel also naming the place the model names (the
+ * second entry's JSON path). Cheap for a kernel that checks digests before verifying.
  */
 function checkDuplicateRefused(target: RefinementTarget, real: RealPool, pick: number): SuiteFailure | null {
   const entry = real.images[pick % real.images.length]!
   const digest = entry.record.digest
   const names = (error: unknown) => error instanceof Error && error.message.includes(digest)
   let model = 'booted'
-  try { boot(real.config, [...real.records, { ...entry.record, signatures: entry.record.signatures.slice(1) }]) } catch (error) { model = names(error) ? 'refused' : `threw ${String(error)}` }
+  // Where the model's refusal points (`$.images[n]`, the second entry): the kernel's must point there too.
+  let place = ''
+  try {
+    boot(real.config, [...real.records, { ...entry.record, signatures: entry.record.signatures.slice(1) }])
+  } catch (error) {
+    model = names(error) ? 'refused' : `threw ${String(error)}`
+    place = typeof (error as { path?: unknown }).path === 'string' ? (error as { path: string }).path : ''
+  }
+  const namesPlace = (error: unknown) => names(error) && (error as Error).message.includes(place)
   let kernel = 'booted'
   const create = target.create as (config: BootConfig, images: ReadonlyArray<ImageRecord>, real?: RealImages) => KernelUnderTest
   try {
     if (takesRealImages(target)) create(real.config, [], realImages([...real.bytes, sameDigest(entry.bytes, pick >> 3)], new KernelImageVerifier()))
     else create(real.config, [...real.records, { ...entry.record, signatures: entry.record.signatures.slice(1) }])
   } catch (error) {
-    kernel = names(error) ? 'refused' : `threw ${String(error)}`
+    kernel = namesPlace(error) ? 'refused' : names(error) ? `refused without naming ${place}: ${String(error)}` : `threw ${String(error)}`
   }
   if (model === 'refused' && kernel === 'refused') return null
   return { step: -1, invariant: 'REF-1', message: `a pool naming ${digest} (${entry.label}) twice: the model ${model}, the kernel ${kernel}` }

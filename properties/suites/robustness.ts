@@ -45,10 +45,57 @@ const corrupted: fc.Arbitrary<unknown> = fc.oneof(
  * One valid syscall of init (process 0, which holds caps from boot, so that the
  * caller's state seldom decides first) with each of its fields replaced by garbage
  * in turn (the kind aside): every argument check of that kind meets a bad value in
- * one run, whatever field the handler checks first or forgets.
+ * one run, whatever field the handler checks first or forgets. Half the time the
+ * syscall is {@link aimed} at caps of the right kind.
  */
-const sweep: fc.Arbitrary<unknown[]> = fc.tuple(fc.oneof(singleSyscall, namespaceSyscall), fc.constantFrom(...GARBAGE))
-  .map(([syscall, junk]) => Object.keys(syscall).filter((k) => k !== 'kind').map((key) => ({ ...syscall, caller: 0, [key]: junk })))
+const sweep: fc.Arbitrary<RobustStep[]> = fc.tuple(fc.oneof(singleSyscall, namespaceSyscall), fc.constantFrom(...GARBAGE), fc.boolean())
+  .map(([drawn, junk, aim]) => {
+    const { setup, syscall } = aim ? aimed(drawn) : { setup: [], syscall: drawn }
+    return [
+      ...setup.map((step) => ({ garbage: false, syscall: step })),
+      ...Object.keys(syscall).filter((k) => k !== 'kind').map((key) => ({ garbage: true, syscall: { ...syscall, caller: 0, [key]: junk } })),
+      // Aimed, a destination at init's last slot and one past it (the CSpace's bound).
+      ...(aim && 'dst' in syscall ? [INIT_SLOTS - 1, INIT_SLOTS].map((dst) => ({ garbage: false, syscall: { ...syscall, dst } })) : []),
+    ]
+  })
+
+/** Init's slots (model/boot.ts): 0 holds the root container, 1 and 2 the devices; {@link aimed} makes an endpoint in 6 and a region in 5, and leaves 10 empty. */
+const INIT_ROOT = 0
+const INIT_DEVICE = 1
+const AIM_REGION = 5
+const AIM_ENDPOINT = 6
+const AIM_EMPTY = 10
+/** Init's CSpace size in the property boot (spec/boot.ts DEFAULT_BOOT). */
+const INIT_SLOTS = PROPERTY_BOOT.init.slots
+
+/**
+ * A syscall of init whose cap arguments name a cap of the kind it needs (made
+ * first when init has none at boot) and whose `dst` is empty, so that with all
+ * its fields valid it would pass every check of the caller's state: the garbage
+ * put in each field in turn is then the only thing wrong, and each argument
+ * check alone decides (a handler that forgets one is seen at once).
+ */
+function aimed(syscall: Record<string, unknown>): { setup: Array<Record<string, unknown>>; syscall: Record<string, unknown> } {
+  const setup: Array<Record<string, unknown>> = []
+  const made = (kind: 'region' | 'endpoint'): number => {
+    setup.push(kind === 'region'
+      ? { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: AIM_REGION }
+      : { kind: 'ep_create', caller: 0, depth: 2, dst: AIM_ENDPOINT })
+    return kind === 'region' ? AIM_REGION : AIM_ENDPOINT
+  }
+  const kind = String(syscall['kind'])
+  const aim: Record<string, unknown> = { ...syscall, caller: 0 }
+  if ('dst' in aim) aim['dst'] = AIM_EMPTY
+  if (kind === 'io_submit') aim['slot'] = INIT_DEVICE
+  else if (kind.startsWith('container_') && 'slot' in aim) aim['slot'] = INIT_ROOT
+  else if (kind === 'container_create') aim['parent'] = INIT_ROOT
+  else if (kind === 'process_spawn') aim['container'] = INIT_ROOT
+  else if (kind === 'mem_map' || kind === 'mem_unmap') aim['slot'] = made('region')
+  else if (kind === 'ep_send' || kind === 'ep_recv' || kind === 'mount' || kind === 'net_bind' || kind === 'svc_register') aim['slot'] = made('endpoint')
+  if (kind === 'mem_unmap') setup.push({ kind: 'mem_map', caller: 0, slot: AIM_REGION, perms: ['read'] })
+  if (kind === 'ep_recv') setup.push({ kind: 'ep_send', caller: 0, slot: AIM_ENDPOINT, payload: 1 })
+  return { setup, syscall: aim }
+}
 
 function checkRobust(scenario: ReadonlyArray<RobustStep>, context: SuiteContext): SuiteFailure | null {
   const lockstep = new Lockstep(context.target, PROPERTY_BOOT, IMAGE_POOL)
@@ -86,7 +133,7 @@ export const robustnessSuite: Suite = {
   covers: ['InvalidArgument', 'no exceptions', 'failed syscalls change nothing'],
   scenario: (maxSteps) => fc.array(fc.oneof(
     { weight: 3, arbitrary: corrupted.map((syscall): RobustStep[] => [{ garbage: true, syscall }]) },
-    { weight: 3, arbitrary: sweep.map((syscalls): RobustStep[] => syscalls.map((syscall) => ({ garbage: true, syscall }))) },
+    { weight: 3, arbitrary: sweep },
     { weight: 2, arbitrary: singleSyscall.map((syscall): RobustStep[] => [{ garbage: false, syscall }]) },
     { weight: 1, arbitrary: nestFragment.map((f: Fragment): RobustStep[] => f.map((syscall) => ({ garbage: false, syscall }))) },
   ), { minLength: 1, maxLength: maxSteps }).map((steps) => steps.flat().slice(0, maxSteps)),

@@ -45,6 +45,47 @@ test('a snapshot restores into another kernel, smaller or larger, and lockstep c
   }), { numRuns: 60, seed: 9 })
 })
 
+test('a snapshot of a kernel whose process and object tables grew (21 processes) restores into a fresh kernel, which grows to hold it', () => {
+  const pair = new Pair(DEFAULT_BOOT)
+  for (let index = 0; index < 20; index++) {
+    pair.step({ kind: 'process_spawn', caller: 0, container: 0, image: IMAGE_POOL[0]!.digest, uid: 0, slots: 8, grants: [], dst: 3 })
+    pair.step({ kind: 'cap_delete', caller: 0, slot: 3 })
+    pair.step({ kind: 'ep_create', caller: 0, depth: 1, dst: 4 + (index % 12) })
+  }
+  assert.ok(pair.kernel.refs.count > 16 && pair.kernel.objects.capacity > 16, 'the tables grew')
+  const snapshot = pair.kernel.snapshot()
+  const fresh = new Pair(DEFAULT_BOOT)
+  fresh.kernel.restore(snapshot)
+  fresh.model = pair.model
+  fresh.check('restored into a fresh kernel')
+  fresh.step({ kind: 'process_spawn', caller: 0, container: 0, image: IMAGE_POOL[0]!.digest, uid: 0, slots: 8, grants: [], dst: 3 })
+  fresh.step({ kind: 'ep_send', caller: 0, slot: 5, payload: 'after' })
+})
+
+test('a kernel booted with large tables (compact snapshots of the used rows) restores exactly, into itself and across capacities', () => {
+  const LARGE = { objects: 2048, caps: 4096 }
+  fc.assert(fc.property(sequence, sequence, (prefix, suffix) => {
+    const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL, LARGE)
+    for (const syscall of prefix) kernel.step(syscall)
+    const atSnapshot = abstractState(kernel)
+    const snapshot = kernel.snapshot()
+    assert.ok(snapshot.objects.columns.capacity < kernel.objects.capacity && snapshot.caps.columns.capacity < kernel.caps.capacity, 'a compact snapshot')
+    const first = trace(kernel, suffix)
+    kernel.restore(snapshot)
+    assert.deepStrictEqual(abstractState(kernel), atSnapshot)
+    assert.deepStrictEqual(trace(kernel, suffix), first)
+    // Into a kernel of the default (smaller) tables, and a default kernel's snapshot back into the large one.
+    const small = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
+    small.restore(snapshot)
+    assert.deepStrictEqual(abstractState(small), atSnapshot)
+    assert.deepStrictEqual(trace(small, suffix), first)
+    small.restore(snapshot)
+    kernel.restore(small.snapshot())
+    assert.deepStrictEqual(abstractState(kernel), atSnapshot)
+    assert.deepStrictEqual(trace(kernel, suffix), first)
+  }), { numRuns: 40, seed: 11 })
+})
+
 test('later steps do not reach into a snapshot (copies, not views)', () => {
   const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
   for (const syscall of PREAMBLE) kernel.step(syscall)

@@ -6,7 +6,9 @@
 // the HTML report. Later runs test again only what changed (Stryker's incremental
 // mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--files A,B`
 // runs those files as one chunk, `--report` only merges and reports,
-// `--retest-survivors` tests the survivors again.
+// `--retest-survivors` tests the survivors again (and the timeouts, with
+// `--retest-timeouts`: a loaded machine can time out a slow survivor); `--concurrency N`
+// is handed to Stryker.
 // Run from the repository root.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -44,7 +46,7 @@ export function chunks() {
 const chunkFile = (files) => join(CHUNKS_DIR, `${files[0].replace(/[\\/]/g, '_').replace(/\.ts$/, '')}.json`)
 
 function stryker(extra) {
-  const run = spawnSync(process.execPath, ['--import', PRELOAD, STRYKER, 'run', CONFIG, ...extra], { stdio: 'inherit' })
+  const run = spawnSync(process.execPath, ['--import', PRELOAD, STRYKER, 'run', CONFIG, ...passed, ...extra], { stdio: 'inherit' })
   if (run.status !== 0) { process.stderr.write(`mutate: stryker exited with ${run.status ?? run.signal}\n`); process.exit(run.status ?? 1) }
 }
 
@@ -60,6 +62,8 @@ function merge(files) {
 }
 
 const args = process.argv.slice(2)
+/** Options handed to every Stryker run as they are. */
+const passed = ['--concurrency'].flatMap((flag) => (args.includes(flag) ? [flag, args[args.indexOf(flag) + 1]] : []))
 const filesFlag = args.indexOf('--files')
 const all = filesFlag >= 0 ? [args[filesFlag + 1].split(',')] : chunks()
 if (args.includes('--list')) {
@@ -71,13 +75,14 @@ mkdirSync(CHUNKS_DIR, { recursive: true })
 // command runner's tests changed, so the survivors are dropped from the incremental
 // files of the chunks run and tested again (killed mutants stay killed: the oracle
 // only grows).
+const retestTimeouts = args.includes('--retest-timeouts')
 if (args.includes('--retest-survivors')) {
   for (const file of all.map(chunkFile).filter((f) => existsSync(f))) {
     const name = file
     const report = JSON.parse(readFileSync(file, 'utf8'))
     let dropped = 0
     for (const entry of Object.values(report.files)) {
-      const kept = entry.mutants.filter((m) => m.status !== 'Survived' && m.status !== 'NoCoverage')
+      const kept = entry.mutants.filter((m) => m.status !== 'Survived' && m.status !== 'NoCoverage' && !(retestTimeouts && m.status === 'Timeout'))
       dropped += entry.mutants.length - kept.length
       entry.mutants = kept
     }

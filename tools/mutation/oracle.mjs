@@ -1,11 +1,12 @@
 // The command Stryker's command runner runs for each mutant, in its sandbox: the
-// check, `sila check --fail-fast --runs 50 --seed 42`, and the comparison tests
-// (uvu: test/refinement/*, test/impl/abstraction, test/checker/refine). A mutant
-// is killed when either fails. Both run on a survivor, so the order changes only
-// the time: a mutant of refinement/ mostly weakens the comparison, which the
-// tests catch in a few seconds and the check (on a correct impl) never, so for
-// those the tests go first; for a mutant of the impl or of the abstraction, the
-// check first.
+// check, `sila check --fail-fast --runs 50 --seed 42`, and tests (uvu): the
+// comparison tests (test/refinement/*, test/impl/abstraction, test/checker/refine)
+// for every mutant, and for a mutant of some impl files the tests of what the
+// suites cannot see of them (TESTS_OF). A mutant is killed when either fails. Both
+// run on a survivor, so the order changes only the time: a mutant of refinement/
+// mostly weakens the comparison, which the tests catch in a few seconds and the
+// check (on a correct impl) never, so for those the tests go first; for a mutant
+// of the impl or of the abstraction, the check first.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -13,21 +14,43 @@ import { fileURLToPath } from 'node:url'
 
 const UVU = fileURLToPath(new URL('../../node_modules/uvu/bin.js', import.meta.url))
 const CHECK = ['dist/cli/main.js', 'check', '--fail-fast', '--runs', '50', '--seed', '42']
-const TESTS = [UVU, 'dist/test', '(refinement/\\w+|impl/abstraction|checker/refine)\\.test\\.js$', '--bail']
+const COMPARISON = ['refinement/\\w+', 'impl/abstraction', 'checker/refine']
 
 /**
- * Whether the active mutant (Stryker's environment variable) lives in refinement/'s
- * comparison (abstraction.js aside: a wrong abstraction diverges at boot, which the
- * check finds at once).
+ * Tests of what the suites, which compare the kernel with the model, do not see of
+ * some impl files: a snapshot restored into another kernel (the tables' and the
+ * kernel's restore), the count of verifications the kernel reports (images), and
+ * the message ledger the impl keeps for the abstraction's ghost fields, which the
+ * suites take from the model (ipc: test/impl/lockstep compares them).
+ * Keyed by the mutated file's path under dist/ without `.js`, or a folder ending in `/`.
  */
-function inRefinement() {
-  const id = process.env.__STRYKER_ACTIVE_MUTANT__
-  if (id === undefined) return false
-  const marker = `stryMutAct_9fa48("${id}")`
-  return readdirSync('dist/refinement').some((file) => file.endsWith('.js') && file !== 'abstraction.js' && readFileSync(join('dist/refinement', file), 'utf8').includes(marker))
+const TESTS_OF = {
+  'impl/tables/': ['impl/snapshot'],
+  'impl/kernel': ['impl/snapshot'],
+  'impl/images': ['pipeline/kernel-images'],
+  'impl/objects/ipc': ['impl/lockstep'],
 }
 
-const stages = inRefinement() ? [TESTS, CHECK] : [CHECK, TESTS]
+/** The file of dist/ (refinement/ or impl/, as `impl/tables/refs`) that holds the active mutant (Stryker's environment variable), or null. */
+function mutatedFile() {
+  const id = process.env.__STRYKER_ACTIVE_MUTANT__
+  if (id === undefined) return null
+  const marker = `stryMutAct_9fa48("${id}")`
+  for (const tree of ['refinement', 'impl']) {
+    for (const entry of readdirSync(join('dist', tree), { recursive: true })) {
+      const file = join('dist', tree, String(entry))
+      if (file.endsWith('.js') && readFileSync(file, 'utf8').includes(marker)) return file.slice('dist/'.length, -'.js'.length)
+    }
+  }
+  return null
+}
+
+const file = mutatedFile()
+const extra = file === null ? [] : Object.entries(TESTS_OF).filter(([key]) => (key.endsWith('/') ? file.startsWith(key) : file === key)).flatMap(([, tests]) => tests)
+const TESTS = [UVU, 'dist/test', `(${[...COMPARISON, ...extra].join('|')})\\.test\\.js$`, '--bail']
+// abstraction.js aside: a wrong abstraction diverges at boot, which the check finds at once.
+const inComparison = file !== null && file.startsWith('refinement/') && file !== 'refinement/abstraction'
+const stages = inComparison ? [TESTS, CHECK] : [CHECK, TESTS]
 for (const stage of stages) {
   const run = spawnSync(process.execPath, stage, { stdio: 'inherit' })
   if (run.status !== 0) process.exit(run.status ?? 1)
