@@ -52,7 +52,8 @@ Options:
                        is a user property (a counterexample or witness of 'sila
                        check --props' or 'sila explore --props') reloads the file
                        it names (failure.props, relative to the working directory)
-                       unless --props names one, and says whether it reproduced
+                       and asks that property alone, unless --props names a file
+                       (then every property of it); it says whether it reproduced
   --json               print the result as JSON instead of a table
   --report DIR         write an HTML report (step timeline with the state changes
                        of every step, coverage charts, authority graph) to DIR/index.html
@@ -253,7 +254,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(trace.failure.invariant ?? '')}, and the trace names no props file: give --props FILE`])
   }
   // The user's properties are resolved against the trace's own system (a name it does not declare: exit 2).
-  const properties = propsFile === undefined ? [] : await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
+  const loaded = propsFile === undefined ? [] : await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
+  // The props file the trace names is there to judge its recorded failure: that property alone (the checker that
+  // wrote it may have asked no other, --invariant). A props file given with --props is asked whole.
+  const recordedProperty = values.props === undefined && trace.failure?.says !== undefined ? loaded.filter((p) => p.name === trace.failure!.invariant) : []
+  const properties = recordedProperty.length === 1 ? recordedProperty : loaded
   try {
     // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
     const result = withBootErrors(file, () => replayTrace(trace, target, { ...options, properties }))
