@@ -64,10 +64,11 @@ const limitsArb: fc.Arbitrary<Limits> = fc.record({
   devices: fc.subarray([...DEVICES]),
 }).map(({ processes, extraBytes, ...rest }) => ({ ...rest, processes, memoryBytes: IMAGE_BYTES * processes + extraBytes }))
 
+// C mostly with a user namespace of its own: uids then run out, and P may or may not change its tables.
 const namespacesArb: fc.Arbitrary<NamespaceConfig> = fc.oneof(
-  fc.constant(SHARE),
-  fc.record({ base: fc.integer({ min: 0, max: 5000 }), count: fc.integer({ min: 1, max: 64 }), pid: fc.constantFrom('new', 'share'), tables: fc.constantFrom('new', 'share') })
-    .map(({ base, count, pid, tables }) => ({ pid, mount: tables, net: tables, ipc: tables, user: { base, count } }) as NamespaceConfig),
+  { weight: 1, arbitrary: fc.constant(SHARE) },
+  { weight: 2, arbitrary: fc.record({ base: fc.integer({ min: 0, max: 5000 }), count: fc.integer({ min: 1, max: 64 }), pid: fc.constantFrom('new', 'share'), tables: fc.constantFrom('new', 'share') })
+    .map(({ base, count, pid, tables }) => ({ pid, mount: tables, net: tables, ipc: tables, user: { base, count } }) as NamespaceConfig) },
 )
 
 const delta = fc.constantFrom(-1, 0, 0, 1, 1)
@@ -505,10 +506,10 @@ function planOf(faults: number, useful: ReadonlyArray<[number, number]>): fc.Arb
   // pairs, more of them when there are more (each is met only by a call breaking both).
   const singles = fc.shuffledSubarray(keys, { minLength: Math.min(faults, 2), maxLength: Math.min(faults, 6) })
   const pairs = useful.length === 0 ? fc.constant([])
-    : fc.array(fc.constantFrom(...useful).chain((pair) => fc.shuffledSubarray(pair, { minLength: 2, maxLength: 2 })), { maxLength: 1 + Math.min(5, Math.ceil(useful.length / 10)) })
+    : fc.array(fc.constantFrom(...useful).chain((pair) => fc.shuffledSubarray(pair, { minLength: 2, maxLength: 2 })), { maxLength: 1 + Math.min(9, Math.ceil(useful.length / 5)) })
   return fc.record({
     variants: fc.tuple(singles, pairs).chain(([one, two]) => fc.shuffledSubarray([...one.map((at) => [at]), ...two], { minLength: one.length + two.length })),
-    spent: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.shuffledSubarray(keys, { minLength: 1, maxLength: Math.min(3, faults) }) }),
+    spent: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.shuffledSubarray(keys, { minLength: Math.min(faults, 3), maxLength: Math.min(faults, 8) }) }),
   })
 }
 
