@@ -523,31 +523,65 @@ function planOf(faults: number, useful: ReadonlyArray<[number, number]>): fc.Arb
  * comes first, kernel.md §8).
  */
 function faulted(k: Known): fc.Arbitrary<Fragment> {
+  const shapes = shapesOf(k)
+  return fc.integer({ min: 0, max: shapes.total - 1 }).chain((ticket) => {
+    const index = shapes.cumulative.findIndex((upTo) => ticket < upTo)
+    return shapes.plans[index]!.map((plan) => assemble(k, index, plan))
+  })
+}
+
+/**
+ * Per faultable: its plans, whether P (or its sibling) makes its call, how many of
+ * its `before` calls they make (each costs C a CPU unit), and the running sum of
+ * the weights (by what there is to meet: each fault alone, and the pairs).
+ */
+interface Shapes {
+  readonly plans: ReadonlyArray<fc.Arbitrary<Plan>>
+  readonly byC: ReadonlyArray<boolean>
+  readonly chargedBefore: ReadonlyArray<number>
+  readonly cumulative: ReadonlyArray<number>
+  readonly total: number
+}
+
+/** Whether `call` is made by P or its sibling (creation index p or above, in C), so that it costs C a CPU unit. */
+const inC = (k: Known, call: Call) => (call['caller'] as number) >= k.p
+
+/** The faultables' checks depend only on whether C's uids run out and who may change its tables: a few kinds of `Known`. */
+const SHAPES = new Map<string, Shapes>()
+
+function shapesOf(k: Known): Shapes {
+  const key = `${k.userCount > BOUNDS.uidMax} ${k.admin} ${k.userCount >= 2}`
+  const known = SHAPES.get(key)
+  if (known !== undefined) return known
+  let total = 0
+  const cumulative: number[] = []
   const shapes = faultables(k, k.limits)
-  return fc.oneof(...shapes.map((shape, index) => {
+  const plans = shapes.map((shape) => {
     const faults = [...shape.faults, MALFORMED]
     // With a check the state breaks, one fault is a pair already.
     const useful = shape.also === undefined ? usefulPairs(String(shape.call['kind']), faults) : []
-    // Weighted by what there is to meet: each fault alone, and the pairs.
-    return { weight: 8 + faults.length + Math.ceil(useful.length / 2), arbitrary: planOf(faults.length, useful).map((plan) => assemble(k, index, plan)) }
-  }))
+    total += 8 + faults.length + Math.ceil(useful.length / 2)
+    cumulative.push(total)
+    return planOf(faults.length, useful)
+  })
+  const made = { plans, cumulative, total, byC: shapes.map((shape) => inC(k, shape.call)), chargedBefore: shapes.map((shape) => (shape.before ?? []).filter((call) => inC(k, call)).length) }
+  SHAPES.set(key, made)
+  return made
 }
 
 function assemble(k: Known, index: number, plan: Plan): Fragment {
-  const inC = (call: Call) => (call['caller'] as number) >= k.p
-  const build = (cpuBudget: number) => {
-    const limits: Limits = {
-      ...k.limits, cpuBudget, processes: k.limits.processes + 2, memoryBytes: k.limits.memoryBytes + 3 * IMAGE_BYTES, endpoints: k.limits.endpoints + 2,
-    }
-    const shape = faultables(k, limits)[index]!
-    const faults = [...shape.faults, MALFORMED]
-    const before = [{ kind: 'container_set_limits', caller: 0, slot: C, limits }, ...(shape.before ?? [])]
-    const tried = plan.variants.map((chosen) => broken(shape.call, compatible(faults, chosen), shape.also))
-    return { shape, faults, before, tried, charged: [...before, ...tried].filter(inC).length }
+  const shapes = shapesOf(k)
+  // Every variant tried before the budget is spent costs C a unit, when P or its sibling makes it (the admin fault swaps one for the other).
+  const charged = shapes.chargedBefore[index]! + (shapes.byC[index]! ? plan.variants.length : 0)
+  const spend = plan.spent !== null && shapes.byC[index]!
+  const limits: Limits = {
+    ...k.limits, cpuBudget: spend ? charged : charged + k.limits.cpuBudget,
+    processes: k.limits.processes + 2, memoryBytes: k.limits.memoryBytes + 3 * IMAGE_BYTES, endpoints: k.limits.endpoints + 2,
   }
-  const { charged } = build(0)
-  const spend = plan.spent !== null && inC(faultables(k, k.limits)[index]!.call)
-  const { shape, faults, before, tried } = build(spend ? charged : charged + k.limits.cpuBudget)
+  const shape = faultables(k, limits)[index]!
+  const faults = [...shape.faults, MALFORMED]
+  const before = [{ kind: 'container_set_limits', caller: 0, slot: C, limits }, ...(shape.before ?? [])]
+  const tried = plan.variants.map((chosen) => broken(shape.call, compatible(faults, chosen), shape.also))
   if (spend) return [...before, ...tried, ...plan.spent!.map((at) => broken(shape.call, [faults[at]!], [...(shape.also ?? []), 'CPU budget left']))]
   return [...before, ...tried, broken(shape.call, [], shape.also)]
 }
