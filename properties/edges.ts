@@ -11,11 +11,13 @@
  *   reservation under C, as a new limit over usage and over what C can give; uid
  *   maps against the parent's range; spawn uids against the map; grants against
  *   slots; the CPU budget on a syscall of any kind); or
- * - **faults a valid call**: a syscall built to succeed (spawn, container create,
- *   cap copy, send, register) with zero, one or two of its checks broken, each
- *   drawn from that handler's checks, so that every pair whose order §4 and §8 fix
- *   is met with both broken (a kernel that checks in another order answers another
- *   error).
+ * - **faults a valid call**: for every handler, a call built to succeed, made by P
+ *   (or by a sibling of P in C: one holding the root container's cap, one that is
+ *   not uid 0), tried with single faults and with pairs of faults whose order §4
+ *   and §8 fix (a kernel that checks in another order answers another error), then
+ *   either made valid or tried again once C's CPU budget is spent (the budget
+ *   check comes first). Each faulted call is remembered with the checks it breaks:
+ *   coverage counts the pairs met.
  * P's index is known when the fragment comes first in a sequence (1), or right
  * after the deep preamble (4): sequences put it there.
  * @module
@@ -105,7 +107,6 @@ const syscallOfAnyKind = (caller: number): fc.Arbitrary<Call> => fc.constantFrom
 function probes(k: Known): fc.Arbitrary<Fragment> {
   const { p, limits } = k
   const available = (r: ReservedResource) => limits[r] - usageAfterSetup(r)
-  const resource = fc.constantFrom(...RESERVED_RESOURCES)
   return fc.oneof(
     // A quota of C met by P's own allocation, endpoint or I/O, or by init's spawns.
     delta.map((d): Fragment => [{ kind: 'mem_alloc', caller: p, sizeBytes: Math.max(1, available('memoryBytes') + d), executable: false, dst: 2 }]),
@@ -121,11 +122,11 @@ function probes(k: Known): fc.Arbitrary<Fragment> {
     fc.tuple(syscallOfAnyKind(p), syscallOfAnyKind(p)).map(([last, past]): Fragment => [
       ...Array.from({ length: limits.cpuBudget - 1 }, () => ({ kind: 'process_list', caller: p })), last, past,
     ]),
-    // A child of C reserving exactly what C has left of one resource (or one more, one less).
-    fc.tuple(resource, delta).map(([r, d]): Fragment => [{
-      kind: 'container_create', caller: 0, parent: C, dst: SPARE[0], namespaces: SHARE,
-      limits: { ...minimal(limits.devices), [r]: Math.max(0, available(r) + d) },
-    }]),
+    // A child of C reserving, of each resource in turn, one more than C has left (refused), then exactly that (destroyed again).
+    fc.shuffledSubarray([...RESERVED_RESOURCES], { minLength: RESERVED_RESOURCES.length }).map((order): Fragment => order.flatMap((r) => [
+      ...[1, 0].map((d) => ({ kind: 'container_create', caller: 0, parent: C, dst: SPARE[0], namespaces: SHARE, limits: { ...minimal(limits.devices), [r]: available(r) + d } })),
+      { kind: 'container_destroy', caller: 0, slot: SPARE[0] },
+    ])),
     // C's new limits against its usage (P has used one of each resource first) and its child's reservation:
     // for each resource in turn, one short of it (refused), then exactly it.
     fc.tuple(fc.shuffledSubarray([...RESERVED_RESOURCES], { minLength: RESERVED_RESOURCES.length }), fc.option(fc.constantFrom<ReservedResource>('memoryBytes', 'endpoints', 'cpuBudget', 'ioBytes'), { nil: null }))
