@@ -14,7 +14,7 @@ const Counts = t.record(t.string, t.number)
 const CheckCountsCodec = t.type({ ok: t.number, fail: t.number, atBound: t.number, onePast: t.number })
 const CoverageCodec = t.intersection([
   t.type({ runs: t.number, steps: t.number, kindOk: Counts, kindFailed: Counts, errors: Counts, cases: Counts }),
-  t.partial({ checks: t.record(t.string, CheckCountsCodec) }),
+  t.partial({ checks: t.record(t.string, CheckCountsCodec), pairs: Counts }),
 ])
 export const SuiteSummaryCodec = t.type({
   suite: t.string,

@@ -518,7 +518,7 @@ const EXACT_KINDS: ReadonlyArray<ExactKind> = [
   { name: 'trace', documents: () => TRACES.filter((trace) => { try { return decodeOrThrow(TraceCodec, trace, 'trace') !== undefined } catch { return false } }), open: (path, doc) => withinAny(path, ['$.failure.witness', '$.scenario']) || path === '$.boot.floors' || malformedStep(path, doc), read: (file) => replayCommand.run([file]) },
   { name: 'policy', documents: () => POLICIES, open: () => false, read: (file) => readJsonInput(PolicyCodec, file) },
   { name: 'state snapshot', documents: stateDocuments, open: () => false, read: (file) => auditCommand.run([file]) },
-  { name: 'check results', documents: () => resultsDocuments().checkValid, open: (path) => /^\$\.suites\[\d+\]\.coverage\.(kindOk|kindFailed|errors|cases|checks)$/.test(path) || /^\$\.suites\[\d+\]\.coverage\.checks\[/.test(path), read: (file) => mergeCommand.run([file]) },
+  { name: 'check results', documents: () => resultsDocuments().checkValid, open: (path) => /^\$\.suites\[\d+\]\.coverage\.(kindOk|kindFailed|errors|cases|checks|pairs)$/.test(path) || /^\$\.suites\[\d+\]\.coverage\.checks\[/.test(path), read: (file) => mergeCommand.run([file]) },
   { name: 'explore results', documents: () => resultsDocuments().exploreValid, open: (path) => path === '$.coverage' || withinAny(path, ['$.violation.witness', '$.violation.path']), read: (file) => mergeCommand.run([file]) },
   { name: 'image manifest', documents: MANIFESTS, open: () => false, read: (file) => readJsonFile(ManifestInputCodec, file, 1 << 20, { followLinks: true }) },
   { name: 'key file', documents: KEY_FILES, open: () => false, read: (file) => readPublicKey(file) },
