@@ -14,7 +14,7 @@ import type { Outcome } from '../spec/results.js'
 import { type KernelState, getContainer, getObject, processByRef } from '../model/state.js'
 import { available } from '../model/accounting.js'
 import { lastStepChecks, logChecks } from '../model/check-log.js'
-import { CHECK_CATALOGUE, CHECK_PAIRS, pairKey } from '../model/check-catalogue.js'
+import { CHECK_CATALOGUE, CHECK_PAIRS, type CheckPair, pairKey } from '../model/check-catalogue.js'
 import { brokenChecks } from './edges.js'
 import { type Offer, fitsRequest, matchesRequests } from '../model/objects/processes.js'
 
@@ -191,7 +191,8 @@ export class Coverage {
     for (const other of broken) {
       if ((CATALOGUE_INDEX.get(other) ?? -1) <= at) continue
       const key = pairKey(decider, other)
-      this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1)
+      // Two faults where the later check has nothing to look at once the earlier fails (no cap, say) meet no pair.
+      if (PAIR_KEYS.has(key)) this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1)
     }
   }
 
@@ -263,11 +264,17 @@ export function checkGaps(checks: Readonly<Record<string, CheckCounts>>): { neve
 }
 
 const CATALOGUE_INDEX: ReadonlyMap<string, number> = new Map(CHECK_CATALOGUE.map((check, index) => [check.name, index]))
+const PAIR_KEYS: ReadonlySet<string> = new Set(CHECK_PAIRS.map((pair) => pair.key))
 
-/** The pairs of {@link CHECK_PAIRS} no step met with both checks failing (by syscall kind, in catalogue order). */
-export function pairGaps(pairs: Readonly<Record<string, number>>): { reached: number; total: number; missed: ReadonlyArray<(typeof CHECK_PAIRS)[number]> } {
-  const missed = CHECK_PAIRS.filter((pair) => (pairs[pair.key] ?? 0) === 0)
-  return { reached: CHECK_PAIRS.length - missed.length, total: CHECK_PAIRS.length, missed }
+/**
+ * The reachable pairs of {@link CHECK_PAIRS} (`total`) no step met with both checks
+ * failing (`missed`, by syscall kind, in catalogue order), and the pairs no state
+ * can meet (`unreachable`, each with its reason).
+ */
+export function pairGaps(pairs: Readonly<Record<string, number>>): { reached: number; total: number; missed: ReadonlyArray<CheckPair>; unreachable: ReadonlyArray<CheckPair> } {
+  const reachable = CHECK_PAIRS.filter((pair) => pair.unreachable === undefined)
+  const missed = reachable.filter((pair) => (pairs[pair.key] ?? 0) === 0)
+  return { reached: reachable.length - missed.length, total: reachable.length, missed, unreachable: CHECK_PAIRS.filter((pair) => pair.unreachable !== undefined) }
 }
 
 /** Kinds and error codes no run reached: the generator's blind spots. */

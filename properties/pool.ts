@@ -17,7 +17,9 @@
  * `borrowed` release signature of another manifest; an image of another name,
  * below echo's floor, which no floor governs; and an image whose layers fill the
  * memory its manifest declares exactly, and one whose manifest declares one byte
- * less than its layers hold (the verifier refuses it).
+ * less than its layers hold (the verifier refuses it). Last, an image below the
+ * floor and signed by the attacker only: it fails two checks at once, so the order
+ * of the signature and floor checks shows (kernel.md §4: the signature first).
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -78,13 +80,14 @@ export const IMAGE_POOL: ReadonlyArray<ImageRecord> = [
   image('other-name', { name: 'probe', version: '0.1.0' }),
   image('memory-exact', { version: '1.2.8', manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES } }),
   image('memory-short', { version: '1.2.9', signatures: [{ signer: 'release', verifies: false }], manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES - 1 } }),
+  image('older-forged', { version: '0.8.0', signatures: [{ signer: 'attacker', verifies: true }] }),
 ]
 export const VALID_IMAGE = IMAGE_POOL[0]!.digest
 /** The pool image whose requests overlap ({@link MATCHER_REQUESTS}). */
 export const MATCHER_IMAGE = IMAGE_POOL[6]!.digest
 /** Pool images by what they test (indices into {@link IMAGE_POOL}, the same in the real pool). */
 export const POOL_INDEX = {
-  wrongKey: 1, tamperedLayer: 2, older: 4, atFloor: 7, prerelease: 8, twin: 9, unsigned: 10, split: 11, borrowed: 12, otherName: 13, memoryExact: 14, memoryShort: 15,
+  wrongKey: 1, tamperedLayer: 2, older: 4, atFloor: 7, prerelease: 8, twin: 9, unsigned: 10, split: 11, borrowed: 12, otherName: 13, memoryExact: 14, memoryShort: 15, olderForged: 16,
 } as const
 
 /** Property runs boot with the default configuration. */

@@ -129,7 +129,7 @@ function checkCoverageReport(results: ReadonlyArray<SuiteResult>): string {
 function pairCoverageReport(pairs: Readonly<Record<string, number>>): string {
   const gaps = pairGaps(pairs)
   const steps = Object.values(pairs).reduce((sum, n) => sum + n, 0)
-  const lines = [`Check pairs (two checks of one handler with different errors, both failing on one input; the earlier must refuse): ${gaps.reached} of ${gaps.total} met, in ${steps} steps.`]
+  const lines = [`Check pairs (two checks of one handler with different errors, both failing on one input; the earlier must refuse): ${gaps.reached} of ${gaps.total} met, in ${steps} steps (${gaps.unreachable.length} more can never fail together: ${[...new Set(gaps.unreachable.map((pair) => pair.unreachable!))].join('; ')}).`]
   const bySyscall = new Map<string, string[]>()
   for (const pair of gaps.missed) bySyscall.set(pair.syscall, [...(bySyscall.get(pair.syscall) ?? []), pair.key.slice(pair.syscall.length + 2)])
   if (bySyscall.size > 0) lines.push('Never met:', ...[...bySyscall].map(([syscall, keys]) => `  ${syscall} (${keys.length}): ${keys.join('; ')}`))

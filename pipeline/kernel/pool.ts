@@ -15,7 +15,8 @@
  * one, one carrying the valid image's release signature, one of another name
  * below echo's floor, and one whose layers fill its declared memory exactly, and
  * one declaring a byte less than its layers hold (signed as it is: the verifier
- * refuses it, not the signature).
+ * refuses it, not the signature); and one below the floor signed by the attacker
+ * only (two checks fail: the signature's must answer).
  *
  * Keys come from fixed seeds, and building is deterministic, so manifest digests
  * are the same in every process: scenarios that name them replay.
@@ -42,7 +43,7 @@ import { EXACT_MEMORY_BYTES, MATCHER_REQUESTS } from '../../properties/pool.js'
 /** The pool's images, in the order of properties/pool.ts `IMAGE_POOL`. @public */
 export const POOL_LABELS = [
   'valid', 'wrong-key', 'tampered-layer', 'tampered-manifest', 'older', 'cosigned', 'matcher',
-  'at-floor', 'prerelease', 'twin', 'unsigned', 'split', 'borrowed', 'other-name', 'memory-exact', 'memory-short',
+  'at-floor', 'prerelease', 'twin', 'unsigned', 'split', 'borrowed', 'other-name', 'memory-exact', 'memory-short', 'older-forged',
 ] as const
 /** One of the pool's images. @public */
 export type PoolLabel = (typeof POOL_LABELS)[number]
@@ -51,7 +52,7 @@ export type PoolLabel = (typeof POOL_LABELS)[number]
 export const POOL_VERDICTS: Readonly<Record<PoolLabel, 'success' | 'SignatureInvalid' | 'RollbackDenied'>> = {
   valid: 'success', 'wrong-key': 'SignatureInvalid', 'tampered-layer': 'SignatureInvalid', 'tampered-manifest': 'SignatureInvalid', older: 'RollbackDenied', cosigned: 'success', matcher: 'success',
   'at-floor': 'success', prerelease: 'RollbackDenied', twin: 'SignatureInvalid', unsigned: 'SignatureInvalid', split: 'SignatureInvalid', borrowed: 'SignatureInvalid',
-  'other-name': 'success', 'memory-exact': 'success', 'memory-short': 'SignatureInvalid',
+  'other-name': 'success', 'memory-exact': 'success', 'memory-short': 'SignatureInvalid', 'older-forged': 'SignatureInvalid',
 }
 
 /** One image of the real pool. @public */
@@ -201,6 +202,7 @@ export function signPool(root: string): RealPool {
     'other-name': build(root, 'other-name', { name: 'probe', version: '0.1.0', signers: [release] }),
     'memory-exact': build(root, 'memory-exact', { version: '1.2.8', signers: [release], exactBytes: EXACT_MEMORY_BYTES }),
     'memory-short': build(root, 'memory-short', { version: '1.2.9', signers: [release], exactBytes: EXACT_MEMORY_BYTES, declaredBytes: EXACT_MEMORY_BYTES - 1 }),
+    'older-forged': build(root, 'older-forged', { version: '0.8.0', signers: [attacker] }),
   }
   tamperLayer(dirs['tampered-layer'])
   tamperManifest(dirs['tampered-manifest'])

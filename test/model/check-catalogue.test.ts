@@ -10,7 +10,8 @@ import fc from 'fast-check'
 import { boot } from '../../model/boot.js'
 import { step } from '../../model/step.js'
 import { lastStepChecks, logChecks } from '../../model/check-log.js'
-import { CHECK_CATALOGUE, NEVER_FAILING } from '../../model/check-catalogue.js'
+import { CHECK_CATALOGUE, CHECK_PAIRS, NEVER_FAILING, checkError } from '../../model/check-catalogue.js'
+import { ERROR_CODES } from '../../spec/errors.js'
 import { BALANCED, flatten, syscallSequence } from '../../properties/generators.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { Coverage } from '../../properties/coverage.js'
@@ -55,6 +56,33 @@ test('coverage counts a refusal for the check that decided it, a success for eve
   assert.equal(checks['cap_copy: dst empty'], { ok: 1, fail: 1, atBound: 0, onePast: 0 })
   assert.equal(checks['cap_copy: dst in CSpace'], { ok: 1, fail: 1, atBound: 2, onePast: 1 })
   assert.equal(checks['cap_copy: src holds a cap']?.fail, 0)
+})
+
+test('every check answers a known error, each check of a pair another than its partner', () => {
+  const known = new Set<string>(ERROR_CODES.filter((code) => code !== 'QuotaExceeded'))
+  for (const check of CHECK_CATALOGUE) {
+    const error = checkError(check.name)
+    assert.ok(known.has(error) || /^QuotaExceeded\((memoryBytes|processes|endpoints|cpuBudget|ioBytes|devices)\)$/.test(error), `${check.name}: ${error}`)
+  }
+  // Two checks that end alike: an empty queue is not an occupied slot.
+  assert.is(checkError('ep_recv: queue not empty'), 'QueueEmpty')
+  assert.is(checkError('ep_recv: dst empty'), 'SlotOccupied')
+  for (const pair of CHECK_PAIRS) assert.is.not(checkError(pair.earlier), checkError(pair.later), pair.key)
+})
+
+test('the pairs that can never fail together are few, by family, each with its reason', () => {
+  const unreachable = CHECK_PAIRS.filter((pair) => pair.unreachable !== undefined)
+  assert.equal(unreachable.map((pair) => pair.key), [
+    'cap_copy: a badge goes on an endpoint cap » a badge is set once',
+    ...['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'].map((r) => `container_set_limits: not the root container » ${r} within what the parent has available`),
+    'container_set_limits: not the root container » devices within the parent\'s',
+  ])
+  for (const pair of unreachable) assert.ok(pair.unreachable!.length > 20, pair.key)
+  // The root's own limits: refused as the root's before anything reads its (missing) parent.
+  logChecks(true)
+  step(boot(PROPERTY_BOOT, IMAGE_POOL), { kind: 'container_set_limits', caller: 0, slot: 0, limits: { memoryBytes: 2 ** 40, processes: 2 ** 40, endpoints: 2 ** 40, cpuBudget: 2 ** 40, ioBytes: 2 ** 40, cpuWeight: 1, devices: ['disk0', 'net0'] } })
+  assert.equal(lastStepChecks().at(-1), { check: 'container_set_limits: not the root container', passed: false, edge: null })
+  logChecks(false)
 })
 
 test.run()
