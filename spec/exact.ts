@@ -86,6 +86,12 @@ export function nearest(word: string, known: ReadonlyArray<string>): string | un
   return begun.length === 1 ? begun[0] : undefined
 }
 
+/** A list of choices whole when it is short (a few kinds, the measures), else begun as {@link listed} does. */
+function choicesOf(names: ReadonlyArray<string>): string {
+  const whole = names.join(', ')
+  return whole.length <= 96 ? whole : listed(names)
+}
+
 /** `a, b, c` or, past `budget` characters, `a, b, ... (30 in all)`. */
 export function listed(names: ReadonlyArray<string>, budget = 48): string {
   const shown: string[] = []
@@ -122,7 +128,7 @@ export function expectedText(codec: t.Decoder<unknown, unknown>): string {
   const described = DESCRIPTIONS.get(codec)
   if (described !== undefined) return described
   if (codec instanceof t.LiteralType) return JSON.stringify(codec.value)
-  if (codec instanceof t.KeyofType) return `one of: ${listed(Object.keys(codec.keys as object).map(shown), 96)}`
+  if (codec instanceof t.KeyofType) return `one of: ${choicesOf(Object.keys(codec.keys as object).map(shown))}`
   if (codec instanceof t.StringType) return 'a string'
   if (codec instanceof t.NumberType) return 'a number'
   if (codec instanceof t.BooleanType) return 'true or false'
@@ -256,7 +262,7 @@ export class TaggedType<A, O> extends t.Type<A, O, unknown> {
         if (variant !== undefined) return variant.codec.validate(u, within(c, variant.codec)) as t.Validation<A>
         const value = own(u, tag)
         const at = t.appendContext(c, tag, t.never, value)
-        const choices = `one of: ${listed(names.map(shown), 96)}`
+        const choices = `one of: ${choicesOf(names.map(shown))}`
         if (value === undefined) return t.failures([problem(value, at, `missing; expected ${choices}`)])
         if (!allStrings || typeof value !== 'string') return t.failure(value, at, `expected ${choices}`)
         const near = nearest(value, names as string[])
