@@ -104,4 +104,23 @@ test('later steps do not reach into a snapshot (copies, not views)', () => {
   assert.deepStrictEqual(abstractState(kernel), expected)
 })
 
+test('a snapshot keeps a queued message\'s badge when the ring slot is reused after it (received, then a send with another badge)', () => {
+  const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
+  const setup = [
+    { kind: 'ep_create', caller: 0, depth: 1, dst: 7 },
+    { kind: 'cap_copy', caller: 0, src: 7, dst: 8, rights: ['read', 'write'], badge: 1 },
+    { kind: 'cap_copy', caller: 0, src: 7, dst: 9, rights: ['read', 'write'], badge: 2 },
+    { kind: 'ep_send', caller: 0, slot: 8, payload: 11 },
+  ]
+  for (const syscall of setup) assert.equal((kernel.step(syscall) as { _tag: string })._tag, 'Right', JSON.stringify(syscall))
+  const atSnapshot = abstractState(kernel)
+  const snapshot = kernel.snapshot()
+  // The one slot of the depth-1 ring is emptied and written again, with badge 2.
+  for (const syscall of [{ kind: 'ep_recv', caller: 0, slot: 7 }, { kind: 'ep_send', caller: 0, slot: 9, payload: 22 }]) {
+    assert.equal((kernel.step(syscall) as { _tag: string })._tag, 'Right', JSON.stringify(syscall))
+  }
+  kernel.restore(snapshot)
+  assert.deepStrictEqual(abstractState(kernel), atSnapshot)
+})
+
 test.run()
