@@ -62,6 +62,7 @@ import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE, hasRights, isSub
 import { isAboveFloor, isSignatureTrusted } from '../../model/objects/processes.js'
 import { uidIn, type KernelState } from '../../model/state.js'
 import { objectLabel } from './labels.js'
+import { within } from '../../properties/user/evaluate.js'
 
 /** The transfer rules, by name (for `omit`). @public */
 export const AUTHORITY_RULES = ['create', 'container', 'spawn', 'ipc', 'tables'] as const
@@ -485,13 +486,7 @@ export class AuthorityClosure {
 
   /** Is container key `container` (`"N"` or `"N*"`) container `top` or nested in it? A container created later under N is inside `top` when N is. */
   inside(container: string | null, top: ObjectId): boolean {
-    if (container === null || container === '') return false
-    for (let at: ObjectId | null = this.baseOf(container); at !== null;) {
-      if (at === top) return true
-      const object = this.state.ksObjects.get(at)
-      at = object?.kind === 'container' ? object.parent : null
-    }
-    return false
+    return container !== null && container !== '' && within(this.state, this.baseOf(container), top)
   }
 
   /** Every subject that may come to hold a cap to the object (or to any object matching) with at least `rights`, with its shortest derivation. */
@@ -524,6 +519,11 @@ export class AuthorityClosure {
     }
     return `${id}*`
   }
+}
+
+/** The processes of `state` that a system's actors (creation indexes) name, for {@link ClosureOptions.acting}. @public */
+export function actorProcesses(actors: ReadonlyArray<number>, state: KernelState): ObjectId[] {
+  return actors.flatMap((ref) => { const id = state.ksProcessRefs[ref]; return id === undefined ? [] : [id] })
 }
 
 /** The static authority closure of `state` (see the module comment). @public */

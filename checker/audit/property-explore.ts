@@ -32,7 +32,8 @@ async function search(preset: Preset, user: ReadonlyArray<UserProperty>, source:
 function verdictOf(result: ExploreResult, name: string): ExploredVerdict {
   const found = result.properties?.find((verdict) => verdict.name === name)
   const extent = { depth: result.depth, distinct: result.distinct, complete: result.complete }
-  if (found === undefined) return { status: 'vacuous', message: 'not evaluated', ...extent }
+  // The general engine gives a verdict for every property it was handed.
+  if (found === undefined) throw new Error(`KernelBug: the search gave no verdict for ${name}`)
   if (found.status === 'violated') {
     const steps = result.violation?.path.length ?? 0
     return { status: 'violated', message: `violated after ${steps} step${steps === 1 ? '' : 's'} (a shortest path): ${result.violation?.message ?? ''}`, steps, ...extent }

@@ -18,7 +18,6 @@ import { type LevelReport, type LevelWitness, ownerOf, serveLevels } from './par
 import { loadTarget } from '../targets.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import { catalogueFilter } from './search.js'
-import { InputError } from '../../spec/decode.js'
 import { loadChecked, PropertyWatch } from './props.js'
 
 const setup = workerData as WorkerSetup

@@ -19,6 +19,7 @@ import { PolicyCodec } from '../../checker/audit/policy.js'
 import { auditSnapshot, auditTrace, withProperties, type AuditReport } from '../../checker/audit/report.js'
 import { auditProperties, snapshotNames } from '../../checker/audit/properties.js'
 import { closureView } from '../../checker/audit/property-static.js'
+import { actorProcesses } from '../../checker/audit/authority.js'
 import { exploreProperties } from '../../checker/audit/property-explore.js'
 import { bootFilePreset } from '../boot-file.js'
 import type { ObjectId } from '../../spec/ids.js'
@@ -131,14 +132,6 @@ function systemFlag(values: Flags): Preset | undefined {
 /** How a report names a system's boot state. */
 function systemSource(preset: Preset): { source: string; subject: string } {
   return preset.declared === true ? { source: `the system declared in ${preset.name} (boot state)`, subject: preset.name } : { source: `preset ${preset.name} (boot state)`, subject: `preset:${preset.name}` }
-}
-
-/**
- * The processes of a system's boot state that act: its actors (explore's
- * alphabet; init, which only boots the system, is not one of them).
- */
-function actingOf(preset: Preset, state: KernelState): ObjectId[] {
-  return preset.actors.flatMap((ref) => { const id = state.ksProcessRefs[ref]; return id === undefined ? [] : [id] })
 }
 
 function presetFlag(name: string): Preset {
@@ -263,7 +256,7 @@ function presetReport(preset: Preset, values: Flags): { report: AuditReport; tex
   refuseFlags(values, ['at'], `applies to a trace, not to --${values.boot === undefined ? 'preset' : 'boot'}`)
   const state = boot(preset.boot, preset.images)
   const { source, subject } = systemSource(preset)
-  const report = auditSnapshot({ format: 'sila-state/1', state, source, labels: bootLabels(preset.boot, state) }, subject, { authority: values.authority === true, acting: actingOf(preset, state) })
+  const report = auditSnapshot({ format: 'sila-state/1', state, source, labels: bootLabels(preset.boot, state) }, subject, { authority: values.authority === true, acting: actorProcesses(preset.actors, state) })
   return { report, text: undefined }
 }
 
@@ -291,7 +284,7 @@ async function withUserProperties(report: AuditReport, input: Exclude<AuditInput
   const properties = values.props === undefined ? [] : await loadProps(values.props, system)
   const selection = selectInvariants(names, properties, 'audit')
   const labels = new Map<ObjectId, string>([...system.names, ...system.devices].map(([name, id]) => [id, name]))
-  const rows = values.props === undefined ? [] : auditProperties(state, selection.user, closureView(labels, preset === undefined ? undefined : actingOf(preset, state)))
+  const rows = values.props === undefined ? [] : auditProperties(state, selection.user, closureView(labels, preset === undefined ? undefined : actorProcesses(preset.actors, state)))
   if (depth === undefined || rows.length === 0) return withProperties(report, rows, names.length === 0 ? undefined : selection.catalogue)
   const explored = await exploreProperties(preset!, selection.user, { props: values.props!, invariants: names }, { depth })
   const withExplored = rows.map((row) => { const verdict = explored.get(row.name); return verdict === undefined ? row : { ...row, explored: verdict } })

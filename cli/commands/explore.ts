@@ -12,7 +12,7 @@ import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
 import { bootNamed } from '../../model/boot.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset, witnessTrace } from '../../checker/explore/run.js'
-import { type Checked, type CheckedSource, type PropertyVerdict, loadChecked } from '../../checker/explore/props.js'
+import { type CheckedSource, type PropertyVerdict, loadChecked } from '../../checker/explore/props.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { exploreReport, generatorName, writeReport } from '../../checker/report/index.js'
@@ -246,7 +246,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   // Loaded here so that a wrong props file or --invariant name is refused before the search (the worker loads them again).
   const source: CheckedSource | undefined = values.props === undefined && values.invariant === undefined ? undefined
     : { ...(values.props === undefined ? {} : { props: values.props }), invariants: values.invariant ?? [] }
-  const checked: Checked | undefined = source === undefined ? undefined : await loadChecked(source, preset)
+  if (source !== undefined) await loadChecked(source, preset)
   const progress = (p: ExploreProgress) => {
     const line = `explore: ${p.distinct.toLocaleString('en')} distinct · ${p.generated.toLocaleString('en')} generated · depth ${p.depth} · queue ${p.queue.toLocaleString('en')} · ${Math.round((p.distinct / Math.max(p.elapsedMs, 1)) * 1000).toLocaleString('en')} states/s`
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
@@ -312,9 +312,10 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say()
     say(`✗ ${result.violation.invariant}: ${result.violation.message}`)
     if (result.violation.says !== undefined) say(`  (user property: ${result.violation.says})`)
+    const caller = callerColumn(preset)
     say(`a shortest path (${result.violation.path.length} step${result.violation.path.length === 1 ? '' : 's'}):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
-      result.violation.path.map((syscall, index) => [String(index), namedCaller(preset, syscall), syscallText(syscall)])))
+      result.violation.path.map((syscall, index) => [String(index), caller(syscall), syscallText(syscall)])))
     say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file!)}${replayFlags(producedBy!.kernel)}`)
     return EXIT.failed
   }
@@ -322,13 +323,16 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   return exitCode
 }
 
-/** The caller column: the process's creation index, and its declared name when the system names it (`3 postgres`). */
-function namedCaller(preset: Preset, syscall: unknown): string {
-  const caller = callerText(syscall)
+/** The caller column's text for each step: the process's creation index, and its declared name when the system names it (`3 postgres`). */
+function callerColumn(preset: Preset): (syscall: unknown) => string {
   const { state, names } = bootNamed(preset.boot, preset.images)
-  const id = /^\d+$/.test(caller) ? state.ksProcessRefs[Number(caller)] : undefined
-  for (const [name, named] of names) if (id !== undefined && named === id) return `${caller} ${name}`
-  return caller
+  const nameOf = new Map([...names].map(([name, id]) => [id, name]))
+  return (syscall) => {
+    const caller = callerText(syscall)
+    const id = /^\d+$/.test(caller) ? state.ksProcessRefs[Number(caller)] : undefined
+    const name = id === undefined ? undefined : nameOf.get(id)
+    return name === undefined ? caller : `${caller} ${name}`
+  }
 }
 
 /** @public */

@@ -22,7 +22,7 @@ import { bootLabels } from '../../checker/audit/labels.js'
 import { checkState } from '../../spec/invariants/index.js'
 import { ALL_SYSCALLS, CAP_CORE, CORE_IMAGE, CAP_CORE_3, NESTED, PRESETS, type Preset } from '../../spec/presets.js'
 import { R_ALL, R_READ, R_WRITE, rightsNames } from '../../spec/rights.js'
-import { IMAGES, bootConfigOf, systemArb } from '../checker/systems.js'
+import { IMAGES, bootConfigOf, generatedPreset, systemArb } from '../checker/systems.js'
 
 /** Depth bounds that keep the whole file within about 30 s on a loaded machine. */
 const DEPTHS: ReadonlyMap<string, number> = new Map([[CAP_CORE.name, 3], [CAP_CORE_3.name, 2], [NESTED.name, 3], [ALL_SYSCALLS.name, 3]])
@@ -99,8 +99,7 @@ test('generated systems: explore to depth 2 stays inside the static closure of t
     // explore stops at a violation; a system that breaks an invariant at boot (an unsigned image) explores nothing.
     if (checkState(boot(config, IMAGES)).length > 0) return true
     systems++
-    const processes = config.system?.processes?.length ?? 0
-    const preset: Preset = { name: 'nested', description: `generated system ${systems}`, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+    const preset = generatedPreset(config, `generated system ${systems}`)
     const found = soundness(preset, 2)
     reached += found.reached
     total += found.static

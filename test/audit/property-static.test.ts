@@ -17,7 +17,7 @@ import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import type { KernelState } from '../../model/state.js'
 import { explore } from '../../checker/explore/search.js'
-import { authorityClosure, type AuthorityRule } from '../../checker/audit/authority.js'
+import { actorProcesses, authorityClosure, type AuthorityRule } from '../../checker/audit/authority.js'
 import { staticVerdict } from '../../checker/audit/property-static.js'
 import { systemNames } from '../../checker/props-input.js'
 import { resolveProps } from '../../properties/user/resolve.js'
@@ -27,7 +27,7 @@ import type { RightName } from '../../spec/rights.js'
 import { checkState } from '../../spec/invariants/index.js'
 import { ALL_SYSCALLS, CAP_CORE, NESTED, type Preset } from '../../spec/presets.js'
 import { bootFilePreset } from '../../cli/boot-file.js'
-import { IMAGES, bootConfigOf, systemArb } from '../checker/systems.js'
+import { IMAGES, bootConfigOf, generatedPreset, systemArb } from '../checker/systems.js'
 
 const RIGHTS: ReadonlyArray<ReadonlyArray<RightName>> = [[], ['write'], ['read', 'write'], ['grant'], ['control']]
 
@@ -77,8 +77,7 @@ function compare(preset: Preset, depth: number, omit: ReadonlyArray<AuthorityRul
   const declOf = (property: UserProperty) => JSON.stringify(declared.properties[Number(property.name.slice(1))])
   const initial = boot(preset.boot, preset.images)
   // As sila audit --preset/--boot reads a system: its actors act (init only boots it, unless it is one).
-  const acting = preset.actors.flatMap((ref) => { const id = initial.ksProcessRefs[ref]; return id === undefined ? [] : [id] })
-  const closure = authorityClosure(initial, { omit, acting })
+  const closure = authorityClosure(initial, { omit, acting: actorProcesses(preset.actors, initial) })
   const verdicts = new Map(properties.map((property) => [property.name, staticVerdict(closure, property)?.verdict]))
   const hit = new Set<string>()
   const observe = (state: KernelState, open: ReadonlyArray<UserProperty>) => {
@@ -137,8 +136,7 @@ test('generated systems: the static verdicts are sound against explore to depth 
     if (typeof config === 'string') return true
     if (checkState(boot(config, IMAGES)).length > 0) return true
     systems++
-    const processes = config.system?.processes?.length ?? 0
-    const preset: Preset = { name: 'nested', description: `generated system ${systems}`, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+    const preset = generatedPreset(config, `generated system ${systems}`)
     const tally = compare(preset, 2)
     assert.equal(tally.unsound, [], `generated system ${systems}: ${JSON.stringify(config.system)}`)
     for (const key of ['proved', 'mayFail', 'confirmed', 'impossible', 'may', 'witnessed'] as const) total[key] += tally[key]

@@ -32,7 +32,7 @@ import { abstractState } from '../../refinement/abstraction.js'
 import { planOf, resolveProps } from '../../properties/user/resolve.js'
 import type { UserProperty } from '../../properties/user/define.js'
 import type { Kernel } from '../../impl/kernel.js'
-import { IMAGES, bootConfigOf, systemArb } from './systems.js'
+import { bootConfigOf, generatedPreset, systemArb } from './systems.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'sila-explore-props-'))
 test.after(() => rmSync(directory, { recursive: true, force: true }))
@@ -135,8 +135,7 @@ test('impl evaluators: every kind answers as its model test on generated declare
   fc.assert(fc.property(systemArb, (shape) => {
     const config = bootConfigOf(shape)
     if (typeof config === 'string') return
-    const processes = config.system!.processes!.length
-    const preset: Preset = { name: 'nested', description: `generated system ${systems}`, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+    const preset = generatedPreset(config, `generated system ${systems}`)
     const found = compareEvaluators(preset, 2)
     systems++
     compared += found.states * found.properties

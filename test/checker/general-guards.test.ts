@@ -14,8 +14,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { exploreGeneral, type SearchTarget } from '../../checker/explore/general.js'
-import { ALL_SYSCALLS, CAP_CORE, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
-import { IMAGES, bootConfigOf, systemArb } from './systems.js'
+import { ALL_SYSCALLS, CAP_CORE, CAP_CORE_3, NESTED } from '../../spec/presets.js'
+import { bootConfigOf, generatedPreset, systemArb } from './systems.js'
 import { MUTANTS } from '../../mutants/catalogue.js'
 import { cleanMutants, loadMutant } from '../../mutants/materialize.js'
 
@@ -35,8 +35,7 @@ test('generated declared systems: the fast checks agree with the reference', () 
   fc.assert(fc.property(systemArb, (shape) => {
     const config = bootConfigOf(shape)
     if (typeof config === 'string') return
-    const processes = config.system!.processes!.length
-    const preset: Preset = { name: 'nested', description: `generated system ${systems}`, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+    const preset = generatedPreset(config, `generated system ${systems}`)
     states += exploreGeneral({ preset, depthMax: 3, verifyGuards: true }).distinct
     systems++
   }), { numRuns: 30, seed: 20_261_202 })

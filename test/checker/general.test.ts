@@ -23,7 +23,7 @@ import { abstractState } from '../../refinement/abstraction.js'
 function implSearchKernel(preset: Preset): Kernel {
   return implTarget.create(preset.boot, preset.images)
 }
-import { IMAGES, bootConfigOf, systemArb } from './systems.js'
+import { bootConfigOf, generatedPreset, systemArb } from './systems.js'
 import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
 import { cleanMutants, loadMutant, materialize } from '../../mutants/materialize.js'
 import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
@@ -140,8 +140,7 @@ test('generated declared systems: the general engine finds what the model engine
   fc.assert(fc.property(systemArb, (shape) => {
     const config = bootConfigOf(shape)
     if (typeof config === 'string') { refused++; reasons.set(config, (reasons.get(config) ?? 0) + 1); return }
-    const processes = config.system!.processes!.length
-    const preset: Preset = { name: 'nested', description: `generated system ${systems}`, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+    const preset = generatedPreset(config, `generated system ${systems}`)
     const found = compareLevels(preset, 2)
     systems++
     states += found.states

@@ -5,7 +5,7 @@
  * — turned into boot configurations the model accepts.
  */
 import fc from 'fast-check'
-import { CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE, PRESETS } from '../../spec/presets.js'
+import { CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE, PRESETS, type Preset } from '../../spec/presets.js'
 import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import type { RightName } from '../../spec/rights.js'
@@ -96,3 +96,8 @@ export function bootConfigOf(shape: SystemShape): BootConfig | string {
   }
 }
 
+/** A generated configuration as a preset the engines explore: its declared processes act (creation indexes 1..n), over the images of {@link IMAGES}. */
+export function generatedPreset(config: BootConfig, label: string): Preset {
+  const processes = config.system?.processes?.length ?? 0
+  return { name: 'nested', description: label, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+}
