@@ -38,10 +38,16 @@ export function patchText(mutant: Mutant, text: string): string {
   return text.slice(0, first) + mutant.replace + text.slice(first + mutant.find.length)
 }
 
-/** The directory holding the mutant's copy of the kernel (made if missing). */
+/**
+ * The directory holding the mutant's copy of the kernel (made if missing). `.ready`
+ * names the build it was copied from: a copy another checkout left under the same
+ * pid (its dependencies' link gone with it) is made again rather than reused.
+ */
 export function materialize(mutant: Mutant, root = join(tmpdir(), `sila-mutants-${process.pid}`)): string {
   const directory = join(root, mutant.name)
-  if (existsSync(join(directory, '.ready'))) return directory
+  const ready = join(directory, '.ready')
+  const linked = dependenciesDirectory() === null || existsSync(join(directory, 'node_modules'))
+  if (existsSync(ready) && readFileSync(ready, 'utf8') === DIST && linked) return directory
   rmSync(directory, { recursive: true, force: true })
   mkdirSync(directory, { recursive: true })
   for (const tree of TREES) cpSync(join(DIST, tree), join(directory, tree), { recursive: true, filter: (source) => !source.endsWith('.map') && !source.endsWith('.d.ts') })
@@ -50,7 +56,7 @@ export function materialize(mutant: Mutant, root = join(tmpdir(), `sila-mutants-
   if (modules !== null) symlinkSync(modules, join(directory, 'node_modules'), 'dir')
   const file = join(directory, mutant.file)
   writeFileSync(file, patchText(mutant, readFileSync(file, 'utf8')))
-  writeFileSync(join(directory, '.ready'), '')
+  writeFileSync(ready, DIST)
   return directory
 }
 
