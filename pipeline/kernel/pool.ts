@@ -22,9 +22,9 @@
  * are the same in every process: scenarios that name them replay.
  * @module
  */
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { ImageRecord } from '../../spec/images.js'
 import { type BootConfig, DEFAULT_BOOT } from '../../spec/boot.js'
 import type { ImageBytes } from '../../impl/images.js'
@@ -208,6 +208,11 @@ export function signPool(root: string): RealPool {
   tamperManifest(dirs['tampered-manifest'])
   breakFirstSignature(dirs.split)
   borrowSignature(dirs.borrowed, dirs.valid)
+  return poolOf(dirs, keyring)
+}
+
+/** The pool read from its signed directories. */
+function poolOf(dirs: Record<PoolLabel, string>, keyring: Keyring): RealPool {
   const images = POOL_LABELS.map((label): PoolImage => ({ label, record: symbolicImage(dirs[label], keyring), bytes: loadImageBytes(dirs[label]) }))
   const config: BootConfig = { ...DEFAULT_BOOT, ...symbolicTrust(keyring, { echo: '1.0.0' }) }
   return {
@@ -218,19 +223,56 @@ export function signPool(root: string): RealPool {
 
 let pool: RealPool | null = null
 
+/** The directories {@link signPool} writes, one per label. */
+function poolDirs(root: string): Record<PoolLabel, string> {
+  return Object.fromEntries(POOL_LABELS.map((label) => [label, join(root, label)])) as Record<PoolLabel, string>
+}
+
+/** Reads a pool signed earlier into `root` back (the keyring from the same fixed seeds). */
+function readPool(root: string): RealPool {
+  const { release } = poolKeys()
+  const keyring: Keyring = new Map([[release.keyId, { algorithm: release.algorithm, keyId: release.keyId, publicKey: release.publicKey }]])
+  return poolOf(poolDirs(root), keyring)
+}
+
+/** Marks a pool directory as complete: written last, so that a half-written cache is never read. */
+const COMPLETE = 'complete'
+
 /**
  * The pool, signed once per process (per worker thread) into a temporary directory
  * that is removed as soon as the images are read: the records and bytes stay in
- * memory.
+ * memory. With `SILA_POOL_CACHE` set to a directory (the mutation oracle sets it:
+ * thousands of short `sila check` runs on one unchanged pipeline), the signed
+ * pool is kept there and read back by later processes instead of being built and
+ * signed again; a cache is only read once complete, and is made whole by one
+ * rename, so concurrent processes never see half of one.
  * @public
  */
 export function realPool(): RealPool {
   if (pool !== null) return pool
-  const root = mkdtempSync(join(tmpdir(), 'sila-pool-'))
+  const cache = process.env['SILA_POOL_CACHE']
+  if (cache !== undefined && cache !== '' && existsSync(join(cache, COMPLETE))) {
+    pool = readPool(cache)
+    return pool
+  }
+  const kept = cache !== undefined && cache !== ''
+  // Beside the cache when there is one, so that keeping it is a rename on one file system.
+  const root = mkdtempSync(join(kept ? dirname(resolve(cache)) : tmpdir(), 'sila-pool-'))
   try {
     pool = signPool(root)
+    if (kept) keepPool(root, cache)
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
   return pool
+}
+
+/** Moves a signed pool to `cache` when nothing is there yet (another process may have won the race: then its copy stays). */
+function keepPool(root: string, cache: string): void {
+  try {
+    writeFileSync(join(root, COMPLETE), '')
+    renameSync(root, cache)
+  } catch {
+    // The cache exists already (another process kept its pool) or cannot be written: this process's pool is in memory anyway.
+  }
 }

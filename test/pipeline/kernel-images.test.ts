@@ -1,6 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import fc from 'fast-check'
 import { boot } from '../../model/boot.js'
@@ -285,6 +287,33 @@ test('sila check pipeline --runs 30 passes', () => {
   assert.match(run.stdout, /All suites passed/)
   assert.match(run.stdout, /SignatureInvalid \d+/)
   assert.match(run.stdout, /RollbackDenied \d+/)
+})
+
+
+test('SILA_POOL_CACHE: the first process keeps its signed pool there, later ones read it back, and every process sees the same pool', () => {
+  const cache = join(temporaryDirectory(), 'pool')
+  const poolModule = new URL('../../pipeline/kernel/pool.js', import.meta.url).href
+  // Each process prints its pool's digests, verdicts on the pool's keyring, and whether the cache was there before it.
+  const script = `import { existsSync } from 'node:fs'
+const before = existsSync(process.env.SILA_POOL_CACHE + '/complete')
+const { realPool } = await import(${JSON.stringify(poolModule)})
+const pool = realPool()
+console.log(JSON.stringify({ before, images: pool.images.map((i) => [i.label, i.record.digest, i.record.signatures.map((s) => [s.signer, s.verifies]), i.bytes.signatures.length]), config: pool.config.keyring.map((k) => k.keyId) }))`
+  const run = () => {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, SILA_POOL_CACHE: cache }, encoding: 'utf8' })
+    assert.is(result.status, 0, result.stderr)
+    return JSON.parse(result.stdout) as { before: boolean; images: unknown; config: unknown }
+  }
+  const first = run()
+  const second = run()
+  assert.is(first.before, false)
+  assert.is(second.before, true, 'the first process kept its pool')
+  assert.ok(existsSync(join(cache, 'valid')))
+  assert.equal(second.images, first.images)
+  assert.equal(second.config, first.config)
+  // And what a process without the cache builds for itself.
+  const own = realPool()
+  assert.equal(first.images, own.images.map((i) => [i.label, i.record.digest, i.record.signatures.map((s) => [s.signer, s.verifies]), i.bytes.signatures.length]))
 })
 
 test.run()

@@ -45,6 +45,11 @@ function mutatedFile() {
   return null
 }
 
+// The signed image pool the pipeline suite draws from is built once for the whole
+// run and read back by every later check (pipeline/kernel/pool.ts, realPool): the
+// pipeline is not mutated, so it is the same pool for every mutant.
+process.env.SILA_POOL_CACHE ??= join(process.cwd(), '.sila-pool-cache')
+
 const file = mutatedFile()
 const extra = file === null ? [] : Object.entries(TESTS_OF).filter(([key]) => (key.endsWith('/') ? file.startsWith(key) : file === key)).flatMap(([, tests]) => tests)
 const TESTS = [UVU, 'dist/test', `(${[...COMPARISON, ...extra].join('|')})\\.test\\.js$`, '--bail']
