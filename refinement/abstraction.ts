@@ -233,8 +233,9 @@ function objectMatches(kernel: Kernel, handle: number, model: KernelObject | und
 
 function scalarsEqual(kernel: Kernel, model: KernelState, previous: KernelState): boolean {
   const refs = kernel.refs
+  // Every index, not only the new ones: neither side is trusted to leave the old ones alone.
   if (model.ksProcessRefs.length !== refs.count) return false
-  for (let ref = previous.ksProcessRefs.length; ref < refs.count; ref++) if (model.ksProcessRefs[ref] !== refs.serial[ref]) return false
+  for (let ref = 0; ref < refs.count; ref++) if (model.ksProcessRefs[ref] !== refs.serial[ref]) return false
   return model.ksObjects.size === kernel.objects.liveCount && model.ksCaps.size === kernel.caps.liveCount && model.ksNamespaces.size === kernel.namespaces.size &&
     Object.is(model.ksObjectNext, kernel.objectNext) && Object.is(model.ksCapNext, kernel.capNext) &&
     Object.is(model.ksNamespaceNext, kernel.namespaceNext) && Object.is(model.ksMessageSeqNext, kernel.messageSeqNext) &&

@@ -1,8 +1,17 @@
 import { test } from 'uvu'
 import * as assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { isSame } from '../../refinement/abstraction.js'
-import { firstDifference } from '../../refinement/diff.js'
+import { abstractState, compareImpl, isSame } from '../../refinement/abstraction.js'
+import { diffStates, firstDifference } from '../../refinement/diff.js'
+import { Kernel } from '../../impl/kernel.js'
+import { KIND_CONTAINER, KIND_ENDPOINT, KIND_PROCESS, KIND_REGION, RES_COUNT } from '../../impl/tables/objects.js'
+import { PLACE_FREE } from '../../impl/tables/caps.js'
+import { boot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
+import type { KernelState } from '../../model/state.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
+import { BALANCED, flatten, syscallSequence } from '../../properties/generators.js'
+import { changedShared, places, type Place } from '../refinement/_places.js'
 
 const value = fc.letrec((tie) => ({
   leaf: fc.oneof(fc.constantFrom<unknown>(0, -0, 1, NaN, null, undefined, '', 'a', true), fc.integer({ min: 0, max: 3 })),
@@ -21,6 +30,120 @@ test('isSame agrees with firstDifference (the full comparison\'s equality) on ne
     assert.equal(isSame(model, kernel), firstDifference('', model, kernel) === null)
     assert.equal(isSame(model, structuredClone(model)), firstDifference('', model, structuredClone(model)) === null)
   }), { numRuns: 5000, seed: 2 })
+})
+
+/** A copy of `state` with one entry of a Map field removed, or a copy of one added under a new key (shared otherwise). */
+function resized(state: KernelState, field: 'ksObjects' | 'ksCaps' | 'ksNamespaces', add: boolean): KernelState | null {
+  const map = state[field] as ReadonlyMap<number, unknown>
+  const first = [...map.keys()].at(-1)
+  if (first === undefined) return null
+  const copy = new Map(map)
+  if (add) copy.set(Math.max(...map.keys()) + 1000, map.get(first))
+  else copy.delete(first)
+  return { ...state, [field]: copy }
+}
+
+test('the incremental compare answers exactly as the full comparison after every step, whatever is planted in the model\'s next state', () => {
+  // After each step of generated sequences, the model's next state is changed at one
+  // place (sharing every untouched entry, as the model's step does), at a place of
+  // what the step touched as often as elsewhere, or an entry is removed or added;
+  // compareImpl, whose cache holds the previous state, must report what diffStates
+  // reports. Then the true state, which must compare equal and renews the cache.
+  let planted = 0
+  let differing = 0
+  let touched = 0
+  fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
+    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+    let model = boot(PROPERTY_BOOT, IMAGE_POOL)
+    assert.equal(compareImpl(kernel, model), null)
+    const pick = picks[Symbol.iterator]()
+    const next = () => pick.next().value as number
+    for (const syscall of flatten(sequence, 40)) {
+      const previous = model
+      model = modelStep(model, syscall).state
+      kernel.step(syscall)
+      // Places inside what the step changed (entries not shared with the previous state), and everywhere.
+      const all: Place[] = Object.entries(model).flatMap(([key, inner]) => places(inner, key, [key], []))
+      const fresh = all.filter((place) => {
+        const [field, step] = place.steps
+        if (typeof step !== 'object') return (previous as unknown as Record<string, unknown>)[field as string] !== (model as unknown as Record<string, unknown>)[field as string]
+        return ((previous as unknown as Record<string, ReadonlyMap<unknown, unknown>>)[field as string])?.get?.(step.map) !== (model as unknown as Record<string, ReadonlyMap<unknown, unknown>>)[field as string]!.get(step.map)
+      })
+      const choice = next() % 6
+      let changedState: KernelState | null
+      if (choice < 2 && fresh.length > 0) { changedState = changedShared(model, fresh[next() % fresh.length]!); touched++ }
+      else if (choice < 4) changedState = changedShared(model, all[next() % all.length]!)
+      else changedState = resized(model, (['ksObjects', 'ksCaps', 'ksNamespaces'] as const)[next() % 3]!, choice === 5)
+      if (changedState !== null) {
+        const expected = diffStates(changedState, abstractState(kernel))
+        assert.deepEqual(compareImpl(kernel, changedState), expected)
+        planted++
+        if (expected !== null) differing++
+      }
+      assert.equal(compareImpl(kernel, model), null)
+    }
+  }), { numRuns: 60, seed: 11 })
+  console.log(`  incremental compare: ${planted} planted changes, ${differing} of them differences (the rest in ghost fields), ${touched} inside what the step touched`)
+  assert.ok(differing > 1000 && touched > 500, `${differing} differences, ${touched} in touched entries`)
+})
+
+test('the incremental compare sees every change to what the kernel\'s step touched, as the full comparison does', () => {
+  // The other side: after each step, one row the kernel recorded as touched (a
+  // cap's rights, a process's uid, a region's size, a container's usage, an
+  // endpoint's depth, a namespace's next pid) is changed under the model's nose;
+  // compareImpl must report what diffStates reports, then the row is put back.
+  // A row the kernel did not record is beyond the incremental compare by design
+  // (its dirty lists are what it trusts): the snapshot and undo tests hold those.
+  let planted = 0
+  const kinds = new Set<string>()
+  fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
+    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+    let model = boot(PROPERTY_BOOT, IMAGE_POOL)
+    assert.equal(compareImpl(kernel, model), null)
+    const pick = picks[Symbol.iterator]()
+    const next = () => pick.next().value as number
+    for (const syscall of flatten(sequence, 40)) {
+      model = modelStep(model, syscall).state
+      kernel.step(syscall)
+      const { objects, caps, namespaces } = kernel
+      const rows: Array<() => () => void> = []
+      for (let index = 1; index < caps.dirtyCount; index += 2) {
+        const cap = caps.dirty[index]!
+        if (caps.place[cap] !== PLACE_FREE) rows.push(() => { kinds.add('cap'); const old = caps.rights[cap]!; caps.rights[cap] = old ^ 1; return () => { caps.rights[cap] = old } })
+      }
+      for (let index = 1; index < objects.dirtyCount; index += 2) {
+        const handle = objects.dirty[index]!
+        const kind = objects.kind[handle]
+        if (kind === KIND_PROCESS) rows.push(() => { kinds.add('process'); const old = objects.uid[handle]!; objects.uid[handle] = old + 1; return () => { objects.uid[handle] = old } })
+        if (kind === KIND_REGION) rows.push(() => { kinds.add('region'); const old = objects.bytes[handle]!; objects.bytes[handle] = old + 1; return () => { objects.bytes[handle] = old } })
+        if (kind === KIND_ENDPOINT) rows.push(() => { kinds.add('endpoint'); const old = objects.depth[handle]!; objects.depth[handle] = old + 1; return () => { objects.depth[handle] = old } })
+        if (kind === KIND_CONTAINER) {
+          rows.push(() => {
+            kinds.add('container')
+            const at = objects.row[handle]! * RES_COUNT
+            const old = objects.rows.usage[at]!
+            objects.rows.usage[at] = old + 1
+            return () => { objects.rows.usage[at] = old }
+          })
+        }
+      }
+      for (let index = 0; index < namespaces.dirtyCount; index++) {
+        const record = namespaces.records.get(namespaces.dirty[index]!)
+        if (record !== undefined) rows.push(() => { kinds.add('namespace'); record.pidNext++; return () => { record.pidNext-- } })
+      }
+      if (rows.length === 0) continue
+      const undo = rows[next() % rows.length]!()
+      const expected = diffStates(model, abstractState(kernel))
+      assert.notEqual(expected, null)
+      assert.deepEqual(compareImpl(kernel, model), expected)
+      planted++
+      undo()
+      assert.equal(compareImpl(kernel, model), null)
+    }
+  }), { numRuns: 60, seed: 12 })
+  console.log(`  incremental compare: ${planted} changes planted in touched rows, of ${[...kinds].sort().join(', ')}`)
+  assert.ok(planted > 1000, `${planted} planted`)
+  assert.deepEqual([...kinds].sort(), ['cap', 'container', 'endpoint', 'namespace', 'process', 'region'])
 })
 
 test.run()

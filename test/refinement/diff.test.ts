@@ -14,6 +14,7 @@ import { step as modelStep } from '../../model/step.js'
 import type { KernelState } from '../../model/state.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { syscallSequence, BALANCED, flatten } from '../../properties/generators.js'
+import { changed, places, spread } from './_places.js'
 
 // Values as states are made of: no `undefined` in objects (an object's missing key
 // and its undefined value read alike, on purpose) and Set members that are numbers.
@@ -58,46 +59,6 @@ test('the difference reported first is the same whatever order a Map\'s keys wer
   const model = new Map([[1, 'a'], [10, 'b'], [2, 'c']])
   assert.equal(firstDifference('m', model, new Map([[1, 'a'], [10, 'x'], [2, 'y']]))?.path, 'm[2]')
 })
-
-/** Where a leaf of a state can be changed: the steps to it, and the path diff.ts names it by. */
-interface Place { readonly steps: ReadonlyArray<string | number | { map: unknown }>; readonly path: string; readonly leaf: unknown }
-
-function places(value: unknown, path: string, steps: Place['steps'], out: Place[]): Place[] {
-  if (value instanceof Map) for (const [key, inner] of value) places(inner, `${path}[${JSON.stringify(key)}]`, [...steps, { map: key }], out)
-  else if (value instanceof Set) out.push({ steps, path, leaf: value })
-  else if (Array.isArray(value)) value.forEach((inner, index) => places(inner, `${path}[${index}]`, [...steps, index], out))
-  else if (typeof value === 'object' && value !== null) for (const [key, inner] of Object.entries(value)) places(inner, `${path}.${key}`, [...steps, key], out)
-  else if (value !== undefined) out.push({ steps, path, leaf: value })
-  return out
-}
-
-/** A deep copy that shares nothing (structuredClone keeps two references to one object as one). */
-function copyOf(value: unknown): unknown {
-  if (value instanceof Map) return new Map([...value].map(([key, inner]) => [key, copyOf(inner)]))
-  if (value instanceof Set) return new Set(value)
-  if (Array.isArray(value)) return value.map(copyOf)
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copyOf(inner)]))
-  return value
-}
-
-/** A copy of `state` with the leaf at `place` changed (a Set gains a member). */
-function changed(state: KernelState, place: Place): KernelState {
-  const copy = copyOf(state) as Record<string, unknown>
-  let parent: unknown = copy
-  for (const step of place.steps.slice(0, -1)) parent = typeof step === 'object' ? (parent as Map<unknown, unknown>).get(step.map) : (parent as Record<string | number, unknown>)[step]
-  const last = place.steps[place.steps.length - 1]!
-  const leaf = place.leaf
-  const other = leaf instanceof Set ? new Set([...leaf, -1]) : typeof leaf === 'number' ? leaf + 1 : typeof leaf === 'string' ? `${leaf}x` : typeof leaf === 'boolean' ? !leaf : 0
-  if (typeof last === 'object') (parent as Map<unknown, unknown>).set(last.map, other)
-  else (parent as Record<string | number, unknown>)[last] = other
-  return copy as unknown as KernelState
-}
-
-/** At most `count` of the places, spread over all of them (every field keeps a chance). */
-function spread(all: Place[], count = 150): Place[] {
-  const stride = Math.max(1, Math.floor(all.length / count))
-  return all.filter((_, index) => index % stride === 0)
-}
 
 /** Model states after a few generated syscalls: containers, processes, caps, queues. */
 const states: KernelState[] = fc.sample(syscallSequence(BALANCED, 25), { numRuns: 3, seed: 5 }).map((sequence) => {
