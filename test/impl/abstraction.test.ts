@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { abstractState, compareImpl, isSame } from '../../refinement/abstraction.js'
+import { abstractState, compareCounts, compareImpl, isSame } from '../../refinement/abstraction.js'
 import { diffStates, firstDifference } from '../../refinement/diff.js'
 import { Kernel } from '../../impl/kernel.js'
 import { KIND_CONTAINER, KIND_ENDPOINT, KIND_PROCESS, KIND_REGION, RES_COUNT } from '../../impl/tables/objects.js'
@@ -144,6 +144,32 @@ test('the incremental compare sees every change to what the kernel\'s step touch
   console.log(`  incremental compare: ${planted} changes planted in touched rows, of ${[...kinds].sort().join(', ')}`)
   assert.ok(planted > 1000, `${planted} planted`)
   assert.deepEqual([...kinds].sort(), ['cap', 'container', 'endpoint', 'namespace', 'process', 'region'])
+})
+
+test('on a kernel that agrees with the model, every comparison after the first is incremental: the full one is only the fallback', () => {
+  // An incremental compare that gives up where it could vouch answers right (the
+  // full comparison decides) but costs what B4 measures: it must not give up.
+  let steps = 0
+  let kernels = 0
+  const full = compareCounts.full
+  const incremental = compareCounts.incremental
+  fc.assert(fc.property(syscallSequence(BALANCED, 25), (sequence) => {
+    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+    let model = boot(PROPERTY_BOOT, IMAGE_POOL)
+    kernels++
+    assert.equal(compareImpl(kernel, model), null)
+    for (const syscall of flatten(sequence, 40)) {
+      model = modelStep(model, syscall).state
+      kernel.step(syscall)
+      assert.equal(compareImpl(kernel, model), null)
+      // Asked again without a step: the answer it already has.
+      assert.equal(compareImpl(kernel, model), null)
+      steps++
+    }
+  }), { numRuns: 60, seed: 13 })
+  assert.ok(steps > 1000, `${steps} steps`)
+  assert.equal(compareCounts.full - full, kernels, 'one full comparison per kernel, at boot')
+  assert.equal(compareCounts.incremental - incremental, steps)
 })
 
 test.run()
