@@ -168,7 +168,7 @@ function freshCache(kernel: Kernel, model: KernelState): CompareCache {
  * profiling): on a kernel that agrees with the model, stepped once between
  * comparisons, only the first is full.
  */
-export const compareCounts = { full: 0, incremental: 0 }
+export const compareCounts: { full: number; incremental: number } = { full: 0, incremental: 0 }
 
 function fullCompare(kernel: Kernel, model: KernelState): StateDifference | null {
   compareCounts.full++
