@@ -33,6 +33,8 @@ const TESTS_OF = {
   // The ghost fields (the message ledger, the last message received per endpoint),
   // which the comparison leaves out and the model's IPC invariants read in explore.
   'refinement/abstraction': ['impl/lockstep'],
+  // Boot refusals of declared systems: the suites boot valid configurations only.
+  'impl/boot': ['impl/lockstep'],
 }
 
 /** The file of dist/ (refinement/ or impl/, as `impl/tables/refs`) that holds the active mutant (Stryker's environment variable), or null. */
@@ -59,7 +61,11 @@ const extra = file === null ? [] : Object.entries(TESTS_OF).filter(([key]) => (k
 const TESTS = [UVU, 'dist/test', `(${[...COMPARISON, ...extra].join('|')})\\.test\\.js$`, '--bail']
 // abstraction.js aside: a wrong abstraction diverges at boot, which the check finds at once.
 const inComparison = file !== null && file.startsWith('refinement/') && file !== 'refinement/abstraction'
-const stages = inComparison ? [TESTS, CHECK] : [CHECK, TESTS]
+// A mutant of the abstraction's incremental compare (most of the file) passes the
+// check, which compares a correct kernel, and fails test/impl/abstraction within a
+// second or two: that test goes first, alone.
+const ABSTRACTION_TEST = [UVU, 'dist/test', 'impl/abstraction\\.test\\.js$', '--bail']
+const stages = inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, TESTS]
 for (const stage of stages) {
   const run = spawnSync(process.execPath, stage, { stdio: 'inherit' })
   if (run.status !== 0) process.exit(run.status ?? 1)
