@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { type BootConfig, DEFAULT_BOOT } from '../../spec/boot.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { type BootConfig, BootConfigCodec, DEFAULT_BOOT } from '../../spec/boot.js'
 import { CAP_CORE, CORE_IMAGE, PRESETS } from '../../spec/presets.js'
 import { boot } from '../../model/boot.js'
 import { Kernel } from '../../impl/kernel.js'
@@ -11,6 +12,7 @@ import { abstractState, compareImpl } from '../../refinement/abstraction.js'
 import { diffStates } from '../../refinement/diff.js'
 import { ALL, CONFIGS, IMAGE_POOL, LIMITS, NAMESPACES, NO_CPU_BOOT, PREAMBLE, Pair, RWG, TIGHT_BOOT, VALID_IMAGE, sequence } from './_support.js'
 import { MATCHER_IMAGE } from '../../properties/pool.js'
+import { IMAGES, bootConfigOf, systemArb } from '../checker/systems.js'
 
 const SLOW = process.env['SLOW'] === '1'
 
@@ -276,6 +278,88 @@ test('compare finds what the full comparison finds: a corrupted impl, or a model
   pair.kernel.step({ kind: 'cap_inspect', caller: 0, slot: 0 })
   pair.model = modelStep(pair.model, { kind: 'mem_alloc', caller: 0, sizeBytes: 1, executable: false, dst: 9 }).state
   assertSameDifference(pair)
+})
+
+/** Every leaf of a JSON value: its path (keys and indexes) and the value there. */
+function leaves(value: unknown, path: ReadonlyArray<string | number> = []): Array<{ path: ReadonlyArray<string | number>; value: unknown }> {
+  if (Array.isArray(value)) return value.length === 0 ? [{ path, value }] : value.flatMap((inner, index) => leaves(inner, [...path, index]))
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, inner]) => leaves(inner, [...path, key]))
+  return [{ path, value }]
+}
+
+/** A copy of `value` with the leaf (or array) at `path` replaced by `by` (undefined: removed). */
+function replaced(value: unknown, path: ReadonlyArray<string | number>, by: unknown): unknown {
+  if (path.length === 0) return by
+  const [head, ...rest] = path
+  if (Array.isArray(value)) {
+    const copy = value.slice()
+    if (rest.length === 0 && by === undefined) copy.splice(head as number, 1)
+    else copy[head as number] = replaced(copy[head as number], rest, by)
+    return copy
+  }
+  const copy = { ...(value as Record<string, unknown>) }
+  if (rest.length === 0 && by === undefined) delete copy[head as string]
+  else copy[head as string] = replaced(copy[head as string], rest, by)
+  return copy
+}
+
+test('declared systems changed at one place: model and impl boot them alike or refuse them alike, with the same path and words', () => {
+  // Generated systems the model boots, then one change: a number moved to its
+  // neighbours or to another number of the same system (bounds, collisions), a
+  // name to another name of the system (a duplicate, a container for a process…)
+  // or to nothing, an element dropped or given twice, a flag flipped, a cap given
+  // a badge, a parent cap or a slot past the holder's. Every check of boot
+  // (impl/boot.ts, model/boot-system.ts) is reached both ways: the counts say so.
+  const outcomes = new Map<string, number>()
+  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
+  fc.assert(fc.property(systemArb, fc.infiniteStream(fc.nat()), (shape, picks) => {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') return
+    const pick = picks[Symbol.iterator]()
+    const next = (n: number) => (pick.next().value as number) % n
+    const system = config.system!
+    const all = leaves(system)
+    const numbers = [...new Set(all.map((leaf) => leaf.value).filter((value) => typeof value === 'number'))] as number[]
+    const names = [...new Set([...all.filter((leaf) => leaf.path.at(-1) === 'name').map((leaf) => leaf.value as string), 'root', 'init', 'nowhere'])]
+    const capNames = (system.caps ?? []).map((cap) => `${cap.holder}:${cap.slot}`)
+    for (let round = 0; round < 6; round++) {
+      const leaf = all[next(all.length)]!
+      let changed: unknown
+      const choice = next(4)
+      if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
+      else if (choice === 1 && leaf.path.length >= 2) {
+        const [field, index] = leaf.path as [string, number]
+        const list = (system as unknown as Record<string, unknown[]>)[field]!
+        changed = { ...system, [field]: [...list, list[index]] }
+      } else if (choice === 2 && leaf.path[0] === 'caps' && leaf.path.length >= 2) {
+        const index = leaf.path[1] as number
+        // The holder's last slot and one past it (init's count when the holder is not a declared process).
+        const slots = system.processes?.find((process) => process.name === system.caps![index]!.holder)?.slots ?? config.init.slots
+        const extra = [{ badge: 1 + next(3) }, { parent: capNames[next(capNames.length)] ?? 'init:0' }, { slot: slots - next(2) }, { rights: ['read', 'write', 'execute', 'grant', 'control'] }][next(4)]!
+        changed = replaced(system, ['caps', index], { ...system.caps![index]!, ...extra })
+      } else if (typeof leaf.value === 'number') {
+        const value = leaf.value
+        changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])
+      } else if (typeof leaf.value === 'string') changed = replaced(system, leaf.path, names[next(names.length)])
+      else if (typeof leaf.value === 'boolean') changed = replaced(system, leaf.path, !leaf.value)
+      else continue
+      const changedConfig = { ...config, system: changed } as BootConfig
+      // What the boot file's decoder refuses never reaches a kernel (sila-boot files are decoded first).
+      if (E.isLeft(BootConfigCodec.decode(changedConfig))) { outcomes.set('decoder', (outcomes.get('decoder') ?? 0) + 1); continue }
+      const expected = failure(() => boot(changedConfig, IMAGES))
+      const got = failure(() => Kernel.boot(changedConfig, IMAGES))
+      assert.equal(got, expected, JSON.stringify(changed))
+      if (expected === 'booted') assert.equal(diffStates(boot(changedConfig, IMAGES), abstractState(Kernel.boot(changedConfig, IMAGES))), null)
+      // The refusal without the name or number the change put in it: what check refused.
+      const kind = expected === 'booted' ? 'booted' : expected.replace(/\[\d+\]/g, '[]').replace(/"[^"]*"/g, '"…"').replace(/\d+/g, 'n').slice(0, 90)
+      outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1)
+    }
+  }), { numRuns: 300, seed: 21 })
+  const refusals = [...outcomes.keys()].filter((kind) => kind !== 'booted' && kind !== 'decoder')
+  const refused = refusals.reduce((sum, kind) => sum + outcomes.get(kind)!, 0)
+  console.log(`  boot: ${outcomes.get('booted') ?? 0} changed systems booted by both, ${refused} refused alike (${refusals.length} kinds of refusal), ${outcomes.get('decoder') ?? 0} refused by the decoder`)
+  assert.ok((outcomes.get('booted') ?? 0) > 100)
+  assert.ok(refusals.length >= 15, refusals.join('\n'))
 })
 
 test.run()
