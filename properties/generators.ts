@@ -153,15 +153,18 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
  * sometimes has only `read`, so the mapping asks for more than its cap holds), and
  * then the mapping's end: kept, unmapped, or gone with its cap (deleted, or revoked
  * from the original, or the process killed), or a second mapping through the same cap
- * (refused) or through the other. ISO-4 is about that end.
+ * (refused) or through the other, and then both undone, the first or the last first.
+ * ISO-4 is about that end.
  */
 export const mapFragment: fc.Arbitrary<Fragment> = fc
   .record({
     caller, dst: fc.integer({ min: 2, max: 7 }), copy: opt(fc.integer({ min: 2, max: 7 })), readOnly: fc.constantFrom(false, false, true), executable: fc.boolean(),
-    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again'), killer: fc.constantFrom(0, 1),
+    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again', 'again-first', 'again-last'), killer: fc.constantFrom(0, 1),
     refused: fc.constantFrom<RightName[] | null>(null, null, [], ['read', 'control'], ['write', 'grant']),
   })
-  .map(({ caller, dst, copy, readOnly, executable, end, killer, refused }) => {
+  .map(({ caller, dst, copy: drawn, readOnly, executable, end, killer, refused }) => {
+    // Two mappings to undo need two caps: a copy always.
+    const copy = drawn ?? (end.startsWith('again-') ? (dst === 7 ? 2 : dst + 1) : undefined)
     const via = copy ?? dst
     const perms = executable ? ['read', 'execute'] : ['read', 'write']
     return [
@@ -175,7 +178,13 @@ export const mapFragment: fc.Arbitrary<Fragment> = fc
           : end === 'revoke' ? [{ kind: 'cap_revoke', caller, slot: dst }]
             : end === 'kill' ? [{ kind: 'process_kill', caller: killer, slot: 5 }]
               // Mapped again through the same cap (one mapping per cap: AlreadyExists), then through the other one.
-              : end === 'again' ? [{ kind: 'mem_map', caller, slot: via, perms }, { kind: 'mem_map', caller, slot: dst, perms: ['read'] }] : []),
+              : end.startsWith('again') ? [
+                { kind: 'mem_map', caller, slot: via, perms }, { kind: 'mem_map', caller, slot: dst, perms: ['read'] },
+                // Two mappings in the process's list, then both undone: the head first (its successor's back link must
+                // follow) or the tail first (the tail must move back).
+                ...(end === 'again-first' ? [{ kind: 'mem_unmap', caller, slot: via }, { kind: 'cap_delete', caller, slot: dst }]
+                  : end === 'again-last' ? [{ kind: 'mem_unmap', caller, slot: dst }, { kind: 'mem_unmap', caller, slot: via }] : []),
+              ] : []),
     ]
   })
 
