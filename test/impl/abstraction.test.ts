@@ -11,7 +11,7 @@ import { step as modelStep } from '../../model/step.js'
 import type { KernelState } from '../../model/state.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { BALANCED, flatten, syscallSequence } from '../../properties/generators.js'
-import { changedShared, places, type Place } from '../refinement/_places.js'
+import { arrays, changedShared, places, resizedArray, type Place } from '../refinement/_places.js'
 
 const value = fc.letrec((tie) => ({
   leaf: fc.oneof(fc.constantFrom<unknown>(0, -0, 1, NaN, null, undefined, '', 'a', true), fc.integer({ min: 0, max: 3 })),
@@ -52,6 +52,7 @@ test('the incremental compare answers exactly as the full comparison after every
   let planted = 0
   let differing = 0
   let touched = 0
+  let resizedArrays = 0
   fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
     const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
     let model = boot(PROPERTY_BOOT, IMAGE_POOL)
@@ -69,11 +70,17 @@ test('the incremental compare answers exactly as the full comparison after every
         if (typeof step !== 'object') return (previous as unknown as Record<string, unknown>)[field as string] !== (model as unknown as Record<string, unknown>)[field as string]
         return ((previous as unknown as Record<string, ReadonlyMap<unknown, unknown>>)[field as string])?.get?.(step.map) !== (model as unknown as Record<string, ReadonlyMap<unknown, unknown>>)[field as string]!.get(step.map)
       })
-      const choice = next() % 6
+      const choice = next() % 8
       let changedState: KernelState | null
       if (choice < 2 && fresh.length > 0) { changedState = changedShared(model, fresh[next() % fresh.length]!); touched++ }
       else if (choice < 4) changedState = changedShared(model, all[next() % all.length]!)
-      else changedState = resized(model, (['ksObjects', 'ksCaps', 'ksNamespaces'] as const)[next() % 3]!, choice === 5)
+      else if (choice < 6) changedState = resized(model, (['ksObjects', 'ksCaps', 'ksNamespaces'] as const)[next() % 3]!, choice === 5)
+      else {
+        // An array (a CSpace, a process's mappings, a queue, the process indexes) one element shorter or longer.
+        const lists = Object.entries(model).flatMap(([key, inner]) => arrays(inner, [key], []))
+        changedState = resizedArray(model, lists[next() % lists.length]!, choice === 7)
+        resizedArrays++
+      }
       if (changedState !== null) {
         const expected = diffStates(changedState, abstractState(kernel))
         assert.deepEqual(compareImpl(kernel, changedState), expected)
@@ -83,8 +90,8 @@ test('the incremental compare answers exactly as the full comparison after every
       assert.equal(compareImpl(kernel, model), null)
     }
   }), { numRuns: 60, seed: 11 })
-  console.log(`  incremental compare: ${planted} planted changes, ${differing} of them differences (the rest in ghost fields), ${touched} inside what the step touched`)
-  assert.ok(differing > 1000 && touched > 500, `${differing} differences, ${touched} in touched entries`)
+  console.log(`  incremental compare: ${planted} planted changes, ${differing} of them differences (the rest in ghost fields), ${touched} inside what the step touched, ${resizedArrays} arrays made shorter or longer`)
+  assert.ok(differing > 1000 && touched > 400 && resizedArrays > 400, `${differing} differences, ${touched} in touched entries, ${resizedArrays} arrays resized`)
 })
 
 test('the incremental compare sees every change to what the kernel\'s step touched, as the full comparison does', () => {

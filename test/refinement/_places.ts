@@ -75,3 +75,37 @@ export function changedShared(state: KernelState, place: Place): KernelState {
   }
   return rebuild(state, 0) as KernelState
 }
+
+/** Where an array of a state is: the steps to it (every array, however deep: slots, mappings, queues, process indexes). */
+export function arrays(value: unknown, steps: Place['steps'], out: Array<Place['steps']>): Array<Place['steps']> {
+  if (value instanceof Map) for (const [key, inner] of value) arrays(inner, [...steps, { map: key }], out)
+  else if (Array.isArray(value)) { out.push(steps); value.forEach((inner, index) => arrays(inner, [...steps, index], out)) }
+  else if (typeof value === 'object' && value !== null && !(value instanceof Set)) for (const [key, inner] of Object.entries(value)) arrays(inner, [...steps, key], out)
+  return out
+}
+
+/** A copy of `state` (shared off the path) whose array at `steps` lost its last element, or gained a copy of it (an empty one gains a 0). */
+export function resizedArray(state: KernelState, steps: Place['steps'], grow: boolean): KernelState {
+  const rebuild = (value: unknown, depth: number): unknown => {
+    if (depth === steps.length) {
+      const array = (value as unknown[]).slice()
+      if (grow) array.push(array.length === 0 ? 0 : array[array.length - 1])
+      else array.pop()
+      return array
+    }
+    const step = steps[depth]!
+    if (typeof step === 'object') {
+      const map = new Map(value as Map<unknown, unknown>)
+      map.set(step.map, rebuild(map.get(step.map), depth + 1))
+      return map
+    }
+    if (Array.isArray(value)) {
+      const array = value.slice()
+      array[step as number] = rebuild(array[step as number], depth + 1)
+      return array
+    }
+    const record = value as Record<string | number, unknown>
+    return { ...record, [step]: rebuild(record[step], depth + 1) }
+  }
+  return rebuild(state, 0) as KernelState
+}
