@@ -52,47 +52,14 @@ function otherThan(leaf: unknown): unknown {
 }
 
 /**
- * A copy of `state` with the leaf at `place` changed that shares everything off
- * the path to it: the Maps, arrays and records on the path are new, every other
- * entry is the original's own (what the model's step hands an incremental compare).
+ * A copy of `state` with what is at `steps` replaced by `at(value)`, sharing
+ * everything off the path: the Maps, arrays and records on the path are new,
+ * every other entry is the original's own (what the model's step hands an
+ * incremental compare).
  */
-export function changedShared(state: KernelState, place: Place): KernelState {
+function rebuiltAlong(state: KernelState, steps: Place['steps'], at: (value: unknown) => unknown): KernelState {
   const rebuild = (value: unknown, depth: number): unknown => {
-    if (depth === place.steps.length) return otherThan(place.leaf)
-    const step = place.steps[depth]!
-    if (typeof step === 'object') {
-      const map = new Map(value as Map<unknown, unknown>)
-      map.set(step.map, rebuild(map.get(step.map), depth + 1))
-      return map
-    }
-    if (Array.isArray(value)) {
-      const array = value.slice()
-      array[step as number] = rebuild(array[step as number], depth + 1)
-      return array
-    }
-    const record = value as Record<string | number, unknown>
-    return { ...record, [step]: rebuild(record[step], depth + 1) }
-  }
-  return rebuild(state, 0) as KernelState
-}
-
-/** Where an array of a state is: the steps to it (every array, however deep: slots, mappings, queues, process indexes). */
-export function arrays(value: unknown, steps: Place['steps'], out: Array<Place['steps']>): Array<Place['steps']> {
-  if (value instanceof Map) for (const [key, inner] of value) arrays(inner, [...steps, { map: key }], out)
-  else if (Array.isArray(value)) { out.push(steps); value.forEach((inner, index) => arrays(inner, [...steps, index], out)) }
-  else if (typeof value === 'object' && value !== null && !(value instanceof Set)) for (const [key, inner] of Object.entries(value)) arrays(inner, [...steps, key], out)
-  return out
-}
-
-/** A copy of `state` (shared off the path) whose array at `steps` lost its last element, or gained a copy of it (an empty one gains a 0). */
-export function resizedArray(state: KernelState, steps: Place['steps'], grow: boolean): KernelState {
-  const rebuild = (value: unknown, depth: number): unknown => {
-    if (depth === steps.length) {
-      const array = (value as unknown[]).slice()
-      if (grow) array.push(array.length === 0 ? 0 : array[array.length - 1])
-      else array.pop()
-      return array
-    }
+    if (depth === steps.length) return at(value)
     const step = steps[depth]!
     if (typeof step === 'object') {
       const map = new Map(value as Map<unknown, unknown>)
@@ -108,4 +75,27 @@ export function resizedArray(state: KernelState, steps: Place['steps'], grow: bo
     return { ...record, [step]: rebuild(record[step], depth + 1) }
   }
   return rebuild(state, 0) as KernelState
+}
+
+/** A copy of `state` with the leaf at `place` changed, sharing everything off the path to it. */
+export function changedShared(state: KernelState, place: Place): KernelState {
+  return rebuiltAlong(state, place.steps, () => otherThan(place.leaf))
+}
+
+/** Where an array of a state is: the steps to it (every array, however deep: slots, mappings, queues, process indexes). */
+export function arrays(value: unknown, steps: Place['steps'], out: Array<Place['steps']>): Array<Place['steps']> {
+  if (value instanceof Map) for (const [key, inner] of value) arrays(inner, [...steps, { map: key }], out)
+  else if (Array.isArray(value)) { out.push(steps); value.forEach((inner, index) => arrays(inner, [...steps, index], out)) }
+  else if (typeof value === 'object' && value !== null && !(value instanceof Set)) for (const [key, inner] of Object.entries(value)) arrays(inner, [...steps, key], out)
+  return out
+}
+
+/** A copy of `state` (shared off the path) whose array at `steps` lost its last element, or gained a copy of it (an empty one gains a 0). */
+export function resizedArray(state: KernelState, steps: Place['steps'], grow: boolean): KernelState {
+  return rebuiltAlong(state, steps, (value) => {
+    const array = (value as unknown[]).slice()
+    if (grow) array.push(array.length === 0 ? 0 : array[array.length - 1])
+    else array.pop()
+    return array
+  })
 }
