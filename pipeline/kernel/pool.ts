@@ -184,7 +184,7 @@ function borrowSignature(dir: string, from: string): void {
  */
 export function signPool(root: string): RealPool {
   const { release, attacker } = poolKeys()
-  const keyring: Keyring = new Map([[release.keyId, { algorithm: release.algorithm, keyId: release.keyId, publicKey: release.publicKey }]])
+  const keyring = releaseKeyring(release)
   const dirs: Record<PoolLabel, string> = {
     valid: build(root, 'valid', { version: '1.2.0', signers: [release] }),
     'wrong-key': build(root, 'wrong-key', { version: '1.2.1', signers: [attacker] }),
@@ -228,11 +228,14 @@ function poolDirs(root: string): Record<PoolLabel, string> {
   return Object.fromEntries(POOL_LABELS.map((label) => [label, join(root, label)])) as Record<PoolLabel, string>
 }
 
+/** The keyring the pool's boot configuration trusts: the release key alone. */
+function releaseKeyring(release: PrivateKey): Keyring {
+  return new Map([[release.keyId, { algorithm: release.algorithm, keyId: release.keyId, publicKey: release.publicKey }]])
+}
+
 /** Reads a pool signed earlier into `root` back (the keyring from the same fixed seeds). */
 function readPool(root: string): RealPool {
-  const { release } = poolKeys()
-  const keyring: Keyring = new Map([[release.keyId, { algorithm: release.algorithm, keyId: release.keyId, publicKey: release.publicKey }]])
-  return poolOf(poolDirs(root), keyring)
+  return poolOf(poolDirs(root), releaseKeyring(poolKeys().release))
 }
 
 /** Marks a pool directory as complete: written last, so that a half-written cache is never read. */
@@ -250,17 +253,16 @@ const COMPLETE = 'complete'
  */
 export function realPool(): RealPool {
   if (pool !== null) return pool
-  const cache = process.env['SILA_POOL_CACHE']
-  if (cache !== undefined && cache !== '' && existsSync(join(cache, COMPLETE))) {
+  const cache = process.env['SILA_POOL_CACHE'] || null
+  if (cache !== null && existsSync(join(cache, COMPLETE))) {
     pool = readPool(cache)
     return pool
   }
-  const kept = cache !== undefined && cache !== ''
   // Beside the cache when there is one, so that keeping it is a rename on one file system.
-  const root = mkdtempSync(join(kept ? dirname(resolve(cache)) : tmpdir(), 'sila-pool-'))
+  const root = mkdtempSync(join(cache === null ? tmpdir() : dirname(resolve(cache)), 'sila-pool-'))
   try {
     pool = signPool(root)
-    if (kept) keepPool(root, cache)
+    if (cache !== null) keepPool(root, cache)
   } finally {
     rmSync(root, { recursive: true, force: true })
   }

@@ -32,14 +32,40 @@ test('isSame agrees with firstDifference (the full comparison\'s equality) on ne
   }), { numRuns: 5000, seed: 2 })
 })
 
+/**
+ * Boots a kernel and the model, compares them (the comparison's cache starts
+ * there), then steps both through the flattened `sequence`, calling `each` after
+ * every step with the kernel, the model's state before and after.
+ */
+function inLockstep(sequence: Parameters<typeof flatten>[0], each: (kernel: Kernel, previous: KernelState, model: KernelState) => void): void {
+  const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+  let model = boot(PROPERTY_BOOT, IMAGE_POOL)
+  assert.equal(compareImpl(kernel, model), null)
+  for (const syscall of flatten(sequence, 40)) {
+    const previous = model
+    model = modelStep(model, syscall).state
+    kernel.step(syscall)
+    each(kernel, previous, model)
+  }
+}
+
+/** Draws from an infinite stream of naturals: `next(n)` is below n. */
+function picker(picks: Iterable<number>): (n: number) => number {
+  const pick = picks[Symbol.iterator]()
+  return (n) => (pick.next().value as number) % n
+}
+
+/** The field `key` of a state, as a record's value. */
+const fieldOf = (state: KernelState, key: string): unknown => (state as unknown as Record<string, unknown>)[key]
+
 /** A copy of `state` with one entry of a Map field removed, or a copy of one added under a new key (shared otherwise). */
 function resized(state: KernelState, field: 'ksObjects' | 'ksCaps' | 'ksNamespaces', add: boolean): KernelState | null {
   const map = state[field] as ReadonlyMap<number, unknown>
-  const first = [...map.keys()].at(-1)
-  if (first === undefined) return null
+  const last = [...map.keys()].at(-1)
+  if (last === undefined) return null
   const copy = new Map(map)
-  if (add) copy.set(Math.max(...map.keys()) + 1000, map.get(first))
-  else copy.delete(first)
+  if (add) copy.set(Math.max(...map.keys()) + 1000, map.get(last))
+  else copy.delete(last)
   return { ...state, [field]: copy }
 }
 
@@ -54,31 +80,24 @@ test('the incremental compare answers exactly as the full comparison after every
   let touched = 0
   let resizedArrays = 0
   fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
-    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
-    let model = boot(PROPERTY_BOOT, IMAGE_POOL)
-    assert.equal(compareImpl(kernel, model), null)
-    const pick = picks[Symbol.iterator]()
-    const next = () => pick.next().value as number
-    for (const syscall of flatten(sequence, 40)) {
-      const previous = model
-      model = modelStep(model, syscall).state
-      kernel.step(syscall)
+    const next = picker(picks)
+    inLockstep(sequence, (kernel, previous, model) => {
       // Places inside what the step changed (entries not shared with the previous state), and everywhere.
       const all: Place[] = Object.entries(model).flatMap(([key, inner]) => places(inner, key, [key], []))
       const fresh = all.filter((place) => {
-        const [field, step] = place.steps
-        if (typeof step !== 'object') return (previous as unknown as Record<string, unknown>)[field as string] !== (model as unknown as Record<string, unknown>)[field as string]
-        return ((previous as unknown as Record<string, ReadonlyMap<unknown, unknown>>)[field as string])?.get?.(step.map) !== (model as unknown as Record<string, ReadonlyMap<unknown, unknown>>)[field as string]!.get(step.map)
+        const [field, step] = place.steps as [string, Place['steps'][number]]
+        if (typeof step !== 'object') return fieldOf(previous, field) !== fieldOf(model, field)
+        return (fieldOf(previous, field) as ReadonlyMap<unknown, unknown>).get(step.map) !== (fieldOf(model, field) as ReadonlyMap<unknown, unknown>).get(step.map)
       })
-      const choice = next() % 8
+      const choice = next(8)
       let changedState: KernelState | null
-      if (choice < 2 && fresh.length > 0) { changedState = changedShared(model, fresh[next() % fresh.length]!); touched++ }
-      else if (choice < 4) changedState = changedShared(model, all[next() % all.length]!)
-      else if (choice < 6) changedState = resized(model, (['ksObjects', 'ksCaps', 'ksNamespaces'] as const)[next() % 3]!, choice === 5)
+      if (choice < 2 && fresh.length > 0) { changedState = changedShared(model, fresh[next(fresh.length)]!); touched++ }
+      else if (choice < 4) changedState = changedShared(model, all[next(all.length)]!)
+      else if (choice < 6) changedState = resized(model, (['ksObjects', 'ksCaps', 'ksNamespaces'] as const)[next(3)]!, choice === 5)
       else {
         // An array (a CSpace, a process's mappings, a queue, the process indexes) one element shorter or longer.
         const lists = Object.entries(model).flatMap(([key, inner]) => arrays(inner, [key], []))
-        changedState = resizedArray(model, lists[next() % lists.length]!, choice === 7)
+        changedState = resizedArray(model, lists[next(lists.length)]!, choice === 7)
         resizedArrays++
       }
       if (changedState !== null) {
@@ -88,7 +107,7 @@ test('the incremental compare answers exactly as the full comparison after every
         if (expected !== null) differing++
       }
       assert.equal(compareImpl(kernel, model), null)
-    }
+    })
   }), { numRuns: 60, seed: 11 })
   console.log(`  incremental compare: ${planted} planted changes, ${differing} of them differences (the rest in ghost fields), ${touched} inside what the step touched, ${resizedArrays} arrays made shorter or longer`)
   assert.ok(differing > 1000 && touched > 400 && resizedArrays > 400, `${differing} differences, ${touched} in touched entries, ${resizedArrays} arrays resized`)
@@ -104,14 +123,8 @@ test('the incremental compare sees every change to what the kernel\'s step touch
   let planted = 0
   const kinds = new Set<string>()
   fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
-    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
-    let model = boot(PROPERTY_BOOT, IMAGE_POOL)
-    assert.equal(compareImpl(kernel, model), null)
-    const pick = picks[Symbol.iterator]()
-    const next = () => pick.next().value as number
-    for (const syscall of flatten(sequence, 40)) {
-      model = modelStep(model, syscall).state
-      kernel.step(syscall)
+    const next = picker(picks)
+    inLockstep(sequence, (kernel, _previous, model) => {
       const { objects, caps, namespaces } = kernel
       const rows: Array<() => () => void> = []
       for (let index = 1; index < caps.dirtyCount; index += 2) {
@@ -138,15 +151,15 @@ test('the incremental compare sees every change to what the kernel\'s step touch
         const record = namespaces.records.get(namespaces.dirty[index]!)
         if (record !== undefined) rows.push(() => { kinds.add('namespace'); record.pidNext++; return () => { record.pidNext-- } })
       }
-      if (rows.length === 0) continue
-      const undo = rows[next() % rows.length]!()
+      if (rows.length === 0) return
+      const undo = rows[next(rows.length)]!()
       const expected = diffStates(model, abstractState(kernel))
       assert.notEqual(expected, null)
       assert.deepEqual(compareImpl(kernel, model), expected)
       planted++
       undo()
       assert.equal(compareImpl(kernel, model), null)
-    }
+    })
   }), { numRuns: 60, seed: 12 })
   console.log(`  incremental compare: ${planted} changes planted in touched rows, of ${[...kinds].sort().join(', ')}`)
   assert.ok(planted > 1000, `${planted} planted`)
@@ -161,18 +174,13 @@ test('on a kernel that agrees with the model, every comparison after the first i
   const full = compareCounts.full
   const incremental = compareCounts.incremental
   fc.assert(fc.property(syscallSequence(BALANCED, 25), (sequence) => {
-    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
-    let model = boot(PROPERTY_BOOT, IMAGE_POOL)
     kernels++
-    assert.equal(compareImpl(kernel, model), null)
-    for (const syscall of flatten(sequence, 40)) {
-      model = modelStep(model, syscall).state
-      kernel.step(syscall)
+    inLockstep(sequence, (kernel, _previous, model) => {
       assert.equal(compareImpl(kernel, model), null)
       // Asked again without a step: the answer it already has.
       assert.equal(compareImpl(kernel, model), null)
       steps++
-    }
+    })
   }), { numRuns: 60, seed: 13 })
   assert.ok(steps > 1000, `${steps} steps`)
   assert.equal(compareCounts.full - full, kernels, 'one full comparison per kernel, at boot')

@@ -60,13 +60,15 @@ process.env.SILA_POOL_CACHE ??= join(process.cwd(), '.sila-pool-cache')
 
 const file = mutatedFile()
 const extra = file === null ? [] : Object.entries(TESTS_OF).filter(([key]) => (key.endsWith('/') ? file.startsWith(key) : file === key)).flatMap(([, tests]) => tests)
-const TESTS = [UVU, 'dist/test', `(${[...COMPARISON, ...extra].join('|')})\\.test\\.js$`, '--bail']
+/** The uvu run of the tests whose paths under dist/test match one of `names`, stopping at the first failure. */
+const testsOf = (names) => [UVU, 'dist/test', `(${names.join('|')})\\.test\\.js$`, '--bail']
+const TESTS = testsOf([...COMPARISON, ...extra])
 // abstraction.js aside: a wrong abstraction diverges at boot, which the check finds at once.
 const inComparison = file !== null && file.startsWith('refinement/') && file !== 'refinement/abstraction'
 // A mutant of the abstraction's incremental compare (most of the file) passes the
 // check, which compares a correct kernel, and fails test/impl/abstraction within a
 // second or two: that test goes first, alone.
-const ABSTRACTION_TEST = [UVU, 'dist/test', 'impl/abstraction\\.test\\.js$', '--bail']
+const ABSTRACTION_TEST = testsOf(['impl/abstraction'])
 const stages = inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, TESTS]
 for (const stage of stages) {
   const run = spawnSync(process.execPath, stage, { stdio: 'inherit' })
