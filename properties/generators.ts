@@ -414,6 +414,21 @@ export const recycleFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'cap_inspect', caller: 0, slot: dst },
   ])
 
+/**
+ * An endpoint used and then destroyed with its only cap: a message received (the
+ * endpoint's last received message, a ghost field the IPC invariants read, is
+ * retired with it), sometimes another one left in the queue (discarded then).
+ */
+export const retireFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, dst: fc.integer({ min: 3, max: 7 }), queued: fc.boolean() })
+  .map(({ caller, dst, queued }) => [
+    { kind: 'ep_create', caller, depth: 2, dst },
+    { kind: 'ep_send', caller, slot: dst, payload: 1 },
+    { kind: 'ep_recv', caller, slot: dst },
+    ...(queued ? [{ kind: 'ep_send', caller, slot: dst, payload: 2 }] : []),
+    { kind: 'cap_delete', caller, slot: dst },
+  ])
+
 /** An endpoint filled to its depth (and one more, which is QueueFull). */
 export const fillFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, dst: fc.integer({ min: 3, max: 9 }), depth: fc.integer({ min: 1, max: 3 }) })
@@ -457,6 +472,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
     { weight: Math.ceil(weights.hop / 3), arbitrary: badgeFragment },
     { weight: Math.ceil(weights.hop / 3), arbitrary: revokeFragment },
+    { weight: Math.ceil(weights.hop / 4), arbitrary: retireFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },

@@ -303,6 +303,26 @@ function replaced(value: unknown, path: ReadonlyArray<string | number>, by: unkn
   return copy
 }
 
+test('boot configurations at their edges (init with fewer slots than the devices need, no device, no cpuAccounting flag) boot and step alike', () => {
+  // init gets max(init.slots, devices + 1) slots, and CPU accounting is on unless
+  // the configuration says otherwise (kernel.md §10): the suites' configurations
+  // never go near either.
+  const { cpuAccounting: _, ...withoutFlag } = DEFAULT_BOOT
+  const edges: ReadonlyArray<[string, BootConfig]> = [
+    ['init.slots 1, two devices', { ...DEFAULT_BOOT, init: { slots: 1 } }],
+    ['init.slots 2, two devices', { ...DEFAULT_BOOT, init: { slots: 2 } }],
+    ['init.slots 3, two devices', { ...DEFAULT_BOOT, init: { slots: 3 } }],
+    ['init.slots 1, no device', { ...DEFAULT_BOOT, devices: [], init: { slots: 1 } }],
+    ['no cpuAccounting flag', withoutFlag],
+  ]
+  for (const [label, config] of edges) {
+    assert.ok(E.isRight(BootConfigCodec.decode(config)), `${label}: the codec takes it`)
+    const pair = new Pair(config)
+    assert.equal(pair.model.ksCpuAccounting, config.cpuAccounting ?? true, label)
+    fc.assert(fc.property(sequence, (syscalls) => { new Pair(config).run(syscalls) }), { numRuns: 20, seed: 31 })
+  }
+})
+
 test('declared systems changed at one place: model and impl boot them alike or refuse them alike, with the same path and words', () => {
   // Generated systems the model boots, then one change: a number moved to its
   // neighbours or to another number of the same system (bounds, collisions), a

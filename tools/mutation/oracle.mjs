@@ -18,16 +18,17 @@ const COMPARISON = ['refinement/\\w+', 'impl/abstraction', 'checker/refine']
 
 /**
  * Tests of what the suites, which compare the kernel with the model, do not see of
- * some impl files: a snapshot restored into another kernel (the tables' and the
- * kernel's restore), the count of verifications the kernel reports (images), and
+ * some impl files: a snapshot restored into another kernel, and undo along a
+ * search's walk (the tables' and the kernel's restore), the count of verifications the kernel reports (images), and
  * the message ledger the impl keeps for the abstraction's ghost fields, which the
  * suites take from the model (ipc, and the abstraction itself: test/impl/lockstep
  * compares them).
  * Keyed by the mutated file's path under dist/ without `.js`, or a folder ending in `/`.
  */
 const TESTS_OF = {
-  'impl/tables/': ['impl/snapshot'],
-  'impl/kernel': ['impl/snapshot'],
+  'impl/tables/': ['impl/snapshot', 'impl/undo'],
+  // Undo, snapshot reuse and restore (explore's search, not the suites'), and the boot configuration's edges.
+  'impl/kernel': ['impl/snapshot', 'impl/undo', 'impl/lockstep'],
   'impl/images': ['pipeline/kernel-images'],
   'impl/objects/ipc': ['impl/lockstep'],
   // The ghost fields (the message ledger, the last message received per endpoint),

@@ -1,0 +1,182 @@
+/**
+ * The kernel's undo, snapshot reuse and restore, walked as an explicit-state
+ * search walks them (checker/explore/general.ts): a step tried and taken back, a
+ * path descended with a snapshot per level (reusing the buffers of snapshots left
+ * behind), a jump back to any ancestor. After every move the kernel must be in
+ * exactly the state a fresh kernel reaches by replaying the same path from boot
+ * (abstract state with its ghost fields: the message ledger, the last message
+ * received per endpoint), and its journal, which the incremental comparison
+ * trusts, must never repeat a value once the state may have changed.
+ */
+import { test } from 'uvu'
+import * as assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { Kernel, type KernelCapacity, type KernelSnapshot } from '../../impl/kernel.js'
+import { abstractState } from '../../refinement/abstraction.js'
+import { firstDifference } from '../../refinement/diff.js'
+import type { BootConfig } from '../../spec/boot.js'
+import type { KernelState } from '../../model/state.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
+import { BALANCED, flatten, syscallSequence } from '../../properties/generators.js'
+import { NO_CPU_BOOT } from './_support.js'
+
+interface Node { readonly path: ReadonlyArray<unknown>; readonly saved: KernelSnapshot; readonly state: KernelState; readonly shape: ReturnType<typeof shapeOf> }
+
+/** What the fast undo cannot take back in place: the tables' capacities, and the namespaces' count. */
+const shapeOf = (kernel: Kernel) => ({ tables: `${kernel.objects.capacity}/${kernel.objects.rows.capacity}/${kernel.caps.capacity}`, namespaces: kernel.namespaces.size })
+
+/** The moves of the walk, counted: each must be reached. */
+const MOVES = ['step', 'undo one step', 'undo one step that touched nothing', 'undo one step that grew a table', 'undo one step that changed the namespaces', 'undo again', 'undo further', 'restore', 'snapshot', 'snapshot reusing', 'jump to an ancestor'] as const
+type Move = typeof MOVES[number]
+
+function sameState(kernel: Kernel, expected: KernelState, where: string): void {
+  const difference = firstDifference('', expected, abstractState(kernel))
+  assert.equal(difference, null, `${where}: ${JSON.stringify(difference)}`)
+}
+
+/** A fresh kernel's state after `path`. */
+function replayed(config: BootConfig, path: ReadonlyArray<unknown>): KernelState {
+  const kernel = Kernel.boot(config, IMAGE_POOL)
+  for (const syscall of path) kernel.step(syscall)
+  return abstractState(kernel)
+}
+
+/** Walks `syscalls` as a search would, checking every state against a replay; counts the moves and the steps that touched nothing. */
+function walk(config: BootConfig, capacity: KernelCapacity, syscalls: ReadonlyArray<unknown>, next: (n: number) => number, moves: Map<Move, number>): void {
+  const count = (move: Move) => moves.set(move, (moves.get(move) ?? 0) + 1)
+  const kernel = Kernel.boot(config, IMAGE_POOL, capacity)
+  const ancestors: Node[] = [{ path: [], saved: kernel.snapshot(), state: abstractState(kernel), shape: shapeOf(kernel) }]
+  /** Snapshots of paths left behind: their buffers may be reused. */
+  const dead: KernelSnapshot[] = []
+  let current: unknown[] = []
+  let journal = kernel.journal
+  /**
+   * The journal moved on, or (`still`) stayed where it was, or (`mayStay`: a move
+   * back to the state the kernel is in) either.
+   */
+  const journalAfter = (what: string, still: boolean, mayStay = false) => {
+    if (still) assert.equal(kernel.journal, journal, `${what}: the journal moved though nothing changed`)
+    else if (mayStay) assert.ok(kernel.journal >= journal, `${what}: the journal went back from ${journal} to ${kernel.journal}`)
+    else assert.ok(kernel.journal > journal, `${what}: the journal went from ${journal} to ${kernel.journal}`)
+    journal = kernel.journal
+  }
+  const isAt = (state: KernelState) => firstDifference('', state, abstractState(kernel)) === null
+  for (const syscall of syscalls) {
+    const outcome = kernel.step(syscall)
+    const touchedNothing = kernel.objects.dirtyCount === 0 && kernel.caps.dirtyCount === 0 && kernel.namespaces.dirtyCount === 0
+    current.push(syscall)
+    count('step')
+    journalAfter('step', false)
+    sameState(kernel, replayed(config, current), `after ${current.length} steps (${String((syscall as { kind?: unknown }).kind)}, ${outcome._tag})`)
+    const node = ancestors.at(-1)!
+    // A step that grew a table or changed the namespaces (rare) is always undone when it is the only one since the snapshot.
+    const reshaped = shapeOf(kernel).tables !== node.shape.tables || shapeOf(kernel).namespaces !== node.shape.namespaces
+    const choice = reshaped && current.length - node.path.length === 1 ? next(2) : next(8)
+    if (choice < 2) {
+      // Tried and taken back: one step since the snapshot (the fast undo), or more (a full restore).
+      const steps = current.length - node.path.length
+      const wasAt = isAt(node.state)
+      if (steps === 1 && touchedNothing) count('undo one step that touched nothing')
+      if (steps === 1 && shapeOf(kernel).tables !== node.shape.tables) count('undo one step that grew a table')
+      if (steps === 1 && shapeOf(kernel).namespaces !== node.shape.namespaces) count('undo one step that changed the namespaces')
+      kernel.undo(node.saved)
+      count(steps === 1 ? 'undo one step' : 'undo further')
+      // Undoing a step that touched nothing changes nothing, the journal included.
+      journalAfter('undo', steps === 1 && touchedNothing, wasAt)
+      current = [...node.path]
+      sameState(kernel, node.state, `undo to depth ${node.path.length}`)
+      if (choice === 1) {
+        kernel.undo(node.saved)
+        count('undo again')
+        journalAfter('undo again', true)
+        sameState(kernel, node.state, `undo again to depth ${node.path.length}`)
+      }
+    } else if (choice < 5) {
+      const reuse = choice === 4 ? dead.pop() : undefined
+      ancestors.push({ path: [...current], saved: kernel.snapshot(reuse), state: abstractState(kernel), shape: shapeOf(kernel) })
+      count(reuse === undefined ? 'snapshot' : 'snapshot reusing')
+      journalAfter('snapshot', true)
+    } else if (choice === 5) {
+      const to = next(ancestors.length)
+      for (const left of ancestors.splice(to + 1)) dead.push(left.saved)
+      const target = ancestors[to]!
+      const wasAt = isAt(target.state)
+      if (next(2) === 0) { kernel.undo(target.saved); count('jump to an ancestor') } else { kernel.restore(target.saved); count('restore') }
+      journalAfter('back to an ancestor', false, wasAt)
+      current = [...target.path]
+      sameState(kernel, target.state, `back to the ancestor at depth ${target.path.length}`)
+    }
+    // else: go on without a snapshot, so that a later undo is of more than one step.
+  }
+}
+
+test('undo, snapshots reusing old buffers and restore give back exactly the states a fresh replay reaches, along search-like walks', () => {
+  const moves = new Map<Move, number>()
+  const configs = [PROPERTY_BOOT, NO_CPU_BOOT]
+  // Tables of the default capacity, and small ones that grow often (a growing step is undone by a full restore).
+  const capacities: ReadonlyArray<KernelCapacity> = [{ objects: 16, caps: 32 }, { objects: 8, caps: 8 }]
+  fc.assert(fc.property(fc.constantFrom(0, 1), fc.constantFrom(0, 1), syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (config, capacity, sequence, picks) => {
+    const pick = picks[Symbol.iterator]()
+    walk(configs[config]!, capacities[capacity]!, flatten(sequence, 40), (n) => (pick.next().value as number) % n, moves)
+  }), { numRuns: 120, seed: 21, includeErrorInReport: true })
+  console.log(`  undo walks: ${MOVES.map((move) => `${moves.get(move) ?? 0} ${move}`).join(', ')}`)
+  for (const move of MOVES) assert.ok((moves.get(move) ?? 0) > 50, `${move}: ${moves.get(move) ?? 0}`)
+})
+
+test('the step that grows a table (objects, container rows, caps) is undone exactly, then taken again', () => {
+  // Containers created one by one from the smallest tables, each step undone once
+  // and taken again: the fast undo cannot shrink a grown table, so such a step must
+  // go back by a full restore, whichever table grew.
+  const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL, { objects: 8, caps: 8 })
+  const grew = new Set<string>()
+  const path: unknown[] = []
+  const limits = { memoryBytes: 4096, processes: 1, endpoints: 1, cpuBudget: 12, ioBytes: 64, cpuWeight: 1, devices: [] }
+  const namespaces = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
+  for (let dst = 3; dst < PROPERTY_BOOT.init.slots; dst++) {
+    const syscall = { kind: 'container_create', caller: 0, parent: 0, dst, limits, namespaces }
+    const capacities = { objects: kernel.objects.capacity, rows: kernel.objects.rows.capacity, caps: kernel.caps.capacity }
+    const saved = kernel.snapshot()
+    const state = abstractState(kernel)
+    assert.equal(kernel.step(syscall)._tag, 'Right', `container_create into slot ${dst}`)
+    for (const [table, capacity] of Object.entries({ objects: kernel.objects.capacity, rows: kernel.objects.rows.capacity, caps: kernel.caps.capacity })) {
+      if (capacity !== capacities[table as keyof typeof capacities]) grew.add(table)
+    }
+    kernel.undo(saved)
+    sameState(kernel, state, `undo of the container_create into slot ${dst}`)
+    kernel.step(syscall)
+    path.push(syscall)
+    sameState(kernel, replayed(PROPERTY_BOOT, path), `the container_create into slot ${dst} again`)
+  }
+  assert.deepEqual([...grew].sort(), ['caps', 'objects', 'rows'])
+})
+
+test('an endpoint retired after a snapshot, an undo or a restore leaves that snapshot as it was (its last message is not shared back)', () => {
+  // The map of retired endpoints' last messages is shared between the kernel and
+  // its snapshots and copied before a retirement writes to it: after taking a
+  // snapshot, after a fast undo and after a restore alike. An endpoint made,
+  // used and destroyed after the snapshot must be absent when the kernel goes back.
+  const retire = [
+    { kind: 'ep_create', caller: 0, depth: 2, dst: 5 },
+    { kind: 'ep_send', caller: 0, slot: 5, payload: 1 },
+    { kind: 'ep_recv', caller: 0, slot: 5 },
+    { kind: 'cap_delete', caller: 0, slot: 5 },
+  ]
+  const ways: ReadonlyArray<[string, (kernel: Kernel) => KernelSnapshot]> = [
+    ['snapshot', (kernel) => kernel.snapshot()],
+    ['undo', (kernel) => { const saved = kernel.snapshot(); kernel.step({ kind: 'process_list', caller: 0 }); kernel.undo(saved); return saved }],
+    ['restore', (kernel) => { const saved = kernel.snapshot(); kernel.step({ kind: 'process_list', caller: 0 }); kernel.step({ kind: 'process_list', caller: 0 }); kernel.restore(saved); return saved }],
+  ]
+  for (const [way, shared] of ways) {
+    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+    // An endpoint retired before, so that the map is not empty.
+    for (const syscall of retire) kernel.step(syscall)
+    const saved = shared(kernel)
+    const state = abstractState(kernel)
+    for (const syscall of retire) assert.equal(kernel.step(syscall)._tag, 'Right', `${way}: ${syscall.kind}`)
+    assert.equal(abstractState(kernel).gsLastReceived.size, state.gsLastReceived.size + 1, `${way}: the endpoint's last message is retired`)
+    kernel.restore(saved)
+    sameState(kernel, state, `${way}, then an endpoint retired, then restored`)
+  }
+})
+
+test.run()
