@@ -89,6 +89,8 @@ if (args.includes('--retest-survivors')) {
     writeFileSync(file, JSON.stringify(report))
     process.stdout.write(`mutate: ${dropped} survivors of ${name} to test again\n`)
   }
+  // They passed the check once: the oracle runs the tests first (tools/mutation/oracle.mjs).
+  process.env.SILA_MUTATE_RETEST = '1'
 }
 const only = args.indexOf('--chunk') >= 0 ? Number(args[args.indexOf('--chunk') + 1]) : null
 if (!args.includes('--report')) {

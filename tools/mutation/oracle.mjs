@@ -70,7 +70,12 @@ const inComparison = file !== null && file.startsWith('refinement/') && file !==
 // check, which compares a correct kernel, and fails test/impl/abstraction within a
 // second or two: that test goes first, alone.
 const ABSTRACTION_TEST = testsOf(['impl/abstraction'])
-const stages = inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, TESTS]
+// A survivor tested again (`npm run mutate -- --retest-survivors`) passed the check
+// before; what can kill it now is a new test: the file's own tests go first, then
+// the comparison tests, then the check.
+const retest = process.env.SILA_MUTATE_RETEST === '1'
+const stages = retest ? [...(file === 'refinement/abstraction' ? [ABSTRACTION_TEST] : []), ...(extra.length > 0 ? [testsOf(extra)] : []), testsOf(COMPARISON), CHECK]
+  : inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, TESTS]
 for (const stage of stages) {
   const run = spawnSync(process.execPath, stage, { stdio: 'inherit' })
   if (run.status !== 0) process.exit(run.status ?? 1)
