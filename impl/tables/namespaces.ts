@@ -84,7 +84,7 @@ export class NamespaceTable {
    * copied back. False (nothing done) when the step added or removed one.
    */
   restoreTouched(saved: NamespaceSnapshot): boolean {
-    if (saved.length !== this.records.size) return false
+    // Adding and removing a namespace both touch it: a touched namespace missing on either side is one.
     for (let index = 0; index < this.dirtyCount; index++) {
       const id = this.dirty[index]!
       if (!this.records.has(id) || !saved.some((record) => record.id === id)) return false

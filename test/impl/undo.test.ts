@@ -5,7 +5,7 @@
  * behind), a jump back to any ancestor. After every move the kernel must be in
  * exactly the state a fresh kernel reaches by replaying the same path from boot
  * (abstract state with its ghost fields: the message ledger, the last message
- * received per endpoint), and its journal, which the incremental comparison
+ * received per endpoint; and its namespace table's order), and its journal, which the incremental comparison
  * trusts, must never repeat a value once the state may have changed.
  */
 import { test } from 'uvu'
@@ -20,7 +20,7 @@ import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { BALANCED, flatten, syscallSequence } from '../../properties/generators.js'
 import { NO_CPU_BOOT } from './_support.js'
 
-interface Node { readonly path: ReadonlyArray<unknown>; readonly saved: KernelSnapshot; readonly state: KernelState; readonly shape: ReturnType<typeof shapeOf> }
+interface Node { readonly path: ReadonlyArray<unknown>; readonly saved: KernelSnapshot; readonly state: Observed; readonly shape: ReturnType<typeof shapeOf> }
 
 /** What the fast undo cannot take back in place: the tables' capacities, and the namespaces' count. */
 const shapeOf = (kernel: Kernel) => ({ tables: `${kernel.objects.capacity}/${kernel.objects.rows.capacity}/${kernel.caps.capacity}`, namespaces: kernel.namespaces.size })
@@ -29,23 +29,30 @@ const shapeOf = (kernel: Kernel) => ({ tables: `${kernel.objects.capacity}/${ker
 const MOVES = ['step', 'undo one step', 'undo one step that touched nothing', 'undo one step that grew a table', 'undo one step that changed the namespaces', 'undo again', 'undo further', 'restore', 'snapshot', 'snapshot reusing', 'jump to an ancestor'] as const
 type Move = typeof MOVES[number]
 
-function sameState(kernel: Kernel, expected: KernelState, where: string): void {
-  const difference = firstDifference('', expected, abstractState(kernel))
+/**
+ * What a kernel is: its abstract state, and the order of its namespace table
+ * (creation order), which explore's canonical labelling walks to break ties.
+ */
+interface Observed { readonly state: KernelState; readonly namespaceOrder: ReadonlyArray<number> }
+const observe = (kernel: Kernel): Observed => ({ state: abstractState(kernel), namespaceOrder: [...kernel.namespaces.records.keys()] })
+
+function sameState(kernel: Kernel, expected: Observed, where: string): void {
+  const difference = firstDifference('', expected, observe(kernel))
   assert.equal(difference, null, `${where}: ${JSON.stringify(difference)}`)
 }
 
 /** A fresh kernel's state after `path`. */
-function replayed(config: BootConfig, path: ReadonlyArray<unknown>): KernelState {
+function replayed(config: BootConfig, path: ReadonlyArray<unknown>): Observed {
   const kernel = Kernel.boot(config, IMAGE_POOL)
   for (const syscall of path) kernel.step(syscall)
-  return abstractState(kernel)
+  return observe(kernel)
 }
 
 /** Walks `syscalls` as a search would, checking every state against a replay; counts the moves and the steps that touched nothing. */
 function walk(config: BootConfig, capacity: KernelCapacity, syscalls: ReadonlyArray<unknown>, next: (n: number) => number, moves: Map<Move, number>): void {
   const count = (move: Move) => moves.set(move, (moves.get(move) ?? 0) + 1)
   const kernel = Kernel.boot(config, IMAGE_POOL, capacity)
-  const ancestors: Node[] = [{ path: [], saved: kernel.snapshot(), state: abstractState(kernel), shape: shapeOf(kernel) }]
+  const ancestors: Node[] = [{ path: [], saved: kernel.snapshot(), state: observe(kernel), shape: shapeOf(kernel) }]
   /** Snapshots of paths left behind: their buffers may be reused. */
   const dead: KernelSnapshot[] = []
   let current: unknown[] = []
@@ -60,7 +67,7 @@ function walk(config: BootConfig, capacity: KernelCapacity, syscalls: ReadonlyAr
     else assert.ok(kernel.journal > journal, `${what}: the journal went from ${journal} to ${kernel.journal}`)
     journal = kernel.journal
   }
-  const isAt = (state: KernelState) => firstDifference('', state, abstractState(kernel)) === null
+  const isAt = (state: Observed) => firstDifference('', state, observe(kernel)) === null
   for (const syscall of syscalls) {
     const outcome = kernel.step(syscall)
     const touchedNothing = kernel.objects.dirtyCount === 0 && kernel.caps.dirtyCount === 0 && kernel.namespaces.dirtyCount === 0
@@ -93,7 +100,7 @@ function walk(config: BootConfig, capacity: KernelCapacity, syscalls: ReadonlyAr
       }
     } else if (choice < 5) {
       const reuse = choice === 4 ? dead.pop() : undefined
-      ancestors.push({ path: [...current], saved: kernel.snapshot(reuse), state: abstractState(kernel), shape: shapeOf(kernel) })
+      ancestors.push({ path: [...current], saved: kernel.snapshot(reuse), state: observe(kernel), shape: shapeOf(kernel) })
       count(reuse === undefined ? 'snapshot' : 'snapshot reusing')
       journalAfter('snapshot', true)
     } else if (choice === 5) {
@@ -136,7 +143,7 @@ test('the step that grows a table (objects, container rows, caps) is undone exac
     const syscall = { kind: 'container_create', caller: 0, parent: 0, dst, limits, namespaces }
     const capacities = { objects: kernel.objects.capacity, rows: kernel.objects.rows.capacity, caps: kernel.caps.capacity }
     const saved = kernel.snapshot()
-    const state = abstractState(kernel)
+    const state = observe(kernel)
     assert.equal(kernel.step(syscall)._tag, 'Right', `container_create into slot ${dst}`)
     for (const [table, capacity] of Object.entries({ objects: kernel.objects.capacity, rows: kernel.objects.rows.capacity, caps: kernel.caps.capacity })) {
       if (capacity !== capacities[table as keyof typeof capacities]) grew.add(table)
@@ -171,9 +178,9 @@ test('an endpoint retired after a snapshot, an undo or a restore leaves that sna
     // An endpoint retired before, so that the map is not empty.
     for (const syscall of retire) kernel.step(syscall)
     const saved = shared(kernel)
-    const state = abstractState(kernel)
+    const state = observe(kernel)
     for (const syscall of retire) assert.equal(kernel.step(syscall)._tag, 'Right', `${way}: ${syscall.kind}`)
-    assert.equal(abstractState(kernel).gsLastReceived.size, state.gsLastReceived.size + 1, `${way}: the endpoint's last message is retired`)
+    assert.equal(abstractState(kernel).gsLastReceived.size, state.state.gsLastReceived.size + 1, `${way}: the endpoint's last message is retired`)
     kernel.restore(saved)
     sameState(kernel, state, `${way}, then an endpoint retired, then restored`)
   }
