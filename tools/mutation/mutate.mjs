@@ -6,8 +6,8 @@
 // the HTML report. Later runs test again only what changed (Stryker's incremental
 // mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--files A,B`
 // runs those files as one chunk, `--report` only merges and reports,
-// `--retest-survivors` tests the survivors again (and the timeouts, with
-// `--retest-timeouts`: a loaded machine can time out a slow survivor); `--concurrency N`
+// `--retest-survivors` tests the survivors again, `--retest-timeouts` the timeouts
+// (a loaded machine can time out a slow survivor); `--concurrency N`
 // is handed to Stryker.
 // Run from the repository root.
 import { spawnSync } from 'node:child_process'
@@ -76,21 +76,25 @@ mkdirSync(CHUNKS_DIR, { recursive: true })
 // files of the chunks run and tested again (killed mutants stay killed: the oracle
 // only grows).
 const retestTimeouts = args.includes('--retest-timeouts')
-if (args.includes('--retest-survivors')) {
+const retestSurvivors = args.includes('--retest-survivors')
+if (retestSurvivors || retestTimeouts) {
   for (const file of all.map(chunkFile).filter((f) => existsSync(f))) {
     const name = file
     const report = JSON.parse(readFileSync(file, 'utf8'))
     let dropped = 0
     for (const entry of Object.values(report.files)) {
-      const kept = entry.mutants.filter((m) => m.status !== 'Survived' && m.status !== 'NoCoverage' && !(retestTimeouts && m.status === 'Timeout'))
+      const kept = entry.mutants.filter((m) => !(retestSurvivors && (m.status === 'Survived' || m.status === 'NoCoverage')) && !(retestTimeouts && m.status === 'Timeout'))
       dropped += entry.mutants.length - kept.length
       entry.mutants = kept
     }
     writeFileSync(file, JSON.stringify(report))
-    process.stdout.write(`mutate: ${dropped} survivors of ${name} to test again\n`)
+    process.stdout.write(`mutate: ${dropped} ${retestSurvivors ? 'survivors' : 'timeouts'} of ${name} to test again\n`)
   }
-  // They passed the check once: the oracle runs the tests first (tools/mutation/oracle.mjs).
+  // They passed the check once (or ran out of time): the oracle runs the tests first
+  // (tools/mutation/oracle.mjs), and each mutant has longer: the whole oracle runs on a
+  // survivor, under the load of the other runner and the TypeScript checkers.
   process.env.SILA_MUTATE_RETEST = '1'
+  passed.push('--timeoutMS', '120000')
 }
 const only = args.indexOf('--chunk') >= 0 ? Number(args[args.indexOf('--chunk') + 1]) : null
 if (!args.includes('--report')) {
