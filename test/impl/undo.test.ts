@@ -18,7 +18,7 @@ import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import type { BootConfig } from '../../spec/boot.js'
 import type { KernelState } from '../../model/state.js'
-import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
+import { IMAGE_POOL, PROPERTY_BOOT, VALID_IMAGE } from '../../properties/pool.js'
 import { BALANCED, flatten, syscallSequence } from '../../properties/generators.js'
 import { NO_CPU_BOOT } from './_support.js'
 
@@ -189,6 +189,39 @@ test('an endpoint retired after a snapshot, an undo or a restore leaves that sna
     assert.equal(abstractState(kernel).gsLastReceived.size, state.state.gsLastReceived.size + 1, `${way}: the endpoint's last message is retired`)
     kernel.restore(saved)
     sameState(kernel, state, `${way}, then an endpoint retired, then restored`)
+  }
+})
+
+test('a handle taken again by a process of another CSpace size: restore and snapshots reusing old buffers copy the whole CSpace', () => {
+  // Process handles are reused (last freed, first taken), and the kernel and its
+  // snapshots keep one CSpace array per handle, overwritten in place when the
+  // length fits: a size change at a handle must make a new array. (Within one
+  // step a handle is not freed and taken again, so undo never meets one.)
+  const spawn = (slots: number) => ({ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots, grants: [], dst: 5 })
+  const drop = { kind: 'cap_delete', caller: 0, slot: 5 }
+  for (const [first, second] of [[4, 12], [12, 4], [8, 8]] as const) {
+    const where = `${first} slots, then ${second}`
+    const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+    kernel.step(spawn(first))
+    const handle = kernel.objects.top - 1
+    const one = kernel.snapshot()
+    const spare = kernel.snapshot()
+    const firstState = observe(kernel)
+    kernel.step(drop)
+    kernel.step(spawn(second))
+    assert.equal(kernel.objects.cspace[handle]?.length, second, `${where}: the handle is taken again`)
+    const secondState = observe(kernel)
+    // Into the kernel's own CSpace of the other size.
+    kernel.restore(one)
+    sameState(kernel, firstState, `${where}: restored to the first`)
+    kernel.step(drop)
+    kernel.step(spawn(second))
+    // Into the buffers of a snapshot whose CSpace at that handle had the other size.
+    const two = kernel.snapshot(spare)
+    kernel.restore(one)
+    sameState(kernel, firstState, `${where}: restored to the first again`)
+    kernel.restore(two)
+    sameState(kernel, secondState, `${where}: restored to the second`)
   }
 })
 
