@@ -225,4 +225,46 @@ test('a handle taken again by a process of another CSpace size: restore and snap
   }
 })
 
+test('a step that touches more objects and caps than the tables first held (a container tree destroyed) is undone exactly', () => {
+  // The lists of touched rows start at the tables' first capacity and grow; a step
+  // that destroys a container holding ten others touches more than that.
+  const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL, { objects: 8, caps: 8 })
+  let model = boot(PROPERTY_BOOT, IMAGE_POOL)
+  const outer = { memoryBytes: 65536, processes: 8, endpoints: 6, cpuBudget: 2000, ioBytes: 4096, cpuWeight: 4, devices: [] }
+  const inner = { memoryBytes: 1024, processes: 0, endpoints: 0, cpuBudget: 10, ioBytes: 0, cpuWeight: 1, devices: [] }
+  const namespaces = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
+  const steps = [
+    { kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: outer, namespaces },
+    ...Array.from({ length: 10 }, (_, index) => ({ kind: 'container_create', caller: 0, parent: 3, dst: 4 + index, limits: inner, namespaces })),
+  ]
+  for (const syscall of steps) {
+    assert.equal(kernel.step(syscall)._tag, 'Right', `${syscall.kind} into slot ${syscall.dst}`)
+    model = modelStep(model, syscall).state
+  }
+  const saved = kernel.snapshot()
+  const state = observe(kernel)
+  const destroy = { kind: 'container_destroy', caller: 0, slot: 3 }
+  assert.equal(kernel.step(destroy)._tag, 'Right')
+  assert.ok(kernel.objects.dirtyCount / 2 > 8 && kernel.caps.dirtyCount / 2 > 8, `${kernel.objects.dirtyCount / 2} objects and ${kernel.caps.dirtyCount / 2} caps touched`)
+  assert.equal(diffStates(modelStep(model, destroy).state, abstractState(kernel)), null, 'the destroy, against the model')
+  kernel.undo(saved)
+  sameState(kernel, state, 'the destroy undone')
+})
+
+test('a process destroyed by a step and brought back by undo does not share its CSpace with the snapshot', () => {
+  // Undo copies a destroyed process's CSpace back from the snapshot: the copy must
+  // be the kernel's own, or the process's next change reaches into the snapshot.
+  const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+  kernel.step({ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 4, grants: [], dst: 5 })
+  const saved = kernel.snapshot()
+  const state = observe(kernel)
+  kernel.step({ kind: 'cap_delete', caller: 0, slot: 5 })
+  kernel.undo(saved)
+  sameState(kernel, state, 'the process brought back')
+  // The process (the first spawned, caller 1) makes an endpoint in its own CSpace.
+  assert.equal(kernel.step({ kind: 'ep_create', caller: 1, depth: 1, dst: 0 })._tag, 'Right')
+  kernel.restore(saved)
+  sameState(kernel, state, 'the snapshot after the process changed its CSpace')
+})
+
 test.run()
