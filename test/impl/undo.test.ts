@@ -28,7 +28,7 @@ interface Node { readonly path: ReadonlyArray<unknown>; readonly saved: KernelSn
 const shapeOf = (kernel: Kernel) => ({ tables: `${kernel.objects.capacity}/${kernel.objects.rows.capacity}/${kernel.caps.capacity}`, namespaces: kernel.namespaces.size })
 
 /** The moves of the walk, counted: each must be reached. */
-const MOVES = ['step', 'undo one step', 'undo one step that touched nothing', 'undo one step that grew a table', 'undo one step that changed the namespaces', 'undo again', 'undo further', 'restore', 'snapshot', 'snapshot reusing', 'jump to an ancestor'] as const
+const MOVES = ['step', 'undo one step', 'undo one step that touched nothing', 'undo one step that grew a table', 'undo one step that changed the namespaces', 'undo again', 'undo further', 'restore', 'snapshot', 'snapshot reusing', 'snapshot replacing the last', 'jump to an ancestor'] as const
 type Move = typeof MOVES[number]
 
 /**
@@ -101,9 +101,11 @@ function walk(config: BootConfig, capacity: KernelCapacity, syscalls: ReadonlyAr
         sameState(kernel, node.state, `undo again to depth ${node.path.length}`)
       }
     } else if (choice < 5) {
-      const reuse = choice === 4 ? dead.pop() : undefined
+      // 3: the last snapshot is given up and its buffers reused (often the one the kernel was last equal to).
+      const replacing = choice === 3 && ancestors.length > 1
+      const reuse = replacing ? ancestors.pop()!.saved : choice === 4 ? dead.pop() : undefined
       ancestors.push({ path: [...current], saved: kernel.snapshot(reuse), state: observe(kernel), shape: shapeOf(kernel) })
-      count(reuse === undefined ? 'snapshot' : 'snapshot reusing')
+      count(replacing ? 'snapshot replacing the last' : reuse === undefined ? 'snapshot' : 'snapshot reusing')
       journalAfter('snapshot', true)
     } else if (choice === 5) {
       const to = next(ancestors.length)
