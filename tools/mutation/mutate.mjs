@@ -7,7 +7,8 @@
 // mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--files A,B`
 // runs those files as one chunk, `--report` only merges and reports,
 // `--retest-survivors` tests the survivors again, `--retest-timeouts` the timeouts
-// (a loaded machine can time out a slow survivor); `--concurrency N`
+// (a loaded machine can time out a slow survivor), with `--own-tests` only by the
+// file's own tests; `--concurrency N`
 // is handed to Stryker.
 // Run from the repository root.
 import { spawnSync } from 'node:child_process'
@@ -94,7 +95,11 @@ if (retestSurvivors || retestTimeouts) {
   // (tools/mutation/oracle.mjs), and each mutant has longer: the whole oracle runs on a
   // survivor, under the load of the other runner and the TypeScript checkers.
   process.env.SILA_MUTATE_RETEST = '1'
-  passed.push('--timeoutMS', '120000')
+  // `--own-tests`: after a new test of a file, only the file's own tests (the
+  // oracle's TESTS_OF) run on its survivors: a mutant the new test kills is killed,
+  // any other stays a survivor (never the other way), at a fraction of the time.
+  if (args.includes('--own-tests')) process.env.SILA_MUTATE_OWN_TESTS = '1'
+  passed.push('--timeoutMS', args.includes('--own-tests') ? '60000' : '120000')
 }
 const only = args.indexOf('--chunk') >= 0 ? Number(args[args.indexOf('--chunk') + 1]) : null
 if (!args.includes('--report')) {

@@ -72,9 +72,10 @@ const inComparison = file !== null && file.startsWith('refinement/') && file !==
 const ABSTRACTION_TEST = testsOf(['impl/abstraction'])
 // A survivor tested again (`npm run mutate -- --retest-survivors`) passed the check
 // before; what can kill it now is a new test: the file's own tests go first, then
-// the comparison tests, then the check.
+// the comparison tests, then the check (with `--own-tests`, only the file's own).
 const retest = process.env.SILA_MUTATE_RETEST === '1'
-const stages = retest ? [...(file === 'refinement/abstraction' ? [ABSTRACTION_TEST] : []), ...(extra.length > 0 ? [testsOf(extra)] : []), testsOf(COMPARISON), CHECK]
+const ownTests = [...(file === 'refinement/abstraction' ? [ABSTRACTION_TEST] : []), ...(extra.length > 0 ? [testsOf(extra)] : [])]
+const stages = process.env.SILA_MUTATE_OWN_TESTS === '1' ? ownTests : retest ? [...(file === 'refinement/abstraction' ? [ABSTRACTION_TEST] : []), ...(extra.length > 0 ? [testsOf(extra)] : []), testsOf(COMPARISON), CHECK]
   : inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, TESTS]
 for (const stage of stages) {
   const run = spawnSync(process.execPath, stage, { stdio: 'inherit' })
