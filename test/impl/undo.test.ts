@@ -251,16 +251,15 @@ test('a step that touches more objects and caps than the tables first held (a co
   assert.equal(diffStates(modelStep(model, destroy).state, abstractState(kernel)), null, 'the destroy, against the model')
   kernel.undo(saved)
   sameState(kernel, state, 'the destroy undone')
-  // Caps: a revoke of an endpoint with eleven copies, two of them in the service
-  // table (a cap's table key is taken back only through the touched list).
-  const revoke = [
+  // Caps: a revoke of an endpoint with eleven copies, each in the service table
+  // (a cap's table key is taken back only through the touched list).
+  const revoke: ReadonlyArray<Record<string, unknown>> = [
     { kind: 'ep_create', caller: 0, depth: 1, dst: 3 },
     ...Array.from({ length: 11 }, (_, index) => ({ kind: 'cap_copy', caller: 0, src: 3, dst: 4 + index, rights: ['read', 'write', 'grant'] })),
-    { kind: 'svc_register', caller: 0, name: 'first', slot: 4 },
-    { kind: 'svc_register', caller: 0, name: 'last', slot: 14 },
+    ...Array.from({ length: 11 }, (_, index) => ({ kind: 'svc_register', caller: 0, name: `s${index}`, slot: 4 + index })),
   ]
   const other = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL, { objects: 8, caps: 8 })
-  for (const syscall of revoke) assert.equal(other.step(syscall)._tag, 'Right', `${syscall.kind} ${String(syscall.dst ?? syscall.slot)}`)
+  for (const syscall of revoke) assert.equal(other.step(syscall)._tag, 'Right', `${String(syscall.kind)} ${String(syscall.dst ?? syscall.slot)}`)
   const beforeRevoke = other.snapshot()
   const revokeState = observe(other)
   assert.equal(other.step({ kind: 'cap_revoke', caller: 0, slot: 3 })._tag, 'Right')
