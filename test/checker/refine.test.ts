@@ -10,7 +10,7 @@ import { implTarget } from '../../refinement/abstraction.js'
 import { modelTarget } from '../../refinement/model-target.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { TraceCodec } from '../../spec/trace.js'
-import { refusedSendAdvancesSequence, unreadableAfterEpCreate } from '../fixtures/kernels.js'
+import { capNowhereAfterEpCreate, refusedSendAdvancesSequence, unreadableAfterEpCreate } from '../fixtures/kernels.js'
 
 const asTarget = (target: unknown) => target as RefinementTarget
 
@@ -43,6 +43,13 @@ test('explore --refine: a model whose refusal changes more than the CPU charge i
   assert.is(result.violation!.invariant, 'ROBUST')
   assert.match(result.violation!.message, /refusal \(\w+\) changed ksCapNext/)
   assert.is(result.violation!.path[result.violation!.path.length - 1]!['kind'], 'cap_delete')
+})
+
+test('explore --refine: a cap in no place is a REF-1 violation naming the cap and its place', () => {
+  const violation = explore({ preset: CAP_CORE, depthMax: 3, refine: asTarget(capNowhereAfterEpCreate) }).violation
+  assert.ok(violation !== null, 'found, not thrown')
+  assert.is(violation!.invariant, 'REF-1')
+  assert.match((violation!.witness as { unreadable: string }).unreadable, /^cap handle \d+ is in no place \(place 77\)$/)
 })
 
 test('explore --refine: a kernel state the abstraction cannot read is a REF-1 violation naming what, with a counterexample trace', () => {
