@@ -164,46 +164,43 @@ test('the incremental compare answers exactly as the full comparison after every
     `${differing} differences, ${touched} in touched entries, ${resizedArrays} arrays resized, ${swaps} swaps, ${reshapes} reshapes`)
 })
 
-/**
- * Changes that can be planted in the rows the kernel's last step recorded as
- * touched (a cap's rights, a process's uid, a region's size, a container's usage,
- * an endpoint's depth, a namespace's next pid): each plants when called and returns
- * how to put the row back. `kinds` collects the kinds planted.
- */
-/** A row the kernel's step touched: its kind, its entry in the model's state, and how to change it. */
+/** A row the kernel's step touched: its kind, its entry in the model's state, and how to change it (returning how to put it back). */
 interface TouchedRow { readonly kind: string; readonly entry: (state: KernelState) => unknown; readonly plant: () => () => void }
 
-function touchedRows(kernel: Kernel, kinds: Set<string>): Array<TouchedRow> {
+/** Sets `array[at]` to `value`; returns how to put the old value back. */
+function setAt(array: { [index: number]: number }, at: number, value: number): () => void {
+  const old = array[at]!
+  array[at] = value
+  return () => { array[at] = old }
+}
+
+/**
+ * Changes that can be planted in the rows the kernel's last step recorded as
+ * touched: a cap's rights, a process's uid, a region's size, a container's usage,
+ * an endpoint's depth, a namespace's next pid.
+ */
+function touchedRows(kernel: Kernel): Array<TouchedRow> {
   const { objects, caps, namespaces } = kernel
   const rows: Array<TouchedRow> = []
   for (let index = 1; index < caps.dirtyCount; index += 2) {
     const cap = caps.dirty[index]!
-    if (caps.place[cap] !== PLACE_FREE) rows.push({ kind: 'cap', entry: (state) => state.ksCaps.get(caps.serial[cap]!), plant: () => { kinds.add('cap'); const old = caps.rights[cap]!; caps.rights[cap] = old ^ 1; return () => { caps.rights[cap] = old } } })
+    if (caps.place[cap] !== PLACE_FREE) rows.push({ kind: 'cap', entry: (state) => state.ksCaps.get(caps.serial[cap]!), plant: () => setAt(caps.rights, cap, caps.rights[cap]! ^ 1) })
   }
   for (let index = 1; index < objects.dirtyCount; index += 2) {
     const handle = objects.dirty[index]!
     const kind = objects.kind[handle]
     const entry = (state: KernelState): unknown => state.ksObjects.get(objects.serial[handle]!)
-    if (kind === KIND_PROCESS) rows.push({ kind: 'process', entry, plant: () => { kinds.add('process'); const old = objects.uid[handle]!; objects.uid[handle] = old + 1; return () => { objects.uid[handle] = old } } })
-    if (kind === KIND_REGION) rows.push({ kind: 'region', entry, plant: () => { kinds.add('region'); const old = objects.bytes[handle]!; objects.bytes[handle] = old + 1; return () => { objects.bytes[handle] = old } } })
-    if (kind === KIND_ENDPOINT) rows.push({ kind: 'endpoint', entry, plant: () => { kinds.add('endpoint'); const old = objects.depth[handle]!; objects.depth[handle] = old + 1; return () => { objects.depth[handle] = old } } })
+    if (kind === KIND_PROCESS) rows.push({ kind: 'process', entry, plant: () => setAt(objects.uid, handle, objects.uid[handle]! + 1) })
+    if (kind === KIND_REGION) rows.push({ kind: 'region', entry, plant: () => setAt(objects.bytes, handle, objects.bytes[handle]! + 1) })
+    if (kind === KIND_ENDPOINT) rows.push({ kind: 'endpoint', entry, plant: () => setAt(objects.depth, handle, objects.depth[handle]! + 1) })
     if (kind === KIND_CONTAINER) {
-      rows.push({
-        kind: 'container',
-        entry,
-        plant: () => {
-          kinds.add('container')
-          const at = objects.row[handle]! * RES_COUNT
-          const old = objects.rows.usage[at]!
-          objects.rows.usage[at] = old + 1
-          return () => { objects.rows.usage[at] = old }
-        },
-      })
+      const at = objects.row[handle]! * RES_COUNT
+      rows.push({ kind: 'container', entry, plant: () => setAt(objects.rows.usage, at, objects.rows.usage[at]! + 1) })
     }
   }
   for (let index = 0; index < namespaces.dirtyCount; index++) {
     const record = namespaces.records.get(namespaces.dirty[index]!)
-    if (record !== undefined) rows.push({ kind: 'namespace', entry: (state) => state.ksNamespaces.get(record.id), plant: () => { kinds.add('namespace'); record.pidNext++; return () => { record.pidNext-- } } })
+    if (record !== undefined) rows.push({ kind: 'namespace', entry: (state) => state.ksNamespaces.get(record.id), plant: () => { record.pidNext++; return () => { record.pidNext-- } } })
   }
   return rows
 }
@@ -220,9 +217,11 @@ test('the incremental compare sees every change to what the kernel\'s step touch
   fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
     const next = picker(picks)
     inLockstep(sequence, (kernel, _previous, model) => {
-      const rows = touchedRows(kernel, kinds)
+      const rows = touchedRows(kernel)
       if (rows.length === 0) return
-      const undo = rows[next(rows.length)]!.plant()
+      const row = rows[next(rows.length)]!
+      kinds.add(row.kind)
+      const undo = row.plant()
       const expected = diffStates(model, abstractState(kernel))
       assert.notEqual(expected, null)
       assert.deepEqual(compareImpl(kernel, model), expected)
@@ -265,10 +264,16 @@ test('a change the kernel made at a step nobody compared is seen by the next com
         return
       }
       if (phase === 'done') return
-      const rows = touchedRows(kernel, kinds).filter((row) => row.kind !== 'endpoint')
+      const rows = touchedRows(kernel).filter((row) => row.kind !== 'endpoint')
       const kept = rows.filter((row) => row.entry(model) !== undefined && row.entry(model) === row.entry(previous))
-      if (kept.length > 0) { kept[next(kept.length)]!.plant(); untouchedByModel++; phase = 'planted'; return }
-      if (!waitForKept && rows.length > 0 && next(3) === 0) { rows[next(rows.length)]!.plant(); phase = 'planted'; return }
+      const chosen = kept.length > 0 ? kept[next(kept.length)]! : !waitForKept && rows.length > 0 && next(3) === 0 ? rows[next(rows.length)]! : undefined
+      if (chosen !== undefined) {
+        if (kept.length > 0) untouchedByModel++
+        kinds.add(chosen.kind)
+        chosen.plant()
+        phase = 'planted'
+        return
+      }
       assert.equal(compareImpl(kernel, model), null)
     })
   }), { numRuns: 400, seed: 14 })

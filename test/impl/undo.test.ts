@@ -5,8 +5,9 @@
  * behind), a jump back to any ancestor. After every move the kernel must be in
  * exactly the state a fresh kernel reaches by replaying the same path from boot
  * (abstract state with its ghost fields: the message ledger, the last message
- * received per endpoint; and its namespace table's order), and its journal, which the incremental comparison
- * trusts, must never repeat a value once the state may have changed.
+ * received per endpoint; and its namespace table's order), and its journal,
+ * which the incremental comparison trusts, must never repeat a value once the
+ * state may have changed.
  */
 import { test } from 'uvu'
 import * as assert from 'node:assert/strict'
@@ -20,12 +21,18 @@ import type { BootConfig } from '../../spec/boot.js'
 import type { KernelState } from '../../model/state.js'
 import { IMAGE_POOL, PROPERTY_BOOT, VALID_IMAGE } from '../../properties/pool.js'
 import { BALANCED, flatten, syscallSequence } from '../../properties/generators.js'
-import { NO_CPU_BOOT } from './_support.js'
+import { LIMITS, NAMESPACES, NO_CPU_BOOT } from './_support.js'
 
 interface Node { readonly path: ReadonlyArray<unknown>; readonly saved: KernelSnapshot; readonly state: Observed; readonly shape: ReturnType<typeof shapeOf> }
 
+/** The tables' capacities. */
+const capacitiesOf = (kernel: Kernel) => ({ objects: kernel.objects.capacity, rows: kernel.objects.rows.capacity, caps: kernel.caps.capacity })
+
 /** What the fast undo cannot take back in place: the tables' capacities, and the namespaces' count. */
-const shapeOf = (kernel: Kernel) => ({ tables: `${kernel.objects.capacity}/${kernel.objects.rows.capacity}/${kernel.caps.capacity}`, namespaces: kernel.namespaces.size })
+const shapeOf = (kernel: Kernel) => ({ tables: Object.values(capacitiesOf(kernel)).join('/'), namespaces: kernel.namespaces.size })
+
+/** init spawns a process of `slots` slots (no grants) into its slot 5. */
+const spawnInto5 = (slots: number) => ({ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots, grants: [], dst: 5 })
 
 /** The moves of the walk, counted: each must be reached. */
 const MOVES = ['step', 'undo one step', 'undo one step that touched nothing', 'undo one step that grew a table', 'undo one step that changed the namespaces', 'undo again', 'undo further', 'restore', 'snapshot', 'snapshot reusing', 'snapshot replacing the last', 'jump to an ancestor'] as const
@@ -78,16 +85,18 @@ function walk(config: BootConfig, capacity: KernelCapacity, syscalls: ReadonlyAr
     journalAfter('step', false)
     sameState(kernel, replayed(config, current), `after ${current.length} steps (${String((syscall as { kind?: unknown }).kind)}, ${outcome._tag})`)
     const node = ancestors.at(-1)!
+    const steps = current.length - node.path.length
+    const shape = shapeOf(kernel)
+    const grew = shape.tables !== node.shape.tables
+    const renamespaced = shape.namespaces !== node.shape.namespaces
     // A step that grew a table or changed the namespaces (rare) is always undone when it is the only one since the snapshot.
-    const reshaped = shapeOf(kernel).tables !== node.shape.tables || shapeOf(kernel).namespaces !== node.shape.namespaces
-    const choice = reshaped && current.length - node.path.length === 1 ? next(2) : next(8)
+    const choice = (grew || renamespaced) && steps === 1 ? next(2) : next(8)
     if (choice < 2) {
       // Tried and taken back: one step since the snapshot (the fast undo), or more (a full restore).
-      const steps = current.length - node.path.length
       const wasAt = isAt(node.state)
       if (steps === 1 && touchedNothing) count('undo one step that touched nothing')
-      if (steps === 1 && shapeOf(kernel).tables !== node.shape.tables) count('undo one step that grew a table')
-      if (steps === 1 && shapeOf(kernel).namespaces !== node.shape.namespaces) count('undo one step that changed the namespaces')
+      if (steps === 1 && grew) count('undo one step that grew a table')
+      if (steps === 1 && renamespaced) count('undo one step that changed the namespaces')
       kernel.undo(node.saved)
       count(steps === 1 ? 'undo one step' : 'undo further')
       // Undoing a step that touched nothing changes nothing, the journal included.
@@ -143,17 +152,13 @@ test('the step that grows a table (objects, container rows, caps) is undone exac
   let model = boot(PROPERTY_BOOT, IMAGE_POOL)
   const grew = new Set<string>()
   const path: unknown[] = []
-  const limits = { memoryBytes: 4096, processes: 1, endpoints: 1, cpuBudget: 12, ioBytes: 64, cpuWeight: 1, devices: [] }
-  const namespaces = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
   for (let dst = 3; dst < PROPERTY_BOOT.init.slots; dst++) {
-    const syscall = { kind: 'container_create', caller: 0, parent: 0, dst, limits, namespaces }
-    const capacities = { objects: kernel.objects.capacity, rows: kernel.objects.rows.capacity, caps: kernel.caps.capacity }
+    const syscall = { kind: 'container_create', caller: 0, parent: 0, dst, limits: LIMITS[2], namespaces: NAMESPACES[0] }
+    const before = capacitiesOf(kernel)
     const saved = kernel.snapshot()
     const state = observe(kernel)
     assert.equal(kernel.step(syscall)._tag, 'Right', `container_create into slot ${dst}`)
-    for (const [table, capacity] of Object.entries({ objects: kernel.objects.capacity, rows: kernel.objects.rows.capacity, caps: kernel.caps.capacity })) {
-      if (capacity !== capacities[table as keyof typeof capacities]) grew.add(table)
-    }
+    for (const [table, capacity] of Object.entries(capacitiesOf(kernel))) if (capacity !== before[table as keyof typeof before]) grew.add(table)
     kernel.undo(saved)
     sameState(kernel, state, `undo of the container_create into slot ${dst}`)
     kernel.step(syscall)
@@ -199,25 +204,24 @@ test('a handle taken again by a process of another CSpace size: restore and snap
   // snapshots keep one CSpace array per handle, overwritten in place when the
   // length fits: a size change at a handle must make a new array. (Within one
   // step a handle is not freed and taken again, so undo never meets one.)
-  const spawn = (slots: number) => ({ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots, grants: [], dst: 5 })
   const drop = { kind: 'cap_delete', caller: 0, slot: 5 }
   for (const [first, second] of [[4, 12], [12, 4], [8, 8]] as const) {
     const where = `${first} slots, then ${second}`
     const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
-    kernel.step(spawn(first))
+    kernel.step(spawnInto5(first))
     const handle = kernel.objects.top - 1
     const one = kernel.snapshot()
     const spare = kernel.snapshot()
     const firstState = observe(kernel)
     kernel.step(drop)
-    kernel.step(spawn(second))
+    kernel.step(spawnInto5(second))
     assert.equal(kernel.objects.cspace[handle]?.length, second, `${where}: the handle is taken again`)
     const secondState = observe(kernel)
     // Into the kernel's own CSpace of the other size.
     kernel.restore(one)
     sameState(kernel, firstState, `${where}: restored to the first`)
     kernel.step(drop)
-    kernel.step(spawn(second))
+    kernel.step(spawnInto5(second))
     // Into the buffers of a snapshot whose CSpace at that handle had the other size.
     const two = kernel.snapshot(spare)
     kernel.restore(one)
@@ -234,7 +238,7 @@ test('a step that touches more objects and caps than the tables first held (a co
   let model = boot(PROPERTY_BOOT, IMAGE_POOL)
   const outer = { memoryBytes: 65536, processes: 8, endpoints: 6, cpuBudget: 2000, ioBytes: 4096, cpuWeight: 4, devices: [] }
   const inner = { memoryBytes: 1024, processes: 0, endpoints: 0, cpuBudget: 10, ioBytes: 0, cpuWeight: 1, devices: [] }
-  const namespaces = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
+  const namespaces = NAMESPACES[0]
   const steps = [
     { kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: outer, namespaces },
     ...Array.from({ length: 10 }, (_, index) => ({ kind: 'container_create', caller: 0, parent: 3, dst: 4 + index, limits: inner, namespaces })),
@@ -272,7 +276,7 @@ test('a process destroyed by a step and brought back by undo does not share its 
   // Undo copies a destroyed process's CSpace back from the snapshot: the copy must
   // be the kernel's own, or the process's next change reaches into the snapshot.
   const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
-  kernel.step({ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 4, grants: [], dst: 5 })
+  kernel.step(spawnInto5(4))
   const saved = kernel.snapshot()
   const state = observe(kernel)
   kernel.step({ kind: 'cap_delete', caller: 0, slot: 5 })

@@ -75,7 +75,7 @@ const ABSTRACTION_TEST = testsOf(['impl/abstraction'])
 // the comparison tests, then the check (with `--own-tests`, only the file's own).
 const retest = process.env.SILA_MUTATE_RETEST === '1'
 const ownTests = [...(file === 'refinement/abstraction' ? [ABSTRACTION_TEST] : []), ...(extra.length > 0 ? [testsOf(extra)] : [])]
-const stages = process.env.SILA_MUTATE_OWN_TESTS === '1' ? ownTests : retest ? [...(file === 'refinement/abstraction' ? [ABSTRACTION_TEST] : []), ...(extra.length > 0 ? [testsOf(extra)] : []), testsOf(COMPARISON), CHECK]
+const stages = process.env.SILA_MUTATE_OWN_TESTS === '1' ? ownTests : retest ? [...ownTests, testsOf(COMPARISON), CHECK]
   : inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, TESTS]
 for (const stage of stages) {
   const run = spawnSync(process.execPath, stage, { stdio: 'inherit' })
