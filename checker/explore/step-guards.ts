@@ -17,16 +17,33 @@
  *   record, no usage risen, per-period counters equal).
  * - CAP-3 (a successful cap_revoke): the revoked cap still in its slot with no
  *   child, and none of its descendants of `before` alive.
- * - LIFE-1: no container of `before` gone, and the syscall not a container_destroy.
- * - ISO-2, ISO-3, IMG-2, SCHED-1: only their syscall kinds (lookups, table
- *   changes, process_spawn, sched_run) can break them: those always go to the reference.
+ * - LIFE-1: no container of `before` gone; or (container_destroy, or any step
+ *   that takes containers away) the named container gone, and, read by serials
+ *   as the model reads them: no object owned by a gone container, no cap to a
+ *   gone object, no namespace a gone container created, and each live parent's
+ *   reservations for its children lowered by at least the gone children's limits
+ *   (in safe integers; any other amount goes to the reference).
+ * - ISO-3 (a successful mount, unmount, net_bind, net_unbind, svc_register,
+ *   svc_unregister): the tables whose entries the step changed (an entry added
+ *   or replaced, or removed while its cap's object lives), with the caller's own
+ *   table of the kind, all owned by user namespaces where the caller's uid is 0,
+ *   all read as the model reads them (cap serials, `before`'s uid maps).
+ * - ISO-2 (a successful resolve, net_connect, svc_lookup): the cap now in `dst`
+ *   has a parent that was, in `before`, an entry of the caller's own table of
+ *   the kind; (process_list) every pid answered is that of a process running
+ *   in `before` with a pid in the caller's pid namespace.
+ * - IMG-2, SCHED-1: only their syscall kinds (process_spawn, sched_run) can
+ *   break them: those always go to the reference.
  * A step invariant the guards do not know (a new one) makes every transition go
  * to the reference.
  * @module
  */
-import { KIND_CONTAINER, KIND_PROCESS, NONE, RES_COUNT, RES_CPU, RES_IO } from '../../impl/tables/objects.js'
-import { PLACE_FREE } from '../../impl/tables/caps.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { KIND_CONTAINER, KIND_FREE, KIND_PROCESS, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET, NS_PID, NS_USER, RES_COUNT, RES_CPU, RES_IO } from '../../impl/tables/objects.js'
+import { PLACE_FREE, PLACE_TABLE } from '../../impl/tables/caps.js'
+import type { Outcome } from '../../spec/results.js'
 import { R_CONTROL } from '../../spec/rights.js'
+import { type Limits, RESERVED_RESOURCES } from '../../spec/limits.js'
 import { STEP_INVARIANTS } from '../../spec/invariants/index.js'
 import type { Action } from './actions.js'
 import type { EncodableKernel } from './impl-canonical.js'
@@ -34,12 +51,14 @@ import type { EncodableKernel } from './impl-canonical.js'
 /** The invariants the guards below stand for. */
 const GUARDED = new Set(['CAP-3', 'QUO-3', 'ISO-2', 'ISO-3', 'LIFE-1', 'IMG-2', 'SCHED-1'])
 
-/** Kinds whose success always goes to the reference (ISO-2, ISO-3, LIFE-1's target, IMG-2, SCHED-1). */
-const REFERENCE_KINDS = new Set([
-  'process_list', 'resolve', 'net_connect', 'svc_lookup',
-  'mount', 'unmount', 'net_bind', 'net_unbind', 'svc_register', 'svc_unregister',
-  'container_destroy', 'process_spawn', 'sched_run',
-])
+/** Kinds whose success always goes to the reference (IMG-2, SCHED-1). */
+const REFERENCE_KINDS = new Set(['process_spawn', 'sched_run'])
+
+/** Table-changing syscalls (ISO-3) and lookups (ISO-2): the namespace column of the table each reads or changes. */
+const CHANGED_TABLE: Readonly<Record<string, number>> = {
+  mount: NS_MOUNT, unmount: NS_MOUNT, net_bind: NS_NET, net_unbind: NS_NET, svc_register: NS_IPC, svc_unregister: NS_IPC,
+}
+const LOOKED_UP_TABLE: Readonly<Record<string, number>> = { resolve: NS_MOUNT, net_connect: NS_NET, svc_lookup: NS_IPC }
 
 /** Per action, what its success needs checked. */
 const PLAN_REFERENCE = 0
@@ -49,6 +68,14 @@ const PLAN_PROCESS = 1
 const PLAN_REVOKE = 2
 /** tick: LIFE-1's guard only (QUO-3 is not stated over the clock). */
 const PLAN_CLOCK = 3
+/** A table change: also ISO-3's. */
+const PLAN_TABLE_CHANGE = 4
+/** resolve, net_connect, svc_lookup: also ISO-2's. */
+const PLAN_LOOKUP = 5
+/** process_list: also ISO-2's. */
+const PLAN_PROCESS_LIST = 6
+/** container_destroy: also LIFE-1's named container. */
+const PLAN_DESTROY = 7
 
 function planOf(action: Action): number {
   const fields = action as Readonly<Record<string, unknown>>
@@ -62,7 +89,34 @@ function planOf(action: Action): number {
     const slot = fields['slot']
     return typeof slot === 'number' && Number.isSafeInteger(slot) && slot >= 0 ? PLAN_REVOKE : PLAN_REFERENCE
   }
+  if (kind in CHANGED_TABLE) return PLAN_TABLE_CHANGE
+  if (kind in LOOKED_UP_TABLE) {
+    const dst = fields['dst']
+    return typeof dst === 'number' && Number.isSafeInteger(dst) && dst >= 0 ? PLAN_LOOKUP : PLAN_REFERENCE
+  }
+  if (kind === 'process_list') return PLAN_PROCESS_LIST
+  if (kind === 'container_destroy') {
+    const slot = fields['slot']
+    return typeof slot === 'number' && Number.isSafeInteger(slot) && slot >= 0 ? PLAN_DESTROY : PLAN_REFERENCE
+  }
   return PLAN_PROCESS
+}
+
+/** The live object of a serial (model id), or NONE. */
+function handleOfSerial(k: EncodableKernel, serial: number): number {
+  const objects = k.objects
+  for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE && objects.serial[handle] === serial) return handle
+  return NONE
+}
+
+/** A namespace of the expanded state as ISO-2 and ISO-3 read it: serials, not handles. */
+interface NamespaceBefore {
+  readonly id: number
+  readonly userNamespace: number
+  readonly parent: number | null
+  readonly uidBase: number
+  /** Entry key → the serial of its cap. */
+  readonly entries: Map<string, number>
 }
 
 /** The process a creation index names, if live (no assertions: a mutant's tables may be anything). */
@@ -86,6 +140,13 @@ export class StepGuards {
   private serials = new Int32Array(8)
   private usage = new Float64Array(8 * RES_COUNT)
   private limits: unknown[] = []
+  /** Each container's parent's serial (-1: none). */
+  private parents = new Int32Array(8)
+  /** The serials of every live object of the expanded state, read when a step first takes a container away. */
+  private readonly objectSerials = new Set<number>()
+  private objectSerialsKnown = false
+  /** container_destroy: the serial of the object the caller's slot named in `before` (-1: none). */
+  private destroyTarget = -1
   /** Per caller ref (this expanded state): which of those containers are within its authority (1), or not computed (absent). */
   private readonly authority = new Map<number, Uint8Array>()
   /** The revoke being guarded: the revoked cap's serial in `before`, and the serials of its descendants then. */
@@ -94,6 +155,18 @@ export class StepGuards {
   private descendantCount = 0
   private capSerials = new Int32Array(32)
   private capParents = new Int32Array(32)
+  /** The expanded state's namespaces and the caps in tables (serial → namespace id), read once per expanded state when a table action asks. */
+  private namespacesBefore: Map<number, NamespaceBefore> | null = null
+  /** Live cap serial → the namespace whose table holds it (-2: not in a table), and → the serial of the object it names (-1: none). */
+  private readonly tableCaps = new Map<number, number>()
+  private readonly capObjects = new Map<number, number>()
+  /** The step being guarded (ISO-2, ISO-3): the caller's own table of the kind in `before` (-1: none), and ISO-3's verdict on what it may change. */
+  private ownTable = -1
+  /** process_list: the pids of processes running in `before` with a pid in the caller's pid namespace (null: no such namespace). */
+  private visiblePids: Set<number> | null = null
+  /** The caller's process in `before`, and its uid and user namespace there (for uids in other user namespaces). */
+  private callerUid = 0
+  private callerUserNamespace = -1
 
   constructor(actions: ReadonlyArray<Action>) {
     const known = STEP_INVARIANTS.every((invariant) => GUARDED.has(invariant.id))
@@ -105,6 +178,7 @@ export class StepGuards {
     const objects = k.objects
     this.count = 0
     this.authority.clear()
+    this.namespacesBefore = null
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] !== KIND_CONTAINER) continue
       if (this.count === this.handles.length) this.grow()
@@ -114,13 +188,17 @@ export class StepGuards {
       const row = objects.row[handle]! * RES_COUNT
       for (let column = 0; column < RES_COUNT; column++) this.usage[at * RES_COUNT + column] = objects.rows.usage[row + column]!
       this.limits[at] = objects.limits[handle]
+      const parent = objects.parent[handle]!
+      this.parents[at] = parent === NONE ? -1 : objects.serial[parent]!
     }
+    this.objectSerialsKnown = false
   }
 
   private grow(): void {
     const size = this.handles.length * 2
     const handles = new Int32Array(size); handles.set(this.handles); this.handles = handles
     const serials = new Int32Array(size); serials.set(this.serials); this.serials = serials
+    const parents = new Int32Array(size); parents.set(this.parents); this.parents = parents
     const usage = new Float64Array(size * RES_COUNT); usage.set(this.usage); this.usage = usage
   }
 
@@ -132,17 +210,30 @@ export class StepGuards {
     const caller = fields['caller']!
     if (!this.authority.has(caller)) this.authority.set(caller, this.authorityOf(k, caller))
     if (plan === PLAN_REVOKE) this.recordRevoke(k, caller, fields['slot']!)
+    else if (plan === PLAN_TABLE_CHANGE) this.recordCaller(k, caller, CHANGED_TABLE[String(action.kind)]!)
+    else if (plan === PLAN_LOOKUP) this.recordCaller(k, caller, LOOKED_UP_TABLE[String(action.kind)]!)
+    else if (plan === PLAN_PROCESS_LIST) this.recordVisiblePids(k, caller)
+    else if (plan === PLAN_DESTROY) this.recordDestroyTarget(k, caller, fields['slot']!)
+    // Any step may take containers away (a destroy; a mutant's anything): the live objects then, once per expanded state.
+    if (!this.objectSerialsKnown) this.recordObjectSerials(k)
   }
 
-  /** After a successful step of action `index`: might a step invariant be broken (run the reference)? */
-  mayBreak(k: EncodableKernel, index: number, action: Action): boolean {
+  /** After a successful step of action `index` (with `outcome`): might a step invariant be broken (run the reference)? */
+  mayBreak(k: EncodableKernel, index: number, action: Action, outcome: Outcome): boolean {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE) return true
-    if (this.containerGone(k)) return true
+    if (plan === PLAN_DESTROY && this.destroyTarget >= 0 && handleOfSerial(k, this.destroyTarget) !== NONE) return true
+    if (this.containerGone(k) && (plan === PLAN_CLOCK || this.life1Suspect(k))) return true
     if (plan === PLAN_CLOCK) return false
     const fields = action as Readonly<Record<string, number>>
     if (this.foreignChanged(k, this.authority.get(fields['caller']!)!)) return true
-    return plan === PLAN_REVOKE && this.revokeSuspect(k, fields['caller']!, fields['slot']!)
+    switch (plan) {
+      case PLAN_REVOKE: return this.revokeSuspect(k, fields['caller']!, fields['slot']!)
+      case PLAN_TABLE_CHANGE: return this.tableChangeSuspect(k)
+      case PLAN_LOOKUP: return this.lookupSuspect(k, fields['caller']!, fields['dst']!)
+      case PLAN_PROCESS_LIST: return this.processListSuspect(outcome)
+      default: return false
+    }
   }
 
   // ---- QUO-3 ----------------------------------------------------------------------
@@ -222,6 +313,82 @@ export class StepGuards {
     return false
   }
 
+  // ---- LIFE-1 (containers taken away) -------------------------------------------------
+
+  private recordObjectSerials(k: EncodableKernel): void {
+    const objects = k.objects
+    this.objectSerials.clear()
+    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) this.objectSerials.add(objects.serial[handle]!)
+    this.objectSerialsKnown = true
+  }
+
+  /** Before a container_destroy: the serial of the object named by the live cap in the caller's slot. */
+  private recordDestroyTarget(k: EncodableKernel, ref: number, slot: number): void {
+    const cap = this.capAt(k, ref, slot)
+    const object = cap === NONE ? NONE : k.caps.object[cap]!
+    this.destroyTarget = object === NONE ? -1 : k.objects.serial[object]!
+  }
+
+  /**
+   * After a step that took containers of `before` away: does anything remain of
+   * them (an object they owned, a namespace they created, a cap to an object
+   * gone), or does a live parent still reserve for them?
+   */
+  private life1Suspect(k: EncodableKernel): boolean {
+    const { objects, caps } = k
+    if (!this.objectSerialsKnown) return true
+    const live = new Set<number>()
+    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) live.add(objects.serial[handle]!)
+    const gone = new Set<number>()
+    for (let at = 0; at < this.count; at++) if (!live.has(this.serials[at]!)) gone.add(this.serials[at]!)
+    for (let handle = 0; handle < objects.top; handle++) {
+      if (objects.kind[handle] === KIND_FREE) continue
+      const owner = objects.owner[handle]!
+      if (owner !== NONE && gone.has(objects.serial[owner]!)) return true
+    }
+    for (let cap = 0; cap < caps.top; cap++) {
+      if (caps.place[cap] === PLACE_FREE) continue
+      const object = caps.object[cap]!
+      if (object === NONE) return true
+      const serial = objects.serial[object]!
+      if (this.objectSerials.has(serial) && !live.has(serial)) return true
+    }
+    for (const record of k.namespaces.records.values()) if (gone.has(record.creator)) return true
+    for (let at = 0; at < this.count; at++) {
+      if (!gone.has(this.serials[at]!) || this.parents[at] === -1) continue
+      if (this.reservationKept(k, this.parents[at]!, gone)) return true
+    }
+    return false
+  }
+
+  /** Does live container `parent` (a serial) reserve, after the step, more than before less its gone children's limits, for some resource? */
+  private reservationKept(k: EncodableKernel, parent: number, gone: ReadonlySet<number>): boolean {
+    const objects = k.objects
+    const handle = handleOfSerial(k, parent)
+    if (handle === NONE || objects.kind[handle] !== KIND_CONTAINER) return false
+    for (const resource of RESERVED_RESOURCES) {
+      let before = 0
+      let returned = 0
+      for (let at = 0; at < this.count; at++) {
+        if (this.parents[at] !== parent) continue
+        const amount = (this.limits[at] as Limits | null)?.[resource] ?? Number.NaN
+        before += amount
+        if (gone.has(this.serials[at]!)) returned += amount
+      }
+      let after = 0
+      for (let other = 0; other < objects.top; other++) {
+        if (objects.kind[other] !== KIND_CONTAINER) continue
+        const up = objects.parent[other]!
+        if (up === NONE || objects.serial[up] !== parent) continue
+        after += objects.limits[other]?.[resource] ?? Number.NaN
+      }
+      // Exact sums only (the model adds in its own order): anything else goes to the reference.
+      if (!Number.isSafeInteger(before) || !Number.isSafeInteger(after) || !Number.isSafeInteger(returned)) return true
+      if (after > before - returned) return true
+    }
+    return false
+  }
+
   // ---- CAP-3 ----------------------------------------------------------------------
 
   /** The cap in the caller's slot and, by serials, its descendants in the expanded state (as the model's parent links see them). */
@@ -287,6 +454,131 @@ export class StepGuards {
     for (let index = 0; index < count; index++) {
       if (this.capParents[index] === this.revokedSerial || this.isDescendant(this.capSerials[index]!)) return true
     }
+    return false
+  }
+
+  // ---- ISO-2, ISO-3 ---------------------------------------------------------------
+
+  /**
+   * The expanded state's namespaces, and where its live caps are and what they
+   * name, by serial as the model's maps hold them (a later cap of a serial
+   * replaces an earlier one, as in the abstraction's map); read once per expanded state.
+   */
+  private readNamespaces(k: EncodableKernel): Map<number, NamespaceBefore> {
+    if (this.namespacesBefore !== null) return this.namespacesBefore
+    const { objects, caps } = k
+    this.tableCaps.clear()
+    this.capObjects.clear()
+    for (let cap = 0; cap < caps.top; cap++) {
+      const place = caps.place[cap]
+      if (place === PLACE_FREE) continue
+      const object = caps.object[cap]!
+      this.tableCaps.set(caps.serial[cap]!, place === PLACE_TABLE ? caps.where[cap]! : -2)
+      this.capObjects.set(caps.serial[cap]!, object === NONE ? -1 : objects.serial[object]!)
+    }
+    const result = new Map<number, NamespaceBefore>()
+    for (const record of k.namespaces.records.values()) {
+      const entries = new Map<string, number>()
+      for (const [key, cap] of record.entries) entries.set(key, caps.serial[cap]!)
+      result.set(record.id, { id: record.id, userNamespace: record.userNamespace, parent: record.parent, uidBase: record.uidMap.base, entries })
+    }
+    this.namespacesBefore = result
+    return result
+  }
+
+  /** Before a table change or lookup: the caller's own table of the kind (`column`), its uid and user namespace, in `before`. */
+  private recordCaller(k: EncodableKernel, ref: number, column: number): void {
+    this.readNamespaces(k)
+    this.ownTable = -1
+    this.callerUserNamespace = -1
+    const objects = k.objects
+    const process = processOfRef(k, ref)
+    const owner = process === NONE ? NONE : objects.owner[process]!
+    if (owner === NONE || objects.kind[owner] !== KIND_CONTAINER) return
+    const row = objects.row[owner]! * NS_COLUMNS
+    this.ownTable = objects.rows.namespaces[row + column]!
+    this.callerUserNamespace = objects.rows.namespaces[row + NS_USER]!
+    this.callerUid = objects.uid[process]!
+  }
+
+  /** The caller's uid in user namespace `target` of `before` (the model's uidIn), or null when its chain does not reach it. */
+  private callerUidIn(target: number): number | null {
+    const namespaces = this.namespacesBefore!
+    let uid = this.callerUid
+    // Up the parent chain (bounded: a mutant's tables may hold a cycle).
+    for (let at: number | null = this.callerUserNamespace, steps = 0; at !== null && steps <= namespaces.size; steps++) {
+      if (at === target) return uid
+      const namespace = namespaces.get(at)
+      if (namespace === undefined) return null
+      uid += namespace.uidBase
+      at = namespace.parent
+    }
+    return null
+  }
+
+  /** ISO-3: is a table the step changed, or the caller's own, owned by a user namespace where the caller's uid is not 0? */
+  private tableChangeSuspect(k: EncodableKernel): boolean {
+    if (this.ownTable < 0 || this.callerUserNamespace < 0) return true
+    const before = this.namespacesBefore!
+    for (const namespace of before.values()) {
+      if (namespace.id !== this.ownTable && !this.entriesChanged(k, namespace)) continue
+      if (this.callerUidIn(namespace.userNamespace) !== 0) return true
+    }
+    return false
+  }
+
+  /** The model's changedTables for one namespace of `before`: an entry added or replaced, or removed while its cap's object lives. */
+  private entriesChanged(k: EncodableKernel, namespace: NamespaceBefore): boolean {
+    const record = k.namespaces.records.get(namespace.id)
+    if (record === undefined) return false
+    const serials = k.caps.serial
+    for (const [key, cap] of record.entries) if (namespace.entries.get(key) !== serials[cap]) return true
+    for (const [key, cap] of namespace.entries) {
+      if (record.entries.has(key)) continue
+      // Removed: a change unless the cap was no live cap of `before` or its object is gone.
+      const object = this.capObjects.get(cap)
+      if (object !== undefined && (object < 0 || handleOfSerial(k, object) !== NONE)) return true
+    }
+    return false
+  }
+
+  /** ISO-2 (lookups): is the cap now in `dst` not a child of an entry of the caller's own table in `before`? */
+  private lookupSuspect(k: EncodableKernel, ref: number, dst: number): boolean {
+    if (this.ownTable < 0) return true
+    const process = processOfRef(k, ref)
+    const cspace = process === NONE ? null : k.objects.cspace[process]
+    if (cspace === null || cspace === undefined || dst >= cspace.length) return true
+    const cap = cspace[dst]!
+    if (cap === NONE || k.caps.place[cap] === PLACE_FREE) return true
+    const parent = k.caps.parent[cap]!
+    if (parent === NONE) return true
+    return this.tableCaps.get(k.caps.serial[parent]!) !== this.ownTable
+  }
+
+  /** Before process_list: the pids of running processes of `before` in the caller's pid namespace. */
+  private recordVisiblePids(k: EncodableKernel, ref: number): void {
+    this.visiblePids = null
+    const objects = k.objects
+    const process = processOfRef(k, ref)
+    const owner = process === NONE ? NONE : objects.owner[process]!
+    if (owner === NONE || objects.kind[owner] !== KIND_CONTAINER) return
+    const namespace = objects.rows.namespaces[objects.row[owner]! * NS_COLUMNS + NS_PID]!
+    const visible = new Set<number>()
+    for (let handle = 0; handle < objects.top; handle++) {
+      if (objects.kind[handle] !== KIND_PROCESS || objects.running[handle] !== 1) continue
+      const pid = objects.pids[handle]?.get(namespace)
+      if (pid !== undefined) visible.add(pid)
+    }
+    this.visiblePids = visible
+  }
+
+  /** ISO-2 (process_list): is a pid answered not that of a visible process? */
+  private processListSuspect(outcome: Outcome): boolean {
+    if (E.isLeft(outcome)) return true
+    const reply = outcome.right
+    if (reply.kind !== 'pids') return false
+    if (this.visiblePids === null) return true
+    for (const pid of reply.pids) if (!this.visiblePids.has(pid)) return true
     return false
   }
 }
