@@ -25,9 +25,10 @@ function attach(k: Kernel, cap: number): void {
       return
     }
     case PLACE_TABLE: {
-      const namespace = k.namespaces.writable(where)
+      const namespace = k.namespaces.get(where)
       assert(!namespace.entries.has(caps.key[cap]!), 'cdt.attach.table')
       namespace.entries.set(caps.key[cap]!, cap)
+      k.namespaces.touch(namespace)
       return
     }
     case PLACE_MESSAGE: {
@@ -54,9 +55,10 @@ function clearPlace(k: Kernel, cap: number): void {
       return
     }
     case PLACE_TABLE: {
-      const namespace = k.namespaces.writable(where)
+      const namespace = k.namespaces.get(where)
       assert(namespace.entries.get(caps.key[cap]!) === cap, 'cdt.clear.table')
       namespace.entries.delete(caps.key[cap]!)
+      k.namespaces.touch(namespace)
       return
     }
     case PLACE_MESSAGE: {

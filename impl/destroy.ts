@@ -162,13 +162,9 @@ function releaseHeldCaps(k: Kernel, container: number): void {
 /** Deletes the namespaces a doomed container created, and the caps in their tables. */
 function deleteNamespaces(k: Kernel, container: number): void {
   for (const id of k.objects.created[container]!) {
-    // A deletion can take other entries with it (descendants), and a change copies
-    // the record (namespaces.ts): the first entry left is read afresh each time.
-    for (;;) {
-      const first = k.namespaces.get(id).entries.values().next()
-      if (first.done === true) break
-      deleteCap(k, first.value)
-    }
+    const namespace = k.namespaces.get(id)
+    for (const cap of namespace.entries.values()) deleteCap(k, cap)
+    assert(namespace.entries.size === 0, 'destroy.namespace.empty')
     k.namespaces.delete(id)
   }
 }

@@ -276,7 +276,7 @@ export class ImplExpander {
       pending.action = index
       pending.outcome = outcome
       pending.dstWasEmpty = dstWasEmpty
-      pending.mayBreak = !this.fastChecks || guards.mayBreak(kernel, index, action, outcome)
+      pending.mayBreak = !this.fastChecks || guards.mayBreak(kernel, index, action, outcome, this.atBefore)
       const stop = each(index)
       pending.active = false
       pending.outcome = null
@@ -284,6 +284,13 @@ export class ImplExpander {
       if (stop) return true
     }
     return false
+  }
+
+  /** Runs `read` with the kernel in the loaded state, from the successor of the pending action, and takes that step again (the step guards read `before` so). */
+  private readonly atBefore = (read: () => void): void => {
+    this.back()
+    read()
+    this.kernel.step(this.actions[this.pending.action]!)
   }
 
   /** Tests: an action the prefilter skipped is refused indeed. */

@@ -119,6 +119,20 @@ interface NamespaceBefore {
   readonly entries: Map<string, number>
 }
 
+/** A caller of the expanded state as the guards read it (no process, or no container: `process` NONE). */
+interface CallerBefore {
+  readonly process: number
+  /** Its container's namespaces by column (NS_PID, …). */
+  readonly namespaces: Int32Array
+  readonly uid: number
+  /** The pids of processes running with a pid in its pid namespace. */
+  readonly visiblePids: ReadonlySet<number>
+  /** Per slot, the serial of the object its live cap names (-1: none). */
+  readonly slotObjects: Int32Array
+}
+
+const NO_CALLER: CallerBefore = { process: NONE, namespaces: new Int32Array(NS_COLUMNS).fill(-1), uid: 0, visiblePids: new Set(), slotObjects: new Int32Array(0) }
+
 /** The process a creation index names, if live (no assertions: a mutant's tables may be anything). */
 function processOfRef(k: EncodableKernel, ref: number): number {
   const refs = k.refs
@@ -142,11 +156,6 @@ export class StepGuards {
   private limits: unknown[] = []
   /** Each container's parent's serial (-1: none). */
   private parents = new Int32Array(8)
-  /** The serials of every live object of the expanded state, read when a step first takes a container away. */
-  private readonly objectSerials = new Set<number>()
-  private objectSerialsKnown = false
-  /** container_destroy: the serial of the object the caller's slot named in `before` (-1: none). */
-  private destroyTarget = -1
   /** Per caller ref (this expanded state): which of those containers are within its authority (1), or not computed (absent). */
   private readonly authority = new Map<number, Uint8Array>()
   /** The revoke being guarded: the revoked cap's serial in `before`, and the serials of its descendants then. */
@@ -155,18 +164,23 @@ export class StepGuards {
   private descendantCount = 0
   private capSerials = new Int32Array(32)
   private capParents = new Int32Array(32)
-  /** The expanded state's namespaces and the caps in tables (serial → namespace id), read once per expanded state when a table action asks. */
-  private namespacesBefore: Map<number, NamespaceBefore> | null = null
+  /**
+   * What the table, lookup, process_list and LIFE-1 guards read of the expanded
+   * state, by serials: taken when a successful step first needs it (the engine
+   * steps back to `before` for that, {@link mayBreak}'s `atBefore`), then kept
+   * for the expanded state's other transitions. Most tries are refused and
+   * never need it.
+   */
+  private stateRead = false
+  /** Its namespaces. */
+  private readonly namespacesBefore = new Map<number, NamespaceBefore>()
   /** Live cap serial → the namespace whose table holds it (-2: not in a table), and → the serial of the object it names (-1: none). */
   private readonly tableCaps = new Map<number, number>()
   private readonly capObjects = new Map<number, number>()
-  /** The step being guarded (ISO-2, ISO-3): the caller's own table of the kind in `before` (-1: none), and ISO-3's verdict on what it may change. */
-  private ownTable = -1
-  /** process_list: the pids of processes running in `before` with a pid in the caller's pid namespace (null: no such namespace). */
-  private visiblePids: Set<number> | null = null
-  /** The caller's process in `before`, and its uid and user namespace there (for uids in other user namespaces). */
-  private callerUid = 0
-  private callerUserNamespace = -1
+  /** The serials of every live object. */
+  private readonly objectSerials = new Set<number>()
+  /** Per caller ref: what its guards read of it. */
+  private readonly callers = new Map<number, CallerBefore>()
 
   constructor(actions: ReadonlyArray<Action>) {
     const known = STEP_INVARIANTS.every((invariant) => GUARDED.has(invariant.id))
@@ -178,7 +192,8 @@ export class StepGuards {
     const objects = k.objects
     this.count = 0
     this.authority.clear()
-    this.namespacesBefore = null
+    this.stateRead = false
+    this.callers.clear()
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] !== KIND_CONTAINER) continue
       if (this.count === this.handles.length) this.grow()
@@ -191,7 +206,6 @@ export class StepGuards {
       const parent = objects.parent[handle]!
       this.parents[at] = parent === NONE ? -1 : objects.serial[parent]!
     }
-    this.objectSerialsKnown = false
   }
 
   private grow(): void {
@@ -210,28 +224,46 @@ export class StepGuards {
     const caller = fields['caller']!
     if (!this.authority.has(caller)) this.authority.set(caller, this.authorityOf(k, caller))
     if (plan === PLAN_REVOKE) this.recordRevoke(k, caller, fields['slot']!)
-    else if (plan === PLAN_TABLE_CHANGE) this.recordCaller(k, caller, CHANGED_TABLE[String(action.kind)]!)
-    else if (plan === PLAN_LOOKUP) this.recordCaller(k, caller, LOOKED_UP_TABLE[String(action.kind)]!)
-    else if (plan === PLAN_PROCESS_LIST) this.recordVisiblePids(k, caller)
-    else if (plan === PLAN_DESTROY) this.recordDestroyTarget(k, caller, fields['slot']!)
-    // Any step may take containers away (a destroy; a mutant's anything): the live objects then, once per expanded state.
-    if (!this.objectSerialsKnown) this.recordObjectSerials(k)
   }
 
-  /** After a successful step of action `index` (with `outcome`): might a step invariant be broken (run the reference)? */
-  mayBreak(k: EncodableKernel, index: number, action: Action, outcome: Outcome): boolean {
+  /**
+   * After a successful step of action `index` (with `outcome`): might a step
+   * invariant be broken (run the reference)? `atBefore(read)` runs `read` with
+   * the kernel in the expanded state and brings it back to the successor; it is
+   * called at most once per expanded state and caller.
+   */
+  mayBreak(k: EncodableKernel, index: number, action: Action, outcome: Outcome, atBefore: (read: () => void) => void): boolean {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE) return true
-    if (plan === PLAN_DESTROY && this.destroyTarget >= 0 && handleOfSerial(k, this.destroyTarget) !== NONE) return true
-    if (this.containerGone(k) && (plan === PLAN_CLOCK || this.life1Suspect(k))) return true
-    if (plan === PLAN_CLOCK) return false
     const fields = action as Readonly<Record<string, number>>
-    if (this.foreignChanged(k, this.authority.get(fields['caller']!)!)) return true
+    const gone = this.containerGone(k)
+    if (plan === PLAN_CLOCK) return gone
+    const caller = fields['caller']!
+    if (this.foreignChanged(k, this.authority.get(caller)!)) return true
+    if (plan === PLAN_PROCESS) {
+      if (!gone) return false
+    } else if (plan === PLAN_REVOKE) {
+      if (this.revokeSuspect(k, caller, fields['slot']!)) return true
+      if (!gone) return false
+    }
+    // The rest reads `before`.
+    if (!this.stateRead || !this.callers.has(caller)) {
+      atBefore(() => {
+        if (!this.stateRead) this.readState(k)
+        if (!this.callers.has(caller)) this.callers.set(caller, this.readCaller(k, caller))
+      })
+    }
+    const before = this.callers.get(caller)!
+    if (gone && this.life1Suspect(k)) return true
     switch (plan) {
-      case PLAN_REVOKE: return this.revokeSuspect(k, fields['caller']!, fields['slot']!)
-      case PLAN_TABLE_CHANGE: return this.tableChangeSuspect(k)
-      case PLAN_LOOKUP: return this.lookupSuspect(k, fields['caller']!, fields['dst']!)
-      case PLAN_PROCESS_LIST: return this.processListSuspect(outcome)
+      case PLAN_DESTROY: {
+        const slot = fields['slot']!
+        const target = slot < before.slotObjects.length ? before.slotObjects[slot]! : -1
+        return target >= 0 && handleOfSerial(k, target) !== NONE
+      }
+      case PLAN_TABLE_CHANGE: return this.tableChangeSuspect(k, before, CHANGED_TABLE[String(action.kind)]!)
+      case PLAN_LOOKUP: return this.lookupSuspect(k, before, LOOKED_UP_TABLE[String(action.kind)]!, caller, fields['dst']!)
+      case PLAN_PROCESS_LIST: return this.processListSuspect(before, outcome)
       default: return false
     }
   }
@@ -315,20 +347,6 @@ export class StepGuards {
 
   // ---- LIFE-1 (containers taken away) -------------------------------------------------
 
-  private recordObjectSerials(k: EncodableKernel): void {
-    const objects = k.objects
-    this.objectSerials.clear()
-    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) this.objectSerials.add(objects.serial[handle]!)
-    this.objectSerialsKnown = true
-  }
-
-  /** Before a container_destroy: the serial of the object named by the live cap in the caller's slot. */
-  private recordDestroyTarget(k: EncodableKernel, ref: number, slot: number): void {
-    const cap = this.capAt(k, ref, slot)
-    const object = cap === NONE ? NONE : k.caps.object[cap]!
-    this.destroyTarget = object === NONE ? -1 : k.objects.serial[object]!
-  }
-
   /**
    * After a step that took containers of `before` away: does anything remain of
    * them (an object they owned, a namespace they created, a cap to an object
@@ -336,7 +354,6 @@ export class StepGuards {
    */
   private life1Suspect(k: EncodableKernel): boolean {
     const { objects, caps } = k
-    if (!this.objectSerialsKnown) return true
     const live = new Set<number>()
     for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) live.add(objects.serial[handle]!)
     const gone = new Set<number>()
@@ -457,15 +474,14 @@ export class StepGuards {
     return false
   }
 
-  // ---- ISO-2, ISO-3 ---------------------------------------------------------------
+  // ---- reading `before` --------------------------------------------------------------
 
   /**
-   * The expanded state's namespaces, and where its live caps are and what they
-   * name, by serial as the model's maps hold them (a later cap of a serial
-   * replaces an earlier one, as in the abstraction's map); read once per expanded state.
+   * The expanded state's namespaces, where its live caps are and what they name,
+   * and its live objects, by serial as the model's maps hold them (a later cap
+   * of a serial replaces an earlier one, as in the abstraction's map).
    */
-  private readNamespaces(k: EncodableKernel): Map<number, NamespaceBefore> {
-    if (this.namespacesBefore !== null) return this.namespacesBefore
+  private readState(k: EncodableKernel): void {
     const { objects, caps } = k
     this.tableCaps.clear()
     this.capObjects.clear()
@@ -476,37 +492,48 @@ export class StepGuards {
       this.tableCaps.set(caps.serial[cap]!, place === PLACE_TABLE ? caps.where[cap]! : -2)
       this.capObjects.set(caps.serial[cap]!, object === NONE ? -1 : objects.serial[object]!)
     }
-    const result = new Map<number, NamespaceBefore>()
+    this.namespacesBefore.clear()
     for (const record of k.namespaces.records.values()) {
       const entries = new Map<string, number>()
       for (const [key, cap] of record.entries) entries.set(key, caps.serial[cap]!)
-      result.set(record.id, { id: record.id, userNamespace: record.userNamespace, parent: record.parent, uidBase: record.uidMap.base, entries })
+      this.namespacesBefore.set(record.id, { id: record.id, userNamespace: record.userNamespace, parent: record.parent, uidBase: record.uidMap.base, entries })
     }
-    this.namespacesBefore = result
-    return result
+    this.objectSerials.clear()
+    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) this.objectSerials.add(objects.serial[handle]!)
+    this.stateRead = true
   }
 
-  /** Before a table change or lookup: the caller's own table of the kind (`column`), its uid and user namespace, in `before`. */
-  private recordCaller(k: EncodableKernel, ref: number, column: number): void {
-    this.readNamespaces(k)
-    this.ownTable = -1
-    this.callerUserNamespace = -1
-    const objects = k.objects
+  /** A caller as its guards read it in the expanded state. */
+  private readCaller(k: EncodableKernel, ref: number): CallerBefore {
+    const { objects, caps } = k
     const process = processOfRef(k, ref)
     const owner = process === NONE ? NONE : objects.owner[process]!
-    if (owner === NONE || objects.kind[owner] !== KIND_CONTAINER) return
-    const row = objects.row[owner]! * NS_COLUMNS
-    this.ownTable = objects.rows.namespaces[row + column]!
-    this.callerUserNamespace = objects.rows.namespaces[row + NS_USER]!
-    this.callerUid = objects.uid[process]!
+    if (owner === NONE || objects.kind[owner] !== KIND_CONTAINER) return NO_CALLER
+    const namespaces = objects.rows.namespaces.slice(objects.row[owner]! * NS_COLUMNS, (objects.row[owner]! + 1) * NS_COLUMNS)
+    const visiblePids = new Set<number>()
+    for (let handle = 0; handle < objects.top; handle++) {
+      if (objects.kind[handle] !== KIND_PROCESS || objects.running[handle] !== 1) continue
+      const pid = objects.pids[handle]?.get(namespaces[NS_PID]!)
+      if (pid !== undefined) visiblePids.add(pid)
+    }
+    const cspace = objects.cspace[process]
+    const slotObjects = new Int32Array(cspace?.length ?? 0).fill(-1)
+    for (let slot = 0; slot < slotObjects.length; slot++) {
+      const cap = cspace![slot]!
+      const object = cap === NONE || caps.place[cap] === PLACE_FREE ? NONE : caps.object[cap]!
+      if (object !== NONE) slotObjects[slot] = objects.serial[object]!
+    }
+    return { process, namespaces, uid: objects.uid[process]!, visiblePids, slotObjects }
   }
 
+  // ---- ISO-2, ISO-3 ---------------------------------------------------------------
+
   /** The caller's uid in user namespace `target` of `before` (the model's uidIn), or null when its chain does not reach it. */
-  private callerUidIn(target: number): number | null {
-    const namespaces = this.namespacesBefore!
-    let uid = this.callerUid
+  private uidIn(caller: CallerBefore, target: number): number | null {
+    const namespaces = this.namespacesBefore
+    let uid = caller.uid
     // Up the parent chain (bounded: a mutant's tables may hold a cycle).
-    for (let at: number | null = this.callerUserNamespace, steps = 0; at !== null && steps <= namespaces.size; steps++) {
+    for (let at: number | null = caller.namespaces[NS_USER]!, steps = 0; at !== null && steps <= namespaces.size; steps++) {
       if (at === target) return uid
       const namespace = namespaces.get(at)
       if (namespace === undefined) return null
@@ -516,13 +543,13 @@ export class StepGuards {
     return null
   }
 
-  /** ISO-3: is a table the step changed, or the caller's own, owned by a user namespace where the caller's uid is not 0? */
-  private tableChangeSuspect(k: EncodableKernel): boolean {
-    if (this.ownTable < 0 || this.callerUserNamespace < 0) return true
-    const before = this.namespacesBefore!
-    for (const namespace of before.values()) {
-      if (namespace.id !== this.ownTable && !this.entriesChanged(k, namespace)) continue
-      if (this.callerUidIn(namespace.userNamespace) !== 0) return true
+  /** ISO-3: is a table the step changed, or the caller's own of the kind (`column`), owned by a user namespace where the caller's uid is not 0? */
+  private tableChangeSuspect(k: EncodableKernel, caller: CallerBefore, column: number): boolean {
+    const own = caller.namespaces[column]!
+    if (caller.process === NONE || own < 0) return true
+    for (const namespace of this.namespacesBefore.values()) {
+      if (namespace.id !== own && !this.entriesChanged(k, namespace)) continue
+      if (this.uidIn(caller, namespace.userNamespace) !== 0) return true
     }
     return false
   }
@@ -542,9 +569,10 @@ export class StepGuards {
     return false
   }
 
-  /** ISO-2 (lookups): is the cap now in `dst` not a child of an entry of the caller's own table in `before`? */
-  private lookupSuspect(k: EncodableKernel, ref: number, dst: number): boolean {
-    if (this.ownTable < 0) return true
+  /** ISO-2 (lookups): is the cap now in `dst` not a child of an entry of the caller's own table of the kind (`column`) in `before`? */
+  private lookupSuspect(k: EncodableKernel, caller: CallerBefore, column: number, ref: number, dst: number): boolean {
+    const own = caller.namespaces[column]!
+    if (caller.process === NONE || own < 0) return true
     const process = processOfRef(k, ref)
     const cspace = process === NONE ? null : k.objects.cspace[process]
     if (cspace === null || cspace === undefined || dst >= cspace.length) return true
@@ -552,33 +580,16 @@ export class StepGuards {
     if (cap === NONE || k.caps.place[cap] === PLACE_FREE) return true
     const parent = k.caps.parent[cap]!
     if (parent === NONE) return true
-    return this.tableCaps.get(k.caps.serial[parent]!) !== this.ownTable
+    return this.tableCaps.get(k.caps.serial[parent]!) !== own
   }
 
-  /** Before process_list: the pids of running processes of `before` in the caller's pid namespace. */
-  private recordVisiblePids(k: EncodableKernel, ref: number): void {
-    this.visiblePids = null
-    const objects = k.objects
-    const process = processOfRef(k, ref)
-    const owner = process === NONE ? NONE : objects.owner[process]!
-    if (owner === NONE || objects.kind[owner] !== KIND_CONTAINER) return
-    const namespace = objects.rows.namespaces[objects.row[owner]! * NS_COLUMNS + NS_PID]!
-    const visible = new Set<number>()
-    for (let handle = 0; handle < objects.top; handle++) {
-      if (objects.kind[handle] !== KIND_PROCESS || objects.running[handle] !== 1) continue
-      const pid = objects.pids[handle]?.get(namespace)
-      if (pid !== undefined) visible.add(pid)
-    }
-    this.visiblePids = visible
-  }
-
-  /** ISO-2 (process_list): is a pid answered not that of a visible process? */
-  private processListSuspect(outcome: Outcome): boolean {
+  /** ISO-2 (process_list): is a pid answered not that of a process running in the caller's pid namespace? */
+  private processListSuspect(caller: CallerBefore, outcome: Outcome): boolean {
     if (E.isLeft(outcome)) return true
     const reply = outcome.right
     if (reply.kind !== 'pids') return false
-    if (this.visiblePids === null) return true
-    for (const pid of reply.pids) if (!this.visiblePids.has(pid)) return true
+    if (caller.process === NONE || caller.namespaces[NS_PID]! < 0) return true
+    for (const pid of reply.pids) if (!caller.visiblePids.has(pid)) return true
     return false
   }
 }

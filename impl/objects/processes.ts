@@ -183,8 +183,9 @@ export function newProcess(k: Kernel, target: number, image: ImageInfo, uid: num
   const process = objects.alloc(KIND_PROCESS, k.objectNext++, target)
   const pids = new Map<number, number>()
   for (let at: number | null = k.namespaceOf(target, NS_PID); at !== null; ) {
-    const namespace = k.namespaces.writable(at)
+    const namespace = k.namespaces.get(at)
     pids.set(at, namespace.pidNext++)
+    k.namespaces.touch(namespace)
     at = namespace.parent
   }
   objects.ref[process] = k.refs.push(process, objects.gen[process], objects.serial[process])

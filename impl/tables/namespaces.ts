@@ -1,12 +1,6 @@
 /**
  * Namespaces (kernel.md §6): few and rarely changed, so a `Map` by namespace id,
  * each table namespace with a `Map` of entries (key → cap handle).
- *
- * Records are shared with snapshots, copied on write: a snapshot, a restore and
- * an undo share the records as they are, and a change goes through
- * {@link NamespaceTable.writable}, which copies a record the table does not own
- * yet. So a search that restores the kernel at every state copies only the
- * namespaces its steps change (a pid taken, a table entry), not every one.
  * @module
  * @internal
  */
@@ -29,9 +23,6 @@ export interface NamespaceRecord {
   mark: number
 }
 
-/** A record as readers see it: changes go through {@link NamespaceTable.writable}. */
-export type NamespaceView = Omit<NamespaceRecord, 'entries' | 'pidNext'> & { readonly entries: ReadonlyMap<string, number>, readonly pidNext: number }
-
 export type NamespaceSnapshot = ReadonlyArray<NamespaceRecord>
 
 export class NamespaceTable {
@@ -45,45 +36,29 @@ export class NamespaceTable {
   /** The snapshot the records equal as long as `version` is `sourceVersion` (snapshots are never changed once taken). */
   private source: NamespaceSnapshot | null = null
   private sourceVersion = -1
-  /** The records this table made itself since its last snapshot or restore: no snapshot holds them, so they change in place. */
-  private readonly owned = new Set<NamespaceRecord>()
 
   get size(): number {
     return this.records.size
   }
 
-  get(id: number): NamespaceView {
+  get(id: number): NamespaceRecord {
     const record = this.records.get(id)
     assert(record !== undefined, 'namespaces.get')
-    return record
-  }
-
-  /** The record of `id` to change, marked changed: a copy of it the first time since a snapshot or restore shared it. */
-  writable(id: number): NamespaceRecord {
-    let record = this.records.get(id)
-    assert(record !== undefined, 'namespaces.writable')
-    if (!this.owned.has(record)) {
-      record = copyRecord(record)
-      this.records.set(id, record)
-      this.owned.add(record)
-    }
-    this.touch(record)
     return record
   }
 
   add(record: NamespaceRecord): void {
     assert(!this.records.has(record.id), 'namespaces.add.fresh')
     this.records.set(record.id, record)
-    this.owned.add(record)
     this.touch(record)
   }
 
   delete(id: number): void {
-    this.writable(id)
+    this.touch(this.get(id))
     this.records.delete(id)
   }
 
-  private touch(record: NamespaceRecord): void {
+  touch(record: NamespaceRecord): void {
     this.version++
     if (record.mark === this.epoch) return
     record.mark = this.epoch
@@ -95,11 +70,10 @@ export class NamespaceTable {
     this.dirtyCount = 0
   }
 
-  /** Every record, shared from now on; the last one again when nothing changed since it was taken or restored (namespaces rarely change). */
+  /** A copy of every record; the last one again when nothing changed since it was taken or restored (namespaces rarely change). */
   snapshot(): NamespaceSnapshot {
     if (this.source !== null && this.version === this.sourceVersion) return this.source
-    const saved = [...this.records.values()]
-    this.owned.clear()
+    const saved = [...this.records.values()].map(copyRecord)
     this.source = saved
     this.sourceVersion = this.version
     return saved
@@ -107,7 +81,7 @@ export class NamespaceTable {
 
   /**
    * {@link restore} after exactly one step: only the namespaces it touched are
-   * put back. False (nothing done) when the step added or removed one.
+   * copied back. False (nothing done) when the step added or removed one.
    */
   restoreTouched(saved: NamespaceSnapshot): boolean {
     // Adding and removing a namespace both touch it: a touched namespace missing on either side is one.
@@ -117,9 +91,8 @@ export class NamespaceTable {
     }
     for (let index = 0; index < this.dirtyCount; index++) {
       const id = this.dirty[index]!
-      this.records.set(id, saved.find((record) => record.id === id)!)
+      this.records.set(id, copyRecord(saved.find((record) => record.id === id)!))
     }
-    this.owned.clear()
     this.beginEpoch()
     this.source = saved
     this.sourceVersion = ++this.version
@@ -129,9 +102,8 @@ export class NamespaceTable {
   restore(saved: NamespaceSnapshot): void {
     if (saved === this.source && this.version === this.sourceVersion) { this.beginEpoch(); return }
     const records = new Map<number, NamespaceRecord>()
-    for (const record of saved) records.set(record.id, record)
+    for (const record of saved) records.set(record.id, copyRecord(record))
     this.records = records
-    this.owned.clear()
     this.beginEpoch()
     this.source = saved
     this.sourceVersion = ++this.version

@@ -19,6 +19,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Kernel } from '../../impl/kernel.js'
 import { KIND_CONTAINER, KIND_FREE, NONE } from '../../impl/tables/objects.js'
 import { PLACE_FREE } from '../../impl/tables/caps.js'
+import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import { STEP_INVARIANTS } from '../../spec/invariants/index.js'
 import { ALL_SYSCALLS, NESTED, type Preset } from '../../spec/presets.js'
@@ -37,6 +38,13 @@ function liveCaps(kernel: Kernel): number[] {
   const caps: number[] = []
   for (let cap = 0; cap < kernel.caps.top; cap++) if (kernel.caps.place[cap] !== PLACE_FREE) caps.push(cap)
   return caps
+}
+
+/** Namespace `id`'s record, marked changed (as the kernel marks what it changes). */
+function changed(kernel: Kernel, id: number): NamespaceRecord {
+  const record = kernel.namespaces.get(id)
+  kernel.namespaces.touch(record)
+  return record
 }
 
 /** Containers of the kernel now: handle → serial. */
@@ -74,7 +82,7 @@ function remnant(kernel: Kernel, before: ReadonlyMap<number, number>, random: ()
     }
     case 2: {
       const records = [...kernel.namespaces.records.keys()]
-      ;(kernel.namespaces.writable(pick(records)) as { creator: number }).creator = before.get(handle)!
+      ;(changed(kernel, pick(records)) as { creator: number }).creator = before.get(handle)!
       return 'namespace kept'
     }
     case 3: {
@@ -97,21 +105,21 @@ function tamper(kernel: Kernel, action: Action, random: () => number, only?: 'ad
   switch (only === 'add' ? 0 : Math.floor(random() * 5)) {
     case 0: {
       if (tables.length === 0 || caps.length === 0) return null
-      kernel.namespaces.writable(pick(tables).id).entries.set(`planted${Math.floor(random() * 3)}`, pick(caps))
+      changed(kernel, pick(tables).id).entries.set(`planted${Math.floor(random() * 3)}`, pick(caps))
       return 'entry added'
     }
     case 1: {
       const full = tables.filter((record) => record.entries.size > 0)
       if (full.length === 0 || caps.length === 0) return null
       const record = pick(full)
-      kernel.namespaces.writable(record.id).entries.set(pick([...record.entries.keys()]), pick(caps))
+      changed(kernel, record.id).entries.set(pick([...record.entries.keys()]), pick(caps))
       return 'entry replaced'
     }
     case 2: {
       const full = tables.filter((record) => record.entries.size > 0)
       if (full.length === 0) return null
       const record = pick(full)
-      kernel.namespaces.writable(record.id).entries.delete(pick([...record.entries.keys()]))
+      changed(kernel, record.id).entries.delete(pick([...record.entries.keys()]))
       return 'entry removed'
     }
     case 3: {
@@ -169,6 +177,7 @@ test('ISO-2, ISO-3 and LIFE-1 guards: every violation the reference finds on tam
         }
         guards.beforeStep(kernel, index, action)
         const containersBefore = containersOf(kernel)
+        const beforeSnapshot = kernel.snapshot()
         let outcome: Outcome
         try {
           outcome = kernel.step(action)
@@ -187,7 +196,9 @@ test('ISO-2, ISO-3 and LIFE-1 guards: every violation the reference finds on tam
             outcome = E.right({ kind: 'pids', pids: [...outcome.right.pids, 1 + Math.floor(random() * 4)] })
             tampers.set('pid added', (tampers.get('pid added') ?? 0) + 1)
           }
-          const mayBreak = guards.mayBreak(kernel, index, action, outcome)
+          const afterSnapshot = kernel.snapshot()
+          const atBefore = (read: () => void): void => { kernel.restore(beforeSnapshot); read(); kernel.restore(afterSnapshot) }
+          const mayBreak = guards.mayBreak(kernel, index, action, outcome, atBefore)
           const step = { before: stepBefore, syscall: action, outcome, after: abstract(kernel) }
           const found = STEP_INVARIANTS.map((invariant) => invariant.check(step)).flatMap((option) => (option._tag === 'Some' ? [option.value] : []))
           for (const violation of found) violations.set(violation.invariant, (violations.get(violation.invariant) ?? 0) + 1)

@@ -255,7 +255,7 @@ test('compare finds what the full comparison finds: a corrupted impl, or a model
   const corruptions: Array<(p: Pair) => void> = [
     (p) => { p.kernel.objects.rows.usage[0] += 1; p.kernel.objects.touch(0) },
     (p) => { p.kernel.caps.rights[0] = 1; p.kernel.caps.touch(0) },
-    (p) => { p.kernel.namespaces.writable(0).pidNext = 99 },
+    (p) => { const ns = p.kernel.namespaces.get(0); ns.pidNext = 99; p.kernel.namespaces.touch(ns) },
     (p) => { p.kernel.objects.ring[endpointOf(p)]!.payload[0] = 6; p.kernel.objects.touch(endpointOf(p)) },
     (p) => { p.kernel.objects.uid[p.kernel.init] = 3; p.kernel.objects.touch(p.kernel.init) },
     (p) => { const cspace = p.kernel.objects.cspace[p.kernel.init]!; [cspace[1], cspace[2]] = [cspace[2]!, cspace[1]!]; p.kernel.objects.touch(p.kernel.init) },
