@@ -38,6 +38,8 @@ const TESTS_OF = {
   'impl/boot': ['impl/lockstep'],
   // Destroying an endpoint retires its ledger entries (discarded messages, the last received).
   'impl/destroy': ['impl/lockstep'],
+  // The argument checks against the spec's codecs on every kind and odd values at every bound: the suites send well-formed syscalls mostly.
+  'impl/validate': ['impl/validate'],
 }
 
 /** The file of dist/ (refinement/ or impl/, as `impl/tables/refs`) that holds the active mutant (Stryker's environment variable), or null. */
