@@ -345,8 +345,6 @@ export class StepGuards {
     return false
   }
 
-  // ---- LIFE-1 (containers taken away) -------------------------------------------------
-
   /**
    * After a step that took containers of `before` away: does anything remain of
    * them (an object they owned, a namespace they created, a cap to an object
