@@ -51,6 +51,8 @@ export const NAMESPACE_PRESETS: ReadonlyArray<NamespaceConfig> = [
   { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: { base: 0, count: 100 } },
   // Rootless, sharing the parent's tables: its uid 0 is uid 1000 outside, so it may not change them.
   { pid: 'new', mount: 'share', net: 'share', ipc: 'share', user: { base: 1000, count: 1000 } },
+  // A small base inside the map's own range, sharing the parent's tables: uid 1 (the base) is uid 2 outside, not 0.
+  { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: { base: 1, count: 4 } },
 ]
 
 const caller = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) })
@@ -229,7 +231,8 @@ export const teardownFragment: fc.Arbitrary<Fragment> = fc
  * endpoint, a region, a device — and spawns a service into a child container with
  * all four (so the device policy is checked); then the service acts as a tenant:
  * writes to its device (I/O quota), mounts, registers and binds in its tables
- * (which, in a rootless container sharing its parent's, it may not change), and
+ * (which, in a rootless container sharing its parent's, it may not change; its
+ * uid is sometimes not 0, sometimes its user map's base), and
  * sometimes, after a tick (a new period), writes again. Its
  * creation index is not known here: the likeliest ones are drawn (1 without the
  * deep preamble and no spawn before, 4 after the preamble). The slots are init's
@@ -238,8 +241,10 @@ export const teardownFragment: fc.Arbitrary<Fragment> = fc
 export const tenantFragment: fc.Arbitrary<Fragment> = fc
   .record({
     base: fc.constantFrom(8, 12), level: fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 }),
-    namespaces: fc.oneof(namespaces, fc.constant(NAMESPACE_PRESETS[4]!)), device: fc.constantFrom(1, 2),
+    namespaces: fc.oneof(namespaces, fc.constant(NAMESPACE_PRESETS[4]!), { weight: 2, arbitrary: fc.constant(NAMESPACE_PRESETS[5]!) }), device: fc.constantFrom(1, 2),
     tenant: fc.constantFrom(1, 1, 2, 4, 4, 5),
+    // Its uid: 0, or the small map's base (1) and last uid (3), which are not 0 outside.
+    uid: fc.constantFrom(0, 1, 1, 3),
     actions: fc.array(fc.oneof(
       fc.record({ kind: fc.constant('io_submit'), slot: fc.constant(3), bytes: fc.constantFrom(16, 64, 1024) }),
       fc.record({ kind: fc.constant('mount'), path, slot: fc.constant(0), rights }),
@@ -248,12 +253,12 @@ export const tenantFragment: fc.Arbitrary<Fragment> = fc
     ), { minLength: 1, maxLength: 3 }),
     period: fc.boolean(),
   })
-  .map(({ base, level, namespaces, device, tenant, actions, period }) => [
+  .map(({ base, level, namespaces, device, tenant, uid, actions, period }) => [
     { kind: 'ep_create', caller: 0, depth: 1, dst: base },
     { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: base + 1 },
     { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[level], namespaces },
     {
-      kind: 'process_spawn', caller: 0, container: base + 2, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, dst: base + 3,
+      kind: 'process_spawn', caller: 0, container: base + 2, image: VALID_IMAGE, uid, slots: PROCESS_SLOTS, dst: base + 3,
       grants: [{ slot: base + 2, rights: ALL_RIGHTS }, { slot: base, rights: ['read', 'write', 'grant'] }, { slot: base + 1, rights: ['read', 'write'] }, { slot: device, rights: ['write'] }],
     },
     ...actions.map((action) => ({ ...action, caller: tenant })),
@@ -400,32 +405,56 @@ export const cycleFragment: fc.Arbitrary<Fragment> = fc
 /**
  * Handles recycled: a cap made at boot (init's slot 0, 1 or 2: the first cap
  * handles) is deleted, and new caps are made at once (a region, an endpoint, a
- * copy of a device cap), which take the freed handles; then they are used. A
+ * copy of a device cap, a process, a container), which take the freed handles;
+ * then they are used (a process listed and killed, a container's stats read,
+ * its limits set and the container destroyed), and
+ * published in a table (mounted with rights within the cap's or beyond them;
+ * an endpoint registered as a service or bound to a port, then looked up). A
  * handle's number must never matter (a check like `cap > 0` where `cap >= 0` is
  * meant shows here).
  */
 export const recycleFragment: fc.Arbitrary<Fragment> = fc
-  .record({ freed: fc.constantFrom(0, 0, 1, 2), made: fc.constantFrom('region', 'endpoint', 'device'), dst: fc.integer({ min: 3, max: 7 }) })
-  .map(({ freed, made, dst }) => [
+  .record({
+    freed: fc.constantFrom(0, 0, 1, 2), made: fc.constantFrom('region', 'endpoint', 'device', 'process', 'container'), dst: fc.integer({ min: 3, max: 7 }),
+    publish: fc.constantFrom('none', 'mount', 'mount-beyond', 'table'),
+  })
+  .map(({ freed, made, dst, publish }) => [
+    // A process or a container is made in a container made first (init's slot 0, its cap to the root, may be the one freed).
+    ...(made === 'process' || made === 'container' ? [{ kind: 'container_create', caller: 0, parent: 0, dst: dst + 2, limits: LIMIT_PRESETS[1], namespaces: NAMESPACE_PRESETS[0] }] : []),
     { kind: 'cap_delete', caller: 0, slot: freed },
     ...(made === 'region' ? [{ kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst }, { kind: 'mem_map', caller: 0, slot: dst, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: dst }]
       : made === 'endpoint' ? [{ kind: 'ep_create', caller: 0, depth: 1, dst }, { kind: 'ep_send', caller: 0, slot: dst, payload: 1 }, { kind: 'ep_recv', caller: 0, slot: dst }]
-        : [{ kind: 'cap_copy', caller: 0, src: freed === 2 ? 1 : 2, dst, rights: ['write'] }, { kind: 'io_submit', caller: 0, slot: dst, bytes: 16 }]),
+        : made === 'process' ? [{ kind: 'process_spawn', caller: 0, container: dst + 2, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst }, { kind: 'process_list', caller: 0 }, { kind: 'process_kill', caller: 0, slot: dst }]
+          : made === 'container' ? [{ kind: 'container_create', caller: 0, parent: dst + 2, dst, limits: LIMIT_PRESETS[2], namespaces: NAMESPACE_PRESETS[0] }, { kind: 'container_stats', caller: 0, slot: dst }, { kind: 'container_set_limits', caller: 0, slot: dst, limits: LIMIT_PRESETS[3] }, { kind: 'container_destroy', caller: 0, slot: dst }]
+            : [{ kind: 'cap_copy', caller: 0, src: freed === 2 ? 1 : 2, dst, rights: ['write'] }, { kind: 'io_submit', caller: 0, slot: dst, bytes: 16 }]),
     { kind: 'cap_inspect', caller: 0, slot: dst },
+    ...(publish === 'mount' || publish === 'mount-beyond'
+      ? [{ kind: 'mount', caller: 0, path: '/recycled', slot: dst, rights: publish === 'mount' ? ['write'] : ALL_RIGHTS }, { kind: 'resolve', caller: 0, path: '/recycled', dst: dst + 1 }]
+      : publish === 'table'
+        ? [{ kind: 'svc_register', caller: 0, name: 'recycled', slot: dst }, { kind: 'svc_lookup', caller: 0, name: 'recycled', dst: dst + 1 },
+            { kind: 'net_bind', caller: 0, port: 9, slot: dst }, { kind: 'net_connect', caller: 0, port: 9, dst: dst + 2 }]
+        : []),
   ])
 
 /**
  * An endpoint used and then destroyed with its only cap: a message received (the
  * endpoint's last received message, a ghost field the IPC invariants read, is
- * retired with it), sometimes another one left in the queue (discarded then).
+ * retired with it), then none to three messages left in the queue (discarded
+ * then), the queue sometimes wrapped past its end first, the last message
+ * sometimes carrying the only cap to another endpoint (which dies with it).
  */
 export const retireFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, dst: fc.integer({ min: 3, max: 7 }), queued: fc.boolean() })
-  .map(({ caller, dst, queued }) => [
-    { kind: 'ep_create', caller, depth: 2, dst },
+  .record({ caller, dst: fc.integer({ min: 3, max: 7 }), queued: fc.integer({ min: 0, max: 3 }), wrapped: fc.boolean(), carries: fc.boolean() })
+  .map(({ caller, dst, queued, wrapped, carries }) => [
+    { kind: 'ep_create', caller, depth: 3, dst },
     { kind: 'ep_send', caller, slot: dst, payload: 1 },
     { kind: 'ep_recv', caller, slot: dst },
-    ...(queued ? [{ kind: 'ep_send', caller, slot: dst, payload: 2 }] : []),
+    // Wrapped: the head moves to the queue's last slot, so the messages below run past its end.
+    ...(wrapped ? [{ kind: 'ep_send', caller, slot: dst, payload: 2 }, { kind: 'ep_recv', caller, slot: dst }] : []),
+    ...(carries && queued > 0 ? [{ kind: 'ep_create', caller, depth: 1, dst: dst + 1 }] : []),
+    ...Array.from({ length: queued }, (_, index) => ({
+      kind: 'ep_send', caller, slot: dst, payload: 3 + index, ...(carries && index === queued - 1 ? { xfer: dst + 1 } : {}),
+    })),
     { kind: 'cap_delete', caller, slot: dst },
   ])
 
@@ -479,7 +508,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: grantMatchFragment },
     { weight: Math.ceil(weights.fill / 2), arbitrary: cycleFragment },
-    { weight: 1, arbitrary: recycleFragment },
+    { weight: 3, arbitrary: recycleFragment },
     { weight: Math.ceil(weights.clock / 3), arbitrary: rivalsFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the

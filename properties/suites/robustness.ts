@@ -37,7 +37,9 @@ const corrupted: fc.Arbitrary<unknown> = fc.oneof(
     if (keys.length > 0) delete copy[keys[pick % keys.length]!]
     return copy
   }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 7, 'cap_copy', [], { kind: 'reboot', caller: 0 }, { kind: 'tick', extra: 1 }, { kind: 'sched_run', quanta: 0 }, { kind: 'sched_run', quanta: 1e9 }, { caller: 0 }) },
+  // Not an object at all: every shape a syscall can have but a record.
+  { weight: 2, arbitrary: fc.constantFrom<unknown>(null, undefined, 7, Number.NaN, true, 'cap_copy', [], [{ kind: 'cap_inspect', caller: 0, slot: 0 }]) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>({ kind: 'reboot', caller: 0 }, { kind: 'tick', extra: 1 }, { kind: 'sched_run', quanta: 0 }, { kind: 'sched_run', quanta: 1e9 }, { caller: 0 }) },
   { weight: 2, arbitrary: fc.jsonValue() },
 )
 

@@ -65,6 +65,16 @@ test('hand-written: an endpoint whose only cap is queued on itself stays live; d
   ])
 })
 
+test('hand-written: an endpoint destroyed with several messages queued, a later one carrying the only cap to another endpoint, its queue wrapped or not', () => {
+  // Every queued message is discarded, and the cap it carries deleted (its object dies with it).
+  for (const wrapped of [false, true]) {
+    new Pair(DEFAULT_BOOT).run([
+      ep(0, 5, 3), ep(0, 6), send(0, 5, 'a'), ...(wrapped ? [recv(0, 5), send(0, 5, 'b'), send(0, 5, 'c')] : [send(0, 5, 'b')]), send(0, 5, 'd', 6),
+      del(0, 5), { kind: 'process_list', caller: 0 },
+    ])
+  }
+})
+
 test('hand-written: ep_recv drops a carried cap whose object then dies, cascading into a container destroy', () => {
   new Pair(DEFAULT_BOOT).run([
     ...PREAMBLE,
@@ -73,6 +83,49 @@ test('hand-written: ep_recv drops a carried cap whose object then dies, cascadin
     send(0, 3, 1, 5), del(0, 5), recv(1, 1),
     { kind: 'container_stats', caller: 0, slot: 0 }, { kind: 'process_list', caller: 0 }, { kind: 'sched_run', quanta: 7 },
   ])
+})
+
+test('hand-written: one syscall drops the last caps to a container and to an object it owns, in either order', () => {
+  // Both are queued for destruction; when the container goes first (its cap
+  // dropped last, collected first), its destruction takes the object with it and
+  // the object's own queue entry must find it gone. Process 1 makes container C
+  // (under its container A) and a process Q in C, holds the only caps to both,
+  // and init kills it: its slots are emptied in order.
+  for (const [processSlot, containerSlot] of [[3, 5], [5, 3]] as const) {
+    const pair = new Pair(DEFAULT_BOOT).run([
+      ...PREAMBLE,
+      { kind: 'container_create', caller: 1, parent: 0, dst: containerSlot, limits: LIMITS[2], namespaces: NAMESPACES[0] },
+      { kind: 'process_spawn', caller: 1, container: containerSlot, image: VALID_IMAGE, uid: 0, slots: 2, grants: [], dst: processSlot },
+    ])
+    const live = pair.kernel.objects.liveCount
+    pair.step({ kind: 'process_kill', caller: 0, slot: 5 })
+    // Process 1 is a zombie while init names it; C and Q are gone.
+    assert.equal(pair.kernel.objects.liveCount, live - 2, `slots ${processSlot}, ${containerSlot}: the container and its process are gone`)
+  }
+})
+
+test('hand-written: the run queue after destroys of containers holding a zombie, and of objects on handles that held running processes', () => {
+  // A zombie (killed, still named) left the run queue when it died; destroying its
+  // container must not unlink it again after the queue moved on (a process
+  // spawned since is last). And a running process freed with its container
+  // leaves its handle to later objects: an endpoint there, destroyed with its
+  // own container, was never in the queue. process_list and sched_run read the queue.
+  const spawn = (caller: number, container: number, dst: number) => ({ kind: 'process_spawn', caller, container, image: VALID_IMAGE, uid: 0, slots: 2, grants: [], dst })
+  const create = (dst: number) => ({ kind: 'container_create', caller: 0, parent: 0, dst, limits: LIMITS[1], namespaces: NAMESPACES[0] })
+  const list = { kind: 'process_list', caller: 0 }
+  const zombie = new Pair(DEFAULT_BOOT).run([
+    ...PREAMBLE, create(7), spawn(0, 7, 8), { kind: 'process_kill', caller: 0, slot: 8 }, spawn(0, 0, 9),
+    { kind: 'container_destroy', caller: 0, slot: 7 }, list, { kind: 'sched_run', quanta: 3 },
+  ])
+  const reused = new Pair(DEFAULT_BOOT).run([
+    ...PREAMBLE, create(7), spawn(0, 7, 8), spawn(0, 7, 9), spawn(0, 0, 10), { kind: 'container_destroy', caller: 0, slot: 7 },
+    // C2 takes the container's handle, process 6 the second process's, and its endpoint the first's.
+    create(7), spawn(0, 7, 8), ep(6, 0), spawn(0, 0, 9), { kind: 'container_destroy', caller: 0, slot: 7 }, list, { kind: 'sched_run', quanta: 3 },
+  ])
+  for (const pair of [zombie, reused]) {
+    const outcome = modelStep(pair.model, list).outcome
+    assert.ok(E.isRight(outcome) && outcome.right.kind === 'pids' && outcome.right.pids.length >= 4, `${JSON.stringify(outcome)}: the processes spawned after the first destroy are listed`)
+  }
 })
 
 test('hand-written: a process destroying its own container dies with it; mappings, tables and queues go', () => {
@@ -328,7 +381,8 @@ test('declared systems changed at one place: model and impl boot them alike or r
   // neighbours or to another number of the same system (bounds, collisions), a
   // name to another name of the system (a duplicate, a container for a process…)
   // or to nothing, an element dropped or given twice, a flag flipped, a cap given
-  // a badge, a parent cap or a slot past the holder's. Every check of boot
+  // a badge, a parent cap or a slot past the holder's, a badged cap given a child
+  // with a badge of its own, init's slots at their bound or one short. Every check of boot
   // (impl/boot.ts, model/boot-system.ts) is reached both ways: the counts say so.
   const outcomes = new Map<string, number>()
   const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
@@ -345,7 +399,8 @@ test('declared systems changed at one place: model and impl boot them alike or r
     for (let round = 0; round < 6; round++) {
       const leaf = all[next(all.length)]!
       let changed: unknown
-      const choice = next(4)
+      let initSlots = config.init.slots
+      const choice = next(6)
       if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
       else if (choice === 1 && leaf.path.length >= 2) {
         const [field, index] = leaf.path as [string, number]
@@ -357,13 +412,24 @@ test('declared systems changed at one place: model and impl boot them alike or r
         const slots = system.processes?.find((process) => process.name === system.caps![index]!.holder)?.slots ?? config.init.slots
         const extra = [{ badge: 1 + next(3) }, { parent: capNames[next(capNames.length)] ?? 'init:0' }, { slot: slots - next(2) }, { rights: ['read', 'write', 'execute', 'grant', 'control'] }][next(4)]!
         changed = replaced(system, ['caps', index], { ...system.caps![index]!, ...extra })
+      } else if (choice === 4) {
+        // init's slots at their bound: after the devices' caps, one original cap per declared container and process.
+        initSlots = Math.max(1, config.devices.length + 1 + (system.containers?.length ?? 0) + (system.processes?.length ?? 0) - next(2))
+        changed = system
+      } else if (choice === 5 && (system.caps?.length ?? 0) >= 2) {
+        // A badged cap and a later one made its child (same object and rights) with a badge of its own, the same or another.
+        const caps = system.caps!
+        const parent = next(caps.length - 1)
+        const child = parent + 1 + next(caps.length - parent - 1)
+        const badged = { ...caps[parent]!, badge: 1 + next(3) }
+        changed = { ...system, caps: caps.map((cap, index) => (index === parent ? badged : index === child ? { ...cap, object: badged.object, rights: badged.rights, parent: `${badged.holder}:${badged.slot}`, badge: 1 + next(3) } : cap)) }
       } else if (typeof leaf.value === 'number') {
         const value = leaf.value
         changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])
       } else if (typeof leaf.value === 'string') changed = replaced(system, leaf.path, names[next(names.length)])
       else if (typeof leaf.value === 'boolean') changed = replaced(system, leaf.path, !leaf.value)
       else continue
-      const changedConfig = { ...config, system: changed } as BootConfig
+      const changedConfig = { ...config, init: { slots: initSlots }, system: changed } as BootConfig
       // What the boot file's decoder refuses never reaches a kernel (sila-boot files are decoded first).
       if (E.isLeft(BootConfigCodec.decode(changedConfig))) { outcomes.set('decoder', (outcomes.get('decoder') ?? 0) + 1); continue }
       const expected = failure(() => boot(changedConfig, IMAGES))

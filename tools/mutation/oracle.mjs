@@ -30,6 +30,8 @@ const TESTS_OF = {
   // Undo, snapshot reuse and restore (explore's search, not the suites'), and the boot configuration's edges.
   'impl/kernel': ['impl/snapshot', 'impl/undo', 'impl/lockstep'],
   'impl/images': ['pipeline/kernel-images'],
+  // Spawn by the digest of a real image the kernel refused at boot, or of none: only kernels booted with real images have refused ones.
+  'impl/objects/processes': ['pipeline/kernel-images'],
   'impl/objects/ipc': ['impl/lockstep'],
   // The ghost fields (the message ledger, the last message received per endpoint),
   // which the comparison leaves out and the model's IPC invariants read in explore.
