@@ -382,7 +382,9 @@ test('declared systems changed at one place: model and impl boot them alike or r
   // name to another name of the system (a duplicate, a container for a process…)
   // or to nothing, an element dropped or given twice, a flag flipped, a cap given
   // a badge, a parent cap or a slot past the holder's, a badged cap given a child
-  // with a badge of its own, init's slots at their bound or one short. Every check of boot
+  // with a badge of its own or none, init's slots at their bound or one short, a
+  // process's image a digest of no image, a container given one more device; a
+  // name may also become a device's, an image's digest or a digest of no image. Every check of boot
   // (impl/boot.ts, model/boot-system.ts) is reached both ways: the counts say so.
   const outcomes = new Map<string, number>()
   const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
@@ -394,13 +396,17 @@ test('declared systems changed at one place: model and impl boot them alike or r
     const system = config.system!
     const all = leaves(system)
     const numbers = [...new Set(all.map((leaf) => leaf.value).filter((value) => typeof value === 'number'))] as number[]
-    const names = [...new Set([...all.filter((leaf) => leaf.path.at(-1) === 'name').map((leaf) => leaf.value as string), 'root', 'init', 'nowhere'])]
+    // Names a string may become: the system's names, the devices', an image of the pool and a digest of none.
+    const names = [...new Set([
+      ...all.filter((leaf) => leaf.path.at(-1) === 'name').map((leaf) => leaf.value as string), 'root', 'init', 'nowhere',
+      ...config.devices.map((device) => device.name), IMAGES[0]!.digest, `sha256:${'e'.repeat(64)}`,
+    ])]
     const capNames = (system.caps ?? []).map((cap) => `${cap.holder}:${cap.slot}`)
     for (let round = 0; round < 6; round++) {
       const leaf = all[next(all.length)]!
       let changed: unknown
       let initSlots = config.init.slots
-      const choice = next(6)
+      const choice = next(8)
       if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
       else if (choice === 1 && leaf.path.length >= 2) {
         const [field, index] = leaf.path as [string, number]
@@ -422,7 +428,19 @@ test('declared systems changed at one place: model and impl boot them alike or r
         const parent = next(caps.length - 1)
         const child = parent + 1 + next(caps.length - parent - 1)
         const badged = { ...caps[parent]!, badge: 1 + next(3) }
-        changed = { ...system, caps: caps.map((cap, index) => (index === parent ? badged : index === child ? { ...cap, object: badged.object, rights: badged.rights, parent: `${badged.holder}:${badged.slot}`, badge: 1 + next(3) } : cap)) }
+        // The child's own badge: the same, another, or none (it then inherits its parent's).
+        const { badge: _own, ...unbadged } = caps[child]!
+        const made = { ...unbadged, object: badged.object, rights: badged.rights, parent: `${badged.holder}:${badged.slot}`, ...(next(3) === 0 ? {} : { badge: 1 + next(3) }) }
+        changed = { ...system, caps: caps.map((cap, index) => (index === parent ? badged : index === child ? made : cap)) }
+      } else if (choice === 6 && (system.processes?.length ?? 0) > 0) {
+        // A process's image: a digest of no image in the pool.
+        const index = next(system.processes!.length)
+        changed = replaced(system, ['processes', index, 'image'], `sha256:${'e'.repeat(64)}`)
+      } else if (choice === 7 && (system.containers?.length ?? 0) > 0 && config.devices.length > 0) {
+        // A container asks for one more of the boot's devices (which its parent may not have).
+        const index = next(system.containers!.length)
+        const limits = system.containers![index]!.limits
+        changed = replaced(system, ['containers', index, 'limits', 'devices'], [...new Set([...limits.devices, config.devices[next(config.devices.length)]!.name])])
       } else if (typeof leaf.value === 'number') {
         const value = leaf.value
         changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])

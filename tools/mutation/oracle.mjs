@@ -38,8 +38,9 @@ const TESTS_OF = {
   'refinement/abstraction': ['impl/lockstep'],
   // Boot refusals of declared systems: the suites boot valid configurations only.
   'impl/boot': ['impl/lockstep'],
-  // Destroying an endpoint retires its ledger entries (discarded messages, the last received).
-  'impl/destroy': ['impl/lockstep'],
+  // Destroying an endpoint retires its ledger entries (discarded messages, the last
+  // received), into a map shared with snapshots and copied on write (undo).
+  'impl/destroy': ['impl/lockstep', 'impl/undo'],
   // The argument checks against the spec's codecs on every kind and odd values at every bound: the suites send well-formed syscalls mostly.
   'impl/validate': ['impl/validate'],
 }
