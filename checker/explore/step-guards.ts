@@ -257,6 +257,8 @@ export class StepGuards {
     if (gone && this.life1Suspect(k)) return true
     switch (plan) {
       case PLAN_DESTROY: {
+        // A caller read as no process, or as one without a container, is left to the reference.
+        if (before.process === NONE) return true
         const slot = fields['slot']!
         const target = slot < before.slotObjects.length ? before.slotObjects[slot]! : -1
         return target >= 0 && handleOfSerial(k, target) !== NONE
