@@ -1,17 +1,19 @@
 /**
- * The step guards of ISO-2 and ISO-3 (checker/explore/step-guards.ts) against
- * the reference, on transitions a correct kernel never takes. Random walks over
- * the presets with namespaces of their own; at each state every table change,
- * lookup and process_list of the alphabet is stepped, and after a successful
- * step the tables are tampered with at random, as a wrong kernel would leave
- * them: an entry added to, replaced in or removed from any table (the caller's
- * own, a foreign one, one owned by another user namespace), the cap a lookup
- * gave re-parented to any live cap, a pid added to what process_list answered,
- * a caller's uid changed before the step. Whenever the model's step invariants
- * find a violation on the abstraction, the guard must have said "might break";
- * and the guard must vouch for some of each kind, or it saves nothing. The
- * counts are printed: violations of each invariant seen, and vouched
- * transitions per kind.
+ * The step guards of ISO-2, ISO-3 and LIFE-1 (checker/explore/step-guards.ts)
+ * against the reference, on transitions a correct kernel never takes. Random
+ * walks over the presets with namespaces of their own; at each state every
+ * container_destroy, table change, lookup and process_list of the alphabet is
+ * stepped, and after a successful step the tables are tampered with at random,
+ * as a wrong kernel would leave them: an entry added to, replaced in or removed
+ * from any table (the caller's own, a foreign one, one owned by another user
+ * namespace), the cap a lookup gave re-parented to any live cap, a pid added to
+ * what process_list answered; after a destroy, an object, cap or namespace of a
+ * gone container left behind, a sibling moved under its parent, an identity
+ * reused. Before the step, sometimes, a caller's uid changes or an entry is
+ * added to any table. Whenever the model's step invariants find a violation on
+ * the abstraction, the guard must have said "might break"; and the guard must
+ * vouch for some of each kind, or it saves nothing. The counts are printed:
+ * violations of each invariant seen, and vouched transitions per kind.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
