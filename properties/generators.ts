@@ -402,6 +402,35 @@ export const cycleFragment: fc.Arbitrary<Fragment> = fc
     ]
   })
 
+type Recycled = 'region' | 'endpoint' | 'device' | 'process' | 'container'
+
+/** How a recycled cap at `dst` is made and used (`freed`: the boot slot deleted; `home`: a container made first, for processes and containers). */
+const RECYCLED_USES: Readonly<Record<Recycled, (dst: number, freed: number, home: number) => Fragment>> = {
+  region: (dst) => [{ kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst }, { kind: 'mem_map', caller: 0, slot: dst, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: dst }],
+  endpoint: (dst) => [{ kind: 'ep_create', caller: 0, depth: 1, dst }, { kind: 'ep_send', caller: 0, slot: dst, payload: 1 }, { kind: 'ep_recv', caller: 0, slot: dst }],
+  device: (dst, freed) => [{ kind: 'cap_copy', caller: 0, src: freed === 2 ? 1 : 2, dst, rights: ['write'] }, { kind: 'io_submit', caller: 0, slot: dst, bytes: 16 }],
+  process: (dst, _freed, home) => [
+    { kind: 'process_spawn', caller: 0, container: home, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst }, { kind: 'process_list', caller: 0 }, { kind: 'process_kill', caller: 0, slot: dst },
+  ],
+  container: (dst, _freed, home) => [
+    { kind: 'container_create', caller: 0, parent: home, dst, limits: LIMIT_PRESETS[2], namespaces: NAMESPACE_PRESETS[0] }, { kind: 'container_stats', caller: 0, slot: dst },
+    { kind: 'container_set_limits', caller: 0, slot: dst, limits: LIMIT_PRESETS[3] }, { kind: 'container_destroy', caller: 0, slot: dst },
+  ],
+}
+
+type Publish = 'none' | 'mount' | 'mount-beyond' | 'table'
+
+/** How the recycled cap at `dst` is published in a table, and looked up. */
+const PUBLISHED: Readonly<Record<Publish, (dst: number) => Fragment>> = {
+  none: () => [],
+  mount: (dst) => [{ kind: 'mount', caller: 0, path: '/recycled', slot: dst, rights: ['write'] }, { kind: 'resolve', caller: 0, path: '/recycled', dst: dst + 1 }],
+  'mount-beyond': (dst) => [{ kind: 'mount', caller: 0, path: '/recycled', slot: dst, rights: ALL_RIGHTS }, { kind: 'resolve', caller: 0, path: '/recycled', dst: dst + 1 }],
+  table: (dst) => [
+    { kind: 'svc_register', caller: 0, name: 'recycled', slot: dst }, { kind: 'svc_lookup', caller: 0, name: 'recycled', dst: dst + 1 },
+    { kind: 'net_bind', caller: 0, port: 9, slot: dst }, { kind: 'net_connect', caller: 0, port: 9, dst: dst + 2 },
+  ],
+}
+
 /**
  * Handles recycled: a cap made at boot (init's slot 0, 1 or 2: the first cap
  * handles) is deleted, and new caps are made at once (a region, an endpoint, a
@@ -415,25 +444,16 @@ export const cycleFragment: fc.Arbitrary<Fragment> = fc
  */
 export const recycleFragment: fc.Arbitrary<Fragment> = fc
   .record({
-    freed: fc.constantFrom(0, 0, 1, 2), made: fc.constantFrom('region', 'endpoint', 'device', 'process', 'container'), dst: fc.integer({ min: 3, max: 7 }),
-    publish: fc.constantFrom('none', 'mount', 'mount-beyond', 'table'),
+    freed: fc.constantFrom(0, 0, 1, 2), made: fc.constantFrom<Recycled>('region', 'endpoint', 'device', 'process', 'container'), dst: fc.integer({ min: 3, max: 7 }),
+    publish: fc.constantFrom<Publish>('none', 'mount', 'mount-beyond', 'table'),
   })
   .map(({ freed, made, dst, publish }) => [
     // A process or a container is made in a container made first (init's slot 0, its cap to the root, may be the one freed).
     ...(made === 'process' || made === 'container' ? [{ kind: 'container_create', caller: 0, parent: 0, dst: dst + 2, limits: LIMIT_PRESETS[1], namespaces: NAMESPACE_PRESETS[0] }] : []),
     { kind: 'cap_delete', caller: 0, slot: freed },
-    ...(made === 'region' ? [{ kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst }, { kind: 'mem_map', caller: 0, slot: dst, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: dst }]
-      : made === 'endpoint' ? [{ kind: 'ep_create', caller: 0, depth: 1, dst }, { kind: 'ep_send', caller: 0, slot: dst, payload: 1 }, { kind: 'ep_recv', caller: 0, slot: dst }]
-        : made === 'process' ? [{ kind: 'process_spawn', caller: 0, container: dst + 2, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst }, { kind: 'process_list', caller: 0 }, { kind: 'process_kill', caller: 0, slot: dst }]
-          : made === 'container' ? [{ kind: 'container_create', caller: 0, parent: dst + 2, dst, limits: LIMIT_PRESETS[2], namespaces: NAMESPACE_PRESETS[0] }, { kind: 'container_stats', caller: 0, slot: dst }, { kind: 'container_set_limits', caller: 0, slot: dst, limits: LIMIT_PRESETS[3] }, { kind: 'container_destroy', caller: 0, slot: dst }]
-            : [{ kind: 'cap_copy', caller: 0, src: freed === 2 ? 1 : 2, dst, rights: ['write'] }, { kind: 'io_submit', caller: 0, slot: dst, bytes: 16 }]),
+    ...RECYCLED_USES[made](dst, freed, dst + 2),
     { kind: 'cap_inspect', caller: 0, slot: dst },
-    ...(publish === 'mount' || publish === 'mount-beyond'
-      ? [{ kind: 'mount', caller: 0, path: '/recycled', slot: dst, rights: publish === 'mount' ? ['write'] : ALL_RIGHTS }, { kind: 'resolve', caller: 0, path: '/recycled', dst: dst + 1 }]
-      : publish === 'table'
-        ? [{ kind: 'svc_register', caller: 0, name: 'recycled', slot: dst }, { kind: 'svc_lookup', caller: 0, name: 'recycled', dst: dst + 1 },
-            { kind: 'net_bind', caller: 0, port: 9, slot: dst }, { kind: 'net_connect', caller: 0, port: 9, dst: dst + 2 }]
-        : []),
+    ...PUBLISHED[publish](dst),
   ])
 
 /**

@@ -276,7 +276,7 @@ export class ImplExpander {
       pending.action = index
       pending.outcome = outcome
       pending.dstWasEmpty = dstWasEmpty
-      pending.mayBreak = !this.fastChecks || guards.mayBreak(kernel, index, action, outcome, this.atBefore)
+      pending.mayBreak = !this.fastChecks || guards.mayBreak(kernel, index, action, outcome.right, this.atBefore)
       const stop = each(index)
       pending.active = false
       pending.outcome = null

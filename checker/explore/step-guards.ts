@@ -38,10 +38,9 @@
  * to the reference.
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js'
 import { KIND_CONTAINER, KIND_FREE, KIND_PROCESS, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET, NS_PID, NS_USER, RES_COUNT, RES_CPU, RES_IO } from '../../impl/tables/objects.js'
 import { PLACE_FREE, PLACE_TABLE } from '../../impl/tables/caps.js'
-import type { Outcome } from '../../spec/results.js'
+import type { Reply } from '../../spec/results.js'
 import { R_CONTROL } from '../../spec/rights.js'
 import { type Limits, RESERVED_RESOURCES } from '../../spec/limits.js'
 import { STEP_INVARIANTS } from '../../spec/invariants/index.js'
@@ -77,28 +76,23 @@ const PLAN_PROCESS_LIST = 6
 /** container_destroy: also LIFE-1's named container. */
 const PLAN_DESTROY = 7
 
+/** Whether a syscall field (a caller, a slot) is a natural number, as the guards need it to read it. */
+function isNatural(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
+
 function planOf(action: Action): number {
   const fields = action as Readonly<Record<string, unknown>>
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return PLAN_REFERENCE
   const kind = fields['kind']
   if (typeof kind !== 'string' || REFERENCE_KINDS.has(kind)) return PLAN_REFERENCE
   if (kind === 'tick') return fields['caller'] === undefined ? PLAN_CLOCK : PLAN_REFERENCE
-  const caller = fields['caller']
-  if (typeof caller !== 'number' || !Number.isSafeInteger(caller) || caller < 0) return PLAN_REFERENCE
-  if (kind === 'cap_revoke') {
-    const slot = fields['slot']
-    return typeof slot === 'number' && Number.isSafeInteger(slot) && slot >= 0 ? PLAN_REVOKE : PLAN_REFERENCE
-  }
+  if (!isNatural(fields['caller'])) return PLAN_REFERENCE
+  if (kind === 'cap_revoke') return isNatural(fields['slot']) ? PLAN_REVOKE : PLAN_REFERENCE
   if (kind in CHANGED_TABLE) return PLAN_TABLE_CHANGE
-  if (kind in LOOKED_UP_TABLE) {
-    const dst = fields['dst']
-    return typeof dst === 'number' && Number.isSafeInteger(dst) && dst >= 0 ? PLAN_LOOKUP : PLAN_REFERENCE
-  }
+  if (kind in LOOKED_UP_TABLE) return isNatural(fields['dst']) ? PLAN_LOOKUP : PLAN_REFERENCE
   if (kind === 'process_list') return PLAN_PROCESS_LIST
-  if (kind === 'container_destroy') {
-    const slot = fields['slot']
-    return typeof slot === 'number' && Number.isSafeInteger(slot) && slot >= 0 ? PLAN_DESTROY : PLAN_REFERENCE
-  }
+  if (kind === 'container_destroy') return isNatural(fields['slot']) ? PLAN_DESTROY : PLAN_REFERENCE
   return PLAN_PROCESS
 }
 
@@ -119,7 +113,7 @@ interface NamespaceBefore {
   readonly entries: Map<string, number>
 }
 
-/** A caller of the expanded state as the guards read it (no process, or no container: `process` NONE). */
+/** A caller of the expanded state as the guards read it (no process, or no container: {@link NO_CALLER}, whose namespaces are all -1, so that every guard reading one leaves the step to the reference). */
 interface CallerBefore {
   readonly process: number
   /** Its container's namespaces by column (NS_PID, …). */
@@ -227,12 +221,12 @@ export class StepGuards {
   }
 
   /**
-   * After a successful step of action `index` (with `outcome`): might a step
+   * After a successful step of action `index` (with `reply`): might a step
    * invariant be broken (run the reference)? `atBefore(read)` runs `read` with
    * the kernel in the expanded state and brings it back to the successor; it is
    * called at most once per expanded state and caller.
    */
-  mayBreak(k: EncodableKernel, index: number, action: Action, outcome: Outcome, atBefore: (read: () => void) => void): boolean {
+  mayBreak(k: EncodableKernel, index: number, action: Action, reply: Reply, atBefore: (read: () => void) => void): boolean {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE) return true
     const fields = action as Readonly<Record<string, number>>
@@ -265,7 +259,7 @@ export class StepGuards {
       }
       case PLAN_TABLE_CHANGE: return this.tableChangeSuspect(k, before, CHANGED_TABLE[String(action.kind)]!)
       case PLAN_LOOKUP: return this.lookupSuspect(k, before, LOOKED_UP_TABLE[String(action.kind)]!, caller, fields['dst']!)
-      case PLAN_PROCESS_LIST: return this.processListSuspect(before, outcome)
+      case PLAN_PROCESS_LIST: return this.processListSuspect(before, reply)
       default: return false
     }
   }
@@ -312,8 +306,7 @@ export class StepGuards {
     const handle = this.handles[at]!
     const serial = this.serials[at]!
     if (objects.kind[handle] === KIND_CONTAINER && objects.serial[handle] === serial) return handle
-    for (let other = 0; other < objects.top; other++) if (objects.kind[other] !== 0 && objects.serial[other] === serial) return other
-    return NONE
+    return handleOfSerial(k, serial)
   }
 
   /** Has a container outside the authority changed its limits, raised a usage, or moved a per-period counter? */
@@ -546,7 +539,7 @@ export class StepGuards {
   /** ISO-3: is a table the step changed, or the caller's own of the kind (`column`), owned by a user namespace where the caller's uid is not 0? */
   private tableChangeSuspect(k: EncodableKernel, caller: CallerBefore, column: number): boolean {
     const own = caller.namespaces[column]!
-    if (caller.process === NONE || own < 0) return true
+    if (own < 0) return true
     for (const namespace of this.namespacesBefore.values()) {
       if (namespace.id !== own && !this.entriesChanged(k, namespace)) continue
       if (this.uidIn(caller, namespace.userNamespace) !== 0) return true
@@ -572,7 +565,7 @@ export class StepGuards {
   /** ISO-2 (lookups): is the cap now in `dst` not a child of an entry of the caller's own table of the kind (`column`) in `before`? */
   private lookupSuspect(k: EncodableKernel, caller: CallerBefore, column: number, ref: number, dst: number): boolean {
     const own = caller.namespaces[column]!
-    if (caller.process === NONE || own < 0) return true
+    if (own < 0) return true
     const process = processOfRef(k, ref)
     const cspace = process === NONE ? null : k.objects.cspace[process]
     if (cspace === null || cspace === undefined || dst >= cspace.length) return true
@@ -584,11 +577,9 @@ export class StepGuards {
   }
 
   /** ISO-2 (process_list): is a pid answered not that of a process running in the caller's pid namespace? */
-  private processListSuspect(caller: CallerBefore, outcome: Outcome): boolean {
-    if (E.isLeft(outcome)) return true
-    const reply = outcome.right
+  private processListSuspect(caller: CallerBefore, reply: Reply): boolean {
     if (reply.kind !== 'pids') return false
-    if (caller.process === NONE || caller.namespaces[NS_PID]! < 0) return true
+    if (caller.namespaces[NS_PID]! < 0) return true
     for (const pid of reply.pids) if (!caller.visiblePids.has(pid)) return true
     return false
   }

@@ -194,14 +194,15 @@ test('ISO-2, ISO-3 and LIFE-1 guards: every violation the reference finds on tam
           transitions++
           const planted = random() >= 0.6 ? null : action.kind === 'container_destroy' ? remnant(kernel, containersBefore, random) : tamper(kernel, action, random)
           if (planted !== null) tampers.set(planted, (tampers.get(planted) ?? 0) + 1)
-          if (action.kind === 'process_list' && outcome.right.kind === 'pids' && random() < 0.5) {
-            outcome = E.right({ kind: 'pids', pids: [...outcome.right.pids, 1 + Math.floor(random() * 4)] })
+          let reply = outcome.right
+          if (reply.kind === 'pids' && random() < 0.5) {
+            reply = { kind: 'pids', pids: [...reply.pids, 1 + Math.floor(random() * 4)] }
             tampers.set('pid added', (tampers.get('pid added') ?? 0) + 1)
           }
           const afterSnapshot = kernel.snapshot()
           const atBefore = (read: () => void): void => { kernel.restore(beforeSnapshot); read(); kernel.restore(afterSnapshot) }
-          const mayBreak = guards.mayBreak(kernel, index, action, outcome, atBefore)
-          const step = { before: stepBefore, syscall: action, outcome, after: abstract(kernel) }
+          const mayBreak = guards.mayBreak(kernel, index, action, reply, atBefore)
+          const step = { before: stepBefore, syscall: action, outcome: E.right(reply), after: abstract(kernel) }
           const found = STEP_INVARIANTS.map((invariant) => invariant.check(step)).flatMap((option) => (option._tag === 'Some' ? [option.value] : []))
           for (const violation of found) violations.set(violation.invariant, (violations.get(violation.invariant) ?? 0) + 1)
           if (found.length > 0) assert.ok(mayBreak, `${preset.name}: the guard vouched for ${String(action.kind)} (action ${index}), which breaks ${found[0]!.invariant}: ${found[0]!.message}`)

@@ -387,6 +387,8 @@ test('declared systems changed at one place: model and impl boot them alike or r
   // name may also become a device's, an image's digest or a digest of no image. Every check of boot
   // (impl/boot.ts, model/boot-system.ts) is reached both ways: the counts say so.
   const outcomes = new Map<string, number>()
+  /** A digest of no image of the pool. */
+  const NO_IMAGE = `sha256:${'e'.repeat(64)}`
   const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
   fc.assert(fc.property(systemArb, fc.infiniteStream(fc.nat()), (shape, picks) => {
     const config = bootConfigOf(shape)
@@ -399,7 +401,7 @@ test('declared systems changed at one place: model and impl boot them alike or r
     // Names a string may become: the system's names, the devices', an image of the pool and a digest of none.
     const names = [...new Set([
       ...all.filter((leaf) => leaf.path.at(-1) === 'name').map((leaf) => leaf.value as string), 'root', 'init', 'nowhere',
-      ...config.devices.map((device) => device.name), IMAGES[0]!.digest, `sha256:${'e'.repeat(64)}`,
+      ...config.devices.map((device) => device.name), IMAGES[0]!.digest, NO_IMAGE,
     ])]
     const capNames = (system.caps ?? []).map((cap) => `${cap.holder}:${cap.slot}`)
     for (let round = 0; round < 6; round++) {
@@ -435,7 +437,7 @@ test('declared systems changed at one place: model and impl boot them alike or r
       } else if (choice === 6 && (system.processes?.length ?? 0) > 0) {
         // A process's image: a digest of no image in the pool.
         const index = next(system.processes!.length)
-        changed = replaced(system, ['processes', index, 'image'], `sha256:${'e'.repeat(64)}`)
+        changed = replaced(system, ['processes', index, 'image'], NO_IMAGE)
       } else if (choice === 7 && (system.containers?.length ?? 0) > 0 && config.devices.length > 0) {
         // A container asks for one more of the boot's devices (which its parent may not have).
         const index = next(system.containers!.length)
