@@ -97,6 +97,15 @@ export function survivors(report: MutationReport): Map<string, MutantJson & { fi
   return found
 }
 
+/** Every mutant Stryker did not test because the equivalent list names it (tools/mutation/ignore-equivalent.mjs), by its key. */
+export function ignoredAsEquivalent(report: MutationReport): Map<string, MutantJson & { file: string }> {
+  const found = new Map<string, MutantJson & { file: string }>()
+  for (const [file, entry] of Object.entries(report.files)) {
+    for (const mutant of entry.mutants) if (mutant.status === 'Ignored' && (mutant.statusReason ?? '').startsWith(EQUIVALENT_REASON)) found.set(survivorKey(file, mutant), { ...mutant, file })
+  }
+  return found
+}
+
 /** One line of the equivalent list: `- \`file:line:column\` Mutator \`"replacement"\`: why it is equivalent`. */
 const ENTRY = /^- `([^`\s]+:\d+:\d+)` (\w+) `(".*")`: (.+)$/
 
@@ -114,6 +123,38 @@ export function equivalentList(text: string, file = EQUIVALENT_LIST): Map<string
   })
   if (problems.length > 0) throw new InputError(file, problems)
   return entries
+}
+
+/** The start of Stryker's reason for a mutant it did not test because mutants/equivalent.md lists it (tools/mutation/ignore-equivalent.mjs). */
+export const EQUIVALENT_REASON = 'equivalent, mutants/equivalent.md: '
+
+/**
+ * A chunk's incremental file (a Stryker report) in which every mutant of `files`
+ * that the equivalent list names (a NOT EQUIVALENT line aside) is Ignored with
+ * its listed reason, taken from the committed report: with the command runner's
+ * single test and no coverage, Stryker reuses every result of its incremental
+ * file, so a listed equivalent mutant is not tested again (it cost the whole
+ * oracle and could only survive again) and the score leaves it out. A file the
+ * chunk already holds with another source keeps its own results (the committed
+ * positions would not fit it); Stryker maps positions across later edits of a
+ * file itself.
+ */
+export function withEquivalentIgnored(committed: MutationReport, listed: ReadonlyMap<string, string>, chunk: MutationReport | null, files: ReadonlyArray<string>): MutationReport {
+  const out: MutationReport = chunk === null ? { ...committed, files: {} } : { ...chunk, files: { ...chunk.files } }
+  for (const file of files) {
+    const entry = committed.files[file]
+    if (entry === undefined) continue
+    const held = out.files[file]
+    if (held !== undefined && held.source !== entry.source) continue
+    const ignored = new Map<string, MutantJson>()
+    for (const mutant of entry.mutants) {
+      const reason = listed.get(survivorKey(file, mutant))
+      if (reason !== undefined && !reason.startsWith('NOT EQUIVALENT')) ignored.set(survivorKey(file, mutant), { ...mutant, status: 'Ignored', statusReason: EQUIVALENT_REASON + reason })
+    }
+    const kept = (held?.mutants ?? []).filter((mutant) => !ignored.has(survivorKey(file, mutant)))
+    out.files[file] = { ...entry, mutants: [...kept, ...ignored.values()] }
+  }
+  return out
 }
 
 /** The TypeScript sources of a folder of the repository (`impl`, `refinement`), as the report names them. */

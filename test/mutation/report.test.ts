@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  EQUIVALENT_LIST, MUTATION_REPORT, MUTATION_TARGET, equivalentList, mutationScores, readMutationReport, sourceFiles, survivorKey, survivors,
+  EQUIVALENT_LIST, EQUIVALENT_REASON, MUTATION_REPORT, MUTATION_TARGET, equivalentList, ignoredAsEquivalent, mutationScores, readMutationReport, sourceFiles, survivorKey, survivors, withEquivalentIgnored,
   type MutationReport,
 } from '../../bench/mutation.js'
 import { benchB10 } from '../../bench/run.js'
@@ -30,14 +30,20 @@ test('the committed mutation.json is a Stryker report of files of impl/ and refi
   }
 })
 
-test('every survivor is listed in mutants/equivalent.md, and every line there is a survivor', () => {
+test('every survivor is listed in mutants/equivalent.md, and every line there is a survivor or a mutant skipped as equivalent with that reason', () => {
   const listed = equivalentList(readFileSync(EQUIVALENT_LIST, 'utf8'))
   const found = survivors(report)
+  const skipped = ignoredAsEquivalent(report)
   const unlisted = [...found.keys()].filter((key) => !listed.has(key))
-  const stale = [...listed.keys()].filter((key) => !found.has(key))
+  const stale = [...listed.keys()].filter((key) => !found.has(key) && !skipped.has(key))
   assert.equal(unlisted, [], 'survivors neither killed nor listed as equivalent')
-  assert.equal(stale, [], 'lines of mutants/equivalent.md that name no survivor')
+  assert.equal(stale, [], 'lines of mutants/equivalent.md that name no survivor and no skipped mutant')
   for (const [key, reason] of listed) assert.ok(reason.trim().length >= 10, `${key}: give the reason it is equivalent`)
+  for (const [key, mutant] of skipped) {
+    const reason = listed.get(key)
+    assert.ok(reason !== undefined && !reason.startsWith('NOT EQUIVALENT'), `${key} was skipped as equivalent but is not listed as such`)
+    assert.ok(mutant.statusReason!.includes(reason), `${key}: skipped with another reason than its line's`)
+  }
 })
 
 test('the mutation score, the survivors shown equivalent left out, meets the target on the files of impl/ and refinement/ the report covers', () => {
@@ -72,6 +78,31 @@ test('scores: killed and timeouts over killed and survived, per file and per fol
   assert.is(scores.folders['refinement']!.score, 1)
   assert.equal([...survivors(made).keys()], ['impl/a.ts:7:5 ConditionalExpression "true"'])
   assert.is(survivorKey('impl/a.ts', made.files['impl/a.ts']!.mutants[2]!), 'impl/a.ts:7:5 ConditionalExpression "true"')
+})
+
+test('a chunk is seeded with the listed equivalent mutants as Ignored, with their reasons; NOT EQUIVALENT lines and other mutants are tested', () => {
+  const at = (line: number, mutatorName: string, status: string) => ({ id: `${line}${mutatorName}`, mutatorName, replacement: 'x', status, location: { start: { line, column: 5 }, end: { line, column: 9 } } })
+  const committed = {
+    schemaVersion: '2', files: {
+      'impl/a.ts': { language: 'typescript', source: 'A', mutants: [at(3, 'EqualityOperator', 'Survived'), at(3, 'ConditionalExpression', 'Killed'), at(4, 'BooleanLiteral', 'Survived'), at(5, 'BlockStatement', 'Ignored')] },
+      'impl/b.ts': { language: 'typescript', source: 'B', mutants: [at(1, 'BooleanLiteral', 'Survived')] },
+    },
+  } as MutationReport
+  const listed = new Map([
+    ['impl/a.ts:3:5 EqualityOperator "x"', 'never equal'], ['impl/a.ts:4:5 BooleanLiteral "x"', 'NOT EQUIVALENT, not reached'],
+    ['impl/a.ts:5:5 BlockStatement "x"', 'the block is dead'], ['impl/b.ts:1:5 BooleanLiteral "x"', 'unreachable'],
+  ])
+  const fresh = withEquivalentIgnored(committed, listed, null, ['impl/a.ts'])
+  assert.equal(Object.keys(fresh.files), ['impl/a.ts'])
+  assert.equal(fresh.files['impl/a.ts']!.mutants.map((m) => [m.mutatorName, m.status, m.statusReason]), [
+    ['EqualityOperator', 'Ignored', `${EQUIVALENT_REASON}never equal`], ['BlockStatement', 'Ignored', `${EQUIVALENT_REASON}the block is dead`],
+  ])
+  // A chunk that ran before keeps its other results; one whose file has another source keeps that file as it is.
+  const ran = { schemaVersion: '2', files: { 'impl/a.ts': { ...committed.files['impl/a.ts']! }, 'impl/b.ts': { language: 'typescript', source: 'B edited', mutants: [at(1, 'BooleanLiteral', 'Survived')] } } } as MutationReport
+  const seeded = withEquivalentIgnored(committed, listed, ran, ['impl/a.ts', 'impl/b.ts'])
+  assert.equal(seeded.files['impl/a.ts']!.mutants.map((m) => m.status), ['Killed', 'Survived', 'Ignored', 'Ignored'])
+  assert.equal(seeded.files['impl/b.ts'], ran.files['impl/b.ts'])
+  assert.equal(ran.files['impl/a.ts']!.mutants.map((m) => m.status), ['Survived', 'Killed', 'Survived', 'Ignored'], 'the chunk read is not changed')
 })
 
 test('the equivalent list refuses a malformed line and a line given twice, naming the line', () => {

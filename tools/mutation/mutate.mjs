@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { EQUIVALENT_LIST, EQUIVALENT_REASON, MUTATION_REPORT, equivalentList, readMutationReport, withEquivalentIgnored } from '../../dist/bench/mutation.js'
 
 const CONFIG = 'tools/mutation/stryker.config.json'
 const CHUNKS_DIR = 'reports/mutation/chunks'
@@ -72,6 +73,11 @@ if (args.includes('--list')) {
   process.exit(0)
 }
 mkdirSync(CHUNKS_DIR, { recursive: true })
+// The committed report, read before any chunk overwrites it: its mutants that the
+// equivalent list names are seeded into each chunk's incremental file as Ignored
+// (bench/mutation.ts, withEquivalentIgnored), so that Stryker does not test them.
+const committed = !args.includes('--with-equivalent') && existsSync(MUTATION_REPORT) ? readMutationReport() : null
+const listed = committed === null ? null : equivalentList(readFileSync(EQUIVALENT_LIST, 'utf8'))
 // After better generators or tests: Stryker's incremental mode cannot know that the
 // command runner's tests changed, so the survivors are dropped from the incremental
 // files of the chunks run and tested again (killed mutants stay killed: the oracle
@@ -106,6 +112,18 @@ if (!args.includes('--report')) {
   all.forEach((files, index) => {
     if (only !== null && only !== index) return
     process.stdout.write(`\nmutate: chunk ${index + 1} of ${all.length}: ${files.join(', ')}\n`)
+    const file = chunkFile(files)
+    if (args.includes('--with-equivalent') && existsSync(file)) {
+      const report = JSON.parse(readFileSync(file, 'utf8'))
+      for (const entry of Object.values(report.files)) entry.mutants = entry.mutants.filter((m) => !(m.status === 'Ignored' && m.statusReason?.startsWith(EQUIVALENT_REASON)))
+      writeFileSync(file, JSON.stringify(report))
+    }
+    if (committed !== null) {
+      const seeded = withEquivalentIgnored(committed, listed, existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null, files)
+      writeFileSync(file, JSON.stringify(seeded))
+      const count = Object.values(seeded.files).flatMap((entry) => entry.mutants).filter((m) => m.status === 'Ignored' && m.statusReason?.startsWith(EQUIVALENT_REASON)).length
+      process.stdout.write(`mutate: ${count} mutants listed as equivalent are not tested (--with-equivalent tests them)\n`)
+    }
     stryker(['--mutate', files.join(','), '--incrementalFile', chunkFile(files)])
   })
 }
