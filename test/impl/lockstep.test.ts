@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict'
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { type BootConfig, BootConfigCodec, DEFAULT_BOOT } from '../../spec/boot.js'
-import { CAP_CORE, CORE_IMAGE, PRESETS } from '../../spec/presets.js'
+import { CAP_CORE, CORE_IMAGE, NESTED, PRESETS } from '../../spec/presets.js'
 import { boot } from '../../model/boot.js'
 import { Kernel } from '../../impl/kernel.js'
 import { syscallSequence, BALANCED } from '../../properties/generators.js'
@@ -258,6 +258,73 @@ test('hand-written: a dropped cap that was its container\'s last destroys the re
   ]
   new Pair(DEFAULT_BOOT).run([...setup, recv(1, 1), { kind: 'cap_inspect', caller: 1, slot: 1 }, { kind: 'process_list', caller: 0 }, { kind: 'cap_inspect', caller: 0, slot: 5 }, del(0, 5)])
   new Pair(DEFAULT_BOOT).run([...setup, recv(1, 1, 0), recv(1, 1, 2), recv(1, 1, 3), { kind: 'container_destroy', caller: 1, slot: 0 }, { kind: 'process_list', caller: 0 }])
+})
+
+test('hand-written: a new period clears every container\'s usage, whatever the rows beside it hold (CPU accounting off: I/O only)', () => {
+  // Containers in creation order: empty ones, one that only wrote to a device, one
+  // with processes, in every arrangement; after the tick each may write its whole
+  // I/O quota again, and the states are compared after every step.
+  const create = (dst: number) => ({ kind: 'container_create', caller: 0, parent: 0, dst, limits: LIMITS[0], namespaces: NAMESPACES[0] })
+  const writer = (container: number, dst: number) => ({
+    kind: 'process_spawn', caller: 0, container, image: VALID_IMAGE, uid: 0, slots: 8, dst,
+    grants: [{ slot: container, rights: ALL }, { slot: 5, rights: RWG }, { slot: 6, rights: ['read', 'write'] }, { slot: 1, rights: ['write'] }],
+  })
+  const io = (caller: number, bytes: number) => ({ kind: 'io_submit', caller, slot: 3, bytes })
+  const reached = { writes: 0 }
+  for (const arrangement of [['empty', 'writer'], ['writer', 'empty'], ['empty', 'empty', 'writer', 'writer'], ['writer', 'writer', 'empty']]) {
+    for (const config of [{ ...DEFAULT_BOOT, cpuAccounting: false }, DEFAULT_BOOT]) {
+      const syscalls: Array<Record<string, unknown>> = [ep(0, 5, 1), { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: 6 }]
+      let writers = 0
+      arrangement.forEach((role, index) => {
+        syscalls.push(create(7 + 2 * index))
+        if (role === 'writer') syscalls.push(writer(7 + 2 * index, 8 + 2 * index), io(++writers, 1000))
+      })
+      const again = Array.from({ length: writers }, (_, index) => io(index + 1, LIMITS[0]!.ioBytes))
+      const pair = new Pair(config)
+      for (const syscall of [...syscalls, { kind: 'tick' }, ...again, { kind: 'tick' }, ...again]) {
+        if (syscall.kind === 'io_submit') {
+          const outcome = modelStep(pair.model, syscall).outcome
+          assert.ok(E.isRight(outcome), `${JSON.stringify(syscall)}: ${JSON.stringify(outcome)}`)
+          reached.writes++
+        }
+        pair.step(syscall)
+      }
+      // The quota is full: one more byte in this period is refused by both.
+      pair.run(again.map((call) => ({ ...call, bytes: 1 })))
+    }
+  }
+  // Two configurations, three writes per writer, six writers in all.
+  assert.equal(reached.writes, 2 * 3 * (1 + 1 + 2 + 2))
+})
+
+test('hand-written: three mappings undone in every order, by unmap or by deleting the cap, then made again', () => {
+  const regions = [7, 8, 9]
+  const orders = regions.flatMap((a) => regions.filter((b) => b !== a).map((b) => [a, b, regions.find((c) => c !== a && c !== b)!]))
+  for (const order of orders) {
+    for (const undo of ['unmap', 'delete'] as const) {
+      new Pair(DEFAULT_BOOT).run([
+        ...regions.flatMap((slot) => [{ kind: 'mem_alloc', caller: 0, sizeBytes: 256, executable: false, dst: slot }, { kind: 'mem_map', caller: 0, slot, perms: ['read'] }]),
+        ...order.flatMap((slot, index) => [
+          undo === 'unmap' ? { kind: 'mem_unmap', caller: 0, slot } : del(0, slot),
+          // After the first undo, the last one mapped again: the list's tail moves.
+          ...(index === 0 && undo === 'unmap' ? [{ kind: 'mem_map', caller: 0, slot, perms: ['read', 'write'] }, { kind: 'mem_unmap', caller: 0, slot: order[2]! }, { kind: 'mem_map', caller: 0, slot: order[2]!, perms: ['read'] }] : []),
+        ]),
+        ...regions.map((slot) => ({ kind: 'mem_unmap', caller: 0, slot })),
+      ])
+    }
+  }
+})
+
+test('hand-written: init outlives the last cap that names it (declared caps to init, deleted, revoked, or dropped with their holder)', () => {
+  const system = NESTED.boot.system!
+  const declared = (caps: NonNullable<typeof system.caps>) => ({ ...NESTED.boot, system: { ...system, caps: [...system.caps!, ...caps] } }) as BootConfig
+  const toInit = { object: 'init', rights: ['read', 'write', 'grant', 'control'] as Array<'read' | 'write' | 'grant' | 'control'> }
+  const inspect = { kind: 'cap_inspect', caller: 0, slot: 3 }
+  new Pair(declared([{ holder: 'pA', slot: 2, ...toInit }]), NESTED.images).run([del(1, 2), inspect, { kind: 'process_list', caller: 0 }])
+  new Pair(declared([{ holder: 'init', slot: 4, ...toInit }]), NESTED.images).run([del(0, 4), inspect, ep(0, 4)])
+  new Pair(declared([{ holder: 'init', slot: 4, ...toInit }, { holder: 'pA', slot: 2, ...toInit, parent: 'init:4' }]), NESTED.images).run([revoke(0, 4), del(0, 4), inspect, { kind: 'sched_run', quanta: 2 }])
+  new Pair(declared([{ holder: 'pA', slot: 2, ...toInit }]), NESTED.images).run([{ kind: 'process_kill', caller: 0, slot: 3 }, inspect])
+  new Pair(declared([{ holder: 'pA', slot: 2, ...toInit }]), NESTED.images).run([{ kind: 'container_destroy', caller: 1, slot: 0 }, inspect, { kind: 'process_list', caller: 0 }])
 })
 
 test('hand-written: zombies, self-kill, and a cycle-kept endpoint doomed with its container', () => {
