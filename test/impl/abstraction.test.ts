@@ -25,6 +25,34 @@ const value = fc.letrec((tie) => ({
   ),
 })).node
 
+// The cheapest tests first: a mutant of the abstraction (npm run mutate) runs this file first and stops at its first failure.
+
+test('on a kernel that agrees with the model, every comparison after the first is incremental: the full one is only the fallback', () => {
+  // An incremental compare that gives up where it could vouch answers right (the
+  // full comparison decides) but costs what B4 measures: it must not give up.
+  let steps = 0
+  let kernels = 0
+  const full = compareCounts.full
+  const incremental = compareCounts.incremental
+  fc.assert(fc.property(syscallSequence(BALANCED, 25), (sequence) => {
+    kernels++
+    inLockstep(sequence, (kernel, _previous, model) => {
+      assert.equal(compareImpl(kernel, model), null)
+      // Asked again without a step: the answer it already has.
+      assert.equal(compareImpl(kernel, model), null)
+      steps++
+    })
+  }), { numRuns: 60, seed: 13 })
+  assert.ok(steps > 1000, `${steps} steps`)
+  assert.equal(compareCounts.full - full, kernels, 'one full comparison per kernel, at boot')
+  assert.equal(compareCounts.incremental - incremental, steps)
+})
+
+test('the impl target is named as the reports print it', () => {
+  // `kernel in lockstep: impl` in the HTML report and the timeline.
+  assert.equal(implTarget.name, 'impl')
+})
+
 test('isSame agrees with firstDifference (the full comparison\'s equality) on nested Maps, Sets, arrays and objects', () => {
   fc.assert(fc.property(value, value, (model, kernel) => {
     assert.equal(isSame(model, kernel), firstDifference('', model, kernel) === null)
@@ -101,70 +129,6 @@ function reshaped(state: KernelState, field: MapField, grow: boolean, pick: (n: 
   return { ...state, [field]: new Map(map).set(key, entry) }
 }
 
-test('the incremental compare answers exactly as the full comparison after every step, whatever is planted in the model\'s next state', () => {
-  // After each step of generated sequences, the model's next state is changed at one
-  // place (sharing every untouched entry, as the model's step does), at a place of
-  // what the step touched as often as elsewhere, or an entry is removed or added;
-  // compareImpl, whose cache holds the previous state, must report what diffStates
-  // reports. Then the true state, which must compare equal and renews the cache.
-  let planted = 0
-  let differing = 0
-  let touched = 0
-  let resizedArrays = 0
-  let swaps = 0
-  let reshapes = 0
-  fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
-    const next = picker(picks)
-    inLockstep(sequence, (kernel, previous, model) => {
-      // Places inside what the step changed (entries not shared with the previous state), and everywhere.
-      const all: Place[] = Object.entries(model).flatMap(([key, inner]) => places(inner, key, [key], []))
-      const fresh = all.filter((place) => {
-        const [field, step] = place.steps as [string, Place['steps'][number]]
-        if (typeof step !== 'object') return fieldOf(previous, field) !== fieldOf(model, field)
-        return (fieldOf(previous, field) as ReadonlyMap<unknown, unknown>).get(step.map) !== (fieldOf(model, field) as ReadonlyMap<unknown, unknown>).get(step.map)
-      })
-      // A step that removed entries (few do) has them swapped for others, besides the plant below.
-      for (const field of MAP_FIELDS) {
-        const swap = swapped(model, previous, field, next)
-        if (swap === null) continue
-        assert.deepEqual(compareImpl(kernel, swap), diffStates(swap, abstractState(kernel)))
-        assert.equal(compareImpl(kernel, model), null)
-        swaps++
-      }
-      const choice = next(10)
-      let changedState: KernelState | null
-      if (choice < 2 && fresh.length > 0) { changedState = changedShared(model, fresh[next(fresh.length)]!); touched++ }
-      else if (choice < 4) changedState = changedShared(model, all[next(all.length)]!)
-      else if (choice < 6) changedState = resized(model, MAP_FIELDS[next(3)]!, choice === 5)
-      else if (choice > 7) { changedState = reshaped(model, MAP_FIELDS[next(3)]!, choice === 8, next); reshapes++ }
-      else {
-        // An array (a CSpace, a process's mappings, a queue, the process indexes) one element shorter or longer.
-        const lists = Object.entries(model).flatMap(([key, inner]) => arrays(inner, [key], []))
-        changedState = resizedArray(model, lists[next(lists.length)]!, choice === 7)
-        resizedArrays++
-      }
-      if (changedState !== null) {
-        const expected = diffStates(changedState, abstractState(kernel))
-        assert.deepEqual(compareImpl(kernel, changedState), expected)
-        // Asked again, the same answer: a difference found is not remembered as agreement.
-        assert.deepEqual(compareImpl(kernel, changedState), expected)
-        planted++
-        if (expected !== null) differing++
-      }
-      assert.equal(compareImpl(kernel, model), null)
-      if (changedState !== null) {
-        // The kernel has not moved since it agreed with `model`: another state is still compared.
-        assert.deepEqual(compareImpl(kernel, changedState), diffStates(changedState, abstractState(kernel)))
-        assert.equal(compareImpl(kernel, model), null)
-      }
-    })
-  }), { numRuns: 60, seed: 11 })
-  console.log(`  incremental compare: ${planted} planted changes, ${differing} of them differences (the rest in ghost fields), ${touched} inside what the step touched, ${resizedArrays} arrays made shorter or longer, ${swaps} entries the step removed swapped for others, ${reshapes} entries given a field or missing one`)
-  assert.ok(differing > 1000 && touched > 300 && resizedArrays > 300 && swaps > 30 && reshapes > 300,
-    `${differing} differences, ${touched} in touched entries, ${resizedArrays} arrays resized, ${swaps} swaps, ${reshapes} reshapes`)
-})
-
-/** A row the kernel's step touched: its kind, its entry in the model's state, and how to change it (returning how to put it back). */
 interface TouchedRow { readonly kind: string; readonly entry: (state: KernelState) => unknown; readonly plant: () => () => void }
 
 /** Sets `array[at]` to `value`; returns how to put the old value back. */
@@ -282,30 +246,68 @@ test('a change the kernel made at a step nobody compared is seen by the next com
   assert.deepEqual([...kinds].sort(), ['cap', 'container', 'namespace', 'process', 'region'])
 })
 
-test('the impl target is named as the reports print it', () => {
-  // `kernel in lockstep: impl` in the HTML report and the timeline.
-  assert.equal(implTarget.name, 'impl')
-})
-
-test('on a kernel that agrees with the model, every comparison after the first is incremental: the full one is only the fallback', () => {
-  // An incremental compare that gives up where it could vouch answers right (the
-  // full comparison decides) but costs what B4 measures: it must not give up.
-  let steps = 0
-  let kernels = 0
-  const full = compareCounts.full
-  const incremental = compareCounts.incremental
-  fc.assert(fc.property(syscallSequence(BALANCED, 25), (sequence) => {
-    kernels++
-    inLockstep(sequence, (kernel, _previous, model) => {
+test('the incremental compare answers exactly as the full comparison after every step, whatever is planted in the model\'s next state', () => {
+  // After each step of generated sequences, the model's next state is changed at one
+  // place (sharing every untouched entry, as the model's step does), at a place of
+  // what the step touched as often as elsewhere, or an entry is removed or added;
+  // compareImpl, whose cache holds the previous state, must report what diffStates
+  // reports. Then the true state, which must compare equal and renews the cache.
+  let planted = 0
+  let differing = 0
+  let touched = 0
+  let resizedArrays = 0
+  let swaps = 0
+  let reshapes = 0
+  fc.assert(fc.property(syscallSequence(BALANCED, 25), fc.infiniteStream(fc.nat()), (sequence, picks) => {
+    const next = picker(picks)
+    inLockstep(sequence, (kernel, previous, model) => {
+      // Places inside what the step changed (entries not shared with the previous state), and everywhere.
+      const all: Place[] = Object.entries(model).flatMap(([key, inner]) => places(inner, key, [key], []))
+      const fresh = all.filter((place) => {
+        const [field, step] = place.steps as [string, Place['steps'][number]]
+        if (typeof step !== 'object') return fieldOf(previous, field) !== fieldOf(model, field)
+        return (fieldOf(previous, field) as ReadonlyMap<unknown, unknown>).get(step.map) !== (fieldOf(model, field) as ReadonlyMap<unknown, unknown>).get(step.map)
+      })
+      // A step that removed entries (few do) has them swapped for others, besides the plant below.
+      for (const field of MAP_FIELDS) {
+        const swap = swapped(model, previous, field, next)
+        if (swap === null) continue
+        assert.deepEqual(compareImpl(kernel, swap), diffStates(swap, abstractState(kernel)))
+        assert.equal(compareImpl(kernel, model), null)
+        swaps++
+      }
+      const choice = next(10)
+      let changedState: KernelState | null
+      if (choice < 2 && fresh.length > 0) { changedState = changedShared(model, fresh[next(fresh.length)]!); touched++ }
+      else if (choice < 4) changedState = changedShared(model, all[next(all.length)]!)
+      else if (choice < 6) changedState = resized(model, MAP_FIELDS[next(3)]!, choice === 5)
+      else if (choice > 7) { changedState = reshaped(model, MAP_FIELDS[next(3)]!, choice === 8, next); reshapes++ }
+      else {
+        // An array (a CSpace, a process's mappings, a queue, the process indexes) one element shorter or longer.
+        const lists = Object.entries(model).flatMap(([key, inner]) => arrays(inner, [key], []))
+        changedState = resizedArray(model, lists[next(lists.length)]!, choice === 7)
+        resizedArrays++
+      }
+      if (changedState !== null) {
+        const expected = diffStates(changedState, abstractState(kernel))
+        assert.deepEqual(compareImpl(kernel, changedState), expected)
+        // Asked again, the same answer: a difference found is not remembered as agreement.
+        assert.deepEqual(compareImpl(kernel, changedState), expected)
+        planted++
+        if (expected !== null) differing++
+      }
       assert.equal(compareImpl(kernel, model), null)
-      // Asked again without a step: the answer it already has.
-      assert.equal(compareImpl(kernel, model), null)
-      steps++
+      if (changedState !== null) {
+        // The kernel has not moved since it agreed with `model`: another state is still compared.
+        assert.deepEqual(compareImpl(kernel, changedState), diffStates(changedState, abstractState(kernel)))
+        assert.equal(compareImpl(kernel, model), null)
+      }
     })
-  }), { numRuns: 60, seed: 13 })
-  assert.ok(steps > 1000, `${steps} steps`)
-  assert.equal(compareCounts.full - full, kernels, 'one full comparison per kernel, at boot')
-  assert.equal(compareCounts.incremental - incremental, steps)
+  }), { numRuns: 60, seed: 11 })
+  console.log(`  incremental compare: ${planted} planted changes, ${differing} of them differences (the rest in ghost fields), ${touched} inside what the step touched, ${resizedArrays} arrays made shorter or longer, ${swaps} entries the step removed swapped for others, ${reshapes} entries given a field or missing one`)
+  assert.ok(differing > 1000 && touched > 300 && resizedArrays > 300 && swaps > 30 && reshapes > 300,
+    `${differing} differences, ${touched} in touched entries, ${resizedArrays} arrays resized, ${swaps} swaps, ${reshapes} reshapes`)
 })
 
+/** A row the kernel's step touched: its kind, its entry in the model's state, and how to change it (returning how to put it back). */
 test.run()

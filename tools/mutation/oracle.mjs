@@ -13,6 +13,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const UVU = fileURLToPath(new URL('../../node_modules/uvu/bin.js', import.meta.url))
+/** Preloaded into every test run: a failing property is not shrunk (tools/mutation/no-shrink.mjs). */
+const NO_SHRINK = new URL('./no-shrink.mjs', import.meta.url).href
 const CHECK = ['dist/cli/main.js', 'check', '--fail-fast', '--runs', '50', '--seed', '42']
 const COMPARISON = ['refinement/\\w+', 'impl/abstraction', 'checker/refine']
 
@@ -72,7 +74,7 @@ process.env.SILA_POOL_CACHE ??= join(process.cwd(), '.sila-pool-cache')
 const file = mutatedFile()
 const extra = file === null ? [] : Object.entries(TESTS_OF).filter(([key]) => (key.endsWith('/') ? file.startsWith(key) : file === key)).flatMap(([, tests]) => tests)
 /** The uvu run of the tests whose paths under dist/test match one of `names`, stopping at the first failure. */
-const testsOf = (names) => [UVU, 'dist/test', `(${names.join('|')})\\.test\\.js$`, '--bail']
+const testsOf = (names) => ['--import', NO_SHRINK, UVU, 'dist/test', `(${names.join('|')})\\.test\\.js$`, '--bail']
 const TESTS = testsOf([...COMPARISON, ...extra])
 // abstraction.js aside: a wrong abstraction diverges at boot, which the check finds at once.
 const inComparison = file !== null && file.startsWith('refinement/') && file !== 'refinement/abstraction'
