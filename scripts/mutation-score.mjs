@@ -28,5 +28,5 @@ for (const folder of ['impl', 'refinement']) {
   const untested = all.filter((file) => files[file] === undefined)
   const score = folders[folder]?.score ?? 0
   const verdict = untested.length === 0 && score >= MUTATION_TARGET ? 'met' : 'not met'
-  console.log(`${folder}/: ${percent(score)} over ${all.length - untested.length} of ${all.length} files; target ≥ ${percent(MUTATION_TARGET)} of every file ${verdict}${untested.length === 0 ? '' : ` (not run yet: ${untested.join(', ')})`}`)
+  console.log(`${folder}/: ${percent(score)} over ${all.length - untested.length} of ${all.length} files; target ≥ ${percent(MUTATION_TARGET)} over the folder (every file mutated) ${verdict}${untested.length === 0 ? '' : ` (not run yet: ${untested.join(', ')})`}`)
 }

@@ -4,7 +4,8 @@
 // merged at the end into reports/mutation/stryker-incremental.json, from which a
 // last whole run (nothing left to test) writes reports/mutation/mutation.json and
 // the HTML report. Later runs test again only what changed (Stryker's incremental
-// mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--files A,B`
+// mode). `--list` names the chunks, `--chunk N` runs chunk N only, `--from N`
+// chunks N and after, `--files A,B`
 // runs those files as one chunk, `--report` only merges and reports,
 // `--retest-survivors` tests the survivors again, `--retest-timeouts` the timeouts
 // (a loaded machine can time out a slow survivor), with `--own-tests` only by the
@@ -108,9 +109,11 @@ if (retestSurvivors || retestTimeouts) {
   passed.push('--timeoutMS', args.includes('--own-tests') ? '60000' : '120000')
 }
 const only = args.indexOf('--chunk') >= 0 ? Number(args[args.indexOf('--chunk') + 1]) : null
+// `--from N`: chunks N and after (a run from scratch stopped after chunk N - 1 goes on).
+const from = args.indexOf('--from') >= 0 ? Number(args[args.indexOf('--from') + 1]) : 0
 if (!args.includes('--report')) {
   all.forEach((files, index) => {
-    if (only !== null && only !== index) return
+    if ((only !== null && only !== index) || index < from) return
     process.stdout.write(`\nmutate: chunk ${index + 1} of ${all.length}: ${files.join(', ')}\n`)
     const file = chunkFile(files)
     if (args.includes('--with-equivalent') && existsSync(file)) {

@@ -6,7 +6,8 @@
 // run on a survivor, so the order changes only the time: a mutant of refinement/
 // mostly weakens the comparison, which the tests catch in a few seconds and the
 // check (on a correct impl) never, so for those the tests go first; for a mutant
-// of the impl or of the abstraction, the check first.
+// of the impl or of the abstraction, the check first (for an impl file, then its
+// own tests, then the comparison tests).
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -87,8 +88,11 @@ const ABSTRACTION_TEST = testsOf(['impl/abstraction'])
 // the comparison tests, then the check (with `--own-tests`, only the file's own).
 const retest = process.env.SILA_MUTATE_RETEST === '1'
 const ownTests = [...(file === 'refinement/abstraction' ? [ABSTRACTION_TEST] : []), ...(extra.length > 0 ? [testsOf(extra)] : [])]
+// For an impl file with tests of its own, those run before the comparison tests:
+// a mutant the check misses there is mostly one only they kill (a boot refusal,
+// an undo), and the comparison tests took 20–40 s under load before them.
 const stages = process.env.SILA_MUTATE_OWN_TESTS === '1' ? ownTests : retest ? [...ownTests, testsOf(COMPARISON), CHECK]
-  : inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, TESTS]
+  : inComparison ? [TESTS, CHECK] : file === 'refinement/abstraction' ? [ABSTRACTION_TEST, CHECK, TESTS] : [CHECK, ...ownTests, testsOf(COMPARISON)]
 for (const stage of stages) {
   const run = spawnSync(process.execPath, stage, { stdio: 'inherit' })
   if (run.status !== 0) process.exit(run.status ?? 1)
