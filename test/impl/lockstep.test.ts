@@ -16,6 +16,119 @@ import { IMAGES, bootConfigOf, systemArb } from '../checker/systems.js'
 
 const SLOW = process.env['SLOW'] === '1'
 
+// The boot tests first: a mutant of impl/boot.ts (npm run mutate) runs this file and stops at its first failure.
+test('boot configurations at their edges (init with fewer slots than the devices need, no device, no cpuAccounting flag) boot and step alike', () => {
+  // init gets max(init.slots, devices + 1) slots, and CPU accounting is on unless
+  // the configuration says otherwise (kernel.md §10): the suites' configurations
+  // never go near either.
+  const { cpuAccounting: _, ...withoutFlag } = DEFAULT_BOOT
+  const edges: ReadonlyArray<[string, BootConfig]> = [
+    ['init.slots 1, two devices', { ...DEFAULT_BOOT, init: { slots: 1 } }],
+    ['init.slots 2, two devices', { ...DEFAULT_BOOT, init: { slots: 2 } }],
+    ['init.slots 3, two devices', { ...DEFAULT_BOOT, init: { slots: 3 } }],
+    ['init.slots 1, no device', { ...DEFAULT_BOOT, devices: [], init: { slots: 1 } }],
+    ['no cpuAccounting flag', withoutFlag],
+  ]
+  for (const [label, config] of edges) {
+    assert.ok(E.isRight(BootConfigCodec.decode(config)), `${label}: the codec takes it`)
+    const pair = new Pair(config)
+    assert.equal(pair.model.ksCpuAccounting, config.cpuAccounting ?? true, label)
+    fc.assert(fc.property(sequence, (syscalls) => { new Pair(config).run(syscalls) }), { numRuns: 20, seed: 31 })
+  }
+})
+
+test('declared systems changed at one place: model and impl boot them alike or refuse them alike, with the same path and words', () => {
+  // Generated systems the model boots, then one change: a number moved to its
+  // neighbours or to another number of the same system (bounds, collisions), a
+  // name to another name of the system (a duplicate, a container for a process…)
+  // or to nothing, an element dropped or given twice, a flag flipped, a cap given
+  // a badge, a parent cap or a slot past the holder's, a badged cap given a child
+  // with a badge of its own or none, init's slots at their bound or one short, a
+  // process's image a digest of no image, a container given one more device; a
+  // name may also become a device's, an image's digest or a digest of no image. Every check of boot
+  // (impl/boot.ts, model/boot-system.ts) is reached both ways: the counts say so.
+  const outcomes = new Map<string, number>()
+  /** A digest of no image of the pool. */
+  const NO_IMAGE = `sha256:${'e'.repeat(64)}`
+  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
+  fc.assert(fc.property(systemArb, fc.infiniteStream(fc.nat()), (shape, picks) => {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') return
+    const pick = picks[Symbol.iterator]()
+    const next = (n: number) => (pick.next().value as number) % n
+    const system = config.system!
+    const all = leaves(system)
+    const numbers = [...new Set(all.map((leaf) => leaf.value).filter((value) => typeof value === 'number'))] as number[]
+    // Names a string may become: the system's names, the devices', an image of the pool and a digest of none.
+    const names = [...new Set([
+      ...all.filter((leaf) => leaf.path.at(-1) === 'name').map((leaf) => leaf.value as string), 'root', 'init', 'nowhere',
+      ...config.devices.map((device) => device.name), IMAGES[0]!.digest, NO_IMAGE,
+    ])]
+    const capNames = (system.caps ?? []).map((cap) => `${cap.holder}:${cap.slot}`)
+    for (let round = 0; round < 6; round++) {
+      const leaf = all[next(all.length)]!
+      let changed: unknown
+      let initSlots = config.init.slots
+      const choice = next(8)
+      if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
+      else if (choice === 1 && leaf.path.length >= 2) {
+        const [field, index] = leaf.path as [string, number]
+        const list = (system as unknown as Record<string, unknown[]>)[field]!
+        changed = { ...system, [field]: [...list, list[index]] }
+      } else if (choice === 2 && leaf.path[0] === 'caps' && leaf.path.length >= 2) {
+        const index = leaf.path[1] as number
+        // The holder's last slot and one past it (init's count when the holder is not a declared process).
+        const slots = system.processes?.find((process) => process.name === system.caps![index]!.holder)?.slots ?? config.init.slots
+        const extra = [{ badge: 1 + next(3) }, { parent: capNames[next(capNames.length)] ?? 'init:0' }, { slot: slots - next(2) }, { rights: ['read', 'write', 'execute', 'grant', 'control'] }][next(4)]!
+        changed = replaced(system, ['caps', index], { ...system.caps![index]!, ...extra })
+      } else if (choice === 4) {
+        // init's slots at their bound: after the devices' caps, one original cap per declared container and process.
+        initSlots = Math.max(1, config.devices.length + 1 + (system.containers?.length ?? 0) + (system.processes?.length ?? 0) - next(2))
+        changed = system
+      } else if (choice === 5 && (system.caps?.length ?? 0) >= 2) {
+        // A badged cap and a later one made its child (same object and rights) with a badge of its own, the same or another.
+        const caps = system.caps!
+        const parent = next(caps.length - 1)
+        const child = parent + 1 + next(caps.length - parent - 1)
+        const badged = { ...caps[parent]!, badge: 1 + next(3) }
+        // The child's own badge: the same, another, or none (it then inherits its parent's).
+        const { badge: _own, ...unbadged } = caps[child]!
+        const made = { ...unbadged, object: badged.object, rights: badged.rights, parent: `${badged.holder}:${badged.slot}`, ...(next(3) === 0 ? {} : { badge: 1 + next(3) }) }
+        changed = { ...system, caps: caps.map((cap, index) => (index === parent ? badged : index === child ? made : cap)) }
+      } else if (choice === 6 && (system.processes?.length ?? 0) > 0) {
+        // A process's image: a digest of no image in the pool.
+        const index = next(system.processes!.length)
+        changed = replaced(system, ['processes', index, 'image'], NO_IMAGE)
+      } else if (choice === 7 && (system.containers?.length ?? 0) > 0 && config.devices.length > 0) {
+        // A container asks for one more of the boot's devices (which its parent may not have).
+        const index = next(system.containers!.length)
+        const limits = system.containers![index]!.limits
+        changed = replaced(system, ['containers', index, 'limits', 'devices'], [...new Set([...limits.devices, config.devices[next(config.devices.length)]!.name])])
+      } else if (typeof leaf.value === 'number') {
+        const value = leaf.value
+        changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])
+      } else if (typeof leaf.value === 'string') changed = replaced(system, leaf.path, names[next(names.length)])
+      else if (typeof leaf.value === 'boolean') changed = replaced(system, leaf.path, !leaf.value)
+      else continue
+      const changedConfig = { ...config, init: { slots: initSlots }, system: changed } as BootConfig
+      // What the boot file's decoder refuses never reaches a kernel (sila-boot files are decoded first).
+      if (E.isLeft(BootConfigCodec.decode(changedConfig))) { outcomes.set('decoder', (outcomes.get('decoder') ?? 0) + 1); continue }
+      const expected = failure(() => boot(changedConfig, IMAGES))
+      const got = failure(() => Kernel.boot(changedConfig, IMAGES))
+      assert.equal(got, expected, JSON.stringify(changed))
+      if (expected === 'booted') assert.equal(diffStates(boot(changedConfig, IMAGES), abstractState(Kernel.boot(changedConfig, IMAGES))), null)
+      // The refusal without the name or number the change put in it: what check refused.
+      const kind = expected === 'booted' ? 'booted' : expected.replace(/\[\d+\]/g, '[]').replace(/"[^"]*"/g, '"…"').replace(/\d+/g, 'n').slice(0, 90)
+      outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1)
+    }
+  }), { numRuns: 300, seed: 21 })
+  const refusals = [...outcomes.keys()].filter((kind) => kind !== 'booted' && kind !== 'decoder')
+  const refused = refusals.reduce((sum, kind) => sum + outcomes.get(kind)!, 0)
+  console.log(`  boot: ${outcomes.get('booted') ?? 0} changed systems booted by both, ${refused} refused alike (${refusals.length} kinds of refusal), ${outcomes.get('decoder') ?? 0} refused by the decoder`)
+  assert.ok((outcomes.get('booted') ?? 0) > 100)
+  assert.ok(refusals.length >= 15, refusals.join('\n'))
+})
+
 test('random sequences over small slots, with garbage: same outcomes and states after every step', () => {
   for (const config of CONFIGS) {
     fc.assert(fc.property(sequence, (syscalls) => { new Pair(config).run(syscalls) }), { numRuns: SLOW ? 2000 : 150, seed: 7 })
@@ -422,117 +535,5 @@ function replaced(value: unknown, path: ReadonlyArray<string | number>, by: unkn
   else copy[head as string] = replaced(copy[head as string], rest, by)
   return copy
 }
-
-test('boot configurations at their edges (init with fewer slots than the devices need, no device, no cpuAccounting flag) boot and step alike', () => {
-  // init gets max(init.slots, devices + 1) slots, and CPU accounting is on unless
-  // the configuration says otherwise (kernel.md §10): the suites' configurations
-  // never go near either.
-  const { cpuAccounting: _, ...withoutFlag } = DEFAULT_BOOT
-  const edges: ReadonlyArray<[string, BootConfig]> = [
-    ['init.slots 1, two devices', { ...DEFAULT_BOOT, init: { slots: 1 } }],
-    ['init.slots 2, two devices', { ...DEFAULT_BOOT, init: { slots: 2 } }],
-    ['init.slots 3, two devices', { ...DEFAULT_BOOT, init: { slots: 3 } }],
-    ['init.slots 1, no device', { ...DEFAULT_BOOT, devices: [], init: { slots: 1 } }],
-    ['no cpuAccounting flag', withoutFlag],
-  ]
-  for (const [label, config] of edges) {
-    assert.ok(E.isRight(BootConfigCodec.decode(config)), `${label}: the codec takes it`)
-    const pair = new Pair(config)
-    assert.equal(pair.model.ksCpuAccounting, config.cpuAccounting ?? true, label)
-    fc.assert(fc.property(sequence, (syscalls) => { new Pair(config).run(syscalls) }), { numRuns: 20, seed: 31 })
-  }
-})
-
-test('declared systems changed at one place: model and impl boot them alike or refuse them alike, with the same path and words', () => {
-  // Generated systems the model boots, then one change: a number moved to its
-  // neighbours or to another number of the same system (bounds, collisions), a
-  // name to another name of the system (a duplicate, a container for a process…)
-  // or to nothing, an element dropped or given twice, a flag flipped, a cap given
-  // a badge, a parent cap or a slot past the holder's, a badged cap given a child
-  // with a badge of its own or none, init's slots at their bound or one short, a
-  // process's image a digest of no image, a container given one more device; a
-  // name may also become a device's, an image's digest or a digest of no image. Every check of boot
-  // (impl/boot.ts, model/boot-system.ts) is reached both ways: the counts say so.
-  const outcomes = new Map<string, number>()
-  /** A digest of no image of the pool. */
-  const NO_IMAGE = `sha256:${'e'.repeat(64)}`
-  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
-  fc.assert(fc.property(systemArb, fc.infiniteStream(fc.nat()), (shape, picks) => {
-    const config = bootConfigOf(shape)
-    if (typeof config === 'string') return
-    const pick = picks[Symbol.iterator]()
-    const next = (n: number) => (pick.next().value as number) % n
-    const system = config.system!
-    const all = leaves(system)
-    const numbers = [...new Set(all.map((leaf) => leaf.value).filter((value) => typeof value === 'number'))] as number[]
-    // Names a string may become: the system's names, the devices', an image of the pool and a digest of none.
-    const names = [...new Set([
-      ...all.filter((leaf) => leaf.path.at(-1) === 'name').map((leaf) => leaf.value as string), 'root', 'init', 'nowhere',
-      ...config.devices.map((device) => device.name), IMAGES[0]!.digest, NO_IMAGE,
-    ])]
-    const capNames = (system.caps ?? []).map((cap) => `${cap.holder}:${cap.slot}`)
-    for (let round = 0; round < 6; round++) {
-      const leaf = all[next(all.length)]!
-      let changed: unknown
-      let initSlots = config.init.slots
-      const choice = next(8)
-      if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
-      else if (choice === 1 && leaf.path.length >= 2) {
-        const [field, index] = leaf.path as [string, number]
-        const list = (system as unknown as Record<string, unknown[]>)[field]!
-        changed = { ...system, [field]: [...list, list[index]] }
-      } else if (choice === 2 && leaf.path[0] === 'caps' && leaf.path.length >= 2) {
-        const index = leaf.path[1] as number
-        // The holder's last slot and one past it (init's count when the holder is not a declared process).
-        const slots = system.processes?.find((process) => process.name === system.caps![index]!.holder)?.slots ?? config.init.slots
-        const extra = [{ badge: 1 + next(3) }, { parent: capNames[next(capNames.length)] ?? 'init:0' }, { slot: slots - next(2) }, { rights: ['read', 'write', 'execute', 'grant', 'control'] }][next(4)]!
-        changed = replaced(system, ['caps', index], { ...system.caps![index]!, ...extra })
-      } else if (choice === 4) {
-        // init's slots at their bound: after the devices' caps, one original cap per declared container and process.
-        initSlots = Math.max(1, config.devices.length + 1 + (system.containers?.length ?? 0) + (system.processes?.length ?? 0) - next(2))
-        changed = system
-      } else if (choice === 5 && (system.caps?.length ?? 0) >= 2) {
-        // A badged cap and a later one made its child (same object and rights) with a badge of its own, the same or another.
-        const caps = system.caps!
-        const parent = next(caps.length - 1)
-        const child = parent + 1 + next(caps.length - parent - 1)
-        const badged = { ...caps[parent]!, badge: 1 + next(3) }
-        // The child's own badge: the same, another, or none (it then inherits its parent's).
-        const { badge: _own, ...unbadged } = caps[child]!
-        const made = { ...unbadged, object: badged.object, rights: badged.rights, parent: `${badged.holder}:${badged.slot}`, ...(next(3) === 0 ? {} : { badge: 1 + next(3) }) }
-        changed = { ...system, caps: caps.map((cap, index) => (index === parent ? badged : index === child ? made : cap)) }
-      } else if (choice === 6 && (system.processes?.length ?? 0) > 0) {
-        // A process's image: a digest of no image in the pool.
-        const index = next(system.processes!.length)
-        changed = replaced(system, ['processes', index, 'image'], NO_IMAGE)
-      } else if (choice === 7 && (system.containers?.length ?? 0) > 0 && config.devices.length > 0) {
-        // A container asks for one more of the boot's devices (which its parent may not have).
-        const index = next(system.containers!.length)
-        const limits = system.containers![index]!.limits
-        changed = replaced(system, ['containers', index, 'limits', 'devices'], [...new Set([...limits.devices, config.devices[next(config.devices.length)]!.name])])
-      } else if (typeof leaf.value === 'number') {
-        const value = leaf.value
-        changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])
-      } else if (typeof leaf.value === 'string') changed = replaced(system, leaf.path, names[next(names.length)])
-      else if (typeof leaf.value === 'boolean') changed = replaced(system, leaf.path, !leaf.value)
-      else continue
-      const changedConfig = { ...config, init: { slots: initSlots }, system: changed } as BootConfig
-      // What the boot file's decoder refuses never reaches a kernel (sila-boot files are decoded first).
-      if (E.isLeft(BootConfigCodec.decode(changedConfig))) { outcomes.set('decoder', (outcomes.get('decoder') ?? 0) + 1); continue }
-      const expected = failure(() => boot(changedConfig, IMAGES))
-      const got = failure(() => Kernel.boot(changedConfig, IMAGES))
-      assert.equal(got, expected, JSON.stringify(changed))
-      if (expected === 'booted') assert.equal(diffStates(boot(changedConfig, IMAGES), abstractState(Kernel.boot(changedConfig, IMAGES))), null)
-      // The refusal without the name or number the change put in it: what check refused.
-      const kind = expected === 'booted' ? 'booted' : expected.replace(/\[\d+\]/g, '[]').replace(/"[^"]*"/g, '"…"').replace(/\d+/g, 'n').slice(0, 90)
-      outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1)
-    }
-  }), { numRuns: 300, seed: 21 })
-  const refusals = [...outcomes.keys()].filter((kind) => kind !== 'booted' && kind !== 'decoder')
-  const refused = refusals.reduce((sum, kind) => sum + outcomes.get(kind)!, 0)
-  console.log(`  boot: ${outcomes.get('booted') ?? 0} changed systems booted by both, ${refused} refused alike (${refusals.length} kinds of refusal), ${outcomes.get('decoder') ?? 0} refused by the decoder`)
-  assert.ok((outcomes.get('booted') ?? 0) > 100)
-  assert.ok(refusals.length >= 15, refusals.join('\n'))
-})
 
 test.run()
