@@ -129,6 +129,21 @@ test('declared systems changed at one place: model and impl boot them alike or r
   assert.ok(refusals.length >= 15, refusals.join('\n'))
 })
 
+test('a declared process\'s uid at its container\'s user map: the last mapped uid boots, the count and one past it are refused alike', () => {
+  // nested's A maps uids 0..count-1 (uid 0 inside is 1000 outside).
+  const system = NESTED.boot.system!
+  const count = (system.containers![0]!.namespaces.user as { count: number }).count
+  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
+  const verdicts = [count - 1, count, count + 1].map((uid) => {
+    const config = { ...NESTED.boot, system: { ...system, processes: system.processes!.map((entry) => ({ ...entry, uid })) } } as BootConfig
+    const expected = failure(() => boot(config, NESTED.images))
+    assert.equal(failure(() => Kernel.boot(config, NESTED.images)), expected, `uid ${uid}`)
+    return expected
+  })
+  assert.equal(verdicts[0], 'booted')
+  for (const verdict of verdicts.slice(1)) assert.match(verdict, /processes\[0\]\.uid/)
+})
+
 test('random sequences over small slots, with garbage: same outcomes and states after every step', () => {
   for (const config of CONFIGS) {
     fc.assert(fc.property(sequence, (syscalls) => { new Pair(config).run(syscalls) }), { numRuns: SLOW ? 2000 : 150, seed: 7 })
