@@ -146,13 +146,17 @@ export function withEquivalentIgnored(committed: MutationReport, listed: Readonl
     if (entry === undefined) continue
     const held = out.files[file]
     if (held !== undefined && held.source !== entry.source) continue
-    const ignored = new Map<string, MutantJson>()
+    // Every mutant of a listed key: nested conditions that start at one column make two of one key.
+    const ignored: MutantJson[] = []
+    const keys = new Set<string>()
     for (const mutant of entry.mutants) {
       const reason = listed.get(survivorKey(file, mutant))
-      if (reason !== undefined && !reason.startsWith('NOT EQUIVALENT')) ignored.set(survivorKey(file, mutant), { ...mutant, status: 'Ignored', statusReason: EQUIVALENT_REASON + reason })
+      if (reason === undefined || reason.startsWith('NOT EQUIVALENT')) continue
+      ignored.push({ ...mutant, status: 'Ignored', statusReason: EQUIVALENT_REASON + reason })
+      keys.add(survivorKey(file, mutant))
     }
-    const kept = (held?.mutants ?? []).filter((mutant) => !ignored.has(survivorKey(file, mutant)))
-    out.files[file] = { ...entry, mutants: [...kept, ...ignored.values()] }
+    const kept = (held?.mutants ?? []).filter((mutant) => !keys.has(survivorKey(file, mutant)))
+    out.files[file] = { ...entry, mutants: [...kept, ...ignored] }
   }
   return out
 }

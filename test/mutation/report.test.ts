@@ -84,7 +84,8 @@ test('a chunk is seeded with the listed equivalent mutants as Ignored, with thei
   const at = (line: number, mutatorName: string, status: string) => ({ id: `${line}${mutatorName}`, mutatorName, replacement: 'x', status, location: { start: { line, column: 5 }, end: { line, column: 9 } } })
   const committed = {
     schemaVersion: '2', files: {
-      'impl/a.ts': { language: 'typescript', source: 'A', mutants: [at(3, 'EqualityOperator', 'Survived'), at(3, 'ConditionalExpression', 'Killed'), at(4, 'BooleanLiteral', 'Survived'), at(5, 'BlockStatement', 'Ignored')] },
+      // Two mutants of one key at line 5 (nested conditions starting at one column): both are ignored.
+      'impl/a.ts': { language: 'typescript', source: 'A', mutants: [at(3, 'EqualityOperator', 'Survived'), at(3, 'ConditionalExpression', 'Killed'), at(4, 'BooleanLiteral', 'Survived'), at(5, 'BlockStatement', 'Ignored'), at(5, 'BlockStatement', 'Survived')] },
       'impl/b.ts': { language: 'typescript', source: 'B', mutants: [at(1, 'BooleanLiteral', 'Survived')] },
     },
   } as MutationReport
@@ -96,13 +97,14 @@ test('a chunk is seeded with the listed equivalent mutants as Ignored, with thei
   assert.equal(Object.keys(fresh.files), ['impl/a.ts'])
   assert.equal(fresh.files['impl/a.ts']!.mutants.map((m) => [m.mutatorName, m.status, m.statusReason]), [
     ['EqualityOperator', 'Ignored', `${EQUIVALENT_REASON}never equal`], ['BlockStatement', 'Ignored', `${EQUIVALENT_REASON}the block is dead`],
+    ['BlockStatement', 'Ignored', `${EQUIVALENT_REASON}the block is dead`],
   ])
   // A chunk that ran before keeps its other results; one whose file has another source keeps that file as it is.
   const ran = { schemaVersion: '2', files: { 'impl/a.ts': { ...committed.files['impl/a.ts']! }, 'impl/b.ts': { language: 'typescript', source: 'B edited', mutants: [at(1, 'BooleanLiteral', 'Survived')] } } } as MutationReport
   const seeded = withEquivalentIgnored(committed, listed, ran, ['impl/a.ts', 'impl/b.ts'])
-  assert.equal(seeded.files['impl/a.ts']!.mutants.map((m) => m.status), ['Killed', 'Survived', 'Ignored', 'Ignored'])
+  assert.equal(seeded.files['impl/a.ts']!.mutants.map((m) => m.status), ['Killed', 'Survived', 'Ignored', 'Ignored', 'Ignored'])
   assert.equal(seeded.files['impl/b.ts'], ran.files['impl/b.ts'])
-  assert.equal(ran.files['impl/a.ts']!.mutants.map((m) => m.status), ['Survived', 'Killed', 'Survived', 'Ignored'], 'the chunk read is not changed')
+  assert.equal(ran.files['impl/a.ts']!.mutants.map((m) => m.status), ['Survived', 'Killed', 'Survived', 'Ignored', 'Survived'], 'the chunk read is not changed')
 })
 
 test('the equivalent list refuses a malformed line and a line given twice, naming the line', () => {
