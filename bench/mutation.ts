@@ -97,11 +97,21 @@ export function survivors(report: MutationReport): Map<string, MutantJson & { fi
   return found
 }
 
-/** Every mutant Stryker did not test because the equivalent list names it (tools/mutation/ignore-equivalent.mjs), by its key. */
+/** Whether Stryker did not test `mutant` because the equivalent list names it ({@link withEquivalentIgnored}). */
+export function isIgnoredAsEquivalent(mutant: Pick<MutantJson, 'status' | 'statusReason'>): boolean {
+  return mutant.status === 'Ignored' && (mutant.statusReason ?? '').startsWith(EQUIVALENT_REASON)
+}
+
+/** Whether a reason of the equivalent list shows the mutant equivalent (a NOT EQUIVALENT line names a survivor still to kill). */
+export function shownEquivalent(reason: string): boolean {
+  return !reason.startsWith('NOT EQUIVALENT')
+}
+
+/** Every mutant Stryker did not test because the equivalent list names it, by its key. */
 export function ignoredAsEquivalent(report: MutationReport): Map<string, MutantJson & { file: string }> {
   const found = new Map<string, MutantJson & { file: string }>()
   for (const [file, entry] of Object.entries(report.files)) {
-    for (const mutant of entry.mutants) if (mutant.status === 'Ignored' && (mutant.statusReason ?? '').startsWith(EQUIVALENT_REASON)) found.set(survivorKey(file, mutant), { ...mutant, file })
+    for (const mutant of entry.mutants) if (isIgnoredAsEquivalent(mutant)) found.set(survivorKey(file, mutant), { ...mutant, file })
   }
   return found
 }
@@ -125,7 +135,7 @@ export function equivalentList(text: string, file = EQUIVALENT_LIST): Map<string
   return entries
 }
 
-/** The start of Stryker's reason for a mutant it did not test because mutants/equivalent.md lists it (tools/mutation/ignore-equivalent.mjs). */
+/** The start of Stryker's reason for a mutant it did not test because mutants/equivalent.md lists it ({@link withEquivalentIgnored}). */
 export const EQUIVALENT_REASON = 'equivalent, mutants/equivalent.md: '
 
 /**
@@ -151,7 +161,7 @@ export function withEquivalentIgnored(committed: MutationReport, listed: Readonl
     const keys = new Set<string>()
     for (const mutant of entry.mutants) {
       const reason = listed.get(survivorKey(file, mutant))
-      if (reason === undefined || reason.startsWith('NOT EQUIVALENT')) continue
+      if (reason === undefined || !shownEquivalent(reason)) continue
       ignored.push({ ...mutant, status: 'Ignored', statusReason: EQUIVALENT_REASON + reason })
       keys.add(survivorKey(file, mutant))
     }

@@ -388,9 +388,10 @@ test('hand-written: a dropped cap that was its container\'s last destroys the re
   new Pair(DEFAULT_BOOT).run([...setup, recv(1, 1, 0), recv(1, 1, 2), recv(1, 1, 3), { kind: 'container_destroy', caller: 1, slot: 0 }, { kind: 'process_list', caller: 0 }])
 })
 
-test('hand-written: a new period clears every container\'s usage, whatever the rows beside it hold (CPU accounting off: I/O only)', () => {
-  // Containers in creation order: empty ones, one that only wrote to a device, one
-  // with processes, in every arrangement; after the tick each may write its whole
+test('hand-written: a new period clears every container\'s usage, whatever the rows beside it hold (with CPU accounting off, I/O only)', () => {
+  // Containers in creation order, in four arrangements: empty ones (no process)
+  // and ones whose process writes to a device; with CPU accounting off (their usage
+  // is then I/O only) and on. After each tick every writer may write its whole
   // I/O quota again, and the states are compared after every step.
   const create = (dst: number) => ({ kind: 'container_create', caller: 0, parent: 0, dst, limits: LIMITS[0], namespaces: NAMESPACES[0] })
   const writer = (container: number, dst: number) => ({
@@ -417,7 +418,7 @@ test('hand-written: a new period clears every container\'s usage, whatever the r
         }
         pair.step(syscall)
       }
-      // The quota is full: one more byte in this period is refused by both.
+      // The quota is full: one more byte in this period, answered alike by both.
       pair.run(again.map((call) => ({ ...call, bytes: 1 })))
     }
   }

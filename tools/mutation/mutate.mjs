@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { EQUIVALENT_LIST, EQUIVALENT_REASON, MUTATION_REPORT, equivalentList, readMutationReport, withEquivalentIgnored } from '../../dist/bench/mutation.js'
+import { EQUIVALENT_LIST, MUTATION_REPORT, equivalentList, isIgnoredAsEquivalent, readMutationReport, withEquivalentIgnored } from '../../dist/bench/mutation.js'
 
 const CONFIG = 'tools/mutation/stryker.config.json'
 const CHUNKS_DIR = 'reports/mutation/chunks'
@@ -118,16 +118,16 @@ if (!args.includes('--report')) {
     const file = chunkFile(files)
     if (args.includes('--with-equivalent') && existsSync(file)) {
       const report = JSON.parse(readFileSync(file, 'utf8'))
-      for (const entry of Object.values(report.files)) entry.mutants = entry.mutants.filter((m) => !(m.status === 'Ignored' && m.statusReason?.startsWith(EQUIVALENT_REASON)))
+      for (const entry of Object.values(report.files)) entry.mutants = entry.mutants.filter((m) => !isIgnoredAsEquivalent(m))
       writeFileSync(file, JSON.stringify(report))
     }
     if (committed !== null) {
       const seeded = withEquivalentIgnored(committed, listed, existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null, files)
       writeFileSync(file, JSON.stringify(seeded))
-      const count = Object.values(seeded.files).flatMap((entry) => entry.mutants).filter((m) => m.status === 'Ignored' && m.statusReason?.startsWith(EQUIVALENT_REASON)).length
+      const count = Object.values(seeded.files).flatMap((entry) => entry.mutants).filter(isIgnoredAsEquivalent).length
       process.stdout.write(`mutate: ${count} mutants listed as equivalent are not tested (--with-equivalent tests them)\n`)
     }
-    stryker(['--mutate', files.join(','), '--incrementalFile', chunkFile(files)])
+    stryker(['--mutate', files.join(','), '--incrementalFile', file])
   })
 }
 // Every chunk that has run (the chunking may have changed since), newest last.
