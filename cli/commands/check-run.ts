@@ -19,6 +19,7 @@ import { junitXml } from '../../checker/junit.js'
 import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
 import type { ProducedBy } from '../../spec/trace.js'
+import type { RefinementTarget } from '../../refinement/target.js'
 import type { CounterExample } from '../../properties/run.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { boot } from '../../model/boot.js'
@@ -334,6 +335,26 @@ function statusText(status: PropertySummary['status']): string {
  * unshrunk and nothing is written. The same seed gives the same answer: the store
  * is not read.
  */
+/** The first failure of a fail-fast check: which suite, at which round's run count, and its result. */
+export interface FailFastFailure { readonly suite: SuiteName; readonly roundRuns: number; readonly result: SuiteResult }
+
+/**
+ * `sila check --fail-fast` without the printing: rounds of 1 %, 10 % and all of
+ * `runs` over the suites in order, stopping at the first counterexample (unshrunk),
+ * or null when every suite passes. The mutation runner calls it in process, once
+ * per mutant (tools/mutation/sila-runner-worker.mjs).
+ */
+export function firstFailure(target: RefinementTarget, suites: ReadonlyArray<SuiteName>, runs: number, seed: number, maxSteps: number): FailFastFailure | null {
+  const rounds = [...new Set([Math.ceil(runs / 100), Math.ceil(runs / 10), runs])]
+  for (const roundRuns of rounds) {
+    for (const suite of suites) {
+      const result = runSuite(suite, { suites: SUITE_NAMES, runs: roundRuns, seed, maxSteps, target, failFast: true })
+      if (result.counterexample !== null) return { suite, roundRuns, result }
+    }
+  }
+  return null
+}
+
 export async function runFailFast(args: CheckArgs): Promise<number> {
   const suites = suitesOf(args.suites)
   const seed = args.seed ?? (Date.now() % 2 ** 31)
@@ -344,20 +365,17 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
   try { target = await loadTarget(args.target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
   resolveTarget(args.target).create(PROPERTY_BOOT, IMAGE_POOL)
   say(`sila check --fail-fast${args.target === 'impl' ? '' : ` (kernel: ${args.target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed}`)
-  const rounds = [...new Set([Math.ceil(runs / 100), Math.ceil(runs / 10), runs])]
-  for (const roundRuns of rounds) {
-    for (const suite of suites) {
-      const result = runSuite(suite, { suites: SUITE_NAMES, runs: roundRuns, seed, maxSteps, target, failFast: true })
-      const example = result.counterexample
-      if (example === null) continue
-      say(`✗ ${suite}: ${example.failure.message}`)
-      say(`first failing run: ${example.scenario.length} steps, unshrunk (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}); rerun it without --fail-fast to shrink and keep it: npx sila check ${suite} --seed ${seed} --runs ${roundRuns} --max-steps ${maxSteps}${checkKernelFlags(args.target)}`)
-      say(`FAILED in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
-      return EXIT.failed
-    }
+  const failed = firstFailure(target, suites, runs, seed, maxSteps)
+  if (failed === null) {
+    say(`All suites passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+    return EXIT.ok
   }
-  say(`All suites passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
-  return EXIT.ok
+  const { suite, roundRuns, result } = failed
+  const example = result.counterexample!
+  say(`✗ ${suite}: ${example.failure.message}`)
+  say(`first failing run: ${example.scenario.length} steps, unshrunk (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}); rerun it without --fail-fast to shrink and keep it: npx sila check ${suite} --seed ${seed} --runs ${roundRuns} --max-steps ${maxSteps}${checkKernelFlags(args.target)}`)
+  say(`FAILED in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+  return EXIT.failed
 }
 
 /**

@@ -26,6 +26,9 @@ const PRELOAD = fileURLToPath(new URL('./typescript5.mjs', import.meta.url))
 /** About this many source lines per chunk (a line makes about one mutant). */
 const LINES_PER_CHUNK = 700
 
+const runStarted = Date.now()
+const minutes = (ms) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+
 function sources(dir) {
   return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort()
@@ -99,14 +102,13 @@ if (retestSurvivors || retestTimeouts) {
     process.stdout.write(`mutate: ${dropped} ${retestSurvivors ? 'survivors' : 'timeouts'} of ${name} to test again\n`)
   }
   // They passed the check once (or ran out of time): the oracle runs the tests first
-  // (tools/mutation/oracle.mjs), and each mutant has longer: the whole oracle runs on a
-  // survivor, under the load of the other runner and the TypeScript checkers.
+  // (tools/mutation/oracle-plan.mjs), and each stage has twice its usual budget
+  // (tools/mutation/sila-runner.mjs).
   process.env.SILA_MUTATE_RETEST = '1'
   // `--own-tests`: after a new test of a file, only the file's own tests (the
   // oracle's TESTS_OF) run on its survivors: a mutant the new test kills is killed,
   // any other stays a survivor (never the other way), at a fraction of the time.
   if (args.includes('--own-tests')) process.env.SILA_MUTATE_OWN_TESTS = '1'
-  passed.push('--timeoutMS', args.includes('--own-tests') ? '60000' : '120000')
 }
 const only = args.indexOf('--chunk') >= 0 ? Number(args[args.indexOf('--chunk') + 1]) : null
 // `--from N`: chunks N and after (a run from scratch stopped after chunk N - 1 goes on).
@@ -127,7 +129,9 @@ if (!args.includes('--report')) {
       const count = Object.values(seeded.files).flatMap((entry) => entry.mutants).filter(isIgnoredAsEquivalent).length
       process.stdout.write(`mutate: ${count} mutants listed as equivalent are not tested (--with-equivalent tests them)\n`)
     }
+    const started = Date.now()
     stryker(['--mutate', files.join(','), '--incrementalFile', file])
+    process.stdout.write(`mutate: chunk ${index + 1} of ${all.length} took ${minutes(Date.now() - started)}\n`)
   })
 }
 // Every chunk that has run (the chunking may have changed since), newest last.
@@ -142,3 +146,4 @@ const everything = [...sources('refinement'), ...sources('impl')]
 process.stdout.write(`\nmutate: the report of ${tested.length} of ${everything.length} files from the chunks\n`)
 stryker(tested.length === everything.length ? [] : ['--mutate', tested.join(',')])
 spawnSync(process.execPath, ['scripts/mutation-score.mjs'], { stdio: 'inherit' })
+process.stdout.write(`mutate: ${minutes(Date.now() - runStarted)} in all\n`)
