@@ -112,7 +112,18 @@ interface Booted {
   readonly saved: unknown
 }
 /** One booted kernel per target `create` (and thread): later runs restore its boot state instead of verifying again. */
-const booted = new WeakMap<RefinementTarget['create'], Booted>()
+let booted = new WeakMap<RefinementTarget['create'], Booted>()
+
+/**
+ * Forgets the kernels booted so far, so that the next run of each target boots
+ * (and verifies the pool) again. For a caller that changes the code under test
+ * between runs in one thread: the mutation runner switches the active mutant
+ * (tools/mutation/sila-runner-worker.mjs), and a boot kept from another mutant's
+ * run would hide a mutant of the boot or take on another's damage.
+ */
+export function forgetBootedKernels(): void {
+  booted = new WeakMap()
+}
 
 function hasSnapshots(kernel: KernelUnderTest): kernel is Booted['kernel'] {
   const candidate = kernel as Partial<Booted['kernel']>

@@ -123,4 +123,25 @@ test('a snapshot keeps a queued message\'s badge when the ring slot is reused af
   assert.deepStrictEqual(abstractState(kernel), atSnapshot)
 })
 
+test('a reused snapshot holds the table keys of now, not the ones it held before', () => {
+  // explore reuses a snapshot nothing reads any more (Kernel.snapshot(reuse)): every
+  // cap's table key must be written again, or a cap keeps the key of the state the
+  // snapshot was first taken in.
+  const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
+  for (const syscall of PREAMBLE) kernel.step(syscall)
+  kernel.step({ kind: 'svc_register', caller: 0, name: 'echo', slot: 3 })
+  const older = kernel.snapshot()
+  const registered = abstractState(kernel)
+  kernel.step({ kind: 'svc_unregister', caller: 0, name: 'echo' })
+  // Another snapshot in between: the kernel does not reuse the one it is equal to.
+  kernel.snapshot()
+  kernel.step({ kind: 'svc_register', caller: 0, name: 'other', slot: 3 })
+  const expected = abstractState(kernel)
+  assert.notDeepStrictEqual(expected, registered, 'the keys changed between the two snapshots')
+  const reused = kernel.snapshot(older)
+  kernel.step({ kind: 'svc_unregister', caller: 0, name: 'other' })
+  kernel.restore(reused)
+  assert.deepStrictEqual(abstractState(kernel), expected)
+})
+
 test.run()

@@ -24,6 +24,7 @@ const { CHECK_DEFAULTS, firstFailure } = await load('cli/commands/check-run.js')
 const { SUITE_NAMES } = await load('properties/suite.js')
 const { loadTarget } = await load('checker/targets.js')
 const { IMAGE_POOL, PROPERTY_BOOT } = await load('properties/pool.js')
+const { forgetBootedKernels } = await load('properties/suites/pipeline.js')
 ns.silaLoading = false
 const target = await loadTarget('impl')
 
@@ -31,6 +32,9 @@ const { runs, seed } = workerData
 
 parentPort.on('message', ({ id }) => {
   ns.activeMutant = id
+  // The pipeline suite keeps a booted kernel per thread and restores it in later
+  // runs: booted under another mutant (or none), it would hide this mutant's boot.
+  forgetBootedKernels()
   let failure = null
   try {
     // As the CLI: the property boot first (a kernel that cannot boot it fails here).
