@@ -78,6 +78,24 @@ function parseErrors(output) {
   return byFile
 }
 
+/** The private copies' folder names in the system's temporary folder: the prefix, then the checker's pid. */
+const PREFIX = 'sila-typecheck-'
+
+/**
+ * Removes the private copies of checkers that are gone: Stryker ends its checker
+ * processes by killing them (its checker worker does not pass on `dispose`), so
+ * their copies stay behind until the next checker starts.
+ */
+function removeOrphans() {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^sila-typecheck-(\d+)-/.exec(name)?.[1])
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    let alive = true
+    try { process.kill(pid, 0) } catch (error) { alive = error.code !== 'ESRCH' }
+    if (!alive) rmSync(join(tmpdir(), name), { recursive: true, force: true })
+  }
+}
+
 export class NativeTypeChecker {
   static inject = [commonTokens.logger]
 
@@ -87,15 +105,27 @@ export class NativeTypeChecker {
   }
 
   async init() {
-    this.project = mkdtempSync(join(tmpdir(), 'sila-typecheck-'))
+    removeOrphans()
+    this.project = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`))
     for (const entry of readdirSync(ROOT, { withFileTypes: true })) {
       if (NOT_SOURCES.has(entry.name)) continue
       cpSync(join(ROOT, entry.name), join(this.project, entry.name), { recursive: true })
     }
     symlinkSync(join(ROOT, 'node_modules'), join(this.project, 'node_modules'), 'dir')
-    process.once('exit', () => rmSync(this.project, { recursive: true, force: true }))
+    // A process that exits removes its copy; one that is killed leaves it to the next checker (removeOrphans).
+    process.once('exit', () => this.removeProject())
     const errors = this.tsc()
     if (errors.size > 0) throw new Error(`the project does not type-check before any mutant (${TSCONFIG}): ${[...errors.keys()].join(', ')}`)
+  }
+
+  /** For a caller that disposes its checker (Stryker's checker worker does not: see removeOrphans). */
+  async dispose() {
+    this.removeProject()
+  }
+
+  removeProject() {
+    if (this.project !== null) rmSync(this.project, { recursive: true, force: true })
+    this.project = null
   }
 
   /** One `tsc --noEmit` of the private project: its errors by file (relative to the project). */
