@@ -144,4 +144,31 @@ test('a reused snapshot holds the table keys of now, not the ones it held before
   assert.deepStrictEqual(abstractState(kernel), expected)
 })
 
+for (const [before, after] of [[1, 3], [3, 1]] as const) {
+  test(`a reused snapshot holds a ring of depth ${after} where it held one of depth ${before} (the endpoint's handle reused by an endpoint of another depth)`, () => {
+    const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
+    const ok = (syscall: Record<string, unknown>) =>
+      assert.equal((kernel.step(syscall) as { _tag: string })._tag, 'Right', JSON.stringify(syscall))
+    ok({ kind: 'ep_create', caller: 0, depth: before, dst: 7 })
+    for (let index = 0; index < before; index++) ok({ kind: 'ep_send', caller: 0, slot: 7, payload: 10 + index })
+    const older = kernel.snapshot()
+    const held = abstractState(kernel)
+    // Deleting the only cap frees the endpoint; the next one takes its handle.
+    ok({ kind: 'cap_delete', caller: 0, slot: 7 })
+    kernel.snapshot()
+    ok({ kind: 'ep_create', caller: 0, depth: after, dst: 7 })
+    ok({ kind: 'ep_send', caller: 0, slot: 7, payload: 20 })
+    const expected = abstractState(kernel)
+    assert.notDeepStrictEqual(expected, held)
+    const reused = kernel.snapshot(older)
+    ok({ kind: 'ep_recv', caller: 0, slot: 7 })
+    ok({ kind: 'ep_send', caller: 0, slot: 7, payload: 30 })
+    kernel.restore(reused)
+    assert.deepStrictEqual(abstractState(kernel), expected)
+    // The restored ring works at its own depth: it fills to `after` and refuses one more.
+    for (let index = 1; index < after; index++) ok({ kind: 'ep_send', caller: 0, slot: 7, payload: 40 + index })
+    assert.equal((kernel.step({ kind: 'ep_send', caller: 0, slot: 7, payload: 50 }) as { _tag: string })._tag, 'Left')
+  })
+}
+
 test.run()

@@ -1,9 +1,8 @@
 // Preloaded into Stryker's main process (`node --import`): Stryker's core rewrites
 // the sandbox's tsconfig.json with the TypeScript compiler API, which TypeScript 7
 // (the project's, hoisted to the root) does not have. Imports of 'typescript' from
-// Stryker's packages get this workspace's TypeScript 5.9 instead. The TypeScript
-// checker, nested in this workspace by the root package.json's `overrides`, finds
-// it by itself in its own child processes.
+// Stryker's packages get this workspace's TypeScript 5.9 instead. (The type check
+// of mutants uses the project's TypeScript 7: tools/mutation/native-type-checker.mjs.)
 import { realpathSync } from 'node:fs'
 import { register } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
