@@ -81,17 +81,19 @@ export class NamespaceTable {
 
   /**
    * {@link restore} after exactly one step: only the namespaces it touched are
-   * copied back. False (nothing done) when the step added or removed one.
+   * written back. False (nothing done) when the step added or removed one.
    */
   restoreTouched(saved: NamespaceSnapshot): boolean {
     // Adding and removing a namespace both touch it: a touched namespace missing on either side is one.
     for (let index = 0; index < this.dirtyCount; index++) {
       const id = this.dirty[index]!
-      if (!this.records.has(id) || !saved.some((record) => record.id === id)) return false
+      if (!this.records.has(id) || savedRecord(saved, id) === undefined) return false
     }
     for (let index = 0; index < this.dirtyCount; index++) {
       const id = this.dirty[index]!
-      this.records.set(id, copyRecord(saved.find((record) => record.id === id)!))
+      // A step changes a record's entries and pid counter only (the rest is fixed at
+      // creation), and no snapshot shares the kernel's own records: written back in place.
+      writeBack(this.records.get(id)!, savedRecord(saved, id)!)
     }
     this.beginEpoch()
     this.source = saved
@@ -108,6 +110,21 @@ export class NamespaceTable {
     this.source = saved
     this.sourceVersion = ++this.version
   }
+}
+
+/** The record of namespace `id` in a snapshot, if it has one (a plain loop: no closure on the undo path). */
+function savedRecord(saved: NamespaceSnapshot, id: number): NamespaceRecord | undefined {
+  for (let index = 0; index < saved.length; index++) if (saved[index]!.id === id) return saved[index]
+  return undefined
+}
+
+/** Writes a saved record's entries and pid counter into the kernel's record of the same namespace. */
+function writeBack(record: NamespaceRecord, from: NamespaceRecord): void {
+  const entries = record.entries
+  entries.clear()
+  for (const [key, cap] of from.entries) entries.set(key, cap)
+  record.pidNext = from.pidNext
+  record.mark = 0
 }
 
 function copyRecord(record: NamespaceRecord): NamespaceRecord {
