@@ -5,6 +5,8 @@
  * and prints them; `npm run bench` runs this file, which hands over to it.
  * @module
  */
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { cpus, totalmem } from 'node:os'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -153,20 +155,28 @@ export function benchB5(): BenchRow[] {
   ]
 }
 
-/** The systems B9 explores: the `nested` preset and each example system a user declares (examples/systems/), with its depth bound. */
-export const B9_SYSTEMS: ReadonlyArray<{ readonly name: string; readonly args: ReadonlyArray<string>; readonly depth: number }> = [
-  { name: 'nested', args: ['--preset', 'nested'], depth: 5 },
-  ...['web-app', 'plugin-host'].map((name) => ({
-    name, args: ['--boot', fileURLToPath(new URL(`../../examples/systems/${name}/boot.json`, import.meta.url))], depth: 6,
-  })),
-]
+const EXAMPLE_SYSTEMS = fileURLToPath(new URL('../../examples/systems/', import.meta.url))
 
 /**
- * B9: each system of {@link B9_SYSTEMS} to its depth bound with the general engine
+ * The systems B9 explores, each with its depth bound: the `nested` preset to depth 5,
+ * and to depth 6 (the depth their README names) every example system a user
+ * declares, that is every folder of examples/systems/ with a boot.json.
+ */
+export function b9Systems(): ReadonlyArray<{ readonly name: string; readonly args: ReadonlyArray<string>; readonly depth: number }> {
+  const examples = readdirSync(EXAMPLE_SYSTEMS, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(EXAMPLE_SYSTEMS, entry.name, 'boot.json'))).map((entry) => entry.name).sort()
+  return [
+    { name: 'nested', args: ['--preset', 'nested'], depth: 5 },
+    ...examples.map((name) => ({ name, args: ['--boot', join(EXAMPLE_SYSTEMS, name, 'boot.json')], depth: 6 })),
+  ]
+}
+
+/**
+ * B9: each system of {@link b9Systems} to its depth bound with the general engine
  * (the default of every system but cap-core) and with the model engine: the same
  * states and transitions, the general engine's rate, and the time ratio.
  */
-export function benchB9(systems = B9_SYSTEMS): BenchRow[] {
+export function benchB9(systems = b9Systems()): BenchRow[] {
   return systems.flatMap(({ name, args, depth }) => {
     const general = exploreRun([...args, '--depth', String(depth)])
     const model = exploreRun([...args, '--engine', 'model', '--depth', String(depth)])
@@ -323,7 +333,7 @@ export const BENCHMARK_LIST: ReadonlyArray<Benchmark> = [
   { id: 'B5p', measures: 'explore cap-core to depth 7 (general engine) with three user properties against without: the cost of --props', takes: '~2 min', run: () => benchB5p() },
   { id: 'B6', measures: "the default 'sila check' run, wall time", takes: '~40 s', run: benchB6 },
   { id: 'B8', measures: 'spawn + kill of one signed image 10^4 times, and image verifications', takes: '~1 s', run: benchB8 },
-  { id: 'B9', measures: 'explore nested to depth 5 and each example system (web-app, plugin-host) to depth 6: the general engine (their default) against the model engine, same states, states/s, time ratio', takes: '~3 min', run: () => benchB9() },
+  { id: 'B9', measures: 'explore nested to depth 5 and each example system of examples/systems/ to depth 6: the general engine (their default) against the model engine, same states, states/s, time ratio', takes: '~3 min', run: () => benchB9() },
   { id: 'B10', measures: "the mutation score of impl/ and refinement/ in the last 'npm run mutate' report (reads it; does not run Stryker)", takes: '~1 s', run: benchB10 },
 ]
 

@@ -16,7 +16,6 @@ import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
 import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
 import { type LevelReport, type LevelWitness, ownerOf, serveLevels } from './parallel.js'
 import { loadTarget } from '../targets.js'
-import type { Violation } from '../../spec/invariants/types.js'
 import { catalogueFilter } from './search.js'
 import { loadChecked, PropertyWatch } from './props.js'
 
@@ -64,10 +63,6 @@ class Outgoing {
   }
 }
 
-function record(found: Violation | null, path: ArrayLike<number>): void {
-  if (found !== null) violation = { invariant: found.invariant, message: found.message, witness: found.witness, path: Array.from(path) }
-}
-
 /** The user properties on the new state loaded in the kernel, reached by `path`: a broken always one is the violation. */
 function watchState(path: () => number[]): void {
   const hits = watch?.checkImpl(expander.kernel, expander.abstractNow) ?? null
@@ -104,7 +99,7 @@ function expandLevel(): Array<Batch | null> {
       const isNew = owner === me ? seen.add(high, low) : sent.add(high, low)
       const found = expander.checkSuccessor(isNew)
       // The path is spelled out only for a violation: most transitions break nothing.
-      if (found !== null) record(found, extended(path, action))
+      if (found !== null) violation = { invariant: found.invariant, message: found.message, witness: found.witness, path: extended(path, action) }
       if (violation === null && isNew && watch !== null) watchState(() => extended(path, action))
       if (violation !== null) return true
       if (owner !== me) {

@@ -11,6 +11,11 @@ function trace(kernel: Kernel, syscalls: ReadonlyArray<unknown>) {
   return syscalls.map((syscall) => ({ outcome: kernel.step(syscall), state: abstractState(kernel) }))
 }
 
+/** Steps `syscall` on the kernel and requires it to succeed. */
+function stepOk(kernel: Kernel, syscall: Record<string, unknown>): void {
+  assert.equal((kernel.step(syscall) as { _tag: string })._tag, 'Right', JSON.stringify(syscall))
+}
+
 test('restore gives back the snapshot state; the same suffix then gives the same outcomes and states, every time', () => {
   fc.assert(fc.property(fc.constantFrom(...CONFIGS), sequence, sequence, (config, prefix, suffix) => {
     const kernel = Kernel.boot(config, IMAGE_POOL)
@@ -112,13 +117,11 @@ test('a snapshot keeps a queued message\'s badge when the ring slot is reused af
     { kind: 'cap_copy', caller: 0, src: 7, dst: 9, rights: ['read', 'write'], badge: 2 },
     { kind: 'ep_send', caller: 0, slot: 8, payload: 11 },
   ]
-  for (const syscall of setup) assert.equal((kernel.step(syscall) as { _tag: string })._tag, 'Right', JSON.stringify(syscall))
+  for (const syscall of setup) stepOk(kernel, syscall)
   const atSnapshot = abstractState(kernel)
   const snapshot = kernel.snapshot()
   // The one slot of the depth-1 ring is emptied and written again, with badge 2.
-  for (const syscall of [{ kind: 'ep_recv', caller: 0, slot: 7 }, { kind: 'ep_send', caller: 0, slot: 9, payload: 22 }]) {
-    assert.equal((kernel.step(syscall) as { _tag: string })._tag, 'Right', JSON.stringify(syscall))
-  }
+  for (const syscall of [{ kind: 'ep_recv', caller: 0, slot: 7 }, { kind: 'ep_send', caller: 0, slot: 9, payload: 22 }]) stepOk(kernel, syscall)
   kernel.restore(snapshot)
   assert.deepStrictEqual(abstractState(kernel), atSnapshot)
 })
@@ -147,16 +150,20 @@ test('a reused snapshot holds the table keys of now, not the ones it held before
 for (const [before, after] of [[1, 3], [3, 1]] as const) {
   test(`a reused snapshot holds a ring of depth ${after} where it held one of depth ${before} (the endpoint's handle reused by an endpoint of another depth)`, () => {
     const kernel = Kernel.boot(DEFAULT_BOOT, IMAGE_POOL)
-    const ok = (syscall: Record<string, unknown>) =>
-      assert.equal((kernel.step(syscall) as { _tag: string })._tag, 'Right', JSON.stringify(syscall))
+    const ok = (syscall: Record<string, unknown>) => stepOk(kernel, syscall)
+    /** The object handle of caller 0's slot 7. */
+    const endpoint = () => kernel.caps.object[kernel.objects.cspace[kernel.processOfRef(0)]![7]!]
     ok({ kind: 'ep_create', caller: 0, depth: before, dst: 7 })
     for (let index = 0; index < before; index++) ok({ kind: 'ep_send', caller: 0, slot: 7, payload: 10 + index })
     const older = kernel.snapshot()
     const held = abstractState(kernel)
+    const handle = endpoint()
     // Deleting the only cap frees the endpoint; the next one takes its handle.
     ok({ kind: 'cap_delete', caller: 0, slot: 7 })
+    // Another snapshot in between: the kernel does not reuse the one it is equal to.
     kernel.snapshot()
     ok({ kind: 'ep_create', caller: 0, depth: after, dst: 7 })
+    assert.equal(endpoint(), handle, 'the new endpoint has the old one\'s handle')
     ok({ kind: 'ep_send', caller: 0, slot: 7, payload: 20 })
     const expected = abstractState(kernel)
     assert.notDeepStrictEqual(expected, held)

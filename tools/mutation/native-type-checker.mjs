@@ -80,6 +80,7 @@ function parseErrors(output) {
 
 /** The private copies' folder names in the system's temporary folder: the prefix, then the checker's pid. */
 const PREFIX = 'sila-typecheck-'
+const ORPHAN = new RegExp(`^${PREFIX}(\\d+)-`)
 
 /**
  * Removes the private copies of checkers that are gone: Stryker ends its checker
@@ -88,7 +89,7 @@ const PREFIX = 'sila-typecheck-'
  */
 function removeOrphans() {
   for (const name of readdirSync(tmpdir())) {
-    const pid = Number(/^sila-typecheck-(\d+)-/.exec(name)?.[1])
+    const pid = Number(ORPHAN.exec(name)?.[1])
     if (!Number.isInteger(pid) || pid === process.pid) continue
     let alive = true
     try { process.kill(pid, 0) } catch (error) { alive = error.code !== 'ESRCH' }
