@@ -43,17 +43,22 @@ export interface WorkerSetup {
   readonly kernel?: string
   /** The `--props` file and `--invariant` names, loaded again by each worker. */
   readonly checked?: CheckedSource
+  /** `--refine`: every action tried is stepped on the model too (REF-1 on the kernel searched). */
+  readonly refine?: boolean
 }
 
 /** Exhaustive (or depth-, state- or time-bounded) breadth-first search with the general engine on `workers` threads. */
 export function exploreGeneralParallel(options: ExploreOptions & { readonly workers: number; readonly kernelName?: string }): Promise<ExploreResult> {
   const actions = presetActions(options.preset)
+  // --refine checks the kernel searched: the impl, or the impl mutant it names.
+  const kernelName = options.kernelName ?? (options.refine !== undefined && options.refine.name !== 'impl' ? options.refine.name : undefined)
   return exploreParallel<Batch, PathViolation>(options, {
     name: 'general',
     actions,
     script: new URL('./general-worker.js', import.meta.url),
     setup: (index, count, stop): WorkerSetup => ({
-      preset: options.preset, index, count, stop, ...(options.kernelName === undefined ? {} : { kernel: options.kernelName }),
+      preset: options.preset, index, count, stop, ...(kernelName === undefined ? {} : { kernel: kernelName }),
+      ...(options.refine === undefined ? {} : { refine: true }),
       ...(options.checked === undefined ? {} : { checked: options.checked.source }),
     }),
     transfer: (batch) => [batch.paths, batch.fingerprints],

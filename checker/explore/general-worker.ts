@@ -23,7 +23,7 @@ const setup = workerData as WorkerSetup
 const port = parentPort!
 const stop = new Int32Array(setup.stop)
 const target = setup.kernel === undefined ? undefined : (await loadTarget(setup.kernel)) as unknown as SearchTarget
-const expander = new ImplExpander(setup.preset, target)
+const expander = new ImplExpander(setup.preset, target, { refine: setup.refine ?? false })
 const { encoder } = expander
 const checked = setup.checked === undefined ? undefined : await loadChecked(setup.checked, setup.preset)
 expander.keep = catalogueFilter(checked)
@@ -109,6 +109,8 @@ function expandLevel(): Array<Batch | null> {
       if (isNew) next.push(path, action, high, low)
       return false
     })
+    const refined = expander.refined
+    if (refined !== null) violation = { invariant: refined.failure.invariant, message: refined.failure.message, witness: refined.failure.witness, path: extended(path, refined.action) }
   }
   return outgoing.map((batch) => batch?.batch() ?? null)
 }
@@ -140,7 +142,7 @@ let startFailure: unknown
 expander.boot()
 if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
   seen.add(encoder.pair[0]!, encoder.pair[1]!)
-  const atBoot = expander.checkLoaded()
+  const atBoot = (setup.refine === true ? expander.refineBoot() : null) ?? expander.checkLoaded()
   if (atBoot !== null) violation = { invariant: atBoot.invariant, message: atBoot.message, witness: atBoot.witness, path: [] }
   else if (watch !== null) {
     try {

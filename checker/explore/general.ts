@@ -30,15 +30,18 @@
  * engine (the differential tests compare them on every preset and on generated
  * systems). It runs the impl, not the model: a model mutant (`--mutant`) needs
  * the model engine, an impl mutant (mutants/catalogue.ts) runs here as a kernel.
+ * With `refine` (`--refine`), every action tried is stepped on the model too,
+ * from the abstraction of the state expanded, and must agree (refine-step.ts).
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { Kernel } from '../../impl/kernel.js'
 import { NONE } from '../../impl/tables/objects.js'
 import { boot as modelBoot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
 import type { KernelState } from '../../model/state.js'
 import { implTarget } from '../../refinement/abstraction.js'
-import type { RefinementTarget } from '../../refinement/target.js'
+import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
 import { STEP_INVARIANTS, checkState } from '../../spec/invariants/index.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import type { Preset } from '../../spec/presets.js'
@@ -53,6 +56,7 @@ import { coverageOf } from './parallel.js'
 import { StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
 import { GROUP_REFUSED, PASSES, Prefilter } from './prefilter.js'
+import { type RefineFailure, compareState, compareStep, stepKernel } from './refine-step.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends EncodableKernel {
@@ -69,6 +73,16 @@ export interface SearchKernel extends EncodableKernel {
 export type SearchTarget = RefinementTarget<SearchKernel & Kernel>
 
 const implSearchTarget = implTarget as unknown as SearchTarget
+
+/**
+ * Can the general engine search this kernel target (and so `--refine` it)? Our
+ * impl and its seeded-bug copies (mutants/catalogue.ts) have the tables,
+ * snapshots and undo it steps; a user's kernel (docs/own-kernel.md) need not:
+ * it is refined on the model engine.
+ */
+export function searchable(target: RefinementTarget): boolean {
+  return target === (implTarget as unknown as RefinementTarget) || target.name.startsWith('mutant:')
+}
 
 type Flows = ReadonlyMap<string, number>
 
@@ -158,6 +172,14 @@ export class ImplExpander {
   /** Whether the fast checks (step guards, state checks) run, or the reference alone. */
   readonly fastChecks: boolean
   readonly verifyGuards: boolean
+  /**
+   * `--refine`: every action tried (refused ones included, so no prefilter) is
+   * stepped on the model too, from the abstraction of the expanded state, and
+   * must agree (REF-1, refine-step.ts). The first failure stops {@link expand}.
+   */
+  readonly refine: boolean
+  /** The refinement failure {@link expand} stopped at, and the action it was on. */
+  refined: { readonly failure: RefineFailure; readonly action: number } | null = null
 
   /**
    * `fastChecks`: the step guards and fast state checks read the impl's tables
@@ -167,10 +189,11 @@ export class ImplExpander {
    * `verifyGuards` (tests): run the reference on every transition and new
    * state too, and throw where a fast check vouched for what it breaks.
    */
-  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget, options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean } = {}) {
+  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget, options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean } = {}) {
     this.target = target
     this.fastChecks = options.fastChecks ?? target === implSearchTarget
     this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
+    this.refine = options.refine ?? false
     this.actions = presetActions(preset)
     this.guards = new StepGuards(this.actions)
     this.prefilter = new Prefilter(this.actions)
@@ -202,6 +225,11 @@ export class ImplExpander {
     this.loadedPair[0] = high
     this.loadedPair[1] = low
     this.loadedKnown = true
+  }
+
+  /** REF-1 at boot (call after {@link boot}): the kernel's abstracted boot state is the model's. */
+  refineBoot(): RefineFailure | null {
+    return compareState(this.target as unknown as RefinementTarget, this.kernel, modelBoot(this.preset.boot, this.preset.images), null)
   }
 
   /** Brings the kernel to the state reached by `path[0..length)` from the boot state. */
@@ -239,13 +267,15 @@ export class ImplExpander {
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
     const { kernel, actions, encoder, guards } = this
-    const { fastChecks, prefilter } = this
+    const { fastChecks, prefilter, refine } = this
     if (fastChecks) { guards.load(kernel); prefilter.load(kernel) }
+    // The model's view of the expanded state: every action is stepped on the model from it.
+    if (refine && this.loadedModel === null) this.loadedModel = this.abstract(this.flows[this.loaded.length]!)
     const count = order === null ? actions.length : order.length
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
-      if (fastChecks) {
+      if (fastChecks && !refine) {
         const refusal = prefilter.refusal(kernel, index)
         if (refusal !== PASSES) {
           // Refused whatever the rights: so is the rest of its group (in the alphabet's order).
@@ -257,7 +287,8 @@ export class ImplExpander {
       }
       const dstWasEmpty = dstEmpty(kernel, action)
       if (this.fastChecks) guards.beforeStep(kernel, index, action)
-      const outcome = kernel.step(action)
+      const outcome = refine ? this.refineStep(index) : kernel.step(action)
+      if (outcome === null) return true
       if (E.isLeft(outcome)) {
         if (touched(kernel)) this.back()
         continue
@@ -284,6 +315,26 @@ export class ImplExpander {
       if (stop) return true
     }
     return false
+  }
+
+  /**
+   * `--refine`: the kernel's step of action `index` from the loaded state, checked
+   * against the model's step from its abstraction; null when they disagree (the
+   * failure in {@link refined}: the search stops there, the kernel left as it is).
+   */
+  private refineStep(index: number): Outcome | null {
+    const action = this.actions[index]!
+    const stepped = stepKernel(this.kernel, action)
+    const before = this.loadedModel!
+    let failure: RefineFailure | null
+    if ('failure' in stepped) failure = stepped.failure
+    else {
+      const model = modelStep(before, action)
+      failure = compareStep(this.target as unknown as RefinementTarget, this.kernel as KernelUnderTest, action, before, model.outcome, model.state, stepped.outcome)
+      if (failure === null) return stepped.outcome
+    }
+    this.refined = { failure, action: index }
+    return null
   }
 
   /** Runs `read` with the kernel in the loaded state, from the successor of the pending action, and takes that step again (the step guards read `before` so). */
@@ -438,7 +489,7 @@ export type GeneralOptions = ExploreOptions & {
   readonly verifyGuards?: boolean
 }
 
-function violationOf(found: Violation, path: Action[]): ExploreViolation {
+function violationOf(found: Violation | RefineFailure, path: Action[]): ExploreViolation {
   return { invariant: found.invariant, message: found.message, witness: found.witness, path }
 }
 
@@ -449,7 +500,16 @@ function violationOf(found: Violation, path: Action[]): ExploreViolation {
  */
 export function exploreGeneral(options: GeneralOptions): ExploreResult {
   const started = Date.now()
-  const expander = new ImplExpander(options.preset, options.kernel, options)
+  // --refine checks the kernel the search steps: the impl, or the impl mutant given as `kernel`.
+  const refine = options.refine !== undefined
+  if (refine && (!searchable(options.refine) || (options.kernel !== undefined && options.kernel !== (options.refine as unknown)))) {
+    throw new Error(`the general engine refines the kernel it steps (the impl or an impl mutant), not ${options.refine.name}: use --engine model`)
+  }
+  const kernel = options.kernel ?? (refine ? options.refine as unknown as SearchTarget : undefined)
+  const expander = new ImplExpander(options.preset, kernel, {
+    ...(options.fastChecks === undefined ? {} : { fastChecks: options.fastChecks }),
+    ...(options.verifyGuards === undefined ? {} : { verifyGuards: options.verifyGuards }), refine,
+  })
   const { encoder } = expander
   expander.keep = catalogueFilter(options.checked)
   const watch = options.checked === undefined || options.checked.user.length === 0 ? null : new PropertyWatch(options.checked.user)
@@ -482,6 +542,8 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   }
   expander.boot()
   seen.add(encoder.pair[0]!, encoder.pair[1]!)
+  const refinedAtBoot = refine ? expander.refineBoot() : null
+  if (refinedAtBoot !== null) { violation = violationOf(refinedAtBoot, []); return result(false) }
   const atBoot = expander.checkLoaded()
   if (atBoot !== null) { violation = violationOf(atBoot, []); return result(false) }
   if (watch !== null && recordHits(watch.checkImpl(expander.kernel, expander.abstractNow), () => [])) return result(false)
@@ -496,7 +558,13 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     return false
   }
   /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop. */
-  const expand = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean =>
+  const expand = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean => {
+    const stop = expandOnce(path, order, found)
+    const refined = expander.refined
+    if (refined !== null) violation = violationOf(refined.failure, [...expander.actionsOf(path, path.length), expander.actions[refined.action]!])
+    return stop
+  }
+  const expandOnce = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean =>
     expander.expand(order, (action) => {
       const isNew = seen.add(encoder.pair[0]!, encoder.pair[1]!)
       const broken = expander.checkSuccessor(isNew)

@@ -16,7 +16,7 @@ import { InputError } from '../../spec/decode.js'
 import { type ExploreOptions, type ExploreProgress, type ExploreResult, explore } from './search.js'
 import { exploreCapCore } from './capcore.js'
 import { exploreCapCoreParallel } from './capcore-parallel.js'
-import { exploreGeneral } from './general.js'
+import { exploreGeneral, searchable } from './general.js'
 import { exploreGeneralParallel } from './general-parallel.js'
 import { narrowsCatalogue, type CheckedSource, type PropertyVerdict } from './props.js'
 
@@ -42,18 +42,22 @@ export function hasCapCoreEngine(preset: Preset): boolean {
  * needs the model) is the fastest compiled engine for the system: the
  * hand-written cap-core engine (capcore.ts) for the cap-core presets, the
  * general engine (general.ts, steps the impl) for every other preset and every
- * declared system. `general` forces the general engine; `model` the model engine,
- * which `--refine` (it steps the model and the kernel side by side) and a model
- * mutant (`step`) need. More than one worker needs a compiled engine and a
- * breadth-first search (not a swarm job).
+ * declared system, and for `--refine` against the impl (the general engine steps
+ * the model beside the impl it searches). `general` forces the general engine;
+ * `model` the model engine, which `--refine` against another kernel (a user's:
+ * the model drives it) and a model mutant (`step`) need. More than one worker
+ * needs a compiled engine and a breadth-first search (not a swarm job).
  */
 export function chooseEngine(options: ExploreOptions, engine: Engine): 'model' | 'capcore' | 'general' {
-  const needsModel = options.refine !== undefined || options.step !== undefined
+  // The general engine refines the kernel it steps (the impl, or an impl mutant); another kernel is driven by the model engine.
+  const refinesOther = options.refine !== undefined && !searchable(options.refine)
+  const needsModel = refinesOther || options.step !== undefined
   if (engine === 'model' || (engine === 'auto' && needsModel)) return 'model'
-  if (options.refine !== undefined) throw new Error('--refine steps the model and the kernel side by side: use --engine model')
+  if (refinesOther) throw new Error(`the compiled engines step our impl: --refine against ${options.refine!.name} runs on the model engine: use --engine model`)
   if (options.step !== undefined) throw new Error('a model mutant is a copy of the model: the compiled engines do not step the model; use --engine model')
   // The specialised engine checks the whole catalogue on packed states: user properties and a narrowed catalogue need the general one.
-  const checksMore = options.checked !== undefined && (options.checked.user.length > 0 || narrowsCatalogue(options.checked))
+  // So do --refine (the specialised engine has no kernel to compare) and a narrowed catalogue.
+  const checksMore = options.refine !== undefined || (options.checked !== undefined && (options.checked.user.length > 0 || narrowsCatalogue(options.checked)))
   return engine !== 'general' && !checksMore && hasCapCoreEngine(options.preset) ? 'capcore' : 'general'
 }
 

@@ -27,8 +27,8 @@ import type { KernelState } from '../../model/state.js'
 import { checkState, checkStep } from '../../spec/invariants/index.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import type { Preset } from '../../spec/presets.js'
-import { type KernelUnderTest, type RefinementTarget, unreadablePart } from '../../refinement/target.js'
-import { diffStates, firstDifference, refusalChange } from '../../refinement/diff.js'
+import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
+import { compareState, compareStep, stepKernel } from './refine-step.js'
 import type { Outcome } from '../../spec/results.js'
 import { canonicalKey } from './canonical.js'
 import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
@@ -282,42 +282,14 @@ class KernelCursor {
 
   /** REF-1 for the state the cursor is at (the boot state): the kernel's abstracted state is `model`. */
   compareAt(model: KernelState): Omit<ExploreViolation, 'path'> | null {
-    return this.compareState(this.fresh(), model, null)
+    return compareState(this.target, this.fresh(), model, null)
   }
 
-  /**
-   * REF-1 for one action from `before`: the same outcome as the model's, and the same
-   * abstract state after it — after a refusal too, when it is `before` with nothing
-   * changed but the CPU charge.
-   */
+  /** REF-1 for one action from `before` (refine-step.ts): the same outcome as the model's, and the same abstract state after it. */
   check(action: Action, before: KernelState, outcome: Outcome, after: KernelState): Omit<ExploreViolation, 'path'> | null {
     const kernel = this.fresh()
-    let kernelOutcome: Outcome
-    try {
-      kernelOutcome = kernel.step(action)
-    } catch (error) {
-      return { invariant: 'REF-1', message: `the kernel threw: ${String(error)}`, witness: { action } }
-    }
-    const outcomeDifference = firstDifference('outcome', outcome, kernelOutcome)
-    if (outcomeDifference !== null) return { invariant: 'REF-1', message: `outcomes differ at ${outcomeDifference.path}`, witness: outcomeDifference }
-    if (E.isLeft(outcome)) {
-      // The model's refusal is the reference the kernel's is compared with: it must change nothing but the charge.
-      const changed = refusalChange(before, after)
-      if (changed !== null) return { invariant: 'ROBUST', message: `the model's refusal (${outcome.left.code}) changed ${changed}, not only the CPU charge`, witness: { action, path: changed } }
-    }
-    return this.compareState(kernel, after, action)
-  }
-
-  private compareState(kernel: KernelUnderTest, model: KernelState, action: Action | null): Omit<ExploreViolation, 'path'> | null {
-    const when = action === null ? 'at boot' : 'after the action'
-    let abstracted: KernelState
-    try {
-      abstracted = this.target.abstraction.abstract(kernel)
-    } catch (error) {
-      const what = unreadablePart(error)
-      return { invariant: 'REF-1', message: `the abstraction cannot read the kernel's state ${when}: ${what}`, witness: { ...(action === null ? {} : { action }), unreadable: what } }
-    }
-    const difference = diffStates(model, abstracted)
-    return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ ${when} at ${difference.path}`, witness: difference }
+    const stepped = stepKernel(kernel, action)
+    if ('failure' in stepped) return stepped.failure
+    return compareStep(this.target, kernel, action, before, outcome, after, stepped.outcome)
   }
 }

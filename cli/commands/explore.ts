@@ -43,7 +43,11 @@ nested and the example systems, 25,000-46,000 states/s; every kind but
 process_spawn and sched_run has a step guard). 'general' forces the general
 engine (on cap-core 0.16x the specialised one in bench B5, same load: about
 19,000 states/s, 55,000 per CPU second); 'model' steps the model itself, and
---refine and --mutant (a copy of the model) need it. All three count the same
+--mutant (a copy of the model) and --kernel (your kernel, which the model
+drives) need it. --refine against the impl runs on the general engine (also
+with --workers): every action tried in every state, refused ones included, is
+stepped on the model from the abstraction of the state expanded, and the two
+must agree. All three count the same
 states and transitions (over the whole of cap-core 8,743,660 states, depth 22,
 109,283,233 transitions): identities are relabelled by first reach, and
 symmetric objects nothing reaches are tried in every order, the least encoding
@@ -100,17 +104,18 @@ Options:
                      any other FILE a JavaScript module exporting properties
   --invariant NAME   check only this catalogue invariant (CAP-1, ...) or property
                      of --props; repeatable (default: the catalogue and every property)
-  --refine           also step the impl on every action tried, refused ones included:
-                     same answer, same abstract state (REF-1)
+  --refine           also step the model on every action tried, refused ones included:
+                     the impl's answer and abstract state are the model's (REF-1);
+                     on the general engine (auto), about the model engine's speed
   --kernel FILE      --refine against your own kernel: a module exporting 'target'
-                     (docs/own-kernel.md)
+                     (docs/own-kernel.md); on the model engine
   --swarm I/N        diversified bounded search I of N (random action order and depth)
   --seed N           seed of the swarm's randomness, any integer; with --swarm only
                      (default ${EXPLORE_DEFAULTS.seed})
   --engine E         ${ENGINES.join(' | ')} (default ${EXPLORE_DEFAULTS.engine}: compiled, or model
-                     for --refine and --mutant); compiled: the specialised engine on
-                     cap-core and cap-core-3, the general one (steps the impl) elsewhere;
-                     compiled and general: not with --refine or --mutant
+                     for --kernel and --mutant); compiled: the specialised engine on
+                     cap-core and cap-core-3, the general one (steps the impl) elsewhere
+                     and with --refine; compiled and general: not with --kernel or --mutant
   --workers N        threads for the compiled breadth-first search (default ${EXPLORE_DEFAULTS.workers}); states
                      are partitioned among them by fingerprint, the result is the same;
                      more than 1 not with --swarm
@@ -224,7 +229,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.seed !== undefined && values.swarm === undefined) throw new UsageError('--seed applies only to --swarm: the breadth-first search has no randomness', 'explore')
   const engine = (values.engine ?? EXPLORE_DEFAULTS.engine) as Engine
   if (!ENGINES.includes(engine)) throw new UsageError(`--engine expects ${ENGINES.slice(0, -1).join(', ')} or ${ENGINES[ENGINES.length - 1]}, found ${JSON.stringify(values.engine)}`, 'explore')
-  if (engine === 'compiled' && values.refine === true) throw conflict('explore', '--engine compiled', '--refine', '--refine steps the model itself (use --engine model)')
+  if (engine === 'compiled' && values.kernel !== undefined) throw conflict('explore', '--engine compiled', '--kernel', 'the compiled engines step our impl; your kernel is refined on the model engine (use --engine model, or auto)')
   if (engine === 'compiled' && values.mutant !== undefined) throw conflict('explore', '--engine compiled', '--mutant', 'the compiled engine has no seeded bugs (use --engine model)')
   const seed = integerFlag('explore', 'seed', values.seed) ?? EXPLORE_DEFAULTS.seed
   const timeLimit = secondsFlag('explore', 'time-limit', values['time-limit'])
@@ -233,7 +238,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const workers = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
   const swarm = parseSwarm(values.swarm, seed)
   if (swarm !== undefined && workers > 1) throw conflict('explore', `--workers ${workers}`, '--swarm', 'a swarm job runs on one core (run more jobs instead)')
-  if (engine === 'general' && values.refine === true) throw conflict('explore', '--engine general', '--refine', '--refine steps the model itself (use --engine model)')
+  if (engine === 'general' && values.kernel !== undefined) throw conflict('explore', '--engine general', '--kernel', 'the general engine steps our impl; your kernel is refined on the model engine (use --engine model, or auto)')
   if (engine === 'general' && values.mutant !== undefined) throw conflict('explore', '--engine general', '--mutant', 'the general engine steps the impl, which has no copy of the model\'s seeded bugs (use --engine model)')
   const mutant = values.mutant === undefined ? undefined : findModelMutant(values.mutant)
   if (values.mutant !== undefined && mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(values.mutant)}; mutants: ${MODEL_MUTANTS.map((m) => m.name).join(', ')}`, 'explore')
@@ -253,7 +258,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
   }
   const refine = values.kernel !== undefined ? `file:${values.kernel}` : values.refine === true ? 'impl' : undefined
-  const engineChosen: Engine = (refine !== undefined || mutant !== undefined) && engine === 'auto' ? 'model' : engine
+  // The general engine refines the impl it steps; a user's kernel and a model mutant need the model engine.
+  const engineChosen: Engine = (values.kernel !== undefined || mutant !== undefined) && engine === 'auto' ? 'model' : engine
   const running = exploreInWorker({
     options: {
       preset,

@@ -13,6 +13,7 @@ import { findModelMutant } from '../../mutants/model-mutants.js'
 import { boot } from '../../model/boot.js'
 import { step } from '../../model/step.js'
 import type { Cap, CapLocation, KernelObject, KernelState } from '../../model/state.js'
+import { implTarget } from '../../refinement/abstraction.js'
 import { modelTarget } from '../../refinement/model-target.js'
 
 test('the compiled cap-core engine counts exactly what the model engine counts, level by level', () => {
@@ -50,6 +51,9 @@ test('engine choice: the cap-core presets get the specialised engine, every othe
   assert.is(chooseEngine({ preset: renamedNested }, 'auto'), 'general')
   assert.is(chooseEngine({ preset: CAP_CORE, refine: modelTarget as never }, 'auto'), 'model')
   assert.throws(() => chooseEngine({ preset: CAP_CORE, refine: modelTarget as never }, 'general'), /use --engine model/)
+  // --refine against the impl runs on the general engine, which steps the impl (on cap-core too: the specialised engine has no kernel to compare).
+  for (const engine of ['auto', 'compiled', 'general'] as const) assert.is(chooseEngine({ preset: CAP_CORE, refine: implTarget as never }, engine), 'general', engine)
+  assert.is(chooseEngine({ preset: CAP_CORE, refine: implTarget as never }, 'model'), 'model')
 })
 
 test('--workers: the parallel compiled search finds exactly what the sequential one finds', async () => {

@@ -1,9 +1,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import { explore } from '../../checker/explore/search.js'
+import { explore, type ExploreResult } from '../../checker/explore/search.js'
+import { exploreGeneral } from '../../checker/explore/general.js'
+import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
+import { MUTANTS } from '../../mutants/catalogue.js'
+import { cleanMutants, loadMutant } from '../../mutants/materialize.js'
 import { exploreTrace } from '../../checker/explore/run.js'
-import { CAP_CORE } from '../../spec/presets.js'
+import { CAP_CORE, NESTED } from '../../spec/presets.js'
 import { step as modelStep } from '../../model/step.js'
 import { boot } from '../../model/boot.js'
 import { implTarget } from '../../refinement/abstraction.js'
@@ -64,6 +68,67 @@ test('explore --refine: a kernel state the abstraction cannot read is a REF-1 vi
   assert.ok(TraceCodec.is(trace))
   assert.is(trace.failure!.invariant, 'REF-1')
   assert.is(trace.steps.length, 1)
+})
+
+// ---- the general engine with --refine ---------------------------------------------
+
+/** What two searches found, to compare: sizes, and the violation with its path. */
+function found(result: ExploreResult): unknown {
+  const violation = result.violation
+  return violation === null
+    ? { distinct: result.distinct, generated: result.generated, depth: result.depth }
+    : { invariant: violation.invariant, message: violation.message, path: violation.path }
+}
+
+test('general engine --refine: the impl agrees with the model on every action tried; the same states and transitions as without', () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 3], [NESTED, 2]] as const) {
+    const refined = exploreGeneral({ preset, depthMax, refine: asTarget(implTarget) })
+    assert.is(refined.violation, null, `${preset.name}: ${JSON.stringify(refined.violation)}`)
+    const plain = exploreGeneral({ preset, depthMax })
+    assert.equal(found(refined), found(plain), preset.name)
+    assert.equal(found(refined), found(explore({ preset, depthMax, refine: asTarget(implTarget) })), `${preset.name}: the model engine with --refine`)
+  }
+})
+
+test('general engine --refine on every impl mutant: the same first divergence as the model engine (at boot too), at the same shortest path', async () => {
+  // Both engines meet the states of a level in the same order, so the first failing action is the same one.
+  let diverged = 0
+  const kinds = new Set<string>()
+  try {
+    for (const mutant of MUTANTS) {
+      const target = await loadMutant(mutant)
+      const general = exploreGeneral({ preset: CAP_CORE, depthMax: 2, refine: target })
+      const model = explore({ preset: CAP_CORE, depthMax: 2, refine: target })
+      assert.equal(found(general), found(model), mutant.name)
+      if (general.violation === null) continue
+      diverged++
+      kinds.add(general.violation.path.length === 0 ? 'boot' : String(general.violation.path[general.violation.path.length - 1]!['kind']))
+    }
+  } finally {
+    cleanMutants()
+  }
+  // Coverage: the comparison is only worth something where the mutants do diverge.
+  console.log(`  ${diverged} of ${MUTANTS.length} impl mutants diverge on cap-core within 2 steps (last actions: ${[...kinds].sort().join(', ')}); both engines agree on all ${MUTANTS.length}`)
+  assert.ok(diverged >= 5, `only ${diverged} mutants diverge within 2 steps`)
+})
+
+test('general engine --refine on two workers: the same divergence as on one', async () => {
+  const mutant = MUTANTS.find((candidate) => candidate.name === 'copy-amplifies-rights')!
+  try {
+    const target = await loadMutant(mutant)
+    const sequential = exploreGeneral({ preset: CAP_CORE, depthMax: 4, refine: target })
+    assert.is(sequential.violation?.invariant, 'REF-1')
+    const parallel = await exploreGeneralParallel({ preset: CAP_CORE, depthMax: 4, workers: 2, refine: target })
+    assert.equal(found(parallel), found(sequential))
+    const plain = await exploreGeneralParallel({ preset: CAP_CORE, depthMax: 3, workers: 2, refine: asTarget(implTarget) })
+    assert.equal(found(plain), found(exploreGeneral({ preset: CAP_CORE, depthMax: 3 })))
+  } finally {
+    cleanMutants()
+  }
+})
+
+test('general engine --refine: a kernel it cannot step (a wrapper, a user\'s) is refused, naming the model engine', () => {
+  assert.throws(() => exploreGeneral({ preset: CAP_CORE, depthMax: 1, refine: asTarget(refusedSendAdvancesSequence) }), /use --engine model/)
 })
 
 test.run()
