@@ -103,14 +103,61 @@ function handleOfSerial(k: EncodableKernel, serial: number): number {
   return NONE
 }
 
-/** A namespace of the expanded state as ISO-2 and ISO-3 read it: serials, not handles. */
+/** A namespace of the expanded state as ISO-2 and ISO-3 read it: serials, not handles (one record per namespace, reused from state to state). */
 interface NamespaceBefore {
-  readonly id: number
-  readonly userNamespace: number
-  readonly parent: number | null
-  readonly uidBase: number
-  /** Entry key → the serial of its cap. */
-  readonly entries: Map<string, number>
+  id: number
+  userNamespace: number
+  parent: number | null
+  uidBase: number
+  /** Its entries: keys, and the serial of each one's cap (a table has a handful: looked up by scanning). */
+  readonly keys: string[]
+  readonly caps: number[]
+}
+
+/** The serial of the cap under `key` in a namespace of `before`, or undefined. */
+function entryBefore(namespace: NamespaceBefore, key: string): number | undefined {
+  const keys = namespace.keys
+  for (let index = 0; index < keys.length; index++) if (keys[index] === key) return namespace.caps[index]
+  return undefined
+}
+
+/**
+ * Serial (a model id: small, non-negative, below the kernel's counter) → a value,
+ * in arrays indexed by serial and cleared by moving a stamp on: read once per
+ * expanded state, without allocating.
+ */
+class SerialTable {
+  private values = new Int32Array(64)
+  private stamps = new Int32Array(64)
+  private stamp = 1
+  /** Serials outside the arrays' range (never, for our impl: kept for safety). */
+  private readonly others = new Map<number, number>()
+
+  clear(): void {
+    this.others.clear()
+    if (++this.stamp === 0x7fffffff) { this.stamp = 1; this.stamps.fill(0) }
+  }
+
+  set(serial: number, value: number): void {
+    if (!(serial >= 0 && serial < 1 << 20)) { this.others.set(serial, value); return }
+    if (serial >= this.values.length) {
+      const size = Math.max(serial + 1, this.values.length * 2)
+      const values = new Int32Array(size); values.set(this.values); this.values = values
+      const stamps = new Int32Array(size); stamps.set(this.stamps); this.stamps = stamps
+    }
+    this.values[serial] = value
+    this.stamps[serial] = this.stamp
+  }
+
+  /** The value of `serial`, or undefined when it has none. */
+  get(serial: number): number | undefined {
+    if (!(serial >= 0 && serial < 1 << 20)) return this.others.get(serial)
+    return serial < this.stamps.length && this.stamps[serial] === this.stamp ? this.values[serial] : undefined
+  }
+
+  has(serial: number): boolean {
+    return this.get(serial) !== undefined
+  }
 }
 
 /** A caller of the expanded state as the guards read it (no process, or no container: {@link NO_CALLER}, whose namespaces are all -1, so that every guard reading one leaves the step to the reference). */
@@ -168,11 +215,13 @@ export class StepGuards {
   private stateRead = false
   /** Its namespaces. */
   private readonly namespacesBefore = new Map<number, NamespaceBefore>()
+  /** The records of namespacesBefore, kept for the next expanded state. */
+  private readonly namespacePool: NamespaceBefore[] = []
   /** Live cap serial → the namespace whose table holds it (-2: not in a table), and → the serial of the object it names (-1: none). */
-  private readonly tableCaps = new Map<number, number>()
-  private readonly capObjects = new Map<number, number>()
-  /** The serials of every live object. */
-  private readonly objectSerials = new Set<number>()
+  private readonly tableCaps = new SerialTable()
+  private readonly capObjects = new SerialTable()
+  /** The serials of every live object (each with the value 1). */
+  private readonly objectSerials = new SerialTable()
   /** Per caller ref: what its guards read of it. */
   private readonly callers = new Map<number, CallerBefore>()
 
@@ -486,13 +535,21 @@ export class StepGuards {
       this.capObjects.set(caps.serial[cap]!, object === NONE ? -1 : objects.serial[object]!)
     }
     this.namespacesBefore.clear()
+    let used = 0
     for (const record of k.namespaces.records.values()) {
-      const entries = new Map<string, number>()
-      for (const [key, cap] of record.entries) entries.set(key, caps.serial[cap]!)
-      this.namespacesBefore.set(record.id, { id: record.id, userNamespace: record.userNamespace, parent: record.parent, uidBase: record.uidMap.base, entries })
+      if (used === this.namespacePool.length) this.namespacePool.push({ id: 0, userNamespace: 0, parent: null, uidBase: 0, keys: [], caps: [] })
+      const namespace = this.namespacePool[used++]!
+      namespace.id = record.id
+      namespace.userNamespace = record.userNamespace
+      namespace.parent = record.parent
+      namespace.uidBase = record.uidMap.base
+      namespace.keys.length = 0
+      namespace.caps.length = 0
+      for (const [key, cap] of record.entries) { namespace.keys.push(key); namespace.caps.push(caps.serial[cap]!) }
+      this.namespacesBefore.set(record.id, namespace)
     }
     this.objectSerials.clear()
-    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) this.objectSerials.add(objects.serial[handle]!)
+    for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) this.objectSerials.set(objects.serial[handle]!, 1)
     this.stateRead = true
   }
 
@@ -552,9 +609,10 @@ export class StepGuards {
     const record = k.namespaces.records.get(namespace.id)
     if (record === undefined) return false
     const serials = k.caps.serial
-    for (const [key, cap] of record.entries) if (namespace.entries.get(key) !== serials[cap]) return true
-    for (const [key, cap] of namespace.entries) {
-      if (record.entries.has(key)) continue
+    for (const [key, cap] of record.entries) if (entryBefore(namespace, key) !== serials[cap]) return true
+    for (let index = 0; index < namespace.keys.length; index++) {
+      if (record.entries.has(namespace.keys[index]!)) continue
+      const cap = namespace.caps[index]!
       // Removed: a change unless the cap was no live cap of `before` or its object is gone.
       const object = this.capObjects.get(cap)
       if (object !== undefined && (object < 0 || handleOfSerial(k, object) !== NONE)) return true
