@@ -134,7 +134,7 @@ class SerialTable {
   private readonly others = new Map<number, number>()
 
   clear(): void {
-    this.others.clear()
+    if (this.others.size > 0) this.others.clear()
     if (++this.stamp === 0x7fffffff) { this.stamp = 1; this.stamps.fill(0) }
   }
 
