@@ -81,19 +81,27 @@ export class NamespaceTable {
 
   /**
    * {@link restore} after exactly one step: only the namespaces it touched are
-   * written back. False (nothing done) when the step added or removed one.
+   * written back. One the step added is dropped (the others keep their order);
+   * when the step removed one, the table is rebuilt in the snapshot's order from
+   * the kernel's own records and a copy of each removed one, as a full restore
+   * orders it. Always succeeds (true).
    */
   restoreTouched(saved: NamespaceSnapshot): boolean {
-    // Adding and removing a namespace both touch it: a touched namespace missing on either side is one.
+    let removed = false
     for (let index = 0; index < this.dirtyCount; index++) {
       const id = this.dirty[index]!
-      if (!this.records.has(id) || savedRecord(saved, id) === undefined) return false
-    }
-    for (let index = 0; index < this.dirtyCount; index++) {
-      const id = this.dirty[index]!
+      const record = this.records.get(id)
+      const from = savedRecord(saved, id)
       // A step changes a record's entries and pid counter only (the rest is fixed at
       // creation), and no snapshot shares the kernel's own records: written back in place.
-      writeBack(this.records.get(id)!, savedRecord(saved, id)!)
+      if (record !== undefined && from !== undefined) writeBack(record, from)
+      else if (record !== undefined) this.records.delete(id)
+      else if (from !== undefined) removed = true
+    }
+    if (removed) {
+      const records = new Map<number, NamespaceRecord>()
+      for (const from of saved) records.set(from.id, this.records.get(from.id) ?? copyRecord(from))
+      this.records = records
     }
     this.beginEpoch()
     this.source = saved

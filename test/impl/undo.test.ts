@@ -272,6 +272,35 @@ test('a step that touches more objects and caps than the tables first held (a co
   sameState(other, revokeState, 'the revoke undone')
 })
 
+test('a step that removes namespaces older than others, or adds some, is undone in place, the namespace table in its order', () => {
+  // Two containers with namespaces of their own; destroying the older one removes
+  // namespaces created before the newer one's: the undo puts them back where they were.
+  const kernel = Kernel.boot(PROPERTY_BOOT, IMAGE_POOL)
+  const limits = { memoryBytes: 4096, processes: 2, endpoints: 2, cpuBudget: 100, ioBytes: 0, cpuWeight: 1, devices: [] }
+  const create = (dst: number) => ({ kind: 'container_create', caller: 0, parent: 0, dst, limits, namespaces: NAMESPACES[1] })
+  for (const dst of [3, 4]) assert.equal(kernel.step(create(dst))._tag, 'Right', `container into slot ${dst}`)
+  const ids = [...kernel.namespaces.records.keys()]
+  const saved = kernel.snapshot()
+  const state = observe(kernel)
+  assert.equal(kernel.step({ kind: 'container_destroy', caller: 0, slot: 3 })._tag, 'Right')
+  const left = [...kernel.namespaces.records.keys()]
+  const removed = ids.filter((id) => !left.includes(id))
+  assert.ok(removed.length > 0 && removed.some((id) => left.some((other) => other > id)), `removed ${removed.join(',')} of ${ids.join(',')}: some older than one left`)
+  const restores = kernel.namespaces.records
+  kernel.undo(saved)
+  sameState(kernel, state, 'the destroy undone')
+  assert.deepEqual([...kernel.namespaces.records.keys()], ids)
+  // The records the destroy left alone are the kernel's own, not copies: the undo was in place.
+  for (const id of left) assert.equal(kernel.namespaces.records.get(id), restores.get(id), `namespace ${id} kept`)
+  // A step that adds namespaces: undone by dropping them, the others as they were.
+  const again = kernel.snapshot()
+  assert.equal(kernel.step(create(5))._tag, 'Right')
+  assert.ok(kernel.namespaces.size > ids.length)
+  kernel.undo(again)
+  sameState(kernel, state, 'the create undone')
+  assert.deepEqual([...kernel.namespaces.records.keys()], ids)
+})
+
 test('a process destroyed by a step and brought back by undo does not share its CSpace with the snapshot', () => {
   // Undo copies a destroyed process's CSpace back from the snapshot: the copy must
   // be the kernel's own, or the process's next change reaches into the snapshot.
