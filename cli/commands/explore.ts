@@ -38,7 +38,7 @@ them (packed states, 100,000+ states/s); on every other preset and every --boot
 system the general engine, which steps the impl kernel and checks every
 invariant on every transition (state invariants once per new state) with fast
 checks on the impl's tables, the model's own invariant functions deciding
-wherever those cannot vouch (bench B9, 2026-12-03: 18-45x the model engine on
+wherever those cannot vouch (bench B9, 2026-12-04: 19-43x the model engine on
 nested and the example systems, 25,000-46,000 states/s; every kind but
 process_spawn and sched_run has a step guard). 'general' forces the general
 engine (on cap-core 0.16x the specialised one in bench B5, same load: about
