@@ -78,6 +78,11 @@ function watchState(path: () => number[]): void {
   }
 }
 
+/** A broken invariant (or --refine's failure) as a worker tells it, with the path to it. */
+function pathViolation(found: { readonly invariant: string; readonly message: string; readonly witness: unknown }, path: number[]): PathViolation {
+  return { invariant: found.invariant, message: found.message, witness: found.witness, path }
+}
+
 /** `path` and one more action, as a plain list. */
 function extended(path: Uint16Array, action: number): number[] {
   return [...Array.from(path), action]
@@ -99,7 +104,7 @@ function expandLevel(): Array<Batch | null> {
       const isNew = owner === me ? seen.add(high, low) : sent.add(high, low)
       const found = expander.checkSuccessor(isNew)
       // The path is spelled out only for a violation: most transitions break nothing.
-      if (found !== null) violation = { invariant: found.invariant, message: found.message, witness: found.witness, path: extended(path, action) }
+      if (found !== null) violation = pathViolation(found, extended(path, action))
       if (violation === null && isNew && watch !== null) watchState(() => extended(path, action))
       if (violation !== null) return true
       if (owner !== me) {
@@ -110,7 +115,7 @@ function expandLevel(): Array<Batch | null> {
       return false
     })
     const refined = expander.refined
-    if (refined !== null) violation = { invariant: refined.failure.invariant, message: refined.failure.message, witness: refined.failure.witness, path: extended(path, refined.action) }
+    if (refined !== null) violation = pathViolation(refined.failure, extended(path, refined.action))
   }
   return outgoing.map((batch) => batch?.batch() ?? null)
 }
@@ -143,7 +148,7 @@ expander.boot()
 if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
   seen.add(encoder.pair[0]!, encoder.pair[1]!)
   const atBoot = (setup.refine === true ? expander.refineBoot() : null) ?? expander.checkLoaded()
-  if (atBoot !== null) violation = { invariant: atBoot.invariant, message: atBoot.message, witness: atBoot.witness, path: [] }
+  if (atBoot !== null) violation = pathViolation(atBoot, [])
   else if (watch !== null) {
     try {
       watchState(() => [])

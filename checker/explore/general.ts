@@ -41,7 +41,7 @@ import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import type { KernelState } from '../../model/state.js'
 import { implTarget } from '../../refinement/abstraction.js'
-import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.js'
+import type { RefinementTarget } from '../../refinement/target.js'
 import { STEP_INVARIANTS, checkState } from '../../spec/invariants/index.js'
 import type { Violation } from '../../spec/invariants/types.js'
 import type { Preset } from '../../spec/presets.js'
@@ -330,7 +330,7 @@ export class ImplExpander {
     if ('failure' in stepped) failure = stepped.failure
     else {
       const model = modelStep(before, action)
-      failure = compareStep(this.target as unknown as RefinementTarget, this.kernel as KernelUnderTest, action, before, model.outcome, model.state, stepped.outcome)
+      failure = compareStep(this.target as unknown as RefinementTarget, this.kernel, action, before, model.outcome, model.state, stepped.outcome)
       if (failure === null) return stepped.outcome
     }
     this.refined = { failure, action: index }
@@ -557,24 +557,24 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     }
     return false
   }
-  /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop. */
+  /** The syscalls of `path` and one more action. */
+  const extended = (path: Uint16Array, action: number): Action[] => [...expander.actionsOf(path, path.length), expander.actions[action]!]
+  /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop (a violation, --refine's included, or a bound). */
   const expand = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean => {
-    const stop = expandOnce(path, order, found)
-    const refined = expander.refined
-    if (refined !== null) violation = violationOf(refined.failure, [...expander.actionsOf(path, path.length), expander.actions[refined.action]!])
-    return stop
-  }
-  const expandOnce = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean =>
-    expander.expand(order, (action) => {
+    const stop = expander.expand(order, (action) => {
       const isNew = seen.add(encoder.pair[0]!, encoder.pair[1]!)
       const broken = expander.checkSuccessor(isNew)
-      if (broken !== null) { violation = violationOf(broken, [...expander.actionsOf(path, path.length), expander.actions[action]!]); return true }
+      if (broken !== null) { violation = violationOf(broken, extended(path, action)); return true }
       if (!isNew) return false
-      if (watch !== null && recordHits(watch.checkImpl(expander.kernel, expander.abstractNow), () => [...expander.actionsOf(path, path.length), expander.actions[action]!])) return true
+      if (watch !== null && recordHits(watch.checkImpl(expander.kernel, expander.abstractNow), () => extended(path, action))) return true
       found(action)
       if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; return true }
       return false
     })
+    const refined = expander.refined
+    if (refined !== null) violation = violationOf(refined.failure, extended(path, refined.action))
+    return stop
+  }
   if (random === null) {
     let frontier = new PathLevel(0, 1)
     frontier.push([], 0, encoder.pair[0]!, encoder.pair[1]!)

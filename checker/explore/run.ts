@@ -55,8 +55,8 @@ export function chooseEngine(options: ExploreOptions, engine: Engine): 'model' |
   if (engine === 'model' || (engine === 'auto' && needsModel)) return 'model'
   if (refinesOther) throw new Error(`the compiled engines step our impl: --refine against ${options.refine!.name} runs on the model engine: use --engine model`)
   if (options.step !== undefined) throw new Error('a model mutant is a copy of the model: the compiled engines do not step the model; use --engine model')
-  // The specialised engine checks the whole catalogue on packed states: user properties and a narrowed catalogue need the general one.
-  // So do --refine (the specialised engine has no kernel to compare) and a narrowed catalogue.
+  // The specialised engine checks the whole catalogue on packed states, with no kernel to compare:
+  // user properties, a narrowed catalogue and --refine need the general one.
   const checksMore = options.refine !== undefined || (options.checked !== undefined && (options.checked.user.length > 0 || narrowsCatalogue(options.checked)))
   return engine !== 'general' && !checksMore && hasCapCoreEngine(options.preset) ? 'capcore' : 'general'
 }

@@ -39,7 +39,7 @@ system the general engine, which steps the impl kernel and checks every
 invariant on every transition (state invariants once per new state) with fast
 checks on the impl's tables, the model's own invariant functions deciding
 wherever those cannot vouch (bench B9, 2026-12-04: 19-43x the model engine on
-nested and the example systems, 25,000-46,000 states/s; every kind but
+nested and the example systems, 25,800-41,800 states/s; every kind but
 process_spawn and sched_run has a step guard). 'general' forces the general
 engine (on cap-core 0.16x the specialised one in bench B5, same load: about
 19,000 states/s, 55,000 per CPU second); 'model' steps the model itself, and
@@ -229,7 +229,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.seed !== undefined && values.swarm === undefined) throw new UsageError('--seed applies only to --swarm: the breadth-first search has no randomness', 'explore')
   const engine = (values.engine ?? EXPLORE_DEFAULTS.engine) as Engine
   if (!ENGINES.includes(engine)) throw new UsageError(`--engine expects ${ENGINES.slice(0, -1).join(', ')} or ${ENGINES[ENGINES.length - 1]}, found ${JSON.stringify(values.engine)}`, 'explore')
-  if (engine === 'compiled' && values.kernel !== undefined) throw conflict('explore', '--engine compiled', '--kernel', 'the compiled engines step our impl; your kernel is refined on the model engine (use --engine model, or auto)')
+  if ((engine === 'compiled' || engine === 'general') && values.kernel !== undefined) throw conflict('explore', `--engine ${engine}`, '--kernel', 'the compiled engines step our impl; your kernel is refined on the model engine (use --engine model, or auto)')
   if (engine === 'compiled' && values.mutant !== undefined) throw conflict('explore', '--engine compiled', '--mutant', 'the compiled engine has no seeded bugs (use --engine model)')
   const seed = integerFlag('explore', 'seed', values.seed) ?? EXPLORE_DEFAULTS.seed
   const timeLimit = secondsFlag('explore', 'time-limit', values['time-limit'])
@@ -238,7 +238,6 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const workers = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
   const swarm = parseSwarm(values.swarm, seed)
   if (swarm !== undefined && workers > 1) throw conflict('explore', `--workers ${workers}`, '--swarm', 'a swarm job runs on one core (run more jobs instead)')
-  if (engine === 'general' && values.kernel !== undefined) throw conflict('explore', '--engine general', '--kernel', 'the general engine steps our impl; your kernel is refined on the model engine (use --engine model, or auto)')
   if (engine === 'general' && values.mutant !== undefined) throw conflict('explore', '--engine general', '--mutant', 'the general engine steps the impl, which has no copy of the model\'s seeded bugs (use --engine model)')
   const mutant = values.mutant === undefined ? undefined : findModelMutant(values.mutant)
   if (values.mutant !== undefined && mutant === undefined) throw new UsageError(`unknown model mutant ${JSON.stringify(values.mutant)}; mutants: ${MODEL_MUTANTS.map((m) => m.name).join(', ')}`, 'explore')
@@ -258,8 +257,6 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
   }
   const refine = values.kernel !== undefined ? `file:${values.kernel}` : values.refine === true ? 'impl' : undefined
-  // The general engine refines the impl it steps; a user's kernel and a model mutant need the model engine.
-  const engineChosen: Engine = (values.kernel !== undefined || mutant !== undefined) && engine === 'auto' ? 'model' : engine
   const running = exploreInWorker({
     options: {
       preset,
@@ -269,7 +266,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
       ...(swarm === undefined ? {} : { swarm }),
       workers,
     },
-    engine: engineChosen,
+    // auto: checker/explore/run.ts's chooseEngine (the model engine for a user's kernel or a model mutant).
+    engine,
     ...(refine === undefined ? {} : { refine }),
     ...(mutant === undefined ? {} : { mutant: mutant.name }),
     ...(source === undefined ? {} : { checked: source }),
