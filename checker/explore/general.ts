@@ -53,13 +53,13 @@ import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.j
 import { catalogueFilter, mulberry32, userViolation } from './search.js'
 import { type Hits, PropertyWatch, verdicts } from './props.js'
 import { coverageOf } from './parallel.js'
-import { StepGuards } from './step-guards.js'
+import { type GuardedKernel, StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
 import { GROUP_REFUSED, PASSES, Prefilter } from './prefilter.js'
 import { type RefineFailure, compareState, compareStep, stepKernel } from './refine-step.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
-export interface SearchKernel extends EncodableKernel {
+export interface SearchKernel extends GuardedKernel {
   step(syscall: unknown): Outcome
   /** A copy of the state; `reuse`, an older snapshot no longer needed, may be overwritten for it. */
   snapshot(reuse?: unknown): unknown

@@ -32,16 +32,27 @@
  *   has a parent that was, in `before`, an entry of the caller's own table of
  *   the kind; (process_list) every pid answered is that of a process running
  *   in `before` with a pid in the caller's pid namespace.
- * - IMG-2, SCHED-1: only their syscall kinds (process_spawn, sched_run) can
- *   break them: those always go to the reference.
+ * - IMG-2 (a successful process_spawn): a new process (the last creation index,
+ *   a process, created by the step) whose first slots, one per grant, hold
+ *   live caps in its own slots and whose other slots are empty; each a child
+ *   (by serial) of the cap the caller held in the grant's slot in `before`,
+ *   with rights within that cap's rights then; and together fitting distinct
+ *   requests of the image's manifest (kind, device name, rights), found by
+ *   augmenting paths as the model matches them. QUO-3 and LIFE-1 as for any
+ *   process syscall.
+ * - SCHED-1 (a successful sched_run): every process in the reply was, in
+ *   `before`, a running process of a container, and over every prefix of the
+ *   reply each competing container's quanta stay within the bound, computed
+ *   with the model's own expression on `before`'s weights (safe integers only).
  * A step invariant the guards do not know (a new one) makes every transition go
  * to the reference.
  * @module
  */
-import { KIND_CONTAINER, KIND_FREE, KIND_PROCESS, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET, NS_PID, NS_USER, RES_COUNT, RES_CPU, RES_IO } from '../../impl/tables/objects.js'
-import { PLACE_FREE, PLACE_TABLE } from '../../impl/tables/caps.js'
+import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET, NS_PID, NS_USER, RES_COUNT, RES_CPU, RES_IO } from '../../impl/tables/objects.js'
+import { PLACE_FREE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
+import type { Kernel } from '../../impl/kernel.js'
 import type { Reply } from '../../spec/results.js'
-import { R_CONTROL } from '../../spec/rights.js'
+import { R_CONTROL, isSubset, rightsMask } from '../../spec/rights.js'
 import { type Limits, RESERVED_RESOURCES } from '../../spec/limits.js'
 import { STEP_INVARIANTS } from '../../spec/invariants/index.js'
 import type { Action } from './actions.js'
@@ -49,9 +60,6 @@ import type { EncodableKernel } from './impl-canonical.js'
 
 /** The invariants the guards below stand for. */
 const GUARDED = new Set(['CAP-3', 'QUO-3', 'ISO-2', 'ISO-3', 'LIFE-1', 'IMG-2', 'SCHED-1'])
-
-/** Kinds whose success always goes to the reference (IMG-2, SCHED-1). */
-const REFERENCE_KINDS = new Set(['process_spawn', 'sched_run'])
 
 /** Table-changing syscalls (ISO-3) and lookups (ISO-2): the namespace column of the table each reads or changes. */
 const CHANGED_TABLE: Readonly<Record<string, number>> = {
@@ -75,6 +83,10 @@ const PLAN_LOOKUP = 5
 const PLAN_PROCESS_LIST = 6
 /** container_destroy: also LIFE-1's named container. */
 const PLAN_DESTROY = 7
+/** process_spawn: also IMG-2's. */
+const PLAN_SPAWN = 8
+/** sched_run: SCHED-1's (LIFE-1 to the reference when a container is gone, as for tick). */
+const PLAN_SCHED = 9
 
 /** Whether a syscall field (a caller, a slot) is a natural number, as the guards need it to read it. */
 function isNatural(value: unknown): value is number {
@@ -85,9 +97,11 @@ function planOf(action: Action): number {
   const fields = action as Readonly<Record<string, unknown>>
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return PLAN_REFERENCE
   const kind = fields['kind']
-  if (typeof kind !== 'string' || REFERENCE_KINDS.has(kind)) return PLAN_REFERENCE
+  if (typeof kind !== 'string') return PLAN_REFERENCE
   if (kind === 'tick') return fields['caller'] === undefined ? PLAN_CLOCK : PLAN_REFERENCE
+  if (kind === 'sched_run') return fields['caller'] === undefined ? PLAN_SCHED : PLAN_REFERENCE
   if (!isNatural(fields['caller'])) return PLAN_REFERENCE
+  if (kind === 'process_spawn') return grantSlotsOf(action) === null || typeof fields['image'] !== 'string' ? PLAN_REFERENCE : PLAN_SPAWN
   if (kind === 'cap_revoke') return isNatural(fields['slot']) ? PLAN_REVOKE : PLAN_REFERENCE
   if (kind in CHANGED_TABLE) return PLAN_TABLE_CHANGE
   if (kind in LOOKED_UP_TABLE) return isNatural(fields['dst']) ? PLAN_LOOKUP : PLAN_REFERENCE
@@ -95,6 +109,33 @@ function planOf(action: Action): number {
   if (kind === 'container_destroy') return isNatural(fields['slot']) ? PLAN_DESTROY : PLAN_REFERENCE
   return PLAN_PROCESS
 }
+
+/** A spawn's grant slots (each grant's `slot`), or null unless every grant is an object with a natural slot. */
+function grantSlotsOf(action: Action): Int32Array | null {
+  const grants = (action as Readonly<Record<string, unknown>>)['grants']
+  if (!Array.isArray(grants)) return null
+  const slots = new Int32Array(grants.length)
+  for (let index = 0; index < grants.length; index++) {
+    const grant: unknown = grants[index]
+    const slot = typeof grant === 'object' && grant !== null ? (grant as Readonly<Record<string, unknown>>)['slot'] : undefined
+    if (!isNatural(slot) || slot > 0x7fffffff) return null
+    slots[index] = slot
+  }
+  return slots
+}
+
+/** Object kinds by the name a manifest request gives. */
+const KIND_CODES: Readonly<Record<string, number>> = { container: KIND_CONTAINER, process: KIND_PROCESS, region: KIND_REGION, endpoint: KIND_ENDPOINT, device: KIND_DEVICE }
+
+/** A manifest request as the IMG-2 guard matches it: the kind's code, the device named (null: any), the rights mask. */
+interface RequestFit {
+  readonly kind: number
+  readonly device: string | null
+  readonly rights: number
+}
+
+/** What the guards read of a kernel: the encoder's tables, and the images (IMG-2's manifests). */
+export type GuardedKernel = EncodableKernel & Pick<Kernel, 'images'>
 
 /** The live object of a serial (model id), or NONE. */
 function handleOfSerial(k: EncodableKernel, serial: number): number {
@@ -224,10 +265,40 @@ export class StepGuards {
   private readonly objectSerials = new SerialTable()
   /** Per caller ref: what its guards read of it. */
   private readonly callers = new Map<number, CallerBefore>()
+  /** Per action, a spawn's grant slots (null for other actions). */
+  private readonly grantSlots: ReadonlyArray<Int32Array | null>
+  /**
+   * The spawn being guarded, as `before` holds it: the creation indexes then,
+   * whether the caller was a process, and per grant the serial (-1: no live cap)
+   * and rights of the cap in the caller's grant slot.
+   */
+  private refsBefore = 0
+  private spawnCaller = false
+  private grantSerials = new Int32Array(4)
+  private grantRights = new Int32Array(4)
+  /** The new process's granted caps, the requests each fits (bits), and the matching's scratch (request → grant, and a visit stamp per request). */
+  private grantedCaps = new Int32Array(4)
+  private requestHolder = new Int32Array(4)
+  private requestSeen = new Int32Array(4)
+  private seenStamp = 0
+  private readonly requestFits = new WeakMap<object, ReadonlyArray<RequestFit>>()
+  /** The sched_run being guarded, as `before` holds it: per creation index the competing container it runs in (its index here; -1: none), and each competing container's weight. */
+  private schedContainer = new Int32Array(8)
+  private schedHandles = new Int32Array(4)
+  private schedWeights = new Float64Array(4)
+  private schedReceived = new Float64Array(4)
+  private schedCount = 0
+  /** A weight that is not a safe integer was read: the reference decides. */
+  private schedUnsafe = false
 
   constructor(actions: ReadonlyArray<Action>) {
     const known = STEP_INVARIANTS.every((invariant) => GUARDED.has(invariant.id))
     this.plans = Uint8Array.from(actions, (action) => (known ? planOf(action) : PLAN_REFERENCE))
+    this.grantSlots = actions.map((action, index) => (this.plans[index] === PLAN_SPAWN ? grantSlotsOf(action) : null))
+    const grants = Math.max(4, ...this.grantSlots.map((slots) => slots?.length ?? 0))
+    this.grantSerials = new Int32Array(grants)
+    this.grantRights = new Int32Array(grants)
+    this.grantedCaps = new Int32Array(grants)
   }
 
   /** Reads the expanded state (the kernel is there). */
@@ -263,10 +334,12 @@ export class StepGuards {
   beforeStep(k: EncodableKernel, index: number, action: Action): void {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE || plan === PLAN_CLOCK) return
+    if (plan === PLAN_SCHED) { this.recordSched(k); return }
     const fields = action as Readonly<Record<string, number>>
     const caller = fields['caller']!
     if (!this.authority.has(caller)) this.authority.set(caller, this.authorityOf(k, caller))
     if (plan === PLAN_REVOKE) this.recordRevoke(k, caller, fields['slot']!)
+    else if (plan === PLAN_SPAWN) this.recordSpawn(k, caller, this.grantSlots[index]!)
   }
 
   /**
@@ -275,18 +348,22 @@ export class StepGuards {
    * the kernel in the expanded state and brings it back to the successor; it is
    * called at most once per expanded state and caller.
    */
-  mayBreak(k: EncodableKernel, index: number, action: Action, reply: Reply, atBefore: (read: () => void) => void): boolean {
+  mayBreak(k: GuardedKernel, index: number, action: Action, reply: Reply, atBefore: (read: () => void) => void): boolean {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE) return true
     const fields = action as Readonly<Record<string, number>>
     const gone = this.containerGone(k)
     if (plan === PLAN_CLOCK) return gone
+    if (plan === PLAN_SCHED) return gone || this.schedSuspect(reply)
     const caller = fields['caller']!
     if (this.foreignChanged(k, this.authority.get(caller)!)) return true
     if (plan === PLAN_PROCESS) {
       if (!gone) return false
     } else if (plan === PLAN_REVOKE) {
       if (this.revokeSuspect(k, caller, fields['slot']!)) return true
+      if (!gone) return false
+    } else if (plan === PLAN_SPAWN) {
+      if (this.spawnSuspect(k, this.grantSlots[index]!, (action as Readonly<Record<string, unknown>>)['image'] as string)) return true
       if (!gone) return false
     }
     // The rest reads `before`.
@@ -512,6 +589,158 @@ export class StepGuards {
     const count = this.liveCaps(k)
     for (let index = 0; index < count; index++) {
       if (this.capParents[index] === this.revokedSerial || this.isDescendant(this.capSerials[index]!)) return true
+    }
+    return false
+  }
+
+  // ---- IMG-2 ----------------------------------------------------------------------
+
+  /** Before a spawn by `ref`: the creation indexes, whether the caller is a process, and the cap in each grant slot (serial, rights). */
+  private recordSpawn(k: EncodableKernel, ref: number, slots: Int32Array): void {
+    this.refsBefore = k.refs.count
+    this.spawnCaller = processOfRef(k, ref) !== NONE
+    for (let grant = 0; grant < slots.length; grant++) {
+      const cap = this.capAt(k, ref, slots[grant]!)
+      this.grantSerials[grant] = cap === NONE ? -1 : k.caps.serial[cap]!
+      this.grantRights[grant] = cap === NONE ? 0 : k.caps.rights[cap]!
+    }
+  }
+
+  /** The manifest's requests of image `digest` as the guard matches them (none when the kernel has no record of it), kept per requests list. */
+  private fitsOf(k: GuardedKernel, digest: string): ReadonlyArray<RequestFit> {
+    const requests = k.images.get(digest)?.record.manifest.requests
+    if (requests === undefined) return []
+    let fits = this.requestFits.get(requests)
+    if (fits === undefined) {
+      fits = requests.map((request) => ({ kind: KIND_CODES[request.kind] ?? -1, device: request.device ?? null, rights: rightsMask(request.rights) }))
+      this.requestFits.set(requests, fits)
+    }
+    return fits
+  }
+
+  /**
+   * After a successful spawn with grant `slots` of image `digest`: is the new
+   * process missing, or a slot of it other than one live granted cap per grant
+   * (in order) and empty slots after them, or a granted cap not a child of the
+   * caller's cap in its grant slot then, or with rights beyond it, or are the
+   * granted caps not matched to distinct manifest requests they fit?
+   */
+  private spawnSuspect(k: GuardedKernel, slots: Int32Array, digest: string): boolean {
+    const { objects, caps } = k
+    if (!this.spawnCaller) return true
+    const ref = k.refs.count - 1
+    if (ref < this.refsBefore) return true
+    const process = processOfRef(k, ref)
+    if (process === NONE) return true
+    const cspace = objects.cspace[process]
+    const count = slots.length
+    if (cspace === null || cspace === undefined || cspace.length < count) return true
+    for (let slot = 0; slot < cspace.length; slot++) {
+      const cap: number = cspace[slot]!
+      if (slot >= count) {
+        if (cap !== NONE) return true
+        continue
+      }
+      if (cap === NONE || caps.place[cap] !== PLACE_SLOT || caps.where[cap] !== process || caps.slot[cap] !== slot) return true
+      const parent = caps.parent[cap]!
+      const expected = this.grantSerials[slot]!
+      if (parent === NONE || caps.serial[parent] !== expected) return true
+      if (!isSubset(caps.rights[cap]!, this.grantRights[slot]!)) return true
+      this.grantedCaps[slot] = cap
+    }
+    return !this.grantsMatched(k, this.fitsOf(k, digest), count)
+  }
+
+  /** Can the first `count` granted caps each be charged to a distinct request they fit? Augmenting paths, as the model's unmatchedGrants. */
+  private grantsMatched(k: GuardedKernel, fits: ReadonlyArray<RequestFit>, count: number): boolean {
+    if (count > fits.length) return false
+    if (this.requestHolder.length < fits.length) { this.requestHolder = new Int32Array(2 * fits.length); this.requestSeen = new Int32Array(2 * fits.length) }
+    this.requestHolder.fill(-1, 0, fits.length)
+    for (let grant = 0; grant < count; grant++) {
+      if (++this.seenStamp === 0x7fffffff) { this.seenStamp = 1; this.requestSeen.fill(0) }
+      if (!this.augment(k, fits, grant)) return false
+    }
+    return true
+  }
+
+  private augment(k: GuardedKernel, fits: ReadonlyArray<RequestFit>, grant: number): boolean {
+    const { objects, caps } = k
+    const cap = this.grantedCaps[grant]!
+    const object = caps.object[cap]!
+    const kind = object === NONE ? -1 : objects.kind[object]!
+    for (let request = 0; request < fits.length; request++) {
+      if (this.requestSeen[request] === this.seenStamp) continue
+      const fit = fits[request]!
+      if (fit.kind !== kind || kind === KIND_FREE || !isSubset(caps.rights[cap]!, fit.rights)) continue
+      if (fit.device !== null && (kind !== KIND_DEVICE || objects.text[object] !== fit.device)) continue
+      this.requestSeen[request] = this.seenStamp
+      const holder = this.requestHolder[request]!
+      if (holder === -1 || this.augment(k, fits, holder)) {
+        this.requestHolder[request] = grant
+        return true
+      }
+    }
+    return false
+  }
+
+  // ---- SCHED-1 --------------------------------------------------------------------
+
+  /** Before a sched_run: per creation index, the competing container its running process belongs to, and each one's weight (the model's competingWeights). */
+  private recordSched(k: EncodableKernel): void {
+    const objects = k.objects
+    const refs = k.refs.count
+    this.refsBefore = refs
+    this.schedCount = 0
+    this.schedUnsafe = false
+    if (this.schedContainer.length < refs) this.schedContainer = new Int32Array(2 * refs)
+    for (let ref = 0; ref < refs; ref++) {
+      this.schedContainer[ref] = -1
+      const process = processOfRef(k, ref)
+      if (process === NONE || objects.running[process] !== 1) continue
+      const owner = objects.owner[process]!
+      if (owner === NONE || objects.kind[owner] !== KIND_CONTAINER) continue
+      let at = 0
+      while (at < this.schedCount && this.schedHandles[at] !== owner) at++
+      if (at === this.schedCount) {
+        if (at === this.schedHandles.length) this.growSched()
+        const weight = (objects.limits[owner] as Limits | null)?.cpuWeight ?? Number.NaN
+        if (!Number.isSafeInteger(weight)) this.schedUnsafe = true
+        this.schedHandles[at] = owner
+        this.schedWeights[at] = weight
+        this.schedCount++
+      }
+      this.schedContainer[ref] = at
+    }
+  }
+
+  private growSched(): void {
+    const size = 2 * this.schedHandles.length
+    const handles = new Int32Array(size); handles.set(this.schedHandles); this.schedHandles = handles
+    const weights = new Float64Array(size); weights.set(this.schedWeights); this.schedWeights = weights
+    this.schedReceived = new Float64Array(size)
+  }
+
+  /** After a successful sched_run: did a quantum go to no running process of a competing container, or does a prefix leave a container's share by more than the bound? */
+  private schedSuspect(reply: Reply): boolean {
+    if (reply.kind !== 'ran') return false
+    if (this.schedUnsafe) return true
+    const count = this.schedCount
+    let total = 0
+    for (let at = 0; at < count; at++) total += this.schedWeights[at]!
+    if (!Number.isSafeInteger(total)) return true
+    const received = this.schedReceived
+    received.fill(0, 0, count)
+    const processes = reply.processes
+    for (let index = 0; index < processes.length; index++) {
+      const ref = processes[index]!
+      if (!(Number.isInteger(ref) && ref >= 0 && ref < this.refsBefore)) return true
+      const container = this.schedContainer[ref]!
+      if (container === -1) return true
+      received[container]!++
+      const prefix = index + 1
+      for (let at = 0; at < count; at++) {
+        if (!(Math.abs(received[at]! * total - prefix * this.schedWeights[at]!) <= count * total)) return true
+      }
     }
     return false
   }
