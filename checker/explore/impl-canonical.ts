@@ -222,7 +222,35 @@ export class CanonicalEncoder {
     this.labelNamespace(record.userNamespace)
     this.labelObject(this.handleOfSerial(k, record.creator))
     if (record.entries.size === 0) return
-    for (const key of [...record.entries.keys()].sort()) this.labelCap(k, record.entries.get(key)!)
+    const count = this.sortEntries(record)
+    for (let index = 0; index < count; index++) this.labelCap(k, this.entryCaps[index]!)
+  }
+
+  /** A table's entries sorted by key (as canonical.ts's `.sort()` orders them), into {@link entryKeys} and {@link entryCaps}; their count. */
+  private sortEntries(record: NamespaceRecord): number {
+    this.entryCount = 0
+    record.entries.forEach(this.collectEntry)
+    const keys = this.entryKeys
+    const caps = this.entryCaps
+    // Insertion sort on the reused lists (a table has a handful of entries): nothing allocated.
+    for (let index = 1; index < this.entryCount; index++) {
+      const key = keys[index]!
+      const cap = caps[index]!
+      let at = index
+      for (; at > 0 && keys[at - 1]! > key; at--) { keys[at] = keys[at - 1]!; caps[at] = caps[at - 1]! }
+      keys[at] = key
+      caps[at] = cap
+    }
+    return this.entryCount
+  }
+
+  private readonly entryKeys: string[] = []
+  private readonly entryCaps: number[] = []
+  private entryCount = 0
+  /** Map.forEach's callback, made once: appends an entry to the lists. */
+  private readonly collectEntry = (cap: number, key: string): void => {
+    this.entryKeys[this.entryCount] = key
+    this.entryCaps[this.entryCount++] = cap
   }
 
   /** The unlabelled parent of the labelled cap of least label whose parent is unlabelled; NONE when there is none. */
@@ -425,8 +453,11 @@ export class CanonicalEncoder {
     return label === -1 ? UNLABELLED : label
   }
 
+  // The writer is split by part (one function per object kind, the caps, the
+  // namespaces) so that each is small enough for the JIT to inline its helpers.
+
   private write(k: EncodableKernel): void {
-    const { objects, caps, refs } = k
+    const { objects, refs } = k
     const objectLabel = this.objectLabel
     let w = this.room(0, 2 + refs.count)
     let n = 0
@@ -443,60 +474,9 @@ export class CanonicalEncoder {
       w[n++] = kind
       w[n++] = this.objectLabelOf(objects.owner[handle]!)
       switch (kind) {
-        case KIND_CONTAINER: {
-          w[n++] = this.objectLabelOf(objects.parent[handle]!)
-          n = this.limits(w, n, handle, objects.limits[handle]!)
-          const row = objects.row[handle]!
-          const usage = objects.rows.usage
-          for (let column = 0; column < RES_COUNT; column++) n = this.number(w, n, usage[row * RES_COUNT + column]!)
-          const namespaces = objects.rows.namespaces
-          const base = row * NS_COLUMNS
-          w[n++] = this.namespaceLabelOf(namespaces[base + NS_USER]!)
-          w[n++] = this.namespaceLabelOf(namespaces[base + NS_PID]!)
-          w[n++] = this.namespaceLabelOf(namespaces[base + NS_MOUNT]!)
-          w[n++] = this.namespaceLabelOf(namespaces[base + NS_NET]!)
-          w[n++] = this.namespaceLabelOf(namespaces[base + NS_IPC]!)
-          break
-        }
-        case KIND_PROCESS: {
-          const cspace = objects.cspace[handle]!
-          const pids = objects.pids[handle]!
-          let mappings = 0
-          for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) mappings++
-          w = this.room(n, 16 + cspace.length + 3 * mappings + 4 * pids.size)
-          w[n++] = objects.ref[handle]!
-          w[n++] = objects.running[handle]!
-          n = this.number(w, n, objects.uid[handle]!)
-          w[n++] = cspace.length
-          for (let slot = 0; slot < cspace.length; slot++) w[n++] = this.capLabelOf(cspace[slot]!)
-          w[n++] = mappings
-          for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
-            w[n++] = this.capLabelOf(cap)
-            w[n++] = this.objectLabelOf(caps.object[cap]!)
-            w[n++] = caps.mapPerms[cap]!
-          }
-          const image = objects.text[handle]
-          if (image === null || image === undefined) w[n++] = -1
-          else n = this.text(w, n, handle, image)
-          n = this.number(w, n, objects.bytes[handle]!)
-          n = this.pids(w, n, handle, pids)
-          break
-        }
-        case KIND_ENDPOINT: {
-          const count = objects.queueCount[handle]!
-          const depth = objects.depth[handle]!
-          w = this.room(n, 2 + 9 * count)
-          w[n++] = depth
-          w[n++] = count
-          const ring = objects.ring[handle]
-          for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) {
-            const payload = ring!.payload[at]!
-            n = typeof payload === 'string' ? this.string(w, n, payload) : this.number(w, n, payload)
-            n = this.number(w, n, ring!.badge[at]!)
-            w[n++] = this.capLabelOf(ring!.cap[at]!)
-          }
-          break
-        }
+        case KIND_CONTAINER: n = this.writeContainer(k, w, n, handle); break
+        case KIND_PROCESS: n = this.writeProcess(k, n, handle); break
+        case KIND_ENDPOINT: n = this.writeEndpoint(k, n, handle); break
         case KIND_REGION:
           n = this.number(w, n, objects.bytes[handle]!)
           w[n++] = objects.executable[handle]!
@@ -506,7 +486,76 @@ export class CanonicalEncoder {
           break
       }
     }
-    w = this.room(n, 1 + 12 * this.capCount)
+    n = this.writeCaps(k, n)
+    this.length = this.writeNamespaces(k, n)
+  }
+
+  /** A container's fields after its kind and owner (room made by the caller); the new length. */
+  private writeContainer(k: EncodableKernel, w: Int32Array, n: number, handle: number): number {
+    const objects = k.objects
+    w[n++] = this.objectLabelOf(objects.parent[handle]!)
+    n = this.limits(w, n, handle, objects.limits[handle]!)
+    const row = objects.row[handle]!
+    const usage = objects.rows.usage
+    for (let column = 0; column < RES_COUNT; column++) n = this.number(w, n, usage[row * RES_COUNT + column]!)
+    const namespaces = objects.rows.namespaces
+    const base = row * NS_COLUMNS
+    w[n++] = this.namespaceLabelOf(namespaces[base + NS_USER]!)
+    w[n++] = this.namespaceLabelOf(namespaces[base + NS_PID]!)
+    w[n++] = this.namespaceLabelOf(namespaces[base + NS_MOUNT]!)
+    w[n++] = this.namespaceLabelOf(namespaces[base + NS_NET]!)
+    w[n++] = this.namespaceLabelOf(namespaces[base + NS_IPC]!)
+    return n
+  }
+
+  /** A process's fields after its kind and owner; the new length. */
+  private writeProcess(k: EncodableKernel, n: number, handle: number): number {
+    const { objects, caps } = k
+    const cspace = objects.cspace[handle]!
+    const pids = objects.pids[handle]!
+    let mappings = 0
+    for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) mappings++
+    const w = this.room(n, 16 + cspace.length + 3 * mappings + 4 * pids.size)
+    w[n++] = objects.ref[handle]!
+    w[n++] = objects.running[handle]!
+    n = this.number(w, n, objects.uid[handle]!)
+    w[n++] = cspace.length
+    for (let slot = 0; slot < cspace.length; slot++) w[n++] = this.capLabelOf(cspace[slot]!)
+    w[n++] = mappings
+    for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
+      w[n++] = this.capLabelOf(cap)
+      w[n++] = this.objectLabelOf(caps.object[cap]!)
+      w[n++] = caps.mapPerms[cap]!
+    }
+    const image = objects.text[handle]
+    if (image === null || image === undefined) w[n++] = -1
+    else n = this.text(w, n, handle, image)
+    n = this.number(w, n, objects.bytes[handle]!)
+    return this.pids(w, n, handle, pids)
+  }
+
+  /** An endpoint's fields after its kind and owner: depth, and the queued messages in order; the new length. */
+  private writeEndpoint(k: EncodableKernel, n: number, handle: number): number {
+    const objects = k.objects
+    const count = objects.queueCount[handle]!
+    const depth = objects.depth[handle]!
+    const w = this.room(n, 2 + 9 * count)
+    w[n++] = depth
+    w[n++] = count
+    const ring = objects.ring[handle]
+    for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) {
+      const payload = ring!.payload[at]!
+      n = typeof payload === 'string' ? this.string(w, n, payload) : this.number(w, n, payload)
+      n = this.number(w, n, ring!.badge[at]!)
+      w[n++] = this.capLabelOf(ring!.cap[at]!)
+    }
+    return n
+  }
+
+  /** The labelled caps in label order; the new length. */
+  private writeCaps(k: EncodableKernel, n: number): number {
+    const caps = k.caps
+    const w = this.room(n, 1 + 12 * this.capCount)
     w[n++] = this.capCount
     for (let label = 0; label < this.capCount; label++) {
       const cap = this.capOrder[label]!
@@ -522,7 +571,12 @@ export class CanonicalEncoder {
       else if (place === PLACE_MESSAGE) w[n++] = this.objectLabelOf(where)
       else if (place === PLACE_FREE) w[n++] = -1
     }
-    w = this.room(n, 1)
+    return n
+  }
+
+  /** The labelled namespaces in label order; the new length. */
+  private writeNamespaces(k: EncodableKernel, n: number): number {
+    let w = this.room(n, 1)
     w[n++] = this.namespaceCount
     const records = k.namespaces.records
     for (let label = 0; label < this.namespaceCount; label++) {
@@ -542,13 +596,14 @@ export class CanonicalEncoder {
       n = this.number(w, n, record.pidNext)
       w[n++] = record.entries.size
       if (record.entries.size > 0) {
-        for (const key of [...record.entries.keys()].sort()) {
-          n = this.string(w, n, key)
-          w[n++] = this.capLabelOf(record.entries.get(key)!)
+        const count = this.sortEntries(record)
+        for (let index = 0; index < count; index++) {
+          n = this.string(w, n, this.entryKeys[index]!)
+          w[n++] = this.capLabelOf(this.entryCaps[index]!)
         }
       }
     }
-    this.length = n
+    return n
   }
 
   /** A process's pids (pid namespace → local pid) as a set: sorted by namespace label, then pid; the new length. */
@@ -566,22 +621,27 @@ export class CanonicalEncoder {
     }
     // Several (nested pid namespaces): sorted by label, then pid, by insertion into scratch arrays.
     if (this.pidLabels.length < pids.size) { this.pidLabels = new Int32Array(2 * pids.size); this.pidNumbers = new Float64Array(2 * pids.size) }
+    this.pidCount = 0
+    pids.forEach(this.insertPid)
     const labels = this.pidLabels
     const numbers = this.pidNumbers
-    let count = 0
-    pids.forEach((pid, namespace) => {
-      const label = this.namespaceLabelOf(namespace)
-      let at = count++
-      while (at > 0 && (labels[at - 1]! > label || (labels[at - 1] === label && numbers[at - 1]! > pid))) { labels[at] = labels[at - 1]!; numbers[at] = numbers[at - 1]!; at-- }
-      labels[at] = label
-      numbers[at] = pid
-    })
-    for (let index = 0; index < count; index++) { w[n++] = labels[index]!; n = this.number(w, n, numbers[index]!) }
+    for (let index = 0; index < this.pidCount; index++) { w[n++] = labels[index]!; n = this.number(w, n, numbers[index]!) }
     return n
   }
 
   private pidLabels = new Int32Array(4)
   private pidNumbers = new Float64Array(4)
+  private pidCount = 0
+  /** Map.forEach's callback, made once (no closure per process): inserts a pid in order of namespace label, then pid. */
+  private readonly insertPid = (pid: number, namespace: number): void => {
+    const labels = this.pidLabels
+    const numbers = this.pidNumbers
+    const label = this.namespaceLabelOf(namespace)
+    let at = this.pidCount++
+    while (at > 0 && (labels[at - 1]! > label || (labels[at - 1] === label && numbers[at - 1]! > pid))) { labels[at] = labels[at - 1]!; numbers[at] = numbers[at - 1]!; at-- }
+    labels[at] = label
+    numbers[at] = pid
+  }
 
   private pidsOf: Array<ReadonlyMap<number, number> | null> = []
   private pidNamespace = new Int32Array(0)
