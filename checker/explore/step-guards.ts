@@ -88,6 +88,9 @@ const PLAN_SPAWN = 8
 /** sched_run: SCHED-1's (LIFE-1 to the reference when a container is gone, as for tick). */
 const PLAN_SCHED = 9
 
+/** Callers the guards index arrays by are below this; a larger one goes to the reference. */
+const MAX_CALLER = 1 << 20
+
 /** Whether a syscall field (a caller, a slot) is a natural number, as the guards need it to read it. */
 function isNatural(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
@@ -100,7 +103,8 @@ function planOf(action: Action): number {
   if (typeof kind !== 'string') return PLAN_REFERENCE
   if (kind === 'tick') return fields['caller'] === undefined ? PLAN_CLOCK : PLAN_REFERENCE
   if (kind === 'sched_run') return fields['caller'] === undefined ? PLAN_SCHED : PLAN_REFERENCE
-  if (!isNatural(fields['caller'])) return PLAN_REFERENCE
+  // A creation index past any the guards index by (a million processes) goes to the reference.
+  if (!isNatural(fields['caller']) || fields['caller'] >= MAX_CALLER) return PLAN_REFERENCE
   if (kind === 'process_spawn') return grantSlotsOf(action) === null || typeof fields['image'] !== 'string' ? PLAN_REFERENCE : PLAN_SPAWN
   if (kind === 'cap_revoke') return isNatural(fields['slot']) ? PLAN_REVOKE : PLAN_REFERENCE
   if (kind in CHANGED_TABLE) return PLAN_TABLE_CHANGE
@@ -238,8 +242,17 @@ export class StepGuards {
   private limits: unknown[] = []
   /** Each container's parent's serial (-1: none). */
   private parents = new Int32Array(8)
-  /** Per caller ref (this expanded state): which of those containers are within its authority (1), or not computed (absent). */
-  private readonly authority = new Map<number, Uint8Array>()
+  /**
+   * Per caller ref, which of those containers are within its authority (1):
+   * valid for this expanded state where `authorityStamp` is `stamp` (the arrays
+   * are kept from state to state).
+   */
+  private authority: Array<Uint8Array | undefined> = []
+  private authorityStamp = new Int32Array(8)
+  private stamp = 1
+  /** The serials of the containers whose subtrees are a caller's authority, and their count (reused). */
+  private roots = new Int32Array(8)
+  private rootCount = 0
   /** The revoke being guarded: the revoked cap's serial in `before`, and the serials of its descendants then. */
   private revokedSerial = -1
   private descendants = new Int32Array(16)
@@ -305,7 +318,7 @@ export class StepGuards {
   load(k: EncodableKernel): void {
     const objects = k.objects
     this.count = 0
-    this.authority.clear()
+    if (++this.stamp === 0x7fffffff) { this.stamp = 1; this.authorityStamp.fill(0) }
     this.stateRead = false
     this.callers.clear()
     for (let handle = 0; handle < objects.top; handle++) {
@@ -337,7 +350,7 @@ export class StepGuards {
     if (plan === PLAN_SCHED) { this.recordSched(k); return }
     const fields = action as Readonly<Record<string, number>>
     const caller = fields['caller']!
-    if (!this.authority.has(caller)) this.authority.set(caller, this.authorityOf(k, caller))
+    this.readAuthority(k, caller)
     if (plan === PLAN_REVOKE) this.recordRevoke(k, caller, fields['slot']!)
     else if (plan === PLAN_SPAWN) this.recordSpawn(k, caller, this.grantSlots[index]!)
   }
@@ -356,7 +369,7 @@ export class StepGuards {
     if (plan === PLAN_CLOCK) return gone
     if (plan === PLAN_SCHED) return gone || this.schedSuspect(reply)
     const caller = fields['caller']!
-    if (this.foreignChanged(k, this.authority.get(caller)!)) return true
+    if (this.foreignChanged(k, this.authority[caller]!)) return true
     if (plan === PLAN_PROCESS) {
       if (!gone) return false
     } else if (plan === PLAN_REVOKE) {
@@ -368,10 +381,10 @@ export class StepGuards {
     }
     // The rest reads `before`.
     if (!this.stateRead || !this.callers.has(caller)) {
-      atBefore(() => {
-        if (!this.stateRead) this.readState(k)
-        if (!this.callers.has(caller)) this.callers.set(caller, this.readCaller(k, caller))
-      })
+      this.reading = k
+      this.readingCaller = caller
+      atBefore(this.readBefore)
+      this.reading = null
     }
     const before = this.callers.get(caller)!
     if (gone && this.life1Suspect(k)) return true
@@ -390,6 +403,17 @@ export class StepGuards {
     }
   }
 
+  /** What {@link readBefore} reads: the kernel (in the expanded state while it runs) and the caller. */
+  private reading: EncodableKernel | null = null
+  private readingCaller = 0
+  /** `atBefore`'s reader, made once: the expanded state and the caller, whichever is not read yet. */
+  private readonly readBefore = (): void => {
+    const k = this.reading!
+    const caller = this.readingCaller
+    if (!this.stateRead) this.readState(k)
+    if (!this.callers.has(caller)) this.callers.set(caller, this.readCaller(k, caller))
+  }
+
   // ---- QUO-3 ----------------------------------------------------------------------
 
   /**
@@ -398,20 +422,21 @@ export class StepGuards {
    * caller that is no process, or has no container, gets all flags set: QUO-3
    * says nothing of its step.
    */
-  private authorityOf(k: EncodableKernel, ref: number): Uint8Array {
-    const flags = new Uint8Array(this.count)
+  private authorityOf(k: EncodableKernel, ref: number, flags: Uint8Array): void {
+    flags.fill(0)
     const { objects, caps } = k
     const process = processOfRef(k, ref)
     const owner = process === NONE ? NONE : objects.owner[process]!
-    if (owner === NONE) return flags.fill(1)
-    const roots = [objects.serial[owner]!]
+    if (owner === NONE) { flags.fill(1); return }
+    this.rootCount = 0
+    this.addRoot(objects.serial[owner]!)
     const cspace = objects.cspace[process]
     if (cspace !== null && cspace !== undefined) {
       for (let slot = 0; slot < cspace.length; slot++) {
         const cap: number = cspace[slot]!
         if (cap === NONE || caps.place[cap] === PLACE_FREE || (caps.rights[cap]! & R_CONTROL) === 0) continue
         const object = caps.object[cap]!
-        if (object !== NONE && objects.kind[object] === KIND_CONTAINER) roots.push(objects.serial[object]!)
+        if (object !== NONE && objects.kind[object] === KIND_CONTAINER) this.addRoot(objects.serial[object]!)
       }
     }
     for (let at = 0; at < this.count; at++) {
@@ -419,11 +444,32 @@ export class StepGuards {
       let handle = this.handles[at]!
       for (let steps = 0; handle !== NONE && steps <= objects.top; steps++) {
         if (objects.kind[handle] !== KIND_CONTAINER) break
-        if (roots.includes(objects.serial[handle]!)) { flags[at] = 1; break }
+        if (this.isRoot(objects.serial[handle]!)) { flags[at] = 1; break }
         handle = objects.parent[handle]!
       }
     }
-    return flags
+  }
+
+  private addRoot(serial: number): void {
+    if (this.rootCount === this.roots.length) { const roots = new Int32Array(2 * this.roots.length); roots.set(this.roots); this.roots = roots }
+    this.roots[this.rootCount++] = serial
+  }
+
+  private isRoot(serial: number): boolean {
+    for (let index = 0; index < this.rootCount; index++) if (this.roots[index] === serial) return true
+    return false
+  }
+
+  /** Computes the caller's authority flags for this expanded state, unless they are already. */
+  private readAuthority(k: EncodableKernel, ref: number): void {
+    if (ref >= this.authorityStamp.length) {
+      const stamps = new Int32Array(Math.max(ref + 1, 2 * this.authorityStamp.length)); stamps.set(this.authorityStamp); this.authorityStamp = stamps
+    }
+    if (this.authorityStamp[ref] === this.stamp) return
+    let flags = this.authority[ref]
+    if (flags === undefined || flags.length !== this.count) this.authority[ref] = flags = new Uint8Array(this.count)
+    this.authorityOf(k, ref, flags)
+    this.authorityStamp[ref] = this.stamp
   }
 
   /** The live handle of an object serial, or NONE. */
