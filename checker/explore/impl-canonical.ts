@@ -31,9 +31,16 @@ const UNLABELLED = -2
 const TAG_NUMBER = 0x7ffffff0
 const TAG_STRING = 0x7ffffff1
 const SMALL = 0x3fffffff
-/** Namespace columns in the order canonical.ts writes them. */
-const NS_ORDER = [NS_USER, NS_PID, NS_MOUNT, NS_NET, NS_IPC] as const
-const NS_KIND_CODE: Readonly<Record<string, number>> = { pid: 1, mount: 2, net: 3, ipc: 4, user: 5 }
+/** A namespace kind's code in the encoding. */
+function kindCode(kind: NamespaceRecord['kind']): number {
+  switch (kind) {
+    case 'pid': return 1
+    case 'mount': return 2
+    case 'net': return 3
+    case 'ipc': return 4
+    default: return 5
+  }
+}
 
 /** Whether encoding `a` (its first `aLength` words) comes before `b`: word by word, then the shorter first. */
 function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): boolean {
@@ -69,6 +76,8 @@ export class CanonicalEncoder {
   /** Namespace id → label (-1: none yet); ids are small (below the kernel's counter). */
   private namespaceLabel = new Int32Array(16).fill(-1)
   private namespaceOrder = new Int32Array(16)
+  /** The record of each labelled namespace, by label (set as it is visited). */
+  private readonly namespaceRecords: NamespaceRecord[] = []
   private namespaceCount = 0
   /** Object serial → live handle, for this encoding (namespace creators are serials): valid where `serialStamp` is `stamp`. */
   private serialHandle = new Int32Array(16)
@@ -197,7 +206,13 @@ export class CanonicalEncoder {
       case KIND_CONTAINER: {
         this.labelObject(objects.parent[handle]!)
         const row = objects.row[handle]! * NS_COLUMNS
-        for (const column of NS_ORDER) this.labelNamespace(objects.rows.namespaces[row + column]!)
+        const namespaces = objects.rows.namespaces
+        // canonical.ts's order of the columns: user, pid, mount, net, ipc.
+        this.labelNamespace(namespaces[row + NS_USER]!)
+        this.labelNamespace(namespaces[row + NS_PID]!)
+        this.labelNamespace(namespaces[row + NS_MOUNT]!)
+        this.labelNamespace(namespaces[row + NS_NET]!)
+        this.labelNamespace(namespaces[row + NS_IPC]!)
         return
       }
       case KIND_PROCESS: {
@@ -329,7 +344,11 @@ export class CanonicalEncoder {
   private complete(k: EncodableKernel, objectIndex: number, namespaceIndex: number): void {
     for (;;) {
       while (objectIndex < this.objectCount) this.visitObject(k, this.objectOrder[objectIndex++]!)
-      while (namespaceIndex < this.namespaceCount) this.visitNamespace(k, k.namespaces.records.get(this.namespaceOrder[namespaceIndex++]!)!)
+      while (namespaceIndex < this.namespaceCount) {
+        const record = k.namespaces.records.get(this.namespaceOrder[namespaceIndex]!)!
+        this.namespaceRecords[namespaceIndex++] = record
+        this.visitNamespace(k, record)
+      }
       if (objectIndex < this.objectCount) continue
       const parent = this.parentless(k)
       if (parent !== NONE) { this.labelCap(k, parent); continue }
@@ -578,11 +597,11 @@ export class CanonicalEncoder {
   private writeNamespaces(k: EncodableKernel, n: number): number {
     let w = this.room(n, 1)
     w[n++] = this.namespaceCount
-    const records = k.namespaces.records
     for (let label = 0; label < this.namespaceCount; label++) {
-      const record = records.get(this.namespaceOrder[label]!)!
-      w = this.room(n, 16 + 4 * record.entries.size)
-      w[n++] = NS_KIND_CODE[record.kind]!
+      const record = this.namespaceRecords[label]!
+      const size = record.entries.size
+      w = this.room(n, 16 + 4 * size)
+      w[n++] = kindCode(record.kind)
       w[n++] = this.objectLabelOf(this.handleOfSerial(k, record.creator))
       w[n++] = record.parent === null ? -1 : this.namespaceLabelOf(record.parent)
       w[n++] = this.namespaceLabelOf(record.userNamespace)
@@ -594,8 +613,8 @@ export class CanonicalEncoder {
       }
       for (let index = 0; index < this.uidMapLength; index++) w[n++] = this.uidMapWords[index]!
       n = this.number(w, n, record.pidNext)
-      w[n++] = record.entries.size
-      if (record.entries.size > 0) {
+      w[n++] = size
+      if (size > 0) {
         const count = this.sortEntries(record)
         for (let index = 0; index < count; index++) {
           n = this.string(w, n, this.entryKeys[index]!)

@@ -157,12 +157,14 @@ interface NamespaceBefore {
   /** Its entries: keys, and the serial of each one's cap (a table has a handful: looked up by scanning). */
   readonly keys: string[]
   readonly caps: number[]
+  /** How many of `keys` and `caps` are its entries (the lists are reused from state to state). */
+  count: number
 }
 
 /** The serial of the cap under `key` in a namespace of `before`, or undefined. */
 function entryBefore(namespace: NamespaceBefore, key: string): number | undefined {
   const keys = namespace.keys
-  for (let index = 0; index < keys.length; index++) if (keys[index] === key) return namespace.caps[index]
+  for (let index = 0; index < namespace.count; index++) if (keys[index] === key) return namespace.caps[index]
   return undefined
 }
 
@@ -268,9 +270,10 @@ export class StepGuards {
    */
   private stateRead = false
   /** Its namespaces. */
-  private readonly namespacesBefore = new Map<number, NamespaceBefore>()
-  /** The records of namespacesBefore, kept for the next expanded state. */
-  private readonly namespacePool: NamespaceBefore[] = []
+  private readonly namespacesBefore: NamespaceBefore[] = []
+  private namespaceCount = 0
+  /** Namespace id → its index in namespacesBefore (ids are small, below the kernel's counter). */
+  private readonly namespaceAt = new SerialTable()
   /** Live cap serial → the namespace whose table holds it (-2: not in a table), and → the serial of the object it names (-1: none). */
   private readonly tableCaps = new SerialTable()
   private readonly capObjects = new SerialTable()
@@ -809,19 +812,21 @@ export class StepGuards {
       this.tableCaps.set(caps.serial[cap]!, place === PLACE_TABLE ? caps.where[cap]! : -2)
       this.capObjects.set(caps.serial[cap]!, object === NONE ? -1 : objects.serial[object]!)
     }
-    this.namespacesBefore.clear()
-    let used = 0
+    this.namespaceAt.clear()
+    this.namespaceCount = 0
     for (const record of k.namespaces.records.values()) {
-      if (used === this.namespacePool.length) this.namespacePool.push({ id: 0, userNamespace: 0, parent: null, uidBase: 0, keys: [], caps: [] })
-      const namespace = this.namespacePool[used++]!
+      if (this.namespaceCount === this.namespacesBefore.length) this.namespacesBefore.push({ id: 0, userNamespace: 0, parent: null, uidBase: 0, keys: [], caps: [], count: 0 })
+      const namespace = this.namespacesBefore[this.namespaceCount]!
+      this.namespaceAt.set(record.id, this.namespaceCount++)
       namespace.id = record.id
       namespace.userNamespace = record.userNamespace
       namespace.parent = record.parent
       namespace.uidBase = record.uidMap.base
-      namespace.keys.length = 0
-      namespace.caps.length = 0
-      for (const [key, cap] of record.entries) { namespace.keys.push(key); namespace.caps.push(caps.serial[cap]!) }
-      this.namespacesBefore.set(record.id, namespace)
+      namespace.count = 0
+      for (const [key, cap] of record.entries) {
+        namespace.keys[namespace.count] = key
+        namespace.caps[namespace.count++] = caps.serial[cap]!
+      }
     }
     this.objectSerials.clear()
     for (let handle = 0; handle < objects.top; handle++) if (objects.kind[handle] !== KIND_FREE) this.objectSerials.set(objects.serial[handle]!, 1)
@@ -855,13 +860,13 @@ export class StepGuards {
 
   /** The caller's uid in user namespace `target` of `before` (the model's uidIn), or null when its chain does not reach it. */
   private uidIn(caller: CallerBefore, target: number): number | null {
-    const namespaces = this.namespacesBefore
     let uid = caller.uid
     // Up the parent chain (bounded: a mutant's tables may hold a cycle).
-    for (let at: number | null = caller.namespaces[NS_USER]!, steps = 0; at !== null && steps <= namespaces.size; steps++) {
+    for (let at: number | null = caller.namespaces[NS_USER]!, steps = 0; at !== null && steps <= this.namespaceCount; steps++) {
       if (at === target) return uid
-      const namespace = namespaces.get(at)
-      if (namespace === undefined) return null
+      const index = this.namespaceAt.get(at)
+      if (index === undefined) return null
+      const namespace = this.namespacesBefore[index]!
       uid += namespace.uidBase
       at = namespace.parent
     }
@@ -872,7 +877,8 @@ export class StepGuards {
   private tableChangeSuspect(k: EncodableKernel, caller: CallerBefore, column: number): boolean {
     const own = caller.namespaces[column]!
     if (own < 0) return true
-    for (const namespace of this.namespacesBefore.values()) {
+    for (let index = 0; index < this.namespaceCount; index++) {
+      const namespace = this.namespacesBefore[index]!
       if (namespace.id !== own && !this.entriesChanged(k, namespace)) continue
       if (this.uidIn(caller, namespace.userNamespace) !== 0) return true
     }
@@ -885,7 +891,7 @@ export class StepGuards {
     if (record === undefined) return false
     const serials = k.caps.serial
     for (const [key, cap] of record.entries) if (entryBefore(namespace, key) !== serials[cap]) return true
-    for (let index = 0; index < namespace.keys.length; index++) {
+    for (let index = 0; index < namespace.count; index++) {
       if (record.entries.has(namespace.keys[index]!)) continue
       const cap = namespace.caps[index]!
       // Removed: a change unless the cap was no live cap of `before` or its object is gone.
