@@ -154,6 +154,13 @@ export class ImplExpander {
   private readonly snapshots: unknown[] = []
   private readonly flows: Flows[] = []
   private readonly loaded: number[] = []
+  /**
+   * Per action, read once (an action's fields have as many shapes as syscall
+   * kinds, so reading them on every try is slow): is it an ep_recv (whose empty
+   * `dst` is read before the step), and can its success add ghost flows?
+   */
+  private readonly receives: Uint8Array
+  private readonly flowing: Uint8Array
   /** The abstraction of the loaded state (the step invariants' `before`), made when first needed. */
   private loadedModel: KernelState | null = null
   /** The transition whose successor is loaded while {@link expand}'s `each` runs. */
@@ -199,6 +206,8 @@ export class ImplExpander {
     this.prefilter = new Prefilter(this.actions)
     if (this.actions.length > 0xffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 65,535`)
     this.counts = new Float64Array(this.actions.length)
+    this.receives = Uint8Array.from(this.actions, (action) => (action.kind === 'ep_recv' ? 1 : 0))
+    this.flowing = Uint8Array.from(this.actions, (action) => (DST_FLOWS.has(action.kind as string) || action.kind === 'ep_recv' ? 1 : 0))
     this.kernel = target.create(preset.boot, preset.images)
     this.snapshots.push(this.kernel.snapshot())
     this.flows.push(modelBoot(preset.boot, preset.images).gsFlows)
@@ -243,10 +252,11 @@ export class ImplExpander {
     this.loadedModel = null
     for (let level = shared; level < length; level++) {
       const action = this.actions[path[level]!]!
-      const before = dstEmpty(this.kernel, action)
+      const index = path[level]!
+      const before = this.receives[index] === 1 && dstEmpty(this.kernel, action)
       const outcome = this.kernel.step(action)
       if (E.isLeft(outcome)) throw new Error(`KernelBug: replaying a path, action ${path[level]} (${String(action.kind)}) was refused: ${outcome.left.code}`)
-      this.flows[level + 1] = flowsAfter(this.kernel, action, this.flows[level]!, before)
+      this.flows[level + 1] = this.flowing[index] === 1 ? flowsAfter(this.kernel, action, this.flows[level]!, before) : this.flows[level]!
       this.loaded.push(path[level]!)
       // The snapshot this replaces was of a path left behind: its buffers are reused.
       this.snapshots[level + 1] = this.kernel.snapshot(this.snapshots[level + 1])
@@ -285,7 +295,7 @@ export class ImplExpander {
           continue
         }
       }
-      const dstWasEmpty = dstEmpty(kernel, action)
+      const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
       if (this.fastChecks) guards.beforeStep(kernel, index, action)
       const outcome = refine ? this.refineStep(index) : kernel.step(action)
       if (outcome === null) return true
@@ -390,7 +400,7 @@ export class ImplExpander {
     if (!isNew && !pending.mayBreak && !this.verifyGuards) return null
     const depth = this.loaded.length
     const syscall = this.actions[pending.action]!
-    const flows = flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty)
+    const flows = this.flowing[pending.action] === 1 ? flowsAfter(this.kernel, syscall, this.flows[depth]!, pending.dstWasEmpty) : this.flows[depth]!
     if (isNew) {
       const broken = this.stateViolation(flows)
       if (broken !== null) return broken

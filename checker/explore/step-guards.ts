@@ -281,6 +281,9 @@ export class StepGuards {
   private readonly objectSerials = new SerialTable()
   /** Per caller ref: what its guards read of it. */
   private readonly callers = new Map<number, CallerBefore>()
+  /** Per action, its caller and slot fields (read once: actions have as many shapes as syscall kinds). */
+  private readonly callerOf: Float64Array
+  private readonly slotOf: Float64Array
   /** Per action, a spawn's grant slots (null for other actions). */
   private readonly grantSlots: ReadonlyArray<Int32Array | null>
   /**
@@ -311,6 +314,13 @@ export class StepGuards {
     const known = STEP_INVARIANTS.every((invariant) => GUARDED.has(invariant.id))
     this.plans = Uint8Array.from(actions, (action) => (known ? planOf(action) : PLAN_REFERENCE))
     this.grantSlots = actions.map((action, index) => (this.plans[index] === PLAN_SPAWN ? grantSlotsOf(action) : null))
+    // Natural numbers for every plan that reads them (planOf checked them): -1 where none is read.
+    const field = (name: string): Float64Array => Float64Array.from(actions, (action, index) => {
+      const value = (action as Readonly<Record<string, unknown>>)[name]
+      return this.plans[index] !== PLAN_REFERENCE && isNatural(value) ? value : -1
+    })
+    this.callerOf = field('caller')
+    this.slotOf = field('slot')
     const grants = Math.max(4, ...this.grantSlots.map((slots) => slots?.length ?? 0))
     this.grantSerials = new Int32Array(grants)
     this.grantRights = new Int32Array(grants)
@@ -351,10 +361,9 @@ export class StepGuards {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE || plan === PLAN_CLOCK) return
     if (plan === PLAN_SCHED) { this.recordSched(k); return }
-    const fields = action as Readonly<Record<string, number>>
-    const caller = fields['caller']!
+    const caller = this.callerOf[index]!
     this.readAuthority(k, caller)
-    if (plan === PLAN_REVOKE) this.recordRevoke(k, caller, fields['slot']!)
+    if (plan === PLAN_REVOKE) this.recordRevoke(k, caller, this.slotOf[index]!)
     else if (plan === PLAN_SPAWN) this.recordSpawn(k, caller, this.grantSlots[index]!)
   }
 
@@ -367,16 +376,15 @@ export class StepGuards {
   mayBreak(k: GuardedKernel, index: number, action: Action, reply: Reply, atBefore: (read: () => void) => void): boolean {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE) return true
-    const fields = action as Readonly<Record<string, number>>
     const gone = this.containerGone(k)
     if (plan === PLAN_CLOCK) return gone
     if (plan === PLAN_SCHED) return gone || this.schedSuspect(reply)
-    const caller = fields['caller']!
+    const caller = this.callerOf[index]!
     if (this.foreignChanged(k, this.authority[caller]!)) return true
     if (plan === PLAN_PROCESS) {
       if (!gone) return false
     } else if (plan === PLAN_REVOKE) {
-      if (this.revokeSuspect(k, caller, fields['slot']!)) return true
+      if (this.revokeSuspect(k, caller, this.slotOf[index]!)) return true
       if (!gone) return false
     } else if (plan === PLAN_SPAWN) {
       if (this.spawnSuspect(k, this.grantSlots[index]!, (action as Readonly<Record<string, unknown>>)['image'] as string)) return true
@@ -395,12 +403,12 @@ export class StepGuards {
       case PLAN_DESTROY: {
         // A caller read as no process, or as one without a container, is left to the reference.
         if (before.process === NONE) return true
-        const slot = fields['slot']!
+        const slot = this.slotOf[index]!
         const target = slot < before.slotObjects.length ? before.slotObjects[slot]! : -1
         return target >= 0 && handleOfSerial(k, target) !== NONE
       }
       case PLAN_TABLE_CHANGE: return this.tableChangeSuspect(k, before, CHANGED_TABLE[String(action.kind)]!)
-      case PLAN_LOOKUP: return this.lookupSuspect(k, before, LOOKED_UP_TABLE[String(action.kind)]!, caller, fields['dst']!)
+      case PLAN_LOOKUP: return this.lookupSuspect(k, before, LOOKED_UP_TABLE[String(action.kind)]!, caller, (action as Readonly<Record<string, number>>)['dst']!)
       case PLAN_PROCESS_LIST: return this.processListSuspect(before, reply)
       default: return false
     }
