@@ -296,7 +296,7 @@ export class ImplExpander {
         }
       }
       const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
-      if (this.fastChecks) guards.beforeStep(kernel, index, action)
+      if (this.fastChecks) guards.beforeStep(kernel, index)
       const outcome = refine ? this.refineStep(index) : kernel.step(action)
       if (outcome === null) return true
       if (E.isLeft(outcome)) {

@@ -88,9 +88,6 @@ const PLAN_SPAWN = 8
 /** sched_run: SCHED-1's (LIFE-1 to the reference when a container is gone, as for tick). */
 const PLAN_SCHED = 9
 
-/** Callers the guards index arrays by are below this; a larger one goes to the reference. */
-const MAX_CALLER = 1 << 20
-
 /** Whether a syscall field (a caller, a slot) is a natural number, as the guards need it to read it. */
 function isNatural(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
@@ -103,8 +100,7 @@ function planOf(action: Action): number {
   if (typeof kind !== 'string') return PLAN_REFERENCE
   if (kind === 'tick') return fields['caller'] === undefined ? PLAN_CLOCK : PLAN_REFERENCE
   if (kind === 'sched_run') return fields['caller'] === undefined ? PLAN_SCHED : PLAN_REFERENCE
-  // A creation index past any the guards index by (a million processes) goes to the reference.
-  if (!isNatural(fields['caller']) || fields['caller'] >= MAX_CALLER) return PLAN_REFERENCE
+  if (!isNatural(fields['caller'])) return PLAN_REFERENCE
   if (kind === 'process_spawn') return grantSlotsOf(action) === null || typeof fields['image'] !== 'string' ? PLAN_REFERENCE : PLAN_SPAWN
   if (kind === 'cap_revoke') return isNatural(fields['slot']) ? PLAN_REVOKE : PLAN_REFERENCE
   if (kind in CHANGED_TABLE) return PLAN_TABLE_CHANGE
@@ -245,13 +241,12 @@ export class StepGuards {
   /** Each container's parent's serial (-1: none). */
   private parents = new Int32Array(8)
   /**
-   * Per caller ref, which of those containers are within its authority (1):
-   * valid for this expanded state where `authorityStamp` is `stamp` (the arrays
-   * are kept from state to state).
+   * Per caller ref, which of those containers are within its authority (1);
+   * the arrays are kept from state to state, and those of this expanded state
+   * are the refs in `authorityRead`.
    */
-  private authority: Array<Uint8Array | undefined> = []
-  private authorityStamp = new Int32Array(8)
-  private stamp = 1
+  private readonly authority = new Map<number, Uint8Array>()
+  private readonly authorityRead = new SerialTable()
   /** The serials of the containers whose subtrees are a caller's authority, and their count (reused). */
   private roots = new Int32Array(8)
   private rootCount = 0
@@ -295,7 +290,7 @@ export class StepGuards {
   private spawnCaller = false
   private grantSerials = new Int32Array(4)
   private grantRights = new Int32Array(4)
-  /** The new process's granted caps, the requests each fits (bits), and the matching's scratch (request → grant, and a visit stamp per request). */
+  /** The new process's granted caps, and the matching's scratch: request → the grant holding it, and a visit stamp per request. */
   private grantedCaps = new Int32Array(4)
   private requestHolder = new Int32Array(4)
   private requestSeen = new Int32Array(4)
@@ -331,7 +326,7 @@ export class StepGuards {
   load(k: EncodableKernel): void {
     const objects = k.objects
     this.count = 0
-    if (++this.stamp === 0x7fffffff) { this.stamp = 1; this.authorityStamp.fill(0) }
+    this.authorityRead.clear()
     this.stateRead = false
     this.callers.clear()
     for (let handle = 0; handle < objects.top; handle++) {
@@ -356,8 +351,8 @@ export class StepGuards {
     const usage = new Float64Array(size * RES_COUNT); usage.set(this.usage); this.usage = usage
   }
 
-  /** Before stepping `action` (index `index`) from the expanded state: what its guard needs of `before`. */
-  beforeStep(k: EncodableKernel, index: number, action: Action): void {
+  /** Before stepping action `index` from the expanded state: what its guard needs of `before`. */
+  beforeStep(k: EncodableKernel, index: number): void {
     const plan = this.plans[index]!
     if (plan === PLAN_REFERENCE || plan === PLAN_CLOCK) return
     if (plan === PLAN_SCHED) { this.recordSched(k); return }
@@ -380,7 +375,7 @@ export class StepGuards {
     if (plan === PLAN_CLOCK) return gone
     if (plan === PLAN_SCHED) return gone || this.schedSuspect(reply)
     const caller = this.callerOf[index]!
-    if (this.foreignChanged(k, this.authority[caller]!)) return true
+    if (this.foreignChanged(k, this.authority.get(caller)!)) return true
     if (plan === PLAN_PROCESS) {
       if (!gone) return false
     } else if (plan === PLAN_REVOKE) {
@@ -473,14 +468,11 @@ export class StepGuards {
 
   /** Computes the caller's authority flags for this expanded state, unless they are already. */
   private readAuthority(k: EncodableKernel, ref: number): void {
-    if (ref >= this.authorityStamp.length) {
-      const stamps = new Int32Array(Math.max(ref + 1, 2 * this.authorityStamp.length)); stamps.set(this.authorityStamp); this.authorityStamp = stamps
-    }
-    if (this.authorityStamp[ref] === this.stamp) return
-    let flags = this.authority[ref]
-    if (flags === undefined || flags.length !== this.count) this.authority[ref] = flags = new Uint8Array(this.count)
+    if (this.authorityRead.has(ref)) return
+    let flags = this.authority.get(ref)
+    if (flags === undefined || flags.length !== this.count) this.authority.set(ref, flags = new Uint8Array(this.count))
     this.authorityOf(k, ref, flags)
-    this.authorityStamp[ref] = this.stamp
+    this.authorityRead.set(ref, 1)
   }
 
   /** The live handle of an object serial, or NONE. */
@@ -724,11 +716,13 @@ export class StepGuards {
     const { objects, caps } = k
     const cap = this.grantedCaps[grant]!
     const object = caps.object[cap]!
-    const kind = object === NONE ? -1 : objects.kind[object]!
+    // A cap to no live object fits no request (the model finds no kind for it).
+    if (object === NONE || objects.kind[object] === KIND_FREE) return false
+    const kind = objects.kind[object]!
     for (let request = 0; request < fits.length; request++) {
       if (this.requestSeen[request] === this.seenStamp) continue
       const fit = fits[request]!
-      if (fit.kind !== kind || kind === KIND_FREE || !isSubset(caps.rights[cap]!, fit.rights)) continue
+      if (fit.kind !== kind || !isSubset(caps.rights[cap]!, fit.rights)) continue
       if (fit.device !== null && (kind !== KIND_DEVICE || objects.text[object] !== fit.device)) continue
       this.requestSeen[request] = this.seenStamp
       const holder = this.requestHolder[request]!

@@ -330,7 +330,7 @@ test('ISO-2, ISO-3, LIFE-1, IMG-2 and SCHED-1 guards: every violation the refere
           guards.load(kernel)
           stepBefore = abstract(kernel)
         }
-        guards.beforeStep(kernel, index, action)
+        guards.beforeStep(kernel, index)
         const containersBefore = containersOf(kernel)
         const beforeSnapshot = kernel.snapshot()
         let outcome: Outcome
@@ -436,7 +436,7 @@ test('IMG-2 guard: grants matched to overlapping requests and named devices as t
   for (const [index, action] of actions.entries()) {
     guards.load(kernel)
     const before = abstract(kernel)
-    guards.beforeStep(kernel, index, action)
+    guards.beforeStep(kernel, index)
     const beforeSnapshot = kernel.snapshot()
     const outcome = kernel.step(action)
     if (E.isLeft(outcome)) { kernel.restore(here); continue }
