@@ -48,6 +48,7 @@ import type { Preset } from '../../spec/presets.js'
 import type { Outcome } from '../../spec/results.js'
 import { type Action, presetActions } from './actions.js'
 import { CanonicalEncoder, type EncodableKernel } from './impl-canonical.js'
+import { RawFingerprints } from './raw-fingerprints.js'
 import { FingerprintSet, collisionProbability } from './fingerprints.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { catalogueFilter, mulberry32, userViolation } from './search.js'
@@ -176,6 +177,13 @@ export class ImplExpander {
   /** The model's view of the kernel's state now (no ghost flows): what user properties in code read. */
   readonly abstractNow = (): KernelState => this.target.abstraction.abstract(this.kernel as never)
 
+  /**
+   * Raw fingerprints (raw-fingerprints.ts): a successor met before with the same
+   * handles gets its canonical fingerprint from their cache instead of the
+   * encoder. Null when off: a kernel other than our impl (a mutant's copy could
+   * leave a change out of its dirty lists, which the raw fingerprints count from).
+   */
+  readonly raw: RawFingerprints | null
   /** Whether the fast checks (step guards, state checks) run, or the reference alone. */
   readonly fastChecks: boolean
   readonly verifyGuards: boolean
@@ -196,10 +204,14 @@ export class ImplExpander {
    * `verifyGuards` (tests): run the reference on every transition and new
    * state too, and throw where a fast check vouched for what it breaks.
    */
-  constructor(readonly preset: Preset, target: SearchTarget = implSearchTarget, options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean } = {}) {
+  constructor(
+    readonly preset: Preset, target: SearchTarget = implSearchTarget,
+    options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean; readonly rawFingerprints?: boolean } = {},
+  ) {
     this.target = target
     this.fastChecks = options.fastChecks ?? target === implSearchTarget
     this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
+    this.raw = options.rawFingerprints ?? target === implSearchTarget ? new RawFingerprints() : null
     this.refine = options.refine ?? false
     this.actions = presetActions(preset)
     this.guards = new StepGuards(this.actions)
@@ -277,8 +289,12 @@ export class ImplExpander {
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
     const { kernel, actions, encoder, guards } = this
-    const { fastChecks, prefilter, refine } = this
+    const { fastChecks, prefilter, refine, raw } = this
     if (fastChecks) { guards.load(kernel); prefilter.load(kernel) }
+    if (raw !== null) {
+      raw.load(kernel)
+      if (this.loadedKnown) raw.remember(this.loadedPair)
+    }
     // The model's view of the expanded state: every action is stepped on the model from it.
     if (refine && this.loadedModel === null) this.loadedModel = this.abstract(this.flows[this.loaded.length]!)
     const count = order === null ? actions.length : order.length
@@ -305,8 +321,14 @@ export class ImplExpander {
       }
       this.generated++
       this.counts[index]++
-      if (touched(kernel)) encoder.encode(kernel)
-      else {
+      if (touched(kernel)) {
+        if (raw === null) encoder.encode(kernel)
+        else {
+          raw.successor(kernel)
+          if (this.verifyGuards) this.confirmRaw(raw)
+          else if (!raw.lookup(encoder.pair)) { encoder.encode(kernel); raw.remember(encoder.pair) }
+        }
+      } else {
         // Nothing changed (a revoke with nothing to remove): the successor is the loaded state, already fingerprinted.
         if (!this.loadedKnown) { encoder.encode(kernel); this.knowLoaded(encoder.pair[0]!, encoder.pair[1]!) }
         encoder.pair[0] = this.loadedPair[0]!
@@ -352,6 +374,21 @@ export class ImplExpander {
     this.back()
     read()
     this.kernel.step(this.actions[this.pending.action]!)
+  }
+
+  /**
+   * Tests: the successor's raw fingerprint, counted from the step's dirty lists,
+   * is the one computed whole, and a canonical fingerprint cached for it is the
+   * encoder's; the encoder's is left in `encoder.pair`.
+   */
+  private confirmRaw(raw: RawFingerprints): void {
+    const [high, low] = raw.whole(this.kernel)
+    if (high !== raw.pair[0] || low !== raw.pair[1]) throw new Error('KernelBug: a raw fingerprint counted from the dirty lists is not the one computed whole (a change the step left out of them)')
+    const cached = new Uint32Array(2)
+    const hit = raw.lookup(cached)
+    this.encoder.encode(this.kernel)
+    if (hit && (cached[0] !== this.encoder.pair[0] || cached[1] !== this.encoder.pair[1])) throw new Error('KernelBug: the canonical fingerprint cached for a raw fingerprint is not the encoder\'s')
+    raw.remember(this.encoder.pair)
   }
 
   /** Tests: an action the prefilter skipped is refused indeed. */
@@ -497,6 +534,8 @@ export type GeneralOptions = ExploreOptions & {
   readonly fastChecks?: boolean
   /** Tests: run the reference on every transition and new state too, and fail where a fast check vouched wrongly. */
   readonly verifyGuards?: boolean
+  /** The raw fingerprints' cache (raw-fingerprints.ts) on or off; default: on for our impl only. */
+  readonly rawFingerprints?: boolean
 }
 
 function violationOf(found: Violation | RefineFailure, path: Action[]): ExploreViolation {
@@ -518,7 +557,8 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   const kernel = options.kernel ?? (refine ? options.refine as unknown as SearchTarget : undefined)
   const expander = new ImplExpander(options.preset, kernel, {
     ...(options.fastChecks === undefined ? {} : { fastChecks: options.fastChecks }),
-    ...(options.verifyGuards === undefined ? {} : { verifyGuards: options.verifyGuards }), refine,
+    ...(options.verifyGuards === undefined ? {} : { verifyGuards: options.verifyGuards }),
+    ...(options.rawFingerprints === undefined ? {} : { rawFingerprints: options.rawFingerprints }), refine,
   })
   const { encoder } = expander
   expander.keep = catalogueFilter(options.checked)

@@ -1,0 +1,371 @@
+/**
+ * Raw fingerprints for the general engine (general.ts): a 64-bit fingerprint of
+ * the impl's state as it is, handles included, and a cache from raw fingerprints
+ * to canonical ones, so that a successor already met with the very same handles
+ * is not labelled and encoded again (impl-canonical.ts is about half of the
+ * search's time).
+ *
+ * - Two states with the same raw record of every live object, cap and namespace
+ *   (handles, not labels) are the same state up to nothing, so they have the
+ *   same canonical encoding. The raw record of each is what the canonical
+ *   encoding reads of it, with handles where the encoding writes labels, plus
+ *   the object's serial and generation (namespace creators and creation indexes
+ *   name objects by them).
+ * - The raw fingerprint is the sum, in two 32-bit lanes, of each record's
+ *   fingerprint (handle or id included), with the creation indexes mixed in at
+ *   the end. The records of the expanded state are fingerprinted once when it is
+ *   loaded; a successor's sum is the loaded one with the records the step
+ *   touched (the kernel's dirty lists, which its undo and the incremental
+ *   refinement check already rely on) taken out and fingerprinted again.
+ * - The cache is direct-mapped and lossy (a newer entry replaces an older one in
+ *   its slot), of fixed size: most hits are near in the search — the expanded
+ *   state itself (a step that rewrites what was there), its parent (a step that
+ *   undoes the last one), a sibling (two steps that commute and allocate alike).
+ *   On the presets about three fifths of the successful transitions hit.
+ *
+ * A raw fingerprint that collides maps a state to another's canonical
+ * fingerprint; each lookup compares 64 bits, so over n lookups the chance is
+ * about n / 2^64, far below the canonical fingerprints' n² / 2^65.
+ * `verifyGuards` (general.ts, tests) checks every incremental sum against a
+ * whole recomputation and every hit against the encoder.
+ * @module
+ */
+import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, RES_COUNT } from '../../impl/tables/objects.js'
+import { PLACE_FREE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
+import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
+import { fingerprint, fingerprintWordsInto } from './fingerprints.js'
+import type { EncodableKernel } from './impl-canonical.js'
+
+const TAG_NUMBER = 0x7ffffff0
+const TAG_OBJECT = 0x7ffffff2
+const TAG_CAP = 0x7ffffff3
+const TAG_NAMESPACE = 0x7ffffff4
+const SMALL = 0x3fffffff
+/** log2 of the cache's entries: 2^18 entries of 16 bytes, 4 MiB. */
+const CACHE_BITS = 18
+
+/** Raw fingerprints of impl states, kept incrementally, and their cache of canonical fingerprints. */
+export class RawFingerprints {
+  /** The raw fingerprint of the state last loaded or stepped to ({@link load}, {@link successor}). */
+  readonly pair = new Uint32Array(2)
+  /** Lookups that found the canonical fingerprint, and that did not (for tests and profiling). */
+  hits = 0
+  misses = 0
+  /** Each record's fingerprint in the loaded state, two lanes: objects and caps by handle, namespaces by id; 0 for none. */
+  private objectPrints: Int32Array = new Int32Array(64)
+  private capPrints: Int32Array = new Int32Array(64)
+  private namespacePrints: Int32Array = new Int32Array(64)
+  /** The loaded state's sums of record fingerprints (lanes a and b). */
+  private loadedA = 0
+  private loadedB = 0
+  /** Records already counted in this successor (a dirty list can name one twice): stamped. */
+  private objectStamps: Int32Array = new Int32Array(32)
+  private capStamps: Int32Array = new Int32Array(32)
+  private namespaceStamps: Int32Array = new Int32Array(32)
+  private stamp = 0
+  /** One record's words, fingerprinted into `print`. */
+  private words: Int32Array = new Int32Array(64)
+  private readonly print = new Uint32Array(2)
+  private readonly float = new Float64Array(1)
+  private readonly floatWords = new Int32Array(this.float.buffer)
+  private readonly strings = new Map<string, Int32Array>()
+  private readonly limitHashes = new WeakMap<object, Int32Array>()
+  /** The cache: raw fingerprint → canonical fingerprint, by slot; `filled` says which slots hold one. */
+  private readonly raw = new Int32Array(2 << CACHE_BITS)
+  private readonly canonical = new Int32Array(2 << CACHE_BITS)
+  private readonly filled = new Uint8Array(1 << CACHE_BITS)
+
+  /** Fingerprints every record of the kernel's state, as the loaded state successors are counted from; its raw fingerprint into {@link pair}. */
+  load(k: EncodableKernel): void {
+    this.objectPrints = fitted(this.objectPrints, 2 * k.objects.top)
+    this.capPrints = fitted(this.capPrints, 2 * k.caps.top)
+    this.objectPrints.fill(0)
+    this.capPrints.fill(0)
+    this.namespacePrints.fill(0)
+    this.sumAll(k, true)
+    this.loadedA = this.sumA
+    this.loadedB = this.sumB
+    this.finish(k, this.sumA, this.sumB)
+  }
+
+  private sumA = 0
+  private sumB = 0
+
+  /** The sums of every record's fingerprint into `sumA` and `sumB`; `keep`: each also kept as the loaded state's. */
+  private sumAll(k: EncodableKernel, keep: boolean): void {
+    const { objects, caps, namespaces } = k
+    let a = 0
+    let b = 0
+    for (let handle = 0; handle < objects.top; handle++) {
+      if (objects.kind[handle] === KIND_FREE) continue
+      this.printObject(k, handle)
+      a = (a + this.print[0]!) | 0
+      b = (b + this.print[1]!) | 0
+      if (keep) { this.objectPrints[2 * handle] = this.print[0]!; this.objectPrints[2 * handle + 1] = this.print[1]! }
+    }
+    for (let cap = 0; cap < caps.top; cap++) {
+      if (caps.place[cap] === PLACE_FREE) continue
+      this.printCap(k, cap)
+      a = (a + this.print[0]!) | 0
+      b = (b + this.print[1]!) | 0
+      if (keep) { this.capPrints[2 * cap] = this.print[0]!; this.capPrints[2 * cap + 1] = this.print[1]! }
+    }
+    for (const record of namespaces.records.values()) {
+      this.printNamespace(record)
+      a = (a + this.print[0]!) | 0
+      b = (b + this.print[1]!) | 0
+      if (keep) {
+        this.namespacePrints = fitted(this.namespacePrints, 2 * record.id + 2)
+        this.namespacePrints[2 * record.id] = this.print[0]!
+        this.namespacePrints[2 * record.id + 1] = this.print[1]!
+      }
+    }
+    this.sumA = a
+    this.sumB = b
+  }
+
+  /**
+   * The raw fingerprint of the kernel's state one step after the loaded state
+   * (the step's dirty lists name what it touched), into {@link pair}.
+   */
+  successor(k: EncodableKernel): void {
+    const { objects, caps, namespaces } = k
+    if (++this.stamp === 0x7fffffff) { this.stamp = 1; this.objectStamps.fill(0); this.capStamps.fill(0); this.namespaceStamps.fill(0) }
+    const stamp = this.stamp
+    let a = this.loadedA
+    let b = this.loadedB
+    for (let index = 1; index < objects.dirtyCount; index += 2) {
+      const handle = objects.dirty[index]!
+      if (handle >= this.objectStamps.length) this.objectStamps = grownStamps(this.objectStamps, handle)
+      if (this.objectStamps[handle] === stamp) continue
+      this.objectStamps[handle] = stamp
+      if (2 * handle < this.objectPrints.length) { a = (a - this.objectPrints[2 * handle]!) | 0; b = (b - this.objectPrints[2 * handle + 1]!) | 0 }
+      if (handle < objects.top && objects.kind[handle] !== KIND_FREE) { this.printObject(k, handle); a = (a + this.print[0]!) | 0; b = (b + this.print[1]!) | 0 }
+    }
+    for (let index = 1; index < caps.dirtyCount; index += 2) {
+      const cap = caps.dirty[index]!
+      if (cap >= this.capStamps.length) this.capStamps = grownStamps(this.capStamps, cap)
+      if (this.capStamps[cap] === stamp) continue
+      this.capStamps[cap] = stamp
+      if (2 * cap < this.capPrints.length) { a = (a - this.capPrints[2 * cap]!) | 0; b = (b - this.capPrints[2 * cap + 1]!) | 0 }
+      if (cap < caps.top && caps.place[cap] !== PLACE_FREE) { this.printCap(k, cap); a = (a + this.print[0]!) | 0; b = (b + this.print[1]!) | 0 }
+    }
+    for (let index = 0; index < namespaces.dirtyCount; index++) {
+      const id = namespaces.dirty[index]!
+      if (id >= this.namespaceStamps.length) this.namespaceStamps = grownStamps(this.namespaceStamps, id)
+      if (this.namespaceStamps[id] === stamp) continue
+      this.namespaceStamps[id] = stamp
+      if (2 * id < this.namespacePrints.length) { a = (a - this.namespacePrints[2 * id]!) | 0; b = (b - this.namespacePrints[2 * id + 1]!) | 0 }
+      const record = namespaces.records.get(id)
+      if (record !== undefined) { this.printNamespace(record); a = (a + this.print[0]!) | 0; b = (b + this.print[1]!) | 0 }
+    }
+    this.finish(k, a, b)
+  }
+
+  /** The raw fingerprint of the kernel's state computed whole, without the loaded state (tests: what {@link successor} must give). */
+  whole(k: EncodableKernel): [number, number] {
+    const saved = [this.pair[0]!, this.pair[1]!]
+    this.sumAll(k, false)
+    this.finish(k, this.sumA, this.sumB)
+    const result: [number, number] = [this.pair[0]!, this.pair[1]!]
+    this.pair[0] = saved[0]!
+    this.pair[1] = saved[1]!
+    return result
+  }
+
+  /** The canonical fingerprint cached for {@link pair}, into `out`; false when there is none. */
+  lookup(out: Uint32Array): boolean {
+    const slot = this.slot()
+    if (this.filled[slot] === 1 && this.raw[2 * slot] === (this.pair[0]! | 0) && this.raw[2 * slot + 1] === (this.pair[1]! | 0)) {
+      out[0] = this.canonical[2 * slot]!
+      out[1] = this.canonical[2 * slot + 1]!
+      this.hits++
+      return true
+    }
+    this.misses++
+    return false
+  }
+
+  /** Caches `canonical` as the canonical fingerprint of {@link pair}. */
+  remember(canonical: Uint32Array): void {
+    const slot = this.slot()
+    this.filled[slot] = 1
+    this.raw[2 * slot] = this.pair[0]!
+    this.raw[2 * slot + 1] = this.pair[1]!
+    this.canonical[2 * slot] = canonical[0]!
+    this.canonical[2 * slot + 1] = canonical[1]!
+  }
+
+  private slot(): number {
+    return (this.pair[0]! ^ Math.imul(this.pair[1]!, 0x9e3779b1)) & ((1 << CACHE_BITS) - 1)
+  }
+
+  /** The sums and the creation indexes (handle and generation of each, and the root and init) mixed into {@link pair}. */
+  private finish(k: EncodableKernel, a: number, b: number): void {
+    const refs = k.refs
+    const w = this.room(5 + 2 * refs.count)
+    let n = 0
+    w[n++] = a
+    w[n++] = b
+    w[n++] = k.root
+    w[n++] = k.init
+    w[n++] = refs.count
+    for (let ref = 0; ref < refs.count; ref++) { w[n++] = refs.handle[ref]!; w[n++] = refs.gen[ref]! }
+    fingerprintWordsInto(w, n, this.pair)
+  }
+
+  private room(size: number): Int32Array {
+    if (this.words.length < size) this.words = new Int32Array(Math.max(size, 2 * this.words.length))
+    return this.words
+  }
+
+  /** A number as one word when a small integer, else a tag and its two halves; the new length. */
+  private number(w: Int32Array, n: number, value: number): number {
+    if (value >= -SMALL && value <= SMALL && (value | 0) === value) { w[n] = value; return n + 1 }
+    this.float[0] = value
+    w[n] = TAG_NUMBER
+    w[n + 1] = this.floatWords[0]!
+    w[n + 2] = this.floatWords[1]!
+    return n + 3
+  }
+
+  /** A text as its 64-bit hash (two words); the new length. */
+  private text(w: Int32Array, n: number, text: string): number {
+    let hash = this.strings.get(text)
+    if (hash === undefined) { hash = Int32Array.from(fingerprint(text)); this.strings.set(text, hash) }
+    w[n] = hash[0]!
+    w[n + 1] = hash[1]!
+    return n + 2
+  }
+
+  /** An object's record (what impl-canonical.ts writes of it, by handle), fingerprinted into {@link print}. */
+  private printObject(k: EncodableKernel, handle: number): void {
+    const { objects, caps } = k
+    const kind = objects.kind[handle]!
+    let w = this.room(24)
+    let n = 0
+    w[n++] = TAG_OBJECT
+    w[n++] = handle
+    w[n++] = kind
+    w[n++] = objects.owner[handle]!
+    w[n++] = objects.serial[handle]!
+    w[n++] = objects.gen[handle]!
+    switch (kind) {
+      case KIND_CONTAINER: {
+        w[n++] = objects.parent[handle]!
+        const limits = objects.limits[handle]!
+        let hash = this.limitHashes.get(limits)
+        if (hash === undefined) { hash = Int32Array.from(fingerprint(JSON.stringify(limits))); this.limitHashes.set(limits, hash) }
+        w[n++] = hash[0]!
+        w[n++] = hash[1]!
+        const row = objects.row[handle]!
+        w = this.room(n + 3 * RES_COUNT + NS_COLUMNS)
+        for (let column = 0; column < RES_COUNT; column++) n = this.number(w, n, objects.rows.usage[row * RES_COUNT + column]!)
+        for (let column = 0; column < NS_COLUMNS; column++) w[n++] = objects.rows.namespaces[row * NS_COLUMNS + column]!
+        break
+      }
+      case KIND_PROCESS: {
+        const cspace = objects.cspace[handle]!
+        const pids = objects.pids[handle]!
+        let mappings = 0
+        for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) mappings++
+        w = this.room(n + 16 + cspace.length + 3 * mappings + 4 * pids.size)
+        w[n++] = objects.ref[handle]!
+        w[n++] = objects.running[handle]!
+        n = this.number(w, n, objects.uid[handle]!)
+        w[n++] = cspace.length
+        for (let slot = 0; slot < cspace.length; slot++) w[n++] = cspace[slot]!
+        w[n++] = mappings
+        for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
+          w[n++] = cap
+          w[n++] = caps.object[cap]!
+          w[n++] = caps.mapPerms[cap]!
+        }
+        const image = objects.text[handle]
+        if (image === null || image === undefined) w[n++] = -1
+        else n = this.text(w, n, image)
+        n = this.number(w, n, objects.bytes[handle]!)
+        w[n++] = pids.size
+        for (const [namespace, pid] of pids) { w[n++] = namespace; n = this.number(w, n, pid) }
+        break
+      }
+      case KIND_ENDPOINT: {
+        const count = objects.queueCount[handle]!
+        const depth = objects.depth[handle]!
+        w = this.room(n + 2 + 7 * count)
+        w[n++] = depth
+        w[n++] = count
+        const ring = objects.ring[handle]
+        for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) {
+          const payload = ring!.payload[at]!
+          if (typeof payload === 'string') { w[n++] = TAG_NUMBER + 1; n = this.text(w, n, payload) } else n = this.number(w, n, payload)
+          n = this.number(w, n, ring!.badge[at]!)
+          w[n++] = ring!.cap[at]!
+        }
+        break
+      }
+      case KIND_REGION:
+        n = this.number(w, n, objects.bytes[handle]!)
+        w[n++] = objects.executable[handle]!
+        break
+      case KIND_DEVICE:
+        n = this.text(w, n, objects.text[handle]!)
+        break
+    }
+    fingerprintWordsInto(w, n, this.print)
+  }
+
+  /** A cap's record (object, rights, badge, parent, place), fingerprinted into {@link print}. */
+  private printCap(k: EncodableKernel, cap: number): void {
+    const caps = k.caps
+    const w = this.room(16)
+    let n = 0
+    w[n++] = TAG_CAP
+    w[n++] = cap
+    w[n++] = caps.object[cap]!
+    w[n++] = caps.rights[cap]!
+    n = this.number(w, n, caps.badge[cap]!)
+    w[n++] = caps.parent[cap]!
+    const place = caps.place[cap]!
+    w[n++] = place
+    w[n++] = caps.where[cap]!
+    if (place === PLACE_SLOT) n = this.number(w, n, caps.slot[cap]! + 0)
+    else if (place === PLACE_TABLE) n = this.text(w, n, caps.key[cap]!)
+    fingerprintWordsInto(w, n, this.print)
+  }
+
+  /** A namespace's record, entries in the table's order, fingerprinted into {@link print}. */
+  private printNamespace(record: NamespaceRecord): void {
+    let w = this.room(16 + 3 * record.entries.size)
+    let n = 0
+    w[n++] = TAG_NAMESPACE
+    w[n++] = record.id
+    w[n++] = record.kind.charCodeAt(0) | (record.kind.charCodeAt(1) << 8)
+    w[n++] = record.creator
+    w[n++] = record.parent ?? -1
+    w[n++] = record.userNamespace
+    n = this.number(w, n, record.uidMap.base)
+    n = this.number(w, n, record.uidMap.count)
+    n = this.number(w, n, record.pidNext)
+    w[n++] = record.entries.size
+    for (const [key, cap] of record.entries) {
+      w = this.room(n + 3)
+      n = this.text(w, n, key)
+      w[n++] = cap
+    }
+    fingerprintWordsInto(w, n, this.print)
+  }
+}
+
+/** `array` when it holds `size` entries, else a larger copy of it. */
+function fitted(array: Int32Array, size: number): Int32Array {
+  if (array.length >= size) return array
+  const grown = new Int32Array(Math.max(size, 2 * array.length))
+  grown.set(array)
+  return grown
+}
+
+/** A stamp array grown to hold `index` (stamps kept). */
+function grownStamps(stamps: Int32Array, index: number): Int32Array {
+  return fitted(stamps, index + 1)
+}

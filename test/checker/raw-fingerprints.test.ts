@@ -1,0 +1,122 @@
+/**
+ * The raw fingerprints' cache (checker/explore/raw-fingerprints.ts): a successor
+ * met before with the same handles takes its canonical fingerprint from the
+ * cache instead of the encoder. Searched with the cache and without, level by
+ * level, the general engine must find the same states and transitions; with
+ * `verifyGuards` every incremental raw fingerprint is compared with one computed
+ * whole and every hit with the encoder. The cache must also hit (else it
+ * proves nothing), and a change left out of the kernel's dirty lists must show.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
+import { ImplExpander } from '../../checker/explore/general.js'
+import { presetActions } from '../../checker/explore/actions.js'
+import { RawFingerprints } from '../../checker/explore/raw-fingerprints.js'
+import { Kernel } from '../../impl/kernel.js'
+import { implTarget } from '../../refinement/abstraction.js'
+import { ALL_SYSCALLS, CAP_CORE, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
+import { bootConfigOf, generatedPreset, systemArb } from './systems.js'
+
+interface Counts {
+  readonly states: number[]
+  readonly transitions: number[]
+  readonly hits: number
+  readonly misses: number
+}
+
+/** Breadth-first to `depthMax` with the cache on or off, checked (`verifyGuards`): states and transitions per level, and the cache's hits. */
+function levels(preset: Preset, depthMax: number, rawFingerprints: boolean): Counts {
+  const expander = new ImplExpander(preset, undefined, { rawFingerprints, verifyGuards: true })
+  const seen = new Set<string>()
+  const key = () => `${expander.encoder.pair[0]}:${expander.encoder.pair[1]}`
+  expander.boot()
+  seen.add(key())
+  const states: number[] = []
+  const transitions: number[] = []
+  let frontier: { path: number[]; pair: [number, number] }[] = [{ path: [], pair: [expander.encoder.pair[0]!, expander.encoder.pair[1]!] }]
+  for (let depth = 0; depth < depthMax && frontier.length > 0; depth++) {
+    const next: typeof frontier = []
+    const before = expander.generated
+    for (const { path, pair } of frontier) {
+      expander.goTo(path, path.length)
+      expander.knowLoaded(pair[0], pair[1])
+      expander.expand(null, (action) => {
+        const isNew = !seen.has(key())
+        seen.add(key())
+        if (isNew) next.push({ path: [...path, action], pair: [expander.encoder.pair[0]!, expander.encoder.pair[1]!] })
+        return false
+      })
+    }
+    states.push(seen.size)
+    transitions.push(expander.generated - before)
+    frontier = next
+  }
+  return { states, transitions, hits: expander.raw?.hits ?? 0, misses: expander.raw?.misses ?? 0 }
+}
+
+function compare(preset: Preset, depthMax: number): Counts {
+  const cached = levels(preset, depthMax, true)
+  const plain = levels(preset, depthMax, false)
+  assert.equal(cached.states, plain.states, `${preset.name}: states per level`)
+  assert.equal(cached.transitions, plain.transitions, `${preset.name}: transitions per level`)
+  assert.is(plain.hits + plain.misses, 0, 'off means off')
+  return cached
+}
+
+const share = (counts: Counts) => `${counts.hits.toLocaleString('en')} of ${(counts.hits + counts.misses).toLocaleString('en')} lookups hit (${Math.round((100 * counts.hits) / Math.max(1, counts.hits + counts.misses))} %)`
+
+test('presets: the same states and transitions per level with the cache and without, and the cache hits', () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 6], [CAP_CORE_3, 4], [NESTED, 4], [ALL_SYSCALLS, 3]] as const) {
+    const counts = compare(preset, depthMax)
+    assert.ok(counts.hits > counts.misses / 4, `${preset.name}: the cache hits (${share(counts)})`)
+    console.log(`  ${preset.name} to depth ${depthMax}: ${counts.states.at(-1)!.toLocaleString('en')} states, levels equal; ${share(counts)}`)
+  }
+})
+
+test('generated declared systems: the same states and transitions per level with the cache and without', () => {
+  let systems = 0
+  let hits = 0
+  let lookups = 0
+  fc.assert(fc.property(systemArb, (shape) => {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') return
+    const counts = compare(generatedPreset(config, `generated system ${systems}`), 3)
+    hits += counts.hits
+    lookups += counts.hits + counts.misses
+    systems++
+  }), { numRuns: 25, seed: 20_261_204 })
+  console.log(`  ${systems} generated systems to depth 3: levels equal; ${hits.toLocaleString('en')} of ${lookups.toLocaleString('en')} lookups hit`)
+  assert.ok(systems >= 15)
+  assert.ok(hits > 0, 'the cache hits on generated systems')
+})
+
+test('a change left out of the dirty lists shows: the incremental raw fingerprint is no longer the whole one', () => {
+  const kernel = implTarget.create(CAP_CORE.boot, CAP_CORE.images) as Kernel
+  const raw = new RawFingerprints()
+  raw.load(kernel)
+  const loaded = [raw.pair[0], raw.pair[1]]
+  assert.equal(raw.whole(kernel), loaded, 'loaded: the sum is the whole')
+  // The first cap_copy of cap-core's alphabet that succeeds: a cap allocated and a slot written, both in the dirty lists.
+  const copy = presetActions(CAP_CORE).find((action) => action.kind === 'cap_copy' && E.isRight(implTarget.create(CAP_CORE.boot, CAP_CORE.images).step(action)))
+  assert.ok(copy !== undefined, 'cap-core can copy a cap')
+  assert.ok(E.isRight(kernel.step(copy)), 'the copy succeeds')
+  raw.successor(kernel)
+  const stepped = [raw.pair[0], raw.pair[1]]
+  assert.not.equal(stepped, loaded, 'a step that changes the state changes the raw fingerprint')
+  assert.equal(raw.whole(kernel), stepped, 'the incremental fingerprint is the whole one')
+  // A change the step did not record: the rights of a cap it did not touch, written behind the dirty lists' back.
+  const touched = new Set<number>()
+  for (let index = 1; index < kernel.caps.dirtyCount; index += 2) touched.add(kernel.caps.dirty[index]!)
+  let cap = 0
+  while (cap < kernel.caps.top && (touched.has(cap) || !kernel.caps.isLive(cap))) cap++
+  assert.ok(cap < kernel.caps.top, 'a cap the step did not touch')
+  kernel.caps.rights[cap] ^= 1
+  const whole = raw.whole(kernel)
+  raw.successor(kernel)
+  assert.equal([raw.pair[0], raw.pair[1]], stepped, 'the incremental fingerprint does not see it')
+  assert.not.equal(whole, stepped, 'the whole one does (which verifyGuards compares)')
+})
+
+test.run()
