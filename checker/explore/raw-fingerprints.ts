@@ -5,23 +5,28 @@
  * is not labelled and encoded again (impl-canonical.ts is about half of the
  * search's time).
  *
- * - Two states with the same raw record of every live object, cap and namespace
- *   (handles, not labels) are the same state up to nothing, so they have the
- *   same canonical encoding. The raw record of each is what the canonical
- *   encoding reads of it, with handles where the encoding writes labels, plus
- *   the object's serial and generation (namespace creators and creation indexes
- *   name objects by them).
+ * - The raw record of an object or a namespace is what the canonical encoding
+ *   reads of it, with handles and ids where the encoding writes labels, plus the
+ *   object's serial and generation (namespace creators and creation indexes name
+ *   objects by them). A cap is named by its place instead of its handle (the
+ *   process and slot, the namespace and key, or the endpoint and ring index:
+ *   every live cap has one, and one place holds one cap), so that two caps made
+ *   in either order are alike. Two states with the same records are the same
+ *   state but for cap handles, which the canonical encoding does not read, so
+ *   they have the same canonical encoding.
  * - The raw fingerprint is the sum, in two 32-bit lanes, of each record's
  *   fingerprint (handle or id included), with the creation indexes mixed in at
  *   the end. The records of the expanded state are fingerprinted once when it is
  *   loaded; a successor's sum is the loaded one with the records the step
  *   touched (the kernel's dirty lists, which its undo and the incremental
- *   refinement check already rely on) taken out and fingerprinted again.
+ *   refinement check already rely on), and the children of the caps it touched
+ *   (a child names its parent by place), taken out and fingerprinted again.
  * - The cache is direct-mapped and lossy (a newer entry replaces an older one in
  *   its slot), of fixed size: most hits are near in the search — the expanded
  *   state itself (a step that rewrites what was there), its parent (a step that
  *   undoes the last one), a sibling (two steps that commute and allocate alike).
- *   On the presets about three fifths of the successful transitions hit.
+ *   On the presets to depths 3–6, three fifths to seven tenths of the lookups
+ *   hit (test/checker/raw-fingerprints prints them).
  *
  * A raw fingerprint that collides maps a state to another's canonical
  * fingerprint; each lookup compares 64 bits, so over n lookups the chance is
@@ -142,14 +147,16 @@ export class RawFingerprints {
       if (2 * handle < this.objectPrints.length) { a = (a - this.objectPrints[2 * handle]!) | 0; b = (b - this.objectPrints[2 * handle + 1]!) | 0 }
       if (handle < objects.top && objects.kind[handle] !== KIND_FREE) { this.printObject(k, handle); a = (a + this.print[0]!) | 0; b = (b + this.print[1]!) | 0 }
     }
+    this.a = a
+    this.b = b
     for (let index = 1; index < caps.dirtyCount; index += 2) {
       const cap = caps.dirty[index]!
-      if (cap >= this.capStamps.length) this.capStamps = grownStamps(this.capStamps, cap)
-      if (this.capStamps[cap] === stamp) continue
-      this.capStamps[cap] = stamp
-      if (2 * cap < this.capPrints.length) { a = (a - this.capPrints[2 * cap]!) | 0; b = (b - this.capPrints[2 * cap + 1]!) | 0 }
-      if (cap < caps.top && caps.place[cap] !== PLACE_FREE) { this.printCap(k, cap); a = (a + this.print[0]!) | 0; b = (b + this.print[1]!) | 0 }
+      this.recount(k, cap, stamp)
+      // A cap names its parent by place: the children of one that moved change too.
+      if (cap < caps.top && caps.place[cap] !== PLACE_FREE) for (let child = caps.firstChild[cap]!; child !== NONE; child = caps.nextSibling[child]!) this.recount(k, child, stamp)
     }
+    a = this.a
+    b = this.b
     for (let index = 0; index < namespaces.dirtyCount; index++) {
       const id = namespaces.dirty[index]!
       if (id >= this.namespaceStamps.length) this.namespaceStamps = grownStamps(this.namespaceStamps, id)
@@ -160,6 +167,19 @@ export class RawFingerprints {
       if (record !== undefined) { this.printNamespace(record); a = (a + this.print[0]!) | 0; b = (b + this.print[1]!) | 0 }
     }
     this.finish(k, a, b)
+  }
+
+  /** The sums while {@link successor} counts caps. */
+  private a = 0
+  private b = 0
+
+  /** Takes a cap's print in the loaded state out of the sums and puts its print now in, once per successor. */
+  private recount(k: EncodableKernel, cap: number, stamp: number): void {
+    if (cap >= this.capStamps.length) this.capStamps = grownStamps(this.capStamps, cap)
+    if (this.capStamps[cap] === stamp) return
+    this.capStamps[cap] = stamp
+    if (2 * cap < this.capPrints.length) { this.a = (this.a - this.capPrints[2 * cap]!) | 0; this.b = (this.b - this.capPrints[2 * cap + 1]!) | 0 }
+    if (cap < k.caps.top && k.caps.place[cap] !== PLACE_FREE) { this.printCap(k, cap); this.a = (this.a + this.print[0]!) | 0; this.b = (this.b + this.print[1]!) | 0 }
   }
 
   /** The raw fingerprint of the kernel's state computed whole, without the loaded state (tests: what {@link successor} must give). */
@@ -269,15 +289,15 @@ export class RawFingerprints {
         const pids = objects.pids[handle]!
         let mappings = 0
         for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) mappings++
-        w = this.room(n + 16 + cspace.length + 3 * mappings + 4 * pids.size)
+        w = this.room(n + 16 + 5 * mappings + 4 * pids.size)
         w[n++] = objects.ref[handle]!
         w[n++] = objects.running[handle]!
         n = this.number(w, n, objects.uid[handle]!)
+        // The slots' caps are in the caps' records, by place; a mapping is named by the slot of its cap (in this process).
         w[n++] = cspace.length
-        for (let slot = 0; slot < cspace.length; slot++) w[n++] = cspace[slot]!
         w[n++] = mappings
         for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
-          w[n++] = cap
+          n = this.number(w, n, caps.slot[cap]! + 0)
           w[n++] = caps.object[cap]!
           w[n++] = caps.mapPerms[cap]!
         }
@@ -292,7 +312,7 @@ export class RawFingerprints {
       case KIND_ENDPOINT: {
         const count = objects.queueCount[handle]!
         const depth = objects.depth[handle]!
-        w = this.room(n + 2 + 7 * count)
+        w = this.room(n + 2 + 9 * count)
         w[n++] = depth
         w[n++] = count
         const ring = objects.ring[handle]
@@ -300,7 +320,9 @@ export class RawFingerprints {
           const payload = ring!.payload[at]!
           if (typeof payload === 'string') { w[n++] = TAG_NUMBER + 1; n = this.text(w, n, payload) } else n = this.number(w, n, payload)
           n = this.number(w, n, ring!.badge[at]!)
-          w[n++] = ring!.cap[at]!
+          // A carried cap is in its record, by place (this endpoint, ring index `at`).
+          w[n++] = at
+          w[n++] = ring!.cap[at]! === NONE ? 0 : 1
         }
         break
       }
@@ -315,28 +337,38 @@ export class RawFingerprints {
     fingerprintWordsInto(w, n, this.print)
   }
 
-  /** A cap's record (object, rights, badge, parent, place), fingerprinted into {@link print}. */
+  /**
+   * A cap's record, fingerprinted into {@link print}: named by its place, not
+   * its handle (so that two caps made in either order are alike), and its
+   * parent by the parent's place; then object, rights, badge.
+   */
   private printCap(k: EncodableKernel, cap: number): void {
     const caps = k.caps
-    const w = this.room(16)
+    const w = this.room(24)
     let n = 0
     w[n++] = TAG_CAP
-    w[n++] = cap
+    n = this.place(k, w, n, cap)
+    const parent = caps.parent[cap]!
+    if (parent === NONE) w[n++] = -1
+    else n = this.place(k, w, n, parent)
     w[n++] = caps.object[cap]!
     w[n++] = caps.rights[cap]!
     n = this.number(w, n, caps.badge[cap]!)
-    w[n++] = caps.parent[cap]!
-    const place = caps.place[cap]!
-    w[n++] = place
-    w[n++] = caps.where[cap]!
-    if (place === PLACE_SLOT) n = this.number(w, n, caps.slot[cap]! + 0)
-    else if (place === PLACE_TABLE) n = this.text(w, n, caps.key[cap]!)
     fingerprintWordsInto(w, n, this.print)
   }
 
-  /** A namespace's record, entries in the table's order, fingerprinted into {@link print}. */
+  /** Where a live cap is: its place, and the process and slot, the namespace and key, or the endpoint and ring index; the new length. */
+  private place(k: EncodableKernel, w: Int32Array, n: number, cap: number): number {
+    const caps = k.caps
+    const place = caps.place[cap]!
+    w[n++] = place
+    w[n++] = caps.where[cap]!
+    return place === PLACE_TABLE ? this.text(w, n, caps.key[cap]!) : this.number(w, n, caps.slot[cap]! + 0)
+  }
+
+  /** A namespace's record, fingerprinted into {@link print}. */
   private printNamespace(record: NamespaceRecord): void {
-    let w = this.room(16 + 3 * record.entries.size)
+    const w = this.room(16)
     let n = 0
     w[n++] = TAG_NAMESPACE
     w[n++] = record.id
@@ -347,12 +379,8 @@ export class RawFingerprints {
     n = this.number(w, n, record.uidMap.base)
     n = this.number(w, n, record.uidMap.count)
     n = this.number(w, n, record.pidNext)
+    // Its entries are the caps whose place is this table, in their records.
     w[n++] = record.entries.size
-    for (const [key, cap] of record.entries) {
-      w = this.room(n + 3)
-      n = this.text(w, n, key)
-      w[n++] = cap
-    }
     fingerprintWordsInto(w, n, this.print)
   }
 }
