@@ -258,6 +258,14 @@ export class RawFingerprints {
     return n + 2
   }
 
+  /** Where {@link writePid} writes next in `words`. */
+  private pidsAt = 0
+  /** Map.forEach's callback, made once (no entry arrays): writes a pid and its namespace. */
+  private readonly writePid = (pid: number, namespace: number): void => {
+    this.words[this.pidsAt++] = namespace
+    this.pidsAt = this.number(this.words, this.pidsAt, pid)
+  }
+
   /** An object's record (what impl-canonical.ts writes of it, by handle), fingerprinted into {@link print}. */
   private printObject(k: EncodableKernel, handle: number): void {
     const { objects, caps } = k
@@ -306,7 +314,9 @@ export class RawFingerprints {
         else n = this.text(w, n, image)
         n = this.number(w, n, objects.bytes[handle]!)
         w[n++] = pids.size
-        for (const [namespace, pid] of pids) { w[n++] = namespace; n = this.number(w, n, pid) }
+        this.pidsAt = n
+        pids.forEach(this.writePid)
+        n = this.pidsAt
         break
       }
       case KIND_ENDPOINT: {
