@@ -38,11 +38,13 @@ them (packed states, 100,000+ states/s); on every other preset and every --boot
 system the general engine, which steps the impl kernel and checks every
 invariant on every transition (state invariants once per new state) with fast
 checks on the impl's tables, the model's own invariant functions deciding
-wherever those cannot vouch (bench B9, 2026-12-04: 24-61x the model engine on
-nested and the example systems, 22,800-51,500 states/s; every syscall kind has
-a step guard). 'general' forces the general engine (on cap-core 0.18x the
-specialised one in bench B5: 23,429 states/s over the whole space, 1.85x that
-with --workers 2); 'model' steps the model itself, and
+wherever those cannot vouch, and a successor met before with the same handles
+takes its fingerprint from a cache instead of being encoded again (bench B9,
+2026-12-04: 29-69x the model engine on nested and the example systems,
+34,400-60,900 states/s; every syscall kind has a step guard). 'general' forces
+the general engine (on cap-core 0.28x the specialised one in bench B5: 39,431
+states/s over the whole space, 1.29x that with --workers 2); 'model' steps the
+model itself, and
 --mutant (a copy of the model) and --kernel (your kernel, which the model
 drives) need it. --refine against the impl runs on the general engine (also
 with --workers): every action tried in every state, refused ones included, is
