@@ -24,8 +24,6 @@ export interface ColumnsSnapshot {
   readonly bytes: ArrayBuffer
   /** `bytes` as a byte view (made once, for whole copies). */
   readonly view: Uint8Array
-  /** A compact snapshot's columns as views of `bytes`, made when first needed (a snapshot is restored many times). */
-  columns?: Column[]
 }
 
 const ELEMENT_BYTES: Readonly<Record<ColumnType, number>> = { f64: 8, i32: 4, u32: 4, u8: 1 }
@@ -98,26 +96,11 @@ export class ColumnStore {
       return { capacity: this.capacity, bytes, view: new Uint8Array(bytes) }
     }
     const capacity = roundUp(Math.max(used, 1))
-    // A compact copy of each column's used prefix, into `reuse` when it is a compact snapshot of the same size.
-    const saved = reuse !== undefined && reuse.capacity === capacity && reuse.bytes.byteLength === capacity * this.rowBytes
-      ? reuse : { capacity, bytes: new ArrayBuffer(capacity * this.rowBytes), view: null as unknown as Uint8Array }
-    if (saved !== reuse) (saved as { view: Uint8Array }).view = new Uint8Array(saved.bytes)
-    const target = this.columnsOf(saved)
-    const fields = this.target as Record<string, Column>
-    for (let index = 0; index < this.specs.length; index++) {
-      const spec = this.specs[index]!
-      const length = used * (spec.width ?? 1)
-      target[index]!.set(fields[spec.name]!.subarray(0, length))
-      // The rows past `used` as a new buffer has them (a reused one holds an older path's).
-      if (saved === reuse) target[index]!.fill(0, length)
-    }
-    return saved
-  }
-
-  /** A compact snapshot's columns, made once. */
-  private columnsOf(saved: ColumnsSnapshot): Column[] {
-    saved.columns ??= this.views(saved.bytes, saved.capacity)
-    return saved.columns
+    const bytes = new ArrayBuffer(capacity * this.rowBytes)
+    const target = this.views(bytes, capacity)
+    const source = this.views(this.buffer, this.capacity)
+    this.specs.forEach((spec, index) => target[index]!.set(source[index]!.subarray(0, used * (spec.width ?? 1))))
+    return { capacity, bytes, view: new Uint8Array(bytes) }
   }
 
   /** Writes saved columns back (growing first if they are larger); rows past the saved capacity keep their values. */
@@ -127,9 +110,9 @@ export class ColumnStore {
       this.bytes.set(saved.view)
       return
     }
-    const source = this.columnsOf(saved)
+    const source = this.views(saved.bytes, saved.capacity)
     const fields = this.target as Record<string, Column>
-    for (let index = 0; index < this.specs.length; index++) fields[this.specs[index]!.name]!.set(source[index]!)
+    this.specs.forEach((spec, index) => fields[spec.name]!.set(source[index]!))
   }
 }
 

@@ -126,48 +126,13 @@ function savedRecord(saved: NamespaceSnapshot, id: number): NamespaceRecord | un
   return undefined
 }
 
-/**
- * Writes a saved record's entries and pid counter into the kernel's record of
- * the same namespace, in the saved order. A step adds or removes an entry or
- * two: when the kernel's entries are the saved ones in order, or those and more
- * after them, nothing is rebuilt (no allocation on the undo path).
- */
+/** Writes a saved record's entries and pid counter into the kernel's record of the same namespace. */
 function writeBack(record: NamespaceRecord, from: NamespaceRecord): void {
   const entries = record.entries
+  entries.clear()
+  for (const [key, cap] of from.entries) entries.set(key, cap)
   record.pidNext = from.pidNext
   record.mark = 0
-  currentCount = 0
-  entries.forEach(collectEntry)
-  prefix = from.entries.size <= currentCount
-  compared = 0
-  if (prefix) from.entries.forEach(compareEntry)
-  if (prefix) {
-    for (let index = from.entries.size; index < currentCount; index++) entries.delete(currentKeys[index]!)
-  } else {
-    entries.clear()
-    from.entries.forEach(setEntry, entries)
-  }
-}
-
-/** The kernel's entries in order while {@link writeBack} compares them (module scratch: no closure per call). */
-const currentKeys: string[] = []
-const currentCaps: number[] = []
-let currentCount = 0
-let compared = 0
-let prefix = false
-
-function collectEntry(cap: number, key: string): void {
-  currentKeys[currentCount] = key
-  currentCaps[currentCount++] = cap
-}
-
-function compareEntry(cap: number, key: string): void {
-  if (currentKeys[compared] !== key || currentCaps[compared] !== cap) prefix = false
-  compared++
-}
-
-function setEntry(this: Map<string, number>, cap: number, key: string): void {
-  this.set(key, cap)
 }
 
 function copyRecord(record: NamespaceRecord): NamespaceRecord {
