@@ -360,6 +360,13 @@ export class StepGuards {
     this.readAuthority(k, caller)
     if (plan === PLAN_REVOKE) this.recordRevoke(k, caller, this.slotOf[index]!)
     else if (plan === PLAN_SPAWN) this.recordSpawn(k, caller, this.grantSlots[index]!)
+    else if ((plan === PLAN_TABLE_CHANGE || plan === PLAN_LOOKUP || plan === PLAN_PROCESS_LIST || plan === PLAN_DESTROY) && (!this.stateRead || !this.callers.has(caller))) {
+      // These guards always read `before`: read now, while the kernel is there, rather than step back to it after the step.
+      this.reading = k
+      this.readingCaller = caller
+      this.readBefore()
+      this.reading = null
+    }
   }
 
   /**
