@@ -2,8 +2,8 @@
  * Raw fingerprints for the general engine (general.ts): a 64-bit fingerprint of
  * the impl's state as it is, handles included, and a cache from raw fingerprints
  * to canonical ones, so that a successor already met with the very same handles
- * is not labelled and encoded again (impl-canonical.ts is about half of the
- * search's time).
+ * is not labelled and encoded again (impl-canonical.ts took about half of the
+ * search's time before).
  *
  * - The raw record of an object or a namespace is what the canonical encoding
  *   reads of it, with handles and ids where the encoding writes labels, plus the
@@ -75,7 +75,7 @@ export class RawFingerprints {
   private readonly floatWords = new Int32Array(this.float.buffer)
   private readonly strings = new Map<string, Int32Array>()
   private readonly limitHashes = new WeakMap<object, Int32Array>()
-  /** The cache: raw fingerprint → canonical fingerprint, by slot; `filled` says which slots hold one. */
+  /** The cache: raw fingerprint → canonical fingerprint, two words each by slot; `filled` says which slots hold one. */
   private readonly raw = new Int32Array(2 << CACHE_BITS)
   private readonly canonical = new Int32Array(2 << CACHE_BITS)
   private readonly filled = new Uint8Array(1 << CACHE_BITS)
