@@ -211,7 +211,7 @@ export class ImplExpander {
     this.target = target
     this.fastChecks = options.fastChecks ?? target === implSearchTarget
     this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
-    this.raw = options.rawFingerprints ?? target === implSearchTarget ? new RawFingerprints() : null
+    this.raw = (options.rawFingerprints ?? target === implSearchTarget) ? new RawFingerprints() : null
     this.refine = options.refine ?? false
     this.actions = presetActions(preset)
     this.guards = new StepGuards(this.actions)

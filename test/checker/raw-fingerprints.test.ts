@@ -26,9 +26,13 @@ interface Counts {
   readonly misses: number
 }
 
-/** Breadth-first to `depthMax` with the cache on or off, checked (`verifyGuards`): states and transitions per level, and the cache's hits. */
-function levels(preset: Preset, depthMax: number, rawFingerprints: boolean): Counts {
-  const expander = new ImplExpander(preset, undefined, { rawFingerprints, verifyGuards: true })
+/**
+ * Breadth-first to `depthMax` with the cache on or off, and with `verifyGuards`
+ * or as a search runs (a hit then skips the encoder): states and transitions
+ * per level, and the cache's hits.
+ */
+function levels(preset: Preset, depthMax: number, rawFingerprints: boolean, verifyGuards: boolean): Counts {
+  const expander = new ImplExpander(preset, undefined, { rawFingerprints, verifyGuards })
   const seen = new Set<string>()
   const key = () => `${expander.encoder.pair[0]}:${expander.encoder.pair[1]}`
   expander.boot()
@@ -56,11 +60,15 @@ function levels(preset: Preset, depthMax: number, rawFingerprints: boolean): Cou
   return { states, transitions, hits: expander.raw?.hits ?? 0, misses: expander.raw?.misses ?? 0 }
 }
 
+/** The cache on (as a search runs it), off, and on with every sum and hit verified (which throws on a mismatch): the same levels. */
 function compare(preset: Preset, depthMax: number): Counts {
-  const cached = levels(preset, depthMax, true)
-  const plain = levels(preset, depthMax, false)
-  assert.equal(cached.states, plain.states, `${preset.name}: states per level`)
-  assert.equal(cached.transitions, plain.transitions, `${preset.name}: transitions per level`)
+  const cached = levels(preset, depthMax, true, false)
+  const plain = levels(preset, depthMax, false, false)
+  const verified = levels(preset, depthMax, true, true)
+  for (const [other, name] of [[plain, 'without the cache'], [verified, 'verified']] as const) {
+    assert.equal(cached.states, other.states, `${preset.name}: states per level, with the cache and ${name}`)
+    assert.equal(cached.transitions, other.transitions, `${preset.name}: transitions per level, with the cache and ${name}`)
+  }
   assert.is(plain.hits + plain.misses, 0, 'off means off')
   return cached
 }
