@@ -32,7 +32,7 @@ const TAG_NUMBER = 0x7ffffff0
 const TAG_STRING = 0x7ffffff1
 const SMALL = 0x3fffffff
 /** A namespace kind's code in the encoding. */
-function kindCode(kind: NamespaceRecord['kind']): number {
+export function kindCode(kind: NamespaceRecord['kind']): number {
   switch (kind) {
     case 'pid': return 1
     case 'mount': return 2
@@ -50,8 +50,21 @@ function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): b
 }
 
 /** The two 32-bit hashes fingerprints.ts gives a text, as the encoding's words. */
-function hashString(text: string): Int32Array {
+export function hashString(text: string): Int32Array {
   return Int32Array.from(fingerprint(text))
+}
+
+const FLOAT = new Float64Array(1)
+const FLOAT_WORDS = new Int32Array(FLOAT.buffer)
+
+/** A number into `w` at `n` as one word when a small integer, else a tag and its two halves; the new length. */
+export function writeNumber(w: Int32Array, n: number, value: number): number {
+  if (value >= -SMALL && value <= SMALL && (value | 0) === value) { w[n] = value; return n + 1 }
+  FLOAT[0] = value
+  w[n] = TAG_NUMBER
+  w[n + 1] = FLOAT_WORDS[0]!
+  w[n + 2] = FLOAT_WORDS[1]!
+  return n + 3
 }
 
 /** A kernel's tables as the encoder reads them (ours, or a mutant's copy of ours: same shape). */
@@ -86,8 +99,6 @@ export class CanonicalEncoder {
   private serialsMapped = false
   private readonly strings = new Map<string, Int32Array>()
   private readonly limitHashes = new WeakMap<object, Int32Array>()
-  private readonly float = new Float64Array(1)
-  private readonly floatWords = new Int32Array(this.float.buffer)
 
   /** Encodes the kernel's state into {@link words} and fingerprints it into {@link pair}. */
   encode(k: EncodableKernel): void {
@@ -390,14 +401,9 @@ export class CanonicalEncoder {
     return words
   }
 
-  /** A number as one word when a small integer, else a tag and its two halves; the new length. */
+  /** A number as {@link writeNumber} writes it; the new length. */
   private number(w: Int32Array, n: number, value: number): number {
-    if (value >= -SMALL && value <= SMALL && (value | 0) === value) { w[n] = value; return n + 1 }
-    this.float[0] = value
-    w[n] = TAG_NUMBER
-    w[n + 1] = this.floatWords[0]!
-    w[n + 2] = this.floatWords[1]!
-    return n + 3
+    return writeNumber(w, n, value)
   }
 
   /** A string as a tag and its 64-bit hash (3 words); the new length. */

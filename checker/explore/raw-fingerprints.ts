@@ -38,14 +38,13 @@
 import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, RES_COUNT } from '../../impl/tables/objects.js'
 import { PLACE_FREE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
-import { fingerprint, fingerprintWordsInto } from './fingerprints.js'
-import type { EncodableKernel } from './impl-canonical.js'
+import { fingerprintWordsInto } from './fingerprints.js'
+import { type EncodableKernel, hashString, kindCode, writeNumber } from './impl-canonical.js'
 
-const TAG_NUMBER = 0x7ffffff0
+const TAG_STRING_PAYLOAD = 0x7ffffff1
 const TAG_OBJECT = 0x7ffffff2
 const TAG_CAP = 0x7ffffff3
 const TAG_NAMESPACE = 0x7ffffff4
-const SMALL = 0x3fffffff
 /** log2 of the cache's entries: 2^18 entries of 16 bytes, 4 MiB. */
 const CACHE_BITS = 18
 
@@ -71,8 +70,6 @@ export class RawFingerprints {
   /** One record's words, fingerprinted into `print`. */
   private words: Int32Array = new Int32Array(64)
   private readonly print = new Uint32Array(2)
-  private readonly float = new Float64Array(1)
-  private readonly floatWords = new Int32Array(this.float.buffer)
   private readonly strings = new Map<string, Int32Array>()
   private readonly limitHashes = new WeakMap<object, Int32Array>()
   /** The cache: raw fingerprint → canonical fingerprint, two words each by slot; `filled` says which slots hold one. */
@@ -239,20 +236,10 @@ export class RawFingerprints {
     return this.words
   }
 
-  /** A number as one word when a small integer, else a tag and its two halves; the new length. */
-  private number(w: Int32Array, n: number, value: number): number {
-    if (value >= -SMALL && value <= SMALL && (value | 0) === value) { w[n] = value; return n + 1 }
-    this.float[0] = value
-    w[n] = TAG_NUMBER
-    w[n + 1] = this.floatWords[0]!
-    w[n + 2] = this.floatWords[1]!
-    return n + 3
-  }
-
   /** A text as its 64-bit hash (two words); the new length. */
   private text(w: Int32Array, n: number, text: string): number {
     let hash = this.strings.get(text)
-    if (hash === undefined) { hash = Int32Array.from(fingerprint(text)); this.strings.set(text, hash) }
+    if (hash === undefined) { hash = hashString(text); this.strings.set(text, hash) }
     w[n] = hash[0]!
     w[n + 1] = hash[1]!
     return n + 2
@@ -263,7 +250,7 @@ export class RawFingerprints {
   /** Map.forEach's callback, made once (no entry arrays): writes a pid and its namespace. */
   private readonly writePid = (pid: number, namespace: number): void => {
     this.words[this.pidsAt++] = namespace
-    this.pidsAt = this.number(this.words, this.pidsAt, pid)
+    this.pidsAt = writeNumber(this.words, this.pidsAt, pid)
   }
 
   /** An object's record (what impl-canonical.ts writes of it, by handle), fingerprinted into {@link print}. */
@@ -283,12 +270,12 @@ export class RawFingerprints {
         w[n++] = objects.parent[handle]!
         const limits = objects.limits[handle]!
         let hash = this.limitHashes.get(limits)
-        if (hash === undefined) { hash = Int32Array.from(fingerprint(JSON.stringify(limits))); this.limitHashes.set(limits, hash) }
+        if (hash === undefined) { hash = hashString(JSON.stringify(limits)); this.limitHashes.set(limits, hash) }
         w[n++] = hash[0]!
         w[n++] = hash[1]!
         const row = objects.row[handle]!
         w = this.room(n + 3 * RES_COUNT + NS_COLUMNS)
-        for (let column = 0; column < RES_COUNT; column++) n = this.number(w, n, objects.rows.usage[row * RES_COUNT + column]!)
+        for (let column = 0; column < RES_COUNT; column++) n = writeNumber(w, n, objects.rows.usage[row * RES_COUNT + column]!)
         for (let column = 0; column < NS_COLUMNS; column++) w[n++] = objects.rows.namespaces[row * NS_COLUMNS + column]!
         break
       }
@@ -300,19 +287,19 @@ export class RawFingerprints {
         w = this.room(n + 16 + 5 * mappings + 4 * pids.size)
         w[n++] = objects.ref[handle]!
         w[n++] = objects.running[handle]!
-        n = this.number(w, n, objects.uid[handle]!)
+        n = writeNumber(w, n, objects.uid[handle]!)
         // The slots' caps are in the caps' records, by place; a mapping is named by the slot of its cap (in this process).
         w[n++] = cspace.length
         w[n++] = mappings
         for (let cap = objects.mapHead[handle]!; cap !== NONE; cap = caps.mapNext[cap]!) {
-          n = this.number(w, n, caps.slot[cap]! + 0)
+          n = writeNumber(w, n, caps.slot[cap]! + 0)
           w[n++] = caps.object[cap]!
           w[n++] = caps.mapPerms[cap]!
         }
         const image = objects.text[handle]
         if (image === null || image === undefined) w[n++] = -1
         else n = this.text(w, n, image)
-        n = this.number(w, n, objects.bytes[handle]!)
+        n = writeNumber(w, n, objects.bytes[handle]!)
         w[n++] = pids.size
         this.pidsAt = n
         pids.forEach(this.writePid)
@@ -328,8 +315,8 @@ export class RawFingerprints {
         const ring = objects.ring[handle]
         for (let index = 0, at = objects.queueHead[handle]!; index < count; index++, at = (at + 1) % depth) {
           const payload = ring!.payload[at]!
-          if (typeof payload === 'string') { w[n++] = TAG_NUMBER + 1; n = this.text(w, n, payload) } else n = this.number(w, n, payload)
-          n = this.number(w, n, ring!.badge[at]!)
+          if (typeof payload === 'string') { w[n++] = TAG_STRING_PAYLOAD; n = this.text(w, n, payload) } else n = writeNumber(w, n, payload)
+          n = writeNumber(w, n, ring!.badge[at]!)
           // A carried cap is in its record, by place (this endpoint, ring index `at`).
           w[n++] = at
           w[n++] = ring!.cap[at]! === NONE ? 0 : 1
@@ -337,7 +324,7 @@ export class RawFingerprints {
         break
       }
       case KIND_REGION:
-        n = this.number(w, n, objects.bytes[handle]!)
+        n = writeNumber(w, n, objects.bytes[handle]!)
         w[n++] = objects.executable[handle]!
         break
       case KIND_DEVICE:
@@ -363,7 +350,7 @@ export class RawFingerprints {
     else n = this.place(k, w, n, parent)
     w[n++] = caps.object[cap]!
     w[n++] = caps.rights[cap]!
-    n = this.number(w, n, caps.badge[cap]!)
+    n = writeNumber(w, n, caps.badge[cap]!)
     fingerprintWordsInto(w, n, this.print)
   }
 
@@ -373,7 +360,7 @@ export class RawFingerprints {
     const place = caps.place[cap]!
     w[n++] = place
     w[n++] = caps.where[cap]!
-    return place === PLACE_TABLE ? this.text(w, n, caps.key[cap]!) : this.number(w, n, caps.slot[cap]! + 0)
+    return place === PLACE_TABLE ? this.text(w, n, caps.key[cap]!) : writeNumber(w, n, caps.slot[cap]! + 0)
   }
 
   /** A namespace's record, fingerprinted into {@link print}. */
@@ -382,13 +369,13 @@ export class RawFingerprints {
     let n = 0
     w[n++] = TAG_NAMESPACE
     w[n++] = record.id
-    w[n++] = record.kind.charCodeAt(0) | (record.kind.charCodeAt(1) << 8)
+    w[n++] = kindCode(record.kind)
     w[n++] = record.creator
     w[n++] = record.parent ?? -1
     w[n++] = record.userNamespace
-    n = this.number(w, n, record.uidMap.base)
-    n = this.number(w, n, record.uidMap.count)
-    n = this.number(w, n, record.pidNext)
+    n = writeNumber(w, n, record.uidMap.base)
+    n = writeNumber(w, n, record.uidMap.count)
+    n = writeNumber(w, n, record.pidNext)
     // Its entries are the caps whose place is this table, in their records.
     w[n++] = record.entries.size
     fingerprintWordsInto(w, n, this.print)
