@@ -1,12 +1,16 @@
 /**
  * The general engine on several cores (`sila explore --workers N`), on the
- * shared parallel driver (parallel.ts): a batch carries the successors' paths
- * and fingerprints. The worker that takes a transition checks its step
- * invariants (every transition, into a new state or not) and, when the
- * successor is new to it (kept, or sent to its owner for the first time), its
- * state invariants: the owner admits what it is sent without replaying it. The result is
- * the sequential search's: the same distinct states, transitions and depth (a
- * test compares them), and a counterexample of the same, shortest, length.
+ * shared parallel driver (parallel.ts) with the discoverer expanding: the
+ * worker that finds a new state expands it at the next level, and the state's
+ * owner (by fingerprint) only says whether it is new. A batch carries the
+ * candidates' paths and fingerprints. So a state's successors stay on one
+ * worker, as on one core: they share their path and many of their successors.
+ * The worker that takes a transition checks its step invariants (every
+ * transition, into a new state or not) and, when the successor is new to it
+ * (its own and unseen, or sent for the first time), its state invariants. The
+ * result is the sequential search's: the same distinct states, transitions and
+ * depth (a test compares them), and a counterexample of the same, shortest,
+ * length.
  * @module
  */
 import type { Preset } from '../../spec/presets.js'
@@ -54,6 +58,7 @@ export function exploreGeneralParallel(options: ExploreOptions & { readonly work
   const kernelName = options.kernelName ?? (options.refine !== undefined && options.refine.name !== 'impl' ? options.refine.name : undefined)
   return exploreParallel<Batch, PathViolation>(options, {
     name: 'general',
+    discoverer: true,
     actions,
     script: new URL('./general-worker.js', import.meta.url),
     setup: (index, count, stop): WorkerSetup => ({

@@ -1,13 +1,17 @@
 /**
  * One worker of the parallel general search (general-parallel.ts). It owns the
- * states whose fingerprint falls to it: their fingerprints and, level by level,
- * the frontier of them it expands (as paths). A successor it owns is
- * deduplicated and checked here; one another worker owns is sent there, as its
- * path and fingerprint, once: a worker remembers what it sent, since most
- * successors are duplicates. The step invariants of every transition are
- * checked by the worker that takes it, and so are the state invariants of a
- * successor it keeps as new or sends for the first time (it is loaded there):
- * the owner never replays a path.
+ * states whose fingerprint falls to it: it keeps their fingerprints and says
+ * which are new. It expands, level by level, the states it found itself (as
+ * paths), so that a state's successors and their successors stay together:
+ * they share most of their path (one replay) and many of their successors (the
+ * raw fingerprints' cache, raw-fingerprints.ts, hits). A successor it owns is
+ * deduplicated here; one another worker owns is a candidate, sent to its owner
+ * once (a worker remembers what it sent, since most successors are duplicates)
+ * and kept in the next level only if the owner answers that it is new. Between
+ * levels the frontiers are evened out by moving runs of states from one end
+ * (parallel.ts, evenOut). The step invariants of every transition are checked
+ * by the worker that takes it, and so are the state invariants of a successor
+ * new to it (kept, or sent for the first time) while it is loaded.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -36,7 +40,18 @@ const sent = new FingerprintSet(1 << 16)
 const { index: me, count } = setup
 let frontier = new PathLevel(0, 1)
 let next = new PathLevel(1)
+/** The owner of each state of `next` (me, or the owner a candidate was sent to, which answers whether it is new). */
+let owners = new Uint8Array(1024)
+/** The run of the frontier this worker keeps when the frontiers are evened out (the rest it gives). */
+let kept = { start: 0, end: 0 }
 let violation: PathViolation | null = null
+if (count > 255) throw new Error('the general engine runs on at most 255 workers')
+
+/** Joins `next` with the owner of the state just pushed to it. */
+function tagNext(owner: number): void {
+  if (next.count > owners.length) { const grown = new Uint8Array(owners.length * 2); grown.set(owners); owners = grown }
+  owners[next.count - 1] = owner
+}
 
 /** A growable outgoing batch to one other worker. */
 class Outgoing {
@@ -88,7 +103,7 @@ function extended(path: Uint16Array, action: number): number[] {
   return [...Array.from(path), action]
 }
 
-/** Expands this worker's frontier; successors others own go into per-owner batches. */
+/** Expands this worker's frontier: new successors it owns and candidates others own join `next`; the candidates go into per-owner batches too. */
 function expandLevel(): Array<Batch | null> {
   const outgoing = Array.from({ length: count }, (_, owner) => (owner === me ? null : new Outgoing(frontier.length + 1)))
   for (let position = 0; position < frontier.count && violation === null; position++) {
@@ -98,20 +113,18 @@ function expandLevel(): Array<Batch | null> {
       const high = encoder.pair[0]!
       const low = encoder.pair[1]!
       const owner = ownerOf(high, low, count)
-      // Every transition's step invariants are checked here, where it is taken; a new state's state invariants by its owner.
       // New here: a state this worker owns and has not seen, or one it owns not and has not sent yet.
-      // Its state invariants are checked here, while it is loaded: the owner need not replay its path.
+      // Its state invariants are checked here, while it is loaded; every transition's step invariants too.
       const isNew = owner === me ? seen.add(high, low) : sent.add(high, low)
       const found = expander.checkSuccessor(isNew)
       // The path is spelled out only for a violation: most transitions break nothing.
       if (found !== null) violation = pathViolation(found, extended(path, action))
       if (violation === null && isNew && watch !== null) watchState(() => extended(path, action))
       if (violation !== null) return true
-      if (owner !== me) {
-        if (isNew) outgoing[owner]!.push(path, action)
-        return false
-      }
-      if (isNew) next.push(path, action, high, low)
+      if (!isNew) return false
+      if (owner !== me) outgoing[owner]!.push(path, action)
+      next.push(path, action, high, low)
+      tagNext(owner)
       return false
     })
     const refined = expander.refined
@@ -120,20 +133,52 @@ function expandLevel(): Array<Batch | null> {
   return outgoing.map((batch) => batch?.batch() ?? null)
 }
 
-/**
- * Admits the successors other workers found that this one owns: their state
- * invariants were checked where they were found, so a new one only joins the
- * next level.
- */
-function admitIncoming(batches: ReadonlyArray<Batch>): void {
-  const length = next.length
-  for (const batch of batches) {
-    const paths = new Uint16Array(batch.paths)
+/** Which of the candidates each sender sent this worker are new (1) or seen before (0), in their order. */
+function answerCandidates(batches: ReadonlyArray<Batch | null>): Array<ArrayBuffer | null> {
+  return batches.map((batch) => {
+    if (batch === null) return null
     const fingerprints = new Uint32Array(batch.fingerprints)
-    for (let item = 0; item < batch.size; item++) {
-      if (seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!)) next.pushAll(paths.subarray(item * length, (item + 1) * length), fingerprints.subarray(2 * item, 2 * item + 2), 1)
+    const answers = new Uint8Array(batch.size)
+    for (let item = 0; item < batch.size; item++) answers[item] = seen.add(fingerprints[2 * item]!, fingerprints[2 * item + 1]!) ? 1 : 0
+    return answers.buffer
+  })
+}
+
+/** Keeps in `next` the states this worker owns and the candidates their owners answered new (`answers`, by owner), in their order. */
+function keepAnswered(answers: ReadonlyArray<ArrayBuffer | null>): void {
+  const byOwner = answers.map((answer) => (answer === null ? null : new Uint8Array(answer)))
+  const cursors = new Int32Array(count)
+  next.filter((position) => {
+    const owner = owners[position]!
+    return owner === me || byOwner[owner]![cursors[owner]++] === 1
+  })
+}
+
+/** The states of this worker's frontier (numbered from `offset` in worker order) that `bounds` gives to others, by taker. */
+function giveAway(offset: number, bounds: ReadonlyArray<number>): Array<Batch | null> {
+  return Array.from({ length: count }, (_, taker) => {
+    const start = Math.max(bounds[taker]! - offset, 0)
+    const end = Math.min(bounds[taker + 1]! - offset, frontier.count)
+    if (taker === me) { kept = { start, end: Math.max(start, end) }; return null }
+    if (end <= start) return null
+    const { paths, pairs } = frontier.slice(start, end)
+    return { paths: paths.buffer as ArrayBuffer, fingerprints: pairs.buffer as ArrayBuffer, size: end - start }
+  })
+}
+
+/** The frontier after evening out: the runs taken from others and the run kept, in worker order (so runs stay contiguous). */
+function takeGiven(take: ReadonlyArray<Batch | null>): void {
+  const joined = new PathLevel(frontier.length, Math.max(1, take.reduce((sum, piece) => sum + (piece?.size ?? 0), kept.end - kept.start)))
+  for (let giver = 0; giver < count; giver++) {
+    if (giver === me) {
+      const { paths, pairs } = frontier.slice(kept.start, kept.end)
+      joined.pushAll(paths, pairs, kept.end - kept.start)
+      continue
     }
+    const piece = take[giver]
+    if (piece !== null && piece !== undefined) joined.pushAll(new Uint16Array(piece.paths), new Uint32Array(piece.fingerprints), piece.size)
   }
+  frontier = joined
 }
 
 function report(): LevelReport<PathViolation> {
@@ -161,17 +206,20 @@ if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
 }
 
 serveLevels<Batch, PathViolation>(port, {
-  expand(witnessed) {
+  expand(witnessed, take) {
     // A property in code that threw at the boot state: the answer to the coordinator's first question.
     if (startFailure !== undefined) throw startFailure
     watch?.forget(witnessed)
+    if (take !== undefined) takeGiven(take)
     next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
     return expandLevel()
   },
   transfer: (batch) => [batch.paths, batch.fingerprints],
-  admit(batches) {
-    admitIncoming(batches)
+  answer: answerCandidates,
+  settle(answers) {
+    keepAnswered(answers)
     frontier = next
     return report()
   },
+  give: giveAway,
 })

@@ -518,6 +518,25 @@ export class PathLevel {
   at(position: number): Uint16Array {
     return this.paths.subarray(position * this.length, (position + 1) * this.length)
   }
+  /** Keeps the states `kept(position)` says to keep, in their order. */
+  filter(kept: (position: number) => boolean): void {
+    const length = this.length
+    let count = 0
+    for (let position = 0; position < this.count; position++) {
+      if (!kept(position)) continue
+      if (count !== position) {
+        this.paths.copyWithin(count * length, position * length, (position + 1) * length)
+        this.pairs[2 * count] = this.pairs[2 * position]!
+        this.pairs[2 * count + 1] = this.pairs[2 * position + 1]!
+      }
+      count++
+    }
+    this.count = count
+  }
+  /** Copies of the paths and fingerprints of the states from `start` to `end`. */
+  slice(start: number, end: number): { readonly paths: Uint16Array; readonly pairs: Uint32Array } {
+    return { paths: this.paths.slice(start * this.length, end * this.length), pairs: this.pairs.slice(2 * start, 2 * end) }
+  }
   /** Loads the state at `position` into `expander` (its path, and its fingerprint known). */
   load(expander: ImplExpander, position: number): Uint16Array {
     const path = this.at(position)

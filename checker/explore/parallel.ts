@@ -12,6 +12,17 @@
  * worker side ({@link serveLevels}) answers those messages. What a batch holds,
  * how a violation is told and how its path is rebuilt is the engine's.
  *
+ * Two ways to split the work. capcore's: the owner of a state expands it, so a
+ * batch carries states to be kept. The general engine's ({@link ParallelEngine.discoverer}):
+ * the worker that finds a new state expands it, and the owner only answers
+ * whether it is new (two more rounds a level: answers, then level reports);
+ * between levels the frontiers are evened out by handing on runs of states
+ * from their ends. A state's successors then stay on one worker, as on one
+ * core, which the general engine needs: it reaches a state by replaying its
+ * path from the last one's, and caches canonical fingerprints of the
+ * successors it met (raw-fingerprints.ts); split by owner, each worker's
+ * frontier is every other state of the level and both lose most of that.
+ *
  * Bounds are checked between levels: `--states` may be passed by up to a level.
  * @module
  */
@@ -60,15 +71,26 @@ export interface LevelWitness {
   readonly path: number[]
 }
 
-/** What the coordinator asks; `extra` messages are the engine's own (capcore's parent links). */
+/**
+ * What the coordinator asks; `extra` messages are the engine's own (capcore's
+ * parent links). With an engine whose discoverer expands ({@link ParallelEngine.discoverer}),
+ * `incoming` carries candidates and is answered (`answers`), `settle` hands
+ * each worker its owners' answers, `give` asks for the frontier states another
+ * worker is to take, and `expand` carries them (`take`, by giver).
+ */
 export type CoordinatorMessage<B> =
-  | { readonly type: 'expand'; readonly witnessed: ReadonlyArray<string> }
+  | { readonly type: 'expand'; readonly witnessed: ReadonlyArray<string>; readonly take?: ReadonlyArray<B | null> }
   | { readonly type: 'incoming'; readonly batches: ReadonlyArray<B> }
+  | { readonly type: 'answer'; readonly batches: ReadonlyArray<B | null> }
+  | { readonly type: 'settle'; readonly answers: ReadonlyArray<ArrayBuffer | null> }
+  | { readonly type: 'give'; readonly offset: number; readonly bounds: ReadonlyArray<number> }
   | { readonly type: 'extra' }
 
 export type WorkerMessage<B, V> =
   | { readonly type: 'outgoing'; readonly batches: ReadonlyArray<B | null> }
   | { readonly type: 'level'; readonly report: LevelReport<V> }
+  | { readonly type: 'answers'; readonly answers: ReadonlyArray<ArrayBuffer | null> }
+  | { readonly type: 'given'; readonly pieces: ReadonlyArray<B | null> }
   | { readonly type: 'extra'; readonly value: unknown }
   | { readonly type: 'failed'; readonly message: string; readonly input?: { readonly file: string; readonly problems: string[] } }
 
@@ -114,6 +136,28 @@ export interface ParallelEngine<B, V> {
   compare(a: V, b: V): number
   /** The violation as the search reports it (capcore asks the workers for their parent links). */
   resolve(violation: V, peers: ReadonlyArray<Peer<B, V>>): Promise<ExploreViolation>
+  /**
+   * The worker that finds a new state expands it (the general engine), rather
+   * than the state's owner (capcore): a batch then carries candidates, which
+   * their owner answers (new or not), and the frontiers are evened out between
+   * levels by moving contiguous runs of states ({@link evenOut}).
+   */
+  readonly discoverer?: boolean
+}
+
+/**
+ * How to even out frontiers of `counts` states: seen back to back in worker
+ * order, worker `w` is to hold the states from `bounds[w]` to `bounds[w + 1]`
+ * (as near equal as can be). Each worker keeps what of its run falls in its
+ * own range, so a worker gives away only its excess, from the ends of its run.
+ */
+export function evenOut(counts: ReadonlyArray<number>): { readonly offsets: number[]; readonly bounds: number[] } {
+  const total = counts.reduce((sum, count) => sum + count, 0)
+  const offsets: number[] = []
+  let offset = 0
+  for (const count of counts) { offsets.push(offset); offset += count }
+  const bounds = Array.from({ length: counts.length + 1 }, (_, worker) => Math.floor((worker * total) / counts.length))
+  return { offsets, bounds }
 }
 
 /** Exhaustive (or depth-, state- or time-bounded) breadth-first search on `workers` threads. */
@@ -145,11 +189,35 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
       witnessed.set(found.name, { witness: { message: found.message, detail: found.detail }, path: found.path.map((action) => actions[action]!), indexes: found.path })
     }
   }
+  const transferAll = (batches: ReadonlyArray<B | null>): ArrayBuffer[] => batches.flatMap((batch) => (batch === null ? [] : engine.transfer(batch)))
+  /** Frontier states each worker takes at the next `expand`, by giver (the discoverer engine's evening out). */
+  let taken: Array<ReadonlyArray<B | null>> = []
+  /** The discoverer engine's second and third rounds: owners answer the candidates sent them, senders keep those answered new. */
+  const settle = async (outgoing: ReadonlyArray<Extract<WorkerMessage<B, V>, { type: 'outgoing' }>>): Promise<Array<Extract<WorkerMessage<B, V>, { type: 'level' }>>> => {
+    const answered = (await Promise.all(peers.map((peer, owner) => {
+      const batches = outgoing.map((message) => message.batches[owner] ?? null)
+      return peer.ask({ type: 'answer', batches }, transferAll(batches))
+    }))) as Array<Extract<WorkerMessage<B, V>, { type: 'answers' }>>
+    return (await Promise.all(peers.map((peer, sender) => {
+      const answers = answered.map((message) => message.answers[sender] ?? null)
+      return peer.ask({ type: 'settle', answers }, answers.flatMap((answer) => (answer === null ? [] : [answer])))
+    }))) as Array<Extract<WorkerMessage<B, V>, { type: 'level' }>>
+  }
+  /** Evens out the frontiers (see {@link evenOut}): what each worker gives, gathered by taker. */
+  const give = async (counts: ReadonlyArray<number>): Promise<Array<ReadonlyArray<B | null>>> => {
+    const { offsets, bounds } = evenOut(counts)
+    const given = (await Promise.all(peers.map((peer, worker) => peer.ask({ type: 'give', offset: offsets[worker]!, bounds })))) as Array<Extract<WorkerMessage<B, V>, { type: 'given' }>>
+    return peers.map((_, taker) => given.map((message) => message.pieces[taker] ?? null))
+  }
   try {
     while (queue > 0 && depth < depthBound && !stopped) {
       const found = [...witnessed.keys()]
-      const outgoing = (await Promise.all(peers.map((peer) => peer.ask({ type: 'expand', witnessed: found })))) as Array<Extract<WorkerMessage<B, V>, { type: 'outgoing' }>>
-      const levels = await Promise.all(peers.map((peer, owner) => {
+      const outgoing = (await Promise.all(peers.map((peer, worker) => {
+        const take = taken[worker]
+        return take === undefined ? peer.ask({ type: 'expand', witnessed: found }) : peer.ask({ type: 'expand', witnessed: found, take }, transferAll(take))
+      }))) as Array<Extract<WorkerMessage<B, V>, { type: 'outgoing' }>>
+      taken = []
+      const levels = engine.discoverer === true ? await settle(outgoing) : await Promise.all(peers.map((peer, owner) => {
         const batches = outgoing.flatMap((message) => { const batch = message.batches[owner]; return batch === null || batch === undefined ? [] : [batch] })
         return peer.ask({ type: 'incoming', batches }, batches.flatMap((batch) => engine.transfer(batch)))
       })) as Array<Extract<WorkerMessage<B, V>, { type: 'level' }>>
@@ -162,6 +230,7 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
       options.onProgress?.({ distinct, generated: reports.reduce((sum, report) => sum + report.generated, 0) + 1, depth, queue, elapsedMs: Date.now() - started })
       if (broken !== undefined) { violation = await engine.resolve(broken, peers); break }
       if (options.statesMax !== undefined && distinct >= options.statesMax) { stopped = true; break }
+      if (engine.discoverer === true && queue > 0 && depth < depthBound && !stopped) taken = await give(reports.map((report) => report.next))
     }
   } finally {
     clearInterval(poll)
@@ -184,11 +253,21 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
 
 /** What a worker does with the coordinator's messages. */
 export interface LevelWorker<B, V> {
-  /** Expands this worker's frontier (`witnessed`: the sometimes properties found so far); the batches for the others (null for itself). */
-  expand(witnessed: ReadonlyArray<string>): Array<B | null>
+  /**
+   * Expands this worker's frontier (`witnessed`: the sometimes properties found
+   * so far; `take`: the states others give it to expand first, by giver); the
+   * batches for the others (null for itself).
+   */
+  expand(witnessed: ReadonlyArray<string>, take?: ReadonlyArray<B | null>): Array<B | null>
   transfer(batch: B): ArrayBuffer[]
   /** Admits what the others found that this worker owns, makes the next level the frontier, and reports. */
-  admit(batches: ReadonlyArray<B>): LevelReport<V>
+  admit?(batches: ReadonlyArray<B>): LevelReport<V>
+  /** The discoverer engine: which of the candidates each sender sent are new (one byte each, 1: new), by sender. */
+  answer?(batches: ReadonlyArray<B | null>): Array<ArrayBuffer | null>
+  /** The discoverer engine: keeps the candidates their owners (`answers`, by owner) answered new, makes the next level the frontier, and reports. */
+  settle?(answers: ReadonlyArray<ArrayBuffer | null>): LevelReport<V>
+  /** The discoverer engine: the frontier states (numbered from `offset`) outside this worker's range of `bounds`, by taker. */
+  give?(offset: number, bounds: ReadonlyArray<number>): Array<B | null>
   /** The engine's own question (capcore: its parent links), with the buffers to transfer. */
   extra?(): { value: unknown; transfer: ArrayBuffer[] }
 }
@@ -199,13 +278,26 @@ export function serveLevels<B, V>(port: MessagePort, worker: LevelWorker<B, V>):
     try {
       switch (message.type) {
         case 'expand': {
-          const batches = worker.expand(message.witnessed)
+          const batches = worker.expand(message.witnessed, message.take)
           port.postMessage({ type: 'outgoing', batches } satisfies WorkerMessage<B, V>, batches.flatMap((batch) => (batch === null ? [] : worker.transfer(batch))))
           return
         }
         case 'incoming':
-          port.postMessage({ type: 'level', report: worker.admit(message.batches) } satisfies WorkerMessage<B, V>)
+          port.postMessage({ type: 'level', report: worker.admit!(message.batches) } satisfies WorkerMessage<B, V>)
           return
+        case 'answer': {
+          const answers = worker.answer!(message.batches)
+          port.postMessage({ type: 'answers', answers } satisfies WorkerMessage<B, V>, answers.flatMap((answer) => (answer === null ? [] : [answer])))
+          return
+        }
+        case 'settle':
+          port.postMessage({ type: 'level', report: worker.settle!(message.answers) } satisfies WorkerMessage<B, V>)
+          return
+        case 'give': {
+          const pieces = worker.give!(message.offset, message.bounds)
+          port.postMessage({ type: 'given', pieces } satisfies WorkerMessage<B, V>, pieces.flatMap((piece) => (piece === null ? [] : worker.transfer(piece))))
+          return
+        }
         case 'extra': {
           const answer = worker.extra?.() ?? { value: null, transfer: [] }
           port.postMessage({ type: 'extra', value: answer.value } satisfies WorkerMessage<B, V>, answer.transfer)

@@ -5,6 +5,8 @@ import { exploreCapCore } from '../../checker/explore/capcore.js'
 import { exploreCapCoreParallel, pathTo } from '../../checker/explore/capcore-parallel.js'
 import { exploreGeneral } from '../../checker/explore/general.js'
 import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
+import { evenOut } from '../../checker/explore/parallel.js'
+import fc from 'fast-check'
 import { chooseEngine, hasCapCoreEngine } from '../../checker/explore/run.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
 import { FingerprintSet, collisionProbability } from '../../checker/explore/fingerprints.js'
@@ -92,6 +94,34 @@ test('--workers: the parallel general search finds exactly what the sequential o
   const bounded = await exploreGeneralParallel({ preset: NESTED, depthMax: 2, workers: 2 })
   assert.is(bounded.complete, false)
   assert.ok(bounded.queue > 0)
+})
+
+test('--workers: the general engine\'s frontiers are evened out in contiguous runs (two workers: only the excess moves)', () => {
+  let moved = 0
+  fc.assert(fc.property(fc.array(fc.nat(1000), { minLength: 2, maxLength: 6 }), (counts) => {
+    const { offsets, bounds } = evenOut(counts)
+    const total = counts.reduce((sum, count) => sum + count, 0)
+    assert.is(bounds[0], 0)
+    assert.is(bounds[counts.length], total)
+    let given = 0
+    for (let worker = 0; worker < counts.length; worker++) {
+      assert.is(offsets[worker], counts.slice(0, worker).reduce((sum, count) => sum + count, 0))
+      const size = bounds[worker + 1]! - bounds[worker]!
+      // As near equal as can be.
+      assert.ok(size >= Math.floor(total / counts.length) && size <= Math.ceil(total / counts.length), `worker ${worker} holds ${size} of ${total}`)
+      // A worker keeps what of its run falls in its range, and gives the rest.
+      const keeps = Math.max(0, Math.min(offsets[worker]! + counts[worker]!, bounds[worker + 1]!) - Math.max(offsets[worker]!, bounds[worker]!))
+      given += counts[worker]! - keeps
+    }
+    if (given > 0) moved++
+    const excess = counts.reduce((sum, count, worker) => sum + Math.max(0, count - (bounds[worker + 1]! - bounds[worker]!)), 0)
+    if (counts.length === 2) assert.is(given, excess, `${counts}: only the excess moves`)
+    assert.ok(given >= excess)
+  }), { numRuns: 300 })
+  assert.ok(moved > 200, `states move in ${moved} of 300 cases`)
+  // Two workers, all states on the first (the boot state's successors): half move, from its end.
+  assert.equal(evenOut([10, 0]), { offsets: [0, 10], bounds: [0, 5, 10] })
+  assert.equal(evenOut([3, 8, 1]), { offsets: [0, 3, 11], bounds: [0, 4, 8, 12] })
 })
 
 test('a counterexample path is rebuilt across workers from their parent links (ids interleave: local × workers + worker)', () => {

@@ -150,6 +150,36 @@ test('generated declared systems: the general engine finds what the model engine
   assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
 })
 
+test('generated declared systems: --workers 2 and 3 find what one core finds (the discoverer expands; frontiers evened out)', async () => {
+  let systems = 0
+  let states = 0
+  let searched = 0
+  let atBoot = 0
+  for (const shape of fc.sample(systemArb, { numRuns: 12, seed: 20_261_204 })) {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') continue
+    const preset = generatedPreset(config, `generated system ${systems}`)
+    const sequential = exploreGeneral({ preset, depthMax: 4 })
+    for (const workers of [2, 3]) {
+      const parallel = await exploreGeneralParallel({ preset, depthMax: 4, workers })
+      const where = `${preset.description}, ${workers} workers`
+      assert.is(parallel.distinct, sequential.distinct, `distinct states, ${where}`)
+      assert.is(parallel.generated, sequential.generated, `transitions, ${where}`)
+      assert.is(parallel.depth, sequential.depth, `depth, ${where}`)
+      assert.is(parallel.queue, sequential.queue, `frontier left, ${where}`)
+      assert.equal(parallel.coverage, sequential.coverage, `coverage, ${where}`)
+      assert.is(parallel.violation?.invariant, sequential.violation?.invariant, `violation, ${where}`)
+      assert.is(parallel.violation?.path.length, sequential.violation?.path.length, `violation path, ${where}`)
+    }
+    if (sequential.violation?.path.length === 0) atBoot++
+    else if (sequential.depth === 4) searched++
+    systems++
+    states += sequential.distinct
+  }
+  console.log(`  ${systems} generated systems on 1, 2 and 3 workers alike: ${searched} searched to depth 4 (${states.toLocaleString('en')} states), ${atBoot} broken at boot`)
+  assert.ok(searched >= 5 && atBoot >= 1, `${searched} searched, ${atBoot} broken at boot`)
+})
+
 // ---- impl mutants -------------------------------------------------------------------
 
 test('impl mutants: the general engine finds each seeded bug; the model engine with --refine diverges no later', async () => {
