@@ -5,6 +5,7 @@
  * owner (by fingerprint) only says whether it is new. A batch carries the
  * candidates' paths and fingerprints. So a state's successors stay on one
  * worker, as on one core: they share their path and many of their successors.
+ * A worker done with its frontier takes chunks of the others' (parallel.ts).
  * The worker that takes a transition checks its step invariants (every
  * transition, into a new state or not) and, when the successor is new to it
  * (its own and unseen, or sent for the first time), its state invariants. The

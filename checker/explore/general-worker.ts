@@ -7,9 +7,10 @@
  * raw fingerprints' cache, raw-fingerprints.ts, hits). A successor it owns is
  * deduplicated here; one another worker owns is a candidate, sent to its owner
  * once (a worker remembers what it sent, since most successors are duplicates)
- * and kept in the next level only if the owner answers that it is new. Between
- * levels the frontiers are evened out by moving runs of states from one end
- * (parallel.ts, evenOut). The step invariants of every transition are checked
+ * and kept in the next level only if the owner answers that it is new. Each
+ * worker publishes its frontier in shared memory and expands it in chunks
+ * claimed from its front; when none is left it takes chunks from the back of
+ * the others' (parallel.ts). The step invariants of every transition are checked
  * by the worker that takes it, and so are the state invariants of a successor
  * new to it (kept, or sent for the first time) while it is loaded.
  * @module
@@ -18,7 +19,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { FingerprintSet } from './fingerprints.js'
 import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
 import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
-import { type LevelReport, type LevelWitness, ownerOf, serveLevels } from './parallel.js'
+import { type LevelReport, type LevelWitness, type SharedFrontier, chunkSize, claimBack, claimFront, ownerOf, serveLevels } from './parallel.js'
 import { loadTarget } from '../targets.js'
 import { catalogueFilter } from './search.js'
 import { loadChecked, PropertyWatch } from './props.js'
@@ -42,8 +43,6 @@ let frontier = new PathLevel(0, 1)
 let next = new PathLevel(1)
 /** The owner of each state of `next` (me, or the owner a candidate was sent to, which answers whether it is new). */
 let owners = new Uint8Array(1024)
-/** The run of the frontier this worker keeps when the frontiers are evened out (the rest it gives). */
-let kept = { start: 0, end: 0 }
 let violation: PathViolation | null = null
 if (count > 255) throw new Error('the general engine runs on at most 255 workers')
 
@@ -103,12 +102,16 @@ function extended(path: Uint16Array, action: number): number[] {
   return [...Array.from(path), action]
 }
 
-/** Expands this worker's frontier: new successors it owns and candidates others own join `next`; the candidates go into per-owner batches too. */
-function expandLevel(): Array<Batch | null> {
+/**
+ * Expands this worker's frontier: new successors it owns and candidates others
+ * own join `next`; the candidates go into per-owner batches too. With `shared`
+ * (every worker's published frontier), it claims chunks of its own from the
+ * front, then of the others' from the back, until none is left.
+ */
+function expandLevel(shared?: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer }): Array<Batch | null> {
   const outgoing = Array.from({ length: count }, (_, owner) => (owner === me ? null : new Outgoing(frontier.length + 1)))
-  for (let position = 0; position < frontier.count && violation === null; position++) {
-    if ((position & 255) === 0 && Atomics.load(stop, 0) === 1) break
-    const path = frontier.load(expander, position)
+  const expandState = (level: PathLevel, position: number): void => {
+    const path = level.load(expander, position)
     expander.expand(null, (action) => {
       const high = encoder.pair[0]!
       const low = encoder.pair[1]!
@@ -129,6 +132,27 @@ function expandLevel(): Array<Batch | null> {
     })
     const refined = expander.refined
     if (refined !== null) violation = pathViolation(refined.failure, extended(path, refined.action))
+  }
+  const expandRange = (level: PathLevel, start: number, end: number): void => {
+    for (let position = start; position < end && violation === null; position++) expandState(level, position)
+  }
+  const stopped = (): boolean => violation !== null || Atomics.load(stop, 0) === 1
+  if (shared === undefined) {
+    for (let start = 0; start < frontier.count && !stopped(); start += 256) expandRange(frontier, start, Math.min(start + 256, frontier.count))
+    return outgoing.map((batch) => batch?.batch() ?? null)
+  }
+  const claims = new Int32Array(shared.claims)
+  for (let turn = 0; turn < count && !stopped(); turn++) {
+    const worker = (me + turn) % count
+    const published = shared.frontiers[worker]
+    if (published === null || published === undefined) continue
+    const level = worker === me ? frontier : PathLevel.over(published)
+    const size = chunkSize(published.count)
+    for (;;) {
+      const chunk = worker === me ? claimFront(claims, worker) : claimBack(claims, worker)
+      if (chunk < 0 || stopped()) break
+      expandRange(level, chunk * size, Math.min((chunk + 1) * size, published.count))
+    }
   }
   return outgoing.map((batch) => batch?.batch() ?? null)
 }
@@ -154,37 +178,17 @@ function keepAnswered(answers: ReadonlyArray<ArrayBuffer | null>): void {
   })
 }
 
-/** The states of this worker's frontier (numbered from `offset` in worker order) that `bounds` gives to others, by taker. */
-function giveAway(offset: number, bounds: ReadonlyArray<number>): Array<Batch | null> {
-  return Array.from({ length: count }, (_, taker) => {
-    const start = Math.max(bounds[taker]! - offset, 0)
-    const end = Math.min(bounds[taker + 1]! - offset, frontier.count)
-    if (taker === me) { kept = { start, end: Math.max(start, end) }; return null }
-    if (end <= start) return null
-    const { paths, pairs } = frontier.slice(start, end)
-    return { paths: paths.buffer as ArrayBuffer, fingerprints: pairs.buffer as ArrayBuffer, size: end - start }
-  })
+/** Makes `next` the frontier, in shared memory, that the others may take chunks of. */
+function publishNext(): SharedFrontier {
+  const published = next.share()
+  frontier = PathLevel.over(published)
+  return published
 }
 
-/** The frontier after evening out: the runs taken from others and the run kept, in worker order (so runs stay contiguous). */
-function takeGiven(take: ReadonlyArray<Batch | null>): void {
-  const joined = new PathLevel(frontier.length, Math.max(1, take.reduce((sum, piece) => sum + (piece?.size ?? 0), kept.end - kept.start)))
-  for (let giver = 0; giver < count; giver++) {
-    if (giver === me) {
-      const { paths, pairs } = frontier.slice(kept.start, kept.end)
-      joined.pushAll(paths, pairs, kept.end - kept.start)
-      continue
-    }
-    const piece = take[giver]
-    if (piece !== null && piece !== undefined) joined.pushAll(new Uint16Array(piece.paths), new Uint32Array(piece.fingerprints), piece.size)
-  }
-  frontier = joined
-}
-
-function report(): LevelReport<PathViolation> {
+function report(published?: SharedFrontier): LevelReport<PathViolation> {
   const found = witnesses
   witnesses = []
-  return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation, witnesses: found }
+  return { next: next.count, distinct: seen.size, generated: expander.generated, counts: Array.from(expander.counts), violation, witnesses: found, ...(published === undefined ? {} : { frontier: published }) }
 }
 
 let startFailure: unknown
@@ -206,20 +210,17 @@ if (ownerOf(encoder.pair[0]!, encoder.pair[1]!, count) === me) {
 }
 
 serveLevels<Batch, PathViolation>(port, {
-  expand(witnessed, take) {
+  expand(witnessed, shared) {
     // A property in code that threw at the boot state: the answer to the coordinator's first question.
     if (startFailure !== undefined) throw startFailure
     watch?.forget(witnessed)
-    if (take !== undefined) takeGiven(take)
     next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
-    return expandLevel()
+    return expandLevel(shared)
   },
   transfer: (batch) => [batch.paths, batch.fingerprints],
   answer: answerCandidates,
   settle(answers) {
     keepAnswered(answers)
-    frontier = next
-    return report()
+    return report(publishNext())
   },
-  give: giveAway,
 })

@@ -53,7 +53,7 @@ import { FingerprintSet, collisionProbability } from './fingerprints.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { catalogueFilter, mulberry32, userViolation } from './search.js'
 import { type Hits, PropertyWatch, verdicts } from './props.js'
-import { coverageOf } from './parallel.js'
+import { type SharedFrontier, coverageOf } from './parallel.js'
 import { type GuardedKernel, StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
 import { GROUP_REFUSED, PASSES, Prefilter } from './prefilter.js'
@@ -533,9 +533,21 @@ export class PathLevel {
     }
     this.count = count
   }
-  /** Copies of the paths and fingerprints of the states from `start` to `end`. */
-  slice(start: number, end: number): { readonly paths: Uint16Array; readonly pairs: Uint32Array } {
-    return { paths: this.paths.slice(start * this.length, end * this.length), pairs: this.pairs.slice(2 * start, 2 * end) }
+  /** A copy of the level in shared memory (--workers: the others may take chunks of it). */
+  share(): SharedFrontier {
+    const paths = new SharedArrayBuffer(Math.max(2, 2 * this.count * this.length))
+    const pairs = new SharedArrayBuffer(Math.max(8, 8 * this.count))
+    new Uint16Array(paths).set(this.paths.subarray(0, this.count * this.length))
+    new Uint32Array(pairs).set(this.pairs.subarray(0, 2 * this.count))
+    return { paths, pairs, count: this.count, length: this.length }
+  }
+  /** A level over a shared one's memory, to read (a push would copy it out). */
+  static over(shared: SharedFrontier): PathLevel {
+    const level = new PathLevel(shared.length, 1)
+    level.paths = new Uint16Array(shared.paths)
+    level.pairs = new Uint32Array(shared.pairs)
+    level.count = shared.count
+    return level
   }
   /** Loads the state at `position` into `expander` (its path, and its fingerprint known). */
   load(expander: ImplExpander, position: number): Uint16Array {

@@ -4,8 +4,8 @@
  * level by level, with the states partitioned among worker threads by
  * fingerprint (as in Stern and Dill's parallel Murφ). Each worker expands the
  * frontier states it owns, keeps the successors it owns, and sends the others
- * to their owners once per level, in one batch per owner; nothing is shared but
- * the stop flag, so no table needs locking.
+ * to their owners once per level, in one batch per owner. No table is shared,
+ * so none needs locking.
  *
  * The coordinator (here) asks every worker to `expand`, hands each the batches
  * the others made for it (`incoming`), and reads their level reports; the
@@ -15,13 +15,17 @@
  * Two ways to split the work. capcore's: the owner of a state expands it, so a
  * batch carries states to be kept. The general engine's ({@link ParallelEngine.discoverer}):
  * the worker that finds a new state expands it, and the owner only answers
- * whether it is new (two more rounds a level: answers, then level reports);
- * between levels the frontiers are evened out by handing on runs of states
- * from their ends. A state's successors then stay on one worker, as on one
- * core, which the general engine needs: it reaches a state by replaying its
- * path from the last one's, and caches canonical fingerprints of the
- * successors it met (raw-fingerprints.ts); split by owner, each worker's
- * frontier is every other state of the level and both lose most of that.
+ * whether it is new (two more rounds a level: answers, then level reports).
+ * A state's successors then stay on one worker, as on one core, which the
+ * general engine needs: it reaches a state by replaying its path from the last
+ * one's, and caches canonical fingerprints of the successors it met
+ * (raw-fingerprints.ts); split by owner, each worker's frontier would be every
+ * other state of the level and both would lose most of that. So that the
+ * frontiers need not be of a size, each worker publishes its frontier in
+ * shared memory (read only) and works through it in chunks claimed from its
+ * front; a worker done with its own claims chunks from the back of the others'
+ * (work stealing, {@link claimFront}, {@link claimBack}). A worker slowed by
+ * the machine, or given the heavier states, does not hold the level up.
  *
  * Bounds are checked between levels: `--states` may be passed by up to a level.
  * @module
@@ -61,6 +65,55 @@ export interface LevelReport<V> {
   readonly violation: V | null
   /** Sometimes user properties it found in this level's new states (one per property). */
   readonly witnesses?: ReadonlyArray<LevelWitness>
+  /** The discoverer engine: its next frontier in shared memory, for the others to take chunks of. */
+  readonly frontier?: SharedFrontier
+}
+
+/** A worker's frontier in shared memory: `count` paths of `length` actions back to back, and their fingerprints (high, low). */
+export interface SharedFrontier {
+  readonly paths: SharedArrayBuffer
+  readonly pairs: SharedArrayBuffer
+  readonly count: number
+  readonly length: number
+}
+
+/**
+ * Chunks of shared frontiers, claimed with one 32-bit word per frontier: the
+ * next chunk from the front (its worker's) in the low 16 bits, the end of the
+ * unclaimed chunks (where other workers take from) in the high ones. A chunk
+ * is {@link chunkSize} states: near states share their path and successors,
+ * so a worker keeps runs of them.
+ */
+export const CHUNKS_MAX = 0x7fff
+
+/** States per chunk of a frontier of `count` states. */
+export function chunkSize(count: number): number {
+  return Math.max(32, Math.ceil(count / CHUNKS_MAX))
+}
+
+/** Sets frontier `worker`'s claim word: all of its `count` states unclaimed. */
+export function resetClaims(claims: Int32Array, worker: number, count: number): void {
+  Atomics.store(claims, worker, Math.ceil(count / chunkSize(count)) << 16)
+}
+
+/** Claims the first unclaimed chunk of frontier `worker` (its own worker does); -1 when none is left. */
+export function claimFront(claims: Int32Array, worker: number): number {
+  for (;;) {
+    const word = Atomics.load(claims, worker)
+    const front = word & 0xffff
+    if (front >= word >>> 16) return -1
+    if (Atomics.compareExchange(claims, worker, word, word + 1) === word) return front
+  }
+}
+
+/** Claims the last unclaimed chunk of frontier `worker` (another worker does); -1 when none is left. */
+export function claimBack(claims: Int32Array, worker: number): number {
+  for (;;) {
+    const word = Atomics.load(claims, worker)
+    const back = word >>> 16
+    if ((word & 0xffff) >= back) return -1
+    if (Atomics.compareExchange(claims, worker, word, word - 0x10000) === word) return back - 1
+  }
 }
 
 /** A sometimes property found by a worker: its witness and the path to it (action indexes). */
@@ -74,23 +127,21 @@ export interface LevelWitness {
 /**
  * What the coordinator asks; `extra` messages are the engine's own (capcore's
  * parent links). With an engine whose discoverer expands ({@link ParallelEngine.discoverer}),
- * `incoming` carries candidates and is answered (`answers`), `settle` hands
- * each worker its owners' answers, `give` asks for the frontier states another
- * worker is to take, and `expand` carries them (`take`, by giver).
+ * `answer` carries candidates and is answered (`answers`), `settle` hands each
+ * worker its owners' answers, and `expand` carries the frontiers every worker
+ * published and their claim words (`shared`).
  */
 export type CoordinatorMessage<B> =
-  | { readonly type: 'expand'; readonly witnessed: ReadonlyArray<string>; readonly take?: ReadonlyArray<B | null> }
+  | { readonly type: 'expand'; readonly witnessed: ReadonlyArray<string>; readonly shared?: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer } }
   | { readonly type: 'incoming'; readonly batches: ReadonlyArray<B> }
   | { readonly type: 'answer'; readonly batches: ReadonlyArray<B | null> }
   | { readonly type: 'settle'; readonly answers: ReadonlyArray<ArrayBuffer | null> }
-  | { readonly type: 'give'; readonly offset: number; readonly bounds: ReadonlyArray<number> }
   | { readonly type: 'extra' }
 
 export type WorkerMessage<B, V> =
   | { readonly type: 'outgoing'; readonly batches: ReadonlyArray<B | null> }
   | { readonly type: 'level'; readonly report: LevelReport<V> }
   | { readonly type: 'answers'; readonly answers: ReadonlyArray<ArrayBuffer | null> }
-  | { readonly type: 'given'; readonly pieces: ReadonlyArray<B | null> }
   | { readonly type: 'extra'; readonly value: unknown }
   | { readonly type: 'failed'; readonly message: string; readonly input?: { readonly file: string; readonly problems: string[] } }
 
@@ -139,25 +190,11 @@ export interface ParallelEngine<B, V> {
   /**
    * The worker that finds a new state expands it (the general engine), rather
    * than the state's owner (capcore): a batch then carries candidates, which
-   * their owner answers (new or not), and the frontiers are evened out between
-   * levels by moving contiguous runs of states ({@link evenOut}).
+   * their owner answers (new or not), and each worker publishes its next
+   * frontier in its level report ({@link LevelReport.frontier}) for the others
+   * to take chunks of when they are done with theirs.
    */
   readonly discoverer?: boolean
-}
-
-/**
- * How to even out frontiers of `counts` states: seen back to back in worker
- * order, worker `w` is to hold the states from `bounds[w]` to `bounds[w + 1]`
- * (as near equal as can be). Each worker keeps what of its run falls in its
- * own range, so a worker gives away only its excess, from the ends of its run.
- */
-export function evenOut(counts: ReadonlyArray<number>): { readonly offsets: number[]; readonly bounds: number[] } {
-  const total = counts.reduce((sum, count) => sum + count, 0)
-  const offsets: number[] = []
-  let offset = 0
-  for (const count of counts) { offsets.push(offset); offset += count }
-  const bounds = Array.from({ length: counts.length + 1 }, (_, worker) => Math.floor((worker * total) / counts.length))
-  return { offsets, bounds }
 }
 
 /** Exhaustive (or depth-, state- or time-bounded) breadth-first search on `workers` threads. */
@@ -190,8 +227,17 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
     }
   }
   const transferAll = (batches: ReadonlyArray<B | null>): ArrayBuffer[] => batches.flatMap((batch) => (batch === null ? [] : engine.transfer(batch)))
-  /** Frontier states each worker takes at the next `expand`, by giver (the discoverer engine's evening out). */
-  let taken: Array<ReadonlyArray<B | null>> = []
+  /** The discoverer engine: the frontiers the workers published, and their claim words, for the next `expand`. */
+  let shared: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer } | null = null
+  const share = (from: ReadonlyArray<LevelReport<V>>): { frontiers: Array<SharedFrontier | null>; claims: SharedArrayBuffer } => {
+    const claims = new SharedArrayBuffer(4 * count)
+    const words = new Int32Array(claims)
+    const frontiers = from.map((report, worker) => {
+      resetClaims(words, worker, report.frontier?.count ?? 0)
+      return report.frontier ?? null
+    })
+    return { frontiers, claims }
+  }
   /** The discoverer engine's second and third rounds: owners answer the candidates sent them, senders keep those answered new. */
   const settle = async (outgoing: ReadonlyArray<Extract<WorkerMessage<B, V>, { type: 'outgoing' }>>): Promise<Array<Extract<WorkerMessage<B, V>, { type: 'level' }>>> => {
     const answered = (await Promise.all(peers.map((peer, owner) => {
@@ -203,20 +249,10 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
       return peer.ask({ type: 'settle', answers }, answers.flatMap((answer) => (answer === null ? [] : [answer])))
     }))) as Array<Extract<WorkerMessage<B, V>, { type: 'level' }>>
   }
-  /** Evens out the frontiers (see {@link evenOut}): what each worker gives, gathered by taker. */
-  const give = async (counts: ReadonlyArray<number>): Promise<Array<ReadonlyArray<B | null>>> => {
-    const { offsets, bounds } = evenOut(counts)
-    const given = (await Promise.all(peers.map((peer, worker) => peer.ask({ type: 'give', offset: offsets[worker]!, bounds })))) as Array<Extract<WorkerMessage<B, V>, { type: 'given' }>>
-    return peers.map((_, taker) => given.map((message) => message.pieces[taker] ?? null))
-  }
   try {
     while (queue > 0 && depth < depthBound && !stopped) {
       const found = [...witnessed.keys()]
-      const outgoing = (await Promise.all(peers.map((peer, worker) => {
-        const take = taken[worker]
-        return take === undefined ? peer.ask({ type: 'expand', witnessed: found }) : peer.ask({ type: 'expand', witnessed: found, take }, transferAll(take))
-      }))) as Array<Extract<WorkerMessage<B, V>, { type: 'outgoing' }>>
-      taken = []
+      const outgoing = (await Promise.all(peers.map((peer) => peer.ask({ type: 'expand', witnessed: found, ...(shared === null ? {} : { shared }) })))) as Array<Extract<WorkerMessage<B, V>, { type: 'outgoing' }>>
       const levels = engine.discoverer === true ? await settle(outgoing) : await Promise.all(peers.map((peer, owner) => {
         const batches = outgoing.flatMap((message) => { const batch = message.batches[owner]; return batch === null || batch === undefined ? [] : [batch] })
         return peer.ask({ type: 'incoming', batches }, batches.flatMap((batch) => engine.transfer(batch)))
@@ -230,7 +266,7 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
       options.onProgress?.({ distinct, generated: reports.reduce((sum, report) => sum + report.generated, 0) + 1, depth, queue, elapsedMs: Date.now() - started })
       if (broken !== undefined) { violation = await engine.resolve(broken, peers); break }
       if (options.statesMax !== undefined && distinct >= options.statesMax) { stopped = true; break }
-      if (engine.discoverer === true && queue > 0 && depth < depthBound && !stopped) taken = await give(reports.map((report) => report.next))
+      if (engine.discoverer === true) shared = share(reports)
     }
   } finally {
     clearInterval(poll)
@@ -255,10 +291,10 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
 export interface LevelWorker<B, V> {
   /**
    * Expands this worker's frontier (`witnessed`: the sometimes properties found
-   * so far; `take`: the states others give it to expand first, by giver); the
-   * batches for the others (null for itself).
+   * so far; `shared`: every worker's published frontier and their claim words,
+   * the discoverer engine's); the batches for the others (null for itself).
    */
-  expand(witnessed: ReadonlyArray<string>, take?: ReadonlyArray<B | null>): Array<B | null>
+  expand(witnessed: ReadonlyArray<string>, shared?: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer }): Array<B | null>
   transfer(batch: B): ArrayBuffer[]
   /** Admits what the others found that this worker owns, makes the next level the frontier, and reports. */
   admit?(batches: ReadonlyArray<B>): LevelReport<V>
@@ -266,8 +302,7 @@ export interface LevelWorker<B, V> {
   answer?(batches: ReadonlyArray<B | null>): Array<ArrayBuffer | null>
   /** The discoverer engine: keeps the candidates their owners (`answers`, by owner) answered new, makes the next level the frontier, and reports. */
   settle?(answers: ReadonlyArray<ArrayBuffer | null>): LevelReport<V>
-  /** The discoverer engine: the frontier states (numbered from `offset`) outside this worker's range of `bounds`, by taker. */
-  give?(offset: number, bounds: ReadonlyArray<number>): Array<B | null>
+
   /** The engine's own question (capcore: its parent links), with the buffers to transfer. */
   extra?(): { value: unknown; transfer: ArrayBuffer[] }
 }
@@ -278,7 +313,7 @@ export function serveLevels<B, V>(port: MessagePort, worker: LevelWorker<B, V>):
     try {
       switch (message.type) {
         case 'expand': {
-          const batches = worker.expand(message.witnessed, message.take)
+          const batches = worker.expand(message.witnessed, message.shared)
           port.postMessage({ type: 'outgoing', batches } satisfies WorkerMessage<B, V>, batches.flatMap((batch) => (batch === null ? [] : worker.transfer(batch))))
           return
         }
@@ -293,11 +328,6 @@ export function serveLevels<B, V>(port: MessagePort, worker: LevelWorker<B, V>):
         case 'settle':
           port.postMessage({ type: 'level', report: worker.settle!(message.answers) } satisfies WorkerMessage<B, V>)
           return
-        case 'give': {
-          const pieces = worker.give!(message.offset, message.bounds)
-          port.postMessage({ type: 'given', pieces } satisfies WorkerMessage<B, V>, pieces.flatMap((piece) => (piece === null ? [] : worker.transfer(piece))))
-          return
-        }
         case 'extra': {
           const answer = worker.extra?.() ?? { value: null, transfer: [] }
           port.postMessage({ type: 'extra', value: answer.value } satisfies WorkerMessage<B, V>, answer.transfer)

@@ -5,7 +5,7 @@ import { exploreCapCore } from '../../checker/explore/capcore.js'
 import { exploreCapCoreParallel, pathTo } from '../../checker/explore/capcore-parallel.js'
 import { exploreGeneral } from '../../checker/explore/general.js'
 import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
-import { evenOut } from '../../checker/explore/parallel.js'
+import { chunkSize, claimBack, claimFront, resetClaims } from '../../checker/explore/parallel.js'
 import fc from 'fast-check'
 import { chooseEngine, hasCapCoreEngine } from '../../checker/explore/run.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
@@ -96,32 +96,33 @@ test('--workers: the parallel general search finds exactly what the sequential o
   assert.ok(bounded.queue > 0)
 })
 
-test('--workers: the general engine\'s frontiers are evened out in contiguous runs (two workers: only the excess moves)', () => {
-  let moved = 0
-  fc.assert(fc.property(fc.array(fc.nat(1000), { minLength: 2, maxLength: 6 }), (counts) => {
-    const { offsets, bounds } = evenOut(counts)
-    const total = counts.reduce((sum, count) => sum + count, 0)
-    assert.is(bounds[0], 0)
-    assert.is(bounds[counts.length], total)
-    let given = 0
-    for (let worker = 0; worker < counts.length; worker++) {
-      assert.is(offsets[worker], counts.slice(0, worker).reduce((sum, count) => sum + count, 0))
-      const size = bounds[worker + 1]! - bounds[worker]!
-      // As near equal as can be.
-      assert.ok(size >= Math.floor(total / counts.length) && size <= Math.ceil(total / counts.length), `worker ${worker} holds ${size} of ${total}`)
-      // A worker keeps what of its run falls in its range, and gives the rest.
-      const keeps = Math.max(0, Math.min(offsets[worker]! + counts[worker]!, bounds[worker + 1]!) - Math.max(offsets[worker]!, bounds[worker]!))
-      given += counts[worker]! - keeps
+test('--workers: the general engine\'s shared frontiers are claimed in chunks, each exactly once, from the front by their worker and the back by others', () => {
+  let stolen = 0
+  let both = 0
+  fc.assert(fc.property(fc.integer({ min: 0, max: 5_000_000 }), fc.array(fc.boolean(), { maxLength: 400 }), (count, turns) => {
+    const claims = new Int32Array(2)
+    resetClaims(claims, 1, count)
+    const size = chunkSize(count)
+    const chunks = Math.ceil(count / size)
+    assert.ok(chunks <= 0x7fff && size >= 32, `${count} states: ${chunks} chunks of ${size}`)
+    const taken: number[] = []
+    let fronts = 0
+    let backs = 0
+    // The frontier's own worker (true) and another (false) take turns, then both drain it.
+    for (const front of [...turns, ...Array.from({ length: chunks + 2 }, (_, index) => index % 2 === 0)]) {
+      const chunk = front ? claimFront(claims, 1) : claimBack(claims, 1)
+      if (chunk < 0) continue
+      taken.push(chunk)
+      if (front) { assert.is(chunk, fronts); fronts++ } else { assert.is(chunk, chunks - 1 - backs); backs++ }
     }
-    if (given > 0) moved++
-    const excess = counts.reduce((sum, count, worker) => sum + Math.max(0, count - (bounds[worker + 1]! - bounds[worker]!)), 0)
-    if (counts.length === 2) assert.is(given, excess, `${counts}: only the excess moves`)
-    assert.ok(given >= excess)
+    assert.equal([...taken].sort((a, b) => a - b), Array.from({ length: chunks }, (_, index) => index), `${count} states: every chunk once`)
+    assert.is(claimFront(claims, 1), -1)
+    assert.is(claimBack(claims, 1), -1)
+    assert.is(claims[0], 0, 'the other frontier\'s word untouched')
+    if (backs > 0) stolen++
+    if (backs > 0 && fronts > 0) both++
   }), { numRuns: 300 })
-  assert.ok(moved > 200, `states move in ${moved} of 300 cases`)
-  // Two workers, all states on the first (the boot state's successors): half move, from its end.
-  assert.equal(evenOut([10, 0]), { offsets: [0, 10], bounds: [0, 5, 10] })
-  assert.equal(evenOut([3, 8, 1]), { offsets: [0, 3, 11], bounds: [0, 4, 8, 12] })
+  assert.ok(stolen > 200 && both > 150, `chunks taken from the back in ${stolen} runs, from both ends in ${both}`)
 })
 
 test('a counterexample path is rebuilt across workers from their parent links (ids interleave: local × workers + worker)', () => {

@@ -150,7 +150,7 @@ test('generated declared systems: the general engine finds what the model engine
   assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
 })
 
-test('generated declared systems: --workers 2 and 3 find what one core finds (the discoverer expands; frontiers evened out)', async () => {
+test('generated declared systems: --workers 2 and 3 find what one core finds (the discoverer expands; chunks of frontiers taken by the idle)', async () => {
   let systems = 0
   let states = 0
   let searched = 0
