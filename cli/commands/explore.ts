@@ -42,8 +42,8 @@ wherever those cannot vouch, and a successor met before with the same handles
 takes its fingerprint from a cache instead of being encoded again (bench B9,
 2026-12-04: 29-69x the model engine on nested and the example systems,
 34,400-60,900 states/s; every syscall kind has a step guard). 'general' forces
-the general engine (on cap-core 0.28x the specialised one in bench B5: 39,431
-states/s over the whole space, 1.29x that with --workers 2); 'model' steps the
+the general engine (on cap-core 0.28x the specialised one in bench B5: 36,800-
+39,400 states/s over the whole space, 1.67x that with --workers 2); 'model' steps the
 model itself, and
 --mutant (a copy of the model) and --kernel (your kernel, which the model
 drives) need it. --refine against the impl runs on the general engine (also
@@ -118,9 +118,9 @@ Options:
                      for --kernel and --mutant); compiled: the specialised engine on
                      cap-core and cap-core-3, the general one (steps the impl) elsewhere
                      and with --refine; compiled and general: not with --kernel or --mutant
-  --workers N        threads for the compiled breadth-first search (default ${EXPLORE_DEFAULTS.workers}); states
-                     are partitioned among them by fingerprint, the result is the same;
-                     more than 1 not with --swarm
+  --workers N        threads for the compiled breadth-first search (default ${EXPLORE_DEFAULTS.workers}); each
+                     fingerprint has an owner thread that says whether it is new; the
+                     result is the same; more than 1 not with --swarm
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
   --counterexample F where to write a counterexample trace (with --out DIR/NAME.json:
                      DIR/sila-explore-counterexample-NAME.trace.json; default ${EXPLORE_DEFAULTS.counterexample})
