@@ -67,6 +67,26 @@ export class StateChecks {
   private reserved = new Float64Array(64 * RES_COUNT)
   /** IMG-1's verdict per image digest (the reference's, on a one-process state). */
   private readonly imageVerdicts = new Map<string | null, boolean>()
+  /**
+   * The ghost flows (keyed `object>container` by serial, as the model keys them)
+   * by object serial, then container serial: made once per flows map (a path's
+   * states share theirs until a step adds one), so ISO-1 builds no key text.
+   */
+  private readonly flowTables = new WeakMap<ReadonlyMap<string, number>, Map<number, Map<number, number>>>()
+
+  private flowTable(flows: ReadonlyMap<string, number>): Map<number, Map<number, number>> {
+    let table = this.flowTables.get(flows)
+    if (table !== undefined) return table
+    table = new Map()
+    for (const [key, rights] of flows) {
+      const [object, container] = key.split('>').map(Number) as [number, number]
+      let byContainer = table.get(object)
+      if (byContainer === undefined) table.set(object, byContainer = new Map())
+      byContainer.set(container, rights)
+    }
+    this.flowTables.set(flows, table)
+    return table
+  }
 
   private mark(array: 'objectMark' | 'capMark' | 'named', size: number): Int32Array {
     if (this[array].length < size) this[array] = new Int32Array(Math.max(size, this[array].length * 2))
@@ -274,6 +294,7 @@ export class StateChecks {
   /** ISO-1, ISO-4, IMG-1. */
   private processes(k: CheckableKernel, flows: ReadonlyMap<string, number>): boolean {
     const { objects, caps } = k
+    const table = this.flowTable(flows)
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] !== KIND_PROCESS) continue
       const cspace = objects.cspace[handle]!
@@ -288,7 +309,7 @@ export class StateChecks {
         const objectOwner = objects.owner[object]!
         const ownerSerial = objectOwner === NONE ? objects.serial[object]! : objects.serial[objectOwner]!
         if (ownerSerial === container) continue
-        const flow = flows.get(`${objects.serial[object]}>${container}`)
+        const flow = table.get(objects.serial[object]!)?.get(container)
         if (flow === undefined || (caps.rights[cap]! & ~flow) !== 0) return false
       }
       // ISO-4: each mapping through a cap held in a slot, naming the region, perms within its rights, never write with execute.

@@ -215,6 +215,15 @@ interface CallerBefore {
   readonly slotObjects: Int32Array
 }
 
+/** A caller's record, kept per creation index and filled again for each expanded state (no allocation once its CSpace's size is known). */
+interface CallerRecord {
+  process: number
+  readonly namespaces: Int32Array
+  uid: number
+  readonly visiblePids: Set<number>
+  slotObjects: Int32Array
+}
+
 const NO_CALLER: CallerBefore = { process: NONE, namespaces: new Int32Array(NS_COLUMNS).fill(-1), uid: 0, visiblePids: new Set(), slotObjects: new Int32Array(0) }
 
 /** The process a creation index names, if live (no assertions: a mutant's tables may be anything). */
@@ -842,27 +851,40 @@ export class StepGuards {
     this.stateRead = true
   }
 
-  /** A caller as its guards read it in the expanded state. */
+  /** Caller records by creation index, reused from one expanded state to the next (see {@link callers}). */
+  private readonly callerRecords = new Map<number, CallerRecord>()
+
+  /** A caller as its guards read it in the expanded state (its record is valid until the next state is loaded). */
   private readCaller(k: EncodableKernel, ref: number): CallerBefore {
     const { objects, caps } = k
     const process = processOfRef(k, ref)
     const owner = process === NONE ? NONE : objects.owner[process]!
     if (owner === NONE || objects.kind[owner] !== KIND_CONTAINER) return NO_CALLER
-    const namespaces = objects.rows.namespaces.slice(objects.row[owner]! * NS_COLUMNS, (objects.row[owner]! + 1) * NS_COLUMNS)
-    const visiblePids = new Set<number>()
+    let record = this.callerRecords.get(ref)
+    if (record === undefined) {
+      record = { process, namespaces: new Int32Array(NS_COLUMNS), uid: 0, visiblePids: new Set(), slotObjects: new Int32Array(0) }
+      this.callerRecords.set(ref, record)
+    }
+    record.process = process
+    record.uid = objects.uid[process]!
+    const { namespaces, visiblePids } = record
+    namespaces.set(objects.rows.namespaces.subarray(objects.row[owner]! * NS_COLUMNS, (objects.row[owner]! + 1) * NS_COLUMNS))
+    visiblePids.clear()
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] !== KIND_PROCESS || objects.running[handle] !== 1) continue
       const pid = objects.pids[handle]?.get(namespaces[NS_PID]!)
       if (pid !== undefined) visiblePids.add(pid)
     }
     const cspace = objects.cspace[process]
-    const slotObjects = new Int32Array(cspace?.length ?? 0).fill(-1)
-    for (let slot = 0; slot < slotObjects.length; slot++) {
+    const length = cspace?.length ?? 0
+    if (record.slotObjects.length !== length) record.slotObjects = new Int32Array(length)
+    const slotObjects = record.slotObjects
+    for (let slot = 0; slot < length; slot++) {
       const cap = cspace![slot]!
       const object = cap === NONE || caps.place[cap] === PLACE_FREE ? NONE : caps.object[cap]!
-      if (object !== NONE) slotObjects[slot] = objects.serial[object]!
+      slotObjects[slot] = object === NONE ? -1 : objects.serial[object]!
     }
-    return { process, namespaces, uid: objects.uid[process]!, visiblePids, slotObjects }
+    return record
   }
 
   // ---- ISO-2, ISO-3 ---------------------------------------------------------------
