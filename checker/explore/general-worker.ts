@@ -182,6 +182,8 @@ function keepAnswered(answers: ReadonlyArray<ArrayBuffer | null>): void {
 function publishNext(): SharedFrontier {
   const published = next.share()
   frontier = PathLevel.over(published)
+  // The unshared buffers go now, not when the next level starts: a worker's peak holds one copy of its frontier.
+  next = frontier
   return published
 }
 
