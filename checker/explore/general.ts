@@ -111,8 +111,12 @@ function flowsAfter(k: SearchKernel, action: Action, flows: Flows, dstWasEmpty: 
     const containerSerial = objects.serial[container]!
     if ((owner === NONE ? objects.serial[object]! : objects.serial[owner]!) === containerSerial) return
     const key = `${objects.serial[object]}>${containerSerial}`
+    const now = (result ?? flows).get(key)
+    const rights = (now ?? 0) | caps.rights[cap]!
+    // A flow already recorded with these rights changes nothing: the map is kept, so what is read of it once (state-checks.ts) stays read.
+    if (now === rights) return
     result ??= new Map(flows)
-    result.set(key, (result.get(key) ?? 0) | caps.rights[cap]!)
+    result.set(key, rights)
   }
   const held = objects.cspace[caller]![dst] ?? NONE
   if (kind === 'process_spawn' && held !== NONE) {

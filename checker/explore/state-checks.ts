@@ -68,24 +68,19 @@ export class StateChecks {
   /** IMG-1's verdict per image digest (the reference's, on a one-process state). */
   private readonly imageVerdicts = new Map<string | null, boolean>()
   /**
-   * The ghost flows (keyed `object>container` by serial, as the model keys them)
-   * by object serial, then container serial: made once per flows map (a path's
-   * states share theirs until a step adds one), so ISO-1 builds no key text.
+   * The ghost flows' keys (`object>container` by serial, as the model keys
+   * them), made once per pair of serials and kept: ISO-1's check looks flows up
+   * by them without building a text per cap (the flows maps themselves change
+   * from state to state).
    */
-  private readonly flowTables = new WeakMap<ReadonlyMap<string, number>, Map<number, Map<number, number>>>()
+  private readonly flowKeys = new Map<number, Map<number, string>>()
 
-  private flowTable(flows: ReadonlyMap<string, number>): Map<number, Map<number, number>> {
-    let table = this.flowTables.get(flows)
-    if (table !== undefined) return table
-    table = new Map()
-    for (const [key, rights] of flows) {
-      const [object, container] = key.split('>').map(Number) as [number, number]
-      let byContainer = table.get(object)
-      if (byContainer === undefined) table.set(object, byContainer = new Map())
-      byContainer.set(container, rights)
-    }
-    this.flowTables.set(flows, table)
-    return table
+  private flowKey(object: number, container: number): string {
+    let byContainer = this.flowKeys.get(object)
+    if (byContainer === undefined) this.flowKeys.set(object, byContainer = new Map())
+    let key = byContainer.get(container)
+    if (key === undefined) byContainer.set(container, key = `${object}>${container}`)
+    return key
   }
 
   private mark(array: 'objectMark' | 'capMark' | 'named', size: number): Int32Array {
@@ -264,7 +259,8 @@ export class StateChecks {
         // QUO-1's devices: a child's within its parent's.
         const parentLimits = objects.limits[parent]
         if (objects.kind[parent] === KIND_CONTAINER && parentLimits !== undefined && parentLimits !== null && parentLimits !== limits) {
-          for (const device of limits.devices) if (!parentLimits.devices.includes(device)) return false
+          const devices = limits.devices
+          for (let index = 0; index < devices.length; index++) if (!parentLimits.devices.includes(devices[index]!)) return false
         }
         continue
       }
@@ -294,7 +290,6 @@ export class StateChecks {
   /** ISO-1, ISO-4, IMG-1. */
   private processes(k: CheckableKernel, flows: ReadonlyMap<string, number>): boolean {
     const { objects, caps } = k
-    const table = this.flowTable(flows)
     for (let handle = 0; handle < objects.top; handle++) {
       if (objects.kind[handle] !== KIND_PROCESS) continue
       const cspace = objects.cspace[handle]!
@@ -309,7 +304,7 @@ export class StateChecks {
         const objectOwner = objects.owner[object]!
         const ownerSerial = objectOwner === NONE ? objects.serial[object]! : objects.serial[objectOwner]!
         if (ownerSerial === container) continue
-        const flow = table.get(objects.serial[object]!)?.get(container)
+        const flow = flows.get(this.flowKey(objects.serial[object]!, container))
         if (flow === undefined || (caps.rights[cap]! & ~flow) !== 0) return false
       }
       // ISO-4: each mapping through a cap held in a slot, naming the region, perms within its rights, never write with execute.
