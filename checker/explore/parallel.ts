@@ -2,10 +2,10 @@
  * The parallel breadth-first driver both compiled engines share (`sila explore
  * --workers N`; general-parallel.ts and capcore-parallel.ts parameterise it):
  * level by level, with the states partitioned among worker threads by
- * fingerprint (as in Stern and Dill's parallel Murφ). Each worker expands the
- * frontier states it owns, keeps the successors it owns, and sends the others
- * to their owners once per level, in one batch per owner. No table is shared,
- * so none needs locking.
+ * fingerprint (as in Stern and Dill's parallel Murφ). Each worker keeps the
+ * fingerprints it owns and sends the successors others own to their owners
+ * once per level, in one batch per owner (who expands them is the engine's
+ * choice, below). No fingerprint table is shared, so none needs locking.
  *
  * The coordinator (here) asks every worker to `expand`, hands each the batches
  * the others made for it (`incoming`), and reads their level reports; the
