@@ -19,7 +19,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { FingerprintSet } from './fingerprints.js'
 import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
 import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
-import { type LevelReport, type LevelWitness, type SharedFrontier, chunkSize, claimBack, claimFront, ownerOf, serveLevels } from './parallel.js'
+import { type LevelReport, type LevelWitness, type SharedFrontier, type SharedLevel, chunkSize, claimBack, claimFront, ownerOf, serveLevels } from './parallel.js'
 import { loadTarget } from '../targets.js'
 import { catalogueFilter } from './search.js'
 import { loadChecked, PropertyWatch } from './props.js'
@@ -108,7 +108,7 @@ function extended(path: Uint16Array, action: number): number[] {
  * (every worker's published frontier), it claims chunks of its own from the
  * front, then of the others' from the back, until none is left.
  */
-function expandLevel(shared?: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer }): Array<Batch | null> {
+function expandLevel(shared?: SharedLevel): Array<Batch | null> {
   const outgoing = Array.from({ length: count }, (_, owner) => (owner === me ? null : new Outgoing(frontier.length + 1)))
   const expandState = (level: PathLevel, position: number): void => {
     const path = level.load(expander, position)

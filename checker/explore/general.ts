@@ -39,7 +39,7 @@ import { Kernel } from '../../impl/kernel.js'
 import { NONE } from '../../impl/tables/objects.js'
 import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
-import type { KernelState } from '../../model/state.js'
+import { type KernelState, flowKey } from '../../model/state.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { STEP_INVARIANTS, checkState } from '../../spec/invariants/index.js'
@@ -110,10 +110,10 @@ function flowsAfter(k: SearchKernel, action: Action, flows: Flows, dstWasEmpty: 
     const owner = objects.owner[object]!
     const containerSerial = objects.serial[container]!
     if ((owner === NONE ? objects.serial[object]! : objects.serial[owner]!) === containerSerial) return
-    const key = `${objects.serial[object]}>${containerSerial}`
+    const key = flowKey(objects.serial[object]!, containerSerial)
     const now = (result ?? flows).get(key)
     const rights = (now ?? 0) | caps.rights[cap]!
-    // A flow already recorded with these rights changes nothing: the map is kept, so what is read of it once (state-checks.ts) stays read.
+    // A flow already recorded with these rights changes nothing: the map is kept, not copied.
     if (now === rights) return
     result ??= new Map(flows)
     result.set(key, rights)

@@ -77,6 +77,12 @@ export interface SharedFrontier {
   readonly length: number
 }
 
+/** Every worker's published frontier (null: none) and their claim words, as the next `expand` hands them out. */
+export interface SharedLevel {
+  readonly frontiers: ReadonlyArray<SharedFrontier | null>
+  readonly claims: SharedArrayBuffer
+}
+
 /**
  * Chunks of shared frontiers, claimed with one 32-bit word per frontier: the
  * next chunk from the front (its worker's) in the low 16 bits, the end of the
@@ -132,7 +138,7 @@ export interface LevelWitness {
  * published and their claim words (`shared`).
  */
 export type CoordinatorMessage<B> =
-  | { readonly type: 'expand'; readonly witnessed: ReadonlyArray<string>; readonly shared?: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer } }
+  | { readonly type: 'expand'; readonly witnessed: ReadonlyArray<string>; readonly shared?: SharedLevel }
   | { readonly type: 'incoming'; readonly batches: ReadonlyArray<B> }
   | { readonly type: 'answer'; readonly batches: ReadonlyArray<B | null> }
   | { readonly type: 'settle'; readonly answers: ReadonlyArray<ArrayBuffer | null> }
@@ -228,8 +234,8 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
   }
   const transferAll = (batches: ReadonlyArray<B | null>): ArrayBuffer[] => batches.flatMap((batch) => (batch === null ? [] : engine.transfer(batch)))
   /** The discoverer engine: the frontiers the workers published, and their claim words, for the next `expand`. */
-  let shared: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer } | null = null
-  const share = (from: ReadonlyArray<LevelReport<V>>): { frontiers: Array<SharedFrontier | null>; claims: SharedArrayBuffer } => {
+  let shared: SharedLevel | null = null
+  const share = (from: ReadonlyArray<LevelReport<V>>): SharedLevel => {
     const claims = new SharedArrayBuffer(4 * count)
     const words = new Int32Array(claims)
     const frontiers = from.map((report, worker) => {
@@ -294,7 +300,7 @@ export interface LevelWorker<B, V> {
    * so far; `shared`: every worker's published frontier and their claim words,
    * the discoverer engine's); the batches for the others (null for itself).
    */
-  expand(witnessed: ReadonlyArray<string>, shared?: { readonly frontiers: ReadonlyArray<SharedFrontier | null>; readonly claims: SharedArrayBuffer }): Array<B | null>
+  expand(witnessed: ReadonlyArray<string>, shared?: SharedLevel): Array<B | null>
   transfer(batch: B): ArrayBuffer[]
   /** Admits what the others found that this worker owns, makes the next level the frontier, and reports. */
   admit?(batches: ReadonlyArray<B>): LevelReport<V>
@@ -302,7 +308,6 @@ export interface LevelWorker<B, V> {
   answer?(batches: ReadonlyArray<B | null>): Array<ArrayBuffer | null>
   /** The discoverer engine: keeps the candidates their owners (`answers`, by owner) answered new, makes the next level the frontier, and reports. */
   settle?(answers: ReadonlyArray<ArrayBuffer | null>): LevelReport<V>
-
   /** The engine's own question (capcore: its parent links), with the buffers to transfer. */
   extra?(): { value: unknown; transfer: ArrayBuffer[] }
 }

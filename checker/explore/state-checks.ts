@@ -29,7 +29,7 @@ import {
 import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE } from '../../spec/rights.js'
 import { RESERVED_RESOURCES } from '../../spec/limits.js'
-import type { KernelState } from '../../model/state.js'
+import { type KernelState, flowKey } from '../../model/state.js'
 import { STATE_INVARIANTS } from '../../spec/invariants/index.js'
 import { checkImg1 } from '../../spec/invariants/lifecycle.js'
 import type { EncodableKernel } from './impl-canonical.js'
@@ -68,18 +68,18 @@ export class StateChecks {
   /** IMG-1's verdict per image digest (the reference's, on a one-process state). */
   private readonly imageVerdicts = new Map<string | null, boolean>()
   /**
-   * The ghost flows' keys (`object>container` by serial, as the model keys
-   * them), made once per pair of serials and kept: ISO-1's check looks flows up
+   * The ghost flows' keys (the model's {@link flowKey} of object and container
+   * serials), made once per pair of serials and kept: ISO-1's check looks flows up
    * by them without building a text per cap (the flows maps themselves change
    * from state to state).
    */
   private readonly flowKeys = new Map<number, Map<number, string>>()
 
-  private flowKey(object: number, container: number): string {
+  private internedFlowKey(object: number, container: number): string {
     let byContainer = this.flowKeys.get(object)
     if (byContainer === undefined) this.flowKeys.set(object, byContainer = new Map())
     let key = byContainer.get(container)
-    if (key === undefined) byContainer.set(container, key = `${object}>${container}`)
+    if (key === undefined) byContainer.set(container, key = flowKey(object, container))
     return key
   }
 
@@ -304,7 +304,7 @@ export class StateChecks {
         const objectOwner = objects.owner[object]!
         const ownerSerial = objectOwner === NONE ? objects.serial[object]! : objects.serial[objectOwner]!
         if (ownerSerial === container) continue
-        const flow = flows.get(this.flowKey(objects.serial[object]!, container))
+        const flow = flows.get(this.internedFlowKey(objects.serial[object]!, container))
         if (flow === undefined || (caps.rights[cap]! & ~flow) !== 0) return false
       }
       // ISO-4: each mapping through a cap held in a slot, naming the region, perms within its rights, never write with execute.

@@ -5,7 +5,7 @@ import { exploreCapCore } from '../../checker/explore/capcore.js'
 import { exploreCapCoreParallel, pathTo } from '../../checker/explore/capcore-parallel.js'
 import { exploreGeneral } from '../../checker/explore/general.js'
 import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
-import { chunkSize, claimBack, claimFront, resetClaims } from '../../checker/explore/parallel.js'
+import { CHUNKS_MAX, chunkSize, claimBack, claimFront, resetClaims } from '../../checker/explore/parallel.js'
 import fc from 'fast-check'
 import { chooseEngine, hasCapCoreEngine } from '../../checker/explore/run.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
@@ -104,7 +104,7 @@ test('--workers: the general engine\'s shared frontiers are claimed in chunks, e
     resetClaims(claims, 1, count)
     const size = chunkSize(count)
     const chunks = Math.ceil(count / size)
-    assert.ok(chunks <= 0x7fff && size >= 32, `${count} states: ${chunks} chunks of ${size}`)
+    assert.ok(chunks <= CHUNKS_MAX && size >= 32, `${count} states: ${chunks} chunks of ${size}`)
     const taken: number[] = []
     let fronts = 0
     let backs = 0
