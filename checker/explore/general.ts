@@ -173,6 +173,10 @@ export class ImplExpander {
   private readonly guards: StepGuards
   private readonly stateChecks = new StateChecks()
   private readonly prefilter: Prefilter
+  /** The prefilter's refusals told, by reason (prefilter.ts: SKIP_*). */
+  get prefilterSkips(): Float64Array {
+    return this.prefilter.skips
+  }
   /** Transitions whose step invariants the guards let pass / sent to the reference (for tests and profiling). */
   guarded = 0
   referenced = 0
