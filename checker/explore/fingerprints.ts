@@ -90,60 +90,73 @@ export function fingerprintBytes(words: Uint32Array, length: number): [number, n
   return [PAIR[0]!, PAIR[1]!]
 }
 
-/** Open-addressing set of 64-bit fingerprints in two typed arrays, doubled when 70 % full. */
+/**
+ * Open-addressing set of 64-bit fingerprints, doubled when 70 % full. Each slot
+ * is two adjacent words (high, low) of one typed array, so that a probe reads one
+ * cache line; (0, 0) marks an empty slot, and the fingerprint (0, 0) itself is
+ * kept aside in {@link hasZero}.
+ */
 export class FingerprintSet {
-  private high: Uint32Array
-  private low: Uint32Array
-  private used: Uint8Array
+  private pairs: Uint32Array
+  private hasZero = false
   size = 0
 
   constructor(capacity = 1 << 16) {
-    this.high = new Uint32Array(capacity)
-    this.low = new Uint32Array(capacity)
-    this.used = new Uint8Array(capacity)
+    this.pairs = new Uint32Array(2 * capacity)
   }
 
   /** Adds a fingerprint; true if it was not there. */
   add(high: number, low: number): boolean {
-    if (this.size * 10 >= this.high.length * 7) this.grow()
-    const mask = this.high.length - 1
-    for (let slot = (high ^ Math.imul(low, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
-      if (this.used[slot] === 0) {
-        this.used[slot] = 1
-        this.high[slot] = high
-        this.low[slot] = low
+    if ((high | low) === 0) {
+      if (this.hasZero) return false
+      this.hasZero = true
+      this.size++
+      return true
+    }
+    if (this.size * 20 >= this.pairs.length * 7) this.grow()
+    const pairs = this.pairs
+    const mask = pairs.length - 2
+    for (let at = ((high ^ Math.imul(low, 0x9e3779b1)) << 1) & mask; ; at = (at + 2) & mask) {
+      const h = pairs[at]!
+      const l = pairs[at + 1]!
+      if ((h | l) === 0) {
+        pairs[at] = high
+        pairs[at + 1] = low
         this.size++
         return true
       }
-      if (this.high[slot] === high && this.low[slot] === low) return false
+      if (h === high >>> 0 && l === low >>> 0) return false
     }
   }
 
   has(high: number, low: number): boolean {
-    const mask = this.high.length - 1
-    for (let slot = (high ^ Math.imul(low, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
-      if (this.used[slot] === 0) return false
-      if (this.high[slot] === high && this.low[slot] === low) return true
+    if ((high | low) === 0) return this.hasZero
+    const pairs = this.pairs
+    const mask = pairs.length - 2
+    for (let at = ((high ^ Math.imul(low, 0x9e3779b1)) << 1) & mask; ; at = (at + 2) & mask) {
+      const h = pairs[at]!
+      const l = pairs[at + 1]!
+      if ((h | l) === 0) return false
+      if (h === high >>> 0 && l === low >>> 0) return true
     }
   }
 
   private grow(): void {
-    const { high, low, used } = this
-    this.high = new Uint32Array(high.length * 2)
-    this.low = new Uint32Array(low.length * 2)
-    this.used = new Uint8Array(used.length * 2)
-    this.size = 0
-    for (let slot = 0; slot < used.length; slot++) if (used[slot] === 1) this.add(high[slot]!, low[slot]!)
+    const old = this.pairs
+    this.pairs = new Uint32Array(old.length * 2)
+    this.size = this.hasZero ? 1 : 0
+    for (let at = 0; at < old.length; at += 2) if ((old[at]! | old[at + 1]!) !== 0) this.add(old[at]!, old[at + 1]!)
   }
 
   /** Every fingerprint, as pairs (for merging swarm results). */
   *entries(): Generator<[number, number]> {
-    for (let slot = 0; slot < this.used.length; slot++) if (this.used[slot] === 1) yield [this.high[slot]!, this.low[slot]!]
+    if (this.hasZero) yield [0, 0]
+    for (let at = 0; at < this.pairs.length; at += 2) if ((this.pairs[at]! | this.pairs[at + 1]!) !== 0) yield [this.pairs[at]!, this.pairs[at + 1]!]
   }
 
-  /** Bytes held by the tables. */
+  /** Bytes held by the table. */
   get bytes(): number {
-    return this.high.byteLength + this.low.byteLength + this.used.byteLength
+    return this.pairs.byteLength
   }
 }
 

@@ -177,6 +177,13 @@ export class ImplExpander {
   get prefilterSkips(): Float64Array {
     return this.prefilter.skips
   }
+  /**
+   * While {@link expand}'s `each` runs: the successor's fingerprint came from the
+   * raw fingerprints' cache, or is the loaded state's, so a search that adds
+   * every successor's fingerprint to its set of seen states (as
+   * {@link exploreGeneral} does) has it already and need not look.
+   */
+  metBefore = false
   /** Transitions whose step invariants the guards let pass / sent to the reference (for tests and profiling). */
   guarded = 0
   referenced = 0
@@ -329,12 +336,13 @@ export class ImplExpander {
       }
       this.generated++
       this.counts[index]++
+      this.metBefore = true
       if (touched(kernel)) {
-        if (raw === null) encoder.encode(kernel)
+        if (raw === null) { encoder.encode(kernel); this.metBefore = false }
         else {
           raw.successor(kernel)
-          if (this.verifyGuards) this.confirmRaw(raw)
-          else if (!raw.lookup(encoder.pair)) { encoder.encode(kernel); raw.remember(encoder.pair) }
+          if (this.verifyGuards) { this.confirmRaw(raw); this.metBefore = false }
+          else if (!raw.lookup(encoder.pair)) { encoder.encode(kernel); raw.remember(encoder.pair); this.metBefore = false }
         }
       } else {
         // Nothing changed (a revoke with nothing to remove): the successor is the loaded state, already fingerprinted.
@@ -651,7 +659,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop (a violation, --refine's included, or a bound). */
   const expand = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean => {
     const stop = expander.expand(order, (action) => {
-      const isNew = seen.add(encoder.pair[0]!, encoder.pair[1]!)
+      const isNew = !expander.metBefore && seen.add(encoder.pair[0]!, encoder.pair[1]!)
       const broken = expander.checkSuccessor(isNew)
       if (broken !== null) { violation = violationOf(broken, extended(path, action)); return true }
       if (!isNew) return false

@@ -72,10 +72,13 @@ export class RawFingerprints {
   private readonly print = new Uint32Array(2)
   private readonly strings = new Map<string, Int32Array>()
   private readonly limitHashes = new WeakMap<object, Int32Array>()
-  /** The cache: raw fingerprint → canonical fingerprint, two words each by slot; `filled` says which slots hold one. */
-  private readonly raw = new Int32Array(2 << CACHE_BITS)
-  private readonly canonical = new Int32Array(2 << CACHE_BITS)
-  private readonly filled = new Uint8Array(1 << CACHE_BITS)
+  /**
+   * The cache: raw fingerprint → canonical fingerprint, four words by slot
+   * (raw high, raw low, canonical high, canonical low), so that a lookup reads
+   * one cache line. A slot whose raw words are both 0 is empty: the raw
+   * fingerprint (0, 0) is never cached.
+   */
+  private readonly cache = new Int32Array(4 << CACHE_BITS)
 
   /** Fingerprints every record of the kernel's state, as the loaded state successors are counted from; its raw fingerprint into {@link pair}. */
   load(k: EncodableKernel): void {
@@ -192,10 +195,13 @@ export class RawFingerprints {
 
   /** The canonical fingerprint cached for {@link pair}, into `out`; false when there is none. */
   lookup(out: Uint32Array): boolean {
-    const slot = this.slot()
-    if (this.filled[slot] === 1 && this.raw[2 * slot] === (this.pair[0]! | 0) && this.raw[2 * slot + 1] === (this.pair[1]! | 0)) {
-      out[0] = this.canonical[2 * slot]!
-      out[1] = this.canonical[2 * slot + 1]!
+    const high = this.pair[0]! | 0
+    const low = this.pair[1]! | 0
+    const at = this.slot(high, low)
+    const cache = this.cache
+    if (cache[at] === high && cache[at + 1] === low && (high | low) !== 0) {
+      out[0] = cache[at + 2]!
+      out[1] = cache[at + 3]!
       this.hits++
       return true
     }
@@ -205,16 +211,20 @@ export class RawFingerprints {
 
   /** Caches `canonical` as the canonical fingerprint of {@link pair}. */
   remember(canonical: Uint32Array): void {
-    const slot = this.slot()
-    this.filled[slot] = 1
-    this.raw[2 * slot] = this.pair[0]!
-    this.raw[2 * slot + 1] = this.pair[1]!
-    this.canonical[2 * slot] = canonical[0]!
-    this.canonical[2 * slot + 1] = canonical[1]!
+    const high = this.pair[0]! | 0
+    const low = this.pair[1]! | 0
+    if ((high | low) === 0) return
+    const at = this.slot(high, low)
+    const cache = this.cache
+    cache[at] = high
+    cache[at + 1] = low
+    cache[at + 2] = canonical[0]!
+    cache[at + 3] = canonical[1]!
   }
 
-  private slot(): number {
-    return (this.pair[0]! ^ Math.imul(this.pair[1]!, 0x9e3779b1)) & ((1 << CACHE_BITS) - 1)
+  /** The first of the four words of a raw fingerprint's slot. */
+  private slot(high: number, low: number): number {
+    return ((high ^ Math.imul(low, 0x9e3779b1)) & ((1 << CACHE_BITS) - 1)) << 2
   }
 
   /** The sums and the creation indexes (handle and generation of each, and the root and init) mixed into {@link pair}. */
