@@ -118,7 +118,9 @@ function expandLevel(shared?: SharedLevel): Array<Batch | null> {
       const owner = ownerOf(high, low, count)
       // New here: a state this worker owns and has not seen, or one it owns not and has not sent yet.
       // Its state invariants are checked here, while it is loaded; every transition's step invariants too.
-      const isNew = owner === me ? seen.add(high, low) : sent.add(high, low)
+      // A fingerprint from the raw cache went through here before (seen or sent), and the loaded state is
+      // in the frontier, so known to its owner: neither is new.
+      const isNew = !expander.metBefore && (owner === me ? seen.add(high, low) : sent.add(high, low))
       const found = expander.checkSuccessor(isNew)
       // The path is spelled out only for a violation: most transitions break nothing.
       if (found !== null) violation = pathViolation(found, extended(path, action))
