@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BENCHMARKS, type BenchReport } from '../../bench/run.js'
+import { BENCHMARKS, type BenchReport, type ExploreRun, medianRun } from '../../bench/run.js'
 import { ROOT, sila, STACK_LINE } from './run.js'
 
 const IDS = Object.keys(BENCHMARKS)
@@ -80,6 +80,16 @@ test(`bench ${CHEAP} --json --out: the JSON parses, has the rows and machine, an
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('B9 reports the run of median rate among its runs, and their range', () => {
+  const run = (rate: number): ExploreRun => ({ rate, seconds: 1, peak: 0, distinct: rate, generated: 0, depth: 6, complete: false })
+  const { median, least, most } = medianRun([run(30_000), run(52_000), run(41_000), run(29_000), run(47_000)])
+  assert.is(median.rate, 41_000)
+  assert.is(median.distinct, 41_000, 'the whole run, not only its rate')
+  assert.is(least, 29_000)
+  assert.is(most, 52_000)
+  assert.is(medianRun([run(7)]).median.rate, 7)
 })
 
 test.run()
