@@ -40,11 +40,11 @@ invariant on every transition (state invariants once per new state) with fast
 checks on the impl's tables, the model's own invariant functions deciding
 wherever those cannot vouch, and a successor met before with the same handles
 takes its fingerprint from a cache instead of being encoded again (bench B9,
-2026-12-04: 23-79x the model engine on nested and the example systems,
-27,000-62,000 states/s, its short runs moving by a third; every syscall kind
+2026-12-04: 23-93x the model engine on nested and the example systems,
+23,000-62,000 states/s, its short runs moving by a third; every syscall kind
 has a step guard). 'general' forces
-the general engine (on cap-core 0.28-0.31x the specialised one in bench B5:
-31,800-39,400 states/s over the whole space, 1.67-1.70x that with --workers 2,
+the general engine (on cap-core 0.25-0.31x the specialised one in bench B5:
+30,500-39,400 states/s over the whole space, 1.57-1.86x that with --workers 2,
 the machine's speed varying); 'model' steps the
 model itself, and
 --mutant (a copy of the model) and --kernel (your kernel, which the model
