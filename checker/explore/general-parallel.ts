@@ -50,10 +50,12 @@ export interface WorkerSetup {
   readonly checked?: CheckedSource
   /** `--refine`: every action tried is stepped on the model too (REF-1 on the kernel searched). */
   readonly refine?: boolean
+  /** Tests: 32-bit paths whatever the alphabet's size (general.ts: PathArray). */
+  readonly widePaths?: boolean
 }
 
 /** Exhaustive (or depth-, state- or time-bounded) breadth-first search with the general engine on `workers` threads. */
-export function exploreGeneralParallel(options: ExploreOptions & { readonly workers: number; readonly kernelName?: string }): Promise<ExploreResult> {
+export function exploreGeneralParallel(options: ExploreOptions & { readonly workers: number; readonly kernelName?: string; readonly widePaths?: boolean }): Promise<ExploreResult> {
   const actions = presetActions(options.preset)
   // --refine checks the kernel searched: the impl, or the impl mutant it names.
   const kernelName = options.kernelName ?? (options.refine !== undefined && options.refine.name !== 'impl' ? options.refine.name : undefined)
@@ -65,6 +67,7 @@ export function exploreGeneralParallel(options: ExploreOptions & { readonly work
     setup: (index, count, stop): WorkerSetup => ({
       preset: options.preset, index, count, stop, ...(kernelName === undefined ? {} : { kernel: kernelName }),
       ...(options.refine === undefined ? {} : { refine: true }),
+      ...(options.widePaths === true ? { widePaths: true } : {}),
       ...(options.checked === undefined ? {} : { checked: options.checked.source }),
     }),
     transfer: (batch) => [batch.paths, batch.fingerprints],

@@ -17,7 +17,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { FingerprintSet } from './fingerprints.js'
-import { ImplExpander, PathLevel, type SearchTarget } from './general.js'
+import { ImplExpander, type PathArray, PathLevel, pathArray, type SearchTarget } from './general.js'
 import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
 import { type LevelReport, type LevelWitness, type SharedFrontier, type SharedLevel, chunkSize, claimBack, claimFront, ownerOf, serveLevels } from './parallel.js'
 import { loadTarget } from '../targets.js'
@@ -28,7 +28,7 @@ const setup = workerData as WorkerSetup
 const port = parentPort!
 const stop = new Int32Array(setup.stop)
 const target = setup.kernel === undefined ? undefined : (await loadTarget(setup.kernel)) as unknown as SearchTarget
-const expander = new ImplExpander(setup.preset, target, { refine: setup.refine ?? false })
+const expander = new ImplExpander(setup.preset, target, { refine: setup.refine ?? false, widePaths: setup.widePaths ?? false })
 const { encoder } = expander
 const checked = setup.checked === undefined ? undefined : await loadChecked(setup.checked, setup.preset)
 expander.keep = catalogueFilter(checked)
@@ -39,8 +39,8 @@ const seen = new FingerprintSet(1 << 16)
 /** Fingerprints of successors already sent to their owners: each is sent once (most successors are duplicates). */
 const sent = new FingerprintSet(1 << 16)
 const { index: me, count } = setup
-let frontier = new PathLevel(0, 1)
-let next = new PathLevel(1)
+let frontier = new PathLevel(0, 1, expander.wide)
+let next = new PathLevel(1, 1024, expander.wide)
 /** The owner of each state of `next` (me, or the owner a candidate was sent to, which answers whether it is new). */
 let owners = new Uint8Array(1024)
 let violation: PathViolation | null = null
@@ -54,15 +54,15 @@ function tagNext(owner: number): void {
 
 /** A growable outgoing batch to one other worker. */
 class Outgoing {
-  paths: Uint16Array
+  paths: PathArray
   fingerprints = new Uint32Array(2 * 256)
   size = 0
   constructor(private readonly length: number) {
-    this.paths = new Uint16Array(length * 256)
+    this.paths = pathArray(expander.wide, length * 256)
   }
-  push(parent: Uint16Array, action: number): void {
+  push(parent: PathArray, action: number): void {
     if (this.size * 2 === this.fingerprints.length) {
-      const paths = new Uint16Array(this.paths.length * 2); paths.set(this.paths); this.paths = paths
+      const paths = pathArray(expander.wide, this.paths.length * 2); paths.set(this.paths); this.paths = paths
       const fingerprints = new Uint32Array(this.fingerprints.length * 2); fingerprints.set(this.fingerprints); this.fingerprints = fingerprints
     }
     const at = this.size * this.length
@@ -98,7 +98,7 @@ function pathViolation(found: { readonly invariant: string; readonly message: st
 }
 
 /** `path` and one more action, as a plain list. */
-function extended(path: Uint16Array, action: number): number[] {
+function extended(path: PathArray, action: number): number[] {
   return [...Array.from(path), action]
 }
 
@@ -218,7 +218,7 @@ serveLevels<Batch, PathViolation>(port, {
     // A property in code that threw at the boot state: the answer to the coordinator's first question.
     if (startFailure !== undefined) throw startFailure
     watch?.forget(witnessed)
-    next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
+    next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2), expander.wide)
     return expandLevel(shared)
   },
   transfer: (batch) => [batch.paths, batch.fingerprints],

@@ -173,6 +173,8 @@ export class ImplExpander {
   private readonly guards: StepGuards
   private readonly stateChecks = new StateChecks()
   private readonly prefilter: Prefilter
+  /** Whether paths over this alphabet need 32-bit actions (more than 65,535 actions), see {@link PathArray}. */
+  readonly wide: boolean
   /** The prefilter's refusals told, by reason (prefilter.ts: SKIP_*). */
   get prefilterSkips(): Float64Array {
     return this.prefilter.skips
@@ -221,7 +223,7 @@ export class ImplExpander {
    */
   constructor(
     readonly preset: Preset, target: SearchTarget = implSearchTarget,
-    options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean; readonly rawFingerprints?: boolean } = {},
+    options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean; readonly rawFingerprints?: boolean; readonly widePaths?: boolean } = {},
   ) {
     this.target = target
     this.fastChecks = options.fastChecks ?? target === implSearchTarget
@@ -231,7 +233,8 @@ export class ImplExpander {
     this.actions = presetActions(preset)
     this.guards = new StepGuards(this.actions)
     this.prefilter = new Prefilter(this.actions)
-    if (this.actions.length > 0xffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 65,535`)
+    if (this.actions.length > 0xffffffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 4,294,967,295`)
+    this.wide = options.widePaths === true || this.actions.length > 0xffff
     this.counts = new Float64Array(this.actions.length)
     this.receives = Uint8Array.from(this.actions, (action) => (action.kind === 'ep_recv' ? 1 : 0))
     this.flowing = Uint8Array.from(this.actions, (action) => (DST_FLOWS.has(action.kind as string) || action.kind === 'ep_recv' ? 1 : 0))
@@ -490,20 +493,31 @@ export class ImplExpander {
   }
 }
 
+/**
+ * A path's actions, back to back: 2 bytes each while the alphabet has at most
+ * 65,535 actions (every preset and most declared systems), 4 bytes beyond.
+ */
+export type PathArray = Uint16Array | Uint32Array
+
+/** A path array of `length` actions, wide (32-bit) or not. */
+export function pathArray(wide: boolean, length: number): PathArray {
+  return wide ? new Uint32Array(length) : new Uint16Array(length)
+}
+
 /** One breadth-first level: the paths of its states (all `length` long), back to back, and their fingerprints. */
 export class PathLevel {
-  paths: Uint16Array
+  paths: PathArray
   /** The fingerprint of each state (high, low), for {@link ImplExpander.knowLoaded}. */
   pairs: Uint32Array
   count = 0
-  constructor(readonly length: number, capacity = 1024) {
-    this.paths = new Uint16Array(Math.max(1, length) * capacity)
+  constructor(readonly length: number, capacity = 1024, readonly wide = false) {
+    this.paths = pathArray(wide, Math.max(1, length) * capacity)
     this.pairs = new Uint32Array(2 * capacity)
   }
   private reserve(count: number): void {
     const need = (this.count + count) * this.length
     if (need > this.paths.length) {
-      const grown = new Uint16Array(Math.max(need, this.paths.length * 2))
+      const grown = pathArray(this.wide, Math.max(need, this.paths.length * 2))
       grown.set(this.paths)
       this.paths = grown
     }
@@ -525,13 +539,13 @@ export class PathLevel {
     this.count++
   }
   /** Appends paths given back to back, and their fingerprints (pairs). */
-  pushAll(paths: Uint16Array, pairs: Uint32Array, count: number): void {
+  pushAll(paths: PathArray, pairs: Uint32Array, count: number): void {
     this.reserve(count)
     this.paths.set(paths.subarray(0, count * this.length), this.count * this.length)
     this.pairs.set(pairs.subarray(0, 2 * count), 2 * this.count)
     this.count += count
   }
-  at(position: number): Uint16Array {
+  at(position: number): PathArray {
     return this.paths.subarray(position * this.length, (position + 1) * this.length)
   }
   /** Keeps the states `kept(position)` says to keep, in their order. */
@@ -551,22 +565,23 @@ export class PathLevel {
   }
   /** A copy of the level in shared memory (--workers: the others may take chunks of it). */
   share(): SharedFrontier {
-    const paths = new SharedArrayBuffer(Math.max(2, 2 * this.count * this.length))
+    const bytes = this.paths.BYTES_PER_ELEMENT
+    const paths = new SharedArrayBuffer(Math.max(bytes, bytes * this.count * this.length))
     const pairs = new SharedArrayBuffer(Math.max(8, 8 * this.count))
-    new Uint16Array(paths).set(this.paths.subarray(0, this.count * this.length))
+    ;(this.wide ? new Uint32Array(paths) : new Uint16Array(paths)).set(this.paths.subarray(0, this.count * this.length))
     new Uint32Array(pairs).set(this.pairs.subarray(0, 2 * this.count))
-    return { paths, pairs, count: this.count, length: this.length }
+    return { paths, pairs, count: this.count, length: this.length, wide: this.wide }
   }
   /** A level over a shared one's memory, to read (a push would copy it out). */
   static over(shared: SharedFrontier): PathLevel {
-    const level = new PathLevel(shared.length, 1)
-    level.paths = new Uint16Array(shared.paths)
+    const level = new PathLevel(shared.length, 1, shared.wide)
+    level.paths = shared.wide ? new Uint32Array(shared.paths) : new Uint16Array(shared.paths)
     level.pairs = new Uint32Array(shared.pairs)
     level.count = shared.count
     return level
   }
   /** Loads the state at `position` into `expander` (its path, and its fingerprint known). */
-  load(expander: ImplExpander, position: number): Uint16Array {
+  load(expander: ImplExpander, position: number): PathArray {
     const path = this.at(position)
     expander.goTo(path, path.length)
     expander.knowLoaded(this.pairs[2 * position]!, this.pairs[2 * position + 1]!)
@@ -583,6 +598,8 @@ export type GeneralOptions = ExploreOptions & {
   readonly verifyGuards?: boolean
   /** The raw fingerprints' cache (raw-fingerprints.ts) on or off; default: on for our impl only. */
   readonly rawFingerprints?: boolean
+  /** Tests: 32-bit paths ({@link PathArray}) whatever the alphabet's size (they are otherwise used past 65,535 actions). */
+  readonly widePaths?: boolean
 }
 
 function violationOf(found: Violation | RefineFailure, path: Action[]): ExploreViolation {
@@ -606,6 +623,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     ...(options.fastChecks === undefined ? {} : { fastChecks: options.fastChecks }),
     ...(options.verifyGuards === undefined ? {} : { verifyGuards: options.verifyGuards }),
     ...(options.rawFingerprints === undefined ? {} : { rawFingerprints: options.rawFingerprints }), refine,
+    ...(options.widePaths === undefined ? {} : { widePaths: options.widePaths }),
   })
   const { encoder } = expander
   expander.keep = catalogueFilter(options.checked)
@@ -655,9 +673,9 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     return false
   }
   /** The syscalls of `path` and one more action. */
-  const extended = (path: Uint16Array, action: number): Action[] => [...expander.actionsOf(path, path.length), expander.actions[action]!]
+  const extended = (path: PathArray, action: number): Action[] => [...expander.actionsOf(path, path.length), expander.actions[action]!]
   /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop (a violation, --refine's included, or a bound). */
-  const expand = (path: Uint16Array, order: number[] | null, found: (action: number) => void): boolean => {
+  const expand = (path: PathArray, order: number[] | null, found: (action: number) => void): boolean => {
     const stop = expander.expand(order, (action) => {
       const isNew = !expander.metBefore && seen.add(encoder.pair[0]!, encoder.pair[1]!)
       const broken = expander.checkSuccessor(isNew)
@@ -673,10 +691,10 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     return stop
   }
   if (random === null) {
-    let frontier = new PathLevel(0, 1)
+    let frontier = new PathLevel(0, 1, expander.wide)
     frontier.push([], 0, encoder.pair[0]!, encoder.pair[1]!)
     search: while (frontier.count > 0 && depth < depthBound) {
-      const next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2))
+      const next = new PathLevel(frontier.length + 1, Math.max(1024, frontier.count * 2), expander.wide)
       for (let position = 0; position < frontier.count; position++) {
         const path = frontier.load(expander, position)
         queue = frontier.count - position + next.count
@@ -691,7 +709,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   }
   // Swarm: depth first in a seeded random action order, down to a seeded depth bound.
   const order = Array.from(expander.actions.keys())
-  const stack: Uint16Array[] = [new Uint16Array(0)]
+  const stack: PathArray[] = [pathArray(expander.wide, 0)]
   let popped = 0
   while (stack.length > 0) {
     const path = stack.pop()!
@@ -699,8 +717,8 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     if (path.length >= depthBound) continue
     for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const t = order[i]!; order[i] = order[j]!; order[j] = t }
     expander.goTo(path, path.length)
-    const children: Uint16Array[] = []
-    if (expand(path, order, (action) => { const child = new Uint16Array(path.length + 1); child.set(path); child[path.length] = action; children.push(child) })) break
+    const children: PathArray[] = []
+    if (expand(path, order, (action) => { const child = pathArray(expander.wide, path.length + 1); child.set(path); child[path.length] = action; children.push(child) })) break
     for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]!)
     queue = stack.length
     if ((++popped & 255) === 0 && tick()) break

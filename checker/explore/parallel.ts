@@ -75,6 +75,8 @@ export interface SharedFrontier {
   readonly pairs: SharedArrayBuffer
   readonly count: number
   readonly length: number
+  /** 32-bit actions (general.ts: PathArray), else 16-bit. */
+  readonly wide: boolean
 }
 
 /** Every worker's published frontier (null: none) and their claim words, as the next `expand` hands them out. */

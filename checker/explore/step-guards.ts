@@ -325,7 +325,9 @@ export class StepGuards {
     })
     this.callerOf = field('caller')
     this.slotOf = field('slot')
-    const grants = Math.max(4, ...this.grantSlots.map((slots) => slots?.length ?? 0))
+    // A loop, not a spread: a declared system's alphabet can have a million actions.
+    let grants = 4
+    for (const slots of this.grantSlots) grants = Math.max(grants, slots?.length ?? 0)
     this.grantSerials = new Int32Array(grants)
     this.grantRights = new Int32Array(grants)
     this.grantedCaps = new Int32Array(grants)

@@ -11,7 +11,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
-import { explore } from '../../checker/explore/search.js'
+import { type ExploreResult, explore } from '../../checker/explore/search.js'
 import { exploreGeneral, ImplExpander, type SearchTarget } from '../../checker/explore/general.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
 import { CanonicalEncoder } from '../../checker/explore/impl-canonical.js'
@@ -30,6 +30,8 @@ import { exploreGeneralParallel } from '../../checker/explore/general-parallel.j
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kernel } from '../../impl/kernel.js'
+import { presetActions } from '../../checker/explore/actions.js'
+import { bootFilePreset } from '../../cli/boot-file.js'
 
 /** Runs both engines to every depth bound up to `depthMax` and compares what they found. */
 function compareLevels(preset: Preset, depthMax: number): { states: number; transitions: number } {
@@ -238,6 +240,35 @@ test('step invariants are checked on every transition, into states already seen 
   } finally {
     cleanMutants()
   }
+})
+
+/** The counts two searches must share. */
+const countsOf = (result: ExploreResult) => ({ distinct: result.distinct, generated: result.generated, depth: result.depth, queue: result.queue, coverage: result.coverage, violation: result.violation?.invariant ?? null })
+
+test('32-bit paths (alphabets past 65,535 actions) search as 16-bit ones do: one core, --workers 2, swarm', async () => {
+  for (const [preset, depthMax] of [[CAP_CORE, 6], [NESTED, 3]] as const) {
+    const narrow = exploreGeneral({ preset, depthMax })
+    assert.equal(countsOf(exploreGeneral({ preset, depthMax, widePaths: true })), countsOf(narrow), `${preset.name}, one core`)
+    assert.equal(countsOf(await exploreGeneralParallel({ preset, depthMax, workers: 2, widePaths: true })), countsOf(narrow), `${preset.name}, two workers`)
+    const swarm = { seed: 7, index: 1, count: 4 }
+    assert.equal(countsOf(exploreGeneral({ preset, statesMax: 3_000, swarm, widePaths: true })), countsOf(exploreGeneral({ preset, statesMax: 3_000, swarm })), `${preset.name}, swarm`)
+  }
+})
+
+test('a declared system of more than 65,535 actions: the general engine counts what the model engine counts', async () => {
+  // web-app with 17 slots per process: its spawns alone (container × dst × grant × rights × image) pass 65,535.
+  const webApp = bootFilePreset('examples/systems/web-app/boot.json', 'test')
+  const system = webApp.boot.system!
+  const preset: Preset = { ...webApp, name: 'web-app, 17 slots', boot: { ...webApp.boot, system: { ...system, processes: system.processes!.map((process) => ({ ...process, slots: 17 })) } } }
+  const actions = presetActions(preset).length
+  assert.ok(actions > 0xffff, `${actions} actions`)
+  const model = explore({ preset, depthMax: 1 })
+  const general = exploreGeneral({ preset, depthMax: 1 })
+  assert.equal(countsOf(general), countsOf(model), 'depth 1, against the model engine')
+  const deeper = exploreGeneral({ preset, depthMax: 2 })
+  assert.equal(countsOf(await exploreGeneralParallel({ preset, depthMax: 2, workers: 2 })), countsOf(deeper), 'depth 2, two workers against one core')
+  assert.ok(deeper.distinct > general.distinct)
+  console.log(`  ${actions.toLocaleString('en')} actions: depth 1 ${general.distinct} states, ${general.generated} transitions (the model engine's); depth 2 ${deeper.distinct.toLocaleString('en')} states on one core and two workers`)
 })
 
 test.run()
