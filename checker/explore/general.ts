@@ -598,7 +598,7 @@ export type GeneralOptions = ExploreOptions & {
   readonly verifyGuards?: boolean
   /** The raw fingerprints' cache (raw-fingerprints.ts) on or off; default: on for our impl only. */
   readonly rawFingerprints?: boolean
-  /** Tests: 32-bit paths ({@link PathArray}) whatever the alphabet's size (they are otherwise used past 65,535 actions). */
+  /** Tests: 32-bit paths (general.ts: PathArray) whatever the alphabet's size (they are otherwise used past 65,535 actions). */
   readonly widePaths?: boolean
 }
 
