@@ -699,7 +699,8 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
         const path = frontier.load(expander, position)
         queue = frontier.count - position + next.count
         if (expand(path, null, (action) => next.push(path, action, encoder.pair[0]!, encoder.pair[1]!))) { queue = frontier.count - position - 1 + next.count; break search }
-        if ((position & 255) === 0 && tick()) { queue = frontier.count - position - 1 + next.count; break search }
+        // After every state: with a large alphabet (a declared system's grows with the cube of its slots), one state can take a second.
+        if (tick()) { queue = frontier.count - position - 1 + next.count; break search }
       }
       frontier = next
       queue = frontier.count
@@ -710,7 +711,6 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   // Swarm: depth first in a seeded random action order, down to a seeded depth bound.
   const order = Array.from(expander.actions.keys())
   const stack: PathArray[] = [pathArray(expander.wide, 0)]
-  let popped = 0
   while (stack.length > 0) {
     const path = stack.pop()!
     depth = Math.max(depth, path.length)
@@ -721,7 +721,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     if (expand(path, order, (action) => { const child = pathArray(expander.wide, path.length + 1); child.set(path); child[path.length] = action; children.push(child) })) break
     for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]!)
     queue = stack.length
-    if ((++popped & 255) === 0 && tick()) break
+    if (tick()) break
   }
   queue = stack.length
   return result(false)

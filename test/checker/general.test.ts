@@ -271,4 +271,16 @@ test('a declared system of more than 65,535 actions: the general engine counts w
   console.log(`  ${actions.toLocaleString('en')} actions: depth 1 ${general.distinct} states, ${general.generated} transitions (the model engine's); depth 2 ${deeper.distinct.toLocaleString('en')} states on one core and two workers`)
 })
 
+test('bounds are looked at after every state expanded, breadth-first and swarm (one state of a large alphabet can take a second)', () => {
+  const actions = presetActions(CAP_CORE).length
+  for (const swarm of [undefined, { seed: 3, index: 0, count: 2 }]) {
+    let asked = 0
+    const result = exploreGeneral({ preset: CAP_CORE, shouldStop: () => ++asked === 3, ...(swarm === undefined ? {} : { swarm }) })
+    assert.ok(result.interrupted === true, 'stopped by shouldStop')
+    assert.is(asked, 3)
+    // Three states expanded at most (the boot state's transition counts as one generated).
+    assert.ok(result.generated <= 3 * actions + 1, `${result.generated} transitions`)
+  }
+})
+
 test.run()
