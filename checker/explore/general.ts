@@ -233,7 +233,6 @@ export class ImplExpander {
     this.actions = presetActions(preset)
     this.guards = new StepGuards(this.actions)
     this.prefilter = new Prefilter(this.actions)
-    if (this.actions.length > 0xffffffff) throw new Error(`the alphabet has ${this.actions.length} actions; the general engine takes at most 4,294,967,295`)
     this.wide = options.widePaths === true || this.actions.length > 0xffff
     this.counts = new Float64Array(this.actions.length)
     this.receives = Uint8Array.from(this.actions, (action) => (action.kind === 'ep_recv' ? 1 : 0))
@@ -504,6 +503,11 @@ export function pathArray(wide: boolean, length: number): PathArray {
   return wide ? new Uint32Array(length) : new Uint16Array(length)
 }
 
+/** A path array over `buffer` (a shared frontier's). */
+function pathsOver(wide: boolean, buffer: SharedArrayBuffer): PathArray {
+  return wide ? new Uint32Array(buffer) : new Uint16Array(buffer)
+}
+
 /** One breadth-first level: the paths of its states (all `length` long), back to back, and their fingerprints. */
 export class PathLevel {
   paths: PathArray
@@ -568,14 +572,14 @@ export class PathLevel {
     const bytes = this.paths.BYTES_PER_ELEMENT
     const paths = new SharedArrayBuffer(Math.max(bytes, bytes * this.count * this.length))
     const pairs = new SharedArrayBuffer(Math.max(8, 8 * this.count))
-    ;(this.wide ? new Uint32Array(paths) : new Uint16Array(paths)).set(this.paths.subarray(0, this.count * this.length))
+    pathsOver(this.wide, paths).set(this.paths.subarray(0, this.count * this.length))
     new Uint32Array(pairs).set(this.pairs.subarray(0, 2 * this.count))
     return { paths, pairs, count: this.count, length: this.length, wide: this.wide }
   }
   /** A level over a shared one's memory, to read (a push would copy it out). */
   static over(shared: SharedFrontier): PathLevel {
     const level = new PathLevel(shared.length, 1, shared.wide)
-    level.paths = shared.wide ? new Uint32Array(shared.paths) : new Uint16Array(shared.paths)
+    level.paths = pathsOver(shared.wide, shared.paths)
     level.pairs = new Uint32Array(shared.pairs)
     level.count = shared.count
     return level

@@ -17,39 +17,16 @@ import { SKIP_NOT_RUNNING, SKIP_QUEUE, SKIP_REASONS, SKIP_RIGHTS, SKIP_SLOT, SKI
 import { bootFilePreset } from '../../cli/boot-file.js'
 import { ALL_SYSCALLS, CAP_CORE, NESTED, type Preset } from '../../spec/presets.js'
 import { bootConfigOf, generatedPreset, systemArb } from './systems.js'
+import { type Levels as WalkedLevels, walkLevels } from './levels.js'
 
-interface Levels {
-  readonly states: number[]
-  readonly transitions: number[]
+interface Levels extends WalkedLevels {
   readonly skips: Float64Array
 }
 
 /** Breadth-first to `depthMax` with the fast checks (the prefilter's skips stepped and confirmed refused) or without them: states and transitions per level. */
 function levels(preset: Preset, depthMax: number, fastChecks: boolean): Levels {
   const expander = new ImplExpander(preset, undefined, { fastChecks, verifyGuards: fastChecks })
-  const seen = new Set<string>()
-  const key = () => `${expander.encoder.pair[0]}:${expander.encoder.pair[1]}`
-  expander.boot()
-  seen.add(key())
-  const states: number[] = []
-  const transitions: number[] = []
-  let frontier: number[][] = [[]]
-  for (let depth = 0; depth < depthMax && frontier.length > 0; depth++) {
-    const next: number[][] = []
-    const before = expander.generated
-    for (const path of frontier) {
-      expander.goTo(path, path.length)
-      expander.expand(null, (action) => {
-        if (!seen.has(key())) next.push([...path, action])
-        seen.add(key())
-        return false
-      })
-    }
-    states.push(seen.size)
-    transitions.push(expander.generated - before)
-    frontier = next
-  }
-  return { states, transitions, skips: expander.prefilterSkips }
+  return { ...walkLevels(expander, depthMax), skips: expander.prefilterSkips }
 }
 
 const REASONS: ReadonlyArray<[number, string]> = [

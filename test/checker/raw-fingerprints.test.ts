@@ -11,6 +11,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
+import { type Levels, walkLevels } from './levels.js'
 import { ImplExpander } from '../../checker/explore/general.js'
 import { presetActions } from '../../checker/explore/actions.js'
 import { RawFingerprints } from '../../checker/explore/raw-fingerprints.js'
@@ -19,9 +20,7 @@ import { implTarget } from '../../refinement/abstraction.js'
 import { ALL_SYSCALLS, CAP_CORE, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
 import { bootConfigOf, generatedPreset, systemArb } from './systems.js'
 
-interface Counts {
-  readonly states: number[]
-  readonly transitions: number[]
+interface Counts extends Levels {
   readonly hits: number
   readonly misses: number
 }
@@ -33,31 +32,7 @@ interface Counts {
  */
 function levels(preset: Preset, depthMax: number, rawFingerprints: boolean, verifyGuards: boolean): Counts {
   const expander = new ImplExpander(preset, undefined, { rawFingerprints, verifyGuards })
-  const seen = new Set<string>()
-  const key = () => `${expander.encoder.pair[0]}:${expander.encoder.pair[1]}`
-  expander.boot()
-  seen.add(key())
-  const states: number[] = []
-  const transitions: number[] = []
-  let frontier: { path: number[]; pair: [number, number] }[] = [{ path: [], pair: [expander.encoder.pair[0]!, expander.encoder.pair[1]!] }]
-  for (let depth = 0; depth < depthMax && frontier.length > 0; depth++) {
-    const next: typeof frontier = []
-    const before = expander.generated
-    for (const { path, pair } of frontier) {
-      expander.goTo(path, path.length)
-      expander.knowLoaded(pair[0], pair[1])
-      expander.expand(null, (action) => {
-        const isNew = !seen.has(key())
-        seen.add(key())
-        if (isNew) next.push({ path: [...path, action], pair: [expander.encoder.pair[0]!, expander.encoder.pair[1]!] })
-        return false
-      })
-    }
-    states.push(seen.size)
-    transitions.push(expander.generated - before)
-    frontier = next
-  }
-  return { states, transitions, hits: expander.raw?.hits ?? 0, misses: expander.raw?.misses ?? 0 }
+  return { ...walkLevels(expander, depthMax), hits: expander.raw?.hits ?? 0, misses: expander.raw?.misses ?? 0 }
 }
 
 /** The cache on (as a search runs it), off, and on with every sum and hit verified (which throws on a mismatch): the same levels. */
