@@ -175,11 +175,23 @@ export function readBootFile(file: string): DeclaredSystem {
  */
 export function bootFilePreset(file: string, command: string): Preset {
   const { config, images } = readBootFile(file)
+  if ((config.system?.processes ?? []).length === 0) throw new UsageError(`${file}: declares no processes (system.processes), so nothing acts`, command)
+  return declaredPreset(file, `the system declared in ${file}`, config, images)
+}
+
+/**
+ * A declared system (a boot configuration with `system.processes`, and the pool
+ * of images its processes may spawn) as a preset for the checkers: the declared
+ * processes act, and so does the first process they spawn when one of them holds
+ * a container cap. What {@link bootFilePreset} makes of a boot file, and the
+ * differential tests of generated systems.
+ * @public
+ */
+export function declaredPreset(name: string, description: string, config: BootConfig, images: ReadonlyArray<ImageRecord>): Preset {
   const processes = config.system?.processes ?? []
-  if (processes.length === 0) throw new UsageError(`${file}: declares no processes (system.processes), so nothing acts`, command)
   const names = new Set(processes.map((process) => process.name))
   const containers = new Set((config.system?.containers ?? []).map((container) => container.name))
   const spawns = (config.system?.caps ?? []).some((cap) => names.has(cap.holder) && (containers.has(cap.object) || cap.object === 'root'))
   const actors = Array.from({ length: processes.length + (spawns ? 1 : 0) }, (_, index) => index + 1)
-  return { name: file, description: `the system declared in ${file}`, boot: config, images, actors, declared: true }
+  return { name, description, boot: config, images, actors, declared: true }
 }

@@ -641,6 +641,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
       }
       frontier = next
       if (frontier.count > 0) depth++
+      options.onLevel?.({ distinct: seen.size, generated: successors.generated + 1, depth, queue: frontier.count, elapsedMs: Date.now() - started })
     }
   } else {
     // Swarm: depth first in a seeded random action order, down to a seeded depth bound,

@@ -709,6 +709,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
       frontier = next
       queue = frontier.count
       if (frontier.count > 0) depth++
+      options.onLevel?.({ distinct: seen.size, generated: expander.generated + 1, depth, queue, elapsedMs: Date.now() - started })
     }
     return result(violation === null && !stopped && frontier.count === 0)
   }

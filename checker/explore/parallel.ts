@@ -274,6 +274,7 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
       options.onProgress?.({ distinct, generated: reports.reduce((sum, report) => sum + report.generated, 0) + 1, depth, queue, elapsedMs: Date.now() - started })
       if (broken !== undefined) { violation = await engine.resolve(broken, peers); break }
       if (options.statesMax !== undefined && distinct >= options.statesMax) { stopped = true; break }
+      if (!stopped) options.onLevel?.({ distinct, generated: reports.reduce((sum, report) => sum + report.generated, 0) + 1, depth, queue, elapsedMs: Date.now() - started })
       if (engine.discoverer === true) shared = share(reports)
     }
   } finally {

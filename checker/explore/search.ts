@@ -46,6 +46,13 @@ export interface ExploreOptions {
   /** Diversified search: shard `index` of `count`, by `seed`. */
   readonly swarm?: { readonly index: number; readonly count: number; readonly seed: number }
   readonly onProgress?: (progress: ExploreProgress) => void
+  /**
+   * Breadth-first searches (not a swarm job): called each time a level has been
+   * expanded whole, with what a search bounded at `depth` reports — its distinct
+   * states, transitions and depth, and in `queue` the states of the level just
+   * found. Every engine calls it alike, so levels can be compared from one run.
+   */
+  readonly onLevel?: (level: ExploreProgress) => void
   /** Worker threads for the compiled breadth-first search (default 1: this thread). */
   readonly workers?: number
   /** Polled while searching: true stops the search with what it found so far (Ctrl-C). */
@@ -230,6 +237,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     }
     frontier = next
     if (frontier.length > 0) depth++
+    if (random === null) options.onLevel?.({ distinct: seen.size, generated, depth, queue: frontier.length, elapsedMs: Date.now() - started })
   }
   return result(frontier.length === 0 && random === null, null, frontier.length)
 }

@@ -3,7 +3,9 @@
  * (search.ts), level by level: the same distinct states and the same transitions
  * at every depth bound, on the presets and on declared systems fast-check
  * generates (containers, namespaces, quotas, devices, endpoints, regions,
- * images, caps, CPU accounting on and off); its canonical encoding against the
+ * images, caps, CPU accounting on and off), both with the nested preset's
+ * alphabet and with the one `explore --boot` gives a declared system (services,
+ * spawns of the pool, kills, the clock); its canonical encoding against the
  * model's on every state it meets; and on impl mutants, whose violations it must
  * find where the model engine stepping the same mutant with --refine finds the
  * divergence. Each test prints what it covered.
@@ -11,19 +13,21 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
-import { type ExploreResult, explore } from '../../checker/explore/search.js'
+import { type ExploreOptions, type ExploreProgress, type ExploreResult, explore } from '../../checker/explore/search.js'
+import { exploreCapCore } from '../../checker/explore/capcore.js'
+import { exploreCapCoreParallel } from '../../checker/explore/capcore-parallel.js'
 import { exploreGeneral, ImplExpander, type SearchTarget } from '../../checker/explore/general.js'
 import { canonicalKey } from '../../checker/explore/canonical.js'
 import { CanonicalEncoder } from '../../checker/explore/impl-canonical.js'
 import { implTarget } from '../../refinement/abstraction.js'
-import { CAP_CORE, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
+import { ALL_SYSCALLS, CAP_CORE, CAP_CORE_3, NESTED, PRESETS, type Preset } from '../../spec/presets.js'
 import { abstractState } from '../../refinement/abstraction.js'
 
 /** A fresh impl kernel booted as `preset` says. */
 function implSearchKernel(preset: Preset): Kernel {
   return implTarget.create(preset.boot, preset.images)
 }
-import { bootConfigOf, generatedPreset, systemArb } from './systems.js'
+import { bootConfigOf, generatedDeclaredPreset, generatedPreset, richSystemArb, systemArb } from './systems.js'
 import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
 import { cleanMutants, loadMutant, materialize } from '../../mutants/materialize.js'
 import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
@@ -33,27 +37,72 @@ import type { Kernel } from '../../impl/kernel.js'
 import { presetActions } from '../../checker/explore/actions.js'
 import { bootFilePreset } from '../../cli/boot-file.js'
 
-/** Runs both engines to every depth bound up to `depthMax` and compares what they found. */
-function compareLevels(preset: Preset, depthMax: number): { states: number; transitions: number } {
-  let last = { states: 0, transitions: 0 }
-  for (let depth = 1; depth <= depthMax; depth++) {
-    const model = explore({ preset, depthMax: depth })
-    const general = exploreGeneral({ preset, depthMax: depth })
-    const where = `${preset.description}, depth ${depth}`
-    assert.is(general.distinct, model.distinct, `distinct states, ${where}`)
-    assert.is(general.generated, model.generated, `transitions, ${where}`)
-    assert.is(general.depth, model.depth, `depth, ${where}`)
-    assert.is(general.complete, model.complete, `complete, ${where}`)
-    assert.equal(general.coverage, model.coverage, `coverage, ${where}`)
-    assert.is(general.violation?.invariant, model.violation?.invariant, `violation, ${where}`)
-    assert.is(general.violation?.path.length, model.violation?.path.length, `violation path, ${where}`)
-    last = { states: general.distinct, transitions: general.generated }
-  }
-  return last
+/** The levels a breadth-first search reports (onLevel) and its result. */
+function levelsOf(run: (onLevel: (level: ExploreProgress) => void) => ExploreResult): { levels: ExploreProgress[]; result: ExploreResult } {
+  const levels: ExploreProgress[] = []
+  const result = run((level) => levels.push(level))
+  return { levels, result }
 }
 
-test('presets: the general engine finds what the model engine finds, level by level', () => {
-  for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 3], [NESTED, 3]] as const) {
+/**
+ * Runs both engines to `depthMax` and compares what they found level by level
+ * (distinct states, transitions and the frontier after each level: what a search
+ * bounded there reports), then the coverage and the first violation with its
+ * shortest path's length.
+ */
+function compareLevels(preset: Preset, depthMax: number): { states: number; transitions: number } {
+  const model = levelsOf((onLevel) => explore({ preset, depthMax, onLevel }))
+  const general = levelsOf((onLevel) => exploreGeneral({ preset, depthMax, onLevel }))
+  const where = `${preset.description}, depth ${depthMax}`
+  assert.is(general.levels.length, model.levels.length, `levels expanded, ${where}`)
+  model.levels.forEach((level, index) => {
+    const other = general.levels[index]!
+    const at = `${preset.description}, level ${index + 1}`
+    assert.is(other.distinct, level.distinct, `distinct states, ${at}`)
+    assert.is(other.generated, level.generated, `transitions, ${at}`)
+    assert.is(other.depth, level.depth, `depth, ${at}`)
+    assert.is(other.queue, level.queue, `states of the level, ${at}`)
+  })
+  assert.is(general.result.distinct, model.result.distinct, `distinct states, ${where}`)
+  assert.is(general.result.generated, model.result.generated, `transitions, ${where}`)
+  assert.is(general.result.depth, model.result.depth, `depth, ${where}`)
+  assert.is(general.result.complete, model.result.complete, `complete, ${where}`)
+  assert.equal(general.result.coverage, model.result.coverage, `coverage, ${where}`)
+  assert.is(general.result.violation?.invariant, model.result.violation?.invariant, `violation, ${where}`)
+  assert.is(general.result.violation?.path.length, model.result.violation?.path.length, `violation path, ${where}`)
+  return { states: general.result.distinct, transitions: general.result.generated }
+}
+
+test('onLevel: each engine reports after each level what a search bounded there reports', async () => {
+  const engines: ReadonlyArray<readonly [string, (options: ExploreOptions) => ExploreResult | Promise<ExploreResult>]> = [
+    ['model', explore], ['general', exploreGeneral], ['specialised', exploreCapCore],
+    ['general, 2 workers', (options) => exploreGeneralParallel({ ...options, workers: 2 })],
+    ['specialised, 2 workers', (options) => exploreCapCoreParallel({ ...options, workers: 2 })],
+  ]
+  const DEPTH = 4
+  const bounded: ExploreResult[] = []
+  for (let depth = 1; depth <= DEPTH; depth++) bounded.push(explore({ preset: CAP_CORE, depthMax: depth }))
+  for (const [name, run] of engines) {
+    const levels: ExploreProgress[] = []
+    await run({ preset: CAP_CORE, depthMax: DEPTH, onLevel: (level) => levels.push(level) })
+    assert.is(levels.length, DEPTH, `${name}: one call per level`)
+    levels.forEach((level, index) => {
+      const expected = bounded[index]!
+      assert.equal([level.distinct, level.generated, level.depth, level.queue], [expected.distinct, expected.generated, expected.depth, expected.queue], `${name}, level ${index + 1}`)
+    })
+  }
+  // A swarm job is no breadth-first search: no levels.
+  let swarmLevels = 0
+  exploreGeneral({ preset: CAP_CORE, depthMax: 3, swarm: { index: 0, count: 2, seed: 1 }, onLevel: () => swarmLevels++ })
+  explore({ preset: CAP_CORE, depthMax: 3, swarm: { index: 0, count: 2, seed: 1 }, onLevel: () => swarmLevels++ })
+  assert.is(swarmLevels, 0)
+  console.log(`  cap-core to depth ${DEPTH}: ${engines.length} engines, levels ${bounded.map((result) => result.distinct.toLocaleString('en')).join(', ')} states`)
+})
+
+test('presets: the general engine finds what the model engine finds, level by level, every preset to depth 5', () => {
+  // The model engine's share of this (one run each, on a quiet machine): cap-core-3 about 7 min, nested 1.5 min, all-syscalls 1 min.
+  for (const preset of PRESETS) assert.ok([CAP_CORE, CAP_CORE_3, NESTED, ALL_SYSCALLS].includes(preset), `${preset.name}: a preset this test does not compare`)
+  for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 5], [NESTED, 5], [ALL_SYSCALLS, 5]] as const) {
     const { states, transitions } = compareLevels(preset, depthMax)
     console.log(`  ${preset.name}: depths 1..${depthMax} equal, ${states.toLocaleString('en')} states and ${transitions.toLocaleString('en')} transitions at depth ${depthMax}`)
   }
@@ -152,15 +201,56 @@ test('generated declared systems: the general engine finds what the model engine
   assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
 })
 
+test('generated declared systems, as --boot explores them: the general engine finds what the model engine finds, level by level', () => {
+  // The alphabet a user's --boot system gets (declaredActions), not the nested preset's: services, spawns of the pool, kills, the clock.
+  const RUNS = 20
+  const DEPTH = 4
+  let systems = 0
+  let brokenAtBoot = 0
+  let states = 0
+  let transitions = 0
+  let withServices = 0
+  let withSpawner = 0
+  const kinds = new Map<string, number>()
+  fc.assert(fc.property(richSystemArb, (shape) => {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') return
+    const preset = generatedDeclaredPreset(config, shape, `generated declared system ${systems}`)
+    const actions = presetActions(preset)
+    if (actions.some((action) => action.kind === 'svc_register')) withServices++
+    if (preset.actors.length > (config.system?.processes?.length ?? 0)) withSpawner++
+    const found = compareLevels(preset, DEPTH)
+    const general = exploreGeneral({ preset, depthMax: DEPTH })
+    if (general.violation !== null && general.violation.path.length === 0) brokenAtBoot++
+    for (const [kind, count] of Object.entries(general.coverage)) kinds.set(kind, (kinds.get(kind) ?? 0) + count)
+    systems++
+    states += found.states
+    transitions += found.transitions
+  }), { numRuns: RUNS, seed: 20_261_204 })
+  const covered = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${kind} ${count.toLocaleString('en')}`).join(', ')
+  console.log(`  ${systems} of ${RUNS} generated systems booted (${withServices} with a service directory, ${withSpawner} with a spawned actor, ${brokenAtBoot} breaking an invariant at boot), depths 1..${DEPTH} equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions; successful transitions by kind: ${covered}`)
+  assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
+  assert.ok(withServices > 0 && withSpawner > 0, 'the generator reaches service directories and spawning actors')
+  assert.ok(brokenAtBoot < systems / 2, `${brokenAtBoot} of ${systems} systems break an invariant at boot: the levels compared are mostly empty`)
+  // Every kind of the declared alphabet succeeds somewhere: the comparison saw each kind's successors, not only refusals.
+  for (const kind of ['cap_copy', 'cap_delete', 'cap_revoke', 'ep_send', 'ep_recv', 'mem_map', 'process_kill', 'process_spawn', 'svc_register', 'svc_lookup', 'svc_unregister', 'tick']) {
+    assert.ok((kinds.get(kind) ?? 0) > 0, `no generated system took a successful ${kind} within depth ${DEPTH}`)
+  }
+})
+
 test('generated declared systems: --workers 2 and 3 find what one core finds (the discoverer expands; chunks of frontiers taken by the idle)', async () => {
   let systems = 0
   let states = 0
   let searched = 0
   let atBoot = 0
-  for (const shape of fc.sample(systemArb, { numRuns: 12, seed: 20_261_204 })) {
+  let declared = 0
+  // The nested preset's alphabet, then the one --boot gives a declared system (services, spawns, kills).
+  const shapes = [...fc.sample(systemArb, { numRuns: 12, seed: 20_261_204 }).map((shape) => [shape, false] as const), ...fc.sample(richSystemArb, { numRuns: 6, seed: 20_261_205 }).map((shape) => [shape, true] as const)]
+  for (const [shape, asBoot] of shapes) {
     const config = bootConfigOf(shape)
     if (typeof config === 'string') continue
-    const preset = generatedPreset(config, `generated system ${systems}`)
+    const preset = asBoot ? generatedDeclaredPreset(config, shape, `generated declared system ${systems}`) : generatedPreset(config, `generated system ${systems}`)
+    if (asBoot) declared++
     const sequential = exploreGeneral({ preset, depthMax: 4 })
     for (const workers of [2, 3]) {
       const parallel = await exploreGeneralParallel({ preset, depthMax: 4, workers })
@@ -178,8 +268,8 @@ test('generated declared systems: --workers 2 and 3 find what one core finds (th
     systems++
     states += sequential.distinct
   }
-  console.log(`  ${systems} generated systems on 1, 2 and 3 workers alike: ${searched} searched to depth 4 (${states.toLocaleString('en')} states), ${atBoot} broken at boot`)
-  assert.ok(searched >= 5 && atBoot >= 1, `${searched} searched, ${atBoot} broken at boot`)
+  console.log(`  ${systems} generated systems (${declared} with the --boot alphabet) on 1, 2 and 3 workers alike: ${searched} searched to depth 4 (${states.toLocaleString('en')} states), ${atBoot} broken at boot`)
+  assert.ok(searched >= 8 && atBoot >= 1 && declared >= 5, `${searched} searched, ${atBoot} broken at boot, ${declared} with the --boot alphabet`)
 })
 
 // ---- impl mutants -------------------------------------------------------------------

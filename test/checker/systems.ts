@@ -12,6 +12,7 @@ import type { RightName } from '../../spec/rights.js'
 import { boot } from '../../model/boot.js'
 import { BootError } from '../../model/boot-system.js'
 import { IMAGE_POOL } from '../../properties/pool.js'
+import { declaredPreset } from '../../cli/boot-file.js'
 
 /** The images a declared system may run: the presets' and the property pool's (as `explore --boot` allows). */
 /** A pool image the generated containers can afford (memoryBytes 1; the others need 4096). */
@@ -25,26 +26,50 @@ const limitsArb = fc.record({
   memoryBytes: fc.integer({ min: 2, max: 5 }), processes: fc.integer({ min: 1, max: 3 }), endpoints: fc.integer({ min: 1, max: 2 }),
   cpuBudget: fc.constantFrom(3, 1000, UNLIMITED / 4), ioBytes: fc.constantFrom(0, 8), cpuWeight: fc.integer({ min: 1, max: 3 }), devices: fc.constant([] as string[]),
 })
-const namespacesArb = fc.record({
+/** Namespaces of a declared container; `shareIpc`: the ipc and user namespaces shared with the parent twice as often as new ones (a service directory uid 0 may change). */
+const namespacesArb = (shareIpc: boolean) => fc.record({
   pid: fc.constantFrom('new' as const, 'share' as const), mount: fc.constantFrom('new' as const, 'share' as const),
-  net: fc.constantFrom('new' as const, 'share' as const), ipc: fc.constantFrom('new' as const, 'share' as const),
-  user: fc.oneof(fc.constant('share' as const), fc.record({ base: fc.constantFrom(0, 1000), count: fc.constantFrom(2, 100) })),
+  net: fc.constantFrom('new' as const, 'share' as const),
+  ipc: shareIpc ? fc.constantFrom('share' as const, 'share' as const, 'new' as const) : fc.constantFrom('new' as const, 'share' as const),
+  // Changing a table needs uid 0 in the user namespace that owns it: `shareIpc` shares the user namespace more often too.
+  user: fc.oneof({ weight: shareIpc ? 2 : 1, arbitrary: fc.constant('share' as const) }, { weight: 1, arbitrary: fc.record({ base: fc.constantFrom(0, 1000), count: fc.constantFrom(2, 100) }) }),
 })
 
-/** A declared system: up to two containers, one or two processes, an endpoint or region, and caps between them. */
-export const systemArb = fc.record({
-  cpuAccounting: fc.boolean(),
-  devices: fc.subarray(['disk0', 'net0']),
-  containers: fc.array(fc.record({ parent: fc.nat(), limits: limitsArb, namespaces: namespacesArb }), { maxLength: 2 }),
-  processes: fc.array(fc.record({
-    container: fc.nat(), image: fc.constantFrom(NESTED_IMAGE.digest, NESTED_OLD_IMAGE.digest, CORE_IMAGE.digest, CHEAP_POOL_IMAGE.digest), uid: fc.constantFrom(0, 1), slots: fc.integer({ min: 2, max: 3 }),
-  }), { minLength: 1, maxLength: 2 }),
-  objects: fc.array(fc.oneof(
-    fc.record({ kind: fc.constant('endpoint' as const), owner: fc.nat(), depth: fc.integer({ min: 1, max: 2 }) }),
-    fc.record({ kind: fc.constant('region' as const), owner: fc.nat(), sizeBytes: fc.constant(1), executable: fc.boolean() }),
-  ), { maxLength: 2 }),
-  caps: fc.array(fc.record({ holder: fc.nat(), slot: fc.nat({ max: 2 }), object: fc.nat(), rights: fc.subarray([...RIGHTS]) }), { maxLength: 3 }),
-})
+/**
+ * A declared system: up to two containers, one or two processes, endpoints or
+ * regions, and caps between them. `rich`: at least one container (often sharing
+ * its parent's ipc namespace), one object and one cap besides, so that the
+ * declared alphabet's services, spawns and kills are reachable.
+ */
+function shapeArb(rich: boolean) {
+  return fc.record({
+    cpuAccounting: fc.boolean(),
+    devices: fc.subarray(['disk0', 'net0']),
+    containers: fc.array(fc.record({ parent: fc.nat(), limits: limitsArb, namespaces: namespacesArb(rich) }), { minLength: rich ? 1 : 0, maxLength: 2 }),
+    processes: fc.array(fc.record({
+      container: fc.nat(),
+      // `rich`: images that verify and pass the floors, so that the search goes past boot (the others break IMG-1 there; the pool keeps them for spawns).
+      image: rich ? fc.constantFrom(NESTED_IMAGE.digest, CORE_IMAGE.digest) : fc.constantFrom(NESTED_IMAGE.digest, NESTED_OLD_IMAGE.digest, CORE_IMAGE.digest, CHEAP_POOL_IMAGE.digest),
+      uid: rich ? fc.constantFrom(0, 0, 1) : fc.constantFrom(0, 1), slots: fc.integer({ min: 2, max: 3 }),
+    }), { minLength: 1, maxLength: 2 }),
+    objects: fc.array(fc.oneof(
+      fc.record({ kind: fc.constant('endpoint' as const), owner: fc.nat(), depth: fc.integer({ min: 1, max: 2 }) }),
+      fc.record({ kind: fc.constant('region' as const), owner: fc.nat(), sizeBytes: fc.constant(1), executable: fc.boolean() }),
+    ), { minLength: rich ? 1 : 0, maxLength: 2 }),
+    caps: fc.array(fc.record({ holder: fc.nat(), slot: fc.nat({ max: 2 }), object: fc.nat(), rights: fc.subarray([...RIGHTS]) }), { minLength: rich ? 1 : 0, maxLength: 3 }),
+    /** Per declared container, which of the root's devices its limits allow (filtered to the declared devices). */
+    containerDevices: fc.array(fc.subarray(['disk0', 'net0']), { minLength: 2, maxLength: 2 }),
+    /** Images the pool holds besides the processes' own (a declared system's processes may spawn them). */
+    pool: fc.subarray([CHEAP_POOL_IMAGE.digest, NESTED_OLD_IMAGE.digest]),
+    /** `rich`, often: the first process holds a control cap to the last container (it may spawn there and kill what it spawned). */
+    spawner: rich ? fc.constantFrom(true, true, false) : fc.constant(false),
+  })
+}
+
+/** Declared systems of every size the shapes allow, none at all of containers, objects or caps included. */
+export const systemArb = shapeArb(false)
+/** Declared systems with a container, an object and a cap at least (for the declared alphabet's services, spawns and kills). */
+export const richSystemArb = shapeArb(true)
 
 export type SystemShape = typeof systemArb extends fc.Arbitrary<infer T> ? T : never
 
@@ -63,17 +88,25 @@ export function bootConfigOf(shape: SystemShape): BootConfig | string {
   const place = (holder: { name: string; slots: number }, slot: number, object: string, rights: RightName[]) => {
     for (let at = slot; at < holder.slots; at++) if (!used.has(`${holder.name}:${at}`)) { used.add(`${holder.name}:${at}`); caps.push({ holder: holder.name, slot: at, object, rights }); return }
   }
-  // Rights within what the object's kind carries (an executable region no write): boot refuses more.
-  const carried = (name: string): ReadonlyArray<RightName> => (objects.find((object) => object.name === name && object.kind === 'region' && object.executable) === undefined ? ['read', 'write'] : ['read', 'execute'])
+  // Rights within what the object's kind carries (spec/invariants/caps.ts originalRights): boot refuses more.
+  const carried = (name: string): ReadonlyArray<RightName> => {
+    const object = objects.find((candidate) => candidate.name === name)
+    if (object === undefined) return RIGHTS // a container or a process
+    if (object.kind === 'endpoint') return ['read', 'write', 'grant']
+    return object.executable ? ['read', 'execute', 'control'] : ['read', 'write', 'control']
+  }
   objects.forEach((object, index) => place(pick(processes, index), 0, object.name, [...carried(object.name)]))
+  if (shape.spawner && shape.containers.length > 0) place(processes[0]!, 0, containerNames[shape.containers.length]!, ['read', 'control'])
   if (named.length > 0) for (const cap of shape.caps) { const object = pick(named, cap.object); place(pick(processes, cap.holder), cap.slot, object, cap.rights.filter((right) => carried(object).includes(right))) }
   // A container that is another's parent reserves room for it on top of its own limits (boot refuses a child it cannot reserve).
   const parents = shape.containers.map((container, index) => containerNames[container.parent % (index + 1)]!)
-  const limits = shape.containers.map((container) => ({ ...container.limits }))
+  const limits = shape.containers.map((container, index) => ({ ...container.limits, devices: shape.containerDevices[index]!.filter((device) => shape.devices.includes(device)) }))
   for (let index = shape.containers.length - 1; index >= 0; index--) {
     const parent = containerNames.indexOf(parents[index]!) - 1
     if (parent < 0) continue
     for (const resource of ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'] as const) limits[parent]![resource] += limits[index]![resource]
+    // A child's devices are within its parent's.
+    limits[parent]!.devices = [...new Set([...limits[parent]!.devices, ...limits[index]!.devices])]
   }
   const config: BootConfig = {
     root: { limits: { memoryBytes: 32, processes: 12, endpoints: 8, cpuBudget: UNLIMITED, ioBytes: 32, cpuWeight: 2, devices: shape.devices } },
@@ -100,4 +133,17 @@ export function bootConfigOf(shape: SystemShape): BootConfig | string {
 export function generatedPreset(config: BootConfig, label: string): Preset {
   const processes = config.system?.processes?.length ?? 0
   return { name: 'nested', description: label, boot: config, images: IMAGES, actors: Array.from({ length: processes }, (_, index) => index + 1) }
+}
+
+/**
+ * A generated configuration as `sila explore --boot` takes a declared system
+ * (cli/boot-file.ts `declaredPreset`): the alphabet of declared systems
+ * (checker/explore/actions.ts `declaredActions`: copies, sends, receives, maps,
+ * kills, spawns of the pool, services under the endpoints' names), the first
+ * spawned process acting too when a process holds a container, and a pool of the
+ * processes' images and the shape's extra ones.
+ */
+export function generatedDeclaredPreset(config: BootConfig, shape: SystemShape, label: string): Preset {
+  const digests = new Set([...(config.system?.processes ?? []).map((process) => process.image), ...shape.pool])
+  return declaredPreset('generated', label, config, IMAGES.filter((image) => digests.has(image.digest)))
 }
