@@ -192,12 +192,12 @@ test('generated declared systems: the general engine finds what the model engine
     const config = bootConfigOf(shape)
     if (typeof config === 'string') { refused++; reasons.set(config, (reasons.get(config) ?? 0) + 1); return }
     const preset = generatedPreset(config, `generated system ${systems}`)
-    const found = compareLevels(preset, 2)
+    const found = compareLevels(preset, 4)
     systems++
     states += found.states
     transitions += found.transitions
   }), { numRuns: RUNS, seed: 20_260_201 })
-  console.log(`  ${systems} of ${RUNS} generated systems booted (${refused} refused at boot${refused === 0 ? '' : `: ${[...reasons.keys()].join('; ')}`}), depths 1..2 equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions`)
+  console.log(`  ${systems} of ${RUNS} generated systems booted (${refused} refused at boot${refused === 0 ? '' : `: ${[...reasons.keys()].join('; ')}`}), depths 1..4 equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions`)
   assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
 })
 
