@@ -8,14 +8,15 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { step as modelStep, type StepResult } from '../model/step.js'
-import { type KernelState, processByRef, capDescendants } from '../model/state.js'
+import { type KernelState, capDescendants, getContainer, processByRef } from '../model/state.js'
 import { lookupSlot, ensureEmptySlot, slotOf } from '../model/checks.js'
-import { draft, freeze } from '../model/draft.js'
+import { draft, freeze, newObjectId } from '../model/draft.js'
 import { collectGarbage } from '../model/destroy.js'
-import { rightsMask } from '../spec/rights.js'
+import { R_GRANT, R_READ, R_WRITE, rightsMask } from '../spec/rights.js'
 import { SyscallCodec } from '../spec/syscalls.js'
 import { UNIT } from '../spec/results.js'
-import { deleteCap } from '../model/cdt.js'
+import { deleteCap, insertCap, revokeCap } from '../model/cdt.js'
+import { available, charge } from '../model/accounting.js'
 
 export interface ModelMutant {
   readonly name: string
@@ -63,6 +64,40 @@ export const MODEL_MUTANTS: ReadonlyArray<ModelMutant> = [
         collectGarbage(work)
         return { state: freeze(work), outcome: E.right(UNIT) }
       }))
+    }),
+  },
+  {
+    name: 'revoke-deletes-self',
+    description: 'cap_revoke deletes the target cap as well as its descendants',
+    reference: 'research bug catalogue #9 (revoke deletes the target cap too); the impl mutant of that name is its twin',
+    step: replacing('cap_revoke', (state, call) => {
+      const caller = processByRef(state, call.caller as number)
+      if (caller === undefined || caller.status !== 'running') return null
+      return pipe(lookupSlot(state, caller, call.slot as number), E.match(() => null, (cap) => {
+        const work = draft(state)
+        revokeCap(work, cap.id)
+        deleteCap(work, cap.id)
+        collectGarbage(work)
+        return { state: freeze(work), outcome: E.right(UNIT) }
+      }))
+    }),
+  },
+  {
+    name: 'endpoint-quota-off-by-one',
+    description: 'ep_create admits while the endpoints available are ≥ 0 instead of ≥ 1: one endpoint past the limit',
+    reference: 'research bug catalogue #18 (admission off by one); the impl mutant of that name is its twin',
+    // Only the case the off-by-one changes (nothing available, the slot empty) differs from the model: it admits.
+    step: replacing('ep_create', (state, call) => {
+      const caller = processByRef(state, call.caller as number)
+      if (caller === undefined || caller.status !== 'running' || caller.owner === null) return null
+      const container = getContainer(state, caller.owner)
+      if (available(state, container, 'endpoints') !== 0 || E.isLeft(ensureEmptySlot(caller, call.dst as number))) return null
+      const work = draft(state)
+      const id = newObjectId(work)
+      work.ksObjects.set(id, { kind: 'endpoint', id, owner: container.id, depth: call.depth as number, queue: [] })
+      charge(work, container.id, 'endpoints', 1)
+      insertCap(work, { object: id, rights: R_READ | R_WRITE | R_GRANT, badge: 0, parent: null, at: slotOf(caller, call.dst as number) })
+      return { state: freeze(work), outcome: E.right(UNIT) }
     }),
   },
 ]

@@ -29,6 +29,7 @@ function implSearchKernel(preset: Preset): Kernel {
 }
 import { bootConfigOf, generatedDeclaredPreset, generatedPreset, richSystemArb, systemArb } from './systems.js'
 import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
+import { MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 import { cleanMutants, loadMutant, materialize } from '../../mutants/materialize.js'
 import { exploreGeneralParallel } from '../../checker/explore/general-parallel.js'
 import { writeFileSync } from 'node:fs'
@@ -296,6 +297,34 @@ test('impl mutants: the general engine finds each seeded bug; the model engine w
     cleanMutants()
   }
   console.log(`  ${lines.join('\n  ')}`)
+})
+
+test('model mutants and their impl twins: the model engine and the general engine find the same violation at the same shortest length', async () => {
+  // A model mutant whose impl mutant of the same name makes the same mistake: the model engine steps the first, the general engine the second.
+  const twins = MODEL_MUTANTS.filter((mutant) => MUTANTS.some((candidate) => candidate.name === mutant.name))
+  assert.ok(twins.length >= 3, `only ${twins.length} model mutants have an impl twin`)
+  const systems: ReadonlyArray<readonly [Preset, number]> = [[CAP_CORE, 6], [NESTED, 4], [bootFilePreset('examples/systems/web-app/boot.json', 'explore'), 4]]
+  const lines: string[] = []
+  let found = 0
+  try {
+    for (const twin of twins) {
+      const target = await loadMutant(MUTANTS.find((candidate) => candidate.name === twin.name)!)
+      for (const [preset, depthMax] of systems) {
+        const model = explore({ preset, depthMax, step: twin.step })
+        const general = exploreGeneral({ preset, depthMax, kernel: target as unknown as SearchTarget })
+        const where = `${twin.name} on ${preset.name}, depth ${depthMax}`
+        assert.is(general.violation?.invariant, model.violation?.invariant, `the violation, ${where}`)
+        assert.is(general.violation?.path.length, model.violation?.path.length, `its shortest length, ${where}`)
+        if (model.violation === null) { assert.is(general.distinct, model.distinct, `distinct states, ${where}`); assert.is(general.generated, model.generated, `transitions, ${where}`) }
+        else found++
+        lines.push(`${twin.name} on ${preset.name}: ${model.violation === null ? `none to depth ${depthMax} (${model.distinct.toLocaleString('en')} states alike)` : `${model.violation.invariant} after ${model.violation.path.length}`}`)
+      }
+    }
+  } finally {
+    cleanMutants()
+  }
+  console.log(`  ${lines.join('\n  ')}`)
+  assert.ok(found >= twins.length, `${found} violations found by both`)
 })
 
 /**

@@ -1,8 +1,12 @@
 /**
- * Declared systems for the differential tests (general.test.ts): fast-check
- * shapes — up to two containers with random limits and namespaces, one or two
- * processes, endpoints and regions, caps between them, CPU accounting on or off
- * — turned into boot configurations the model accepts.
+ * Declared systems for the differential tests (general.test.ts and the other
+ * checker tests): fast-check shapes — up to two containers with random limits,
+ * devices and namespaces, one or two processes, endpoints and regions, caps
+ * between them, CPU accounting on or off, an image pool — turned into boot
+ * configurations the model accepts, and into presets searched either with the
+ * `nested` preset's alphabet ({@link generatedPreset}) or as `explore --boot`
+ * searches a declared system ({@link generatedDeclaredPreset}, on the "rich"
+ * shapes of {@link richSystemArb}, which reach every kind of that alphabet).
  */
 import fc from 'fast-check'
 import { CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE, PRESETS, type Preset } from '../../spec/presets.js'
@@ -14,10 +18,10 @@ import { BootError } from '../../model/boot-system.js'
 import { IMAGE_POOL } from '../../properties/pool.js'
 import { declaredPreset } from '../../cli/boot-file.js'
 
-/** The images a declared system may run: the presets' and the property pool's (as `explore --boot` allows). */
 /** A pool image the generated containers can afford (memoryBytes 1; the others need 4096). */
 const CHEAP_POOL_IMAGE = IMAGE_POOL.find((image) => image.manifest.memoryBytes <= 1)!
 
+/** The images a declared system may run: the presets' and the property pool's (as `explore --boot` allows). */
 export const IMAGES: ReadonlyArray<ImageRecord> = [...new Map([...PRESETS.flatMap((preset) => preset.images), ...IMAGE_POOL].map((image) => [image.digest, image])).values()]
 const RIGHTS: ReadonlyArray<RightName> = ['read', 'write', 'execute', 'grant', 'control']
 const UNLIMITED = 2 ** 39
