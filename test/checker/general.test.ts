@@ -144,10 +144,25 @@ function compareEncodings(preset: Preset, depthMax: number): number {
 }
 
 test('canonical encodings: the impl encoding and the model key identify the same states', () => {
-  for (const [preset, depthMax] of [[CAP_CORE, 4], [NESTED, 3]] as const) {
+  // Every object kind, namespace tables (services under names), queues and custom uid maps: the presets, both example systems.
+  const examples = ['web-app', 'plugin-host'].map((name) => bootFilePreset(`examples/systems/${name}/boot.json`, 'explore'))
+  for (const [preset, depthMax] of [[CAP_CORE, 4], [NESTED, 3], [ALL_SYSCALLS, 4], [examples[0]!, 5], [examples[1]!, 5]] as const) {
     const states = compareEncodings(preset, depthMax)
     console.log(`  ${preset.name}: ${states.toLocaleString('en')} states to depth ${depthMax}, encodings agree`)
   }
+})
+
+test('canonical encodings: the same on generated declared systems, as --boot explores them', () => {
+  let systems = 0
+  let states = 0
+  fc.assert(fc.property(richSystemArb, (shape) => {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') return
+    states += compareEncodings(generatedDeclaredPreset(config, shape, `generated declared system ${systems}`), 4)
+    systems++
+  }), { numRuns: 20, seed: 20_261_206 })
+  console.log(`  ${systems} generated declared systems, ${states.toLocaleString('en')} states to depth 4, encodings agree`)
+  assert.ok(systems >= 15)
 })
 
 /**
