@@ -26,12 +26,31 @@ export interface ModelMutant {
   readonly step: (state: KernelState, syscall: unknown) => StepResult
 }
 
-/** Runs `handler` for syscalls of `kind` from a running caller, the model otherwise. */
+/**
+ * Runs `handler` for syscalls of `kind` from a running caller, the model
+ * otherwise (and where the handler returns null). The handler gets the state
+ * after the model's CPU charge (one unit to the caller's container whatever the
+ * syscall does, when CPU accounting is on), so that a mutant differs from the
+ * model only in the mistake it makes.
+ */
 function replacing(kind: string, handler: (state: KernelState, call: Record<string, unknown>) => StepResult | null): ModelMutant['step'] {
   return (state, syscall) => {
     if (!SyscallCodec.is(syscall) || syscall.kind !== kind) return modelStep(state, syscall)
-    return handler(state, syscall as unknown as Record<string, unknown>) ?? modelStep(state, syscall)
+    const charged = chargedFor(state, (syscall as { caller?: unknown }).caller)
+    if (charged === null) return modelStep(state, syscall)
+    return handler(charged, syscall as unknown as Record<string, unknown>) ?? modelStep(state, syscall)
   }
+}
+
+/** The state after the model's CPU charge for a syscall of `ref`; null where the model refuses before charging (no running caller, no budget left). */
+function chargedFor(state: KernelState, ref: unknown): KernelState | null {
+  const caller = typeof ref === 'number' ? processByRef(state, ref) : undefined
+  if (caller === undefined || caller.status !== 'running' || caller.owner === null) return null
+  if (!state.ksCpuAccounting) return state
+  if (available(state, getContainer(state, caller.owner), 'cpuBudget') < 1) return null
+  const work = draft(state)
+  charge(work, caller.owner, 'cpuBudget', 1)
+  return freeze(work)
 }
 
 export const MODEL_MUTANTS: ReadonlyArray<ModelMutant> = [

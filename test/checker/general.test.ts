@@ -318,7 +318,8 @@ test('model mutants and their impl twins: the model engine and the general engin
   // A model mutant whose impl mutant of the same name makes the same mistake: the model engine steps the first, the general engine the second.
   const twins = MODEL_MUTANTS.filter((mutant) => MUTANTS.some((candidate) => candidate.name === mutant.name))
   assert.ok(twins.length >= 3, `only ${twins.length} model mutants have an impl twin`)
-  const systems: ReadonlyArray<readonly [Preset, number]> = [[CAP_CORE, 6], [NESTED, 4], [bootFilePreset('examples/systems/web-app/boot.json', 'explore'), 4]]
+  // all-syscalls: CPU accounting on (a mutant is charged as the model charges).
+  const systems: ReadonlyArray<readonly [Preset, number]> = [[CAP_CORE, 6], [NESTED, 4], [ALL_SYSCALLS, 3], [bootFilePreset('examples/systems/web-app/boot.json', 'explore'), 4]]
   const lines: string[] = []
   let found = 0
   try {
