@@ -27,7 +27,7 @@ import { abstractState } from '../../refinement/abstraction.js'
 function implSearchKernel(preset: Preset): Kernel {
   return implTarget.create(preset.boot, preset.images)
 }
-import { bootConfigOf, generatedDeclaredPreset, generatedPreset, richSystemArb, systemArb } from './systems.js'
+import { bootConfigOf, eachDeclaredSystem, generatedDeclaredPreset, generatedPreset, richSystemArb, systemArb } from './systems.js'
 import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
 import { MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 import { cleanMutants, loadMutant, materialize } from '../../mutants/materialize.js'
@@ -51,7 +51,7 @@ function levelsOf(run: (onLevel: (level: ExploreProgress) => void) => ExploreRes
  * bounded there reports), then the coverage and the first violation with its
  * shortest path's length.
  */
-function compareLevels(preset: Preset, depthMax: number): { states: number; transitions: number } {
+function compareLevels(preset: Preset, depthMax: number): ExploreResult {
   const model = levelsOf((onLevel) => explore({ preset, depthMax, onLevel }))
   const general = levelsOf((onLevel) => exploreGeneral({ preset, depthMax, onLevel }))
   const where = `${preset.description}, depth ${depthMax}`
@@ -71,7 +71,7 @@ function compareLevels(preset: Preset, depthMax: number): { states: number; tran
   assert.equal(general.result.coverage, model.result.coverage, `coverage, ${where}`)
   assert.is(general.result.violation?.invariant, model.result.violation?.invariant, `violation, ${where}`)
   assert.is(general.result.violation?.path.length, model.result.violation?.path.length, `violation path, ${where}`)
-  return { states: general.result.distinct, transitions: general.result.generated }
+  return general.result
 }
 
 test('onLevel: each engine reports after each level what a search bounded there reports', async () => {
@@ -104,7 +104,7 @@ test('presets: the general engine finds what the model engine finds, level by le
   // The model engine's share of this (one run each, on a quiet machine): cap-core-3 about 7 min, nested 1.5 min, all-syscalls 1 min.
   for (const preset of PRESETS) assert.ok([CAP_CORE, CAP_CORE_3, NESTED, ALL_SYSCALLS].includes(preset), `${preset.name}: a preset this test does not compare`)
   for (const [preset, depthMax] of [[CAP_CORE, 5], [CAP_CORE_3, 5], [NESTED, 5], [ALL_SYSCALLS, 5]] as const) {
-    const { states, transitions } = compareLevels(preset, depthMax)
+    const { distinct: states, generated: transitions } = compareLevels(preset, depthMax)
     console.log(`  ${preset.name}: depths 1..${depthMax} equal, ${states.toLocaleString('en')} states and ${transitions.toLocaleString('en')} transitions at depth ${depthMax}`)
   }
 })
@@ -153,14 +153,8 @@ test('canonical encodings: the impl encoding and the model key identify the same
 })
 
 test('canonical encodings: the same on generated declared systems, as --boot explores them', () => {
-  let systems = 0
   let states = 0
-  fc.assert(fc.property(richSystemArb, (shape) => {
-    const config = bootConfigOf(shape)
-    if (typeof config === 'string') return
-    states += compareEncodings(generatedDeclaredPreset(config, shape, `generated declared system ${systems}`), 4)
-    systems++
-  }), { numRuns: 20, seed: 20_261_206 })
+  const systems = eachDeclaredSystem(20, 20_261_206, (preset) => { states += compareEncodings(preset, 4) })
   console.log(`  ${systems} generated declared systems, ${states.toLocaleString('en')} states to depth 4, encodings agree`)
   assert.ok(systems >= 15)
 })
@@ -210,8 +204,8 @@ test('generated declared systems: the general engine finds what the model engine
     const preset = generatedPreset(config, `generated system ${systems}`)
     const found = compareLevels(preset, 4)
     systems++
-    states += found.states
-    transitions += found.transitions
+    states += found.distinct
+    transitions += found.generated
   }), { numRuns: RUNS, seed: 20_260_201 })
   console.log(`  ${systems} of ${RUNS} generated systems booted (${refused} refused at boot${refused === 0 ? '' : `: ${[...reasons.keys()].join('; ')}`}), depths 1..4 equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions`)
   assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)
@@ -221,28 +215,23 @@ test('generated declared systems, as --boot explores them: the general engine fi
   // The alphabet a user's --boot system gets (declaredActions), not the nested preset's: services, spawns of the pool, kills, the clock.
   const RUNS = 20
   const DEPTH = 4
-  let systems = 0
   let brokenAtBoot = 0
   let states = 0
   let transitions = 0
   let withServices = 0
   let withSpawner = 0
   const kinds = new Map<string, number>()
-  fc.assert(fc.property(richSystemArb, (shape) => {
-    const config = bootConfigOf(shape)
-    if (typeof config === 'string') return
-    const preset = generatedDeclaredPreset(config, shape, `generated declared system ${systems}`)
+  const systems = eachDeclaredSystem(RUNS, 20_261_204, (preset, config) => {
     const actions = presetActions(preset)
     if (actions.some((action) => action.kind === 'svc_register')) withServices++
     if (preset.actors.length > (config.system?.processes?.length ?? 0)) withSpawner++
-    const found = compareLevels(preset, DEPTH)
-    const general = exploreGeneral({ preset, depthMax: DEPTH })
+    // The general engine's search, the model engine's equal to it.
+    const general = compareLevels(preset, DEPTH)
     if (general.violation !== null && general.violation.path.length === 0) brokenAtBoot++
     for (const [kind, count] of Object.entries(general.coverage)) kinds.set(kind, (kinds.get(kind) ?? 0) + count)
-    systems++
-    states += found.states
-    transitions += found.transitions
-  }), { numRuns: RUNS, seed: 20_261_204 })
+    states += general.distinct
+    transitions += general.generated
+  })
   const covered = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${kind} ${count.toLocaleString('en')}`).join(', ')
   console.log(`  ${systems} of ${RUNS} generated systems booted (${withServices} with a service directory, ${withSpawner} with a spawned actor, ${brokenAtBoot} breaking an invariant at boot), depths 1..${DEPTH} equal: ${states.toLocaleString('en')} states, ${transitions.toLocaleString('en')} transitions; successful transitions by kind: ${covered}`)
   assert.ok(systems >= 0.8 * RUNS, `only ${systems} of ${RUNS} generated systems booted`)

@@ -151,3 +151,20 @@ export function generatedDeclaredPreset(config: BootConfig, shape: SystemShape, 
   const digests = new Set([...(config.system?.processes ?? []).map((process) => process.image), ...shape.pool])
   return declaredPreset('generated', label, config, IMAGES.filter((image) => digests.has(image.digest)))
 }
+
+/**
+ * A property over the rich shapes ({@link richSystemArb}) that boot, each as
+ * `explore --boot` searches it ({@link generatedDeclaredPreset}, described as
+ * `generated declared system N`, N counting those booted before): `body` runs
+ * on each, and the count of those booted is returned.
+ */
+export function eachDeclaredSystem(runs: number, seed: number, body: (preset: Preset, config: BootConfig) => void): number {
+  let systems = 0
+  fc.assert(fc.property(richSystemArb, (shape) => {
+    const config = bootConfigOf(shape)
+    if (typeof config === 'string') return
+    body(generatedDeclaredPreset(config, shape, `generated declared system ${systems}`), config)
+    systems++
+  }), { numRuns: runs, seed })
+  return systems
+}
