@@ -112,6 +112,8 @@ function expandLevel(shared?: SharedLevel): Array<Batch | null> {
   const outgoing = Array.from({ length: count }, (_, owner) => (owner === me ? null : new Outgoing(frontier.length + 1)))
   const expandState = (level: PathLevel, position: number): void => {
     const path = level.load(expander, position)
+    // Which catalogue invariant stopped the search (null: a user property or --refine), for the self-check below.
+    let brokenInvariant: string | null = null
     expander.expand(null, (action) => {
       const high = encoder.pair[0]!
       const low = encoder.pair[1]!
@@ -123,7 +125,7 @@ function expandLevel(shared?: SharedLevel): Array<Batch | null> {
       const isNew = !expander.metBefore && (owner === me ? seen.add(high, low) : sent.add(high, low))
       const found = expander.checkSuccessor(isNew)
       // The path is spelled out only for a violation: most transitions break nothing.
-      if (found !== null) violation = pathViolation(found, extended(path, action))
+      if (found !== null) { violation = pathViolation(found, extended(path, action)); brokenInvariant = found.invariant }
       if (violation === null && isNew && watch !== null) watchState(() => extended(path, action))
       if (violation !== null) return true
       if (!isNew) return false
@@ -134,6 +136,8 @@ function expandLevel(shared?: SharedLevel): Array<Batch | null> {
     })
     const refined = expander.refined
     if (refined !== null) violation = pathViolation(refined.failure, extended(path, refined.action))
+    // A violation is reported only if no step taken back wrongly before it made it up.
+    if (violation !== null) expander.confirmStop(brokenInvariant)
   }
   const expandRange = (level: PathLevel, start: number, end: number): void => {
     for (let position = start; position < end && violation === null; position++) expandState(level, position)

@@ -87,6 +87,18 @@ export function searchable(target: RefinementTarget): boolean {
 
 type Flows = ReadonlyMap<string, number>
 
+/** The dirty-list self-checks ({@link ImplExpander.expand}) run on the first expanded state and every this many after. */
+export const SELF_CHECK_EVERY = 4096
+/** How many of a sampled expansion's steps the self-checks compare with a fresh kernel's (each costs one). */
+const SELF_CHECKED_STEPS = 64
+/** How many of the steps before a wrong answer the self-checks try, nearest first, looking for the one to blame (each costs a fresh kernel). */
+const BLAME_WINDOW = 1024
+
+/** What the dirty-list self-checks' KernelBug says is broken. */
+const DIRTY_LISTS_BROKEN = 'a step changed something its dirty lists do not name, which the general engine relies on (the one-step undo, the raw fingerprints, the step guards): mend the step (every change goes through its table\'s touch) before searching this kernel'
+
+const LOADED_WRONG = 'a state found is not the state its path leads to: a step taken back before it was found left a change behind'
+
 /** Syscalls whose success hands the caller's container a cap in `dst` through a sanctioned channel (model: recordFlow). */
 const DST_FLOWS = new Set(['container_create', 'resolve', 'svc_lookup', 'net_connect', 'process_spawn'])
 
@@ -189,6 +201,9 @@ export class ImplExpander {
   /** Transitions whose step invariants the guards let pass / sent to the reference (for tests and profiling). */
   guarded = 0
   referenced = 0
+  /** States expanded so far (the undo self-check samples them), and how many apart the samples are. */
+  private expansions = 0
+  private readonly selfCheckEvery: number
   /** The first violation of the catalogue invariants checked (all, unless `--invariant` chose some). */
   keep: (violations: ReadonlyArray<Violation>) => Violation | undefined = catalogueFilter(undefined)
   /** The model's view of the kernel's state now (no ghost flows): what user properties in code read. */
@@ -223,9 +238,10 @@ export class ImplExpander {
    */
   constructor(
     readonly preset: Preset, target: SearchTarget = implSearchTarget,
-    options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean; readonly rawFingerprints?: boolean; readonly widePaths?: boolean } = {},
+    options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean; readonly rawFingerprints?: boolean; readonly widePaths?: boolean; readonly selfCheckEvery?: number } = {},
   ) {
     this.target = target
+    this.selfCheckEvery = options.selfCheckEvery ?? SELF_CHECK_EVERY
     this.fastChecks = options.fastChecks ?? target === implSearchTarget
     this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
     this.raw = (options.rawFingerprints ?? target === implSearchTarget) ? new RawFingerprints() : null
@@ -305,8 +321,7 @@ export class ImplExpander {
    * `each` returns true to stop.
    */
   expand(order: ArrayLike<number> | null, each: (action: number) => boolean): boolean {
-    const { kernel, actions, encoder, guards } = this
-    const { fastChecks, prefilter, refine, raw } = this
+    const { kernel, guards, fastChecks, prefilter, refine, raw } = this
     if (fastChecks) { guards.load(kernel); prefilter.load(kernel) }
     if (raw !== null) {
       raw.load(kernel)
@@ -314,7 +329,51 @@ export class ImplExpander {
     }
     // The model's view of the expanded state: every action is stepped on the model from it.
     if (refine && this.loadedModel === null) this.loadedModel = this.abstract(this.flows[this.loaded.length]!)
-    const count = order === null ? actions.length : order.length
+    // --refine compares every step with the model's already (and steps the whole alphabet: sampling it would cost a fresh kernel per action).
+    this.sampling = !refine && this.expansions++ % this.selfCheckEvery === 0
+    this.steppedCount = 0
+    this.stopAction = -1
+    const count = order === null ? this.actions.length : order.length
+    try {
+      if (this.expandFrom(order, count, each)) return true
+    } catch (error) {
+      // A step that threw (a kernel assertion, say): an action taken back wrongly before it may be the cause.
+      if (this.trying >= 0) this.confirmThrow(this.trying, (error as Error).message)
+      throw error
+    }
+    if (this.sampling) this.confirmSampled()
+    return false
+  }
+
+  // ---- the dirty-list self-checks -------------------------------------------------
+  //
+  // Each step's dirty lists must name all it changed: the one-step undo
+  // (impl/kernel.ts), the raw fingerprints and the step guards read them, and a
+  // change they miss makes states up (a violation no replay shows) or loses
+  // them. A kernel whose step misses one is a kernel bug; the engine must say so
+  // rather than answer wrongly. The reference for "right" is a fresh kernel
+  // booted and brought forward along the path, never taken back (a restore may
+  // trust what a wrong undo told it). Checked: a violation before it is
+  // reported, a failure thrown mid-expansion, and every expansion of a sample
+  // (the first state and every selfCheckEvery-th), whose every answer is
+  // compared with a fresh kernel's; with raw fingerprints, a sampled
+  // expansion's successors are also counted whole.
+
+  /** The action whose step {@link expandFrom} is in (-1: none), for a failure's explanation. */
+  private trying = -1
+  /** Whether the state being expanded is one the self-checks sample. */
+  private sampling = false
+  /** The actions stepped so far in this expansion, and (sampled) the search's answer to each. */
+  private stepped = new Int32Array(64)
+  private steppedCount = 0
+  private readonly answers: string[] = []
+  /** The action {@link expand} stopped at (a violation or a `--refine` failure), if it stopped (-1: not). */
+  private stopAction = -1
+
+  /** {@link expand}'s loop over the actions. */
+  private expandFrom(order: ArrayLike<number> | null, count: number, each: (action: number) => boolean): boolean {
+    const { kernel, actions, encoder, guards } = this
+    const { fastChecks, prefilter, refine, raw } = this
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
@@ -330,9 +389,13 @@ export class ImplExpander {
       }
       const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
       if (this.fastChecks) guards.beforeStep(kernel, index)
+      this.trying = index
       const outcome = refine ? this.refineStep(index) : kernel.step(action)
-      if (outcome === null) return true
+      this.trying = -1
+      if (outcome === null) { this.stopAction = index; return true }
+      this.recordStepped(index)
       if (E.isLeft(outcome)) {
+        if (this.sampling) this.answers[this.steppedCount - 1] = `refused ${outcome.left.code}`
         if (touched(kernel)) this.back()
         continue
       }
@@ -343,6 +406,7 @@ export class ImplExpander {
         if (raw === null) { encoder.encode(kernel); this.metBefore = false }
         else {
           raw.successor(kernel)
+          if (this.sampling && !this.verifyGuards) this.confirmRawCounted(raw, index)
           if (this.verifyGuards) { this.confirmRaw(raw); this.metBefore = false }
           else if (!raw.lookup(encoder.pair)) { encoder.encode(kernel); raw.remember(encoder.pair); this.metBefore = false }
         }
@@ -358,13 +422,196 @@ export class ImplExpander {
       pending.outcome = outcome
       pending.dstWasEmpty = dstWasEmpty
       pending.mayBreak = !this.fastChecks || guards.mayBreak(kernel, index, action, outcome.right, this.atBefore)
+      const answer = this.sampling ? `${encoder.pair[0]!}:${encoder.pair[1]!}` : null
+      if (answer !== null) this.answers[this.steppedCount - 1] = answer
       const stop = each(index)
       pending.active = false
       pending.outcome = null
+      if (stop) this.stopAction = index
       this.back()
       if (stop) return true
     }
     return false
+  }
+
+  private recordStepped(index: number): void {
+    if (this.steppedCount === this.stepped.length) { const grown = new Int32Array(this.stepped.length * 2); grown.set(this.stepped); this.stepped = grown }
+    this.stepped[this.steppedCount++] = index
+  }
+
+  /** A fresh kernel, booted and brought forward along the loaded state's path (never restored, never taken back). */
+  private fresh(): SearchKernel {
+    return this.freshWithFlows().kernel
+  }
+
+  /** The canonical fingerprint of a kernel's state, as text. */
+  private fingerprintOf(kernel: SearchKernel): string {
+    this.encoder.encode(kernel)
+    return `${this.encoder.pair[0]!}:${this.encoder.pair[1]!}`
+  }
+
+  /** A kernel's answer to action `index` from where it is: its refusal, the fingerprint of its successor, or what it threw; the kernel is left there. */
+  private answerOf(kernel: SearchKernel, index: number): string {
+    try {
+      const outcome = kernel.step(this.actions[index]!)
+      return E.isLeft(outcome) ? `refused ${outcome.left.code}` : this.fingerprintOf(kernel)
+    } catch (error) {
+      return `threw ${(error as Error).message}`
+    }
+  }
+
+  /** Its abstraction with `flows`: what the invariants read. */
+  private abstractOf(kernel: SearchKernel, flows: Flows): KernelState {
+    return { ...this.target.abstraction.abstract(kernel as never), gsFlows: flows }
+  }
+
+  /** A fresh kernel at the loaded state (as {@link fresh}), with the ghost flows its path adds. */
+  private freshWithFlows(): { kernel: SearchKernel; flows: Flows } {
+    const kernel = this.target.create(this.preset.boot, this.preset.images)
+    let flows = this.flows[0]!
+    for (const index of this.loaded) {
+      const action = this.actions[index]!
+      const before = this.receives[index] === 1 && dstEmpty(kernel, action)
+      const outcome = kernel.step(action)
+      if (E.isLeft(outcome)) throw new Error(`KernelBug: a fresh kernel replaying a path refused action ${index} (${String(action.kind)}): ${outcome.left.code}`)
+      if (this.flowing[index] === 1) flows = flowsAfter(kernel, action, flows, before)
+    }
+    return { kernel, flows }
+  }
+
+  /** Does action `index`, taken by a fresh kernel from the loaded state, break `invariant` (the model's functions on the abstraction)? */
+  private breaksFresh(index: number, invariant: string): boolean {
+    const { kernel, flows } = this.freshWithFlows()
+    const action = this.actions[index]!
+    const before = this.abstractOf(kernel, flows)
+    const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
+    const outcome = kernel.step(action)
+    if (E.isLeft(outcome)) return false
+    const after = this.abstractOf(kernel, this.flowing[index] === 1 ? flowsAfter(kernel, action, flows, dstWasEmpty) : flows)
+    if (checkState(after).some((violation) => violation.invariant === invariant)) return true
+    return STEP_INVARIANTS.some((check) => { const found = check.check({ before, syscall: action, outcome, after }); return found._tag === 'Some' && found.value.invariant === invariant })
+  }
+
+  /** Does action `index`, taken by a fresh kernel from the loaded state, lead to a state that breaks a state invariant (whose encoding may then read what history left, so that fingerprints cannot be compared)? */
+  private successorBrokenFresh(index: number): boolean {
+    const { kernel, flows } = this.freshWithFlows()
+    const action = this.actions[index]!
+    const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
+    let outcome: Outcome
+    try {
+      outcome = kernel.step(action)
+    } catch {
+      return false // a failure, the same whatever came before
+    }
+    if (E.isLeft(outcome)) return false
+    try {
+      return checkState(this.abstractOf(kernel, this.flowing[index] === 1 ? flowsAfter(kernel, action, flows, dstWasEmpty) : flows)).length > 0
+    } catch {
+      return true // a state the abstraction cannot read
+    }
+  }
+
+  /**
+   * The nearest action stepped in this expansion before position `end` of
+   * {@link stepped} (of the last {@link BLAME_WINDOW}) whose try and undo, on a fresh kernel at the loaded state,
+   * do not bring that kernel back to `loaded` (its fingerprint), or after
+   * which `probe` (an action index, or -1) answers otherwise than `expected`;
+   * -1 when none.
+   */
+  private culpritBefore(end: number, loaded: string, probe: number, expected: string): number {
+    for (let at = end - 1; at >= Math.max(0, end - BLAME_WINDOW); at--) {
+      const culprit = this.stepped[at]!
+      const kernel = this.fresh()
+      const saved = kernel.snapshot()
+      let outcome: Outcome
+      try {
+        outcome = kernel.step(this.actions[culprit]!)
+      } catch {
+        continue
+      }
+      if (E.isRight(outcome) || touched(kernel)) kernel.undo(saved)
+      if (this.fingerprintOf(kernel) !== loaded || (probe >= 0 && this.answerOf(kernel, probe) !== expected)) return culprit
+    }
+    return -1
+  }
+
+  private throwCulprit(culprit: number, then: string): never {
+    this.throwBreach(`action ${culprit}, ${JSON.stringify(this.actions[culprit])}: tried and taken back, the kernel is not where it was${then}`)
+  }
+
+  /** The position in {@link stepped} of the action stepped last if it is `index` (it is not there yet if its step threw). */
+  private steppedBefore(index: number): number {
+    return this.steppedCount > 0 && this.stepped[this.steppedCount - 1] === index ? this.steppedCount - 1 : this.steppedCount
+  }
+
+  /** Whether the loaded state, as the search found it, is not where its path leads (a fresh kernel's fingerprint `loaded`). */
+  private loadedWrong(loaded: string): boolean {
+    return this.loadedKnown && loaded !== `${this.loadedPair[0]!}:${this.loadedPair[1]!}`
+  }
+
+  /**
+   * A step of action `index` threw `message` mid-expansion: if a fresh kernel
+   * at the loaded state does not throw so, an action taken back wrongly before
+   * it is the cause, and the self-checks' KernelBug says which (when one can
+   * be found). Returns when the fresh kernel throws alike (the kernel's own failure).
+   */
+  private confirmThrow(index: number, message: string): void {
+    const answer = `threw ${message}`
+    const loaded = this.fingerprintOf(this.fresh())
+    const expected = this.answerOf(this.fresh(), index)
+    if (expected === answer && !this.loadedWrong(loaded)) return
+    const culprit = this.culpritBefore(this.steppedBefore(index), loaded, index, expected)
+    if (culprit >= 0) this.throwCulprit(culprit, ` (action ${index} then ${answer}, and ${expected} from a fresh kernel)`)
+    this.throwBreach(this.loadedWrong(loaded) ? LOADED_WRONG : `action ${index}, ${JSON.stringify(this.actions[index])}: ${answer} in the search, and ${expected} from a fresh kernel`)
+  }
+
+  /**
+   * A sampled expansion: every answer the search got is a fresh kernel's
+   * (successors that break a state invariant aside); the first
+   * {@link SELF_CHECKED_STEPS} actions stepped, each costing a fresh kernel.
+   */
+  private confirmSampled(): void {
+    const loaded = this.fingerprintOf(this.fresh())
+    for (let at = 0; at < Math.min(this.steppedCount, SELF_CHECKED_STEPS); at++) {
+      const index = this.stepped[at]!
+      const answer = this.answers[at]!
+      const expected = this.answerOf(this.fresh(), index)
+      if (expected === answer && !this.loadedWrong(loaded)) continue
+      if (expected === answer || !this.successorBrokenFresh(index)) {
+        const culprit = this.culpritBefore(at, loaded, index, expected)
+        if (culprit >= 0) this.throwCulprit(culprit, ` (action ${index} then answers ${answer}, and ${expected} from a fresh kernel)`)
+        this.throwBreach(this.loadedWrong(loaded) ? LOADED_WRONG : `action ${index}, ${JSON.stringify(this.actions[index])}, answers ${answer} in the search and ${expected} from a fresh kernel`)
+      }
+    }
+  }
+
+  /**
+   * Before a violation found by the last {@link expand} is reported (it
+   * stopped there): it is not made up by a step taken back wrongly before it.
+   * A catalogue invariant's (`invariant`) must show again when a fresh kernel
+   * at the loaded state takes the step; for a user property's or a `--refine`
+   * failure (`invariant` null), the loaded state must be where its path leads
+   * and no action tried before may, tried and taken back on a fresh kernel,
+   * leave it elsewhere or change its answer to the stopping action. Throws the
+   * self-checks' KernelBug otherwise.
+   */
+  confirmStop(invariant: string | null): void {
+    const stop = this.stopAction
+    const loaded = this.fingerprintOf(this.fresh())
+    const wrong = this.loadedWrong(loaded)
+    if (!wrong && invariant !== null && this.breaksFresh(stop, invariant)) return
+    // The step to blame: its try and undo leave the kernel elsewhere, or change the stopping action's answer
+    // (compared only where that answer is a state's fingerprint that history cannot change: one no state invariant breaks).
+    const probe = this.successorBrokenFresh(stop) ? -1 : stop
+    const expected = probe < 0 ? '' : this.answerOf(this.fresh(), probe)
+    const culprit = this.culpritBefore(this.steppedBefore(stop), loaded, probe, expected)
+    if (culprit >= 0) this.throwCulprit(culprit, '')
+    if (wrong) this.throwBreach(LOADED_WRONG)
+    if (invariant !== null) this.throwBreach(`${invariant} was found after action ${stop}, ${JSON.stringify(this.actions[stop])}, and a fresh kernel taking it does not break it`)
+  }
+
+  private throwBreach(detail: string): never {
+    throw new Error(`KernelBug: ${DIRTY_LISTS_BROKEN} (${detail})`)
   }
 
   /**
@@ -409,6 +656,18 @@ export class ImplExpander {
     raw.remember(this.encoder.pair)
   }
 
+  /**
+   * The dirty-list self-check of a sampled state's successors: the raw
+   * fingerprint counted from the step's dirty lists is the one computed whole
+   * (a change they miss would give two states one raw fingerprint, and one of
+   * them would be lost).
+   */
+  private confirmRawCounted(raw: RawFingerprints, index: number): void {
+    const [high, low] = raw.whole(this.kernel)
+    if (high === raw.pair[0] && low === raw.pair[1]) return
+    this.throwBreach(`action ${index}, ${JSON.stringify(this.actions[index])}: the raw fingerprint of its successor counted from the dirty lists is not the one computed whole`)
+  }
+
   /** Tests: an action the prefilter skipped is refused indeed. */
   private confirmRefused(index: number): void {
     const outcome = this.kernel.step(this.actions[index]!)
@@ -418,7 +677,7 @@ export class ImplExpander {
 
   /** The model's view of the kernel now, with `flows`. */
   private abstract(flows: Flows): KernelState {
-    return { ...this.target.abstraction.abstract(this.kernel as never), gsFlows: flows }
+    return this.abstractOf(this.kernel, flows)
   }
 
   /**
@@ -604,6 +863,8 @@ export type GeneralOptions = ExploreOptions & {
   readonly rawFingerprints?: boolean
   /** Tests: 32-bit paths (general.ts: PathArray) whatever the alphabet's size (they are otherwise used past 65,535 actions). */
   readonly widePaths?: boolean
+  /** Tests: the undo self-check on the first expanded state and every this many after (default {@link SELF_CHECK_EVERY}; Infinity: the first only), besides before every violation. */
+  readonly selfCheckEvery?: number
 }
 
 function violationOf(found: Violation | RefineFailure, path: Action[]): ExploreViolation {
@@ -628,6 +889,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     ...(options.verifyGuards === undefined ? {} : { verifyGuards: options.verifyGuards }),
     ...(options.rawFingerprints === undefined ? {} : { rawFingerprints: options.rawFingerprints }), refine,
     ...(options.widePaths === undefined ? {} : { widePaths: options.widePaths }),
+    ...(options.selfCheckEvery === undefined ? {} : { selfCheckEvery: options.selfCheckEvery }),
   })
   const { encoder } = expander
   expander.keep = catalogueFilter(options.checked)
@@ -680,10 +942,12 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
   const extended = (path: PathArray, action: number): Action[] => [...expander.actionsOf(path, path.length), expander.actions[action]!]
   /** Expands the loaded state (at `path`); `found(action)` for each new successor. True: stop (a violation, --refine's included, or a bound). */
   const expand = (path: PathArray, order: number[] | null, found: (action: number) => void): boolean => {
+    // Which catalogue invariant stopped the search (null: a user property or --refine), for the self-check below.
+    let brokenInvariant: string | null = null
     const stop = expander.expand(order, (action) => {
       const isNew = !expander.metBefore && seen.add(encoder.pair[0]!, encoder.pair[1]!)
       const broken = expander.checkSuccessor(isNew)
-      if (broken !== null) { violation = violationOf(broken, extended(path, action)); return true }
+      if (broken !== null) { violation = violationOf(broken, extended(path, action)); brokenInvariant = broken.invariant; return true }
       if (!isNew) return false
       if (watch !== null && recordHits(watch.checkImpl(expander.kernel, expander.abstractNow), () => extended(path, action))) return true
       found(action)
@@ -692,6 +956,8 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     })
     const refined = expander.refined
     if (refined !== null) violation = violationOf(refined.failure, extended(path, refined.action))
+    // A violation is reported only if no step taken back wrongly before it made it up.
+    if (violation !== null) expander.confirmStop(brokenInvariant)
     return stop
   }
   if (random === null) {

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag } from '../command.js'
-import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeFileAtomic } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
 import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
@@ -138,7 +138,7 @@ Options:
 
 Output paths are checked before the search: a file's directory must exist.
 
-${exitCodesHelp({ ok: 'no violation (the search was complete, or within its bounds); witnesses and vacuity warnings do not change it', failed: 'an invariant or always property was violated: a shortest path was written', interrupted: 'interrupted (Ctrl-C): what was searched so far was reported and written' })}`
+${exitCodesHelp({ ok: 'no violation (the search was complete, or within its bounds); witnesses and vacuity warnings do not change it', failed: 'an invariant or always property was violated: a shortest path was written; or the kernel searched broke a contract the general engine relies on (a KernelBug message names the step; nothing written)', interrupted: 'interrupted (Ctrl-C): what was searched so far was reported and written' })}`
 
 const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
@@ -287,7 +287,10 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     result = await running.result
   } catch (error) {
     if (error instanceof InputError) throw error
-    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^Error: /, ''), 'explore')
+    const first = (error as Error).message.split('\n')[0]!.replace(/^(Error: )+/, '')
+    // The kernel searched broke a contract the engine relies on (general.ts: the undo self-check): a bug found in it, not in the flags.
+    if (first.startsWith('KernelBug: ')) { warn(`sila explore: ${first}`); return EXIT.failed }
+    throw new UsageError(first, 'explore')
   } finally {
     process.off('SIGINT', onInterrupt)
   }
