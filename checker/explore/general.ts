@@ -863,7 +863,7 @@ export type GeneralOptions = ExploreOptions & {
   readonly rawFingerprints?: boolean
   /** Tests: 32-bit paths (general.ts: PathArray) whatever the alphabet's size (they are otherwise used past 65,535 actions). */
   readonly widePaths?: boolean
-  /** Tests: the undo self-check on the first expanded state and every this many after (default {@link SELF_CHECK_EVERY}; Infinity: the first only), besides before every violation. */
+  /** Tests: the dirty-list self-checks sample the first expanded state and every this many after (default 4,096; Infinity: the first only); they also run before every violation and after every step that throws. */
   readonly selfCheckEvery?: number
 }
 

@@ -42,7 +42,10 @@ wherever those cannot vouch, and a successor met before with the same handles
 takes its fingerprint from a cache instead of being encoded again (bench B9,
 2026-12-04: 23-93x the model engine on nested and the example systems,
 23,000-62,000 states/s, its short runs moving by a third; every syscall kind
-has a step guard). 'general' forces
+has a step guard). The general engine checks the dirty lists its undo,
+cache and guards trust against a fresh kernel (before a violation is reported,
+when a step throws, and every 4,096th state): a step that leaves a change out
+stops the search with a KernelBug naming it (exit 1). 'general' forces
 the general engine (on cap-core 0.25-0.31x the specialised one in bench B5:
 30,500-39,400 states/s over the whole space, 1.57-1.86x that with --workers 2,
 the machine's speed varying); 'model' steps the
