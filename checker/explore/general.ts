@@ -330,7 +330,7 @@ export class ImplExpander {
     // The model's view of the expanded state: every action is stepped on the model from it.
     if (refine && this.loadedModel === null) this.loadedModel = this.abstract(this.flows[this.loaded.length]!)
     // --refine compares every step with the model's already (and steps the whole alphabet: sampling it would cost a fresh kernel per action).
-    this.sampling = !refine && this.expansions++ % this.selfCheckEvery === 0
+    this.sampling = !refine && this.expansions++ % this.selfCheckEvery === 0 && this.startSample()
     this.steppedCount = 0
     this.stopAction = -1
     const count = order === null ? this.actions.length : order.length
@@ -395,8 +395,8 @@ export class ImplExpander {
       if (outcome === null) { this.stopAction = index; return true }
       this.recordStepped(index)
       if (E.isLeft(outcome)) {
-        if (this.sampling) this.answers[this.steppedCount - 1] = `refused ${outcome.left.code}`
         if (touched(kernel)) this.back()
+        if (this.sampling) { this.answers[this.steppedCount - 1] = `refused ${outcome.left.code}`; this.confirmBack(index) }
         continue
       }
       this.generated++
@@ -430,8 +430,14 @@ export class ImplExpander {
       if (stop) this.stopAction = index
       this.back()
       if (stop) return true
+      if (this.sampling) this.confirmBack(index)
     }
     return false
+  }
+
+  /** A sampled expansion, after action `index` was tried and taken back: the kernel is in the loaded state again (by fingerprint). */
+  private confirmBack(index: number): void {
+    if (this.fingerprintOf(this.kernel) !== this.sampledLoaded) this.throwCulprit(index, '')
   }
 
   private recordStepped(index: number): void {
@@ -571,18 +577,38 @@ export class ImplExpander {
    * {@link SELF_CHECKED_STEPS} actions stepped, each costing a fresh kernel.
    */
   private confirmSampled(): void {
-    const loaded = this.fingerprintOf(this.fresh())
+    const loaded = this.sampledLoaded
     for (let at = 0; at < Math.min(this.steppedCount, SELF_CHECKED_STEPS); at++) {
       const index = this.stepped[at]!
       const answer = this.answers[at]!
       const expected = this.answerOf(this.fresh(), index)
-      if (expected === answer && !this.loadedWrong(loaded)) continue
-      if (expected === answer || !this.successorBrokenFresh(index)) {
-        const culprit = this.culpritBefore(at, loaded, index, expected)
-        if (culprit >= 0) this.throwCulprit(culprit, ` (action ${index} then answers ${answer}, and ${expected} from a fresh kernel)`)
-        this.throwBreach(this.loadedWrong(loaded) ? LOADED_WRONG : `action ${index}, ${JSON.stringify(this.actions[index])}, answers ${answer} in the search and ${expected} from a fresh kernel`)
-      }
+      if (expected === answer || this.successorBrokenFresh(index)) continue
+      const culprit = this.culpritBefore(at, loaded, index, expected)
+      if (culprit >= 0) this.throwCulprit(culprit, ` (action ${index} then answers ${answer}, and ${expected} from a fresh kernel)`)
+      this.throwBreach(`action ${index}, ${JSON.stringify(this.actions[index])}, answers ${answer} in the search and ${expected} from a fresh kernel`)
     }
+  }
+
+  /** The loaded state's fingerprint from a fresh kernel, for a sampled expansion. */
+  private sampledLoaded = ''
+
+  /**
+   * Starts a sampled expansion: the loaded state is where its path leads (else
+   * the self-checks' KernelBug), and its fresh fingerprint is kept. False (no
+   * sample) when the loaded state breaks a state invariant (a search told to
+   * check only some goes on past it): its encoding may then read what history
+   * left, so that fingerprints cannot be compared.
+   */
+  private startSample(): boolean {
+    const { kernel, flows } = this.freshWithFlows()
+    try {
+      if (checkState(this.abstractOf(kernel, flows)).length > 0) return false
+    } catch {
+      return false
+    }
+    this.sampledLoaded = this.fingerprintOf(kernel)
+    if (this.loadedWrong(this.sampledLoaded)) this.throwBreach(LOADED_WRONG)
+    return true
   }
 
   /**
