@@ -1,7 +1,7 @@
 /**
- * The general engine's undo self-check (checker/explore/general.ts): every
- * step's dirty lists must name all it changed, since the one-step undo, the raw
- * fingerprints and the step guards read them. A kernel whose step leaves a
+ * The general engine's dirty-list self-checks (checker/explore/general.ts):
+ * every step's dirty lists must name all it changed, since the one-step undo,
+ * the raw fingerprints and the step guards read them. A kernel whose step leaves a
  * change out of them is taken back wrongly, and the states searched after it
  * are made up: the engine must stop with a KernelBug naming the step, never
  * report an invariant violation that no replay shows (without the check, a
