@@ -355,9 +355,10 @@ export class ImplExpander {
   // booted and brought forward along the path, never taken back (a restore may
   // trust what a wrong undo told it). Checked: a violation before it is
   // reported, a failure thrown mid-expansion, and every expansion of a sample
-  // (the first state and every selfCheckEvery-th), whose every answer is
-  // compared with a fresh kernel's; with raw fingerprints, a sampled
-  // expansion's successors are also counted whole.
+  // (the first state and every selfCheckEvery-th): its loaded state, the
+  // kernel after each step taken back, and each step's answer are compared
+  // with a fresh kernel's, and with raw fingerprints its successors are also
+  // counted whole.
 
   /** The action whose step {@link expandFrom} is in (-1: none), for a failure's explanation. */
   private trying = -1
@@ -519,10 +520,10 @@ export class ImplExpander {
 
   /**
    * The nearest action stepped in this expansion before position `end` of
-   * {@link stepped} (of the last {@link BLAME_WINDOW}) whose try and undo, on a fresh kernel at the loaded state,
-   * do not bring that kernel back to `loaded` (its fingerprint), or after
-   * which `probe` (an action index, or -1) answers otherwise than `expected`;
-   * -1 when none.
+   * {@link stepped} (of the last {@link BLAME_WINDOW}) whose try and undo, on
+   * a fresh kernel at the loaded state, do not bring that kernel back to
+   * `loaded` (its fingerprint), or after which `probe` (an action index, or
+   * -1) answers otherwise than `expected`; -1 when none.
    */
   private culpritBefore(end: number, loaded: string, probe: number, expected: string): number {
     for (let at = end - 1; at >= Math.max(0, end - BLAME_WINDOW); at--) {
