@@ -231,6 +231,17 @@ function exploreProducedBy(values: { [flag: string]: string | string[] | boolean
   return { kernel, command: ['sila explore', ...flags].join(' '), ...(seed === undefined ? {} : { seed }) }
 }
 
+/** An error's first line, without the "Error: " a worker's stack text puts before it (once per thread it crossed). */
+function firstLine(error: unknown): string {
+  return String((error as Error).message ?? error).split('\n')[0]!.replace(/^(Error: )+/, '')
+}
+
+/** What a search that threw says, if it is a KernelBug (the kernel searched is wrong: exit 1, nothing written); null for any other failure. */
+export function kernelBugOf(error: unknown): string | null {
+  const line = firstLine(error)
+  return line.startsWith('KernelBug: ') ? line : null
+}
+
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('explore', args, FLAGS, false)
   if (parsed === null) { say(USAGE); return EXIT.ok }
@@ -290,10 +301,10 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     result = await running.result
   } catch (error) {
     if (error instanceof InputError) throw error
-    const first = (error as Error).message.split('\n')[0]!.replace(/^(Error: )+/, '')
-    // The kernel searched broke a contract the engine relies on (general.ts: the undo self-check): a bug found in it, not in the flags.
-    if (first.startsWith('KernelBug: ')) { warn(`sila explore: ${first}`); return EXIT.failed }
-    throw new UsageError(first, 'explore')
+    // The kernel searched broke a contract the engine relies on (general.ts: the dirty-list self-checks): a bug found in it, not in the flags.
+    const kernelBug = kernelBugOf(error)
+    if (kernelBug !== null) { warn(`sila explore: ${kernelBug}`); return EXIT.failed }
+    throw new UsageError(firstLine(error), 'explore')
   } finally {
     process.off('SIGINT', onInterrupt)
   }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NESTED } from '../../spec/presets.js'
 import { sila, STACK_LINE } from './run.js'
+import { kernelBugOf } from '../../cli/commands/explore.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'sila-explore-boot-'))
 test.after(() => rmSync(directory, { recursive: true, force: true }))
@@ -36,6 +37,15 @@ test('--engine: cap-core runs on its specialised engine unless general or model 
   const bad = sila('explore', '--engine', 'fast')
   assert.is(bad.status, 2)
   assert.match(bad.stderr, /--engine expects auto, compiled, general or model/)
+})
+
+test('a KernelBug thrown by the search (the kernel searched broke what the engine relies on) is told as found, exit 1; other failures stay usage errors', () => {
+  // As it arrives from the search's worker thread: the stack text of an Error, once or twice wrapped.
+  assert.is(kernelBugOf(new Error('Error: KernelBug: a step changed something (action 44)\n    at ImplExpander.throwBreach (general.js:1:1)')), 'KernelBug: a step changed something (action 44)')
+  assert.is(kernelBugOf(new Error('Error: Error: KernelBug: namespaces.get')), 'KernelBug: namespaces.get')
+  assert.is(kernelBugOf(new Error('KernelBug: direct')), 'KernelBug: direct')
+  assert.is(kernelBugOf(new Error('the general engine refines the kernel it steps')), null)
+  assert.is(kernelBugOf(new Error('Error: not a KernelBug: said later')), null)
 })
 
 test('a declared process in a container that does not exist: refused with the file and the path, exit 2', () => {
