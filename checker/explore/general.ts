@@ -296,16 +296,20 @@ export class ImplExpander {
     this.loadedKnown = false
     this.loadedModel = null
     for (let level = shared; level < length; level++) {
-      const action = this.actions[path[level]!]!
-      const index = path[level]!
-      const before = this.receives[index] === 1 && dstEmpty(this.kernel, action)
-      const outcome = this.kernel.step(action)
-      if (E.isLeft(outcome)) throw new Error(`KernelBug: replaying a path, action ${path[level]} (${String(action.kind)}) was refused: ${outcome.left.code}`)
-      this.flows[level + 1] = this.flowing[index] === 1 ? flowsAfter(this.kernel, action, this.flows[level]!, before) : this.flows[level]!
+      this.flows[level + 1] = this.replayStep(this.kernel, path[level]!, this.flows[level]!)
       this.loaded.push(path[level]!)
       // The snapshot this replaces was of a path left behind: its buffers are reused.
       this.snapshots[level + 1] = this.kernel.snapshot(this.snapshots[level + 1])
     }
+  }
+
+  /** Steps `kernel` by action `index` of a path (whose every step succeeds); the ghost flows after it, from `flows` before. */
+  private replayStep(kernel: SearchKernel, index: number, flows: Flows): Flows {
+    const action = this.actions[index]!
+    const before = this.receives[index] === 1 && dstEmpty(kernel, action)
+    const outcome = kernel.step(action)
+    if (E.isLeft(outcome)) throw new Error(`KernelBug: replaying a path, action ${index} (${String(action.kind)}) was refused: ${outcome.left.code}`)
+    return this.flowing[index] === 1 ? flowsAfter(kernel, action, flows, before) : flows
   }
 
   /** Back to the loaded state after a transition. */
@@ -476,43 +480,48 @@ export class ImplExpander {
   private freshWithFlows(): { kernel: SearchKernel; flows: Flows } {
     const kernel = this.target.create(this.preset.boot, this.preset.images)
     let flows = this.flows[0]!
-    for (const index of this.loaded) {
-      const action = this.actions[index]!
-      const before = this.receives[index] === 1 && dstEmpty(kernel, action)
-      const outcome = kernel.step(action)
-      if (E.isLeft(outcome)) throw new Error(`KernelBug: a fresh kernel replaying a path refused action ${index} (${String(action.kind)}): ${outcome.left.code}`)
-      if (this.flowing[index] === 1) flows = flowsAfter(kernel, action, flows, before)
-    }
+    for (const index of this.loaded) flows = this.replayStep(kernel, index, flows)
     return { kernel, flows }
   }
 
-  /** Does action `index`, taken by a fresh kernel from the loaded state, break `invariant` (the model's functions on the abstraction)? */
-  private breaksFresh(index: number, invariant: string): boolean {
+  /**
+   * Action `index` taken by a fresh kernel from the loaded state: the kernel
+   * after it, the ghost flows then and the outcome, and (`withBefore`) the
+   * model's view before it; null when it is refused, 'threw' when the step
+   * throws (a failure whatever came before).
+   */
+  private freshStep(index: number, withBefore: boolean): { before: KernelState | null; outcome: Outcome & E.Right<unknown>; kernel: SearchKernel; flows: Flows } | null | 'threw' {
     const { kernel, flows } = this.freshWithFlows()
     const action = this.actions[index]!
-    const before = this.abstractOf(kernel, flows)
-    const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
-    const outcome = kernel.step(action)
-    if (E.isLeft(outcome)) return false
-    const after = this.abstractOf(kernel, this.flowing[index] === 1 ? flowsAfter(kernel, action, flows, dstWasEmpty) : flows)
-    if (checkState(after).some((violation) => violation.invariant === invariant)) return true
-    return STEP_INVARIANTS.some((check) => { const found = check.check({ before, syscall: action, outcome, after }); return found._tag === 'Some' && found.value.invariant === invariant })
-  }
-
-  /** Does action `index`, taken by a fresh kernel from the loaded state, lead to a state that breaks a state invariant (whose encoding may then read what history left, so that fingerprints cannot be compared)? */
-  private successorBrokenFresh(index: number): boolean {
-    const { kernel, flows } = this.freshWithFlows()
-    const action = this.actions[index]!
+    const before = withBefore ? this.abstractOf(kernel, flows) : null
     const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
     let outcome: Outcome
     try {
       outcome = kernel.step(action)
     } catch {
-      return false // a failure, the same whatever came before
+      return 'threw'
     }
-    if (E.isLeft(outcome)) return false
+    if (E.isLeft(outcome)) return null
+    return { before, outcome, kernel, flows: this.flowing[index] === 1 ? flowsAfter(kernel, action, flows, dstWasEmpty) : flows }
+  }
+
+  /** Does action `index`, taken by a fresh kernel from the loaded state, break `invariant` (the model's functions on the abstraction)? */
+  private breaksFresh(index: number, invariant: string): boolean {
+    const taken = this.freshStep(index, true)
+    if (taken === null || taken === 'threw') return false
+    const { outcome } = taken
+    const before = taken.before!
+    const after = this.abstractOf(taken.kernel, taken.flows)
+    if (checkState(after).some((violation) => violation.invariant === invariant)) return true
+    return STEP_INVARIANTS.some((check) => { const found = check.check({ before, syscall: this.actions[index]!, outcome, after }); return found._tag === 'Some' && found.value.invariant === invariant })
+  }
+
+  /** Does action `index`, taken by a fresh kernel from the loaded state, lead to a state that breaks a state invariant (whose encoding may then read what history left, so that fingerprints cannot be compared)? */
+  private successorBrokenFresh(index: number): boolean {
+    const taken = this.freshStep(index, false)
+    if (taken === null || taken === 'threw') return false
     try {
-      return checkState(this.abstractOf(kernel, this.flowing[index] === 1 ? flowsAfter(kernel, action, flows, dstWasEmpty) : flows)).length > 0
+      return checkState(this.abstractOf(taken.kernel, taken.flows)).length > 0
     } catch {
       return true // a state the abstraction cannot read
     }
