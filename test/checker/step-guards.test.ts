@@ -27,7 +27,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Kernel } from '../../impl/kernel.js'
-import { KIND_CONTAINER, KIND_FREE, KIND_NAMES, NONE } from '../../impl/tables/objects.js'
+import { KIND_CONTAINER, KIND_FREE, KIND_NAMES, NONE, RES_COUNT, RES_CPU, RES_IO } from '../../impl/tables/objects.js'
 import { rightsMask } from '../../spec/rights.js'
 import { PLACE_FREE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
@@ -41,6 +41,7 @@ import type { KernelState } from '../../model/state.js'
 import { type Action, presetActions } from '../../checker/explore/actions.js'
 import { StepGuards } from '../../checker/explore/step-guards.js'
 import { mulberry32 } from '../../checker/explore/search.js'
+import { bootFilePreset } from '../../cli/boot-file.js'
 
 const GUARDED_KINDS = new Set(['container_destroy', 'mount', 'unmount', 'net_bind', 'net_unbind', 'svc_register', 'svc_unregister', 'resolve', 'net_connect', 'svc_lookup', 'process_list', 'process_spawn', 'sched_run'])
 
@@ -467,6 +468,86 @@ test('IMG-2 guard: grants matched to overlapping requests and named devices as t
   console.log(`  ${spawned} of ${actions.length} matcher spawns succeeded; the guard vouched for ${vouched}; the reference found: ${[...violations].map(([message, count]) => `${message} ${count}`).join('; ')}`)
   assert.ok(vouched > 20, 'the guard vouches for matcher spawns')
   assert.ok([...violations.keys()].some((message) => message.includes('fits no distinct manifest request')), 'the changes reach unmatched grants')
+})
+
+/**
+ * After any successful step, the accounting of a container drawn at random
+ * (the caller's, an ancestor's or a foreign one) changed as a wrong kernel
+ * would leave it: a usage raised, a per-period counter (CPU, I/O) moved either
+ * way, a limit moved, or the container's identity taken by another (its handle
+ * reused under a new serial, as if it were destroyed and a new one made).
+ */
+function accountingTamper(kernel: Kernel, random: () => number): string | null {
+  const objects = kernel.objects
+  const containers = [...containersOf(kernel).keys()]
+  if (containers.length === 0) return null
+  const handle = containers[Math.floor(random() * containers.length)]!
+  const row = objects.row[handle]! * RES_COUNT
+  const limits = objects.limits[handle]
+  const choice = Math.floor(random() * 4)
+  if (choice === 0) objects.rows.usage[row + Math.floor(random() * 3)]! += 1
+  else if (choice === 1) objects.rows.usage[row + (random() < 0.5 ? RES_CPU : RES_IO)]! += random() < 0.5 ? 1 : -1
+  else if (choice === 2 && limits !== null && limits !== undefined) {
+    const field = (['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes', 'cpuWeight'] as const)[Math.floor(random() * 6)]!
+    objects.limits[handle] = { ...limits, [field]: limits[field] + 1 }
+  } else if (choice === 3 && handle !== kernel.root) objects.serial[handle] = kernel.objectNext + 1
+  else return null
+  objects.touch(handle)
+  return ['usage raised', 'period counter moved', 'limit moved', 'container replaced'][choice]!
+}
+
+test('QUO-3 and LIFE-1 guards on every syscall kind: a foreign container\'s accounting or identity changed by the step is never vouched for', () => {
+  const violations = new Map<string, number>()
+  const tampers = new Map<string, number>()
+  let transitions = 0
+  let vouched = 0
+  const webApp = bootFilePreset('examples/systems/web-app/boot.json', 'explore')
+  const pluginHost = bootFilePreset('examples/systems/plugin-host/boot.json', 'explore')
+  for (const [preset, seed] of [[NESTED, 11], [ALL_SYSCALLS, 12], [webApp, 13], [pluginHost, 14]] as Array<[Preset, number]>) {
+    const random = mulberry32(seed)
+    const actions = presetActions(preset)
+    const guards = new StepGuards(actions)
+    const kernel = implTarget.create(preset.boot, preset.images) as unknown as Kernel
+    const boot = kernel.snapshot()
+    for (let walk = 0; walk < 150; walk++) {
+      if (walk % 15 === 0) kernel.restore(boot)
+      const here = kernel.snapshot()
+      guards.load(kernel)
+      const before = abstract(kernel)
+      for (let index = 0; index < actions.length; index++) {
+        // A third of the alphabet in each state, all of it over the walks.
+        if (random() >= 0.35) continue
+        const action = actions[index]!
+        guards.beforeStep(kernel, index)
+        const beforeSnapshot = kernel.snapshot()
+        const outcome = kernel.step(action)
+        if (E.isRight(outcome)) {
+          transitions++
+          const planted = random() < 0.6 ? accountingTamper(kernel, random) : null
+          if (planted !== null) tampers.set(planted, (tampers.get(planted) ?? 0) + 1)
+          const afterSnapshot = kernel.snapshot()
+          const atBefore = (read: () => void): void => { kernel.restore(beforeSnapshot); read(); kernel.restore(afterSnapshot) }
+          const mayBreak = guards.mayBreak(kernel, index, action, outcome.right, atBefore)
+          let found: string[] = []
+          try {
+            const step = { before, syscall: action, outcome, after: abstract(kernel) }
+            found = STEP_INVARIANTS.map((invariant) => invariant.check(step)).flatMap((option) => (option._tag === 'Some' ? [option.value.invariant] : []))
+          } catch {
+            found = [] // a state the abstraction cannot read stops the engine before any guard is asked
+          }
+          for (const invariant of new Set(found)) violations.set(invariant, (violations.get(invariant) ?? 0) + 1)
+          if (found.length > 0) assert.ok(mayBreak, `${preset.name}: the guard vouched for ${String(action.kind)} (action ${index}, ${planted ?? 'nothing tampered'}), which breaks ${found[0]}`)
+          if (!mayBreak) vouched++
+        }
+        kernel.restore(here)
+      }
+      for (let tries = 0; tries < 20; tries++) if (E.isRight(kernel.step(actions[Math.floor(random() * actions.length)]!))) break
+    }
+  }
+  const list = (map: Map<string, number>) => [...map].sort().map(([key, count]) => `${key} ${count}`).join(', ')
+  console.log(`  ${transitions} successful steps of every kind on nested, all-syscalls, web-app and plugin-host; tampered: ${list(tampers)}; violations the reference found: ${list(violations)}; ${vouched} vouched by the guards`)
+  for (const invariant of ['QUO-3', 'LIFE-1']) assert.ok((violations.get(invariant) ?? 0) > 0, `the tampering must reach ${invariant} violations`)
+  assert.ok(vouched > transitions / 4, 'the guards vouch for untampered steps')
 })
 
 test.run()
