@@ -4,8 +4,9 @@
  * model's canonical key sees. The differential tests (general.test.ts) compare
  * whole searches with the model engine's, which catches an encoding that leaves
  * a field out only where two reachable states differ in that field alone, and
- * takes minutes; leaving out a process's uid, a mapping's permissions, or a
- * cap's or a queued message's badge passed every faster test.
+ * takes minutes; leaving out a process's uid, a mapping's permissions, a
+ * cap's or a queued message's badge, or a namespace's user namespace passed
+ * every faster test.
  *
  * Here random walks (the impl and the model in lockstep) go over the presets,
  * the example systems and generated declared systems; in each state the tables
@@ -97,7 +98,7 @@ test('the canonical encoding and the raw fingerprints tell apart every change th
   const seen = [...tally.seen].sort(([a], [b]) => a.localeCompare(b)).map(([kind, count]) => `${kind} ${count}`).join(', ')
   console.log(`  ${tally.states.toLocaleString('en')} states on 5 presets and systems and ${systems} generated declared systems; tampered states keeping every invariant: ${[...tally.seen.values()].reduce((a, b) => a + b, 0).toLocaleString('en')} the model tells apart, ${tally.unseen.toLocaleString('en')} it does not`)
   console.log(`  told apart, by kind: ${seen}`)
-  for (const kind of ['object uid', 'object parent', 'cap badge', 'cap rights', 'queued message', 'mapping', 'limits memoryBytes', 'row usage', 'image']) assert.ok((tally.seen.get(kind) ?? 0) > 0, `no tampered state of kind '${kind}' kept every invariant and changed the model's key`)
+  for (const kind of ['object uid', 'object parent', 'cap badge', 'cap rights', 'queued message', 'mapping', 'limits memoryBytes', 'row usage', 'image', 'namespace pidNext', 'namespace userNamespace']) assert.ok((tally.seen.get(kind) ?? 0) > 0, `no tampered state of kind '${kind}' kept every invariant and changed the model's key`)
 })
 
 test.run()

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert'
 import type { Kernel } from '../../impl/kernel.js'
 import { KIND_CONTAINER, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, NONE, RES_COUNT } from '../../impl/tables/objects.js'
 import { PLACE_FREE } from '../../impl/tables/caps.js'
+import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
 import { R_CONTROL, R_EXECUTE, R_READ, R_WRITE } from '../../spec/rights.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import type { Preset } from '../../spec/presets.js'
@@ -55,7 +56,7 @@ function nearValue(value: number, handles: ReadonlyArray<number>, random: Random
 }
 
 /** The kinds of tampering below, queued messages (5) and mappings (11) twice. */
-const TAMPER_KINDS = [0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 11]
+const TAMPER_KINDS = [0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 11, 12]
 
 /**
  * One tampering of the kernel's tables or the flows, drawn with `random`: its
@@ -123,7 +124,7 @@ export function tamper(k: Kernel, flows: Flows, random: Random): string | null {
       return 'slot'
     }
     case 5: {
-      // A queued message: two swapped, its sequence number moved, the last received moved to it, its cap changed; or the queue past its depth.
+      // A queued message: two swapped, its sequence number moved, the last received moved to it, its cap, badge or payload changed; or the queue past its depth.
       const endpoints = liveObjects(k, KIND_ENDPOINT).filter((handle) => objects.queueCount[handle]! > 0)
       if (endpoints.length === 0) return null
       const handle = pick(endpoints, random)
@@ -132,8 +133,10 @@ export function tamper(k: Kernel, flows: Flows, random: Random): string | null {
       const head = objects.queueHead[handle]!
       const count = objects.queueCount[handle]!
       const at = (head + Math.floor(random() * count)) % depth
-      const choice = Math.floor(random() * 6)
-      if (choice === 4) objects.queueCount[handle] = depth + 1
+      const choice = Math.floor(random() * 8)
+      if (choice === 6) ring.badge[at] = ring.badge[at]! + 1
+      else if (choice === 7) ring.payload[at] = typeof ring.payload[at] === 'string' ? `${ring.payload[at]}!` : (ring.payload[at] as number) + 1
+      else if (choice === 4) objects.queueCount[handle] = depth + 1
       else if (choice === 5) objects.depth[handle] = Math.max(1, count - 1)
       else if (choice === 0 && count > 1) {
         const next = (at + 1) % depth
@@ -192,6 +195,17 @@ export function tamper(k: Kernel, flows: Flows, random: Random): string | null {
       if (live.length < 2) return null
       caps.serial[pick(live, random)] = caps.serial[pick(live, random)]!
       return 'cap serial'
+    }
+    case 12: {
+      // A namespace record: its pid counter, user namespace, parent or uid map moved.
+      const records = [...k.namespaces.records.values()]
+      const record = pick(records, random) as unknown as Record<string, unknown>
+      const field = pick(['pidNext', 'userNamespace', 'parent', 'uidMap'] as const, random)
+      if (field === 'pidNext') record['pidNext'] = (record['pidNext'] as number) + (random() < 0.5 ? 1 : -1)
+      else if (field === 'uidMap') { const map = record['uidMap'] as { base: number; count: number }; record['uidMap'] = { ...map, base: map.base + 1 } }
+      else record[field] = pick(records, random).id
+      k.namespaces.touch(record as unknown as NamespaceRecord)
+      return `namespace ${field}`
     }
     default: {
       // A mapping's permissions or its region: a mapped cap changed.
