@@ -487,10 +487,10 @@ export class ImplExpander {
   /**
    * Action `index` taken by a fresh kernel from the loaded state: the kernel
    * after it, the ghost flows then and the outcome, and (`withBefore`) the
-   * model's view before it; null when it is refused, 'threw' when the step
-   * throws (a failure whatever came before).
+   * model's view before it; null when it is refused or throws (a failure
+   * whatever came before).
    */
-  private freshStep(index: number, withBefore: boolean): { before: KernelState | null; outcome: Outcome & E.Right<unknown>; kernel: SearchKernel; flows: Flows } | null | 'threw' {
+  private freshStep(index: number, withBefore: boolean): { before: KernelState | null; outcome: Outcome & E.Right<unknown>; kernel: SearchKernel; flows: Flows } | null {
     const { kernel, flows } = this.freshWithFlows()
     const action = this.actions[index]!
     const before = withBefore ? this.abstractOf(kernel, flows) : null
@@ -499,7 +499,7 @@ export class ImplExpander {
     try {
       outcome = kernel.step(action)
     } catch {
-      return 'threw'
+      return null
     }
     if (E.isLeft(outcome)) return null
     return { before, outcome, kernel, flows: this.flowing[index] === 1 ? flowsAfter(kernel, action, flows, dstWasEmpty) : flows }
@@ -508,7 +508,7 @@ export class ImplExpander {
   /** Does action `index`, taken by a fresh kernel from the loaded state, break `invariant` (the model's functions on the abstraction)? */
   private breaksFresh(index: number, invariant: string): boolean {
     const taken = this.freshStep(index, true)
-    if (taken === null || taken === 'threw') return false
+    if (taken === null) return false
     const { outcome } = taken
     const before = taken.before!
     const after = this.abstractOf(taken.kernel, taken.flows)
@@ -519,7 +519,7 @@ export class ImplExpander {
   /** Does action `index`, taken by a fresh kernel from the loaded state, lead to a state that breaks a state invariant (whose encoding may then read what history left, so that fingerprints cannot be compared)? */
   private successorBrokenFresh(index: number): boolean {
     const taken = this.freshStep(index, false)
-    if (taken === null || taken === 'threw') return false
+    if (taken === null) return false
     try {
       return checkState(this.abstractOf(taken.kernel, taken.flows)).length > 0
     } catch {

@@ -26,7 +26,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Kernel } from '../../impl/kernel.js'
+import type { Kernel, KernelSnapshot } from '../../impl/kernel.js'
 import { KIND_CONTAINER, KIND_FREE, KIND_NAMES, NONE, RES_COUNT, RES_CPU, RES_IO } from '../../impl/tables/objects.js'
 import { rightsMask } from '../../spec/rights.js'
 import { PLACE_FREE } from '../../impl/tables/caps.js'
@@ -36,7 +36,8 @@ import { STEP_INVARIANTS } from '../../spec/invariants/index.js'
 import { ALL_SYSCALLS, NESTED, type Preset } from '../../spec/presets.js'
 import { DEFAULT_BOOT } from '../../spec/boot.js'
 import { IMAGE_POOL, MATCHER_IMAGE } from '../../properties/pool.js'
-import type { Outcome } from '../../spec/results.js'
+import type { Outcome, Reply } from '../../spec/results.js'
+import type { Violation } from '../../spec/invariants/types.js'
 import type { KernelState } from '../../model/state.js'
 import { type Action, presetActions } from '../../checker/explore/actions.js'
 import { StepGuards } from '../../checker/explore/step-guards.js'
@@ -46,6 +47,20 @@ import { bootFilePreset } from '../../cli/boot-file.js'
 const GUARDED_KINDS = new Set(['container_destroy', 'mount', 'unmount', 'net_bind', 'net_unbind', 'svc_register', 'svc_unregister', 'resolve', 'net_connect', 'svc_lookup', 'process_list', 'process_spawn', 'sched_run'])
 
 const abstract = (kernel: Kernel): KernelState => ({ ...implTarget.abstraction.abstract(kernel), gsFlows: new Map() })
+
+/**
+ * The guard's verdict on the step of action `index` just taken (the kernel holds
+ * its successor, `beforeSnapshot` the state it was taken from, `before` that
+ * state's abstraction), with `reply` as its answer; and the step invariants the
+ * reference finds broken on it.
+ */
+function judged(kernel: Kernel, guards: StepGuards, index: number, action: Action, reply: Reply, beforeSnapshot: KernelSnapshot, before: KernelState): { mayBreak: boolean; found: Violation[] } {
+  const afterSnapshot = kernel.snapshot()
+  const atBefore = (read: () => void): void => { kernel.restore(beforeSnapshot); read(); kernel.restore(afterSnapshot) }
+  const mayBreak = guards.mayBreak(kernel, index, action, reply, atBefore)
+  const step = { before, syscall: action, outcome: E.right(reply), after: abstract(kernel) }
+  return { mayBreak, found: STEP_INVARIANTS.map((invariant) => invariant.check(step)).flatMap((option) => (option._tag === 'Some' ? [option.value] : [])) }
+}
 
 /** Live cap handles of the kernel. */
 function liveCaps(kernel: Kernel): number[] {
@@ -364,11 +379,7 @@ test('ISO-2, ISO-3, LIFE-1, IMG-2 and SCHED-1 guards: every violation the refere
             reply = { kind: 'pids', pids: [...reply.pids, 1 + Math.floor(random() * 4)] }
             tampers.set('pid added', (tampers.get('pid added') ?? 0) + 1)
           }
-          const afterSnapshot = kernel.snapshot()
-          const atBefore = (read: () => void): void => { kernel.restore(beforeSnapshot); read(); kernel.restore(afterSnapshot) }
-          const mayBreak = guards.mayBreak(kernel, index, action, reply, atBefore)
-          const step = { before: stepBefore, syscall: action, outcome: E.right(reply), after: abstract(kernel) }
-          const found = STEP_INVARIANTS.map((invariant) => invariant.check(step)).flatMap((option) => (option._tag === 'Some' ? [option.value] : []))
+          const { mayBreak, found } = judged(kernel, guards, index, action, reply, beforeSnapshot, stepBefore)
           for (const violation of found) violations.set(violation.invariant, (violations.get(violation.invariant) ?? 0) + 1)
           if (found.length > 0) assert.ok(mayBreak, `${preset.name}: the guard vouched for ${String(action.kind)} (action ${index}), which breaks ${found[0]!.invariant}: ${found[0]!.message}`)
           if (!mayBreak) vouched.set(String(action.kind), (vouched.get(String(action.kind)) ?? 0) + 1)
@@ -454,11 +465,7 @@ test('IMG-2 guard: grants matched to overlapping requests and named devices as t
       kernel.caps.object[cap] = others[Math.floor(random() * others.length)]!
       kernel.caps.touch(cap)
     }
-    const afterSnapshot = kernel.snapshot()
-    const atBefore = (read: () => void): void => { kernel.restore(beforeSnapshot); read(); kernel.restore(afterSnapshot) }
-    const mayBreak = guards.mayBreak(kernel, index, action, outcome.right, atBefore)
-    const step = { before, syscall: action, outcome, after: abstract(kernel) }
-    const found = STEP_INVARIANTS.map((invariant) => invariant.check(step)).flatMap((option) => (option._tag === 'Some' ? [option.value] : []))
+    const { mayBreak, found } = judged(kernel, guards, index, action, outcome.right, beforeSnapshot, before)
     for (const violation of found) violations.set(violation.message.replace(/\d+/g, 'N'), (violations.get(violation.message.replace(/\d+/g, 'N')) ?? 0) + 1)
     if (found.length > 0) assert.ok(mayBreak, `the guard vouched for spawn ${index} (${JSON.stringify((action as Readonly<Record<string, unknown>>)['grants'])}), which breaks ${found[0]!.invariant}: ${found[0]!.message}`)
     if (!mayBreak) vouched++
@@ -525,18 +532,9 @@ test('QUO-3 and LIFE-1 guards on every syscall kind: a foreign container\'s acco
           transitions++
           const planted = random() < 0.6 ? accountingTamper(kernel, random) : null
           if (planted !== null) tampers.set(planted, (tampers.get(planted) ?? 0) + 1)
-          const afterSnapshot = kernel.snapshot()
-          const atBefore = (read: () => void): void => { kernel.restore(beforeSnapshot); read(); kernel.restore(afterSnapshot) }
-          const mayBreak = guards.mayBreak(kernel, index, action, outcome.right, atBefore)
-          let found: string[] = []
-          try {
-            const step = { before, syscall: action, outcome, after: abstract(kernel) }
-            found = STEP_INVARIANTS.map((invariant) => invariant.check(step)).flatMap((option) => (option._tag === 'Some' ? [option.value.invariant] : []))
-          } catch {
-            found = [] // a state the abstraction cannot read stops the engine before any guard is asked
-          }
-          for (const invariant of new Set(found)) violations.set(invariant, (violations.get(invariant) ?? 0) + 1)
-          if (found.length > 0) assert.ok(mayBreak, `${preset.name}: the guard vouched for ${String(action.kind)} (action ${index}, ${planted ?? 'nothing tampered'}), which breaks ${found[0]}`)
+          const { mayBreak, found } = judged(kernel, guards, index, action, outcome.right, beforeSnapshot, before)
+          for (const invariant of new Set(found.map((violation) => violation.invariant))) violations.set(invariant, (violations.get(invariant) ?? 0) + 1)
+          if (found.length > 0) assert.ok(mayBreak, `${preset.name}: the guard vouched for ${String(action.kind)} (action ${index}, ${planted ?? 'nothing tampered'}), which breaks ${found[0]!.invariant}`)
           if (!mayBreak) vouched++
         }
         kernel.restore(here)

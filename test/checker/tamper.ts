@@ -12,12 +12,14 @@ import { PLACE_FREE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
 import { R_CONTROL, R_EXECUTE, R_READ, R_WRITE } from '../../spec/rights.js'
 import { implTarget } from '../../refinement/abstraction.js'
-import type { Preset } from '../../spec/presets.js'
+import { ALL_SYSCALLS, CAP_CORE_3, NESTED, type Preset } from '../../spec/presets.js'
 import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import type { KernelState } from '../../model/state.js'
 import { presetActions } from '../../checker/explore/actions.js'
 import { mulberry32 } from '../../checker/explore/search.js'
+import { bootFilePreset } from '../../cli/boot-file.js'
+import { eachDeclaredSystem } from './systems.js'
 
 export type Flows = Map<string, number>
 export type Random = () => number
@@ -253,4 +255,22 @@ export function walkStates(preset: Preset, seed: number, walks: number, length: 
       if (!stepped) break
     }
   }
+}
+
+/**
+ * The systems the tampering tests walk, each handed to `walk` with its seed, its
+ * number of walks, their length and the tamperings tried per state: the presets
+ * with namespaces, quotas and queues (30 walks of 12 steps), the example systems
+ * (15), then 20 generated declared systems (3 of 8), whose seeds are multiples
+ * of `declaredStep`. Returns how many declared systems booted.
+ */
+export function walkEverySystem(seed: number, declaredStep: number, walk: (preset: Preset, seed: number, walks: number, length: number, tries: number) => void): number {
+  const presets: Array<[Preset, number]> = [
+    [NESTED, 30], [ALL_SYSCALLS, 30], [CAP_CORE_3, 30],
+    [bootFilePreset('examples/systems/web-app/boot.json', 'explore'), 15],
+    [bootFilePreset('examples/systems/plugin-host/boot.json', 'explore'), 15],
+  ]
+  presets.forEach(([preset, walks], index) => walk(preset, seed + index, walks, 12, 12))
+  let next = 0
+  return eachDeclaredSystem(20, seed, (preset) => walk(preset, declaredStep * ++next, 3, 8, 8))
 }
