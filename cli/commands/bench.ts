@@ -121,4 +121,4 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
 }
 
 /** @public */
-export const benchCommand: Command = { name: 'bench', summary: 'measure the benchmarks B1-B8 against their targets and print their table', usage: USAGE, planned: false, run }
+export const benchCommand: Command = { name: 'bench', summary: 'measure the benchmarks (B1-B10, B5p) against their targets and print their table', usage: USAGE, planned: false, run }
