@@ -501,17 +501,40 @@ function usefulPairs(kind: string, faults: ReadonlyArray<Fault>): Array<[number,
   }))
 }
 
+/** How many of its useful pairs (at most) a fragment tries, each once. */
+const PAIRS_PER_FRAGMENT = 8
+/** How many single faults (at most) a fragment tries after C's CPU budget is spent, each once. */
+const SPENT_PER_FRAGMENT = 8
+
 function planOf(faults: number, useful: ReadonlyArray<[number, number]>): fc.Arbitrary<Plan> {
   const keys = [...Array(faults).keys()]
-  // Each fault alone in about half the fragments of its faultable (it then decides);
-  // pairs, more of them when there are more (each is met only by a call breaking both).
+  // Each fault alone in about half the fragments of its faultable (it then decides).
   const singles = fc.shuffledSubarray(keys, { minLength: Math.min(faults, 2), maxLength: Math.min(faults, 6) })
-  const pairs = useful.length === 0 ? fc.constant([])
-    : fc.array(fc.constantFrom(...useful).chain((pair) => fc.shuffledSubarray(pair, { minLength: 2, maxLength: 2 })), { maxLength: 1 + Math.min(9, Math.ceil(useful.length / 5)) })
+  // Distinct pairs, as many as PAIRS_PER_FRAGMENT allows (each is met only by a call
+  // breaking both), each pair's two faults in either order.
+  const chosen = Math.min(useful.length, PAIRS_PER_FRAGMENT)
+  const pairs = chosen === 0 ? fc.constant([])
+    : fc.shuffledSubarray([...useful], { minLength: chosen, maxLength: chosen })
+      .chain((picked) => fc.tuple(...picked.map((pair) => fc.shuffledSubarray(pair, { minLength: 2, maxLength: 2 }))))
+  // After the budget is spent, distinct faults, as many as SPENT_PER_FRAGMENT allows: each meets "CPU budget left » it".
+  const spentCount = Math.min(faults, SPENT_PER_FRAGMENT)
   return fc.record({
     variants: fc.tuple(singles, pairs).chain(([one, two]) => fc.shuffledSubarray([...one.map((at) => [at]), ...two], { minLength: one.length + two.length })),
-    spent: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.shuffledSubarray(keys, { minLength: Math.min(faults, 3), maxLength: Math.min(faults, 8) }) }),
+    spent: fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.shuffledSubarray(keys, { minLength: spentCount, maxLength: spentCount }) }),
   })
+}
+
+/**
+ * A faultable's weight among the faulted fragments: how many fragments it takes
+ * to try each of its useful pairs, each of its faults after the budget is spent
+ * (half the fragments spend it), and each fault alone (about four a fragment;
+ * with a check the state breaks, each is a pair), once. So every pair of
+ * {@link CHECK_PAIRS} a faultable can meet is tried about equally often,
+ * whichever handler it belongs to: a handler with many checks gets more
+ * fragments, not rarer pairs.
+ */
+function weightOf(faults: number, useful: number): number {
+  return Math.ceil(4 * Math.max(1.5, useful / PAIRS_PER_FRAGMENT, 1.5 * Math.max(1, faults / SPENT_PER_FRAGMENT), faults / 4))
 }
 
 /**
@@ -534,7 +557,7 @@ function faulted(k: Known): fc.Arbitrary<Fragment> {
 /**
  * Per faultable: its plans, whether P (or its sibling) makes its call, how many of
  * its `before` calls they make (each costs C a CPU unit), and the running sum of
- * the weights (by what there is to meet: each fault alone, and the pairs).
+ * the weights ({@link weightOf}: by what there is to meet: each fault alone, after the budget is spent, and the pairs).
  */
 interface Shapes {
   readonly plans: ReadonlyArray<fc.Arbitrary<Plan>>
@@ -561,7 +584,7 @@ function shapesOf(k: Known): Shapes {
     const faults = [...shape.faults, MALFORMED]
     // With a check the state breaks, one fault is a pair already.
     const useful = shape.also === undefined ? usefulPairs(String(shape.call['kind']), faults) : []
-    total += 8 + faults.length + Math.ceil(useful.length / 2)
+    total += weightOf(faults.length, useful.length)
     cumulative.push(total)
     return planOf(faults.length, useful)
   })
