@@ -111,23 +111,69 @@ const COPY_RIGHTS: ReadonlyArray<RightName[]> = [['read'], ['write']]
 /** The CSpace size of a process a declared system's process spawns. */
 export const SPAWNED_SLOTS = 2
 
+/** The rights a declared system's processes mount caps with: one right, read and write, or all three (a mount must be within the source's rights). */
+const MOUNT_RIGHTS: ReadonlyArray<RightName[]> = [['read'], ['write'], ['read', 'write'], ['read', 'write', 'grant']]
+
+/** The namespace tables through which processes of a declared system can hand each other caps. */
+type Table = 'ipc' | 'net' | 'mount'
+
+/**
+ * The tables of each kind that two of a declared system's actors can both reach:
+ * `share` resolved up the parents to the container that owns the namespace (the
+ * root owns its own), for every declared process, and, when some declared process
+ * holds a container cap and the pool has images, for the process it spawns in any
+ * of those containers. Two actors in one namespace of a kind can hand each other
+ * caps through its table (svc_register and svc_lookup for ipc, net_bind and
+ * net_connect for net, mount and resolve for mount); an actor alone in its
+ * namespace gains nothing there that a copy does not give it.
+ */
+export function sharedTables(preset: Preset): ReadonlySet<Table> {
+  const system = preset.boot.system
+  const containers = new Map((system?.containers ?? []).map((container) => [container.name, container]))
+  const owner = (name: string, table: Table): string => {
+    const container = containers.get(name)
+    if (container === undefined || container.namespaces[table] !== 'share') return name
+    return owner(container.parent, table)
+  }
+  const processes = system?.processes ?? []
+  const names = new Set(processes.map((process) => process.name))
+  const homes = preset.images.length === 0 ? [] : (system?.caps ?? [])
+    .filter((cap) => names.has(cap.holder) && (containers.has(cap.object) || cap.object === 'root')).map((cap) => cap.object)
+  const shared = new Set<Table>()
+  for (const table of ['ipc', 'net', 'mount'] as const) {
+    const declared = processes.map((process) => owner(process.container, table))
+    const twice = declared.some((namespace, index) => declared.indexOf(namespace) !== index)
+    if (twice || homes.some((home) => declared.includes(owner(home, table)))) shared.add(table)
+  }
+  return shared
+}
+
 /**
  * The alphabet of a system declared in a boot file: what each actor may do with
  * what it holds, over its slots. It copies caps to attenuate them (read only,
  * write only), deletes and revokes them; sends (with or without a cap; a sent cap
- * is a copy) and receives (into each slot); maps regions (read-write);
- * registers, looks up and unregisters services under the names of the declared
- * endpoints (when a declared container shares its parent's ipc namespace, so that
- * a directory is shared); kills processes; and spawns each image of the pool into a container
- * it holds, with no grant or one `read` or `write` grant of another slot (uid 0, {@link
- * SPAWNED_SLOTS} slots). With CPU accounting on, the clock ticks. It creates no
+ * is a copy) and receives (into each slot); maps regions (read-write); kills
+ * processes; spawns each image of the pool into a container it holds, with no
+ * grant or one `read` or `write` grant of another slot (uid 0, {@link
+ * SPAWNED_SLOTS} slots); and, through each namespace table two actors share
+ * ({@link sharedTables}), hands caps on: registers, looks up and unregisters
+ * services named after the declared endpoints (ipc, also wherever a declared
+ * container shares its parent's ipc namespace), binds, connects and unbinds a
+ * port per declared endpoint (net: 1, 2, ... in declaration order), and mounts
+ * (with {@link MOUNT_RIGHTS}), resolves and unmounts a path per declared object
+ * (mount: `/NAME`). With CPU accounting on, the clock ticks. It creates no
  * objects and no containers: the declared ones are the system.
  */
 export function declaredActions(preset: Preset): Action[] {
   const processes = preset.boot.system?.processes ?? []
-  // A service directory is shared only where a container shares its parent's ipc namespace.
-  const directory = (preset.boot.system?.containers ?? []).some((container) => container.namespaces.ipc === 'share')
-  const services = directory ? (preset.boot.system?.objects ?? []).filter((object) => object.kind === 'endpoint').map((object) => object.name) : []
+  const shared = sharedTables(preset)
+  // A service directory also wherever a container shares its parent's ipc namespace (others may see it).
+  const directory = shared.has('ipc') || (preset.boot.system?.containers ?? []).some((container) => container.namespaces.ipc === 'share')
+  const objects = preset.boot.system?.objects ?? []
+  const endpoints = objects.filter((object) => object.kind === 'endpoint').map((object) => object.name)
+  const services = directory ? endpoints : []
+  const ports = shared.has('net') ? endpoints.map((_, index) => index + 1) : []
+  const paths = shared.has('mount') ? objects.map((object) => `/${object.name}`) : []
   const actions: Action[] = []
   for (const caller of preset.actors) {
     const range = Array.from({ length: processes[caller - 1]?.slots ?? SPAWNED_SLOTS }, (_, slot) => slot)
@@ -141,8 +187,15 @@ export function declaredActions(preset: Preset): Action[] {
       actions.push({ kind: 'ep_send', caller, slot, payload: 0 }, { kind: 'ep_recv', caller, slot })
       actions.push({ kind: 'mem_map', caller, slot, perms: ['read', 'write'] })
       for (const name of services) actions.push({ kind: 'svc_register', caller, name, slot }, { kind: 'svc_lookup', caller, name, dst: slot })
+      for (const port of ports) actions.push({ kind: 'net_bind', caller, port, slot }, { kind: 'net_connect', caller, port, dst: slot })
+      for (const path of paths) {
+        for (const rights of MOUNT_RIGHTS) actions.push({ kind: 'mount', caller, path, slot, rights })
+        actions.push({ kind: 'resolve', caller, path, dst: slot })
+      }
     }
     for (const name of services) actions.push({ kind: 'svc_unregister', caller, name })
+    for (const port of ports) actions.push({ kind: 'net_unbind', caller, port })
+    for (const path of paths) actions.push({ kind: 'unmount', caller, path })
     for (const [container, dst] of pairs) {
       for (const image of preset.images) {
         actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })

@@ -101,8 +101,11 @@ Options:
                      The declared processes act (and the first one they spawn): they
                      copy (read or write only), delete, revoke, send, receive, map,
                      kill, spawn the pool's images into containers they hold, and
-                     register and look up services named after the declared
-                     endpoints where an ipc namespace is shared. They create nothing.
+                     pass caps through every namespace table two of them share
+                     (two processes of one container, or 'share' up to a common
+                     owner): services named after the declared endpoints (ipc),
+                     a port per endpoint (net: 1, 2, ...), a path per declared
+                     object (mount: /NAME, any rights). They create nothing.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
                      each make web-app's 108 actions 79,668; any size runs, slower.

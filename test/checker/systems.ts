@@ -143,7 +143,8 @@ export function generatedPreset(config: BootConfig, label: string): Preset {
  * A generated configuration as `sila explore --boot` takes a declared system
  * (cli/boot-file.ts `declaredPreset`): the alphabet of declared systems
  * (checker/explore/actions.ts `declaredActions`: copies, sends, receives, maps,
- * kills, spawns of the pool, services under the endpoints' names), the first
+ * kills, spawns of the pool, services, ports and mount paths through the
+ * namespace tables two actors share), the first
  * spawned process acting too when a process holds a container, and a pool of the
  * processes' images and the shape's extra ones.
  */
