@@ -527,7 +527,7 @@ function planOf(faults: number, useful: ReadonlyArray<[number, number]>): fc.Arb
 /**
  * A faultable's weight among the faulted fragments: how many fragments it takes
  * to try each of its useful pairs, each of its faults after the budget is spent
- * (half the fragments spend it), and each fault alone (about four a fragment;
+ * (two fragments in three spend it: the factor 1.5), and each fault alone (about four a fragment;
  * with a check the state breaks, each is a pair), once. So every pair of
  * {@link CHECK_PAIRS} a faultable can meet is tried about equally often,
  * whichever handler it belongs to: a handler with many checks gets more

@@ -161,7 +161,7 @@ export function sharedTables(preset: Preset): ReadonlySet<Table> {
  * container shares its parent's ipc namespace), binds, connects and unbinds a
  * port per declared endpoint (net: 1, 2, ... in declaration order), and mounts
  * (with {@link MOUNT_RIGHTS}), resolves and unmounts a path per declared object
- * (mount: `/NAME`). With CPU accounting on, the clock ticks. It creates no
+ * (mount: `/NAME`; `/shared` when none is declared). With CPU accounting on, the clock ticks. It creates no
  * objects and no containers: the declared ones are the system.
  */
 export function declaredActions(preset: Preset): Action[] {
@@ -173,7 +173,8 @@ export function declaredActions(preset: Preset): Action[] {
   const endpoints = objects.filter((object) => object.kind === 'endpoint').map((object) => object.name)
   const services = directory ? endpoints : []
   const ports = shared.has('net') ? endpoints.map((_, index) => index + 1) : []
-  const paths = shared.has('mount') ? objects.map((object) => `/${object.name}`) : []
+  // Any cap can be mounted (a container's, a process's): a system that declares no object still gets one path.
+  const paths = !shared.has('mount') ? [] : objects.length > 0 ? objects.map((object) => `/${object.name}`) : ['/shared']
   const actions: Action[] = []
   for (const caller of preset.actors) {
     const range = Array.from({ length: processes[caller - 1]?.slots ?? SPAWNED_SLOTS }, (_, slot) => slot)

@@ -105,7 +105,8 @@ Options:
                      (two processes of one container, or 'share' up to a common
                      owner): services named after the declared endpoints (ipc),
                      a port per endpoint (net: 1, 2, ...), a path per declared
-                     object (mount: /NAME, any rights). They create nothing.
+                     object (mount: /NAME, or /shared when there is none; any
+                     rights). They create nothing.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
                      each make web-app's 108 actions 79,668; any size runs, slower.

@@ -86,6 +86,10 @@ test('the table actions: a port per declared endpoint, a path per declared objec
   assert.is(count('unmount'), objects * shared.actors.length)
   assert.equal(new Set(actions.filter((action) => action.kind === 'mount').map((action) => action.path)), new Set(system.objects!.map((object) => `/${object.name}`)))
   assert.equal(new Set(actions.filter((action) => action.kind === 'net_bind').map((action) => action.port)), new Set(Array.from({ length: endpoints }, (_, index) => index + 1)))
+  // No declared object: no port (a bind needs an endpoint), one mount path all the same (any cap mounts).
+  const bare = { ...shared, boot: { ...shared.boot, system: { ...system, objects: [], caps: system.caps!.filter((cap) => !system.objects!.some((object) => object.name === cap.object)) } } }
+  assert.equal(presetActions(bare).filter((action) => action.kind === 'net_bind'), [])
+  assert.equal([...new Set(presetActions(bare).filter((action) => action.kind === 'mount').map((action) => action.path))], ['/shared'])
 })
 
 /** Web-app's props.json, checking only the property `name` (as `--invariant NAME`). */
