@@ -25,6 +25,7 @@ import { IMAGE_POOL } from '../properties/pool.js'
 import { ImageError } from '../pipeline/errors.js'
 import { decodeKeyFile, publicKeyFile, readPublicKey, type Keyring, type PublicKey } from '../pipeline/image/keys.js'
 import { symbolicImage } from '../pipeline/symbolic.js'
+import { spawnHomes } from '../checker/explore/actions.js'
 import { readJsonInput } from './input.js'
 import { UsageError } from './output.js'
 
@@ -189,9 +190,7 @@ export function bootFilePreset(file: string, command: string): Preset {
  */
 export function declaredPreset(name: string, description: string, config: BootConfig, images: ReadonlyArray<ImageRecord>): Preset {
   const processes = config.system?.processes ?? []
-  const names = new Set(processes.map((process) => process.name))
-  const containers = new Set((config.system?.containers ?? []).map((container) => container.name))
-  const spawns = (config.system?.caps ?? []).some((cap) => names.has(cap.holder) && (containers.has(cap.object) || cap.object === 'root'))
+  const spawns = spawnHomes(config.system).length > 0
   const actors = Array.from({ length: processes.length + (spawns ? 1 : 0) }, (_, index) => index + 1)
   return { name, description, boot: config, images, actors, declared: true }
 }

@@ -8,6 +8,7 @@ import { RIGHT_NAMES, type RightName } from '../../spec/rights.js'
 import type { Preset } from '../../spec/presets.js'
 import { ALL_SYSCALLS_DEVICE, CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE } from '../../spec/presets.js'
 import type { Limits, NamespaceConfig } from '../../spec/limits.js'
+import type { SystemDescription } from '../../spec/boot.js'
 
 export type Action = Readonly<Record<string, unknown>>
 
@@ -136,16 +137,25 @@ export function sharedTables(preset: Preset): ReadonlySet<Table> {
     return owner(container.parent, table)
   }
   const processes = system?.processes ?? []
-  const names = new Set(processes.map((process) => process.name))
-  const homes = preset.images.length === 0 ? [] : (system?.caps ?? [])
-    .filter((cap) => names.has(cap.holder) && (containers.has(cap.object) || cap.object === 'root')).map((cap) => cap.object)
+  const homes = preset.images.length === 0 ? [] : spawnHomes(system)
   const shared = new Set<Table>()
   for (const table of ['ipc', 'net', 'mount'] as const) {
     const declared = processes.map((process) => owner(process.container, table))
-    const twice = declared.some((namespace, index) => declared.indexOf(namespace) !== index)
+    const twice = new Set(declared).size < declared.length
     if (twice || homes.some((home) => declared.includes(owner(home, table)))) shared.add(table)
   }
   return shared
+}
+
+/**
+ * The containers a declared system's processes hold caps to (declared
+ * containers or the root): where the first process they spawn may live. None:
+ * no declared process can spawn, and only the declared ones act.
+ */
+export function spawnHomes(system: SystemDescription | undefined): string[] {
+  const names = new Set((system?.processes ?? []).map((process) => process.name))
+  const containers = new Set((system?.containers ?? []).map((container) => container.name))
+  return (system?.caps ?? []).filter((cap) => names.has(cap.holder) && (containers.has(cap.object) || cap.object === 'root')).map((cap) => cap.object)
 }
 
 /**

@@ -18,28 +18,25 @@ import { explore } from '../../checker/explore/search.js'
 import { loadChecked } from '../../checker/explore/props.js'
 import type { Preset } from '../../spec/presets.js'
 import type { NamespaceConfig } from '../../spec/limits.js'
+import type { SystemDescription } from '../../spec/boot.js'
 
 const WEB_APP = 'examples/systems/web-app/boot.json'
 const PLUGIN_HOST = 'examples/systems/plugin-host/boot.json'
 const webApp = bootFilePreset(WEB_APP, 'explore')
 const pluginHost = bootFilePreset(PLUGIN_HOST, 'explore')
 
-type Namespaces = NamespaceConfig
+/** `preset` with its declared system changed by `change`. */
+function withSystem(preset: Preset, change: (system: SystemDescription) => SystemDescription): Preset {
+  return { ...preset, boot: { ...preset.boot, system: change(preset.boot.system!) } }
+}
 
 /** `preset` with every declared container's namespaces changed by `change` (given the container's name). */
-function withNamespaces(preset: Preset, change: (name: string, namespaces: Namespaces) => Namespaces): Preset {
-  const system = preset.boot.system!
-  return {
-    ...preset,
-    boot: { ...preset.boot, system: { ...system, containers: system.containers!.map((container) => ({ ...container, namespaces: change(container.name, container.namespaces) })) } },
-  }
-}
+const withNamespaces = (preset: Preset, change: (name: string, namespaces: NamespaceConfig) => NamespaceConfig): Preset =>
+  withSystem(preset, (system) => ({ ...system, containers: system.containers!.map((container) => ({ ...container, namespaces: change(container.name, container.namespaces) })) }))
 
 /** `preset` with its declared processes moved to other containers (by process name). */
-function withHomes(preset: Preset, homes: Readonly<Record<string, string>>): Preset {
-  const system = preset.boot.system!
-  return { ...preset, boot: { ...preset.boot, system: { ...system, processes: system.processes!.map((process) => ({ ...process, container: homes[process.name] ?? process.container })) } } }
-}
+const withHomes = (preset: Preset, homes: Readonly<Record<string, string>>): Preset =>
+  withSystem(preset, (system) => ({ ...system, processes: system.processes!.map((process) => ({ ...process, container: homes[process.name] ?? process.container })) }))
 
 const ALL_NEW = { pid: 'new', mount: 'new', net: 'new', ipc: 'new', user: 'share' } as const
 const sorted = (tables: ReadonlySet<string>) => [...tables].sort()
@@ -65,9 +62,10 @@ test('the tables two actors share: by namespace (share resolved up the parents),
   // Two processes of one container share every table of it, whatever its namespaces.
   assert.equal(sorted(sharedTables(withHomes(withNamespaces(webApp, () => ALL_NEW), { shop: 'web' }))), ['ipc', 'mount', 'net'])
   // plugin-host: the editor (in host) spawns a plugin into plugins (a child of host); plugins sharing host's mount namespace shares a table.
-  assert.equal(sorted(sharedTables(withNamespaces(pluginHost, (name, namespaces) => (name === 'plugins' ? { ...namespaces, mount: 'share' } : namespaces)))), ['mount'])
+  const mountedPlugins = withNamespaces(pluginHost, (name, namespaces) => (name === 'plugins' ? { ...namespaces, mount: 'share' } : namespaces))
+  assert.equal(sorted(sharedTables(mountedPlugins)), ['mount'])
   // ...and not when the pool is empty (nothing to spawn).
-  assert.equal(sorted(sharedTables({ ...withNamespaces(pluginHost, (name, namespaces) => (name === 'plugins' ? { ...namespaces, mount: 'share' } : namespaces)), images: [] })), [])
+  assert.equal(sorted(sharedTables({ ...mountedPlugins, images: [] })), [])
 })
 
 test('the table actions: a port per declared endpoint, a path per declared object, mounts with every rights set, for every actor and slot', () => {
@@ -87,7 +85,7 @@ test('the table actions: a port per declared endpoint, a path per declared objec
   assert.equal(new Set(actions.filter((action) => action.kind === 'mount').map((action) => action.path)), new Set(system.objects!.map((object) => `/${object.name}`)))
   assert.equal(new Set(actions.filter((action) => action.kind === 'net_bind').map((action) => action.port)), new Set(Array.from({ length: endpoints }, (_, index) => index + 1)))
   // No declared object: no port (a bind needs an endpoint), one mount path all the same (any cap mounts).
-  const bare = { ...shared, boot: { ...shared.boot, system: { ...system, objects: [], caps: system.caps!.filter((cap) => !system.objects!.some((object) => object.name === cap.object)) } } }
+  const bare = withSystem(shared, () => ({ ...system, objects: [], caps: system.caps!.filter((cap) => !system.objects!.some((object) => object.name === cap.object)) }))
   assert.equal(presetActions(bare).filter((action) => action.kind === 'net_bind'), [])
   assert.equal([...new Set(presetActions(bare).filter((action) => action.kind === 'mount').map((action) => action.path))], ['/shared'])
 })
