@@ -46,21 +46,25 @@ function originalRights(k: Kernel, object: number): number {
 
 class Declarations {
   readonly names: Map<string, number>
+  /** The devices' handles by name (1..d): a declared cap may name one. */
+  private readonly devices: Map<string, number>
   initSlot: number
 
-  constructor(private readonly k: Kernel, deviceCount: number) {
+  constructor(private readonly k: Kernel, devices: ReadonlyArray<{ readonly name: string }>) {
     this.names = new Map([['root', k.root], ['init', k.init]])
-    this.initSlot = deviceCount + 1
+    this.devices = new Map(devices.map((device, index) => [device.name, index + 1]))
+    this.initSlot = devices.length + 1
   }
 
   lookup(name: string, path: string): number {
-    const handle = this.names.get(name)
-    if (handle === undefined) throw new BootError(path, `no declared object named ${JSON.stringify(name)}`)
+    const handle = this.names.get(name) ?? this.devices.get(name)
+    if (handle === undefined) throw new BootError(path, `no declared object or device named ${JSON.stringify(name)}`)
     return handle
   }
 
   declare(name: string, handle: number, path: string): void {
     if (this.names.has(name)) throw new BootError(path, `the name ${JSON.stringify(name)} is declared twice`)
+    if (this.devices.has(name)) throw new BootError(path, `the name ${JSON.stringify(name)} is a device's`)
     this.names.set(name, handle)
   }
 
@@ -166,8 +170,8 @@ function kindName(k: Kernel, object: number): string {
  * Creates the declared system in a freshly booted kernel. A declared endpoint or
  * region that no declared cap names is refused, as in the model.
  */
-export function bootSystem(k: Kernel, system: SystemDescription, deviceCount: number): void {
-  const declared = new Declarations(k, deviceCount)
+export function bootSystem(k: Kernel, system: SystemDescription, devices: ReadonlyArray<{ readonly name: string }>): void {
+  const declared = new Declarations(k, devices)
   bootContainers(k, system, declared)
   bootProcesses(k, system, declared)
   const objects = bootObjects(k, system, declared)

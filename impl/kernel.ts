@@ -180,7 +180,7 @@ export class Kernel implements KernelUnderTest {
     for (let index = 0; index < config.devices.length; index++) {
       insertCap(kernel, index + 1, R_WRITE, 0, NONE, PLACE_SLOT, kernel.init, index + 1, null)
     }
-    if (config.system !== undefined) bootSystem(kernel, config.system, config.devices.length)
+    if (config.system !== undefined) bootSystem(kernel, config.system, config.devices)
     kernel.beginStep()
     return kernel
   }

@@ -34,19 +34,26 @@ function spend(work: Draft, container: ObjectId, resource: ReservedResource, amo
   charge(work, container, resource, amount)
 }
 
-/** Creates the declared system in `work`, which holds a freshly booted state; answers the object each declared name (and `root`, `init`) stands for. */
-export function bootSystem(work: Draft, system: SystemDescription, deviceCount: number): ReadonlyMap<string, ObjectId> {
+/**
+ * Creates the declared system in `work`, which holds a freshly booted state with
+ * `devices` (objects 1..d); answers the object each declared name (and `root`,
+ * `init`) stands for. A declared cap may name a device by its name; a declared
+ * name may not be a device's.
+ */
+export function bootSystem(work: Draft, system: SystemDescription, devices: ReadonlyArray<{ readonly name: string }>): ReadonlyMap<string, ObjectId> {
   const names = new Map<string, ObjectId>([['root', work.ksRoot], ['init', work.ksInit]])
+  const deviceIds = new Map(devices.map((device, index) => [device.name, index + 1]))
   const lookup = (name: string, path: string): ObjectId => {
-    const id = names.get(name)
-    if (id === undefined) throw new BootError(path, `no declared object named ${JSON.stringify(name)}`)
+    const id = names.get(name) ?? deviceIds.get(name)
+    if (id === undefined) throw new BootError(path, `no declared object or device named ${JSON.stringify(name)}`)
     return id
   }
   const declare = (name: string, id: ObjectId, path: string) => {
     if (names.has(name)) throw new BootError(path, `the name ${JSON.stringify(name)} is declared twice`)
+    if (deviceIds.has(name)) throw new BootError(path, `the name ${JSON.stringify(name)} is a device's`)
     names.set(name, id)
   }
-  let initSlot = deviceCount + 1
+  let initSlot = devices.length + 1
   const giveInit = (object: ObjectId, path: string) => {
     const init = getObject(work, work.ksInit)
     if (init?.kind !== 'process' || initSlot >= init.slots.length) throw new BootError(path, 'init has no free slot for the original cap; raise init.slots')

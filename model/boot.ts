@@ -89,7 +89,7 @@ export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord>
   insertCap(work, { object: root, rights: R_ALL, badge: 0, parent: null, at: { place: 'slot', process: init, slot: 0 } })
   config.devices.forEach((_, index) =>
     insertCap(work, { object: index + 1, rights: R_WRITE, badge: 0, parent: null, at: { place: 'slot', process: init, slot: index + 1 } }))
-  const names = config.system !== undefined ? bootSystem(work, config.system, config.devices.length) : new Map([['root', root], ['init', init]])
+  const names = config.system !== undefined ? bootSystem(work, config.system, config.devices) : new Map([['root', root], ['init', init]])
   const devices = new Map(config.devices.map((device, index) => [device.name, index + 1]))
   return { state: freeze(work), names, devices }
 }

@@ -7,7 +7,11 @@
 import { RIGHT_NAMES, type RightName } from '../../spec/rights.js'
 import type { Preset } from '../../spec/presets.js'
 import { ALL_SYSCALLS_DEVICE, CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE } from '../../spec/presets.js'
-import type { Limits, NamespaceConfig } from '../../spec/limits.js'
+import { type Limits, type NamespaceConfig, RESERVED_RESOURCES, type ReservedResource } from '../../spec/limits.js'
+import { BOUNDS } from '../../spec/numbers.js'
+import { bootNamed } from '../../model/boot.js'
+import { available } from '../../model/accounting.js'
+import { getContainer } from '../../model/state.js'
 import type { SystemDescription } from '../../spec/boot.js'
 
 export type Action = Readonly<Record<string, unknown>>
@@ -159,11 +163,87 @@ export function spawnHomes(system: SystemDescription | undefined): string[] {
 }
 
 /**
+ * The reserved resources a declared system's actions use, so that a limit on
+ * them can bound what its processes do: memory and processes when the pool has
+ * an image to spawn, the CPU budget with CPU accounting on, I/O bytes when
+ * there are devices. Endpoints never: the alphabet creates none.
+ */
+export function usedResources(preset: Preset): ReservedResource[] {
+  return RESERVED_RESOURCES.filter((resource) => {
+    if (resource === 'memoryBytes' || resource === 'processes') return preset.images.length > 0
+    if (resource === 'cpuBudget') return preset.boot.cpuAccounting !== false
+    if (resource === 'ioBytes') return preset.boot.devices.length > 0
+    return false
+  })
+}
+
+/**
+ * The limits a declared system's processes may set (`container_set_limits`),
+ * for each declared container that a declared process holds `control` of (no
+ * process gets control of another: the alphabet creates no container): its
+ * declared limits with each resource of {@link usedResources} one less, one
+ * more, or raised by all its parent has left at boot (one more: refused when
+ * the parent has nothing left; one less: refused below the container's use and
+ * its children's reservations; all that is left: the most a holder can take, so
+ * that a bound resting on a limit meets the largest raise the parent allows);
+ * memory and processes in every combination (a spawn spends both: a second
+ * process needs memory for its image too), the CPU budget and I/O bytes one at
+ * a time (no action spends them together),
+ * and with each device of the boot's list dropped or added (the parent's
+ * allowed set, the children's). Limits on resources nothing uses, and
+ * cpuWeight (the alphabet runs no scheduler), stay as declared: changing them
+ * bounds nothing a property sees. The values are absolute, so a container's
+ * limits take one of finitely many values.
+ */
+export function limitVariants(preset: Preset): Limits[] {
+  const system = preset.boot.system
+  const processes = new Set((system?.processes ?? []).map((process) => process.name))
+  const governed = new Set((system?.caps ?? []).filter((cap) => processes.has(cap.holder) && cap.rights.includes('control')).map((cap) => cap.object))
+  const containers = (system?.containers ?? []).filter((container) => governed.has(container.name))
+  if (containers.length === 0) return []
+  const { state, names } = bootNamed(preset.boot, preset.images)
+  const resources = usedResources(preset)
+  const devices = preset.boot.devices.map((device) => device.name)
+  const variants = new Map<string, Limits>()
+  const add = (limits: Limits) => variants.set(JSON.stringify(limits), limits)
+  for (const container of containers) {
+    const declared = container.limits
+    const parent = getContainer(state, names.get(container.parent)!)
+    const valuesOf = (resource: ReservedResource): number[] => {
+      const value = declared[resource]
+      return [...new Set([value - 1, value, value + 1, value + available(state, parent, resource)])].filter((next) => next >= 0 && next <= BOUNDS.countMax)
+    }
+    // A spawn spends memory and a process at once: those two combined; the CPU budget and I/O bytes one at a time.
+    const spawning: ReservedResource[] = resources.filter((resource) => resource === 'memoryBytes' || resource === 'processes')
+    let combinations: Limits[] = [declared]
+    for (const resource of spawning) combinations = combinations.flatMap((limits) => valuesOf(resource).map((next) => ({ ...limits, [resource]: next })))
+    for (const resource of resources) if (!spawning.includes(resource)) combinations.push(...valuesOf(resource).map((next) => ({ ...declared, [resource]: next })))
+    for (const limits of combinations) if (resources.some((resource) => limits[resource] !== declared[resource])) add(limits)
+    for (const device of devices) add({ ...declared, devices: declared.devices.includes(device) ? declared.devices.filter((name) => name !== device) : [...declared.devices, device] })
+  }
+  return [...variants.values()]
+}
+
+/**
+ * The byte counts a declared system's processes submit I/O with: 1, and each
+ * container's declared `ioBytes` that allows a device (all of a period's
+ * budget at once; one byte more is then refused). None without devices.
+ */
+export function ioSizes(preset: Preset): number[] {
+  if (preset.boot.devices.length === 0) return []
+  const budgets = (preset.boot.system?.containers ?? []).filter((container) => container.limits.devices.length > 0).map((container) => container.limits.ioBytes)
+  const rootBudget = preset.boot.root.limits.devices.length > 0 ? [preset.boot.root.limits.ioBytes] : []
+  return [...new Set([1, ...budgets, ...rootBudget])].filter((bytes) => bytes >= 1).sort((a, b) => a - b)
+}
+
+/**
  * The alphabet of a system declared in a boot file: what each actor may do with
  * what it holds, over its slots. It copies caps to attenuate them (read only,
- * write only), deletes and revokes them; sends (with or without a cap; a sent cap
- * is a copy) and receives (into each slot); maps regions (read-write); kills
- * processes; spawns each image of the pool into a container it holds, with no
+ * write only), moves them between its slots, deletes and revokes them; sends
+ * (with or without a cap; a sent cap is a copy) and receives (into each slot);
+ * maps regions (read-write) and unmaps them; submits I/O to devices ({@link
+ * ioSizes}); kills processes; destroys containers and sets their limits ({@link
+ * limitVariants}); spawns each image of the pool into a container it holds, with no
  * grant or one `read` or `write` grant of another slot (uid 0, {@link
  * SPAWNED_SLOTS} slots); and, through each namespace table two actors share
  * ({@link sharedTables}), hands caps on: registers, looks up and unregisters
@@ -185,18 +265,24 @@ export function declaredActions(preset: Preset): Action[] {
   const ports = shared.has('net') ? endpoints.map((_, index) => index + 1) : []
   // Any cap can be mounted (a container's, a process's): a system that declares no object still gets one path.
   const paths = !shared.has('mount') ? [] : objects.length > 0 ? objects.map((object) => `/${object.name}`) : ['/shared']
+  const limits = limitVariants(preset)
+  const sizes = ioSizes(preset)
   const actions: Action[] = []
   for (const caller of preset.actors) {
     const range = Array.from({ length: processes[caller - 1]?.slots ?? SPAWNED_SLOTS }, (_, slot) => slot)
     const pairs = range.flatMap((a) => range.filter((b) => b !== a).map((b) => [a, b] as const))
     for (const [src, dst] of pairs) {
       for (const rights of COPY_RIGHTS) actions.push({ kind: 'cap_copy', caller, src, dst, rights })
+      actions.push({ kind: 'cap_move', caller, src, dst })
       actions.push({ kind: 'ep_send', caller, slot: src, payload: 0, xfer: dst }, { kind: 'ep_recv', caller, slot: src, dst })
     }
     for (const slot of range) {
       actions.push({ kind: 'cap_delete', caller, slot }, { kind: 'cap_revoke', caller, slot }, { kind: 'process_kill', caller, slot })
       actions.push({ kind: 'ep_send', caller, slot, payload: 0 }, { kind: 'ep_recv', caller, slot })
-      actions.push({ kind: 'mem_map', caller, slot, perms: ['read', 'write'] })
+      actions.push({ kind: 'mem_map', caller, slot, perms: ['read', 'write'] }, { kind: 'mem_unmap', caller, slot })
+      for (const bytes of sizes) actions.push({ kind: 'io_submit', caller, slot, bytes })
+      actions.push({ kind: 'container_destroy', caller, slot })
+      for (const set of limits) actions.push({ kind: 'container_set_limits', caller, slot, limits: set })
       for (const name of services) actions.push({ kind: 'svc_register', caller, name, slot }, { kind: 'svc_lookup', caller, name, dst: slot })
       for (const port of ports) actions.push({ kind: 'net_bind', caller, port, slot }, { kind: 'net_connect', caller, port, dst: slot })
       for (const path of paths) {

@@ -20,7 +20,7 @@
  * as the model engine.
  * @module
  */
-import { KIND_CONTAINER, KIND_ENDPOINT, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET } from '../../impl/tables/objects.js'
+import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET } from '../../impl/tables/objects.js'
 import { R_CONTROL, R_GRANT, R_READ, R_WRITE, type RightName, RIGHT_NAMES } from '../../spec/rights.js'
 import type { Action } from './actions.js'
 import type { EncodableKernel } from './impl-canonical.js'
@@ -71,8 +71,11 @@ const REQUIREMENTS: Readonly<Record<string, ReadonlyArray<Requirement>>> = {
   ep_recv: [full('slot', KIND_ENDPOINT, constant(R_READ), QUEUE_MESSAGE), inRange('dst')],
   mem_alloc: [empty('dst')],
   mem_map: [full('slot', KIND_REGION)],
+  mem_unmap: [full('slot', KIND_REGION)],
+  io_submit: [full('slot', KIND_DEVICE, constant(R_WRITE))],
   container_create: [full('parent', KIND_CONTAINER, constant(R_CONTROL)), empty('dst')],
   container_destroy: [full('slot', KIND_CONTAINER, constant(R_CONTROL))],
+  container_set_limits: [full('slot', KIND_CONTAINER, constant(R_CONTROL))],
   process_spawn: [full('container', KIND_CONTAINER, constant(R_CONTROL)), empty('dst')],
   process_kill: [full('slot', KIND_PROCESS, constant(R_CONTROL))],
   mount: [full('slot', 0, (call) => maskOf(call['rights']))],

@@ -99,17 +99,21 @@ Options:
                      Names resolve against the file's built images, then those sila
                      ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
                      The declared processes act (and the first one they spawn): they
-                     copy (read or write only), delete, revoke, send, receive, map,
-                     kill, spawn the pool's images into containers they hold, and
-                     pass caps through every namespace table two of them share
+                     copy (read or write only), move, delete, revoke, send, receive,
+                     map, unmap, submit I/O (1 byte, or a container's whole budget),
+                     kill, spawn the pool's images into containers they hold,
+                     destroy containers and set the limits of those they control
+                     (each used resource -1, +1 or + all the parent had left at
+                     boot, combined; a device dropped or added), and pass caps
+                     through every namespace table two of them share
                      (two processes of one container, or 'share' up to a common
                      owner): services named after the declared endpoints (ipc),
                      a port per endpoint (net: 1, 2, ...), a path per declared
                      object (mount: /NAME, or /shared when there is none; any
-                     rights). They create nothing.
+                     rights). They create nothing. A declared cap may name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 108 actions 79,668; any size runs, slower.
+                     each make web-app's 126 actions 80,586; any size runs, slower.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)

@@ -11,13 +11,16 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { bootFilePreset } from '../../cli/boot-file.js'
-import { presetActions, sharedTables } from '../../checker/explore/actions.js'
+import { ioSizes, limitVariants, presetActions, sharedTables, usedResources } from '../../checker/explore/actions.js'
 import { exploreGeneral } from '../../checker/explore/general.js'
 import { explore } from '../../checker/explore/search.js'
 import { loadChecked } from '../../checker/explore/props.js'
 import type { Preset } from '../../spec/presets.js'
-import type { NamespaceConfig } from '../../spec/limits.js'
+import type { Limits, NamespaceConfig } from '../../spec/limits.js'
 import type { SystemDescription } from '../../spec/boot.js'
 
 const WEB_APP = 'examples/systems/web-app/boot.json'
@@ -90,12 +93,15 @@ test('the table actions: a port per declared endpoint, a path per declared objec
   assert.equal([...new Set(presetActions(bare).filter((action) => action.kind === 'mount').map((action) => action.path))], ['/shared'])
 })
 
-/** Web-app's props.json, checking only the property `name` (as `--invariant NAME`). */
-const only = (preset: Preset, name: string) => loadChecked({ props: 'examples/systems/web-app/props.json', invariants: [name] }, preset)
+const WEB_APP_PROPS = 'examples/systems/web-app/props.json'
+const PLUGIN_HOST_PROPS = 'examples/systems/plugin-host/props.json'
 
-/** The property `name` of web-app's props.json, checked alone over `preset` to `depth`, on the general and the model engine: the counterexample's syscalls (both engines must agree on its length). */
-async function attack(preset: Preset, name: string, depth: number): Promise<string[]> {
-  const checked = await only(preset, name)
+/** A props file's property `name` alone (as `--invariant NAME`); web-app's props.json unless told. */
+const only = (preset: Preset, name: string, props = WEB_APP_PROPS) => loadChecked({ props, invariants: [name] }, preset)
+
+/** The property `name` of a props file, checked alone over `preset` to `depth`, on the general and the model engine: the counterexample's syscalls (both engines must agree on its length). */
+async function attack(preset: Preset, name: string, depth: number, props = WEB_APP_PROPS): Promise<string[]> {
+  const checked = await only(preset, name, props)
   const general = exploreGeneral({ preset, depthMax: depth, checked })
   const model = explore({ preset, depthMax: depth, checked })
   assert.ok(general.violation !== null, `${name}: the general engine finds no violation within depth ${depth}`)
@@ -117,6 +123,81 @@ test('a shared mount namespace leaks the orders region by mount and resolve; a s
   for (const name of ['frontend-never-writes-orders', 'orders-stay-in-db', 'frontend-never-reaches-db']) {
     const checked = await only(apart, name)
     assert.is(exploreGeneral({ preset: apart, depthMax: 3, checked }).violation, null, name)
+  }
+})
+
+/** `preset` with the declared container `name`'s limits changed by `change`. */
+const withLimits = (preset: Preset, name: string, change: (limits: Limits) => Limits): Preset =>
+  withSystem(preset, (system) => ({ ...system, containers: system.containers!.map((container) => (container.name === name ? { ...container, limits: change(container.limits) } : container)) }))
+
+test('the limits a process may set: for the containers it controls, each used resource one less, one more or raised by all the parent has left (memory and processes combined); devices toggled', () => {
+  // plugin-host: the editor controls plugins (memory 128, processes 1); host has 2 processes, both taken (the editor, plugins' reservation), and memory left.
+  assert.equal(usedResources(pluginHost), ['memoryBytes', 'processes'])
+  const variants = limitVariants(pluginHost)
+  const room = Math.max(...variants.map((limits) => limits.memoryBytes)) - 128
+  assert.ok(room > 1 && room < 512 - 128, 'host has memory left, less than its limit less plugins\' (the editor\'s image takes some)')
+  const memories = [127, 128, 129, 128 + room]
+  const expected = memories.flatMap((memoryBytes) => [0, 1, 2].map((processes) => `${memoryBytes}/${processes}`)).filter((pair) => pair !== '128/1')
+  assert.equal(variants.map((limits) => `${limits.memoryBytes}/${limits.processes}`).sort(), expected.sort())
+  // The other limits stay as declared: nothing in the alphabet makes endpoints, CPU accounting is off, there are no devices.
+  const declared = pluginHost.boot.system!.containers!.find((container) => container.name === 'plugins')!.limits
+  for (const limits of variants) assert.equal({ ...limits, memoryBytes: 0, processes: 0 }, { ...declared, memoryBytes: 0, processes: 0 })
+  // Every variant is tried from every slot of every actor, as is container_destroy.
+  const actions = presetActions(pluginHost)
+  const slots = 4 + 2
+  assert.is(actions.filter((action) => action.kind === 'container_set_limits').length, variants.length * slots)
+  assert.is(actions.filter((action) => action.kind === 'container_destroy').length, slots)
+  assert.is(actions.filter((action) => action.kind === 'cap_move').length, 4 * 3 + 2 * 1)
+  assert.is(actions.filter((action) => action.kind === 'mem_unmap').length, slots)
+  // Nobody controls a container in web-app: no limits to set; CPU accounting on and a device make the CPU budget and I/O bytes used, and toggle the device.
+  assert.equal(limitVariants(webApp), [])
+  const accounted = { ...pluginHost, boot: { ...pluginHost.boot, cpuAccounting: true, devices: [{ name: 'disk0' }], init: { slots: pluginHost.boot.init.slots + 1 }, root: { limits: { ...pluginHost.boot.root.limits, devices: ['disk0'] } } } }
+  assert.equal(usedResources(accounted), ['memoryBytes', 'processes', 'cpuBudget', 'ioBytes'])
+  const toggled = limitVariants(accounted).filter((limits) => limits.devices.length > 0)
+  assert.equal(toggled.map((limits) => limits.devices), [['disk0']])
+  assert.is(limitVariants(accounted).length, 4 * 3 - 1 + 3 + 1 + 1, 'memory (4 values) and processes (3: host has none left) combined, less the declared; CPU -1, +1, +400 alone; I/O +1 alone (none to take away, none left); the device added')
+})
+
+test('a bound that rests on a limit: the editor raises plugins\' process limit when host has room, and one-plugin-at-a-time breaks; with none left it holds', async () => {
+  // Host declared with room for one more process: set the limit, free a slot, spawn twice (both engines, the same shortest length).
+  const roomy = withLimits(pluginHost, 'host', (limits) => ({ ...limits, processes: 3 }))
+  const path = await attack(roomy, 'one-plugin-at-a-time', 4, PLUGIN_HOST_PROPS)
+  assert.is(path.length, 4)
+  assert.is(path[0], 'container_set_limits')
+  assert.is(path.filter((kind) => kind === 'process_spawn').length, 2)
+  // As shipped, host's processes are all taken: the raise is refused, and the property holds to that depth.
+  const checked = await only(pluginHost, 'one-plugin-at-a-time', PLUGIN_HOST_PROPS)
+  const shipped = exploreGeneral({ preset: pluginHost, depthMax: 4, checked })
+  assert.is(shipped.violation, null)
+  assert.ok((shipped.coverage['container_set_limits'] ?? 0) > 0, 'plugins\' limits are still set (lowered, or memory raised)')
+  assert.ok((shipped.coverage['container_destroy'] ?? 0) > 0, 'the editor can destroy plugins')
+})
+
+test('a device a driver holds: io_submit with one byte and a container\'s whole I/O budget, a bound on I/O broken by it', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'sila-alphabet-'))
+  try {
+    // web-app with a disk the database may use (4 bytes a period) and postgres holding write on it.
+    const devices = [{ name: 'disk0' }]
+    const withDisk = withSystem({ ...webApp, boot: { ...webApp.boot, devices, root: { limits: { ...webApp.boot.root.limits, devices: ['disk0'], ioBytes: 64 } } } }, (system) => ({
+      ...system,
+      containers: system.containers!.map((container) => (container.name === 'db' ? { ...container, limits: { ...container.limits, devices: ['disk0'], ioBytes: 4 } } : container)),
+      processes: system.processes!.map((process) => (process.name === 'postgres' ? { ...process, slots: process.slots + 1 } : process)),
+      caps: [...system.caps!, { holder: 'postgres', slot: system.processes!.find((process) => process.name === 'postgres')!.slots, object: 'disk0', rights: ['write'] }],
+    }))
+    // One byte, db's whole budget, the root's (it allows the disk too).
+    assert.equal(ioSizes(withDisk), [1, 4, 64])
+    const props = join(directory, 'io.props.json')
+    writeFileSync(props, JSON.stringify({ format: 'sila-props/1', properties: [{ name: 'db-io-small', says: 'The database submits at most 3 bytes of I/O a period.', kind: 'bound', measure: 'ioBytes', container: 'db', max: 3 }] }))
+    const path = await attack(withDisk, 'db-io-small', 2, props)
+    assert.equal(path, ['io_submit'])
+    // Without the device in db's limits the submissions are refused (the kernel checks the container's allowed set): the bound holds.
+    const denied = withSystem(withDisk, (system) => ({ ...system, containers: system.containers!.map((container) => (container.name === 'db' ? { ...container, limits: { ...container.limits, devices: [] } } : container)) }))
+    const checked = await loadChecked({ props, invariants: ['db-io-small'] }, denied)
+    const search = exploreGeneral({ preset: denied, depthMax: 3, checked })
+    assert.is(search.violation, null)
+    assert.is(search.coverage['io_submit'] ?? 0, 0)
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
   }
 })
 

@@ -85,7 +85,8 @@ export function bootConfigOf(shape: SystemShape): BootConfig | string {
   const objects = shape.objects.map((object, index) => (object.kind === 'endpoint'
     ? { name: `o${index}`, kind: 'endpoint' as const, owner: pick(containerNames, object.owner), depth: object.depth }
     : { name: `o${index}`, kind: 'region' as const, owner: pick(containerNames, object.owner), sizeBytes: object.sizeBytes, executable: object.executable }))
-  const named = [...containerNames.slice(1), ...objects.map((object) => object.name), ...processes.map((process) => process.name)]
+  // Caps may name a device too (a driver's `write`): the declared alphabet's io_submit needs one.
+  const named = [...containerNames.slice(1), ...objects.map((object) => object.name), ...processes.map((process) => process.name), ...shape.devices]
   // Every declared object is named by a cap (boot refuses an unnamed one), then the generated caps in free slots.
   const used = new Set<string>()
   const caps: Array<{ holder: string; slot: number; object: string; rights: RightName[] }> = []
@@ -94,6 +95,7 @@ export function bootConfigOf(shape: SystemShape): BootConfig | string {
   }
   // Rights within what the object's kind carries (spec/invariants/caps.ts originalRights): boot refuses more.
   const carried = (name: string): ReadonlyArray<RightName> => {
+    if (shape.devices.includes(name)) return ['write']
     const object = objects.find((candidate) => candidate.name === name)
     if (object === undefined) return RIGHTS // a container or a process
     if (object.kind === 'endpoint') return ['read', 'write', 'grant']

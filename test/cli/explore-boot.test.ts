@@ -55,7 +55,7 @@ test('a declared process in a container that does not exist: refused with the fi
   writeFileSync(file, JSON.stringify(config))
   const run = sila('explore', '--boot', file, '--depth', '2')
   assert.is(run.status, 2)
-  assert.match(run.stderr, /bad\.json: \$\.system\.processes\[0\]\.container: no declared object named "nowhere"/)
+  assert.match(run.stderr, /bad\.json: \$\.system\.processes\[0\]\.container: no declared object or device named "nowhere"/)
   assert.not.match(run.stderr, STACK_LINE)
 })
 

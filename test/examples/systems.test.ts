@@ -121,6 +121,11 @@ test('plugin-host props: the editor can spawn the vendor-signed plugin, not the 
   const refused = step(state, spawn('toolbar')).outcome
   assert.equal(refused, { _tag: 'Left', left: refused._tag === 'Left' ? refused.left : null })
   assert.match(JSON.stringify(refused), /SignatureInvalid/)
+  // The editor controls plugins but cannot give it a second process: host has none left (the editor's, plugins' reservation).
+  const plugins = readBootFile(join(ROOT, bootFile('plugin-host'))).config.system!.containers!.find((container) => container.name === 'plugins')!.limits
+  const raise = step(state, { kind: 'container_set_limits', caller: 1, slot: 0, limits: { ...plugins, processes: 2, memoryBytes: 2 * plugins.memoryBytes } }).outcome
+  assert.match(JSON.stringify(raise), /"Left".*QuotaExceeded.*processes/)
+  assert.is(step(state, { kind: 'container_set_limits', caller: 1, slot: 0, limits: { ...plugins, memoryBytes: 2 * plugins.memoryBytes } }).outcome._tag, 'Right', 'memory host still has')
   const violated = properties.get('settings-never-reach-plugins')!
   const states = walk(state, properties, violated.name, [
     spawn('spellcheck'),

@@ -602,7 +602,7 @@ test('regression: a trace whose declared system boot cannot honour is refused (e
   const file = editedExample('unbootable.trace.json', (trace) => {
     trace.boot.system = { processes: [{ name: 'p', container: 'nowhere', image: trace.images[0].digest, uid: 0, slots: 2 }] }
   })
-  const expected = '$.boot.system.processes[0].container: no declared object named "nowhere"'
+  const expected = '$.boot.system.processes[0].container: no declared object or device named "nowhere"'
   // With the impl in lockstep the impl boots first (its BootError), with --model-only the model (its own BootError).
   // (`--format test` writes a test that boots when it runs, so it has nothing to refuse.)
   for (const run of [() => replayCommand.run([file]), () => replayCommand.run([file, '--model-only']), ...(['json', 'md', 'itf'] as const).map((format) => () => exportCommand.run([file, '--format', format]))]) {

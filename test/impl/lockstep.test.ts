@@ -335,6 +335,33 @@ test('one digest, one pool entry: a pool naming a digest twice is refused by bot
   }
 })
 
+test('a declared cap may name a device: both boot it and let its holder submit I/O; a declared name that is a device\'s is refused alike', () => {
+  const image = IMAGE_POOL.find((record) => record.signatures.some((signature) => signature.verifies))!
+  const driver = (caps: ReadonlyArray<{ holder: string; slot: number; object: string; rights: Array<'write' | 'read'> }>, name = 'driver'): BootConfig => ({
+    ...DEFAULT_BOOT,
+    floors: {},
+    system: { processes: [{ name, container: 'root', image: image.digest, uid: 0, slots: 2 }], caps: caps.map((cap) => ({ ...cap, holder: name })) },
+  })
+  const pair = new Pair(driver([{ holder: 'driver', slot: 1, object: 'net0', rights: ['write'] }]))
+  // The driver (process ref 1) writes to net0 through the declared cap; its slot 0 is empty.
+  const ioUsed = () => { const root = pair.model.ksObjects.get(pair.model.ksRoot)!; return root.kind === 'container' ? root.usage.ioBytes : -1 }
+  pair.step({ kind: 'io_submit', caller: 1, slot: 1, bytes: 3 })
+  assert.equal(ioUsed(), 3)
+  pair.step({ kind: 'io_submit', caller: 1, slot: 0, bytes: 3 })
+  assert.equal(ioUsed(), 3, 'an empty slot submits nothing')
+  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
+  const cases: ReadonlyArray<[BootConfig, string]> = [
+    [driver([{ holder: 'driver', slot: 0, object: 'disk0', rights: ['read'] }]), '$.system.caps[0].rights: more than a device cap can carry'],
+    [driver([], 'disk0'), '$.system.processes[0]: the name "disk0" is a device\'s'],
+    [driver([{ holder: 'driver', slot: 0, object: 'tape0', rights: ['write'] }]), '$.system.caps[0].object: no declared object or device named "tape0"'],
+  ]
+  for (const [config, message] of cases) {
+    const expected = failure(() => boot(config, IMAGE_POOL))
+    assert.equal(expected, `BootError: ${message}`)
+    assert.equal(failure(() => Kernel.boot(config, IMAGE_POOL)), expected)
+  }
+})
+
 test('one pool entry, several signatures: trusted when any one verifies by a trusted key, whatever the order', () => {
   const [valid] = IMAGE_POOL
   const spawn = { kind: 'process_spawn', caller: 0, container: 0, image: valid!.digest, uid: 0, slots: 8, grants: [], dst: 14 }
