@@ -164,16 +164,16 @@ export function spawnHomes(system: SystemDescription | undefined): string[] {
 
 /**
  * The reserved resources a declared system's actions use, so that a limit on
- * them can bound what its processes do: memory and processes when the pool has
- * an image to spawn, the CPU budget with CPU accounting on, I/O bytes when
- * there are devices. Endpoints never: the alphabet creates none.
+ * them can bound what its processes do: memory and endpoints (regions and
+ * endpoints are created), processes when the pool has an image to spawn, the
+ * CPU budget with CPU accounting on, I/O bytes when there are devices.
  */
 export function usedResources(preset: Preset): ReservedResource[] {
   return RESERVED_RESOURCES.filter((resource) => {
-    if (resource === 'memoryBytes' || resource === 'processes') return preset.images.length > 0
+    if (resource === 'processes') return preset.images.length > 0
     if (resource === 'cpuBudget') return preset.boot.cpuAccounting !== false
     if (resource === 'ioBytes') return preset.boot.devices.length > 0
-    return false
+    return true
   })
 }
 
@@ -187,8 +187,8 @@ export function usedResources(preset: Preset): ReservedResource[] {
  * its children's reservations; all that is left: the most a holder can take, so
  * that a bound resting on a limit meets the largest raise the parent allows);
  * memory and processes in every combination (a spawn spends both: a second
- * process needs memory for its image too), the CPU budget and I/O bytes one at
- * a time (no action spends them together),
+ * process needs memory for its image too), endpoints, the CPU budget and I/O
+ * bytes one at a time (no action spends them together),
  * and with each device of the boot's list dropped or added (the parent's
  * allowed set, the children's). Limits on resources nothing uses, and
  * cpuWeight (the alphabet runs no scheduler), stay as declared: changing them
@@ -213,7 +213,7 @@ export function limitVariants(preset: Preset): Limits[] {
       const value = declared[resource]
       return [...new Set([value - 1, value, value + 1, value + available(state, parent, resource)])].filter((next) => next >= 0 && next <= BOUNDS.countMax)
     }
-    // A spawn spends memory and a process at once: those two combined; the CPU budget and I/O bytes one at a time.
+    // A spawn spends memory and a process at once: those two combined; endpoints, the CPU budget and I/O bytes one at a time.
     const spawning: ReservedResource[] = resources.filter((resource) => resource === 'memoryBytes' || resource === 'processes')
     let combinations: Limits[] = [declared]
     for (const resource of spawning) combinations = combinations.flatMap((limits) => valuesOf(resource).map((next) => ({ ...limits, [resource]: next })))
@@ -239,9 +239,11 @@ export function ioSizes(preset: Preset): number[] {
 /**
  * The alphabet of a system declared in a boot file: what each actor may do with
  * what it holds, over its slots. It copies caps to attenuate them (read only,
- * write only), moves them between its slots, deletes and revokes them; sends
- * (with or without a cap; a sent cap is a copy) and receives (into each slot);
- * maps regions (read-write) and unmaps them; submits I/O to devices ({@link
+ * write only), moves them between its slots, deletes and revokes them; creates
+ * endpoints (depth 1) and data regions (1 byte) into each slot, as far as its
+ * container's quotas allow; sends (with or without a cap; a sent cap is a copy)
+ * and receives (into each slot); maps regions (read-write) and unmaps them;
+ * submits I/O to devices ({@link
  * ioSizes}); kills processes; destroys containers and sets their limits ({@link
  * limitVariants}); spawns each image of the pool into a container it holds, with no
  * grant or one `read` or `write` grant of another slot (uid 0, {@link
@@ -251,8 +253,9 @@ export function ioSizes(preset: Preset): number[] {
  * container shares its parent's ipc namespace), binds, connects and unbinds a
  * port per declared endpoint (net: 1, 2, ... in declaration order), and mounts
  * (with {@link MOUNT_RIGHTS}), resolves and unmounts a path per declared object
- * (mount: `/NAME`; `/shared` when none is declared). With CPU accounting on, the clock ticks. It creates no
- * objects and no containers: the declared ones are the system.
+ * (mount: `/NAME`; `/shared` when none is declared). With CPU accounting on,
+ * the clock ticks. It creates no containers (nor namespaces, nor executable
+ * regions): the declared containers are the system.
  */
 export function declaredActions(preset: Preset): Action[] {
   const processes = preset.boot.system?.processes ?? []
@@ -281,6 +284,7 @@ export function declaredActions(preset: Preset): Action[] {
       actions.push({ kind: 'ep_send', caller, slot, payload: 0 }, { kind: 'ep_recv', caller, slot })
       actions.push({ kind: 'mem_map', caller, slot, perms: ['read', 'write'] }, { kind: 'mem_unmap', caller, slot })
       for (const bytes of sizes) actions.push({ kind: 'io_submit', caller, slot, bytes })
+      actions.push({ kind: 'ep_create', caller, depth: 1, dst: slot }, { kind: 'mem_alloc', caller, sizeBytes: 1, executable: false, dst: slot })
       actions.push({ kind: 'container_destroy', caller, slot })
       for (const set of limits) actions.push({ kind: 'container_set_limits', caller, slot, limits: set })
       for (const name of services) actions.push({ kind: 'svc_register', caller, name, slot }, { kind: 'svc_lookup', caller, name, dst: slot })

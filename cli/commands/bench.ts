@@ -16,7 +16,7 @@ Measures the performance benchmarks on this machine (impl throughput, scaling
 with live objects, revoke, lockstep checking, exhaustive explore, a full check,
 image spawn) and prints each measurement against its target, with the machine
 it ran on (CPU, cores, memory, Node version). With no ID it runs them all, which
-takes a while (B1 ~1.5 min, B5 ~12 min, B9 ~4 min, B6 a full 'sila check'); name IDs
+takes a while (B1 ~1.5 min, B5 ~12 min, B9 ~8 min, B6 a full 'sila check'); name IDs
 to run only those, e.g. 'sila bench B2 B4'. A progress line per benchmark goes
 to stderr. B7 (seeded bugs) is measured by 'sila mutants'. 'npm run bench' runs
 this command.

@@ -99,8 +99,10 @@ Options:
                      Names resolve against the file's built images, then those sila
                      ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
                      The declared processes act (and the first one they spawn): they
-                     copy (read or write only), move, delete, revoke, send, receive,
-                     map, unmap, submit I/O (1 byte, or a container's whole budget),
+                     copy (read or write only), move, delete, revoke, create
+                     endpoints and 1-byte regions (as their quotas allow), send,
+                     receive, map, unmap, submit I/O (1 byte, or a container's
+                     whole budget),
                      kill, spawn the pool's images into containers they hold,
                      destroy containers and set the limits of those they control
                      (each used resource -1, +1 or + all the parent had left at
@@ -110,7 +112,7 @@ Options:
                      owner): services named after the declared endpoints (ipc),
                      a port per endpoint (net: 1, 2, ...), a path per declared
                      object (mount: /NAME, or /shared when there is none; any
-                     rights). They create nothing. A declared cap may name a device.
+                     rights). They create no container. A cap may name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
                      each make web-app's 126 actions 80,586; any size runs, slower.

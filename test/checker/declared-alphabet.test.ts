@@ -131,17 +131,20 @@ const withLimits = (preset: Preset, name: string, change: (limits: Limits) => Li
   withSystem(preset, (system) => ({ ...system, containers: system.containers!.map((container) => (container.name === name ? { ...container, limits: change(container.limits) } : container)) }))
 
 test('the limits a process may set: for the containers it controls, each used resource one less, one more or raised by all the parent has left (memory and processes combined); devices toggled', () => {
-  // plugin-host: the editor controls plugins (memory 128, processes 1); host has 2 processes, both taken (the editor, plugins' reservation), and memory left.
-  assert.equal(usedResources(pluginHost), ['memoryBytes', 'processes'])
+  // plugin-host: the editor controls plugins (memory 128, processes 1, endpoints 0); host has 2 processes, both taken (the editor, plugins' reservation), memory left, and one endpoint (the mailbox took the other).
+  assert.equal(usedResources(pluginHost), ['memoryBytes', 'processes', 'endpoints'])
   const variants = limitVariants(pluginHost)
-  const room = Math.max(...variants.map((limits) => limits.memoryBytes)) - 128
+  const declared = pluginHost.boot.system!.containers!.find((container) => container.name === 'plugins')!.limits
+  const spawning = variants.filter((limits) => limits.endpoints === declared.endpoints)
+  const room = Math.max(...spawning.map((limits) => limits.memoryBytes)) - 128
   assert.ok(room > 1 && room < 512 - 128, 'host has memory left, less than its limit less plugins\' (the editor\'s image takes some)')
   const memories = [127, 128, 129, 128 + room]
   const expected = memories.flatMap((memoryBytes) => [0, 1, 2].map((processes) => `${memoryBytes}/${processes}`)).filter((pair) => pair !== '128/1')
-  assert.equal(variants.map((limits) => `${limits.memoryBytes}/${limits.processes}`).sort(), expected.sort())
-  // The other limits stay as declared: nothing in the alphabet makes endpoints, CPU accounting is off, there are no devices.
-  const declared = pluginHost.boot.system!.containers!.find((container) => container.name === 'plugins')!.limits
-  for (const limits of variants) assert.equal({ ...limits, memoryBytes: 0, processes: 0 }, { ...declared, memoryBytes: 0, processes: 0 })
+  assert.equal(spawning.map((limits) => `${limits.memoryBytes}/${limits.processes}`).sort(), expected.sort())
+  // Endpoints alone: none to take away, one more (all host has left).
+  assert.equal(variants.filter((limits) => limits.endpoints !== declared.endpoints), [{ ...declared, endpoints: 1 }])
+  // The other limits stay as declared: CPU accounting is off, there are no devices, cpuWeight weighs only in a scheduler.
+  for (const limits of variants) assert.equal({ ...limits, memoryBytes: 0, processes: 0, endpoints: 0 }, { ...declared, memoryBytes: 0, processes: 0, endpoints: 0 })
   // Every variant is tried from every slot of every actor, as is container_destroy.
   const actions = presetActions(pluginHost)
   const slots = 4 + 2
@@ -149,13 +152,16 @@ test('the limits a process may set: for the containers it controls, each used re
   assert.is(actions.filter((action) => action.kind === 'container_destroy').length, slots)
   assert.is(actions.filter((action) => action.kind === 'cap_move').length, 4 * 3 + 2 * 1)
   assert.is(actions.filter((action) => action.kind === 'mem_unmap').length, slots)
+  assert.is(actions.filter((action) => action.kind === 'ep_create').length, slots)
+  assert.is(actions.filter((action) => action.kind === 'mem_alloc').length, slots)
+  assert.not.ok(actions.some((action) => action.kind === 'container_create'), 'no container is created')
   // Nobody controls a container in web-app: no limits to set; CPU accounting on and a device make the CPU budget and I/O bytes used, and toggle the device.
   assert.equal(limitVariants(webApp), [])
   const accounted = { ...pluginHost, boot: { ...pluginHost.boot, cpuAccounting: true, devices: [{ name: 'disk0' }], init: { slots: pluginHost.boot.init.slots + 1 }, root: { limits: { ...pluginHost.boot.root.limits, devices: ['disk0'] } } } }
-  assert.equal(usedResources(accounted), ['memoryBytes', 'processes', 'cpuBudget', 'ioBytes'])
+  assert.equal(usedResources(accounted), ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'])
   const toggled = limitVariants(accounted).filter((limits) => limits.devices.length > 0)
   assert.equal(toggled.map((limits) => limits.devices), [['disk0']])
-  assert.is(limitVariants(accounted).length, 4 * 3 - 1 + 3 + 1 + 1, 'memory (4 values) and processes (3: host has none left) combined, less the declared; CPU -1, +1, +400 alone; I/O +1 alone (none to take away, none left); the device added')
+  assert.is(limitVariants(accounted).length, 4 * 3 - 1 + 1 + 3 + 1 + 1, 'memory (4 values) and processes (3: host has none left) combined, less the declared; endpoints +1 alone; CPU -1, +1, +400 alone; I/O +1 alone (none to take away, none left); the device added')
 })
 
 test('a bound that rests on a limit: the editor raises plugins\' process limit when host has room, and one-plugin-at-a-time breaks; with none left it holds', async () => {
