@@ -115,7 +115,7 @@ Options:
                      rights). They create no container. A cap may name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 126 actions 80,586; any size runs, slower.
+                     each make web-app's 138 actions 80,688; any size runs, slower.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
