@@ -12,6 +12,7 @@ import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
 import { bootNamed } from '../../model/boot.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset, witnessTrace } from '../../checker/explore/run.js'
+import { presetActions } from '../../checker/explore/actions.js'
 import { type CheckedSource, type PropertyVerdict, loadChecked } from '../../checker/explore/props.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -58,7 +59,9 @@ must agree. All three count the same
 states and transitions (over the whole of cap-core 8,743,660 states, depth 22,
 109,283,233 transitions): identities are relabelled by first reach, and
 symmetric objects nothing reaches are tried in every order, the least encoding
-kept.
+kept. The summary counts the transitions taken by syscall kind and names the
+kinds of the alphabet none took ("Never taken": each of their actions was
+refused in every state searched, so the search says nothing of them).
 
 Your own properties (--props FILE, a sila-props/1 file or a module of
 defineProperty properties; README "Your own properties"): each is evaluated on
@@ -209,7 +212,17 @@ function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { file?: str
   }
 }
 
-function report(result: ExploreResult, declared: boolean): void {
+/**
+ * The kinds of `preset`'s alphabet that no transition of the search took: each
+ * action of them was refused in every state searched, so the search says nothing
+ * of what they would do (a system whose processes never hold a container, say).
+ */
+export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string, number>>): string[] {
+  return [...new Set(presetActions(preset).map((action) => String(action.kind)))].filter((kind) => (coverage[kind] ?? 0) === 0).sort()
+}
+
+function report(result: ExploreResult, preset: Preset): void {
+  const declared = preset.declared === true
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
     [declared ? 'system' : 'preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
     ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
@@ -219,6 +232,8 @@ function report(result: ExploreResult, declared: boolean): void {
   ]))
   say()
   say(`Transitions by syscall kind: ${Object.entries(result.coverage).sort().map(([kind, n]) => `${kind} ${n.toLocaleString('en')}`).join(', ')}`)
+  const never = kindsNeverTaken(preset, result.coverage)
+  if (never.length > 0) say(`Never taken (refused in every state searched): ${never.join(', ')}`)
 }
 
 /**
@@ -345,7 +360,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (reportFile !== null && values.json !== true) say(`report: ${reportFile}`)
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
   if (values.json === true) { say(formatJson(json)); return exitCode }
-  report(result, preset.declared === true)
+  report(result, preset)
   if (properties !== undefined && properties.length > 0) reportProperties(properties)
   if (result.violation !== null) {
     say()

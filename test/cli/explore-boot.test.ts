@@ -25,6 +25,17 @@ test('a boot file whose declared processes run a preset image explores', () => {
   assert.match(run.stdout, /engine\s+general/, 'a declared system runs on the general engine')
 })
 
+test('the kinds of the alphabet no transition took are named: web-app\'s processes hold no container, so they never destroy, kill or spawn', () => {
+  const webApp = sila('explore', '--boot', 'examples/systems/web-app/boot.json', '--depth', '3')
+  assert.is(webApp.status, 0, webApp.stderr)
+  assert.match(webApp.stdout, /\nNever taken \(refused in every state searched\): container_destroy, process_kill, process_spawn\n/)
+  // plugin-host's editor controls plugins: every kind of its alphabet is taken by depth 3, and no line says otherwise.
+  const pluginHost = sila('explore', '--boot', 'examples/systems/plugin-host/boot.json', '--depth', '3')
+  assert.is(pluginHost.status, 0, pluginHost.stderr)
+  assert.match(pluginHost.stdout, /container_set_limits \d/)
+  assert.not.match(pluginHost.stdout, /Never taken/)
+})
+
 test('--engine: cap-core runs on its specialised engine unless general or model is asked; all count alike', () => {
   const counts = (stdout: string) => /distinct states\s+([\d,]+)[\s\S]*states generated\s+([\d,]+)/.exec(stdout)?.slice(1)
   const runs = (['auto', 'compiled', 'general', 'model'] as const).map((engine) => ({ engine, run: sila('explore', '--preset', 'cap-core', '--depth', '3', '--engine', engine) }))
