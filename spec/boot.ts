@@ -62,7 +62,10 @@ function systemCodec(image: t.Type<string, string, unknown>) {
  * processes start with. Boot creates them after init, in declaration order
  * (containers, then processes, then objects, then caps); init receives the
  * original caps of the declared containers and processes in its slots after the
- * devices, in that order. A cap's `parent` names an earlier declared cap as
+ * devices, in that order. A cap's `object` names a declared container, process
+ * or object, `root`, `init`, or a device of the configuration's `devices` (a
+ * device cap carries `write` at most); no declared name may be a device's. A
+ * cap's `parent` names an earlier declared cap as
  * `holder:slot`; without it the cap is a root of the derivation tree. The kernel
  * sees processes' images by digest; a boot file may name them otherwise
  * ({@link BootFileCodec}).
