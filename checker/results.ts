@@ -140,6 +140,8 @@ export const ExploreResultsCodec = t.intersection([
     coverage: t.record(t.string, t.number),
     interrupted: t.boolean,
     peakMemoryBytes: t.number,
+    // What `sila explore --json` also prints: the alphabet's kinds no transition took.
+    neverTaken: t.array(t.string),
     // The verdict of each user property (`--props`): a witness's path and trace file for a sometimes found.
     properties: t.array(PropertyVerdictCodec),
     props: t.string,

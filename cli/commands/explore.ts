@@ -61,7 +61,8 @@ states and transitions (over the whole of cap-core 8,743,660 states, depth 22,
 symmetric objects nothing reaches are tried in every order, the least encoding
 kept. The summary counts the transitions taken by syscall kind and names the
 kinds of the alphabet none took ("Never taken": each of their actions was
-refused in every state searched, so the search says nothing of them).
+refused in every state searched, so the search says nothing of them;
+"neverTaken" in --json).
 
 Your own properties (--props FILE, a sila-props/1 file or a module of
 defineProperty properties; README "Your own properties"): each is evaluated on
@@ -351,7 +352,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
   const results = { format: 'sila-explore/1', ...found, ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
-  const json = { ...results, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
+  const json = { ...results, neverTaken: kindsNeverTaken(preset, result.coverage), durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
     preset, result, counterexampleFile: file, generator: generatorName(),

@@ -29,6 +29,9 @@ test('the kinds of the alphabet no transition took are named: web-app\'s process
   const webApp = sila('explore', '--boot', 'examples/systems/web-app/boot.json', '--depth', '3')
   assert.is(webApp.status, 0, webApp.stderr)
   assert.match(webApp.stdout, /\nNever taken \(refused in every state searched\): container_destroy, process_kill, process_spawn\n/)
+  const json = sila('explore', '--boot', 'examples/systems/web-app/boot.json', '--depth', '2', '--json')
+  assert.is(json.status, 0, json.stderr)
+  assert.equal((JSON.parse(json.stdout) as { neverTaken: string[] }).neverTaken, ['container_destroy', 'process_kill', 'process_spawn'])
   // plugin-host's editor controls plugins: every kind of its alphabet is taken by depth 3, and no line says otherwise.
   const pluginHost = sila('explore', '--boot', 'examples/systems/plugin-host/boot.json', '--depth', '3')
   assert.is(pluginHost.status, 0, pluginHost.stderr)

@@ -305,7 +305,7 @@ const resultsDocuments = memo(() => {
   ].map(asJson)
   const explored = explore({ preset: CAP_CORE, depthMax: 2 })
   const exploreValid = [
-    { format: 'sila-explore/1', ...explored, counterexample: null, peakMemoryBytes: 1 << 26 },
+    { format: 'sila-explore/1', ...explored, counterexample: null, peakMemoryBytes: 1 << 26, neverTaken: ['cap_inspect'] },
     { format: 'sila-explore/1', ...explored, swarm: { index: 1, count: 4, seed: 3 }, violation: { invariant: 'CAP-1', message: 'broken', witness: {}, path: [{ kind: 'cap_inspect', caller: 1, slot: 0 }] }, counterexample: 'c.trace.json' },
   ].map(asJson)
   for (const [codec, documents, name] of [[CheckResultsCodec, checkValid, 'check'], [ExploreResultsCodec, exploreValid, 'explore']] as const) {
