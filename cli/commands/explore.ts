@@ -106,11 +106,11 @@ Options:
                      copy (read or write only), move, delete, revoke, create
                      endpoints and 1-byte regions (as their quotas allow), send,
                      receive, map, unmap, submit I/O (1 byte, or a container's
-                     whole budget),
-                     kill, spawn the pool's images into containers they hold,
-                     destroy containers and set the limits of those they control
-                     (each used resource -1, +1 or + all the parent had left at
-                     boot, combined; a device dropped or added), and pass caps
+                     whole budget), kill, spawn the pool's images into
+                     containers they hold, destroy containers and set the limits
+                     of those they control (each used resource -1, +1 or + all
+                     the parent had left at boot, memory and processes combined;
+                     a device dropped or added), and pass caps
                      through every namespace table two of them share
                      (two processes of one container, or 'share' up to a common
                      owner): services named after the declared endpoints (ipc),
