@@ -7,7 +7,11 @@
  * reported as keeping a cap confined when one mount and one resolve leak it.
  * The tables are shared by namespace, not by container: `share` resolves up the
  * parents, two processes of one container share all of its tables, and the
- * process a declared one spawns lives in a container the spawner holds.
+ * process a declared one spawns lives in a container the spawner holds. It also
+ * sets the limits of the containers its processes control, destroys them,
+ * moves caps, creates endpoints and regions, unmaps and submits I/O: a bound
+ * that rests on a limit the holder may raise breaks, and a driver's I/O meets an
+ * I/O bound.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
