@@ -157,9 +157,14 @@ export function sharedTables(preset: Preset): ReadonlySet<Table> {
  * no declared process can spawn, and only the declared ones act.
  */
 export function spawnHomes(system: SystemDescription | undefined): string[] {
-  const names = new Set((system?.processes ?? []).map((process) => process.name))
   const containers = new Set((system?.containers ?? []).map((container) => container.name))
-  return (system?.caps ?? []).filter((cap) => names.has(cap.holder) && (containers.has(cap.object) || cap.object === 'root')).map((cap) => cap.object)
+  return capsOfProcesses(system).filter((cap) => containers.has(cap.object) || cap.object === 'root').map((cap) => cap.object)
+}
+
+/** The declared caps a declared process holds (a cap's holder may also be init, which does not act). */
+function capsOfProcesses(system: SystemDescription | undefined): NonNullable<SystemDescription['caps']> {
+  const names = new Set((system?.processes ?? []).map((process) => process.name))
+  return (system?.caps ?? []).filter((cap) => names.has(cap.holder))
 }
 
 /**
@@ -197,12 +202,13 @@ export function usedResources(preset: Preset): ReservedResource[] {
  */
 export function limitVariants(preset: Preset): Limits[] {
   const system = preset.boot.system
-  const processes = new Set((system?.processes ?? []).map((process) => process.name))
-  const governed = new Set((system?.caps ?? []).filter((cap) => processes.has(cap.holder) && cap.rights.includes('control')).map((cap) => cap.object))
+  const governed = new Set(capsOfProcesses(system).filter((cap) => cap.rights.includes('control')).map((cap) => cap.object))
   const containers = (system?.containers ?? []).filter((container) => governed.has(container.name))
   if (containers.length === 0) return []
   const { state, names } = bootNamed(preset.boot, preset.images)
   const resources = usedResources(preset)
+  // A spawn spends memory and a process at once: those two combined; endpoints, the CPU budget and I/O bytes one at a time.
+  const spawning: ReservedResource[] = resources.filter((resource) => resource === 'memoryBytes' || resource === 'processes')
   const devices = preset.boot.devices.map((device) => device.name)
   const variants = new Map<string, Limits>()
   const add = (limits: Limits) => variants.set(JSON.stringify(limits), limits)
@@ -213,8 +219,6 @@ export function limitVariants(preset: Preset): Limits[] {
       const value = declared[resource]
       return [...new Set([value - 1, value, value + 1, value + available(state, parent, resource)])].filter((next) => next >= 0 && next <= BOUNDS.countMax)
     }
-    // A spawn spends memory and a process at once: those two combined; endpoints, the CPU budget and I/O bytes one at a time.
-    const spawning: ReservedResource[] = resources.filter((resource) => resource === 'memoryBytes' || resource === 'processes')
     let combinations: Limits[] = [declared]
     for (const resource of spawning) combinations = combinations.flatMap((limits) => valuesOf(resource).map((next) => ({ ...limits, [resource]: next })))
     for (const resource of resources) if (!spawning.includes(resource)) combinations.push(...valuesOf(resource).map((next) => ({ ...declared, [resource]: next })))
@@ -231,9 +235,9 @@ export function limitVariants(preset: Preset): Limits[] {
  */
 export function ioSizes(preset: Preset): number[] {
   if (preset.boot.devices.length === 0) return []
-  const budgets = (preset.boot.system?.containers ?? []).filter((container) => container.limits.devices.length > 0).map((container) => container.limits.ioBytes)
-  const rootBudget = preset.boot.root.limits.devices.length > 0 ? [preset.boot.root.limits.ioBytes] : []
-  return [...new Set([1, ...budgets, ...rootBudget])].filter((bytes) => bytes >= 1).sort((a, b) => a - b)
+  const limits = [preset.boot.root.limits, ...(preset.boot.system?.containers ?? []).map((container) => container.limits)]
+  const budgets = limits.filter((limit) => limit.devices.length > 0).map((limit) => limit.ioBytes)
+  return [...new Set([1, ...budgets])].filter((bytes) => bytes >= 1).sort((a, b) => a - b)
 }
 
 /**
@@ -243,11 +247,10 @@ export function ioSizes(preset: Preset): number[] {
  * endpoints (depth 1) and data regions (1 byte) into each slot, as far as its
  * container's quotas allow; sends (with or without a cap; a sent cap is a copy)
  * and receives (into each slot); maps regions (read-write) and unmaps them;
- * submits I/O to devices ({@link
- * ioSizes}); kills processes; destroys containers and sets their limits ({@link
- * limitVariants}); spawns each image of the pool into a container it holds, with no
- * grant or one `read` or `write` grant of another slot (uid 0, {@link
- * SPAWNED_SLOTS} slots); and, through each namespace table two actors share
+ * submits I/O to devices ({@link ioSizes}); kills processes; destroys
+ * containers and sets their limits ({@link limitVariants}); spawns each image
+ * of the pool into a container it holds, with no grant or one `read` or
+ * `write` grant of another slot (uid 0, {@link SPAWNED_SLOTS} slots); and, through each namespace table two actors share
  * ({@link sharedTables}), hands caps on: registers, looks up and unregisters
  * services named after the declared endpoints (ipc, also wherever a declared
  * container shares its parent's ipc namespace), binds, connects and unbinds a
@@ -309,6 +312,11 @@ export function declaredActions(preset: Preset): Action[] {
   }
   if (preset.boot.cpuAccounting !== false) actions.push({ kind: 'tick' })
   return actions
+}
+
+/** The syscall kinds of a preset's alphabet, each once, in the alphabet's order. */
+export function alphabetKinds(preset: Preset): string[] {
+  return [...new Set(presetActions(preset).map((action) => String(action.kind)))]
 }
 
 /** The alphabet of a preset. */

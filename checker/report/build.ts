@@ -22,7 +22,7 @@ import type { ImageRecord } from '../../spec/images.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { replayFlags } from '../targets.js'
 import type { ExploreResult } from '../explore/search.js'
-import { presetActions } from '../explore/actions.js'
+import { alphabetKinds } from '../explore/actions.js'
 import type { MutantResult } from '../mutants.js'
 import type { ReplayResult } from '../replay.js'
 import { counterexampleTrace } from '../counterexample.js'
@@ -182,7 +182,7 @@ export interface ExploreReportInput {
 export async function exploreReport(input: ExploreReportInput): Promise<Report> {
   const { result, preset } = input
   const violation = result.violation
-  const kinds = [...new Set(presetActions(preset).map((a) => String(a.kind)))]
+  const kinds = alphabetKinds(preset)
   const seenKinds = [...kinds, ...Object.keys(result.coverage).filter((k) => !kinds.includes(k))]
   const modelName = input.mutant === undefined ? 'model' : `model with mutant ${input.mutant}`
   const summary: Table = {

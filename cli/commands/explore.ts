@@ -12,7 +12,7 @@ import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
 import { bootNamed } from '../../model/boot.js'
 import { type Engine, exploreInWorker, exploreTrace, findPreset, witnessTrace } from '../../checker/explore/run.js'
-import { presetActions } from '../../checker/explore/actions.js'
+import { alphabetKinds } from '../../checker/explore/actions.js'
 import { type CheckedSource, type PropertyVerdict, loadChecked } from '../../checker/explore/props.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -219,11 +219,10 @@ function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { file?: str
  * of what they would do (a system whose processes never hold a container, say).
  */
 export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string, number>>): string[] {
-  return [...new Set(presetActions(preset).map((action) => String(action.kind)))].filter((kind) => (coverage[kind] ?? 0) === 0).sort()
+  return alphabetKinds(preset).filter((kind) => (coverage[kind] ?? 0) === 0).sort()
 }
 
-function report(result: ExploreResult, preset: Preset): void {
-  const declared = preset.declared === true
+function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<string>): void {
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
     [declared ? 'system' : 'preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
     ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
@@ -233,7 +232,6 @@ function report(result: ExploreResult, preset: Preset): void {
   ]))
   say()
   say(`Transitions by syscall kind: ${Object.entries(result.coverage).sort().map(([kind, n]) => `${kind} ${n.toLocaleString('en')}`).join(', ')}`)
-  const never = kindsNeverTaken(preset, result.coverage)
   if (never.length > 0) say(`Never taken (refused in every state searched): ${never.join(', ')}`)
 }
 
@@ -352,7 +350,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
   const results = { format: 'sila-explore/1', ...found, ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
-  const json = { ...results, neverTaken: kindsNeverTaken(preset, result.coverage), durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
+  const neverTaken = kindsNeverTaken(preset, result.coverage)
+  const json = { ...results, neverTaken, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
     preset, result, counterexampleFile: file, generator: generatorName(),
@@ -361,7 +360,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (reportFile !== null && values.json !== true) say(`report: ${reportFile}`)
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
   if (values.json === true) { say(formatJson(json)); return exitCode }
-  report(result, preset)
+  report(result, preset.declared === true, neverTaken)
   if (properties !== undefined && properties.length > 0) reportProperties(properties)
   if (result.violation !== null) {
     say()

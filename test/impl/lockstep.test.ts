@@ -16,6 +16,16 @@ import { IMAGES, bootConfigOf, systemArb } from '../checker/systems.js'
 
 const SLOW = process.env['SLOW'] === '1'
 
+/** What `make` (a boot) gives: 'booted', or the error's name and message (to compare two kernels' refusals). */
+function failure(make: () => unknown): string {
+  try {
+    make()
+    return 'booted'
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`
+  }
+}
+
 // The boot tests first: a mutant of impl/boot.ts (npm run mutate) runs this file and stops at its first failure.
 test('boot configurations at their edges (init with fewer slots than the devices need, no device, no cpuAccounting flag) boot and step alike', () => {
   // init gets max(init.slots, devices + 1) slots, and CPU accounting is on unless
@@ -50,7 +60,6 @@ test('declared systems changed at one place: model and impl boot them alike or r
   const outcomes = new Map<string, number>()
   /** A digest of no image of the pool. */
   const NO_IMAGE = `sha256:${'e'.repeat(64)}`
-  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
   fc.assert(fc.property(systemArb, fc.infiniteStream(fc.nat()), (shape, picks) => {
     const config = bootConfigOf(shape)
     if (typeof config === 'string') return
@@ -133,7 +142,6 @@ test('a declared process\'s uid at its container\'s user map: the last mapped ui
   // nested's A maps uids 0..count-1 (uid 0 inside is 1000 outside).
   const system = NESTED.boot.system!
   const count = (system.containers![0]!.namespaces.user as { count: number }).count
-  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
   const verdicts = [count - 1, count, count + 1].map((uid) => {
     const config = { ...NESTED.boot, system: { ...system, processes: system.processes!.map((entry) => ({ ...entry, uid })) } } as BootConfig
     const expected = failure(() => boot(config, NESTED.images))
@@ -167,7 +175,6 @@ test('declared systems: both kernels boot them alike, and refuse bad declaration
     { ...system, processes: [...system.processes!, { name: 'pC', container: 'nowhere', image: CORE_IMAGE.digest, uid: 0, slots: 1 }] },
   ]
   for (const declared of broken) {
-    const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
     const config = { ...CAP_CORE.boot, system: declared } as BootConfig
     const expected = failure(() => boot(config, CAP_CORE.images))
     assert.notEqual(expected, 'booted')
@@ -321,7 +328,6 @@ test('hand-written: grants matched by what they grant: subsets, any order, first
 })
 
 test('one digest, one pool entry: a pool naming a digest twice is refused by both kernels, at the same place, naming the digest', () => {
-  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
   const [valid, wrongKey] = IMAGE_POOL
   for (const images of [
     [...IMAGE_POOL, valid!],
@@ -337,23 +343,22 @@ test('one digest, one pool entry: a pool naming a digest twice is refused by bot
 
 test('a declared cap may name a device: both boot it and let its holder submit I/O; a declared name that is a device\'s is refused alike', () => {
   const image = IMAGE_POOL.find((record) => record.signatures.some((signature) => signature.verifies))!
-  const driver = (caps: ReadonlyArray<{ holder: string; slot: number; object: string; rights: Array<'write' | 'read'> }>, name = 'driver'): BootConfig => ({
+  const driver = (caps: ReadonlyArray<{ slot: number; object: string; rights: Array<'write' | 'read'> }>, name = 'driver'): BootConfig => ({
     ...DEFAULT_BOOT,
     floors: {},
     system: { processes: [{ name, container: 'root', image: image.digest, uid: 0, slots: 2 }], caps: caps.map((cap) => ({ ...cap, holder: name })) },
   })
-  const pair = new Pair(driver([{ holder: 'driver', slot: 1, object: 'net0', rights: ['write'] }]))
+  const pair = new Pair(driver([{ slot: 1, object: 'net0', rights: ['write'] }]))
   // The driver (process ref 1) writes to net0 through the declared cap; its slot 0 is empty.
   const ioUsed = () => { const root = pair.model.ksObjects.get(pair.model.ksRoot)!; return root.kind === 'container' ? root.usage.ioBytes : -1 }
   pair.step({ kind: 'io_submit', caller: 1, slot: 1, bytes: 3 })
   assert.equal(ioUsed(), 3)
   pair.step({ kind: 'io_submit', caller: 1, slot: 0, bytes: 3 })
   assert.equal(ioUsed(), 3, 'an empty slot submits nothing')
-  const failure = (make: () => unknown) => { try { make(); return 'booted' } catch (error) { return `${(error as Error).name}: ${(error as Error).message}` } }
   const cases: ReadonlyArray<[BootConfig, string]> = [
-    [driver([{ holder: 'driver', slot: 0, object: 'disk0', rights: ['read'] }]), '$.system.caps[0].rights: more than a device cap can carry'],
+    [driver([{ slot: 0, object: 'disk0', rights: ['read'] }]), '$.system.caps[0].rights: more than a device cap can carry'],
     [driver([], 'disk0'), '$.system.processes[0]: the name "disk0" is a device\'s'],
-    [driver([{ holder: 'driver', slot: 0, object: 'tape0', rights: ['write'] }]), '$.system.caps[0].object: no declared object or device named "tape0"'],
+    [driver([{ slot: 0, object: 'tape0', rights: ['write'] }]), '$.system.caps[0].object: no declared object or device named "tape0"'],
   ]
   for (const [config, message] of cases) {
     const expected = failure(() => boot(config, IMAGE_POOL))
