@@ -11,7 +11,7 @@ import { type Limits, type NamespaceConfig, RESERVED_RESOURCES, type ReservedRes
 import { BOUNDS } from '../../spec/numbers.js'
 import { bootNamed } from '../../model/boot.js'
 import { available } from '../../model/accounting.js'
-import { getContainer } from '../../model/state.js'
+import { getContainer, getNamespace } from '../../model/state.js'
 import type { SystemDescription } from '../../spec/boot.js'
 
 export type Action = Readonly<Record<string, unknown>>
@@ -202,7 +202,7 @@ export function usedResources(preset: Preset): ReservedResource[] {
  */
 export function limitVariants(preset: Preset): Limits[] {
   const system = preset.boot.system
-  const governed = new Set(capsOfProcesses(system).filter((cap) => cap.rights.includes('control')).map((cap) => cap.object))
+  const governed = new Set(governedNames(system))
   const containers = (system?.containers ?? []).filter((container) => governed.has(container.name))
   if (containers.length === 0) return []
   const { state, names } = bootNamed(preset.boot, preset.images)
@@ -224,8 +224,83 @@ export function limitVariants(preset: Preset): Limits[] {
     for (const resource of resources) if (!spawning.includes(resource)) combinations.push(...valuesOf(resource).map((next) => ({ ...declared, [resource]: next })))
     for (const limits of combinations) if (resources.some((resource) => limits[resource] !== declared[resource])) add(limits)
     for (const device of devices) add({ ...declared, devices: declared.devices.includes(device) ? declared.devices.filter((name) => name !== device) : [...declared.devices, device] })
+    for (const weight of bootWeights(preset)) if (weight !== declared.cpuWeight) add({ ...declared, cpuWeight: weight })
+    if (declared.cpuWeight < BOUNDS.cpuWeightMax) add({ ...declared, cpuWeight: declared.cpuWeight + 1 })
   }
   return [...variants.values()]
+}
+
+/** The names of what declared processes hold `control` of (a declared cap's object: a container, the root, or something else). */
+function governedNames(system: SystemDescription | undefined): string[] {
+  return [...new Set(capsOfProcesses(system).filter((cap) => cap.rights.includes('control')).map((cap) => cap.object))]
+}
+
+/** The CPU weights of the root and the declared containers, each once, ascending. */
+function bootWeights(preset: Preset): number[] {
+  return [...new Set(bootLimits(preset).map((limits) => limits.cpuWeight))].sort((a, b) => a - b)
+}
+
+/** The declared limits of the root and of each declared container. */
+function bootLimits(preset: Preset): Limits[] {
+  return [preset.boot.root.limits, ...(preset.boot.system?.containers ?? []).map((container) => container.limits)]
+}
+
+/** A child container's request: its limits and namespaces. */
+export interface ChildConfig {
+  readonly limits: Limits
+  readonly namespaces: NamespaceConfig
+}
+
+const SHARE_ALL: NamespaceConfig = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
+const NEW_ALL: NamespaceConfig = { pid: 'new', mount: 'new', net: 'new', ipc: 'new', user: 'share' }
+
+/**
+ * The children a declared system's processes create (`container_create`), for
+ * each container (declared, or the root) that a declared process holds
+ * `control` of at boot: an empty one (no resources, weight 1) with every
+ * namespace shared, every one new, and every one new with a user namespace
+ * mapping the parent's whole uid range (the widest map allowed) or that range
+ * shifted by one (one uid past it: refused); and, namespaces shared, one that
+ * takes all the parent has left at boot of each resource of
+ * {@link usedResources} (its weight and devices), that plus one of each such
+ * resource in turn (refused while the parent has no more), and an empty one
+ * asking for each boot device the parent does not allow (refused). The
+ * boundaries of the reservation, the uid map and the device set are each met
+ * on both sides; values are absolute, so the space stays finite. None when no
+ * declared process holds control of a container.
+ */
+export function childConfigs(preset: Preset): ChildConfig[] {
+  const governed = governedNames(preset.boot.system)
+  if (governed.length === 0) return []
+  const { state, names } = bootNamed(preset.boot, preset.images)
+  const resources = usedResources(preset)
+  const empty: Limits = { memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 1, devices: [] }
+  const configs = new Map<string, ChildConfig>()
+  const add = (limits: Limits, namespaces: NamespaceConfig) => configs.set(JSON.stringify([limits, namespaces]), { limits, namespaces })
+  for (const name of governed) {
+    const id = names.get(name)
+    const parent = id === undefined ? undefined : state.ksObjects.get(id)
+    if (parent?.kind !== 'container') continue
+    const range = getNamespace(state, parent.namespaces.user).uidMap.count
+    for (const namespaces of [SHARE_ALL, NEW_ALL, { ...NEW_ALL, user: { base: 0, count: range } }, { ...NEW_ALL, user: { base: 1, count: range } }]) add(empty, namespaces)
+    const room: Limits = { ...empty, cpuWeight: parent.limits.cpuWeight, devices: parent.limits.devices }
+    for (const resource of resources) room[resource] = available(state, parent, resource)
+    add(room, SHARE_ALL)
+    for (const resource of resources) if (room[resource] < BOUNDS.countMax) add({ ...room, [resource]: room[resource] + 1 }, SHARE_ALL)
+    for (const device of preset.boot.devices) if (!parent.limits.devices.includes(device.name)) add({ ...empty, devices: [device.name] }, SHARE_ALL)
+  }
+  return [...configs.values()]
+}
+
+/**
+ * The quanta of a declared system's `sched_run`: twice the sum of the CPU
+ * weights of the root and the declared containers (at least 2), so that every
+ * competing container's share comes round at least twice; SCHED-1 is checked
+ * over every prefix of the run, so shorter runs add nothing.
+ */
+export function schedQuanta(preset: Preset): number {
+  const total = bootLimits(preset).reduce((sum, limits) => sum + limits.cpuWeight, 0)
+  return Math.min(BOUNDS.quantaMax, Math.max(2, 2 * total))
 }
 
 /**
@@ -235,8 +310,7 @@ export function limitVariants(preset: Preset): Limits[] {
  */
 export function ioSizes(preset: Preset): number[] {
   if (preset.boot.devices.length === 0) return []
-  const limits = [preset.boot.root.limits, ...(preset.boot.system?.containers ?? []).map((container) => container.limits)]
-  const budgets = limits.filter((limit) => limit.devices.length > 0).map((limit) => limit.ioBytes)
+  const budgets = bootLimits(preset).filter((limit) => limit.devices.length > 0).map((limit) => limit.ioBytes)
   return [...new Set([1, ...budgets])].filter((bytes) => bytes >= 1).sort((a, b) => a - b)
 }
 
@@ -272,6 +346,7 @@ export function declaredActions(preset: Preset): Action[] {
   // Any cap can be mounted (a container's, a process's): a system that declares no object still gets one path.
   const paths = !shared.has('mount') ? [] : objects.length > 0 ? objects.map((object) => `/${object.name}`) : ['/shared']
   const limits = limitVariants(preset)
+  const children = childConfigs(preset)
   const sizes = ioSizes(preset)
   const actions: Action[] = []
   for (const caller of preset.actors) {
@@ -281,6 +356,7 @@ export function declaredActions(preset: Preset): Action[] {
       for (const rights of COPY_RIGHTS) actions.push({ kind: 'cap_copy', caller, src, dst, rights })
       actions.push({ kind: 'cap_move', caller, src, dst })
       actions.push({ kind: 'ep_send', caller, slot: src, payload: 0, xfer: dst }, { kind: 'ep_recv', caller, slot: src, dst })
+      for (const child of children) actions.push({ kind: 'container_create', caller, parent: src, dst, limits: child.limits, namespaces: child.namespaces })
     }
     for (const slot of range) {
       actions.push({ kind: 'cap_delete', caller, slot }, { kind: 'cap_revoke', caller, slot }, { kind: 'process_kill', caller, slot })
@@ -311,6 +387,7 @@ export function declaredActions(preset: Preset): Action[] {
     }
   }
   if (preset.boot.cpuAccounting !== false) actions.push({ kind: 'tick' })
+  actions.push({ kind: 'sched_run', quanta: schedQuanta(preset) })
   return actions
 }
 

@@ -20,6 +20,7 @@
  * @module
  */
 import type { Kernel } from '../../impl/kernel.js'
+import type { Limits } from '../../spec/limits.js'
 import {
   KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, NS_COLUMNS, NS_IPC, NS_MOUNT, NS_NET, NS_PID, NS_USER, RES_COUNT,
 } from '../../impl/tables/objects.js'
@@ -52,6 +53,37 @@ function less(a: Int32Array, aLength: number, b: Int32Array, bLength: number): b
 /** The two 32-bit hashes fingerprints.ts gives a text, as the encoding's words. */
 export function hashString(text: string): Int32Array {
   return Int32Array.from(fingerprint(text))
+}
+
+let limitWords = new Int32Array(32)
+const LIMITS_PAIR = new Uint32Array(2)
+
+/**
+ * A 64-bit hash of a container's limits record from its fields (the five
+ * reserved amounts, the weight, then each device's name hashed, in the
+ * record's order, as the model's key reads them), not of its text: a step that
+ * sets or creates limits stores a fresh record, so a hash cached per record
+ * misses once per such step, and hashing the JSON text there cost a tenth of a
+ * search's time. Key order plays no part.
+ */
+export function hashLimits(limits: Limits): Int32Array {
+  const size = 3 * 6 + 1 + 2 * limits.devices.length
+  if (limitWords.length < size) limitWords = new Int32Array(2 * size)
+  const w = limitWords
+  let n = writeNumber(w, 0, limits.memoryBytes)
+  n = writeNumber(w, n, limits.processes)
+  n = writeNumber(w, n, limits.endpoints)
+  n = writeNumber(w, n, limits.cpuBudget)
+  n = writeNumber(w, n, limits.ioBytes)
+  n = writeNumber(w, n, limits.cpuWeight)
+  w[n++] = limits.devices.length
+  for (const device of limits.devices) {
+    const [high, low] = fingerprint(device)
+    w[n++] = high
+    w[n++] = low
+  }
+  fingerprintWordsInto(w, n, LIMITS_PAIR)
+  return Int32Array.from(LIMITS_PAIR)
 }
 
 const FLOAT = new Float64Array(1)
@@ -432,12 +464,12 @@ export class CanonicalEncoder {
     return n + 3
   }
 
-  /** A container's limits record as a tag and the hash of its JSON (canonical.ts's JSON.stringify), kept per handle while the record stays. */
-  private limits(w: Int32Array, n: number, handle: number, limits: object): number {
+  /** A container's limits record as a tag and its hash ({@link hashLimits}), kept per handle while the record stays. */
+  private limits(w: Int32Array, n: number, handle: number, limits: Limits): number {
     if (handle >= this.limitsOf.length) this.growTexts(handle + 1)
     if (this.limitsOf[handle] !== limits) {
       let hash = this.limitHashes.get(limits)
-      if (hash === undefined) { hash = hashString(JSON.stringify(limits)); this.limitHashes.set(limits, hash) }
+      if (hash === undefined) { hash = hashLimits(limits); this.limitHashes.set(limits, hash) }
       this.limitsOf[handle] = limits
       this.limitsHash[2 * handle] = hash[0]!
       this.limitsHash[2 * handle + 1] = hash[1]!

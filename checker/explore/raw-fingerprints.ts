@@ -39,7 +39,7 @@ import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KI
 import { PLACE_FREE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
 import { fingerprintWordsInto } from './fingerprints.js'
-import { type EncodableKernel, hashString, kindCode, writeNumber } from './impl-canonical.js'
+import { type EncodableKernel, hashLimits, hashString, kindCode, writeNumber } from './impl-canonical.js'
 
 const TAG_STRING_PAYLOAD = 0x7ffffff1
 const TAG_OBJECT = 0x7ffffff2
@@ -280,7 +280,7 @@ export class RawFingerprints {
         w[n++] = objects.parent[handle]!
         const limits = objects.limits[handle]!
         let hash = this.limitHashes.get(limits)
-        if (hash === undefined) { hash = hashString(JSON.stringify(limits)); this.limitHashes.set(limits, hash) }
+        if (hash === undefined) { hash = hashLimits(limits); this.limitHashes.set(limits, hash) }
         w[n++] = hash[0]!
         w[n++] = hash[1]!
         const row = objects.row[handle]!

@@ -19,13 +19,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bootFilePreset } from '../../cli/boot-file.js'
-import { ioSizes, limitVariants, presetActions, sharedTables, usedResources } from '../../checker/explore/actions.js'
-import { exploreGeneral } from '../../checker/explore/general.js'
+import { type ChildConfig, childConfigs, ioSizes, limitVariants, presetActions, schedQuanta, sharedTables, usedResources } from '../../checker/explore/actions.js'
+import { exploreGeneral, type SearchTarget } from '../../checker/explore/general.js'
 import { explore } from '../../checker/explore/search.js'
 import { loadChecked } from '../../checker/explore/props.js'
 import type { Preset } from '../../spec/presets.js'
 import type { Limits, NamespaceConfig } from '../../spec/limits.js'
 import type { SystemDescription } from '../../spec/boot.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { boot as modelBoot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
+import { MUTANTS } from '../../mutants/catalogue.js'
+import { implTarget } from '../../refinement/abstraction.js'
+import { cleanMutants, loadMutant } from '../../mutants/materialize.js'
 
 const WEB_APP = 'examples/systems/web-app/boot.json'
 const PLUGIN_HOST = 'examples/systems/plugin-host/boot.json'
@@ -139,16 +145,19 @@ test('the limits a process may set: for the containers it controls, each used re
   assert.equal(usedResources(pluginHost), ['memoryBytes', 'processes', 'endpoints'])
   const variants = limitVariants(pluginHost)
   const declared = pluginHost.boot.system!.containers!.find((container) => container.name === 'plugins')!.limits
-  const spawning = variants.filter((limits) => limits.endpoints === declared.endpoints)
+  const spawning = variants.filter((limits) => limits.endpoints === declared.endpoints && limits.cpuWeight === declared.cpuWeight)
   const room = Math.max(...spawning.map((limits) => limits.memoryBytes)) - 128
   assert.ok(room > 1 && room < 512 - 128, 'host has memory left, less than its limit less plugins\' (the editor\'s image takes some)')
   const memories = [127, 128, 129, 128 + room]
   const expected = memories.flatMap((memoryBytes) => [0, 1, 2].map((processes) => `${memoryBytes}/${processes}`)).filter((pair) => pair !== '128/1')
   assert.equal(spawning.map((limits) => `${limits.memoryBytes}/${limits.processes}`).sort(), expected.sort())
   // Endpoints alone: none to take away, one more (all host has left).
-  assert.equal(variants.filter((limits) => limits.endpoints !== declared.endpoints), [{ ...declared, endpoints: 1 }])
-  // The other limits stay as declared: CPU accounting is off, there are no devices, cpuWeight weighs only in a scheduler.
-  for (const limits of variants) assert.equal({ ...limits, memoryBytes: 0, processes: 0, endpoints: 0 }, { ...declared, memoryBytes: 0, processes: 0, endpoints: 0 })
+  assert.equal(variants.filter((limits) => limits.endpoints !== declared.endpoints && limits.cpuWeight === declared.cpuWeight), [{ ...declared, endpoints: 1 }])
+  // The weight (sched_run shares by it): each other declared weight (the root's 4, host's 2: ties with each) and one more (2 again).
+  const weighted = variants.filter((limits) => limits.cpuWeight !== declared.cpuWeight)
+  assert.equal(weighted, [{ ...declared, cpuWeight: 2 }, { ...declared, cpuWeight: 4 }])
+  // The other limits stay as declared: CPU accounting is off, there are no devices.
+  for (const limits of variants) assert.equal({ ...limits, memoryBytes: 0, processes: 0, endpoints: 0, cpuWeight: 0 }, { ...declared, memoryBytes: 0, processes: 0, endpoints: 0, cpuWeight: 0 })
   // Every variant is tried from every slot of every actor, as is container_destroy.
   const actions = presetActions(pluginHost)
   const slots = 4 + 2
@@ -158,14 +167,13 @@ test('the limits a process may set: for the containers it controls, each used re
   assert.is(actions.filter((action) => action.kind === 'mem_unmap').length, slots)
   assert.is(actions.filter((action) => action.kind === 'ep_create').length, slots)
   assert.is(actions.filter((action) => action.kind === 'mem_alloc').length, slots)
-  assert.not.ok(actions.some((action) => action.kind === 'container_create'), 'no container is created')
   // Nobody controls a container in web-app: no limits to set; CPU accounting on and a device make the CPU budget and I/O bytes used, and toggle the device.
   assert.equal(limitVariants(webApp), [])
   const accounted = { ...pluginHost, boot: { ...pluginHost.boot, cpuAccounting: true, devices: [{ name: 'disk0' }], init: { slots: pluginHost.boot.init.slots + 1 }, root: { limits: { ...pluginHost.boot.root.limits, devices: ['disk0'] } } } }
   assert.equal(usedResources(accounted), ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'])
   const toggled = limitVariants(accounted).filter((limits) => limits.devices.length > 0)
   assert.equal(toggled.map((limits) => limits.devices), [['disk0']])
-  assert.is(limitVariants(accounted).length, 4 * 3 - 1 + 1 + 3 + 1 + 1, 'memory (4 values) and processes (3: host has none left) combined, less the declared; endpoints +1 alone; CPU -1, +1, +400 alone; I/O +1 alone (none to take away, none left); the device added')
+  assert.is(limitVariants(accounted).length, 4 * 3 - 1 + 1 + 3 + 1 + 1 + 2, 'memory (4 values) and processes (3: host has none left) combined, less the declared; endpoints +1 alone; CPU -1, +1, +400 alone; I/O +1 alone (none to take away, none left); the device added; two weights')
 })
 
 test('a bound that rests on a limit: the editor raises plugins\' process limit when host has room, and one-plugin-at-a-time breaks; with none left it holds', async () => {
@@ -209,6 +217,77 @@ test('a device a driver holds: io_submit with one byte and a container\'s whole 
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }
+})
+
+/** The answer of the model at boot to each of `children` created by the first actor from its slot `parent` into `dst`: 'ok' or the refusal's code. */
+function createdAtBoot(preset: Preset, children: ReadonlyArray<ChildConfig>, parent: number, dst: number): string[] {
+  const state = modelBoot(preset.boot, preset.images)
+  return children.map((child) => {
+    const { outcome } = modelStep(state, { kind: 'container_create', caller: preset.actors[0]!, parent, dst, limits: child.limits, namespaces: child.namespaces })
+    return E.isRight(outcome) ? 'ok' : outcome.left.code
+  })
+}
+
+test('the children a process creates: for each container it controls, empty in every namespace mode, all the parent has left, and one past each boundary (reservation, uid map, devices)', () => {
+  // plugin-host: the editor controls plugins, which has 128 bytes, 1 process and no endpoint; the root's uid range is 2^32 uids.
+  const children = childConfigs(pluginHost)
+  const all = { memoryBytes: 128, processes: 1, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 1, devices: [] }
+  const empty = { ...all, memoryBytes: 0, processes: 0 }
+  const share = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
+  const uids = 2 ** 32
+  assert.equal(children, [
+    { limits: empty, namespaces: share },
+    { limits: empty, namespaces: ALL_NEW },
+    { limits: empty, namespaces: { ...ALL_NEW, user: { base: 0, count: uids } } },
+    { limits: empty, namespaces: { ...ALL_NEW, user: { base: 1, count: uids } } },
+    { limits: all, namespaces: share },
+    { limits: { ...all, memoryBytes: 129 }, namespaces: share },
+    { limits: { ...all, processes: 2 }, namespaces: share },
+    { limits: { ...all, endpoints: 1 }, namespaces: share },
+  ])
+  // Each boundary on both sides: the model, at boot, creates the first five into the editor's empty slot 3 and refuses the rest.
+  assert.equal(createdAtBoot(pluginHost, children, 0, 3), ['ok', 'ok', 'ok', 'PermissionDenied', 'ok', 'QuotaExceeded', 'QuotaExceeded', 'QuotaExceeded'])
+  // From every ordered pair of an actor's slots (the editor's 4, the spawned process's 2).
+  const actions = presetActions(pluginHost)
+  assert.is(actions.filter((action) => action.kind === 'container_create').length, children.length * (4 * 3 + 2 * 1))
+  // With CPU accounting and a device the root allows and plugins does not: those resources are taken too, and the device is asked for.
+  const accounted = { ...pluginHost, boot: { ...pluginHost.boot, cpuAccounting: true, devices: [{ name: 'disk0' }], init: { slots: pluginHost.boot.init.slots + 1 }, root: { limits: { ...pluginHost.boot.root.limits, devices: ['disk0'], ioBytes: 8 } } } }
+  const more = childConfigs(accounted)
+  assert.ok(more.some((child) => child.limits.cpuBudget === 100 && child.limits.memoryBytes === 128), 'all plugins has left, CPU included')
+  assert.ok(more.some((child) => child.limits.cpuBudget === 101), 'one more CPU than plugins has')
+  const device = more.filter((child) => child.limits.devices.length > 0)
+  assert.equal(device.map((child) => child.limits.devices), [['disk0']])
+  assert.equal(createdAtBoot(accounted, device, 0, 3), ['QuotaExceeded'])
+  // Nobody holds a container in web-app: no children.
+  assert.equal(childConfigs(webApp), [])
+  assert.not.ok(presetActions(webApp).some((action) => action.kind === 'container_create'))
+})
+
+test('the scheduler runs in every declared system, over twice the sum of the declared weights', () => {
+  for (const [preset, weights] of [[pluginHost, 4 + 2 + 1], [webApp, webApp.boot.root.limits.cpuWeight + 3]] as const) {
+    const runs = presetActions(preset).filter((action) => action.kind === 'sched_run')
+    assert.equal(runs, [{ kind: 'sched_run', quanta: 2 * weights }])
+    assert.is(schedQuanta(preset), 2 * weights)
+  }
+})
+
+test('seeded bugs met only by creating containers or running the scheduler: each found on plugin-host by a step of that kind, the impl breaking nothing there', async () => {
+  const lines: string[] = []
+  try {
+    // A child's uid map breaks no state invariant (the alphabet spawns with uid 0 only): --refine's REF-1 sees the map the model refuses.
+    const bugs = [['reserve-against-caller-container', 'container_create', false], ['uid-map-outside-parent', 'container_create', true], ['weight-ignored', 'sched_run', false], ['stride-picks-max', 'sched_run', false]] as const
+    for (const [name, kind, refine] of bugs) {
+      const target = await loadMutant(MUTANTS.find((mutant) => mutant.name === name)!)
+      const found = exploreGeneral({ preset: pluginHost, depthMax: 2, kernel: target as unknown as SearchTarget, ...(refine ? { refine: target } : {}) })
+      assert.ok(found.violation !== null, `${name}: no violation within depth 2`)
+      assert.is(found.violation!.path.at(-1)!.kind, kind, `${name}: the violating step`)
+      lines.push(`${name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s)`)
+    }
+  } finally {
+    cleanMutants()
+  }
+  assert.is(exploreGeneral({ preset: pluginHost, depthMax: 2, refine: implTarget }).violation, null)
+  console.log(`  ${lines.join('\n  ')}`)
 })
 
 test.run()
