@@ -159,9 +159,10 @@ const EXAMPLE_SYSTEMS = fileURLToPath(new URL('../../examples/systems/', import.
 
 /**
  * How deep B9 explores an example system: 6 (the depth the examples' README
- * names), but plugin-host to 5 — its editor creates regions and sets its
- * plugins' limits, so depth 6 holds 621,121 states, and the model engine, which
- * B9 runs on the same system, would take a quarter of an hour there.
+ * names), but plugin-host to 5 — its editor creates regions and child
+ * containers and sets its plugins' limits, so depth 5 already holds 297,588
+ * states (depth 6 over a million), and the model engine, which B9 runs on the
+ * same system, takes minutes there.
  */
 const B9_EXAMPLE_DEPTH: Readonly<Record<string, number>> = { 'plugin-host': 5 }
 

@@ -184,8 +184,9 @@ export function usedResources(preset: Preset): ReservedResource[] {
 
 /**
  * The limits a declared system's processes may set (`container_set_limits`),
- * for each declared container that a declared process holds `control` of (no
- * process gets control of another: the alphabet creates no container): its
+ * for each declared container that a declared process holds `control` of at
+ * boot (a container the alphabet creates gets its limits from
+ * {@link childConfigs}, and these are tried on it too): its
  * declared limits with each resource of {@link usedResources} one less, one
  * more, or raised by all its parent has left at boot (one more: refused when
  * the parent has nothing left; one less: refused below the container's use and
@@ -194,11 +195,12 @@ export function usedResources(preset: Preset): ReservedResource[] {
  * memory and processes in every combination (a spawn spends both: a second
  * process needs memory for its image too), endpoints, the CPU budget and I/O
  * bytes one at a time (no action spends them together),
- * and with each device of the boot's list dropped or added (the parent's
- * allowed set, the children's). Limits on resources nothing uses, and
- * cpuWeight (the alphabet runs no scheduler), stay as declared: changing them
- * bounds nothing a property sees. The values are absolute, so a container's
- * limits take one of finitely many values.
+ * with each device of the boot's list dropped or added (the parent's
+ * allowed set, the children's), and with the CPU weight of each other declared
+ * container or the root (a tie in the scheduler) or one more. Limits on
+ * resources nothing uses stay as declared: changing them bounds nothing a
+ * property sees. The values are absolute, so a container's limits take one of
+ * finitely many values.
  */
 export function limitVariants(preset: Preset): Limits[] {
   const system = preset.boot.system
@@ -322,7 +324,8 @@ export function ioSizes(preset: Preset): number[] {
  * container's quotas allow; sends (with or without a cap; a sent cap is a copy)
  * and receives (into each slot); maps regions (read-write) and unmaps them;
  * submits I/O to devices ({@link ioSizes}); kills processes; destroys
- * containers and sets their limits ({@link limitVariants}); spawns each image
+ * containers, sets their limits ({@link limitVariants}) and creates children
+ * in those it controls ({@link childConfigs}); spawns each image
  * of the pool into a container it holds, with no grant or one `read` or
  * `write` grant of another slot (uid 0, {@link SPAWNED_SLOTS} slots); and, through each namespace table two actors share
  * ({@link sharedTables}), hands caps on: registers, looks up and unregisters
@@ -331,8 +334,8 @@ export function ioSizes(preset: Preset): number[] {
  * port per declared endpoint (net: 1, 2, ... in declaration order), and mounts
  * (with {@link MOUNT_RIGHTS}), resolves and unmounts a path per declared object
  * (mount: `/NAME`; `/shared` when none is declared). With CPU accounting on,
- * the clock ticks. It creates no containers (nor namespaces, nor executable
- * regions): the declared containers are the system.
+ * the clock ticks; the scheduler runs ({@link schedQuanta}). It creates no
+ * executable regions, and namespaces only with a child container.
  */
 export function declaredActions(preset: Preset): Action[] {
   const processes = preset.boot.system?.processes ?? []

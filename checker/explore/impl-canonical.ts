@@ -61,12 +61,12 @@ const LIMITS_PAIR = new Uint32Array(2)
 /**
  * A 64-bit hash of a container's limits record from its fields (the five
  * reserved amounts, the weight, then each device's name hashed, in the
- * record's order, as the model's key reads them), not of its text: a step that
- * sets or creates limits stores a fresh record, so a hash cached per record
- * misses once per such step, and hashing the JSON text there cost a tenth of a
- * search's time. Key order plays no part.
+ * record's order, as the model's key reads them), written into `out` at `at`
+ * and `at + 1`. Not of its text, nor cached per record: a step that sets or
+ * creates limits stores a fresh record, and hashing its JSON text there (once
+ * per such step) cost a tenth of a search's time. Key order plays no part.
  */
-export function hashLimits(limits: Limits): Int32Array {
+export function hashLimitsInto(limits: Limits, out: Int32Array, at: number): void {
   const size = 3 * 6 + 1 + 2 * limits.devices.length
   if (limitWords.length < size) limitWords = new Int32Array(2 * size)
   const w = limitWords
@@ -77,13 +77,24 @@ export function hashLimits(limits: Limits): Int32Array {
   n = writeNumber(w, n, limits.ioBytes)
   n = writeNumber(w, n, limits.cpuWeight)
   w[n++] = limits.devices.length
-  for (const device of limits.devices) {
-    const [high, low] = fingerprint(device)
-    w[n++] = high
-    w[n++] = low
-  }
+  for (let index = 0; index < limits.devices.length; index++) n = hashDeviceInto(limits.devices[index]!, w, n)
   fingerprintWordsInto(w, n, LIMITS_PAIR)
-  return Int32Array.from(LIMITS_PAIR)
+  out[at] = LIMITS_PAIR[0]!
+  out[at + 1] = LIMITS_PAIR[1]!
+}
+
+/** A device name's hash (FNV-1a and a multiply mix, as {@link fingerprint}) as two words at `n`; the new length. */
+function hashDeviceInto(name: string, w: Int32Array, n: number): number {
+  let a = 0x811c9dc5
+  let b = 0x9e3779b9
+  for (let index = 0; index < name.length; index++) {
+    const code = name.charCodeAt(index)
+    a = Math.imul(a ^ code, 0x01000193)
+    b = Math.imul(b ^ code, 0x5bd1e995)
+  }
+  w[n] = a
+  w[n + 1] = b
+  return n + 2
 }
 
 const FLOAT = new Float64Array(1)
@@ -130,7 +141,6 @@ export class CanonicalEncoder {
   private stamp = 0
   private serialsMapped = false
   private readonly strings = new Map<string, Int32Array>()
-  private readonly limitHashes = new WeakMap<object, Int32Array>()
 
   /** Encodes the kernel's state into {@link words} and fingerprints it into {@link pair}. */
   encode(k: EncodableKernel): void {
@@ -468,11 +478,8 @@ export class CanonicalEncoder {
   private limits(w: Int32Array, n: number, handle: number, limits: Limits): number {
     if (handle >= this.limitsOf.length) this.growTexts(handle + 1)
     if (this.limitsOf[handle] !== limits) {
-      let hash = this.limitHashes.get(limits)
-      if (hash === undefined) { hash = hashLimits(limits); this.limitHashes.set(limits, hash) }
+      hashLimitsInto(limits, this.limitsHash, 2 * handle)
       this.limitsOf[handle] = limits
-      this.limitsHash[2 * handle] = hash[0]!
-      this.limitsHash[2 * handle + 1] = hash[1]!
     }
     w[n] = TAG_STRING
     w[n + 1] = this.limitsHash[2 * handle]!

@@ -39,7 +39,7 @@ import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KI
 import { PLACE_FREE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
 import { fingerprintWordsInto } from './fingerprints.js'
-import { type EncodableKernel, hashLimits, hashString, kindCode, writeNumber } from './impl-canonical.js'
+import { type EncodableKernel, hashLimitsInto, hashString, kindCode, writeNumber } from './impl-canonical.js'
 
 const TAG_STRING_PAYLOAD = 0x7ffffff1
 const TAG_OBJECT = 0x7ffffff2
@@ -71,7 +71,6 @@ export class RawFingerprints {
   private words: Int32Array = new Int32Array(64)
   private readonly print = new Uint32Array(2)
   private readonly strings = new Map<string, Int32Array>()
-  private readonly limitHashes = new WeakMap<object, Int32Array>()
   /**
    * The cache: raw fingerprint → canonical fingerprint, four words by slot
    * (raw high, raw low, canonical high, canonical low), so that a lookup reads
@@ -278,13 +277,10 @@ export class RawFingerprints {
     switch (kind) {
       case KIND_CONTAINER: {
         w[n++] = objects.parent[handle]!
-        const limits = objects.limits[handle]!
-        let hash = this.limitHashes.get(limits)
-        if (hash === undefined) { hash = hashLimits(limits); this.limitHashes.set(limits, hash) }
-        w[n++] = hash[0]!
-        w[n++] = hash[1]!
+        w = this.room(n + 2 + 3 * RES_COUNT + NS_COLUMNS)
+        hashLimitsInto(objects.limits[handle]!, w, n)
+        n += 2
         const row = objects.row[handle]!
-        w = this.room(n + 3 * RES_COUNT + NS_COLUMNS)
         for (let column = 0; column < RES_COUNT; column++) n = writeNumber(w, n, objects.rows.usage[row * RES_COUNT + column]!)
         for (let column = 0; column < NS_COLUMNS; column++) w[n++] = objects.rows.namespaces[row * NS_COLUMNS + column]!
         break

@@ -110,16 +110,22 @@ Options:
                      containers they hold, destroy containers and set the limits
                      of those they control (each used resource -1, +1 or + all
                      the parent had left at boot, memory and processes combined;
-                     a device dropped or added), and pass caps
+                     a device dropped or added; another container's weight or
+                     one more), create children in them (empty, in every
+                     namespace mode, with the parent's whole uid range or one
+                     past it; or all the parent had left at boot, or one more
+                     of a resource, or a device it does not allow), and pass caps
                      through every namespace table two of them share
                      (two processes of one container, or 'share' up to a common
                      owner): services named after the declared endpoints (ipc),
                      a port per endpoint (net: 1, 2, ...), a path per declared
                      object (mount: /NAME, or /shared when there is none; any
-                     rights). They create no container. A cap may name a device.
+                     rights). The clock ticks (with CPU accounting) and runs the
+                     scheduler over twice the declared weights' sum. A cap may
+                     name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 138 actions 80,688; any size runs, slower.
+                     each make web-app's 139 actions 80,689; any size runs, slower.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
