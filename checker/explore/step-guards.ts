@@ -209,7 +209,7 @@ interface CallerBefore {
   /** Its container's namespaces by column (NS_PID, …). */
   readonly namespaces: Int32Array
   readonly uid: number
-  /** The pids of processes running with a pid in its pid namespace. */
+  /** The pids of processes running with a pid in its pid namespace (read only when the alphabet has a process_list: empty otherwise). */
   readonly visiblePids: ReadonlySet<number>
   /** Per slot, the serial of the object its live cap names (-1: none). */
   readonly slotObjects: Int32Array
@@ -314,9 +314,13 @@ export class StepGuards {
   /** A weight that is not a safe integer was read: the reference decides. */
   private schedUnsafe = false
 
+  /** Whether the alphabet has a process_list (whose guard alone reads a caller's visible pids). */
+  private readonly listsProcesses: boolean
+
   constructor(actions: ReadonlyArray<Action>) {
     const known = STEP_INVARIANTS.every((invariant) => GUARDED.has(invariant.id))
     this.plans = Uint8Array.from(actions, (action) => (known ? planOf(action) : PLAN_REFERENCE))
+    this.listsProcesses = this.plans.includes(PLAN_PROCESS_LIST)
     this.grantSlots = actions.map((action, index) => (this.plans[index] === PLAN_SPAWN ? grantSlotsOf(action) : null))
     // Natural numbers for every plan that reads them (planOf checked them): -1 where none is read.
     const field = (name: string): Float64Array => Float64Array.from(actions, (action, index) => {
@@ -872,7 +876,8 @@ export class StepGuards {
     const { namespaces, visiblePids } = record
     namespaces.set(objects.rows.namespaces.subarray(objects.row[owner]! * NS_COLUMNS, (objects.row[owner]! + 1) * NS_COLUMNS))
     visiblePids.clear()
-    for (let handle = 0; handle < objects.top; handle++) {
+    // Read by process_list's guard alone: a pass over every object per caller and state, skipped when the alphabet lists no processes.
+    for (let handle = 0; this.listsProcesses && handle < objects.top; handle++) {
       if (objects.kind[handle] !== KIND_PROCESS || objects.running[handle] !== 1) continue
       const pid = objects.pids[handle]?.get(namespaces[NS_PID]!)
       if (pid !== undefined) visiblePids.add(pid)
