@@ -334,8 +334,12 @@ export function ioSizes(preset: Preset): number[] {
  * port per declared endpoint (net: 1, 2, ... in declaration order), and mounts
  * (with {@link MOUNT_RIGHTS}), resolves and unmounts a path per declared object
  * (mount: `/NAME`; `/shared` when none is declared). With CPU accounting on,
- * the clock ticks; the scheduler runs ({@link schedQuanta}). It creates no
- * executable regions, and namespaces only with a child container.
+ * the clock ticks; the scheduler runs ({@link schedQuanta}). Each actor lists
+ * the processes it sees (ISO-2 checks the answer). It creates no executable
+ * regions, and namespaces only with a child container; of the syscalls that
+ * only read, `cap_inspect` and `container_stats` are left out (their answers
+ * break no invariant, only `--refine` could tell one wrong, and each would add
+ * a transition per slot to every state).
  */
 export function declaredActions(preset: Preset): Action[] {
   const processes = preset.boot.system?.processes ?? []
@@ -376,6 +380,7 @@ export function declaredActions(preset: Preset): Action[] {
         actions.push({ kind: 'resolve', caller, path, dst: slot })
       }
     }
+    actions.push({ kind: 'process_list', caller })
     for (const name of services) actions.push({ kind: 'svc_unregister', caller, name })
     for (const port of ports) actions.push({ kind: 'net_unbind', caller, port })
     for (const path of paths) actions.push({ kind: 'unmount', caller, path })

@@ -271,11 +271,11 @@ test('the scheduler runs in every declared system, over twice the sum of the dec
   }
 })
 
-test('seeded bugs met only by creating containers or running the scheduler: each found on plugin-host by a step of that kind, the impl breaking nothing there', async () => {
+test('seeded bugs met only by creating containers, running the scheduler or listing processes: each found on plugin-host by a step of that kind, the impl breaking nothing there', async () => {
   const lines: string[] = []
   try {
     // A child's uid map breaks no state invariant (the alphabet spawns with uid 0 only): --refine's REF-1 sees the map the model refuses.
-    const bugs = [['reserve-against-caller-container', 'container_create', false], ['uid-map-outside-parent', 'container_create', true], ['weight-ignored', 'sched_run', false], ['stride-picks-max', 'sched_run', false]] as const
+    const bugs = [['reserve-against-caller-container', 'container_create', false], ['uid-map-outside-parent', 'container_create', true], ['weight-ignored', 'sched_run', false], ['stride-picks-max', 'sched_run', false], ['process-list-host-pids', 'process_list', false]] as const
     for (const [name, kind, refine] of bugs) {
       const target = await loadMutant(MUTANTS.find((mutant) => mutant.name === name)!)
       const found = exploreGeneral({ preset: pluginHost, depthMax: 2, kernel: target as unknown as SearchTarget, ...(refine ? { refine: target } : {}) })

@@ -238,7 +238,7 @@ test('generated declared systems, as --boot explores them: the general engine fi
   assert.ok(withServices > 0 && withSpawner > 0, 'the generator reaches service directories and spawning actors')
   assert.ok(brokenAtBoot < systems / 2, `${brokenAtBoot} of ${systems} systems break an invariant at boot: the levels compared are mostly empty`)
   // Every kind of the declared alphabet succeeds somewhere: the comparison saw each kind's successors, not only refusals.
-  for (const kind of ['cap_copy', 'cap_delete', 'cap_revoke', 'ep_send', 'ep_recv', 'mem_map', 'process_kill', 'process_spawn', 'svc_register', 'svc_lookup', 'svc_unregister', 'net_bind', 'net_connect', 'net_unbind', 'mount', 'resolve', 'unmount', 'tick', 'cap_move', 'mem_unmap', 'io_submit', 'container_set_limits', 'container_destroy', 'ep_create', 'mem_alloc', 'container_create', 'sched_run']) {
+  for (const kind of ['cap_copy', 'cap_delete', 'cap_revoke', 'ep_send', 'ep_recv', 'mem_map', 'process_kill', 'process_spawn', 'svc_register', 'svc_lookup', 'svc_unregister', 'net_bind', 'net_connect', 'net_unbind', 'mount', 'resolve', 'unmount', 'tick', 'cap_move', 'mem_unmap', 'io_submit', 'container_set_limits', 'container_destroy', 'ep_create', 'mem_alloc', 'container_create', 'sched_run', 'process_list']) {
     assert.ok((kinds.get(kind) ?? 0) > 0, `no generated system took a successful ${kind} within depth ${DEPTH}`)
   }
 })
