@@ -106,7 +106,7 @@ Options:
                      copy (read or write only), move, delete, revoke, create
                      endpoints and 1-byte regions (as their quotas allow), send,
                      receive, map, unmap, submit I/O (1 byte, or a container's
-                     whole budget), kill, spawn the pool's images into
+                     whole budget), list processes, kill, spawn the pool's images into
                      containers they hold, destroy containers and set the limits
                      of those they control (each used resource -1, +1 or + all
                      the parent had left at boot, memory and processes combined;
@@ -125,7 +125,7 @@ Options:
                      name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 139 actions 80,689; any size runs, slower.
+                     each make web-app's 142 actions 80,692; any size runs, slower.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
