@@ -19,6 +19,7 @@
  * @module
  */
 import type { CapId, NamespaceId, ObjectId } from '../../spec/ids.js'
+import type { Limits } from '../../spec/limits.js'
 import type { Cap, KernelObject, KernelState, Namespace } from '../../model/state.js'
 
 class Labels {
@@ -152,6 +153,16 @@ export function canonicalKey(state: KernelState): string {
 }
 
 /** The state under one complete labelling. */
+/**
+ * A container's limits as text, field by field in one order (the five reserved
+ * amounts, the weight, the devices in the record's order): equal limits give
+ * equal text whatever the order of the record's keys, which depends on where
+ * the record came from (a boot file, an action, the impl's copy).
+ */
+function limitsKey(limits: Limits): string {
+  return `{${limits.memoryBytes},${limits.processes},${limits.endpoints},${limits.cpuBudget},${limits.ioBytes},${limits.cpuWeight},${JSON.stringify(limits.devices)}}`
+}
+
 function encode(state: KernelState, labels: Labels): string {
   const o = (id: ObjectId | null) => (id === null ? '-' : String(labels.objects.get(id)))
   const c = (id: CapId | null) => (id === null ? '-' : String(labels.caps.get(id)))
@@ -162,7 +173,7 @@ function encode(state: KernelState, labels: Labels): string {
     const head = `${object.kind[0]}${o(object.owner)}`
     switch (object.kind) {
       case 'container':
-        parts.push(`${head}p${o(object.parent)}${JSON.stringify(object.limits)}${JSON.stringify(object.usage)}${['user', 'pid', 'mount', 'net', 'ipc'].map((k) => n(object.namespaces[k as 'pid'])).join('.')}`)
+        parts.push(`${head}p${o(object.parent)}${limitsKey(object.limits)}${JSON.stringify(object.usage)}${['user', 'pid', 'mount', 'net', 'ipc'].map((k) => n(object.namespaces[k as 'pid'])).join('.')}`)
         break
       case 'process':
         parts.push(`${head}r${object.ref}${object.status[0]}u${object.uid}[${object.slots.map(c).join(',')}]m${object.mappings.map((m) => `${c(m.cap)}/${o(m.region)}/${m.perms}`).join(',')}i${object.image}:${object.imageBytes}p${[...object.pids.entries()].map(([ns, pid]) => `${n(ns)}=${pid}`).sort().join(',')}`)

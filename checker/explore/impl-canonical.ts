@@ -16,7 +16,9 @@
  *
  * Numbers that do not fit a small integer are written as a tag and their two
  * 32-bit halves; strings (table keys, image digests, device names, string
- * payloads) and container limits as a tag and a 64-bit hash of their text.
+ * payloads) as a tag and a 64-bit hash of their text, container limits as a
+ * tag and a 64-bit hash of their fields (the model's key writes them in one
+ * order too).
  * @module
  */
 import type { Kernel } from '../../impl/kernel.js'
@@ -83,7 +85,7 @@ export function hashLimitsInto(limits: Limits, out: Int32Array, at: number): voi
   out[at + 1] = LIMITS_PAIR[1]!
 }
 
-/** A device name's hash (FNV-1a and a multiply mix, as {@link fingerprint}) as two words at `n`; the new length. */
+/** A device name's hash (an FNV-1a lane and a multiply lane, without allocating) as two words at `n`; the new length. */
 function hashDeviceInto(name: string, w: Int32Array, n: number): number {
   let a = 0x811c9dc5
   let b = 0x9e3779b9
@@ -474,7 +476,7 @@ export class CanonicalEncoder {
     return n + 3
   }
 
-  /** A container's limits record as a tag and its hash ({@link hashLimits}), kept per handle while the record stays. */
+  /** A container's limits record as a tag and its hash ({@link hashLimitsInto}), kept per handle while the record stays. */
   private limits(w: Int32Array, n: number, handle: number, limits: Limits): number {
     if (handle >= this.limitsOf.length) this.growTexts(handle + 1)
     if (this.limitsOf[handle] !== limits) {
