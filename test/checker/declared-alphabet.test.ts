@@ -11,7 +11,9 @@
  * sets the limits of the containers its processes control, destroys them,
  * moves caps, creates endpoints and regions, unmaps and submits I/O: a bound
  * that rests on a limit the holder may raise breaks, and a driver's I/O meets an
- * I/O bound.
+ * I/O bound. It creates children in the containers its processes control (each
+ * boundary of the reservation, the uid map and the device set on both sides),
+ * runs the scheduler and lists processes: seeded bugs there are found.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
