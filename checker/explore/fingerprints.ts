@@ -6,8 +6,16 @@
  * @module
  */
 
+const TEXT_PAIR = new Uint32Array(2)
+
 /** Two independent 32-bit hashes of a string (FNV-1a and a multiply-xorshift mix). */
 export function fingerprint(text: string): [number, number] {
+  fingerprintTextInto(text, TEXT_PAIR, 0)
+  return [TEXT_PAIR[0]!, TEXT_PAIR[1]!]
+}
+
+/** {@link fingerprint} without allocating: its two hashes into `out` at `at` and `at + 1`. */
+export function fingerprintTextInto(text: string, out: Uint32Array | Int32Array, at: number): void {
   let a = 0x811c9dc5
   let b = 0x9e3779b9
   for (let index = 0; index < text.length; index++) {
@@ -17,7 +25,8 @@ export function fingerprint(text: string): [number, number] {
     b ^= b >>> 15
   }
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35)
-  return [a >>> 0, (b ^ (b >>> 16)) >>> 0]
+  out[at] = a >>> 0
+  out[at + 1] = (b ^ (b >>> 16)) >>> 0
 }
 
 const PAIR = new Uint32Array(2)

@@ -28,7 +28,7 @@ import {
 } from '../../impl/tables/objects.js'
 import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
-import { fingerprint, fingerprintWordsInto } from './fingerprints.js'
+import { fingerprint, fingerprintTextInto, fingerprintWordsInto } from './fingerprints.js'
 
 const UNLABELLED = -2
 const TAG_NUMBER = 0x7ffffff0
@@ -79,25 +79,12 @@ export function hashLimitsInto(limits: Limits, out: Int32Array, at: number): voi
   n = writeNumber(w, n, limits.ioBytes)
   n = writeNumber(w, n, limits.cpuWeight)
   w[n++] = limits.devices.length
-  for (let index = 0; index < limits.devices.length; index++) n = hashDeviceInto(limits.devices[index]!, w, n)
+  for (let index = 0; index < limits.devices.length; index++, n += 2) fingerprintTextInto(limits.devices[index]!, w, n)
   fingerprintWordsInto(w, n, LIMITS_PAIR)
   out[at] = LIMITS_PAIR[0]!
   out[at + 1] = LIMITS_PAIR[1]!
 }
 
-/** A device name's hash (an FNV-1a lane and a multiply lane, without allocating) as two words at `n`; the new length. */
-function hashDeviceInto(name: string, w: Int32Array, n: number): number {
-  let a = 0x811c9dc5
-  let b = 0x9e3779b9
-  for (let index = 0; index < name.length; index++) {
-    const code = name.charCodeAt(index)
-    a = Math.imul(a ^ code, 0x01000193)
-    b = Math.imul(b ^ code, 0x5bd1e995)
-  }
-  w[n] = a
-  w[n + 1] = b
-  return n + 2
-}
 
 const FLOAT = new Float64Array(1)
 const FLOAT_WORDS = new Int32Array(FLOAT.buffer)

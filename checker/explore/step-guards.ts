@@ -877,10 +877,12 @@ export class StepGuards {
     namespaces.set(objects.rows.namespaces.subarray(objects.row[owner]! * NS_COLUMNS, (objects.row[owner]! + 1) * NS_COLUMNS))
     visiblePids.clear()
     // Read by process_list's guard alone: a pass over every object per caller and state, skipped when the alphabet lists no processes.
-    for (let handle = 0; this.listsProcesses && handle < objects.top; handle++) {
-      if (objects.kind[handle] !== KIND_PROCESS || objects.running[handle] !== 1) continue
-      const pid = objects.pids[handle]?.get(namespaces[NS_PID]!)
-      if (pid !== undefined) visiblePids.add(pid)
+    if (this.listsProcesses) {
+      for (let handle = 0; handle < objects.top; handle++) {
+        if (objects.kind[handle] !== KIND_PROCESS || objects.running[handle] !== 1) continue
+        const pid = objects.pids[handle]?.get(namespaces[NS_PID]!)
+        if (pid !== undefined) visiblePids.add(pid)
+      }
     }
     const cspace = objects.cspace[process]
     const length = cspace?.length ?? 0
