@@ -317,12 +317,40 @@ export function ioSizes(preset: Preset): number[] {
 }
 
 /**
+ * The sizes a declared system's processes allocate data regions with: 1, and
+ * for each container where a declared process lives or one it spawns may live,
+ * all the memory it has left at boot and one byte more (the quota's boundary met
+ * on both sides: the first fills the container, the second is refused), each at
+ * least 1 and at most {@link BOUNDS}.bytesMax. Absolute values, as the limits'.
+ */
+export function allocSizes(preset: Preset): number[] {
+  const system = preset.boot.system
+  const homes = new Set([...(system?.processes ?? []).map((process) => process.container), ...(preset.images.length > 0 ? spawnHomes(system) : [])])
+  if (homes.size === 0) return [1]
+  const { state, names } = bootNamed(preset.boot, preset.images)
+  const sizes = new Set([1])
+  for (const home of homes) {
+    const id = names.get(home)
+    const container = id === undefined ? undefined : state.ksObjects.get(id)
+    if (container?.kind !== 'container') continue
+    const room = available(state, container, 'memoryBytes')
+    for (const size of [room, room + 1]) if (size >= 1 && size <= BOUNDS.bytesMax) sizes.add(size)
+  }
+  return [...sizes].sort((a, b) => a - b)
+}
+
+/** The perms a declared system's processes map regions with: a data mapping, a code mapping, and write with execute (W^X: always refused). */
+const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'execute'], ['write', 'execute']]
+
+/**
  * The alphabet of a system declared in a boot file: what each actor may do with
  * what it holds, over its slots. It copies caps to attenuate them (read only,
  * write only), moves them between its slots, deletes and revokes them; creates
- * endpoints (depth 1) and data regions (1 byte) into each slot, as far as its
- * container's quotas allow; sends (with or without a cap; a sent cap is a copy)
- * and receives (into each slot); maps regions (read-write) and unmaps them;
+ * endpoints (depth 1), data regions ({@link allocSizes}: up to its container's
+ * memory quota and one byte past it) and executable regions (1 byte) into each
+ * slot; sends (with or without a cap; a sent cap is a copy)
+ * and receives (into each slot); maps regions ({@link MAP_PERMS}: read-write,
+ * read-execute, and write-execute, which W^X refuses) and unmaps them;
  * submits I/O to devices ({@link ioSizes}); kills processes; destroys
  * containers, sets their limits ({@link limitVariants}) and creates children
  * in those it controls ({@link childConfigs}); spawns each image
@@ -335,8 +363,8 @@ export function ioSizes(preset: Preset): number[] {
  * (with {@link MOUNT_RIGHTS}), resolves and unmounts a path per declared object
  * (mount: `/NAME`; `/shared` when none is declared). With CPU accounting on,
  * the clock ticks; the scheduler runs ({@link schedQuanta}). Each actor lists
- * the processes it sees (ISO-2 checks the answer). It creates no executable
- * regions, and namespaces only with a child container; of the syscalls that
+ * the processes it sees (ISO-2 checks the answer). It creates namespaces only
+ * with a child container; of the syscalls that
  * only read, `cap_inspect` and `container_stats` are left out (their answers
  * break no invariant, only `--refine` could tell one wrong, and each would add
  * a transition per slot to every state).
@@ -355,6 +383,7 @@ export function declaredActions(preset: Preset): Action[] {
   const limits = limitVariants(preset)
   const children = childConfigs(preset)
   const sizes = ioSizes(preset)
+  const allocs = allocSizes(preset)
   const actions: Action[] = []
   for (const caller of preset.actors) {
     const range = Array.from({ length: processes[caller - 1]?.slots ?? SPAWNED_SLOTS }, (_, slot) => slot)
@@ -368,9 +397,11 @@ export function declaredActions(preset: Preset): Action[] {
     for (const slot of range) {
       actions.push({ kind: 'cap_delete', caller, slot }, { kind: 'cap_revoke', caller, slot }, { kind: 'process_kill', caller, slot })
       actions.push({ kind: 'ep_send', caller, slot, payload: 0 }, { kind: 'ep_recv', caller, slot })
-      actions.push({ kind: 'mem_map', caller, slot, perms: ['read', 'write'] }, { kind: 'mem_unmap', caller, slot })
+      for (const perms of MAP_PERMS) actions.push({ kind: 'mem_map', caller, slot, perms })
+      actions.push({ kind: 'mem_unmap', caller, slot })
       for (const bytes of sizes) actions.push({ kind: 'io_submit', caller, slot, bytes })
-      actions.push({ kind: 'ep_create', caller, depth: 1, dst: slot }, { kind: 'mem_alloc', caller, sizeBytes: 1, executable: false, dst: slot })
+      actions.push({ kind: 'ep_create', caller, depth: 1, dst: slot }, { kind: 'mem_alloc', caller, sizeBytes: 1, executable: true, dst: slot })
+      for (const sizeBytes of allocs) actions.push({ kind: 'mem_alloc', caller, sizeBytes, executable: false, dst: slot })
       actions.push({ kind: 'container_destroy', caller, slot })
       for (const set of limits) actions.push({ kind: 'container_set_limits', caller, slot, limits: set })
       for (const name of services) actions.push({ kind: 'svc_register', caller, name, slot }, { kind: 'svc_lookup', caller, name, dst: slot })

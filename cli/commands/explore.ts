@@ -104,8 +104,10 @@ Options:
                      ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
                      The declared processes act (and the first one they spawn): they
                      copy (read or write only), move, delete, revoke, create
-                     endpoints and 1-byte regions (as their quotas allow), send,
-                     receive, map, unmap, submit I/O (1 byte, or a container's
+                     endpoints, 1-byte data and code regions and regions filling
+                     a container's memory at boot or one byte past it, send,
+                     receive, map (read-write, read-execute, and write-execute,
+                     which W^X refuses), unmap, submit I/O (1 byte, or a container's
                      whole budget), list processes, kill, spawn the pool's images into
                      containers they hold, destroy containers and set the limits
                      of those they control (each used resource -1, +1 or + all
@@ -125,7 +127,7 @@ Options:
                      name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 142 actions 80,692; any size runs, slower.
+                     each make web-app's 160 actions 80,845; any size runs, slower.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)

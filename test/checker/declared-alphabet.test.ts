@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bootFilePreset } from '../../cli/boot-file.js'
-import { type ChildConfig, childConfigs, ioSizes, limitVariants, presetActions, schedQuanta, sharedTables, usedResources } from '../../checker/explore/actions.js'
+import { type ChildConfig, allocSizes, childConfigs, ioSizes, limitVariants, presetActions, schedQuanta, sharedTables, usedResources } from '../../checker/explore/actions.js'
 import { exploreGeneral, type SearchTarget } from '../../checker/explore/general.js'
 import { explore } from '../../checker/explore/search.js'
 import { loadChecked } from '../../checker/explore/props.js'
@@ -29,7 +29,9 @@ import type { Preset } from '../../spec/presets.js'
 import type { Limits, NamespaceConfig } from '../../spec/limits.js'
 import type { SystemDescription } from '../../spec/boot.js'
 import * as E from 'fp-ts/lib/Either.js'
-import { boot as modelBoot } from '../../model/boot.js'
+import { boot as modelBoot, bootNamed } from '../../model/boot.js'
+import { available } from '../../model/accounting.js'
+import { getContainer } from '../../model/state.js'
 import { step as modelStep } from '../../model/step.js'
 import { MUTANTS } from '../../mutants/catalogue.js'
 import { implTarget } from '../../refinement/abstraction.js'
@@ -168,7 +170,8 @@ test('the limits a process may set: for the containers it controls, each used re
   assert.is(actions.filter((action) => action.kind === 'cap_move').length, 4 * 3 + 2 * 1)
   assert.is(actions.filter((action) => action.kind === 'mem_unmap').length, slots)
   assert.is(actions.filter((action) => action.kind === 'ep_create').length, slots)
-  assert.is(actions.filter((action) => action.kind === 'mem_alloc').length, slots)
+  assert.is(actions.filter((action) => action.kind === 'mem_alloc').length, slots * (allocSizes(pluginHost).length + 1), 'a data region of each size and a 1-byte executable one')
+  assert.is(actions.filter((action) => action.kind === 'mem_map').length, slots * 3)
   // Nobody controls a container in web-app: no limits to set; CPU accounting on and a device make the CPU budget and I/O bytes used, and toggle the device.
   assert.equal(limitVariants(webApp), [])
   const accounted = { ...pluginHost, boot: { ...pluginHost.boot, cpuAccounting: true, devices: [{ name: 'disk0' }], init: { slots: pluginHost.boot.init.slots + 1 }, root: { limits: { ...pluginHost.boot.root.limits, devices: ['disk0'] } } } }
@@ -271,6 +274,66 @@ test('the scheduler runs in every declared system, over twice the sum of the dec
     assert.equal(runs, [{ kind: 'sched_run', quanta: 2 * weights }])
     assert.is(schedQuanta(preset), 2 * weights)
   }
+})
+
+test('regions: data regions filling each actor\'s container and one byte past it, executable regions, and mappings for data, for code and writable code (W^X)', () => {
+  // plugin-host: the editor's container host has 256 bytes left (512, less plugins' 128 and the editor's image), plugins 128 (no process yet; the plugin spawned lives there).
+  const { state, names } = bootNamed(pluginHost.boot, pluginHost.images)
+  const rooms = ['host', 'plugins'].map((name) => available(state, getContainer(state, names.get(name)!), 'memoryBytes'))
+  assert.ok(rooms.every((room) => room > 1), `rooms ${rooms.join(', ')}`)
+  assert.equal(allocSizes(pluginHost), [...new Set([1, ...rooms.flatMap((room) => [room, room + 1])])].sort((a, b) => a - b))
+  // web-app: every container is full (images and the orders region): 1 byte only, refused.
+  assert.equal(allocSizes(webApp), [1])
+  // On the model from boot: the editor fills host exactly, one byte more is refused; an executable region maps for code, not for data; write with execute never.
+  const editor = pluginHost.actors[0]!
+  const boot = modelBoot(pluginHost.boot, pluginHost.images)
+  const codeOf = ({ outcome }: ReturnType<typeof modelStep>) => (E.isLeft(outcome) ? outcome.left.code : 'ok')
+  const dst = pluginHost.boot.system!.processes![0]!.slots - 1
+  const alloc = (sizeBytes: number, executable: boolean) => ({ kind: 'mem_alloc', caller: editor, sizeBytes, executable, dst } as const)
+  assert.is(codeOf(modelStep(boot, alloc(rooms[0]!, false))), 'ok')
+  assert.is(codeOf(modelStep(boot, alloc(rooms[0]! + 1, false))), 'QuotaExceeded')
+  const code = modelStep(boot, alloc(1, true))
+  assert.ok(E.isRight(code.outcome))
+  const after = code.state
+  const map = (perms: string[]) => codeOf(modelStep(after, { kind: 'mem_map', caller: editor, slot: dst, perms } as never))
+  assert.equal([map(['read', 'execute']), map(['read', 'write']), map(['write', 'execute'])], ['ok', 'InsufficientRights', 'InvalidArgument'])
+  // Every actor tries each size and the executable region into each slot, and each mapping from each slot.
+  const actions = presetActions(pluginHost)
+  const allocs = actions.filter((action) => action.kind === 'mem_alloc' && action.caller === editor && action.dst === dst)
+  assert.equal(allocs.map((action) => `${action.sizeBytes as number}${action.executable === true ? 'x' : ''}`).sort(), ['1x', ...allocSizes(pluginHost).map(String)].sort())
+})
+
+/** A bug planted for a test (not in the catalogue): `find` replaced by `replace` in the built `file`. */
+const planted = (name: string, file: string, find: string, replace: string) => ({ name, family: 'planted', description: name, reference: 'test/checker/declared-alphabet', file, find, replace }) as unknown as (typeof MUTANTS)[number]
+
+test('seeded bugs met only by executable regions, code mappings or a region at the memory quota: each found on plugin-host by the step that meets it', async () => {
+  const lines: string[] = []
+  const quota = 'if (available(k, container, RES_MEMORY) < sizeBytes)'
+  const wx = '&& (perms & (R_WRITE | R_EXECUTE)) !== (R_WRITE | R_EXECUTE)'
+  const bugs = [
+    [MUTANTS.find((mutant) => mutant.name === 'exec-region-writable')!, 'CAP-2', false],
+    // The alphabet's data mappings met this one before; a code mapping of a data region meets it in one step.
+    [MUTANTS.find((mutant) => mutant.name === 'map-perms-unchecked')!, 'ISO-4', false],
+    [planted('memory-quota-one-past', 'impl/objects/memory.js', quota, quota.replace('<', '+ 1 <')), 'QUO-1', false],
+    // Refusing a region that fits exactly breaks no invariant: --refine's REF-1 sees the model allow it.
+    [planted('memory-quota-refuses-exact-fit', 'impl/objects/memory.js', quota, quota.replace('<', '<=')), 'REF-1', true],
+    // W^X unchecked in mem_map: no cap can both write and execute, so the mapping is refused anyway, with the wrong error (REF-1).
+    [planted('map-allows-write-execute', 'impl/objects/memory.js', wx, ''), 'REF-1', true],
+  ] as const
+  try {
+    for (const [mutant, invariant, refine] of bugs) {
+      const target = await loadMutant(mutant)
+      const found = exploreGeneral({ preset: pluginHost, depthMax: 1, kernel: target as unknown as SearchTarget, ...(refine ? { refine: target } : {}) })
+      assert.ok(found.violation !== null, `${mutant.name}: no violation within depth 1`)
+      assert.is(found.violation!.invariant, invariant, mutant.name)
+      const last = found.violation!.path.at(-1)!
+      assert.ok(last.kind === 'mem_alloc' || last.kind === 'mem_map', `${mutant.name}: the violating step ${String(last.kind)}`)
+      lines.push(`${mutant.name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s), ${JSON.stringify(last)}`)
+    }
+  } finally {
+    cleanMutants()
+  }
+  console.log(`  ${lines.join('\n  ')}`)
 })
 
 test('seeded bugs met only by creating containers, running the scheduler or listing processes: each found on plugin-host by a step of that kind, the impl breaking nothing there', async () => {
