@@ -339,13 +339,47 @@ export function allocSizes(preset: Preset): number[] {
   return [...sizes].sort((a, b) => a - b)
 }
 
+/**
+ * The uids a declared system's processes spawn with: 0, and for each container
+ * they may spawn into ({@link spawnHomes}) the last uid its user namespace maps
+ * at boot and the first it does not (refused): the map's boundary on both
+ * sides, and a process that is not root in its namespace (ISO-3 then bars it
+ * from tables an ancestor user namespace owns). Each at most {@link BOUNDS}.uidMax.
+ */
+export function spawnUids(preset: Preset): number[] {
+  const homes = preset.images.length > 0 ? new Set(spawnHomes(preset.boot.system)) : new Set<string>()
+  const uids = new Set([0])
+  if (homes.size === 0) return [0]
+  const { state, names } = bootNamed(preset.boot, preset.images)
+  for (const home of homes) {
+    const id = names.get(home)
+    const container = id === undefined ? undefined : state.ksObjects.get(id)
+    if (container?.kind !== 'container') continue
+    const count = getNamespace(state, container.namespaces.user).uidMap.count
+    for (const uid of [count - 1, count]) if (uid >= 0 && uid <= BOUNDS.uidMax) uids.add(uid)
+  }
+  return [...uids].sort((a, b) => a - b)
+}
+
+/**
+ * The badge a declared system's processes mint on a copy (`cap_copy` with
+ * `badge`, rights `write`: a client's send cap): one more than any declared
+ * cap's, so that it names no one else; allowed once, on an unbadged endpoint
+ * cap only (a badged cap's badge never changes).
+ */
+export function mintBadge(preset: Preset): number {
+  const declared = (preset.boot.system?.caps ?? []).map((cap) => cap.badge ?? 0)
+  return Math.min(BOUNDS.badgeMax, Math.max(0, ...declared) + 1)
+}
+
 /** The perms a declared system's processes map regions with: a data mapping, a code mapping, and write with execute (W^X: always refused). */
 const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'execute'], ['write', 'execute']]
 
 /**
  * The alphabet of a system declared in a boot file: what each actor may do with
  * what it holds, over its slots. It copies caps to attenuate them (read only,
- * write only), moves them between its slots, deletes and revokes them; creates
+ * write only) and to mint a badge on them ({@link mintBadge}, write only), moves
+ * them between its slots, deletes and revokes them; creates
  * endpoints (depth 1), data regions ({@link allocSizes}: up to its container's
  * memory quota and one byte past it) and executable regions (1 byte) into each
  * slot; sends (with or without a cap; a sent cap is a copy)
@@ -354,8 +388,9 @@ const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'exec
  * submits I/O to devices ({@link ioSizes}); kills processes; destroys
  * containers, sets their limits ({@link limitVariants}) and creates children
  * in those it controls ({@link childConfigs}); spawns each image
- * of the pool into a container it holds, with no grant or one `read` or
- * `write` grant of another slot (uid 0, {@link SPAWNED_SLOTS} slots); and, through each namespace table two actors share
+ * of the pool into a container it holds ({@link SPAWNED_SLOTS} slots), with no
+ * grant (as each uid of {@link spawnUids}) or one `read` or `write` grant of
+ * another slot (uid 0); and, through each namespace table two actors share
  * ({@link sharedTables}), hands caps on: registers, looks up and unregisters
  * services named after the declared endpoints (ipc, also wherever a declared
  * container shares its parent's ipc namespace), binds, connects and unbinds a
@@ -364,12 +399,13 @@ const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'exec
  * (mount: `/NAME`; `/shared` when none is declared). With CPU accounting on,
  * the clock ticks; the scheduler runs ({@link schedQuanta}). Each actor lists
  * the processes it sees (ISO-2 checks the answer). It creates namespaces only
- * with a child container; of the syscalls that
- * only read, `cap_inspect` and `container_stats` are left out (their answers
- * break no invariant, only `--refine` could tell one wrong, and each would add
- * a transition per slot to every state).
+ * with a child container. The two syscalls that only read, `cap_inspect` and
+ * `container_stats`, are in it (from each slot) only with `readers` (what
+ * `--refine` searches): their answers break no invariant, only a comparison with
+ * the model's can tell one wrong, and each adds a transition per slot to every
+ * state.
  */
-export function declaredActions(preset: Preset): Action[] {
+export function declaredActions(preset: Preset, readers = false): Action[] {
   const processes = preset.boot.system?.processes ?? []
   const shared = sharedTables(preset)
   // A service directory also wherever a container shares its parent's ipc namespace (others may see it).
@@ -384,13 +420,15 @@ export function declaredActions(preset: Preset): Action[] {
   const children = childConfigs(preset)
   const sizes = ioSizes(preset)
   const allocs = allocSizes(preset)
+  const uids = spawnUids(preset)
+  const badge = mintBadge(preset)
   const actions: Action[] = []
   for (const caller of preset.actors) {
     const range = Array.from({ length: processes[caller - 1]?.slots ?? SPAWNED_SLOTS }, (_, slot) => slot)
     const pairs = range.flatMap((a) => range.filter((b) => b !== a).map((b) => [a, b] as const))
     for (const [src, dst] of pairs) {
       for (const rights of COPY_RIGHTS) actions.push({ kind: 'cap_copy', caller, src, dst, rights })
-      actions.push({ kind: 'cap_move', caller, src, dst })
+      actions.push({ kind: 'cap_copy', caller, src, dst, rights: ['write'], badge }, { kind: 'cap_move', caller, src, dst })
       actions.push({ kind: 'ep_send', caller, slot: src, payload: 0, xfer: dst }, { kind: 'ep_recv', caller, slot: src, dst })
       for (const child of children) actions.push({ kind: 'container_create', caller, parent: src, dst, limits: child.limits, namespaces: child.namespaces })
     }
@@ -402,6 +440,7 @@ export function declaredActions(preset: Preset): Action[] {
       for (const bytes of sizes) actions.push({ kind: 'io_submit', caller, slot, bytes })
       actions.push({ kind: 'ep_create', caller, depth: 1, dst: slot }, { kind: 'mem_alloc', caller, sizeBytes: 1, executable: true, dst: slot })
       for (const sizeBytes of allocs) actions.push({ kind: 'mem_alloc', caller, sizeBytes, executable: false, dst: slot })
+      if (readers) actions.push({ kind: 'cap_inspect', caller, slot }, { kind: 'container_stats', caller, slot })
       actions.push({ kind: 'container_destroy', caller, slot })
       for (const set of limits) actions.push({ kind: 'container_set_limits', caller, slot, limits: set })
       for (const name of services) actions.push({ kind: 'svc_register', caller, name, slot }, { kind: 'svc_lookup', caller, name, dst: slot })
@@ -417,7 +456,7 @@ export function declaredActions(preset: Preset): Action[] {
     for (const path of paths) actions.push({ kind: 'unmount', caller, path })
     for (const [container, dst] of pairs) {
       for (const image of preset.images) {
-        actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })
+        for (const uid of uids) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid, slots: SPAWNED_SLOTS, grants: [], dst })
         for (const slot of range) {
           if (slot === container || slot === dst) continue
           for (const rights of COPY_RIGHTS) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [{ slot, rights }], dst })
@@ -430,14 +469,19 @@ export function declaredActions(preset: Preset): Action[] {
   return actions
 }
 
-/** The syscall kinds of a preset's alphabet, each once, in the alphabet's order. */
-export function alphabetKinds(preset: Preset): string[] {
-  return [...new Set(presetActions(preset).map((action) => String(action.kind)))]
+/** The syscall kinds of a preset's alphabet (with `readers`, as {@link presetActions}), each once, in the alphabet's order. */
+export function alphabetKinds(preset: Preset, readers = false): string[] {
+  return [...new Set(presetActions(preset, { readers }).map((action) => String(action.kind)))]
 }
 
-/** The alphabet of a preset. */
-export function presetActions(preset: Preset): Action[] {
-  if (preset.declared === true) return declaredActions(preset)
+/**
+ * The alphabet of a preset. `readers`: a declared system's alphabet also
+ * inspects caps and reads container stats ({@link declaredActions}); a search
+ * with `--refine` asks for it, since only the model's answers can tell theirs
+ * wrong. The presets' alphabets are fixed (all-syscalls has both already).
+ */
+export function presetActions(preset: Preset, options: { readonly readers?: boolean } = {}): Action[] {
+  if (preset.declared === true) return declaredActions(preset, options.readers ?? false)
   const slotsOf = (ref: number) => preset.boot.system?.processes?.[ref - 1]?.slots ?? 2
   if (preset.name === 'nested') return preset.actors.flatMap((ref) => nestedActions(ref, ref === 1 ? slotsOf(1) : 2)).concat([{ kind: 'tick' }])
   if (preset.name === 'all-syscalls') {

@@ -56,7 +56,8 @@ export interface WorkerSetup {
 
 /** Exhaustive (or depth-, state- or time-bounded) breadth-first search with the general engine on `workers` threads. */
 export function exploreGeneralParallel(options: ExploreOptions & { readonly workers: number; readonly kernelName?: string; readonly widePaths?: boolean }): Promise<ExploreResult> {
-  const actions = presetActions(options.preset)
+  // As each worker's expander: --refine also steps a declared system's reading syscalls.
+  const actions = presetActions(options.preset, { readers: options.refine !== undefined })
   // --refine checks the kernel searched: the impl, or the impl mutant it names.
   const kernelName = options.kernelName ?? (options.refine !== undefined && options.refine.name !== 'impl' ? options.refine.name : undefined)
   return exploreParallel<Batch, PathViolation>(options, {

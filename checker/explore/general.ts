@@ -246,7 +246,7 @@ export class ImplExpander {
     this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
     this.raw = (options.rawFingerprints ?? target === implSearchTarget) ? new RawFingerprints() : null
     this.refine = options.refine ?? false
-    this.actions = presetActions(preset)
+    this.actions = presetActions(preset, { readers: this.refine })
     this.guards = new StepGuards(this.actions)
     this.prefilter = new Prefilter(this.actions)
     this.wide = options.widePaths === true || this.actions.length > 0xffff

@@ -151,7 +151,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   const { preset } = options
   const started = Date.now()
   const random = options.swarm === undefined ? null : mulberry32(options.swarm.seed * 7919 + options.swarm.index)
-  const baseActions = presetActions(preset)
+  const baseActions = presetActions(preset, { readers: options.refine !== undefined })
   const stepOf = options.step ?? modelStep
   const actionIndexes = new Map(baseActions.map((action, index) => [action, index]))
   const depthMax = options.depthMax ?? Number.POSITIVE_INFINITY

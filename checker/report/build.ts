@@ -182,7 +182,7 @@ export interface ExploreReportInput {
 export async function exploreReport(input: ExploreReportInput): Promise<Report> {
   const { result, preset } = input
   const violation = result.violation
-  const kinds = alphabetKinds(preset)
+  const kinds = alphabetKinds(preset, input.refine !== undefined)
   const seenKinds = [...kinds, ...Object.keys(result.coverage).filter((k) => !kinds.includes(k))]
   const modelName = input.mutant === undefined ? 'model' : `model with mutant ${input.mutant}`
   const summary: Table = {

@@ -103,13 +103,16 @@ Options:
                      Names resolve against the file's built images, then those sila
                      ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
                      The declared processes act (and the first one they spawn): they
-                     copy (read or write only), move, delete, revoke, create
-                     endpoints, 1-byte data and code regions and regions filling
-                     a container's memory at boot or one byte past it, send,
+                     copy (read or write only, or write with a badge one past
+                     any declared), move, delete, revoke, create endpoints,
+                     1-byte data and code regions and regions filling a
+                     container's memory at boot or one byte past it, send,
                      receive, map (read-write, read-execute, and write-execute,
-                     which W^X refuses), unmap, submit I/O (1 byte, or a container's
-                     whole budget), list processes, kill, spawn the pool's images into
-                     containers they hold, destroy containers and set the limits
+                     which W^X refuses), unmap, submit I/O (1 byte, or a
+                     container's whole budget), list processes, kill, spawn the
+                     pool's images into containers they hold (as uid 0, and as
+                     the last uid the container maps and the first it does
+                     not), destroy containers and set the limits
                      of those they control (each used resource -1, +1 or + all
                      the parent had left at boot, memory and processes combined;
                      a device dropped or added; another container's weight or
@@ -138,7 +141,10 @@ Options:
                      of --props; repeatable (default: the catalogue and every property)
   --refine           also step the model on every action tried, refused ones included:
                      the impl's answer and abstract state are the model's (REF-1);
-                     on the general engine (auto), about the model engine's speed
+                     on the general engine (auto), about the model engine's speed;
+                     a --boot system's processes also inspect caps and read
+                     container stats (cap_inspect, container_stats: only the
+                     model's answers can tell theirs wrong)
   --kernel FILE      --refine against your own kernel: a module exporting 'target'
                      (docs/own-kernel.md); on the model engine
   --swarm I/N        diversified bounded search I of N (random action order and depth)
@@ -226,8 +232,8 @@ function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { file?: str
  * action of them was refused in every state searched, so the search says nothing
  * of what they would do (a system whose processes never hold a container, say).
  */
-export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string, number>>): string[] {
-  return alphabetKinds(preset).filter((kind) => (coverage[kind] ?? 0) === 0).sort()
+export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string, number>>, readers = false): string[] {
+  return alphabetKinds(preset, readers).filter((kind) => (coverage[kind] ?? 0) === 0).sort()
 }
 
 function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<string>): void {
@@ -358,7 +364,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
   const results = { format: 'sila-explore/1', ...found, ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
-  const neverTaken = kindsNeverTaken(preset, result.coverage)
+  const neverTaken = kindsNeverTaken(preset, result.coverage, refine !== undefined)
   const json = { ...results, neverTaken, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({

@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bootFilePreset } from '../../cli/boot-file.js'
-import { type ChildConfig, allocSizes, childConfigs, ioSizes, limitVariants, presetActions, schedQuanta, sharedTables, usedResources } from '../../checker/explore/actions.js'
+import { type ChildConfig, allocSizes, childConfigs, ioSizes, limitVariants, mintBadge, presetActions, spawnUids, schedQuanta, sharedTables, usedResources } from '../../checker/explore/actions.js'
 import { exploreGeneral, type SearchTarget } from '../../checker/explore/general.js'
 import { explore } from '../../checker/explore/search.js'
 import { loadChecked } from '../../checker/explore/props.js'
@@ -32,6 +32,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { boot as modelBoot, bootNamed } from '../../model/boot.js'
 import { available } from '../../model/accounting.js'
 import { getContainer } from '../../model/state.js'
+import { BOUNDS } from '../../spec/numbers.js'
 import { step as modelStep } from '../../model/step.js'
 import { MUTANTS } from '../../mutants/catalogue.js'
 import { implTarget } from '../../refinement/abstraction.js'
@@ -329,6 +330,90 @@ test('seeded bugs met only by executable regions, code mappings or a region at t
       const last = found.violation!.path.at(-1)!
       assert.ok(last.kind === 'mem_alloc' || last.kind === 'mem_map', `${mutant.name}: the violating step ${String(last.kind)}`)
       lines.push(`${mutant.name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s), ${JSON.stringify(last)}`)
+    }
+  } finally {
+    cleanMutants()
+  }
+  console.log(`  ${lines.join('\n  ')}`)
+})
+
+/** plugin-host with plugins in a user namespace of its own, mapping uids 1..8 of host's (so a plugin's uid 0 is not root above it), and sharing host's mount table. */
+const mappedPlugins = withNamespaces(pluginHost, (name, namespaces) => (name === 'plugins' ? { ...namespaces, mount: 'share', user: { base: 1, count: 8 } } : namespaces))
+
+test('spawned uids at the uid map\'s boundary, and a badge minted on a copy', () => {
+  // plugin-host's containers share the root's user namespace: every uid is mapped, the last one is tried (a process not root anywhere).
+  assert.equal(spawnUids(pluginHost), [0, BOUNDS.uidMax])
+  assert.equal(spawnUids(mappedPlugins), [0, 7, 8])
+  assert.equal(spawnUids(webApp), [0], 'nobody in web-app holds a container: no spawns')
+  const editor = pluginHost.actors[0]!
+  const spawnedAs = (uid: number) => presetActions(mappedPlugins).find((action) => action.kind === 'process_spawn' && action.uid === uid && action.caller === editor && action.container === 0 && action.dst === 3)!
+  const boot = modelBoot(mappedPlugins.boot, mappedPlugins.images)
+  const codeOf = ({ outcome }: ReturnType<typeof modelStep>) => (E.isLeft(outcome) ? outcome.left.code : 'ok')
+  assert.equal([0, 7, 8].map((uid) => codeOf(modelStep(boot, spawnedAs(uid)))), ['ok', 'ok', 'PermissionDenied'])
+  // The badge: one more than any declared one; on an unbadged endpoint cap once, never on a badged one or another kind.
+  assert.is(mintBadge(pluginHost), 1)
+  assert.is(mintBadge(withSystem(pluginHost, (system) => ({ ...system, caps: system.caps!.map((cap, index) => (index === 1 ? { ...cap, badge: 41 } : cap)) }))), 42)
+  const mint = (src: number, dst: number) => presetActions(pluginHost).find((action) => action.kind === 'cap_copy' && action.badge === 1 && action.caller === editor && action.src === src && action.dst === dst)!
+  const fresh = modelBoot(pluginHost.boot, pluginHost.images)
+  const minted = modelStep(fresh, mint(1, 3))
+  assert.is(codeOf(minted), 'ok', 'the mailbox (slot 1) badged into slot 3')
+  assert.is(codeOf(modelStep(fresh, mint(2, 3))), 'WrongKind', 'the settings region')
+  const freed = modelStep(minted.state, { kind: 'cap_delete', caller: editor, slot: 2 })
+  assert.is(codeOf(modelStep(freed.state, mint(3, 2))), 'InsufficientRights', 'a badged cap is not badged again')
+})
+
+test('seeded bugs met only by spawning at the uid map\'s edge or minting badges: each found by the step that meets it', async () => {
+  const lines: string[] = []
+  const bugs = [
+    // A uid past the map breaks no state invariant: --refine's REF-1 sees the spawn the model refuses.
+    ['spawn-uid-unmapped', mappedPlugins, 'process_spawn', true, 1],
+    // A plugin that is uid 0 only in its own namespace mounts into host's table (ISO-3).
+    ['container-root-is-host-root', mappedPlugins, 'mount', false, 2],
+    // A badge changed, or a message without its sender's badge: the replies differ from the model's.
+    ['rebadge-allowed', pluginHost, 'cap_copy', true, 2],
+    ['badge-not-carried', pluginHost, 'ep_send', true, 2],
+  ] as const
+  try {
+    for (const [name, preset, kind, refine, depth] of bugs) {
+      const target = await loadMutant(MUTANTS.find((mutant) => mutant.name === name)!)
+      const found = exploreGeneral({ preset, depthMax: depth, kernel: target as unknown as SearchTarget, ...(refine ? { refine: target } : {}) })
+      assert.ok(found.violation !== null, `${name}: no violation within depth ${depth}`)
+      assert.is(found.violation!.path.at(-1)!.kind, kind, `${name}: the violating step`)
+      lines.push(`${name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s)`)
+    }
+  } finally {
+    cleanMutants()
+  }
+  assert.is(exploreGeneral({ preset: mappedPlugins, depthMax: 2, refine: implTarget }).violation, null)
+  console.log(`  ${lines.join('\n  ')}`)
+})
+
+test('with --refine, the reading syscalls too: cap_inspect and container_stats from every slot; a wrong answer is REF-1', async () => {
+  const plain = presetActions(pluginHost)
+  const readers = presetActions(pluginHost, { readers: true })
+  const slots = 4 + 2
+  for (const kind of ['cap_inspect', 'container_stats']) {
+    assert.is(plain.filter((action) => action.kind === kind).length, 0, kind)
+    assert.is(readers.filter((action) => action.kind === kind).length, slots, kind)
+  }
+  assert.is(readers.length, plain.length + 2 * slots)
+  const lines: string[] = []
+  const bugs = [
+    // A badge the answer leaves out: seen once a badged cap is inspected (mint, then inspect).
+    [planted('inspect-hides-badge', 'impl/objects/caps.js', 'badge: k.caps.badge[cap] });', 'badge: 0 });'), 'cap_inspect', 2],
+    // Stats for a holder without read: the editor's copy of plugins' cap with write only.
+    [planted('stats-without-read', 'impl/objects/containers.js', "call['slot'], KIND_CONTAINER, R_READ);", "call['slot'], KIND_CONTAINER, 0);"), 'container_stats', 2],
+  ] as const
+  try {
+    for (const [mutant, kind, depth] of bugs) {
+      const target = await loadMutant(mutant)
+      const found = exploreGeneral({ preset: pluginHost, depthMax: depth, kernel: target as unknown as SearchTarget, refine: target })
+      assert.ok(found.violation !== null, `${mutant.name}: no violation within depth ${depth}`)
+      assert.is(found.violation!.invariant, 'REF-1', mutant.name)
+      assert.is(found.violation!.path.at(-1)!.kind, kind, `${mutant.name}: the violating step`)
+      lines.push(`${mutant.name}: REF-1 after ${found.violation!.path.length} step(s)`)
+      // Without --refine the reading syscalls are not in the alphabet, and no invariant sees the answer.
+      assert.is(exploreGeneral({ preset: pluginHost, depthMax: depth, kernel: target as unknown as SearchTarget }).violation, null, `${mutant.name} without --refine`)
     }
   } finally {
     cleanMutants()
