@@ -380,7 +380,7 @@ const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'exec
  * what it holds, over its slots. It copies caps to attenuate them (read only,
  * write only) and to mint a badge on them ({@link mintBadge}, write only), moves
  * them between its slots, deletes and revokes them; creates
- * endpoints (depth 1), data regions ({@link allocSizes}: up to its container's
+ * endpoints (depth 1, and 2: a queue whose ring wraps), data regions ({@link allocSizes}: up to its container's
  * memory quota and one byte past it) and executable regions (1 byte) into each
  * slot; sends (with or without a cap; a sent cap is a copy)
  * and receives (into each slot); maps regions ({@link MAP_PERMS}: read-write,
@@ -438,7 +438,7 @@ export function declaredActions(preset: Preset, readers = false): Action[] {
       for (const perms of MAP_PERMS) actions.push({ kind: 'mem_map', caller, slot, perms })
       actions.push({ kind: 'mem_unmap', caller, slot })
       for (const bytes of sizes) actions.push({ kind: 'io_submit', caller, slot, bytes })
-      actions.push({ kind: 'ep_create', caller, depth: 1, dst: slot }, { kind: 'mem_alloc', caller, sizeBytes: 1, executable: true, dst: slot })
+      actions.push({ kind: 'ep_create', caller, depth: 1, dst: slot }, { kind: 'ep_create', caller, depth: 2, dst: slot }, { kind: 'mem_alloc', caller, sizeBytes: 1, executable: true, dst: slot })
       for (const sizeBytes of allocs) actions.push({ kind: 'mem_alloc', caller, sizeBytes, executable: false, dst: slot })
       if (readers) actions.push({ kind: 'cap_inspect', caller, slot }, { kind: 'container_stats', caller, slot })
       actions.push({ kind: 'container_destroy', caller, slot })

@@ -104,7 +104,8 @@ Options:
                      ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
                      The declared processes act (and the first one they spawn): they
                      copy (read or write only, or write with a badge one past
-                     any declared), move, delete, revoke, create endpoints,
+                     any declared), move, delete, revoke, create endpoints
+                     (depth 1 and 2),
                      1-byte data and code regions and regions filling a
                      container's memory at boot or one byte past it, send,
                      receive, map (read-write, read-execute, and write-execute,
@@ -130,7 +131,7 @@ Options:
                      name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 160 actions 80,845; any size runs, slower.
+                     each make web-app's 172 actions 81,712; any size runs, slower.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)

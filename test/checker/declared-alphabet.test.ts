@@ -170,7 +170,7 @@ test('the limits a process may set: for the containers it controls, each used re
   assert.is(actions.filter((action) => action.kind === 'container_destroy').length, slots)
   assert.is(actions.filter((action) => action.kind === 'cap_move').length, 4 * 3 + 2 * 1)
   assert.is(actions.filter((action) => action.kind === 'mem_unmap').length, slots)
-  assert.is(actions.filter((action) => action.kind === 'ep_create').length, slots)
+  assert.is(actions.filter((action) => action.kind === 'ep_create').length, 2 * slots, 'depth 1 and 2')
   assert.is(actions.filter((action) => action.kind === 'mem_alloc').length, slots * (allocSizes(pluginHost).length + 1), 'a data region of each size and a 1-byte executable one')
   assert.is(actions.filter((action) => action.kind === 'mem_map').length, slots * 3)
   // Nobody controls a container in web-app: no limits to set; CPU accounting on and a device make the CPU budget and I/O bytes used, and toggle the device.
@@ -386,6 +386,25 @@ test('seeded bugs met only by spawning at the uid map\'s edge or minting badges:
   }
   assert.is(exploreGeneral({ preset: mappedPlugins, depthMax: 2, refine: implTarget }).violation, null)
   console.log(`  ${lines.join('\n  ')}`)
+})
+
+test('endpoints of depth 2 as well as 1: a FIFO bug of the queue\'s ring is found in five steps', async () => {
+  const depths = presetActions(pluginHost).filter((action) => action.kind === 'ep_create').map((action) => action.depth as number)
+  assert.equal([...new Set(depths)].sort(), [1, 2])
+  // plugin-host with 3 slots for the editor and no settings region: smaller, the same room for one endpoint in host.
+  const small = withSystem(pluginHost, (system) => ({
+    ...system, processes: system.processes!.map((process) => ({ ...process, slots: 3 })),
+    objects: system.objects!.filter((object) => object.name !== 'settings'), caps: system.caps!.filter((cap) => cap.object !== 'settings'),
+  }))
+  try {
+    const target = await loadMutant(MUTANTS.find((mutant) => mutant.name === 'ring-ignores-head')!)
+    const found = exploreGeneral({ preset: small, depthMax: 5, kernel: target as unknown as SearchTarget })
+    assert.ok(found.violation !== null, 'ring-ignores-head: no violation within depth 5')
+    assert.ok(found.violation!.path.some((action) => action.kind === 'ep_create' && action.depth === 2), 'through a new endpoint of depth 2')
+    console.log(`  ring-ignores-head: ${found.violation!.invariant} after ${found.violation!.path.length} steps`)
+  } finally {
+    cleanMutants()
+  }
 })
 
 test('with --refine, the reading syscalls too: cap_inspect and container_stats from every slot; a wrong answer is REF-1', async () => {
