@@ -379,11 +379,11 @@ const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'exec
  * The alphabet of a system declared in a boot file: what each actor may do with
  * what it holds, over its slots. It copies caps to attenuate them (read only,
  * write only) and to mint a badge on them ({@link mintBadge}, write only), moves
- * them between its slots, deletes and revokes them; creates
- * endpoints (depth 1, and 2: a queue whose ring wraps), data regions ({@link allocSizes}: up to its container's
- * memory quota and one byte past it) and executable regions (1 byte) into each
- * slot; sends (with or without a cap; a sent cap is a copy)
- * and receives (into each slot); maps regions ({@link MAP_PERMS}: read-write,
+ * them between its slots, deletes and revokes them; creates endpoints (depth 1,
+ * and 2: a queue whose ring wraps), data regions ({@link allocSizes}: up to its
+ * container's memory quota and one byte past it) and executable regions (1 byte)
+ * into each slot; sends (with or without a cap; a sent cap is a copy) and
+ * receives (into each slot); maps regions ({@link MAP_PERMS}: read-write,
  * read-execute, and write-execute, which W^X refuses) and unmaps them;
  * submits I/O to devices ({@link ioSizes}); kills processes; destroys
  * containers, sets their limits ({@link limitVariants}) and creates children
