@@ -11,7 +11,7 @@ import { type Limits, type NamespaceConfig, RESERVED_RESOURCES, type ReservedRes
 import { BOUNDS } from '../../spec/numbers.js'
 import { bootNamed } from '../../model/boot.js'
 import { available } from '../../model/accounting.js'
-import { getContainer, getNamespace } from '../../model/state.js'
+import { type ContainerObject, type KernelState, getContainer, getNamespace } from '../../model/state.js'
 import type { SystemDescription } from '../../spec/boot.js'
 
 export type Action = Readonly<Record<string, unknown>>
@@ -247,6 +247,18 @@ function bootLimits(preset: Preset): Limits[] {
   return [preset.boot.root.limits, ...(preset.boot.system?.containers ?? []).map((container) => container.limits)]
 }
 
+/** The boot state and the containers (declared, or the root) among `names`, each once, in order; names of other objects are passed over. */
+function bootContainers(preset: Preset, names: ReadonlyArray<string>): { readonly state: KernelState; readonly containers: ContainerObject[] } {
+  const booted = bootNamed(preset.boot, preset.images)
+  const containers = new Map<string, ContainerObject>()
+  for (const name of names) {
+    const id = booted.names.get(name)
+    const object = id === undefined ? undefined : booted.state.ksObjects.get(id)
+    if (object?.kind === 'container') containers.set(name, object)
+  }
+  return { state: booted.state, containers: [...containers.values()] }
+}
+
 /** A child container's request: its limits and namespaces. */
 export interface ChildConfig {
   readonly limits: Limits
@@ -272,17 +284,13 @@ const NEW_ALL: NamespaceConfig = { pid: 'new', mount: 'new', net: 'new', ipc: 'n
  * declared process holds control of a container.
  */
 export function childConfigs(preset: Preset): ChildConfig[] {
-  const governed = governedNames(preset.boot.system)
-  if (governed.length === 0) return []
-  const { state, names } = bootNamed(preset.boot, preset.images)
+  const { state, containers } = bootContainers(preset, governedNames(preset.boot.system))
+  if (containers.length === 0) return []
   const resources = usedResources(preset)
   const empty: Limits = { memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 1, devices: [] }
   const configs = new Map<string, ChildConfig>()
   const add = (limits: Limits, namespaces: NamespaceConfig) => configs.set(JSON.stringify([limits, namespaces]), { limits, namespaces })
-  for (const name of governed) {
-    const id = names.get(name)
-    const parent = id === undefined ? undefined : state.ksObjects.get(id)
-    if (parent?.kind !== 'container') continue
+  for (const parent of containers) {
     const range = getNamespace(state, parent.namespaces.user).uidMap.count
     for (const namespaces of [SHARE_ALL, NEW_ALL, { ...NEW_ALL, user: { base: 0, count: range } }, { ...NEW_ALL, user: { base: 1, count: range } }]) add(empty, namespaces)
     const room: Limits = { ...empty, cpuWeight: parent.limits.cpuWeight, devices: parent.limits.devices }
@@ -325,14 +333,10 @@ export function ioSizes(preset: Preset): number[] {
  */
 export function allocSizes(preset: Preset): number[] {
   const system = preset.boot.system
-  const homes = new Set([...(system?.processes ?? []).map((process) => process.container), ...(preset.images.length > 0 ? spawnHomes(system) : [])])
-  if (homes.size === 0) return [1]
-  const { state, names } = bootNamed(preset.boot, preset.images)
+  const homes = [...(system?.processes ?? []).map((process) => process.container), ...(preset.images.length > 0 ? spawnHomes(system) : [])]
+  const { state, containers } = bootContainers(preset, homes)
   const sizes = new Set([1])
-  for (const home of homes) {
-    const id = names.get(home)
-    const container = id === undefined ? undefined : state.ksObjects.get(id)
-    if (container?.kind !== 'container') continue
+  for (const container of containers) {
     const room = available(state, container, 'memoryBytes')
     for (const size of [room, room + 1]) if (size >= 1 && size <= BOUNDS.bytesMax) sizes.add(size)
   }
@@ -347,14 +351,9 @@ export function allocSizes(preset: Preset): number[] {
  * from tables an ancestor user namespace owns). Each at most {@link BOUNDS}.uidMax.
  */
 export function spawnUids(preset: Preset): number[] {
-  const homes = preset.images.length > 0 ? new Set(spawnHomes(preset.boot.system)) : new Set<string>()
+  const { state, containers } = bootContainers(preset, preset.images.length > 0 ? spawnHomes(preset.boot.system) : [])
   const uids = new Set([0])
-  if (homes.size === 0) return [0]
-  const { state, names } = bootNamed(preset.boot, preset.images)
-  for (const home of homes) {
-    const id = names.get(home)
-    const container = id === undefined ? undefined : state.ksObjects.get(id)
-    if (container?.kind !== 'container') continue
+  for (const container of containers) {
     const count = getNamespace(state, container.namespaces.user).uidMap.count
     for (const uid of [count - 1, count]) if (uid >= 0 && uid <= BOUNDS.uidMax) uids.add(uid)
   }

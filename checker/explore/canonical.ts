@@ -152,7 +152,6 @@ export function canonicalKey(state: KernelState): string {
   return best!
 }
 
-/** The state under one complete labelling. */
 /**
  * A container's limits as text, field by field in one order (the five reserved
  * amounts, the weight, the devices in the record's order): equal limits give
@@ -163,6 +162,7 @@ function limitsKey(limits: Limits): string {
   return `{${limits.memoryBytes},${limits.processes},${limits.endpoints},${limits.cpuBudget},${limits.ioBytes},${limits.cpuWeight},${JSON.stringify(limits.devices)}}`
 }
 
+/** The state under one complete labelling. */
 function encode(state: KernelState, labels: Labels): string {
   const o = (id: ObjectId | null) => (id === null ? '-' : String(labels.objects.get(id)))
   const c = (id: CapId | null) => (id === null ? '-' : String(labels.caps.get(id)))

@@ -85,7 +85,6 @@ export function hashLimitsInto(limits: Limits, out: Int32Array, at: number): voi
   out[at + 1] = LIMITS_PAIR[1]!
 }
 
-
 const FLOAT = new Float64Array(1)
 const FLOAT_WORDS = new Int32Array(FLOAT.buffer)
 

@@ -34,7 +34,7 @@ import { available } from '../../model/accounting.js'
 import { getContainer } from '../../model/state.js'
 import { BOUNDS } from '../../spec/numbers.js'
 import { step as modelStep } from '../../model/step.js'
-import { MUTANTS } from '../../mutants/catalogue.js'
+import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import { cleanMutants, loadMutant } from '../../mutants/materialize.js'
 
@@ -225,13 +225,47 @@ test('a device a driver holds: io_submit with one byte and a container\'s whole 
   }
 })
 
+/** The model's answer to one step: 'ok' or the refusal's code. */
+const codeOf = ({ outcome }: ReturnType<typeof modelStep>): string => (E.isLeft(outcome) ? outcome.left.code : 'ok')
+
 /** The answer of the model at boot to each of `children` created by the first actor from its slot `parent` into `dst`: 'ok' or the refusal's code. */
 function createdAtBoot(preset: Preset, children: ReadonlyArray<ChildConfig>, parent: number, dst: number): string[] {
   const state = modelBoot(preset.boot, preset.images)
-  return children.map((child) => {
-    const { outcome } = modelStep(state, { kind: 'container_create', caller: preset.actors[0]!, parent, dst, limits: child.limits, namespaces: child.namespaces })
-    return E.isRight(outcome) ? 'ok' : outcome.left.code
-  })
+  return children.map((child) => codeOf(modelStep(state, { kind: 'container_create', caller: preset.actors[0]!, parent, dst, limits: child.limits, namespaces: child.namespaces })))
+}
+
+/** A bug of the catalogue, by name. */
+const seeded = (name: string): Mutant => MUTANTS.find((mutant) => mutant.name === name)!
+
+/** A bug planted for a test (not in the catalogue): `find` replaced by `replace` in the built `file`. */
+const planted = (name: string, file: string, find: string, replace: string) => ({ name, family: 'planted', description: name, reference: 'test/checker/declared-alphabet', file, find, replace }) as unknown as Mutant
+
+/** A seeded bug, and where a search of `preset` (plugin-host unless named) to `depth` must find it: a violation (of `invariant`, when named) whose last step is of one of `kinds`. */
+interface Finding { readonly mutant: Mutant; readonly preset?: Preset; readonly depth: number; readonly refine: boolean; readonly kinds: ReadonlyArray<string>; readonly invariant?: string }
+
+/**
+ * Searches each finding's system with its bug as the kernel (the general
+ * engine, with --refine against it when asked) and asserts what it must find;
+ * `also(finding, target)` runs after each. The lines to print.
+ */
+async function findEach(findings: ReadonlyArray<Finding>, also?: (finding: Finding, target: SearchTarget) => void): Promise<string[]> {
+  const lines: string[] = []
+  try {
+    for (const finding of findings) {
+      const { mutant, preset = pluginHost, depth, refine, kinds, invariant } = finding
+      const target = await loadMutant(mutant) as unknown as SearchTarget
+      const found = exploreGeneral({ preset, depthMax: depth, kernel: target, ...(refine ? { refine: target as never } : {}) })
+      assert.ok(found.violation !== null, `${mutant.name}: no violation within depth ${depth}`)
+      if (invariant !== undefined) assert.is(found.violation!.invariant, invariant, mutant.name)
+      const last = found.violation!.path.at(-1)!
+      assert.ok(kinds.includes(last.kind as string), `${mutant.name}: the violating step ${String(last.kind)}`)
+      lines.push(`${mutant.name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s), ${JSON.stringify(last)}`)
+      also?.(finding, target)
+    }
+  } finally {
+    cleanMutants()
+  }
+  return lines
 }
 
 test('the children a process creates: for each container it controls, empty in every namespace mode, all the parent has left, and one past each boundary (reservation, uid map, devices)', () => {
@@ -288,7 +322,6 @@ test('regions: data regions filling each actor\'s container and one byte past it
   // On the model from boot: the editor fills host exactly, one byte more is refused; an executable region maps for code, not for data; write with execute never.
   const editor = pluginHost.actors[0]!
   const boot = modelBoot(pluginHost.boot, pluginHost.images)
-  const codeOf = ({ outcome }: ReturnType<typeof modelStep>) => (E.isLeft(outcome) ? outcome.left.code : 'ok')
   const dst = pluginHost.boot.system!.processes![0]!.slots - 1
   const alloc = (sizeBytes: number, executable: boolean) => ({ kind: 'mem_alloc', caller: editor, sizeBytes, executable, dst } as const)
   assert.is(codeOf(modelStep(boot, alloc(rooms[0]!, false))), 'ok')
@@ -304,36 +337,20 @@ test('regions: data regions filling each actor\'s container and one byte past it
   assert.equal(allocs.map((action) => `${action.sizeBytes as number}${action.executable === true ? 'x' : ''}`).sort(), ['1x', ...allocSizes(pluginHost).map(String)].sort())
 })
 
-/** A bug planted for a test (not in the catalogue): `find` replaced by `replace` in the built `file`. */
-const planted = (name: string, file: string, find: string, replace: string) => ({ name, family: 'planted', description: name, reference: 'test/checker/declared-alphabet', file, find, replace }) as unknown as (typeof MUTANTS)[number]
-
 test('seeded bugs met only by executable regions, code mappings or a region at the memory quota: each found on plugin-host by the step that meets it', async () => {
-  const lines: string[] = []
   const quota = 'if (available(k, container, RES_MEMORY) < sizeBytes)'
   const wx = '&& (perms & (R_WRITE | R_EXECUTE)) !== (R_WRITE | R_EXECUTE)'
-  const bugs = [
-    [MUTANTS.find((mutant) => mutant.name === 'exec-region-writable')!, 'CAP-2', false],
+  const regions = ['mem_alloc', 'mem_map']
+  const lines = await findEach([
+    { mutant: seeded('exec-region-writable'), invariant: 'CAP-2', refine: false, depth: 1, kinds: regions },
     // The alphabet's data mappings met this one before; a code mapping of a data region meets it in one step.
-    [MUTANTS.find((mutant) => mutant.name === 'map-perms-unchecked')!, 'ISO-4', false],
-    [planted('memory-quota-one-past', 'impl/objects/memory.js', quota, quota.replace('<', '+ 1 <')), 'QUO-1', false],
+    { mutant: seeded('map-perms-unchecked'), invariant: 'ISO-4', refine: false, depth: 1, kinds: regions },
+    { mutant: planted('memory-quota-one-past', 'impl/objects/memory.js', quota, quota.replace('<', '+ 1 <')), invariant: 'QUO-1', refine: false, depth: 1, kinds: regions },
     // Refusing a region that fits exactly breaks no invariant: --refine's REF-1 sees the model allow it.
-    [planted('memory-quota-refuses-exact-fit', 'impl/objects/memory.js', quota, quota.replace('<', '<=')), 'REF-1', true],
+    { mutant: planted('memory-quota-refuses-exact-fit', 'impl/objects/memory.js', quota, quota.replace('<', '<=')), invariant: 'REF-1', refine: true, depth: 1, kinds: regions },
     // W^X unchecked in mem_map: no cap can both write and execute, so the mapping is refused anyway, with the wrong error (REF-1).
-    [planted('map-allows-write-execute', 'impl/objects/memory.js', wx, ''), 'REF-1', true],
-  ] as const
-  try {
-    for (const [mutant, invariant, refine] of bugs) {
-      const target = await loadMutant(mutant)
-      const found = exploreGeneral({ preset: pluginHost, depthMax: 1, kernel: target as unknown as SearchTarget, ...(refine ? { refine: target } : {}) })
-      assert.ok(found.violation !== null, `${mutant.name}: no violation within depth 1`)
-      assert.is(found.violation!.invariant, invariant, mutant.name)
-      const last = found.violation!.path.at(-1)!
-      assert.ok(last.kind === 'mem_alloc' || last.kind === 'mem_map', `${mutant.name}: the violating step ${String(last.kind)}`)
-      lines.push(`${mutant.name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s), ${JSON.stringify(last)}`)
-    }
-  } finally {
-    cleanMutants()
-  }
+    { mutant: planted('map-allows-write-execute', 'impl/objects/memory.js', wx, ''), invariant: 'REF-1', refine: true, depth: 1, kinds: regions },
+  ])
   console.log(`  ${lines.join('\n  ')}`)
 })
 
@@ -348,7 +365,6 @@ test('spawned uids at the uid map\'s boundary, and a badge minted on a copy', ()
   const editor = pluginHost.actors[0]!
   const spawnedAs = (uid: number) => presetActions(mappedPlugins).find((action) => action.kind === 'process_spawn' && action.uid === uid && action.caller === editor && action.container === 0 && action.dst === 3)!
   const boot = modelBoot(mappedPlugins.boot, mappedPlugins.images)
-  const codeOf = ({ outcome }: ReturnType<typeof modelStep>) => (E.isLeft(outcome) ? outcome.left.code : 'ok')
   assert.equal([0, 7, 8].map((uid) => codeOf(modelStep(boot, spawnedAs(uid)))), ['ok', 'ok', 'PermissionDenied'])
   // The badge: one more than any declared one; on an unbadged endpoint cap once, never on a badged one or another kind.
   assert.is(mintBadge(pluginHost), 1)
@@ -363,27 +379,15 @@ test('spawned uids at the uid map\'s boundary, and a badge minted on a copy', ()
 })
 
 test('seeded bugs met only by spawning at the uid map\'s edge or minting badges: each found by the step that meets it', async () => {
-  const lines: string[] = []
-  const bugs = [
+  const lines = await findEach([
     // A uid past the map breaks no state invariant: --refine's REF-1 sees the spawn the model refuses.
-    ['spawn-uid-unmapped', mappedPlugins, 'process_spawn', true, 1],
+    { mutant: seeded('spawn-uid-unmapped'), preset: mappedPlugins, refine: true, depth: 1, kinds: ['process_spawn'] },
     // A plugin that is uid 0 only in its own namespace mounts into host's table (ISO-3).
-    ['container-root-is-host-root', mappedPlugins, 'mount', false, 2],
+    { mutant: seeded('container-root-is-host-root'), preset: mappedPlugins, refine: false, depth: 2, kinds: ['mount'] },
     // A badge changed, or a message without its sender's badge: the replies differ from the model's.
-    ['rebadge-allowed', pluginHost, 'cap_copy', true, 2],
-    ['badge-not-carried', pluginHost, 'ep_send', true, 2],
-  ] as const
-  try {
-    for (const [name, preset, kind, refine, depth] of bugs) {
-      const target = await loadMutant(MUTANTS.find((mutant) => mutant.name === name)!)
-      const found = exploreGeneral({ preset, depthMax: depth, kernel: target as unknown as SearchTarget, ...(refine ? { refine: target } : {}) })
-      assert.ok(found.violation !== null, `${name}: no violation within depth ${depth}`)
-      assert.is(found.violation!.path.at(-1)!.kind, kind, `${name}: the violating step`)
-      lines.push(`${name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s)`)
-    }
-  } finally {
-    cleanMutants()
-  }
+    { mutant: seeded('rebadge-allowed'), refine: true, depth: 2, kinds: ['cap_copy'] },
+    { mutant: seeded('badge-not-carried'), refine: true, depth: 2, kinds: ['ep_send'] },
+  ])
   assert.is(exploreGeneral({ preset: mappedPlugins, depthMax: 2, refine: implTarget }).violation, null)
   console.log(`  ${lines.join('\n  ')}`)
 })
@@ -397,7 +401,7 @@ test('endpoints of depth 2 as well as 1: a FIFO bug of the queue\'s ring is foun
     objects: system.objects!.filter((object) => object.name !== 'settings'), caps: system.caps!.filter((cap) => cap.object !== 'settings'),
   }))
   try {
-    const target = await loadMutant(MUTANTS.find((mutant) => mutant.name === 'ring-ignores-head')!)
+    const target = await loadMutant(seeded('ring-ignores-head'))
     const found = exploreGeneral({ preset: small, depthMax: 5, kernel: target as unknown as SearchTarget })
     assert.ok(found.violation !== null, 'ring-ignores-head: no violation within depth 5')
     assert.ok(found.violation!.path.some((action) => action.kind === 'ep_create' && action.depth === 2), 'through a new endpoint of depth 2')
@@ -416,45 +420,27 @@ test('with --refine, the reading syscalls too: cap_inspect and container_stats f
     assert.is(readers.filter((action) => action.kind === kind).length, slots, kind)
   }
   assert.is(readers.length, plain.length + 2 * slots)
-  const lines: string[] = []
-  const bugs = [
+  const lines = await findEach([
     // A badge the answer leaves out: seen once a badged cap is inspected (mint, then inspect).
-    [planted('inspect-hides-badge', 'impl/objects/caps.js', 'badge: k.caps.badge[cap] });', 'badge: 0 });'), 'cap_inspect', 2],
+    { mutant: planted('inspect-hides-badge', 'impl/objects/caps.js', 'badge: k.caps.badge[cap] });', 'badge: 0 });'), invariant: 'REF-1', refine: true, depth: 2, kinds: ['cap_inspect'] },
     // Stats for a holder without read: the editor's copy of plugins' cap with write only.
-    [planted('stats-without-read', 'impl/objects/containers.js', "call['slot'], KIND_CONTAINER, R_READ);", "call['slot'], KIND_CONTAINER, 0);"), 'container_stats', 2],
-  ] as const
-  try {
-    for (const [mutant, kind, depth] of bugs) {
-      const target = await loadMutant(mutant)
-      const found = exploreGeneral({ preset: pluginHost, depthMax: depth, kernel: target as unknown as SearchTarget, refine: target })
-      assert.ok(found.violation !== null, `${mutant.name}: no violation within depth ${depth}`)
-      assert.is(found.violation!.invariant, 'REF-1', mutant.name)
-      assert.is(found.violation!.path.at(-1)!.kind, kind, `${mutant.name}: the violating step`)
-      lines.push(`${mutant.name}: REF-1 after ${found.violation!.path.length} step(s)`)
-      // Without --refine the reading syscalls are not in the alphabet, and no invariant sees the answer.
-      assert.is(exploreGeneral({ preset: pluginHost, depthMax: depth, kernel: target as unknown as SearchTarget }).violation, null, `${mutant.name} without --refine`)
-    }
-  } finally {
-    cleanMutants()
-  }
+    { mutant: planted('stats-without-read', 'impl/objects/containers.js', "call['slot'], KIND_CONTAINER, R_READ);", "call['slot'], KIND_CONTAINER, 0);"), invariant: 'REF-1', refine: true, depth: 2, kinds: ['container_stats'] },
+  ], ({ mutant, depth }, target) => {
+    // Without --refine the reading syscalls are not in the alphabet, and no invariant sees the answer.
+    assert.is(exploreGeneral({ preset: pluginHost, depthMax: depth, kernel: target }).violation, null, `${mutant.name} without --refine`)
+  })
   console.log(`  ${lines.join('\n  ')}`)
 })
 
 test('seeded bugs met only by creating containers, running the scheduler or listing processes: each found on plugin-host by a step of that kind, the impl breaking nothing there', async () => {
-  const lines: string[] = []
-  try {
-    // A child's uid map breaks no state invariant (the alphabet spawns with uid 0 only): --refine's REF-1 sees the map the model refuses.
-    const bugs = [['reserve-against-caller-container', 'container_create', false], ['uid-map-outside-parent', 'container_create', true], ['weight-ignored', 'sched_run', false], ['stride-picks-max', 'sched_run', false], ['process-list-host-pids', 'process_list', false]] as const
-    for (const [name, kind, refine] of bugs) {
-      const target = await loadMutant(MUTANTS.find((mutant) => mutant.name === name)!)
-      const found = exploreGeneral({ preset: pluginHost, depthMax: 2, kernel: target as unknown as SearchTarget, ...(refine ? { refine: target } : {}) })
-      assert.ok(found.violation !== null, `${name}: no violation within depth 2`)
-      assert.is(found.violation!.path.at(-1)!.kind, kind, `${name}: the violating step`)
-      lines.push(`${name}: ${found.violation!.invariant} after ${found.violation!.path.length} step(s)`)
-    }
-  } finally {
-    cleanMutants()
-  }
+  const lines = await findEach([
+    { mutant: seeded('reserve-against-caller-container'), refine: false, depth: 2, kinds: ['container_create'] },
+    // A child's uid map breaks no state invariant: --refine's REF-1 sees the map the model refuses.
+    { mutant: seeded('uid-map-outside-parent'), refine: true, depth: 2, kinds: ['container_create'] },
+    { mutant: seeded('weight-ignored'), refine: false, depth: 2, kinds: ['sched_run'] },
+    { mutant: seeded('stride-picks-max'), refine: false, depth: 2, kinds: ['sched_run'] },
+    { mutant: seeded('process-list-host-pids'), refine: false, depth: 2, kinds: ['process_list'] },
+  ])
   assert.is(exploreGeneral({ preset: pluginHost, depthMax: 2, refine: implTarget }).violation, null)
   console.log(`  ${lines.join('\n  ')}`)
 })
