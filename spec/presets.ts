@@ -23,6 +23,12 @@ export interface Preset {
    * `declaredActions`).
    */
   readonly declared?: boolean
+  /**
+   * The digests of the pool's images that `sila explore` forged beside a declared
+   * system's own (checker/explore/forged-images.ts): images an honest kernel
+   * refuses to spawn, which the alphabet spawns without grants, as uid 0.
+   */
+  readonly forged?: ReadonlyArray<string>
 }
 
 const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`

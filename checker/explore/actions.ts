@@ -10,11 +10,14 @@ import { ALL_SYSCALLS_DEVICE, CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE } from 
 import { type Limits, type NamespaceConfig, RESERVED_RESOURCES, type ReservedResource } from '../../spec/limits.js'
 import { BOUNDS } from '../../spec/numbers.js'
 import { bootNamed } from '../../model/boot.js'
-import { available } from '../../model/accounting.js'
+import { available, childReservations } from '../../model/accounting.js'
 import { type ContainerObject, type KernelState, getContainer, getNamespace } from '../../model/state.js'
 import type { SystemDescription } from '../../spec/boot.js'
 
 export type Action = Readonly<Record<string, unknown>>
+
+/** An action's syscall kind: what a search's coverage counts transitions by unless told otherwise. */
+export const kindOf = (action: Action): string => action.kind as string
 
 /** Every subset of the five rights (32), the empty and the full set included. */
 export const RIGHT_SUBSETS: ReadonlyArray<RightName[]> = Array.from({ length: 32 }, (_, mask) => RIGHT_NAMES.filter((_, bit) => (mask & (1 << bit)) !== 0))
@@ -195,6 +198,11 @@ export function usedResources(preset: Preset): ReservedResource[] {
  * memory and processes in every combination (a spawn spends both: a second
  * process needs memory for its image too), endpoints, the CPU budget and I/O
  * bytes one at a time (no action spends them together),
+ * and, one resource at a time, each at its floor (what the container uses
+ * and its children reserve at boot), one below it (refused) and one above it
+ * (the tightest limits: the next use is one past, which a budget or quota
+ * compared off by one admits; one above, for a setter inside the container
+ * whose own syscall is charged to it first),
  * with each device of the boot's list dropped or added (the parent's
  * allowed set, the children's), and with the CPU weight of each other declared
  * container or the root (a tie in the scheduler) or one more. Limits on
@@ -224,6 +232,14 @@ export function limitVariants(preset: Preset): Limits[] {
     let combinations: Limits[] = [declared]
     for (const resource of spawning) combinations = combinations.flatMap((limits) => valuesOf(resource).map((next) => ({ ...limits, [resource]: next })))
     for (const resource of resources) if (!spawning.includes(resource)) combinations.push(...valuesOf(resource).map((next) => ({ ...declared, [resource]: next })))
+    // The floor (what the container uses and its children reserve at boot), one resource at a time: below it refused, at it and
+    // one above it (the setter's own CPU charge, when it lives there) the tightest limits, under which the next use is one past.
+    const own = getContainer(state, names.get(container.name)!)
+    const reserved = childReservations(state, own.id)
+    for (const resource of resources) {
+      const floor = own.usage[resource] + reserved[resource]
+      for (const next of [floor - 1, floor, floor + 1]) if (next >= 0 && next <= BOUNDS.countMax) combinations.push({ ...declared, [resource]: next })
+    }
     for (const limits of combinations) if (resources.some((resource) => limits[resource] !== declared[resource])) add(limits)
     for (const device of devices) add({ ...declared, devices: declared.devices.includes(device) ? declared.devices.filter((name) => name !== device) : [...declared.devices, device] })
     for (const weight of bootWeights(preset)) if (weight !== declared.cpuWeight) add({ ...declared, cpuWeight: weight })
@@ -389,7 +405,8 @@ const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'exec
  * in those it controls ({@link childConfigs}); spawns each image
  * of the pool into a container it holds ({@link SPAWNED_SLOTS} slots), with no
  * grant (as each uid of {@link spawnUids}) or one `read` or `write` grant of
- * another slot (uid 0); and, through each namespace table two actors share
+ * another slot (uid 0), and each image forged beside the pool's
+ * (`preset.forged`: forged-images.ts) with no grant as uid 0; and, through each namespace table two actors share
  * ({@link sharedTables}), hands caps on: registers, looks up and unregisters
  * services named after the declared endpoints (ipc, also wherever a declared
  * container shares its parent's ipc namespace), binds, connects and unbinds a
@@ -421,6 +438,7 @@ export function declaredActions(preset: Preset, readers = false): Action[] {
   const allocs = allocSizes(preset)
   const uids = spawnUids(preset)
   const badge = mintBadge(preset)
+  const forged = new Set(preset.forged ?? [])
   const actions: Action[] = []
   for (const caller of preset.actors) {
     const range = Array.from({ length: processes[caller - 1]?.slots ?? SPAWNED_SLOTS }, (_, slot) => slot)
@@ -455,6 +473,7 @@ export function declaredActions(preset: Preset, readers = false): Action[] {
     for (const path of paths) actions.push({ kind: 'unmount', caller, path })
     for (const [container, dst] of pairs) {
       for (const image of preset.images) {
+        if (forged.has(image.digest)) { actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst }); continue }
         for (const uid of uids) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid, slots: SPAWNED_SLOTS, grants: [], dst })
         for (const slot of range) {
           if (slot === container || slot === dst) continue
@@ -491,4 +510,67 @@ export function presetActions(preset: Preset, options: { readonly readers?: bool
     ]
   }
   return preset.actors.flatMap((ref) => capCoreActions(ref, slotsOf(ref)))
+}
+
+/** A namespace configuration's mode of each kind, as a variant's label says it: all shared, all new, or which are new (a user namespace new: with a uid map). */
+function namespacesLabel(namespaces: NamespaceConfig): string {
+  const fresh = (['pid', 'mount', 'net', 'ipc'] as const).filter((kind) => namespaces[kind] === 'new')
+  const mapped = namespaces.user !== 'share'
+  if (fresh.length === 0 && !mapped) return 'namespaces shared'
+  if (fresh.length === 4 && mapped) return 'namespaces new, uid map'
+  if (fresh.length === 4) return 'namespaces new'
+  return `${fresh.join(' ')}${mapped ? ' user' : ''} new`
+}
+
+/**
+ * An action's variant: its syscall kind and, in brackets, what sets it apart
+ * from the alphabet's other actions of that kind where the difference reaches
+ * other code (a badge minted, a code region, a mapping's perms, a queue's depth,
+ * a spawn's uid and grant, a child's namespaces and reservation, a copy's or a
+ * mount's rights, a send with a cap, a receive into a slot); slots, names and
+ * sizes past 1 are not told apart. Coverage by variant (ExploreOptions'
+ * `coverageBy`) shows which of them a search took, where coverage by kind would
+ * count a kind taken when only its plainest variant ever succeeded.
+ */
+export function actionVariant(action: Action): string {
+  const kind = String(action.kind)
+  const features: string[] = []
+  const rights = (value: unknown): string => (value as RightName[]).length === 0 ? 'no rights' : (value as RightName[]).join(' ')
+  switch (kind) {
+    case 'cap_copy':
+      features.push(rights(action.rights))
+      if (action.badge !== undefined) features.push('badged')
+      break
+    case 'mem_alloc':
+      features.push(action.executable === true ? 'code' : 'data', action.sizeBytes === 1 ? '1 byte' : 'sized')
+      break
+    case 'mem_map':
+      features.push(rights(action.perms))
+      break
+    case 'mount':
+      features.push(rights(action.rights))
+      break
+    case 'ep_create':
+      features.push(`depth ${String(action.depth)}`)
+      break
+    case 'ep_send':
+      features.push(action.xfer === undefined ? 'no cap' : 'with a cap')
+      break
+    case 'ep_recv':
+      features.push(action.dst === undefined ? 'no slot' : 'into a slot')
+      break
+    case 'process_spawn': {
+      const grants = action.grants as ReadonlyArray<{ readonly rights: RightName[] }>
+      features.push(action.uid === 0 ? 'uid 0' : 'uid not 0', grants.length === 0 ? 'no grant' : `grant ${grants.map((grant) => rights(grant.rights)).join(', ')}`)
+      break
+    }
+    case 'container_create': {
+      const limits = action.limits as Limits
+      const reserves = RESERVED_RESOURCES.some((resource) => limits[resource] > 0)
+      features.push(namespacesLabel(action.namespaces as NamespaceConfig), reserves ? 'reserving' : 'empty')
+      if (limits.devices.length > 0) features.push('devices')
+      break
+    }
+  }
+  return features.length === 0 ? kind : `${kind} [${features.join(', ')}]`
 }

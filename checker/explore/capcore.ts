@@ -577,9 +577,9 @@ export class Successors {
     fingerprintBytesInto(this.canonicalWords, this.layout.identityWords, this.pair)
   }
 
-  /** Transitions by syscall kind. */
-  coverage(): Record<string, number> {
-    return coverageOf(this.actions, this.counts)
+  /** Transitions by syscall kind (or by `by`: ExploreOptions' coverageBy). */
+  coverage(by?: (action: Action) => string): Record<string, number> {
+    return coverageOf(this.actions, this.counts, by)
   }
 }
 
@@ -663,6 +663,6 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
     preset: options.preset.name, engine: 'compiled', complete: violation === null && !stopped && frontier.count === 0 && random === null,
     distinct: seen.size, generated: successors.generated + 1, depth, queue: frontier.count, durationMs,
     statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
-    coverage: successors.coverage(), violation, swarm: options.swarm ?? null, interrupted,
+    coverage: successors.coverage(options.coverageBy), violation, swarm: options.swarm ?? null, interrupted,
   }
 }

@@ -945,7 +945,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     return {
       preset: options.preset.name, engine: 'general', complete, distinct: seen.size, generated: expander.generated + 1, depth, queue, durationMs,
       statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
-      coverage: coverageOf(expander.actions, expander.counts), violation, swarm: options.swarm ?? null, ...(interrupted ? { interrupted } : {}),
+      coverage: coverageOf(expander.actions, expander.counts, options.coverageBy), violation, swarm: options.swarm ?? null, ...(interrupted ? { interrupted } : {}),
       ...(watch === null ? {} : { properties: verdicts(watch.user, watch.witnessed, { complete, depth, distinct: seen.size, violated: violation?.invariant ?? null, interrupted, swarm: random !== null }) }),
     }
   }

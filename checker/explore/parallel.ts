@@ -32,7 +32,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
-import type { Action } from './actions.js'
+import { type Action, kindOf } from './actions.js'
 import { collisionProbability } from './fingerprints.js'
 import type { ExploreOptions, ExploreResult, ExploreViolation } from './search.js'
 import { InputError } from '../../spec/decode.js'
@@ -44,12 +44,12 @@ export function ownerOf(high: number, low: number, count: number): number {
   return (((high >>> 11) ^ low) >>> 0) % count
 }
 
-/** Transitions by syscall kind, from counts by action. */
-export function coverageOf(actions: ReadonlyArray<Action>, counts: ArrayLike<number>): Record<string, number> {
+/** Transitions by syscall kind (or by what `by` says of each action: ExploreOptions' `coverageBy`), from counts by action. */
+export function coverageOf(actions: ReadonlyArray<Action>, counts: ArrayLike<number>, by: (action: Action) => string = kindOf): Record<string, number> {
   const coverage: Record<string, number> = {}
   for (let index = 0; index < actions.length; index++) {
-    const kind = actions[index]!.kind as string
-    if (counts[index]! > 0) coverage[kind] = (coverage[kind] ?? 0) + counts[index]!
+    const key = by(actions[index]!)
+    if (counts[index]! > 0) coverage[key] = (coverage[key] ?? 0) + counts[index]!
   }
   return coverage
 }
@@ -292,7 +292,7 @@ export async function exploreParallel<B, V>(options: ExploreOptions & { readonly
     preset: options.preset.name, engine: engine.name, complete,
     distinct, generated: reports.reduce((sum, report) => sum + report.generated, 0) + 1, depth, queue, durationMs,
     statesPerSecond: Math.round((distinct / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(distinct),
-    coverage: coverageOf(actions, counts), violation, swarm: null, ...(interrupted ? { interrupted } : {}),
+    coverage: coverageOf(actions, counts, options.coverageBy), violation, swarm: null, ...(interrupted ? { interrupted } : {}),
   }
 }
 

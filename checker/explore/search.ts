@@ -32,7 +32,7 @@ import { compareState, compareStep, stepKernel } from './refine-step.js'
 import type { Outcome } from '../../spec/results.js'
 import { canonicalKey } from './canonical.js'
 import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
-import { type Action, presetActions } from './actions.js'
+import { type Action, kindOf, presetActions } from './actions.js'
 import { type Checked, type PropertyVerdict, type PropertyHit, PropertyWatch, verdicts } from './props.js'
 
 /** What `explore` searches and how far. @public */
@@ -62,6 +62,12 @@ export interface ExploreOptions {
    * and `--props` (props.ts). User properties are evaluated on every new state.
    */
   readonly checked?: Checked
+  /**
+   * What `coverage` counts successful transitions by: the syscall kind unless
+   * told otherwise (tests count by actions.ts's `actionVariant`, which tells a
+   * badged copy or a code region from the plain ones).
+   */
+  readonly coverageBy?: (action: Action) => string
   /** The transition function (default: the model's step; a seeded-bug copy of it for demonstrations). */
   readonly step?: (state: KernelState, syscall: unknown) => { state: KernelState; outcome: Outcome }
 }
@@ -160,6 +166,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   const parents: number[] = [0]
   const via: number[] = [-1]
   const coverage: Record<string, number> = {}
+  const coverageBy = options.coverageBy ?? kindOf
   const initial = boot(preset.boot, preset.images)
   const [high, low] = fingerprint(canonicalKey(initial))
   seen.add(high, low)
@@ -207,8 +214,8 @@ export function explore(options: ExploreOptions): ExploreResult {
         }
         if (E.isLeft(outcome)) continue
         generated++
-        const kind = action.kind as string
-        coverage[kind] = (coverage[kind] ?? 0) + 1
+        const key = coverageBy(action)
+        coverage[key] = (coverage[key] ?? 0) + 1
         const actionIndex = actionIndexes.get(action)!
         const violations = options.checked === undefined ? checkStep({ before: state, syscall: action, outcome, after }) : checkStep({ before: state, syscall: action, outcome, after }).filter((v) => keep([v]) !== undefined)
         const [h, l] = fingerprint(canonicalKey(after))

@@ -8,6 +8,7 @@ import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, wr
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
 import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
+import { withForgedImages } from '../../checker/explore/forged-images.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
 import { bootNamed } from '../../model/boot.js'
@@ -113,10 +114,16 @@ Options:
                      container's whole budget), list processes, kill, spawn the
                      pool's images into containers they hold (as uid 0, and as
                      the last uid the container maps and the first it does
-                     not), destroy containers and set the limits
+                     not), and spawn images an attacker could put beside the
+                     pool's (each unsigned, signed by a key outside the keyring,
+                     and, where its name has a floor, below it and at the
+                     floor's prerelease: an honest kernel refuses them all),
+                     destroy containers and set the limits
                      of those they control (each used resource -1, +1 or + all
                      the parent had left at boot, memory and processes combined;
-                     a device dropped or added; another container's weight or
+                     one at a time at its floor, what the container used and
+                     reserved at boot, or one below or above it; a device
+                     dropped or added; another container's weight or
                      one more), create children in them (empty, in every
                      namespace mode, with the parent's whole uid range or one
                      past it; or all the parent had left at boot, or one more
@@ -180,7 +187,7 @@ const FLAGS = {
 } as const
 
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
-  if (values.boot !== undefined) return bootFilePreset(values.boot, 'explore')
+  if (values.boot !== undefined) return withForgedImages(bootFilePreset(values.boot, 'explore'))
   const preset = findPreset(values.preset ?? EXPLORE_DEFAULTS.preset)
   if (preset === undefined) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)}; presets: ${PRESETS.map((p) => p.name).join(', ')}`, 'explore')
   return preset

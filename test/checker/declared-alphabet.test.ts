@@ -37,6 +37,7 @@ import { step as modelStep } from '../../model/step.js'
 import { MUTANTS, type Mutant } from '../../mutants/catalogue.js'
 import { implTarget } from '../../refinement/abstraction.js'
 import { cleanMutants, loadMutant } from '../../mutants/materialize.js'
+import { forgedImages, withForgedImages } from '../../checker/explore/forged-images.js'
 
 const WEB_APP = 'examples/systems/web-app/boot.json'
 const PLUGIN_HOST = 'examples/systems/plugin-host/boot.json'
@@ -145,7 +146,7 @@ test('a shared mount namespace leaks the orders region by mount and resolve; a s
 const withLimits = (preset: Preset, name: string, change: (limits: Limits) => Limits): Preset =>
   withSystem(preset, (system) => ({ ...system, containers: system.containers!.map((container) => (container.name === name ? { ...container, limits: change(container.limits) } : container)) }))
 
-test('the limits a process may set: for the containers it controls, each used resource one less, one more or raised by all the parent has left (memory and processes combined); devices toggled', () => {
+test('the limits a process may set: for the containers it controls, each used resource one less, one more or raised by all the parent has left (memory and processes combined), or at its floor and one either side (one at a time); devices toggled', () => {
   // plugin-host: the editor controls plugins (memory 128, processes 1, endpoints 0); host has 2 processes, both taken (the editor, plugins' reservation), memory left, and one endpoint (the mailbox took the other).
   assert.equal(usedResources(pluginHost), ['memoryBytes', 'processes', 'endpoints'])
   const variants = limitVariants(pluginHost)
@@ -154,7 +155,8 @@ test('the limits a process may set: for the containers it controls, each used re
   const room = Math.max(...spawning.map((limits) => limits.memoryBytes)) - 128
   assert.ok(room > 1 && room < 512 - 128, 'host has memory left, less than its limit less plugins\' (the editor\'s image takes some)')
   const memories = [127, 128, 129, 128 + room]
-  const expected = memories.flatMap((memoryBytes) => [0, 1, 2].map((processes) => `${memoryBytes}/${processes}`)).filter((pair) => pair !== '128/1')
+  // And memory at its floor (plugins uses and reserves nothing at boot: 0) and one above it, processes as declared (the floor's other side, -1, is no limit).
+  const expected = [...memories.flatMap((memoryBytes) => [0, 1, 2].map((processes) => `${memoryBytes}/${processes}`)).filter((pair) => pair !== '128/1'), '0/1', '1/1']
   assert.equal(spawning.map((limits) => `${limits.memoryBytes}/${limits.processes}`).sort(), expected.sort())
   // Endpoints alone: none to take away, one more (all host has left).
   assert.equal(variants.filter((limits) => limits.endpoints !== declared.endpoints && limits.cpuWeight === declared.cpuWeight), [{ ...declared, endpoints: 1 }])
@@ -179,7 +181,8 @@ test('the limits a process may set: for the containers it controls, each used re
   assert.equal(usedResources(accounted), ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'])
   const toggled = limitVariants(accounted).filter((limits) => limits.devices.length > 0)
   assert.equal(toggled.map((limits) => limits.devices), [['disk0']])
-  assert.is(limitVariants(accounted).length, 4 * 3 - 1 + 1 + 3 + 1 + 1 + 2, 'memory (4 values) and processes (3: host has none left) combined, less the declared; endpoints +1 alone; CPU -1, +1, +400 alone; I/O +1 alone (none to take away, none left); the device added; two weights')
+  assert.is(limitVariants(accounted).length, 4 * 3 - 1 + 1 + 3 + 1 + 1 + 2 + 2 + 2, 'memory (4 values) and processes (3: host has none left) combined, less the declared; endpoints +1 alone; CPU -1, +1, +400 alone; I/O +1 alone (none to take away, none left); the device added; two weights; memory and CPU at their floor (0) and one above it')
+  assert.equal(limitVariants(accounted).filter((limits) => limits.cpuBudget <= 1).map((limits) => limits.cpuBudget), [0, 1])
 })
 
 test('a bound that rests on a limit: the editor raises plugins\' process limit when host has room, and one-plugin-at-a-time breaks; with none left it holds', async () => {
@@ -442,6 +445,96 @@ test('seeded bugs met only by creating containers, running the scheduler or list
     { mutant: seeded('process-list-host-pids'), refine: false, depth: 2, kinds: ['process_list'] },
   ])
   assert.is(exploreGeneral({ preset: pluginHost, depthMax: 2, refine: implTarget }).violation, null)
+  console.log(`  ${lines.join('\n  ')}`)
+})
+
+test('a CPU budget set at its floor: the next syscall is one past, which a budget compared off by one admits', async () => {
+  // plugin-host with CPU accounting on, the editor living in plugins (which it controls): it sets plugins' budget to 1, its own charge
+  // for that syscall included, and its next syscall is one past. With the editor in host, plugins' budget 0 and a plugin's first syscall.
+  const accounted = { ...pluginHost, boot: { ...pluginHost.boot, cpuAccounting: true } }
+  const inPlugins = withHomes(accounted, { editor: 'plugins' })
+  const lines: string[] = []
+  try {
+    const target = await loadMutant(seeded('cpu-budget-off-by-one')) as unknown as SearchTarget
+    for (const [preset, depth, budget] of [[inPlugins, 2, 1], [accounted, 3, 0]] as const) {
+      const found = exploreGeneral({ preset, depthMax: depth, kernel: target })
+      assert.ok(found.violation !== null, `no violation within depth ${depth}`)
+      const [first] = found.violation!.path
+      assert.is(first!.kind, 'container_set_limits')
+      assert.is((first!.limits as Limits).cpuBudget, budget)
+      assert.is(found.violation!.path.length, depth)
+      lines.push(`cpu-budget-off-by-one: ${found.violation!.invariant} after ${found.violation!.path.map((action) => String(action.kind)).join(', ')} (budget ${budget})`)
+    }
+  } finally {
+    cleanMutants()
+  }
+  // The honest impl breaks nothing there, refined against the model.
+  assert.is(exploreGeneral({ preset: inPlugins, depthMax: 2, refine: implTarget }).violation, null)
+  console.log(`  ${lines.join('\n  ')}`)
+})
+
+test('images an attacker could put in the pool: each image unsigned and signed by a foreign key, below its name\'s floor and at the floor\'s prerelease; all refused, no state added', () => {
+  // web-app's pool: three images, postgres with a floor (16.0.0): 15.0.0 and 16.0.0-0 besides the two every image gets.
+  assert.equal(forgedImages(webApp).filter((entry) => entry.image.name === 'postgres').map((entry) => `${entry.image.version} ${entry.forgery}`), ['16.1.0 unsigned', '16.1.0 foreign key', '15.0.0 below floor', '16.0.0-0 floor prerelease'])
+  assert.is(forgedImages(webApp).length, 2 * 3 + 2)
+  const forged = forgedImages(pluginHost)
+  const genuine = new Map(pluginHost.images.map((image) => [image.digest, image]))
+  // spellcheck has a floor (1.0.0): four forgeries; toolbar and host none: two each.
+  assert.equal(forged.map((entry) => `${entry.image.name}@${entry.image.version} ${entry.forgery}`), [
+    'spellcheck@1.1.0 unsigned', 'spellcheck@1.1.0 foreign key', 'spellcheck@0.0.0 below floor', 'spellcheck@1.0.0-0 floor prerelease',
+    'toolbar@0.3.0 unsigned', 'toolbar@0.3.0 foreign key', 'host@3.2.0 unsigned', 'host@3.2.0 foreign key',
+  ])
+  assert.is(forged.length, 2 * pluginHost.images.length + 2)
+  const keyring = new Set(pluginHost.boot.keyring.map((key) => key.keyId))
+  for (const { image, forgery, from } of forged) {
+    const original = genuine.get(from)!
+    assert.not.ok(genuine.has(image.digest), 'a digest of its own')
+    assert.equal(image.manifest, original.manifest)
+    if (forgery === 'unsigned') assert.ok(image.signatures.length > 0 && image.signatures.every((signature) => !signature.verifies))
+    if (forgery === 'foreign key') assert.ok(image.signatures.every((signature) => signature.verifies && !keyring.has(signature.signer)))
+    if (forgery === 'below floor' || forgery === 'floor prerelease') assert.equal(image.signatures, original.signatures)
+  }
+  // Each spawned by the editor into plugins at boot: the model and the impl refuse it alike, for the check it forges.
+  const preset = withForgedImages(pluginHost)
+  const spawns = presetActions(preset).filter((action) => action.kind === 'process_spawn' && preset.forged!.includes(action.image as string))
+  assert.is(spawns.length, forged.length * (4 * 3 + 2 * 1), 'one spawn (no grant, uid 0) per forged image, container slot and destination: the editor\'s 4 slots, the spawned plugin\'s 2')
+  assert.ok(spawns.every((action) => action.uid === 0 && (action.grants as unknown[]).length === 0))
+  const state = modelBoot(preset.boot, preset.images)
+  const kernel = implTarget.create(preset.boot, preset.images)
+  const intoPlugins = (digest: string) => spawns.find((action) => action.image === digest && action.container === 0 && action.dst === 3)!
+  const expected = { 'unsigned': 'SignatureInvalid', 'foreign key': 'SignatureInvalid', 'below floor': 'RollbackDenied', 'floor prerelease': 'RollbackDenied' }
+  for (const { image, forgery } of forged) {
+    const action = intoPlugins(image.digest)
+    assert.is(codeOf(modelStep(state, action)), expected[forgery], `${image.name} ${forgery}, the model`)
+    const answer = kernel.step(action)
+    assert.is(E.isLeft(answer) ? answer.left.code : 'ok', expected[forgery], `${image.name} ${forgery}, the impl`)
+  }
+  // Refused in every state: the same states and transitions as the pool alone.
+  const alone = exploreGeneral({ preset: pluginHost, depthMax: 3 })
+  const withForged = exploreGeneral({ preset, depthMax: 3 })
+  assert.equal([withForged.distinct, withForged.generated, withForged.violation], [alone.distinct, alone.generated, null])
+})
+
+test('seeded bugs of the image checks: each found on plugin-host by spawning a forged image, in one step', async () => {
+  const preset = withForgedImages(pluginHost)
+  const lines = await findEach([
+    { mutant: seeded('signature-unchecked'), preset, refine: false, depth: 1, kinds: ['process_spawn'], invariant: 'IMG-1' },
+    { mutant: seeded('wrong-key-accepted'), preset, refine: false, depth: 1, kinds: ['process_spawn'], invariant: 'IMG-1' },
+    { mutant: seeded('rollback-floor-ignored'), preset, refine: false, depth: 1, kinds: ['process_spawn'], invariant: 'IMG-1' },
+    { mutant: seeded('floor-ignores-prerelease'), preset, refine: false, depth: 1, kinds: ['process_spawn'], invariant: 'IMG-1' },
+    // Trust decided by name and version: the unsigned copy of a name and version gets the genuine image's verdict.
+    { mutant: seeded('image-info-by-name-version'), preset, refine: false, depth: 1, kinds: ['process_spawn'], invariant: 'IMG-1' },
+  ])
+  // Without the forged images the floor's and the keyring's are not met: the pool's images are above their floors, and the one that
+  // does not verify (toolbar's signature) shows only a signature left unchecked.
+  try {
+    for (const name of ['wrong-key-accepted', 'rollback-floor-ignored', 'floor-ignores-prerelease']) {
+      const target = await loadMutant(seeded(name)) as unknown as SearchTarget
+      assert.is(exploreGeneral({ preset: pluginHost, depthMax: 2, kernel: target }).violation, null, name)
+    }
+  } finally {
+    cleanMutants()
+  }
   console.log(`  ${lines.join('\n  ')}`)
 })
 
