@@ -17,6 +17,7 @@ import { boot } from '../../model/boot.js'
 import { BootError } from '../../model/boot-system.js'
 import { IMAGE_POOL } from '../../properties/pool.js'
 import { declaredPreset } from '../../cli/boot-file.js'
+import { withForgedImages } from '../../checker/explore/forged-images.js'
 
 /** A pool image the generated containers can afford (memoryBytes 1; the others need 4096). */
 const CHEAP_POOL_IMAGE = IMAGE_POOL.find((image) => image.manifest.memoryBytes <= 1)!
@@ -148,11 +149,12 @@ export function generatedPreset(config: BootConfig, label: string): Preset {
  * kills, spawns of the pool, services, ports and mount paths through the
  * namespace tables two actors share), the first
  * spawned process acting too when a process holds a container, and a pool of the
- * processes' images and the shape's extra ones.
+ * processes' images and the shape's extra ones, with the images `explore --boot`
+ * forges beside them (checker/explore/forged-images.ts).
  */
 export function generatedDeclaredPreset(config: BootConfig, shape: SystemShape, label: string): Preset {
   const digests = new Set([...(config.system?.processes ?? []).map((process) => process.image), ...shape.pool])
-  return declaredPreset('generated', label, config, IMAGES.filter((image) => digests.has(image.digest)))
+  return withForgedImages(declaredPreset('generated', label, config, IMAGES.filter((image) => digests.has(image.digest))))
 }
 
 /**
