@@ -225,7 +225,7 @@ export class ImplExpander {
    * must agree (REF-1, refine-step.ts). The first failure stops {@link expand}.
    */
   readonly refine: boolean
-  /** The refinement failure {@link expand} stopped at, and the action it was on. */
+  /** The refinement failure {@link expand} stopped at, and the action it was on (also, with or without `--refine`, a step that threw: REF-1). */
   refined: { readonly failure: RefineFailure; readonly action: number } | null = null
 
   /**
@@ -341,9 +341,15 @@ export class ImplExpander {
     try {
       if (this.expandFrom(order, count, each)) return true
     } catch (error) {
-      // A step that threw (a kernel assertion, say): an action taken back wrongly before it may be the cause.
-      if (this.trying >= 0) this.confirmThrow(this.trying, (error as Error).message)
-      throw error
+      // A step that threw (a kernel assertion, say): an action taken back wrongly before it may be the cause (a KernelBug naming it).
+      if (this.trying < 0) throw error
+      const action = this.trying
+      this.confirmThrow(action, (error as Error).message)
+      // A fresh kernel throws alike: the kernel's own failure, found by a shortest path like a violation (a kernel never throws: REF-1).
+      this.trying = -1
+      this.stopAction = action
+      this.refined = { failure: { invariant: 'REF-1', message: `the kernel threw: ${error instanceof Error ? error.message : String(error)}`, witness: { action: this.actions[action] } }, action }
+      return true
     }
     if (this.sampling) this.confirmSampled()
     return false

@@ -258,13 +258,18 @@ function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<s
 }
 
 /**
- * What produced a counterexample: the impl for a divergence found by `--refine`
- * (REF-1), else the model or the model mutant searched; and the command, with the
- * flags that decide what the search finds.
+ * What produced a counterexample: the impl when the general engine found it (it
+ * steps the impl: a bug there shows only when the replay steps the impl too,
+ * which then diverges from the model's recorded outcomes) or `--refine` did
+ * (REF-1), your kernel for a divergence of `--kernel`, else the model (the model
+ * engine, or the specialised cap-core engine, a compiled form of it) or the
+ * model mutant searched; and the command, with the flags that decide what the
+ * search finds.
  */
-function exploreProducedBy(values: { [flag: string]: string | string[] | boolean | undefined }, invariant: string, mutant: string | undefined): ProducedBy {
+function exploreProducedBy(values: { [flag: string]: string | string[] | boolean | undefined }, invariant: string, mutant: string | undefined, engine: string): ProducedBy {
   const refined = typeof values.kernel === 'string' ? `file:${values.kernel}` : 'impl'
-  const kernel = invariant === 'REF-1' && (values.refine === true || typeof values.kernel === 'string') ? refined : mutant === undefined ? 'model' : `model-mutant:${mutant}`
+  const kernel = invariant === 'REF-1' && (values.refine === true || typeof values.kernel === 'string') ? refined
+    : engine === 'general' ? 'impl' : mutant === undefined ? 'model' : `model-mutant:${mutant}`
   const flags: string[] = []
   for (const flag of ['preset', 'boot', 'props', 'mutant', 'kernel', 'depth', 'states', 'swarm', 'seed', 'engine']) {
     const value = values[flag]
@@ -359,14 +364,14 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   let producedBy: ProducedBy | null = null
   if (result.violation !== null) {
     file = counterexample
-    producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name)
+    producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name, result.engine)
     writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result, producedBy, values.props), null, 2)}\n`)
   }
   // Each sometimes property found: its witness, a trace of its own beside the counterexample's.
   const properties = result.properties?.map((verdict) => {
     if (verdict.status !== 'witnessed') return verdict
     const trace = witnessFile(counterexample, verdict.name)
-    writeFileAtomic(trace, `${JSON.stringify(witnessTrace(preset, verdict, exploreProducedBy(values, verdict.name, mutant?.name), values.props), null, 2)}\n`)
+    writeFileAtomic(trace, `${JSON.stringify(witnessTrace(preset, verdict, exploreProducedBy(values, verdict.name, mutant?.name, result.engine), values.props), null, 2)}\n`)
     return { ...verdict, file: trace }
   })
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
