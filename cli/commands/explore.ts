@@ -47,7 +47,9 @@ takes its fingerprint from a cache instead of being encoded again (bench B9,
 has a step guard). The general engine checks the dirty lists its undo,
 cache and guards trust against a fresh kernel (before a violation is reported,
 when a step throws, and every 4,096th state): a step that leaves a change out
-stops the search with a KernelBug naming it (exit 1). 'general' forces
+stops the search with a KernelBug naming it (exit 1); a step in which the kernel
+throws by itself is a counterexample (REF-1, "the kernel threw"). What it finds
+it found on the impl: the trace names the impl, which sila replay then steps. 'general' forces
 the general engine (on cap-core 0.25-0.31x the specialised one in bench B5:
 30,500-39,400 states/s over the whole space, 1.57-1.86x that with --workers 2,
 the machine's speed varying); 'model' steps the
