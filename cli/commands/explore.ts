@@ -140,7 +140,7 @@ Options:
                      name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 172 actions 81,712; any size runs, slower.
+                     each make web-app's 220 actions 88,240; any size runs, slower.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
