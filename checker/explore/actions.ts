@@ -406,8 +406,8 @@ const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'exec
  * of the pool into a container it holds ({@link SPAWNED_SLOTS} slots), with no
  * grant (as each uid of {@link spawnUids}) or one `read` or `write` grant of
  * another slot (uid 0), and each image forged beside the pool's
- * (`preset.forged`: forged-images.ts) with no grant as uid 0; and, through each namespace table two actors share
- * ({@link sharedTables}), hands caps on: registers, looks up and unregisters
+ * (`preset.forged`: forged-images.ts) with no grant as uid 0; and, through
+ * each namespace table two actors share ({@link sharedTables}), hands caps on: registers, looks up and unregisters
  * services named after the declared endpoints (ipc, also wherever a declared
  * container shares its parent's ipc namespace), binds, connects and unbinds a
  * port per declared endpoint (net: 1, 2, ... in declaration order), and mounts
