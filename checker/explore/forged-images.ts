@@ -11,8 +11,9 @@
  *   release below the floor and at the floor's own prerelease (which semver
  *   orders below the floor: a comparison that drops the tag lets it through).
  * An honest kernel refuses to spawn every one of them, so they add refusals to
- * the alphabet, never a state; they are spawned without grants, as uid 0 (the
- * image checks come before the grants', kernel.md §8). A counterexample's trace
+ * the alphabet, never a state; they are spawned without grants, as uid 0 (with
+ * a container cap and a free slot, nothing else is checked before the image's
+ * trust and floor: model/check-catalogue.ts). A counterexample's trace
  * carries the pool it was found with, forged images included, so it replays.
  * @module
  */
