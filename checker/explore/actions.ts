@@ -407,8 +407,9 @@ const MAP_PERMS: ReadonlyArray<RightName[]> = [['read', 'write'], ['read', 'exec
  * grant (as each uid of {@link spawnUids}) or one `read` or `write` grant of
  * another slot (uid 0), and each image forged beside the pool's
  * (`preset.forged`: forged-images.ts) with no grant as uid 0; and, through
- * each namespace table two actors share ({@link sharedTables}), hands caps on: registers, looks up and unregisters
- * services named after the declared endpoints (ipc, also wherever a declared
+ * each namespace table two actors share ({@link sharedTables}), hands caps on:
+ * registers, looks up and unregisters services named after the declared
+ * endpoints (ipc, also wherever a declared
  * container shares its parent's ipc namespace), binds, connects and unbinds a
  * port per declared endpoint (net: 1, 2, ... in declaration order), and mounts
  * (with {@link MOUNT_RIGHTS}), resolves and unmounts a path per declared object
@@ -473,8 +474,10 @@ export function declaredActions(preset: Preset, readers = false): Action[] {
     for (const path of paths) actions.push({ kind: 'unmount', caller, path })
     for (const [container, dst] of pairs) {
       for (const image of preset.images) {
-        if (forged.has(image.digest)) { actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst }); continue }
-        for (const uid of uids) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid, slots: SPAWNED_SLOTS, grants: [], dst })
+        // A forged image: one grant-less spawn as uid 0 (it is refused for the image whatever the uid or the grants).
+        const genuine = !forged.has(image.digest)
+        for (const uid of genuine ? uids : [0]) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid, slots: SPAWNED_SLOTS, grants: [], dst })
+        if (!genuine) continue
         for (const slot of range) {
           if (slot === container || slot === dst) continue
           for (const rights of COPY_RIGHTS) actions.push({ kind: 'process_spawn', caller, container, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [{ slot, rights }], dst })

@@ -57,8 +57,8 @@ function foreignKeyId(keyring: ReadonlyArray<string>): string {
  * the pool's order, each once; none for a pool that is empty.
  */
 export function forgedImages(preset: Preset): ForgedImage[] {
-  const keyring = (preset.boot.keyring ?? []).map((key) => key.keyId)
-  const floors: Readonly<Record<string, string>> = preset.boot.floors ?? {}
+  const keyring = preset.boot.keyring.map((key) => key.keyId)
+  const floors: Readonly<Record<string, string>> = preset.boot.floors
   const foreign = foreignKeyId(keyring)
   const taken = new Set(preset.images.map((image) => image.digest))
   const forged: ForgedImage[] = []

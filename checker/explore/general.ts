@@ -57,7 +57,7 @@ import { type SharedFrontier, coverageOf } from './parallel.js'
 import { type GuardedKernel, StepGuards } from './step-guards.js'
 import { type CheckableKernel, StateChecks } from './state-checks.js'
 import { GROUP_REFUSED, PASSES, Prefilter } from './prefilter.js'
-import { type RefineFailure, compareState, compareStep, stepKernel } from './refine-step.js'
+import { kernelThrew, type RefineFailure, compareState, compareStep, stepKernel } from './refine-step.js'
 
 /** What the engine needs of a kernel: the impl's tables, a step, snapshots. Ours, or a mutant's copy of ours. */
 export interface SearchKernel extends GuardedKernel {
@@ -348,7 +348,7 @@ export class ImplExpander {
       // A fresh kernel throws alike: the kernel's own failure, found by a shortest path like a violation (a kernel never throws: REF-1).
       this.trying = -1
       this.stopAction = action
-      this.refined = { failure: { invariant: 'REF-1', message: `the kernel threw: ${error instanceof Error ? error.message : String(error)}`, witness: { action: this.actions[action] } }, action }
+      this.refined = { failure: kernelThrew(this.actions[action]!, error), action }
       return true
     }
     if (this.sampling) this.confirmSampled()

@@ -27,8 +27,13 @@ export function stepKernel(kernel: KernelUnderTest, action: Action): { outcome: 
   try {
     return { outcome: kernel.step(action) }
   } catch (error) {
-    return { failure: { invariant: 'REF-1', message: `the kernel threw: ${String(error)}`, witness: { action } } }
+    return { failure: kernelThrew(action, error) }
   }
+}
+
+/** REF-1 for a kernel that threw `error` stepping `action`. */
+export function kernelThrew(action: Action, error: unknown): RefineFailure {
+  return { invariant: 'REF-1', message: `the kernel threw: ${String(error)}`, witness: { action } }
 }
 
 /**

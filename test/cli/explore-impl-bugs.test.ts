@@ -10,14 +10,13 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MUTANTS } from '../../mutants/catalogue.js'
 import { patchText } from '../../mutants/materialize.js'
 import { TraceCodec } from '../../spec/trace.js'
-import { ROOT, sila } from './run.js'
+import { ROOT, sila, silaAt as run } from './run.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'sila-impl-bugs-'))
 const PLUGIN_HOST = join(ROOT, 'examples/systems/plugin-host/boot.json')
@@ -32,12 +31,6 @@ function plantedSila(name: string): string {
   const file = join(tree, mutant.file)
   writeFileSync(file, patchText(mutant, readFileSync(file, 'utf8')))
   return join(tree, 'cli', 'main.js')
-}
-
-/** `node MAIN ...args` from the repository root. */
-function run(main: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [main, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_STORE: join(directory, 'store') } })
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
 /** The trace written at `file`, decoded. */

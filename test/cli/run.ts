@@ -34,7 +34,12 @@ export function testStore(): string {
 
 /** `node dist/cli/main.js ...args` in the repository root, with the test process's own store. */
 export function sila(...args: string[]): Run {
-  const result = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
+  return silaAt('dist/cli/main.js', ...args)
+}
+
+/** {@link sila} run from another built tree's cli/main.js (`main`, a path from the repository root or absolute). */
+export function silaAt(main: string, ...args: string[]): Run {
+  const result = spawnSync(process.execPath, [main, ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_DEBUG: '', SILA_STORE: testStore() }, timeout: 60_000,
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
