@@ -7,43 +7,70 @@
 import type { KernelState } from '../model/state.js'
 import type { StateDifference } from './target.js'
 
-/** The first difference between two plain values (Maps, Sets, arrays, objects), or null. */
+/**
+ * The first difference between two plain values (Maps, Sets, arrays, objects), or
+ * null. Equal values are walked once, without building a path: a path is
+ * written only down the branch where the values differ (most comparisons, one
+ * per step of a check or of `--refine`, find none).
+ */
 export function firstDifference(path: string, model: unknown, kernel: unknown): StateDifference | null {
-  if (Object.is(model, kernel)) return null
-  if (model instanceof Map && kernel instanceof Map) return mapDifference(path, model, kernel)
-  if (model instanceof Set && kernel instanceof Set) {
-    const missing = [...model].find((v) => !kernel.has(v)) ?? [...kernel].find((v) => !model.has(v))
-    return missing === undefined ? null : { path, model: [...model], kernel: [...kernel] }
-  }
-  if (Array.isArray(model) && Array.isArray(kernel)) {
+  return sameValue(model, kernel) ? null : differenceIn(path, model, kernel)
+}
+
+/** Where two values {@link sameValue} finds unequal differ first: Map keys in ascending order, then array indexes, then object keys (the model's first). */
+function differenceIn(path: string, model: unknown, kernel: unknown): StateDifference {
+  if (model instanceof Map && kernel instanceof Map) {
+    const keys = [...new Set([...model.keys(), ...kernel.keys()])].sort((a, b) => (a as number) - (b as number))
+    for (const key of keys) {
+      const at = `${path}[${JSON.stringify(key)}]`
+      if (!model.has(key)) return { path: at, model: undefined, kernel: kernel.get(key) }
+      if (!kernel.has(key)) return { path: at, model: model.get(key), kernel: undefined }
+      if (!sameValue(model.get(key), kernel.get(key))) return differenceIn(at, model.get(key), kernel.get(key))
+    }
+  } else if (model instanceof Set && kernel instanceof Set) {
+    return { path, model: [...model], kernel: [...kernel] }
+  } else if (Array.isArray(model) && Array.isArray(kernel)) {
     if (model.length !== kernel.length) return { path: `${path}.length`, model: model.length, kernel: kernel.length }
     for (let index = 0; index < model.length; index++) {
-      const found = firstDifference(`${path}[${index}]`, model[index], kernel[index])
-      if (found !== null) return found
+      if (!sameValue(model[index], kernel[index])) return differenceIn(`${path}[${index}]`, model[index], kernel[index])
     }
-    return null
-  }
-  if (isPlainObject(model) && isPlainObject(kernel)) {
-    const keys = new Set([...Object.keys(model), ...Object.keys(kernel)])
-    for (const key of keys) {
-      const found = firstDifference(`${path}.${key}`, model[key], kernel[key])
-      if (found !== null) return found
+  } else if (isPlainObject(model) && isPlainObject(kernel)) {
+    for (const key of new Set([...Object.keys(model), ...Object.keys(kernel)])) {
+      if (!sameValue(model[key], kernel[key])) return differenceIn(`${path}.${key}`, model[key], kernel[key])
     }
-    return null
   }
   return { path, model, kernel }
 }
 
-function mapDifference(path: string, model: Map<unknown, unknown>, kernel: Map<unknown, unknown>): StateDifference | null {
-  const keys = [...new Set([...model.keys(), ...kernel.keys()])].sort((a, b) => (a as number) - (b as number))
-  for (const key of keys) {
-    const at = `${path}[${JSON.stringify(key)}]`
-    if (!model.has(key)) return { path: at, model: undefined, kernel: kernel.get(key) }
-    if (!kernel.has(key)) return { path: at, model: model.get(key), kernel: undefined }
-    const found = firstDifference(at, model.get(key), kernel.get(key))
-    if (found !== null) return found
+/**
+ * Whether two plain values are equal as {@link firstDifference} compares them:
+ * Maps by their keys and values, Sets by their members, arrays and plain
+ * objects field by field (a missing key reads as undefined), the rest by
+ * `Object.is`.
+ */
+function sameValue(model: unknown, kernel: unknown): boolean {
+  if (Object.is(model, kernel)) return true
+  if (model instanceof Map && kernel instanceof Map) {
+    if (model.size !== kernel.size) return false
+    for (const [key, value] of model) if (!kernel.has(key) || !sameValue(value, kernel.get(key))) return false
+    return true
   }
-  return null
+  if (model instanceof Set && kernel instanceof Set) {
+    if (model.size !== kernel.size) return false
+    for (const value of model) if (!kernel.has(value)) return false
+    return true
+  }
+  if (Array.isArray(model) && Array.isArray(kernel)) {
+    if (model.length !== kernel.length) return false
+    for (let index = 0; index < model.length; index++) if (!sameValue(model[index], kernel[index])) return false
+    return true
+  }
+  if (isPlainObject(model) && isPlainObject(kernel)) {
+    for (const key in model) if (Object.hasOwn(model, key) && !sameValue(model[key], kernel[key])) return false
+    for (const key in kernel) if (Object.hasOwn(kernel, key) && !Object.hasOwn(model, key) && !sameValue(undefined, kernel[key])) return false
+    return true
+  }
+  return false
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

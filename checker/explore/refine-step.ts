@@ -66,46 +66,7 @@ export function compareState(target: RefinementTarget, kernel: KernelUnderTest, 
     const what = unreadablePart(error)
     return { invariant: 'REF-1', message: `the abstraction cannot read the kernel's state ${when}: ${what}`, witness: { ...(action === null ? {} : { action }), unreadable: what } }
   }
-  // Most states agree: tell so without the paths diffStates names every value by, and ask it where only when they differ.
-  const difference = sameState(model, abstracted) ? null : diffStates(model, abstracted)
+  const difference = diffStates(model, abstracted)
   return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ ${when} at ${difference.path}`, witness: difference }
 }
 
-/** Whether diffStates(model, kernel) finds no difference (the model's fields, ghost ones left out), without naming paths. */
-export function sameState(model: KernelState, kernel: KernelState): boolean {
-  for (const key of Object.keys(model) as (keyof KernelState)[]) {
-    if (key.startsWith('gs')) continue
-    if (!sameValue(model[key], kernel[key])) return false
-  }
-  return true
-}
-
-/** Whether refinement/diff.ts's firstDifference finds none between two plain values (Maps, Sets, arrays, objects). */
-function sameValue(model: unknown, kernel: unknown): boolean {
-  if (Object.is(model, kernel)) return true
-  if (model instanceof Map && kernel instanceof Map) {
-    if (model.size !== kernel.size) return false
-    for (const [key, value] of model) if (!kernel.has(key) || !sameValue(value, kernel.get(key))) return false
-    return true
-  }
-  if (model instanceof Set && kernel instanceof Set) {
-    if (model.size !== kernel.size) return false
-    for (const value of model) if (!kernel.has(value)) return false
-    return true
-  }
-  if (Array.isArray(model) && Array.isArray(kernel)) {
-    if (model.length !== kernel.length) return false
-    for (let index = 0; index < model.length; index++) if (!sameValue(model[index], kernel[index])) return false
-    return true
-  }
-  if (isPlainObject(model) && isPlainObject(kernel)) {
-    for (const key in model) if (Object.hasOwn(model, key) && !sameValue(model[key], kernel[key])) return false
-    for (const key in kernel) if (Object.hasOwn(kernel, key) && !Object.hasOwn(model, key) && !sameValue(undefined, kernel[key])) return false
-    return true
-  }
-  return false
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set)
-}
