@@ -7,7 +7,7 @@
  * Hypothesis's example database does).
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -20,7 +20,7 @@ import { InputError } from '../spec/decode.js'
 import { suiteEnvironment } from '../properties/suite.js'
 import { SUITES } from '../properties/registry.js'
 import type { CounterExample } from '../properties/run.js'
-import { writeFileAtomic } from '../cli/output.js'
+import { makeDirectory, writeOutputFile } from '../cli/output.js'
 
 /** Where failures are kept between runs: `$SILA_STORE` if set, else `.sila/counterexamples`. */
 export function storeDirectory(): string {
@@ -82,11 +82,11 @@ export function saveCounterexample(example: CounterExample, directory: string, p
   const text = `${JSON.stringify(counterexampleTrace(example, producedBy, props), null, 2)}\n`
   const name = counterexampleName(example)
   const store = storeDirectory()
-  mkdirSync(store, { recursive: true })
-  writeFileAtomic(join(store, name), text)
-  mkdirSync(directory, { recursive: true })
+  makeDirectory(store)
+  writeOutputFile(join(store, name), text)
+  makeDirectory(directory)
   const file = join(directory, `sila-counterexample-${name}`)
-  writeFileAtomic(file, text)
+  writeOutputFile(file, text)
   return file
 }
 
@@ -97,9 +97,9 @@ export function saveCounterexample(example: CounterExample, directory: string, p
 export function saveWitness(example: CounterExample, directory: string, producedBy: ProducedBy | undefined, props: string | undefined): string {
   const trace = counterexampleTrace(example, producedBy, props)
   const text = `${JSON.stringify({ ...trace, description: `witness of ${example.failure.invariant ?? 'a property'} (${example.suite}): ${example.failure.message}` }, null, 2)}\n`
-  mkdirSync(directory, { recursive: true })
+  makeDirectory(directory)
   const file = join(directory, `sila-witness-${example.failure.invariant ?? 'property'}-${counterexampleName(example)}`)
-  writeFileAtomic(file, text)
+  writeOutputFile(file, text)
   return file
 }
 

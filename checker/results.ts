@@ -7,6 +7,9 @@
 import * as t from 'io-ts'
 import type { SuiteResult } from '../properties/run.js'
 import { Coverage, type CoverageJson } from '../properties/coverage.js'
+import { SUITE_NAMES } from '../properties/suite.js'
+import { basename } from 'node:path'
+import { InputError } from '../spec/decode.js'
 
 export const CHECK_FORMAT = 'sila-check/1'
 
@@ -18,7 +21,7 @@ const CoverageCodec = t.intersection([
   t.partial({ checks: t.record(t.string, CheckCountsCodec), pairs: Counts }),
 ])
 export const SuiteSummaryCodec = t.type({
-  suite: t.string,
+  suite: t.keyof(Object.fromEntries(SUITE_NAMES.map((name) => [name, null])) as Record<(typeof SUITE_NAMES)[number], null>),
   seed: t.number,
   runs: t.number,
   interrupted: t.boolean,
@@ -71,9 +74,69 @@ export function summarize(result: SuiteResult, file: string | null): SuiteSummar
   }
 }
 
+/** A results file as `sila merge` reads it: the file's name, for what it refuses. */
+export interface ResultsFile<R> { readonly file: string; readonly results: R }
+
+/**
+ * Refuses, naming the file and the field, results that are not the shards of one
+ * check run: a seed, a step bound or a props file other than the first file's;
+ * a whole run (no `--shard`) beside anything; shards of another count than the
+ * first's, a shard given twice, a shard missing (a failed job's file left out
+ * would make the merged run pass on what it never ran). Merging any of these would add up runs that overlap or that
+ * are not one run's.
+ */
+export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): void {
+  const [first, ...rest] = files
+  if (first === undefined) return
+  const same = (entry: ResultsFile<CheckResults>, field: 'seed' | 'maxSteps' | 'props', flag: string) => {
+    if (entry.results[field] !== first.results[field]) {
+      throw new InputError(entry.file, [`$.${field}: ${JSON.stringify(entry.results[field] ?? null)}, not ${JSON.stringify(first.results[field] ?? null)} as in ${basename(first.file)}: shards share ${flag}`])
+    }
+  }
+  for (const entry of rest) { same(entry, 'seed', '--seed'); same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props') }
+  const whole = files.find((entry) => entry.results.shard === null)
+  if (whole !== undefined && files.length > 1) throw new InputError(whole.file, ['$.shard: null: a whole run (no --shard) overlaps any other: merge the shards of one run'])
+  if (whole !== undefined) return
+  const count = first.results.shard!.count
+  const seen = new Map<number, string>()
+  for (const entry of files) {
+    const shard = entry.results.shard!
+    if (shard.count !== count) throw new InputError(entry.file, [`$.shard.count: ${shard.count}, not ${count} as in ${basename(first.file)}`])
+    const twin = seen.get(shard.index)
+    if (twin !== undefined) throw new InputError(entry.file, [`$.shard: shard ${shard.index}/${count} is also in ${basename(twin)}: its runs would count twice`])
+    seen.set(shard.index, entry.file)
+  }
+  const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !seen.has(index))
+  if (missing.length > 0) {
+    const named = missing.length > 4 ? `${missing.slice(0, 4).map((index) => `${index}/${count}`).join(', ')} and ${missing.length - 4} more` : missing.map((index) => `${index}/${count}`).join(', ')
+    throw new InputError(files[files.length - 1]!.file, [`$.shard: shard${missing.length === 1 ? '' : 's'} ${named} of this run missing: merge every shard`])
+  }
+}
+
+/**
+ * Refuses explore results that are not jobs of one swarm: another system or
+ * props file than the first file's, a job without `--swarm` beside others (a
+ * breadth-first search is whole), a job (index, count and seed) given twice.
+ */
+export function checkSwarmJobs(files: ReadonlyArray<ResultsFile<ExploreResults>>): void {
+  const [first] = files
+  if (first === undefined || files.length === 1) return
+  const seen = new Map<string, string>()
+  for (const entry of files) {
+    const { preset, props, swarm } = entry.results
+    if (preset !== first.results.preset) throw new InputError(entry.file, [`$.preset: ${JSON.stringify(preset)}, not ${JSON.stringify(first.results.preset)} as in ${basename(first.file)}: jobs search one system`])
+    if (props !== first.results.props) throw new InputError(entry.file, [`$.props: ${JSON.stringify(props ?? null)}, not ${JSON.stringify(first.results.props ?? null)} as in ${basename(first.file)}`])
+    if (swarm === null || swarm === undefined) throw new InputError(entry.file, ['$.swarm: null: a breadth-first search (no --swarm) is whole: merge swarm jobs'])
+    const key = `${swarm.index}/${swarm.count} seed ${swarm.seed}`
+    const twin = seen.get(key)
+    if (twin !== undefined) throw new InputError(entry.file, [`$.swarm: job ${key} is also in ${basename(twin)}: the same search, counted twice`])
+    seen.set(key, entry.file)
+  }
+}
+
 /** Merges shard results: runs and coverage add up; a suite failed if it failed in any shard. */
 export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
-  const bySuite = new Map<string, SuiteSummary[]>()
+  const bySuite = new Map<SuiteSummary['suite'], SuiteSummary[]>()
   for (const results of all) for (const suite of results.suites) bySuite.set(suite.suite, [...(bySuite.get(suite.suite) ?? []), suite])
   const suites = [...bySuite.entries()].map(([suite, parts]): SuiteSummary => {
     const coverage = new Coverage()
@@ -138,6 +201,8 @@ export const ExploreResultsCodec = t.intersection([
     statesPerSecond: t.number,
     collisionProbability: t.number,
     coverage: t.record(t.string, t.number),
+    // 'variant' when the coverage is by variant (\`--coverage variant\`); by syscall kind when absent.
+    coverageBy: t.keyof({ kind: null, variant: null }),
     interrupted: t.boolean,
     peakMemoryBytes: t.number,
     // What `sila explore --json` also prints: the alphabet's kinds no transition took.

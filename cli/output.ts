@@ -3,9 +3,10 @@
  * and files written atomically (tooling.md §9: a temporary file, then a rename).
  * @module
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { InputError, writeRefusal } from '../spec/decode.js'
 
 /** Exit codes of `sila`, one meaning each. @public */
 export const EXIT = {
@@ -169,6 +170,58 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     if (descriptor !== undefined) closeSync(descriptor)
     rmSync(temporary, { force: true })
     throw error
+  }
+}
+
+/**
+ * {@link writeFileAtomic} for a path the user named: a file system that refuses
+ * it (permission denied, read-only, full, ...: checkOutputs cannot foresee all,
+ * root's access checks pass where the file system says no) is the user's input
+ * refused, an {@link InputError} naming the path (exit 2), not an internal error.
+ * @public
+ */
+export function writeOutputFile(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomic(path, data)
+  } catch (error) {
+    const reason = writeRefusal(error)
+    if (reason === null) throw error
+    throw new InputError(path, [`cannot write: ${reason}`])
+  }
+}
+
+/**
+ * `mkdir -p` for a directory the user named, one level at a time: Node's own
+ * recursive mkdir never returns under a file system that answers ENOENT to every
+ * mkdir (`/proc`), and a refusal is the user's input refused ({@link InputError}).
+ * @public
+ */
+export function makeDirectory(path: string): void {
+  const missing: string[] = []
+  for (let current = resolve(path); ; current = dirname(current)) {
+    const stats = statOrNull(current)
+    if (stats !== null) {
+      if (!stats.isDirectory()) throw new InputError(path, [`cannot create: ${current} is not a directory`])
+      break
+    }
+    if (dirname(current) === current) break
+    missing.push(current)
+  }
+  for (const directory of missing.reverse()) {
+    try {
+      mkdirSync(directory)
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'EEXIST' && statOrNull(directory)?.isDirectory() === true) continue
+      throw new InputError(path, [`cannot create ${directory}: ${writeRefusal(error) ?? (error as Error).message}`])
+    }
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path)
+  } catch {
+    return null
   }
 }
 

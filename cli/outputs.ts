@@ -11,11 +11,13 @@
  * directory the tool owns (`--report DIR`, `--counterexamples DIR`) is created
  * later with `mkdir -p`, so only its nearest existing ancestor must be a writable
  * directory; a file's parent directory must exist already: a typo in it is refused,
- * not created. Nothing is created or written here.
+ * not created. Nothing is written here: whether the file system lets a file be
+ * created in a directory is asked by creating an empty one and removing it.
  * @module
  */
-import { accessSync, constants, statSync, type Stats } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { accessSync, closeSync, constants, openSync, rmSync, statSync, type Stats } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import { UsageError } from './output.js'
 
 /**
@@ -60,13 +62,27 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
+/**
+ * Whether a file can be created in `directory`: its permissions allow it, and the
+ * file system agrees. The second is asked by creating an empty file of a name no
+ * one uses and removing it at once: root passes every permission check, but
+ * `/sys`, `/proc` or a read-only mount still refuse it, and that refusal came only
+ * when the output was written, after the whole run.
+ */
 function writable(directory: string): boolean {
   try {
     accessSync(directory, constants.W_OK | constants.X_OK)
-    return true
   } catch {
     return false
   }
+  const probe = join(directory, `.sila-probe-${process.pid}-${randomBytes(4).toString('hex')}`)
+  try {
+    closeSync(openSync(probe, 'wx'))
+  } catch {
+    return false
+  }
+  rmSync(probe, { force: true })
+  return true
 }
 
 /** Why a directory to write in is unusable, or null: it must be a directory, writable. */

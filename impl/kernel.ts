@@ -25,7 +25,7 @@ import { E_BUDGET_EXHAUSTED, E_INVALID_ARGUMENT, E_NOT_RUNNING, failure } from '
 import { available, charge } from './accounting.js'
 import { insertCap } from './cdt.js'
 import { collectGarbage } from './destroy.js'
-import { bootSystem } from './boot.js'
+import { bootSystem, checkDevices } from './boot.js'
 import { type ObjectTableSnapshot, KIND_CONTAINER, KIND_DEVICE, KIND_PROCESS, LIMIT_COLUMNS, NONE, NS_COLUMNS, ObjectTable, RES_CPU, RES_PROCESSES } from './tables/objects.js'
 import { type CapTableSnapshot, CapTable, PLACE_SLOT } from './tables/caps.js'
 import { type NamespaceSnapshot, NamespaceTable } from './tables/namespaces.js'
@@ -172,6 +172,7 @@ export class Kernel implements KernelUnderTest {
    * once: else a `BootError` at `$.images[n]` naming the digest.
    */
   static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY, real?: RealImages): Kernel {
+    checkDevices(config.devices, config.root.limits.devices)
     const kernel = new Kernel(config, images, capacity, real)
     kernel.bootRoot(config.root.limits)
     config.devices.forEach((device) => kernel.bootDevice(device.name))

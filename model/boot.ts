@@ -50,6 +50,7 @@ export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []
  * @public
  */
 export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): { readonly state: KernelState; readonly names: ReadonlyMap<string, ObjectId>; readonly devices: ReadonlyMap<string, ObjectId> } {
+  checkDevices(config)
   const ksImages = imagePool(images)
   const root = 0
   const init = config.devices.length + 1
@@ -92,4 +93,21 @@ export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord>
   const names = config.system !== undefined ? bootSystem(work, config.system, config.devices) : new Map([['root', root], ['init', init]])
   const devices = new Map(config.devices.map((device, index) => [device.name, index + 1]))
   return { state: freeze(work), names, devices }
+}
+
+/**
+ * A device is named once, and the root's limits allow only devices that exist:
+ * a device named twice could not be told apart by name (a cap, a property, a
+ * container's limits name it), and an allowed name no device has is a typo that
+ * would leave the device it meant unallowed without a word.
+ */
+function checkDevices(config: BootConfig): void {
+  const declared = new Set<string>()
+  config.devices.forEach((device, index) => {
+    if (declared.has(device.name)) throw new BootError(`$.devices[${index}].name`, `the device ${JSON.stringify(device.name)} is declared twice`)
+    declared.add(device.name)
+  })
+  config.root.limits.devices.forEach((name, index) => {
+    if (!declared.has(name)) throw new BootError(`$.root.limits.devices[${index}]`, `no device named ${JSON.stringify(name)} in $.devices`)
+  })
 }

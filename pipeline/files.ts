@@ -8,7 +8,7 @@ import { closeSync, chmodSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSy
 import { createHash, randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import type * as t from 'io-ts'
-import { decodeOrThrow } from '../spec/decode.js'
+import { decodeOrThrow, writeRefusal } from '../spec/decode.js'
 import { ImageError, refuseAs } from './errors.js'
 
 /** `sha256:<hex>` of `bytes`. @public */
@@ -180,15 +180,11 @@ export function writeTreeAtomic(target: string, files: ReadonlyArray<TreeFile>):
   }
 }
 
-const WRITE_ERRORS: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on device',
-  ENOTDIR: 'a parent is not a directory', ENOENT: 'a parent directory does not exist', EDQUOT: 'disk quota exceeded',
-}
 
 /** A file-system error writing `target` as an {@link ImageError}, when it is the user's to fix; anything else unchanged. */
 export function asWriteError(error: unknown, target: string): unknown {
-  const code = (error as { code?: string }).code
-  return code !== undefined && Object.hasOwn(WRITE_ERRORS, code) ? new ImageError(target, 'unwritable', `cannot write: ${WRITE_ERRORS[code]}`) : error
+  const reason = writeRefusal(error)
+  return reason === null ? error : new ImageError(target, 'unwritable', `cannot write: ${reason}`)
 }
 
 /** Whether anything (a file, a directory, a dangling link) exists at `path`. */

@@ -37,8 +37,48 @@ export function jsonPath(context: t.Context): string {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
-  const text = JSON.stringify(value)
-  return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text
+  if (typeof value !== 'object' || value === null) {
+    const text = JSON.stringify(value)
+    return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text
+  }
+  const text = jsonStart(value, 40)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}
+
+/**
+ * The start of an array's or object's JSON text, written until it is longer
+ * than `max` characters: never the whole value, which may be megabytes or nested
+ * thousands deep (JSON.stringify of a file of 5,000 nested brackets overflows
+ * the stack), and the nesting it walks is at most `max` deep.
+ */
+function jsonStart(value: object, max: number): string {
+  let text = ''
+  const write = (item: unknown): boolean => {
+    if (text.length > max) return false
+    if (Array.isArray(item)) {
+      text += '['
+      for (let index = 0; index < item.length; index++) {
+        if (index > 0) text += ','
+        if (!write(item[index])) return false
+      }
+      text += ']'
+    } else if (typeof item === 'object' && item !== null) {
+      text += '{'
+      let first = true
+      for (const [key, inner] of Object.entries(item)) {
+        if (inner === undefined) continue
+        text += `${first ? '' : ','}${JSON.stringify(key)}:`
+        first = false
+        if (!write(inner)) return false
+      }
+      text += '}'
+    } else {
+      text += JSON.stringify(item) ?? 'null'
+    }
+    return text.length <= max
+  }
+  write(value)
+  return text
 }
 
 /** One failure as a line: `$.format: expected "sila-trace/1", found "sila-trace/2"`. */
@@ -71,6 +111,21 @@ export class InputError extends Error {
     super(`${file}: ${problems.join('\n  ')}`)
     this.name = 'InputError'
   }
+}
+
+/**
+ * What a file-system error writing a user's path tells the user, or null for an
+ * error that is not theirs to fix (sila's bug, kept as an internal error).
+ */
+export function writeRefusal(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && Object.hasOwn(WRITE_ERRORS, code) ? WRITE_ERRORS[code]! : null
+}
+
+const WRITE_ERRORS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded', ENOTDIR: 'a parent is not a directory', ENOENT: 'a parent directory does not exist',
+  EISDIR: 'is a directory', ENAMETOOLONG: 'name too long', ELOOP: 'too many symbolic links',
 }
 
 /**

@@ -121,10 +121,15 @@ export function witnessTrace(preset: Preset, verdict: PropertyVerdict, producedB
   }
 }
 
+/** What a search's coverage counts transitions by: their syscall kind, or their variant (actions.ts's actionVariant). */
+export type Coverage = 'kind' | 'variant'
+
 /** What a search worker needs: plain data, with the kernel and mutant named. */
 export interface ExploreJob {
-  readonly options: Omit<ExploreOptions, 'refine' | 'step' | 'onProgress' | 'shouldStop' | 'checked'>
+  readonly options: Omit<ExploreOptions, 'refine' | 'step' | 'onProgress' | 'shouldStop' | 'checked' | 'coverageBy'>
   readonly engine: Engine
+  /** What the coverage counts by (default: kind). */
+  readonly coverage?: Coverage
   /** A target name for `--refine` (see checker/targets.ts). */
   readonly refine?: string
   /** A model mutant's name. */

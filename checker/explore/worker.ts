@@ -9,6 +9,7 @@ import { runExplore, type ExploreJob } from './run.js'
 import { loadTarget } from '../targets.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
 import { loadChecked } from './props.js'
+import { actionVariant } from './actions.js'
 import { InputError } from '../../spec/decode.js'
 
 const port = parentPort!
@@ -20,6 +21,7 @@ try {
     ...(job.refine === undefined ? {} : { refine: await loadTarget(job.refine) }),
     ...(job.mutant === undefined ? {} : { step: findModelMutant(job.mutant)!.step }),
     ...(job.checked === undefined ? {} : { checked: await loadChecked(job.checked, job.options.preset) }),
+    ...(job.coverage === 'variant' ? { coverageBy: actionVariant } : {}),
     shouldStop: () => Atomics.load(stop, 0) === 1,
     onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
   }, job.engine)

@@ -4,9 +4,9 @@
  * write DIR/index.html atomically.
  * @module
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../../cli/output.js'
+import { makeDirectory, writeOutputFile } from '../../cli/output.js'
 import { renderReport, type Report } from './page.js'
 
 export { checkReport, exploreReport, mutantsReport, replayReport } from './build.js'
@@ -24,8 +24,8 @@ export function generatorName(): string {
 
 /** Renders `report` to `directory`/index.html (creating the directory); returns the file's path. */
 export function writeReport(directory: string, report: Report): string {
-  mkdirSync(directory, { recursive: true })
+  makeDirectory(directory)
   const file = join(directory, 'index.html')
-  writeFileAtomic(file, renderReport(report))
+  writeOutputFile(file, renderReport(report))
   return file
 }

@@ -31,7 +31,7 @@ import { renderSvg } from '../../checker/audit/svg.js'
 import { renderAuditText, renderImageText } from '../../checker/audit/text.js'
 import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
 import { readJsonInput } from '../input.js'
-import { EXIT, exitCodesHelp, say, UsageError, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, say, UsageError, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { InputError } from '../../spec/decode.js'
 
@@ -155,23 +155,6 @@ function toolVersion(): string {
   return manifest.version ?? '0.0.0'
 }
 
-/** Writes `data` to `path` atomically; a path that cannot be written is the user's input refused. */
-function writeOutput(path: string, data: string): void {
-  try {
-    writeFileAtomic(path, data)
-  } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if (typeof code !== 'string') throw error
-    throw new InputError(path, [`cannot write: ${WRITE_ERRORS[code] ?? (error as Error).message}`])
-  }
-}
-
-const WRITE_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such directory',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-}
 
 /** Writes `text` to `--out` (and says so), or prints it. */
 function emit(text: string, out: string | undefined, summary: string): void {
@@ -179,7 +162,7 @@ function emit(text: string, out: string | undefined, summary: string): void {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
     return
   }
-  writeOutput(out, text.endsWith('\n') ? text : `${text}\n`)
+  writeOutputFile(out, text.endsWith('\n') ? text : `${text}\n`)
   say(`wrote ${out}: ${summary}`)
 }
 
@@ -197,7 +180,7 @@ function writeState(out: string, values: Flags, positionals: ReadonlyArray<strin
     refuseFlags(values, ['at'], `applies to a trace, not to --${values.boot === undefined ? 'preset' : 'boot'}`)
     const state = boot(system.boot, system.images)
     const { source } = systemSource(system)
-    writeOutput(out, encodeSnapshot({ state, source, labels: bootLabels(system.boot, state) }))
+    writeOutputFile(out, encodeSnapshot({ state, source, labels: bootLabels(system.boot, state) }))
     say(`wrote ${out}: ${source.replace(/ \(boot state\)$/, '')}, its boot state (${state.ksObjects.size} objects, ${state.ksCaps.size} caps)`)
     return EXIT.ok
   }
@@ -210,7 +193,7 @@ function writeState(out: string, values: Flags, positionals: ReadonlyArray<strin
     return { state: reached, labels: bootLabels(input.trace.boot, boot(input.trace.boot, input.trace.images)) }
   })
   const where = steps === 0 ? 'the boot state' : `the state after step ${steps - 1}`
-  writeOutput(out, encodeSnapshot({ state, source: `${input.file}: ${where}`, labels }))
+  writeOutputFile(out, encodeSnapshot({ state, source: `${input.file}: ${where}`, labels }))
   say(`wrote ${out}: ${where} of ${input.file} (${state.ksObjects.size} objects, ${state.ksCaps.size} caps)`)
   return EXIT.ok
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Command, conflict, parseFlags, refuseTogether } from '../command.js'
-import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import type { BenchReport } from '../../bench/run.js'
 
@@ -106,7 +106,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     if (lineOpen) process.stderr.write('\n')
   }
   const json = `${JSON.stringify(report, null, 2)}\n`
-  if (parsed.values.out !== undefined) writeFileAtomic(parsed.values.out, json)
+  if (parsed.values.out !== undefined) writeOutputFile(parsed.values.out, json)
   if (parsed.values.json === true) {
     say(formatJson(report))
   } else {

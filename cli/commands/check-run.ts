@@ -29,7 +29,7 @@ import { SYSCALL_KINDS } from '../../spec/syscalls.js'
 import { defaultWorkers } from '../command.js'
 import { InputError } from '../../spec/decode.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
-import { EXIT, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { EXIT, formatJson, renderTable, say, UsageError, writeOutputFile } from '../output.js'
 import type { CheckArgs } from './check.js'
 
 /** Defaults of the main job: all suites pass well within 60 s on two cores (B6). Counterexamples go to the current directory. */
@@ -218,8 +218,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
     ...(args.props === undefined ? {} : { props: args.props, properties }),
   }
-  if (args.out !== undefined) writeFileAtomic(args.out, `${JSON.stringify(summary, null, 2)}\n`)
-  if (args.junit !== undefined) writeFileAtomic(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
+  if (args.out !== undefined) writeOutputFile(args.out, `${JSON.stringify(summary, null, 2)}\n`)
+  if (args.junit !== undefined) writeOutputFile(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
   const reportFile = args.report === undefined ? null : writeReport(args.report, await checkReport({
     results, seed, runs, maxSteps, targetName: target, target: resolveTarget(target), files, shard: args.shard ?? null, durationMs: Date.now() - started, generator: generatorName(),
   }))

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag } from '../command.js'
-import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
 import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
@@ -12,8 +12,8 @@ import { withForgedImages } from '../../checker/explore/forged-images.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
 import { bootNamed } from '../../model/boot.js'
-import { type Engine, exploreInWorker, exploreTrace, findPreset, witnessTrace } from '../../checker/explore/run.js'
-import { alphabetKinds } from '../../checker/explore/actions.js'
+import { type Coverage, type Engine, exploreInWorker, exploreTrace, findPreset, witnessTrace } from '../../checker/explore/run.js'
+import { actionVariant, alphabetKinds, presetActions } from '../../checker/explore/actions.js'
 import { type CheckedSource, type PropertyVerdict, loadChecked } from '../../checker/explore/props.js'
 import type { ExploreProgress, ExploreResult } from '../../checker/explore/search.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -23,7 +23,7 @@ import type { ProducedBy } from '../../spec/trace.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 
 /** What explore does when a flag is not given. @internal */
-export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, counterexample: 'sila-explore-counterexample.trace.json' } as const
+export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, coverage: 'kind', counterexample: 'sila-explore-counterexample.trace.json' } as const
 
 const ENGINES: ReadonlyArray<Engine> = ['auto', 'compiled', 'general', 'model']
 
@@ -65,7 +65,7 @@ symmetric objects nothing reaches are tried in every order, the least encoding
 kept. The summary counts the transitions taken by syscall kind and names the
 kinds of the alphabet none took ("Never taken": each of their actions was
 refused in every state searched, so the search says nothing of them;
-"neverTaken" in --json).
+"neverTaken" in --json); --coverage variant counts and names variants instead.
 
 Your own properties (--props FILE, a sila-props/1 file or a module of
 defineProperty properties; README "Your own properties"): each is evaluated on
@@ -174,6 +174,12 @@ Options:
                      timing or memory in it: the same flags give the same bytes
   --report DIR       write an HTML report (summary, coverage chart, counterexample
                      timeline, authority graph) to DIR/index.html (DIR is created if missing)
+  --coverage BY      kind (default) or variant: count the transitions taken by
+                     syscall kind, or by variant (a copy's rights and badge, a
+                     region's kind, a map's perms, an endpoint's depth, a spawn's
+                     uid and grant, a child's namespaces and reservation, ...),
+                     and name the variants no state took ("Never taken"), where
+                     a kind taken may hide variants never taken
   --json             print the result as JSON, with time, states/s and peak memory
   -h, --help         show this help
 
@@ -185,8 +191,10 @@ const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
   refine: { type: 'boolean' }, swarm: { type: 'string' }, seed: { type: 'string' }, engine: { type: 'string' }, counterexample: { type: 'string' },
   out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' }, kernel: { type: 'string' },
-  props: { type: 'string' }, invariant: { type: 'string', multiple: true },
+  props: { type: 'string' }, invariant: { type: 'string', multiple: true }, coverage: { type: 'string' },
 } as const
+
+const COVERAGES: ReadonlyArray<Coverage> = ['kind', 'variant']
 
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
   if (values.boot !== undefined) return withForgedImages(bootFilePreset(values.boot, 'explore'))
@@ -241,12 +249,15 @@ function reportProperties(verdicts: ReadonlyArray<PropertyVerdict & { file?: str
  * The kinds of `preset`'s alphabet that no transition of the search took: each
  * action of them was refused in every state searched, so the search says nothing
  * of what they would do (a system whose processes never hold a container, say).
+ * By variant (`--coverage variant`): the alphabet's variants no transition took
+ * (checker/explore/actions.ts's actionVariant), where coverage is by variant.
  */
-export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string, number>>, readers = false): string[] {
-  return alphabetKinds(preset, readers).filter((kind) => (coverage[kind] ?? 0) === 0).sort()
+export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string, number>>, readers = false, by: Coverage = 'kind'): string[] {
+  const offered = by === 'kind' ? alphabetKinds(preset, readers) : [...new Set(presetActions(preset, { readers }).map(actionVariant))]
+  return offered.filter((key) => (coverage[key] ?? 0) === 0).sort()
 }
 
-function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<string>): void {
+function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<string>, by: Coverage): void {
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
     [declared ? 'system' : 'preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
     ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
@@ -255,8 +266,13 @@ function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<s
     ['peak memory', `${(process.resourceUsage().maxRSS / 2 ** 10).toFixed(0)} MiB (resident, every thread)`],
   ]))
   say()
-  say(`Transitions by syscall kind: ${Object.entries(result.coverage).sort().map(([kind, n]) => `${kind} ${n.toLocaleString('en')}`).join(', ')}`)
-  if (never.length > 0) say(`Never taken (refused in every state searched): ${never.join(', ')}`)
+  const entries = Object.entries(result.coverage).sort().map(([key, n]) => `${key} ${n.toLocaleString('en')}`)
+  // Variants are many and their names hold commas: one a line.
+  if (by === 'variant') say(`Transitions by variant:\n${entries.map((entry) => `  ${entry}`).join('\n')}`)
+  else say(`Transitions by syscall kind: ${entries.join(', ')}`)
+  if (never.length === 0) return
+  if (by === 'variant') say(`Never taken (refused in every state searched):\n${never.map((key) => `  ${key}`).join('\n')}`)
+  else say(`Never taken (refused in every state searched): ${never.join(', ')}`)
 }
 
 /**
@@ -310,6 +326,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const depthMax = positiveIntegerFlag('explore', 'depth', values.depth)
   const statesMax = positiveIntegerFlag('explore', 'states', values.states)
   const workers = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
+  const coverage = (values.coverage ?? EXPLORE_DEFAULTS.coverage) as Coverage
+  if (!COVERAGES.includes(coverage)) throw new UsageError(`--coverage expects kind or variant, found ${JSON.stringify(values.coverage)}`, 'explore')
   const swarm = parseSwarm(values.swarm, seed)
   if (swarm !== undefined && workers > 1) throw conflict('explore', `--workers ${workers}`, '--swarm', 'a swarm job runs on one core (run more jobs instead)')
   if (engine === 'general' && values.mutant !== undefined) throw conflict('explore', '--engine general', '--mutant', 'the general engine steps the impl, which has no copy of the model\'s seeded bugs (use --engine model)')
@@ -342,6 +360,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     },
     // auto: checker/explore/run.ts's chooseEngine (the model engine for a user's kernel or a model mutant).
     engine,
+    ...(coverage === 'kind' ? {} : { coverage }),
     ...(refine === undefined ? {} : { refine }),
     ...(mutant === undefined ? {} : { mutant: mutant.name }),
     ...(source === undefined ? {} : { checked: source }),
@@ -367,21 +386,21 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (result.violation !== null) {
     file = counterexample
     producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name, result.engine)
-    writeFileAtomic(file, `${JSON.stringify(exploreTrace(preset, result, producedBy, values.props), null, 2)}\n`)
+    writeOutputFile(file, `${JSON.stringify(exploreTrace(preset, result, producedBy, values.props), null, 2)}\n`)
   }
   // Each sometimes property found: its witness, a trace of its own beside the counterexample's.
   const properties = result.properties?.map((verdict) => {
     if (verdict.status !== 'witnessed') return verdict
     const trace = witnessFile(counterexample, verdict.name)
-    writeFileAtomic(trace, `${JSON.stringify(witnessTrace(preset, verdict, exploreProducedBy(values, verdict.name, mutant?.name, result.engine), values.props), null, 2)}\n`)
+    writeOutputFile(trace, `${JSON.stringify(witnessTrace(preset, verdict, exploreProducedBy(values, verdict.name, mutant?.name, result.engine), values.props), null, 2)}\n`)
     return { ...verdict, file: trace }
   })
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
-  const results = { format: 'sila-explore/1', ...found, ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
-  const neverTaken = kindsNeverTaken(preset, result.coverage, refine !== undefined)
+  const results = { format: 'sila-explore/1', ...found, ...(coverage === 'variant' ? { coverageBy: coverage } : {}), ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
+  const neverTaken = kindsNeverTaken(preset, result.coverage, refine !== undefined, coverage)
   const json = { ...results, neverTaken, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
-  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(results, null, 2)}\n`)
+  if (values.out !== undefined) writeOutputFile(values.out, `${JSON.stringify(results, null, 2)}\n`)
   const reportFile = values.report === undefined ? null : writeReport(values.report, await exploreReport({
     preset, result, counterexampleFile: file, generator: generatorName(),
     ...(refine === undefined ? {} : { refine: await loadTarget(refine) }), ...(mutant === undefined ? {} : { step: mutant.step, mutant: mutant.name }),
@@ -389,7 +408,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (reportFile !== null && values.json !== true) say(`report: ${reportFile}`)
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
   if (values.json === true) { say(formatJson(json)); return exitCode }
-  report(result, preset.declared === true, neverTaken)
+  report(result, preset.declared === true, neverTaken, coverage)
   if (properties !== undefined && properties.length > 0) reportProperties(properties)
   if (result.violation !== null) {
     say()

@@ -13,7 +13,7 @@ import { TraceCodec } from '../../spec/trace.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
-import { EXIT, exitCodesHelp, say, UsageError, warn, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, say, UsageError, warn, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 
 const USAGE = `Usage: sila export FILE --format itf|json|test|md [--out PATH]
@@ -57,23 +57,6 @@ const FLAGS = {
   impl: { type: 'boolean' }, mutant: { type: 'string' }, 'model-mutant': { type: 'string' }, kernel: { type: 'string' }, 'model-only': { type: 'boolean' },
 } as const
 
-const WRITE_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such directory',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-}
-
-/** Writes `text` to `path` atomically; a file system refusal is the user's input refused. */
-function writeOut(path: string, text: string): void {
-  try {
-    writeFileAtomic(path, text)
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? ''
-    throw new InputError(path, [`cannot write: ${WRITE_ERRORS[code] ?? (error as Error).message}`])
-  }
-}
-
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('export', args, FLAGS, true)
   if (parsed === null) {
@@ -106,7 +89,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (parsed.values.out === undefined) {
     process.stdout.write(result.text)
   } else {
-    writeOut(parsed.values.out, result.text)
+    writeOutputFile(parsed.values.out, result.text)
   }
   return EXIT.ok
 }

@@ -3,19 +3,22 @@
  * runs and coverage add up, and the merged run failed if any shard failed.
  * @module
  */
-import { CheckResultsCodec, ExploreResultsCodec, mergeExplore, mergeResults } from '../../checker/results.js'
+import { CheckResultsCodec, checkShards, checkSwarmJobs, ExploreResultsCodec, mergeExplore, mergeResults } from '../../checker/results.js'
 import { parseJson } from '../../spec/decode.js'
 import { type Command, parseFlags } from '../command.js'
 import { readInputText, readJsonInput } from '../input.js'
-import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 
 const USAGE = `Usage: sila merge RESULT.json... [--out FILE] [--json]
 
 Combines the results written by 'sila check --shard I/N --out FILE' jobs into
 one summary: runs and coverage add up; a suite failed if it failed in any shard.
-Also combines 'sila explore --swarm I/N --out FILE' jobs: transitions add up, the
-distinct count is a sum over jobs (an upper bound), the shortest violation wins.
+The files must be every shard of one run, each once (one seed, --max-steps and
+--props): anything else is refused, naming the file. Also combines 'sila explore
+--swarm I/N --out FILE' jobs of one system: transitions add up, the distinct
+count is a sum over jobs (an upper bound), the shortest violation wins; a job
+given twice, or one of another system or without --swarm, is refused.
 
 Options:
   --out FILE  write the merged results (sila-check/1 or sila-explore/1 JSON); its
@@ -35,8 +38,10 @@ function run(args: ReadonlyArray<string>): number {
   checkOutputs('merge', [{ name: '--out', path: parsed.values.out, kind: 'file' }])
   const formats = parsed.positionals.map((file) => (parseJson(readInputText(file), file) as { format?: unknown } | null)?.format)
   if (formats.every((format) => format === 'sila-explore/1')) return mergeExploreFiles(parsed.positionals, parsed.values)
-  const merged = mergeResults(parsed.positionals.map((file) => readJsonInput(CheckResultsCodec, file)))
-  if (parsed.values.out !== undefined) writeFileAtomic(parsed.values.out, `${JSON.stringify(merged, null, 2)}\n`)
+  const files = parsed.positionals.map((file) => ({ file, results: readJsonInput(CheckResultsCodec, file) }))
+  checkShards(files)
+  const merged = mergeResults(files.map((entry) => entry.results))
+  if (parsed.values.out !== undefined) writeOutputFile(parsed.values.out, `${JSON.stringify(merged, null, 2)}\n`)
   if (parsed.values.json === true) say(formatJson(merged))
   else {
     say(renderTable([{ header: 'suite' }, { header: 'runs', align: 'right' }, { header: 'steps', align: 'right' }, { header: 'result' }],
@@ -47,8 +52,10 @@ function run(args: ReadonlyArray<string>): number {
 }
 
 function mergeExploreFiles(files: ReadonlyArray<string>, values: { out?: string; json?: boolean }): number {
-  const merged = mergeExplore(files.map((file) => readJsonInput(ExploreResultsCodec, file)))
-  if (values.out !== undefined) writeFileAtomic(values.out, `${JSON.stringify(merged, null, 2)}\n`)
+  const jobs = files.map((file) => ({ file, results: readJsonInput(ExploreResultsCodec, file) }))
+  checkSwarmJobs(jobs)
+  const merged = mergeExplore(jobs.map((entry) => entry.results))
+  if (values.out !== undefined) writeOutputFile(values.out, `${JSON.stringify(merged, null, 2)}\n`)
   if (values.json === true) say(formatJson(merged))
   else {
     say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Command, conflict, defaultWorkers, integerFlag, parseFlags, positiveIntegerFlag, WORKERS_DEFAULT_MAX } from '../command.js'
-import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeFileAtomic } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { MUTANTS_DEFAULTS, findMutants, median, runMutants, type MutantResult } from '../../checker/mutants.js'
 import { MUTANTS } from '../../mutants/catalogue.js'
@@ -81,7 +81,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     medianShrunkLength: median(killed.map((r) => Math.min(...r.kills.map((k) => k.shrunkLength)))),
     durationMs: Date.now() - started, results,
   }
-  if (parsed.values.out !== undefined) writeFileAtomic(parsed.values.out, `${JSON.stringify(summary, null, 2)}\n`)
+  if (parsed.values.out !== undefined) writeOutputFile(parsed.values.out, `${JSON.stringify(summary, null, 2)}\n`)
   const reportFile = parsed.values.report === undefined ? null
     : writeReport(parsed.values.report, await mutantsReport({ results, seed, runs: options.runs, durationMs: summary.durationMs, generator: generatorName() }))
   if (parsed.values.json === true) say(formatJson(summary))

@@ -13,7 +13,8 @@ import { readKeyring } from '../../pipeline/image/keys.js'
 import { LAYER_BYTES_MAX_DEFAULT } from '../../pipeline/image/layout.js'
 import { isConstraint } from '../../pipeline/repo/resolve.js'
 import { ModuleNameCodec } from '../../pipeline/codecs.js'
-import { ParametersCodec, type LoadModuleRequest } from '../../pipeline/protocol/messages.js'
+import { LoadModuleRequestCodec, ParametersCodec, type LoadModuleRequest } from '../../pipeline/protocol/messages.js'
+import { BOUNDS } from '../../spec/numbers.js'
 import { loadModule, MODULES_LIMITS, startLoader, type Loader, type LoadResult } from '../../pipeline/protocol/system.js'
 import type { ExchangeEntry } from '../../pipeline/protocol/runtime.js'
 import { syscallText } from '../../checker/stepText.js'
@@ -114,6 +115,12 @@ function load(args: ReadonlyArray<string>): number {
     if (!ParametersCodec.is(value) || Array.isArray(value)) throw new UsageError('--parameters expects a flat JSON object of strings, numbers and booleans', command)
     parameters = value
   }
+  const request: LoadModuleRequest = { requestId: 'load-1', moduleName: name, ...(constraint === undefined ? {} : { versionConstraint: constraint }), ...(parameters === undefined ? {} : { parameters }) }
+  // The request travels as one IPC message, whose payload the kernel bounds.
+  const length = JSON.stringify(LoadModuleRequestCodec.encode(request)).length
+  if (length > BOUNDS.payloadLengthMax) {
+    throw new UsageError(`the LoadModuleRequest (NAME, CONSTRAINT and --parameters) is ${length} characters of JSON; a message carries at most ${BOUNDS.payloadLengthMax}`, command)
+  }
   const layerBytesMax = positiveIntegerFlag(command, 'layer-bytes-max', parsed.values['layer-bytes-max']) ?? LAYER_BYTES_MAX_DEFAULT
   const memory = parsed.values['modules-memory']
   if (memory !== undefined && (!/^\d+$/.test(memory) || !Number.isSafeInteger(Number(memory)))) throw new UsageError(`--modules-memory expects a number of bytes, found ${JSON.stringify(memory)}`, command)
@@ -121,7 +128,6 @@ function load(args: ReadonlyArray<string>): number {
     repo, keyring: readKeyring(sources), compromised: parsed.values.compromised === true, layerBytesMax,
     ...(memory === undefined ? {} : { modulesLimits: { ...MODULES_LIMITS, memoryBytes: Number(memory) } }),
   })
-  const request: LoadModuleRequest = { requestId: 'load-1', moduleName: name, ...(constraint === undefined ? {} : { versionConstraint: constraint }), ...(parameters === undefined ? {} : { parameters }) }
   const result = loadModule(loader, request)
   // By default the sends and receives that went through show as the messages they carried, and polls are left out.
   const exchange = loader.runtime.log.filter((entry) => parsed.values.syscalls === true || entry.kind !== 'syscall'

@@ -39,6 +39,36 @@ test('the kinds of the alphabet no transition took are named: web-app\'s process
   assert.not.match(pluginHost.stdout, /Never taken/)
 })
 
+test('--coverage variant counts transitions by variant, names the variants never taken, and adds up to the kinds\' counts', () => {
+  const args = ['explore', '--boot', 'examples/systems/plugin-host/boot.json', '--depth', '3', '--json']
+  const byKind = sila(...args)
+  const byVariant = sila(...args, '--coverage', 'variant')
+  assert.is(byKind.status, 0, byKind.stderr)
+  assert.is(byVariant.status, 0, byVariant.stderr)
+  const kinds = JSON.parse(byKind.stdout) as { coverage: Record<string, number>; distinct: number; neverTaken: string[] }
+  const variants = JSON.parse(byVariant.stdout) as { coverage: Record<string, number>; distinct: number; neverTaken: string[]; coverageBy: string }
+  assert.is(variants.coverageBy, 'variant')
+  assert.is(variants.distinct, kinds.distinct, 'the same search')
+  // Each variant names its kind first: summed by kind, the variants give the kinds' counts exactly.
+  const summed: Record<string, number> = {}
+  for (const [variant, n] of Object.entries(variants.coverage)) {
+    const kind = variant.split(' ')[0]!
+    summed[kind] = (summed[kind] ?? 0) + n
+  }
+  assert.equal(summed, kinds.coverage)
+  assert.ok(Object.keys(variants.coverage).length > Object.keys(kinds.coverage).length + 5, `${Object.keys(variants.coverage).length} variants taken`)
+  // Write-execute maps are offered and W^X refuses them in every state: never taken, while their kind is.
+  assert.ok(variants.neverTaken.includes('mem_map [write execute]'), variants.neverTaken.join('; '))
+  assert.ok((kinds.coverage.mem_map ?? 0) > 0 && !kinds.neverTaken.includes('mem_map'))
+  for (const variant of variants.neverTaken) assert.is(variants.coverage[variant], undefined, variant)
+  const text = sila('explore', '--boot', 'examples/systems/plugin-host/boot.json', '--depth', '2', '--coverage', 'variant')
+  assert.match(text.stdout, /\nTransitions by variant:\n {2}cap_copy \[/)
+  assert.match(text.stdout, /\nNever taken \(refused in every state searched\):\n(?: {2}.+\n)* {2}mem_map \[write execute\]\n/)
+  const wrong = sila('explore', '--coverage', 'kinds')
+  assert.is(wrong.status, 2)
+  assert.match(wrong.stderr, /--coverage expects kind or variant, found "kinds"/)
+})
+
 test('--engine: cap-core runs on its specialised engine unless general or model is asked; all count alike', () => {
   const counts = (stdout: string) => /distinct states\s+([\d,]+)[\s\S]*states generated\s+([\d,]+)/.exec(stdout)?.slice(1)
   const runs = (['auto', 'compiled', 'general', 'model'] as const).map((engine) => ({ engine, run: sila('explore', '--preset', 'cap-core', '--depth', '3', '--engine', engine) }))

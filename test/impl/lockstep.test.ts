@@ -36,7 +36,7 @@ test('boot configurations at their edges (init with fewer slots than the devices
     ['init.slots 1, two devices', { ...DEFAULT_BOOT, init: { slots: 1 } }],
     ['init.slots 2, two devices', { ...DEFAULT_BOOT, init: { slots: 2 } }],
     ['init.slots 3, two devices', { ...DEFAULT_BOOT, init: { slots: 3 } }],
-    ['init.slots 1, no device', { ...DEFAULT_BOOT, devices: [], init: { slots: 1 } }],
+    ['init.slots 1, no device', { ...DEFAULT_BOOT, devices: [], root: { limits: { ...DEFAULT_BOOT.root.limits, devices: [] } }, init: { slots: 1 } }],
     ['no cpuAccounting flag', withoutFlag],
   ]
   for (const [label, config] of edges) {
@@ -364,6 +364,27 @@ test('a declared cap may name a device: both boot it and let its holder submit I
     const expected = failure(() => boot(config, IMAGE_POOL))
     assert.equal(expected, `BootError: ${message}`)
     assert.equal(failure(() => Kernel.boot(config, IMAGE_POOL)), expected)
+  }
+})
+
+test('each device named once and the root allowing only declared devices: refused alike, at the same path; a subset of them boots', () => {
+  const withDevices = (devices: string[], allowed: string[]): BootConfig => ({ ...DEFAULT_BOOT, devices: devices.map((name) => ({ name })), root: { limits: { ...DEFAULT_BOOT.root.limits, devices: allowed } } })
+  const cases: ReadonlyArray<[BootConfig, string]> = [
+    [withDevices(['disk0', 'disk0'], ['disk0']), '$.devices[1].name: the device "disk0" is declared twice'],
+    [withDevices(['disk0', 'net0', 'net0'], []), '$.devices[2].name: the device "net0" is declared twice'],
+    [withDevices(['disk0'], ['disk0', 'net0']), '$.root.limits.devices[1]: no device named "net0" in $.devices'],
+    [withDevices([], ['disk0']), '$.root.limits.devices[0]: no device named "disk0" in $.devices'],
+    // Both at once: the devices are read first.
+    [withDevices(['a', 'a'], ['b']), '$.devices[1].name: the device "a" is declared twice'],
+  ]
+  for (const [config, message] of cases) {
+    const expected = failure(() => boot(config, IMAGE_POOL))
+    assert.equal(expected, `BootError: ${message}`)
+    assert.equal(failure(() => Kernel.boot(config, IMAGE_POOL)), expected)
+  }
+  for (const config of [withDevices(['disk0', 'net0'], ['net0']), withDevices(['disk0'], []), withDevices([], [])]) {
+    assert.equal(failure(() => boot(config, IMAGE_POOL)), 'booted')
+    assert.equal(failure(() => Kernel.boot(config, IMAGE_POOL)), 'booted')
   }
 })
 

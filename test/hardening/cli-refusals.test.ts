@@ -1,0 +1,122 @@
+/**
+ * Inputs and outputs a user can get wrong that once ended in an internal error
+ * (exit 70), a hang, or an answer: each is refused with exit 2 and a message naming
+ * the file (and, in a JSON file, the path), before any work where it can be.
+ * Found by fuzzing the command line (2026-12-05): values nested thousands deep,
+ * outputs on file systems that refuse what root's permission checks allow, a
+ * module request longer than a message, devices named twice or not at all, and
+ * results files that are not one run's.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DEFAULT_BOOT } from '../../spec/boot.js'
+import { CHECK_FORMAT, type CheckResults, checkShards, checkSwarmJobs, type ExploreResults } from '../../checker/results.js'
+import { InputError } from '../../spec/decode.js'
+import { ROOT, sila, STACK_LINE } from '../cli/run.js'
+
+const directory = mkdtempSync(join(tmpdir(), 'sila-refusals-'))
+test.after(() => rmSync(directory, { recursive: true, force: true }))
+
+/** A refusal: exit 2, no stack, no internal error, and `pattern` in the message. */
+function refused(run: ReturnType<typeof sila>, pattern: RegExp): void {
+  assert.is(run.status, 2, `${run.stdout}\n${run.stderr}`)
+  assert.not.match(run.stderr, /internal error/)
+  assert.not.match(run.stderr, STACK_LINE)
+  assert.match(run.stderr, pattern)
+}
+
+test('a value nested thousands deep is refused at its path, its start quoted (the whole is never serialised)', () => {
+  const deep = (depth: number, inner: string) => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`
+  const file = join(directory, 'deep.json')
+  writeFileSync(file, deep(6000, ''))
+  refused(sila('replay', file), /deep\.json: \$: expected an object, found \[\[\[\[.*\.\.\./)
+  // Deep inside a field of a boot file: the path is the field's.
+  const boot = join(directory, 'deep-boot.json')
+  writeFileSync(boot, JSON.stringify({ ...DEFAULT_BOOT, floors: { echo: '__DEEP__' } }).replace('"__DEEP__"', deep(6000, '1')))
+  refused(sila('explore', '--boot', boot, '--depth', '1'), /deep-boot\.json: \$\.floors\.echo: expected .*, found \[\[\[/)
+  // Objects nested alike.
+  const objects = join(directory, 'deep-objects.json')
+  writeFileSync(objects, `{"format":"sila-check/1","seed":${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}}`)
+  refused(sila('merge', objects), /deep-objects\.json: \$\.seed: expected .*, found \{"a":\{"a":/)
+})
+
+test('an output the file system refuses is refused before the run, even for root, and nothing is left behind', () => {
+  // /sys and /proc refuse new files whoever asks; root passes access(2) there.
+  if (!existsSync('/sys') || !existsSync('/proc/self')) return
+  refused(sila('explore', '--preset', 'cap-core', '--depth', '1', '--out', '/sys/sila.json'), /--out \/sys\/sila\.json: parent directory \/sys is not writable/)
+  refused(sila('check', 'invariants', '--runs', '1', '--out', '/sys/sila.json'), /--out \/sys\/sila\.json: parent directory \/sys is not writable/)
+  refused(sila('explore', '--preset', 'cap-core', '--depth', '1', '--counterexample', '/sys/c.json'), /--counterexample \/sys\/c\.json: parent directory \/sys is not writable/)
+  // A report under /proc: Node's recursive mkdir there never returns; refused before, at once.
+  refused(sila('replay', 'examples/ipc-transfer.trace.json', '--report', '/proc/sila-report/x'), /--report \/proc\/sila-report\/x: cannot be created: \/proc is not writable/)
+  // A writable directory is still taken, and the probe leaves no file in it.
+  const out = join(directory, 'out')
+  rmSync(out, { recursive: true, force: true })
+  const run = sila('explore', '--preset', 'cap-core', '--depth', '1', '--report', join(out, 'report'), '--out', join(directory, 'explore.json'))
+  assert.is(run.status, 0, run.stderr)
+  assert.equal(readdirSync(out), ['report'])
+  assert.equal(readdirSync(directory).filter((name) => name.startsWith('.sila-probe')), [])
+})
+
+test('a module request longer than one message is refused naming the bound, before the repository is read', () => {
+  const long = JSON.stringify({ a: 'x'.repeat(4100) })
+  refused(sila('pipeline', 'load', '--repo', join(directory, 'no-repo'), '--keyring', join(directory, 'no-keys'), 'counter', '--parameters', long),
+    /the LoadModuleRequest \(NAME, CONSTRAINT and --parameters\) is \d+ characters of JSON; a message carries at most 4096/)
+  refused(sila('pipeline', 'load', '--repo', join(directory, 'no-repo'), '--keyring', join(directory, 'no-keys'), 'counter', `>=1.0.0 ${'<9.0.0 '.repeat(700)}`),
+    /is \d+ characters of JSON; a message carries at most 4096/)
+})
+
+test('devices: one named twice, or allowed to the root without being declared, is refused at its path, in boot files and traces', () => {
+  const system = { containers: [], processes: [{ name: 'p', container: 'root', image: 'echo@1.0.0', uid: 0, slots: 2 }], objects: [], caps: [] }
+  const twice = join(directory, 'devices-twice.json')
+  writeFileSync(twice, JSON.stringify({ ...DEFAULT_BOOT, devices: [{ name: 'disk0' }, { name: 'disk0' }], root: { limits: { ...DEFAULT_BOOT.root.limits, devices: ['disk0'] } }, system }))
+  refused(sila('explore', '--boot', twice, '--depth', '1'), /devices-twice\.json: \$\.devices\[1\]\.name: the device "disk0" is declared twice/)
+  const undeclared = join(directory, 'devices-undeclared.json')
+  writeFileSync(undeclared, JSON.stringify({ ...DEFAULT_BOOT, devices: [], root: { limits: { ...DEFAULT_BOOT.root.limits, devices: ['tape0'] } }, system }))
+  refused(sila('explore', '--boot', undeclared, '--depth', '1'), /devices-undeclared\.json: \$\.root\.limits\.devices\[0\]: no device named "tape0" in \$\.devices/)
+  refused(sila('audit', '--boot', undeclared), /\$\.root\.limits\.devices\[0\]: no device named "tape0"/)
+  // A trace carries its boot: the path is the trace's.
+  const trace = JSON.parse(readText('examples/ipc-transfer.trace.json')) as { boot: typeof DEFAULT_BOOT }
+  const traceFile = join(directory, 'devices.trace.json')
+  writeFileSync(traceFile, JSON.stringify({ ...trace, boot: { ...trace.boot, devices: [...trace.boot.devices, trace.boot.devices[0]] } }))
+  refused(sila('replay', traceFile), /devices\.trace\.json: \$\.boot\.devices\[\d+\]\.name: the device "\w+" is declared twice/)
+})
+
+function readText(path: string): string {
+  return readFileSync(join(ROOT, path), 'utf8')
+}
+
+test('merge takes the shards of one run, each once, all of them; swarm jobs of one system, each once', () => {
+  const results = (shard: { index: number; count: number } | null, more: Partial<CheckResults> = {}): CheckResults =>
+    ({ format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard, passed: true, suites: [], ...more })
+  const files = (...all: CheckResults[]) => all.map((r, index) => ({ file: `dir/shard${index}.json`, results: r }))
+  const refusal = (run: () => void): string => {
+    try { run() } catch (error) { assert.instance(error, InputError); return `${(error as InputError).file}: ${(error as InputError).problems.join(' ')}` }
+    return 'merged'
+  }
+  assert.is(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 2 })))), 'merged')
+  assert.is(refusal(() => checkShards(files(results({ index: 1, count: 3 }), results({ index: 0, count: 3 }), results({ index: 2, count: 3 })))), 'merged')
+  assert.is(refusal(() => checkShards(files(results(null)))), 'merged')
+  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 0, count: 2 })))), /^dir\/shard1\.json: \$\.shard: shard 0\/2 is also in shard0\.json/)
+  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 3 }), results({ index: 2, count: 3 })))), /^dir\/shard1\.json: \$\.shard: shard 1\/3 of this run missing/)
+  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 3 })))), /\$\.shard\.count: 3, not 2/)
+  assert.match(refusal(() => checkShards(files(results(null), results(null)))), /^dir\/shard0\.json: \$\.shard: null: a whole run/)
+  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 2 }, { seed: 2 })))), /^dir\/shard1\.json: \$\.seed: 2, not 1/)
+  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 2 }, { maxSteps: 5 })))), /\$\.maxSteps: 5, not 4/)
+  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }, { props: 'a.json' }), results({ index: 1, count: 2 })))), /\$\.props: null, not "a\.json"/)
+  const job = (swarm: ExploreResults['swarm'], preset = 'cap-core'): ExploreResults => ({ format: 'sila-explore/1', preset, complete: false, distinct: 1, generated: 1, depth: 1, violation: null, swarm })
+  const jobs = (...all: ExploreResults[]) => all.map((r, index) => ({ file: `job${index}.json`, results: r }))
+  assert.is(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job({ index: 1, count: 2, seed: 1 }), job({ index: 0, count: 2, seed: 2 })))), 'merged')
+  assert.is(refusal(() => checkSwarmJobs(jobs(job(null)))), 'merged')
+  assert.match(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job({ index: 0, count: 2, seed: 1 })))), /^job1\.json: \$\.swarm: job 0\/2 seed 1 is also in job0\.json/)
+  assert.match(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job({ index: 1, count: 2, seed: 1 }, 'nested')))), /^job1\.json: \$\.preset: "nested", not "cap-core"/)
+  assert.match(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job(null)))), /^job1\.json: \$\.swarm: null: a breadth-first search/)
+  // Through the command: a suite no check has is refused by the decoder.
+  const unknown = join(directory, 'unknown-suite.json')
+  writeFileSync(unknown, JSON.stringify({ ...results(null), suites: [{ suite: 'nosuch', seed: 1, runs: 1, interrupted: false, coverage: { runs: 1, steps: 1, kindOk: {}, kindFailed: {}, errors: {}, cases: {} }, failure: null }] }))
+  refused(sila('merge', unknown), /unknown-suite\.json: \$\.suites\[0\]\.suite: expected one of: refinement, invariants/)
+})
+
+test.run()
