@@ -115,6 +115,7 @@ export async function importUserModule(given: string, kind: UserModuleKind): Pro
     return await import(pathToFileURL(module).href) as Record<string, unknown>
   } catch (error) {
     const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && /^ERR_IMPORT_(ASSERTION|ATTRIBUTE)_/.test(code)) throw new KernelModuleError(given, 'not a JavaScript module: Node reads it as JSON (a module ends in .js, .mjs or .cjs)')
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new KernelModuleError(given, 'not a JavaScript module: Node imports .js, .mjs and .cjs files (compile TypeScript first)')
     if (error instanceof SyntaxError) {
       const place = syntaxPlace(error, module)

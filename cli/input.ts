@@ -6,16 +6,11 @@
  */
 import { readFileSync, statSync } from 'node:fs'
 import type * as t from 'io-ts'
-import { decodeOrThrow, InputError, parseJson } from '../spec/decode.js'
+import { decodeOrThrow, InputError, parseJson, readRefusal } from '../spec/decode.js'
 
 /** Input files larger than this are refused before parsing (256 MiB). */
 const INPUT_BYTES_MAX = 256 * 1024 * 1024
 
-const READ_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory, expected a file',
-}
 
 /** The text of `file`, or an {@link InputError} saying why it cannot be read. */
 export function readInputText(file: string): string {
@@ -25,8 +20,7 @@ export function readInputText(file: string): string {
     return readFileSync(file, 'utf8')
   } catch (error) {
     if (error instanceof InputError) throw error
-    const code = (error as { code?: string }).code ?? ''
-    throw new InputError(file, [`cannot read: ${READ_ERRORS[code] ?? (error as Error).message}`])
+    throw new InputError(file, [`cannot read: ${readRefusal(error)}`])
   }
 }
 

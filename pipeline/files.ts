@@ -8,7 +8,7 @@ import { closeSync, chmodSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSy
 import { createHash, randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import type * as t from 'io-ts'
-import { decodeOrThrow, writeRefusal } from '../spec/decode.js'
+import { decodeOrThrow, readRefusal, writeRefusal } from '../spec/decode.js'
 import { ImageError, refuseAs } from './errors.js'
 
 /** `sha256:<hex>` of `bytes`. @public */
@@ -46,7 +46,7 @@ export function readRegularFile(file: string, bytesMax: number, options: ReadFil
     size = stat.size
   } catch (error) {
     if (error instanceof ImageError) throw error
-    throw new ImageError(file, (error as { code?: string }).code === 'ENOENT' ? 'missing' : 'malformed', `cannot read: ${readErrorText(error)}`)
+    throw new ImageError(file, (error as { code?: string }).code === 'ENOENT' ? 'missing' : 'malformed', `cannot read: ${readRefusal(error)}`)
   }
   if (size > bytesMax) throw new ImageError(file, 'too-large', `is ${size} bytes, more than the bound of ${formatBytes(bytesMax)}`, 'endless data')
   if (declaredBytes !== undefined && size > declaredBytes) throw new ImageError(file, 'too-large', `is ${size} bytes, longer than the ${declaredBytes} its descriptor declares`, 'endless data')
@@ -54,20 +54,13 @@ export function readRegularFile(file: string, bytesMax: number, options: ReadFil
   try {
     bytes = readFileSync(file)
   } catch (error) {
-    throw new ImageError(file, 'malformed', `cannot read: ${readErrorText(error)}`)
+    throw new ImageError(file, 'malformed', `cannot read: ${readRefusal(error)}`)
   }
   const limit = Math.min(bytesMax, declaredBytes ?? bytesMax)
   if (bytes.length > limit) throw new ImageError(file, 'too-large', `grew to ${bytes.length} bytes while being read, more than ${formatBytes(limit)}`, 'endless data')
   return bytes
 }
 
-function readErrorText(error: unknown): string {
-  const code = (error as { code?: string }).code
-  if (code === 'ENOENT') return 'no such file'
-  if (code === 'EACCES') return 'permission denied'
-  if (code === 'EISDIR') return 'is a directory, expected a file'
-  return (error as Error).message
-}
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
 

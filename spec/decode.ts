@@ -122,6 +122,17 @@ export function writeRefusal(error: unknown): string | null {
   return typeof code === 'string' && Object.hasOwn(WRITE_ERRORS, code) ? WRITE_ERRORS[code]! : null
 }
 
+/** What a file-system error reading a user's path tells the user: the reason by its code, else the error's message. */
+export function readRefusal(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && Object.hasOwn(READ_ERRORS, code) ? READ_ERRORS[code]! : (error as Error).message
+}
+
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'operation not permitted', EISDIR: 'is a directory, expected a file',
+  ENOTDIR: 'a part of the path is not a directory', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long',
+}
+
 const WRITE_ERRORS: Readonly<Record<string, string>> = {
   EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on device',
   EDQUOT: 'disk quota exceeded', ENOTDIR: 'a parent is not a directory', ENOENT: 'a parent directory does not exist',

@@ -279,7 +279,7 @@ async function withUserProperties(report: AuditReport, input: Exclude<AuditInput
 function imageReport(dir: string, values: Flags): ImageAuditReport {
   refuseFlags(values, ['at'], 'applies to a trace, not to an image')
   refuseFlags(values, ['authority'], 'applies to a state or a trace, not to an image')
-  if (values.keyring === undefined) throw new UsageError('an image audit expects --keyring (a public key file or a directory of them)', 'audit')
+  if (values.keyring === undefined) throw new UsageError(`${dir} is a directory, so an image to audit, which expects --keyring (a public key file or a directory of them)`, 'audit')
   const floors = values.floors === undefined ? undefined : readFloors(values.floors)
   const policy = values.policy === undefined ? undefined : readJsonInput(PolicyCodec, values.policy)
   return auditImage(dir, {

@@ -271,7 +271,7 @@ test('image audits refuse what is not an image, a missing keyring, a bad policy,
   mkdirSync(at('empty-dir'))
   const cases: Array<[string[], RegExp]> = [
     [[at('empty-dir'), '--keyring', keys], /empty-dir/],
-    [[dir], /an image audit expects --keyring/],
+    [[dir], /is a directory, so an image to audit, which expects --keyring/],
     [[dir, '--keyring', keys, '--policy', policy('typo.json', { ...GENEROUS, maxMemory: 1 })], /typo\.json: \$\.maxMemory: unknown field; did you mean "maxMemoryBytes"\?$/m],
     [[dir, '--keyring', keys, '--policy', policy('kinds.json', { ...GENEROUS, caps: { socket: ['read'] } })], /kinds\.json: \$\.caps\.socket: unknown field; known fields: container, process, region, endpoint, device$/m],
     [[dir, '--keyring', keys, '--format', 'dot'], /--format dot draws the authority graph of a state or trace/],

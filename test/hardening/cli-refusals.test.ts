@@ -88,6 +88,14 @@ function readText(path: string): string {
   return readFileSync(join(ROOT, path), 'utf8')
 }
 
+test('a JSON file given as a module, a file given as a directory: refused in words, not in Node\'s', () => {
+  const json = join(directory, 'kernel.json')
+  writeFileSync(json, '{}')
+  refused(sila('replay', 'examples/ipc-transfer.trace.json', '--kernel', json), /kernel\.json: not a JavaScript module: Node reads it as JSON/)
+  refused(sila('image', 'inspect', json), /kernel\.json\/oci-layout: cannot read: a part of the path is not a directory/)
+  refused(sila('repo', 'list', json), /kernel\.json\/repository\.json: cannot read: a part of the path is not a directory/)
+})
+
 test('merge takes the shards of one run, each once, all of them; swarm jobs of one system, each once', () => {
   const results = (shard: { index: number; count: number } | null, more: Partial<CheckResults> = {}): CheckResults =>
     ({ format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard, passed: true, suites: [], ...more })
