@@ -27,7 +27,7 @@ import { decodeKeyFile, publicKeyFile, readPublicKey, type Keyring, type PublicK
 import { symbolicImage } from '../pipeline/symbolic.js'
 import { spawnHomes } from '../checker/explore/actions.js'
 import { readJsonInput } from './input.js'
-import { UsageError } from './output.js'
+import { UsageError, warn } from './output.js'
 
 /** The images sila ships, which a boot file may name without building them: the presets' and the property pool's. @public */
 export const SHIPPED_IMAGES: ReadonlyArray<ImageRecord> = [...new Map([...PRESETS.flatMap((preset) => preset.images), ...IMAGE_POOL].map((image) => [image.digest, image])).values()]
@@ -164,6 +164,11 @@ export function readBootFile(file: string): DeclaredSystem {
     if (!(error instanceof BootError)) throw error
     throw new InputError(file, [error.message])
   }
+  // An allowed device no one declares boots (an allowed set is a set of names), but in a file a user writes it is most likely a typo.
+  const declared = new Set(config.devices.map((device) => device.name))
+  config.root.limits.devices.forEach((name, index) => {
+    if (!declared.has(name)) warn(`sila: warning: ${file}: $.root.limits.devices[${index}]: ${JSON.stringify(name)} is allowed but no device of $.devices has that name`)
+  })
   return { config, images }
 }
 

@@ -34,19 +34,13 @@ export class BootError extends Error {
   }
 }
 
-/**
- * Each device named once, and the root's limits allowing only devices that
- * exist; refused as model/boot.ts refuses them (same paths, same words).
- */
-export function checkDevices(devices: ReadonlyArray<{ readonly name: string }>, allowed: ReadonlyArray<string>): void {
+/** Each device named once; refused as model/boot.ts refuses it (same path, same words). */
+export function checkDevices(devices: ReadonlyArray<{ readonly name: string }>): void {
   const names = new Set<string>()
   for (let index = 0; index < devices.length; index++) {
     const name = devices[index]!.name
     if (names.has(name)) throw new BootError(`$.devices[${index}].name`, `the device ${JSON.stringify(name)} is declared twice`)
     names.add(name)
-  }
-  for (let index = 0; index < allowed.length; index++) {
-    if (!names.has(allowed[index]!)) throw new BootError(`$.root.limits.devices[${index}]`, `no device named ${JSON.stringify(allowed[index])} in $.devices`)
   }
 }
 

@@ -172,7 +172,7 @@ export class Kernel implements KernelUnderTest {
    * once: else a `BootError` at `$.images[n]` naming the digest.
    */
   static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY, real?: RealImages): Kernel {
-    checkDevices(config.devices, config.root.limits.devices)
+    checkDevices(config.devices)
     const kernel = new Kernel(config, images, capacity, real)
     kernel.bootRoot(config.root.limits)
     config.devices.forEach((device) => kernel.bootDevice(device.name))

@@ -96,18 +96,14 @@ export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord>
 }
 
 /**
- * A device is named once, and the root's limits allow only devices that exist:
- * a device named twice could not be told apart by name (a cap, a property, a
- * container's limits name it), and an allowed name no device has is a typo that
- * would leave the device it meant unallowed without a word.
+ * A device is named once: two of one name could not be told apart by the names
+ * caps, properties and limits use. (A limit may allow a device no one declared,
+ * as a child's limits may at runtime: an allowed set is a set of names.)
  */
 function checkDevices(config: BootConfig): void {
   const declared = new Set<string>()
   config.devices.forEach((device, index) => {
     if (declared.has(device.name)) throw new BootError(`$.devices[${index}].name`, `the device ${JSON.stringify(device.name)} is declared twice`)
     declared.add(device.name)
-  })
-  config.root.limits.devices.forEach((name, index) => {
-    if (!declared.has(name)) throw new BootError(`$.root.limits.devices[${index}]`, `no device named ${JSON.stringify(name)} in $.devices`)
   })
 }
