@@ -78,39 +78,48 @@ export function summarize(result: SuiteResult, file: string | null): SuiteSummar
 export interface ResultsFile<R> { readonly file: string; readonly results: R }
 
 /**
- * Refuses, naming the file and the field, results that are not the shards of one
- * check run: a seed, a step bound or a props file other than the first file's;
- * a whole run (no `--shard`) beside anything; shards of another count than the
- * first's, a shard given twice, a shard missing (a failed job's file left out
- * would make the merged run pass on what it never ran). Merging any of these would add up runs that overlap or that
- * are not one run's.
+ * Refuses, naming the file and the field, results whose runs would overlap or
+ * that check different things: a step bound or a props file other than the first
+ * file's; for one seed, a whole run (no `--shard`) beside anything else of that
+ * seed, shards of two counts, a shard given twice. Runs of different seeds are
+ * independent and add up. Returns a warning per seed whose shards are not all
+ * there (a failed job's file left out: the merged run did not run them).
  */
-export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): void {
+export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): string[] {
   const [first, ...rest] = files
-  if (first === undefined) return
-  const same = (entry: ResultsFile<CheckResults>, field: 'seed' | 'maxSteps' | 'props', flag: string) => {
+  if (first === undefined) return []
+  const same = (entry: ResultsFile<CheckResults>, field: 'maxSteps' | 'props', flag: string) => {
     if (entry.results[field] !== first.results[field]) {
-      throw new InputError(entry.file, [`$.${field}: ${JSON.stringify(entry.results[field] ?? null)}, not ${JSON.stringify(first.results[field] ?? null)} as in ${basename(first.file)}: shards share ${flag}`])
+      throw new InputError(entry.file, [`$.${field}: ${JSON.stringify(entry.results[field] ?? null)}, not ${JSON.stringify(first.results[field] ?? null)} as in ${basename(first.file)}: merged runs share ${flag}`])
     }
   }
-  for (const entry of rest) { same(entry, 'seed', '--seed'); same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props') }
-  const whole = files.find((entry) => entry.results.shard === null)
-  if (whole !== undefined && files.length > 1) throw new InputError(whole.file, ['$.shard: null: a whole run (no --shard) overlaps any other: merge the shards of one run'])
-  if (whole !== undefined) return
-  const count = first.results.shard!.count
-  const seen = new Map<number, string>()
-  for (const entry of files) {
-    const shard = entry.results.shard!
-    if (shard.count !== count) throw new InputError(entry.file, [`$.shard.count: ${shard.count}, not ${count} as in ${basename(first.file)}`])
-    const twin = seen.get(shard.index)
-    if (twin !== undefined) throw new InputError(entry.file, [`$.shard: shard ${shard.index}/${count} is also in ${basename(twin)}: its runs would count twice`])
-    seen.set(shard.index, entry.file)
+  for (const entry of rest) { same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props') }
+  const bySeed = new Map<number, Array<ResultsFile<CheckResults>>>()
+  for (const entry of files) bySeed.set(entry.results.seed, [...(bySeed.get(entry.results.seed) ?? []), entry])
+  const warnings: string[] = []
+  for (const [seed, group] of bySeed) {
+    const whole = group.find((entry) => entry.results.shard === null)
+    if (whole !== undefined && group.length > 1) {
+      const other = group.find((entry) => entry !== whole)!
+      throw new InputError(whole.file, [`$.shard: null: the whole run of seed ${seed}, which ${basename(other.file)} is also of: its runs would count twice`])
+    }
+    if (whole !== undefined) continue
+    const count = group[0]!.results.shard!.count
+    const seen = new Map<number, string>()
+    for (const entry of group) {
+      const shard = entry.results.shard!
+      if (shard.count !== count) throw new InputError(entry.file, [`$.shard.count: ${shard.count}, not ${count} as in ${basename(group[0]!.file)} (seed ${seed})`])
+      const twin = seen.get(shard.index)
+      if (twin !== undefined) throw new InputError(entry.file, [`$.shard: shard ${shard.index}/${count} of seed ${seed} is also in ${basename(twin)}: its runs would count twice`])
+      seen.set(shard.index, entry.file)
+    }
+    const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !seen.has(index))
+    if (missing.length > 0) {
+      const named = missing.length > 4 ? `${missing.slice(0, 4).map((index) => `${index}/${count}`).join(', ')} and ${missing.length - 4} more` : missing.map((index) => `${index}/${count}`).join(', ')
+      warnings.push(`shard${missing.length === 1 ? '' : 's'} ${named} of seed ${seed} missing: the merged run did not run ${missing.length === 1 ? 'it' : 'them'}`)
+    }
   }
-  const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !seen.has(index))
-  if (missing.length > 0) {
-    const named = missing.length > 4 ? `${missing.slice(0, 4).map((index) => `${index}/${count}`).join(', ')} and ${missing.length - 4} more` : missing.map((index) => `${index}/${count}`).join(', ')
-    throw new InputError(files[files.length - 1]!.file, [`$.shard: shard${missing.length === 1 ? '' : 's'} ${named} of this run missing: merge every shard`])
-  }
+  return warnings
 }
 
 /**

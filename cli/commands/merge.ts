@@ -7,15 +7,16 @@ import { CheckResultsCodec, checkShards, checkSwarmJobs, ExploreResultsCodec, me
 import { parseJson } from '../../spec/decode.js'
 import { type Command, parseFlags } from '../command.js'
 import { readInputText, readJsonInput } from '../input.js'
-import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, writeOutputFile } from '../output.js'
+import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 
 const USAGE = `Usage: sila merge RESULT.json... [--out FILE] [--json]
 
 Combines the results written by 'sila check --shard I/N --out FILE' jobs into
 one summary: runs and coverage add up; a suite failed if it failed in any shard.
-The files must be every shard of one run, each once (one seed, --max-steps and
---props): anything else is refused, naming the file. Also combines 'sila explore
+Runs of different seeds add up; for one seed, each shard counts once and a whole
+run alone (a shard given twice, or a whole run beside its shards, is refused,
+naming the file); a missing shard is warned of. All share --max-steps and --props. Also combines 'sila explore
 --swarm I/N --out FILE' jobs of one system: transitions add up, the distinct
 count is a sum over jobs (an upper bound), the shortest violation wins; a job
 given twice, or one of another system or without --swarm, is refused.
@@ -39,14 +40,15 @@ function run(args: ReadonlyArray<string>): number {
   const formats = parsed.positionals.map((file) => (parseJson(readInputText(file), file) as { format?: unknown } | null)?.format)
   if (formats.every((format) => format === 'sila-explore/1')) return mergeExploreFiles(parsed.positionals, parsed.values)
   const files = parsed.positionals.map((file) => ({ file, results: readJsonInput(CheckResultsCodec, file) }))
-  checkShards(files)
+  const missing = checkShards(files)
+  for (const warning of missing) warn(`sila merge: warning: ${warning}`)
   const merged = mergeResults(files.map((entry) => entry.results))
   if (parsed.values.out !== undefined) writeOutputFile(parsed.values.out, `${JSON.stringify(merged, null, 2)}\n`)
   if (parsed.values.json === true) say(formatJson(merged))
   else {
     say(renderTable([{ header: 'suite' }, { header: 'runs', align: 'right' }, { header: 'steps', align: 'right' }, { header: 'result' }],
       merged.suites.map((s) => [s.suite, String(s.runs), String(s.coverage.steps), s.failure === null ? 'passed' : `FAILED ${s.failure.invariant}: ${s.failure.message}`])))
-    say(`${parsed.positionals.length} result files merged: ${merged.passed ? 'all passed' : 'FAILED'}`)
+    say(`${parsed.positionals.length} result files merged: ${merged.passed ? 'all passed' : 'FAILED'}${missing.length === 0 ? '' : ` (${missing.length === 1 ? 'a seed lacks shards' : 'seeds lack shards'}: see the warning)`}`)
   }
   return merged.passed ? EXIT.ok : EXIT.failed
 }

@@ -98,7 +98,7 @@ test('a JSON file given as a module, a file given as a directory: refused in wor
   refused(sila('repo', 'list', json), /kernel\.json\/repository\.json: cannot read: a part of the path is not a directory/)
 })
 
-test('merge takes the shards of one run, each once, all of them; swarm jobs of one system, each once', () => {
+test('merge adds up runs that do not overlap (each shard of a seed once, or its whole run alone; seeds apart), warns of missing shards; swarm jobs of one system, each once', () => {
   const results = (shard: { index: number; count: number } | null, more: Partial<CheckResults> = {}): CheckResults =>
     ({ format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard, passed: true, suites: [], ...more })
   const files = (...all: CheckResults[]) => all.map((r, index) => ({ file: `dir/shard${index}.json`, results: r }))
@@ -106,16 +106,26 @@ test('merge takes the shards of one run, each once, all of them; swarm jobs of o
     try { run() } catch (error) { assert.instance(error, InputError); return `${(error as InputError).file}: ${(error as InputError).problems.join(' ')}` }
     return 'merged'
   }
-  assert.is(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 2 })))), 'merged')
-  assert.is(refusal(() => checkShards(files(results({ index: 1, count: 3 }), results({ index: 0, count: 3 }), results({ index: 2, count: 3 })))), 'merged')
-  assert.is(refusal(() => checkShards(files(results(null)))), 'merged')
-  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 0, count: 2 })))), /^dir\/shard1\.json: \$\.shard: shard 0\/2 is also in shard0\.json/)
-  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 3 }), results({ index: 2, count: 3 })))), /^dir\/shard1\.json: \$\.shard: shard 1\/3 of this run missing/)
-  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 3 })))), /\$\.shard\.count: 3, not 2/)
-  assert.match(refusal(() => checkShards(files(results(null), results(null)))), /^dir\/shard0\.json: \$\.shard: null: a whole run/)
-  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 2 }, { seed: 2 })))), /^dir\/shard1\.json: \$\.seed: 2, not 1/)
-  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }), results({ index: 1, count: 2 }, { maxSteps: 5 })))), /\$\.maxSteps: 5, not 4/)
-  assert.match(refusal(() => checkShards(files(results({ index: 0, count: 2 }, { props: 'a.json' }), results({ index: 1, count: 2 })))), /\$\.props: null, not "a\.json"/)
+  const merged = (...all: CheckResults[]) => refusal(() => { warnings = checkShards(files(...all)) })
+  let warnings: string[] = []
+  assert.is(merged(results({ index: 0, count: 2 }), results({ index: 1, count: 2 })), 'merged')
+  assert.equal(warnings, [])
+  assert.is(merged(results({ index: 1, count: 3 }), results({ index: 0, count: 3 }), results({ index: 2, count: 3 })), 'merged')
+  assert.is(merged(results(null)), 'merged')
+  // Runs of different seeds are independent: whole runs and the shards of another seed add up.
+  assert.is(merged(results(null), results(null, { seed: 2 }), results({ index: 0, count: 2 }, { seed: 3 }), results({ index: 1, count: 2 }, { seed: 3 })), 'merged')
+  assert.equal(warnings, [])
+  // A missing shard is merged, with a warning naming it and its seed.
+  assert.is(merged(results({ index: 0, count: 3 }), results({ index: 2, count: 3 })), 'merged')
+  assert.equal(warnings, ['shard 1/3 of seed 1 missing: the merged run did not run it'])
+  assert.is(merged(results({ index: 0, count: 7 })), 'merged')
+  assert.equal(warnings, ['shards 1/7, 2/7, 3/7, 4/7 and 2 more of seed 1 missing: the merged run did not run them'])
+  assert.match(merged(results({ index: 0, count: 2 }), results({ index: 0, count: 2 })), /^dir\/shard1\.json: \$\.shard: shard 0\/2 of seed 1 is also in shard0\.json/)
+  assert.match(merged(results({ index: 0, count: 2 }), results({ index: 1, count: 3 })), /\$\.shard\.count: 3, not 2/)
+  assert.match(merged(results(null), results(null)), /^dir\/shard0\.json: \$\.shard: null: the whole run of seed 1, which shard1\.json is also of/)
+  assert.match(merged(results({ index: 0, count: 2 }), results(null)), /^dir\/shard1\.json: \$\.shard: null: the whole run of seed 1/)
+  assert.match(merged(results({ index: 0, count: 2 }), results({ index: 1, count: 2 }, { maxSteps: 5 })), /\$\.maxSteps: 5, not 4/)
+  assert.match(merged(results({ index: 0, count: 2 }, { props: 'a.json' }), results({ index: 1, count: 2 })), /\$\.props: null, not "a\.json"/)
   const job = (swarm: ExploreResults['swarm'], preset = 'cap-core'): ExploreResults => ({ format: 'sila-explore/1', preset, complete: false, distinct: 1, generated: 1, depth: 1, violation: null, swarm })
   const jobs = (...all: ExploreResults[]) => all.map((r, index) => ({ file: `job${index}.json`, results: r }))
   assert.is(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job({ index: 1, count: 2, seed: 1 }), job({ index: 0, count: 2, seed: 2 })))), 'merged')

@@ -301,8 +301,7 @@ const resultsDocuments = memo(() => {
   const summary = summarize(suite, null)
   const checkValid = [
     { format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard: null, passed: true, suites: [summary] },
-    // A shard of one: sila merge refuses a run with a shard missing (checkShards).
-    { format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard: { index: 0, count: 1 }, passed: false, suites: [{ ...summary, failure: { invariant: 'CAP-1', step: 3, message: 'broken', path: '0:1', shrunkLength: 2, file: 'x.trace.json' } }] },
+    { format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard: { index: 0, count: 2 }, passed: false, suites: [{ ...summary, failure: { invariant: 'CAP-1', step: 3, message: 'broken', path: '0:1', shrunkLength: 2, file: 'x.trace.json' } }] },
   ].map(asJson)
   const explored = explore({ preset: CAP_CORE, depthMax: 2 })
   const exploreValid = [
