@@ -20,7 +20,7 @@
  * ```
  * @module sila-kernel/properties
  */
-export { defineProperty } from '../properties/user/define.js'
+export { CheckAnswerError, defineProperty } from '../properties/user/define.js'
 export type { UserProperty, CheckAnswer, DefineOptions } from '../properties/user/define.js'
 export type { Witness } from '../properties/user/evaluate.js'
 export { resolveProps } from '../properties/user/resolve.js'

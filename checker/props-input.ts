@@ -24,7 +24,8 @@ import { PropsFileCodec } from '../spec/props.js'
 import type { BootConfig } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
 import { bootNamed } from '../model/boot.js'
-import { NAME_PATTERN, type UserProperty } from '../properties/user/define.js'
+import { CheckAnswerError, NAME_PATTERN, type UserProperty } from '../properties/user/define.js'
+import type { Witness } from '../properties/user/evaluate.js'
 import { resolveProps, type SystemNames } from '../properties/user/resolve.js'
 import { importUserModule, KernelModuleError, thrownLine, userPlace } from './user-module.js'
 
@@ -50,7 +51,13 @@ export function isPropsJson(file: string): boolean {
 export async function loadProps(file: string, system: SystemNames): Promise<UserProperty[]> {
   if (isPropsJson(file)) return resolveProps(readJsonInput(PropsFileCodec, file), file, system)
   const exported = await importUserModule(file, PROPS_MODULE)
-  return fromModule(file, exported)
+  try {
+    return fromModule(file, exported)
+  } catch (error) {
+    // Reading the exports ran the module's code (a getter, a Proxy's trap).
+    if (error instanceof InputError || error instanceof KernelModuleError) throw error
+    throw new KernelModuleError(userPlace(error, file), `reading its exports threw ${thrownLine(error)}`)
+  }
 }
 
 /** What a module's property must look like: a problem with it, or null. */
@@ -98,13 +105,56 @@ function guardedProperty(property: UserProperty, file: string, path: string): Us
   return {
     name: property.name, says: property.says, kind: property.kind, origin: `${file} ${path}`,
     test: (state) => {
+      let witness: unknown
       try {
-        return test.call(property, state)
+        witness = test.call(property, state)
       } catch (error) {
+        // An answer defineProperty refused: the module's, said as it is (no frame of theirs threw it).
+        if (error instanceof CheckAnswerError) throw new KernelModuleError(file, error.message)
         throw new KernelModuleError(userPlace(error, file), `the check of property ${JSON.stringify(property.name)} threw ${thrownLine(error)}`)
       }
+      const problem = witnessProblem(witness)
+      if (problem !== null) throw new KernelModuleError(file, `the check of property ${JSON.stringify(property.name)} answered ${problem}`)
+      return witness as Witness | null
     },
   }
+}
+
+/**
+ * What is wrong with a property's answer, or null: it is null, or a message and
+ * a detail of JSON data (null, booleans, finite numbers, strings, arrays and
+ * plain objects, no cycle), which traces, results files and worker threads carry.
+ * A BigInt, a function or a cycle in it failed only when it was written.
+ */
+function witnessProblem(witness: unknown): string | null {
+  if (witness === null) return null
+  if (typeof witness !== 'object' || typeof (witness as { message?: unknown }).message !== 'string') return 'something other than null or { message, detail }'
+  const detail = (witness as { detail?: unknown }).detail
+  if (!isPlainRecord(detail)) return 'a detail that is not a plain object'
+  return jsonProblem(detail, 'detail', new Set())
+}
+
+/** Why `value` (at `path`, inside the objects `open`) is not JSON data, or null; 64 levels at most. */
+function jsonProblem(value: unknown, path: string, open: Set<object>): string | null {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return null
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `a detail whose ${path} is ${value}, not JSON`
+  if (!Array.isArray(value) && !isPlainRecord(value)) return `a detail whose ${path} is ${typeof value === 'object' ? 'an object of a class' : `a ${typeof value}`}, not JSON`
+  if (open.has(value)) return `a detail whose ${path} contains itself, not JSON`
+  if (open.size >= 64) return `a detail nested deeper than 64 at ${path}`
+  open.add(value)
+  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [`${path}[${index}]`, item]) : Object.entries(value).filter(([, item]) => item !== undefined).map(([key, item]) => [`${path}.${key}`, item])
+  for (const [inner, item] of entries) {
+    const problem = jsonProblem(item, inner, open)
+    if (problem !== null) return problem
+  }
+  open.delete(value)
+  return null
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const prototype = Object.getPrototypeOf(value) as unknown
+  return prototype === Object.prototype || prototype === null
 }
 
 /** What `--invariant` chose: catalogue invariants and user properties. */

@@ -76,9 +76,18 @@ function throwPlace(error: unknown, module: string): Place | null {
 }
 
 function firstLine(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : textOf(error)
   const [first, ...rest] = text.split('\n')
   return rest.length === 0 ? first! : `${first} …`
+}
+
+/** A thrown value as text, whatever it is (an object without a prototype has no toString). */
+function textOf(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }
 
 /** Where a syntax error is: Node's own header if it gave one, else `node --check` on the module. */
@@ -114,7 +123,7 @@ export async function importUserModule(given: string, kind: UserModuleKind): Pro
   try {
     return await import(pathToFileURL(module).href) as Record<string, unknown>
   } catch (error) {
-    const code = (error as { code?: unknown }).code
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
     if (typeof code === 'string' && /^ERR_IMPORT_(ASSERTION|ATTRIBUTE)_/.test(code)) throw new KernelModuleError(given, 'not a JavaScript module: Node reads it as JSON (a module ends in .js, .mjs or .cjs)')
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new KernelModuleError(given, 'not a JavaScript module: Node imports .js, .mjs and .cjs files (compile TypeScript first)')
     if (error instanceof SyntaxError) {

@@ -54,11 +54,16 @@ export function readAuditInput(file: string): AuditInput {
  * under `$.images`.
  * @public
  */
+function isBootErrorLike(error: unknown): error is Error & { readonly path: string } {
+  return error instanceof Error && error.name === 'BootError' && typeof (error as { path?: unknown }).path === 'string'
+}
+
 export function withBootErrors<A>(file: string, body: () => A): A {
   try {
     return body()
   } catch (error) {
-    if (!(error instanceof BootError) && !(error instanceof ImplBootError)) throw error
+    // A seeded impl mutant's copy of the impl throws its own copy's class: told by name and path, as ours.
+    if (!(error instanceof BootError) && !(error instanceof ImplBootError) && !isBootErrorLike(error)) throw error
     const detail = error.message.startsWith(`${error.path}: `) ? error.message.slice(error.path.length + 2) : error.message
     const place = error.path.startsWith('$.images[') ? error.path : `$.boot${error.path.replace(/^\$/, '')}`
     throw new InputError(file, [`${place}: ${detail}`])

@@ -97,19 +97,25 @@ function looksLikePath(text: string): boolean {
  * before any codec sees them, so that the refusal says what it is. Looks at every
  * `digest` field of a JSON document, at any depth; returns nothing when there is none.
  */
-export function refusePathDigests(value: unknown, file: string, path = '$'): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => refusePathDigests(item, file, `${path}[${index}]`))
-    return
-  }
-  if (typeof value !== 'object' || value === null) return
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
-    if (key === 'digest' && typeof item === 'string' && looksLikePath(item)) {
-      throw new ImageError(file, 'unsafe-path', `${itemPath}: expected sha256:<64 hex digits>, found the path ${JSON.stringify(item.slice(0, 80))}; paths out of blobs/sha256/ are refused`)
+export function refusePathDigests(value: unknown, file: string): void {
+  // Depth first in document order, with a stack of its own: a document nested thousands deep is read, not a stack overflow.
+  const pending: Array<{ readonly value: unknown; readonly path: string; readonly key: string | null }> = [{ value, path: '$', key: null }]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value: node, path, key } = next
+    if (key === 'digest' && typeof node === 'string' && looksLikePath(node)) {
+      throw new ImageError(file, 'unsafe-path', `${path}: expected sha256:<64 hex digits>, found the path ${JSON.stringify(node.slice(0, 80))}; paths out of blobs/sha256/ are refused`)
     }
-    refusePathDigests(item, file, itemPath)
+    if (Array.isArray(node)) {
+      for (let index = node.length - 1; index >= 0; index--) pending.push({ value: node[index], path: `${path}[${index}]`, key: null })
+    } else if (typeof node === 'object' && node !== null) {
+      const entries = Object.entries(node)
+      for (let index = entries.length - 1; index >= 0; index--) pending.push({ value: entries[index]![1], path: keyPath(path, entries[index]![0]), key: entries[index]![0] })
+    }
   }
+}
+
+function keyPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 }
 
 /**

@@ -59,11 +59,32 @@ export function defineProperty(name: string, check: (state: KernelState) => Chec
     says: options.says ?? name,
     kind: options.kind ?? 'always',
     origin: 'code',
-    test: (state) => {
-      const answer = check(state)
-      if (answer === null || answer === undefined || answer === false) return null
-      if (typeof answer === 'string') return { message: answer, detail: {} }
-      return { message: String(answer.message), detail: answer.detail ?? {} }
-    },
+    test: (state) => witnessOf(name, check(state)),
+  }
+}
+
+/**
+ * A check's answer as a witness: nothing for `null`, `undefined` or `false`, a
+ * sentence, or `{ message, detail }`. Any other answer (`true`, a number, a
+ * Promise of an async check, an object without a message) is refused with a
+ * TypeError rather than read as a broken property: `true` meant as "holds" would
+ * otherwise be a violation whose message is "undefined".
+ */
+function witnessOf(name: string, answer: unknown): Witness | null {
+  if (answer === null || answer === undefined || answer === false) return null
+  if (typeof answer === 'string') return { message: answer, detail: {} }
+  const record = answer as { message?: unknown; detail?: unknown; then?: unknown }
+  if (typeof answer === 'object' && !Array.isArray(answer) && typeof record.then !== 'function' && typeof record.message === 'string') {
+    return { message: record.message, detail: (record.detail ?? {}) as Witness['detail'] }
+  }
+  const found = typeof answer === 'object' ? (Array.isArray(answer) ? 'an array' : typeof record.then === 'function' ? 'a Promise (the check must not be async)' : 'an object without a string message') : `${typeof answer} ${String(answer)}`
+  throw new CheckAnswerError(`the check of property ${JSON.stringify(name)} answered ${found}; it answers null, undefined or false for no witness, else a sentence or { message, detail }`)
+}
+
+/** A check's answer that is neither nothing nor a witness (see {@link defineProperty}). @public */
+export class CheckAnswerError extends TypeError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CheckAnswerError'
   }
 }

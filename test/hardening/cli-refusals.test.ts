@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { DEFAULT_BOOT } from '../../spec/boot.js'
 import { CHECK_FORMAT, type CheckResults, checkShards, checkSwarmJobs, type ExploreResults } from '../../checker/results.js'
 import { InputError } from '../../spec/decode.js'
@@ -96,6 +97,44 @@ test('a JSON file given as a module, a file given as a directory: refused in wor
   refused(sila('replay', 'examples/ipc-transfer.trace.json', '--kernel', json), /kernel\.json: not a JavaScript module: Node reads it as JSON/)
   refused(sila('image', 'inspect', json), /kernel\.json\/oci-layout: cannot read: a part of the path is not a directory/)
   refused(sila('repo', 'list', json), /kernel\.json\/repository\.json: cannot read: a part of the path is not a directory/)
+})
+
+test('a property module whose check answers nonsense, a detail that is not JSON, or that throws nothing: refused naming the module and the property', () => {
+  const define = JSON.stringify(pathToFileURL(join(ROOT, 'dist/properties/user/define.js')).href)
+  const cases: ReadonlyArray<[string, string, RegExp]> = [
+    ['true', `defineProperty('p', () => true)`, /the check of property "p" answered boolean true; it answers null, undefined or false for no witness/],
+    ['zero', `defineProperty('p', () => 0)`, /answered number 0;/],
+    ['async', `defineProperty('p', async () => null)`, /answered a Promise \(the check must not be async\)/],
+    ['array', `defineProperty('p', () => ['x'], { kind: 'sometimes' })`, /answered an array;/],
+    ['bigint', `defineProperty('p', () => ({ message: 'm', detail: { n: 1n } }))`, /the check of property "p" answered a detail whose detail\.n is a bigint, not JSON/],
+    ['cycle', `defineProperty('p', () => { const d = { a: [] }; d.a.push(d); return { message: 'm', detail: d } })`, /answered a detail whose detail\.a\[0\] contains itself, not JSON/],
+    ['function', `defineProperty('p', () => ({ message: 'm', detail: { f: () => 1 } }))`, /answered a detail whose detail\.f is a function, not JSON/],
+    ['infinite', `defineProperty('p', () => ({ message: 'm', detail: { x: [1, Infinity] } }))`, /detail\.x\[1\] is Infinity, not JSON/],
+    // An object made without defineProperty answers a witness itself: its shape is checked alike.
+    ['raw', `{ name: 'p', says: 'p', kind: 'always', test: () => ({ message: 7 }) }`, /the check of property "p" answered something other than null or \{ message, detail \}/],
+  ]
+  for (const [name, property, pattern] of cases) {
+    const file = join(directory, `answer-${name}.mjs`)
+    writeFileSync(file, `import { defineProperty } from ${define}\nexport default [${property}]\n`)
+    refused(sila('explore', '--boot', 'examples/systems/web-app/boot.json', '--depth', '1', '--props', file, '--counterexample', join(directory, 'c.json')), new RegExp(`answer-${name}\\.mjs: .*${pattern.source}`))
+  }
+  // Shared (not cyclic) parts of a detail are JSON: a witness, as before.
+  const shared = join(directory, 'answer-shared.mjs')
+  writeFileSync(shared, `import { defineProperty } from ${define}\nconst part = { a: 1 }\nexport default [defineProperty('p', () => ({ message: 'm', detail: { x: part, y: [part, null, 'z', true] } }))]\n`)
+  const run = sila('explore', '--boot', 'examples/systems/web-app/boot.json', '--depth', '1', '--props', shared, '--counterexample', join(directory, 'c.json'))
+  assert.is(run.status, 1, run.stderr)
+  // Thrown values that are not errors, and exports whose reading throws.
+  const thrown: ReadonlyArray<[string, string, RegExp]> = [
+    ['null', 'throw null', /the module threw while loading: null/],
+    ['bare', 'throw Object.create(null)', /the module threw while loading: \[object Object\]/],
+    ['getter', `export default { get properties() { throw new Error('no') } }.properties`, /reading its exports threw Error: no|the module threw while loading: Error: no/],
+    ['proxy', `export default new Proxy([], { get() { throw new Error('trap') } })`, /reading its exports threw Error: trap/],
+  ]
+  for (const [name, body, pattern] of thrown) {
+    const file = join(directory, `thrown-${name}.mjs`)
+    writeFileSync(file, `${body}\n`)
+    refused(sila('audit', '--boot', 'examples/systems/web-app/boot.json', '--props', file), pattern)
+  }
 })
 
 test('merge adds up runs that do not overlap (each shard of a seed once, or its whole run alone; seeds apart), warns of missing shards; swarm jobs of one system, each once', () => {
