@@ -61,6 +61,9 @@ test('the difference reported first is the same whatever order a Map\'s keys wer
   fc.assert(fc.property(value, value, (model, kernel) => {
     assert.deepEqual(firstDifference('root', reinserted(model), reinserted(kernel)), firstDifference('root', model, kernel))
   }), { numRuns: 1500, seed: 4 })
+  // Two Sets that differ are named whole, by their members as arrays (a witness is JSON: a Set would print as {}).
+  assert.deepEqual(firstDifference('s', new Set([0, 2]), new Set([3])), { path: 's', model: [0, 2], kernel: [3] })
+  assert.deepEqual(firstDifference('s', { a: new Set([1]) }, { a: new Set([1, 2]) }), { path: 's.a', model: [1], kernel: [1, 2] })
   const model = new Map([[1, 'a'], [10, 'b'], [2, 'c']])
   assert.equal(firstDifference('m', model, new Map([[1, 'a'], [10, 'x'], [2, 'y']]))?.path, 'm[2]')
 })
