@@ -325,7 +325,7 @@ const NUMERIC: Readonly<Record<string, Readonly<Record<string, NumericFlag>>>> =
 const OTHER_VALUES: ReadonlyArray<string> = [
   'out', 'junit', 'counterexamples', 'counterexample', 'report', 'kernel', 'mutant', 'preset', 'boot', 'engine', 'format', 'import-root',
   'write-state', 'keyring', 'floors', 'policy', 'algorithm', 'name', 'manifest', 'module', 'data', 'compression', 'key', 'repo', 'parameters',
-  'protocol', 'from', 'to', 'path', 'model-mutant', 'props', 'invariant',
+  'protocol', 'from', 'to', 'path', 'model-mutant', 'props', 'invariant', 'coverage',
 ]
 
 const numericCases = Object.entries(NUMERIC).flatMap(([name, flags]) => Object.entries(flags).map(([flag, spec]) => ({ parser: PARSERS.find((p) => p.name === name)!, flag, spec })))
