@@ -11,7 +11,6 @@ import { decodeOrThrow, InputError, parseJson, readRefusal } from '../spec/decod
 /** Input files larger than this are refused before parsing (256 MiB). */
 const INPUT_BYTES_MAX = 256 * 1024 * 1024
 
-
 /** The text of `file`, or an {@link InputError} saying why it cannot be read. */
 export function readInputText(file: string): string {
   try {

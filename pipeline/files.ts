@@ -61,7 +61,6 @@ export function readRegularFile(file: string, bytesMax: number, options: ReadFil
   return bytes
 }
 
-
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Parses UTF-8 JSON bytes read from `file`; refuses invalid UTF-8 and invalid JSON. */
@@ -172,7 +171,6 @@ export function writeTreeAtomic(target: string, files: ReadonlyArray<TreeFile>):
     throw asWriteError(error, target)
   }
 }
-
 
 /** A file-system error writing `target` as an {@link ImageError}, when it is the user's to fix; anything else unchanged. */
 export function asWriteError(error: unknown, target: string): unknown {

@@ -37,11 +37,7 @@ export function jsonPath(context: t.Context): string {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
-  if (typeof value !== 'object' || value === null) {
-    const text = JSON.stringify(value)
-    return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text
-  }
-  const text = jsonStart(value, 40)
+  const text = typeof value === 'object' && value !== null ? jsonStart(value, 40) : JSON.stringify(value) ?? String(value)
   return text.length > 40 ? `${text.slice(0, 37)}...` : text
 }
 

@@ -7,8 +7,6 @@
 import { statSync } from 'node:fs'
 import { decodeOrThrow, InputError, parseJson } from '../../spec/decode.js'
 import { TRACE_FORMAT, TraceCodec, type Trace } from '../../spec/trace.js'
-import { BootError } from '../../model/boot-system.js'
-import { BootError as ImplBootError } from '../../impl/boot.js'
 import { readInputText } from '../../cli/input.js'
 import { decodeSnapshotValue, STATE_FORMAT, type Snapshot } from './snapshot.js'
 
@@ -48,24 +46,27 @@ export function readAuditInput(file: string): AuditInput {
 
 /**
  * Runs `body`, which boots the configuration of the trace in `file` (on the model,
- * the impl, or both); a declared system the kernel cannot honour (a
- * {@link BootError} of either) becomes an {@link InputError} naming its place
- * under `$.boot`, and an image pool that names a digest twice one naming the image
- * under `$.images`.
+ * the impl, or both); a declared system the kernel cannot honour (a `BootError`
+ * of either) becomes an {@link InputError} naming its place under `$.boot`, and
+ * an image pool that names a digest twice one naming the image under `$.images`.
  * @public
  */
-function isBootErrorLike(error: unknown): error is Error & { readonly path: string } {
-  return error instanceof Error && error.name === 'BootError' && typeof (error as { path?: unknown }).path === 'string'
-}
-
 export function withBootErrors<A>(file: string, body: () => A): A {
   try {
     return body()
   } catch (error) {
-    // A seeded impl mutant's copy of the impl throws its own copy's class: told by name and path, as ours.
-    if (!(error instanceof BootError) && !(error instanceof ImplBootError) && !isBootErrorLike(error)) throw error
+    if (!isBootError(error)) throw error
     const detail = error.message.startsWith(`${error.path}: `) ? error.message.slice(error.path.length + 2) : error.message
     const place = error.path.startsWith('$.images[') ? error.path : `$.boot${error.path.replace(/^\$/, '')}`
     throw new InputError(file, [`${place}: ${detail}`])
   }
+}
+
+/**
+ * A boot refusal of the model (model/boot-system.ts) or of the impl (impl/boot.ts),
+ * told by its name and path rather than its class: a seeded impl mutant boots in
+ * a copy of the impl, whose `BootError` is a class of its own.
+ */
+function isBootError(error: unknown): error is Error & { readonly path: string } {
+  return error instanceof Error && error.name === 'BootError' && typeof (error as { path?: unknown }).path === 'string'
 }

@@ -155,7 +155,6 @@ function toolVersion(): string {
   return manifest.version ?? '0.0.0'
 }
 
-
 /** Writes `text` to `--out` (and says so), or prints it. */
 function emit(text: string, out: string | undefined, summary: string): void {
   if (out === undefined) {

@@ -16,10 +16,11 @@ Combines the results written by 'sila check --shard I/N --out FILE' jobs into
 one summary: runs and coverage add up; a suite failed if it failed in any shard.
 Runs of different seeds add up; for one seed, each shard counts once and a whole
 run alone (a shard given twice, or a whole run beside its shards, is refused,
-naming the file); a missing shard is warned of. All share --max-steps and --props. Also combines 'sila explore
---swarm I/N --out FILE' jobs of one system: transitions add up, the distinct
-count is a sum over jobs (an upper bound), the shortest violation wins; a job
-given twice, or one of another system or without --swarm, is refused.
+naming the file); a missing shard is warned of. All share --max-steps and --props.
+Also combines 'sila explore --swarm I/N --out FILE' jobs of one system:
+transitions add up, the distinct count is a sum over jobs (an upper bound), the
+shortest violation wins; a job given twice, or one of another system or without
+--swarm, is refused.
 
 Options:
   --out FILE  write the merged results (sila-check/1 or sila-explore/1 JSON); its

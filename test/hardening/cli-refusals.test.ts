@@ -85,6 +85,8 @@ test('devices: one named twice is refused at its path, in boot files and traces;
   const traceFile = join(directory, 'devices.trace.json')
   writeFileSync(traceFile, JSON.stringify({ ...trace, boot: { ...trace.boot, devices: [...trace.boot.devices, trace.boot.devices[0]] } }))
   refused(sila('replay', traceFile), /devices\.trace\.json: \$\.boot\.devices\[\d+\]\.name: the device "\w+" is declared twice/)
+  // On a seeded impl mutant, whose copy of the impl throws a BootError class of its own: refused alike.
+  refused(sila('replay', traceFile, '--mutant', 'copy-amplifies-rights'), /devices\.trace\.json: \$\.boot\.devices\[\d+\]\.name: the device "\w+" is declared twice/)
 })
 
 function readText(path: string): string {
