@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { SystemDescription } from '../spec/boot.js'
+import type { BootConfig, SystemDescription } from '../spec/boot.js'
 import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE, isSubset, rightsMask } from '../spec/rights.js'
 import { RESERVED_RESOURCES } from '../spec/limits.js'
 import type { Kernel } from './kernel.js'
@@ -42,6 +42,13 @@ export function checkDevices(devices: ReadonlyArray<{ readonly name: string }>):
     if (names.has(name)) throw new BootError(`$.devices[${index}].name`, `the device ${JSON.stringify(name)} is declared twice`)
     names.add(name)
   }
+}
+
+/** Init as configured can be made: refused as model/boot.ts refuses it (same path, same words). */
+export function checkInit(config: BootConfig): void {
+  if (config.root.limits.processes < 1) throw new BootError('$.root.limits.processes', 'init is a process of the root container: the limit must be at least 1')
+  const devices = config.devices.length
+  if (config.init.slots < devices + 1) throw new BootError('$.init.slots', `init holds the root container's cap and ${devices} device cap${devices === 1 ? '' : 's'}: at least ${devices + 1} slots`)
 }
 
 /** The rights an original cap of the object's kind carries. */
@@ -100,6 +107,9 @@ function bootContainers(k: Kernel, system: SystemDescription, declared: Declarat
   ;(system.containers ?? []).forEach((entry, index) => {
     const path = `$.system.containers[${index}]`
     const parent = declared.container(entry.parent, `${path}.parent`)
+    const user = entry.namespaces.user
+    const range = uidMapCount(k, k.namespaceOf(parent, NS_USER))
+    if (user !== 'share' && user.base + user.count > range) throw new BootError(`${path}.namespaces.user`, `the uid map lies outside the parent's uid range (${range} uids)`)
     RESERVED_RESOURCES.forEach((resource, column) => {
       if (entry.limits[resource] > available(k, parent, column)) throw new BootError(`${path}.limits.${resource}`, 'exceeds what the parent can reserve')
     })
@@ -120,6 +130,8 @@ function bootProcesses(k: Kernel, system: SystemDescription, declared: Declarati
     const image = k.images.get(entry.image)
     if (image === undefined) throw new BootError(`${path}.image`, 'not in the image pool')
     if (entry.uid >= uidMapCount(k, k.namespaceOf(container, NS_USER))) throw new BootError(`${path}.uid`, 'not mapped in the container\'s user namespace')
+    if (!image.trusted) throw new BootError(`${path}.image`, 'not signed by a trusted key (IMG-1: a process runs only such images)')
+    if (!image.aboveFloor) throw new BootError(`${path}.image`, `version ${image.record.version} is below the floor ${k.floors.get(image.record.name)!} of ${image.record.name}`)
     spend(k, container, RES_PROCESSES, 1, path)
     spend(k, container, RES_MEMORY, image.memoryBytes, path)
     const process = newProcess(k, container, image, entry.uid, entry.slots)

@@ -25,7 +25,7 @@ import { E_BUDGET_EXHAUSTED, E_INVALID_ARGUMENT, E_NOT_RUNNING, failure } from '
 import { available, charge } from './accounting.js'
 import { insertCap } from './cdt.js'
 import { collectGarbage } from './destroy.js'
-import { bootSystem, checkDevices } from './boot.js'
+import { bootSystem, checkDevices, checkInit } from './boot.js'
 import { type ObjectTableSnapshot, KIND_CONTAINER, KIND_DEVICE, KIND_PROCESS, LIMIT_COLUMNS, NONE, NS_COLUMNS, ObjectTable, RES_CPU, RES_PROCESSES } from './tables/objects.js'
 import { type CapTableSnapshot, CapTable, PLACE_SLOT } from './tables/caps.js'
 import { type NamespaceSnapshot, NamespaceTable } from './tables/namespaces.js'
@@ -173,10 +173,11 @@ export class Kernel implements KernelUnderTest {
    */
   static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY, real?: RealImages): Kernel {
     checkDevices(config.devices)
+    checkInit(config)
     const kernel = new Kernel(config, images, capacity, real)
     kernel.bootRoot(config.root.limits)
     config.devices.forEach((device) => kernel.bootDevice(device.name))
-    kernel.bootInit(Math.max(config.init.slots, config.devices.length + 1))
+    kernel.bootInit(config.init.slots)
     insertCap(kernel, kernel.root, R_ALL, 0, NONE, PLACE_SLOT, kernel.init, 0, null)
     for (let index = 0; index < config.devices.length; index++) {
       insertCap(kernel, index + 1, R_WRITE, 0, NONE, PLACE_SLOT, kernel.init, index + 1, null)

@@ -16,7 +16,7 @@ import { type Draft, newObjectId } from './draft.js'
 import { insertCap, recordFlow } from './cdt.js'
 import { available, charge } from './accounting.js'
 import { createNamespaces } from './objects/containers.js'
-import { createProcess } from './objects/processes.js'
+import { createProcess, isAboveFloor, isSignatureTrusted } from './objects/processes.js'
 
 /**
  * A boot the kernel refuses: `path` is the JSON path in the boot configuration
@@ -63,6 +63,9 @@ export function bootSystem(work: Draft, system: SystemDescription, devices: Read
     const path = `$.system.containers[${index}]`
     const parent = getObject(work, lookup(declared.parent, `${path}.parent`))
     if (parent?.kind !== 'container') throw new BootError(`${path}.parent`, 'is not a container')
+    const user = declared.namespaces.user
+    const range = getNamespace(work, parent.namespaces.user).uidMap.count
+    if (user !== 'share' && user.base + user.count > range) throw new BootError(`${path}.namespaces.user`, `the uid map lies outside the parent's uid range (${range} uids)`)
     for (const resource of RESERVED_RESOURCES) {
       if (declared.limits[resource] > available(work, parent, resource)) throw new BootError(`${path}.limits.${resource}`, 'exceeds what the parent can reserve')
     }
@@ -80,6 +83,8 @@ export function bootSystem(work: Draft, system: SystemDescription, devices: Read
     const image = work.ksImages.get(declared.image)
     if (image === undefined) throw new BootError(`${path}.image`, 'not in the image pool')
     if (declared.uid >= getNamespace(work, container.namespaces.user).uidMap.count) throw new BootError(`${path}.uid`, 'not mapped in the container\'s user namespace')
+    if (!isSignatureTrusted(work, image)) throw new BootError(`${path}.image`, 'not signed by a trusted key (IMG-1: a process runs only such images)')
+    if (!isAboveFloor(work, image)) throw new BootError(`${path}.image`, `version ${image.version} is below the floor ${work.ksFloors.get(image.name)!} of ${image.name}`)
     if (available(work, container, 'processes') < 1) throw new BootError(path, 'container cannot afford 1 processes')
     if (available(work, container, 'memoryBytes') < image.manifest.memoryBytes) throw new BootError(path, `container cannot afford ${image.manifest.memoryBytes} memoryBytes`)
     const { id } = createProcess(work, container, image, declared.uid, declared.slots)

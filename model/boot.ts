@@ -51,6 +51,7 @@ export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []
  */
 export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): { readonly state: KernelState; readonly names: ReadonlyMap<string, ObjectId>; readonly devices: ReadonlyMap<string, ObjectId> } {
   checkDevices(config)
+  checkInit(config)
   const ksImages = imagePool(images)
   const root = 0
   const init = config.devices.length + 1
@@ -84,7 +85,7 @@ export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord>
   config.devices.forEach((device, index) => work.ksObjects.set(index + 1, { kind: 'device', id: index + 1, owner: root, name: device.name }))
   work.ksObjects.set(init, {
     kind: 'process', id: init, owner: root, ref: 0, uid: 0, status: 'running',
-    slots: new Array(Math.max(config.init.slots, config.devices.length + 1)).fill(null), mappings: [],
+    slots: new Array(config.init.slots).fill(null), mappings: [],
     pids: new Map([[0, 1]]), image: null, imageBytes: 0,
   })
   insertCap(work, { object: root, rights: R_ALL, badge: 0, parent: null, at: { place: 'slot', process: init, slot: 0 } })
@@ -106,4 +107,17 @@ function checkDevices(config: BootConfig): void {
     if (declared.has(device.name)) throw new BootError(`$.devices[${index}].name`, `the device ${JSON.stringify(device.name)} is declared twice`)
     declared.add(device.name)
   })
+}
+
+/**
+ * Init as configured can be made (kernel.md §10): it is a process of the root
+ * container, so the root's `processes` limit is at least 1 (QUO-1 from the
+ * first state), and it holds the root container's cap and one cap per device,
+ * so it has at least that many slots. Refused, not mended: a configuration is
+ * booted as written or not at all.
+ */
+function checkInit(config: BootConfig): void {
+  if (config.root.limits.processes < 1) throw new BootError('$.root.limits.processes', 'init is a process of the root container: the limit must be at least 1')
+  const needed = config.devices.length + 1
+  if (config.init.slots < needed) throw new BootError('$.init.slots', `init holds the root container's cap and ${config.devices.length} device cap${config.devices.length === 1 ? '' : 's'}: at least ${needed} slots`)
 }

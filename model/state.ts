@@ -274,3 +274,14 @@ export function hostUid(state: KernelState, process: ProcessObject): number {
   const chain = namespaceChain(state, getContainer(state, process.owner!).namespaces.user)
   return uidIn(state, process, chain[chain.length - 1]!)!
 }
+
+/**
+ * May the process change a table owned by user namespace `owner`? Only as uid 0
+ * there (kernel.md §6), and, when `owner` is an ancestor of its own user
+ * namespace, only as host uid 0 (ISO-3: uid 0 of a nested map is an ordinary
+ * uid outside, even where a base-0 map makes it uid 0 of the parent).
+ */
+export function mayChangeTable(state: KernelState, process: ProcessObject, owner: NamespaceId): boolean {
+  if (uidIn(state, process, owner) !== 0) return false
+  return owner === getContainer(state, process.owner!).namespaces.user || hostUid(state, process) === 0
+}

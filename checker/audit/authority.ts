@@ -30,12 +30,14 @@
  * - *ipc*: `write`+`grant` on endpoint E sends any held cap into E's queue;
  *   `read` on E receives whatever E's queue may hold (`ep_send`, `ep_recv`);
  * - *tables*: any subject of a container looks up its mount table (the entry's
- *   rights) and its net and ipc tables (`write` only); a subject that may be uid 0
- *   in the user namespace that owns a table publishes there: any held cap in a
- *   mount table, an endpoint held with `read` in net and ipc. A process of the
- *   state is checked exactly (`uidIn`); a process spawned later into a container
- *   may be uid 0 in the owning user namespace when every uid map from the
- *   container's user namespace up to it has base 0 (the spawner picks the uid);
+ *   rights) and its net and ipc tables (`write` only); a subject that may change
+ *   a table (uid 0 in the user namespace that owns it, host uid 0 if that is an
+ *   ancestor of its own) publishes there: any held cap in a mount table, an
+ *   endpoint held with `read` in net and ipc. A process of the state is checked
+ *   exactly (`mayChangeTable`); a process spawned later into a container may be
+ *   uid 0 in the owning user namespace when every uid map from the container's
+ *   user namespace up to it has base 0 (the spawner picks the uid), and host uid
+ *   0 when every map up to the root has;
  *   the new tables of containers created later are published to freely.
  * Copies (`cap_copy`, `mount` with fewer rights, grants with fewer rights) only
  * shrink rights: a fact stands for every subset of its rights. `cap_move` stays
@@ -60,7 +62,7 @@
 import type { CapId, NamespaceId, ObjectId, ObjectKind } from '../../spec/ids.js'
 import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE, hasRights, isSubset, rightsMask, rightsNames, type RightName, type RightsMask } from '../../spec/rights.js'
 import { isAboveFloor, isSignatureTrusted } from '../../model/objects/processes.js'
-import { uidIn, type KernelState } from '../../model/state.js'
+import { mayChangeTable, type KernelState } from '../../model/state.js'
 import { objectLabel } from './labels.js'
 import { within } from '../../properties/user/evaluate.js'
 
@@ -248,7 +250,7 @@ export class AuthorityClosure {
     return container.endsWith('*') ? [own, `${kind}@${container}`] : [own]
   }
 
-  /** Whether a subject may be uid 0 in the user namespace that owns `table`. */
+  /** Whether a subject may change `table`: uid 0 in the user namespace that owns it, host uid 0 if that is an ancestor's. */
   private mayAdminister(subject: string, table: string): boolean {
     if (!table.startsWith('ns:')) return true // a new table of a container created later
     const owner = this.state.ksNamespaces.get(Number(table.slice(3)))?.userNamespace
@@ -257,23 +259,29 @@ export class AuthorityClosure {
       const process = this.state.ksObjects.get(Number(subject))
       if (process?.kind !== 'process') return false
       try {
-        return uidIn(this.state, process, owner) === 0
+        return mayChangeTable(this.state, process, owner)
       } catch {
         return false // a broken state (a missing container or namespace): the invariants report it
       }
     }
     const container = this.state.ksObjects.get(this.baseOf(this.containerOf(subject)))
     if (container?.kind !== 'container') return false
-    // The spawner picks the uid: 0 maps to 0 in `owner` when every map below it has base 0.
+    // The spawner picks the uid: 0 maps to 0 in `owner` when every map below it
+    // has base 0, and (an ancestor's table) to host uid 0 when every map has.
     let offset = 0
+    let reached = false
     for (let at: NamespaceId | null = container.namespaces.user; at !== null;) {
-      if (at === owner) return offset === 0
+      if (at === owner) {
+        if (offset !== 0) return false
+        if (at === container.namespaces.user) return true
+        reached = true
+      }
       const namespace = this.state.ksNamespaces.get(at)
       if (namespace === undefined) return false
       offset += namespace.uidMap.base
       at = namespace.parent
     }
-    return false
+    return reached && offset === 0
   }
 
   // ---- the fixpoint ---------------------------------------------------------

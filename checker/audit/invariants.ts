@@ -104,16 +104,18 @@ export interface TraceRun {
  * Replays `trace` on the model, its first `stepCount` steps (all by default),
  * checking every state invariant in the boot state and after each step and every
  * step invariant on each transition. An exception of the model itself propagates:
- * that is a bug in the model, not a finding about the trace.
+ * that is a bug in the model, not a finding about the trace. `stepWith`: the
+ * step function to replay with (the model's; a copy of it, such as a model
+ * mutant's, to audit what it does).
  * @public
  */
-export function auditTraceInvariants(trace: Trace, stepCount = trace.steps.length): TraceRun {
+export function auditTraceInvariants(trace: Trace, stepCount = trace.steps.length, stepWith: typeof step = step): TraceRun {
   const verdicts = new Verdicts()
   const bootState = boot(trace.boot, trace.images)
   checkStateInto(verdicts, bootState, BOOT_STEP)
   let state = bootState
   for (const [index, traceStep] of trace.steps.slice(0, stepCount).entries()) {
-    const next = step(state, traceStep.syscall)
+    const next = stepWith(state, traceStep.syscall)
     checkStepInto(verdicts, { before: state, syscall: traceStep.syscall, outcome: next.outcome, after: next.state }, index)
     state = next.state
   }

@@ -23,7 +23,7 @@
  */
 import type { CapId, NamespaceId, ObjectId, ObjectKind } from '../../spec/ids.js'
 import { R_CONTROL, R_GRANT, R_READ, R_WRITE, hasRights, rightsNames, type RightName, type RightsMask } from '../../spec/rights.js'
-import { uidIn, type ContainerObject, type KernelState, type Namespace } from '../../model/state.js'
+import { mayChangeTable, type ContainerObject, type KernelState, type Namespace } from '../../model/state.js'
 import { ownerContainer } from './graph.js'
 import { objectLabel } from './labels.js'
 
@@ -129,12 +129,12 @@ function endpointRules(work: Work, container: ObjectId): void {
   }
 }
 
-/** Whether a running process of the container is uid 0 in the user namespace that owns the table. */
+/** Whether a running process of the container may change the table (uid 0 in the user namespace that owns it; host uid 0 for an ancestor's). */
 function canPublish(state: KernelState, container: ObjectId, namespace: Namespace): boolean {
   return [...state.ksObjects.values()].some((object) => {
     if (object.kind !== 'process' || object.owner !== container || object.status !== 'running') return false
     try {
-      return uidIn(state, object, namespace.userNamespace) === 0
+      return mayChangeTable(state, object, namespace.userNamespace)
     } catch {
       return false // a broken state (a missing container or namespace): the invariants report it
     }

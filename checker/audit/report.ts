@@ -6,6 +6,7 @@
  */
 import type { ObjectId } from '../../spec/ids.js'
 import type { KernelState } from '../../model/state.js'
+import type { step as modelStep } from '../../model/step.js'
 import type { Trace } from '../../spec/trace.js'
 import { authorityGraph, type AuthorityGraph } from './graph.js'
 import { auditStateInvariants, auditTraceInvariants, type InvariantResult } from './invariants.js'
@@ -47,6 +48,8 @@ export interface AuditOptions {
   readonly authority?: boolean
   /** The processes that act, for the static analysis (a system's actors; absent: every running process). */
   readonly acting?: ReadonlyArray<ObjectId>
+  /** The step function a trace is replayed with (the model's by default; a copy of it, such as a model mutant's). */
+  readonly stepWith?: typeof modelStep
 }
 
 /**
@@ -78,7 +81,7 @@ export function auditSnapshot(snapshot: Snapshot, file: string, options: AuditOp
 
 /** Audits a trace read from `file`, replaying its first `stepCount` steps (all by default). @public */
 export function auditTrace(trace: Trace, file: string, stepCount?: number, options: AuditOptions = {}): AuditReport {
-  const run = auditTraceInvariants(trace, stepCount)
+  const run = auditTraceInvariants(trace, stepCount, options.stepWith)
   const subject: AuditSubject = { kind: 'trace', file, format: 'sila-trace/1', description: trace.description ?? null, steps: run.steps }
   return assemble(subject, run.invariants, run.state, bootLabels(trace.boot, run.bootState), options)
 }

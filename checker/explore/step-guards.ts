@@ -26,8 +26,9 @@
  * - ISO-3 (a successful mount, unmount, net_bind, net_unbind, svc_register,
  *   svc_unregister): the tables whose entries the step changed (an entry added
  *   or replaced, or removed while its cap's object lives), with the caller's own
- *   table of the kind, all owned by user namespaces where the caller's uid is 0,
- *   all read as the model reads them (cap serials, `before`'s uid maps).
+ *   table of the kind, all owned by user namespaces where the caller's uid is 0
+ *   (and its host uid 0 for one that is an ancestor of its own), all read as
+ *   the model reads them (cap serials, `before`'s uid maps).
  * - ISO-2 (a successful resolve, net_connect, svc_lookup): the cap now in `dst`
  *   has a parent that was, in `before`, an entry of the caller's own table of
  *   the kind; (process_list) every pid answered is that of a process running
@@ -913,7 +914,24 @@ export class StepGuards {
     return null
   }
 
-  /** ISO-3: is a table the step changed, or the caller's own of the kind (`column`), owned by a user namespace where the caller's uid is not 0? */
+  /** The caller's uid in the root user namespace of `before` (the model's hostUid): its uid plus every base up the chain (bounded as {@link uidIn}; null past the bound). */
+  private hostUid(caller: CallerBefore): number | null {
+    let uid = caller.uid
+    for (let at: number | null = caller.namespaces[NS_USER]!, steps = 0; at !== null; steps++) {
+      const index = this.namespaceAt.get(at)
+      if (index === undefined || steps > this.namespaceCount) return null
+      const namespace = this.namespacesBefore[index]!
+      uid += namespace.uidBase
+      at = namespace.parent
+    }
+    return uid
+  }
+
+  /**
+   * ISO-3: is a table the step changed, or the caller's own of the kind
+   * (`column`), owned by a user namespace where the caller's uid is not 0, or
+   * by an ancestor of the caller's own where its host uid is not 0?
+   */
   private tableChangeSuspect(k: EncodableKernel, caller: CallerBefore, column: number): boolean {
     const own = caller.namespaces[column]!
     if (own < 0) return true
@@ -921,6 +939,7 @@ export class StepGuards {
       const namespace = this.namespacesBefore[index]!
       if (namespace.id !== own && !this.entriesChanged(k, namespace)) continue
       if (this.uidIn(caller, namespace.userNamespace) !== 0) return true
+      if (namespace.userNamespace !== caller.namespaces[NS_USER] && this.hostUid(caller) !== 0) return true
     }
     return false
   }

@@ -2,8 +2,9 @@
  * Namespace syscalls (kernel.md §6), mirroring model/objects/namespaces.ts: the
  * mount table, the net table and the service directory of the caller's container.
  * Entries are caps in the CDT; a lookup hands out a child, never the entry.
- * Changing a table needs uid 0 in the user namespace that owns it (ISO-3); lookups
- * only ever see the caller's own tables (ISO-2).
+ * Changing a table needs uid 0 in the user namespace that owns it, and host uid 0
+ * when that is an ancestor of the caller's (ISO-3); lookups only ever see the
+ * caller's own tables (ISO-2).
  * @module
  * @internal
  */
@@ -36,9 +37,21 @@ export function uidMapCount(k: Kernel, userNamespace: number): number {
   return k.namespaces.get(userNamespace).uidMap.count
 }
 
-/** The caller may change a table only as uid 0 of the user namespace that owns it. */
+/** A process's uid in the root user namespace: its uid plus every map's base up the chain. */
+function hostUid(k: Kernel, process: number): number {
+  let uid = k.objects.uid[process]
+  for (let at: number | null = k.namespaceOf(k.objects.owner[process], NS_USER); at !== null; ) {
+    const namespace = k.namespaces.get(at)
+    uid += namespace.uidMap.base
+    at = namespace.parent
+  }
+  return uid
+}
+
+/** The caller may change a table only as uid 0 of the user namespace that owns it, and as host uid 0 when that is an ancestor's (ISO-3). */
 function isTableAdmin(k: Kernel, caller: number, table: number): boolean {
-  return uidIn(k, caller, k.namespaces.get(table).userNamespace) === 0
+  const owner = k.namespaces.get(table).userNamespace
+  return uidIn(k, caller, owner) === 0 && (owner === k.namespaceOf(k.objects.owner[caller], NS_USER) || hostUid(k, caller) === 0)
 }
 
 /** Adds an entry under `key`: a child of `source` with `rights`. `source` may be an error code. */

@@ -2,7 +2,8 @@
  * Namespace syscalls (kernel.md §6): the mount table, the net table and the service
  * directory of the caller's container. Entries are caps in the CDT; a lookup hands
  * out a child, never the entry. Changing a table needs uid 0 in the user namespace
- * that owns it (ISO-3); lookups only ever see the caller's own tables (ISO-2).
+ * that owns it, and host uid 0 when that is an ancestor of the caller's (ISO-3);
+ * lookups only ever see the caller's own tables (ISO-2).
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
@@ -11,7 +12,7 @@ import type { SyscallOf } from '../../spec/syscalls.js'
 import type { NamespaceId, SlotIndex } from '../../spec/ids.js'
 import { R_ALL, R_READ, R_WRITE, rightsMask, type RightsMask } from '../../spec/rights.js'
 import { UNIT } from '../../spec/results.js'
-import { type Cap, type KernelState, type ProcessObject, getCap, getContainer, getNamespace, uidIn } from '../state.js'
+import { type Cap, type KernelState, type ProcessObject, getCap, getContainer, getNamespace, mayChangeTable } from '../state.js'
 import { type Check, type Done, ensure, ensureEmptySlot, ensureRightsWithin, lookupCapTo, lookupSlot, slotOf } from '../checks.js'
 import { draft, freeze } from '../draft.js'
 import { deleteCap, deriveCap, recordFlow } from '../cdt.js'
@@ -23,9 +24,9 @@ function tableOf(state: KernelState, caller: ProcessObject, table: TableKind): N
   return getContainer(state, caller.owner!).namespaces[table]
 }
 
-/** The caller may change a table only as uid 0 of the user namespace that owns it. */
+/** The caller may change a table only as uid 0 of the user namespace that owns it, and as host uid 0 when that is an ancestor's (ISO-3). */
 function ensureTableAdmin(state: KernelState, caller: ProcessObject, table: NamespaceId): Check<void> {
-  return ensure(uidIn(state, caller, getNamespace(state, table).userNamespace) === 0, 'PermissionDenied', 'caller is uid 0 of the table\'s owner')
+  return ensure(mayChangeTable(state, caller, getNamespace(state, table).userNamespace), 'PermissionDenied', 'caller is uid 0 of the table\'s owner (host uid 0 for an ancestor\'s)')
 }
 
 /** Adds an entry: a child of `source` with `rights` under `key`. */

@@ -2,14 +2,15 @@
  * Isolation invariants (kernel.md §1, §4, §6, §9; docs/decisions.md): authority
  * only crosses containers through recorded channels (ISO-1), lookups see only the
  * caller's own namespaces (ISO-2), only uid 0 of the owning user namespace
- * changes a table (ISO-3), and every mapping is backed by a held cap (ISO-4).
+ * changes a table, and only host uid 0 an ancestor's (ISO-3), and every
+ * mapping is backed by a held cap (ISO-4).
  * @module
  */
 import * as O from 'fp-ts/lib/Option.js'
 import type { NamespaceId } from '../ids.js'
 import { R_EXECUTE, R_WRITE, hasRights, isSubset, rightsNames } from '../rights.js'
 import type { SyscallKind } from '../syscalls.js'
-import { type KernelState, type Mapping, type ProcessObject, flowKey, uidIn } from '../../model/state.js'
+import { type KernelState, type Mapping, type ProcessObject, flowKey, hostUid, uidIn } from '../../model/state.js'
 import type { StateInvariant, StepContext, StepInvariant, Violation } from './types.js'
 import {
   type SyscallFields, callerProcess, firstOf, firstViolation, natField, ownerOf, processesOf, successfulSyscall, violation,
@@ -133,16 +134,25 @@ function isLiveCapObject(step: StepContext, cap: number): boolean {
   return object !== undefined && step.after.ksObjects.has(object)
 }
 
-/** The caller's uid maps to 0 in the user namespace that owns `table`. */
+/**
+ * The caller's uid maps to 0 in the user namespace that owns `table` (kernel.md
+ * §6), and, when that namespace is an ancestor of the caller's own, its host uid
+ * is 0 (ISO-3 as the catalogue states it).
+ */
 function checkTableOwner(step: StepContext, fields: SyscallFields, process: ProcessObject, table: NamespaceId): O.Option<Violation> {
   const namespace = step.before.ksNamespaces.get(table)
   if (namespace === undefined) return O.none // created by this step: no ancestor owns it
   const uid = uidIn(step.before, process, namespace.userNamespace)
-  if (uid === 0) return O.none
-  return violation('ISO-3', `${String(fields['kind'])} changed ${namespace.kind} table ${table}, owned by user namespace ${namespace.userNamespace}, where the caller's uid is ${uid ?? 'unmapped'}`, {
+  const witness = {
     caller: natField(fields, 'caller'), process: process.id, container: process.owner, namespace: table,
     userNamespace: namespace.userNamespace, uid, processUid: process.uid,
-  })
+  }
+  if (uid !== 0) return violation('ISO-3', `${String(fields['kind'])} changed ${namespace.kind} table ${table}, owned by user namespace ${namespace.userNamespace}, where the caller's uid is ${uid ?? 'unmapped'}`, witness)
+  const own = step.before.ksObjects.get(process.owner!)
+  if (own?.kind !== 'container' || own.namespaces.user === namespace.userNamespace) return O.none
+  const host = hostUid(step.before, process)
+  if (host === 0) return O.none
+  return violation('ISO-3', `${String(fields['kind'])} changed ${namespace.kind} table ${table}, owned by user namespace ${namespace.userNamespace}, an ancestor of the caller's (${own.namespaces.user}), where the caller's host uid is ${host}`, { ...witness, hostUid: host })
 }
 
 /**
@@ -198,7 +208,7 @@ export const ISO_2: StepInvariant = {
 /** ISO-3 as a registry entry. */
 export const ISO_3: StepInvariant = {
   id: 'ISO-3', scope: 'step', check: checkIso3,
-  statement: "a table changes only by a caller whose uid is 0 in the user namespace that owns it",
+  statement: "a table changes only by a caller whose uid is 0 in the user namespace that owns it, and whose host uid is 0 when that namespace is an ancestor of its own",
 }
 /** ISO-4 as a registry entry. */
 export const ISO_4: StateInvariant = {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import ajvModule from 'ajv/dist/2020.js'
 import formatsModule from 'ajv-formats'
 import { boot } from '../../model/boot.js'
+import { step } from '../../model/step.js'
 import type { Cap, KernelObject, KernelState, ProcessObject } from '../../model/state.js'
 import { R_READ } from '../../spec/rights.js'
 import { PRESETS } from '../../spec/presets.js'
@@ -19,7 +20,7 @@ import { regionOf } from '../../checker/audit/locate.js'
 import { renderAuditText } from '../../checker/audit/text.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const TRACES = ['examples/ipc-transfer.trace.json', 'examples/revoke-reaches-tables.trace.json']
+const TRACES = ['examples/ipc-transfer.trace.json', 'examples/revoke-reaches-tables.trace.json', 'examples/nested-user-namespace.trace.json']
 const CAP_CORE = PRESETS.find((preset) => preset.name === 'cap-core')!
 
 /**
@@ -64,15 +65,23 @@ function forgedReadCap(): KernelState {
   return { ...next, ksCaps: new Map(state.ksCaps).set(cap.id, cap), ksCapNext: cap.id + 1 }
 }
 
-/** A trace whose boot state runs a declared process on an image whose signature does not verify. */
-function unsignedBootTrace(): Trace {
+/**
+ * The ipc example's first steps, replayed by a step function that, at step 0,
+ * also leaves the root container's endpoint usage one short of what it owns:
+ * QUO-2 from step 0 on (a kernel bug to audit; the model boots only clean states
+ * and does not make one).
+ */
+function corruptedRun(): { trace: Trace; stepWith: typeof step } {
   const trace = readTrace('examples/ipc-transfer.trace.json')
-  const image = { ...trace.images[0]!, digest: `sha256:${'e'.repeat(64)}`, name: 'rogue', signatures: [{ signer: 'release', verifies: false }] }
-  return {
-    ...trace, images: [...trace.images, image],
-    boot: { ...trace.boot, system: { processes: [{ name: 'rogue', container: 'root', image: image.digest, uid: 0, slots: 1 }] } },
-    steps: [{ syscall: { kind: 'cap_inspect', caller: 0, slot: 0 } }, { syscall: { kind: 'mem_alloc', caller: 0, sizeBytes: 4096, executable: false, dst: 5 } }],
+  let calls = 0
+  const stepWith: typeof step = (state, syscall) => {
+    const next = step(state, syscall)
+    if (calls++ !== 0) return next
+    const root = next.state.ksObjects.get(next.state.ksRoot)!
+    if (root.kind !== 'container') throw new Error('the root is a container')
+    return { ...next, state: withObject(next.state, { ...root, usage: { ...root.usage, endpoints: root.usage.endpoints + 1 } }) }
   }
+  return { trace: { ...trace, steps: trace.steps.slice(0, 3) }, stepWith }
 }
 
 function sarifErrors(log: unknown): string {
@@ -131,14 +140,16 @@ test('a state the invariants cannot even read (a process in a missing container)
 })
 
 test('a trace reports each invariant\'s first violation with its step and how many steps violated it', () => {
-  const trace = unsignedBootTrace()
-  const report = auditTrace(trace, 'rogue.trace.json')
-  assert.equal(failedIds(report), ['IMG-1'])
-  const img1 = report.invariants.find((result) => result.id === 'IMG-1')!
-  assert.is(img1.violation!.step, -1)
-  assert.is(img1.count, trace.steps.length + 1)
-  assert.match(img1.violation!.message, /runs image rogue@1\.0\.0 whose signature does not verify/)
-  assert.match(renderAuditText(report), /IMG-1 at boot \(3 violations in all\): process \d+ runs image rogue/)
+  const { trace, stepWith } = corruptedRun()
+  const report = auditTrace(trace, 'corrupted.trace.json', undefined, { stepWith })
+  assert.equal(failedIds(report), ['QUO-2'])
+  const quo2 = report.invariants.find((result) => result.id === 'QUO-2')!
+  assert.is(quo2.violation!.step, 0)
+  assert.is(quo2.count, trace.steps.length)
+  assert.match(quo2.violation!.message, /endpoints/)
+  assert.match(renderAuditText(report), /QUO-2 at step 0 \(3 violations in all\)/)
+  // Replayed by the model itself, the same trace passes.
+  assert.is(auditTrace(trace, 'corrupted.trace.json').status, 'pass')
 })
 
 // ---- the authority graph ---------------------------------------------------
@@ -244,21 +255,24 @@ test('SARIF of a corrupted state names ISO-1 with the witness as logical locatio
   assert.ok(runOf(log).results.some((result) => result.ruleId === 'QUO-3' && result.kind === 'notApplicable'))
 })
 
-test('SARIF of a trace points a violation at its step in the trace file', () => {
-  const trace = unsignedBootTrace()
+test('SARIF of a trace points a violation at its step in the trace file, and one at boot at the boot configuration', () => {
+  const { trace, stepWith } = corruptedRun()
   const text = `${JSON.stringify(trace, null, 2)}\n`
-  const report = auditTrace(trace, 'rogue.trace.json')
+  const report = auditTrace(trace, 'corrupted.trace.json', undefined, { stepWith })
   const log = auditSarif(report, '0.1.0', text)
   assert.is(sarifErrors(log), '')
   const failed = runOf(log).results.filter((result) => result.kind === 'fail')
-  assert.equal(failed.map((result) => result.ruleId), ['IMG-1'])
-  assert.equal({ step: failed[0]!.properties.step, pointer: failed[0]!.properties.jsonPointer, violations: failed[0]!.properties.violations }, { step: -1, pointer: '/boot', violations: 3 })
-  assert.is(failed[0]!.locations[0]!.physicalLocation.region!.startLine, regionOf(text, ['boot'])!.startLine)
-  // The same violation first found after step 1 points at that step's lines.
-  const moved: AuditReport = { ...report, invariants: report.invariants.map((result) => (result.violation === null ? result : { ...result, violation: { ...result.violation, step: 1 } })) }
-  const at = runOf(auditSarif(moved, '0.1.0', text)).results.find((result) => result.kind === 'fail')!
+  assert.equal(failed.map((result) => result.ruleId), ['QUO-2'])
+  assert.equal({ step: failed[0]!.properties.step, pointer: failed[0]!.properties.jsonPointer, violations: failed[0]!.properties.violations }, { step: 0, pointer: '/steps/0', violations: 3 })
+  assert.is(failed[0]!.locations[0]!.physicalLocation.region!.startLine, regionOf(text, ['steps', 0])!.startLine)
+  // The same violation first found at boot, or after step 1, points at those lines.
+  const moved = (step: number): AuditReport => ({ ...report, invariants: report.invariants.map((result) => (result.violation === null ? result : { ...result, violation: { ...result.violation, step } })) })
+  const atBoot = runOf(auditSarif(moved(-1), '0.1.0', text)).results.find((result) => result.kind === 'fail')!
+  assert.is(atBoot.properties.jsonPointer, '/boot')
+  assert.is(atBoot.locations[0]!.physicalLocation.region!.startLine, regionOf(text, ['boot'])!.startLine)
+  const at = runOf(auditSarif(moved(1), '0.1.0', text)).results.find((result) => result.kind === 'fail')!
   assert.is(at.properties.jsonPointer, '/steps/1')
-  assert.is(at.locations[0]!.physicalLocation.region!.startLine, text.split('\n').findIndex((line) => line.includes('"mem_alloc"')) - 1)
+  assert.is(at.locations[0]!.physicalLocation.region!.startLine, regionOf(text, ['steps', 1])!.startLine)
 })
 
 test('regions of JSON pointers: objects, arrays, escaped keys, absent paths', () => {

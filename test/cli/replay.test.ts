@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT, sila, STACK_LINE } from './run.js'
 
-const EXAMPLES = ['examples/ipc-transfer.trace.json', 'examples/revoke-reaches-tables.trace.json']
+const EXAMPLES = ['examples/ipc-transfer.trace.json', 'examples/revoke-reaches-tables.trace.json', 'examples/nested-user-namespace.trace.json']
 
 for (const file of EXAMPLES) {
   test(`replay ${file}: every invariant holds, every outcome matches, exit 0`, () => {
@@ -30,6 +30,17 @@ test('the ipc example shows the transfer and the revoke example shows what revok
   assert.match(revoke, /cap_revoke slot=3 +ok/)
   assert.match(revoke, /resolve path=\/data dst=6 +NotFound/)
   assert.match(revoke, /cap_inspect slot=4 +EmptySlot/)
+})
+
+test('the nested user namespace example: uid 0 of a base-0 map under another map changes none of the ancestor\'s tables (ISO-3)', () => {
+  const run = sila('replay', '--json', EXAMPLES[2]!)
+  assert.is(run.status, 0, run.stdout)
+  const rows = (JSON.parse(run.stdout) as { rows: { step: number; outcome: { ok: boolean; error?: { code: string } } }[] }).rows
+  const code = (step: number) => { const outcome = rows.find((row) => row.step === step)!.outcome; return outcome.ok ? 'ok' : outcome.error!.code }
+  // G1 (D's user namespace, its own mount table) changes it; G2 (uid 0 is uid 5 of D) and G3 (uid 0 of D, host uid 2000) change none of D's.
+  assert.equal([11, 12].map(code), ['ok', 'ok'])
+  assert.equal([15, 16].map(code), ['PermissionDenied', 'PermissionDenied'])
+  assert.equal([18, 19, 20, 21].map(code), ['PermissionDenied', 'PermissionDenied', 'PermissionDenied', 'PermissionDenied'])
 })
 
 test('replay --json gives the structured result', () => {

@@ -27,23 +27,36 @@ function failure(make: () => unknown): string {
 }
 
 // The boot tests first: a mutant of impl/boot.ts (npm run mutate) runs this file and stops at its first failure.
-test('boot configurations at their edges (init with fewer slots than the devices need, no device, no cpuAccounting flag) boot and step alike', () => {
-  // init gets max(init.slots, devices + 1) slots, and CPU accounting is on unless
-  // the configuration says otherwise (kernel.md §10): the suites' configurations
-  // never go near either.
+test('boot configurations at their edges (init with as many slots as its caps need, no device, no cpuAccounting flag) boot and step alike; init with fewer slots, or a root that cannot afford it, is refused alike', () => {
+  // init has init.slots slots, which hold the root container's cap and the
+  // devices' caps (kernel.md §10), and CPU accounting is on unless the
+  // configuration says otherwise: the suites' configurations never go near either.
   const { cpuAccounting: _, ...withoutFlag } = DEFAULT_BOOT
   const edges: ReadonlyArray<[string, BootConfig]> = [
-    ['init.slots 1, two devices', { ...DEFAULT_BOOT, init: { slots: 1 } }],
-    ['init.slots 2, two devices', { ...DEFAULT_BOOT, init: { slots: 2 } }],
     ['init.slots 3, two devices', { ...DEFAULT_BOOT, init: { slots: 3 } }],
     ['init.slots 1, no device', { ...DEFAULT_BOOT, devices: [], root: { limits: { ...DEFAULT_BOOT.root.limits, devices: [] } }, init: { slots: 1 } }],
+    ['root.limits.processes 1', { ...DEFAULT_BOOT, root: { limits: { ...DEFAULT_BOOT.root.limits, processes: 1 } } }],
     ['no cpuAccounting flag', withoutFlag],
   ]
   for (const [label, config] of edges) {
     assert.ok(E.isRight(BootConfigCodec.decode(config)), `${label}: the codec takes it`)
     const pair = new Pair(config)
     assert.equal(pair.model.ksCpuAccounting, config.cpuAccounting ?? true, label)
+    assert.equal((pair.model.ksObjects.get(pair.model.ksInit) as unknown as { slots: unknown[] }).slots.length, config.init.slots, `${label}: init has the slots configured`)
     fc.assert(fc.property(sequence, (syscalls) => { new Pair(config).run(syscalls) }), { numRuns: 20, seed: 31 })
+  }
+  // One short of what init must hold, and a root whose processes limit leaves init out (QUO-1 from the first state): the codec takes them, both kernels refuse them at the same path.
+  const refused: ReadonlyArray<[string, BootConfig, string]> = [
+    ['init.slots 2, two devices', { ...DEFAULT_BOOT, init: { slots: 2 } }, '$.init.slots'],
+    ['init.slots 1, two devices', { ...DEFAULT_BOOT, init: { slots: 1 } }, '$.init.slots'],
+    ['init.slots 1, one device', { ...DEFAULT_BOOT, devices: [{ name: 'disk0' }], init: { slots: 1 } }, '$.init.slots'],
+    ['root.limits.processes 0', { ...DEFAULT_BOOT, root: { limits: { ...DEFAULT_BOOT.root.limits, processes: 0 } } }, '$.root.limits.processes'],
+  ]
+  for (const [label, config, path] of refused) {
+    assert.ok(E.isRight(BootConfigCodec.decode(config)), `${label}: the codec takes it`)
+    const expected = failure(() => boot(config))
+    assert.ok(expected.startsWith(`BootError: ${path}: `), `${label}: ${expected}`)
+    assert.equal(failure(() => Kernel.boot(config)), expected, label)
   }
 })
 
@@ -78,7 +91,8 @@ test('declared systems changed at one place: model and impl boot them alike or r
       const leaf = all[next(all.length)]!
       let changed: unknown
       let initSlots = config.init.slots
-      const choice = next(8)
+      let rootLimits = config.root.limits
+      const choice = next(11)
       if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
       else if (choice === 1 && leaf.path.length >= 2) {
         const [field, index] = leaf.path as [string, number]
@@ -105,21 +119,39 @@ test('declared systems changed at one place: model and impl boot them alike or r
         const made = { ...unbadged, object: badged.object, rights: badged.rights, parent: `${badged.holder}:${badged.slot}`, ...(next(3) === 0 ? {} : { badge: 1 + next(3) }) }
         changed = { ...system, caps: caps.map((cap, index) => (index === parent ? badged : index === child ? made : cap)) }
       } else if (choice === 6 && (system.processes?.length ?? 0) > 0) {
-        // A process's image: a digest of no image in the pool.
+        // A process's image: a digest of no image in the pool, or an image of the pool that does not verify, or is below its floor, or another.
         const index = next(system.processes!.length)
-        changed = replaced(system, ['processes', index, 'image'], NO_IMAGE)
+        changed = replaced(system, ['processes', index, 'image'], [NO_IMAGE, ...IMAGES.map((image) => image.digest)][next(IMAGES.length + 1)])
       } else if (choice === 7 && (system.containers?.length ?? 0) > 0 && config.devices.length > 0) {
         // A container asks for one more of the boot's devices (which its parent may not have).
         const index = next(system.containers!.length)
         const limits = system.containers![index]!.limits
         changed = replaced(system, ['containers', index, 'limits', 'devices'], [...new Set([...limits.devices, config.devices[next(config.devices.length)]!.name])])
+      } else if (choice === 8) {
+        // The root's processes limit near what init and the declared processes and reservations take.
+        const processes = (system.processes ?? []).filter((process) => process.container === 'root').length + (system.containers ?? []).filter((container) => container.parent === 'root').reduce((sum, container) => sum + container.limits.processes, 0)
+        rootLimits = { ...rootLimits, processes: Math.max(0, processes + 1 - next(3)) }
+        changed = system
+      } else if (choice === 9 && (system.containers?.length ?? 0) > 0) {
+        // A container's uid map at its parent's range, one over, or far over (the root's range is every uid: 2^32).
+        const index = next(system.containers!.length)
+        const entry = system.containers![index]!
+        const parentUser = system.containers!.find((container) => container.name === entry.parent)?.namespaces.user
+        const range = parentUser === undefined || parentUser === 'share' ? 2 ** 32 : parentUser.count
+        const base = [0, 1, range - 1][next(3)]!
+        const count = Math.max(1, range - base + [0, 1, 0][next(3)]!)
+        changed = replaced(system, ['containers', index, 'namespaces', 'user'], { base: Math.max(0, Math.min(base, 2 ** 32 - 1)), count })
+      } else if (choice === 10) {
+        // init's slots below what the devices' caps take.
+        initSlots = Math.max(1, config.devices.length + 1 - next(2))
+        changed = system
       } else if (typeof leaf.value === 'number') {
         const value = leaf.value
         changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])
       } else if (typeof leaf.value === 'string') changed = replaced(system, leaf.path, names[next(names.length)])
       else if (typeof leaf.value === 'boolean') changed = replaced(system, leaf.path, !leaf.value)
       else continue
-      const changedConfig = { ...config, init: { slots: initSlots }, system: changed } as BootConfig
+      const changedConfig = { ...config, root: { limits: rootLimits }, init: { slots: initSlots }, system: changed } as BootConfig
       // What the boot file's decoder refuses never reaches a kernel (sila-boot files are decoded first).
       if (E.isLeft(BootConfigCodec.decode(changedConfig))) { outcomes.set('decoder', (outcomes.get('decoder') ?? 0) + 1); continue }
       const expected = failure(() => boot(changedConfig, IMAGES))
@@ -136,6 +168,10 @@ test('declared systems changed at one place: model and impl boot them alike or r
   console.log(`  boot: ${outcomes.get('booted') ?? 0} changed systems booted by both, ${refused} refused alike (${refusals.length} kinds of refusal), ${outcomes.get('decoder') ?? 0} refused by the decoder`)
   assert.ok((outcomes.get('booted') ?? 0) > 100)
   assert.ok(refusals.length >= 15, refusals.join('\n'))
+  // Each check added on 2026-12-05 is reached (a root that cannot afford init, init short of slots, a uid map past the parent's range, an image that does not verify or is below its floor).
+  for (const reached of ['$.root.limits.processes', '$.init.slots', '.namespaces.user', 'not signed by a trusted key', 'is below the floor']) {
+    assert.ok(refusals.some((kind) => kind.includes(reached)), `no change reached ${reached}:\n${refusals.join('\n')}`)
+  }
 })
 
 test('a declared process\'s uid at its container\'s user map: the last mapped uid boots, the count and one past it are refused alike', () => {
