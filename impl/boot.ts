@@ -46,7 +46,6 @@ export function checkDevices(devices: ReadonlyArray<{ readonly name: string }>):
 
 /** Init as configured can be made: refused as model/boot.ts refuses it (same path, same words). */
 export function checkInit(config: BootConfig): void {
-  if (config.root.limits.processes < 1) throw new BootError('$.root.limits.processes', 'init is a process of the root container: the limit must be at least 1')
   const devices = config.devices.length
   if (config.init.slots < devices + 1) throw new BootError('$.init.slots', `init holds the root container's cap and ${devices} device cap${devices === 1 ? '' : 's'}: at least ${devices + 1} slots`)
 }

@@ -110,14 +110,11 @@ function checkDevices(config: BootConfig): void {
 }
 
 /**
- * Init as configured can be made (kernel.md §10): it is a process of the root
- * container, so the root's `processes` limit is at least 1 (QUO-1 from the
- * first state), and it holds the root container's cap and one cap per device,
- * so it has at least that many slots. Refused, not mended: a configuration is
- * booted as written or not at all.
+ * Init as configured can be made (kernel.md §10): it holds the root
+ * container's cap and one cap per device, so it has at least that many slots.
+ * Refused, not mended: a configuration is booted as written or not at all.
  */
 function checkInit(config: BootConfig): void {
-  if (config.root.limits.processes < 1) throw new BootError('$.root.limits.processes', 'init is a process of the root container: the limit must be at least 1')
   const needed = config.devices.length + 1
   if (config.init.slots < needed) throw new BootError('$.init.slots', `init holds the root container's cap and ${config.devices.length} device cap${config.devices.length === 1 ? '' : 's'}: at least ${needed} slots`)
 }

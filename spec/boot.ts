@@ -8,9 +8,9 @@
  * container). Init's slot 0 holds the root container's original cap (all rights),
  * slots 1..d the devices' original caps (`write`). The root container and init are
  * *pinned*: the kernel holds them, so they are live without a cap naming them.
- * A configuration whose init cannot be made (`init.slots` fewer than d + 1, a
- * root `processes` limit of 0) is refused, as is a declared system the kernel
- * could not honour (docs/decisions.md).
+ * A configuration whose init cannot hold its caps (`init.slots` fewer than
+ * d + 1) is refused, as is a declared system the kernel could not honour
+ * (docs/decisions.md).
  * @module
  */
 import * as t from 'io-ts'

@@ -26,7 +26,7 @@ function tableOf(state: KernelState, caller: ProcessObject, table: TableKind): N
 
 /** The caller may change a table only as uid 0 of the user namespace that owns it, and as host uid 0 when that is an ancestor's (ISO-3). */
 function ensureTableAdmin(state: KernelState, caller: ProcessObject, table: NamespaceId): Check<void> {
-  return ensure(mayChangeTable(state, caller, getNamespace(state, table).userNamespace), 'PermissionDenied', 'caller is uid 0 of the table\'s owner (host uid 0 for an ancestor\'s)')
+  return ensure(mayChangeTable(state, caller, getNamespace(state, table).userNamespace), 'PermissionDenied', 'caller is uid 0 of the table\'s owner')
 }
 
 /** Adds an entry: a child of `source` with `rights` under `key`. */
