@@ -139,6 +139,25 @@ test('ISO-3 reports a non-zero uid changing its own table', () => {
   assert.equal([v.witness['namespace'], v.witness['userNamespace'], v.witness['uid']], [NS_MOUNT_A, NS_USER_A, 5])
 })
 
+test('ISO-3 reports uid 0 of a base-0 map changing a table of an ancestor whose uid 0 is not host uid 0, and not when it is', () => {
+  type Container = Extract<KernelObject, { kind: 'container' }>
+  // A moves into a user namespace of its own (map {base 0, count 1}) under NS_USER_A (base `base`); its mount table stays NS_USER_A's.
+  const nested = (base: number): KernelState => edit(richState(), (work) => {
+    const id = work.ksNamespaceNext++
+    const userA = work.ksNamespaces.get(NS_USER_A)!
+    work.ksNamespaces.set(NS_USER_A, { ...userA, uidMap: { ...userA.uidMap, base } })
+    work.ksNamespaces.set(id, { ...userA, id, parent: NS_USER_A, userNamespace: id, uidMap: { base: 0, count: 1 } })
+    patchObject<Container>(work, A, (a) => ({ ...a, namespaces: { ...a.namespaces, user: id } }))
+  })
+  const mount = { kind: 'mount', caller: 1, path: '/x', slot: 0, rights: ['write'] }
+  const before = nested(1000)
+  const v = found(checkIso3(stepOf(before, mount, UNIT_OK, edit(before, (work) => addEntry(work, NS_MOUNT_A, '/x', CAP_P_EP, EP)))), 'ISO-3')
+  assert.equal([v.witness['namespace'], v.witness['userNamespace'], v.witness['uid'], v.witness['hostUid']], [NS_MOUNT_A, NS_USER_A, 0, 1000])
+  assert.match(v.message, /an ancestor of the caller's \(\d+\), where the caller's host uid is 1000/)
+  const rooted = nested(0)
+  assert.ok(O.isNone(checkIso3(stepOf(rooted, mount, UNIT_OK, edit(rooted, (work) => addEntry(work, NS_MOUNT_A, '/x', CAP_P_EP, EP))))))
+})
+
 test('ISO-3 (general form) reports any other table the syscall changed', () => {
   const after = edit(withEntry(NS_MOUNT_A, '/x', CAP_P_EP, EP), (work) => {
     const net = work.ksNamespaces.get(NS_NET_ROOT)!
