@@ -51,7 +51,7 @@ stops the search with a KernelBug naming it (exit 1); a step in which the kernel
 throws by itself is a counterexample (REF-1, "the kernel threw"). What it finds
 it found on the impl: the trace names the impl, which sila replay then steps. 'general' forces
 the general engine (on cap-core 0.25-0.31x the specialised one in bench B5:
-30,500-39,400 states/s over the whole space, 1.57-1.86x that with --workers 2,
+30,500-48,300 states/s over the whole space, 1.57-1.86x that with --workers 2,
 the machine's speed varying); 'model' steps the
 model itself, and
 --mutant (a copy of the model) and --kernel (your kernel, which the model
