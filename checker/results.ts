@@ -95,7 +95,11 @@ export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): st
   }
   for (const entry of rest) { same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props') }
   const bySeed = new Map<number, Array<ResultsFile<CheckResults>>>()
-  for (const entry of files) bySeed.set(entry.results.seed, [...(bySeed.get(entry.results.seed) ?? []), entry])
+  for (const entry of files) {
+    const group = bySeed.get(entry.results.seed)
+    if (group === undefined) bySeed.set(entry.results.seed, [entry])
+    else group.push(entry)
+  }
   const warnings: string[] = []
   for (const [seed, group] of bySeed) {
     const whole = group.find((entry) => entry.results.shard === null)

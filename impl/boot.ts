@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { BootConfig, SystemDescription } from '../spec/boot.js'
+import type { SystemDescription } from '../spec/boot.js'
 import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE, isSubset, rightsMask } from '../spec/rights.js'
 import { RESERVED_RESOURCES } from '../spec/limits.js'
 import type { Kernel } from './kernel.js'
@@ -32,22 +32,6 @@ export class BootError extends Error {
     super(`${path}: ${message}`)
     this.name = 'BootError'
   }
-}
-
-/** Each device named once; refused as model/boot.ts refuses it (same path, same words). */
-export function checkDevices(devices: ReadonlyArray<{ readonly name: string }>): void {
-  const names = new Set<string>()
-  for (let index = 0; index < devices.length; index++) {
-    const name = devices[index]!.name
-    if (names.has(name)) throw new BootError(`$.devices[${index}].name`, `the device ${JSON.stringify(name)} is declared twice`)
-    names.add(name)
-  }
-}
-
-/** Init as configured can be made: refused as model/boot.ts refuses it (same path, same words). */
-export function checkInit(config: BootConfig): void {
-  const devices = config.devices.length
-  if (config.init.slots < devices + 1) throw new BootError('$.init.slots', `init holds the root container's cap and ${devices} device cap${devices === 1 ? '' : 's'}: at least ${devices + 1} slots`)
 }
 
 /** The rights an original cap of the object's kind carries. */

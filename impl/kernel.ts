@@ -12,7 +12,7 @@
  * pass, its effect.
  * @module
  */
-import type { BootConfig } from '../spec/boot.js'
+import { type BootConfig, configurationProblem } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
 import type { Outcome } from '../spec/results.js'
 import type { Limits } from '../spec/limits.js'
@@ -25,7 +25,7 @@ import { E_BUDGET_EXHAUSTED, E_INVALID_ARGUMENT, E_NOT_RUNNING, failure } from '
 import { available, charge } from './accounting.js'
 import { insertCap } from './cdt.js'
 import { collectGarbage } from './destroy.js'
-import { bootSystem, checkDevices, checkInit } from './boot.js'
+import { BootError, bootSystem } from './boot.js'
 import { type ObjectTableSnapshot, KIND_CONTAINER, KIND_DEVICE, KIND_PROCESS, LIMIT_COLUMNS, NONE, NS_COLUMNS, ObjectTable, RES_CPU, RES_PROCESSES } from './tables/objects.js'
 import { type CapTableSnapshot, CapTable, PLACE_SLOT } from './tables/caps.js'
 import { type NamespaceSnapshot, NamespaceTable } from './tables/namespaces.js'
@@ -172,8 +172,8 @@ export class Kernel implements KernelUnderTest {
    * once: else a `BootError` at `$.images[n]` naming the digest.
    */
   static boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = [], capacity: KernelCapacity = DEFAULT_CAPACITY, real?: RealImages): Kernel {
-    checkDevices(config.devices)
-    checkInit(config)
+    const problem = configurationProblem(config)
+    if (problem !== null) throw new BootError(problem.path, problem.message)
     const kernel = new Kernel(config, images, capacity, real)
     kernel.bootRoot(config.root.limits)
     config.devices.forEach((device) => kernel.bootDevice(device.name))

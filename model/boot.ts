@@ -3,7 +3,7 @@
  * container, devices, init, and the five root namespaces.
  * @module
  */
-import { type BootConfig } from '../spec/boot.js'
+import { type BootConfig, configurationProblem } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
 import type { ObjectId } from '../spec/ids.js'
 import { ZERO_USAGE } from '../spec/limits.js'
@@ -50,8 +50,8 @@ export function boot(config: BootConfig, images: ReadonlyArray<ImageRecord> = []
  * @public
  */
 export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord> = []): { readonly state: KernelState; readonly names: ReadonlyMap<string, ObjectId>; readonly devices: ReadonlyMap<string, ObjectId> } {
-  checkDevices(config)
-  checkInit(config)
+  const problem = configurationProblem(config)
+  if (problem !== null) throw new BootError(problem.path, problem.message)
   const ksImages = imagePool(images)
   const root = 0
   const init = config.devices.length + 1
@@ -94,27 +94,4 @@ export function bootNamed(config: BootConfig, images: ReadonlyArray<ImageRecord>
   const names = config.system !== undefined ? bootSystem(work, config.system, config.devices) : new Map([['root', root], ['init', init]])
   const devices = new Map(config.devices.map((device, index) => [device.name, index + 1]))
   return { state: freeze(work), names, devices }
-}
-
-/**
- * A device is named once: two of one name could not be told apart by the names
- * caps, properties and limits use. (A limit may allow a device no one declared,
- * as a child's limits may at runtime: an allowed set is a set of names.)
- */
-function checkDevices(config: BootConfig): void {
-  const declared = new Set<string>()
-  config.devices.forEach((device, index) => {
-    if (declared.has(device.name)) throw new BootError(`$.devices[${index}].name`, `the device ${JSON.stringify(device.name)} is declared twice`)
-    declared.add(device.name)
-  })
-}
-
-/**
- * Init as configured can be made (kernel.md §10): it holds the root
- * container's cap and one cap per device, so it has at least that many slots.
- * Refused, not mended: a configuration is booted as written or not at all.
- */
-function checkInit(config: BootConfig): void {
-  const needed = config.devices.length + 1
-  if (config.init.slots < needed) throw new BootError('$.init.slots', `init holds the root container's cap and ${config.devices.length} device cap${config.devices.length === 1 ? '' : 's'}: at least ${needed} slots`)
 }

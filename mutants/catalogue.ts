@@ -264,7 +264,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
     description: 'changing a table checks uid 0 in the caller\'s own user namespace instead of in the namespace that owns the table',
     reference: 'CVE-2022-0492 (cgroup release_agent writable by root in a user namespace); research bug catalogue #30',
     file: 'impl/objects/namespaces.js',
-    find: 'return uidIn(k, caller, owner) === 0 && (owner === k.namespaceOf(k.objects.owner[caller], NS_USER) || hostUid(k, caller) === 0);',
+    find: 'return uidIn(k, caller, owner) === 0 && (owner === k.namespaceOf(k.objects.owner[caller], NS_USER) || uidIn(k, caller, k.namespaceOf(k.root, NS_USER)) === 0);',
     replace: 'return k.objects.uid[caller] === 0;',
   },
   {

@@ -119,6 +119,34 @@ export type BootConfig = t.TypeOf<typeof BootConfigCodec>
 export const BootFileCodec = t.intersection([bootCodec(ImageRefCodec, t.union([KeyCodec, KeyFileRefCodec])), t.partial({ images: t.array(ImageRefCodec) })])
 export type BootFile = t.TypeOf<typeof BootFileCodec>
 
+/** A boot configuration's refusal: the JSON path in it and why. */
+export interface BootProblem {
+  readonly path: string
+  readonly message: string
+}
+
+/**
+ * What the configuration asks that no kernel can make, read from it alone
+ * before any object exists (both boots refuse it, each with its own
+ * `BootError`): a device named twice, which the names caps, properties and
+ * limits use could not tell apart (a limit may allow a device no one declared,
+ * as a child's limits may at runtime: an allowed set is a set of names); init
+ * with fewer slots than the root container's cap and one cap per device, which
+ * it holds (refused, not mended: a configuration is booted as written or not
+ * at all). Null when there is none.
+ */
+export function configurationProblem(config: BootConfig): BootProblem | null {
+  const names = new Set<string>()
+  for (let index = 0; index < config.devices.length; index++) {
+    const name = config.devices[index]!.name
+    if (names.has(name)) return { path: `$.devices[${index}].name`, message: `the device ${JSON.stringify(name)} is declared twice` }
+    names.add(name)
+  }
+  const devices = config.devices.length
+  if (config.init.slots < devices + 1) return { path: '$.init.slots', message: `init holds the root container's cap and ${devices} device cap${devices === 1 ? '' : 's'}: at least ${devices + 1} slots` }
+  return null
+}
+
 const GENEROUS: Limits = {
   memoryBytes: 1 << 30, processes: 64, endpoints: 64, cpuBudget: 10_000, ioBytes: 1 << 20, cpuWeight: 100, devices: ['disk0', 'net0'],
 }

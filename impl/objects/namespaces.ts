@@ -37,21 +37,10 @@ export function uidMapCount(k: Kernel, userNamespace: number): number {
   return k.namespaces.get(userNamespace).uidMap.count
 }
 
-/** A process's uid in the root user namespace: its uid plus every map's base up the chain. */
-function hostUid(k: Kernel, process: number): number {
-  let uid = k.objects.uid[process]
-  for (let at: number | null = k.namespaceOf(k.objects.owner[process], NS_USER); at !== null; ) {
-    const namespace = k.namespaces.get(at)
-    uid += namespace.uidMap.base
-    at = namespace.parent
-  }
-  return uid
-}
-
 /** The caller may change a table only as uid 0 of the user namespace that owns it, and as host uid 0 when that is an ancestor's (ISO-3). */
 function isTableAdmin(k: Kernel, caller: number, table: number): boolean {
   const owner = k.namespaces.get(table).userNamespace
-  return uidIn(k, caller, owner) === 0 && (owner === k.namespaceOf(k.objects.owner[caller], NS_USER) || hostUid(k, caller) === 0)
+  return uidIn(k, caller, owner) === 0 && (owner === k.namespaceOf(k.objects.owner[caller], NS_USER) || uidIn(k, caller, k.namespaceOf(k.root, NS_USER)) === 0)
 }
 
 /** Adds an entry under `key`: a child of `source` with `rights`. `source` may be an error code. */

@@ -16,6 +16,14 @@ import { IMAGES, bootConfigOf, systemArb } from '../checker/systems.js'
 
 const SLOW = process.env['SLOW'] === '1'
 
+/** How many uids the named container's user namespace maps: its own map's, or (sharing) its parent's, up to the root's 2^32. */
+function uidRange(system: NonNullable<BootConfig['system']>, name: string): number {
+  for (let at = system.containers?.find((container) => container.name === name); at !== undefined; at = system.containers!.find((container) => container.name === at!.parent)) {
+    if (at.namespaces.user !== 'share') return at.namespaces.user.count
+  }
+  return 2 ** 32
+}
+
 /** What `make` (a boot) gives: 'booted', or the error's name and message (to compare two kernels' refusals). */
 function failure(make: () => unknown): string {
   try {
@@ -166,8 +174,7 @@ test('declared systems changed at one place: model and impl boot them alike or r
         // A container's uid map at its parent's range, one over, or far over (the root's range is every uid: 2^32).
         const index = next(system.containers!.length)
         const entry = system.containers![index]!
-        const parentUser = system.containers!.find((container) => container.name === entry.parent)?.namespaces.user
-        const range = parentUser === undefined || parentUser === 'share' ? 2 ** 32 : parentUser.count
+        const range = uidRange(system, entry.parent)
         const base = [0, 1, range - 1][next(3)]!
         const count = Math.max(1, range - base + [0, 1, 0][next(3)]!)
         changed = replaced(system, ['containers', index, 'namespaces', 'user'], { base: Math.max(0, Math.min(base, 2 ** 32 - 1)), count })
