@@ -3,7 +3,7 @@
  * and files written atomically (tooling.md §9: a temporary file, then a rename).
  * @module
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { InputError, writeRefusal } from '../spec/decode.js'
@@ -150,6 +150,58 @@ export function formatJson(value: unknown, widthMax = 100, indent = ''): string 
 }
 
 /**
+ * A fresh name beside `target` for writing it atomically:
+ * `.NAME.PID.RANDOM.SUFFIX`, hidden, on the same file system, and naming the
+ * process that writes it, so that {@link removeStaleSiblings} can tell one
+ * left by a process that is gone (killed mid-write, Ctrl-C during a
+ * synchronous write) from one being written now.
+ * @public
+ */
+export function temporarySibling(target: string, suffix: 'tmp' | 'tmpdir'): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`)
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the temporary siblings of `target` ({@link temporarySibling}) that a
+ * process no longer running left behind: a write interrupted before its rename
+ * leaves its hidden file or directory (a whole image, possibly large), and the
+ * next write of the same target clears it. Ones whose process still runs are
+ * left alone (a concurrent writer's). Quiet: whatever cannot be read or removed
+ * stays, and the write goes on.
+ * @public
+ */
+export function removeStaleSiblings(target: string): void {
+  const prefix = `.${basename(target)}.`
+  let names: string[]
+  try {
+    names = readdirSync(dirname(target))
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const found = /^(\d+)\.[0-9a-f]{8}\.(tmp|tmpdir)$/.exec(name.slice(prefix.length))
+    if (found === null) continue
+    const pid = Number(found[1])
+    if (pid === process.pid || processAlive(pid)) continue
+    try {
+      rmSync(join(dirname(target), name), { recursive: true, force: true })
+    } catch {
+      // Left for the next write: this one does not depend on it.
+    }
+  }
+}
+
+/**
  * Writes `data` to `path` so that a reader sees either the old file or the whole new
  * one, never a part: the bytes go to a temporary file in the same directory (so the
  * rename stays on one file system), are flushed, and the file is renamed over `path`.
@@ -157,7 +209,8 @@ export function formatJson(value: unknown, widthMax = 100, indent = ''): string 
  * @public
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  removeStaleSiblings(path)
+  const temporary = temporarySibling(path, 'tmp')
   let descriptor: number | undefined
   try {
     descriptor = openSync(temporary, 'wx', 0o644)

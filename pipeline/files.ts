@@ -5,11 +5,12 @@
  * @module
  */
 import { closeSync, chmodSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs'
-import { createHash, randomBytes } from 'node:crypto'
-import { basename, dirname, join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { dirname, join } from 'node:path'
 import type * as t from 'io-ts'
 import { decodeOrThrow, readRefusal, writeRefusal } from '../spec/decode.js'
 import { ImageError, refuseAs } from './errors.js'
+import { removeStaleSiblings, temporarySibling } from '../cli/output.js'
 
 /** `sha256:<hex>` of `bytes`. @public */
 export function sha256Digest(bytes: Uint8Array): string {
@@ -93,9 +94,6 @@ export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`
 }
 
-function temporaryName(target: string, suffix: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.${suffix}`)
-}
 
 function writeAndSync(file: string, data: Uint8Array, mode: number): void {
   const descriptor = openSync(file, 'wx', mode)
@@ -114,7 +112,8 @@ function writeAndSync(file: string, data: Uint8Array, mode: number): void {
  * `file` (failing if it exists, so nothing is ever overwritten) and removed.
  */
 export function writeNewFile(file: string, data: string | Uint8Array, mode: number): void {
-  const temporary = temporaryName(file, 'tmp')
+  removeStaleSiblings(file)
+  const temporary = temporarySibling(file, 'tmp')
   try {
     writeAndSync(temporary, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, mode)
     linkSync(temporary, file)
@@ -154,7 +153,8 @@ export function writeTreeAtomic(target: string, files: ReadonlyArray<TreeFile>):
     const code = (error as { code?: string }).code
     throw code === 'EEXIST' ? new ImageError(target, 'unwritable', 'cannot write: a parent is not a directory') : asWriteError(error, target)
   }
-  const temporary = temporaryName(target, 'tmpdir')
+  removeStaleSiblings(target)
+  const temporary = temporarySibling(target, 'tmpdir')
   try {
     mkdirSync(temporary, { recursive: false, mode: 0o755 })
     for (const file of files) {

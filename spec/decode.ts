@@ -37,6 +37,8 @@ export function jsonPath(context: t.Context): string {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
+  // JSON.parse reads a literal past a double's range (1e400) as Infinity, which JSON.stringify would show as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `a number too ${value < 0 ? 'negative' : 'large'} for a double`
   const text = typeof value === 'object' && value !== null ? jsonStart(value, 40) : JSON.stringify(value) ?? String(value)
   return text.length > 40 ? `${text.slice(0, 37)}...` : text
 }

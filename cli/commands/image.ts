@@ -45,7 +45,8 @@ export function required(command: string, flag: string, value: string | undefine
 /** Exactly `count` positionals, named in the message when missing. @internal */
 export function positionals(command: string, given: ReadonlyArray<string>, names: ReadonlyArray<string>): string[] {
   if (given.length !== names.length) {
-    throw new UsageError(given.length < names.length ? `expects ${names.join(' ')}` : `expects exactly ${names.join(' ')}, found ${given.length} arguments`, command)
+    const extra = given.slice(names.length).map((arg) => JSON.stringify(arg)).join(' ')
+    throw new UsageError(given.length < names.length ? `expects ${names.join(' ')}` : names.length === 0 ? `takes no positional argument, found ${extra}` : `expects exactly ${names.join(' ')}, found ${given.length} arguments (${extra} beyond)`, command)
   }
   return [...given]
 }
@@ -121,7 +122,9 @@ ${exitCodesHelp({ ok: 'verified', usage: 'refused: a flag, or the image (the mes
   inspect: `Usage: sila image inspect DIR [--json]
 
 Shows an image's manifest, requests, layers and signature header. Every digest
-is checked; the signature is not judged (use 'sila image verify').
+is checked, the inflated bytes of each module layer included (inflated within
+its header's sizes and --layer-bytes-max, so a decompression bomb is refused,
+not shown); the signature is not judged (use 'sila image verify').
 
 Options:
   --json               print the summary as JSON

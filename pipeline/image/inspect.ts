@@ -1,7 +1,11 @@
 /**
  * What `sila image inspect` shows: an image's manifest, layers and signature
- * header, read with every digest checked but without inflating layers or judging
- * the signature (that is `verify`'s job).
+ * header, read as {@link readImage} reads it — every blob's digest checked and
+ * every module layer inflated within its header's sizes and the bound, its
+ * inflated bytes checked against the header's digest — but without judging the
+ * signature (that is `verify`'s job). A layer that lies about what it holds (a
+ * decompression bomb, a wrong uncompressed digest, a stream that is not Brotli)
+ * is refused here as everywhere else, never shown as if it were whole.
  * @module
  */
 import type { CapRequest } from '../../spec/images.js'
@@ -43,9 +47,9 @@ export interface SignatureSummary {
   readonly digest: string
 }
 
-/** Summarizes the image in `dir`; refuses what {@link readImage} refuses. @public */
+/** Summarizes the image in `dir`; refuses what {@link readImage} refuses (it inflates every module layer, within the bound). @public */
 export function inspectImage(dir: string, options: Omit<ReadOptions, 'inflate'> = {}): ImageSummary {
-  const image = readImage(dir, { ...options, inflate: false })
+  const image = readImage(dir, { ...options, inflate: true })
   const { manifest } = image
   const signatures = image.signatures.map((blob): SignatureSummary => ({ algorithm: blob.signature.header.algorithm, keyId: blob.signature.header.keyId, digest: blob.digest }))
   return {

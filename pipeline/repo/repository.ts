@@ -7,7 +7,7 @@
  * @module
  */
 import * as t from 'io-ts'
-import { readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
 import { compare, gt, lt } from 'semver'
 import { writeFileAtomic } from '../../cli/output.js'
@@ -173,6 +173,15 @@ export function addImage(dir: string, imageDir: string, options: AddOptions): Ad
     }
     if (newFloor !== module.floor) writeRepository(dir, { ...repository.index, modules: { ...repository.index.modules, [name]: { ...module, floor: newFloor } } })
     return { ...result, added: false }
+  }
+  // A new repository is a repository from its first file on: an add interrupted after this leaves an empty one, not a directory every later command refuses.
+  if (!exists(repository.file)) {
+    try {
+      mkdirSync(dir, { recursive: true })
+    } catch (error) {
+      throw asWriteError(error, repository.file)
+    }
+    writeRepository(dir, repository.index)
   }
   // A directory left by an interrupted add is not in the index: it is replaced.
   if (exists(target)) rmSync(target, { recursive: true, force: true })

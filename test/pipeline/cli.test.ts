@@ -91,6 +91,11 @@ test('build refuses a malformed manifest input with its JSON path and writes not
   assert.ok(run.stderr.includes('$.requests[0].rights[0]: expected'), run.stderr)
   assert.not.match(run.stderr, STACK_LINE)
   assert.equal(readdirSync(dir).sort(), ['bad-manifest.json', 'config.json', 'keys', 'manifest.json', 'module.bin'])
+  // A literal past a double's range is read as Infinity: said so, not as the null JSON.stringify would show.
+  writeFileSync(manifest, JSON.stringify(manifestInput()).replace('"memoryBytes":1048576', '"memoryBytes":1e400'))
+  const huge = sila('image', 'build', '--manifest', manifest, '--module', module, '--out', image)
+  assert.is(huge.status, 2)
+  assert.ok(huge.stderr.includes('$.limits.memoryBytes: expected an integer in [0, 1099511627776], found a number too large for a double'), huge.stderr)
 })
 
 test('repo add refuses a rollback below the floor: exit 2', () => {
@@ -118,6 +123,11 @@ test('usage errors exit 2 with a hint: no subcommand, a missing flag, a bad algo
   assert.match(sila('image', 'keygen', '--out', '/tmp/x', '--algorithm', 'RSA').stderr, /--algorithm expects ML-DSA-65 or ML-DSA-87/)
   assert.match(sila('repo', 'resolve', '/tmp/x', 'echo', 'not-a-range').stderr, /CONSTRAINT is not a semver range/)
   assert.match(sila('image', 'build', '--help').stdout, /Usage: sila image build/)
+  // A positional argument too many is named, whether the command takes none or one.
+  const extra = sila('image', 'build', '--manifest', 'm.json', '--module', 'x.bin', '--out', '/tmp/nowhere', 'stray')
+  assert.is(extra.status, 2)
+  assert.match(extra.stderr, /sila image build: takes no positional argument, found "stray"/)
+  assert.match(sila('image', 'inspect', '/tmp/a', '/tmp/b').stderr, /sila image inspect: expects exactly DIR, found 2 arguments \("\/tmp\/b" beyond\)/)
 })
 
 test.run()

@@ -311,6 +311,31 @@ test('a layer that inflates to fewer bytes, or to other bytes, than its header s
   refused(() => inflateModuleLayer(other, 'layer', MEDIA_TYPES.moduleBrotli, 1 << 20), 'inconsistent')
 })
 
+test('inspect refuses every layer that lies about what it holds, as verify does (it is never shown as whole)', () => {
+  const content = Buffer.from('module code')
+  const packed = brotliCompressSync(content)
+  const bomb = Buffer.alloc(8 * 1024 * 1024)
+  const bombPayload = brotliCompressSync(bomb)
+  const header = { format: 'sila-layer/1', algorithm: 'brotli', compressedSizeBytes: packed.length, uncompressedSizeBytes: content.length, uncompressedDigest: sha256Digest(content) }
+  const lies: ReadonlyArray<[string, Uint8Array, string]> = [
+    ['a bomb whose header claims 1,000 bytes', frame({ ...header, compressedSizeBytes: bombPayload.length, uncompressedSizeBytes: 1000, uncompressedDigest: sha256Digest(bomb.subarray(0, 1000)) }, bombPayload), 'too-large'],
+    ['inflated bytes of another digest', frame({ ...header, uncompressedDigest: sha256Digest(Buffer.from('other bytes')) }, packed), 'digest-mismatch'],
+    ['fewer inflated bytes than the header says', frame({ ...header, uncompressedSizeBytes: content.length + 5 }, packed), 'size-mismatch'],
+    ['a payload that is not Brotli', frame({ ...header, compressedSizeBytes: content.length }, content), 'malformed'],
+    ['a compressed size the payload does not have', frame({ ...header, compressedSizeBytes: packed.length + 1 }, packed), 'size-mismatch'],
+  ]
+  for (const [what, layer, reason] of lies) {
+    const dir = assembleImage(temporaryDirectory(), manifestWith([layerOf(layer, MEDIA_TYPES.moduleBrotli, 'module')]), [layer], key('release'))
+    let verifyReason = ''
+    try { verifyImage(dir, { keyring: trusted() }) } catch (caught) { verifyReason = (caught as { reason?: string }).reason ?? String(caught) }
+    assert.ok(verifyReason !== '', `verify accepted ${what}`)
+    let inspectReason = ''
+    try { inspectImage(dir) } catch (caught) { inspectReason = (caught as { reason?: string }).reason ?? String(caught) }
+    assert.is(inspectReason, verifyReason, `inspect on ${what}`)
+    assert.is(inspectReason, reason, what)
+  }
+})
+
 test('unknown compression and signature algorithms are refused by name', () => {
   const content = Buffer.from('module code')
   const zstd = frame({ format: 'sila-layer/1', algorithm: 'zstd', compressedSizeBytes: content.length, uncompressedSizeBytes: content.length, uncompressedDigest: sha256Digest(content) }, content)
