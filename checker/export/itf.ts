@@ -30,7 +30,7 @@
  * @module
  */
 import { boot } from '../../model/boot.js'
-import { step } from '../../model/step.js'
+import { producingModel } from './producer.js'
 import type { Cap, KernelObject, KernelState, Namespace } from '../../model/state.js'
 import { checkState, checkStep, type Violation } from '../../spec/invariants/index.js'
 import { outcomeToJson, type OutcomeJson } from '../../spec/results.js'
@@ -223,10 +223,12 @@ function stateView(state: KernelState, lastSyscall: JsonValue, lastOutcome: Json
  * @public
  */
 export function itfViews(trace: Trace): ItfStateView[] {
+  // A model mutant's counterexample is replayed on that mutant, whose states show the violation (producer.ts).
+  const stepOf = producingModel(trace).step
   let state = boot(trace.boot, trace.images)
   const views = [stateView(state, { kind: 'boot' }, { ok: true, reply: { kind: 'booted' } }, checkState(state))]
   for (const traceStep of trace.steps) {
-    const next = step(state, traceStep.syscall)
+    const next = stepOf(state, traceStep.syscall)
     const violations = checkStep({ before: state, syscall: traceStep.syscall, outcome: next.outcome, after: next.state })
     views.push(stateView(next.state, syscallView(traceStep.syscall, traceStep.malformed === true), outcomeView(outcomeToJson(next.outcome)), violations))
     state = next.state
@@ -263,6 +265,10 @@ export function toItf(trace: Trace, options: ItfOptions = {}): ItfTrace {
     description: trace.description ?? 'a sila-trace/1 trace replayed on the SILA model',
     generator: 'sila export --format itf',
   }
+  const model = producingModel(trace)
+  // The states are the model's (a model mutant's for its counterexample); a kernel's divergence from them is in failure.witness.
+  meta.replayedOn = model.mutant ?? 'model'
+  if (trace.producedBy !== undefined) meta.producedBy = trace.producedBy
   if (trace.failure !== undefined) meta.failure = trace.failure
   return { '#meta': meta, vars: Object.keys(ITF_VARS), states: encodeItfStates(itfViews(trace)) }
 }

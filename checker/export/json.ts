@@ -1,7 +1,7 @@
 /**
  * `sila export --format json`: the trace normalized. Members in one order (format,
- * description, boot, images, steps, failure, scenario), `malformed` kept only where
- * true, and every step's `outcome` the model's, so that the file records what the
+ * description, boot, images, steps, failure, scenario, producedBy), `malformed` kept only where
+ * true, and every step's `outcome` the model's (a model mutant's counterexample: that mutant's), so that the file records what the
  * model answers now. A recorded outcome that differs is replaced, and reported, so
  * that the caller can say so: the replacement hides a difference `sila replay`
  * would flag.
@@ -10,6 +10,7 @@
 import { replayTrace, type ReplayMismatch } from '../replay.js'
 import { TRACE_FORMAT, type Trace, type TraceStep } from '../../spec/trace.js'
 import { formatJson } from '../../cli/output.js'
+import { producingModel } from './producer.js'
 
 /** The normalized trace and the steps whose recorded outcome it replaced. @public */
 export interface NormalizedTrace {
@@ -23,7 +24,8 @@ export interface NormalizedTrace {
  * @public
  */
 export function normalizeTrace(trace: Trace): NormalizedTrace {
-  const result = replayTrace(trace)
+  // A model mutant's counterexample keeps that mutant's outcomes (producer.ts).
+  const result = replayTrace(trace, undefined, { step: producingModel(trace).step })
   if (result.crash !== null) throw new Error(`the model failed at step ${result.crash.step}: ${result.crash.message}`)
   const steps = trace.steps.map((traceStep, index): TraceStep => {
     const outcome = result.rows[index + 1]!.outcome!
@@ -37,6 +39,8 @@ export function normalizeTrace(trace: Trace): NormalizedTrace {
     steps,
     ...(trace.failure === undefined ? {} : { failure: trace.failure }),
     ...(trace.scenario === undefined ? {} : { scenario: trace.scenario }),
+    // Which kernel failed: replay, the regression test and the report step it again (dropping it would replay a mutant's failure on the impl, which passes).
+    ...(trace.producedBy === undefined ? {} : { producedBy: trace.producedBy }),
   }
   return { trace: normalized, replaced: result.mismatches }
 }

@@ -17,7 +17,7 @@ import type { Failure, Trace } from '../../spec/trace.js'
 import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import { kernelFlags, kernelText, shellWord } from '../targets.js'
-import { findModelMutant } from '../../mutants/model-mutants.js'
+import { producingModel } from './producer.js'
 import { formatJson } from '../../cli/output.js'
 
 /** What the report names. @public */
@@ -183,9 +183,9 @@ function replaySection(trace: Trace, source: string): string[] {
 export function markdownReport(trace: Trace, options: MarkdownOptions = {}): string {
   const source = options.source ?? 'TRACE'
   // A counterexample of a model mutant is replayed on that mutated copy of the model, which shows it.
-  const modelMutant = trace.producedBy?.kernel.startsWith('model-mutant:') === true ? findModelMutant(trace.producedBy.kernel.slice('model-mutant:'.length)) : undefined
-  const result = replayTrace(trace, undefined, modelMutant === undefined ? {} : { step: modelMutant.step })
-  const on = modelMutant === undefined ? 'the model' : kernelText(trace.producedBy!.kernel)
+  const model = producingModel(trace)
+  const result = replayTrace(trace, undefined, { step: model.step })
+  const on = model.text
   const sections = [
     [title(trace, source), ...(trace.description === undefined ? [] : ['', paragraph(trace.description)]), '', `Source: ${code(source)} (sila-trace/1, ${plural(trace.steps.length, 'step')}).`],
     ...(trace.failure === undefined ? [] : [failureSection(trace.failure)]),

@@ -129,4 +129,23 @@ test('export --help describes the formats and where a generated test goes; expor
   assert.not.match(sila('--help').stdout, /export .*\(planned\)/)
 })
 
+test('a model mutant\'s counterexample: itf, json and md replay it on that mutant, and the normalized trace still fails its replay', () => {
+  withDirectory((directory) => {
+    const trace = join(directory, 'found.trace.json')
+    const explore = sila('explore', '--mutant', 'revoke-misses-messages', '--counterexample', trace)
+    assert.is(explore.status, 1, explore.stderr)
+    const invariant = (JSON.parse(readFileSync(trace, 'utf8')) as { failure: { invariant: string } }).failure.invariant
+    const itf = JSON.parse(sila('export', trace, '--format', 'itf').stdout) as { '#meta': { replayedOn: string }; states: { violated: { '#set': string[] } }[] }
+    assert.is(itf['#meta'].replayedOn, 'model-mutant:revoke-misses-messages')
+    assert.ok(itf.states.some((state) => state.violated['#set'].includes(invariant)), `no state of the ITF trace breaks ${invariant}`)
+    const normalized = join(directory, 'normalized.json')
+    assert.is(sila('export', trace, '--format', 'json', '--out', normalized).status, 0)
+    assert.is((JSON.parse(readFileSync(normalized, 'utf8')) as { producedBy?: { kernel: string } }).producedBy?.kernel, 'model-mutant:revoke-misses-messages')
+    const replay = sila('replay', normalized)
+    assert.is(replay.status, 1, 'the normalized counterexample replays its failure')
+    assert.match(replay.stdout, new RegExp(invariant))
+    assert.match(sila('export', trace, '--format', 'md').stdout, new RegExp(`\\*\\*${invariant}\\*\\*`))
+  })
+})
+
 test.run()
