@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import type { SuiteFailure, SuiteName } from '../properties/suite.js'
 import type { CoverageJson } from '../properties/coverage.js'
-import { runSuite, type CheckOptions, type SuiteResult } from '../properties/run.js'
+import { runSuitesInTurn, type CheckOptions, type SuiteResult } from '../properties/run.js'
 import { loadTarget } from './targets.js'
 import { InputError } from '../spec/decode.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
@@ -52,11 +52,8 @@ export async function runJob(job: CheckJob, onProgress?: (progress: Progress) =>
     ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),
     ...(job.props === undefined ? {} : { properties: await jobProperties(job.props, job.userNames) }),
   }
-  return job.suites.map((suite) => {
-    const result = runSuite(suite, options)
-    onResult?.(result)
-    return result
-  })
+  // This worker's suites share the whole budget in turn (the workers run side by side).
+  return runSuitesInTurn(job.suites, options, onResult)
 }
 
 /** The user properties of a job: the props file against the property boot, narrowed to `names` when given. */

@@ -117,15 +117,16 @@ export function renderTable(columns: ReadonlyArray<Column>, rows: ReadonlyArray<
     const cell = row[index] ?? ''
     return column.widthMax === undefined ? [cell] : wrapText(cell, column.widthMax)
   }))
+  // A reduce, not Math.max(...): a spread passes every row as an argument, which overflows the stack past about 100,000 rows.
   const widths = columns.map((column, index) =>
-    Math.max(cellWidth(column.header), ...wrapped.map((row) => Math.max(...row[index]!.map(cellWidth)))))
+    wrapped.reduce((widest, row) => row[index]!.reduce((wide, cell) => Math.max(wide, cellWidth(cell)), widest), cellWidth(column.header)))
   const line = (cells: ReadonlyArray<string>): string =>
     columns.map((column, index) => pad(cells[index] ?? '', widths[index]!, column.align ?? 'left')).join('  ').trimEnd()
   const body = wrapped.flatMap((row) => {
     const height = Math.max(...row.map((cell) => cell.length))
     return Array.from({ length: height }, (_, lineIndex) => line(row.map((cell) => cell[lineIndex] ?? '')))
   })
-  return [line(columns.map((column) => column.header)), widths.map((width) => '-'.repeat(width)).join('  '), ...body].join('\n')
+  return [line(columns.map((column) => column.header)), widths.map((width) => '-'.repeat(width)).join('  ')].concat(body).join('\n')
 }
 
 function inlineJson(value: unknown): string {

@@ -20,7 +20,12 @@ export interface CheckOptions {
   readonly runs: number
   readonly seed: number
   readonly maxSteps: number
-  /** Whole-run time budget; each suite gets an equal share. */
+  /**
+   * Time budget. {@link runCheck} (and each worker of `sila check`) shares it
+   * among the suites it runs, one after another: each suite, when it starts,
+   * gets what is left divided by the suites left, so time a quick suite does not
+   * use goes to the next. {@link runSuite} alone: that suite's budget.
+   */
   readonly timeLimitMs?: number
   /** Shard `index` of `count` runs a disjoint slice of seeds. */
   readonly shard?: { readonly index: number; readonly count: number }
@@ -136,13 +141,22 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
     if (failure !== null) failed = { scenario: [...scenario], failure }
     return failure === null
   })
-  const timeShare = options.timeLimitMs === undefined ? undefined : Math.max(1000, Math.floor(options.timeLimitMs / options.suites.length))
-  const details = fc.check(property, {
-    numRuns: Math.max(1, runsTotal), seed, ...(options.path === undefined ? {} : { path: options.path }),
-    ...(options.failFast === true ? { endOnFailure: true } : {}),
-    ...(timeShare === undefined ? {} : { interruptAfterTimeLimit: timeShare, skipAllAfterTimeLimit: timeShare * 2 }),
-  })
+  // fast-check stops starting runs past the budget (a run under way finishes: --max-steps bounds it).
+  const timeShare = options.timeLimitMs === undefined ? undefined : Math.max(1, Math.floor(options.timeLimitMs))
+  let details: fc.RunDetails<[unknown[]]>
+  try {
+    details = fc.check(property, {
+      numRuns: Math.max(1, runsTotal), seed, ...(options.path === undefined ? {} : { path: options.path }),
+      ...(options.failFast === true ? { endOnFailure: true } : {}),
+      ...(timeShare === undefined ? {} : { interruptAfterTimeLimit: timeShare, skipAllAfterTimeLimit: timeShare * 2 }),
+    })
+  } catch (error) {
+    // fast-check cannot walk a path its seed's runs do not have: the flag is wrong, not sila.
+    if (options.path !== undefined && /Unable to replay/.test(String(error))) throw pathRefused(options.path, name, options)
+    throw error
+  }
   if (refused !== null) throw refused
+  if (options.path !== undefined && coverage.runs === 0 && !details.failed) throw pathRefused(options.path, name, options)
   let counterexample: CounterExample | null = null
   if (details.failed && details.counterexample !== null) {
     const scenario = details.counterexample[0] as unknown[]
@@ -178,7 +192,29 @@ function witnessesOf(name: SuiteName, seed: number, watch: PropertyWatch, base: 
   return found
 }
 
-/** Runs the suites in order; every suite runs even after another fails. */
+/** `--path` naming no case of the suite's runs (a path of another seed, suite, shard or --max-steps): the input refused, exit 2. */
+function pathRefused(path: string, name: SuiteName, options: CheckOptions): InputError {
+  const shown = path.length > 60 ? `${path.slice(0, 57)}...` : path
+  return new InputError('--path', [`${shown} names no case of ${name} with --seed ${options.seed} and --max-steps ${options.maxSteps}${options.shard === undefined ? '' : ` (shard ${options.shard.index}/${options.shard.count})`}: give the seed, suite, shard and --max-steps of the run that printed it (its 'rerun it:' line)`])
+}
+
+/** Runs the suites in order; every suite runs even after another fails. The time budget is shared as {@link CheckOptions.timeLimitMs} says. */
 export function runCheck(options: CheckOptions): SuiteResult[] {
-  return options.suites.map((name) => runSuite(name, options))
+  return runSuitesInTurn(options.suites, options)
+}
+
+/**
+ * Runs `names` one after another with `options`, each with its share of the
+ * time budget: what is left of it when the suite starts, divided by the suites
+ * left (so a share a suite does not use goes to the next ones). `onResult` is
+ * told each result as it comes.
+ */
+export function runSuitesInTurn(names: ReadonlyArray<SuiteName>, options: CheckOptions, onResult?: (result: SuiteResult) => void): SuiteResult[] {
+  const deadline = options.timeLimitMs === undefined ? undefined : Date.now() + options.timeLimitMs
+  return names.map((name, index) => {
+    const share = deadline === undefined ? {} : { timeLimitMs: Math.max(1, (deadline - Date.now()) / (names.length - index)) }
+    const result = runSuite(name, { ...options, ...share })
+    onResult?.(result)
+    return result
+  })
 }

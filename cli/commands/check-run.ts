@@ -8,7 +8,7 @@ import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
-import { runSuite, type SuiteResult } from '../../properties/run.js'
+import { runSuite, suiteSeed, type SuiteResult } from '../../properties/run.js'
 import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
@@ -43,7 +43,19 @@ function suitesOf(names: ReadonlyArray<string>): SuiteName[] {
 }
 
 /** A progress line on stderr: in place on a terminal, every few seconds otherwise. */
-function progressReporter(started: number): { update: (p: Progress) => void; done: () => void } {
+/**
+ * The time a run has left, as the progress line says it: the runs left at the
+ * rate of the runs done so far (every suite of `suiteCount` has the same
+ * number of runs), and never past the time limit's end. Null until a run is done.
+ */
+export function timeLeftMs(elapsedMs: number, runsDone: number, runsPerSuite: number, suiteCount: number, timeLimitMs: number | undefined): number | null {
+  const limitLeft = timeLimitMs === undefined ? Number.POSITIVE_INFINITY : Math.max(0, timeLimitMs - elapsedMs)
+  if (runsDone === 0) return timeLimitMs === undefined ? null : limitLeft
+  const runsLeft = Math.max(0, runsPerSuite * suiteCount - runsDone)
+  return Math.min(limitLeft, (elapsedMs / runsDone) * runsLeft)
+}
+
+function progressReporter(started: number, suiteCount: number, timeLimitMs: number | undefined): { update: (p: Progress) => void; done: () => void } {
   const latest = new Map<string, Progress>()
   let printed = 0
   const tty = process.stderr.isTTY === true
@@ -56,7 +68,8 @@ function progressReporter(started: number): { update: (p: Progress) => void; don
       const runsDone = [...latest.values()].reduce((n, p) => n + p.runsDone, 0)
       const steps = [...latest.values()].reduce((n, p) => n + p.steps, 0)
       const seconds = (now - started) / 1000
-      const line = `check: ${[...latest.values()].map((p) => `${p.suite} ${p.runsDone}/${p.runsTotal}`).join(' · ')} · ${runsDone} runs · ${Math.round(steps / Math.max(seconds, 0.001))} steps/s · ${seconds.toFixed(0)} s`
+      const left = timeLeftMs(now - started, runsDone, progress.runsTotal, suiteCount, timeLimitMs)
+      const line = `check: ${[...latest.values()].map((p) => `${p.suite} ${p.runsDone}/${p.runsTotal}`).join(' · ')} · ${runsDone} runs · ${Math.round(steps / Math.max(seconds, 0.001))} steps/s · ${seconds.toFixed(0)} s${left === null ? '' : ` · about ${Math.ceil(left / 1000)} s left`}`
       process.stderr.write(tty ? `\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K` : `${line}\n`)
     },
     done() { if (tty) process.stderr.write('\r\x1b[K') },
@@ -153,7 +166,8 @@ function checkKernelFlags(target: string): string {
 function checkProducedBy(example: CounterExample, args: CheckArgs, seed: number, maxSteps: number): ProducedBy {
   const shard = args.shard === undefined ? '' : ` --shard ${args.shard.index}/${args.shard.count}`
   const kernel = `${checkKernelFlags(args.target)}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
-  if (example.path === '') return { kernel: args.target, command: `sila check ${example.suite}${kernel}` }
+  // No path (from the store, or found by a run interrupted before shrinking): the suite with the same seed and bounds finds it again (the store first).
+  if (example.path === '') return { kernel: args.target, seed, command: `sila check ${example.suite} --seed ${seed} --runs ${args.runs ?? CHECK_DEFAULTS.runs} --max-steps ${maxSteps}${shard}${kernel}` }
   return {
     kernel: args.target, seed, path: example.path,
     command: `sila check ${example.suite} --seed ${seed} --path ${example.path} --max-steps ${maxSteps}${shard}${kernel}`,
@@ -172,7 +186,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const maxSteps = args.maxSteps ?? CHECK_DEFAULTS.maxSteps
   const workers = args.workers ?? defaultWorkers()
   const started = Date.now()
-  const progress = progressReporter(started)
+  const progress = progressReporter(started, suites.length, args.timeLimitSeconds === undefined ? undefined : args.timeLimitSeconds * 1000)
   const target = args.target
   try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
   // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
@@ -201,7 +215,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const finished = await running.results
   process.off('SIGINT', onInterrupt)
   progress.done()
-  const results = interrupted ? withUnfinished(suites, finished, latest, found, started) : finished
+  const results = interrupted ? withUnfinished(suites, finished, latest, found, started, (suite) => suiteSeed(seed, SUITE_NAMES.indexOf(suite), args.shard?.index ?? 0)) : finished
   const files = new Map<SuiteName, string>()
   const producers = new Map<SuiteName, ProducedBy>()
   for (const result of results) {
@@ -383,14 +397,14 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
  * progress (runs and coverage so far) and, if it had found a failure, that failure
  * unshrunk.
  */
-function withUnfinished(suites: ReadonlyArray<SuiteName>, finished: ReadonlyArray<SuiteResult>, latest: ReadonlyMap<SuiteName, Progress>, found: ReadonlyMap<SuiteName, FailureFound>, started: number): SuiteResult[] {
+function withUnfinished(suites: ReadonlyArray<SuiteName>, finished: ReadonlyArray<SuiteResult>, latest: ReadonlyMap<SuiteName, Progress>, found: ReadonlyMap<SuiteName, FailureFound>, started: number, seedOf: (suite: SuiteName) => number): SuiteResult[] {
   return suites.map((suite): SuiteResult => {
     const done = finished.find((r) => r.suite === suite)
     if (done !== undefined) return done
     const progress = latest.get(suite)
     const failure = found.get(suite)
     return {
-      suite, seed: failure?.seed ?? 0, runs: progress?.runsDone ?? 0, interrupted: true, durationMs: Date.now() - started,
+      suite, seed: failure?.seed ?? seedOf(suite), runs: progress?.runsDone ?? 0, interrupted: true, durationMs: Date.now() - started,
       coverage: progress?.coverage ?? { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} },
       counterexample: failure === undefined ? null : { suite, seed: failure.seed, path: '', scenario: failure.scenario, failure: failure.failure, lengthBefore: failure.scenario.length, fromStore: false },
     }

@@ -48,13 +48,14 @@ ${SUITES.join(', ')} (default: all).
 
 Options:
   --runs N            runs per suite (default ${CHECK_DEFAULTS.runs})
-  --seed N            seed of the random generator, any integer (same seed, same
-                      run; default: from the clock, printed)
-  --max-steps N       longest generated sequence (default ${CHECK_DEFAULTS.maxSteps})
+  --seed N            seed of the random generator, an integer from -2^31 to
+                      2^31-1 (same seed, same run; default: from the clock, printed)
+  --max-steps N       longest generated sequence (default ${CHECK_DEFAULTS.maxSteps}, at most 100,000)
   --workers N         worker threads (default ${WORKERS_DEFAULT_MAX}, or 1 on one core)
   --shard I/N         run shard I of N (0 <= I < N): the runs are split among the
                       shards, so N is at most --runs (default: the whole run)
-  --time-limit S      stop after S seconds (default: no limit)
+  --time-limit S      stop starting runs after S seconds, shared by the suites each
+                      worker runs in turn (a run under way finishes; default: no limit)
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list');
                       --kernel and --mutant exclude each other (default: the impl)
@@ -140,8 +141,8 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   return {
     suites: parsed.positionals.length === 0 ? ['all'] : (parsed.positionals as SuiteName[]),
     runs,
-    seed: integerFlag('check', 'seed', values.seed),
-    maxSteps: positiveIntegerFlag('check', 'max-steps', values['max-steps']),
+    seed: boundedFlag('seed', integerFlag('check', 'seed', values.seed), SEED_MIN, SEED_MAX, 'fast-check\'s seeds are 32-bit: two seeds 2^32 apart would be one run'),
+    maxSteps: boundedFlag('max-steps', positiveIntegerFlag('check', 'max-steps', values['max-steps']), 1, MAX_STEPS_MAX, 'one run\'s sequence is held whole, and a time limit cannot stop a run under way'),
     workers: positiveIntegerFlag('check', 'workers', values.workers),
     shard,
     timeLimitSeconds: secondsFlag('check', 'time-limit', values['time-limit']),
@@ -156,6 +157,18 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     invariants: values.invariant ?? [],
     ...(values['fail-fast'] === true ? { failFast: true } : {}),
   }
+}
+
+/** The seeds --seed takes: fast-check's 32-bit seeds, each once. */
+const SEED_MIN = -(2 ** 31)
+const SEED_MAX = 2 ** 31 - 1
+/** The longest sequence --max-steps allows. */
+const MAX_STEPS_MAX = 100_000
+
+/** `value` (already parsed) within [min, max], or a {@link UsageError} saying why the bound is there. */
+function boundedFlag(flag: string, value: number | undefined, min: number, max: number, why: string): number | undefined {
+  if (value !== undefined && (value < min || value > max)) throw new UsageError(`--${flag} expects an integer from ${min} to ${max} (${why}), found ${value}`, 'check')
+  return value
 }
 
 function parsePath(value: string | undefined, seed: string | undefined, suites: ReadonlyArray<string>): string | undefined {

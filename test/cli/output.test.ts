@@ -6,6 +6,13 @@ import { join } from 'node:path'
 import { formatJson, renderTable, wrapText, writeFileAtomic } from '../../cli/output.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 
+test('renderTable takes any number of rows (a 200,000-step replay): no argument list as long as the table', () => {
+  const rows = Array.from({ length: 200_000 }, (_, index) => [String(index), index === 123_456 ? 'the widest cell' : 'x'])
+  const lines = renderTable([{ header: 'step', align: 'right' }, { header: 'what' }], rows).split('\n')
+  assert.is(lines.length, 200_002)
+  assert.is(lines[1], '------  ---------------')
+})
+
 test('renderTable aligns columns left and right', () => {
   const text = renderTable([{ header: 'n', align: 'right' }, { header: 'name' }], [['1', 'alpha'], ['100', 'b']])
   assert.is(text, ['  n  name', '---  -----', '  1  alpha', '100  b'].join('\n'))
