@@ -81,12 +81,13 @@ export function counterexampleName(example: CounterExample): string {
 export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy, props?: string): string {
   const text = `${JSON.stringify(counterexampleTrace(example, producedBy, props), null, 2)}\n`
   const name = counterexampleName(example)
-  const store = storeDirectory()
-  makeDirectory(store)
-  writeOutputFile(join(store, name), text)
+  // The file the user is told of first: if the store then cannot be written, the counterexample is not lost with it.
   makeDirectory(directory)
   const file = join(directory, `sila-counterexample-${name}`)
   writeOutputFile(file, text)
+  const store = storeDirectory()
+  makeDirectory(store)
+  writeOutputFile(join(store, name), text)
   return file
 }
 

@@ -10,23 +10,28 @@ import { Coverage, type CoverageJson } from '../properties/coverage.js'
 import { SUITE_NAMES } from '../properties/suite.js'
 import { basename } from 'node:path'
 import { InputError } from '../spec/decode.js'
+import { intRange } from '../spec/numbers.js'
 
 export const CHECK_FORMAT = 'sila-check/1'
 
-const Counts = t.record(t.string, t.number)
-const CheckCountsCodec = t.type({ ok: t.number, fail: t.number, atBound: t.number, onePast: t.number })
+/** A count: a whole number, never negative (a results file edited or written by another tool is refused where it says otherwise). */
+const Count = intRange(0, Number.MAX_SAFE_INTEGER, 'Count')
+/** A seed as --seed takes it: fast-check's 32 bits (the suites' own seeds derive from it within them). */
+const Seed = intRange(-(2 ** 31), 2 ** 31 - 1, 'Seed')
+const Counts = t.record(t.string, Count)
+const CheckCountsCodec = t.type({ ok: Count, fail: Count, atBound: Count, onePast: Count })
 const CoverageCodec = t.intersection([
-  t.type({ runs: t.number, steps: t.number, kindOk: Counts, kindFailed: Counts, errors: Counts, cases: Counts }),
+  t.type({ runs: Count, steps: Count, kindOk: Counts, kindFailed: Counts, errors: Counts, cases: Counts }),
   // pairs: the pairs of checks failed at once (properties/coverage.ts), present when a run met one.
   t.partial({ checks: t.record(t.string, CheckCountsCodec), pairs: Counts }),
 ])
 export const SuiteSummaryCodec = t.type({
   suite: t.keyof(Object.fromEntries(SUITE_NAMES.map((name) => [name, null])) as Record<(typeof SUITE_NAMES)[number], null>),
-  seed: t.number,
-  runs: t.number,
+  seed: Seed,
+  runs: Count,
   interrupted: t.boolean,
   coverage: CoverageCodec,
-  failure: t.union([t.null, t.type({ invariant: t.string, step: t.number, message: t.string, path: t.string, shrunkLength: t.number, file: t.union([t.string, t.null]) })]),
+  failure: t.union([t.null, t.type({ invariant: t.string, step: Count, message: t.string, path: t.string, shrunkLength: Count, file: t.union([t.string, t.null]) })]),
 })
 export type SuiteSummary = t.TypeOf<typeof SuiteSummaryCodec>
 
@@ -51,15 +56,17 @@ export type PropertySummary = t.TypeOf<typeof PropertySummaryCodec>
 export const CheckResultsCodec = t.intersection([
   t.type({
     format: t.literal(CHECK_FORMAT),
-    seed: t.number,
-    runs: t.number,
-    maxSteps: t.number,
-    shard: t.union([t.null, t.type({ index: t.number, count: t.number })]),
+    seed: Seed,
+    runs: Count,
+    maxSteps: intRange(1, Number.MAX_SAFE_INTEGER, 'MaxSteps'),
+    shard: t.union([t.null, t.type({ index: Count, count: intRange(1, Number.MAX_SAFE_INTEGER, 'ShardCount') })]),
     passed: t.boolean,
     suites: t.array(SuiteSummaryCodec),
   }),
   // With --props: the props file as given, and each user property checked.
-  t.partial({ props: t.string, properties: t.array(PropertySummaryCodec) }),
+  // kernel: what was checked (impl, mutant:NAME, file:PATH); absent in files written before it was recorded, which checked the impl.
+  // seeds: a merged file of several seeds, each of them (seed is then the first).
+  t.partial({ props: t.string, properties: t.array(PropertySummaryCodec), kernel: t.string, seeds: t.array(Seed) }),
 ])
 export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
 
@@ -88,12 +95,14 @@ export interface ResultsFile<R> { readonly file: string; readonly results: R }
 export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): string[] {
   const [first, ...rest] = files
   if (first === undefined) return []
-  const same = (entry: ResultsFile<CheckResults>, field: 'maxSteps' | 'props', flag: string) => {
-    if (entry.results[field] !== first.results[field]) {
-      throw new InputError(entry.file, [`$.${field}: ${JSON.stringify(entry.results[field] ?? null)}, not ${JSON.stringify(first.results[field] ?? null)} as in ${basename(first.file)}: merged runs share ${flag}`])
+  for (const entry of files) checkOneFile(entry)
+  const same = (entry: ResultsFile<CheckResults>, field: 'maxSteps' | 'props' | 'kernel', flag: string) => {
+    const value = (results: CheckResults) => results[field] ?? (field === 'kernel' ? 'impl' : undefined)
+    if (value(entry.results) !== value(first.results)) {
+      throw new InputError(entry.file, [`$.${field}: ${JSON.stringify(value(entry.results) ?? null)}, not ${JSON.stringify(value(first.results) ?? null)} as in ${basename(first.file)}: merged runs share ${flag}`])
     }
   }
-  for (const entry of rest) { same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props') }
+  for (const entry of rest) { same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props'); same(entry, 'kernel', 'the kernel checked (--mutant, --kernel)') }
   const bySeed = new Map<number, Array<ResultsFile<CheckResults>>>()
   for (const entry of files) {
     const group = bySeed.get(entry.results.seed)
@@ -109,10 +118,13 @@ export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): st
     }
     if (whole !== undefined) continue
     const count = group[0]!.results.shard!.count
+    const runs = group[0]!.results.runs
     const seen = new Map<number, string>()
     for (const entry of group) {
       const shard = entry.results.shard!
       if (shard.count !== count) throw new InputError(entry.file, [`$.shard.count: ${shard.count}, not ${count} as in ${basename(group[0]!.file)} (seed ${seed})`])
+      // The shards of one run split its --runs: shards of two run counts would leave runs out or run some twice.
+      if (entry.results.runs !== runs) throw new InputError(entry.file, [`$.runs: ${entry.results.runs}, not ${runs} as in ${basename(group[0]!.file)} (seed ${seed}): the shards of one run share --runs`])
       const twin = seen.get(shard.index)
       if (twin !== undefined) throw new InputError(entry.file, [`$.shard: shard ${shard.index}/${count} of seed ${seed} is also in ${basename(twin)}: its runs would count twice`])
       seen.set(shard.index, entry.file)
@@ -122,8 +134,27 @@ export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): st
       const named = missing.length > 4 ? `${missing.slice(0, 4).map((index) => `${index}/${count}`).join(', ')} and ${missing.length - 4} more` : missing.map((index) => `${index}/${count}`).join(', ')
       warnings.push(`shard${missing.length === 1 ? '' : 's'} ${named} of seed ${seed} missing: the merged run did not run ${missing.length === 1 ? 'it' : 'them'}`)
     }
+    // A shard that ran fewer suites than the others (a job given other SUITE arguments): those suites lack its runs.
+    const suitesOfSeed = new Set(group.flatMap((entry) => entry.results.suites.map((suite) => suite.suite)))
+    for (const entry of group) {
+      const lacking = [...suitesOfSeed].filter((suite) => !entry.results.suites.some((summary) => summary.suite === suite))
+      if (lacking.length > 0) warnings.push(`shard ${entry.results.shard!.index}/${count} of seed ${seed} (${basename(entry.file)}) did not run ${lacking.join(', ')}: the merged ${lacking.length === 1 ? 'suite lacks' : 'suites lack'} its runs`)
+    }
   }
   return warnings
+}
+
+/** What one results file must agree with itself on: a shard within its count, each suite once, `passed` as its suites say. */
+function checkOneFile(entry: ResultsFile<CheckResults>): void {
+  const { results, file } = entry
+  if (results.shard !== null && results.shard.index >= results.shard.count) throw new InputError(file, [`$.shard.index: ${results.shard.index}, expected less than $.shard.count (${results.shard.count})`])
+  const seen = new Set<string>()
+  for (const [index, suite] of results.suites.entries()) {
+    if (seen.has(suite.suite)) throw new InputError(file, [`$.suites[${index}].suite: ${suite.suite} is listed twice: its runs would count twice`])
+    seen.add(suite.suite)
+  }
+  const failed = results.suites.some((suite) => suite.failure !== null)
+  if (results.passed === failed) throw new InputError(file, [`$.passed: ${results.passed}, but ${failed ? 'a suite records a failure' : 'no suite records a failure'}`])
 }
 
 /**
@@ -161,10 +192,17 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
   })
   const properties = mergeProperties(all.flatMap((r) => r.properties ?? []))
   const props = all.find((r) => r.props !== undefined)?.props
+  const kernel = all.find((r) => r.kernel !== undefined)?.kernel
+  // Each file's runs is the --runs its job was given (the whole run's, shards included): once per seed, which runs add up across seeds.
+  // (A file merged before counts as one group, its seeds together.)
+  const runsBySeeds = new Map<string, number>()
+  for (const results of all) runsBySeeds.set((results.seeds ?? [results.seed]).join(' '), results.runs)
+  const seeds = [...new Set(all.flatMap((results) => results.seeds ?? [results.seed]))]
   return {
-    format: CHECK_FORMAT, seed: all[0]?.seed ?? 0, runs: all.reduce((n, r) => n + r.runs, 0), maxSteps: all[0]?.maxSteps ?? 0, shard: null,
+    format: CHECK_FORMAT, seed: seeds[0] ?? 0, runs: [...runsBySeeds.values()].reduce((n, runs) => n + runs, 0), maxSteps: all[0]?.maxSteps ?? 1, shard: null,
     passed: suites.every((s) => s.failure === null), suites,
     ...(props === undefined ? {} : { props }), ...(properties.length === 0 ? {} : { properties }),
+    ...(kernel === undefined ? {} : { kernel }), ...(seeds.length > 1 ? { seeds } : {}),
   }
 }
 

@@ -39,15 +39,26 @@ export interface ParsedFlags<F extends FlagSpec> {
  * Returns null when help was asked for; the caller then prints its usage.
  */
 export function parseFlags<F extends FlagSpec>(command: string, args: ReadonlyArray<string>, flags: F, allowPositionals: boolean): ParsedFlags<F> | null {
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[]; tokens: Array<{ kind: string; name?: string; value?: string }> }
   try {
-    parsed = parseArgs({ args: withNegativeValues(args, flags), options: { ...flags, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true }) as typeof parsed
+    parsed = parseArgs({ args: withNegativeValues(args, flags), options: { ...flags, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true, tokens: true }) as typeof parsed
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(flagMessage(error as Error), command)
     throw error
   }
   if (parsed.values.help === true) return null
+  // parseArgs keeps the last of a flag given twice: `--runs 5 --runs 7` would run 7 and say nothing. Only repeatable flags repeat.
+  const given = new Map<string, string[]>()
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || token.name === undefined || token.name === 'help' || flags[token.name]?.multiple === true) continue
+    given.set(token.name, [...(given.get(token.name) ?? []), token.value ?? ''])
+  }
+  for (const [name, values] of given) {
+    if (values.length < 2) continue
+    const shown = flags[name]!.type === 'string' ? `: ${values.map((value) => JSON.stringify(value)).join(', ')}` : ''
+    throw new UsageError(`--${name} is given ${values.length} times${shown}; give it once`, command)
+  }
   return { values: parsed.values as FlagValues<F>, positionals: parsed.positionals }
 }
 

@@ -231,6 +231,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     format: CHECK_FORMAT, seed, runs, maxSteps, shard: args.shard ?? null,
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
     ...(args.props === undefined ? {} : { props: args.props, properties }),
+    kernel: target,
   }
   if (args.out !== undefined) writeOutputFile(args.out, `${JSON.stringify(summary, null, 2)}\n`)
   if (args.junit !== undefined) writeOutputFile(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))

@@ -7,6 +7,7 @@
 import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag, WORKERS_DEFAULT_MAX } from '../command.js'
 import { EXIT, exitCodesHelp, say, UsageError } from '../output.js'
 import { checkOutputs } from '../outputs.js'
+import { storeDirectory } from '../../checker/counterexample.js'
 import { CHECK_DEFAULTS, runCheckCommand, runFailFast } from './check-run.js'
 
 /** The suite names `sila check` accepts (tooling.md §2). @public */
@@ -190,6 +191,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     { name: '--junit', path: options.junit, kind: 'file' },
     { name: '--report', path: options.report, kind: 'directory' },
     { name: '--counterexamples', path: options.counterexamples ?? CHECK_DEFAULTS.counterexamples, kind: 'directory', isDefault: options.counterexamples === undefined },
+    // The store is written too when a run fails: a store that cannot be is refused now, not after the run has found something.
+    { name: 'the counterexample store (SILA_STORE=DIR names another)', path: storeDirectory(), kind: 'directory' },
   ])
   return options.failFast === true ? runFailFast(options) : runCheckCommand(options)
 }

@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, sila, testStore } from './run.js'
@@ -119,7 +119,22 @@ test('SILA_STORE naming a file is refused (exit 2)', () => {
   try {
     const run = silaIn(cwd, ['check', 'refinement', '--runs', '5', '--workers', '1'], { SILA_STORE: CLI })
     assert.is(run.status, 2, run.stderr)
-    assert.match(run.stderr, /not a directory: the counterexample store/)
+    assert.match(run.stderr, /the counterexample store \(SILA_STORE=DIR names another\) .*: is an existing file, expected a directory/)
+    assert.not.match(run.stdout, /refinement .* passed/, 'refused before the run')
+  } finally {
+    rmSync(cwd, { recursive: true, force: true })
+  }
+})
+
+test('a store that cannot be created (.sila a file) is refused before the run, not after it found a failure', () => {
+  const cwd = scratch('store-blocked')
+  try {
+    writeFileSync(join(cwd, '.sila'), 'not a directory\n')
+    const run = silaIn(cwd, ['check', 'refinement', '--runs', '50', '--seed', '42', '--workers', '1', '--mutant', 'copy-amplifies-rights', '--counterexamples', 'found'], {})
+    assert.is(run.status, 2, run.stderr)
+    assert.match(run.stderr, /the counterexample store \(SILA_STORE=DIR names another\) \.sila\/counterexamples: cannot be created: .*\.sila is not a directory/)
+    assert.not.match(run.stdout, /FAILED/, 'refused before the run')
+    assert.not.ok(existsSync(join(cwd, 'found')))
   } finally {
     rmSync(cwd, { recursive: true, force: true })
   }

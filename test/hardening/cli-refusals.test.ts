@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { DEFAULT_BOOT } from '../../spec/boot.js'
-import { CHECK_FORMAT, type CheckResults, checkShards, checkSwarmJobs, type ExploreResults } from '../../checker/results.js'
+import { CHECK_FORMAT, type CheckResults, checkShards, checkSwarmJobs, type ExploreResults, mergeResults } from '../../checker/results.js'
 import { InputError } from '../../spec/decode.js'
 import { ROOT, sila, STACK_LINE } from '../cli/run.js'
 
@@ -139,6 +139,16 @@ test('a property module whose check answers nonsense, a detail that is not JSON,
   }
 })
 
+test('a flag given twice is refused (the last would win unsaid), every command; repeatable flags repeat', () => {
+  refused(sila('check', 'refinement', '--runs', '5', '--runs', '7'), /sila check: --runs is given 2 times: "5", "7"; give it once/)
+  refused(sila('explore', '--depth', '1', '--json', '--json'), /sila explore: --json is given 2 times; give it once/)
+  refused(sila('export', 'examples/ipc-transfer.trace.json', '--format', 'itf', '--format=md'), /sila export: --format is given 2 times: "itf", "md"/)
+  refused(sila('replay', 'examples/ipc-transfer.trace.json', '--mutant', 'a', '--mutant', 'b'), /--mutant is given 2 times/)
+  refused(sila('check', 'refinement', '--seed', '-3', '--seed=4'), /--seed is given 2 times: "-3", "4"/)
+  const repeated = sila('explore', '--depth', '1', '--invariant', 'CAP-1', '--invariant', 'CAP-2')
+  assert.is(repeated.status, 0, repeated.stderr)
+})
+
 test('merge adds up runs that do not overlap (each shard of a seed once, or its whole run alone; seeds apart), warns of missing shards; swarm jobs of one system, each once', () => {
   const results = (shard: { index: number; count: number } | null, more: Partial<CheckResults> = {}): CheckResults =>
     ({ format: CHECK_FORMAT, seed: 1, runs: 2, maxSteps: 4, shard, passed: true, suites: [], ...more })
@@ -167,6 +177,28 @@ test('merge adds up runs that do not overlap (each shard of a seed once, or its 
   assert.match(merged(results({ index: 0, count: 2 }), results(null)), /^dir\/shard1\.json: \$\.shard: null: the whole run of seed 1/)
   assert.match(merged(results({ index: 0, count: 2 }), results({ index: 1, count: 2 }, { maxSteps: 5 })), /\$\.maxSteps: 5, not 4/)
   assert.match(merged(results({ index: 0, count: 2 }, { props: 'a.json' }), results({ index: 1, count: 2 })), /\$\.props: null, not "a\.json"/)
+  // One file that disagrees with itself, shards of two --runs or two kernels: refused; a shard that ran fewer suites: warned of.
+  const suite = (name: 'refinement' | 'quota', failed = false): CheckResults['suites'][number] => ({
+    suite: name, seed: 1, runs: 1, interrupted: false, coverage: { runs: 1, steps: 1, kindOk: {}, kindFailed: {}, errors: {}, cases: {} },
+    failure: failed ? { invariant: 'REF-1', step: 0, message: 'm', path: '0', shrunkLength: 1, file: null } : null,
+  })
+  assert.match(merged(results({ index: 3, count: 2 })), /\$\.shard\.index: 3, expected less than \$\.shard\.count \(2\)/)
+  assert.match(merged(results(null, { suites: [suite('refinement'), suite('refinement')] })), /\$\.suites\[1\]\.suite: refinement is listed twice/)
+  assert.match(merged(results(null, { passed: false, suites: [suite('refinement')] })), /\$\.passed: false, but no suite records a failure/)
+  assert.match(merged(results(null, { passed: true, suites: [suite('refinement', true)] })), /\$\.passed: true, but a suite records a failure/)
+  assert.match(merged(results({ index: 0, count: 2 }), results({ index: 1, count: 2 }, { runs: 3 })), /\$\.runs: 3, not 2 .*the shards of one run share --runs/)
+  assert.match(merged(results({ index: 0, count: 2 }, { kernel: 'mutant:x' }), results({ index: 1, count: 2 })), /\$\.kernel: "impl", not "mutant:x"/)
+  assert.is(merged(results({ index: 0, count: 2 }, { suites: [suite('refinement'), suite('quota')] }), results({ index: 1, count: 2 }, { suites: [suite('refinement')] })), 'merged')
+  assert.equal(warnings, ['shard 1/2 of seed 1 (shard1.json) did not run quota: the merged suite lacks its runs'])
+  // The merged runs per suite: each seed's --runs once (not once per shard), seeds added up.
+  assert.is(mergeResults([results({ index: 0, count: 2 }), results({ index: 1, count: 2 })]).runs, 2)
+  const apart = mergeResults([results(null), results(null, { seed: 2, runs: 5 })])
+  assert.is(apart.runs, 7)
+  assert.equal(apart.seeds, [1, 2])
+  // Numbers a check never writes: refused by the decoder, path named.
+  const negative = join(directory, 'negative-runs.json')
+  writeFileSync(negative, JSON.stringify({ ...results(null), suites: [{ ...suite('refinement'), runs: -5 }] }))
+  refused(sila('merge', negative), /negative-runs\.json: \$\.suites\[0\]\.runs: expected a non-negative integer, found -5/)
   const job = (swarm: ExploreResults['swarm'], preset = 'cap-core'): ExploreResults => ({ format: 'sila-explore/1', preset, complete: false, distinct: 1, generated: 1, depth: 1, violation: null, swarm })
   const jobs = (...all: ExploreResults[]) => all.map((r, index) => ({ file: `job${index}.json`, results: r }))
   assert.is(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job({ index: 1, count: 2, seed: 1 }), job({ index: 0, count: 2, seed: 2 })))), 'merged')
