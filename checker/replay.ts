@@ -20,6 +20,7 @@ import type { KernelState } from '../model/state.js'
 import type { Outcome } from '../spec/results.js'
 import type { StepResult } from '../model/step.js'
 import type { UserProperty } from '../properties/user/define.js'
+import { bootsRealPool, realPoolTarget } from '../properties/suites/pipeline.js'
 
 /** How to replay. @public */
 export interface ReplayOptions {
@@ -145,8 +146,28 @@ function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: 
  * trace; only a crash of the model stops it.
  * @public
  */
+/**
+ * The kernel a trace's steps are replayed on: `target`, but for a counterexample
+ * of the pipeline suite (its failure's property, on the real pool's boot and
+ * records) `target` booted from the pool's real bytes as the suite booted it
+ * (properties/suites/pipeline.ts `realPoolTarget`): the records carry only
+ * verdicts, and a kernel that verifies bytes wrongly agrees with the model on
+ * them. Every replay (sila replay, the md export, the exported regression
+ * test) goes through it.
+ * @public
+ */
+export function traceKernelTarget(target: RefinementTarget, trace: Trace): RefinementTarget {
+  return suiteKernelTarget(target, trace.failure?.property, trace.boot, trace.images)
+}
+
+/** {@link traceKernelTarget} for a run of suite (or property) `suite` on `config` and `images`. @public */
+export function suiteKernelTarget(target: RefinementTarget, suite: string | undefined, config: Trace['boot'], images: ReadonlyArray<Trace['images'][number]>): RefinementTarget {
+  return suite === 'pipeline' && bootsRealPool(config, images) ? realPoolTarget(target) : target
+}
+
 export function replayTrace(trace: Trace, target?: RefinementTarget, options: ReplayOptions = {}): ReplayResult {
   const stepOf = options.step ?? step
+  target = target === undefined ? undefined : traceKernelTarget(target, trace)
   const rows: ReplayRow[] = []
   const violations: ReplayViolation[] = []
   const mismatches: ReplayMismatch[] = []

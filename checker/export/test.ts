@@ -121,7 +121,7 @@ import * as assert from 'uvu/assert'
 ${fileKernel ? "import { fileURLToPath } from 'node:url'\n" : ''}import { decodeOrThrow, TraceCodec, outcomeText, outcomeToJson } from ${from('spec')}
 import { checkState, checkStep } from ${from('invariants')}
 import { Lockstep } from ${from('refinement')}
-import { callerText, cleanMutants, formatJson, kernelText, loadTarget, syscallText } from ${from('checker')}
+import { callerText, cleanMutants, formatJson, kernelText, loadTarget, syscallText, traceKernelTarget } from ${from('checker')}
 
 const RECORDED = ${traceExpression(trace)}
 
@@ -132,7 +132,7 @@ const KERNEL = ${kernelExpression(kernel, options.outFile)}
 const FAILURE_STEP = TRACE.failure === undefined ? undefined : TRACE.failure.step
 
 // The kernel and the model, booted together; each test runs one step on what the previous one left.
-const lockstep = new Lockstep(await loadTarget(KERNEL), TRACE.boot, TRACE.images, { fullCompare: true })
+const lockstep = new Lockstep(traceKernelTarget(await loadTarget(KERNEL), TRACE), TRACE.boot, TRACE.images, { fullCompare: true })
 // A seeded mutant runs from a copy of the compiled kernel in a temporary directory.
 test.after(() => cleanMutants())
 

@@ -13,6 +13,7 @@ import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, pairGaps } 
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample, saveWitness } from '../../checker/counterexample.js'
+import { suiteKernelTarget } from '../../checker/replay.js'
 import { CHECK_FORMAT, summarize, type CheckResults, type PropertySummary } from '../../checker/results.js'
 import { loadProps, selectInvariants, systemNames, type UserProperty } from '../../checker/props-input.js'
 import { junitXml } from '../../checker/junit.js'
@@ -82,7 +83,8 @@ function stepTable(example: CounterExample, target: string, mark: { header: stri
   const executed = suite.executed(example.scenario)
   const environment = suiteEnvironment(suite)
   let state = boot(environment.config, environment.images)
-  const kernel = resolveTarget(target).create(environment.config, environment.images)
+  // The kernel as the suite booted it (the pipeline suite: from the real pool's bytes), so that the table shows what the run met.
+  const kernel = suiteKernelTarget(resolveTarget(target), example.suite, environment.config, environment.images).create(environment.config, environment.images)
   const offset = executed.length - example.scenario.length
   const rows = executed.map((syscall, index) => {
     const model = modelStep(state, syscall)

@@ -155,6 +155,30 @@ function bootTarget(target: RefinementTarget, real: RealPool): RefinementTarget 
   }
 }
 
+/**
+ * `target` as the pipeline suite runs it, without the per-thread boot cache:
+ * each kernel booted from the real pool's bytes (verified at boot), so that a
+ * replay of a pipeline counterexample meets what the run met — a kernel's
+ * mistake in verifying the bytes (a cache keyed by name, say) is invisible
+ * from the pool's records alone, which carry only verdicts.
+ * @public
+ */
+export function realPoolTarget(target: RefinementTarget): RefinementTarget {
+  const real = realPool()
+  const create = target.create as (config: BootConfig, images: ReadonlyArray<ImageRecord>, real?: RealImages) => KernelUnderTest
+  return {
+    name: target.name,
+    abstraction: target.abstraction,
+    create: (config) => (takesRealImages(target) ? create(config, [], realImages(real.bytes, new KernelImageVerifier())) : create(config, real.records)),
+  }
+}
+
+/** Whether a trace's boot and images are the real pool's (a pipeline counterexample's), so that {@link realPoolTarget} replays it. @public */
+export function bootsRealPool(config: BootConfig, images: ReadonlyArray<ImageRecord>): boolean {
+  const real = realPool()
+  return JSON.stringify(config) === JSON.stringify(real.config) && JSON.stringify(images) === JSON.stringify(real.records)
+}
+
 /** The coverage case of a run whose duplicate-digest pool both sides refused. */
 export const DUPLICATE_REFUSED = 'pool: a digest offered twice, refused at boot'
 
