@@ -47,9 +47,15 @@ export interface Reached {
   readonly owner: ObjectId | null
   /** Owned by another container than the one reaching it. */
   readonly foreign: boolean
+  /** Every right it may come to hold, over all the ways there. */
   readonly rights: ReadonlyArray<RightName>
-  /** One way to get there, first transfer first. */
+  /** One way to get there, first transfer first (the first of {@link routes}). */
   readonly path: ReadonlyArray<Hop>
+  /**
+   * Ways there that together give {@link rights}: each with the rights that way
+   * gives, each adding a right the ones before do not (so at most one a right).
+   */
+  readonly routes: ReadonlyArray<{ readonly rights: ReadonlyArray<RightName>; readonly path: ReadonlyArray<Hop> }>
 }
 
 /** What one container reaches, in object id order. @public */
@@ -59,10 +65,16 @@ export interface ContainerReach {
   readonly reaches: ReadonlyArray<Reached>
 }
 
-/** A fact: rights to an object, and how. */
+/** One way to an object, and the rights it gives. */
+interface Route {
+  readonly rights: RightsMask
+  readonly path: ReadonlyArray<Hop>
+}
+
+/** A fact: rights to an object, and the ways that give them (each adding a right the ones before it do not). */
 interface Fact {
   rights: RightsMask
-  readonly path: ReadonlyArray<Hop>
+  readonly routes: Route[]
 }
 
 /** Facts keyed by a place (container, endpoint queue, table), then by object. */
@@ -80,10 +92,12 @@ class Facts {
     this.byPlace.set(place, facts)
     const known = facts.get(object)
     if (known === undefined) {
-      facts.set(object, { rights, path })
+      facts.set(object, { rights, routes: [{ rights, path }] })
       this.changed = true
     } else if ((known.rights | rights) !== known.rights) {
+      // A way that gives a right none before gives: kept with its own rights, so that every right shown has its way shown.
       known.rights |= rights
+      known.routes.push({ rights, path })
       this.changed = true
     }
   }
@@ -121,10 +135,10 @@ function endpointRules(work: Work, container: ObjectId): void {
   for (const [endpoint, fact] of [...work.reach.of(container)]) {
     if (work.state.ksObjects.get(endpoint)?.kind !== 'endpoint') continue
     if (hasRights(fact.rights, R_READ)) {
-      for (const [object, queued] of [...work.queues.of(endpoint)]) work.reach.add(container, object, queued.rights, [...queued.path, { how: 'receives', container, endpoint }])
+      for (const [object, queued] of [...work.queues.of(endpoint)]) for (const route of [...queued.routes]) work.reach.add(container, object, route.rights, [...route.path, { how: 'receives', container, endpoint }])
     }
     if (hasRights(fact.rights, R_WRITE | R_GRANT)) {
-      for (const [object, held] of [...work.reach.of(container)]) work.queues.add(endpoint, object, held.rights, [...held.path, { how: 'sends', container, endpoint }])
+      for (const [object, held] of [...work.reach.of(container)]) for (const route of [...held.routes]) work.queues.add(endpoint, object, route.rights, [...route.path, { how: 'sends', container, endpoint }])
     }
   }
 }
@@ -153,11 +167,13 @@ function tableRules(work: Work, container: ContainerObject): void {
     const namespace = work.state.ksNamespaces.get(id)
     if (namespace === undefined) continue
     for (const [object, entry] of [...work.tables.of(id)]) {
-      work.reach.add(container.id, object, table === 'mount' ? entry.rights : entry.rights & R_WRITE, [...entry.path, { how: 'looks-up', container: container.id, namespace: id, table }])
+      for (const route of [...entry.routes]) work.reach.add(container.id, object, table === 'mount' ? route.rights : route.rights & R_WRITE, [...route.path, { how: 'looks-up', container: container.id, namespace: id, table }])
     }
     if (!canPublish(work.state, container.id, namespace)) continue
     for (const [object, held] of [...work.reach.of(container.id)]) {
-      if (publishable(work.state, table, object, held.rights)) work.tables.add(id, object, held.rights, [...held.path, { how: 'publishes', container: container.id, namespace: id, table }])
+      for (const route of [...held.routes]) {
+        if (publishable(work.state, table, object, route.rights)) work.tables.add(id, object, route.rights, [...route.path, { how: 'publishes', container: container.id, namespace: id, table }])
+      }
     }
   }
 }
@@ -166,7 +182,7 @@ function tableRules(work: Work, container: ContainerObject): void {
 function grantRules(work: Work, container: ObjectId): void {
   for (const [target, fact] of [...work.reach.of(container)]) {
     if (target === container || work.state.ksObjects.get(target)?.kind !== 'container' || !hasRights(fact.rights, R_CONTROL)) continue
-    for (const [object, held] of [...work.reach.of(container)]) work.reach.add(target, object, held.rights, [...held.path, { how: 'grants', container, to: target }])
+    for (const [object, held] of [...work.reach.of(container)]) for (const route of [...held.routes]) work.reach.add(target, object, route.rights, [...route.path, { how: 'grants', container, to: target }])
   }
 }
 
@@ -175,7 +191,8 @@ function reachedOf(state: KernelState, labels: ReadonlyMap<ObjectId, string>, co
   const owner = found === undefined ? null : ownerContainer(found)
   return {
     object, label: objectLabel(state, labels, object), kind: found?.kind ?? 'missing', owner, foreign: owner !== container,
-    rights: rightsNames(fact.rights), path: fact.path,
+    rights: rightsNames(fact.rights), path: fact.routes[0]!.path,
+    routes: fact.routes.map((route) => ({ rights: rightsNames(route.rights), path: route.path })),
   }
 }
 

@@ -92,7 +92,9 @@ function reachLines(reach: ReadonlyArray<ContainerReach>, name: (id: ObjectId) =
       [{ header: 'object' }, { header: 'owner' }, { header: 'rights' }, { header: 'through', widthMax: 80 }],
       entry.reaches.map((reached) => [
         reached.label, reached.owner === null ? '-' : reached.foreign ? name(reached.owner) : '(own)', rightsLetters(reached.rights),
-        reached.path.map((hop) => hopText(hop, name)).join(' → '),
+        // One way for each right it adds (the rights column is all of them): each way's rights said where there is more than one.
+        reached.routes.length === 1 ? reached.path.map((hop) => hopText(hop, name)).join(' → ')
+          : reached.routes.map((route) => `${rightsLetters(route.rights)} ${route.path.map((hop) => hopText(hop, name)).join(' → ')}`).join('; '),
       ]),
     )
     return ['', `${entry.label}: ${count(entry.reaches.length, 'object')}, ${foreign} of other containers`, ...table.split('\n').map((line) => `  ${line}`)]

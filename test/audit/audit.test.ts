@@ -7,7 +7,8 @@ import formatsModule from 'ajv-formats'
 import { boot } from '../../model/boot.js'
 import { step } from '../../model/step.js'
 import type { Cap, KernelObject, KernelState, ProcessObject } from '../../model/state.js'
-import { R_READ } from '../../spec/rights.js'
+import { R_READ, rightsNames } from '../../spec/rights.js'
+import { reachability } from '../../checker/audit/reach.js'
 import { PRESETS } from '../../spec/presets.js'
 import { TraceCodec, type Trace } from '../../spec/trace.js'
 import { INVARIANT_IDS } from '../../spec/invariants/index.js'
@@ -189,6 +190,43 @@ test('who can reach what: receiving from a queue and granting at spawn carry obj
   assert.equal(device.path.map((hop) => hop.how), ['holds', 'grants'])
   const isolated = auditState(capCoreState()).reach.find((entry) => entry.container === 3)!
   assert.ok(isolated.reaches.some((reached) => reached.object === 6 && reached.foreign))
+})
+
+test('who can reach what: every right shown has a way shown that gives it, no more than the cap it starts from holds', () => {
+  const states: KernelState[] = [...PRESETS.map((preset) => boot(preset.boot, preset.images))]
+  for (const file of TRACES) {
+    const trace = readTrace(file)
+    let state = boot(trace.boot, trace.images)
+    states.push(state)
+    for (const traceStep of trace.steps) { state = step(state, traceStep.syscall).state; states.push(state) }
+  }
+  let routes = 0
+  let several = 0
+  for (const state of states) {
+    for (const entry of reachability(state)) {
+      for (const reached of entry.reaches) {
+        assert.ok(reached.routes.length > 0)
+        assert.equal(reached.path, reached.routes[0]!.path)
+        const union = new Set(reached.routes.flatMap((route) => route.rights))
+        assert.equal([...union].sort(), [...reached.rights].sort(), `${entry.label} → ${reached.label}: the ways give other rights than the column`)
+        const before = new Set<string>()
+        for (const route of reached.routes) {
+          routes++
+          // Each way adds a right the ones before it do not give, and gives no right the cap it starts from lacks.
+          assert.ok(route.rights.some((right) => !before.has(right)) || route === reached.routes[0], `${entry.label} → ${reached.label}: a way that adds no right`)
+          for (const right of route.rights) before.add(right)
+          const first = route.path[0]!
+          const cap = 'cap' in first ? state.ksCaps.get(first.cap as number) : undefined
+          assert.ok(cap !== undefined, `${entry.label} → ${reached.label}: the way does not start from a live cap`)
+          const held = new Set(rightsNames(cap!.rights))
+          for (const right of route.rights) assert.ok(held.has(right), `${entry.label} → ${reached.label}: ${right} through ${JSON.stringify(route.path)}, whose cap ${cap!.id} lacks it`)
+        }
+        if (reached.routes.length > 1) several++
+      }
+    }
+  }
+  console.log(`  ${routes} ways checked over ${states.length} states, ${several} objects reached by more than one`)
+  assert.ok(several > 0, 'no object was reached in two ways with other rights: the case the ways are for was not met')
 })
 
 test('the DOT output is a digraph with a cluster per container, nested, and a red crossing edge', () => {
