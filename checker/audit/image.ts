@@ -122,6 +122,16 @@ function signatureChecks(layout: Layout, options: ImageAuditOptions): { checks: 
     ] }
   }
   const judged = readable.map((blob) => ({ blob, verified: attempt(() => verifySignature(blob.signature, blob.file, layout.manifest.digest, options.keyring)) }))
+  const unreadable = reads.flatMap((read) => (read.ok ? [] : [read.error]))
+  // None verifies and none readable is by a key of the keyring: a signature that cannot be read (tampered) may be the one that was, and is the finding.
+  if (!judged.some((entry) => entry.verified.ok || options.keyring.has(entry.blob.signature.header.keyId)) && unreadable.length > 0) {
+    const error = unreadable[0]!
+    const others = [...unreadable.slice(1).map((other) => `${other.file} cannot be read either: ${reasonOf(other)}`), ...judged.map((entry) => `${entry.blob.file}: ${reasonOf((entry.verified as { ok: false; error: ImageError }).error)}`)]
+    return { signer: null, checks: [
+      check('image/signature', 'fail', `the signature cannot be read: ${reasonOf(error)}; the image's other signatures do not verify (${others.join('; ')})`, error.file, { reason: error.reason, ...(error.attack === null ? {} : { attack: error.attack }) }),
+      check('image/keyring', 'fail', `no readable signature is by a key of the keyring (${options.keyringSource})`, error.file, { signers: judged.map((entry) => entry.blob.signature.header.keyId), keyring: [...options.keyring.keys()] }),
+    ] }
+  }
   const { blob, verified } = judged.find((entry) => entry.verified.ok)
     ?? judged.find((entry) => options.keyring.has(entry.blob.signature.header.keyId)) ?? judged[0]!
   const signer = blob.signature.header.keyId

@@ -232,6 +232,23 @@ test('an image signed by a trusted key, above its floor, within policy: every ch
   assert.match(run.stdout, /Every applicable check passed\.\n$/)
 })
 
+test('two signatures, the trusted one tampered with: the tampered blob is the finding, not only the untrusted signer', () => {
+  const dir = image('two-signatures', '1.2.0', release)
+  signImage(dir, attacker, { add: true })
+  const blobs = join(dir, 'blobs', 'sha256')
+  const releaseBlob = readdirSync(blobs).map((name) => join(blobs, name)).find((file) => readFileSync(file, 'latin1').startsWith('{"format":"sila-signature/1"') && readFileSync(file, 'latin1').slice(0, 400).includes(release.keyId))!
+  const bytes = readFileSync(releaseBlob)
+  bytes[bytes.length - 50] = bytes[bytes.length - 50]! ^ 1
+  writeFileSync(releaseBlob, bytes)
+  const json = JSON.parse(sila('audit', dir, '--keyring', keyring(release, 'two-signatures'), '--format', 'json').stdout) as { checks: Array<{ id: string; status: string; message: string; file: string }> }
+  const signature = json.checks.find((entry) => entry.id === 'image/signature')!
+  assert.is(signature.status, 'fail')
+  assert.is(signature.file, releaseBlob, 'the tampered blob is named')
+  assert.match(signature.message, /^the signature cannot be read: its content has digest .*tampered with or swapped/)
+  assert.match(signature.message, new RegExp(`the image's other signatures do not verify \\(.*signed by key ${attacker.keyId}, which is not in the keyring`))
+  assert.is(json.checks.find((entry) => entry.id === 'image/keyring')!.status, 'fail')
+})
+
 test('an image audit reports each failed check on its own: policy, keyring, signature, rollback', () => {
   const dir = image('strict', '1.2.0', release)
   const keys = keyring(release, 'release2')
