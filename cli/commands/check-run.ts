@@ -32,6 +32,7 @@ import { InputError } from '../../spec/decode.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { EXIT, formatJson, renderTable, say, UsageError, writeOutputFile } from '../output.js'
 import type { CheckArgs } from './check.js'
+import { interruptedBefore } from '../interrupt.js'
 
 /** Defaults of the main job: all suites pass well within 60 s on two cores (B6). Counterexamples go to the current directory. */
 export const CHECK_DEFAULTS = { runs: 1000, maxSteps: 60, counterexamples: '.' } as const
@@ -214,6 +215,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   let interrupted = false
   const onInterrupt = () => { interrupted = true; running.stop() }
   process.once('SIGINT', onInterrupt)
+  // Ctrl-C during start-up (cli/interrupt.ts kept it): stop at once, reporting what there is.
+  if (interruptedBefore()) onInterrupt()
   const finished = await running.results
   process.off('SIGINT', onInterrupt)
   progress.done()

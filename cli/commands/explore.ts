@@ -21,6 +21,7 @@ import { exploreReport, generatorName, writeReport } from '../../checker/report/
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
 import type { ProducedBy } from '../../spec/trace.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
+import { interruptedBefore } from '../interrupt.js'
 
 /** What explore does when a flag is not given. @internal */
 export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, coverage: 'kind', counterexample: 'sila-explore-counterexample.trace.json' } as const
@@ -368,6 +369,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   // Ctrl-C: the search stops and what it found so far is reported and written; exit 130.
   const onInterrupt = () => running.stop()
   process.once('SIGINT', onInterrupt)
+  // Ctrl-C during start-up (cli/interrupt.ts kept it): stop at once, reporting what there is.
+  if (interruptedBefore()) onInterrupt()
   let result: ExploreResult
   try {
     result = await running.result

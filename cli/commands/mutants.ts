@@ -10,6 +10,7 @@ import { MUTANTS_DEFAULTS, findMutants, median, runMutants, type MutantResult } 
 import { MUTANTS } from '../../mutants/catalogue.js'
 import { cleanMutants } from '../../mutants/materialize.js'
 import { generatorName, mutantsReport, writeReport } from '../../checker/report/index.js'
+import { interruptedBefore } from '../interrupt.js'
 
 const USAGE = `Usage: sila mutants [NAME...] [options]
 
@@ -71,6 +72,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   let interrupted = false
   const onInterrupt = () => { interrupted = true; running.stop() }
   process.once('SIGINT', onInterrupt)
+  // Ctrl-C during start-up (cli/interrupt.ts kept it): stop at once, reporting what there is.
+  if (interruptedBefore()) onInterrupt()
   const results = await running.results
   process.off('SIGINT', onInterrupt)
   cleanMutants()

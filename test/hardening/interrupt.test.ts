@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url'
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url))
 
 /** Starts `sila ARGS`, sends Ctrl-C (SIGINT) after `afterMs`, resolves with the exit code and output. */
-function interrupted(args: string[], afterMs: number, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function interrupted(args: string[], afterMs: number, cwd: string, signals = 1): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => { stdout += chunk })
     child.stderr.on('data', (chunk) => { stderr += chunk })
-    const timer = setTimeout(() => child.kill('SIGINT'), afterMs)
+    const timer = setTimeout(() => { for (let sent = 0; sent < signals; sent++) child.kill('SIGINT') }, afterMs)
     child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
   })
 }
@@ -41,5 +41,20 @@ for (const [name, args] of [
     }
   })
 }
+
+test('Ctrl-C in the first moments of explore (start-up, booting, a worker starting) and one Ctrl-C delivered twice at once: still written, exit 130', async () => {
+  // Node has been seen to emit one SIGINT twice while a worker thread starts; taken for a second Ctrl-C it ended the run unreported.
+  for (const [afterMs, signals] of [[300, 1], [450, 1], [300, 2], [600, 2], [900, 2]] as const) {
+    const directory = mkdtempSync(join(tmpdir(), 'sila-interrupt-early-'))
+    try {
+      const run = await interrupted(['explore', '--boot', fileURLToPath(new URL('../../../examples/systems/plugin-host/boot.json', import.meta.url)), '--out', 'out.json'], afterMs, directory, signals)
+      assert.is(run.code, 130, `after ${afterMs} ms, ${signals} signal(s): ${run.stderr}`)
+      assert.ok(existsSync(join(directory, 'out.json')), `after ${afterMs} ms, ${signals} signal(s): the results file is written`)
+      assert.is((JSON.parse(readFileSync(join(directory, 'out.json'), 'utf8')) as { interrupted?: boolean }).interrupted, true)
+    } finally {
+      rmSync(directory, { recursive: true, force: true })
+    }
+  }
+})
 
 test.run()
