@@ -162,13 +162,16 @@ function checkOneFile(entry: ResultsFile<CheckResults>): void {
  * props file than the first file's, a job without `--swarm` beside others (a
  * breadth-first search is whole), a job (index, count and seed) given twice.
  */
-export function checkSwarmJobs(files: ReadonlyArray<ResultsFile<ExploreResults>>): void {
+export function checkSwarmJobs(files: ReadonlyArray<ResultsFile<ExploreResults>>): string[] {
   const [first] = files
-  if (first === undefined || files.length === 1) return
+  if (first === undefined || files.length === 1) return []
   const seen = new Map<string, string>()
   for (const entry of files) {
-    const { preset, props, swarm } = entry.results
-    if (preset !== first.results.preset) throw new InputError(entry.file, [`$.preset: ${JSON.stringify(preset)}, not ${JSON.stringify(first.results.preset)} as in ${basename(first.file)}: jobs search one system`])
+    const { preset, props, swarm, system } = entry.results
+    // One system whatever path named it (a CI job's relative boot.json, another's absolute path), and two systems apart even when both are boot.json.
+    if (system !== undefined && first.results.system !== undefined) {
+      if (system !== first.results.system) throw new InputError(entry.file, [`$.system: ${system.slice(0, 19)}…, not ${first.results.system.slice(0, 19)}… as in ${basename(first.file)} (${JSON.stringify(preset)} and ${JSON.stringify(first.results.preset)} hold other systems): jobs search one system`])
+    } else if (preset !== first.results.preset) throw new InputError(entry.file, [`$.preset: ${JSON.stringify(preset)}, not ${JSON.stringify(first.results.preset)} as in ${basename(first.file)}: jobs search one system`])
     if (props !== first.results.props) throw new InputError(entry.file, [`$.props: ${JSON.stringify(props ?? null)}, not ${JSON.stringify(first.results.props ?? null)} as in ${basename(first.file)}`])
     if (swarm === null || swarm === undefined) throw new InputError(entry.file, ['$.swarm: null: a breadth-first search (no --swarm) is whole: merge swarm jobs'])
     const key = `${swarm.index}/${swarm.count} seed ${swarm.seed}`
@@ -176,6 +179,20 @@ export function checkSwarmJobs(files: ReadonlyArray<ResultsFile<ExploreResults>>
     if (twin !== undefined) throw new InputError(entry.file, [`$.swarm: job ${key} is also in ${basename(twin)}: the same search, counted twice`])
     seen.set(key, entry.file)
   }
+  // A swarm of N jobs whose files are not all here (a failed job's left out): said, as a missing check shard is.
+  const groups = new Map<string, { count: number; seed: number; indexes: Set<number> }>()
+  for (const entry of files) {
+    const swarm = entry.results.swarm!
+    const group = groups.get(`${swarm.count} ${swarm.seed}`) ?? { count: swarm.count, seed: swarm.seed, indexes: new Set<number>() }
+    group.indexes.add(swarm.index)
+    groups.set(`${swarm.count} ${swarm.seed}`, group)
+  }
+  return [...groups.values()].flatMap((group) => {
+    const missing = Array.from({ length: group.count }, (_, index) => index).filter((index) => !group.indexes.has(index))
+    if (missing.length === 0) return []
+    const named = missing.length > 4 ? `${missing.slice(0, 4).map((index) => `${index}/${group.count}`).join(', ')} and ${missing.length - 4} more` : missing.map((index) => `${index}/${group.count}`).join(', ')
+    return [`swarm job${missing.length === 1 ? '' : 's'} ${named} of seed ${group.seed} missing: the merged search did not run ${missing.length === 1 ? 'it' : 'them'}`]
+  })
 }
 
 /** Merges shard results: runs and coverage add up; a suite failed if it failed in any shard. */
@@ -264,6 +281,8 @@ export const ExploreResultsCodec = t.intersection([
     // What `sila merge --out` writes for merged swarm jobs.
     jobs: t.number,
     distinctIsUpperBound: t.boolean,
+    // The system searched, by content (a digest of its boot configuration and images): jobs of one system have one, whatever path named it.
+    system: t.string,
   }),
 ])
 export type ExploreResults = t.TypeOf<typeof ExploreResultsCodec>
@@ -278,7 +297,7 @@ export function mergeExplore(all: ReadonlyArray<ExploreResults>): ExploreResults
   const shortest = violations.reduce<(typeof violations)[number] | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
   const properties = mergeVerdicts(all.flatMap((r) => (r.properties === undefined ? [] : [r.properties])))
   return {
-    format: 'sila-explore/1', preset: all[0]?.preset ?? '', complete: all.some((r) => r.complete), jobs: all.length,
+    format: 'sila-explore/1', preset: all[0]?.preset ?? '', ...(all[0]?.system === undefined ? {} : { system: all[0].system }), complete: all.some((r) => r.complete), jobs: all.length,
     distinct: all.reduce((n, r) => n + r.distinct, 0), distinctIsUpperBound: all.length > 1,
     generated: all.reduce((n, r) => n + r.generated, 0), depth: Math.max(0, ...all.map((r) => r.depth)), violation: shortest,
     ...(properties === null ? {} : { properties }),

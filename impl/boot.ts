@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { SystemDescription } from '../spec/boot.js'
+import { type SystemDescription, undeclaredName } from '../spec/boot.js'
 import { R_ALL, R_CONTROL, R_EXECUTE, R_GRANT, R_READ, R_WRITE, isSubset, rightsMask } from '../spec/rights.js'
 import { RESERVED_RESOURCES } from '../spec/limits.js'
 import type { Kernel } from './kernel.js'
@@ -50,7 +50,7 @@ class Declarations {
   private readonly devices: Map<string, number>
   initSlot: number
 
-  constructor(private readonly k: Kernel, devices: ReadonlyArray<{ readonly name: string }>) {
+  constructor(private readonly k: Kernel, devices: ReadonlyArray<{ readonly name: string }>, private readonly system: SystemDescription) {
     this.names = new Map([['root', k.root], ['init', k.init]])
     this.devices = new Map(devices.map((device, index) => [device.name, index + 1]))
     this.initSlot = devices.length + 1
@@ -58,7 +58,7 @@ class Declarations {
 
   lookup(name: string, path: string): number {
     const handle = this.names.get(name) ?? this.devices.get(name)
-    if (handle === undefined) throw new BootError(path, `no declared object or device named ${JSON.stringify(name)}`)
+    if (handle === undefined) throw new BootError(path, undeclaredName(this.system, name, path))
     return handle
   }
 
@@ -176,7 +176,7 @@ function kindName(k: Kernel, object: number): string {
  * region that no declared cap names is refused, as in the model.
  */
 export function bootSystem(k: Kernel, system: SystemDescription, devices: ReadonlyArray<{ readonly name: string }>): void {
-  const declared = new Declarations(k, devices)
+  const declared = new Declarations(k, devices, system)
   bootContainers(k, system, declared)
   bootProcesses(k, system, declared)
   const objects = bootObjects(k, system, declared)

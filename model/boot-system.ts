@@ -6,7 +6,7 @@
  * naming the place in the configuration.
  * @module
  */
-import type { SystemDescription } from '../spec/boot.js'
+import { type SystemDescription, undeclaredName } from '../spec/boot.js'
 import type { ObjectId } from '../spec/ids.js'
 import { R_ALL, isSubset, rightsMask } from '../spec/rights.js'
 import { originalRights } from '../spec/invariants/caps.js'
@@ -45,7 +45,7 @@ export function bootSystem(work: Draft, system: SystemDescription, devices: Read
   const deviceIds = new Map(devices.map((device, index) => [device.name, index + 1]))
   const lookup = (name: string, path: string): ObjectId => {
     const id = names.get(name) ?? deviceIds.get(name)
-    if (id === undefined) throw new BootError(path, `no declared object or device named ${JSON.stringify(name)}`)
+    if (id === undefined) throw new BootError(path, undeclaredName(system, name, path))
     return id
   }
   const declare = (name: string, id: ObjectId, path: string) => {

@@ -147,6 +147,22 @@ export function configurationProblem(config: BootConfig): BootProblem | null {
   return null
 }
 
+/**
+ * Why a declared system's name lookup at `path` found nothing: the name is
+ * declared nowhere, or later than what names it (boot creates in declaration
+ * order: containers, processes, objects; a parent, container or owner must
+ * come first). Both boots say it in these words.
+ */
+export function undeclaredName(system: SystemDescription | undefined, name: string, path: string): string {
+  const lists: ReadonlyArray<[string, ReadonlyArray<{ readonly name: string }> | undefined]> = [['containers', system?.containers], ['processes', system?.processes], ['objects', system?.objects]]
+  for (const [list, entries] of lists) {
+    const index = entries?.findIndex((entry) => entry.name === name) ?? -1
+    if (index >= 0 && path.startsWith(`$.system.${list}[${index}].`)) return `${JSON.stringify(name)} names the entry itself: it must name one declared before it`
+    if (index >= 0) return `${JSON.stringify(name)} is declared later, at $.system.${list}[${index}]: boot creates in declaration order (containers, then processes, then objects), so what is named must come before what names it`
+  }
+  return `no declared object or device named ${JSON.stringify(name)}`
+}
+
 const GENEROUS: Limits = {
   memoryBytes: 1 << 30, processes: 64, endpoints: 64, cpuBudget: 10_000, ioBytes: 1 << 20, cpuWeight: 100, devices: ['disk0', 'net0'],
 }

@@ -607,6 +607,8 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
   let stopped = false
   let interrupted = false
   let lastProgress = started
+  /** States found and not expanded when the breadth-first search stops mid-level: the rest of the level and what the next holds so far (as every engine counts its queue). */
+  let queueLeft: number | null = null
   /** Expands the state in `base` (found as `index`); each new successor is in `canonical` when `found` runs. True: stop. */
   const expand = (index: number, found: (child: number) => void): boolean => {
     if (random !== null) for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const t = order[i]!; order[i] = order[j]!; order[j] = t }
@@ -636,8 +638,8 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
       const next = new StateList(layout.words, Math.max(1 << 12, frontier.count * 2))
       for (let position = 0; position < frontier.count; position++) {
         frontier.load(position, base)
-        if (expand(frontier.indexes[position]!, (child) => next.push(canonical, child))) break search
-        if ((position & 4095) === 0 && tick(frontier.count - position + next.count)) break search
+        if (expand(frontier.indexes[position]!, (child) => next.push(canonical, child))) { queueLeft = frontier.count - position - 1 + next.count; break search }
+        if ((position & 4095) === 0 && tick(frontier.count - position + next.count)) { queueLeft = frontier.count - position - 1 + next.count; break search }
       }
       frontier = next
       if (frontier.count > 0) depth++
@@ -661,7 +663,7 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
   const durationMs = Date.now() - started
   return {
     preset: options.preset.name, engine: 'compiled', complete: violation === null && !stopped && frontier.count === 0 && random === null,
-    distinct: seen.size, generated: successors.generated + 1, depth, queue: frontier.count, durationMs,
+    distinct: seen.size, generated: successors.generated + 1, depth, queue: queueLeft ?? frontier.count, durationMs,
     statesPerSecond: Math.round((seen.size / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(seen.size),
     coverage: successors.coverage(options.coverageBy), violation, swarm: options.swarm ?? null, interrupted,
   }

@@ -202,7 +202,9 @@ export function explore(options: ExploreOptions): ExploreResult {
   let lastProgress = Date.now()
   while (frontier.length > 0 && depth < swarmDepth) {
     const next: typeof frontier = []
-    for (const { state, index } of frontier) {
+    for (const [position, { state, index }] of frontier.entries()) {
+      // States found and not expanded if the search stops while expanding this one: the rest of the level and the next so far (swarm: those left on the stack).
+      const left = (found: number): number => (random === null ? frontier.length - position - 1 + found : found)
       const actions = random === null ? baseActions : shuffled(baseActions, random)
       const cursor = options.refine === undefined ? null : new KernelCursor(options.refine, preset, pathTo(index, parents, via, baseActions))
       for (const action of actions) {
@@ -210,7 +212,7 @@ export function explore(options: ExploreOptions): ExploreResult {
         if (cursor !== null) {
           // REF-1 on every action, refused ones included: the kernel must refuse them alike, changing nothing but the charge.
           const failure = cursor.check(action, state, outcome, after)
-          if (failure !== null) return result(false, { ...failure, path: [...pathTo(index, parents, via, baseActions), action] }, next.length)
+          if (failure !== null) return result(false, { ...failure, path: [...pathTo(index, parents, via, baseActions), action] }, left(next.length))
         }
         if (E.isLeft(outcome)) continue
         generated++
@@ -224,14 +226,14 @@ export function explore(options: ExploreOptions): ExploreResult {
         const childIndex = isNew ? parents.length - 1 : -1
         if (violations.length > 0) {
           const path = [...pathTo(index, parents, via, baseActions), action]
-          return result(false, { ...violationOf(violations[0]!), path }, next.length)
+          return result(false, { ...violationOf(violations[0]!), path }, left(next.length))
         }
         if (isNew && watch !== null) {
           const broken = watchState(after, () => [...pathTo(index, parents, via, baseActions), action])
-          if (broken !== null) return result(false, broken, next.length)
+          if (broken !== null) return result(false, broken, left(next.length))
         }
         if (isNew) {
-          if (options.statesMax !== undefined && seen.size >= options.statesMax) return result(false, null, next.length + 1)
+          if (options.statesMax !== undefined && seen.size >= options.statesMax) return result(false, null, left(next.length + 1))
           next.push({ state: after, index: childIndex })
         }
       }
@@ -239,8 +241,8 @@ export function explore(options: ExploreOptions): ExploreResult {
         lastProgress = Date.now()
         options.onProgress({ distinct: seen.size, generated, depth, queue: next.length, elapsedMs: Date.now() - started })
       }
-      if (options.timeLimitMs !== undefined && Date.now() - started > options.timeLimitMs) return result(false, null, next.length)
-      if (options.shouldStop?.() === true) return result(false, null, next.length, true)
+      if (options.timeLimitMs !== undefined && Date.now() - started > options.timeLimitMs) return result(false, null, left(next.length))
+      if (options.shouldStop?.() === true) return result(false, null, left(next.length), true)
     }
     frontier = next
     if (frontier.length > 0) depth++

@@ -4,6 +4,7 @@
  * @module
  */
 import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag } from '../command.js'
+import { createHash } from 'node:crypto'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
@@ -167,7 +168,8 @@ Options:
                      and with --refine; compiled and general: not with --kernel or --mutant
   --workers N        threads for the compiled breadth-first search (default ${EXPLORE_DEFAULTS.workers}); each
                      fingerprint has an owner thread that says whether it is new; the
-                     result is the same; more than 1 not with --swarm
+                     result is the same; more than 1 not with --swarm; with --states
+                     the search runs on one core (the bound is then met exactly)
   --mutant NAME      explore a copy of the model with a seeded bug (${MODEL_MUTANTS.map((m) => m.name).join(', ')})
   --counterexample F where to write a counterexample trace (with --out DIR/NAME.json:
                      DIR/sila-explore-counterexample-NAME.trace.json; default ${EXPLORE_DEFAULTS.counterexample})
@@ -258,7 +260,12 @@ export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string
   return offered.filter((key) => (coverage[key] ?? 0) === 0).sort()
 }
 
-function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<string>, by: Coverage): void {
+/** The system searched, by content: a digest of its boot configuration and images, which `sila merge` compares (a path names it only for one working directory). */
+function systemDigest(preset: Preset): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify({ boot: preset.boot, images: preset.images })).digest('hex')}`
+}
+
+function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<string>, by: Coverage, cutShort: boolean): void {
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
     [declared ? 'system' : 'preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
     ['distinct states', result.distinct.toLocaleString('en')], ['states generated', result.generated.toLocaleString('en')],
@@ -272,8 +279,10 @@ function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<s
   if (by === 'variant') say(`Transitions by variant:\n${entries.map((entry) => `  ${entry}`).join('\n')}`)
   else say(`Transitions by syscall kind: ${entries.join(', ')}`)
   if (never.length === 0) return
-  if (by === 'variant') say(`Never taken (refused in every state searched):\n${never.map((key) => `  ${key}`).join('\n')}`)
-  else say(`Never taken (refused in every state searched): ${never.join(', ')}`)
+  // A search that stopped while expanding a state (a violation, --states, --time-limit, Ctrl-C) did not try every action there.
+  const heading = cutShort ? 'Not taken in the transitions tried (the search stopped partway through a state, whose other actions it did not try)' : 'Never taken (refused in every state searched)'
+  if (by === 'variant') say(`${heading}:\n${never.map((key) => `  ${key}`).join('\n')}`)
+  else say(`${heading}: ${never.join(', ')}`)
 }
 
 /**
@@ -326,7 +335,11 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const timeLimit = secondsFlag('explore', 'time-limit', values['time-limit'])
   const depthMax = positiveIntegerFlag('explore', 'depth', values.depth)
   const statesMax = positiveIntegerFlag('explore', 'states', values.states)
-  const workers = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
+  const workersAsked = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
+  // The workers learn which states are new only when a level ends, so they would meet --states up to a whole level late,
+  // with other counts than one core's: a bound on states is searched on one core, exactly.
+  const workers = statesMax !== undefined && workersAsked > 1 ? 1 : workersAsked
+  if (workers !== workersAsked) warn(`sila explore: --states ${statesMax} is met exactly on one core only (the workers learn which states are new at the end of each level): searching on one core`)
   const coverage = (values.coverage ?? EXPLORE_DEFAULTS.coverage) as Coverage
   if (!COVERAGES.includes(coverage)) throw new UsageError(`--coverage expects kind or variant, found ${JSON.stringify(values.coverage)}`, 'explore')
   const swarm = parseSwarm(values.swarm, seed)
@@ -400,7 +413,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   })
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
-  const results = { format: 'sila-explore/1', ...found, ...(coverage === 'variant' ? { coverageBy: coverage } : {}), ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
+  const results = { format: 'sila-explore/1', ...found, system: systemDigest(preset), ...(coverage === 'variant' ? { coverageBy: coverage } : {}), ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
   const neverTaken = kindsNeverTaken(preset, result.coverage, refine !== undefined, coverage)
   const json = { ...results, neverTaken, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeOutputFile(values.out, `${JSON.stringify(results, null, 2)}\n`)
@@ -411,7 +424,9 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (reportFile !== null && values.json !== true) say(`report: ${reportFile}`)
   const exitCode = result.violation !== null ? EXIT.failed : result.interrupted === true ? EXIT.interrupted : EXIT.ok
   if (values.json === true) { say(formatJson(json)); return exitCode }
-  report(result, preset.declared === true, neverTaken, coverage)
+  const depthReached = depthMax !== undefined && result.depth >= depthMax
+  const cutShort = !result.complete && (result.violation !== null || result.interrupted === true || (statesMax !== undefined && result.distinct >= statesMax) || !depthReached)
+  report(result, preset.declared === true, neverTaken, coverage, cutShort)
   if (properties !== undefined && properties.length > 0) reportProperties(properties)
   if (result.violation !== null) {
     say()

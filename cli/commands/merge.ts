@@ -56,7 +56,7 @@ function run(args: ReadonlyArray<string>): number {
 
 function mergeExploreFiles(files: ReadonlyArray<string>, values: { out?: string; json?: boolean }): number {
   const jobs = files.map((file) => ({ file, results: readJsonInput(ExploreResultsCodec, file) }))
-  checkSwarmJobs(jobs)
+  for (const warning of checkSwarmJobs(jobs)) warn(`sila merge: warning: ${warning}`)
   const merged = mergeExplore(jobs.map((entry) => entry.results))
   if (values.out !== undefined) writeOutputFile(values.out, `${JSON.stringify(merged, null, 2)}\n`)
   if (values.json === true) say(formatJson(merged))

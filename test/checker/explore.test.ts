@@ -136,6 +136,17 @@ test('a counterexample path is rebuilt across workers from their parent links (i
   assert.equal(pathTo(0, links), [])
 })
 
+test('a search stopped by --states reports the same figures on every engine, the queue included (the states found and not expanded)', () => {
+  const measures = (result: { distinct: number; generated: number; depth: number; queue: number; complete: boolean }) => ({ distinct: result.distinct, generated: result.generated, depth: result.depth, queue: result.queue, complete: result.complete })
+  for (const statesMax of [3, 565, 3000]) {
+    const model = measures(explore({ preset: CAP_CORE, statesMax }))
+    assert.equal(measures(exploreCapCore({ preset: CAP_CORE, statesMax })), model, `cap-core, ${statesMax} states: compiled`)
+    assert.equal(measures(exploreGeneral({ preset: CAP_CORE, statesMax })), model, `cap-core, ${statesMax} states: general`)
+    assert.ok(model.queue > 0 && !model.complete)
+  }
+  assert.equal(measures(exploreGeneral({ preset: NESTED, statesMax: 700 })), measures(explore({ preset: NESTED, statesMax: 700 })), 'nested, 700 states')
+})
+
 test('cap-core-3 runs bounded and reports what it covered', () => {
   const result = exploreCapCore({ preset: CAP_CORE_3, statesMax: 20_000 })
   assert.is(result.complete, false)

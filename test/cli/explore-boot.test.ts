@@ -37,6 +37,11 @@ test('the kinds of the alphabet no transition took are named: web-app\'s process
   assert.is(pluginHost.status, 0, pluginHost.stderr)
   assert.match(pluginHost.stdout, /container_set_limits \d/)
   assert.not.match(pluginHost.stdout, /Never taken/)
+  // Stopped partway through the boot state (--states 3): the kinds not yet tried are not said to be refused everywhere.
+  const cut = sila('explore', '--preset', 'cap-core', '--states', '3')
+  assert.is(cut.status, 0, cut.stderr)
+  assert.match(cut.stdout, /\nNot taken in the transitions tried \(the search stopped partway through a state, whose other actions it did not try\): .*cap_delete/)
+  assert.not.match(cut.stdout, /Never taken/)
 })
 
 test('--coverage variant counts transitions by variant, names the variants never taken, and adds up to the kinds\' counts', () => {

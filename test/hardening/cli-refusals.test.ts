@@ -206,6 +206,11 @@ test('merge adds up runs that do not overlap (each shard of a seed once, or its 
   assert.match(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job({ index: 0, count: 2, seed: 1 })))), /^job1\.json: \$\.swarm: job 0\/2 seed 1 is also in job0\.json/)
   assert.match(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job({ index: 1, count: 2, seed: 1 }, 'nested')))), /^job1\.json: \$\.preset: "nested", not "cap-core"/)
   assert.match(refusal(() => checkSwarmJobs(jobs(job({ index: 0, count: 2, seed: 1 }), job(null)))), /^job1\.json: \$\.swarm: null: a breadth-first search/)
+  // A system is its content: one named by two paths merges, two both named boot.json do not; a job left out is warned of.
+  const sys = (swarm: ExploreResults['swarm'], preset: string, system: string): ExploreResults => ({ ...job(swarm, preset), system })
+  assert.is(refusal(() => checkSwarmJobs(jobs(sys({ index: 0, count: 2, seed: 1 }, 'sys/boot.json', 'sha256:aa'), sys({ index: 1, count: 2, seed: 1 }, '/ci/sys/boot.json', 'sha256:aa')))), 'merged')
+  assert.match(refusal(() => checkSwarmJobs(jobs(sys({ index: 0, count: 2, seed: 1 }, 'boot.json', 'sha256:aa'), sys({ index: 1, count: 2, seed: 1 }, 'boot.json', 'sha256:bb')))), /^job1\.json: \$\.system: sha256:bb…, not sha256:aa… as in job0\.json/)
+  assert.equal(checkSwarmJobs(jobs(job({ index: 0, count: 4, seed: 1 }), job({ index: 2, count: 4, seed: 1 }))), ['swarm jobs 1/4, 3/4 of seed 1 missing: the merged search did not run them'])
   // Through the command: a suite no check has is refused by the decoder.
   const unknown = join(directory, 'unknown-suite.json')
   writeFileSync(unknown, JSON.stringify({ ...results(null), suites: [{ suite: 'nosuch', seed: 1, runs: 1, interrupted: false, coverage: { runs: 1, steps: 1, kindOk: {}, kindFailed: {}, errors: {}, cases: {} }, failure: null }] }))

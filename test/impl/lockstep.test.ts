@@ -24,6 +24,9 @@ function uidRange(system: NonNullable<BootConfig['system']>, name: string): numb
   return 2 ** 32
 }
 
+/** Namespaces all shared with the parent (a declared container's plainest configuration). */
+const SHARE_ALL = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' } as const
+
 /** What `make` (a boot) gives: 'booted', or the error's name and message (to compare two kernels' refusals). */
 function failure(make: () => unknown): string {
   try {
@@ -432,9 +435,16 @@ test('a declared cap may name a device: both boot it and let its holder submit I
     [driver([{ slot: 0, object: 'disk0', rights: ['read'] }]), '$.system.caps[0].rights: more than a device cap can carry'],
     [driver([], 'disk0'), '$.system.processes[0]: the name "disk0" is a device\'s'],
     [driver([{ slot: 0, object: 'tape0', rights: ['write'] }]), '$.system.caps[0].object: no declared object or device named "tape0"'],
+    // Named before it is declared, or naming itself: said so, at the place it is declared.
+    [{ ...DEFAULT_BOOT, system: { containers: [{ name: 'Q', parent: 'P', limits: LIMITS[0]!, namespaces: SHARE_ALL }, { name: 'P', parent: 'root', limits: LIMITS[0]!, namespaces: SHARE_ALL }] } },
+      '$.system.containers[0].parent: "P" is declared later, at $.system.containers[1]: boot creates in declaration order (containers, then processes, then objects), so what is named must come before what names it'],
+    [{ ...DEFAULT_BOOT, system: { containers: [{ name: 'P', parent: 'P', limits: LIMITS[0]!, namespaces: SHARE_ALL }] } }, '$.system.containers[0].parent: "P" names the entry itself: it must name one declared before it'],
+    [{ ...DEFAULT_BOOT, floors: {}, system: { processes: [{ name: 'p', container: 'C', image: image.digest, uid: 0, slots: 2 }], containers: [{ name: 'C', parent: 'root', limits: LIMITS[0]!, namespaces: SHARE_ALL }] } }, 'BOOTS'],
   ]
   for (const [config, message] of cases) {
     const expected = failure(() => boot(config, IMAGE_POOL))
+    // Containers are created before processes whatever the file's order of keys: a process may name a container listed after it in the file.
+    if (message === 'BOOTS') { assert.equal(expected, 'booted'); assert.equal(failure(() => Kernel.boot(config, IMAGE_POOL)), 'booted'); continue }
     assert.equal(expected, `BootError: ${message}`)
     assert.equal(failure(() => Kernel.boot(config, IMAGE_POOL)), expected)
   }
