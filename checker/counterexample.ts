@@ -104,8 +104,12 @@ export function saveWitness(example: CounterExample, directory: string, produced
   return file
 }
 
-/** The stored scenarios, suite by suite; unreadable files are skipped (they are a cache). */
-export function loadStore(): { suite: string; scenario: unknown[] }[] {
+/**
+ * The stored scenarios, suite by suite. Unreadable files are skipped (they are a
+ * cache, not the user's input) and `onSkipped` told each: a damaged entry no
+ * longer replays the failure it kept, which the user should hear of.
+ */
+export function loadStore(onSkipped: (file: string, why: string) => void = () => {}): { suite: string; scenario: unknown[] }[] {
   const store = storeDirectory()
   if (!existsSync(store)) return []
   if (!statSync(store).isDirectory()) throw new InputError(store, ['not a directory: the counterexample store (SILA_STORE names another)'])
@@ -116,9 +120,9 @@ export function loadStore(): { suite: string; scenario: unknown[] }[] {
       const decoded = TraceCodec.decode(JSON.parse(readFileSync(join(store, name), 'utf8')))
       if (E.isRight(decoded) && decoded.right.failure !== undefined && decoded.right.scenario !== undefined) {
         found.push({ suite: decoded.right.failure.property, scenario: decoded.right.scenario })
-      }
-    } catch {
-      // A damaged cache entry is not the user's input; it is ignored.
+      } else onSkipped(join(store, name), E.isLeft(decoded) ? 'not a sila-trace/1 trace' : 'a trace without the failure and scenario a check stores')
+    } catch (error) {
+      onSkipped(join(store, name), error instanceof SyntaxError ? 'not valid JSON' : 'cannot be read')
     }
   }
   return found

@@ -139,21 +139,13 @@ function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: 
 }
 
 /**
- * Replays `trace` on the model (or on the copy of it `options.step` stands for),
- * and with `target` also steps that kernel in lockstep, comparing its outcomes and
- * abstract states (REF-1). Every step runs
- * even after a violation, mismatch or divergence, so the table shows the whole
- * trace; only a crash of the model stops it.
- * @public
- */
-/**
  * The kernel a trace's steps are replayed on: `target`, but for a counterexample
  * of the pipeline suite (its failure's property, on the real pool's boot and
  * records) `target` booted from the pool's real bytes as the suite booted it
  * (properties/suites/pipeline.ts `realPoolTarget`): the records carry only
  * verdicts, and a kernel that verifies bytes wrongly agrees with the model on
- * them. Every replay (sila replay, the md export, the exported regression
- * test) goes through it.
+ * them. Every replay on a kernel (sila replay, the step table of sila check,
+ * the exported regression test) goes through it.
  * @public
  */
 export function traceKernelTarget(target: RefinementTarget, trace: Trace): RefinementTarget {
@@ -165,6 +157,14 @@ export function suiteKernelTarget(target: RefinementTarget, suite: string | unde
   return suite === 'pipeline' && bootsRealPool(config, images) ? realPoolTarget(target) : target
 }
 
+/**
+ * Replays `trace` on the model (or on the copy of it `options.step` stands for),
+ * and with `target` also steps that kernel in lockstep, comparing its outcomes and
+ * abstract states (REF-1). Every step runs
+ * even after a violation, mismatch or divergence, so the table shows the whole
+ * trace; only a crash of the model stops it.
+ * @public
+ */
 export function replayTrace(trace: Trace, target?: RefinementTarget, options: ReplayOptions = {}): ReplayResult {
   const stepOf = options.step ?? step
   target = target === undefined ? undefined : traceKernelTarget(target, trace)

@@ -151,6 +151,11 @@ export function readBootFile(file: string): DeclaredSystem {
   listed.forEach((ref, index) => { if (imageRefKind(ref) === 'path') resolver.load(ref, `$.images[${index}]`) })
   processes.forEach((process, index) => { if (imageRefKind(process.image) === 'path') resolver.load(process.image, `$.system.processes[${index}].image`) })
   const listedImages = listed.map((ref, index) => resolver.resolve(ref, `$.images[${index}]`))
+  // kernel.md §4: a boot whose pool names one digest twice is refused, naming the digest (a process may run an image the list names too).
+  listedImages.forEach((image, index) => {
+    const first = listedImages.findIndex((other) => other.digest === image.digest)
+    if (first < index) throw new InputError(file, [`$.images[${index}]: names ${image.digest} again (as $.images[${first}] does): the pool names each image once`])
+  })
   const processImages = processes.map((process, index) => resolver.resolve(process.image, `$.system.processes[${index}].image`))
   const images = [...new Map([...listedImages, ...processImages].map((image) => [image.digest, image])).values()]
   const { images: _listed, system, ...rest } = raw

@@ -56,8 +56,8 @@ export function parseFlags<F extends FlagSpec>(command: string, args: ReadonlyAr
   }
   for (const [name, values] of given) {
     if (values.length < 2) continue
-    const shown = flags[name]!.type === 'string' ? `: ${values.map((value) => JSON.stringify(value)).join(', ')}` : ''
-    throw new UsageError(`--${name} is given ${values.length} times${shown}; give it once`, command)
+    const shown = flags[name]!.type === 'string' ? ` (${values.map((value) => JSON.stringify(value)).join(', ')})` : ''
+    throw new UsageError(`'--${name}' is given ${values.length} times${shown}; give it once`, command)
   }
   return { values: parsed.values as FlagValues<F>, positionals: parsed.positionals }
 }

@@ -30,7 +30,7 @@ import { SYSCALL_KINDS } from '../../spec/syscalls.js'
 import { defaultWorkers } from '../command.js'
 import { InputError } from '../../spec/decode.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
-import { EXIT, formatJson, renderTable, say, UsageError, writeOutputFile } from '../output.js'
+import { EXIT, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
 import type { CheckArgs } from './check.js'
 import { interruptedBefore } from '../interrupt.js'
 
@@ -204,7 +204,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const latest = new Map<SuiteName, Progress>()
   const found = new Map<SuiteName, FailureFound>()
   const running = runParallel({
-    suites, allSuites: SUITE_NAMES, runs, seed, maxSteps, target, stored: args.path === undefined ? loadStore() : [],
+    suites, allSuites: SUITE_NAMES, runs, seed, maxSteps, target, stored: args.path === undefined ? loadStore((file, why) => warn(`sila check: warning: ${file} in the counterexample store is skipped: ${why} (remove it, or the failure it kept is no longer replayed first)`)) : [],
     ...(args.path === undefined ? {} : { path: args.path }),
     ...(args.timeLimitSeconds === undefined ? {} : { timeLimitMs: args.timeLimitSeconds * 1000 }),
     ...(args.shard === undefined ? {} : { shard: args.shard }),

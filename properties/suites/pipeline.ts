@@ -137,8 +137,7 @@ function hasSnapshots(kernel: KernelUnderTest): kernel is Booted['kernel'] {
  * of that boot state.
  */
 function bootTarget(target: RefinementTarget, real: RealPool): RefinementTarget {
-  const create = target.create as (config: BootConfig, images: ReadonlyArray<ImageRecord>, real?: RealImages) => KernelUnderTest
-  const fresh = (config: BootConfig) => (takesRealImages(target) ? create(config, [], realImages(real.bytes, new KernelImageVerifier())) : create(config, real.records))
+  const fresh = bootFromPool(target, real)
   return {
     name: target.name,
     abstraction: target.abstraction,
@@ -164,13 +163,13 @@ function bootTarget(target: RefinementTarget, real: RealPool): RefinementTarget 
  * @public
  */
 export function realPoolTarget(target: RefinementTarget): RefinementTarget {
-  const real = realPool()
+  return { name: target.name, abstraction: target.abstraction, create: bootFromPool(target, realPool()) }
+}
+
+/** A fresh kernel of `target` booted on `config` from the pool's bytes (or, for a target that takes no real images, its records). */
+function bootFromPool(target: RefinementTarget, real: RealPool): (config: BootConfig) => KernelUnderTest {
   const create = target.create as (config: BootConfig, images: ReadonlyArray<ImageRecord>, real?: RealImages) => KernelUnderTest
-  return {
-    name: target.name,
-    abstraction: target.abstraction,
-    create: (config) => (takesRealImages(target) ? create(config, [], realImages(real.bytes, new KernelImageVerifier())) : create(config, real.records)),
-  }
+  return (config) => (takesRealImages(target) ? create(config, [], realImages(real.bytes, new KernelImageVerifier())) : create(config, real.records))
 }
 
 /** Whether a trace's boot and images are the real pool's (a pipeline counterexample's), so that {@link realPoolTarget} replays it. @public */

@@ -126,6 +126,22 @@ test('SILA_STORE naming a file is refused (exit 2)', () => {
   }
 })
 
+test('a damaged entry of the counterexample store is named in a warning, and the run goes on', () => {
+  const cwd = scratch('store-damaged')
+  try {
+    const store = join(cwd, 'store')
+    mkdirSync(store)
+    writeFileSync(join(store, 'cut-short.trace.json'), '{"format": "sila-tr')
+    writeFileSync(join(store, 'other.trace.json'), '{"format": "sila-trace/1"}')
+    const run = silaIn(cwd, ['check', 'refinement', '--runs', '2', '--workers', '1'], { SILA_STORE: store })
+    assert.is(run.status, 0, run.stderr)
+    assert.match(run.stderr, /warning: .*cut-short\.trace\.json in the counterexample store is skipped: not valid JSON/)
+    assert.match(run.stderr, /warning: .*other\.trace\.json in the counterexample store is skipped: not a sila-trace\/1 trace/)
+  } finally {
+    rmSync(cwd, { recursive: true, force: true })
+  }
+})
+
 test('a store that cannot be created (.sila a file) is refused before the run, not after it found a failure', () => {
   const cwd = scratch('store-blocked')
   try {

@@ -124,8 +124,12 @@ function asSilaReads(parser: Parser, args: ReadonlyArray<string>): string[] {
 /** What `parseArgs` makes of `args` (as sila reads them) for `parser`. */
 function oracle(parser: Parser, args: ReadonlyArray<string>): Verdict {
   try {
-    const { values } = realParseArgs({ args: asSilaReads(parser, args), options: parser.options, allowPositionals: parser.allowPositionals, strict: true })
-    return values.help === true ? { kind: 'help' } : { kind: 'accepted' }
+    const { values, tokens } = realParseArgs({ args: asSilaReads(parser, args), options: parser.options, allowPositionals: parser.allowPositionals, strict: true, tokens: true })
+    if (values.help === true) return { kind: 'help' }
+    // sila refuses a flag given twice (parseArgs would keep the last), unless it repeats by design.
+    const names = tokens.flatMap((token) => (token.kind === 'option' && (parser.options[token.name] as { multiple?: boolean } | undefined)?.multiple !== true ? [token.name] : []))
+    const twice = names.find((name, index) => names.indexOf(name) !== index)
+    return twice === undefined ? { kind: 'accepted' } : { kind: 'refused', message: `'--${twice}' is given more than once` }
   } catch (error) {
     assert.match(String((error as { code?: unknown }).code), /^ERR_PARSE_ARGS/)
     return { kind: 'refused', message: (error as Error).message }

@@ -140,11 +140,11 @@ test('a property module whose check answers nonsense, a detail that is not JSON,
 })
 
 test('a flag given twice is refused (the last would win unsaid), every command; repeatable flags repeat', () => {
-  refused(sila('check', 'refinement', '--runs', '5', '--runs', '7'), /sila check: --runs is given 2 times: "5", "7"; give it once/)
-  refused(sila('explore', '--depth', '1', '--json', '--json'), /sila explore: --json is given 2 times; give it once/)
-  refused(sila('export', 'examples/ipc-transfer.trace.json', '--format', 'itf', '--format=md'), /sila export: --format is given 2 times: "itf", "md"/)
-  refused(sila('replay', 'examples/ipc-transfer.trace.json', '--mutant', 'a', '--mutant', 'b'), /--mutant is given 2 times/)
-  refused(sila('check', 'refinement', '--seed', '-3', '--seed=4'), /--seed is given 2 times: "-3", "4"/)
+  refused(sila('check', 'refinement', '--runs', '5', '--runs', '7'), /sila check: '--runs' is given 2 times \("5", "7"\); give it once/)
+  refused(sila('explore', '--depth', '1', '--json', '--json'), /sila explore: '--json' is given 2 times; give it once/)
+  refused(sila('export', 'examples/ipc-transfer.trace.json', '--format', 'itf', '--format=md'), /sila export: '--format' is given 2 times \("itf", "md"\)/)
+  refused(sila('replay', 'examples/ipc-transfer.trace.json', '--mutant', 'a', '--mutant', 'b'), /'--mutant' is given 2 times/)
+  refused(sila('check', 'refinement', '--seed', '-3', '--seed=4'), /'--seed' is given 2 times \("-3", "4"\)/)
   const repeated = sila('explore', '--depth', '1', '--invariant', 'CAP-1', '--invariant', 'CAP-2')
   assert.is(repeated.status, 0, repeated.stderr)
 })
