@@ -87,6 +87,13 @@ test('devices: one named twice is refused at its path, in boot files and traces;
   refused(sila('replay', traceFile), /devices\.trace\.json: \$\.boot\.devices\[\d+\]\.name: the device "\w+" is declared twice/)
   // On a seeded impl mutant, whose copy of the impl throws a BootError class of its own: refused alike.
   refused(sila('replay', traceFile, '--mutant', 'copy-amplifies-rights'), /devices\.trace\.json: \$\.boot\.devices\[\d+\]\.name: the device "\w+" is declared twice/)
+  // A pool names each image once (kernel.md §4): a boot file's images list naming one twice, by name or digest, is refused at the second.
+  const images = join(directory, 'images-twice.json')
+  writeFileSync(images, JSON.stringify({ ...DEFAULT_BOOT, images: ['echo@1.0.0', 'core@1.0.0', 'echo@1.0.0'], system }))
+  refused(sila('explore', '--boot', images, '--depth', '1'), /images-twice\.json: \$\.images\[2\]: names sha256:[0-9a-f]{64} again \(as \$\.images\[0\] does\): the pool names each image once/)
+  // A process may run an image the list names: that is no second entry.
+  writeFileSync(images, JSON.stringify({ ...DEFAULT_BOOT, images: ['echo@1.0.0'], system }))
+  assert.is(sila('explore', '--boot', images, '--depth', '1').status, 0)
 })
 
 function readText(path: string): string {
