@@ -291,6 +291,8 @@ interface NumericFlag {
   readonly context: ReadonlyArray<string>
   /** A negative integer is a valid value (a seed): it is then taken, and `after` is refused next, with `refusal`. */
   readonly negativeInteger?: { readonly after: ReadonlyArray<string>; readonly refusal: string | RegExp }
+  /** The least integer the flag takes (check's --seed: fast-check's 32 bits); one below it is refused as out of range. */
+  readonly min?: number
 }
 
 const TRACE = join(ROOT, 'examples/ipc-transfer.trace.json')
@@ -301,7 +303,7 @@ const LAYERS = (context: ReadonlyArray<string>): Record<string, NumericFlag> => 
 const NUMERIC: Readonly<Record<string, Readonly<Record<string, NumericFlag>>>> = {
   check: {
     runs: PLAIN, 'max-steps': PLAIN, workers: PLAIN, shard: PLAIN, 'time-limit': PLAIN,
-    seed: { context: [], negativeInteger: { after: ['--max-steps', '0'], refusal: '--max-steps expects a positive integer, found "0"' } },
+    seed: { context: [], negativeInteger: { after: ['--max-steps', '0'], refusal: '--max-steps expects a positive integer, found "0"' }, min: -(2 ** 31) },
   },
   explore: {
     depth: PLAIN, states: PLAIN, 'time-limit': PLAIN, swarm: PLAIN, workers: PLAIN,
@@ -340,6 +342,9 @@ const numericCases = Object.entries(NUMERIC).flatMap(([name, flags]) => Object.e
  */
 function negativeAnswer(flag: string, spec: NumericFlag, value: string): { after: ReadonlyArray<string>; refusal: string | RegExp; taken: boolean } {
   const integer = /^-\d+$/.test(value) && Number.isSafeInteger(Number(value))
+  if (integer && spec.negativeInteger !== undefined && spec.min !== undefined && Number(value) < spec.min) {
+    return { after: [], refusal: new RegExp(`^--${flag} expects an integer from ${spec.min} to \\d+ \\(.*\\), found ${value}$`), taken: false }
+  }
   if (integer && spec.negativeInteger !== undefined) return { ...spec.negativeInteger, taken: true }
   return { after: [], refusal: new RegExp(`^--${flag} expects .*, found ${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), taken: false }
 }
@@ -421,7 +426,7 @@ test('in process: a negative number for any numeric flag, as --flag N or --flag=
   assert.ok(counts.refused > 0 && counts.taken > 0)
   // And the seed is what the run uses.
   assert.is(parseCheckArgs(['--seed', '-3'])?.seed, -3)
-  assert.is(parseCheckArgs(['--seed=-9007199254740991'])?.seed, -9007199254740991)
+  assert.is(parseCheckArgs(['--seed=-2147483648'])?.seed, -2147483648)
 })
 
 test('in process: two flags that contradict each other are refused, naming both, in any order', async () => {

@@ -54,6 +54,25 @@ test('QUO-2 reports usage that differs from the live objects owned', () => {
   assert.equal(v.witness, { container: A, resource: 'memoryBytes', usage: 4097, expected: 4096, objects: [P] })
 })
 
+test('QUO-2, every cost: memory, processes and endpoints, one off either way in any container, are reported; per-period counters are not costs', () => {
+  const state = richState()
+  let cases = 0
+  for (const container of state.ksObjects.values()) {
+    if (container.kind !== 'container') continue
+    for (const resource of ['memoryBytes', 'processes', 'endpoints'] as const) {
+      for (const delta of [1, -1]) {
+        const v = found(checkQuo2(edit(state, (work) => patchContainer(work, container.id, (c) => ({ ...c, usage: { ...c.usage, [resource]: c.usage[resource] + delta } })))), 'QUO-2')
+        assert.equal([v.witness['container'], v.witness['resource']], [container.id, resource])
+        cases++
+      }
+    }
+    for (const resource of ['cpuBudget', 'ioBytes'] as const) {
+      assert.ok(O.isNone(checkQuo2(edit(state, (work) => patchContainer(work, container.id, (c) => ({ ...c, usage: { ...c.usage, [resource]: c.usage[resource] + 1 } }))))), resource)
+    }
+  }
+  assert.ok(cases >= 12, `${cases} cases`)
+})
+
 test('QUO-2 counts a dead process as costing nothing', () => {
   const state = edit(richState(), (work) => patchObject<Process>(work, P, (p) => ({ ...p, status: 'dead' })))
   const v = found(checkQuo2(state), 'QUO-2')
@@ -82,6 +101,18 @@ test("QUO-3 reports a per-period counter moving outside the caller's subtree", (
   const after = edit(richState(), (work) => patchContainer(work, ROOT, (c) => ({ ...c, usage: { ...c.usage, cpuBudget: 0 } })))
   const v = found(checkQuo3(stepOf(richState(), byP, UNIT_OK, after)), 'QUO-3')
   assert.equal(v.witness, { caller: 1, callerContainer: A, container: ROOT, resource: 'cpuBudget', usageBefore: 20, usageAfter: 0 })
+})
+
+test("QUO-3, every counter: any usage rising outside the caller's subtree is reported, a per-period counter (CPU, I/O) falling too; a cost falling is left to destruction", () => {
+  for (const resource of ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'] as const) {
+    const rise = edit(richState(), (work) => patchContainer(work, ROOT, (c) => ({ ...c, usage: { ...c.usage, [resource]: c.usage[resource] + 1 } })))
+    const v = found(checkQuo3(stepOf(richState(), byP, UNIT_OK, rise)), 'QUO-3')
+    assert.equal([v.witness['container'], v.witness['resource']], [ROOT, resource], `${resource} rising`)
+    const fall = edit(richState(), (work) => patchContainer(work, ROOT, (c) => ({ ...c, usage: { ...c.usage, [resource]: c.usage[resource] - 1 } })))
+    const fell = checkQuo3(stepOf(richState(), byP, UNIT_OK, fall))
+    if (resource === 'cpuBudget' || resource === 'ioBytes') assert.equal(found(fell, 'QUO-3').witness['resource'], resource, `${resource} falling`)
+    else assert.ok(O.isNone(fell), `${resource} falling`)
+  }
 })
 
 test("QUO-3 reports a limit changed outside the caller's subtree", () => {
