@@ -11,15 +11,19 @@ import { rightsMask } from '../spec/rights.js'
 import type { CapRequest } from '../spec/images.js'
 import { ERROR_CODES } from '../spec/errors.js'
 import type { Outcome } from '../spec/results.js'
-import { type KernelState, getContainer, getObject, processByRef } from '../model/state.js'
+import { type KernelState, getContainer, getObject, hostUid, processByRef, uidIn } from '../model/state.js'
 import { available } from '../model/accounting.js'
 import { lastStepChecks, logChecks } from '../model/check-log.js'
 import { CHECK_CATALOGUE, CHECK_PAIRS, type CheckPair, pairKey } from '../model/check-catalogue.js'
 import { brokenChecks } from './edges.js'
 import { type Offer, fitsRequest, matchesRequests } from '../model/objects/processes.js'
 
-/** The deep-state cases, each a predicate over a model state. */
-export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached: (state: KernelState) => boolean }> = [
+/**
+ * The deep-state cases, each a predicate over a model state. `generated`: met only
+ * by the generated syscall sequences (the update suite runs its own service
+ * system, whose containers map no user namespace).
+ */
+export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached: (state: KernelState) => boolean; readonly generated?: true }> = [
   { name: 'containers nested 3 deep', reached: (s) => containerDepthMax(s) >= 3 },
   { name: 'a full CSpace', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.id !== s.ksInit && o.status === 'running' && o.slots.every((c) => c !== null)) },
   { name: 'a full queue', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'endpoint' && o.queue.length === o.depth) },
@@ -27,7 +31,26 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'a quota at its limit', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'container' && o.id !== s.ksRoot && (['memoryBytes', 'processes', 'endpoints'] as const).some((r) => available(s, o, r) === 0)) },
   { name: 'namespaces new and shared', reached: (s) => namespaceMix(s) },
   { name: 'a mapping', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.mappings.length > 0) },
+  { name: 'uid 0 of an ancestor, not host uid 0', reached: (s) => uidZeroOfAncestor(s), generated: true },
 ]
+
+/**
+ * A running process that is uid 0 in an ancestor user namespace of its own (a
+ * base-0 map) without being host uid 0: where kernel.md §6 (uid 0 in the owning
+ * namespace) and ISO-3 (host uid 0 for an ancestor's table) part.
+ */
+function uidZeroOfAncestor(s: KernelState): boolean {
+  return [...s.ksObjects.values()].some((o) => {
+    if (o.kind !== 'process' || o.status !== 'running' || o.owner === null) return false
+    const own = getContainer(s, o.owner).namespaces.user
+    let ancestor = s.ksNamespaces.get(own)?.parent ?? null
+    while (ancestor !== null) {
+      if (uidIn(s, o, ancestor) === 0) return hostUid(s, o) !== 0
+      ancestor = s.ksNamespaces.get(ancestor)?.parent ?? null
+    }
+    return false
+  })
+}
 
 /**
  * Spawn grant lists as kernel.md §4 matches them (by what they grant, each request

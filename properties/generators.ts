@@ -267,6 +267,44 @@ export const tenantFragment: fc.Arbitrary<Fragment> = fc
   ])
 
 /**
+ * Nested user maps (kernel.md §6 and ISO-3): init makes a container with a map of
+ * base 1000 (its uid 0 is host uid 1000) and tables of its own, then inside it a
+ * container whose map has base 0 — its uid 0 is the outer container's uid 0, not
+ * host uid 0 — sharing the outer tables, or with tables of its own; a process
+ * there (uid 0, or 1) changes tables: the outer ones are an ancestor's, which
+ * needs host uid 0, its own need only uid 0 there. An outer map of base 0 makes
+ * the chain host root instead (both allowed). The slots are init's upper ones,
+ * the caller's creation index guessed as the tenant fragment guesses it.
+ */
+export const nestedMapFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    // Five slots of init's sixteen, base to base + 4.
+    base: fc.constantFrom(8, 11),
+    outerBase: fc.constantFrom(1000, 1000, 0),
+    innerBase: fc.constantFrom(0, 0, 1),
+    own: fc.constantFrom('share', 'share', 'new'),
+    uid: fc.constantFrom(0, 0, 1),
+    tenant: fc.constantFrom(1, 1, 2, 4, 4, 5),
+    actions: fc.array(fc.oneof(
+      fc.record({ kind: fc.constant('mount'), path, slot: fc.constant(2), rights }),
+      fc.record({ kind: fc.constant('svc_register'), name, slot: fc.constant(1) }),
+      fc.record({ kind: fc.constant('net_bind'), port, slot: fc.constant(1) }),
+      fc.record({ kind: fc.constant('unmount'), path }),
+    ), { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ base, outerBase, innerBase, own, uid, tenant, actions }) => [
+    { kind: 'ep_create', caller: 0, depth: 1, dst: base },
+    { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: base + 1 },
+    { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[0], namespaces: { pid: 'new', mount: 'new', net: 'new', ipc: 'new', user: { base: outerBase, count: 100 } } },
+    { kind: 'container_create', caller: 0, parent: base + 2, dst: base + 3, limits: LIMIT_PRESETS[1], namespaces: { pid: 'new', mount: own, net: own, ipc: 'share', user: { base: innerBase, count: 10 } } },
+    {
+      kind: 'process_spawn', caller: 0, container: base + 3, image: VALID_IMAGE, uid, slots: PROCESS_SLOTS, dst: base + 4,
+      grants: [{ slot: base + 3, rights: ALL_RIGHTS }, { slot: base, rights: ['read', 'write', 'grant'] }, { slot: base + 1, rights: ['read', 'write'] }],
+    },
+    ...actions.map((action) => ({ ...action, caller: tenant })),
+  ])
+
+/**
  * Init spawns an image of the pool (mostly the valid one: the others meet the
  * signature and rollback checks) into its own container, then the scheduler runs:
  * processes of one container share its quanta (ties by creation).
@@ -525,6 +563,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
+    { weight: Math.max(2, Math.ceil(weights.namespace / 3)), arbitrary: nestedMapFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: grantMatchFragment },
     { weight: Math.ceil(weights.fill / 2), arbitrary: cycleFragment },
@@ -532,12 +571,14 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.clock / 3), arbitrary: rivalsFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
-  // first spawned, index 1), or both (index 4, after the preamble's three).
+  // first spawned, index 1), or both (index 4, after the preamble's three), or nested user maps (index 1).
   const start = fc.oneof(
     { weight: 3, arbitrary: fc.constant<Fragment[]>([]) },
     { weight: 3, arbitrary: fc.constant<Fragment[]>([DEEP_PREAMBLE]) },
     { weight: 2, arbitrary: edgeFragment(1).map((edge) => [edge]) },
     { weight: 2, arbitrary: edgeFragment(4).map((edge) => [DEEP_PREAMBLE, edge]) },
+    // Nested user maps first, where a short run (the pipeline suite's, after its pool spawns) still meets them.
+    { weight: 1, arbitrary: nestedMapFragment.map((nested) => [nested]) },
   )
   return fc.tuple(start, fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
     .map(([prefix, fragments]) => [...prefix, ...fragments])

@@ -1,13 +1,12 @@
 /**
  * Writes cut short: a process killed mid-write (Ctrl-C during a synchronous
- * write has no handler to run) leaves its hidden temporary sibling, and the
- * first add of a repository must leave a repository, not a directory every
- * later command refuses.
+ * write, a kill) leaves its hidden temporary sibling, which the next write of
+ * the target clears, and the first add of a repository must leave a
+ * repository, not a directory every later command refuses.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeTreeAtomic } from '../../pipeline/files.js'
@@ -46,16 +45,23 @@ test('a write clears the temporary siblings a process that is gone left, and onl
   assert.ok(left.includes('image'))
 })
 
-/** An image signed by the release key whose data layer takes a while to write (`megabytes` of random bytes). */
-function largeImage(megabytes: number): string {
-  const dir = join(temporaryDirectory(), 'large')
-  const input = manifestInput()
-  buildImage({
-    manifest: { ...input, limits: { memoryBytes: (megabytes + 1) << 20 } }, manifestFile: 'manifest.json',
-    module: { file: 'module.bin', bytes: moduleBytes('echo') }, data: [{ file: 'data.bin', bytes: randomBytes(megabytes << 20) }], compression: 'brotli',
-  }, dir)
-  signImage(dir, key('release'))
-  return dir
+/**
+ * A preload for a child `sila` that dies (SIGKILL, as an uncaught Ctrl-C ends a
+ * synchronous write) the moment it is about to rename a finished temporary
+ * directory into place: exactly the state an interrupted write leaves, with no
+ * timing to hit.
+ */
+function killedBeforeRename(dir: string): string {
+  const file = join(dir, 'die-before-rename.cjs')
+  writeFileSync(file, [
+    "const fs = require('node:fs')",
+    "const { syncBuiltinESMExports } = require('node:module')",
+    'const rename = fs.renameSync',
+    "fs.renameSync = function (from, to) { if (String(from).endsWith('.tmpdir')) process.kill(process.pid, 'SIGKILL'); return rename.call(this, from, to) }",
+    'syncBuiltinESMExports()',
+    '',
+  ].join('\n'))
+  return file
 }
 
 /** Hidden temporary entries anywhere under `dir`. */
@@ -63,35 +69,23 @@ function temporaries(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((path) => /\.tmp(dir)?$/.test(path))
 }
 
-test('repo add interrupted while it writes the first image leaves a repository the next add completes', async () => {
+test('repo add killed while it writes the first image leaves a repository the next add completes, and its leftovers are cleared', () => {
   const keys = temporaryDirectory()
   writeKeyFiles(keys, key('release'), 'release')
-  const image = largeImage(48)
-  let caught = false
-  for (let attempt = 0; attempt < 3 && !caught; attempt++) {
-    const repo = join(temporaryDirectory(), 'repo')
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'repo', 'add', repo, image, '--keyring', keys], { cwd: ROOT, env: { ...process.env, SILA_STORE: testStore() }, stdio: 'ignore' })
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
-    // Wait until the image's tree is being written, then interrupt as Ctrl-C does.
-    let writing = false
-    for (let poll = 0; poll < 4000 && child.exitCode === null && !writing; poll++) {
-      writing = existsSync(join(repo, 'images')) && temporaries(join(repo, 'images')).length > 0
-      if (!writing) await new Promise((resolve) => setTimeout(resolve, 2))
-    }
-    if (writing) child.kill('SIGINT')
-    await exited
-    if (!writing || child.signalCode !== 'SIGINT') continue
-    caught = true
-    assert.ok(temporaries(repo).length > 0, 'the interrupted write left its temporary directory (else this test proves nothing)')
-    assert.ok(existsSync(repositoryFile(repo)), 'the repository file is written before the first image')
-    assert.equal(listRepository(repo), [], 'an empty repository')
-    assert.is(sila('repo', 'list', repo).status, 0)
-    const again = sila('repo', 'add', repo, image, '--keyring', keys)
-    assert.is(again.status, 0, again.stderr)
-    assert.equal(listRepository(repo).map((row) => `${row.name}@${row.version}`), ['echo@1.2.0'])
-    assert.equal(temporaries(repo), [], 'the next add cleared what the interrupted one left')
-  }
-  assert.ok(caught, 'in three attempts, no add was interrupted while writing its image')
+  const image = join(temporaryDirectory(), 'image')
+  buildImage({ manifest: manifestInput(), manifestFile: 'manifest.json', module: { file: 'module.bin', bytes: moduleBytes('echo') }, compression: 'brotli' }, image)
+  signImage(image, key('release'))
+  const repo = join(temporaryDirectory(), 'repo')
+  const killed = spawnSync(process.execPath, ['--require', killedBeforeRename(temporaryDirectory()), 'dist/cli/main.js', 'repo', 'add', repo, image, '--keyring', keys], { cwd: ROOT, env: { ...process.env, SILA_STORE: testStore() } })
+  assert.is(killed.signal, 'SIGKILL', 'the add died before its rename')
+  assert.ok(temporaries(repo).length > 0, 'the killed write left its temporary directory')
+  assert.ok(existsSync(repositoryFile(repo)), 'the repository file is written before the first image')
+  assert.equal(listRepository(repo), [], 'an empty repository')
+  assert.is(sila('repo', 'list', repo).status, 0)
+  const again = sila('repo', 'add', repo, image, '--keyring', keys)
+  assert.is(again.status, 0, again.stderr)
+  assert.equal(listRepository(repo).map((row) => `${row.name}@${row.version}`), ['echo@1.2.0'])
+  assert.equal(temporaries(repo), [], 'the next add cleared what the killed one left')
 })
 
 test.after(cleanup)
