@@ -218,7 +218,7 @@ export function verdicts(user: ReadonlyArray<UserProperty>, witnessed: ReadonlyM
       const shortest = extent.swarm ? '' : ' (a shortest path)'
       return { ...base, status: 'witnessed', message: `${found.witness.message}; after ${steps(found.path.length)}${shortest}`, witnessMessage: found.witness.message, witness: found.witness.detail, path: found.path }
     }
-    if (extent.complete) return { ...base, status: 'unreachable', message: 'unreachable: no reachable state satisfies it (the search was exhaustive)' }
+    if (extent.complete) return { ...base, status: 'unreachable', message: 'no reachable state satisfies it (the search was exhaustive)' }
     const why = extent.violated !== null ? `not reached before ${extent.violated} stopped the search (depth ${extent.depth}, ${bounds})`
       : extent.interrupted ? `not reached before the search was interrupted (depth ${extent.depth}, ${bounds})` : `not reached within depth ${extent.depth} / ${bounds}`
     return { ...base, status: 'vacuous', message: `${why}: this is not a pass` }
