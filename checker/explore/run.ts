@@ -5,6 +5,7 @@
  */
 import type { Preset } from '../../spec/presets.js'
 import { CAP_CORE, CAP_CORE_3, PRESETS } from '../../spec/presets.js'
+import { producingModel } from '../export/producer.js'
 import { TRACE_FORMAT, type ProducedBy, type Trace, type TraceStep } from '../../spec/trace.js'
 import { ExactSyscallCodec } from '../../spec/syscalls.js'
 import { outcomeToJson } from '../../spec/results.js'
@@ -83,17 +84,18 @@ export function exploreTrace(preset: Preset, result: ExploreResult, producedBy?:
     description: `${producedBy?.command ?? `sila explore --preset ${preset.name}`}: ${violation.invariant} after ${violation.path.length} steps (a shortest path)`,
     boot: preset.boot,
     images: [...preset.images],
-    steps: traceSteps(preset, violation.path),
+    // Outcomes as the kernel that failed answered them: a model mutant's are its own (its replay then shows the violation, not a mismatch).
+    steps: traceSteps(preset, violation.path, producingModel({ ...(producedBy === undefined ? {} : { producedBy }) }).step),
     failure: { property: 'explore', invariant: violation.invariant, step: violation.path.length - 1, message: violation.message, witness: violation.witness as never, ...user },
     ...(producedBy === undefined ? {} : { producedBy }),
   }
 }
 
-/** The steps of a path from the boot state, outcomes recorded from the model. */
-function traceSteps(preset: Preset, path: ReadonlyArray<unknown>): TraceStep[] {
+/** The steps of a path from the boot state, outcomes recorded from the model (or the copy of it `step` is). */
+function traceSteps(preset: Preset, path: ReadonlyArray<unknown>, step: typeof modelStep = modelStep): TraceStep[] {
   let state = boot(preset.boot, preset.images)
   return path.map((syscall) => {
-    const stepped = modelStep(state, syscall)
+    const stepped = step(state, syscall)
     state = stepped.state
     return ExactSyscallCodec.is(syscall) ? { syscall, outcome: outcomeToJson(stepped.outcome) } : { malformed: true as const, syscall, outcome: outcomeToJson(stepped.outcome) }
   })
@@ -112,7 +114,7 @@ export function witnessTrace(preset: Preset, verdict: PropertyVerdict, producedB
     description: `witness of ${verdict.name} (${verdict.says}), ${producedBy?.command ?? `sila explore --preset ${preset.name}`}: after ${path.length} steps (a shortest path)`,
     boot: preset.boot,
     images: [...preset.images],
-    steps: traceSteps(preset, path),
+    steps: traceSteps(preset, path, producingModel({ ...(producedBy === undefined ? {} : { producedBy }) }).step),
     failure: {
       property: 'explore', invariant: verdict.name, step: path.length - 1, message: verdict.witnessMessage ?? verdict.message,
       ...(verdict.witness === undefined ? {} : { witness: verdict.witness as never }), says: verdict.says, ...(props === undefined ? {} : { props }),

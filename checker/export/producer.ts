@@ -21,7 +21,7 @@ export interface ProducingModel {
 }
 
 /** The model `trace` is replayed on by the exports (see the module comment). @public */
-export function producingModel(trace: Trace): ProducingModel {
+export function producingModel(trace: Pick<Trace, 'producedBy'>): ProducingModel {
   const kernel = trace.producedBy?.kernel
   const mutant = kernel?.startsWith('model-mutant:') === true ? findModelMutant(kernel.slice('model-mutant:'.length)) : undefined
   return mutant === undefined ? { step: modelStep, mutant: null, text: 'the model' } : { step: mutant.step, mutant: kernel!, text: kernelText(kernel!) }
