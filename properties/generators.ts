@@ -573,12 +573,12 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three), or nested user maps (index 1).
   const start = fc.oneof(
-    { weight: 3, arbitrary: fc.constant<Fragment[]>([]) },
+    { weight: 2, arbitrary: fc.constant<Fragment[]>([]) },
+    // Nested user maps first (a third of the plain starts), where a short run (the pipeline suite's, after its pool spawns) still meets them.
+    { weight: 1, arbitrary: nestedMapFragment.map((nested) => [nested]) },
     { weight: 3, arbitrary: fc.constant<Fragment[]>([DEEP_PREAMBLE]) },
     { weight: 2, arbitrary: edgeFragment(1).map((edge) => [edge]) },
     { weight: 2, arbitrary: edgeFragment(4).map((edge) => [DEEP_PREAMBLE, edge]) },
-    // Nested user maps first, where a short run (the pipeline suite's, after its pool spawns) still meets them.
-    { weight: 1, arbitrary: nestedMapFragment.map((nested) => [nested]) },
   )
   return fc.tuple(start, fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
     .map(([prefix, fragments]) => [...prefix, ...fragments])
