@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { Coverage, type CoverageJson } from './coverage.js'
 import { minimize } from './minimize.js'
 import { SUITES } from './registry.js'
-import type { SuiteFailure, SuiteName } from './suite.js'
+import { SUITE_NAMES, type SuiteFailure, type SuiteName } from './suite.js'
 import type { RefinementTarget } from '../refinement/target.js'
 import { InputError } from '../spec/decode.js'
 import type { UserProperty } from './user/define.js'
@@ -87,6 +87,11 @@ export function suiteSeed(seed: number, suiteIndex: number, shardIndex = 0): num
   return (seed + suiteIndex * 1_000_003 + shardIndex * 7_919) | 0
 }
 
+/** The fast-check seed suite `name` runs with for the run's `seed` (and shard): what its results record, and what an interrupted run records too. */
+export function seedOfSuite(seed: number, name: SuiteName, shard?: CheckOptions['shard']): number {
+  return suiteSeed(seed, SUITE_NAMES.indexOf(name), shard?.index ?? 0)
+}
+
 function runsForShard(runs: number, shard: CheckOptions['shard']): number {
   if (shard === undefined) return runs
   return Math.floor(runs / shard.count) + (shard.index < runs % shard.count ? 1 : 0)
@@ -102,7 +107,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const context = { ...base, coverage, user: watch?.live ?? null }
   // Stored scenarios, shrinking and re-checks: nothing counted.
   const quiet = { ...base, coverage: null, user: watch?.quiet ?? null }
-  const seed = suiteSeed(options.seed, Object.keys(SUITES).indexOf(name), options.shard?.index ?? 0)
+  const seed = seedOfSuite(options.seed, name, options.shard)
   const userResults = () => (watch === null ? {} : { properties: watch.tallies(), witnesses: witnessesOf(name, seed, watch, base) })
   for (const stored of options.path === undefined && options.failFast !== true ? options.stored ?? [] : []) {
     if (stored.suite !== name) continue

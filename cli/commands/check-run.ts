@@ -8,7 +8,7 @@ import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
-import { runSuite, suiteSeed, type SuiteResult } from '../../properties/run.js'
+import { runSuite, seedOfSuite, type SuiteResult } from '../../properties/run.js'
 import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
@@ -220,7 +220,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const finished = await running.results
   process.off('SIGINT', onInterrupt)
   progress.done()
-  const results = interrupted ? withUnfinished(suites, finished, latest, found, started, (suite) => suiteSeed(seed, SUITE_NAMES.indexOf(suite), args.shard?.index ?? 0)) : finished
+  const results = interrupted ? withUnfinished(suites, finished, latest, found, started, (suite) => seedOfSuite(seed, suite, args.shard)) : finished
   const files = new Map<SuiteName, string>()
   const producers = new Map<SuiteName, ProducedBy>()
   for (const result of results) {

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatJson, renderTable, wrapText, writeFileAtomic } from '../../cli/output.js'
+import { timeLeftMs } from '../../cli/commands/check-run.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 
 test('renderTable takes any number of rows (a 200,000-step replay): no argument list as long as the table', () => {
@@ -11,6 +12,14 @@ test('renderTable takes any number of rows (a 200,000-step replay): no argument 
   const lines = renderTable([{ header: 'step', align: 'right' }, { header: 'what' }], rows).split('\n')
   assert.is(lines.length, 200_002)
   assert.is(lines[1], '------  ---------------')
+})
+
+test('the progress line\'s time left: runs left at the rate so far, never past the time limit, unknown before a run', () => {
+  assert.is(timeLeftMs(10_000, 0, 100, 2, undefined), null)
+  assert.is(timeLeftMs(10_000, 50, 100, 2, undefined), 30_000, '150 runs left at 200 ms each')
+  assert.is(timeLeftMs(10_000, 50, 100, 2, 15_000), 5_000, 'the limit ends first')
+  assert.is(timeLeftMs(20_000, 0, 100, 2, 15_000), 0)
+  assert.is(timeLeftMs(10_000, 200, 100, 2, undefined), 0, 'every run done')
 })
 
 test('renderTable aligns columns left and right', () => {
