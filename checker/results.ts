@@ -131,7 +131,7 @@ export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): st
     }
     const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !seen.has(index))
     if (missing.length > 0) {
-      const named = missing.length > 4 ? `${missing.slice(0, 4).map((index) => `${index}/${count}`).join(', ')} and ${missing.length - 4} more` : missing.map((index) => `${index}/${count}`).join(', ')
+      const named = jobsNamed(missing, count)
       warnings.push(`shard${missing.length === 1 ? '' : 's'} ${named} of seed ${seed} missing: the merged run did not run ${missing.length === 1 ? 'it' : 'them'}`)
     }
     // A shard that ran fewer suites than the others (a job given other SUITE arguments): those suites lack its runs.
@@ -155,6 +155,12 @@ function checkOneFile(entry: ResultsFile<CheckResults>): void {
   }
   const failed = results.suites.some((suite) => suite.failure !== null)
   if (results.passed === failed) throw new InputError(file, [`$.passed: ${results.passed}, but ${failed ? 'a suite records a failure' : 'no suite records a failure'}`])
+}
+
+/** Jobs (shards, swarm jobs) `indexes` of `count`, as a warning names them: the first four, then how many more. */
+function jobsNamed(indexes: ReadonlyArray<number>, count: number): string {
+  const named = indexes.slice(0, 4).map((index) => `${index}/${count}`).join(', ')
+  return indexes.length > 4 ? `${named} and ${indexes.length - 4} more` : named
 }
 
 /**
@@ -190,7 +196,7 @@ export function checkSwarmJobs(files: ReadonlyArray<ResultsFile<ExploreResults>>
   return [...groups.values()].flatMap((group) => {
     const missing = Array.from({ length: group.count }, (_, index) => index).filter((index) => !group.indexes.has(index))
     if (missing.length === 0) return []
-    const named = missing.length > 4 ? `${missing.slice(0, 4).map((index) => `${index}/${group.count}`).join(', ')} and ${missing.length - 4} more` : missing.map((index) => `${index}/${group.count}`).join(', ')
+    const named = jobsNamed(missing, group.count)
     return [`swarm job${missing.length === 1 ? '' : 's'} ${named} of seed ${group.seed} missing: the merged search did not run ${missing.length === 1 ? 'it' : 'them'}`]
   })
 }
