@@ -200,7 +200,7 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
     violations.push(...found.map((violation) => ({ ...violation, step: index })))
     const actual = outcomeToJson(next.outcome)
     const expected = traceStep.outcome ?? null
-    const mismatch = expected !== null && !sameJson(expected, actual)
+    const mismatch = expected !== null && !sameOutcome(expected, actual)
     if (mismatch) mismatches.push({ step: index, expected, actual })
     const compared = target === undefined || kernel === undefined ? null : kernelStep(target, kernel, traceStep.syscall, next.outcome, next.state, index)
     if (divergence === null && compared?.divergence) divergence = compared.divergence
@@ -252,6 +252,26 @@ function violatedIds(violations: ReadonlyArray<Violation>): InvariantId[] {
 }
 
 /** Equality of JSON values, whatever the order of object keys. */
+/**
+ * Whether a trace's expected outcome is the one replayed: equal as JSON, except
+ * that what kernel.md calls sets (a cap's rights, a container's allowed devices)
+ * are compared as sets, so a hand-written `["write", "read"]` expects what the
+ * kernel answers as `["read", "write"]`.
+ */
+export function sameOutcome(expected: OutcomeJson, actual: OutcomeJson): boolean {
+  return sameJson(withSetsSorted(expected), withSetsSorted(actual))
+}
+
+/** An outcome with its rights and allowed devices sorted and without repeats (a set written twice is the same set). */
+function withSetsSorted(outcome: OutcomeJson): OutcomeJson {
+  if (!outcome.ok) return outcome
+  const reply = outcome.reply
+  const set = <T extends string>(items: ReadonlyArray<T>): T[] => [...new Set(items)].sort()
+  if (reply.kind === 'cap') return { ok: true, reply: { ...reply, rights: set(reply.rights) } }
+  if (reply.kind === 'stats') return { ok: true, reply: { ...reply, limits: { ...reply.limits, devices: set(reply.limits.devices) } } }
+  return outcome
+}
+
 export function sameJson(left: unknown, right: unknown): boolean {
   return canonicalJson(left) === canonicalJson(right)
 }

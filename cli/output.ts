@@ -87,11 +87,13 @@ export function wrapText(text: string, widthMax: number): string[] {
   let line = ''
   for (const word of text.split(' ')) {
     let rest = word
-    while (cellWidth(rest) > widthMax) {
+    if (cellWidth(word) > widthMax) {
+      // A word too long for a line is cut into whole lines, its code points spread once (a 100,000-quanta sched_run's cell was quadratic).
       if (line !== '') lines.push(line)
-      const points = [...rest]
-      lines.push(points.slice(0, widthMax).join(''))
-      rest = points.slice(widthMax).join('')
+      const points = [...word]
+      let at = 0
+      for (; points.length - at > widthMax; at += widthMax) lines.push(points.slice(at, at + widthMax).join(''))
+      rest = points.slice(at).join('')
       line = ''
     }
     const candidate = line === '' ? rest : `${line} ${rest}`

@@ -46,7 +46,7 @@ export function isDepth(value: unknown): value is number {
   return isIntIn(value, 1, BOUNDS.queueDepthMax)
 }
 export function isBadge(value: unknown): value is number {
-  return isIntIn(value, 1, BOUNDS.badgeMax)
+  return isIntIn(value, 0, BOUNDS.badgeMax)
 }
 export function isPort(value: unknown): value is number {
   return isIntIn(value, 1, BOUNDS.portMax)

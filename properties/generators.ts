@@ -74,7 +74,7 @@ function record(kind: string, fields: Record<string, fc.Arbitrary<unknown>>): fc
 
 /** One syscall of any process kind, small domains. */
 export const singleSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-  record('cap_copy', { src: slot, dst: slot, rights, badge: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }) }),
+  record('cap_copy', { src: slot, dst: slot, rights, badge: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined, freq: 3 }) }),
   record('cap_move', { src: slot, dst: slot }),
   record('cap_delete', { slot }),
   record('cap_revoke', { slot }),
@@ -367,7 +367,7 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
 
 /** Badges: a badged copy, an attempt to badge it again, a plain copy of it, and a message that carries the badge. */
 export const badgeFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, endpoint: fc.integer({ min: 3, max: 5 }), badged: fc.integer({ min: 5, max: 7 }), again: fc.integer({ min: 1, max: 7 }), first: fc.integer({ min: 1, max: 3 }), second: fc.integer({ min: 1, max: 3 }) })
+  .record({ caller, endpoint: fc.integer({ min: 3, max: 5 }), badged: fc.integer({ min: 5, max: 7 }), again: fc.integer({ min: 1, max: 7 }), first: fc.integer({ min: 1, max: 3 }), second: fc.integer({ min: 0, max: 3 }) })
   .map(({ caller, endpoint, badged, again, first, second }) => [
     { kind: 'ep_create', caller, depth: 2, dst: endpoint },
     { kind: 'cap_copy', caller, src: endpoint, dst: badged, rights: ['write', 'grant'], badge: first },

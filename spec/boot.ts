@@ -130,7 +130,8 @@ export interface BootProblem {
  * before any object exists (both boots refuse it, each with its own
  * `BootError`): a device named twice, which the names caps, properties and
  * limits use could not tell apart (a limit may allow a device no one declared,
- * as a child's limits may at runtime: an allowed set is a set of names); init
+ * as a child's limits may at runtime: an allowed set is a set of names); a key
+ * id in the keyring twice, since a signature names its signer by key id; init
  * with fewer slots than the root container's cap and one cap per device, which
  * it holds (refused, not mended: a configuration is booted as written or not
  * at all). Null when there is none.
@@ -141,6 +142,13 @@ export function configurationProblem(config: BootConfig): BootProblem | null {
     const name = config.devices[index]!.name
     if (names.has(name)) return { path: `$.devices[${index}].name`, message: `the device ${JSON.stringify(name)} is declared twice` }
     names.add(name)
+  }
+  // A key id names one key: a signature's signer is looked up by it (kernel.md §4).
+  const keyIds = new Set<string>()
+  for (let index = 0; index < config.keyring.length; index++) {
+    const keyId = config.keyring[index]!.keyId
+    if (keyIds.has(keyId)) return { path: `$.keyring[${index}].keyId`, message: `the key id ${JSON.stringify(keyId)} is in the keyring twice: a signature names its signer by key id` }
+    keyIds.add(keyId)
   }
   const devices = config.devices.length
   if (config.init.slots < devices + 1) return { path: '$.init.slots', message: `init holds the root container's cap and ${devices} device cap${devices === 1 ? '' : 's'}: at least ${devices + 1} slots` }

@@ -22,10 +22,10 @@ export type SyscallError =
   | { readonly code: Exclude<ErrorCode, 'QuotaExceeded'> }
   | { readonly code: 'QuotaExceeded'; readonly resource: Resource }
 
-const ErrorCodeCodec = t.keyof(Object.fromEntries(ERROR_CODES.map((c) => [c, null])) as Record<ErrorCode, null>)
 const ResourceCodec = t.keyof(Object.fromEntries(RESOURCES.map((r) => [r, null])) as Record<Resource, null>)
-/** Codec of a {@link SyscallError} as traces store it. */
-export const SyscallErrorCodec = t.intersection([t.type({ code: ErrorCodeCodec }), t.partial({ resource: ResourceCodec })])
+const OtherCodeCodec = t.keyof(Object.fromEntries(ERROR_CODES.filter((c) => c !== 'QuotaExceeded').map((c) => [c, null])) as Record<Exclude<ErrorCode, 'QuotaExceeded'>, null>)
+/** Codec of a {@link SyscallError} as traces store it: a resource with `QuotaExceeded`, and only there. */
+export const SyscallErrorCodec = t.union([t.type({ code: t.literal('QuotaExceeded'), resource: ResourceCodec }), t.type({ code: OtherCodeCodec })])
 
 /** Makes an error value; `resource` only for `QuotaExceeded`. */
 export function syscallError(code: Exclude<ErrorCode, 'QuotaExceeded'>): SyscallError {

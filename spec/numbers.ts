@@ -59,7 +59,8 @@ export const BytesCodec = intRange(1, BOUNDS.bytesMax, 'Bytes')
 export const SlotCountCodec = intRange(1, BOUNDS.slotCountMax, 'SlotCount')
 export const DepthCodec = intRange(1, BOUNDS.queueDepthMax, 'Depth')
 export const UidCodec = intRange(0, BOUNDS.uidMax, 'Uid')
-export const BadgeCodec = intRange(1, BOUNDS.badgeMax, 'Badge')
+/** A badge as `cap_copy` takes it: 0 is none (kernel.md §2), allowed wherever the copy ends up unbadged. */
+export const BadgeCodec = intRange(0, BOUNDS.badgeMax, 'Badge')
 export const PortCodec = intRange(1, BOUNDS.portMax, 'Port')
 export const QuantaCodec = intRange(1, BOUNDS.quantaMax, 'Quanta')
 /** Absolute path: `/` or `/seg/seg`, segments of `[A-Za-z0-9._-]`, never `.` or `..`. */

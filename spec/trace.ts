@@ -10,14 +10,26 @@
 import * as t from 'io-ts'
 import { BootConfigCodec } from './boot.js'
 import { ImageRecordCodec } from './images.js'
-import { SyscallCodec } from './syscalls.js'
+import { ExactSyscallCodec, SyscallCodec } from './syscalls.js'
+import type { Problem } from './exact.js'
 import { OutcomeJsonCodec } from './results.js'
 import { stringMatching } from './numbers.js'
 
 export const TRACE_FORMAT = 'sila-trace/1'
 
 const WellFormedStep = t.intersection([t.type({ syscall: SyscallCodec }), t.partial({ malformed: t.literal(false), outcome: OutcomeJsonCodec })])
-const MalformedStep = t.intersection([t.type({ malformed: t.literal(true), syscall: t.unknown }), t.partial({ outcome: OutcomeJsonCodec })])
+/** A step's syscall said to be malformed: anything but a well-formed syscall (a flag left on one would hide a typo the other way). */
+const NotWellFormed = new t.Type<unknown>(
+  'a malformed syscall',
+  (u): u is unknown => !ExactSyscallCodec.is(u),
+  (u, context) => {
+    if (!ExactSyscallCodec.is(u)) return t.success(u)
+    const statement = 'a well-formed syscall, yet the step says "malformed": true (remove the flag)'
+    return t.failures([{ value: u, context, message: statement, statement } as Problem])
+  },
+  t.identity,
+)
+const MalformedStep = t.intersection([t.type({ malformed: t.literal(true), syscall: NotWellFormed }), t.partial({ outcome: OutcomeJsonCodec })])
 export const TraceStepCodec = t.union([WellFormedStep, MalformedStep])
 export type TraceStep = t.TypeOf<typeof TraceStepCodec>
 

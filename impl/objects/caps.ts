@@ -21,6 +21,7 @@ const RIGHTS_NAMES: ReadonlyArray<ReadonlyArray<RightName>> = Array.from({ lengt
 /**
  * `cap_copy`: a child of `src` with rights ⊆ rights(src) (CAP-2). A badge only on an
  * unbadged endpoint cap: a non-endpoint is `WrongKind`, a badged one `InsufficientRights`.
+ * Badge 0 is none: any unbadged cap takes it, a badged one refuses it.
  */
 export function capCopy(k: Kernel, caller: number, call: Fields): Outcome {
   if (!isCapCopy(call)) return failure(E_INVALID_ARGUMENT)
@@ -28,7 +29,7 @@ export function capCopy(k: Kernel, caller: number, call: Fields): Outcome {
   const badge = call['badge'] as number | undefined
   const source = lookupSlot(k, caller, call['src'] as number)
   if (source < 0) return failure(source)
-  if (badge !== undefined && k.objects.kind[k.caps.object[source]] !== KIND_ENDPOINT) return failure(E_WRONG_KIND)
+  if (badge !== undefined && badge !== 0 && k.objects.kind[k.caps.object[source]] !== KIND_ENDPOINT) return failure(E_WRONG_KIND)
   const within = ensureRightsWithin(requested, k.caps.rights[source])
   if (within < 0) return failure(within)
   if (badge !== undefined && k.caps.badge[source] !== 0) return failure(E_INSUFFICIENT_RIGHTS)

@@ -16,13 +16,14 @@ import { collectGarbage } from '../destroy.js'
 /**
  * `cap_copy`: a child of `src` with rights ⊆ rights(src) (CAP-2). A badge may be set
  * only on an unbadged endpoint cap: a non-endpoint is `WrongKind`, a badged one
- * `InsufficientRights`.
+ * `InsufficientRights`. Badge 0 is none (kernel.md §2): any unbadged cap may be
+ * copied with it, and a badged one may not (its badge would change).
  */
 export function capCopy(state: KernelState, caller: ProcessObject, call: SyscallOf<'cap_copy'>): Check<Done> {
   const requested = rightsMask(call.rights)
   return pipe(
     lookupSlot(state, caller, call.src, 'src'),
-    E.chainFirst((source) => (call.badge === undefined ? E.right(undefined) : ensure(getObject(state, source.object)?.kind === 'endpoint', 'WrongKind', 'a badge goes on an endpoint cap'))),
+    E.chainFirst((source) => (call.badge === undefined || call.badge === 0 ? E.right(undefined) : ensure(getObject(state, source.object)?.kind === 'endpoint', 'WrongKind', 'a badge goes on an endpoint cap'))),
     E.chainFirst((source) => ensureRightsWithin(requested, source.rights)),
     E.chainFirst((source) => (call.badge === undefined ? E.right(undefined) : ensure(source.badge === 0, 'InsufficientRights', 'a badge is set once'))),
     E.chainFirst(() => ensureEmptySlot(caller, call.dst)),

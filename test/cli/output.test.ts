@@ -36,6 +36,14 @@ test('wrapText breaks at spaces, and inside a word only when it must', () => {
   assert.equal(wrapText('aa bb cc', 5), ['aa bb', 'cc'])
   assert.equal(wrapText('abcdefgh', 3), ['abc', 'def', 'gh'])
   assert.equal(wrapText('', 3), [''])
+  assert.equal(wrapText('ab cdefgh ij', 3), ['ab', 'cde', 'fgh', 'ij'])
+  assert.equal(wrapText('abcdef', 3), ['abc', 'def'])
+  // Code points, not UTF-16 units; a word of 100,000 cut whole (a sched_run's list of every quantum).
+  assert.equal(wrapText('≤≤≤≤≤ x', 2), ['≤≤', '≤≤', '≤', 'x'])
+  const long = `[${Array.from({ length: 50_000 }, (_, index) => index % 3).join(',')}]`
+  const lines = wrapText(`ok ran ${long}`, 60)
+  assert.ok(lines.every((line) => [...line].length <= 60))
+  assert.is(lines.join('').replace(/^ok ran/, ''), long)
 })
 
 test('formatJson keeps small values on one line and breaks large ones', () => {

@@ -100,6 +100,37 @@ test('a recorded outcome that differs from the model is a MISMATCH, exit 1', () 
   }
 })
 
+test('recorded rights and allowed devices are sets: another order (or a repeat) matches, another set is a MISMATCH', () => {
+  type Step = { syscall: { kind: string }; outcome: { reply: { rights?: string[]; limits?: { devices: string[] } } } }
+  const trace = JSON.parse(readFileSync(join(ROOT, EXAMPLES[0]!), 'utf8')) as { steps: Step[] }
+  const inspect = trace.steps.map((traceStep) => traceStep.syscall.kind).lastIndexOf('cap_inspect')
+  const stats = trace.steps.findIndex((traceStep) => traceStep.syscall.kind === 'container_stats')
+  const directory = mkdtempSync(join(tmpdir(), 'sila-test-'))
+  const replayed = (edit: (steps: Step[]) => void) => {
+    const copy = structuredClone(trace)
+    edit(copy.steps)
+    const file = join(directory, 'sets.trace.json')
+    writeFileSync(file, JSON.stringify(copy))
+    return sila('replay', file)
+  }
+  try {
+    const rights = trace.steps[inspect]!.outcome.reply.rights!
+    assert.ok(rights.length >= 2)
+    const reordered = replayed((steps) => { steps[inspect]!.outcome.reply.rights = [...rights].reverse() })
+    assert.is(reordered.status, 0, reordered.stdout)
+    const repeated = replayed((steps) => { steps[inspect]!.outcome.reply.rights = [...rights, rights[0]!] })
+    assert.is(repeated.status, 0, repeated.stdout)
+    const fewer = replayed((steps) => { steps[inspect]!.outcome.reply.rights = rights.slice(1) })
+    assert.is(fewer.status, 1, fewer.stdout)
+    assert.match(fewer.stdout, /1 mismatch\./)
+    const devices = replayed((steps) => { steps[stats]!.outcome.reply.limits!.devices = ['disk0'] })
+    assert.is(devices.status, 1, devices.stdout)
+    assert.match(devices.stdout, new RegExp(`step ${stats}: expected`))
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+})
+
 test('--mutant steps a seeded bug in lockstep, names it, and excludes --model-only and --kernel', () => {
   const clean = sila('replay', EXAMPLES[0]!, '--mutant', 'copy-amplifies-rights', '--json')
   const result = JSON.parse(clean.stdout) as { kernel: string }

@@ -81,7 +81,7 @@ for (const file of [IPC, REVOKE]) {
 
 test('a recorded outcome that the model no longer gives makes it fail, naming the step', () => {
   const trace = load(IPC)
-  const reply = { kind: 'cap' as const, objectKind: 'endpoint', rights: ['write' as const, 'grant' as const], badge: 8 }
+  const reply = { kind: 'cap' as const, objectKind: 'endpoint' as const, rights: ['write' as const, 'grant' as const], badge: 8 }
   const altered: Trace = { ...trace, steps: trace.steps.map((traceStep, index) => (index === 4 ? { ...traceStep, outcome: { ok: true as const, reply } } : traceStep)) }
   const run = runGenerated(altered)
   assert.is.not(run.status, 0, run.output)

@@ -139,6 +139,40 @@ test('a trace: wrong values are said in plain words, one line per problem, each 
   ])
 })
 
+test('a trace: an expected outcome is decoded exactly too (kinds, badges, a resource with QuotaExceeded and only there)', () => {
+  const outcomes: Array<[Json, string]> = [
+    [{ ok: true, reply: { kind: 'cap', objectKind: 'widget', rights: ['read'], badge: 0 } }, '$.steps[1].outcome.reply.objectKind: expected one of: container, process, region, endpoint, device, found "widget"'],
+    [{ ok: true, reply: { kind: 'cap', objectKind: 'endpoint', rights: ['read'], badge: -1 } }, '$.steps[1].outcome.reply.badge: expected an integer in [0, 4294967295], found -1'],
+    [{ ok: true, reply: { kind: 'pids', pids: [1.5] } }, '$.steps[1].outcome.reply.pids[0]: expected a non-negative integer, found 1.5'],
+    [{ ok: false, error: { code: 'QuotaExceeded' } }, '$.steps[1].outcome.error.resource: missing; expected one of: memoryBytes, processes, endpoints, cpuBudget, ioBytes, devices'],
+    [{ ok: false, error: { code: 'EmptySlot', resource: 'devices' } }, '$.steps[1].outcome.error.resource: unknown field; known fields: code'],
+  ]
+  for (const [outcome, said] of outcomes) {
+    const trace = clone(TRACE)
+    trace.steps[1].outcome = outcome
+    const file = written('outcome.trace.json', trace)
+    assert.equal(problems(() => readJsonInput(TraceCodec, file)), [said])
+  }
+})
+
+test('a trace: a step marked malformed whose syscall is well-formed is refused (the flag would hide a typo the other way)', () => {
+  const trace = clone(TRACE)
+  trace.steps[COPY].malformed = true
+  const file = written('flagged.trace.json', trace)
+  assert.equal(problems(() => readJsonInput(TraceCodec, file)), [`$.steps[${COPY}].syscall: a well-formed syscall, yet the step says "malformed": true (remove the flag)`])
+  // A malformed syscall keeps its flag: a field of another kind makes it one.
+  trace.steps[COPY].syscall.slot = 3
+  assert.is(readJsonInput(TraceCodec, written('garbage.trace.json', trace)).steps.length, TRACE.steps.length)
+})
+
+test('a trace whose keyring names one key id twice is refused at the path, by both kernels\' boot', () => {
+  const trace = clone(TRACE)
+  trace.boot.keyring.push({ keyId: trace.boot.keyring[0].keyId })
+  const file = written('keyring.trace.json', trace)
+  const lines = refusedLines(sila('replay', file), file)
+  assert.match(lines[0]!, /\$\.boot\.keyring\[1\]\.keyId: the key id "release" is in the keyring twice/)
+})
+
 // ---- boot configurations ------------------------------------------------------------
 
 test('a boot configuration (sila explore --boot): a near name gets "did you mean", a far one the known fields', () => {

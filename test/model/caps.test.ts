@@ -60,8 +60,15 @@ copy('SlotOccupied: dst occupied; dst equal to src', () => {
   failsWith(bootWith(), sc.copy(INIT, ROOT_SLOT, DISK_SLOT), 'SlotOccupied')
   failsWith(bootWith(), sc.copy(INIT, ROOT_SLOT, ROOT_SLOT, ['read']), 'SlotOccupied')
 })
-copy('InvalidArgument: badge 0, unknown right, rights not a list', () => {
-  failsWith(bootWith(), { ...sc.copy(INIT, ROOT_SLOT, 5), badge: 0 }, 'InvalidArgument')
+copy('badge 0 is none (kernel.md §2): an unbadged endpoint or another kind copies with it, unbadged; a badged cap refuses it', () => {
+  let state = must(bootWith(), sc.copy(INIT, DISK_SLOT, 5, ['write'], 0), sc.epCreate(INIT, 6), sc.copy(INIT, 6, 7, ['write'], 0))
+  assert.is(mustCapAt(state, INIT, 5).badge, 0)
+  assert.is(mustCapAt(state, INIT, 7).badge, 0)
+  state = must(state, sc.copy(INIT, 6, 8, ['write'], 4))
+  failsWith(state, sc.copy(INIT, 8, 9, ['write'], 0), 'InsufficientRights')
+  failsWith(bootWith(), { ...sc.copy(INIT, ROOT_SLOT, 5), badge: -1 }, 'InvalidArgument')
+})
+copy('InvalidArgument: badge out of range, unknown right, rights not a list', () => {
   failsWith(bootWith(), { ...sc.copy(INIT, ROOT_SLOT, 5), rights: ['own'] }, 'InvalidArgument')
   failsWith(bootWith(), { ...sc.copy(INIT, ROOT_SLOT, 5), rights: 'read' }, 'InvalidArgument')
   failsWith(bootWith(), { ...sc.copy(INIT, ROOT_SLOT, 5), badge: 2 ** 32 }, 'InvalidArgument')
