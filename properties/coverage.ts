@@ -32,6 +32,8 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'namespaces new and shared', reached: (s) => namespaceMix(s) },
   { name: 'a mapping', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.mappings.length > 0) },
   { name: 'uid 0 of an ancestor, not host uid 0', reached: (s) => uidZeroOfAncestor(s), generated: true },
+  // A destroy (of a container, or of an endpoint's last cap) that found messages queued: they count as discarded (IPC-2).
+  { name: 'queued messages discarded by a destroy', reached: (s) => s.gsMessages.discarded > 0, generated: true },
 ]
 
 /**

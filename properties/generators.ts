@@ -410,6 +410,30 @@ export const DEEP_PREAMBLE: Fragment = [
   { kind: 'ep_recv', caller: 0, slot: 3, dst: 6 },
 ]
 
+/**
+ * A container destroyed with messages queued (after the deep preamble, whose
+ * process `inner`, 1 to 3, runs in a container its parent process holds the cap
+ * of): `inner` fills an endpoint of its own container with messages, one maybe
+ * carrying a cap, sometimes sends its parent the cap to that endpoint, then the
+ * parent destroys `inner`'s container and receives. The queued messages go with
+ * their endpoint (IPC-2 counts them discarded); the one sent out stays, without
+ * its cap (kernel.md §3, docs/decisions.md "What a destroy takes").
+ */
+export const doomedQueueFragment: fc.Arbitrary<Fragment> = fc
+  .record({ inner: fc.constantFrom(1, 2, 3), held: fc.integer({ min: 1, max: 2 }), xfer: opt(fc.integer({ min: 0, max: 2 })), outward: fc.boolean() })
+  .map(({ inner, held, xfer, outward }) => {
+    // The parent process, its slot holding inner's container cap, and the endpoint inner's slot 1 sends on, as the parent's slot.
+    const parent = inner - 1
+    const receiver = inner === 1 ? { caller: 0, slot: 3 } : { caller: 1, slot: 2 }
+    return [
+      { kind: 'ep_create', caller: inner, depth: 2, dst: 6 },
+      ...Array.from({ length: held }, (_, index) => ({ kind: 'ep_send', caller: inner, slot: 6, payload: index, ...(index === 0 && xfer !== undefined ? { xfer } : {}) })),
+      ...(outward ? [{ kind: 'ep_send', caller: inner, slot: 1, payload: 'doomed', xfer: 6 }] : []),
+      { kind: 'container_destroy', caller: parent, slot: inner === 1 ? 4 : 3 },
+      ...(outward ? [{ kind: 'ep_recv', caller: receiver.caller, slot: receiver.slot, dst: 7 }] : []),
+    ]
+  })
+
 /** A cap carried by a message from one process to another: a hop. */
 export const hopFragment: fc.Arbitrary<Fragment> = fc
   .record({ from: caller, to: caller, slot: fc.integer({ min: 1, max: 5 }), receiveSlot: fc.integer({ min: 1, max: 5 }), xfer: slot, dst: slot })
@@ -562,6 +586,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.hop / 4), arbitrary: retireFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
+    { weight: Math.ceil(weights.nest / 5), arbitrary: doomedQueueFragment },
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
     { weight: Math.max(2, Math.ceil(weights.namespace / 3)), arbitrary: nestedMapFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
