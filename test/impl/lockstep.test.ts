@@ -133,7 +133,7 @@ test('declared systems changed at one place: model and impl boot them alike or r
       let changed: unknown
       let initSlots = config.init.slots
       let rootLimits = config.root.limits
-      const choice = next(11)
+      const choice = next(13)
       if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
       else if (choice === 1 && leaf.path.length >= 2) {
         const [field, index] = leaf.path as [string, number]
@@ -185,6 +185,18 @@ test('declared systems changed at one place: model and impl boot them alike or r
         // init's slots below what the devices' caps take.
         initSlots = Math.max(1, config.devices.length + 1 - next(2))
         changed = system
+      } else if (choice === 11 && (system.containers?.length ?? 0) > 0) {
+        // A container's parent named as a process or a device: not a container.
+        const index = next(system.containers!.length)
+        const others = [...(system.processes ?? []).map((process) => process.name), 'init', ...config.devices.map((device) => device.name)]
+        changed = replaced(system, ['containers', index, 'parent'], others[next(others.length)]!)
+      } else if (choice === 12 && (system.caps?.length ?? 0) >= 2) {
+        // A cap made the child of an earlier one (declared before it, so the order is right) that names another object or holds fewer rights.
+        const caps = system.caps!
+        const child = 1 + next(caps.length - 1)
+        const parent = caps[next(child)]!
+        const rights = next(2) === 0 ? caps[child]!.rights : ['read', 'write', 'execute', 'grant', 'control']
+        changed = replaced(system, ['caps', child], { ...caps[child]!, rights, parent: `${parent.holder}:${parent.slot}` })
       } else if (typeof leaf.value === 'number') {
         const value = leaf.value
         changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])
@@ -209,7 +221,8 @@ test('declared systems changed at one place: model and impl boot them alike or r
   assert.ok((outcomes.get('booted') ?? 0) > 100)
   assert.ok(refusals.length >= 15, refusals.join('\n'))
   // Each check added on 2026-12-05 is reached (init short of slots, a uid map past the parent's range, an image that does not verify or is below its floor).
-  for (const reached of ['$.init.slots', '.namespaces.user', 'not signed by a trusted key', 'is below the floor']) {
+  // And (2026-12-06, from the model's mutation run) a container's parent that is not a container, a cap's parent naming another object or fewer rights.
+  for (const reached of ['$.init.slots', '.namespaces.user', 'not signed by a trusted key', 'is below the floor', '.parent: is not a container', 'names another object']) {
     assert.ok(refusals.some((kind) => kind.includes(reached)), `no change reached ${reached}:\n${refusals.join('\n')}`)
   }
 })
