@@ -133,7 +133,7 @@ test('declared systems changed at one place: model and impl boot them alike or r
       let changed: unknown
       let initSlots = config.init.slots
       let rootLimits = config.root.limits
-      const choice = next(13)
+      const choice = next(14)
       if (choice === 0 && leaf.path.length >= 2) changed = replaced(system, leaf.path.slice(0, 2), undefined)
       else if (choice === 1 && leaf.path.length >= 2) {
         const [field, index] = leaf.path as [string, number]
@@ -197,6 +197,16 @@ test('declared systems changed at one place: model and impl boot them alike or r
         const parent = caps[next(child)]!
         const rights = next(2) === 0 ? caps[child]!.rights : ['read', 'write', 'execute', 'grant', 'control']
         changed = replaced(system, ['caps', child], { ...caps[child]!, rights, parent: `${parent.holder}:${parent.slot}` })
+      } else if (choice === 13 && (system.containers?.length ?? 0) > 0) {
+        // A container's memory exactly what its children reserve and its processes' images cost (and maybe its regions), or one byte short.
+        const index = next(system.containers!.length)
+        const name = system.containers![index]!.name
+        const images = (system.processes ?? []).filter((process) => process.container === name)
+          .reduce((sum, process) => sum + (IMAGES.find((image) => image.digest === process.image)?.manifest.memoryBytes ?? 0), 0)
+        const children = (system.containers ?? []).filter((container) => container.parent === name).reduce((sum, container) => sum + container.limits.memoryBytes, 0)
+        const regions = (system.objects ?? []).reduce((sum, object) => sum + (object.kind === 'region' && object.owner === name ? object.sizeBytes : 0), 0)
+        const memoryBytes = Math.max(0, children + images + (next(2) === 0 ? regions : 0) - next(2))
+        changed = replaced(system, ['containers', index, 'limits', 'memoryBytes'], memoryBytes)
       } else if (typeof leaf.value === 'number') {
         const value = leaf.value
         changed = replaced(system, leaf.path, [value + 1, value - 1, 0, numbers[next(numbers.length)]!][next(4)])
@@ -222,7 +232,7 @@ test('declared systems changed at one place: model and impl boot them alike or r
   assert.ok(refusals.length >= 15, refusals.join('\n'))
   // Each check added on 2026-12-05 is reached (init short of slots, a uid map past the parent's range, an image that does not verify or is below its floor).
   // And (2026-12-06, from the model's mutation run) a container's parent that is not a container, a cap's parent naming another object or fewer rights.
-  for (const reached of ['$.init.slots', '.namespaces.user', 'not signed by a trusted key', 'is below the floor', '.parent: is not a container', 'names another object']) {
+  for (const reached of ['$.init.slots', '.namespaces.user', 'not signed by a trusted key', 'is below the floor', '.parent: is not a container', 'names another object', 'cannot afford n memoryBytes']) {
     assert.ok(refusals.some((kind) => kind.includes(reached)), `no change reached ${reached}:\n${refusals.join('\n')}`)
   }
 })
