@@ -434,6 +434,25 @@ export const doomedQueueFragment: fc.Arbitrary<Fragment> = fc
     ]
   })
 
+/**
+ * A zombie reaped: init spawns a process in the root container, maybe copies its
+ * cap, kills it (it stays as a zombie while a cap names it, its charges already
+ * returned), then deletes the caps to it: the last one destroys the zombie, which
+ * must not return its charges a second time.
+ */
+export const zombieFragment: fc.Arbitrary<Fragment> = fc
+  .record({ dst: fc.integer({ min: 3, max: 7 }), copy: fc.boolean(), copyFirst: fc.boolean() })
+  .map(({ dst, copy, copyFirst }) => {
+    const deletes = [{ kind: 'cap_delete', caller: 0, slot: dst }, ...(copy ? [{ kind: 'cap_delete', caller: 0, slot: dst + 1 }] : [])]
+    return [
+      { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 2, grants: [], dst },
+      ...(copy ? [{ kind: 'cap_copy', caller: 0, src: dst, dst: dst + 1, rights: ['read'] }] : []),
+      { kind: 'process_kill', caller: 0, slot: dst },
+      { kind: 'process_list', caller: 0 },
+      ...(copyFirst ? deletes.reverse() : deletes),
+    ]
+  })
+
 /** A cap carried by a message from one process to another: a hop. */
 export const hopFragment: fc.Arbitrary<Fragment> = fc
   .record({ from: caller, to: caller, slot: fc.integer({ min: 1, max: 5 }), receiveSlot: fc.integer({ min: 1, max: 5 }), xfer: slot, dst: slot })
@@ -587,6 +606,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: doomedQueueFragment },
+    { weight: Math.ceil(weights.nest / 5), arbitrary: zombieFragment },
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
     { weight: Math.max(2, Math.ceil(weights.namespace / 3)), arbitrary: nestedMapFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },

@@ -10,7 +10,11 @@
 // `--retest-survivors` tests the survivors again, `--retest-timeouts` the timeouts
 // (a loaded machine can time out a slow survivor), with `--own-tests` only by the
 // file's own tests; `--concurrency N`
-// is handed to Stryker.
+// is handed to Stryker. `--model`: the same over model/ instead
+// (tools/mutation/stryker.model.config.json, reports/mutation-model/), with the
+// check alone as the oracle: a measure of how far the generators reach, since a
+// model mutant is killed only where the check's lockstep sees the model and the
+// impl part (docs/decisions.md, "Mutation testing of the model").
 // Run from the repository root.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -18,9 +22,15 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EQUIVALENT_LIST, MUTATION_REPORT, equivalentList, isIgnoredAsEquivalent, readMutationReport, withEquivalentIgnored } from '../../dist/bench/mutation.js'
 
-const CONFIG = 'tools/mutation/stryker.config.json'
-const CHUNKS_DIR = 'reports/mutation/chunks'
-const MERGED = 'reports/mutation/stryker-incremental.json'
+const MODEL = process.argv.includes('--model')
+const CONFIG = MODEL ? 'tools/mutation/stryker.model.config.json' : 'tools/mutation/stryker.config.json'
+const REPORTS = MODEL ? 'reports/mutation-model' : 'reports/mutation'
+const CHUNKS_DIR = `${REPORTS}/chunks`
+const MERGED = `${REPORTS}/stryker-incremental.json`
+/** The folders mutated, in the order their files are dealt into chunks. */
+const FOLDERS = MODEL ? ['model'] : ['refinement', 'impl']
+/** Files of those folders not mutated: the model's coverage bookkeeping (which checks a handler makes), not the kernel's behaviour. */
+const NOT_MUTATED = new Set(['model/check-catalogue.ts', 'model/check-log.ts'])
 const STRYKER = fileURLToPath(new URL('../../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url))
 const PRELOAD = fileURLToPath(new URL('./typescript5.mjs', import.meta.url))
 /** About this many source lines per chunk (a line makes about one mutant). */
@@ -31,15 +41,15 @@ const minutes = (ms) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_00
 
 function sources(dir) {
   return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort()
+    .map((f) => join(dir, f)).filter((f) => statSync(f).isFile() && !NOT_MUTATED.has(f)).sort()
 }
 
-/** Files dealt into chunks of about LINES_PER_CHUNK lines, in path order, refinement/ first. */
+/** Files dealt into chunks of about LINES_PER_CHUNK lines, in path order, refinement/ first (or model/'s, --model). */
 export function chunks() {
   const result = []
   let current = []
   let lines = 0
-  for (const file of [...sources('refinement'), ...sources('impl')]) {
+  for (const file of FOLDERS.flatMap(sources)) {
     const count = readFileSync(file, 'utf8').split('\n').length
     if (current.length > 0 && lines + count > LINES_PER_CHUNK) { result.push(current); current = []; lines = 0 }
     current.push(file)
@@ -80,7 +90,8 @@ mkdirSync(CHUNKS_DIR, { recursive: true })
 // The committed report, read before any chunk overwrites it: its mutants that the
 // equivalent list names are seeded into each chunk's incremental file as Ignored
 // (bench/mutation.ts, withEquivalentIgnored), so that Stryker does not test them.
-const committed = !args.includes('--with-equivalent') && existsSync(MUTATION_REPORT) ? readMutationReport() : null
+// (The model's run has no list of equivalent mutants: its survivors are read, not scored against a target.)
+const committed = !MODEL && !args.includes('--with-equivalent') && existsSync(MUTATION_REPORT) ? readMutationReport() : null
 const listed = committed === null ? null : equivalentList(readFileSync(EQUIVALENT_LIST, 'utf8'))
 // After better generators or tests: Stryker's incremental mode cannot know that the
 // command runner's tests changed, so the survivors are dropped from the incremental
@@ -141,9 +152,9 @@ const merged = merge(done)
 if (merged === null) { process.stderr.write('mutate: no chunk has run yet\n'); process.exit(1) }
 writeFileSync(MERGED, JSON.stringify(merged))
 // The whole report: every file some chunk has tested (all of them after a full run), nothing left to test.
-const tested = Object.keys(merged.files).filter((file) => existsSync(file)).sort()
-const everything = [...sources('refinement'), ...sources('impl')]
+const everything = FOLDERS.flatMap(sources)
+const tested = Object.keys(merged.files).filter((file) => everything.includes(file)).sort()
 process.stdout.write(`\nmutate: the report of ${tested.length} of ${everything.length} files from the chunks\n`)
 stryker(tested.length === everything.length ? [] : ['--mutate', tested.join(',')])
-spawnSync(process.execPath, ['scripts/mutation-score.mjs'], { stdio: 'inherit' })
+spawnSync(process.execPath, ['scripts/mutation-score.mjs', `${REPORTS}/mutation.json`], { stdio: 'inherit' })
 process.stdout.write(`mutate: ${minutes(Date.now() - runStarted)} in all\n`)

@@ -17,7 +17,7 @@ const load = (path) => import(pathToFileURL(join(dist, path)).href)
 const ns = (globalThis.__stryker__ ??= {})
 ns.silaLoading = true
 ns.silaStatic = {}
-for (const tree of ['impl', 'refinement']) {
+for (const tree of ['impl', 'refinement', 'model']) {
   for (const entry of readdirSync(join(dist, tree), { recursive: true }).map(String).filter((f) => f.endsWith('.js')).sort()) await load(join(tree, entry))
 }
 const { CHECK_DEFAULTS, firstFailure } = await load('cli/commands/check-run.js')
