@@ -13,6 +13,7 @@
  */
 import fc from 'fast-check'
 import { RIGHT_NAMES, type RightName } from '../spec/rights.js'
+import { BOUNDS } from '../spec/numbers.js'
 import type { Limits, NamespaceConfig } from '../spec/limits.js'
 import { IMAGE_POOL, MATCHER_IMAGE, VALID_IMAGE } from './pool.js'
 import { edgeFragment } from './edges.js'
@@ -161,13 +162,15 @@ export const serveFragment: fc.Arbitrary<Fragment> = fc
 export const mapFragment: fc.Arbitrary<Fragment> = fc
   .record({
     caller, dst: fc.integer({ min: 2, max: 7 }), copy: opt(fc.integer({ min: 2, max: 7 })), readOnly: fc.constantFrom(false, false, true), executable: fc.boolean(),
-    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again', 'again-first', 'again-last'), killer: fc.constantFrom(0, 1),
+    end: fc.constantFrom('keep', 'unmap', 'unmap', 'delete', 'revoke', 'kill', 'again', 'again', 'again-first', 'again-last', 'move'), killer: fc.constantFrom(0, 1),
     refused: fc.constantFrom<RightName[] | null>(null, null, [], ['read', 'control'], ['write', 'grant']),
   })
   .map(({ caller, dst, copy: drawn, readOnly, executable, end, killer, refused }) => {
     // Two mappings to undo need two caps: a copy always.
     const copy = drawn ?? (end.startsWith('again-') ? (dst === 7 ? 2 : dst + 1) : undefined)
     const via = copy ?? dst
+    // A free slot of every process's eight to move the mapped cap to.
+    const moved = [7, 6, 5, 4, 3, 2].find((slot) => slot !== dst && slot !== copy)!
     const perms = executable ? ['read', 'execute'] : ['read', 'write']
     return [
       { kind: 'mem_alloc', caller, sizeBytes: 512, executable, dst },
@@ -175,7 +178,9 @@ export const mapFragment: fc.Arbitrary<Fragment> = fc
       // Sometimes first a mapping that asks for nothing, or for rights that are not mapping perms (refused, whatever the cap holds).
       ...(refused === null ? [] : [{ kind: 'mem_map', caller, slot: via, perms: refused }]),
       { kind: 'mem_map', caller, slot: via, perms },
-      ...(end === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: via }]
+      // Moved: the mapping stays with the cap, and is undone through its new slot.
+      ...(end === 'move' ? [{ kind: 'cap_move', caller, src: via, dst: moved }, { kind: 'mem_unmap', caller, slot: moved }, { kind: 'mem_unmap', caller, slot: via }]
+        : end === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: via }]
         : end === 'delete' ? [{ kind: 'cap_delete', caller, slot: via }]
           : end === 'revoke' ? [{ kind: 'cap_revoke', caller, slot: dst }]
             : end === 'kill' ? [{ kind: 'process_kill', caller: killer, slot: 5 }]
@@ -281,8 +286,10 @@ export const nestedMapFragment: fc.Arbitrary<Fragment> = fc
     // Five slots of init's sixteen, base to base + 4.
     base: fc.constantFrom(8, 11),
     outerBase: fc.constantFrom(1000, 1000, 0),
-    innerBase: fc.constantFrom(0, 0, 1),
+    innerBase: fc.constantFrom(0, 0, 1, 5),
     own: fc.constantFrom('share', 'share', 'new'),
+    // The outer container's mount and net tables: its own, or the root's (then an inner process changing them changes the host's).
+    outerTables: fc.constantFrom('new', 'new', 'share'),
     uid: fc.constantFrom(0, 0, 1),
     tenant: fc.constantFrom(1, 1, 2, 4, 4, 5),
     actions: fc.array(fc.oneof(
@@ -292,10 +299,10 @@ export const nestedMapFragment: fc.Arbitrary<Fragment> = fc
       fc.record({ kind: fc.constant('unmount'), path }),
     ), { minLength: 1, maxLength: 3 }),
   })
-  .map(({ base, outerBase, innerBase, own, uid, tenant, actions }) => [
+  .map(({ base, outerBase, innerBase, own, outerTables, uid, tenant, actions }) => [
     { kind: 'ep_create', caller: 0, depth: 1, dst: base },
     { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: base + 1 },
-    { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[0], namespaces: { pid: 'new', mount: 'new', net: 'new', ipc: 'new', user: { base: outerBase, count: 100 } } },
+    { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[0], namespaces: { pid: 'new', mount: outerTables, net: outerTables, ipc: 'new', user: { base: outerBase, count: 100 } } },
     { kind: 'container_create', caller: 0, parent: base + 2, dst: base + 3, limits: LIMIT_PRESETS[1], namespaces: { pid: 'new', mount: own, net: own, ipc: 'share', user: { base: innerBase, count: 10 } } },
     {
       kind: 'process_spawn', caller: 0, container: base + 3, image: VALID_IMAGE, uid, slots: PROCESS_SLOTS, dst: base + 4,
@@ -322,12 +329,14 @@ export const crowdFragment: fc.Arbitrary<Fragment> = fc
  * their ties go to the lower container id, whatever order the processes came in.
  */
 export const rivalsFragment: fc.Arbitrary<Fragment> = fc
-  .record({ first: fc.integer({ min: 3, max: 5 }), level: fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 }), quanta: fc.integer({ min: 30, max: 120 }) })
-  .map(({ first, level, quanta }) => [
+  .record({ first: fc.integer({ min: 3, max: 5 }), level: fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 }), quanta: fc.integer({ min: 30, max: 120 }), reweigh: opt(fc.integer({ min: 0, max: LIMIT_PRESETS.length - 1 })) })
+  .map(({ first, level, quanta, reweigh }) => [
     { kind: 'container_create', caller: 0, parent: 0, dst: first, limits: LIMIT_PRESETS[level], namespaces: NAMESPACE_PRESETS[0] },
     { kind: 'container_create', caller: 0, parent: 0, dst: first + 1, limits: LIMIT_PRESETS[level], namespaces: NAMESPACE_PRESETS[0] },
     { kind: 'process_spawn', caller: 0, container: first + 1, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: first + 3 },
     { kind: 'process_spawn', caller: 0, container: first, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: first + 2 },
+    // Sometimes one of them gets another weight (and other limits) first: the scheduler must use the new one.
+    ...(reweigh === undefined ? [] : [{ kind: 'container_set_limits', caller: 0, slot: first, limits: { ...LIMIT_PRESETS[level]!, cpuWeight: LIMIT_PRESETS[reweigh]!.cpuWeight * 7 } }]),
     { kind: 'sched_run', quanta },
   ])
 
@@ -345,8 +354,10 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
   .record({
     endpoint: fc.integer({ min: 10, max: 11 }), region: fc.integer({ min: 12, max: 13 }), dst: fc.integer({ min: 14, max: 15 }),
     shape: fc.constantFrom('subset', 'subset', 'trap', 'trap', 'none'), pick: fc.nat(), order: fc.array(fc.nat(), { minLength: 7, maxLength: 7 }),
+    // Into init's own container (both devices allowed), or a new one allowing one device only (LIMIT_PRESETS 1: disk0, 3: net0): the policy then refuses the other device's grant wherever it comes in the list.
+    home: fc.constantFrom(0, 0, 1, 3), badge: opt(fc.integer({ min: 1, max: 3 })),
   })
-  .map(({ endpoint, region, dst, shape, pick, order }) => {
+  .map(({ endpoint, region, dst, shape, pick, order, home, badge }) => {
     const g = {
       rwg: { slot: endpoint, rights: ['read', 'write', 'grant'] }, read: { slot: endpoint, rights: ['read'] }, write: { slot: endpoint, rights: ['write'] },
       disk: { slot: 1, rights: ['write'] }, net: { slot: 2, rights: ['write'] }, region: { slot: region, rights: ['read', 'write'] }, container: { slot: 0, rights: ['control'] },
@@ -358,10 +369,15 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
     const grants = shape === 'subset' ? shuffled(full).slice(0, pick % (full.length + 1))
       : shape === 'trap' ? [...traps[pick % traps.length]!, ...shuffled([g.region, g.container]).slice(0, pick % 3)]
         : shuffled(hopeless[pick % hopeless.length]!)
+    // The container: init's own, or a child made at dst (the spawn's dst is then the other of init's slots 14 and 15).
+    const container = home === 0 ? 0 : dst
     return [
-      { kind: 'ep_create', caller: 0, depth: 2, dst: endpoint },
+      // With a badge, the endpoint granted is a badged copy: the child's cap keeps the badge.
+      ...(badge === undefined ? [{ kind: 'ep_create', caller: 0, depth: 2, dst: endpoint }]
+        : [{ kind: 'ep_create', caller: 0, depth: 2, dst: 9 }, { kind: 'cap_copy', caller: 0, src: 9, dst: endpoint, rights: ['read', 'write', 'grant'], badge }]),
       { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: region },
-      { kind: 'process_spawn', caller: 0, container: 0, image: MATCHER_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants, dst },
+      ...(home === 0 ? [] : [{ kind: 'container_create', caller: 0, parent: 0, dst: container, limits: LIMIT_PRESETS[home]!, namespaces: NAMESPACE_PRESETS[0] }]),
+      { kind: 'process_spawn', caller: 0, container, image: MATCHER_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants, dst: home === 0 ? dst : 29 - dst },
     ]
   })
 
@@ -376,6 +392,22 @@ export const badgeFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'] },
     { kind: 'ep_send', caller, slot: badged, payload: 3 },
     { kind: 'ep_recv', caller, slot: endpoint },
+  ])
+
+/**
+ * A cap with no rights (legal, and it keeps its object alive): copied from a
+ * cap of the caller's, inspected, copied from in turn asking for some rights
+ * (refused unless it asks none), used, and deleted.
+ */
+export const hollowFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, src: fc.integer({ min: 0, max: 3 }), dst: fc.integer({ min: 4, max: 5 }), asked: rights, use: fc.constantFrom('ep_send', 'mem_map', 'container_stats', 'io_submit') })
+  .map(({ caller, src, dst, asked, use }) => [
+    { kind: 'cap_copy', caller, src, dst, rights: [] },
+    { kind: 'cap_inspect', caller, slot: dst },
+    { kind: 'cap_copy', caller, src: dst, dst: dst + 2, rights: asked },
+    use === 'ep_send' ? { kind: 'ep_send', caller, slot: dst, payload: 1 } : use === 'mem_map' ? { kind: 'mem_map', caller, slot: dst, perms: ['read'] }
+      : use === 'container_stats' ? { kind: 'container_stats', caller, slot: dst } : { kind: 'io_submit', caller, slot: dst, bytes: 1 },
+    { kind: 'cap_delete', caller, slot: dst },
   ])
 
 /** One process making many cheap syscalls: spends its container's CPU budget (BudgetExhausted, CPU-1). */
@@ -451,6 +483,39 @@ export const zombieFragment: fc.Arbitrary<Fragment> = fc
       { kind: 'process_list', caller: 0 },
       ...(copyFirst ? deletes.reverse() : deletes),
     ]
+  })
+
+/**
+ * Every argument bound of spec/numbers.ts `BOUNDS` met exactly and passed by one,
+ * at both ends: init makes what the syscall needs (an endpoint, a region of its
+ * own) and then gives the argument its lowest value, one below, its highest or
+ * one above, so that a bound moved by one either way (a `<` for a `<=` in the
+ * argument checks, a constant off by one) answers otherwise than the model. The
+ * largest values are cheap for the kernel (a queue's depth is a bound, not an
+ * allocation; 100,000 quanta run one process).
+ */
+const BOUNDED: ReadonlyArray<{ readonly min: number; readonly max: number; readonly steps: (value: number) => Fragment }> = [
+  { min: 0, max: BOUNDS.badgeMax, steps: (badge) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'cap_copy', caller: 0, src: 3, dst: 4, rights: ['write'], badge }, { kind: 'cap_inspect', caller: 0, slot: 4 }] },
+  { min: 0, max: BOUNDS.payloadIntMax, steps: (payload) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'ep_send', caller: 0, slot: 3, payload }, { kind: 'ep_recv', caller: 0, slot: 3 }] },
+  { min: 0, max: BOUNDS.payloadLengthMax, steps: (length) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'ep_send', caller: 0, slot: 3, payload: 'x'.repeat(Math.max(0, length)) }, { kind: 'ep_recv', caller: 0, slot: 3 }] },
+  { min: 1, max: BOUNDS.queueDepthMax, steps: (depth) => [{ kind: 'ep_create', caller: 0, depth, dst: 3 }, { kind: 'ep_send', caller: 0, slot: 3, payload: 1 }, { kind: 'cap_inspect', caller: 0, slot: 3 }] },
+  { min: 1, max: BOUNDS.slotCountMax, steps: (slots) => [{ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots, grants: [], dst: 3 }, { kind: 'process_list', caller: 0 }] },
+  { min: 0, max: BOUNDS.grantsMax, steps: (count) => [{ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: BOUNDS.slotCountMax, grants: Array.from({ length: Math.max(0, count) }, () => ({ slot: 1, rights: ['write'] })), dst: 3 }] },
+  { min: 1, max: BOUNDS.cpuWeightMax, steps: (cpuWeight) => [{ kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: { ...LIMIT_PRESETS[2]!, cpuWeight }, namespaces: NAMESPACE_PRESETS[0] }, { kind: 'container_stats', caller: 0, slot: 3 }] },
+  { min: 1, max: BOUNDS.quantaMax, steps: (quanta) => [{ kind: 'sched_run', quanta }] },
+  { min: 0, max: BOUNDS.uidMax, steps: (uid) => [{ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid, slots: 2, grants: [], dst: 3 }] },
+  { min: 1, max: BOUNDS.portMax, steps: (port) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'net_bind', caller: 0, port, slot: 3 }, { kind: 'net_connect', caller: 0, port, dst: 4 }] },
+  { min: 1, max: BOUNDS.nameLengthMax, steps: (length) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'svc_register', caller: 0, name: 's'.repeat(Math.max(0, length)), slot: 3 }, { kind: 'svc_lookup', caller: 0, name: 's'.repeat(Math.max(0, length)), dst: 4 }] },
+  { min: 1, max: BOUNDS.pathLengthMax, steps: (length) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'mount', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, slot: 3, rights: ['read'] }, { kind: 'resolve', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, dst: 4 }] },
+  { min: 1, max: BOUNDS.bytesMax, steps: (sizeBytes) => [{ kind: 'mem_alloc', caller: 0, sizeBytes, executable: false, dst: 3 }, { kind: 'io_submit', caller: 0, slot: 1, bytes: sizeBytes }] },
+  { min: 0, max: BOUNDS.countMax, steps: (processes) => [{ kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: { ...LIMIT_PRESETS[2]!, processes }, namespaces: NAMESPACE_PRESETS[0] }] },
+]
+
+export const boundsFragment: fc.Arbitrary<Fragment> = fc
+  .record({ bound: fc.integer({ min: 0, max: BOUNDED.length - 1 }), at: fc.constantFrom('min - 1', 'min', 'max', 'max', 'max + 1', 'max + 1') })
+  .map(({ bound, at }) => {
+    const { min, max, steps } = BOUNDED[bound]!
+    return steps(at === 'min - 1' ? min - 1 : at === 'min' ? min : at === 'max' ? max : max + 1)
   })
 
 /** A cap carried by a message from one process to another: a hop. */
@@ -605,8 +670,10 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.hop / 4), arbitrary: retireFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
-    { weight: Math.ceil(weights.nest / 5), arbitrary: doomedQueueFragment },
+    { weight: Math.ceil(weights.nest / 3), arbitrary: doomedQueueFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: zombieFragment },
+    { weight: Math.max(2, Math.ceil(weights.single / 4)), arbitrary: boundsFragment },
+    { weight: Math.ceil(weights.hop / 4), arbitrary: hollowFragment },
     { weight: Math.ceil((weights.quota + weights.namespace) / 6), arbitrary: tenantFragment },
     { weight: Math.max(2, Math.ceil(weights.namespace / 3)), arbitrary: nestedMapFragment },
     { weight: Math.ceil(weights.clock / 2), arbitrary: crowdFragment },
