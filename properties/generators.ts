@@ -491,22 +491,24 @@ export const zombieFragment: fc.Arbitrary<Fragment> = fc
  * own) and then gives the argument its lowest value, one below, its highest or
  * one above, so that a bound moved by one either way (a `<` for a `<=` in the
  * argument checks, a constant off by one) answers otherwise than the model. The
- * largest values are cheap for the kernel (a queue's depth is a bound, not an
- * allocation; 100,000 quanta run one process).
+ * largest values stay cheap: a queue of 4,096 is a ring of 4,096 entries in the
+ * impl, 100,000 quanta are that many turns of the few processes there are.
  */
+/** An endpoint in init's slot 3, for the bounds that need one. */
+const ENDPOINT_AT_3 = { kind: 'ep_create', caller: 0, depth: 1, dst: 3 }
 const BOUNDED: ReadonlyArray<{ readonly min: number; readonly max: number; readonly steps: (value: number) => Fragment }> = [
-  { min: 0, max: BOUNDS.badgeMax, steps: (badge) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'cap_copy', caller: 0, src: 3, dst: 4, rights: ['write'], badge }, { kind: 'cap_inspect', caller: 0, slot: 4 }] },
-  { min: 0, max: BOUNDS.payloadIntMax, steps: (payload) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'ep_send', caller: 0, slot: 3, payload }, { kind: 'ep_recv', caller: 0, slot: 3 }] },
-  { min: 0, max: BOUNDS.payloadLengthMax, steps: (length) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'ep_send', caller: 0, slot: 3, payload: 'x'.repeat(Math.max(0, length)) }, { kind: 'ep_recv', caller: 0, slot: 3 }] },
+  { min: 0, max: BOUNDS.badgeMax, steps: (badge) => [ENDPOINT_AT_3, { kind: 'cap_copy', caller: 0, src: 3, dst: 4, rights: ['write'], badge }, { kind: 'cap_inspect', caller: 0, slot: 4 }] },
+  { min: 0, max: BOUNDS.payloadIntMax, steps: (payload) => [ENDPOINT_AT_3, { kind: 'ep_send', caller: 0, slot: 3, payload }, { kind: 'ep_recv', caller: 0, slot: 3 }] },
+  { min: 0, max: BOUNDS.payloadLengthMax, steps: (length) => [ENDPOINT_AT_3, { kind: 'ep_send', caller: 0, slot: 3, payload: 'x'.repeat(Math.max(0, length)) }, { kind: 'ep_recv', caller: 0, slot: 3 }] },
   { min: 1, max: BOUNDS.queueDepthMax, steps: (depth) => [{ kind: 'ep_create', caller: 0, depth, dst: 3 }, { kind: 'ep_send', caller: 0, slot: 3, payload: 1 }, { kind: 'cap_inspect', caller: 0, slot: 3 }] },
   { min: 1, max: BOUNDS.slotCountMax, steps: (slots) => [{ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots, grants: [], dst: 3 }, { kind: 'process_list', caller: 0 }] },
   { min: 0, max: BOUNDS.grantsMax, steps: (count) => [{ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: BOUNDS.slotCountMax, grants: Array.from({ length: Math.max(0, count) }, () => ({ slot: 1, rights: ['write'] })), dst: 3 }] },
   { min: 1, max: BOUNDS.cpuWeightMax, steps: (cpuWeight) => [{ kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: { ...LIMIT_PRESETS[2]!, cpuWeight }, namespaces: NAMESPACE_PRESETS[0] }, { kind: 'container_stats', caller: 0, slot: 3 }] },
   { min: 1, max: BOUNDS.quantaMax, steps: (quanta) => [{ kind: 'sched_run', quanta }] },
   { min: 0, max: BOUNDS.uidMax, steps: (uid) => [{ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid, slots: 2, grants: [], dst: 3 }] },
-  { min: 1, max: BOUNDS.portMax, steps: (port) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'net_bind', caller: 0, port, slot: 3 }, { kind: 'net_connect', caller: 0, port, dst: 4 }] },
-  { min: 1, max: BOUNDS.nameLengthMax, steps: (length) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'svc_register', caller: 0, name: 's'.repeat(Math.max(0, length)), slot: 3 }, { kind: 'svc_lookup', caller: 0, name: 's'.repeat(Math.max(0, length)), dst: 4 }] },
-  { min: 1, max: BOUNDS.pathLengthMax, steps: (length) => [{ kind: 'ep_create', caller: 0, depth: 1, dst: 3 }, { kind: 'mount', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, slot: 3, rights: ['read'] }, { kind: 'resolve', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, dst: 4 }] },
+  { min: 1, max: BOUNDS.portMax, steps: (port) => [ENDPOINT_AT_3, { kind: 'net_bind', caller: 0, port, slot: 3 }, { kind: 'net_connect', caller: 0, port, dst: 4 }] },
+  { min: 1, max: BOUNDS.nameLengthMax, steps: (length) => [ENDPOINT_AT_3, { kind: 'svc_register', caller: 0, name: 's'.repeat(Math.max(0, length)), slot: 3 }, { kind: 'svc_lookup', caller: 0, name: 's'.repeat(Math.max(0, length)), dst: 4 }] },
+  { min: 1, max: BOUNDS.pathLengthMax, steps: (length) => [ENDPOINT_AT_3, { kind: 'mount', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, slot: 3, rights: ['read'] }, { kind: 'resolve', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, dst: 4 }] },
   { min: 1, max: BOUNDS.bytesMax, steps: (sizeBytes) => [{ kind: 'mem_alloc', caller: 0, sizeBytes, executable: false, dst: 3 }, { kind: 'io_submit', caller: 0, slot: 1, bytes: sizeBytes }] },
   { min: 0, max: BOUNDS.countMax, steps: (processes) => [{ kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: { ...LIMIT_PRESETS[2]!, processes }, namespaces: NAMESPACE_PRESETS[0] }] },
 ]

@@ -5,6 +5,7 @@
  * own bookkeeping, for traces and for invariant witnesses.
  * @module
  */
+import * as t from 'io-ts'
 
 /** Identity of a kernel object, assigned in creation order from 0. @public */
 export type ObjectId = number
@@ -26,6 +27,8 @@ export type ProcessRef = number
 /** The kinds of kernel objects (kernel.md §1). @public */
 export const OBJECT_KINDS = ['container', 'process', 'region', 'endpoint', 'device'] as const
 export type ObjectKind = (typeof OBJECT_KINDS)[number]
+/** An object kind by name, as files and replies spell it. */
+export const ObjectKindCodec = t.keyof(Object.fromEntries(OBJECT_KINDS.map((kind) => [kind, null])) as Record<ObjectKind, null>)
 
 /** The namespace kinds a container has (kernel.md §6). */
 export const NAMESPACE_KINDS = ['pid', 'mount', 'net', 'ipc', 'user'] as const

@@ -9,6 +9,7 @@ import { exact } from './exact.js'
 import { valid as semverValid } from 'semver'
 import { RightsCodec } from './rights.js'
 import { intRange, NameCodec, BOUNDS } from './numbers.js'
+import { ObjectKindCodec } from './ids.js'
 
 export const SemverCodec = new t.Type<string, string, unknown>(
   'Semver',
@@ -25,7 +26,7 @@ export const DigestCodec = new t.Type<string, string, unknown>(
 )
 
 const CapRequestFieldsCodec = t.intersection([
-  t.type({ kind: t.keyof({ container: null, process: null, region: null, endpoint: null, device: null }), rights: RightsCodec }),
+  t.type({ kind: ObjectKindCodec, rights: RightsCodec }),
   t.partial({ purpose: t.string, device: NameCodec }),
 ])
 

@@ -59,7 +59,7 @@ export const BytesCodec = intRange(1, BOUNDS.bytesMax, 'Bytes')
 export const SlotCountCodec = intRange(1, BOUNDS.slotCountMax, 'SlotCount')
 export const DepthCodec = intRange(1, BOUNDS.queueDepthMax, 'Depth')
 export const UidCodec = intRange(0, BOUNDS.uidMax, 'Uid')
-/** A badge as `cap_copy` takes it: 0 is none (kernel.md §2), allowed wherever the copy ends up unbadged. */
+/** A badge: 0 is none (kernel.md §2), as replies say it and as `cap_copy` takes it wherever the copy ends up unbadged. */
 export const BadgeCodec = intRange(0, BOUNDS.badgeMax, 'Badge')
 export const PortCodec = intRange(1, BOUNDS.portMax, 'Port')
 export const QuantaCodec = intRange(1, BOUNDS.quantaMax, 'Quanta')

@@ -9,21 +9,18 @@ import * as E from 'fp-ts/lib/Either.js'
 import { RightsCodec } from './rights.js'
 import { LimitsCodec } from './limits.js'
 import { SyscallErrorCodec, type SyscallError, errorText } from './errors.js'
-import { BOUNDS, Nat, PayloadCodec, ProcessRefCodec, intRange } from './numbers.js'
-import { OBJECT_KINDS, type ObjectKind } from './ids.js'
+import { BadgeCodec, Nat, PayloadCodec, ProcessRefCodec } from './numbers.js'
+import { ObjectKindCodec } from './ids.js'
 
 const Amounts = t.type({ memoryBytes: Nat, processes: Nat, endpoints: Nat, cpuBudget: Nat, ioBytes: Nat })
-/** A reply's badge: 0 for none (kernel.md §2). */
-const ReplyBadgeCodec = intRange(0, BOUNDS.badgeMax, 'Badge')
-const ObjectKindCodec = t.keyof(Object.fromEntries(OBJECT_KINDS.map((kind) => [kind, null])) as Record<ObjectKind, null>)
 
 export const ReplyCodec = t.union([
   t.type({ kind: t.literal('unit') }),
-  t.type({ kind: t.literal('cap'), objectKind: ObjectKindCodec, rights: RightsCodec, badge: ReplyBadgeCodec }),
+  t.type({ kind: t.literal('cap'), objectKind: ObjectKindCodec, rights: RightsCodec, badge: BadgeCodec }),
   t.type({ kind: t.literal('stats'), limits: LimitsCodec, usage: Amounts, reserved: Amounts }),
   t.type({ kind: t.literal('spawned'), pid: t.union([Nat, t.null]) }),
   t.type({ kind: t.literal('pids'), pids: t.array(Nat) }),
-  t.type({ kind: t.literal('message'), payload: PayloadCodec, badge: ReplyBadgeCodec, cap: t.keyof({ none: null, received: null, dropped: null }) }),
+  t.type({ kind: t.literal('message'), payload: PayloadCodec, badge: BadgeCodec, cap: t.keyof({ none: null, received: null, dropped: null }) }),
   t.type({ kind: t.literal('ran'), processes: t.array(ProcessRefCodec) }),
 ])
 /** A successful syscall's answer. @public */

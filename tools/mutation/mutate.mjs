@@ -11,7 +11,7 @@
 // (a loaded machine can time out a slow survivor), with `--own-tests` only by the
 // file's own tests; `--concurrency N`
 // is handed to Stryker. `--model`: the same over model/ instead
-// (tools/mutation/stryker.model.config.json, reports/mutation-model/), with the
+// (tools/mutation/stryker.model.config.mjs, reports/mutation-model/), with the
 // check alone as the oracle: a measure of how far the generators reach, since a
 // model mutant is killed only where the check's lockstep sees the model and the
 // impl part (docs/decisions.md, "Mutation testing of the model").
@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { EQUIVALENT_LIST, MUTATION_REPORT, equivalentList, isIgnoredAsEquivalent, readMutationReport, withEquivalentIgnored } from '../../dist/bench/mutation.js'
 
 const MODEL = process.argv.includes('--model')
-const CONFIG = MODEL ? 'tools/mutation/stryker.model.config.json' : 'tools/mutation/stryker.config.json'
+const CONFIG = MODEL ? 'tools/mutation/stryker.model.config.mjs' : 'tools/mutation/stryker.config.json'
 const REPORTS = MODEL ? 'reports/mutation-model' : 'reports/mutation'
 const CHUNKS_DIR = `${REPORTS}/chunks`
 const MERGED = `${REPORTS}/stryker-incremental.json`
@@ -66,13 +66,14 @@ function stryker(extra) {
   if (run.status !== 0) { process.stderr.write(`mutate: stryker exited with ${run.status ?? run.signal}\n`); process.exit(run.status ?? 1) }
 }
 
-/** Stryker's JSON reports of the chunks, merged: the union of their files (schema mutation-testing-report-schema). */
+/** Stryker's JSON reports of the chunks, merged: the union of their files that are still mutated (schema mutation-testing-report-schema). */
 function merge(files) {
   const reports = files.filter((f) => existsSync(f)).map((f) => JSON.parse(readFileSync(f, 'utf8')))
   if (reports.length === 0) return null
+  const mutated = new Set(FOLDERS.flatMap(sources))
   return {
     ...reports[0],
-    files: Object.assign({}, ...reports.map((r) => r.files)),
+    files: Object.fromEntries(Object.entries(Object.assign({}, ...reports.map((r) => r.files))).filter(([file]) => mutated.has(file))),
     testFiles: Object.assign({}, ...reports.map((r) => r.testFiles ?? {})),
   }
 }
@@ -153,7 +154,7 @@ if (merged === null) { process.stderr.write('mutate: no chunk has run yet\n'); p
 writeFileSync(MERGED, JSON.stringify(merged))
 // The whole report: every file some chunk has tested (all of them after a full run), nothing left to test.
 const everything = FOLDERS.flatMap(sources)
-const tested = Object.keys(merged.files).filter((file) => everything.includes(file)).sort()
+const tested = Object.keys(merged.files).sort()
 process.stdout.write(`\nmutate: the report of ${tested.length} of ${everything.length} files from the chunks\n`)
 stryker(tested.length === everything.length ? [] : ['--mutate', tested.join(',')])
 spawnSync(process.execPath, ['scripts/mutation-score.mjs', `${REPORTS}/mutation.json`], { stdio: 'inherit' })
