@@ -3,12 +3,14 @@
  * inconsistent gets signed), the signature blob is written, and `index.json` is
  * replaced atomically to reference it (beside the other keys' signatures, when
  * adding one). Replacing `index.json` is the one commit
- * point: before it the image is as it was, after it the image is signed; a
- * signature blob written by an interrupted run is unreferenced and harmless.
+ * point: before it the image is as it was, after it the image is signed. When
+ * `index.json` cannot be replaced, the blob just written is removed again (unless
+ * it was there before), so a refused sign leaves the image's files as they were;
+ * only a run killed between the two writes leaves an unreferenced, harmless blob.
  * @module
  */
 import { writeFileAtomic } from '../../cli/output.js'
-import { asWriteError, jsonText, removeFile, sha256Digest } from '../files.js'
+import { asWriteError, exists, jsonText, removeFile, sha256Digest } from '../files.js'
 import { ImageError } from '../errors.js'
 import { ANNOTATIONS, blobPath, layoutFile, makeIndex, MEDIA_TYPES, SIGNATURES_MAX, type Descriptor } from './layout.js'
 import { readImage, type ReadOptions } from './reader.js'
@@ -56,13 +58,21 @@ export function signImage(dir: string, key: PrivateKey, options: SignOptions = {
   const blob = signManifest(image.manifestDigest, key)
   const digest = sha256Digest(blob)
   const path = blobPath(dir, digest)
+  const blobWasThere = exists(path)
   write(path, blob)
   const signature: Descriptor = {
     mediaType: MEDIA_TYPES.signature, digest, size: blob.length,
     annotations: { [ANNOTATIONS.signatureSubject]: image.manifestDigest },
   }
   const keptDescriptors = image.layout.signatures.filter((descriptor) => kept.some((previous) => previous.digest === descriptor.digest))
-  write(layoutFile(dir, 'index.json'), jsonText(makeIndex(image.layout.manifest, [...keptDescriptors, signature])))
+  try {
+    write(layoutFile(dir, 'index.json'), jsonText(makeIndex(image.layout.manifest, [...keptDescriptors, signature])))
+  } catch (error) {
+    if (!blobWasThere) {
+      try { removeFile(path) } catch { /* left unreferenced, as after a killed run; the write's error is the one to report */ }
+    }
+    throw error
+  }
   const replaced = image.signatures.filter((previous) => !kept.includes(previous))
   for (const previous of replaced) if (previous.digest !== digest) removeFile(blobPath(dir, previous.digest))
   return {

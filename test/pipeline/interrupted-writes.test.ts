@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeTreeAtomic } from '../../pipeline/files.js'
 import { buildImage } from '../../pipeline/image/build.js'
@@ -86,6 +86,49 @@ test('repo add killed while it writes the first image leaves a repository the ne
   assert.is(again.status, 0, again.stderr)
   assert.equal(listRepository(repo).map((row) => `${row.name}@${row.version}`), ['echo@1.2.0'])
   assert.equal(temporaries(repo), [], 'the next add cleared what the killed one left')
+})
+
+/** A preload for a child `sila` whose file system refuses (ENOSPC) to put a new `index.json` in place. */
+function indexWriteRefused(dir: string): string {
+  const file = join(dir, 'refuse-index.cjs')
+  writeFileSync(file, [
+    "const fs = require('node:fs')",
+    "const { syncBuiltinESMExports } = require('node:module')",
+    'const rename = fs.renameSync',
+    "fs.renameSync = function (from, to) { if (String(to).endsWith('index.json')) { const error = new Error('ENOSPC: no space left on device'); error.code = 'ENOSPC'; throw error } return rename.call(this, from, to) }",
+    'syncBuiltinESMExports()',
+    '',
+  ].join('\n'))
+  return file
+}
+
+/** Every file under `dir` with its bytes, for comparing a tree before and after. */
+function treeOf(dir: string): Record<string, string> {
+  const tree: Record<string, string> = {}
+  for (const path of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const full = join(dir, path)
+    if (statSync(full).isFile()) tree[path] = readFileSync(full).toString('base64')
+  }
+  return tree
+}
+
+test('image sign whose index.json cannot be replaced refuses, names the file, and leaves the image as it was (no new blob)', () => {
+  const keys = temporaryDirectory()
+  writeKeyFiles(keys, key('release'), 'release')
+  writeKeyFiles(keys, key('attacker'), 'attacker')
+  const image = join(temporaryDirectory(), 'image')
+  buildImage({ manifest: manifestInput(), manifestFile: 'manifest.json', module: { file: 'module.bin', bytes: moduleBytes('echo') }, compression: 'brotli' }, image)
+  signImage(image, key('release'))
+  const before = treeOf(image)
+  const preload = indexWriteRefused(temporaryDirectory())
+  for (const extra of [[], ['--add']]) {
+    const run = spawnSync(process.execPath, ['--require', preload, 'dist/cli/main.js', 'image', 'sign', image, '--key', join(keys, 'attacker.key.json'), ...extra], { cwd: ROOT, env: { ...process.env, SILA_STORE: testStore() }, encoding: 'utf8' })
+    assert.is.not(run.status, 0, `sign ${extra.join(' ')} reported success`)
+    assert.match(run.stderr, /index\.json/, 'the refusal names index.json')
+    assert.not.match(run.stderr, /\n\s+at /, 'no stack trace')
+    assert.equal(treeOf(image), before, `sign ${extra.join(' ')} changed the image's files`)
+  }
+  assert.is(sila('image', 'verify', image, '--keyring', keys).status, 0, 'the image still verifies by its release signature')
 })
 
 test.after(cleanup)
