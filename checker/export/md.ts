@@ -149,10 +149,10 @@ function summary(result: ReplayResult, on: string): string {
   return `${steps}: ${invariants}, ${outcomes}.`
 }
 
-function findings(result: ReplayResult): string[] {
+function findings(result: ReplayResult, on: string): string[] {
   const lines: string[] = []
   if (result.mismatches.length > 0) {
-    lines.push('', '### Mismatches', '', 'Recorded outcome, then what the model answers:', '')
+    lines.push('', '### Mismatches', '', `Recorded outcome, then what ${text(on)} answers:`, '')
     for (const mismatch of result.mismatches) {
       lines.push(`- step ${mismatch.step}: recorded ${code(JSON.stringify(mismatch.expected))}, model ${code(JSON.stringify(mismatch.actual))}`)
     }
@@ -190,7 +190,7 @@ export function markdownReport(trace: Trace, options: MarkdownOptions = {}): str
     [title(trace, source), ...(trace.description === undefined ? [] : ['', paragraph(trace.description)]), '', `Source: ${code(source)} (sila-trace/1, ${plural(trace.steps.length, 'step')}).`],
     ...(trace.failure === undefined ? [] : [failureSection(trace.failure)]),
     bootSection(trace.boot, trace.images),
-    ['## Steps', '', ...stepTable(result), '', summary(result, on), ...findings(result)],
+    ['## Steps', '', ...stepTable(result), '', summary(result, on), ...findings(result, on)],
     replaySection(trace, source),
   ]
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`

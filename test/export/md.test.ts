@@ -53,7 +53,7 @@ test('the report of a counterexample: failure with property, invariant, step, se
   assert.ok(md.includes('| boot | - | - | booted | **QUO-1** |'))
   assert.ok(md.includes('| 1 | 0 | `mount path=/data slot=3 rights=[read,write]` | `ok` **MISMATCH** | **QUO-1** |'))
   assert.match(md, /^2 steps replayed on the model: 3 violations, 1 mismatch\.$/m)
-  assert.match(md, /^### Mismatches$/m)
+  assert.match(md, /^### Mismatches\n\nRecorded outcome, then what the model answers:$/m)
   assert.match(md, /^- step 1: recorded `\{"ok":false,"error":\{"code":"NotFound"\}\}`, model `\{"ok":true,"reply":\{"kind":"unit"\}\}`$/m)
   assert.match(md, /^- `QUO-1` at step boot: container 0: processes usage 1/m)
   // Without producedBy the trace does not say which kernel or command found it: only the replay.
@@ -69,6 +69,9 @@ test('with producedBy, Reproduce gives the replay on the kernel that produced it
   const explored = markdownReport({ ...trace, producedBy: { kernel: 'model-mutant:revoke-misses-messages', command: 'sila explore --mutant revoke-misses-messages' } }, { source: 'x.json' })
   assert.ok(explored.endsWith('```sh\nsila replay x.json --model-mutant revoke-misses-messages\nsila explore --mutant revoke-misses-messages\n```\n'), explored.slice(-300))
   assert.match(explored, /steps? replayed on model mutant revoke-misses-messages/)
+  // Its mismatches are what that mutant answers, not the model.
+  const mismatched = markdownReport({ ...trace, steps: trace.steps.map((traceStep, index) => index === 1 ? { ...traceStep, outcome: { ok: false as const, error: { code: 'NotFound' as const } } } : traceStep), producedBy: { kernel: 'model-mutant:revoke-misses-messages' } }, { source: 'x.json' })
+  assert.match(mismatched, /^Recorded outcome, then what model mutant revoke-misses-messages answers:$/m)
   const impl = markdownReport({ ...trace, producedBy: { kernel: 'impl' } }, { source: 'x.json' })
   assert.ok(impl.endsWith('Replay the trace on the impl, the kernel that produced it:\n\n```sh\nsila replay x.json --impl\n```\n'), impl.slice(-300))
 })
