@@ -8,8 +8,8 @@
  * matched to requests by what they grant).
  *
  * Then every check §4 makes on an image, at its bound, one past it, and with a
- * colliding key: a version exactly at the rollback floor (echo 1.0.0) and a
- * prerelease of it, which semver orders just below (1.0.0-rc.1); a `twin` with the
+ * colliding key: a version exactly at the rollback floor (echo 1.9.2) and a
+ * prerelease of it, which semver orders just below (1.9.2-rc.1); a `twin` with the
  * name and version of the valid image but other bytes, signed by the attacker (a
  * verdict cached by name and version instead of by digest gives it the valid
  * image's); an unsigned image; a `split` image whose release signature does not
@@ -20,6 +20,13 @@
  * less than its layers hold (the verifier refuses it). Last, an image below the
  * floor and signed by the attacker only: it fails two checks at once, so the order
  * of the signature and floor checks shows (kernel.md §4: the signature first).
+ *
+ * The versions sit around echo's floor of 1.9.2 (spec/boot.ts `DEFAULT_BOOT`) so
+ * that only semver's order gives every verdict: the valid image is 1.10.0 and
+ * the other echo images 1.10.x (as strings, or major.minor as strings, these sort
+ * below 1.9.2), the matcher is 2.0.0 (its minor is below the floor's), and the
+ * older image is 1.9.1, below the floor by its patch alone; the image below the
+ * floor signed by the attacker is 1.8.10.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -56,7 +63,7 @@ export const EXACT_MEMORY_BYTES = 2048
 
 function image(label: string, fields: Partial<ImageRecord>): ImageRecord {
   return {
-    digest: digestOf(label), name: 'echo', version: '1.2.0', signatures: [{ signer: 'release', verifies: true }],
+    digest: digestOf(label), name: 'echo', version: '1.10.0', signatures: [{ signer: 'release', verifies: true }],
     manifest: { requests: SERVICE_REQUESTS, memoryBytes: 4096 }, ...fields,
   }
 }
@@ -65,22 +72,22 @@ function image(label: string, fields: Partial<ImageRecord>): ImageRecord {
 export const IMAGE_POOL: ReadonlyArray<ImageRecord> = [
   image('valid', {}),
   // The attacker's signatures verify by the attacker's key, which the keyring does not hold.
-  image('wrong-key', { version: '1.2.1', signatures: [{ signer: 'attacker', verifies: true }] }),
-  image('tampered-layer', { version: '1.2.2', signatures: [{ signer: 'release', verifies: false }] }),
-  image('tampered-manifest', { version: '1.2.3', signatures: [{ signer: 'release', verifies: false }], manifest: { requests: SERVICE_REQUESTS, memoryBytes: 1 } }),
-  image('older', { version: '0.9.0' }),
-  image('cosigned', { version: '1.2.4', signatures: [{ signer: 'attacker', verifies: true }, { signer: 'release', verifies: true }] }),
-  image('matcher', { version: '1.3.0', manifest: { requests: MATCHER_REQUESTS, memoryBytes: 4096 } }),
-  image('at-floor', { version: '1.0.0' }),
-  image('prerelease', { version: '1.0.0-rc.1' }),
+  image('wrong-key', { version: '1.10.1', signatures: [{ signer: 'attacker', verifies: true }] }),
+  image('tampered-layer', { version: '1.10.2', signatures: [{ signer: 'release', verifies: false }] }),
+  image('tampered-manifest', { version: '1.10.3', signatures: [{ signer: 'release', verifies: false }], manifest: { requests: SERVICE_REQUESTS, memoryBytes: 1 } }),
+  image('older', { version: '1.9.1' }),
+  image('cosigned', { version: '1.10.4', signatures: [{ signer: 'attacker', verifies: true }, { signer: 'release', verifies: true }] }),
+  image('matcher', { version: '2.0.0', manifest: { requests: MATCHER_REQUESTS, memoryBytes: 4096 } }),
+  image('at-floor', { version: '1.9.2' }),
+  image('prerelease', { version: '1.9.2-rc.1' }),
   image('twin', { signatures: [{ signer: 'attacker', verifies: true }] }),
-  image('unsigned', { version: '1.2.5', signatures: [] }),
-  image('split', { version: '1.2.6', signatures: [{ signer: 'release', verifies: false }, { signer: 'attacker', verifies: true }] }),
-  image('borrowed', { version: '1.2.7', signatures: [{ signer: 'release', verifies: false }] }),
+  image('unsigned', { version: '1.10.5', signatures: [] }),
+  image('split', { version: '1.10.6', signatures: [{ signer: 'release', verifies: false }, { signer: 'attacker', verifies: true }] }),
+  image('borrowed', { version: '1.10.7', signatures: [{ signer: 'release', verifies: false }] }),
   image('other-name', { name: 'probe', version: '0.1.0' }),
-  image('memory-exact', { version: '1.2.8', manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES } }),
-  image('memory-short', { version: '1.2.9', signatures: [{ signer: 'release', verifies: false }], manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES - 1 } }),
-  image('older-forged', { version: '0.8.0', signatures: [{ signer: 'attacker', verifies: true }] }),
+  image('memory-exact', { version: '1.10.8', manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES } }),
+  image('memory-short', { version: '1.10.9', signatures: [{ signer: 'release', verifies: false }], manifest: { requests: SERVICE_REQUESTS, memoryBytes: EXACT_MEMORY_BYTES - 1 } }),
+  image('older-forged', { version: '1.8.10', signatures: [{ signer: 'attacker', verifies: true }] }),
 ]
 export const VALID_IMAGE = IMAGE_POOL[0]!.digest
 /** The pool image whose requests overlap ({@link MATCHER_REQUESTS}). */

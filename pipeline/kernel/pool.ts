@@ -16,7 +16,9 @@
  * below echo's floor, and one whose layers fill its declared memory exactly, and
  * one declaring a byte less than its layers hold (signed as it is: the verifier
  * refuses it, not the signature); and one below the floor signed by the attacker
- * only (two checks fail: the signature's must answer).
+ * only (two checks fail: the signature's must answer). The versions are those of
+ * properties/pool.ts, around the default floor echo ≥ 1.9.2: 1.10.x, 2.0.0 and
+ * 1.9.2 pass it only in semver's order, 1.9.1 is below it by the patch alone.
  *
  * Keys come from fixed seeds, and building is deterministic, so manifest digests
  * are the same in every process: scenarios that name them replay.
@@ -66,7 +68,7 @@ export interface PoolImage {
 
 /** The real pool and the boot configuration that trusts its release key. @public */
 export interface RealPool {
-  /** The default boot configuration with the release key (public key included) and the floor echo ≥ 1.0.0. */
+  /** The default boot configuration with the release key (public key included) and its floors (echo ≥ 1.9.2). */
   readonly config: BootConfig
   readonly keyring: Keyring
   readonly images: ReadonlyArray<PoolImage>
@@ -186,23 +188,23 @@ export function signPool(root: string): RealPool {
   const { release, attacker } = poolKeys()
   const keyring = releaseKeyring(release)
   const dirs: Record<PoolLabel, string> = {
-    valid: build(root, 'valid', { version: '1.2.0', signers: [release] }),
-    'wrong-key': build(root, 'wrong-key', { version: '1.2.1', signers: [attacker] }),
-    'tampered-layer': build(root, 'tampered-layer', { version: '1.2.2', signers: [release] }),
-    'tampered-manifest': build(root, 'tampered-manifest', { version: '1.2.3', signers: [release] }),
-    older: build(root, 'older', { version: '0.9.0', signers: [release] }),
-    cosigned: build(root, 'cosigned', { version: '1.2.4', signers: [attacker, release] }),
-    matcher: build(root, 'matcher', { version: '1.3.0', signers: [release], requests: MATCHER_REQUESTS }),
-    'at-floor': build(root, 'at-floor', { version: '1.0.0', signers: [release] }),
-    prerelease: build(root, 'prerelease', { version: '1.0.0-rc.1', signers: [release] }),
-    twin: build(root, 'twin', { version: '1.2.0', signers: [attacker], salt: ' twin' }),
-    unsigned: build(root, 'unsigned', { version: '1.2.5', signers: [] }),
-    split: build(root, 'split', { version: '1.2.6', signers: [release, attacker] }),
-    borrowed: build(root, 'borrowed', { version: '1.2.7', signers: [] }),
+    valid: build(root, 'valid', { version: '1.10.0', signers: [release] }),
+    'wrong-key': build(root, 'wrong-key', { version: '1.10.1', signers: [attacker] }),
+    'tampered-layer': build(root, 'tampered-layer', { version: '1.10.2', signers: [release] }),
+    'tampered-manifest': build(root, 'tampered-manifest', { version: '1.10.3', signers: [release] }),
+    older: build(root, 'older', { version: '1.9.1', signers: [release] }),
+    cosigned: build(root, 'cosigned', { version: '1.10.4', signers: [attacker, release] }),
+    matcher: build(root, 'matcher', { version: '2.0.0', signers: [release], requests: MATCHER_REQUESTS }),
+    'at-floor': build(root, 'at-floor', { version: '1.9.2', signers: [release] }),
+    prerelease: build(root, 'prerelease', { version: '1.9.2-rc.1', signers: [release] }),
+    twin: build(root, 'twin', { version: '1.10.0', signers: [attacker], salt: ' twin' }),
+    unsigned: build(root, 'unsigned', { version: '1.10.5', signers: [] }),
+    split: build(root, 'split', { version: '1.10.6', signers: [release, attacker] }),
+    borrowed: build(root, 'borrowed', { version: '1.10.7', signers: [] }),
     'other-name': build(root, 'other-name', { name: 'probe', version: '0.1.0', signers: [release] }),
-    'memory-exact': build(root, 'memory-exact', { version: '1.2.8', signers: [release], exactBytes: EXACT_MEMORY_BYTES }),
-    'memory-short': build(root, 'memory-short', { version: '1.2.9', signers: [release], exactBytes: EXACT_MEMORY_BYTES, declaredBytes: EXACT_MEMORY_BYTES - 1 }),
-    'older-forged': build(root, 'older-forged', { version: '0.8.0', signers: [attacker] }),
+    'memory-exact': build(root, 'memory-exact', { version: '1.10.8', signers: [release], exactBytes: EXACT_MEMORY_BYTES }),
+    'memory-short': build(root, 'memory-short', { version: '1.10.9', signers: [release], exactBytes: EXACT_MEMORY_BYTES, declaredBytes: EXACT_MEMORY_BYTES - 1 }),
+    'older-forged': build(root, 'older-forged', { version: '1.8.10', signers: [attacker] }),
   }
   tamperLayer(dirs['tampered-layer'])
   tamperManifest(dirs['tampered-manifest'])
@@ -214,7 +216,7 @@ export function signPool(root: string): RealPool {
 /** The pool read from its signed directories. */
 function poolOf(dirs: Record<PoolLabel, string>, keyring: Keyring): RealPool {
   const images = POOL_LABELS.map((label): PoolImage => ({ label, record: symbolicImage(dirs[label], keyring), bytes: loadImageBytes(dirs[label]) }))
-  const config: BootConfig = { ...DEFAULT_BOOT, ...symbolicTrust(keyring, { echo: '1.0.0' }) }
+  const config: BootConfig = { ...DEFAULT_BOOT, ...symbolicTrust(keyring, DEFAULT_BOOT.floors) }
   return {
     config, keyring, images, records: images.map((image) => image.record), bytes: images.map((image) => image.bytes),
     image: (label) => images.find((image) => image.label === label)!,

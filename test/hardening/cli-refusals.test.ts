@@ -70,7 +70,7 @@ test('a module request longer than one message is refused naming the bound, befo
 })
 
 test('devices: one named twice is refused at its path, in boot files and traces; one allowed to the root but not declared is warned of', () => {
-  const system = { containers: [], processes: [{ name: 'p', container: 'root', image: 'echo@1.0.0', uid: 0, slots: 2 }], objects: [], caps: [] }
+  const system = { containers: [], processes: [{ name: 'p', container: 'root', image: 'echo@1.9.2', uid: 0, slots: 2 }], objects: [], caps: [] }
   const twice = join(directory, 'devices-twice.json')
   writeFileSync(twice, JSON.stringify({ ...DEFAULT_BOOT, devices: [{ name: 'disk0' }, { name: 'disk0' }], root: { limits: { ...DEFAULT_BOOT.root.limits, devices: ['disk0'] } }, system }))
   refused(sila('explore', '--boot', twice, '--depth', '1'), /devices-twice\.json: \$\.devices\[1\]\.name: the device "disk0" is declared twice/)
@@ -89,10 +89,10 @@ test('devices: one named twice is refused at its path, in boot files and traces;
   refused(sila('replay', traceFile, '--mutant', 'copy-amplifies-rights'), /devices\.trace\.json: \$\.boot\.devices\[\d+\]\.name: the device "\w+" is declared twice/)
   // A pool names each image once (kernel.md §4): a boot file's images list naming one twice, by name or digest, is refused at the second.
   const images = join(directory, 'images-twice.json')
-  writeFileSync(images, JSON.stringify({ ...DEFAULT_BOOT, images: ['echo@1.0.0', 'core@1.0.0', 'echo@1.0.0'], system }))
+  writeFileSync(images, JSON.stringify({ ...DEFAULT_BOOT, images: ['echo@1.9.2', 'core@1.0.0', 'echo@1.9.2'], system }))
   refused(sila('explore', '--boot', images, '--depth', '1'), /images-twice\.json: \$\.images\[2\]: names sha256:[0-9a-f]{64} again \(as \$\.images\[0\] does\): the pool names each image once/)
   // A process may run an image the list names: that is no second entry.
-  writeFileSync(images, JSON.stringify({ ...DEFAULT_BOOT, images: ['echo@1.0.0'], system }))
+  writeFileSync(images, JSON.stringify({ ...DEFAULT_BOOT, images: ['echo@1.9.2'], system }))
   assert.is(sila('explore', '--boot', images, '--depth', '1').status, 0)
 })
 

@@ -41,7 +41,7 @@ export const TIGHT_BOOT: BootConfig = {
   root: { limits: { memoryBytes: 20000, processes: 5, endpoints: 4, cpuBudget: 60, ioBytes: 300, cpuWeight: 3, devices: ['disk0'] } },
   devices: [{ name: 'disk0' }, { name: 'net0' }],
   keyring: [{ keyId: 'release' }],
-  floors: { echo: '1.0.0' },
+  floors: { echo: '1.9.2' },
   init: { slots: 8 },
 }
 export const NO_CPU_BOOT: BootConfig = { ...DEFAULT_BOOT, init: { slots: 8 }, cpuAccounting: false }

@@ -71,7 +71,7 @@ export const NS_MOUNT_A = 7
 export const DIGEST = `sha256:${'a'.repeat(64)}`
 /** P's image: signed by `release`, above the `echo` floor, asks for one write endpoint. */
 export const IMAGE: ImageRecord = {
-  digest: DIGEST, name: 'echo', version: '1.2.0', signatures: [{ signer: 'release', verifies: true }],
+  digest: DIGEST, name: 'echo', version: '1.10.0', signatures: [{ signer: 'release', verifies: true }],
   manifest: { requests: [{ kind: 'endpoint', rights: ['write'] }], memoryBytes: 4096 },
 }
 

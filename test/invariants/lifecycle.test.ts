@@ -96,7 +96,7 @@ test('IMG-1 holds in the boot state (init runs no image) and the rich state', ()
 
 test('IMG-1 reports an image whose signature does not verify', () => {
   const v = found(checkImg1(withImage({ signatures: [{ signer: 'release', verifies: false }] })), 'IMG-1')
-  assert.equal(v.witness, { process: P, ref: 1, image: DIGEST, name: 'echo', version: '1.2.0', signatures: [{ signer: 'release', verifies: false }], floor: '1.0.0' })
+  assert.equal(v.witness, { process: P, ref: 1, image: DIGEST, name: 'echo', version: '1.10.0', signatures: [{ signer: 'release', verifies: false }], floor: '1.9.2' })
 })
 
 test('IMG-1 reports an image signed by a key outside the keyring, and an unsigned one', () => {
@@ -117,7 +117,7 @@ test('IMG-1: one signature by a trusted key that verifies is enough, whatever th
 test('IMG-1 reports an image below its rollback floor', () => {
   const state = edit(richState(), (work) => { work.ksFloors = new Map([['echo', '2.0.0']]) })
   const v = found(checkImg1(state), 'IMG-1')
-  assert.equal([v.witness['process'], v.witness['version'], v.witness['floor']], [P, '1.2.0', '2.0.0'])
+  assert.equal([v.witness['process'], v.witness['version'], v.witness['floor']], [P, '1.10.0', '2.0.0'])
 })
 
 test('IMG-1 reports a process running an unknown image, and ignores dead ones', () => {

@@ -33,11 +33,11 @@ export const digest = (n: number): string => `sha256:${n.toString(16).padStart(6
 /** One signature by `signer`, verifying unless said otherwise. */
 export const signed = (signer: string, verifies = true) => ({ signer, verifies })
 
-/** An image record with sensible defaults (signed by the trusted `release` key, echo 1.2.0, 4096 bytes, no requests). */
+/** An image record with sensible defaults (signed by the trusted `release` key, echo 1.10.0, 4096 bytes, no requests). */
 export function image(n: number, overrides: Partial<Omit<ImageRecord, 'manifest'>> & { requests?: CapRequest[]; memoryBytes?: number } = {}): ImageRecord {
   const { requests = [], memoryBytes = 4096, ...rest } = overrides
   return {
-    digest: digest(n), name: 'echo', version: '1.2.0', signatures: [signed('release')],
+    digest: digest(n), name: 'echo', version: '1.10.0', signatures: [signed('release')],
     ...rest,
     manifest: { requests, memoryBytes },
   }
@@ -51,8 +51,8 @@ export const IMAGES = {
   badSignature: image(2, { signatures: [signed('release', false)] }),
   /** Signed by a key that is not in the keyring. */
   untrusted: image(3, { signatures: [signed('mallory')] }),
-  /** echo 0.9.0, below the floor 1.0.0. */
-  rollback: image(4, { version: '0.9.0' }),
+  /** echo 1.9.1, below the floor 1.9.2 by its patch. */
+  rollback: image(4, { version: '1.9.1' }),
   /** Asks for an endpoint with `write` (a client). */
   wantsEndpoint: image(5, { name: 'client', version: '1.0.0', memoryBytes: 1024, requests: [{ kind: 'endpoint', rights: ['write'] }] }),
   /** Asks for a device with `write` (a driver). */

@@ -110,7 +110,7 @@ spawn('SignatureInvalid: signature does not verify; signer not in the keyring', 
 })
 spawn('RollbackDenied: below the floor; at the floor is fine; other names have no floor', () => {
   failsWith(bootWith(), sc.spawn(INIT, ROOT_SLOT, 5, { image: IMAGES.rollback.digest }), 'RollbackDenied')
-  const atFloor = image(30, { version: '1.0.0' })
+  const atFloor = image(30, { version: '1.9.2' })
   const otherName = image(31, { name: 'other', version: '0.0.1' })
   const b = bootWith([...POOL, atFloor, otherName])
   expectOk(step(b, sc.spawn(INIT, ROOT_SLOT, 5, { image: atFloor.digest })).outcome)
@@ -205,7 +205,7 @@ spawn('QuotaExceeded(processes) and QuotaExceeded(memoryBytes)', () => {
 // spawn's checks in order: SignatureInvalid → RollbackDenied → PolicyDenied → QuotaExceeded(processes) → QuotaExceeded(memoryBytes)
 const badAll = image(20, { signatures: [signed('release', false)], version: '0.9.0' })
 const oldOnly = image(21, { version: '0.9.0' })
-const fine = image(22, { version: '1.0.0', memoryBytes: 1 })
+const fine = image(22, { version: '1.10.0', memoryBytes: 1 })
 const chain = () => must(bootWith([...POOL, badAll, oldOnly, fine]),
   sc.create(INIT, ROOT_SLOT, 3, small()), // no processes, no memory
   sc.create(INIT, ROOT_SLOT, 4, small({ processes: 1 }))) // a process, no memory

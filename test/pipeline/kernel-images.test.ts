@@ -170,7 +170,7 @@ test('the cache verifies once per manifest digest: 1,000 spawns verify nothing a
   assert.is(verifier.signatureChecks, 3)
 })
 
-test('the cache is keyed by digest, never by name: a re-signed echo@1.2.0 with other bytes is judged on its own', () => {
+test('the cache is keyed by digest, never by name: a re-signed echo@1.10.0 with other bytes is judged on its own', () => {
   const pool = realPool()
   const valid = pool.image('valid')
   const text = Buffer.from(valid.bytes.manifest).toString('utf8').replace('"memoryBytes": 4096', '"memoryBytes": 4095')
@@ -179,7 +179,7 @@ test('the cache is keyed by digest, never by name: a re-signed echo@1.2.0 with o
   const forgedDigest = manifestDigest(forged)
   assert.is.not(forgedDigest, valid.record.digest)
   assert.is(kernel.images.get(forgedDigest)!.record.name, 'echo')
-  assert.is(kernel.images.get(forgedDigest)!.record.version, '1.2.0')
+  assert.is(kernel.images.get(forgedDigest)!.record.version, '1.10.0')
   assert.is(kernel.images.get(forgedDigest)!.trusted, false)
   assert.is(kernel.images.get(valid.record.digest)!.trusted, true)
   assert.is(code(kernel.step(spawnOf(forgedDigest))), 'SignatureInvalid')
