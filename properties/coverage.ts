@@ -34,7 +34,26 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'uid 0 of an ancestor, not host uid 0', reached: (s) => uidZeroOfAncestor(s), generated: true },
   // A destroy (of a container, or of an endpoint's last cap) that found messages queued: they count as discarded (IPC-2).
   { name: 'queued messages discarded by a destroy', reached: (s) => s.gsMessages.discarded > 0, generated: true },
+  // What a destroy of that container must take with its tables: an entry naming an object it does not own.
+  { name: "a container's own table naming an object outside it", reached: (s) => ownTableNamesOutside(s), generated: true },
 ]
+
+/** Whether object `id` is a container in the subtree of `top`, or owned by one. */
+function withinSubtree(s: KernelState, id: number, top: number): boolean {
+  const object = s.ksObjects.get(id)
+  let container: number | null = object === undefined ? null : object.kind === 'container' ? object.id : object.owner
+  while (container !== null) {
+    if (container === top) return true
+    container = s.ksObjects.get(container)?.owner ?? null
+  }
+  return false
+}
+
+/** A mount, port or service table made by a container other than the root holds a cap to an object outside that container's subtree. */
+function ownTableNamesOutside(s: KernelState): boolean {
+  return [...s.ksNamespaces.values()].some((namespace) => namespace.creator !== s.ksRoot && namespace.kind !== 'pid' && namespace.kind !== 'user'
+    && [...namespace.entries.values()].some((capId) => { const cap = s.ksCaps.get(capId); return cap !== undefined && !withinSubtree(s, cap.object, namespace.creator) }))
+}
 
 /**
  * A running process that is uid 0 in an ancestor user namespace of its own (a

@@ -59,11 +59,38 @@ export const NAMESPACE_PRESETS: ReadonlyArray<NamespaceConfig> = [
 const caller = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) })
 // Slots mostly inside a process's CSpace (8 slots), often at the last slot or one past it, of a process or of init (16).
 const slot = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 7 }) }, { weight: 2, arbitrary: fc.constantFrom(7, 8, 15, 16) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 16 }) })
-const rights = fc.oneof({ weight: 3, arbitrary: fc.subarray(ALL_RIGHTS, { maxLength: 2 }) }, { weight: 1, arbitrary: fc.subarray(ALL_RIGHTS) })
+/** Every right but one: a check that asks for that one (and only such a check) must refuse it. */
+const allButOne = fc.constantFrom(...ALL_RIGHTS).map((missing) => ALL_RIGHTS.filter((right) => right !== missing))
+const rights = fc.oneof({ weight: 3, arbitrary: fc.subarray(ALL_RIGHTS, { maxLength: 2 }) }, { weight: 1, arbitrary: fc.subarray(ALL_RIGHTS) }, { weight: 1, arbitrary: allButOne })
 const payload = fc.oneof(fc.integer({ min: 0, max: 99 }), fc.constantFrom('ping', 'state:1', ''))
-const path = fc.constantFrom('/', '/data', '/srv/log', '/dev')
-const port = fc.constantFrom(80, 443, 8080)
-const name = fc.constantFrom('echo', 'log', 'modules')
+const PATHS = ['/', '/data', '/srv/log', '/dev']
+const PORTS = [80, 443, 8080]
+const NAMES = ['echo', 'log', 'modules']
+
+/**
+ * Keys next to a key, each a different key for the kernel (kernel.md §6 compares
+ * table keys exactly): other letter cases, one character more or less, and for a
+ * path its parent and a child. A table that folds case, trims, or matches by
+ * prefix mistakes one for the other.
+ */
+export function nearKeys(key: string): string[] {
+  const last = key.lastIndexOf('/')
+  const head = key.slice(0, last + 1)
+  const tail = key.slice(last + 1)
+  const near = [key.toUpperCase(), `${head}${tail.charAt(0).toUpperCase()}${tail.slice(1)}`, `${key}0`, `${key}-`, key.slice(0, -1)]
+  // A segment may not be '.' (kernel.md paths), so a bare '/' gets no dot.
+  if (tail !== '') near.push(`${key}.`)
+  if (key.startsWith('/')) near.push(tail === '' ? '/x' : `${key}/x`, last === 0 ? '/' : key.slice(0, last))
+  return [...new Set(near)].filter((other) => other !== key && other !== '')
+}
+
+/** A key of the base set mostly, sometimes one next to it, so that binds and lookups meet and nearly meet. */
+function keyOf(keys: ReadonlyArray<string>): fc.Arbitrary<string> {
+  return fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: fc.constantFrom(...keys).chain((key) => fc.constantFrom(...nearKeys(key))) })
+}
+const path = keyOf(PATHS)
+const port = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...PORTS) }, { weight: 1, arbitrary: fc.constantFrom(...PORTS.flatMap((p) => [p - 1, p + 1])) })
+const name = keyOf(NAMES)
 const image = fc.oneof({ weight: 5, arbitrary: fc.constant(VALID_IMAGE) }, { weight: 3, arbitrary: fc.constantFrom(...IMAGE_POOL.map((i) => i.digest)) })
 const limits = fc.constantFrom(...LIMIT_PRESETS)
 const namespaces = fc.constantFrom(...NAMESPACE_PRESETS)
@@ -381,31 +408,56 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
     ]
   })
 
-/** Badges: a badged copy, an attempt to badge it again, a plain copy of it, and a message that carries the badge. */
+/**
+ * Badges: a badged copy, an attempt to badge it again, a plain copy of it, and a
+ * message that carries the badge, sometimes a cap too, and sometimes a second one
+ * sent through the unbadged original (badge 0: none). The messages are received
+ * through the original, a read-only copy, or a copy badged in its turn (with the
+ * sender's badge or another): what a receiver is told is the sender's badge,
+ * whatever the badge and rights of the cap it receives through (kernel.md §2, §5).
+ */
 export const badgeFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, endpoint: fc.integer({ min: 3, max: 5 }), badged: fc.integer({ min: 5, max: 7 }), again: fc.integer({ min: 1, max: 7 }), first: fc.integer({ min: 1, max: 3 }), second: fc.integer({ min: 0, max: 3 }) })
-  .map(({ caller, endpoint, badged, again, first, second }) => [
-    { kind: 'ep_create', caller, depth: 2, dst: endpoint },
-    { kind: 'cap_copy', caller, src: endpoint, dst: badged, rights: ['write', 'grant'], badge: first },
-    // Badging a badged cap again is refused; copying it without a badge keeps its badge.
-    { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'], badge: second },
-    { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'] },
-    { kind: 'ep_send', caller, slot: badged, payload: 3 },
-    { kind: 'ep_recv', caller, slot: endpoint },
-  ])
+  .record({
+    caller, endpoint: fc.integer({ min: 3, max: 5 }), badged: fc.integer({ min: 5, max: 7 }), again: fc.integer({ min: 1, max: 7 }), first: fc.integer({ min: 1, max: 3 }), second: fc.integer({ min: 0, max: 3 }),
+    receiver: fc.constantFrom('original', 'read-only', 'badged reader', 'same badge'), via: fc.integer({ min: 1, max: 7 }), xfer: opt(fc.integer({ min: 0, max: 2 })), plain: fc.boolean(), dst: opt(fc.integer({ min: 0, max: 7 })),
+  })
+  .map(({ caller, endpoint, badged, again, first, second, receiver, via, xfer, plain, dst }) => {
+    const reader = receiver === 'original' ? endpoint : via
+    const made = receiver === 'read-only' ? [{ kind: 'cap_copy', caller, src: endpoint, dst: via, rights: ['read'] }]
+      : receiver === 'badged reader' ? [{ kind: 'cap_copy', caller, src: endpoint, dst: via, rights: ['read', 'write'], badge: second }]
+        : receiver === 'same badge' ? [{ kind: 'cap_copy', caller, src: endpoint, dst: via, rights: ['read', 'grant'], badge: first }] : []
+    return [
+      { kind: 'ep_create', caller, depth: 2, dst: endpoint },
+      { kind: 'cap_copy', caller, src: endpoint, dst: badged, rights: ['write', 'grant'], badge: first },
+      // Badging a badged cap again is refused; copying it without a badge keeps its badge.
+      { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'], badge: second },
+      { kind: 'cap_copy', caller, src: badged, dst: again, rights: ['write'] },
+      ...made,
+      { kind: 'ep_send', caller, slot: badged, payload: 3, ...(xfer === undefined ? {} : { xfer }) },
+      ...(plain ? [{ kind: 'ep_send', caller, slot: endpoint, payload: 4, ...(xfer === undefined ? {} : { xfer }) }] : []),
+      { kind: 'ep_recv', caller, slot: reader, ...(dst === undefined ? {} : { dst }) },
+      ...(plain ? [{ kind: 'ep_recv', caller, slot: reader, ...(dst === undefined ? {} : { dst: dst + 1 }) }] : []),
+    ]
+  })
 
 /**
- * A cap with no rights (legal, and it keeps its object alive): copied from a
- * cap of the caller's, inspected, copied from in turn asking for some rights
- * (refused unless it asks none), used, and deleted.
+ * A cap with no rights (legal, and it keeps its object alive), or with every
+ * right but one: copied from a cap of the caller's, inspected, copied from in
+ * turn asking for some rights (refused unless within what it has), used, and
+ * deleted. Each use needs some right, so that every rights check meets a cap
+ * lacking exactly what it asks for.
  */
 export const hollowFragment: fc.Arbitrary<Fragment> = fc
-  .record({ caller, src: fc.integer({ min: 0, max: 3 }), dst: fc.integer({ min: 4, max: 5 }), asked: rights, use: fc.constantFrom('ep_send', 'mem_map', 'container_stats', 'io_submit') })
-  .map(({ caller, src, dst, asked, use }) => [
-    { kind: 'cap_copy', caller, src, dst, rights: [] },
+  .record({
+    caller, src: fc.integer({ min: 0, max: 3 }), dst: fc.integer({ min: 4, max: 5 }), asked: rights, kept: fc.oneof(fc.constant([] as RightName[]), allButOne),
+    use: fc.constantFrom('ep_send', 'ep_recv', 'mem_map', 'container_stats', 'io_submit'),
+  })
+  .map(({ caller, src, dst, asked, kept, use }) => [
+    { kind: 'cap_copy', caller, src, dst, rights: kept },
     { kind: 'cap_inspect', caller, slot: dst },
     { kind: 'cap_copy', caller, src: dst, dst: dst + 2, rights: asked },
-    use === 'ep_send' ? { kind: 'ep_send', caller, slot: dst, payload: 1 } : use === 'mem_map' ? { kind: 'mem_map', caller, slot: dst, perms: ['read'] }
+    use === 'ep_send' ? { kind: 'ep_send', caller, slot: dst, payload: 1 } : use === 'ep_recv' ? { kind: 'ep_recv', caller, slot: dst }
+      : use === 'mem_map' ? { kind: 'mem_map', caller, slot: dst, perms: ['read'] }
       : use === 'container_stats' ? { kind: 'container_stats', caller, slot: dst } : { kind: 'io_submit', caller, slot: dst, bytes: 1 },
     { kind: 'cap_delete', caller, slot: dst },
   ])
@@ -463,6 +515,71 @@ export const doomedQueueFragment: fc.Arbitrary<Fragment> = fc
       ...(outward ? [{ kind: 'ep_send', caller: inner, slot: 1, payload: 'doomed', xfer: 6 }] : []),
       { kind: 'container_destroy', caller: parent, slot: inner === 1 ? 4 : 3 },
       ...(outward ? [{ kind: 'ep_recv', caller: receiver.caller, slot: receiver.slot, dst: 7 }] : []),
+    ]
+  })
+
+/**
+ * A container destroyed with its own tables filled (after the deep preamble):
+ * process `inner` (1 to 3) binds in its mount, service and port tables the
+ * endpoint it holds from its parent's container (an object outside the doomed
+ * subtree) and sometimes a region of its own, maybe sends its parent a cap it
+ * looked up, and then the parent destroys inner's container and looks the names
+ * up. Inner's own tables go with its container, every entry with them, caps to
+ * outside objects included; a table it shares with its parent stays (the deep
+ * preamble gives process 1 its own port table, process 2 its own of each kind,
+ * process 3 its parent's).
+ */
+export const filledTeardownFragment: fc.Arbitrary<Fragment> = fc
+  .record({ inner: fc.constantFrom(1, 2, 3), tables: fc.subarray(['mount', 'service', 'port'] as const, { minLength: 1 }), region: fc.boolean(), outward: fc.boolean() })
+  .map(({ inner, tables, region, outward }) => {
+    const parent = inner - 1
+    const receiver = inner === 1 ? { caller: 0, slot: 3, dst: 10 } : { caller: 1, slot: 2, dst: 6 }
+    // Free slots of the parent after the preamble: init's from 7 on, process 1's 6 and 7, process 2's 5 to 7.
+    const [resolved, looked, connected] = parent === 0 ? [7, 8, 9] : [7, 6, 5]
+    const has = (table: 'mount' | 'service' | 'port') => tables.includes(table)
+    return [
+      ...(region ? [{ kind: 'mem_alloc', caller: inner, sizeBytes: 512, executable: false, dst: 6 }] : []),
+      ...(has('mount') ? [{ kind: 'mount', caller: inner, path: '/data', slot: 1, rights: ['write'] }, ...(region ? [{ kind: 'mount', caller: inner, path: '/srv/log', slot: 6, rights: ['read'] }] : [])] : []),
+      ...(has('service') ? [{ kind: 'svc_register', caller: inner, name: 'echo', slot: 1 }] : []),
+      ...(has('port') ? [{ kind: 'net_bind', caller: inner, port: 80, slot: 1 }] : []),
+      ...(outward ? [{ kind: 'resolve', caller: inner, path: '/data', dst: 7 }, { kind: 'ep_send', caller: inner, slot: 1, payload: 'bound', xfer: 7 }] : []),
+      { kind: 'container_destroy', caller: parent, slot: inner === 1 ? 4 : 3 },
+      ...(outward ? [{ kind: 'ep_recv', caller: receiver.caller, slot: receiver.slot, dst: receiver.dst }] : []),
+      { kind: 'resolve', caller: parent, path: '/data', dst: resolved },
+      { kind: 'svc_lookup', caller: parent, name: 'echo', dst: looked },
+      { kind: 'net_connect', caller: parent, port: 80, dst: connected },
+    ]
+  })
+
+/**
+ * A key and the keys next to it (nearKeys): bound, the near one looked up (not
+ * found), bound in its turn (a key of its own), the first unbound, the near one
+ * still found, the first not, then bound again after its unbinding. In a mount,
+ * port or service table, by init or another caller.
+ */
+export const nearMissFragment: fc.Arbitrary<Fragment> = fc
+  .record({ caller, table: fc.constantFrom('mount', 'port', 'service'), key: fc.nat(), near: fc.nat(), endpoint: fc.integer({ min: 3, max: 4 }) })
+  .map(({ caller, table, key, near, endpoint }) => {
+    const dst = endpoint + 1
+    const keys = table === 'mount' ? PATHS : NAMES
+    const chosen = keys[key % keys.length]!
+    const nearby = table === 'port' ? PORTS[key % PORTS.length]! + (near % 2 === 0 ? 1 : -1) : nearKeys(chosen)[near % nearKeys(chosen).length]!
+    const first = table === 'port' ? PORTS[key % PORTS.length]! : chosen
+    const bind = (k: string | number) => table === 'mount' ? { kind: 'mount', caller, path: k, slot: endpoint, rights: ['read', 'write'] }
+      : table === 'port' ? { kind: 'net_bind', caller, port: k, slot: endpoint } : { kind: 'svc_register', caller, name: k, slot: endpoint }
+    const unbind = (k: string | number) => table === 'mount' ? { kind: 'unmount', caller, path: k } : table === 'port' ? { kind: 'net_unbind', caller, port: k } : { kind: 'svc_unregister', caller, name: k }
+    const lookup = (k: string | number, at: number) => table === 'mount' ? { kind: 'resolve', caller, path: k, dst: at }
+      : table === 'port' ? { kind: 'net_connect', caller, port: k, dst: at } : { kind: 'svc_lookup', caller, name: k, dst: at }
+    return [
+      { kind: 'ep_create', caller, depth: 1, dst: endpoint },
+      bind(first),
+      lookup(nearby, dst),
+      bind(nearby),
+      unbind(first),
+      lookup(nearby, dst),
+      lookup(first, dst + 1),
+      unbind(nearby),
+      bind(first),
     ]
   })
 
@@ -673,6 +790,8 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: doomedQueueFragment },
+    { weight: Math.ceil(weights.nest / 3), arbitrary: filledTeardownFragment },
+    { weight: Math.max(2, Math.ceil(weights.namespace / 3)), arbitrary: nearMissFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: zombieFragment },
     { weight: Math.max(2, Math.ceil(weights.single / 4)), arbitrary: boundsFragment },
     { weight: Math.ceil(weights.hop / 4), arbitrary: hollowFragment },
