@@ -238,7 +238,7 @@ test('lockstep: model (records) and impl (bytes) agree on spawns from the real p
 
 test('lockstep on generated sequences drawing from the pool: the pipeline suite holds, and meets every verdict for every pool image', () => {
   const coverage = new Coverage()
-  const scenarios = fc.sample(pipelineSuite.scenario(60), { numRuns: 40, seed: 7 })
+  const scenarios = fc.sample(pipelineSuite.scenario(60), { numRuns: 80, seed: 7 })
   for (const scenario of scenarios) {
     const failure = pipelineSuite.check(scenario, { target: implTarget as unknown as RefinementTarget, coverage })
     assert.is(failure, null, JSON.stringify(failure))
