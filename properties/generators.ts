@@ -78,7 +78,7 @@ export function nearKeys(key: string): string[] {
   const head = key.slice(0, last + 1)
   const tail = key.slice(last + 1)
   const near = [key.toUpperCase(), `${head}${tail.charAt(0).toUpperCase()}${tail.slice(1)}`, `${key}0`, `${key}-`, key.slice(0, -1)]
-  // A segment may not be '.' (kernel.md paths), so a bare '/' gets no dot.
+  // A path segment may not be '.' (PathCodec, spec/numbers.ts), so a bare '/' gets no dot.
   if (tail !== '') near.push(`${key}.`)
   if (key.startsWith('/')) near.push(tail === '' ? '/x' : `${key}/x`, last === 0 ? '/' : key.slice(0, last))
   return [...new Set(near)].filter((other) => other !== key && other !== '')
@@ -444,8 +444,8 @@ export const badgeFragment: fc.Arbitrary<Fragment> = fc
  * A cap with no rights (legal, and it keeps its object alive), or with every
  * right but one: copied from a cap of the caller's, inspected, copied from in
  * turn asking for some rights (refused unless within what it has), used, and
- * deleted. Each use needs some right, so that every rights check meets a cap
- * lacking exactly what it asks for.
+ * deleted. Each use needs some right, so that the checks of those syscalls meet
+ * caps lacking exactly one right.
  */
 export const hollowFragment: fc.Arbitrary<Fragment> = fc
   .record({
