@@ -561,10 +561,12 @@ export const nearMissFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, table: fc.constantFrom('mount', 'port', 'service'), key: fc.nat(), near: fc.nat(), endpoint: fc.integer({ min: 3, max: 4 }) })
   .map(({ caller, table, key, near, endpoint }) => {
     const dst = endpoint + 1
+    const port = PORTS[key % PORTS.length]!
     const keys = table === 'mount' ? PATHS : NAMES
     const chosen = keys[key % keys.length]!
-    const nearby = table === 'port' ? PORTS[key % PORTS.length]! + (near % 2 === 0 ? 1 : -1) : nearKeys(chosen)[near % nearKeys(chosen).length]!
-    const first = table === 'port' ? PORTS[key % PORTS.length]! : chosen
+    const neighbours = nearKeys(chosen)
+    const first = table === 'port' ? port : chosen
+    const nearby = table === 'port' ? port + (near % 2 === 0 ? 1 : -1) : neighbours[near % neighbours.length]!
     const bind = (k: string | number) => table === 'mount' ? { kind: 'mount', caller, path: k, slot: endpoint, rights: ['read', 'write'] }
       : table === 'port' ? { kind: 'net_bind', caller, port: k, slot: endpoint } : { kind: 'svc_register', caller, name: k, slot: endpoint }
     const unbind = (k: string | number) => table === 'mount' ? { kind: 'unmount', caller, path: k } : table === 'port' ? { kind: 'net_unbind', caller, port: k } : { kind: 'svc_unregister', caller, name: k }

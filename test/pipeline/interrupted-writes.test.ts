@@ -52,12 +52,16 @@ test('a write clears the temporary siblings a process that is gone left, and onl
  * timing to hit.
  */
 function killedBeforeRename(dir: string): string {
-  const file = join(dir, 'die-before-rename.cjs')
+  return renamePreload(join(dir, 'die-before-rename.cjs'), "if (String(from).endsWith('.tmpdir')) process.kill(process.pid, 'SIGKILL')")
+}
+
+/** A preload file at `file` that runs `before` (over `from` and `to`) ahead of every `fs.renameSync` of the child it is loaded into. */
+function renamePreload(file: string, before: string): string {
   writeFileSync(file, [
     "const fs = require('node:fs')",
     "const { syncBuiltinESMExports } = require('node:module')",
     'const rename = fs.renameSync',
-    "fs.renameSync = function (from, to) { if (String(from).endsWith('.tmpdir')) process.kill(process.pid, 'SIGKILL'); return rename.call(this, from, to) }",
+    `fs.renameSync = function (from, to) { ${before}; return rename.call(this, from, to) }`,
     'syncBuiltinESMExports()',
     '',
   ].join('\n'))
@@ -90,16 +94,7 @@ test('repo add killed while it writes the first image leaves a repository the ne
 
 /** A preload for a child `sila` whose file system refuses (ENOSPC) to put a new `index.json` in place. */
 function indexWriteRefused(dir: string): string {
-  const file = join(dir, 'refuse-index.cjs')
-  writeFileSync(file, [
-    "const fs = require('node:fs')",
-    "const { syncBuiltinESMExports } = require('node:module')",
-    'const rename = fs.renameSync',
-    "fs.renameSync = function (from, to) { if (String(to).endsWith('index.json')) { const error = new Error('ENOSPC: no space left on device'); error.code = 'ENOSPC'; throw error } return rename.call(this, from, to) }",
-    'syncBuiltinESMExports()',
-    '',
-  ].join('\n'))
-  return file
+  return renamePreload(join(dir, 'refuse-index.cjs'), "if (String(to).endsWith('index.json')) { const error = new Error('ENOSPC: no space left on device'); error.code = 'ENOSPC'; throw error }")
 }
 
 /** Every file under `dir` with its bytes, for comparing a tree before and after. */
