@@ -140,7 +140,7 @@ function plural(count: number, noun: string, plural = `${noun}s`): string {
 
 function summary(result: ReplayResult, on: string): string {
   const steps = `${plural(result.stepCount, 'step')} replayed on ${text(on)}`
-  if (result.crash !== null) return `${steps}; the model then failed at step ${result.crash.step}: ${text(result.crash.message)}.`
+  if (result.crash !== null) return `${steps}; ${text(on)} then failed at step ${result.crash.step}: ${text(result.crash.message)}.`
   const recorded = result.rows.filter((replayed) => replayed.expected !== null).length
   const invariants = result.violations.length === 0 ? 'every invariant held' : plural(result.violations.length, 'violation')
   const outcomes = recorded === 0 ? 'the trace records no outcomes to compare'
@@ -153,8 +153,10 @@ function findings(result: ReplayResult, on: string): string[] {
   const lines: string[] = []
   if (result.mismatches.length > 0) {
     lines.push('', '### Mismatches', '', `Recorded outcome, then what ${text(on)} answers:`, '')
+    // Each line names what answered: `model`, or the model mutant the trace was replayed on.
+    const answerer = on === 'the model' ? 'model' : text(on)
     for (const mismatch of result.mismatches) {
-      lines.push(`- step ${mismatch.step}: recorded ${code(JSON.stringify(mismatch.expected))}, model ${code(JSON.stringify(mismatch.actual))}`)
+      lines.push(`- step ${mismatch.step}: recorded ${code(JSON.stringify(mismatch.expected))}, ${answerer} ${code(JSON.stringify(mismatch.actual))}`)
     }
   }
   if (result.violations.length > 0) {

@@ -72,6 +72,7 @@ test('with producedBy, Reproduce gives the replay on the kernel that produced it
   // Its mismatches are what that mutant answers, not the model.
   const mismatched = markdownReport({ ...trace, steps: trace.steps.map((traceStep, index) => index === 1 ? { ...traceStep, outcome: { ok: false as const, error: { code: 'NotFound' as const } } } : traceStep), producedBy: { kernel: 'model-mutant:revoke-misses-messages' } }, { source: 'x.json' })
   assert.match(mismatched, /^Recorded outcome, then what model mutant revoke-misses-messages answers:$/m)
+  assert.match(mismatched, /^- step 1: recorded `\{"ok":false,"error":\{"code":"NotFound"\}\}`, model mutant revoke-misses-messages `/m)
   const impl = markdownReport({ ...trace, producedBy: { kernel: 'impl' } }, { source: 'x.json' })
   assert.ok(impl.endsWith('Replay the trace on the impl, the kernel that produced it:\n\n```sh\nsila replay x.json --impl\n```\n'), impl.slice(-300))
 })
