@@ -7,7 +7,7 @@
  * to make sense for the bytes to be found at all.
  * @module
  */
-import type { ImageBytes } from '../../impl/images.js'
+import { manifestDigest, type ImageBytes } from '../../impl/images.js'
 import { ImageError } from '../errors.js'
 import { parseJsonBytes, readRegularFile } from '../files.js'
 import { blobPath, DOCUMENT_BYTES_MAX, LAYER_BYTES_MAX_DEFAULT, openLayout } from '../image/layout.js'
@@ -87,19 +87,36 @@ export interface RepositoryImages {
 /**
  * The bytes of every image stored in the repository `repo`, in name and version
  * order. Refuses a repository whose `repository.json` cannot be read; an image whose
- * layout cannot be opened is skipped with its reason (the kernel will not know it).
+ * layout cannot be opened is skipped with its reason (the kernel will not know it),
+ * and so is all but one of the stored images that hold the same manifest (a swapped
+ * or mirrored directory): the kernel takes each manifest digest once, and a pool
+ * naming one twice would not boot at all, so one bad directory would stop every
+ * load. The one kept is stored where the repository records that manifest, if one
+ * is; else the first in name and version order.
  * @public
  */
 export function loadRepositoryImages(repo: string, options: LoadBytesOptions = {}): RepositoryImages {
   const { index } = readRepository(repo)
   const images: RepositoryImage[] = []
   const skipped: Array<{ name: string; version: string; reason: string }> = []
+  const holders = new Map<string, number>()
   for (const name of Object.keys(index.modules).sort()) {
     const module = index.modules[name]!
     for (const version of Object.keys(module.versions)) {
       const dir = storedImagePath(repo, name, version)
       try {
-        images.push({ name, version, recorded: module.versions[version]!.digest, dir, bytes: loadImageBytes(dir, options) })
+        const image: RepositoryImage = { name, version, recorded: module.versions[version]!.digest, dir, bytes: loadImageBytes(dir, options) }
+        const digest = manifestDigest(image.bytes)
+        const held = holders.get(digest)
+        if (held === undefined) {
+          holders.set(digest, images.length)
+          images.push(image)
+          continue
+        }
+        // The copy kept is the one stored where the repository records that manifest, if only one is.
+        const [kept, dropped] = images[held]!.recorded !== digest && image.recorded === digest ? [image, images[held]!] : [images[held]!, image]
+        images[held] = kept
+        skipped.push({ name: dropped.name, version: dropped.version, reason: `holds the manifest ${digest} that ${kept.name}@${kept.version} holds too (the kernel is given each manifest once)` })
       } catch (error) {
         if (!(error instanceof ImageError)) throw error
         skipped.push({ name, version, reason: error.message })

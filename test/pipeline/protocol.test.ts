@@ -138,6 +138,22 @@ test('a tampered signature: the package check refuses it, and so does the kernel
   assert.match(result.response!.error!, /SignatureInvalid/)
 })
 
+test('a stored image copied over another version (the same manifest twice): the loader still boots, the copy is refused, the others load', () => {
+  const repo = repository()
+  addImage(repo, signedImage({ version: '1.3.0' }), { keyring: keyring() })
+  const original = storedImagePath(repo, 'echo', '1.2.0')
+  cpSync(original, storedImagePath(repo, 'echo', '1.3.0'), { recursive: true, force: true })
+  // Both directories now hold 1.2.0's files; the kernel is given that manifest once.
+  const loader = start(repo)
+  assert.equal(loader.repository.skipped.map((entry) => `${entry.name}@${entry.version}`), ['echo@1.3.0'])
+  assert.match(loader.repository.skipped[0]!.reason, /holds the manifest sha256:[0-9a-f]{64} that echo@1\.2\.0 holds too/)
+  const copy = loadModule(loader, { requestId: 'c-1', moduleName: 'echo', versionConstraint: '1.3.0' })
+  assert.is(copy.response?.status, 'BinarySignatureError')
+  const intact = loadModule(start(repo), { requestId: 'c-2', moduleName: 'echo', versionConstraint: '1.2.0' })
+  assert.is(intact.response?.status, 'Success')
+  assert.is(intact.response?.module, 'echo@1.2.0')
+})
+
 test('an older version is RollbackDenied: by the repository\'s floor, and by the kernel\'s when the ModuleManager ignores it', () => {
   const repo = repository()
   const honest = loadModule(start(repo), { requestId: 'o-1', moduleName: 'echo', versionConstraint: '0.9.0' })
