@@ -24,9 +24,13 @@ export const DECOMPRESSION_SLOTS = { endpoint: 0, reply: 1, count: 4 } as const
 /** Its name in the service directory. */
 export const DECOMPRESSION_SERVICE = 'decompression'
 
-/** The path of every blob stored in the repository `repo`, by the digest that names it. */
-function blobIndex(repo: string): Map<string, string> {
-  const index = new Map<string, string>()
+/**
+ * The paths of every blob stored in the repository `repo`, by the digest that
+ * names them: one blob may be stored under several versions, and a tampered copy
+ * in one of them must not hide an intact copy in another.
+ */
+function blobIndex(repo: string): Map<string, string[]> {
+  const index = new Map<string, string[]>()
   const list = (dir: string): string[] => {
     try {
       return readdirSync(dir).sort()
@@ -37,7 +41,12 @@ function blobIndex(repo: string): Map<string, string> {
   for (const name of list(join(repo, 'images'))) {
     for (const version of list(join(repo, 'images', name))) {
       const blobs = join(repo, 'images', name, version, 'blobs', 'sha256')
-      for (const hex of list(blobs)) if (/^[0-9a-f]{64}$/.test(hex) && !index.has(`sha256:${hex}`)) index.set(`sha256:${hex}`, join(blobs, hex))
+      for (const hex of list(blobs)) {
+        if (!/^[0-9a-f]{64}$/.test(hex)) continue
+        const paths = index.get(`sha256:${hex}`)
+        if (paths === undefined) index.set(`sha256:${hex}`, [join(blobs, hex)])
+        else paths.push(join(blobs, hex))
+      }
     }
   }
   return index
@@ -46,7 +55,7 @@ function blobIndex(repo: string): Map<string, string> {
 /** The DecompressionService's code. @public */
 export class DecompressionService implements ProcessHandler {
   private registered = false
-  private index: Map<string, string> | null = null
+  private index: Map<string, string[]> | null = null
   /** Layers inflated so far. */
   inflated = 0
 
@@ -79,22 +88,34 @@ export class DecompressionService implements ProcessHandler {
     process.call({ kind: 'cap_delete', slot: DECOMPRESSION_SLOTS.reply })
   }
 
-  /** Reads the blob `layerDigest` from the repository and inflates it; every refusal is an `Error` response naming it. */
+  /**
+   * Reads the blob `layerDigest` from the repository and inflates it; every
+   * refusal is an `Error` response naming it. Of several stored copies, the first
+   * whose bytes are that digest is the blob; with none, the first copy's refusal.
+   */
   private inflate(requestId: string, layerDigest: string): DecompressResponse {
     this.index ??= blobIndex(this.repo)
-    const file = this.index.get(layerDigest)
-    if (file === undefined) return { requestId, layerDigest, status: 'Error', error: `no blob ${layerDigest} in the repository` }
-    try {
-      const bytes = readRegularFile(file, this.layerBytesMax)
-      const actual = sha256Digest(bytes)
-      if (actual !== layerDigest) throw new ImageError(file, 'digest-mismatch', `its content has digest ${actual}, expected ${layerDigest}: tampered with or swapped`, 'mix-and-match')
-      const { header } = readCompressionHeader(bytes, file)
-      const { content } = inflateModuleLayer(bytes, file, moduleMediaType(header.algorithm), this.layerBytesMax)
-      this.inflated++
-      return { requestId, layerDigest, status: 'Success', uncompressedDigest: sha256Digest(content), uncompressedSizeBytes: content.length }
-    } catch (error) {
-      if (error instanceof ImageError) return { requestId, layerDigest, status: 'Error', error: error.message }
-      throw error
+    const files = this.index.get(layerDigest)
+    if (files === undefined) return { requestId, layerDigest, status: 'Error', error: `no blob ${layerDigest} in the repository` }
+    let refusal: ImageError | null = null
+    for (const file of files) {
+      let matched = false
+      try {
+        const bytes = readRegularFile(file, this.layerBytesMax)
+        const actual = sha256Digest(bytes)
+        if (actual !== layerDigest) throw new ImageError(file, 'digest-mismatch', `its content has digest ${actual}, expected ${layerDigest}: tampered with or swapped`, 'mix-and-match')
+        matched = true
+        const { header } = readCompressionHeader(bytes, file)
+        const { content } = inflateModuleLayer(bytes, file, moduleMediaType(header.algorithm), this.layerBytesMax)
+        this.inflated++
+        return { requestId, layerDigest, status: 'Success', uncompressedDigest: sha256Digest(content), uncompressedSizeBytes: content.length }
+      } catch (error) {
+        if (!(error instanceof ImageError)) throw error
+        refusal ??= error
+        // Bytes that are the digest but do not inflate are the blob itself: no other copy can differ.
+        if (matched) break
+      }
     }
+    return { requestId, layerDigest, status: 'Error', error: refusal!.message }
   }
 }

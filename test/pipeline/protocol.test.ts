@@ -154,6 +154,22 @@ test('a stored image copied over another version (the same manifest twice): the 
   assert.is(intact.response?.module, 'echo@1.2.0')
 })
 
+test('a module layer stored under several versions, tampered under all but one: the DecompressionService inflates the intact copy', () => {
+  const repo = repository()
+  addImage(repo, signedImage({ version: '1.3.0' }), { keyring: keyring() })
+  const newer = stored(repo, 'echo', '1.3.0')
+  // Every older version stores the same module layer; each of their copies is tampered, whichever the service would read first.
+  for (const version of ['0.9.0', '1.2.0']) {
+    const older = stored(repo, 'echo', version)
+    assert.is(older.layer.slice(older.layer.lastIndexOf('/')), newer.layer.slice(newer.layer.lastIndexOf('/')), `${version} stores the same module layer`)
+    flipByte(older.layer, 40)
+  }
+  const intact = loadModule(start(repo), { requestId: 'l-1', moduleName: 'echo', versionConstraint: '1.3.0' })
+  assert.is(intact.response?.status, 'Success')
+  const tampered = loadModule(start(repo), { requestId: 'l-2', moduleName: 'echo', versionConstraint: '1.2.0' })
+  assert.is(tampered.response?.status, 'BinarySignatureError')
+})
+
 test('an older version is RollbackDenied: by the repository\'s floor, and by the kernel\'s when the ModuleManager ignores it', () => {
   const repo = repository()
   const honest = loadModule(start(repo), { requestId: 'o-1', moduleName: 'echo', versionConstraint: '0.9.0' })
