@@ -14,8 +14,11 @@
  * the end, and a few pool spawns inserted anywhere. Before
  * each run, a pool that offers one of its digests twice (the same bytes, another
  * byte set, or other signatures under that manifest) must be refused at boot by
- * the model and by the kernel. The coverage records, per run, which pool image met
- * which verdict (`pool LABEL: VERDICT`) and the duplicate refused.
+ * the model and by the kernel. A few spawns name a near miss of a pool digest (a
+ * hex digit changed, a prefix, a letter in upper case, `sha256:` dropped or in
+ * upper case): refused by both, NotFound or InvalidArgument. The coverage records,
+ * per run, which pool image met which verdict (`pool LABEL: VERDICT`), which near
+ * miss met which (`pool near miss (FORM): VERDICT`) and the duplicate refused.
  * @module
  */
 import fc from 'fast-check'
@@ -81,23 +84,72 @@ const poolSpawn = fc
 /** The pool images every kernel must refuse, by index. */
 const REFUSED = POOL_LABELS.flatMap((label, index) => (POOL_VERDICTS[label] === 'success' ? [] : [index]))
 
+/**
+ * How a spawn may miss a pool digest (kernel.md §4: an image is named by its
+ * manifest digest, exactly): its hex with one digit changed, cut short, or with a
+ * letter in upper case, or kept whole; written after `sha256:`, after `SHA256:`,
+ * or bare. Kept whole after `sha256:` it is the digest itself, so that one is
+ * drawn as a changed digit. The model answers NotFound for the changed digit
+ * after `sha256:` (well formed, in no pool) and InvalidArgument for every other
+ * (kernel.md §8: malformed); the kernel must answer the same.
+ */
+const NEAR_MISS_HEX = ['one hex digit', 'prefix', 'upper case', 'whole'] as const
+const NEAR_MISS_SCHEMES = ['sha256:', 'SHA256:', ''] as const
+const nearMissSpawn = fc.record({
+  label: fc.integer({ min: 0, max: POOL_LABELS.length - 1 }), hex: fc.constantFrom(...NEAR_MISS_HEX), scheme: fc.constantFrom(...NEAR_MISS_SCHEMES),
+  position: fc.integer({ min: 0, max: 63 }), step: fc.integer({ min: 1, max: 15 }),
+})
+
+/** The near miss of `digest` (`sha256:<64 hex>`) that `miss` describes; never `digest` itself. */
+function nearMissOf(digest: string, miss: { hex: (typeof NEAR_MISS_HEX)[number]; scheme: (typeof NEAR_MISS_SCHEMES)[number]; position: number; step: number }): string {
+  const hex = digest.slice('sha256:'.length)
+  const changedDigit = () => `${hex.slice(0, miss.position)}${((Number.parseInt(hex[miss.position]!, 16) + miss.step) % 16).toString(16)}${hex.slice(miss.position + 1)}`
+  const letter = [...hex].findIndex((digit, index) => index >= miss.position && /[a-f]/.test(digit))
+  const upper = letter < 0 ? hex.toUpperCase() : `${hex.slice(0, letter)}${hex[letter]!.toUpperCase()}${hex.slice(letter + 1)}`
+  const text = { 'one hex digit': changedDigit(), prefix: hex.slice(0, miss.position), 'upper case': upper, whole: hex }[miss.hex]
+  return miss.hex === 'whole' && miss.scheme === 'sha256:' ? `sha256:${changedDigit()}` : `${miss.scheme}${text}`
+}
+
+/**
+ * The way `image` misses one of `digests` (`'one hex digit'`, `'prefix, bare'`,
+ * …), or null when it is one of them or near none. For the coverage: the check
+ * reads it back from the spawn, whoever generated it.
+ */
+export function nearMissForm(image: unknown, digests: ReadonlyArray<string>): string | null {
+  if (typeof image !== 'string' || digests.includes(image)) return null
+  const scheme = image.startsWith('sha256:') ? '' : /^sha256:/i.test(image) ? ', SHA256:' : ', bare'
+  const text = image.replace(/^sha256:/i, '')
+  for (const digest of digests) {
+    const hex = digest.slice('sha256:'.length)
+    if (text === hex) return `whole${scheme}`
+    if (text.toLowerCase() === hex) return `upper case${scheme}`
+    if (text.length < hex.length && hex.startsWith(text)) return `prefix${scheme}`
+    if (text.length === hex.length && [...text].filter((digit, index) => digit !== hex[index]).length === 1) return `one hex digit${scheme}`
+  }
+  return null
+}
+
 function scenarioOf(maxSteps: number): fc.Arbitrary<unknown[]> {
   return fc
     .tuple(
       fc.shuffledSubarray(REFUSED, { minLength: REFUSED.length, maxLength: REFUSED.length }),
       syscallSequence(BALANCED, Math.max(1, Math.ceil(maxSteps / 1.6))),
       fc.array(fc.tuple(fc.nat(), poolSpawn), { maxLength: 3 }),
+      // Last, so that the parts before it draw as they did before it was added.
+      fc.array(fc.tuple(fc.nat(), nearMissSpawn), { maxLength: 2 }),
     )
-    .map(([refused, fragments, extra]) => {
+    .map(([refused, fragments, extra, near]) => {
       const { real, substitute } = pool()
       const digest = (index: number) => real.images[index]!.record.digest
       // Every refused pool image first (nothing is spawned, creation indices stay the fragments'), the valid ones last.
       const valid = POOL_LABELS.flatMap((label, index) => (index > 0 && POOL_VERDICTS[label] === 'success' ? [spawn(digest(index)), { kind: 'cap_delete', caller: 0, slot: PROBE_SLOT }] : []))
-      const body: Record<string, unknown>[] = flatten(fragments, Math.max(1, maxSteps - 1 - refused.length - valid.length - extra.length)).map((syscall) => withRealImage(syscall, substitute))
+      const body: Record<string, unknown>[] = flatten(fragments, Math.max(1, maxSteps - 1 - refused.length - valid.length - extra.length - near.length)).map((syscall) => withRealImage(syscall, substitute))
       for (const [at, choice] of extra) {
         const grants = choice.grant ? [{ slot: choice.container, rights: ALL_RIGHTS }] : []
         body.splice(at % (body.length + 1), 0, spawn(digest(choice.label), { caller: choice.caller, container: choice.container, grants, dst: choice.dst }))
       }
+      // A near miss refused changes nothing (kernel.md §8), so it may go anywhere; one the kernel wrongly takes diverges there.
+      for (const [at, miss] of near) body.splice(at % (body.length + 1), 0, spawn(nearMissOf(digest(miss.label), miss)))
       return [...refused.map((index) => spawn(digest(index))), ...body, ...valid, spawn(digest(0))]
     })
 }
@@ -180,6 +232,8 @@ export function bootsRealPool(config: BootConfig, images: ReadonlyArray<ImageRec
 
 /** The coverage case of a run whose duplicate-digest pool both sides refused. */
 export const DUPLICATE_REFUSED = 'pool: a digest offered twice, refused at boot'
+/** The coverage cases of runs that spawned a near miss of a pool digest: `NEAR_MISS_CASE (FORM): VERDICT`. */
+export const NEAR_MISS_CASE = 'pool near miss'
 
 /** `image` under the same manifest digest, changed by `form`: the same bytes, a layer changed, or its signatures reversed or dropped. */
 function sameDigest(image: ImageBytes, form: number): ImageBytes {
@@ -258,6 +312,7 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
   const atBootUser = user?.(lockstep.model, -1) ?? null
   if (atBootUser !== null) return atBootUser
   const seen = new Set<string>()
+  const digests = real.images.map((image) => image.record.digest)
   for (let index = 0; index < scenario.length; index++) {
     const syscall = scenario[index]
     const before = lockstep.model
@@ -266,7 +321,10 @@ function checkPipeline(scenario: ReadonlyArray<unknown>, context: SuiteContext):
     context.coverage?.observe(syscall, step!.model, lockstep.model)
     const label = labels.get((syscall as { image?: unknown }).image as string)
     const verdict = verdictOf(step!.model)
-    if (label !== undefined && (syscall as { kind?: unknown }).kind === 'process_spawn' && VERDICTS.has(verdict)) seen.add(`pool ${label}: ${verdict}`)
+    const isSpawn = (syscall as { kind?: unknown }).kind === 'process_spawn'
+    if (label !== undefined && isSpawn && VERDICTS.has(verdict)) seen.add(`pool ${label}: ${verdict}`)
+    const near = isSpawn && label === undefined ? nearMissForm((syscall as { image?: unknown }).image, digests) : null
+    if (near !== null) seen.add(`${NEAR_MISS_CASE} (${near}): ${verdict}`)
     const failure = violationFailure(index, imageViolations(lockstep.model, { before, syscall, outcome: step!.model, after: lockstep.model }), undefined, context.catalogue)
     if (failure !== null) return { ...failure, model: step!.model, kernel: step!.kernel }
     const broken = user?.(lockstep.model, index) ?? null
