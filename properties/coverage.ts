@@ -11,6 +11,7 @@ import { rightsMask } from '../spec/rights.js'
 import type { CapRequest } from '../spec/images.js'
 import { ERROR_CODES } from '../spec/errors.js'
 import type { Outcome } from '../spec/results.js'
+import { RESERVED_RESOURCES, type ReservedResource } from '../spec/limits.js'
 import { type KernelState, getContainer, getObject, hostUid, processByRef, uidIn } from '../model/state.js'
 import { available } from '../model/accounting.js'
 import { lastStepChecks, logChecks } from '../model/check-log.js'
@@ -36,7 +37,33 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'queued messages discarded by a destroy', reached: (s) => s.gsMessages.discarded > 0, generated: true },
   // What a destroy of that container must take with its tables: an entry naming an object it does not own.
   { name: "a container's own table naming an object outside it", reached: (s) => ownTableNamesOutside(s), generated: true },
+  // Where a check that forgot the children's reservations, or the usage, answers otherwise than kernel.md §3.
+  { name: "a limit met by usage and children's reservations together", reached: (s) => limitMetTogether(s), generated: true },
+  // A process that can kill, inspect or hand on itself (an exit, kernel.md §4).
+  { name: 'a process holding a cap to itself', reached: (s) => holdsItself(s), generated: true },
 ]
+
+/** A container other than the root with a reserved resource used to its limit by its own usage and its children's reservations, both above 0. */
+function limitMetTogether(s: KernelState): boolean {
+  const reserved = new Map<number, Record<ReservedResource, number>>()
+  for (const object of s.ksObjects.values()) {
+    if (object.kind !== 'container' || object.parent === null) continue
+    const sums = reserved.get(object.parent) ?? { memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0 }
+    for (const resource of RESERVED_RESOURCES) sums[resource] += object.limits[resource]
+    reserved.set(object.parent, sums)
+  }
+  return [...reserved].some(([id, sums]) => {
+    const container = s.ksObjects.get(id)
+    return id !== s.ksRoot && container?.kind === 'container'
+      && RESERVED_RESOURCES.some((r) => sums[r] > 0 && container.usage[r] > 0 && container.usage[r] + sums[r] === container.limits[r])
+  })
+}
+
+/** A running process with a cap to itself in one of its slots. */
+function holdsItself(s: KernelState): boolean {
+  return [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.status === 'running'
+    && o.slots.some((capId) => capId !== null && s.ksCaps.get(capId)?.object === o.id))
+}
 
 /** Whether object `id` is a container in the subtree of `top`, or owned by one. */
 function withinSubtree(s: KernelState, id: number, top: number): boolean {

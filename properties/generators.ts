@@ -6,7 +6,9 @@
  * endpoint and received elsewhere (a hop), a queue filled to its depth, quotas
  * sized so that one process fills them, a cap spread over slot, table and message
  * then revoked, a container torn down, a tenant given a device, a mapping whose
- * cap goes. Every sequence is executable, and so is
+ * cap goes, a container spent to what its children's reservations leave, a process
+ * given a cap to itself, a cap short of one right to an object in a refusing state,
+ * an object's last cap carried by a message. Every sequence is executable, and so is
  * every subsequence: shrinking (fast-check's array shrinker, then our step-level
  * minimizer) keeps it meaningful.
  * @module
@@ -14,8 +16,8 @@
 import fc from 'fast-check'
 import { RIGHT_NAMES, type RightName } from '../spec/rights.js'
 import { BOUNDS } from '../spec/numbers.js'
-import type { Limits, NamespaceConfig } from '../spec/limits.js'
-import { IMAGE_POOL, MATCHER_IMAGE, VALID_IMAGE } from './pool.js'
+import { RESERVED_RESOURCES, type Limits, type NamespaceConfig, type ReservedResource } from '../spec/limits.js'
+import { IMAGE_POOL, MATCHER_IMAGE, PROPERTY_BOOT, VALID_IMAGE } from './pool.js'
 import { edgeFragment } from './edges.js'
 
 export type Fragment = ReadonlyArray<Record<string, unknown>>
@@ -338,6 +340,198 @@ export const nestedMapFragment: fc.Arbitrary<Fragment> = fc
     ...actions.map((action) => ({ ...action, caller: tenant })),
   ])
 
+/** What an image of the valid kind costs its container (IMAGE_POOL's first). */
+const IMAGE_BYTES = IMAGE_POOL[0]!.manifest.memoryBytes
+const DEVICE_NAMES = ['disk0', 'net0'] as const
+type Amounts = Record<ReservedResource, number>
+const amounts = (of: (resource: ReservedResource) => number): Amounts =>
+  Object.fromEntries(RESERVED_RESOURCES.map((resource) => [resource, of(resource)])) as Amounts
+
+/** Init's slots in the reservation fragment: C, P, C's children, and the spawns into C. */
+const RESERVE = { container: 10, process: 11, children: [12, 13], spawns: [14, 15] } as const
+
+/**
+ * What the reservation fragment knows of C as it is built: C's limits, its usage,
+ * its live children (each reserving its limits), P's creation index (null: no P)
+ * and device, and init's spawn slots used. The probes predict each call's outcome
+ * from it (as kernel.md §3 says), so that each meets what is left exactly; a wrong
+ * prediction would only make a probe less exact, the model is the oracle.
+ */
+interface Ledger {
+  limits: Limits
+  readonly used: Amounts
+  children: Array<{ readonly slot: number; limits: Limits }>
+  readonly p: number | null
+  readonly device: 0 | 1
+  spawned: number
+  /** Whether P still runs (it may exit). */
+  running: boolean
+}
+
+const reservedIn = (ledger: Ledger, resource: ReservedResource) => ledger.children.reduce((sum, child) => sum + child.limits[resource], 0)
+/** What C can still spend or reserve of a resource: its limit less its usage and its children's reservations. */
+const leftIn = (ledger: Ledger, resource: ReservedResource) => ledger.limits[resource] - ledger.used[resource] - reservedIn(ledger, resource)
+
+/** A call of P's: one CPU unit charged to C, unless C's budget is spent (BudgetExhausted, nothing else) or P has exited (NotRunning). */
+function byP(ledger: Ledger, call: Record<string, unknown>, succeeds: (ledger: Ledger) => boolean, effect: (ledger: Ledger) => void): Record<string, unknown> {
+  if (ledger.running && leftIn(ledger, 'cpuBudget') >= 1) {
+    ledger.used.cpuBudget++
+    if (succeeds(ledger)) effect(ledger)
+  }
+  return { ...call, caller: ledger.p }
+}
+
+type ReserveProbe = 'alloc' | 'endpoints' | 'io' | 'exit' | 'spawn' | 'lower' | 'grow' | 'devices' | 'release'
+/** The probes only init makes (no process in C needed). */
+const INIT_PROBES: ReadonlyArray<ReserveProbe> = ['spawn', 'lower', 'grow', 'devices', 'release']
+
+/** One probe's calls, given drawn numbers `d` (a delta of -1, 0 or 1) and `pick` (a choice); the ledger follows each predicted success. */
+const RESERVE_PROBES: Readonly<Record<ReserveProbe, (ledger: Ledger, d: number, pick: number) => Fragment>> = {
+  // P allocates what C has left of memory, one byte less, or one more, and maps it.
+  alloc: (ledger, d) => {
+    const size = Math.max(1, leftIn(ledger, 'memoryBytes') + d)
+    return [
+      byP(ledger, { kind: 'mem_alloc', sizeBytes: size, executable: false, dst: 6 }, (l) => size <= leftIn(l, 'memoryBytes'), (l) => { l.used.memoryBytes += size }),
+      byP(ledger, { kind: 'mem_map', slot: 6, perms: ['read', 'write'] }, () => true, () => {}),
+    ]
+  },
+  // P makes endpoints until one is refused, then sends on the first, deletes it (the message discarded, the charge returned) and makes one again.
+  endpoints: (ledger) => {
+    let made = 0
+    const create = (dst: number) => byP(ledger, { kind: 'ep_create', depth: 1, dst }, (l) => leftIn(l, 'endpoints') >= 1, (l) => { l.used.endpoints++; made++ })
+    const calls = Array.from({ length: Math.min(3, Math.max(0, leftIn(ledger, 'endpoints')) + 1) }, (_, index) => create(3 + index))
+    if (made === 0) return calls
+    return [
+      ...calls, byP(ledger, { kind: 'ep_send', slot: 3, payload: 'left' }, () => true, () => {}),
+      byP(ledger, { kind: 'cap_delete', slot: 3 }, () => true, (l) => { l.used.endpoints-- }), create(3),
+    ]
+  },
+  // P writes what C has left of this period's I/O, one byte less, or one more, to its device.
+  io: (ledger, d) => {
+    const bytes = Math.max(1, leftIn(ledger, 'ioBytes') + d)
+    const allowed = (l: Ledger) => l.limits.devices.includes(DEVICE_NAMES[l.device])
+    return [byP(ledger, { kind: 'io_submit', slot: 1, bytes }, (l) => allowed(l) && bytes <= leftIn(l, 'ioBytes'), (l) => { l.used.ioBytes += bytes })]
+  },
+  // P is given its own cap (mounted by init in the root's mount table, which C shares) and exits: its process and image are C's to spend again.
+  exit: (ledger) => [
+    { kind: 'mount', caller: 0, path: '/reserve', slot: RESERVE.process, rights: ['read', 'control'] },
+    byP(ledger, { kind: 'resolve', path: '/reserve', dst: 7 }, () => true, () => {}),
+    byP(ledger, { kind: 'process_kill', slot: 7 }, () => true, (l) => {
+      // What P held alone goes with it: its regions and endpoints; what is left is init's spawns.
+      Object.assign(l.used, { processes: l.spawned, memoryBytes: l.spawned * IMAGE_BYTES, endpoints: 0 })
+      l.running = false
+    }),
+  ],
+  // Init spawns into C until refused (a process and an image's memory each).
+  spawn: (ledger) => {
+    const calls: Fragment[number][] = []
+    while (ledger.spawned < RESERVE.spawns.length) {
+      const fits = leftIn(ledger, 'processes') >= 1 && leftIn(ledger, 'memoryBytes') >= IMAGE_BYTES
+      calls.push({ kind: 'process_spawn', caller: 0, container: RESERVE.container, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst: RESERVE.spawns[ledger.spawned]! })
+      if (!fits) break
+      ledger.spawned++
+      ledger.used.processes++
+      ledger.used.memoryBytes += IMAGE_BYTES
+    }
+    return calls
+  },
+  // Init sets C's limit of one resource to its usage plus its children's reservations, or one under (refused).
+  lower: (ledger, d, pick) => {
+    const resource = RESERVED_RESOURCES[pick % RESERVED_RESOURCES.length]!
+    const value = Math.max(0, ledger.used[resource] + reservedIn(ledger, resource) + Math.min(0, d))
+    const limits = { ...ledger.limits, [resource]: value }
+    if (value >= ledger.used[resource] + reservedIn(ledger, resource)) ledger.limits = limits
+    return [{ kind: 'container_set_limits', caller: 0, slot: RESERVE.container, limits }]
+  },
+  // Init grows a child's limit of one resource by what C has left, or one more (refused).
+  grow: (ledger, d, pick) => {
+    if (ledger.children.length === 0) return []
+    const child = ledger.children[pick % ledger.children.length]!
+    const resource = RESERVED_RESOURCES[Math.floor(pick / 2) % RESERVED_RESOURCES.length]!
+    const more = Math.max(0, d)
+    const limits = { ...child.limits, [resource]: child.limits[resource] + Math.max(0, leftIn(ledger, resource)) + more }
+    if (more === 0) child.limits = limits
+    return [{ kind: 'container_set_limits', caller: 0, slot: child.slot, limits }]
+  },
+  // Init narrows C's devices to one child's set, to the union of its children's (both accepted only if they cover every child's), or to none.
+  devices: (ledger, _d, pick) => {
+    const union = DEVICE_NAMES.filter((device) => ledger.children.some((child) => child.limits.devices.includes(device)))
+    const choices = [...ledger.children.map((child) => child.limits.devices), union, []]
+    const devices = [...choices[pick % choices.length]!]
+    const limits = { ...ledger.limits, devices }
+    if (union.every((device) => devices.includes(device))) ledger.limits = limits
+    return [{ kind: 'container_set_limits', caller: 0, slot: RESERVE.container, limits }]
+  },
+  // Init destroys one of C's children (the older or the newer): its reservation is C's to spend again.
+  release: (ledger, _d, pick) => {
+    if (ledger.children.length === 0) return []
+    const [child] = ledger.children.splice(pick % ledger.children.length, 1)
+    return [{ kind: 'container_destroy', caller: 0, slot: child!.slot }]
+  },
+}
+
+/** A child's reservation: nothing, a little, or (memory) an image's worth, of each resource; some of the devices (a plain object, as a caller's limits are). */
+const reserverLimits: fc.Arbitrary<Limits> = fc.record({
+  memoryBytes: fc.constantFrom(0, 1, 512, IMAGE_BYTES), processes: fc.constantFrom(0, 1, 1, 2), endpoints: fc.constantFrom(0, 1), cpuBudget: fc.constantFrom(0, 1, 3),
+  ioBytes: fc.constantFrom(0, 1, 40), cpuWeight: fc.constant(1), devices: fc.subarray([...DEVICE_NAMES]),
+}).map((limits) => ({ ...limits }))
+
+/**
+ * Reservations met by spending (kernel.md §3: a child's limits are reserved out of
+ * its parent, so that usage plus the children's reservations never passes a limit).
+ * Init makes a container C and one or two children of C reserving part of every
+ * resource (each child its own amounts and devices), and, with `p`, a process P in
+ * C holding control over C (slot 0), a device (slot 1) and a region of its own that
+ * it maps; P's creation index is `p` (1 when the fragment comes first in a
+ * sequence). Then every way of spending in C meets what is left once the children's
+ * reservations are taken out, exactly, one short or one past: P allocates (and
+ * maps), makes endpoints until refused (and deletes one, a message queued on it, to
+ * make one again), writes to its device, is given its own cap and exits (what it
+ * used is C's again), and spends C's CPU budget to the last unit and one more; init
+ * spawns into C, sets C's limit of a resource to its usage plus its children's
+ * reservations (or one under), grows a child by what C has left (or one more),
+ * narrows C's devices to one child's, to their union or to none (only a set
+ * covering every child's is taken), and destroys a child (what it reserved is C's
+ * again). Without `p`, only init's probes.
+ */
+export function reserveFragment(p: number | null): fc.Arbitrary<Fragment> {
+  return fc.record({
+    children: fc.array(reserverLimits, { minLength: 1, maxLength: RESERVE.children.length }),
+    // What C has left after its children and P: memory around one image, a few of each count, a little I/O; CPU units beyond P's planned calls.
+    left: fc.record({ memoryBytes: fc.constantFrom(IMAGE_BYTES - 1, IMAGE_BYTES, IMAGE_BYTES + 1, 1, 300), processes: fc.constantFrom(0, 1, 2), endpoints: fc.constantFrom(0, 1, 2), cpuBudget: fc.integer({ min: 0, max: 3 }), ioBytes: fc.integer({ min: 1, max: 60 }) }),
+    probes: fc.shuffledSubarray(p === null ? [...INIT_PROBES] : Object.keys(RESERVE_PROBES) as ReserveProbe[], { minLength: 1, maxLength: 4 }),
+    draws: fc.array(fc.record({ d: fc.constantFrom(-1, 0, 0, 1), pick: fc.nat() }), { minLength: 4, maxLength: 4 }),
+    spend: fc.boolean(), device: fc.constantFrom<0 | 1>(0, 1), cpuWeight: fc.integer({ min: 1, max: 3 }), own: fc.integer({ min: 1, max: 512 }),
+  }).map(({ children, left, probes, draws, spend, device, cpuWeight, own }) => {
+    // P's usage after the setup: its image and a region of its own (mapped).
+    const used: Amounts = amounts((resource) => p === null ? 0 : resource === 'memoryBytes' ? IMAGE_BYTES + own : resource === 'processes' ? 1 : 0)
+    const reserved = amounts((resource) => children.reduce((sum, child) => sum + child[resource], 0))
+    // C's CPU budget: the children's, P's planned calls (an upper bound), and what the spending probe at the end uses up.
+    const planned = p === null ? 0 : 2 + probes.length + (probes.includes('endpoints') ? 5 : 0) + (probes.includes('alloc') ? 1 : 0) + (probes.includes('exit') ? 1 : 0)
+    const limits: Limits = {
+      ...amounts((resource) => used[resource] + reserved[resource] + left[resource] + (resource === 'cpuBudget' ? planned : 0)),
+      cpuWeight, devices: [...DEVICE_NAMES],
+    }
+    const ledger: Ledger = { limits, used, children: [], p, device, spawned: 0, running: p !== null }
+    const setup: Fragment[number][] = [{ kind: 'container_create', caller: 0, parent: 0, dst: RESERVE.container, limits, namespaces: NAMESPACE_PRESETS[0] }]
+    children.forEach((child, index) => {
+      setup.push({ kind: 'container_create', caller: 0, parent: RESERVE.container, dst: RESERVE.children[index]!, limits: child, namespaces: NAMESPACE_PRESETS[0] })
+      ledger.children.push({ slot: RESERVE.children[index]!, limits: child })
+    })
+    if (p !== null) {
+      setup.push({
+        kind: 'process_spawn', caller: 0, container: RESERVE.container, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, dst: RESERVE.process,
+        grants: [{ slot: RESERVE.container, rights: ALL_RIGHTS }, { slot: 1 + device, rights: ['write'] }],
+      }, { kind: 'mem_alloc', caller: p, sizeBytes: own, executable: false, dst: 2 }, { kind: 'mem_map', caller: p, slot: 2, perms: ['read', 'write'] })
+      ledger.used.cpuBudget += 2
+    }
+    const probed = probes.flatMap((probe, index) => RESERVE_PROBES[probe](ledger, draws[index]!.d, draws[index]!.pick))
+    // Last, sometimes, P spends C's CPU budget to what is left and makes one more call (BudgetExhausted).
+    const spent = p === null || !spend || !ledger.running ? [] : Array.from({ length: Math.max(0, leftIn(ledger, 'cpuBudget')) + 1 }, () => ({ kind: 'process_list', caller: p }))
+    return [...setup, ...probed, ...spent]
+  })
+}
+
 /**
  * Init spawns an image of the pool (mostly the valid one: the others meet the
  * signature and rollback checks) into its own container, then the scheduler runs:
@@ -462,6 +656,106 @@ export const hollowFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'cap_delete', caller, slot: dst },
   ])
 
+/** A copy of the cap in `src` at `dst` with every right of `rights` but `missing`. */
+const weakened = (src: number, dst: number, rights: ReadonlyArray<RightName>, missing: RightName) =>
+  ({ kind: 'cap_copy', caller: 0, src, dst, rights: rights.filter((right) => right !== missing) })
+
+type WeakCase = 'map' | 'send' | 'recv' | 'kill' | 'root' | 'limits' | 'create' | 'spawn' | 'io'
+/** Limits of nothing, and of nothing but one resource's `amount` (or some devices). */
+const nothingBut = (resource?: ReservedResource, amount = 0, devices: string[] = []): Limits =>
+  ({ memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, ...(resource === undefined ? {} : { [resource]: amount }), cpuWeight: 1, devices })
+/** A limit no container can be given: the largest amount (spec/numbers.ts). */
+const BEYOND = BOUNDS.countMax
+/**
+ * For each handler whose rights check comes before checks that read the object
+ * (kernel.md §8: the slot checks, InsufficientRights last among them, come before
+ * names, permissions, resources and queue state): init's object in a state one
+ * later check refuses (`pick` chooses which, where there are several), and a copy
+ * of its cap (at `weak`) lacking exactly the right the syscall asks. The answer
+ * must be InsufficientRights; a kernel that reads the object's state first answers
+ * the later check's error. (model/check-catalogue.ts counts no such pair: it takes
+ * a failed rights check to leave no object for the later checks.)
+ */
+const WEAK_CASES: Readonly<Record<WeakCase, (a: number, weak: number, pick: number) => Fragment>> = {
+  // A region mapped through a read-only copy, mapped again asking for write (AlreadyExists, had it write).
+  map: (a, weak) => [
+    { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: a }, weakened(a, weak, ['read', 'write', 'control'], 'write'),
+    { kind: 'mem_map', caller: 0, slot: weak, perms: ['read'] }, { kind: 'mem_map', caller: 0, slot: weak, perms: ['read', 'write'] },
+  ],
+  // A full queue, sent to through a cap without write (QueueFull).
+  send: (a, weak) => [
+    { kind: 'ep_create', caller: 0, depth: 1, dst: a }, { kind: 'ep_send', caller: 0, slot: a, payload: 1 }, weakened(a, weak, ['read', 'write', 'grant'], 'write'),
+    { kind: 'ep_send', caller: 0, slot: weak, payload: 2 },
+  ],
+  // An empty queue, received from through a cap without read (QueueEmpty).
+  recv: (a, weak) => [
+    { kind: 'ep_create', caller: 0, depth: 1, dst: a }, weakened(a, weak, ['read', 'write', 'grant'], 'read'), { kind: 'ep_recv', caller: 0, slot: weak },
+  ],
+  // A dead process, killed again through a cap without control (NotRunning).
+  kill: (a, weak) => [
+    { kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst: a }, weakened(a, weak, ALL_RIGHTS, 'control'),
+    { kind: 'process_kill', caller: 0, slot: a }, { kind: 'process_kill', caller: 0, slot: weak },
+  ],
+  // The root container, destroyed and given new limits through a cap without control (PermissionDenied).
+  root: (_a, weak) => [
+    weakened(0, weak, ALL_RIGHTS, 'control'), { kind: 'container_destroy', caller: 0, slot: weak },
+    { kind: 'container_set_limits', caller: 0, slot: weak, limits: LIMIT_PRESETS[0] },
+  ],
+  // A container with a child (disk0 allowed), its limits set through a cap without control: one resource under what it
+  // uses and its child reserves, or beyond what the root can give; no devices, or one the root lacks (QuotaExceeded).
+  limits: (a, weak, pick) => {
+    const given = LIMIT_PRESETS[1]!
+    const child = { ...LIMIT_PRESETS[2]!, devices: ['disk0'] }
+    const resource = RESERVED_RESOURCES[pick % RESERVED_RESOURCES.length]!
+    const variants: Limits[] = [
+      { ...given, [resource]: child[resource] - 1 }, { ...given, [resource]: BEYOND }, { ...given, devices: [] }, { ...given, devices: ['disk0', 'tape0'] },
+    ]
+    return [
+      { kind: 'container_create', caller: 0, parent: 0, dst: a, limits: given, namespaces: NAMESPACE_PRESETS[0] },
+      { kind: 'container_create', caller: 0, parent: a, dst: weak + 1, limits: child, namespaces: NAMESPACE_PRESETS[0] },
+      weakened(a, weak, ALL_RIGHTS, 'control'), { kind: 'container_set_limits', caller: 0, slot: weak, limits: variants[Math.floor(pick / RESERVED_RESOURCES.length) % variants.length] },
+    ]
+  },
+  // A child made through a cap without control under a container with 100 uids and no devices: one resource beyond
+  // the container's, a device, or a uid map outside its range (QuotaExceeded, PermissionDenied).
+  create: (a, weak, pick) => {
+    const parent = LIMIT_PRESETS[2]!
+    const resource = RESERVED_RESOURCES[pick % RESERVED_RESOURCES.length]!
+    const variants = [
+      { limits: nothingBut(resource, parent[resource] + 1), namespaces: NAMESPACE_PRESETS[0] }, { limits: nothingBut(undefined, 0, ['net0']), namespaces: NAMESPACE_PRESETS[0] },
+      { limits: nothingBut(), namespaces: NAMESPACE_PRESETS[1] },
+    ]
+    return [
+      { kind: 'container_create', caller: 0, parent: 0, dst: a, limits: parent, namespaces: NAMESPACE_PRESETS[3] }, weakened(a, weak, ALL_RIGHTS, 'control'),
+      { kind: 'container_create', caller: 0, parent: weak, dst: weak + 1, ...variants[Math.floor(pick / RESERVED_RESOURCES.length) % variants.length]! },
+    ]
+  },
+  // A spawn through a cap without control into a container with no process or no memory left, with a uid it does
+  // not map, or with two container grants where the manifest asks one (QuotaExceeded, PermissionDenied, PolicyDenied).
+  spawn: (a, weak, pick) => {
+    const variant = pick % 4
+    const limits = variant === 0 ? { ...LIMIT_PRESETS[2]!, processes: 0 } : variant === 1 ? { ...LIMIT_PRESETS[2]!, memoryBytes: 0 } : LIMIT_PRESETS[2]!
+    return [
+      { kind: 'container_create', caller: 0, parent: 0, dst: a, limits, namespaces: NAMESPACE_PRESETS[3] }, weakened(a, weak, ALL_RIGHTS, 'control'),
+      {
+        kind: 'process_spawn', caller: 0, container: weak, image: VALID_IMAGE, uid: variant === 2 ? 5000 : 0, slots: 2, dst: weak + 1,
+        grants: variant === 3 ? [{ slot: a, rights: ['read'] }, { slot: weak, rights: ['read'] }] : [],
+      },
+    ]
+  },
+  // More bytes than the root's I/O limit, written through a device cap without write (QuotaExceeded).
+  io: (_a, weak) => [weakened(1, weak, ['write'], 'write'), { kind: 'io_submit', caller: 0, slot: weak, bytes: PROPERTY_BOOT.root.limits.ioBytes + 1 }],
+}
+
+/**
+ * A cap short of exactly the right a syscall asks, to an object whose state a
+ * later check refuses (WEAK_CASES): every handler that reads its object after the
+ * rights check. Init's slots `at` and the two after it.
+ */
+export const weakCapFragment: fc.Arbitrary<Fragment> = fc
+  .record({ at: fc.constantFrom(7, 8), which: fc.constantFrom(...Object.keys(WEAK_CASES) as WeakCase[]), pick: fc.nat() })
+  .map(({ at, which, pick }) => WEAK_CASES[which](at, at + 1, pick))
+
 /** One process making many cheap syscalls: spends its container's CPU budget (BudgetExhausted, CPU-1). */
 export const busyFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, count: fc.integer({ min: 8, max: 20 }) })
@@ -552,6 +846,43 @@ export const filledTeardownFragment: fc.Arbitrary<Fragment> = fc
   })
 
 /**
+ * A process given a cap to itself, after the deep preamble: the process above
+ * `inner` (1 to 3), which holds inner's process cap, hands it over through the
+ * endpoint they share (a transfer, with all the cap's rights) or through a mount
+ * table they share (a mount, with `read` and `control`, or `read` only: then the
+ * kill below is refused). Inner inspects it, sometimes copies it, and then kills
+ * itself (an exit) or is killed through the parent's cap; the one left holding a
+ * cap to the zombie then finds it dead (NotRunning), the zombie's own syscalls are
+ * refused (NotRunning), and the parent deletes its cap (the zombie is reaped when
+ * the table's entry goes too). Init's channel to process 1 is either kind (both
+ * share the root's mount table), process 1's to process 2 only an endpoint (the
+ * middle container has tables of its own), process 2's to process 3 either.
+ */
+export const selfFragment: fc.Arbitrary<Fragment> = fc
+  .record({ inner: fc.constantFrom(1, 2, 3), table: fc.boolean(), rights: fc.constantFrom<RightName[]>(['read', 'control'], ['read', 'control'], ['read']), copy: fc.boolean(), end: fc.constantFrom('exit', 'exit', 'killed', 'kept') })
+  .map(({ inner, table, rights, copy, end }) => {
+    const parent = inner - 1
+    // The parent's slot holding inner's process cap and the endpoint it shares with inner; inner's slot for that endpoint.
+    const held = inner === 1 ? 5 : 4
+    const channel = inner === 1 ? 3 : inner === 2 ? 2 : 1
+    const viaTable = table && inner !== 2
+    const self = 7
+    return [
+      ...(viaTable
+        ? [{ kind: 'mount', caller: parent, path: '/self', slot: held, rights }, { kind: 'resolve', caller: inner, path: '/self', dst: self }]
+        : [{ kind: 'ep_send', caller: parent, slot: channel, payload: 'self', xfer: held }, { kind: 'ep_recv', caller: inner, slot: 1, dst: self }]),
+      { kind: 'cap_inspect', caller: inner, slot: self },
+      ...(copy ? [{ kind: 'cap_copy', caller: inner, src: self, dst: self - 1, rights: ['read'] }, { kind: 'cap_inspect', caller: inner, slot: self - 1 }] : []),
+      ...(end === 'exit' ? [{ kind: 'process_kill', caller: inner, slot: self }] : end === 'killed' ? [{ kind: 'process_kill', caller: parent, slot: held }] : []),
+      { kind: 'process_list', caller: parent },
+      { kind: 'process_list', caller: inner },
+      { kind: 'process_kill', caller: parent, slot: held },
+      { kind: 'cap_delete', caller: parent, slot: held },
+      ...(viaTable ? [{ kind: 'unmount', caller: parent, path: '/self' }] : []),
+    ]
+  })
+
+/**
  * A key and the keys next to it (nearKeys): bound, the near one looked up (not
  * found), bound in its turn (a key of its own), the first unbound, the near one
  * still found, the first not, then bound again after its unbinding. In a mount,
@@ -609,8 +940,9 @@ export const zombieFragment: fc.Arbitrary<Fragment> = fc
  * at both ends: init makes what the syscall needs (an endpoint, a region of its
  * own) and then gives the argument its lowest value, one below, its highest or
  * one above, so that a bound moved by one either way (a `<` for a `<=` in the
- * argument checks, a constant off by one) answers otherwise than the model. The
- * largest values stay cheap: a queue of 4,096 is a ring of 4,096 entries in the
+ * argument checks, a constant off by one) answers otherwise than the model. A
+ * uid map's end is met at the root's range end, 2^32, the one sum of two
+ * arguments that can pass a 32-bit word. The largest values stay cheap: a queue of 4,096 is a ring of 4,096 entries in the
  * impl, 100,000 quanta are that many turns of the few processes there are.
  */
 /** An endpoint in init's slot 3, for the bounds that need one. */
@@ -625,6 +957,13 @@ const BOUNDED: ReadonlyArray<{ readonly min: number; readonly max: number; reado
   { min: 1, max: BOUNDS.cpuWeightMax, steps: (cpuWeight) => [{ kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: { ...LIMIT_PRESETS[2]!, cpuWeight }, namespaces: NAMESPACE_PRESETS[0] }, { kind: 'container_stats', caller: 0, slot: 3 }] },
   { min: 1, max: BOUNDS.quantaMax, steps: (quanta) => [{ kind: 'sched_run', quanta }] },
   { min: 0, max: BOUNDS.uidMax, steps: (uid) => [{ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid, slots: 2, grants: [], dst: 3 }] },
+  // A uid map's end (base + count) at the root's range end, 2^32 uids: a small base with a huge count and a huge base
+  // with a small count (a kernel adding in 32 bits wraps past it), then a spawn with the first map's last uid.
+  { min: 1, max: BOUNDS.uidMax + 1, steps: (end) => [
+    { kind: 'container_create', caller: 0, parent: 0, dst: 3, limits: LIMIT_PRESETS[2], namespaces: { ...NAMESPACE_PRESETS[0], user: { base: 1, count: Math.max(0, end - 1) } } },
+    { kind: 'container_create', caller: 0, parent: 0, dst: 4, limits: LIMIT_PRESETS[2], namespaces: { ...NAMESPACE_PRESETS[0], user: { base: Math.max(0, end - 1), count: 1 } } },
+    { kind: 'process_spawn', caller: 0, container: 3, image: VALID_IMAGE, uid: Math.max(0, end - 2), slots: 1, grants: [], dst: 5 },
+  ] },
   { min: 1, max: BOUNDS.portMax, steps: (port) => [ENDPOINT_AT_3, { kind: 'net_bind', caller: 0, port, slot: 3 }, { kind: 'net_connect', caller: 0, port, dst: 4 }] },
   { min: 1, max: BOUNDS.nameLengthMax, steps: (length) => [ENDPOINT_AT_3, { kind: 'svc_register', caller: 0, name: 's'.repeat(Math.max(0, length)), slot: 3 }, { kind: 'svc_lookup', caller: 0, name: 's'.repeat(Math.max(0, length)), dst: 4 }] },
   { min: 1, max: BOUNDS.pathLengthMax, steps: (length) => [ENDPOINT_AT_3, { kind: 'mount', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, slot: 3, rights: ['read'] }, { kind: 'resolve', caller: 0, path: `/${'p'.repeat(Math.max(0, length - 1))}`, dst: 4 }] },
@@ -723,6 +1062,40 @@ export const recycleFragment: fc.Arbitrary<Fragment> = fc
     ...PUBLISHED[publish](dst),
   ])
 
+type LastEnd = 'received' | 'occupied' | 'none' | 'own slot' | 'discarded'
+/** How init makes an object of each kind at `dst` (charged to the root container; a process or container in it). */
+const MADE_AT: Readonly<Record<Exclude<Recycled, 'device'>, (dst: number) => Record<string, unknown>>> = {
+  region: (dst) => ({ kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst }),
+  endpoint: (dst) => ({ kind: 'ep_create', caller: 0, depth: 1, dst }),
+  process: (dst) => ({ kind: 'process_spawn', caller: 0, container: 0, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst }),
+  container: (dst) => ({ kind: 'container_create', caller: 0, parent: 0, dst, limits: LIMIT_PRESETS[2], namespaces: NAMESPACE_PRESETS[0] }),
+}
+
+/**
+ * The last cap to an object carried by a message: init makes an object (a region,
+ * an endpoint, a running process, a container), sends its cap on an endpoint of its
+ * own and deletes its own, so that the queued cap is the object's last; then the
+ * message is received into a free slot (the object lives on), into an occupied
+ * slot (the endpoint's own included) or with no destination (the cap dropped: the
+ * object destroyed, its charges returned, the process killed, the container's
+ * reservation back with the root), or the endpoint's cap is deleted (the message
+ * discarded, with the same destruction). The root's stats then show the charges.
+ */
+export const lastCapFragment: fc.Arbitrary<Fragment> = fc
+  .record({ at: fc.constantFrom(7, 8), made: fc.constantFrom<Exclude<Recycled, 'device'>>('region', 'endpoint', 'process', 'container'), end: fc.constantFrom<LastEnd>('received', 'occupied', 'none', 'own slot', 'discarded') })
+  .map(({ at, made, end }) => {
+    const [endpoint, object, free] = [at, at + 1, at + 2]
+    const dst = end === 'received' ? { dst: free } : end === 'occupied' ? { dst: 0 } : end === 'own slot' ? { dst: endpoint } : {}
+    return [
+      MADE_AT[made](object),
+      { kind: 'ep_create', caller: 0, depth: 1, dst: endpoint },
+      { kind: 'ep_send', caller: 0, slot: endpoint, payload: 'last', xfer: object },
+      { kind: 'cap_delete', caller: 0, slot: object },
+      end === 'discarded' ? { kind: 'cap_delete', caller: 0, slot: endpoint } : { kind: 'ep_recv', caller: 0, slot: endpoint, ...dst },
+      { kind: 'container_stats', caller: 0, slot: 0 },
+    ]
+  })
+
 /**
  * An endpoint used and then destroyed with its only cap: a message received (the
  * endpoint's last received message, a ghost field the IPC invariants read, is
@@ -804,9 +1177,14 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.fill / 2), arbitrary: cycleFragment },
     { weight: 3, arbitrary: recycleFragment },
     { weight: Math.ceil(weights.clock / 3), arbitrary: rivalsFragment },
+    { weight: Math.ceil(weights.hop / 4), arbitrary: weakCapFragment },
+    { weight: Math.ceil(weights.hop / 4), arbitrary: lastCapFragment },
+    { weight: Math.ceil(weights.quota / 4), arbitrary: reserveFragment(null) },
+    { weight: Math.ceil(weights.nest / 5), arbitrary: selfFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
-  // first spawned, index 1), or both (index 4, after the preamble's three), or nested user maps (index 1).
+  // first spawned, index 1), or both (index 4, after the preamble's three), or nested user maps (index 1),
+  // or a reservation fragment (its process likewise at index 1).
   const start = fc.oneof(
     { weight: 2, arbitrary: fc.constant<Fragment[]>([]) },
     // Nested user maps first (a third of the plain starts), where a short run (the pipeline suite's, after its pool spawns) still meets them.
@@ -814,6 +1192,8 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: 3, arbitrary: fc.constant<Fragment[]>([DEEP_PREAMBLE]) },
     { weight: 2, arbitrary: edgeFragment(1).map((edge) => [edge]) },
     { weight: 2, arbitrary: edgeFragment(4).map((edge) => [DEEP_PREAMBLE, edge]) },
+    // Reservations met by spending, by a process whose index is known there too (first: a short run, the pipeline suite's, meets it).
+    { weight: 2, arbitrary: reserveFragment(1).map((reserve) => [reserve]) },
   )
   return fc.tuple(start, fc.array(fragment, { minLength: Math.max(1, Math.floor(maxFragments / 2)), maxLength: maxFragments }))
     .map(([prefix, fragments]) => [...prefix, ...fragments])
