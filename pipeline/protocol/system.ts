@@ -231,12 +231,12 @@ export interface LoadResult {
 }
 
 /**
- * Starts a requester (init spawns it with a reply endpoint and a badged write+grant
- * cap to the ModuleManager), then runs the kernel's scheduler, activating the
- * services and the requester, until the reply arrives or `roundsMax` rounds pass.
+ * Spawns a requester for `request` from init (a reply endpoint, and a badged
+ * write+grant cap to the ModuleManager's endpoint) without running anything: for
+ * a caller that sends several requests at once and then runs the system.
  * @public
  */
-export function loadModule(loader: Loader, request: LoadModuleRequest, roundsMax = 200): LoadResult {
+export function startRequester(loader: Loader, request: LoadModuleRequest): Requester {
   const { runtime } = loader
   const index = ++loader.requesters
   const badge = REQUESTER_BADGE_BASE + index
@@ -248,8 +248,19 @@ export function loadModule(loader: Loader, request: LoadModuleRequest, roundsMax
   initCall(runtime, { kind: 'cap_copy', src: INIT.mmEndpoint, dst: client, rights: WRITE_GRANT, badge })
   initCall(runtime, { kind: 'process_spawn', container: INIT.clients, image: BOOT_IMAGES.requester.digest, uid: 0, slots: REQUESTER_SLOTS.count, grants: [{ slot: reply, rights: RWG }, { slot: client, rights: WRITE_GRANT }], dst: process })
   const requester = new Requester(request)
-  const ref = runtime.lastSpawned
-  runtime.attach(ref, name, requester)
-  runtime.run(() => requester.done, roundsMax)
+  runtime.attach(runtime.lastSpawned, name, requester)
+  return requester
+}
+
+/**
+ * Starts a requester (init spawns it with a reply endpoint and a badged write+grant
+ * cap to the ModuleManager), then runs the kernel's scheduler, activating the
+ * services and the requester, until the reply arrives or `roundsMax` rounds pass.
+ * @public
+ */
+export function loadModule(loader: Loader, request: LoadModuleRequest, roundsMax = 200): LoadResult {
+  const requester = startRequester(loader, request)
+  const ref = loader.runtime.lastSpawned
+  loader.runtime.run(() => requester.done, roundsMax)
   return { request, response: requester.response, child: requester.child, error: requester.done ? requester.error : `no reply within ${roundsMax} rounds`, requester: ref }
 }

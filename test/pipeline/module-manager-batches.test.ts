@@ -31,7 +31,6 @@ import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import * as E from 'fp-ts/lib/Either.js'
 import { frame, sha256Digest } from '../../pipeline/files.js'
 import { encodeModuleLayer, readCompressionHeader } from '../../pipeline/image/compression.js'
 import { ANNOTATIONS, MEDIA_TYPES, type Descriptor } from '../../pipeline/image/layout.js'
@@ -39,7 +38,7 @@ import { readImage } from '../../pipeline/image/reader.js'
 import { signManifest } from '../../pipeline/image/signature.js'
 import { addImage, repositoryFile, storedImagePath, type RepositoryIndex } from '../../pipeline/repo/repository.js'
 import type { LoadModuleRequest } from '../../pipeline/protocol/messages.js'
-import { BOOT_IMAGES, Requester, startLoader, type Loader } from '../../pipeline/protocol/system.js'
+import { startLoader, startRequester } from '../../pipeline/protocol/system.js'
 import { assembleImage, cleanup, key, keyringOf, layerOf, manifestWith, moduleBytes, signedImage, temporaryDirectory } from './_support.js'
 import { highest, meetsFloor, satisfies } from './_precedence.js'
 
@@ -359,35 +358,6 @@ interface Placed {
   readonly afterBoot: boolean
   /** What it did, once done. */
   done?: string
-}
-
-// Init's CSpace after startLoader's boot script (pipeline/protocol/system.ts, INIT): the clients' container and the ModuleManager's endpoint.
-const INIT_CLIENTS = 2
-const INIT_MODULE_MANAGER_ENDPOINT = 4
-const REQUESTER_SLOTS = 8
-
-function initCall(loader: Loader, syscall: Record<string, unknown>): void {
-  const outcome = loader.runtime.call(0, syscall)
-  assert.ok(E.isRight(outcome), `init: ${String(syscall['kind'])} answered ${JSON.stringify(outcome)}`)
-}
-
-/** Spawns a requester for `load` as loadModule does (a reply endpoint, a badged write+grant cap to the ModuleManager), without running anything. */
-function startRequester(loader: Loader, load: LoadModuleRequest): Requester {
-  const index = ++loader.requesters
-  const badge = 100 + index
-  const name = `requester-${index}`
-  const [reply, client, child] = [loader.initFree, loader.initFree + 1, loader.initFree + 2]
-  loader.initFree += 3
-  loader.clients.set(badge, name)
-  initCall(loader, { kind: 'ep_create', depth: 2, dst: reply })
-  initCall(loader, { kind: 'cap_copy', src: INIT_MODULE_MANAGER_ENDPOINT, dst: client, rights: ['write', 'grant'], badge })
-  initCall(loader, {
-    kind: 'process_spawn', container: INIT_CLIENTS, image: BOOT_IMAGES.requester.digest, uid: 0, slots: REQUESTER_SLOTS,
-    grants: [{ slot: reply, rights: ['read', 'write', 'grant'] }, { slot: client, rights: ['write', 'grant'] }], dst: child,
-  })
-  const requester = new Requester(load)
-  loader.runtime.attach(loader.runtime.lastSpawned, name, requester)
-  return requester
 }
 
 /** Sets the repository's floors (before boot: the kernel takes its floors from the repository). */
