@@ -115,4 +115,44 @@ test('a change left out of the dirty lists shows: the incremental raw fingerprin
   assert.not.equal(whole, stepped, 'the whole one does (which verifyGuards compares)')
 })
 
+test('the cache doubles as it fills, up to 2^23 entries, and keeps what it held', () => {
+  const raw = new RawFingerprints()
+  const canonical = new Uint32Array(2)
+  const out = new Uint32Array(2)
+  // Raw fingerprint i is two mixes of i (as spread as real fingerprints); its canonical one is derived from i, so every hit can be checked.
+  const mix = (x: number, seed: number): number => {
+    let h = Math.imul(x ^ seed, 0x85ebca6b)
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+    return (h ^ (h >>> 16)) >>> 0
+  }
+  const give = (i: number): void => {
+    raw.pair[0] = mix(i, 0x2545f491)
+    raw.pair[1] = mix(i, 0x9e3779b9)
+    canonical[0] = i ^ 0x5bd1e995
+    canonical[1] = Math.imul(i, 7)
+    raw.remember(canonical)
+  }
+  const found = (i: number): boolean => {
+    raw.pair[0] = mix(i, 0x2545f491)
+    raw.pair[1] = mix(i, 0x9e3779b9)
+    if (!raw.lookup(out)) return false
+    assert.equal([out[0], out[1]], [(i ^ 0x5bd1e995) >>> 0, Math.imul(i, 7) >>> 0], `entry ${i}: the canonical fingerprint it was given`)
+    return true
+  }
+  assert.is(raw.cacheEntries, 1 << 18, 'it starts at 2^18 entries')
+  let given = 1
+  while (raw.cacheEntries === 1 << 18) give(given++)
+  assert.is(given - 1, (1 << 17) + 1, 'it doubles when given more entries than half its slots')
+  assert.is(raw.cacheEntries, 1 << 19)
+  // Direct-mapped and lossy: an entry may have been replaced in its slot before the growth, never after it.
+  let kept = 0
+  for (let i = 1; i < given; i++) if (found(i)) kept++
+  assert.ok(kept > (given - 1) * 0.7, `most entries survive the growth (${kept} of ${given - 1})`)
+  while (given < 12_000_000) give(given++)
+  assert.is(raw.cacheEntries, 1 << 23, 'it stops at 2^23 entries')
+  let recent = 0
+  for (let i = given - 1000; i < given; i++) if (found(i)) recent++
+  assert.ok(recent > 900, `the newest entries are found (${recent} of 1,000)`)
+})
+
 test.run()
