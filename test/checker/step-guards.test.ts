@@ -44,7 +44,7 @@ import { StepGuards } from '../../checker/explore/step-guards.js'
 import { mulberry32 } from '../../checker/explore/search.js'
 import { bootFilePreset } from '../../cli/boot-file.js'
 
-const GUARDED_KINDS = new Set(['container_destroy', 'mount', 'unmount', 'net_bind', 'net_unbind', 'svc_register', 'svc_unregister', 'resolve', 'net_connect', 'svc_lookup', 'process_list', 'process_spawn', 'sched_run'])
+const GUARDED_KINDS = new Set(['cap_revoke', 'container_destroy', 'mount', 'unmount', 'net_bind', 'net_unbind', 'svc_register', 'svc_unregister', 'resolve', 'net_connect', 'svc_lookup', 'process_list', 'process_spawn', 'sched_run'])
 
 const abstract = (kernel: Kernel): KernelState => ({ ...implTarget.abstraction.abstract(kernel), gsFlows: new Map() })
 
@@ -119,6 +119,14 @@ function remnant(kernel: Kernel, before: ReadonlyMap<number, number>, random: ()
       if (containers.length === 0) return null
       const container = pick(containers)
       objects.parent[container] = objects.parent[handle]!
+      // Half the time it reserves exactly one unit of one resource: the parent keeps one unit too many (the bound).
+      const limits = objects.limits[container]
+      if (random() < 0.5 && limits !== null && limits !== undefined) {
+        const resource = pick(['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'] as const)
+        objects.limits[container] = { ...limits, memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, [resource]: 1 }
+        objects.touch(container)
+        return 'reservation one over'
+      }
       objects.touch(container)
       return 'reservation kept'
     }
@@ -163,6 +171,26 @@ function tamper(kernel: Kernel, action: Action, random: () => number, only?: 'ad
     }
     default: return null
   }
+}
+
+/**
+ * After a successful cap_revoke, the revoked cap given a child it should not
+ * have: a live cap (one of its own object when there is one) re-parented to it,
+ * as a revoke that missed a child or made one would leave it. Its name, or null.
+ */
+function revokeTamper(kernel: Kernel, action: Action, random: () => number): string | null {
+  const fields = action as Readonly<Record<string, unknown>>
+  const process = kernel.processOfRef(fields['caller'] as number)
+  const revoked = process === NONE ? NONE : kernel.objects.cspace[process]![fields['slot'] as number] ?? NONE
+  if (revoked === NONE) return null
+  const others = liveCaps(kernel).filter((cap) => cap !== revoked)
+  const same = others.filter((cap) => kernel.caps.object[cap] === kernel.caps.object[revoked])
+  const from = same.length > 0 ? same : others
+  if (from.length === 0) return null
+  const cap = from[Math.floor(random() * from.length)]!
+  kernel.caps.parent[cap] = revoked
+  kernel.caps.touch(cap)
+  return 'revoke left a child'
 }
 
 /**
@@ -299,7 +327,7 @@ function schedTamper(kernel: Kernel, processes: ReadonlyArray<number>, random: (
   }
 }
 
-test('ISO-2, ISO-3, LIFE-1, IMG-2 and SCHED-1 guards: every violation the reference finds on tampered tables, the guard lets through to it; and they vouch', () => {
+test('CAP-3, ISO-2, ISO-3, LIFE-1, IMG-2 and SCHED-1 guards: every violation the reference finds on tampered tables, the guard lets through to it; and they vouch', () => {
   const violations = new Map<string, number>()
   const vouched = new Map<string, number>()
   const tampers = new Map<string, number>()
@@ -365,7 +393,8 @@ test('ISO-2, ISO-3, LIFE-1, IMG-2 and SCHED-1 guards: every violation the refere
           const planted = random() >= 0.6 ? null
             : action.kind === 'container_destroy' ? remnant(kernel, containersBefore, random)
               : action.kind === 'process_spawn' ? spawnTamper(kernel, action, random, restoreImages)
-                : action.kind === 'sched_run' ? null : tamper(kernel, action, random)
+                : action.kind === 'cap_revoke' ? revokeTamper(kernel, action, random)
+                  : action.kind === 'sched_run' ? null : tamper(kernel, action, random)
           if (planted !== null) tampers.set(planted, (tampers.get(planted) ?? 0) + 1)
           let reply = outcome.right
           if (reply.kind === 'ran' && random() < 0.5) {
@@ -399,7 +428,7 @@ test('ISO-2, ISO-3, LIFE-1, IMG-2 and SCHED-1 guards: every violation the refere
   const list = (map: Map<string, number>) => [...map].sort().map(([key, count]) => `${key} ${count}`).join(', ')
   console.log(`  ${transitions} successful destroys, table changes, lookups, process_lists, spawns and sched_runs (${tripped} steps tripped an assertion on tables tampered with before); tampered: ${list(tampers)}`)
   console.log(`  violations the reference found: ${list(violations)}; vouched by the guards: ${list(vouched)}`)
-  for (const invariant of ['ISO-2', 'ISO-3', 'LIFE-1', 'IMG-2', 'SCHED-1']) assert.ok((violations.get(invariant) ?? 0) > 0, `the tampering must reach ${invariant} violations`)
+  for (const invariant of ['CAP-3', 'ISO-2', 'ISO-3', 'LIFE-1', 'IMG-2', 'SCHED-1']) assert.ok((violations.get(invariant) ?? 0) > 0, `the tampering must reach ${invariant} violations`)
   for (const kind of ['container_destroy', 'mount', 'unmount', 'svc_register', 'svc_lookup', 'resolve', 'process_list', 'process_spawn', 'sched_run']) assert.ok((vouched.get(kind) ?? 0) > 0, `the guards never vouch for ${kind}`)
 })
 

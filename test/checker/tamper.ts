@@ -181,8 +181,11 @@ export function tamper(k: Kernel, flows: Flows, random: Random): string | null {
       const record = pick(tables, random)
       const key = pick([...record.entries.keys()], random)
       const live = liveCaps(k)
-      if (random() < 0.5) record.entries.delete(key)
-      else record.entries.set(key, pick(live, random))
+      // Removed, given another live cap, or a new key given a live cap (then held twice: its own place and this entry).
+      const choice = random()
+      if (choice < 0.4) record.entries.delete(key)
+      else if (choice < 0.7) record.entries.set(key, pick(live, random))
+      else record.entries.set(`${key}+`, pick(live, random))
       k.namespaces.touch(record)
       return 'table entry'
     }
