@@ -13,7 +13,9 @@
  * are tampered with at random (test/checker/tamper.ts) and, where the model still
  * finds every state invariant kept (the engine stops at a broken state, so only
  * kept ones must be told apart), the model's canonical key of the tampered state
- * is compared with the untampered one's: when it differs, the impl's canonical
+ * is compared with the untampered one's (a region's kind is turned over with
+ * its caps' and mappings' write and execute, so that the state still keeps
+ * every invariant and differs in the flag alone): when it differs, the impl's canonical
  * fingerprint and its raw fingerprint (counted whole) must differ too. (The
  * other way round is not asked here: a tampering the model cannot see may still
  * leave a table no kernel leaves, such as a negative queue count read as an
@@ -89,7 +91,7 @@ test('the canonical encoding and the raw fingerprints tell apart every change th
   const seen = [...tally.seen].sort(([a], [b]) => a.localeCompare(b)).map(([kind, count]) => `${kind} ${count}`).join(', ')
   console.log(`  ${tally.states.toLocaleString('en')} states on 5 presets and systems and ${systems} generated declared systems; tampered states keeping every invariant: ${[...tally.seen.values()].reduce((a, b) => a + b, 0).toLocaleString('en')} the model tells apart, ${tally.unseen.toLocaleString('en')} it does not`)
   console.log(`  told apart, by kind: ${seen}`)
-  for (const kind of ['object uid', 'object parent', 'cap badge', 'cap rights', 'queued message', 'mapping', 'limits memoryBytes', 'row usage', 'image', 'namespace pidNext', 'namespace userNamespace']) assert.ok((tally.seen.get(kind) ?? 0) > 0, `no tampered state of kind '${kind}' kept every invariant and changed the model's key`)
+  for (const kind of ['object uid', 'object parent', 'region kind', 'cap badge', 'cap rights', 'queued message', 'mapping', 'limits memoryBytes', 'row usage', 'image', 'namespace pidNext', 'namespace userNamespace']) assert.ok((tally.seen.get(kind) ?? 0) > 0, `no tampered state of kind '${kind}' kept every invariant and changed the model's key`)
 })
 
 test.run()

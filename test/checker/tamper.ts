@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as assert from 'uvu/assert'
 import type { Kernel } from '../../impl/kernel.js'
-import { KIND_CONTAINER, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, NONE, RES_COUNT } from '../../impl/tables/objects.js'
+import { KIND_CONTAINER, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KIND_REGION, NONE, RES_COUNT } from '../../impl/tables/objects.js'
 import { PLACE_FREE } from '../../impl/tables/caps.js'
 import type { NamespaceRecord } from '../../impl/tables/namespaces.js'
 import { R_CONTROL, R_EXECUTE, R_READ, R_WRITE } from '../../spec/rights.js'
@@ -34,6 +34,8 @@ const pick = <T>(items: ReadonlyArray<T>, random: Random): T => items[Math.floor
 const OBJECT_COLUMNS = ['serial', 'owner', 'capCount', 'parent', 'ref', 'slotCount', 'depth', 'queueHead', 'queueCount', 'kind', 'running', 'executable', 'uid', 'bytes', 'lastReceived'] as const
 const CAP_COLUMNS = ['serial', 'object', 'rights', 'badge', 'parent', 'place', 'where', 'slot', 'mapPerms'] as const
 const ROW_COLUMNS = ['usage', 'reserved'] as const
+/** Object columns that hold a flag (0 or 1). */
+const FLAG_COLUMNS: ReadonlySet<string> = new Set(['running', 'executable'])
 
 function liveObjects(k: Kernel, kind = 0): number[] {
   const found: number[] = []
@@ -58,7 +60,7 @@ function nearValue(value: number, handles: ReadonlyArray<number>, random: Random
 }
 
 /** The kinds of tampering below, queued messages (5) and mappings (11) twice. */
-const TAMPER_KINDS = [0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 11, 12]
+const TAMPER_KINDS = [0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 11, 12, 13]
 
 /**
  * One tampering of the kernel's tables or the flows, drawn with `random`: its
@@ -71,11 +73,14 @@ export function tamper(k: Kernel, flows: Flows, random: Random): string | null {
   // Queued messages and mappings are few (a walk must send or map first): they are tampered with twice as often.
   switch (pick(TAMPER_KINDS, random)) {
     case 0: {
+      // Every kind alike (regions and endpoints are few beside processes and containers): a kind, then one of its objects.
       const handles = liveObjects(k)
-      const handle = pick(handles, random)
+      const kinds = [...new Set(handles.map((handle) => objects.kind[handle]!))]
+      const handle = pick(liveObjects(k, pick(kinds, random)), random)
       const column = pick(OBJECT_COLUMNS, random)
       const array = objects[column] as unknown as { [index: number]: number }
-      array[handle] = nearValue(array[handle]!, handles, random)
+      // A flag (running, executable) is turned over half the time: a neighbouring value of 0 or 1 is mostly none the kernel writes.
+      array[handle] = FLAG_COLUMNS.has(column) && random() < 0.5 ? array[handle]! ^ 1 : nearValue(array[handle]!, handles, random)
       objects.touch(handle)
       return `object ${column}`
     }
@@ -211,6 +216,23 @@ export function tamper(k: Kernel, flows: Flows, random: Random): string | null {
       else record[field] = pick(records, random).id
       k.namespaces.touch(record as unknown as NamespaceRecord)
       return `namespace ${field}`
+    }
+    case 13: {
+      // A region's kind turned over (code <-> data) with every cap to it and every mapping of it made the other kind's
+      // (write <-> execute), so that CAP-2 and W^X still hold: a state that differs from the one before in the flag alone.
+      const regions = liveObjects(k, KIND_REGION)
+      if (regions.length === 0) return null
+      const region = pick(regions, random)
+      objects.executable[region] = objects.executable[region]! ^ 1
+      objects.touch(region)
+      const swap = (rights: number) => (rights & ~(R_WRITE | R_EXECUTE)) | ((rights & R_WRITE) !== 0 ? R_EXECUTE : 0) | ((rights & R_EXECUTE) !== 0 ? R_WRITE : 0)
+      for (const cap of liveCaps(k)) {
+        if (caps.object[cap] !== region) continue
+        caps.rights[cap] = swap(caps.rights[cap]!)
+        caps.mapPerms[cap] = swap(caps.mapPerms[cap]!)
+        caps.touch(cap)
+      }
+      return 'region kind'
     }
     default: {
       // A mapping's permissions or its region: a mapped cap changed.
