@@ -41,7 +41,33 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: "a limit met by usage and children's reservations together", reached: (s) => limitMetTogether(s), generated: true },
   // A process that can kill, inspect or hand on itself (an exit, kernel.md §4).
   { name: 'a process holding a cap to itself', reached: (s) => holdsItself(s), generated: true },
+  // Where an order of io_submit's checks shows (rights, then the device set) and a policy read from the wrong container would pass.
+  { name: "a device cap held outside its container's device set", reached: (s) => holdsForeignDevice(s), generated: true },
+  // Where a pid list sorted as text, or a pid kept in fewer digits, answers otherwise than kernel.md §4.
+  { name: 'pids of one digit and of two in one namespace', reached: (s) => pidsPastOneDigit(s), generated: true },
 ]
+
+/** A running process other than init holding a cap to a device its container's limits do not allow. */
+function holdsForeignDevice(s: KernelState): boolean {
+  return [...s.ksObjects.values()].some((o) => {
+    if (o.kind !== 'process' || o.status !== 'running' || o.id === s.ksInit || o.owner === null) return false
+    const allowed = getContainer(s, o.owner).limits.devices
+    return o.slots.some((capId) => {
+      const object = capId === null ? undefined : getObject(s, s.ksCaps.get(capId)?.object ?? -1)
+      return object?.kind === 'device' && !allowed.includes(object.name)
+    })
+  })
+}
+
+/** Running processes with a pid below 10 and one of 10 or more in one pid namespace. */
+function pidsPastOneDigit(s: KernelState): boolean {
+  const digits = new Map<number, number>()
+  for (const o of s.ksObjects.values()) {
+    if (o.kind !== 'process' || o.status !== 'running') continue
+    for (const [namespace, pid] of o.pids) digits.set(namespace, (digits.get(namespace) ?? 0) | (pid < 10 ? 1 : 2))
+  }
+  return [...digits.values()].some((mask) => mask === 3)
+}
 
 /** A container other than the root with a reserved resource used to its limit by its own usage and its children's reservations, both above 0. */
 function limitMetTogether(s: KernelState): boolean {

@@ -8,7 +8,10 @@
  * then revoked, a container torn down, a tenant given a device, a mapping whose
  * cap goes, a container spent to what its children's reservations leave, a process
  * given a cap to itself, a cap short of one right to an object in a refusing state,
- * an object's last cap carried by a message. Every sequence is executable, and so is
+ * an object's last cap carried by a message, pids across nested pid namespaces and
+ * past one digit, a device cap held where its device is not allowed, and calls
+ * written otherwise (well formed in an unusual way, or one step from well formed).
+ * Every sequence is executable, and so is
  * every subsequence: shrinking (fast-check's array shrinker, then our step-level
  * minimizer) keeps it meaningful.
  * @module
@@ -64,7 +67,8 @@ const slot = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 7 }) }, 
 /** Every right but one: a check that asks for that one (and only such a check) must refuse it. */
 const allButOne = fc.constantFrom(...ALL_RIGHTS).map((missing) => ALL_RIGHTS.filter((right) => right !== missing))
 const rights = fc.oneof({ weight: 3, arbitrary: fc.subarray(ALL_RIGHTS, { maxLength: 2 }) }, { weight: 1, arbitrary: fc.subarray(ALL_RIGHTS) }, { weight: 1, arbitrary: allButOne })
-const payload = fc.oneof(fc.integer({ min: 0, max: 99 }), fc.constantFrom('ping', 'state:1', ''))
+// String payloads include one that reads as a number, one with spaces at its ends and one beyond ASCII: a payload is kept as given.
+const payload = fc.oneof(fc.integer({ min: 0, max: 99 }), fc.constantFrom('ping', 'state:1', '', '7', ' state ', 'ünï\t'))
 const PATHS = ['/', '/data', '/srv/log', '/dev']
 const PORTS = [80, 443, 8080]
 const NAMES = ['echo', 'log', 'modules']
@@ -1147,6 +1151,199 @@ export const clockSyscall: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.integer({ min: 30, max: 150 }).map((quanta) => ({ kind: 'sched_run', quanta })),
 )
 
+/**
+ * Pids across the deep preamble's nested pid namespaces (the root's; the top
+ * container's, where process 1 runs; the middle one's, shared by the bottom one,
+ * where processes 2 and 3 run): a spawner spawns into its own container (slot 0;
+ * init's is the root) or into one outside its pid namespace — the root container,
+ * whose cap init sends down the endpoints (to process 1 over its own, on to 2 or 3
+ * over the middle one) — and is answered the pid in its own namespace, or none when
+ * the child is not in it (kernel.md §4: a pid in every namespace from the child's
+ * up to the root, and none below). Then the process lists of some of the four, the
+ * child killed and reaped (its cap deleted), another spawned in its place
+ * (numbering goes on after a reap), and the lists again.
+ */
+export const pidFragment: fc.Arbitrary<Fragment> = fc
+  .record({ spawner: fc.constantFrom(0, 1, 2, 3), outer: fc.boolean(), listers: fc.subarray([0, 1, 2, 3], { minLength: 1 }), reap: fc.boolean() })
+  .map(({ spawner, outer, listers, reap }) => {
+    const into = spawner === 0 || !outer ? 0 : 7
+    // The child's cap: in a slot the preamble leaves free (init's 6 holds the region it received).
+    const dst = spawner === 0 ? 8 : 6
+    const spawn = { kind: 'process_spawn', caller: spawner, container: into, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst }
+    const lists = [spawner, ...listers.filter((lister) => lister !== spawner)].map((caller) => ({ kind: 'process_list', caller }))
+    return [
+      // The root container's cap (control only) sent down: to process 1 over init's endpoint, on over the middle one.
+      ...(into === 0 ? [] : [
+        { kind: 'cap_copy', caller: 0, src: 0, dst: 7, rights: ['control'] }, { kind: 'ep_send', caller: 0, slot: 3, payload: 'root', xfer: 7 }, { kind: 'cap_delete', caller: 0, slot: 7 },
+        { kind: 'ep_recv', caller: 1, slot: 1, dst: 7 },
+        ...(spawner === 1 ? [] : [{ kind: 'ep_send', caller: 1, slot: 2, payload: 'root', xfer: 7 }, { kind: 'ep_recv', caller: spawner, slot: 1, dst: 7 }]),
+      ]),
+      spawn, ...lists,
+      ...(reap ? [{ kind: 'process_kill', caller: spawner, slot: dst }, { kind: 'cap_delete', caller: spawner, slot: dst }, spawn, ...lists] : []),
+    ]
+  })
+
+/**
+ * A pid namespace whose numbering passes one digit: init spawns a keeper into the
+ * root container or into a new container with a pid namespace of its own, then
+ * spawns and reaps (the child's only cap deleted) eight to ten more in one slot,
+ * and spawns a last one it keeps: the list then holds a pid below 10 and one
+ * above (kernel.md §4: pids are numbers, listed in order, never handed back).
+ */
+export const pidChurnFragment: fc.Arbitrary<Fragment> = fc
+  .record({ home: fc.constantFrom('root', 'new'), churn: fc.integer({ min: 8, max: 10 }) })
+  .map(({ home, churn }) => {
+    const container = home === 'root' ? 0 : 13
+    const spawn = (dst: number) => ({ kind: 'process_spawn', caller: 0, container, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst })
+    return [
+      ...(home === 'root' ? [] : [{
+        kind: 'container_create', caller: 0, parent: 0, dst: container, namespaces: { ...NAMESPACE_PRESETS[0]!, pid: 'new' },
+        limits: { ...LIMIT_PRESETS[2]!, processes: 3, memoryBytes: 3 * IMAGE_BYTES },
+      }]),
+      spawn(14),
+      ...Array.from({ length: churn }, () => [spawn(15), { kind: 'cap_delete', caller: 0, slot: 15 }]).flat(),
+      spawn(15),
+      { kind: 'process_list', caller: 0 },
+    ]
+  })
+
+/**
+ * A device cap held where its device is not allowed (kernel.md §7: `io_submit`
+ * needs `write` on the cap, then the device in the caller's container's set):
+ * after the deep preamble, init sends a copy of a device's cap, with `write` or
+ * with no rights, down the endpoints — to process 1 (both devices allowed), on to
+ * process 2 (disk0 only) or 3 (none) — and each holder writes through it, then
+ * through a copy without rights. A cap without `write` to a device outside the
+ * set is refused for its rights, whatever the set says.
+ */
+export const foreignDeviceFragment: fc.Arbitrary<Fragment> = fc
+  .record({ device: fc.constantFrom(1, 2), rights: fc.constantFrom<RightName[]>(['write'], [], ['write']), holder: fc.constantFrom(2, 3), bytes: fc.constantFrom(1, 16) })
+  .map(({ device, rights, holder, bytes }) => [
+    { kind: 'cap_copy', caller: 0, src: device, dst: 7, rights },
+    { kind: 'ep_send', caller: 0, slot: 3, payload: 'device', xfer: 7 },
+    { kind: 'ep_recv', caller: 1, slot: 1, dst: 6 },
+    { kind: 'io_submit', caller: 1, slot: 6, bytes },
+    { kind: 'ep_send', caller: 1, slot: 2, payload: 'device', xfer: 6 },
+    { kind: 'ep_recv', caller: holder, slot: 1, dst: 6 },
+    { kind: 'io_submit', caller: holder, slot: 6, bytes },
+    { kind: 'cap_copy', caller: holder, src: 6, dst: 7, rights: [] },
+    { kind: 'io_submit', caller: holder, slot: 7, bytes },
+  ])
+
+/**
+ * Property names every plain object has: a kernel that looks a name up with `in`
+ * or `[]` on an object (a kind, a right's name, a table key) finds them where
+ * nothing was put.
+ */
+export const INHERITED_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'] as const
+
+type Call = Record<string, unknown>
+/** The optional fields of each syscall kind (spec/syscalls.ts). */
+const OPTIONAL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = { cap_copy: ['badge'], ep_send: ['xfer'], ep_recv: ['dst'] }
+/** How a call is written otherwise, still well formed (spec/syscalls.ts decodes it as the plain call): see {@link wellFormedVariant}. */
+export type WellFormedWay = 'negative zero' | 'repeated' | 'extra field' | 'inherited key'
+/** How a call is written one step from well formed (kernel.md §8: InvalidArgument): see {@link nearlyWellFormed}. */
+export type MalformedWay = 'number as string' | 'inherited right' | 'inherited kind' | 'flag as number' | 'field missing'
+const WELL_FORMED_WAYS: ReadonlyArray<WellFormedWay> = ['negative zero', 'repeated', 'extra field', 'inherited key']
+const MALFORMED_WAYS: ReadonlyArray<MalformedWay> = ['number as string', 'inherited right', 'inherited kind', 'flag as number', 'field missing']
+
+/** `value` with every 0 in it (its fields', its items', a few levels down; the kind aside) written -0. */
+function negativeZeros(value: unknown, depth = 0): unknown {
+  if (Object.is(value, 0)) return -0
+  if (depth > 3 || typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map((item) => negativeZeros(item, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, key === 'kind' ? item : negativeZeros(item, depth + 1)]))
+}
+
+/** A list of names in another order with its first named twice (a set: the same set). */
+const repeated = (names: unknown): unknown => (Array.isArray(names) && names.length > 0 ? [...names].reverse().concat(names.slice(0, 1)) : names)
+
+/** `call` with `change` applied to its rights lists: `rights`, `perms`, each grant's. */
+function mapRights(call: Call, change: (names: unknown) => unknown): Call {
+  const out: Call = { ...call }
+  for (const field of ['rights', 'perms']) if (field in out) out[field] = change(out[field])
+  if (Array.isArray(out['grants'])) out['grants'] = (out['grants'] as Call[]).map((grant) => ({ ...grant, rights: change(grant['rights']) }))
+  return out
+}
+
+/**
+ * A well-formed call written otherwise, which every kernel must answer as the
+ * plain call (spec/syscalls.ts: slots and counts are safe non-negative integers,
+ * rights and devices are sets, a field no syscall has is ignored, a limits
+ * record keeps only its own fields): every 0 written -0; every rights list and
+ * devices list reordered with an item named twice; a field no syscall has added
+ * to the call and to each record in it (limits, namespaces, a uid map, grants).
+ * `inherited key` is another call, as well formed: its table key (a path or a
+ * service name) becomes a name every plain object has (`/constructor`,
+ * `__proto__`), the same one for every call of a fragment, so binds and lookups
+ * still meet.
+ */
+export function wellFormedVariant(call: Call, way: WellFormedWay, pick: number): Call {
+  if (way === 'negative zero') return negativeZeros(call) as Call
+  if (way === 'repeated') {
+    const out = mapRights(call, repeated)
+    const limits = out['limits'] as Call | undefined
+    return limits === undefined ? out : { ...out, limits: { ...limits, devices: repeated(limits['devices']) } }
+  }
+  if (way === 'extra field') {
+    const out: Call = { ...call, note: 'ignored' }
+    for (const field of ['limits', 'namespaces']) if (typeof out[field] === 'object' && out[field] !== null) out[field] = { ...(out[field] as Call), note: 1 }
+    const namespaces = out['namespaces'] as Call | undefined
+    if (typeof namespaces?.['user'] === 'object') out['namespaces'] = { ...namespaces, user: { ...(namespaces['user'] as Call), note: 1 } }
+    if (Array.isArray(out['grants'])) out['grants'] = (out['grants'] as Call[]).map((grant) => ({ ...grant, note: 1 }))
+    return out
+  }
+  const name = INHERITED_NAMES[pick % INHERITED_NAMES.length]!
+  return { ...call, ...('name' in call ? { name } : {}), ...('path' in call ? { path: `/${name}` } : {}) }
+}
+
+/**
+ * A call one step from well formed, which every kernel must refuse with
+ * InvalidArgument (kernel.md §8), however a loose decoder would read it: one of
+ * its numbers (`pick` chooses which; the caller's when it has no other) written
+ * as a string of its digits ("512"), a name every object inherits added to its
+ * rights lists, its kind replaced by such a name, its flag (`executable`) written
+ * as 0 or 1 (a call without one gets `true` for one of its numbers), or one
+ * of its required fields left out (an optional one, `badge`, `xfer` or `dst` of a
+ * receive, is never chosen: without it the call is another well-formed one).
+ */
+export function nearlyWellFormed(call: Call, way: MalformedWay, pick: number): Call {
+  const numbers = Object.keys(call).filter((key) => typeof call[key] === 'number' && key !== 'caller')
+  if (way === 'number as string') {
+    const key = numbers.length === 0 ? 'caller' : numbers[pick % numbers.length]!
+    return { ...call, [key]: String(call[key]) }
+  }
+  if (way === 'inherited right' && ['rights', 'perms', 'grants'].some((field) => field in call)) {
+    const name = INHERITED_NAMES[pick % INHERITED_NAMES.length]!
+    return mapRights(call, (names) => (Array.isArray(names) ? [...names, name] : names))
+  }
+  if (way === 'flag as number' && typeof call['executable'] === 'boolean') return { ...call, executable: call['executable'] ? 1 : 0 }
+  if (way === 'flag as number' && numbers.length > 0) return { ...call, [numbers[pick % numbers.length]!]: true }
+  const required = Object.keys(call).filter((key) => key !== 'kind' && key !== 'caller' && !OPTIONAL_FIELDS[String(call['kind'])]?.includes(key))
+  if (way === 'field missing' && required.length > 0) {
+    const { [required[pick % required.length]!]: _left, ...rest } = call
+    return rest
+  }
+  return { ...call, kind: INHERITED_NAMES[pick % INHERITED_NAMES.length] }
+}
+
+/**
+ * Calls written otherwise: a fragment that succeeds step by step (a mapping, a
+ * server, badges, a nested container) or a single call, every call of it
+ * rewritten one well-formed way (the answers must be the plain calls'), or one of
+ * its calls rewritten one step from well formed (refused, whatever a later
+ * check would say, and nothing else changes).
+ */
+export const variantFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    calls: fc.oneof(singleSyscall.map((s): Fragment => [s]), namespaceSyscall.map((s): Fragment => [s]), mapFragment, serveFragment, badgeFragment, nestFragment),
+    malformed: fc.boolean(), well: fc.constantFrom(...WELL_FORMED_WAYS), ill: fc.constantFrom(...MALFORMED_WAYS), pick: fc.nat(),
+  })
+  .map(({ calls, malformed, well, ill, pick }) => calls.map((call, index) => {
+    if (!malformed) return wellFormedVariant(call, well, pick)
+    return index === pick % calls.length ? nearlyWellFormed(call, ill, Math.floor(pick / calls.length)) : call
+  }))
+
 /** Sequences of fragments with the given mix, at most `maxSteps` syscalls. */
 export function syscallSequence(weights: MixWeights, maxFragments: number): fc.Arbitrary<Fragment[]> {
   const fragment = fc.oneof(
@@ -1181,6 +1378,10 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.hop / 4), arbitrary: lastCapFragment },
     { weight: Math.ceil(weights.quota / 4), arbitrary: reserveFragment(null) },
     { weight: Math.ceil(weights.nest / 5), arbitrary: selfFragment },
+    { weight: Math.max(2, Math.ceil(weights.single / 8)), arbitrary: variantFragment },
+    { weight: Math.ceil(weights.nest / 5), arbitrary: pidFragment },
+    { weight: Math.ceil(weights.nest / 5), arbitrary: foreignDeviceFragment },
+    { weight: Math.ceil(weights.nest / 5), arbitrary: pidChurnFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three), or nested user maps (index 1),
