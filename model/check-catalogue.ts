@@ -136,8 +136,10 @@ function dependsOn(kind: string, earlier: string, later: string): boolean {
   if (earlier === 'caller well formed' || earlier === 'caller running' || earlier === 'arguments well formed') return true
   const role = roleOf(earlier)
   if (role !== null && role === roleOf(later)) return true
-  if (role !== null && role !== 'dst' && role !== 'grant slot' && role !== 'xfer' && READS_OBJECT.has(later)) return true
-  if (kind === 'process_spawn' && (role === 'container' && /quota$/.test(later))) return true
+  // A cap refused for its rights still names its object: the checks that read the object can fail with it.
+  const objectGone = role !== null && !/ rights$/.test(earlier)
+  if (objectGone && role !== 'dst' && role !== 'grant slot' && role !== 'xfer' && READS_OBJECT.has(later)) return true
+  if (kind === 'process_spawn' && (objectGone && role === 'container' && /quota$/.test(later))) return true
   if (kind === 'process_spawn' && role === 'grant slot' && later === 'grants match the manifest\'s requests') return true
   return earlier === 'image in the pool' && /signed|floor|grants match|memoryBytes quota/.test(later)
 }

@@ -387,10 +387,13 @@ function faultables(k: Known, L: Limits): ReadonlyArray<Faultable> {
       before: [
         rootHolder, { kind: 'container_create', caller: sib, parent: 0, dst: 2, limits: minimal(), namespaces: SHARE },
         { kind: 'cap_copy', caller: sib, src: 2, dst: 3, rights: ['read'] }, { kind: 'ep_create', caller: sib, depth: 1, dst: 4 },
+        { kind: 'cap_copy', caller: sib, src: 0, dst: 5, rights: ['read'] },
       ],
       faults: [
         ...lookups('slot', 'container', 4, 3),
         setAll('not the root container', { slot: 0, limits: rootCovered }),
+        // The root's own cap without control: refused for its rights, not for being the root's.
+        setAll(['slot rights', 'not the root container'], { slot: 5, limits: rootCovered }),
         ...RESERVED_RESOURCES.map((r) => setAll(['not the root container', `${r} covers usage and children`], { slot: 0, limits: { ...rootCovered, [r]: 0 } })),
         setAll(['not the root container', 'devices cover the children\'s'], { slot: 0, limits: { ...rootCovered, devices: [] } }),
         ...RESERVED_RESOURCES.map((r) => set(`${r} within what the parent has available`, `limits.${r}`, () => BIG)),
@@ -402,8 +405,9 @@ function faultables(k: Known, L: Limits): ReadonlyArray<Faultable> {
       before: [
         rootHolder, { kind: 'container_create', caller: sib, parent: 0, dst: 2, limits: minimal(), namespaces: SHARE },
         { kind: 'cap_copy', caller: sib, src: 2, dst: 3, rights: ['read'] }, { kind: 'ep_create', caller: sib, depth: 1, dst: 4 },
+        { kind: 'cap_copy', caller: sib, src: 0, dst: 5, rights: ['read'] },
       ],
-      faults: [...lookups('slot', 'container', 4, 3), set('not the root container', 'slot', () => 0)],
+      faults: [...lookups('slot', 'container', 4, 3), set('not the root container', 'slot', () => 0), setAll(['slot rights', 'not the root container'], { slot: 5 })],
     },
     { call: { kind: 'container_stats', caller: p, slot: 0 }, before: [{ kind: 'cap_copy', caller: p, src: 0, dst: 5, rights: ['write'] }], faults: lookups('slot', 'container', 1, 5) },
     {
@@ -412,8 +416,9 @@ function faultables(k: Known, L: Limits): ReadonlyArray<Faultable> {
       before: [
         { kind: 'process_spawn', caller: p, container: 0, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst: 2 }, { kind: 'cap_copy', caller: p, src: 2, dst: 3, rights: ['read'] },
         { kind: 'process_spawn', caller: p, container: 0, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst: 4 }, { kind: 'process_kill', caller: p, slot: 4 },
+        { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['read'] },
       ],
-      faults: [...lookups('slot', 'process', 1, 3), set('target running', 'slot', () => 4)],
+      faults: [...lookups('slot', 'process', 1, 3), set('target running', 'slot', () => 4), setAll(['slot rights', 'target running'], { slot: 5 })],
     },
     { call: { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 2 }, faults: [...dstFaults(), set('memoryBytes quota', 'sizeBytes', () => L.memoryBytes)] },
     {
@@ -422,8 +427,13 @@ function faultables(k: Known, L: Limits): ReadonlyArray<Faultable> {
       before: [
         { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 2 }, { kind: 'cap_copy', caller: p, src: 2, dst: 3, rights: ['control'] },
         { kind: 'mem_alloc', caller: p, sizeBytes: 1, executable: false, dst: 7 }, { kind: 'mem_map', caller: p, slot: 7, perms: ['read'] },
+        { kind: 'cap_copy', caller: p, src: 7, dst: 4, rights: ['read'] }, { kind: 'mem_map', caller: p, slot: 4, perms: ['read'] },
       ],
-      faults: [set('perms well formed (W^X)', 'perms', () => ['write', 'execute']), ...lookups('slot', 'region', 1, 3), set('no mapping through this cap yet', 'slot', () => 7)],
+      faults: [
+        set('perms well formed (W^X)', 'perms', () => ['write', 'execute']), ...lookups('slot', 'region', 1, 3), set('no mapping through this cap yet', 'slot', () => 7),
+        // A read-only cap with a mapping through it, asked for write.
+        setAll(['slot rights', 'no mapping through this cap yet'], { slot: 4, perms: ['read', 'write'] }),
+      ],
     },
     {
       call: { kind: 'mem_unmap', caller: p, slot: 2 },
@@ -435,13 +445,19 @@ function faultables(k: Known, L: Limits): ReadonlyArray<Faultable> {
     {
       // P sends on an endpoint of its own, carrying a cap.
       call: { kind: 'ep_send', caller: p, slot: 4, payload: 1, xfer: 1 },
-      before: [{ kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'] }, { kind: 'ep_create', caller: p, depth: 1, dst: 3 }, { kind: 'ep_send', caller: p, slot: 3, payload: 0 }],
-      faults: [...lookups('slot', 'endpoint', 1, 5), ...lookups('xfer'), set('queue has room', 'slot', () => 3)],
+      before: [
+        { kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'] }, { kind: 'ep_create', caller: p, depth: 1, dst: 3 }, { kind: 'ep_send', caller: p, slot: 3, payload: 0 },
+        { kind: 'cap_copy', caller: p, src: 3, dst: 7, rights: ['read'] },
+      ],
+      faults: [...lookups('slot', 'endpoint', 1, 5), ...lookups('xfer'), set('queue has room', 'slot', () => 3), setAll(['slot rights', 'queue has room'], { slot: 7 })],
     },
     {
       call: { kind: 'ep_recv', caller: p, slot: 4, dst: 2 },
-      before: [{ kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'ep_send', caller: p, slot: 4, payload: 1 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'] }, { kind: 'ep_create', caller: p, depth: 1, dst: 3 }],
-      faults: [...lookups('slot', 'endpoint', 1, 5), set('dst in CSpace', 'dst', () => P_SLOTS), set('queue not empty', 'slot', () => 3)],
+      before: [
+        { kind: 'ep_create', caller: p, depth: 1, dst: 4 }, { kind: 'ep_send', caller: p, slot: 4, payload: 1 }, { kind: 'cap_copy', caller: p, src: 4, dst: 5, rights: ['write'] }, { kind: 'ep_create', caller: p, depth: 1, dst: 3 },
+        { kind: 'cap_copy', caller: p, src: 3, dst: 7, rights: ['write'] },
+      ],
+      faults: [...lookups('slot', 'endpoint', 1, 5), set('dst in CSpace', 'dst', () => P_SLOTS), set('queue not empty', 'slot', () => 3), setAll(['slot rights', 'queue not empty'], { slot: 7 })],
     },
     {
       // P copies its device cap with a badge-free subset of its rights (a badged copy of an endpoint is at hand).
