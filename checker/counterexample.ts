@@ -8,7 +8,7 @@
  * @module
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { boot } from '../model/boot.js'
@@ -20,7 +20,7 @@ import { InputError } from '../spec/decode.js'
 import { suiteEnvironment } from '../properties/suite.js'
 import { SUITES } from '../properties/registry.js'
 import type { CounterExample } from '../properties/run.js'
-import { makeDirectory, writeOutputFile } from '../cli/output.js'
+import { jsonText, makeDirectory, writeOutputFile } from '../cli/output.js'
 
 /** Where failures are kept between runs: `$SILA_STORE` if set, else `.sila/counterexamples`. */
 export function storeDirectory(): string {
@@ -28,9 +28,11 @@ export function storeDirectory(): string {
   return named === undefined || named === '' ? join('.sila', 'counterexamples') : named
 }
 
-/** The JSON-safe form of a value (NaN, Infinity and undefined become strings/null as JSON has them). */
+/** The JSON-safe form of a value (NaN, Infinity and undefined become strings/null as JSON has them; a negative zero stays, as jsonText writes it). */
 function jsonSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? 'null')
+  const negativeZero = `-0:${randomBytes(8).toString('hex')}`
+  const text = JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : Object.is(v, -0) ? negativeZero : v)) ?? 'null'
+  return JSON.parse(text, (_, v: unknown) => (v === negativeZero ? -0 : v))
 }
 
 /**
@@ -79,7 +81,7 @@ export function counterexampleName(example: CounterExample): string {
 
 /** Writes the trace (atomically) to `directory` and keeps a copy in the store. Returns the file written. */
 export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy, props?: string): string {
-  const text = `${JSON.stringify(counterexampleTrace(example, producedBy, props), null, 2)}\n`
+  const text = `${jsonText(counterexampleTrace(example, producedBy, props), 2)}\n`
   const name = counterexampleName(example)
   // The file the user is told of first: if the store then cannot be written, the counterexample is not lost with it.
   makeDirectory(directory)
@@ -97,7 +99,7 @@ export function saveCounterexample(example: CounterExample, directory: string, p
  */
 export function saveWitness(example: CounterExample, directory: string, producedBy: ProducedBy | undefined, props: string | undefined): string {
   const trace = counterexampleTrace(example, producedBy, props)
-  const text = `${JSON.stringify({ ...trace, description: `witness of ${example.failure.invariant ?? 'a property'} (${example.suite}): ${example.failure.message}` }, null, 2)}\n`
+  const text = `${jsonText({ ...trace, description: `witness of ${example.failure.invariant ?? 'a property'} (${example.suite}): ${example.failure.message}` }, 2)}\n`
   makeDirectory(directory)
   const file = join(directory, `sila-witness-${example.failure.invariant ?? 'property'}-${counterexampleName(example)}`)
   writeOutputFile(file, text)

@@ -131,7 +131,22 @@ export function renderTable(columns: ReadonlyArray<Column>, rows: ReadonlyArray<
   return [line(columns.map((column) => column.header)), widths.map((width) => '-'.repeat(width)).join('  ')].concat(body).join('\n')
 }
 
+/** A marker no JSON text a user handed in holds, standing for a negative zero while JSON.stringify runs. */
+const NEGATIVE_ZERO = `-0:${randomBytes(8).toString('hex')}`
+
+/**
+ * `JSON.stringify(value, null, space)`, except that a negative zero is written
+ * `-0` (JSON.stringify writes `0`; `-0` is valid JSON, which JSON.parse reads
+ * back as -0): a counterexample whose syscall named slot -0 replays as written.
+ * @public
+ */
+export function jsonText(value: unknown, space?: number): string {
+  const text = JSON.stringify(value, (_, item: unknown) => (Object.is(item, -0) ? NEGATIVE_ZERO : item), space)
+  return text.split(`"${NEGATIVE_ZERO}"`).join('-0')
+}
+
 function inlineJson(value: unknown): string {
+  if (Object.is(value, -0)) return '-0'
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null'
   if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`
   const entries = Object.entries(value)

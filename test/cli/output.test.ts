@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { formatJson, renderTable, wrapText, writeFileAtomic } from '../../cli/output.js'
+import { formatJson, jsonText, renderTable, wrapText, writeFileAtomic } from '../../cli/output.js'
 import { timeLeftMs } from '../../cli/commands/check-run.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
 
@@ -76,6 +76,24 @@ test('syscallText: kind and compact arguments, total over garbage', () => {
   assert.is(callerText({ kind: 'tick' }), 'clock')
   assert.is(callerText({ kind: 'cap_delete', caller: 4, slot: 0 }), '4')
   assert.is(callerText('garbage'), '?')
+})
+
+test('a negative zero is written -0 (JSON.stringify writes 0), and reads back as -0, wherever it sits', () => {
+  const values: unknown[] = [-0, [0, -0], { caller: -0, slot: 0, nested: { list: [1, -0, '-0', 'a"-0"b'] } }]
+  for (const value of values) {
+    for (const text of [jsonText(value), jsonText(value, 2), formatJson(value, 100), formatJson(value, 10)]) {
+      const back = JSON.parse(text) as unknown
+      // Object.is tells -0 from 0, which deepEqual does not: compare the two walks.
+      const walk = (a: unknown, b: unknown, at: string): void => {
+        if (typeof a === 'number') { assert.ok(Object.is(a, b), `${at}: ${String(b)} for ${Object.is(a, -0) ? '-0' : String(a)} in ${text}`); return }
+        if (typeof a !== 'object' || a === null) { assert.is(b, a, at); return }
+        for (const key of Object.keys(a)) walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${at}.${key}`)
+      }
+      walk(value, back, '$')
+    }
+  }
+  // A string that reads like the marker is left alone.
+  assert.is(jsonText({ s: '-0' }), '{"s":"-0"}')
 })
 
 test.run()
