@@ -18,6 +18,7 @@ import type { Reply } from '../../spec/results.js'
 import type { SyscallError } from '../../spec/errors.js'
 import { type Cap, type CapLocation, type KernelObject, type KernelState, type Namespace, flowKey } from '../../model/state.js'
 import { type Draft, draft, freeze } from '../../model/draft.js'
+import { collectGarbage, destroyContainer } from '../../model/destroy.js'
 import type { StepContext, Violation } from '../../spec/invariants/types.js'
 
 /** Root container (object 0). */
@@ -188,4 +189,12 @@ export function found(result: O.Option<Violation>, invariant: string): Violation
   const violation = (result as O.Some<Violation>).value
   assert.is(violation.invariant, invariant)
   return violation
+}
+
+/** `state` after init destroys container A, by the model's own destroy and its garbage fixpoint. */
+export function afterDestroyingA(state: KernelState): KernelState {
+  return edit(state, (work) => {
+    destroyContainer(work, work.ksObjects.get(A) as Extract<KernelObject, { kind: 'container' }>)
+    collectGarbage(work)
+  })
 }

@@ -29,8 +29,7 @@ import { R_ALL, R_CONTROL, R_EXECUTE, R_READ, R_WRITE, rightsNames } from '../..
 import type { Limits } from '../../spec/limits.js'
 import { type KernelObject, type KernelState, type Namespace, flowKey } from '../../model/state.js'
 import type { Draft } from '../../model/draft.js'
-import { collectGarbage, destroyContainer } from '../../model/destroy.js'
-import { A, INIT, LIMITS_A, NS_MOUNT_A, NS_USER_A, P, REGION, ROOT, UNIT_OK, edit, found, patchObject, slotAt, stepOf, tableAt } from './_fixtures.js'
+import { A, INIT, afterDestroyingA, LIMITS_A, NS_MOUNT_A, NS_USER_A, P, REGION, ROOT, UNIT_OK, edit, found, patchObject, slotAt, stepOf, tableAt } from './_fixtures.js'
 import { CAP_EP_A, CODE, EP_A, NS_IPC_A, NS_NET_A, ZOMBIE, everyKindState } from './_world.js'
 
 type Container = Extract<KernelObject, { kind: 'container' }>
@@ -261,13 +260,8 @@ test("ISO-4, every perm and every set of rights: a mapping is reported exactly w
 
 const destroyA = { kind: 'container_destroy', caller: 0, slot: 3 }
 
-/** The every-kind state after init destroys A, by the model's own destroy and fixpoint. */
-function afterDestroyA(): KernelState {
-  return edit(everyKindState(), (work) => {
-    destroyContainer(work, work.ksObjects.get(A) as Container)
-    collectGarbage(work)
-  })
-}
+/** The every-kind state after init destroys A. */
+const afterDestroyA = (): KernelState => afterDestroyingA(everyKindState())
 
 test('LIFE-1, every kind: an object of any kind and state owned by the destroyed container that remains is reported', () => {
   const before = everyKindState()

@@ -8,10 +8,10 @@ import type { SyscallError } from '../../spec/errors.js'
 import type { CapRequest } from '../../spec/images.js'
 import { checkImg1, checkImg2, checkLife1, unmatchedGrants } from '../../spec/invariants/lifecycle.js'
 import type { Cap, KernelObject, KernelState } from '../../model/state.js'
-import { destroyContainer, collectGarbage } from '../../model/destroy.js'
 import {
   A, CAP_A, CAP_EP, CAP_P, CAP_PORT_ENTRY, DIGEST, EP, FAILED, IMAGE, INIT, LIMITS_A, NS_MOUNT_A, P, ROOT, UNIT_OK,
   bootState, edit, found, patchCap, patchObject, richState, slotAt, stepOf,
+  afterDestroyingA,
 } from './_fixtures.js'
 
 type Container = Extract<KernelObject, { kind: 'container' }>
@@ -21,13 +21,8 @@ type Process = Extract<KernelObject, { kind: 'process' }>
 
 const destroyA = { kind: 'container_destroy', caller: 0, slot: 3 }
 
-/** The rich state after init destroys A, by the model's own destroy and fixpoint. */
-function afterDestroyA(): KernelState {
-  return edit(richState(), (work) => {
-    destroyContainer(work, work.ksObjects.get(A) as Container)
-    collectGarbage(work)
-  })
-}
+/** The rich state after init destroys A. */
+const afterDestroyA = (): KernelState => afterDestroyingA(richState())
 
 test('LIFE-1 holds for a step in the boot state and a real destroy of A', () => {
   assert.ok(O.isNone(checkLife1(stepOf(bootState(), { kind: 'cap_inspect', caller: 0, slot: 0 }, UNIT_OK, bootState()))))

@@ -17,6 +17,7 @@ import { checkState } from '../../spec/invariants/index.js'
 import type { Cap, CapLocation, KernelObject, KernelState } from '../../model/state.js'
 import { revokeCap } from '../../model/cdt.js'
 import { UNIT_OK, edit, found, stepOf } from './_fixtures.js'
+import { descendantsOf } from '../model/fixtures.js'
 import { everyKindState } from './_world.js'
 
 const started = Date.now()
@@ -71,16 +72,6 @@ function holder(state: KernelState, cap: Cap): { caller: number; slot: number } 
   return process?.kind === 'process' && process.status === 'running' ? { caller: process.ref, slot: cap.at.slot } : undefined
 }
 
-/** Every descendant of a cap (kernel.md §2: what revoke removes), from the parent links. */
-function descendants(state: KernelState, id: number): Cap[] {
-  const found: Cap[] = []
-  const frontier = [id]
-  while (frontier.length > 0) {
-    const parent = frontier.pop()!
-    for (const cap of state.ksCaps.values()) if (cap.parent === parent) { found.push(cap); frontier.push(cap.id) }
-  }
-  return found
-}
 
 test('CAP-3, every place: a revoke that leaves any one descendant, in a slot, a table or a message, is reported', () => {
   const state = everyKindState()
@@ -90,7 +81,7 @@ test('CAP-3, every place: a revoke that leaves any one descendant, in a slot, a 
     const revoke = { kind: 'cap_revoke', ...where }
     const revoked = edit(state, (work) => revokeCap(work, cap.id))
     assert.ok(O.isNone(checkCap3(stepOf(state, revoke, UNIT_OK, revoked))), `a real revoke of cap ${cap.id}`)
-    for (const left of descendants(state, cap.id)) {
+    for (const left of descendantsOf(state, cap.id)) {
       // The descendant stays where it was, with its parent link; everything else is revoked.
       const after = edit(revoked, (work) => {
         work.ksCaps.set(left.id, left)
