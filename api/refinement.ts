@@ -15,7 +15,7 @@
  * ```
  * @module sila-kernel/refinement
  */
-export type { KernelUnderTest, RefinementTarget, Abstraction, StateDifference } from '../refinement/target.js'
+export type { KernelUnderTest, RefinementTarget, Abstraction, GhostField, StateDifference } from '../refinement/target.js'
 export { Lockstep, runLockstep } from '../refinement/lockstep.js'
 export type { LockstepStep, LockstepOptions, Divergence } from '../refinement/lockstep.js'
 export { implTarget, implAbstraction, abstractState } from '../refinement/abstraction.js'

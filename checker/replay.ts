@@ -134,7 +134,7 @@ function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: 
   if (outcomeDifference !== null) return { text: outcomeText(answer), divergence: { step: index, what: 'outcome', ...outcomeDifference } }
   const read = abstractOrUnreadable(target, kernel)
   if ('unreadable' in read) return { text: '= (state unreadable)', divergence: { step: index, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable } }
-  const stateDifference = diffStates(after, read.state)
+  const stateDifference = diffStates(after, read.state, target.abstraction.ghosts)
   return { text: stateDifference === null ? '=' : '= (state differs)', divergence: stateDifference === null ? null : { step: index, what: 'state', ...stateDifference } }
 }
 
@@ -176,7 +176,7 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
   let state = boot(trace.boot, trace.images)
   if (target !== undefined && kernel !== undefined) {
     const read = abstractOrUnreadable(target, kernel)
-    const atBoot = 'unreadable' in read ? null : diffStates(state, read.state)
+    const atBoot = 'unreadable' in read ? null : diffStates(state, read.state, target.abstraction.ghosts)
     if ('unreadable' in read) divergence = { step: BOOT_STEP, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable }
     else if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
   }

@@ -68,7 +68,7 @@ export async function loadMutant(mutant: Mutant, root?: string): Promise<Refinem
   const directory = materialize(mutant, root)
   const module = await import(pathToFileURL(join(directory, 'refinement', 'abstraction.js')).href) as { implTarget: RefinementTarget }
   const target = module.implTarget
-  return { name: `mutant:${mutant.name}`, create: target.create, abstraction: { abstract: target.abstraction.abstract } }
+  return { name: `mutant:${mutant.name}`, create: target.create, abstraction: { abstract: target.abstraction.abstract, ...(target.abstraction.ghosts === undefined ? {} : { ghosts: target.abstraction.ghosts }) } }
 }
 
 /** Removes the copies made under `root`. */

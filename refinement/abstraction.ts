@@ -23,7 +23,7 @@ import {
 import { PLACE_FREE, PLACE_MESSAGE, PLACE_SLOT, PLACE_TABLE } from '../impl/tables/caps.js'
 import type { NamespaceRecord } from '../impl/tables/namespaces.js'
 import { amounts } from '../impl/objects/containers.js'
-import { type Abstraction, type RefinementTarget, type StateDifference, UnreadableState } from './target.js'
+import { type Abstraction, type GhostField, type RefinementTarget, type StateDifference, UnreadableState } from './target.js'
 import { diffStates, firstDifference } from './diff.js'
 
 const serialOrNull = (kernel: Kernel, handle: number): number | null => (handle === NONE ? null : kernel.objects.serial[handle])
@@ -170,9 +170,12 @@ function freshCache(kernel: Kernel, model: KernelState): CompareCache {
  */
 export const compareCounts: { full: number; incremental: number } = { full: 0, incremental: 0 }
 
+/** The ghost fields the impl keeps (its ledger and each endpoint's last sequence number received): compared like its state. */
+const IMPL_GHOSTS: ReadonlyArray<GhostField> = ['gsMessages', 'gsLastReceived']
+
 function fullCompare(kernel: Kernel, model: KernelState): StateDifference | null {
   compareCounts.full++
-  const difference = diffStates(model, abstractState(kernel))
+  const difference = diffStates(model, abstractState(kernel), IMPL_GHOSTS)
   if (difference === null) caches.set(kernel, freshCache(kernel, model))
   else caches.delete(kernel)
   return difference
@@ -252,6 +255,13 @@ function scalarsEqual(kernel: Kernel, model: KernelState, previous: KernelState)
     model.ksKeyring === previous.ksKeyring && model.ksFloors === previous.ksFloors
 }
 
+/** The impl's ledger and last sequence numbers received are the model's. */
+function ghostsEqual(kernel: Kernel, model: KernelState): boolean {
+  const ledger = model.gsMessages
+  return ledger.sent === kernel.ledgerSent && ledger.received === kernel.ledgerReceived && ledger.discarded === kernel.ledgerDiscarded &&
+    isSame(model.gsLastReceived, abstractLastReceived(kernel))
+}
+
 /** The impl's dirty objects and caps: refresh the serial index, compare each with the model. */
 function implTouchedEqual(kernel: Kernel, model: KernelState, cache: CompareCache, checked: Set<number>): boolean {
   const { objects, caps } = kernel
@@ -317,7 +327,7 @@ export function compareImpl(kernel: Kernel, model: KernelState): StateDifference
   if (kernel.journal !== cache.journal + 1) return fullCompare(kernel, model)
   const previous = cache.model
   const checked = new Set<number>()
-  if (!scalarsEqual(kernel, model, previous) || !implTouchedEqual(kernel, model, cache, checked) || !modelTouchedEqual(kernel, model, previous, cache, checked)) {
+  if (!scalarsEqual(kernel, model, previous) || !ghostsEqual(kernel, model) || !implTouchedEqual(kernel, model, cache, checked) || !modelTouchedEqual(kernel, model, previous, cache, checked)) {
     return fullCompare(kernel, model)
   }
   cache.journal = kernel.journal
@@ -327,7 +337,7 @@ export function compareImpl(kernel: Kernel, model: KernelState): StateDifference
 }
 
 /** The impl's abstraction. @public */
-export const implAbstraction: Abstraction<Kernel> = { abstract: abstractState, compare: compareImpl }
+export const implAbstraction: Abstraction<Kernel> = { abstract: abstractState, compare: compareImpl, ghosts: IMPL_GHOSTS }
 
 /**
  * The impl as a refinement target: boot with {@link Kernel.boot}, abstract with

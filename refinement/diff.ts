@@ -1,7 +1,8 @@
 /**
  * Structural comparison of states and outcomes for the refinement check: the first
- * difference, located by a readable path. Ghost fields (`gs*`) are never compared:
- * they are the model's bookkeeping for invariants, not kernel state.
+ * difference, located by a readable path. Ghost fields (`gs*`) are the model's
+ * bookkeeping for invariants, not kernel state: they are compared only where the
+ * kernel's abstraction says it keeps them (Abstraction.ghosts).
  * @module
  */
 import type { KernelState } from '../model/state.js'
@@ -77,10 +78,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set)
 }
 
-/** The first difference between two kernel states, ignoring ghost fields. */
-export function diffStates(model: KernelState, kernel: KernelState): StateDifference | null {
+const NO_GHOSTS: ReadonlyArray<string> = []
+
+/** The first difference between two kernel states, ignoring ghost fields but those `ghosts` names (the kernel keeps them: Abstraction.ghosts). */
+export function diffStates(model: KernelState, kernel: KernelState, ghosts: ReadonlyArray<string> = NO_GHOSTS): StateDifference | null {
   for (const key of Object.keys(model) as (keyof KernelState)[]) {
-    if (key.startsWith('gs')) continue
+    if (key.startsWith('gs') && !ghosts.includes(key)) continue
     const found = firstDifference(key, model[key], kernel[key])
     if (found !== null) return found
   }

@@ -79,7 +79,7 @@ export class Lockstep<K extends KernelUnderTest> {
     let difference: StateDifference | null
     try {
       difference = this.options.fullCompare || this.target.abstraction.compare === undefined
-        ? diffStates(this.model, this.target.abstraction.abstract(this.kernel))
+        ? diffStates(this.model, this.target.abstraction.abstract(this.kernel), this.target.abstraction.ghosts)
         : this.target.abstraction.compare(this.kernel, this.model)
     } catch (error) {
       return { kind: 'unreadable', step, what: unreadablePart(error) }

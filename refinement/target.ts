@@ -24,17 +24,28 @@ export interface StateDifference {
   readonly kernel: unknown
 }
 
+/** The ghost fields a kernel may keep itself: the message ledger and the last sequence number received per endpoint (IPC-2). */
+export type GhostField = 'gsMessages' | 'gsLastReceived'
+
 /**
  * The abstraction function. `abstract` gives the model state (ghost `gs*` fields may
- * be empty: they are not implementation state and are never compared). `compare`,
- * when present, compares incrementally against the model state after the last
- * step and must find the same differences a full comparison would.
+ * be empty: they are not implementation state, and are compared only when `ghosts`
+ * names them). `compare`, when present, compares incrementally against the model
+ * state after the last step and must find the same differences a full comparison
+ * would.
  */
 export interface Abstraction<K extends KernelUnderTest> {
   /** The model state `kernel`'s state stands for, under the model's identities (creation order). */
   abstract(kernel: K): KernelState
   /** The first difference between `kernel`'s abstract state and `model`, or null; optional, for speed. */
   compare?(kernel: K, model: KernelState): StateDifference | null
+  /**
+   * The ghost fields the kernel keeps itself and `abstract` reports (our impl keeps
+   * both, which `sila explore`'s IPC invariants read from it): they are compared
+   * with the model's after every step like the state, so a miscount is a REF-1
+   * divergence in `sila check` rather than a false alarm of the explorer later.
+   */
+  readonly ghosts?: ReadonlyArray<GhostField>
 }
 
 /**

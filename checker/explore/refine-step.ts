@@ -66,7 +66,7 @@ export function compareState(target: RefinementTarget, kernel: KernelUnderTest, 
     const what = unreadablePart(error)
     return { invariant: 'REF-1', message: `the abstraction cannot read the kernel's state ${when}: ${what}`, witness: { ...(action === null ? {} : { action }), unreadable: what } }
   }
-  const difference = diffStates(model, abstracted)
+  const difference = diffStates(model, abstracted, target.abstraction.ghosts)
   return difference === null ? null : { invariant: 'REF-1', message: `abstract states differ ${when} at ${difference.path}`, witness: difference }
 }
 

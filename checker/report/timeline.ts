@@ -111,7 +111,7 @@ export function buildTimeline(input: TimelineInput): Timeline {
         kernelAgrees = firstDifference('outcome', next.outcome, answer) === null
         if (!diverged && kernelAgrees && input.target !== undefined) {
           const read = abstractOrUnreadable(input.target, kernel)
-          const difference = 'unreadable' in read ? null : diffStates(next.state, read.state)
+          const difference = 'unreadable' in read ? null : diffStates(next.state, read.state, input.target.abstraction.ghosts)
           if ('unreadable' in read) divergence = { path: 'abstraction', model: 'a state the abstraction can read', kernel: `unreadable: ${read.unreadable}` }
           else if (difference !== null) divergence = { path: difference.path, model: valueText(difference.model), kernel: valueText(difference.kernel) }
           diverged = divergence !== null

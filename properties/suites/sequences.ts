@@ -200,7 +200,7 @@ function kernelViolation(lockstep: Lockstep<KernelUnderTest>, before: KernelStat
     return null
   }
   if (failure === null) return null
-  const difference = firstDifference('outcome', step.model, step.kernel) ?? diffStates(lockstep.model, read.state)
+  const difference = firstDifference('outcome', step.model, step.kernel) ?? diffStates(lockstep.model, read.state, lockstep.target.abstraction.ghosts)
   return { ...failure, message: `on the kernel (which diverges from the model): ${failure.message}`, model: step.model, kernel: step.kernel, ...(difference === null ? {} : { difference }) }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { abstractState, compareCounts, compareImpl, implTarget, isSame } from '../../refinement/abstraction.js'
+import { abstractState, compareCounts, compareImpl, implAbstraction, implTarget, isSame } from '../../refinement/abstraction.js'
 import { diffStates, firstDifference } from '../../refinement/diff.js'
 import { Kernel } from '../../impl/kernel.js'
 import { KIND_CONTAINER, KIND_ENDPOINT, KIND_PROCESS, KIND_REGION, RES_COUNT } from '../../impl/tables/objects.js'
@@ -186,7 +186,7 @@ test('the incremental compare sees every change to what the kernel\'s step touch
       const row = rows[next(rows.length)]!
       kinds.add(row.kind)
       const undo = row.plant()
-      const expected = diffStates(model, abstractState(kernel))
+      const expected = diffStates(model, abstractState(kernel), implAbstraction.ghosts)
       assert.notEqual(expected, null)
       assert.deepEqual(compareImpl(kernel, model), expected)
       planted++
@@ -220,7 +220,7 @@ test('a change the kernel made at a step nobody compared is seen by the next com
     const waitForKept = next(2) === 0
     inLockstep(sequence, (kernel, previous, model) => {
       if (phase === 'planted') {
-        const expected = diffStates(model, abstractState(kernel))
+        const expected = diffStates(model, abstractState(kernel), implAbstraction.ghosts)
         assert.deepEqual(compareImpl(kernel, model), expected)
         compared++
         if (expected !== null) differing++
@@ -272,7 +272,7 @@ test('the incremental compare answers exactly as the full comparison after every
       for (const field of MAP_FIELDS) {
         const swap = swapped(model, previous, field, next)
         if (swap === null) continue
-        assert.deepEqual(compareImpl(kernel, swap), diffStates(swap, abstractState(kernel)))
+        assert.deepEqual(compareImpl(kernel, swap), diffStates(swap, abstractState(kernel), implAbstraction.ghosts))
         assert.equal(compareImpl(kernel, model), null)
         swaps++
       }
@@ -289,7 +289,7 @@ test('the incremental compare answers exactly as the full comparison after every
         resizedArrays++
       }
       if (changedState !== null) {
-        const expected = diffStates(changedState, abstractState(kernel))
+        const expected = diffStates(changedState, abstractState(kernel), implAbstraction.ghosts)
         assert.deepEqual(compareImpl(kernel, changedState), expected)
         // Asked again, the same answer: a difference found is not remembered as agreement.
         assert.deepEqual(compareImpl(kernel, changedState), expected)
@@ -299,7 +299,7 @@ test('the incremental compare answers exactly as the full comparison after every
       assert.equal(compareImpl(kernel, model), null)
       if (changedState !== null) {
         // The kernel has not moved since it agreed with `model`: another state is still compared.
-        assert.deepEqual(compareImpl(kernel, changedState), diffStates(changedState, abstractState(kernel)))
+        assert.deepEqual(compareImpl(kernel, changedState), diffStates(changedState, abstractState(kernel), implAbstraction.ghosts))
         assert.equal(compareImpl(kernel, model), null)
       }
     })
@@ -351,7 +351,7 @@ test('the incremental compare answers as the full comparison for a change in eac
       turn++
       if (place === undefined) return
       const changedState = changedShared(model, place)
-      const expected = diffStates(changedState, abstractState(kernel))
+      const expected = diffStates(changedState, abstractState(kernel), implAbstraction.ghosts)
       assert.deepEqual(compareImpl(kernel, changedState), expected, place.path)
       planted++
       if (expected !== null) {

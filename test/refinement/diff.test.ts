@@ -88,6 +88,21 @@ test('diffStates names the exact place of any change of a state but its ghost fi
   }
 })
 
+test('diffStates compares the ghost fields it is told the kernel keeps (Abstraction.ghosts), and those alone', () => {
+  const kept = ['gsMessages', 'gsLastReceived']
+  let seen = 0
+  for (const state of states) {
+    const all = Object.entries(state).flatMap(([key, inner]) => places(inner, key, [key], []))
+    for (const place of spread(all)) {
+      const found = diffStates(state, changed(state, place), kept)
+      if (place.path.startsWith('gs') && !kept.some((field) => place.path.startsWith(field))) assert.equal(found, null, place.path)
+      else assert.equal(found?.path, place.path)
+      if (kept.some((field) => place.path.startsWith(field))) seen++
+    }
+  }
+  assert.ok(seen > 0, 'the states have ledger and last-received places to change')
+})
+
 test('refusalChange names any change a refusal must not make, and lets only a container\'s CPU charge change', () => {
   for (const state of states) {
     assert.equal(refusalChange(state, structuredClone(state)), null)

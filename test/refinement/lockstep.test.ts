@@ -16,6 +16,7 @@ import { boot } from '../../model/boot.js'
 import { step as modelStep, type StepResult } from '../../model/step.js'
 import type { KernelState } from '../../model/state.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
+import { implTarget } from '../../refinement/abstraction.js'
 import { syscallSequence, BALANCED, flatten } from '../../properties/generators.js'
 
 const sequences = fc.sample(syscallSequence(BALANCED, 12), { numRuns: 4, seed: 11 }).map((fragments) => flatten(fragments, 20)).filter((s) => s.length >= 6)
@@ -117,6 +118,27 @@ test('what an abstraction\'s exception says it could not read: the `what` of an 
   assert.equal(unreadablePart(Object.assign(new TypeError('bad'), { what: 'slot 2' })), 'TypeError: bad')
   assert.equal(unreadablePart({ name: 'UnreadableState', what: 'slot 2' }), '[object Object]')
   assert.equal(unreadablePart('a string'), 'a string')
+})
+
+test('the impl keeps the message ledger and last sequence numbers received itself: a miscount is a divergence, full or incremental', () => {
+  const send = { kind: 'ep_send', caller: 0, slot: 3, payload: 1 }
+  const recv = { kind: 'ep_recv', caller: 0, slot: 3 }
+  for (const fullCompare of [false, true]) {
+    const lockstep = new Lockstep(implTarget, PROPERTY_BOOT, IMAGE_POOL, { fullCompare })
+    for (const syscall of [{ kind: 'ep_create', caller: 0, depth: 2, dst: 3 }, send, send, recv]) assert.equal(lockstep.step(syscall).divergence, null, JSON.stringify(syscall))
+    assert.deepEqual(lockstep.model.gsMessages, { sent: 2, received: 1, discarded: 0 })
+    // The next receive, counted twice by a kernel that miscounts: the ledger differs, the kernel's state (ks*) does not.
+    lockstep.kernel.ledgerReceived++
+    const miscounted = lockstep.step(recv).divergence
+    assert.equal(miscounted?.kind, 'state')
+    assert.equal(miscounted?.kind === 'state' ? miscounted.difference.path : null, 'gsMessages.received', `fullCompare ${fullCompare}`)
+  }
+  const lockstep = new Lockstep(implTarget, PROPERTY_BOOT, IMAGE_POOL)
+  for (const syscall of [{ kind: 'ep_create', caller: 0, depth: 2, dst: 3 }, send, send, recv]) lockstep.step(syscall)
+  const endpoint = lockstep.kernel.caps.object[lockstep.kernel.objects.cspace[lockstep.kernel.init]![3]!]!
+  lockstep.kernel.objects.lastReceived[endpoint] = -1
+  const forgotten = lockstep.step(send).divergence
+  assert.ok(forgotten?.kind === 'state' && forgotten.difference.path.startsWith('gsLastReceived'), JSON.stringify(forgotten))
 })
 
 test.run()
