@@ -45,7 +45,50 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: "a device cap held outside its container's device set", reached: (s) => holdsForeignDevice(s), generated: true },
   // Where a pid list sorted as text, or a pid kept in fewer digits, answers otherwise than kernel.md §4.
   { name: 'pids of one digit and of two in one namespace', reached: (s) => pidsPastOneDigit(s), generated: true },
+  // Where a destroy that handles the container it is given but not its descendants leaves something behind (kernel.md §3, LIFE-1).
+  { name: "a container's descendant tied to the outside", reached: (s) => descendantTiedOutside(s), generated: true },
 ]
+
+/**
+ * A container X other than the root with a descendant G below it (not X itself)
+ * tied to what lies outside X's subtree: a cap held outside (a slot, a table, a
+ * message) naming G, one of its processes or one of its endpoints, or a message
+ * queued on an endpoint of G carrying a cap. A destroy of X must reach all of it.
+ * (A process of G holding a cap to an object above X is not counted: every run
+ * after the deep preamble has one. Nor is a region's cap held outside: the
+ * preamble hands one up to init.)
+ */
+function descendantTiedOutside(s: KernelState): boolean {
+  // Only a container below a child of the root can be G: most states have none, and are answered at once.
+  const containers = [...s.ksObjects.values()].filter((o) => o.kind === 'container')
+  if (!containers.some((c) => c.parent !== null && c.parent !== s.ksRoot)) return false
+  // Each container's chain: itself, then its ancestors up to the root.
+  const chains = new Map<number, number[]>()
+  const chain = (container: number | null): ReadonlyArray<number> => {
+    if (container === null) return []
+    let known = chains.get(container)
+    if (known === undefined) chains.set(container, known = [container, ...chain(s.ksObjects.get(container)?.owner ?? null)])
+    return known
+  }
+  // The container an object lives in (a container in itself).
+  const home = (id: number): number | null => { const o = s.ksObjects.get(id); return o === undefined ? null : o.kind === 'container' ? o.id : o.owner }
+  // Some X strictly above G (not the root) does not hold `other` in its subtree.
+  const apart = (g: number | null, other: number | null) => {
+    const around = chain(other)
+    return chain(g).some((x, at) => at > 0 && x !== s.ksRoot && !around.includes(x))
+  }
+  for (const cap of s.ksCaps.values()) {
+    const object = s.ksObjects.get(cap.object)
+    if (object === undefined) continue
+    const at = cap.at
+    const holder = at.place === 'slot' ? home(at.process) : at.place === 'table' ? home(s.ksNamespaces.get(at.namespace)?.creator ?? -1) : home(at.endpoint)
+    // A cap outside naming G, a process or an endpoint of G.
+    if (object.kind !== 'region' && object.kind !== 'device' && apart(home(object.id), holder)) return true
+    // A cap queued on an endpoint of G (a container with a parent other than the root).
+    if (at.place === 'message' && chain(holder).length >= 3) return true
+  }
+  return false
+}
 
 /** A running process other than init holding a cap to a device its container's limits do not allow. */
 function holdsForeignDevice(s: KernelState): boolean {

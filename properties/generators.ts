@@ -9,8 +9,10 @@
  * cap goes, a container spent to what its children's reservations leave, a process
  * given a cap to itself, a cap short of one right to an object in a refusing state,
  * an object's last cap carried by a message, pids across nested pid namespaces and
- * past one digit, a device cap held where its device is not allowed, and calls
- * written otherwise (well formed in an unusual way, or one step from well formed).
+ * past one digit, a device cap held where its device is not allowed, calls
+ * written otherwise (well formed in an unusual way, or one step from well formed),
+ * scheduler weights at their boundaries, and a destroy reaching descendants tied
+ * to the outside.
  * Every sequence is executable, and so is
  * every subsequence: shrinking (fast-check's array shrinker, then our step-level
  * minimizer) keeps it meaningful.
@@ -566,13 +568,64 @@ export const rivalsFragment: fc.Arbitrary<Fragment> = fc
   ])
 
 /**
+ * Weights at every boundary a stride scheduler has: the ends of the range (1 and
+ * 10,000), the root's own weight (100, init always competing) and one either
+ * side, the edges of 8 and 10 bits (255, 256, 1023, 1024: a weight kept in fewer
+ * bits, or a stride taken as a constant over the weight, rounds there), and small
+ * ratios (1, 2, 3, 7) whose passes tie exactly.
+ */
+const STRIDE_WEIGHTS = [1, 2, 3, 7, 99, 100, 101, 255, 256, 257, 1023, 1024, 1025, 9999, 10000] as const
+/** A container for one or two processes with weight `cpuWeight` (not reserved: the root gives any). */
+const strideLimits = (cpuWeight: number): Limits => ({ ...LIMIT_PRESETS[1]!, processes: 2, memoryBytes: 2 * IMAGE_BYTES, cpuWeight })
+
+/**
+ * The stride scheduler over weights at their boundaries (kernel.md §3, SCHED-1):
+ * init makes two or three containers of {@link STRIDE_WEIGHTS} (sometimes two of
+ * one weight: ties go to the lower id), spawns a process into each, in container
+ * order or the reverse, sometimes a second into one of them, sometimes kills the
+ * first one spawned and keeps it as a zombie (its container may then have no
+ * runnable process: it does not compete), and runs the scheduler for 1 to 3 quanta
+ * or long enough for every weight to show. Then a container is destroyed, another
+ * made (with a process), or one given another weight, and the scheduler runs again:
+ * it keeps nothing from one run to the next. Init's slots `base` to `base + 8`.
+ */
+export const strideFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    base: fc.constantFrom(3, 7), weights: fc.array(fc.constantFrom(...STRIDE_WEIGHTS), { minLength: 2, maxLength: 3 }), tie: fc.boolean(),
+    reverse: fc.boolean(), extra: opt(fc.nat(2)), zombie: fc.constantFrom(false, false, true),
+    quanta: fc.oneof(fc.constantFrom(1, 2, 3), fc.integer({ min: 30, max: 200 })),
+    then: fc.constantFrom('destroy', 'create', 'reweigh', 'none'), other: fc.constantFrom(...STRIDE_WEIGHTS),
+    again: fc.oneof(fc.constantFrom(1, 2), fc.integer({ min: 30, max: 200 })),
+  })
+  .map(({ base, weights: drawn, tie, reverse, extra, zombie, quanta, then, other, again }) => {
+    const weights = tie ? [...drawn.slice(0, -1), drawn[0]!] : drawn
+    const homes = weights.map((_, index) => index)
+    const spawned = [...(reverse ? homes.reverse() : homes), ...(extra === undefined ? [] : [extra % weights.length])]
+    const spawn = (container: number, dst: number) => ({ kind: 'process_spawn', caller: 0, container, image: VALID_IMAGE, uid: 0, slots: 1, grants: [], dst })
+    const made = base + 3
+    return [
+      ...weights.map((weight, index) => ({ kind: 'container_create', caller: 0, parent: 0, dst: base + index, limits: strideLimits(weight), namespaces: NAMESPACE_PRESETS[0] })),
+      ...spawned.map((home, index) => spawn(base + home, base + 4 + index)),
+      ...(zombie ? [{ kind: 'process_kill', caller: 0, slot: base + 4 }] : []),
+      { kind: 'sched_run', quanta },
+      ...(then === 'destroy' ? [{ kind: 'container_destroy', caller: 0, slot: base }]
+        : then === 'create' ? [{ kind: 'container_create', caller: 0, parent: 0, dst: made, limits: strideLimits(other), namespaces: NAMESPACE_PRESETS[0] }, spawn(made, base + 8)]
+          : then === 'reweigh' ? [{ kind: 'container_set_limits', caller: 0, slot: base, limits: strideLimits(other) }] : []),
+      { kind: 'sched_run', quanta: again },
+    ]
+  })
+
+/**
  * Grants matched to the `matcher` image's overlapping requests (kernel.md §4: by
  * what they grant, not by position; each request once): init makes an endpoint
  * and a region and spawns `matcher` into its own container with a grant list that
  * is a subset of a valid assignment in any order, a first-fit trap (`read` before
  * `write` on the endpoint, disk0 before net0: a matching exists that taking the
  * first fitting request misses), or a list no matching serves (two `write`
- * endpoints, two net0s, three endpoints, or one grant too many). The coverage
+ * endpoints, two net0s, three endpoints, or one grant too many). Sometimes one
+ * grant of the list gives a subset of its rights, the empty set included: a grant
+ * of no rights still fits only its kind (and its device), and a device grant of no
+ * rights still needs the device in the container's policy. The coverage
  * counts which were met (properties/coverage.ts `GRANT_CASES`).
  */
 export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
@@ -581,8 +634,10 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
     shape: fc.constantFrom('subset', 'subset', 'trap', 'trap', 'none'), pick: fc.nat(), order: fc.array(fc.nat(), { minLength: 7, maxLength: 7 }),
     // Into init's own container (both devices allowed), or a new one allowing one device only (LIMIT_PRESETS 1: disk0, 3: net0): the policy then refuses the other device's grant wherever it comes in the list.
     home: fc.constantFrom(0, 0, 1, 3), badge: opt(fc.integer({ min: 1, max: 3 })),
+    // One grant narrowed: the rights of the mask's bits (0: none).
+    narrowed: fc.option(fc.record({ at: fc.nat(), mask: fc.nat(31) }), { nil: undefined, freq: 2 }),
   })
-  .map(({ endpoint, region, dst, shape, pick, order, home, badge }) => {
+  .map(({ endpoint, region, dst, shape, pick, order, home, badge, narrowed }) => {
     const g = {
       rwg: { slot: endpoint, rights: ['read', 'write', 'grant'] }, read: { slot: endpoint, rights: ['read'] }, write: { slot: endpoint, rights: ['write'] },
       disk: { slot: 1, rights: ['write'] }, net: { slot: 2, rights: ['write'] }, region: { slot: region, rights: ['read', 'write'] }, container: { slot: 0, rights: ['control'] },
@@ -591,9 +646,11 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
     const shuffled = <T>(items: ReadonlyArray<T>) => items.map((item, index) => ({ item, key: order[index % order.length]! })).sort((a, b) => a.key - b.key).map(({ item }) => item)
     const traps = [[g.read, g.write], [g.disk, g.net], [g.read, g.disk, g.write, g.net]]
     const hopeless = [[g.write, g.write], [g.net, g.net], [g.read, g.read, g.read], [...full, g.container]]
-    const grants = shape === 'subset' ? shuffled(full).slice(0, pick % (full.length + 1))
+    const listed = shape === 'subset' ? shuffled(full).slice(0, pick % (full.length + 1))
       : shape === 'trap' ? [...traps[pick % traps.length]!, ...shuffled([g.region, g.container]).slice(0, pick % 3)]
         : shuffled(hopeless[pick % hopeless.length]!)
+    const grants = narrowed === undefined ? listed
+      : listed.map((grant, index) => (index === narrowed.at % listed.length ? { ...grant, rights: grant.rights.filter((_, bit) => (narrowed.mask & (1 << bit)) !== 0) } : grant))
     // The container: init's own, or a child made at dst (the spawn's dst is then the other of init's slots 14 and 15).
     const container = home === 0 ? 0 : dst
     return [
@@ -846,6 +903,62 @@ export const filledTeardownFragment: fc.Arbitrary<Fragment> = fc
       { kind: 'resolve', caller: parent, path: '/data', dst: resolved },
       { kind: 'svc_lookup', caller: parent, name: 'echo', dst: looked },
       { kind: 'net_connect', caller: parent, port: 80, dst: connected },
+    ]
+  })
+
+/** What the deep teardown hands down from init: a region of the root's, a device, or init's endpoint (write only). */
+type Outside = 'region' | 'device' | 'endpoint' | 'none'
+/** Which object of the doomed subtree the deep teardown hands up: the holder's own endpoint, its container, or process 3. */
+type Handed = 'endpoint' | 'container' | 'process' | 'none'
+
+/**
+ * A destroy that reaches below the container destroyed (kernel.md §3: it destroys
+ * the container *and all its descendants*, every object they own, every cap to
+ * them anywhere, their queued messages): after the deep preamble, the state of a
+ * deep process — process 2 in the middle container or process 3 in the bottom one
+ * — is tied to the outside every way: init hands it, down both endpoints, a cap to
+ * an object outside (a root region, which it maps, a device, or init's endpoint);
+ * it makes an endpoint of its own and queues messages there, the first carrying
+ * that cap or its container's; and a cap to one of the subtree's objects (that
+ * endpoint, its container, process 3) goes up to process 1 and on to init, who
+ * receives it into a slot, mounts it in the root's table, or leaves it queued on
+ * its endpoint. Then init destroys the top container (both deep ones are
+ * descendants of the one destroyed), process 1 the middle one (process 3's is a
+ * descendant), or process 2 the bottom one; and the survivors look: the slot, the
+ * mount, the queued message, the root's stats, the pids, the scheduler.
+ */
+export const deepTeardownFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    deep: fc.constantFrom(2, 3), outside: fc.constantFrom<Outside>('region', 'device', 'endpoint', 'none'), queued: fc.integer({ min: 0, max: 2 }),
+    handed: fc.constantFrom<Handed>('endpoint', 'container', 'process', 'none'), kept: fc.constantFrom('slot', 'table', 'message'),
+    destroyer: fc.constantFrom(0, 0, 1, 1, 2),
+  })
+  .map(({ deep, outside, queued, handed, kept, destroyer }) => {
+    // Free slots after the preamble: init's 7 on, process 1's 6 and 7, processes 2's and 3's 5 to 7.
+    const down: Fragment = outside === 'none' ? [] : [
+      outside === 'region' ? { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: 7 }
+        : { kind: 'cap_copy', caller: 0, src: outside === 'device' ? 1 : 3, dst: 7, rights: ['write'] },
+      { kind: 'ep_send', caller: 0, slot: 3, payload: 'down', xfer: 7 }, { kind: 'ep_recv', caller: 1, slot: 1, dst: 6 },
+      { kind: 'ep_send', caller: 1, slot: 2, payload: 'down', xfer: 6 }, { kind: 'ep_recv', caller: deep, slot: 1, dst: 5 },
+      ...(outside === 'region' ? [{ kind: 'mem_map', caller: deep, slot: 5, perms: ['read'] }] : []),
+    ]
+    const own = handed === 'endpoint' || queued > 0 ? [{ kind: 'ep_create', caller: deep, depth: 2, dst: 6 }] : []
+    const queue = Array.from({ length: queued }, (_, index) => ({ kind: 'ep_send', caller: deep, slot: 6, payload: index, ...(index === 0 ? { xfer: outside === 'none' ? 0 : 5 } : {}) }))
+    // Handed up: the sender and its slot (process 3's cap is process 2's, in slot 4).
+    const [sender, from] = handed === 'process' ? [2, 4] : handed === 'endpoint' ? [deep, 6] : [deep, 0]
+    const up: Fragment = handed === 'none' ? [] : [
+      { kind: 'ep_send', caller: sender, slot: 1, payload: 'up', xfer: from }, { kind: 'ep_recv', caller: 1, slot: 2, dst: 7 },
+      { kind: 'ep_send', caller: 1, slot: 1, payload: 'up', xfer: 7 },
+      ...(kept === 'message' ? [] : [{ kind: 'ep_recv', caller: 0, slot: 3, dst: 8 }]),
+      ...(kept === 'table' ? [{ kind: 'mount', caller: 0, path: '/deep', slot: 8, rights: ['read'] }, { kind: 'cap_delete', caller: 0, slot: 8 }] : []),
+    ]
+    // The destroyer's slot holding the container it destroys: init's 4 (the top one), process 1's 3 (the middle), process 2's 3 (the bottom).
+    const destroy = { kind: 'container_destroy', caller: destroyer, slot: destroyer === 0 ? 4 : 3 }
+    return [
+      ...down, ...own, ...queue, ...up, destroy,
+      { kind: 'cap_inspect', caller: 0, slot: 8 }, { kind: 'resolve', caller: 0, path: '/deep', dst: 9 }, { kind: 'ep_recv', caller: 0, slot: 3, dst: 9 },
+      ...(destroyer === 0 ? [] : [{ kind: 'cap_inspect', caller: 1, slot: 7 }, { kind: 'container_stats', caller: destroyer, slot: 0 }]),
+      { kind: 'container_stats', caller: 0, slot: 0 }, { kind: 'process_list', caller: 0 }, { kind: 'sched_run', quanta: 12 },
     ]
   })
 
@@ -1382,6 +1495,8 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.nest / 5), arbitrary: pidFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: foreignDeviceFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: pidChurnFragment },
+    { weight: Math.ceil(weights.clock / 3), arbitrary: strideFragment },
+    { weight: Math.ceil(weights.nest / 3), arbitrary: deepTeardownFragment },
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three), or nested user maps (index 1),
