@@ -22,7 +22,9 @@
  *   as the model reads them: no object owned by a gone container, no cap to a
  *   gone object, no namespace a gone container created, and each live parent's
  *   reservations for its children lowered by at least the gone children's limits
- *   (in safe integers; any other amount goes to the reference).
+ *   (in safe integers; any other amount goes to the reference), and no usage of
+ *   such a parent risen (a CPU unit for the syscall itself included: the
+ *   reference tells the caller's charge apart).
  * - ISO-3 (a successful mount, unmount, net_bind, net_unbind, svc_register,
  *   svc_unregister): the tables whose entries the step changed (an entry added
  *   or replaced, or removed while its cap's object lives), with the caller's own
@@ -31,8 +33,9 @@
  *   the model reads them (cap serials, `before`'s uid maps).
  * - ISO-2 (a successful resolve, net_connect, svc_lookup): the cap now in `dst`
  *   has a parent that was, in `before`, an entry of the caller's own table of
- *   the kind; (process_list) every pid answered is that of a process running
- *   in `before` with a pid in the caller's pid namespace.
+ *   the kind, and no rights beyond that entry's then (beyond `write` of them
+ *   for net_connect and svc_lookup); (process_list) every pid answered is that
+ *   of a process running in `before` with a pid in the caller's pid namespace.
  * - IMG-2 (a successful process_spawn): a new process (the last creation index,
  *   a process, created by the step) whose first slots, one per grant, hold
  *   live caps in its own slots and whose other slots are empty; each a child
@@ -53,7 +56,7 @@ import { KIND_CONTAINER, KIND_DEVICE, KIND_ENDPOINT, KIND_FREE, KIND_PROCESS, KI
 import { PLACE_FREE, PLACE_SLOT, PLACE_TABLE } from '../../impl/tables/caps.js'
 import type { Kernel } from '../../impl/kernel.js'
 import type { Reply } from '../../spec/results.js'
-import { R_CONTROL, isSubset, rightsMask } from '../../spec/rights.js'
+import { R_ALL, R_CONTROL, R_WRITE, isSubset, rightsMask } from '../../spec/rights.js'
 import { type Limits, RESERVED_RESOURCES } from '../../spec/limits.js'
 import { STEP_INVARIANTS } from '../../spec/invariants/index.js'
 import type { Action } from './actions.js'
@@ -281,6 +284,8 @@ export class StepGuards {
   private readonly namespaceAt = new SerialTable()
   /** Live cap serial → the namespace whose table holds it (-2: not in a table), and → the serial of the object it names (-1: none). */
   private readonly tableCaps = new SerialTable()
+  /** The rights of every live cap of `before`, by serial (ISO-2 reads an entry's). */
+  private readonly capRights = new SerialTable()
   private readonly capObjects = new SerialTable()
   /** The serials of every live object (each with the value 1). */
   private readonly objectSerials = new SerialTable()
@@ -564,7 +569,21 @@ export class StepGuards {
     for (const record of k.namespaces.records.values()) if (gone.has(record.creator)) return true
     for (let at = 0; at < this.count; at++) {
       if (!gone.has(this.serials[at]!) || this.parents[at] === -1) continue
-      if (this.reservationKept(k, this.parents[at]!, gone)) return true
+      if (this.reservationKept(k, this.parents[at]!, gone) || this.usageRose(k, this.parents[at]!)) return true
+    }
+    return false
+  }
+
+  /** Has live container `parent` (a serial) any usage higher than in `before`? (Its reservations returned must not become usage.) */
+  private usageRose(k: EncodableKernel, parent: number): boolean {
+    const objects = k.objects
+    for (let at = 0; at < this.count; at++) {
+      if (this.serials[at] !== parent) continue
+      const handle = this.handleOf(k, at)
+      if (handle === NONE || objects.kind[handle] !== KIND_CONTAINER) return false
+      const row = objects.row[handle]! * RES_COUNT
+      for (let column = 0; column < RES_COUNT; column++) if (objects.rows.usage[row + column]! > this.usage[at * RES_COUNT + column]!) return true
+      return false
     }
     return false
   }
@@ -829,12 +848,14 @@ export class StepGuards {
   private readState(k: EncodableKernel): void {
     const { objects, caps } = k
     this.tableCaps.clear()
+    this.capRights.clear()
     this.capObjects.clear()
     for (let cap = 0; cap < caps.top; cap++) {
       const place = caps.place[cap]
       if (place === PLACE_FREE) continue
       const object = caps.object[cap]!
       this.tableCaps.set(caps.serial[cap]!, place === PLACE_TABLE ? caps.where[cap]! : -2)
+      this.capRights.set(caps.serial[cap]!, caps.rights[cap]!)
       this.capObjects.set(caps.serial[cap]!, object === NONE ? -1 : objects.serial[object]!)
     }
     this.namespaceAt.clear()
@@ -960,7 +981,7 @@ export class StepGuards {
     return false
   }
 
-  /** ISO-2 (lookups): is the cap now in `dst` not a child of an entry of the caller's own table of the kind (`column`) in `before`? */
+  /** ISO-2 (lookups): is the cap now in `dst` not a child of an entry of the caller's own table of the kind (`column`) in `before`, or given more than the lookup hands out of it? */
   private lookupSuspect(k: EncodableKernel, caller: CallerBefore, column: number, ref: number, dst: number): boolean {
     const own = caller.namespaces[column]!
     if (own < 0) return true
@@ -971,7 +992,11 @@ export class StepGuards {
     if (cap === NONE || k.caps.place[cap] === PLACE_FREE) return true
     const parent = k.caps.parent[cap]!
     if (parent === NONE) return true
-    return this.tableCaps.get(k.caps.serial[parent]!) !== own
+    const serial = k.caps.serial[parent]!
+    if (this.tableCaps.get(serial) !== own) return true
+    // kernel.md §6: resolve hands out the entry's rights at most, net_connect and svc_lookup write of them at most.
+    const entryRights = this.capRights.get(serial)
+    return entryRights === undefined || !isSubset(k.caps.rights[cap]!, entryRights & (column === NS_MOUNT ? R_ALL : R_WRITE))
   }
 
   /** ISO-2 (process_list): is a pid answered not that of a process running in the caller's pid namespace? */

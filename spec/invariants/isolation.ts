@@ -8,7 +8,7 @@
  */
 import * as O from 'fp-ts/lib/Option.js'
 import type { NamespaceId } from '../ids.js'
-import { R_EXECUTE, R_WRITE, hasRights, isSubset, rightsNames } from '../rights.js'
+import { R_ALL, R_EXECUTE, R_WRITE, type RightsMask, hasRights, isSubset, rightsNames } from '../rights.js'
 import type { SyscallKind } from '../syscalls.js'
 import { type KernelState, type Mapping, type ProcessObject, flowKey, hostUid, uidIn } from '../../model/state.js'
 import type { StateInvariant, StepContext, StepInvariant, Violation } from './types.js'
@@ -52,6 +52,13 @@ export function checkIso1(state: KernelState): O.Option<Violation> {
 /** Namespace lookups and the table kind each reads. */
 const LOOKUP_TABLES = { resolve: 'mount', net_connect: 'net', svc_lookup: 'ipc' } as const satisfies Partial<Record<SyscallKind, 'mount' | 'net' | 'ipc'>>
 
+/**
+ * The most of an entry's rights each lookup hands out (kernel.md §6): `resolve`
+ * a child with the mounted cap's rights, `net_connect` and `svc_lookup` a
+ * send-only child.
+ */
+const LOOKUP_KEEPS = { resolve: R_ALL, net_connect: R_WRITE, svc_lookup: R_WRITE } as const satisfies Record<keyof typeof LOOKUP_TABLES, RightsMask>
+
 /** The caller's container's namespace of `kind` in `state`, if the caller and its container are present. */
 function callerNamespace(state: KernelState, process: ProcessObject | undefined, kind: 'pid' | 'mount' | 'net' | 'ipc' | 'user'): NamespaceId | undefined {
   const container = process?.owner === null || process === undefined ? undefined : state.ksObjects.get(process.owner)
@@ -75,18 +82,30 @@ function checkProcessList(step: StepContext, fields: SyscallFields, pids: Readon
   })
 }
 
-/** A lookup's new cap is a child of an entry of the caller container's own table of that kind. */
-function checkLookup(step: StepContext, fields: SyscallFields, table: 'mount' | 'net' | 'ipc'): O.Option<Violation> {
+/**
+ * A lookup's new cap is a child of an entry of the caller container's own table
+ * of that kind, with no rights beyond what the lookup hands out of that entry
+ * (its rights for `resolve`, `write` of them for `net_connect` and `svc_lookup`).
+ */
+function checkLookup(step: StepContext, fields: SyscallFields, kind: keyof typeof LOOKUP_TABLES): O.Option<Violation> {
+  const table = LOOKUP_TABLES[kind]
   const before = callerProcess(step.before, fields)
   const namespace = callerNamespace(step.before, before, table)
   const dst = natField(fields, 'dst')
   const capId = dst === undefined ? undefined : callerProcess(step.after, fields)?.slots[dst]
   const cap = capId === undefined || capId === null ? undefined : step.after.ksCaps.get(capId)
   const parent = cap?.parent === null || cap === undefined ? undefined : step.before.ksCaps.get(cap.parent)
-  if (namespace !== undefined && parent?.at.place === 'table' && parent.at.namespace === namespace) return O.none
-  return violation('ISO-2', `${String(fields['kind'])} gave a cap that is not a child of an entry in the caller's own ${table} table`, {
+  const witness = {
     caller: natField(fields, 'caller') ?? null, process: before?.id ?? null, container: before?.owner ?? null, dst: dst ?? null,
     cap: cap?.id ?? null, parent: cap?.parent ?? null, parentAt: parent?.at ?? null, namespace: namespace ?? null,
+  }
+  if (namespace === undefined || parent?.at.place !== 'table' || parent.at.namespace !== namespace) {
+    return violation('ISO-2', `${kind} gave a cap that is not a child of an entry in the caller's own ${table} table`, witness)
+  }
+  const allowed = parent.rights & LOOKUP_KEEPS[kind]
+  if (isSubset(cap!.rights, allowed)) return O.none
+  return violation('ISO-2', `${kind} gave cap ${cap!.id} rights beyond what it hands out of entry ${parent.id}`, {
+    ...witness, rights: rightsNames(cap!.rights), allowed: rightsNames(allowed),
   })
 }
 
@@ -94,14 +113,16 @@ function checkLookup(step: StepContext, fields: SyscallFields, table: 'mount' | 
  * ISO-2 (step): lookups see only the caller's own namespaces. A successful
  * `process_list` answers only local pids of running processes in the caller's pid
  * namespace; a successful `resolve`, `net_connect` or `svc_lookup` puts in `dst` a
- * child of an entry of the caller container's own mount, net or ipc table.
+ * child of an entry of the caller container's own mount, net or ipc table, with
+ * the entry's rights at most (`resolve`) or `write` of them at most (the other two:
+ * kernel.md §6, "gives a send-only child").
  */
 export function checkIso2(step: StepContext): O.Option<Violation> {
   const call = successfulSyscall(step, ['process_list', 'resolve', 'net_connect', 'svc_lookup'])
   if (call === undefined) return O.none
   const kind = call.fields['kind'] as 'process_list' | keyof typeof LOOKUP_TABLES
   if (kind === 'process_list') return call.reply.kind === 'pids' ? checkProcessList(step, call.fields, call.reply.pids) : O.none
-  return checkLookup(step, call.fields, LOOKUP_TABLES[kind])
+  return checkLookup(step, call.fields, kind)
 }
 
 // ---- ISO-3 -----------------------------------------------------------------

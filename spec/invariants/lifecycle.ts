@@ -9,13 +9,13 @@ import * as O from 'fp-ts/lib/Option.js'
 import { gte } from 'semver'
 import type { ObjectId, ObjectKind } from '../ids.js'
 import { isSubset, rightsMask, rightsNames } from '../rights.js'
-import { RESERVED_RESOURCES } from '../limits.js'
+import { RESERVED_RESOURCES, type ReservedResource } from '../limits.js'
 import type { CapRequest } from '../images.js'
 import type { Cap, ContainerObject, KernelState, ProcessObject } from '../../model/state.js'
 import { childReservations } from '../../model/accounting.js'
 import type { StateInvariant, StepContext, StepInvariant, Violation } from './types.js'
 import {
-  type SyscallFields, callerProcess, containersOf, firstOf, firstViolation, natField, processOfRef, processesOf, successfulSyscall, violation,
+  type SyscallFields, callerProcess, containersOf, firstOf, firstViolation, natField, processOfRef, processesOf, successfulSyscall, syscallFields, violation,
 } from './_shared.js'
 
 // ---- LIFE-1 ----------------------------------------------------------------
@@ -42,18 +42,40 @@ function checkRemains(step: StepContext, gone: ReadonlySet<ObjectId>, goneObject
 }
 
 /**
- * A live parent's reservations dropped by at least its gone children's limits:
- * reserved(after) ≤ reserved(before) − Σ limits of its gone children, per resource.
+ * What the step charged `container` for the syscall itself: one CPU unit when
+ * CPU accounting is on and the caller lives there (kernel.md §3), else nothing.
+ */
+function syscallCharge(step: StepContext, container: ObjectId, resource: ReservedResource): number {
+  if (resource !== 'cpuBudget' || !step.before.ksCpuAccounting) return 0
+  const fields = syscallFields(step.syscall)
+  return fields !== undefined && callerProcess(step.before, fields)?.owner === container ? 1 : 0
+}
+
+/**
+ * A live parent has its gone children's reservations back, per resource: its
+ * reservations dropped by at least their limits (reserved(after) ≤
+ * reserved(before) − Σ limits of its gone children), and none of it went into
+ * its usage instead — usage rose by nothing but the syscall's own CPU charge,
+ * so what it can reserve or spend rose by at least what was returned.
  */
 function checkReservationReturned(step: StepContext, parent: ObjectId, children: ReadonlyArray<ContainerObject>): O.Option<Violation> {
-  if (step.after.ksObjects.get(parent)?.kind !== 'container') return O.none
-  const before = childReservations(step.before, parent)
-  const after = childReservations(step.after, parent)
+  const before = step.before.ksObjects.get(parent)
+  const after = step.after.ksObjects.get(parent)
+  if (before?.kind !== 'container' || after?.kind !== 'container') return O.none
+  const reservedBefore = childReservations(step.before, parent)
+  const reservedAfter = childReservations(step.after, parent)
+  const gone = children.map((c) => c.id)
   return firstViolation(RESERVED_RESOURCES, (resource) => {
     const returned = children.reduce((sum, child) => sum + child.limits[resource], 0)
-    if (after[resource] <= before[resource] - returned) return O.none
-    return violation('LIFE-1', `parent ${parent} still reserves ${resource} for destroyed children ${children.map((c) => c.id).join(', ')}`, {
-      parent, containers: children.map((c) => c.id), resource, reservedBefore: before[resource], reservedAfter: after[resource], returned,
+    if (reservedAfter[resource] > reservedBefore[resource] - returned) {
+      return violation('LIFE-1', `parent ${parent} still reserves ${resource} for destroyed children ${gone.join(', ')}`, {
+        parent, containers: gone, resource, reservedBefore: reservedBefore[resource], reservedAfter: reservedAfter[resource], returned,
+      })
+    }
+    const charged = syscallCharge(step, parent, resource)
+    if (after.usage[resource] <= before.usage[resource] + charged) return O.none
+    return violation('LIFE-1', `parent ${parent}'s ${resource} usage rose from ${before.usage[resource]} to ${after.usage[resource]} as destroyed children ${gone.join(', ')} went: their reservation is not back with it`, {
+      parent, containers: gone, resource, usageBefore: before.usage[resource], usageAfter: after.usage[resource], charged, returned,
     })
   })
 }
@@ -71,7 +93,8 @@ function byParent(containers: ReadonlyArray<ContainerObject>): Map<ObjectId, Con
  * LIFE-1 (step): after a successful `container_destroy` the named container is
  * gone; and after any step in which containers went away, no object they owned,
  * no namespace they created and no cap to a gone object remains, and each live
- * parent's reservations no longer count them.
+ * parent has their reservations back: no longer reserved, and not turned into
+ * its usage either.
  */
 export function checkLife1(step: StepContext): O.Option<Violation> {
   const target = destroyTarget(step)

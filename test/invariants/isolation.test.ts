@@ -19,10 +19,10 @@ type Process = Extract<KernelObject, { kind: 'process' }>
 const pids = (list: number[]) => E.right<SyscallError, Reply>({ kind: 'pids', pids: list })
 const capReply = E.right<SyscallError, Reply>({ kind: 'cap', objectKind: 'endpoint', rights: ['write'], badge: 0 })
 
-/** The rich state with a new cap 10 in P's slot 1, a child of `parent`. */
-function withLookupResult(parent: number, object: number): KernelState {
+/** The rich state with a new cap 10 in P's slot 1, a child of `parent`, with `rights`. */
+function withLookupResult(parent: number, object: number, rights = R_WRITE): KernelState {
   return edit(richState(), (work) => {
-    work.ksCaps.set(10, { id: 10, object, rights: R_WRITE, badge: 0, parent, at: slotAt(P, 1) })
+    work.ksCaps.set(10, { id: 10, object, rights, badge: 0, parent, at: slotAt(P, 1) })
     patchObject<Process>(work, P, (p) => ({ ...p, slots: [CAP_P_EP, 10, null, null] }))
   })
 }
@@ -79,7 +79,8 @@ test('ISO-2 holds for process_list in the boot state and for lookups in the own 
   assert.ok(O.isNone(checkIso2(stepOf(bootState(), listBy(0), pids([1]), bootState()))))
   assert.ok(O.isNone(checkIso2(stepOf(richState(), listBy(0), pids([1, 2]), richState()))))
   assert.ok(O.isNone(checkIso2(stepOf(richState(), listBy(1), pids([1]), richState()))))
-  const resolved = withLookupResult(CAP_MOUNT_ENTRY, REGION)
+  // The mount entry is read-only: resolve hands out read (kernel.md §6), as the model does.
+  const resolved = withLookupResult(CAP_MOUNT_ENTRY, REGION, R_READ)
   assert.ok(O.isNone(checkIso2(stepOf(richState(), { kind: 'resolve', caller: 1, path: '/data', dst: 1 }, capReply, resolved))))
   const connected = withLookupResult(CAP_PORT_ENTRY, EP)
   assert.ok(O.isNone(checkIso2(stepOf(richState(), { kind: 'net_connect', caller: 1, port: 80, dst: 1 }, capReply, connected))))
