@@ -22,6 +22,7 @@ import { step } from '../../model/step.js'
 import { available } from '../../model/accounting.js'
 import { A, INIT, LIMITS_A, ROOT, UNIT_OK, edit, found, patchObject, stepOf } from './_fixtures.js'
 import { everyKindState } from './_world.js'
+import { SHARE_ALL } from '../model/fixtures.js'
 
 type Container = Extract<KernelObject, { kind: 'container' }>
 
@@ -37,7 +38,6 @@ const SLOT_G = 8
 const P_REF = 1
 /** G's limits: every reserved resource non-zero, within what A has left in the every-kind state. */
 const LIMITS_G: Limits = { memoryBytes: 500, processes: 1, endpoints: 1, cpuBudget: 10, ioBytes: 100, cpuWeight: 5, devices: ['disk0'] }
-const SHARE = { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' }
 
 function must(state: KernelState, syscall: Record<string, unknown>): KernelState {
   const result = step(state, syscall)
@@ -47,7 +47,7 @@ function must(state: KernelState, syscall: Record<string, unknown>): KernelState
 
 /** The every-kind state with G, a child of A created by init (its cap in init's slot 8); every invariant holds. */
 function withGrandchild(): { state: KernelState; g: number } {
-  const state = must(everyKindState(), { kind: 'container_create', caller: INIT_REF, parent: SLOT_A, dst: SLOT_G, limits: LIMITS_G, namespaces: SHARE })
+  const state = must(everyKindState(), { kind: 'container_create', caller: INIT_REF, parent: SLOT_A, dst: SLOT_G, limits: LIMITS_G, namespaces: SHARE_ALL })
   const g = state.ksCaps.get((state.ksObjects.get(INIT) as Extract<KernelObject, { kind: 'process' }>).slots[SLOT_G]!)!.object
   return { state, g }
 }
