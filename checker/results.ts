@@ -169,6 +169,12 @@ function jobsNamed(indexes: ReadonlyArray<number>, count: number): string {
  * breadth-first search is whole), a job (index, count and seed) given twice.
  */
 export function checkSwarmJobs(files: ReadonlyArray<ResultsFile<ExploreResults>>): string[] {
+  // A job past its swarm's count contradicts itself, as a check shard past its count does (checkOneFile).
+  for (const { file, results } of files) {
+    if (results.swarm !== null && results.swarm !== undefined && results.swarm.index >= results.swarm.count) {
+      throw new InputError(file, [`$.swarm.index: ${results.swarm.index}, expected less than $.swarm.count (${results.swarm.count})`])
+    }
+  }
   const [first] = files
   if (first === undefined || files.length === 1) return []
   const seen = new Map<string, string>()
@@ -259,22 +265,22 @@ export const ExploreResultsCodec = t.intersection([
     format: t.literal('sila-explore/1'),
     preset: t.string,
     complete: t.boolean,
-    distinct: t.number,
-    generated: t.number,
-    depth: t.number,
+    distinct: Count,
+    generated: Count,
+    depth: Count,
     violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown, says: t.string })])]),
   }),
   t.partial({
     // Timing is printed, not written to --out (two runs give the same file); older files may hold it.
     durationMs: t.number,
-    swarm: t.union([t.null, t.type({ index: t.number, count: t.number, seed: t.number })]),
+    swarm: t.union([t.null, t.type({ index: Count, count: intRange(1, Number.MAX_SAFE_INTEGER, 'JobCount'), seed: t.number })]),
     counterexample: t.union([t.string, t.null]),
     // What `sila explore --out` also writes, and `sila merge` does not combine (files are decoded exactly, so they are named).
     engine: t.keyof({ model: null, compiled: null, general: null }),
-    queue: t.number,
+    queue: Count,
     statesPerSecond: t.number,
     collisionProbability: t.number,
-    coverage: t.record(t.string, t.number),
+    coverage: Counts,
     // 'variant' when the coverage is by variant (\`--coverage variant\`); by syscall kind when absent.
     coverageBy: t.keyof({ kind: null, variant: null }),
     interrupted: t.boolean,
@@ -285,7 +291,7 @@ export const ExploreResultsCodec = t.intersection([
     properties: t.array(PropertyVerdictCodec),
     props: t.string,
     // What `sila merge --out` writes for merged swarm jobs.
-    jobs: t.number,
+    jobs: Count,
     distinctIsUpperBound: t.boolean,
     // The system searched, by content (a digest of its boot configuration and images): jobs of one system have one, whatever path named it.
     system: t.string,
@@ -302,10 +308,15 @@ export function mergeExplore(all: ReadonlyArray<ExploreResults>): ExploreResults
   const violations = all.map((r) => r.violation).filter((v): v is NonNullable<typeof v> => v !== null)
   const shortest = violations.reduce<(typeof violations)[number] | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
   const properties = mergeVerdicts(all.flatMap((r) => (r.properties === undefined ? [] : [r.properties])))
+  // The trace of the violation kept, as the job that found it wrote it; and the props file every job shares (checkSwarmJobs).
+  const counterexample = shortest === null ? undefined : all.find((r) => r.violation === shortest)?.counterexample
+  const props = all[0]?.props
   return {
     format: 'sila-explore/1', preset: all[0]?.preset ?? '', ...(all[0]?.system === undefined ? {} : { system: all[0].system }), complete: all.some((r) => r.complete), jobs: all.length,
     distinct: all.reduce((n, r) => n + r.distinct, 0), distinctIsUpperBound: all.length > 1,
     generated: all.reduce((n, r) => n + r.generated, 0), depth: Math.max(0, ...all.map((r) => r.depth)), violation: shortest,
+    ...(counterexample === undefined ? {} : { counterexample }),
+    ...(props === undefined ? {} : { props }),
     ...(properties === null ? {} : { properties }),
   }
 }
@@ -328,5 +339,10 @@ function mergeVerdicts(jobs: ReadonlyArray<ReadonlyArray<PropertyVerdictJson>>):
       if (better) byName.set(verdict.name, verdict)
     }
   }
-  return [...byName.values()]
+  // A held or vacuous verdict kept from one job speaks of that job's depth and states alone: say what the jobs together found.
+  const jobsText = `${jobs.length} swarm jobs`
+  return [...byName.values()].map((verdict) => (jobs.length < 2 ? verdict
+    : verdict.status === 'held' ? { ...verdict, message: `held in each of the ${jobsText}, each within its bounds` }
+      : verdict.status === 'vacuous' ? { ...verdict, message: `not reached in any of the ${jobsText}: this is not a pass` }
+        : verdict))
 }

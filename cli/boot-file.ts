@@ -167,7 +167,7 @@ export function readBootFile(file: string): DeclaredSystem {
     boot(config, images)
   } catch (error) {
     if (!(error instanceof BootError)) throw error
-    throw new InputError(file, [error.message])
+    throw new InputError(file, [error.message + untrustedHint(error.message, processImages, keyring)])
   }
   // An allowed device no one declares boots (an allowed set is a set of names), but in a file a user writes it is most likely a typo.
   const declared = new Set(config.devices.map((device) => device.name))
@@ -175,6 +175,20 @@ export function readBootFile(file: string): DeclaredSystem {
     if (!declared.has(name)) warn(`sila: warning: ${file}: $.root.limits.devices[${index}]: ${JSON.stringify(name)} is allowed but no device of $.devices has that name`)
   })
   return { config, images }
+}
+
+/**
+ * For a declared process refused because no trusted key signs its image: who
+ * does sign it (the images sila ships are signed by key ids a user cannot guess),
+ * and whom the keyring trusts, so that the fix is in the message.
+ */
+function untrustedHint(message: string, processImages: ReadonlyArray<ImageRecord>, keyring: ReadonlyArray<{ readonly keyId: string }>): string {
+  const match = /^\$\.system\.processes\[(\d+)\]\.image: not signed by a trusted key/.exec(message)
+  const image = match === null ? undefined : processImages[Number(match[1])]
+  if (image === undefined) return ''
+  const signers = [...new Set(image.signatures.filter((signature) => signature.verifies).map((signature) => JSON.stringify(signature.signer)))]
+  const trusted = keyring.length === 0 ? 'trusts no key' : `trusts ${keyring.map((key) => JSON.stringify(key.keyId)).join(', ')}`
+  return signers.length === 0 ? `; no valid signature is on it (the keyring ${trusted})` : `; it is signed by ${signers.join(', ')}, the keyring ${trusted}`
 }
 
 /**

@@ -19,6 +19,7 @@ import { intRange, NameCodec, BOUNDS } from './numbers.js'
 import { DigestCodec, SemverCodec } from './images.js'
 import { NamespaceConfigCodec } from './limits.js'
 import { RightsCodec } from './rights.js'
+import { nearest } from './exact.js'
 
 /**
  * How a boot file names an image (`system.processes[].image`, `images[]`): a
@@ -157,18 +158,31 @@ export function configurationProblem(config: BootConfig): BootProblem | null {
 
 /**
  * Why a declared system's name lookup at `path` found nothing: the name is
- * declared nowhere, or later than what names it (boot creates in declaration
- * order: containers, processes, objects; a parent, container or owner must
- * come first). Both boots say it in these words.
+ * declared nowhere (with "did you mean" for a near name of the kind the field
+ * takes), is of another kind than the field takes (a process named as a
+ * container), or is declared later than what names it (boot creates in
+ * declaration order: containers, processes, objects; a parent, container or
+ * owner must come first). Both boots say it in these words.
  */
 export function undeclaredName(system: SystemDescription | undefined, name: string, path: string): string {
-  const lists: ReadonlyArray<[string, ReadonlyArray<{ readonly name: string }> | undefined]> = [['containers', system?.containers], ['processes', system?.processes], ['objects', system?.objects]]
+  const lists: ReadonlyArray<[string, ReadonlyArray<{ readonly name: string; readonly kind?: string }> | undefined]> = [['containers', system?.containers], ['processes', system?.processes], ['objects', system?.objects]]
+  // What the field must name: a parent, a process's container or an object's owner is a container; a cap's holder a process.
+  const field = path.slice(path.lastIndexOf('.') + 1)
+  const wanted = field === 'parent' || field === 'container' || field === 'owner' ? 'container' : field === 'holder' ? 'process' : undefined
   for (const [list, entries] of lists) {
     const index = entries?.findIndex((entry) => entry.name === name) ?? -1
-    if (index >= 0 && path.startsWith(`$.system.${list}[${index}].`)) return `${JSON.stringify(name)} names the entry itself: it must name one declared before it`
-    if (index >= 0) return `${JSON.stringify(name)} is declared later, at $.system.${list}[${index}]: boot creates in declaration order (containers, then processes, then objects), so what is named must come before what names it`
+    if (index < 0) continue
+    // Named as the wrong kind: no order of the file would make it right, so say that rather than "declared later".
+    const kind = list === 'containers' ? 'container' : list === 'processes' ? 'process' : entries![index]!.kind ?? 'object'
+    if (wanted !== undefined && kind !== wanted) return `${JSON.stringify(name)} is ${kind === 'endpoint' ? 'an' : 'a'} ${kind} (at $.system.${list}[${index}]), not a ${wanted}`
+    if (path.startsWith(`$.system.${list}[${index}].`)) return `${JSON.stringify(name)} names the entry itself: it must name one declared before it`
+    return `${JSON.stringify(name)} is declared later, at $.system.${list}[${index}]: boot creates in declaration order (containers, then processes, then objects), so what is named must come before what names it`
   }
-  return `no declared object or device named ${JSON.stringify(name)}`
+  const candidates = wanted === 'container' ? ['root', ...(system?.containers ?? []).map((c) => c.name)]
+    : wanted === 'process' ? ['init', ...(system?.processes ?? []).map((p) => p.name)]
+      : ['root', 'init', ...lists.flatMap(([, entries]) => (entries ?? []).map((entry) => entry.name))]
+  const near = nearest(name, candidates)
+  return `no declared object or device named ${JSON.stringify(name)}${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`}`
 }
 
 const GENEROUS: Limits = {

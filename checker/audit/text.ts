@@ -148,11 +148,15 @@ function propertyLines(report: AuditReport): string[] {
     `  ${row.name} (${row.static!.verdict}${row.explored === undefined ? '' : `; explored: ${row.explored.message}`}):`,
     ...row.static!.evidence!.flatMap((line) => wrapText(line, 106).map((part, index) => `${index === 0 ? '    ' : '      '}${part}`)),
   ])
-  const searched = explored === undefined ? [] : rows.filter((row) => row.explored !== undefined && (row.static?.evidence?.length ?? 0) === 0).map((row) => `  ${row.name}: ${row.explored!.message}`)
+  const searchedRows = explored === undefined ? [] : rows.filter((row) => row.explored !== undefined && (row.static?.evidence?.length ?? 0) === 0)
+  const searched = searchedRows.map((row) => `  ${row.name}: ${row.explored!.message}`)
+  // The heading speaks of the searches listed under it (one per always property: the first row's may have stopped early at its violation).
+  const searchedDepth = Math.max(0, ...searchedRows.map((row) => row.explored!.depth))
+  const searchedComplete = searchedRows.length > 0 && searchedRows.every((row) => row.explored!.complete)
   const legend = hasStatic ? ["'static': for every run from this state, by the authority closure: proved / may fail (with a derivation) / impossible / may; '-': no verdict (bound, atLeast, code)"] : []
   return ['Your properties (now: in this state; static and explored: what may come later)', '', rows.length === 0 ? '(none chosen by --invariant)' : table,
     ...(details.length === 0 ? [] : ['', ...details]), ...(evidence.length === 0 ? [] : ['', 'Static view (derivations: a candidate attack; explored says whether a run within the depth found one):', ...evidence]),
-    ...(searched.length === 0 ? [] : ['', `Explored from the boot state (to depth ${explored!.depth}${explored!.complete ? ', exhaustive' : ''}):`, ...searched]), ...(legend.length === 0 ? [] : ['', ...legend]), '']
+    ...(searched.length === 0 ? [] : ['', `Explored from the boot state (to depth ${searchedDepth}${searchedComplete ? ', exhaustive' : ''}):`, ...searched]), ...(legend.length === 0 ? [] : ['', ...legend]), '']
 }
 
 /** An image audit as text: the image, each check's verdict, the layers and the requests. @public */

@@ -632,7 +632,9 @@ export function exploreCapCore(options: ExploreOptions & { readonly preset: Pres
     }
     return false
   }
-  if (random === null) {
+  // --states 1: the boot state is the one state asked for; it is left unexpanded.
+  if (options.statesMax !== undefined && seen.size >= options.statesMax) stopped = true
+  else if (random === null) {
     // Breadth first, level by level: the first violation has a shortest path.
     search: while (frontier.count > 0 && depth < depthBound) {
       const next = new StateList(layout.words, Math.max(1 << 12, frontier.count * 2))

@@ -1002,6 +1002,8 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     if (violation !== null) expander.confirmStop(brokenInvariant)
     return stop
   }
+  // --states 1: the boot state is the one state asked for; it is left unexpanded.
+  if (options.statesMax !== undefined && seen.size >= options.statesMax) { stopped = true; queue = 1; return result(false) }
   if (random === null) {
     let frontier = new PathLevel(0, 1, expander.wide)
     frontier.push([], 0, encoder.pair[0]!, encoder.pair[1]!)

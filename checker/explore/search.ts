@@ -199,6 +199,8 @@ export function explore(options: ExploreOptions): ExploreResult {
     const kernelAtBoot = new KernelCursor(options.refine, preset, []).compareAt(initial)
     if (kernelAtBoot !== null) return result(false, { ...kernelAtBoot, path: [] }, 0)
   }
+  // --states 1: the boot state is the one state asked for; it is left unexpanded.
+  if (options.statesMax !== undefined && seen.size >= options.statesMax) return result(false, null, 1)
   let lastProgress = Date.now()
   while (frontier.length > 0 && depth < swarmDepth) {
     const next: typeof frontier = []

@@ -53,8 +53,11 @@ Options:
                       2^31-1 (same seed, same run; default: from the clock, printed)
   --max-steps N       longest generated sequence (default ${CHECK_DEFAULTS.maxSteps}, at most 100,000)
   --workers N         worker threads (default ${WORKERS_DEFAULT_MAX}, or 1 on one core)
-  --shard I/N         run shard I of N (0 <= I < N): the runs are split among the
-                      shards, so N is at most --runs (default: the whole run)
+  --shard I/N         run shard I of N (0 <= I < N): the run count is split among
+                      the shards, so N is at most --runs (default: the whole run);
+                      each shard draws its own cases from a seed derived from
+                      --seed and its index, so merged shards are not the whole
+                      run's cases (a 'sometimes' one reaches may be vacuous in another)
   --time-limit S      stop starting runs after S seconds, shared by the suites each
                       worker runs in turn (a run under way finishes; default: no limit)
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)

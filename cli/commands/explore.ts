@@ -29,6 +29,15 @@ export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', w
 
 const ENGINES: ReadonlyArray<Engine> = ['auto', 'compiled', 'general', 'model']
 
+/** Who signs the images sila ships, for --help: each key id and the image names it signs (a key's own keyring entry trusts them). */
+function shippedSigners(): string {
+  const signs = new Map<string, Set<string>>()
+  for (const image of SHIPPED_IMAGES) {
+    for (const signature of image.signatures) if (signature.verifies) signs.set(signature.signer, (signs.get(signature.signer) ?? new Set()).add(image.name))
+  }
+  return [...signs].map(([signer, names]) => `"${signer}" (${[...names].sort().join(', ')})`).join(', ')
+}
+
 const USAGE = `Usage: sila explore [--preset NAME | --boot FILE] [options]
 
 Breadth-first explicit-state search, checking every invariant of the catalogue
@@ -76,7 +85,7 @@ a shortest counterexample, naming the property and its sentence, written and
 replayable. A 'sometimes' property found gives a witness: a shortest trace to
 the good state, written beside the counterexample, named after it
 (sila-explore-witness-NAME.trace.json by default; --counterexample X.json
-gives X-witness-NAME.trace.json), and the search goes on; one never
+or X.trace.json gives X-witness-NAME.trace.json), and the search goes on; one never
 found is a vacuity warning ("not reached within depth N / S states: this is
 not a pass"), or "unreachable" when the search was exhaustive; neither changes
 the exit code. The verdicts (held, violated, witnessed, vacuous, unreachable)
@@ -107,6 +116,9 @@ Options:
                      may be {"keyFile": "./keys/NAME.pub.json"}), or sha256:DIGEST.
                      Names resolve against the file's built images, then those sila
                      ships (${[...new Set(SHIPPED_IMAGES.map((image) => image.name))].sort().join(', ')}; an unknown name is refused listing each version).
+                     Their signers, by key id: ${shippedSigners()};
+                     a keyring entry {"keyId": "release", "algorithm": "ML-DSA-65"}
+                     trusts one.
                      The declared processes act (and the first one they spawn): they
                      copy (read or write only, or write with a badge one past
                      any declared), move, delete, revoke, create endpoints

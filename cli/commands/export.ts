@@ -9,7 +9,12 @@ import { EXPORT_FORMATS, exportTrace, isExportFormat } from '../../checker/expor
 import { chooseKernel, type KernelChoice } from '../../checker/targets.js'
 import { existsSync } from 'node:fs'
 import { InputError } from '../../spec/decode.js'
-import { TraceCodec } from '../../spec/trace.js'
+import { listed } from '../../spec/exact.js'
+import { TraceCodec, type Trace } from '../../spec/trace.js'
+import { PropsFileCodec } from '../../spec/props.js'
+import { regressionTest, type RegressionTestOptions } from '../../checker/export/test.js'
+import { isPropsJson, loadProps, systemNames } from '../../checker/props-input.js'
+import { failureStepProblem } from '../trace-consistency.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
@@ -35,7 +40,11 @@ Formats:
         recorded one. An ES module, JavaScript and TypeScript at once, importing
         sila-kernel and uvu by package name: save it as NAME.test.mjs and run it
         with 'node NAME.test.mjs' (or 'npx uvu DIR'); a .ts name is for a
-        TypeScript test setup (tsx, a tsc build)
+        TypeScript test setup (tsx, a tsc build). For a counterexample or a
+        witness of a user property (--props), it also asks that property, read
+        from the file the trace names (failure.props, relative to the working
+        directory): it fails while the property breaks (a witness's test: once
+        no state of the trace reaches it)
   md    a Markdown report: the failure with its witness, the boot configuration,
         the step table and the commands that reproduce it
 
@@ -83,8 +92,14 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.kernel !== undefined && !existsSync(values.kernel)) throw new InputError(values.kernel, ['no such file (--kernel)'])
   const file = parsed.positionals[0]!
   const trace = readJsonInput(TraceCodec, file)
+  const inconsistent = failureStepProblem(trace)
+  if (inconsistent !== null) throw new InputError(file, [inconsistent])
   const kernel = choice.by === 'flag' ? { kernel: choice.kernel } : {}
-  const result = withBootErrors(file, () => exportTrace(trace, format, { source: file, ...kernel, ...(values.out === undefined ? {} : { outFile: values.out }) }))
+  const outFile = values.out === undefined ? {} : { outFile: values.out }
+  const property = format === 'test' ? await recordedProperty(file, trace) : undefined
+  const result = property === undefined
+    ? withBootErrors(file, () => exportTrace(trace, format, { source: file, ...kernel, ...outFile }))
+    : { text: withBootErrors(file, () => regressionTest(trace, { source: file, ...kernel, ...outFile, property })), notes: [] }
   for (const note of result.notes) warn(`sila export: ${note}`)
   if (parsed.values.out === undefined) {
     process.stdout.write(result.text)
@@ -92,6 +107,30 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     writeOutputFile(parsed.values.out, result.text)
   }
   return EXIT.ok
+}
+
+/**
+ * The user property a counterexample or witness of `--props` records, for the
+ * regression test to ask: the test of a trace whose failure is the system's, not
+ * the kernel's, would otherwise pass from the start. Read from the file the trace
+ * names (`failure.props`, relative to the working directory), as `sila replay` reads it.
+ */
+async function recordedProperty(file: string, trace: Trace): Promise<RegressionTestOptions['property']> {
+  const failure = trace.failure
+  if (failure?.says === undefined) return undefined
+  const name = failure.invariant ?? ''
+  if (failure.props === undefined) throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(name)}, but no props file (failure.props) states it`])
+  const propsFile = failure.props
+  if (!existsSync(propsFile)) {
+    throw new InputError(file, [`$.failure.props: no file ${JSON.stringify(propsFile)} here (the path is relative to where the trace was written): export from there`])
+  }
+  // Loaded as replay loads it (every problem of the file, or of its names in the trace's system, refused here rather than in the test).
+  const loaded = await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
+  const property = loaded.find((p) => p.name === name)
+  if (property === undefined) throw new InputError(file, [`$.failure.invariant: ${JSON.stringify(name)} is not a property of ${propsFile} (it has ${listed(loaded.map((p) => p.name), 60)})`])
+  if (!isPropsJson(propsFile)) return { name, kind: property.kind, source: propsFile, module: propsFile }
+  const declaration = readJsonInput(PropsFileCodec, propsFile).properties.find((p) => p.name === name)
+  return { name, kind: property.kind, source: propsFile, declaration }
 }
 
 /** @public */

@@ -4,7 +4,8 @@
  * @module
  */
 import { CheckResultsCodec, checkShards, checkSwarmJobs, ExploreResultsCodec, mergeExplore, mergeResults } from '../../checker/results.js'
-import { parseJson } from '../../spec/decode.js'
+import { basename } from 'node:path'
+import { InputError, parseJson } from '../../spec/decode.js'
 import { type Command, parseFlags } from '../command.js'
 import { readInputText, readJsonInput } from '../input.js'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
@@ -19,8 +20,10 @@ run alone (a shard given twice, or a whole run beside its shards, is refused,
 naming the file); a missing shard is warned of. All share --max-steps and --props.
 Also combines 'sila explore --swarm I/N --out FILE' jobs of one system:
 transitions add up, the distinct count is a sum over jobs (an upper bound), the
-shortest violation wins; a job given twice, or one of another system or without
---swarm, is refused.
+shortest violation wins; a job given twice, one past its swarm's count, or one of
+another system or without --swarm, is refused. The user properties (--props)
+are printed with their merged verdicts: violated or witnessed in any job, held
+or vacuous in all; with the trace of the violation or witness kept.
 
 Options:
   --out FILE  write the merged results (sila-check/1 or sila-explore/1 JSON); its
@@ -39,6 +42,18 @@ function run(args: ReadonlyArray<string>): number {
   if (parsed.positionals.length === 0) throw new UsageError('expects at least one results file', 'merge')
   checkOutputs('merge', [{ name: '--out', path: parsed.values.out, kind: 'file' }])
   const formats = parsed.positionals.map((file) => (parseJson(readInputText(file), file) as { format?: unknown } | null)?.format)
+  // Results of one kind: a version or kind that is neither, or check shards beside swarm jobs, said as such (not as a check file's wrong format).
+  const known = ['sila-check/1', 'sila-explore/1']
+  for (const [index, format] of formats.entries()) {
+    const file = parsed.positionals[index]!
+    if (format !== undefined && !known.includes(format as string)) {
+      const found = JSON.stringify(format) ?? String(format)
+      throw new InputError(file, [`$.format: expected "sila-check/1" (sila check --out) or "sila-explore/1" (sila explore --out), found ${found.length > 40 ? `${found.slice(0, 37)}...` : found}`])
+    }
+    if (format !== undefined && known.includes(formats[0] as string) && format !== formats[0]) {
+      throw new InputError(file, [`$.format: "${format as string}", but ${basename(parsed.positionals[0]!)} is "${formats[0] as string}": merge check shards or swarm jobs, not both`])
+    }
+  }
   if (formats.every((format) => format === 'sila-explore/1')) return mergeExploreFiles(parsed.positionals, parsed.values)
   const files = parsed.positionals.map((file) => ({ file, results: readJsonInput(CheckResultsCodec, file) }))
   const missing = checkShards(files)
@@ -49,6 +64,10 @@ function run(args: ReadonlyArray<string>): number {
   else {
     say(renderTable([{ header: 'suite' }, { header: 'runs', align: 'right' }, { header: 'steps', align: 'right' }, { header: 'result' }],
       merged.suites.map((s) => [s.suite, String(s.runs), String(s.coverage.steps), s.failure === null ? 'passed' : `FAILED ${s.failure.invariant}: ${s.failure.message}`])))
+    sayPropertyVerdicts((merged.properties ?? []).map((p) => ({
+      name: p.name, kind: p.kind, status: p.status, file: p.file,
+      message: p.message ?? (p.kind === 'sometimes' ? `reached in ${p.runsReached} of ${p.runs} runs` : `asked of ${p.states} states in ${p.runs} runs`),
+    })))
     say(`${parsed.positionals.length} result files merged: ${merged.passed ? 'all passed' : 'FAILED'}${missing.length === 0 ? '' : ` (${missing.length === 1 ? 'a seed lacks shards' : 'seeds lack shards'}: see the warning)`}`)
   }
   return merged.passed ? EXIT.ok : EXIT.failed
@@ -67,8 +86,26 @@ function mergeExploreFiles(files: ReadonlyArray<string>, values: { out?: string;
       ['states generated', merged.generated.toLocaleString('en')], ['deepest', String(merged.depth)],
       ['violation', merged.violation === null ? 'none' : `${merged.violation.invariant} in ${merged.violation.path.length} steps: ${merged.violation.message}`],
     ]))
+    if (merged.counterexample !== undefined && merged.counterexample !== null) say(`counterexample: ${merged.counterexample} (written by the job that found it)`)
+    const violation = merged.violation
+    sayPropertyVerdicts((merged.properties ?? []).map((p) => ({
+      name: p.name, kind: p.kind, status: p.status, file: p.file,
+      // A job's "a shortest counterexample follows" points at a table merge does not print: the violation's own words instead.
+      message: p.status === 'violated' && violation !== null && violation.invariant === p.name ? `${violation.message}; after ${violation.path.length} step${violation.path.length === 1 ? '' : 's'}` : p.message,
+    })))
   }
   return merged.violation === null ? EXIT.ok : EXIT.failed
+}
+
+/** The user properties (--props) the jobs checked, each with its merged verdict: what one run would print of them. */
+function sayPropertyVerdicts(verdicts: ReadonlyArray<{ name: string; kind: string; status: string; message?: string | undefined; file?: string | null | undefined }>): void {
+  if (verdicts.length === 0) return
+  say()
+  say('User properties:')
+  for (const v of verdicts) {
+    const detail = [v.message, v.file === undefined || v.file === null ? undefined : `trace: ${v.file}`].filter((part) => part !== undefined && part !== '').join('; ')
+    say(`  ${v.name} (${v.kind}): ${v.status}${detail === '' ? '' : ` — ${detail}`}`)
+  }
 }
 
 /** @public */

@@ -5,9 +5,12 @@
  * `checker/replay.ts`; this file only reads the file and renders.
  * @module
  */
+import { existsSync } from 'node:fs'
 import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
 import { TraceCodec, type Failure } from '../../spec/trace.js'
+import { failureStepProblem } from '../trace-consistency.js'
 import { InputError } from '../../spec/decode.js'
+import { listed } from '../../spec/exact.js'
 import { chooseKernel, choiceText, kernelText, loadTarget, type KernelChoice } from '../../checker/targets.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
 import { cleanMutants } from '../../mutants/materialize.js'
@@ -53,7 +56,10 @@ Options:
                        check --props' or 'sila explore --props') reloads the file
                        it names (failure.props, relative to the working directory)
                        and asks that property alone, unless --props names a file
-                       (then every property of it); it says whether it reproduced
+                       (then every property of it); it says whether it reproduced.
+                       A file not there, or no longer stating the property, is
+                       refused (exit 2), as is a trace whose failure.step is
+                       past its last step
   --json               print the result as JSON instead of a table
   --report DIR         write an HTML report (step timeline with the state changes
                        of every step, coverage charts, authority graph) to DIR/index.html
@@ -247,6 +253,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     throw error instanceof InputError ? error : new UsageError((error as Error).message, 'replay')
   }
   const trace = readJsonInput(TraceCodec, file)
+  const inconsistent = failureStepProblem(trace)
+  if (inconsistent !== null) throw new InputError(file, [inconsistent])
   if (choice.by === 'default') choice = await chooseKernel({}, trace.producedBy?.kernel)
   const { target, options } = await loadChoice(file, choice)
   const propsFile = values.props ?? trace.failure?.props
@@ -254,10 +262,19 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(trace.failure.invariant ?? '')}, and the trace names no props file: give --props FILE`])
   }
   // The user's properties are resolved against the trace's own system (a name it does not declare: exit 2).
+  // The file the trace names is read from the working directory: one that is not there is the trace's problem to explain, at its path.
+  if (values.props === undefined && propsFile !== undefined && !existsSync(propsFile)) {
+    throw new InputError(file, [`$.failure.props: no file ${JSON.stringify(propsFile)} here (the path is relative to where the trace was written): replay from there, or give --props FILE`])
+  }
   const loaded = propsFile === undefined ? [] : await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
   // The props file the trace names is there to judge its recorded failure: that property alone (the checker that
   // wrote it may have asked no other, --invariant). A props file given with --props is asked whole.
   const recordedProperty = values.props === undefined && trace.failure?.says !== undefined ? loaded.filter((p) => p.name === trace.failure!.invariant) : []
+  // A recorded property the file no longer states cannot be asked: replaying the others would print no verdict on it.
+  if (values.props === undefined && trace.failure?.says !== undefined && recordedProperty.length === 0) {
+    const known = loaded.map((p) => p.name)
+    throw new InputError(file, [`$.failure.invariant: ${JSON.stringify(trace.failure.invariant ?? '')} is not a property of ${propsFile ?? 'the props file'} (it has ${known.length === 0 ? 'none' : listed(known, 60)}): give --props FILE to ask another file's`])
+  }
   const properties = recordedProperty.length === 1 ? recordedProperty : loaded
   try {
     // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.

@@ -138,8 +138,9 @@ test('a counterexample path is rebuilt across workers from their parent links (i
 
 test('a search stopped by --states reports the same figures on every engine, the queue included (the states found and not expanded)', () => {
   const measures = (result: { distinct: number; generated: number; depth: number; queue: number; complete: boolean }) => ({ distinct: result.distinct, generated: result.generated, depth: result.depth, queue: result.queue, complete: result.complete })
-  for (const statesMax of [3, 565, 3000]) {
+  for (const statesMax of [1, 2, 3, 565, 3000]) {
     const model = measures(explore({ preset: CAP_CORE, statesMax }))
+    assert.equal(model.distinct, statesMax, `cap-core, ${statesMax} states: exactly that many`)
     assert.equal(measures(exploreCapCore({ preset: CAP_CORE, statesMax })), model, `cap-core, ${statesMax} states: compiled`)
     assert.equal(measures(exploreGeneral({ preset: CAP_CORE, statesMax })), model, `cap-core, ${statesMax} states: general`)
     assert.ok(model.queue > 0 && !model.complete)

@@ -1,0 +1,20 @@
+/**
+ * What a decoded `sila-trace/1` file must also be to be replayed or exported: its
+ * parts consistent with each other (the codec checks each part alone).
+ * @module
+ */
+import type { Trace } from '../spec/trace.js'
+
+/**
+ * A trace whose recorded failure sits past its last step (a step removed by hand,
+ * or the steps of another trace): replaying it would say every invariant held
+ * without a word on the failure it claims. Only for traces replayed step for step
+ * (a `scenario` of `sila check` numbers its failure in the suite's own steps).
+ */
+export function failureStepProblem(trace: Trace): string | null {
+  const step = trace.failure?.step
+  if (step === undefined || trace.scenario !== undefined) return null
+  if (Number.isInteger(step) && step >= -1 && step < trace.steps.length) return null
+  const n = trace.steps.length
+  return `$.failure.step: ${step}, but the trace has ${n} step${n === 1 ? '' : 's'} (so ${n === 0 ? '-1, the boot state' : `-1, the boot state, to ${n - 1}`}): a step was removed, or the failure is another trace's`
+}
