@@ -11,8 +11,10 @@
  * an object's last cap carried by a message, pids across nested pid namespaces and
  * past one digit, a device cap held where its device is not allowed, calls
  * written otherwise (well formed in an unusual way, or one step from well formed),
- * scheduler weights at their boundaries, and a destroy reaching descendants tied
- * to the outside.
+ * scheduler weights at their boundaries, a destroy reaching descendants tied
+ * to the outside, byte sizes at every boundary of their representation, and a long
+ * history and a chain of containers that take identities and tables past their
+ * first sizes.
  * Every sequence is executable, and so is
  * every subsequence: shrinking (fast-check's array shrinker, then our step-level
  * minimizer) keeps it meaningful.
@@ -1235,6 +1237,143 @@ export const retireFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'cap_delete', caller, slot: dst },
   ])
 
+/**
+ * Byte sizes at every boundary a kernel's representation of them has: a page and
+ * one byte either side (4 KiB, 64 KiB), 2^24 ± 1 (past it a 32-bit float loses the
+ * last byte), 2^31 and 2^32 ± 1 (a signed or unsigned 32-bit word; the root's
+ * memory limit refuses them, and a kernel that wrapped the size would not). The
+ * root's memory is what they are charged to (kernel.md §3: a region costs its
+ * `sizeBytes`, exactly).
+ */
+const SIZE_BOUNDARIES = [
+  4095, 4097, 65535, 65537, 2 ** 24 - 1, 2 ** 24 + 1, 2 ** 24 + 3, 2 ** 25 + 1, 2 ** 31 - 1, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32 + 1,
+] as const
+
+/**
+ * Sizes at their boundaries, through every way a size is used (kernel.md §3–§4): init
+ * allocates a region of one size and one of another (small, odd, or a boundary too,
+ * so that the usage is a sum no 32-bit float holds), reads the root's stats, maps
+ * one, frees and allocates the first again a few times (what a destroy uncharges must
+ * be what was charged, every cycle), and reserves a size as a child container's
+ * memory limit, which goes back to the root when the child is destroyed.
+ */
+export const sizeFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    size: fc.constantFrom(...SIZE_BOUNDARIES), other: fc.oneof(fc.constantFrom(1, 3, 4097), fc.constantFrom(...SIZE_BOUNDARIES)),
+    dst: fc.integer({ min: 3, max: 6 }), cycles: fc.integer({ min: 1, max: 3 }), reserve: fc.boolean(),
+  })
+  .map(({ size, other, dst, cycles, reserve }) => [
+    { kind: 'mem_alloc', caller: 0, sizeBytes: size, executable: false, dst },
+    { kind: 'mem_alloc', caller: 0, sizeBytes: other, executable: false, dst: dst + 1 },
+    { kind: 'container_stats', caller: 0, slot: 0 },
+    { kind: 'mem_map', caller: 0, slot: dst + 1, perms: ['read'] },
+    ...Array.from({ length: cycles }, () => [
+      { kind: 'cap_delete', caller: 0, slot: dst },
+      { kind: 'container_stats', caller: 0, slot: 0 },
+      { kind: 'mem_alloc', caller: 0, sizeBytes: size, executable: false, dst },
+    ]).flat(),
+    ...(reserve ? [
+      { kind: 'container_create', caller: 0, parent: 0, dst: dst + 2, limits: { ...LIMIT_PRESETS[2]!, memoryBytes: other }, namespaces: NAMESPACE_PRESETS[0] },
+      { kind: 'container_stats', caller: 0, slot: 0 },
+      { kind: 'container_destroy', caller: 0, slot: dst + 2 },
+    ] : []),
+    { kind: 'cap_delete', caller: 0, slot: dst + 1 },
+    { kind: 'container_stats', caller: 0, slot: 0 },
+  ])
+
+/** Init's slots in the long history: the container C, its endpoint, its region, and P (init's upper ones; it comes first). */
+const LONG = { container: 12, endpoint: 13, region: 14, process: 15 } as const
+/** How a long history ends: steps that each reach many of its objects or caps. */
+type LongEnd = 'destroy' | 'revoke endpoint' | 'revoke device' | 'kill' | 'tick'
+
+/**
+ * A long history in one run (tooling.md §2: identities and tables past their first
+ * sizes): init makes a container C, an endpoint and a region, and spawns into C a
+ * process P of many slots holding C (all rights), the endpoint, the region and disk0.
+ * P then spawns `spawns` matchers into C, each granted six caps (the endpoint twice,
+ * disk0 twice, the region, C) — seven caps, one object, one creation index and one
+ * pid a step — and reaps one of them now and then, so that handles, rows and
+ * creation indices are freed and taken again. Thirty-six spawns or more take the cap ids
+ * past 255 and every table past several doublings (caps past 256, objects past 32,
+ * creation indices past 32, pids of C's namespace past 31). P mounts the endpoint and
+ * disk0 in the root's mount table, early or late (a table cap among the last or the
+ * first a revoke reaches). Then two steps each reach much of it, in either order —
+ * C destroyed, the endpoint or disk0 revoked from init's original (its mount goes),
+ * P killed (its caps deleted, their children moved up), or a tick over every
+ * container — at steps whose indices vary with `spawns` (the refinement suite undoes
+ * every third step, sila explore's fast path, which restores only what that step
+ * touched), and the survivors look.
+ */
+export const longHistoryFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    spawns: fc.integer({ min: 36, max: 40 }), reapEvery: fc.constantFrom(0, 0, 9, 12), pidNamespace: fc.constantFrom('new', 'share'),
+    mounted: fc.constantFrom('early', 'late'), ends: fc.shuffledSubarray<LongEnd>(['destroy', 'revoke endpoint', 'revoke device', 'kill', 'tick'], { minLength: 2, maxLength: 2 }),
+  })
+  .map(({ spawns, reapEvery, pidNamespace, mounted, ends }) => {
+    const limits: Limits = { memoryBytes: (spawns + 2) * IMAGE_BYTES, processes: spawns + 2, endpoints: 2, cpuBudget: 400, ioBytes: 0, cpuWeight: 2, devices: ['disk0'] }
+    const matcherGrants = [
+      { slot: 0, rights: ALL_RIGHTS }, { slot: 1, rights: ['read', 'write', 'grant'] }, { slot: 1, rights: ['read'] },
+      { slot: 3, rights: ['write'] }, { slot: 3, rights: ['write'] }, { slot: 2, rights: ['read', 'write', 'control'] },
+    ]
+    const mounts: Fragment = [{ kind: 'mount', caller: 1, path: '/long', slot: 1, rights: ['write'] }, { kind: 'mount', caller: 1, path: '/disk', slot: 3, rights: ['write'] }]
+    const history: Fragment = Array.from({ length: spawns }, (_, index) => [
+      { kind: 'process_spawn', caller: 1, container: 0, image: MATCHER_IMAGE, uid: 0, slots: 6, grants: matcherGrants, dst: 4 + index },
+      ...(reapEvery > 0 && index % reapEvery === reapEvery - 1 ? [{ kind: 'cap_delete', caller: 1, slot: 4 + index - 1 }] : []),
+    ]).flat()
+    const ending: Record<LongEnd, Record<string, unknown>> = {
+      destroy: { kind: 'container_destroy', caller: 0, slot: LONG.container },
+      'revoke endpoint': { kind: 'cap_revoke', caller: 0, slot: LONG.endpoint },
+      'revoke device': { kind: 'cap_revoke', caller: 0, slot: 1 },
+      kill: { kind: 'process_kill', caller: 0, slot: LONG.process },
+      tick: { kind: 'tick' },
+    }
+    return [
+      { kind: 'container_create', caller: 0, parent: 0, dst: LONG.container, limits, namespaces: { ...NAMESPACE_PRESETS[0]!, pid: pidNamespace } },
+      { kind: 'ep_create', caller: 0, depth: 2, dst: LONG.endpoint },
+      { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: LONG.region },
+      {
+        kind: 'process_spawn', caller: 0, container: LONG.container, image: VALID_IMAGE, uid: 0, slots: spawns + 4, dst: LONG.process,
+        grants: [{ slot: LONG.container, rights: ALL_RIGHTS }, { slot: LONG.endpoint, rights: ['read', 'write', 'grant'] }, { slot: LONG.region, rights: ['read', 'write', 'control'] }, { slot: 1, rights: ['write'] }],
+      },
+      ...(mounted === 'early' ? mounts : []),
+      ...history,
+      ...(mounted === 'late' ? mounts : []),
+      ...ends.map((end) => ending[end]),
+      { kind: 'resolve', caller: 0, path: '/long', dst: 3 },
+      { kind: 'resolve', caller: 0, path: '/disk', dst: 4 },
+      { kind: 'container_stats', caller: 0, slot: 0 },
+      { kind: 'process_list', caller: 0 },
+    ]
+  })
+
+/**
+ * A chain of containers, each the only child of the one before and reserving all of
+ * it (the same limits): init makes `depth` of them in its upper slots (whatever
+ * held those slots is deleted first), so that more containers live at once than a
+ * kernel's first table of container rows holds, every one with a reservation
+ * (kernel.md §3). Then the stats of the root and of the chain's top (what they have
+ * reserved must have survived the table's growth), the top's limits lowered below
+ * what its child reserved (refused) and set to its own, and the chain destroyed.
+ */
+export const chainFragment: fc.Arbitrary<Fragment> = fc
+  .record({ depth: fc.integer({ min: 7, max: 8 }), lowered: fc.constantFrom<ReservedResource>(...RESERVED_RESOURCES) })
+  .map(({ depth, lowered }) => {
+    const top = 16 - depth
+    const chained = LIMIT_PRESETS[2]!
+    return [
+      ...Array.from({ length: depth }, (_, index) => [
+        { kind: 'cap_delete', caller: 0, slot: top + index },
+        { kind: 'container_create', caller: 0, parent: index === 0 ? 0 : top + index - 1, dst: top + index, limits: chained, namespaces: NAMESPACE_PRESETS[0] },
+      ]).flat(),
+      { kind: 'container_stats', caller: 0, slot: 0 },
+      { kind: 'container_stats', caller: 0, slot: top },
+      { kind: 'container_set_limits', caller: 0, slot: top, limits: { ...chained, [lowered]: chained[lowered] - 1 } },
+      { kind: 'container_set_limits', caller: 0, slot: top, limits: chained },
+      { kind: 'container_destroy', caller: 0, slot: top },
+      { kind: 'container_stats', caller: 0, slot: 0 },
+    ]
+  })
+
 /** An endpoint filled to its depth (and one more, which is QueueFull). */
 export const fillFragment: fc.Arbitrary<Fragment> = fc
   .record({ caller, dst: fc.integer({ min: 3, max: 9 }), depth: fc.integer({ min: 1, max: 3 }) })
@@ -1461,12 +1600,14 @@ export const variantFragment: fc.Arbitrary<Fragment> = fc
 export function syscallSequence(weights: MixWeights, maxFragments: number): fc.Arbitrary<Fragment[]> {
   const fragment = fc.oneof(
     { weight: weights.single, arbitrary: singleSyscall.map((s) => [s]) },
-    { weight: weights.nest, arbitrary: nestFragment },
+    // Containers nested, and sometimes a chain of them past the first size of a table of containers.
+    { weight: weights.nest, arbitrary: fc.oneof({ weight: 4, arbitrary: nestFragment }, { weight: 1, arbitrary: chainFragment }) },
     { weight: weights.hop, arbitrary: hopFragment },
     { weight: weights.fill, arbitrary: fillFragment },
     { weight: weights.namespace, arbitrary: fc.oneof(namespaceSyscall.map((s): Fragment => [s]), serveFragment) },
     { weight: Math.ceil(weights.single / 8), arbitrary: mapFragment },
-    { weight: weights.quota, arbitrary: quotaFragment },
+    // Quotas spent, and sometimes sizes at their boundaries instead.
+    { weight: weights.quota, arbitrary: fc.oneof({ weight: 3, arbitrary: quotaFragment }, { weight: 1, arbitrary: sizeFragment }) },
     { weight: weights.clock, arbitrary: clockSyscall.map((s) => [s]) },
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
     { weight: Math.ceil(weights.hop / 3), arbitrary: badgeFragment },
@@ -1500,9 +1641,10 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
   )
   // The start: nothing, the deep preamble, an edge fragment (its process is then the
   // first spawned, index 1), or both (index 4, after the preamble's three), or nested user maps (index 1),
-  // or a reservation fragment (its process likewise at index 1).
+  // or a reservation fragment (its process likewise at index 1), or a long history (likewise).
   const start = fc.oneof(
-    { weight: 2, arbitrary: fc.constant<Fragment[]>([]) },
+    // Sometimes, in place of the empty start, a long history, which takes most of a run's steps (its process P likewise at index 1).
+    { weight: 2, arbitrary: fc.oneof({ weight: 2, arbitrary: fc.constant<Fragment[]>([]) }, { weight: 1, arbitrary: longHistoryFragment.map((history) => [history]) }) },
     // Nested user maps first (a third of the plain starts), where a short run (the pipeline suite's, after its pool spawns) still meets them.
     { weight: 1, arbitrary: nestedMapFragment.map((nested) => [nested]) },
     { weight: 3, arbitrary: fc.constant<Fragment[]>([DEEP_PREAMBLE]) },
