@@ -147,10 +147,14 @@ export function decodeOrThrow<A, O>(codec: t.Type<A, O, unknown>, value: unknown
   return result.right
 }
 
-/** Parses JSON text from `file`, or throws an {@link InputError} with the position. */
+/**
+ * Parses JSON text from `file`, or throws an {@link InputError} with the position.
+ * A leading byte-order mark (U+FEFF, which some editors write) is skipped, as RFC
+ * 8259 §8.1 lets a parser do (the image pipeline's decoder skips it alike).
+ */
 export function parseJson(text: string, file: string): unknown {
   try {
-    return JSON.parse(text)
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (error) {
     const message = (error as Error).message
     throw new InputError(file, [`not valid JSON: ${message.length > 110 ? `${message.slice(0, 107)}...` : message}`])

@@ -75,6 +75,13 @@ test('a missing file, a non-JSON file and a missing argument exit 2', () => {
     assert.is(run.status, 2)
     assert.match(run.stderr, /garbage\.json: not valid JSON/)
     assert.not.match(run.stderr, STACK_LINE)
+    // A byte-order mark before the JSON (some editors write one) is skipped: the trace replays as it does without.
+    const marked = join(directory, 'bom.trace.json')
+    writeFileSync(marked, `\uFEFF${readFileSync(join(ROOT, EXAMPLES[0]!), 'utf8')}`)
+    const plain = sila('replay', join(ROOT, EXAMPLES[0]!))
+    const withMark = sila('replay', marked)
+    assert.is(withMark.status, plain.status, withMark.stderr)
+    assert.is(withMark.stdout.split('\n').slice(1).join('\n'), plain.stdout.split('\n').slice(1).join('\n'))
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }
