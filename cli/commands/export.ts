@@ -9,12 +9,11 @@ import { EXPORT_FORMATS, exportTrace, isExportFormat } from '../../checker/expor
 import { chooseKernel, type KernelChoice } from '../../checker/targets.js'
 import { existsSync } from 'node:fs'
 import { InputError } from '../../spec/decode.js'
-import { listed } from '../../spec/exact.js'
 import { TraceCodec, type Trace } from '../../spec/trace.js'
 import { PropsFileCodec } from '../../spec/props.js'
 import { regressionTest, type RegressionTestOptions } from '../../checker/export/test.js'
 import { isPropsJson, loadProps, systemNames } from '../../checker/props-input.js'
-import { failureStepProblem } from '../trace-consistency.js'
+import { failureStepProblem, missingPropsFile, propertyNotStated } from '../trace-consistency.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
@@ -122,12 +121,12 @@ async function recordedProperty(file: string, trace: Trace): Promise<RegressionT
   if (failure.props === undefined) throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(name)}, but no props file (failure.props) states it`])
   const propsFile = failure.props
   if (!existsSync(propsFile)) {
-    throw new InputError(file, [`$.failure.props: no file ${JSON.stringify(propsFile)} here (the path is relative to where the trace was written): export from there`])
+    throw new InputError(file, [missingPropsFile(propsFile, 'export from there')])
   }
   // Loaded as replay loads it (every problem of the file, or of its names in the trace's system, refused here rather than in the test).
   const loaded = await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
   const property = loaded.find((p) => p.name === name)
-  if (property === undefined) throw new InputError(file, [`$.failure.invariant: ${JSON.stringify(name)} is not a property of ${propsFile} (it has ${listed(loaded.map((p) => p.name), 60)})`])
+  if (property === undefined) throw new InputError(file, [propertyNotStated(name, propsFile, loaded.map((p) => p.name))])
   if (!isPropsJson(propsFile)) return { name, kind: property.kind, source: propsFile, module: propsFile }
   const declaration = readJsonInput(PropsFileCodec, propsFile).properties.find((p) => p.name === name)
   return { name, kind: property.kind, source: propsFile, declaration }

@@ -8,9 +8,8 @@
 import { existsSync } from 'node:fs'
 import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
 import { TraceCodec, type Failure } from '../../spec/trace.js'
-import { failureStepProblem } from '../trace-consistency.js'
+import { failureStepProblem, missingPropsFile, propertyNotStated } from '../trace-consistency.js'
 import { InputError } from '../../spec/decode.js'
-import { listed } from '../../spec/exact.js'
 import { chooseKernel, choiceText, kernelText, loadTarget, type KernelChoice } from '../../checker/targets.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
 import { cleanMutants } from '../../mutants/materialize.js'
@@ -264,7 +263,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   // The user's properties are resolved against the trace's own system (a name it does not declare: exit 2).
   // The file the trace names is read from the working directory: one that is not there is the trace's problem to explain, at its path.
   if (values.props === undefined && propsFile !== undefined && !existsSync(propsFile)) {
-    throw new InputError(file, [`$.failure.props: no file ${JSON.stringify(propsFile)} here (the path is relative to where the trace was written): replay from there, or give --props FILE`])
+    throw new InputError(file, [missingPropsFile(propsFile, 'replay from there, or give --props FILE')])
   }
   const loaded = propsFile === undefined ? [] : await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
   // The props file the trace names is there to judge its recorded failure: that property alone (the checker that
@@ -272,8 +271,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const recordedProperty = values.props === undefined && trace.failure?.says !== undefined ? loaded.filter((p) => p.name === trace.failure!.invariant) : []
   // A recorded property the file no longer states cannot be asked: replaying the others would print no verdict on it.
   if (values.props === undefined && trace.failure?.says !== undefined && recordedProperty.length === 0) {
-    const known = loaded.map((p) => p.name)
-    throw new InputError(file, [`$.failure.invariant: ${JSON.stringify(trace.failure.invariant ?? '')} is not a property of ${propsFile ?? 'the props file'} (it has ${known.length === 0 ? 'none' : listed(known, 60)}): give --props FILE to ask another file's`])
+    throw new InputError(file, [propertyNotStated(trace.failure.invariant ?? '', propsFile ?? 'the props file', loaded.map((p) => p.name), "give --props FILE to ask another file's")])
   }
   const properties = recordedProperty.length === 1 ? recordedProperty : loaded
   try {
