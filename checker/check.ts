@@ -13,6 +13,8 @@ import { loadTarget } from './targets.js'
 import { InputError } from '../spec/decode.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
 import { loadProps, systemNames, type UserProperty } from './props-input.js'
+import { newWatch, runRecorder, stallOf, stalledResult, ticksOf, watchedTarget, type Watch } from './watchdog.js'
+import { seedOfSuite } from '../properties/run.js'
 
 /** What a worker needs: plain data only. */
 export interface CheckJob {
@@ -33,6 +35,8 @@ export interface CheckJob {
   readonly catalogue?: ReadonlyArray<string>
   /** `--invariant`: the user properties checked, by name (absent: all of `props`). */
   readonly userNames?: ReadonlyArray<string>
+  /** Shared counters for the watchdog (checker/watchdog.ts): set by {@link runParallel} for each worker. */
+  readonly watch?: Watch
 }
 
 export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; steps: number; coverage: CoverageJson }
@@ -45,9 +49,11 @@ export type WorkerMessage =
 
 /** Runs a job's suites in this thread. */
 export async function runJob(job: CheckJob, onProgress?: (progress: Progress) => void, onResult?: (result: SuiteResult) => void, onFailureFound?: (found: FailureFound) => void): Promise<SuiteResult[]> {
+  const target = await loadTarget(job.target)
   const options: CheckOptions = {
     suites: job.allSuites, runs: job.runs, seed: job.seed, maxSteps: job.maxSteps, timeLimitMs: job.timeLimitMs,
-    shard: job.shard, target: await loadTarget(job.target), stored: job.stored, onProgress, onFailureFound,
+    shard: job.shard, target: job.watch === undefined ? target : watchedTarget(target, job.watch), stored: job.stored, onProgress, onFailureFound,
+    ...(job.watch === undefined ? {} : { onRun: runRecorder(job.watch) }),
     ...(job.path === undefined ? {} : { path: job.path }),
     ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),
     ...(job.props === undefined ? {} : { properties: await jobProperties(job.props, job.userNames) }),
@@ -72,34 +78,80 @@ export interface RunningCheck {
 /**
  * Deals suites to `workers` threads round-robin and collects results in suite
  * order. The suites always run in worker threads, so the main thread stays free to
- * take Ctrl-C and report what was found so far.
+ * take Ctrl-C, report what was found so far, and watch the workers: with
+ * `stepTimeoutMs`, a worker whose kernel (or user property) has not answered for
+ * that long is stopped, its suite fails with the run under way
+ * (checker/watchdog.ts), and a new worker runs the rest of its lane.
  */
-export function runParallel(job: CheckJob, workers: number, onProgress: (progress: Progress) => void, onResult?: (result: SuiteResult) => void, onFailureFound?: (found: FailureFound) => void): RunningCheck {
+export function runParallel(job: CheckJob, workers: number, onProgress: (progress: Progress) => void, onResult?: (result: SuiteResult) => void, onFailureFound?: (found: FailureFound) => void, stepTimeoutMs?: number): RunningCheck {
   const lanes: SuiteName[][] = Array.from({ length: Math.max(1, Math.min(workers, job.suites.length)) }, () => [])
   job.suites.forEach((suite, index) => lanes[index % lanes.length]!.push(suite))
   const script = fileURLToPath(new URL('./check-worker.js', import.meta.url))
   const collected = new Map<SuiteName, SuiteResult>()
-  const threads: Worker[] = []
+  const latest = new Map<SuiteName, Progress>()
+  const started = Date.now()
+  const threads = new Set<Worker>()
   let finish: () => void = () => {}
   let reject: (error: Error) => void = () => {}
   let running = lanes.length
+  let stopped = false
   const done = new Promise<void>((resolved, rejected) => { finish = resolved; reject = rejected })
+  const stopAll = () => { stopped = true; clearInterval(timer); for (const thread of threads) void thread.terminate() }
   // One thread's error ends the check: the other threads stop too, rather than run on unreported.
-  const fail = (error: Error) => { reject(error); for (const thread of threads) void thread.terminate() }
-  for (const suites of lanes) {
-    const worker = new Worker(script, { workerData: { ...job, suites } })
-    threads.push(worker)
+  const fail = (error: Error) => { reject(error); stopAll() }
+  const record = (result: SuiteResult) => { collected.set(result.suite, result); onResult?.(result) }
+  type Watched = { readonly worker: Worker; readonly cells: Watch; readonly suites: ReadonlyArray<SuiteName>; ticks: number; since: number; replaced: boolean }
+  const watched = new Set<Watched>()
+  const startLane = (suites: ReadonlyArray<SuiteName>) => {
+    const cells = newWatch()
+    const timeLimitMs = job.timeLimitMs === undefined ? {} : { timeLimitMs: Math.max(1, job.timeLimitMs - (Date.now() - started)) }
+    const worker = new Worker(script, { workerData: { ...job, ...timeLimitMs, suites, ...(stepTimeoutMs === undefined ? {} : { watch: cells }) } })
+    const lane: Watched = { worker, cells, suites, ticks: ticksOf(cells), since: Date.now(), replaced: false }
+    threads.add(worker)
+    watched.add(lane)
     worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'progress') onProgress(message.progress)
+      if (message.type === 'progress') { latest.set(message.progress.suite, message.progress); onProgress(message.progress) }
       else if (message.type === 'found') onFailureFound?.(message.found)
-      else if (message.type === 'result') { collected.set(message.result.suite, message.result); onResult?.(message.result) }
+      else if (message.type === 'result') record(message.result)
       else fail(message.input === undefined ? new Error(message.message) : new InputError(message.input.file, message.input.problems))
     })
     worker.on('error', fail)
-    worker.on('exit', (code) => { if (code !== 0 && code !== 1) fail(new Error(`check worker exited with code ${code}`)); if (--running === 0) finish() })
+    worker.on('exit', (code) => {
+      threads.delete(worker)
+      watched.delete(lane)
+      if (lane.replaced) return
+      if (code !== 0 && code !== 1 && !stopped) fail(new Error(`check worker exited with code ${code}`))
+      if (--running === 0) { clearInterval(timer); finish() }
+    })
   }
+  /** A worker that stopped answering: its suite fails with the run under way; the rest of its lane goes on in a new worker. */
+  const stalled = (lane: Watched) => {
+    const stall = stallOf(lane.cells)
+    const suite = stall.suite !== null && lane.suites.includes(stall.suite) ? stall.suite : lane.suites.find((name) => !collected.has(name))!
+    lane.replaced = true
+    void lane.worker.terminate()
+    const progress = latest.get(suite)
+    record(stalledResult(suite, stall, {
+      seed: seedOfSuite(job.seed, suite, job.shard), maxSteps: job.maxSteps, ...(job.path === undefined ? {} : { path: job.path }),
+      timeoutMs: stepTimeoutMs!, durationMs: Date.now() - started,
+      runs: progress?.runsDone ?? 0, coverage: progress?.coverage ?? { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} },
+    }))
+    const rest = lane.suites.filter((name) => !collected.has(name))
+    if (rest.length > 0 && !stopped) startLane(rest)
+    else if (--running === 0) { clearInterval(timer); finish() }
+  }
+  const timer = setInterval(() => {
+    const now = Date.now()
+    for (const lane of watched) {
+      const ticks = ticksOf(lane.cells)
+      // Armed from the first tick: starting a worker (loading the kernel, the props) is not a step.
+      if (ticks !== lane.ticks) { lane.ticks = ticks; lane.since = now } else if (ticks !== 0 && !lane.replaced && now - lane.since >= stepTimeoutMs!) stalled(lane)
+    }
+  }, Math.max(50, Math.min(1000, (stepTimeoutMs ?? 1000) / 4)))
+  if (stepTimeoutMs === undefined) clearInterval(timer)
+  for (const suites of lanes) startLane(suites)
   return {
     results: done.then(() => job.suites.filter((suite) => collected.has(suite)).map((suite) => collected.get(suite)!)),
-    stop: () => { for (const thread of threads) void thread.terminate() },
+    stop: stopAll,
   }
 }

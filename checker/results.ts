@@ -5,7 +5,7 @@
  * @module
  */
 import * as t from 'io-ts'
-import type { SuiteResult } from '../properties/run.js'
+import type { CounterExample, SuiteResult } from '../properties/run.js'
 import { Coverage, type CoverageJson } from '../properties/coverage.js'
 import { SUITE_NAMES } from '../properties/suite.js'
 import { basename } from 'node:path'
@@ -69,6 +69,12 @@ export const CheckResultsCodec = t.intersection([
   t.partial({ props: t.string, properties: t.array(PropertySummaryCodec), kernel: t.string, seeds: t.array(Seed) }),
 ])
 export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
+
+/** A failed suite's result cell: its invariant, the step, and how the counterexample was had (shrunk, from the store, or a stalled run unshrunk). */
+export function failedText(example: CounterExample): string {
+  const how = example.stalled === true ? `unshrunk ${example.scenario.length} steps: no answer, stopped` : `shrunk ${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ', from the store' : ''}`
+  return `FAILED ${example.failure.invariant ?? ''} at step ${example.failure.step} (${how})`
+}
 
 export function summarize(result: SuiteResult, file: string | null): SuiteSummary {
   const example = result.counterexample

@@ -53,6 +53,12 @@ export interface CheckOptions {
    * A quick yes/no (`sila check --fail-fast`, the oracle of mutation testing).
    */
   readonly failFast?: boolean
+  /**
+   * Told as each scenario starts: its suite and, for a generated run, fast-check's
+   * run index (-2 for the one case of `path`; -1 for a stored scenario, shrinking
+   * or a witness). `sila check`'s watchdog keeps it (checker/watchdog.ts).
+   */
+  readonly onRun?: (suite: SuiteName, run: number) => void
 }
 
 /** A found failure, shrunk (unless the run was fail-fast). */
@@ -65,6 +71,8 @@ export interface CounterExample {
   readonly failure: SuiteFailure
   readonly lengthBefore: number
   readonly fromStore: boolean
+  /** The kernel (or a user property) did not answer within `--step-timeout`: the run under way, unshrunk, and no trace written (replaying it would hang). */
+  readonly stalled?: boolean
 }
 
 /** One suite's run: how many runs, how long, its coverage, and its shrunk counterexample, if it failed. @public */
@@ -108,9 +116,10 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   // Stored scenarios, shrinking and re-checks: nothing counted.
   const quiet = { ...base, coverage: null, user: watch?.quiet ?? null }
   const seed = seedOfSuite(options.seed, name, options.shard)
-  const userResults = () => (watch === null ? {} : { properties: watch.tallies(), witnesses: witnessesOf(name, seed, watch, base) })
+  const userResults = () => (watch === null ? {} : { properties: watch.tallies(), witnesses: witnessesOf(name, seed, watch, base, options.onRun) })
   for (const stored of options.path === undefined && options.failFast !== true ? options.stored ?? [] : []) {
     if (stored.suite !== name) continue
+    options.onRun?.(name, -1)
     const failure = suite.check(stored.scenario, quiet)
     if (failure !== null) {
       const shrunk = minimize(suite, stored.scenario, failure, quiet)
@@ -122,9 +131,12 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   // The user's kernel could not be created (an input error, exit 2): not a property failure to shrink.
   let refused: InputError | null = null
   let lastProgress = 0
+  let runIndex = 0
+  const onRun = options.onRun
   const property = fc.property(suite.scenario(options.maxSteps), (scenario) => {
     if (refused !== null) return true
     const live = failed === null
+    if (onRun !== undefined) onRun(name, !live ? -1 : options.path !== undefined ? -2 : runIndex++)
     let failure: SuiteFailure | null
     try {
       failure = suite.check(scenario, live ? context : quiet)
@@ -165,6 +177,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   let counterexample: CounterExample | null = null
   if (details.failed && details.counterexample !== null) {
     const scenario = details.counterexample[0] as unknown[]
+    options.onRun?.(name, -1)
     const failure = suite.check(scenario, quiet) ?? (failed as { failure: SuiteFailure } | null)?.failure
     if (failure !== undefined && failure !== null && options.failFast === true) {
       counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', scenario, failure, lengthBefore: scenario.length, fromStore: false }
@@ -180,12 +193,13 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
  * The witness of each `sometimes` property a run reached: that run's scenario,
  * shrunk (as a counterexample is) while its model still reaches a good state.
  */
-function witnessesOf(name: SuiteName, seed: number, watch: PropertyWatch, base: { readonly target: RefinementTarget; readonly catalogue?: ReadonlyArray<string> }): CounterExample[] {
+function witnessesOf(name: SuiteName, seed: number, watch: PropertyWatch, base: { readonly target: RefinementTarget; readonly catalogue?: ReadonlyArray<string> }, onRun?: CheckOptions['onRun']): CounterExample[] {
   const suite = SUITES[name]
   const found: CounterExample[] = []
   for (const property of watch.properties) {
     const first = watch.firstReached.get(property.name)
     if (property.kind !== 'sometimes' || first === undefined) continue
+    onRun?.(name, -1)
     const context = { ...base, coverage: null, user: reachHook(property) }
     const failure = suite.check(first.scenario, context)
     const shrunk = failure !== null && failure.invariant === property.name

@@ -30,6 +30,7 @@ import { barChart, type Bar } from './charts.js'
 import type { Html } from './html.js'
 import { authorityGraphHtml } from './authority.js'
 import { valueText } from './diff.js'
+import { failedText } from '../results.js'
 import { buildTimeline, type StepFunction, type Timeline } from './timeline.js'
 import type { Cell, ChartSection, CounterexampleSection, Report, Table } from './page.js'
 
@@ -119,7 +120,7 @@ export async function checkReport(input: CheckReportInput): Promise<Report> {
       const example = r.counterexample
       const result: Cell = example === null
         ? { text: r.interrupted ? 'passed (time limit hit)' : 'passed', status: 'passed' }
-        : { text: `FAILED ${example.failure.invariant ?? ''} at step ${example.failure.step} (shrunk ${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ', from the store' : ''})`, status: 'failed', title: example.failure.message }
+        : { text: failedText(example), status: 'failed', title: example.failure.message }
       return [r.suite, r.runs.toLocaleString('en'), r.coverage.steps.toLocaleString('en'), seconds(r.durationMs), result]
     }),
   }
@@ -128,15 +129,17 @@ export async function checkReport(input: CheckReportInput): Promise<Report> {
     const trace = counterexampleTrace(example)
     const executed = SUITE_REGISTRY[example.suite].executed(example.scenario)
     const offset = executed.length - example.scenario.length
+    // A stalled run's kernel is not stepped again (it would not answer): the model's side alone.
     const timeline = buildTimeline({
-      boot: trace.boot, images: trace.images, steps: trace.steps.map((s) => ({ syscall: s.syscall })), target: input.target,
+      boot: trace.boot, images: trace.images, steps: trace.steps.map((s) => ({ syscall: s.syscall })), ...(example.stalled === true ? {} : { target: input.target }),
       failingStep: example.failure.step < 0 ? null : example.failure.step + offset,
     })
     const file = input.files?.get(example.suite)
     const facts: Array<readonly [string, string]> = [
       ['suite', example.suite], ['invariant', example.failure.invariant ?? '-'], ['kernel', input.targetName],
       ['seed', String(example.seed)], ...(example.path === '' ? [] : [['path', example.path] as const]),
-      ['shrunk', `${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ' (from the counterexample store)' : ''}`],
+      example.stalled === true ? ['unshrunk', `${example.scenario.length} steps (the run under way when the kernel stopped answering)`] as const
+        : ['shrunk', `${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ' (from the counterexample store)' : ''}`] as const,
       ...(example.failure.witness === undefined ? [] : [['witness', valueText(example.failure.witness)] as const]),
       ...(example.failure.difference === undefined ? [] : [['difference', `${example.failure.difference.path}: model ${valueText(example.failure.difference.model)}, kernel ${valueText(example.failure.difference.kernel)}`] as const]),
       ...(file === undefined ? [] : [['counterexample file', file] as const, ['replay it', `npx sila replay ${file}${replayFlags(input.targetName)}`] as const]),

@@ -14,7 +14,7 @@ import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample, saveWitness } from '../../checker/counterexample.js'
 import { suiteKernelTarget } from '../../checker/replay.js'
-import { CHECK_FORMAT, summarize, type CheckResults, type PropertySummary } from '../../checker/results.js'
+import { CHECK_FORMAT, failedText, summarize, type CheckResults, type PropertySummary } from '../../checker/results.js'
 import { loadProps, selectInvariants, systemNames, type UserProperty } from '../../checker/props-input.js'
 import { junitXml } from '../../checker/junit.js'
 import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
@@ -35,7 +35,7 @@ import type { CheckArgs } from './check.js'
 import { interruptedBefore } from '../interrupt.js'
 
 /** Defaults of the main job: all suites pass well within 60 s on two cores (B6). Counterexamples go to the current directory. */
-export const CHECK_DEFAULTS = { runs: 1000, maxSteps: 60, counterexamples: '.' } as const
+export const CHECK_DEFAULTS = { runs: 1000, maxSteps: 60, counterexamples: '.', stepTimeoutSeconds: 60 } as const
 
 function suitesOf(names: ReadonlyArray<string>): SuiteName[] {
   if (names.includes('all')) return [...SUITE_NAMES]
@@ -87,11 +87,14 @@ function stepTable(example: CounterExample, target: string, mark: { header: stri
   // The kernel as the suite booted it (the pipeline suite: from the real pool's bytes), so that the table shows what the run met.
   const kernel = suiteKernelTarget(resolveTarget(target), example.suite, environment.config, environment.images).create(environment.config, environment.images)
   const offset = executed.length - example.scenario.length
-  const rows = executed.map((syscall, index) => {
+  // A stalled run: the steps up to the unanswered one, which the kernel is not asked again.
+  const shown = example.stalled === true ? executed.slice(0, Math.max(0, example.failure.step + offset + 1)) : executed
+  const rows = shown.map((syscall, index) => {
     const model = modelStep(state, syscall)
     state = model.state
     let kernelOutcome: Outcome | string
-    try { kernelOutcome = kernel.step(syscall) } catch (error) { kernelOutcome = `threw ${String(error)}` }
+    if (example.stalled === true && index - offset === example.failure.step) kernelOutcome = 'no answer'
+    else try { kernelOutcome = kernel.step(syscall) } catch (error) { kernelOutcome = `threw ${String(error)}` }
     const kernelText = typeof kernelOutcome === 'string' ? kernelOutcome : outcomeText(kernelOutcome)
     const broke = index - offset === example.failure.step ? `${example.failure.invariant ?? ''} ${mark.sign}` : ''
     return [String(index), callerText(syscall), syscallText(syscall), outcomeText(model.outcome), kernelText === outcomeText(model.outcome) ? '=' : kernelText, broke]
@@ -168,7 +171,7 @@ function checkKernelFlags(target: string): string {
  */
 function checkProducedBy(example: CounterExample, args: CheckArgs, seed: number, maxSteps: number): ProducedBy {
   const shard = args.shard === undefined ? '' : ` --shard ${args.shard.index}/${args.shard.count}`
-  const kernel = `${checkKernelFlags(args.target)}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
+  const kernel = `${checkKernelFlags(args.target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
   // No path (from the store, or found by a run interrupted before shrinking): the suite with the same seed and bounds finds it again (the store first).
   if (example.path === '') return { kernel: args.target, seed, command: `sila check ${example.suite} --seed ${seed} --runs ${args.runs ?? CHECK_DEFAULTS.runs} --max-steps ${maxSteps}${shard}${kernel}` }
   return {
@@ -210,7 +213,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     ...(args.shard === undefined ? {} : { shard: args.shard }),
     ...(args.props === undefined || selection.user.length === 0 ? {} : { props: args.props }),
     ...(narrowed ? { catalogue: selection.catalogue, userNames: selection.user.map((property) => property.name) } : {}),
-  }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) })
+  }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) },
+  (args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds) * 1000)
   // Ctrl-C: stop the workers and report what was found so far, then exit 130.
   let interrupted = false
   const onInterrupt = () => { interrupted = true; running.stop() }
@@ -227,6 +231,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (result.counterexample === null) continue
     const producedBy = checkProducedBy(result.counterexample, args, seed, maxSteps)
     producers.set(result.suite, producedBy)
+    // A run the kernel stopped answering is not written (nor stored): replaying it would hang; its rerun command finds it again.
+    if (result.counterexample.stalled === true) continue
     files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args), producedBy, args.props))
   }
   const witnesses = shortestWitnesses(selection.user, results)
@@ -251,7 +257,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   say(renderTable([{ header: 'suite' }, { header: 'runs', align: 'right' }, { header: 'steps', align: 'right' }, { header: 'time', align: 'right' }, { header: 'result' }],
     results.map((r) => [r.suite, String(r.runs), String(r.coverage.steps), `${(r.durationMs / 1000).toFixed(1)} s`,
       r.counterexample === null ? (r.interrupted ? (interrupted ? 'interrupted' : 'passed (time limit hit)') : 'passed')
-        : `FAILED ${r.counterexample.failure.invariant ?? ''} at step ${r.counterexample.failure.step} (shrunk ${r.counterexample.lengthBefore} → ${r.counterexample.scenario.length} steps${r.counterexample.fromStore ? ', from the store' : ''})`])))
+        : failedText(r.counterexample)])))
   if (args.props !== undefined) {
     say()
     say(propertiesReport(args.props, properties, maxSteps))
@@ -264,7 +270,13 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     say()
     say(`✗ ${result.suite}: ${example.failure.message}`)
     if (example.failure.says !== undefined) say(`property ${example.failure.invariant}: ${example.failure.says}`)
-    say(stepTable(example, target))
+    // A kernel that did not boot is not booted again here.
+    if (example.stalled !== true || example.failure.step >= 0) say(stepTable(example, target))
+    if (example.stalled === true) {
+      say(`no trace written: replaying it would hang (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`})`)
+      say(`rerun it: npx ${producers.get(result.suite)!.command}`)
+      continue
+    }
     if (example.failure.witness !== undefined) say(`witness: ${formatJson(example.failure.witness)}`)
     if (example.failure.difference !== undefined) say(`difference at ${example.failure.difference.path}: model ${formatJson(example.failure.difference.model)}, kernel ${formatJson(example.failure.difference.kernel)}`)
     if (example.failure.kernel !== undefined && E.isLeft(example.failure.kernel)) say(`kernel answered ${example.failure.kernel.left.code}`)

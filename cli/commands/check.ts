@@ -40,6 +40,8 @@ export interface CheckArgs {
   readonly invariants?: ReadonlyArray<string>
   /** `--fail-fast`: stop at the first failing run, unshrunk (the oracle of mutation testing). */
   readonly failFast?: boolean
+  /** `--step-timeout S`: a worker whose kernel has not answered for S seconds is stopped and its suite fails (default {@link CHECK_DEFAULTS}.stepTimeoutSeconds). */
+  readonly stepTimeoutSeconds?: number | undefined
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -60,6 +62,12 @@ Options:
                       run's cases (a 'sometimes' one reaches may be vacuous in another)
   --time-limit S      stop starting runs after S seconds, shared by the suites each
                       worker runs in turn (a run under way finishes; default: no limit)
+  --step-timeout S    a kernel step (or boot, or abstraction, or a user property)
+                      that has not returned after S seconds is stopped: its suite
+                      FAILS (ROBUST: every syscall gets an answer) with the run
+                      under way, unshrunk, its unanswered step and a 'rerun it'
+                      command; no trace is written (replaying it would hang), and
+                      the worker's other suites go on (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list');
                       --kernel and --mutant exclude each other (default: the impl)
@@ -111,7 +119,7 @@ const FLAGS = {
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
   out: { type: 'string' }, counterexamples: { type: 'string' }, kernel: { type: 'string' }, mutant: { type: 'string' },
   report: { type: 'string' }, path: { type: 'string' }, props: { type: 'string' }, invariant: { type: 'string', multiple: true },
-  'fail-fast': { type: 'boolean' },
+  'fail-fast': { type: 'boolean' }, 'step-timeout': { type: 'string' },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -135,7 +143,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   if (unknown.length > 0) throw new UsageError(`unknown suite ${JSON.stringify(unknown[0])}; suites: ${SUITES.join(', ')}`, 'check')
   const values = parsed.values
   refuseTogether('check', values, [['kernel', 'mutant', 'each names the kernel to check'],
-    ...(['workers', 'shard', 'path', 'time-limit', 'out', 'junit', 'report', 'json', 'counterexamples'] as const)
+    ...(['workers', 'shard', 'path', 'time-limit', 'out', 'junit', 'report', 'json', 'counterexamples', 'step-timeout'] as const)
       .map((flag) => ['fail-fast', flag, 'a fail-fast check runs in one thread, stops at the first failure and writes nothing'] as const)])
   const runs = positiveIntegerFlag('check', 'runs', values.runs)
   const shard = parseShard(values.shard)
@@ -160,6 +168,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     props: values.props,
     invariants: values.invariant ?? [],
     ...(values['fail-fast'] === true ? { failFast: true } : {}),
+    stepTimeoutSeconds: secondsFlag('check', 'step-timeout', values['step-timeout']),
   }
 }
 

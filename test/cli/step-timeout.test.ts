@@ -1,0 +1,129 @@
+/**
+ * `sila check --step-timeout`: a kernel whose step never returns is stopped and
+ * reported as its suite's failure (ROBUST, the run under way, the unanswered step
+ * and its syscall, a rerun command), the other suites of the same worker still
+ * run, nothing unreplayable is written, and the rerun command stops at the same
+ * step. The fixture kernel is the impl with a step that loops forever after a
+ * number of answers, in worker threads only; before looping it appends the
+ * syscall it was given to a file, which the report must name.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ROOT, testStore } from './run.js'
+import { syscallText } from '../../checker/stepText.js'
+
+const CLI = join(ROOT, 'dist', 'cli', 'main.js')
+const IMPL = pathToFileURL(join(ROOT, 'dist', 'impl', 'kernel.js')).href
+const ABSTRACTION = pathToFileURL(join(ROOT, 'dist', 'refinement', 'abstraction.js')).href
+
+const HANGING_KERNEL = [
+  'import { isMainThread } from \'node:worker_threads\'',
+  'import { appendFileSync } from \'node:fs\'',
+  `import { Kernel } from '${IMPL}'`,
+  `import { abstractState } from '${ABSTRACTION}'`,
+  'const AFTER = Number(process.env.HANG_AFTER)',
+  'export const target = {',
+  '  name: \'hangs\',',
+  '  create(config, images) {',
+  '    const kernel = Kernel.boot(config, images)',
+  '    const step = kernel.step.bind(kernel)',
+  '    let answered = 0',
+  '    kernel.step = (syscall) => {',
+  '      if (!isMainThread && answered === AFTER) {',
+  '        appendFileSync(process.env.HANG_FILE, JSON.stringify(syscall) + \'\\n\')',
+  '        for (;;) {}',
+  '      }',
+  '      answered++',
+  '      return step(syscall)',
+  '    }',
+  '    return kernel',
+  '  },',
+  '  abstraction: { abstract: (kernel) => abstractState(kernel) },',
+  '}',
+].join('\n')
+
+const dir = mkdtempSync(join(tmpdir(), 'sila-step-timeout-'))
+const kernelFile = join(dir, 'hangs.mjs')
+writeFileSync(kernelFile, HANGING_KERNEL)
+
+function check(args: string[], hangFile: string, after = 5) {
+  const started = Date.now()
+  const run = spawnSync(process.execPath, [CLI, 'check', ...args], {
+    cwd: ROOT, encoding: 'utf8', timeout: 300_000,
+    env: { ...process.env, SILA_STORE: testStore(), HANG_FILE: hangFile, HANG_AFTER: String(after) },
+  })
+  return { ...run, seconds: (Date.now() - started) / 1000 }
+}
+
+/** The syscalls the fixture kernel was given when it stopped answering, in order. */
+function unanswered(file: string): unknown[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown) : []
+}
+
+test('a kernel that stops answering fails its suite; the worker\'s next suite still runs', () => {
+  const traces = join(dir, 'traces')
+  const hangFile = join(dir, 'hangs-1.jsonl')
+  const out = join(dir, 'results.json')
+  const run = check(['refinement', 'isolation', '--workers', '1', '--runs', '40', '--seed', '7', '--step-timeout', '1', '--kernel', kernelFile, '--out', out, '--counterexamples', traces], hangFile)
+  assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
+  assert.not.match(run.stderr, /at .*\.js:\d+/, 'no stack trace')
+  // Both suites ran in the one worker: the second after the first's worker was stopped.
+  const given = unanswered(hangFile)
+  assert.is(given.length, 2, 'the kernel hung once in each suite')
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { passed: boolean; suites: Array<{ suite: string; failure: { invariant: string; step: number; message: string; path: string; file: string | null } | null }> }
+  assert.is(results.passed, false)
+  assert.equal(results.suites.map((suite) => suite.suite), ['refinement', 'isolation'])
+  results.suites.forEach((suite, index) => {
+    const failure = suite.failure!
+    assert.ok(failure !== null, `${suite.suite} failed`)
+    assert.is(failure.invariant, 'ROBUST')
+    assert.is(failure.file, null, 'no trace: replaying it would hang')
+    assert.match(failure.path, /^\d+$/, 'the run is named by its fast-check path')
+    // The syscall the report names is the one the kernel was given. It had answered 5 steps, retaken ones included (the refinement suite undoes and retakes some), so the unanswered one is at most step 5.
+    assert.ok(failure.message.includes(`did not answer step ${failure.step} (${syscallText(given[index])}) in run ${failure.path} within 1 s`), `${suite.suite}: ${failure.message} names ${syscallText(given[index])}`)
+    assert.ok(failure.step >= 0 && failure.step <= 5, `step ${failure.step}`)
+  })
+  assert.ok(!existsSync(traces) || readdirSync(traces).length === 0, 'no counterexample trace written')
+  assert.match(run.stdout, /FAILED ROBUST at step \d \(unshrunk \d+ steps: no answer, stopped\)/)
+  // The step table runs the kernel up to the unanswered step and marks it.
+  assert.match(run.stdout, /no answer +ROBUST ✗/)
+  console.log(`  two suites stopped after 5 answers each with --step-timeout 1, in ${run.seconds.toFixed(1)} s`)
+})
+
+test('the rerun command a stalled suite prints stops at the same step of the same run', () => {
+  const hangFile = join(dir, 'hangs-2.jsonl')
+  const first = check(['refinement', '--workers', '1', '--runs', '40', '--seed', '11', '--step-timeout', '1', '--kernel', kernelFile], hangFile, 3)
+  assert.is(first.status, 1, `${first.stdout}\n${first.stderr}`)
+  const rerun = /rerun it: npx sila check (.*)$/m.exec(first.stdout)?.[1]
+  assert.ok(rerun !== undefined, first.stdout)
+  assert.match(rerun!, /--path \d+ .*--kernel .*--step-timeout 1/)
+  const args = rerun!.split(' ').slice(0).map((word) => word.replace(/^'(.*)'$/, '$1'))
+  const again = check(args, hangFile, 3)
+  assert.is(again.status, 1, `${again.stdout}\n${again.stderr}`)
+  const given = unanswered(hangFile)
+  assert.is(given.length, 2)
+  assert.equal(given[1], given[0], 'the rerun stopped at the same syscall')
+  const message = (output: string) => /✗ refinement: (.*)$/m.exec(output)?.[1]
+  assert.is(message(again.stdout), message(first.stdout))
+})
+
+test('--step-timeout is refused when not a positive number of seconds, and with --fail-fast', () => {
+  for (const [args, expected] of [
+    [['--step-timeout', '0'], /--step-timeout expects a positive number of seconds/],
+    [['--step-timeout', 'soon'], /--step-timeout expects a positive number of seconds/],
+    [['--fail-fast', '--step-timeout', '5'], /--fail-fast.*--step-timeout|--step-timeout.*--fail-fast/],
+  ] as const) {
+    const run = check([...args], join(dir, 'unused'))
+    assert.is(run.status, 2, run.stderr)
+    assert.match(run.stderr, expected)
+  }
+})
+
+test.after(() => rmSync(dir, { recursive: true, force: true }))
+
+test.run()
