@@ -14,17 +14,24 @@ import type { Outcome } from '../spec/results.js'
 import { RESERVED_RESOURCES, type ReservedResource } from '../spec/limits.js'
 import { type KernelState, getContainer, getObject, hostUid, processByRef, uidIn } from '../model/state.js'
 import { available } from '../model/accounting.js'
+import type { SuiteName } from './suite.js'
 import { lastStepChecks, logChecks } from '../model/check-log.js'
 import { CHECK_CATALOGUE, CHECK_PAIRS, type CheckPair, pairKey } from '../model/check-catalogue.js'
 import { brokenChecks } from './edges.js'
 import { type Offer, fitsRequest, matchesRequests } from '../model/objects/processes.js'
 
+/** The suites of generated syscall sequences (properties/suites/sequences.ts). */
+const SEQUENCE_SUITES: ReadonlyArray<SuiteName> = ['refinement', 'invariants', 'isolation', 'quota']
+
 /**
  * The deep-state cases, each a predicate over a model state. `generated`: met only
  * by the generated syscall sequences (the update suite runs its own service
- * system, whose containers map no user namespace).
+ * system, whose containers map no user namespace). `aimedBy`: the suites whose
+ * generators aim at it (the four sequence suites, whose runs have room for the long
+ * history and the chains, about 50 and 20 steps); the pipeline suite's runs, which
+ * spend their first steps on its pool, meet them now and then.
  */
-export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached: (state: KernelState) => boolean; readonly generated?: true }> = [
+export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached: (state: KernelState) => boolean; readonly generated?: true; readonly aimedBy?: ReadonlyArray<SuiteName> }> = [
   { name: 'containers nested 3 deep', reached: (s) => containerDepthMax(s) >= 3 },
   { name: 'a full CSpace', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.id !== s.ksInit && o.status === 'running' && o.slots.every((c) => c !== null)) },
   { name: 'a full queue', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'endpoint' && o.queue.length === o.depth) },
@@ -47,7 +54,22 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'pids of one digit and of two in one namespace', reached: (s) => pidsPastOneDigit(s), generated: true },
   // Where a destroy that handles the container it is given but not its descendants leaves something behind (kernel.md §3, LIFE-1).
   { name: "a container's descendant tied to the outside", reached: (s) => descendantTiedOutside(s), generated: true },
+  // Tables and identities past their first sizes (the long history, about 50 steps of a run).
+  { name: 'more than 32 processes at once', reached: (s) => countObjects(s, 'process') > 32, generated: true, aimedBy: SEQUENCE_SUITES },
+  { name: 'more than 256 caps at once', reached: (s) => s.ksCaps.size > 256, generated: true, aimedBy: SEQUENCE_SUITES },
+  // Chains of reserving containers past a first table of container rows.
+  { name: 'more than 8 containers at once', reached: (s) => countObjects(s, 'container') > 8, generated: true, aimedBy: SEQUENCE_SUITES },
+  // Sizes at their boundaries: a container's memory in use that no 32-bit float holds (past 2^24, not a multiple of a large power of two).
+  // The isolation suite's mix has fewer quota fragments, whose quarter are these sizes: it meets them in longer runs only.
+  { name: 'a memory usage no 32-bit float holds', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'container' && Math.fround(o.usage.memoryBytes) !== o.usage.memoryBytes), generated: true, aimedBy: ['refinement', 'invariants', 'quota'] },
 ]
+
+/** Live objects of one kind. */
+function countObjects(s: KernelState, kind: 'process' | 'container'): number {
+  let count = 0
+  for (const object of s.ksObjects.values()) if (object.kind === kind) count++
+  return count
+}
 
 /**
  * A container X other than the root with a descendant G below it (not X itself)
