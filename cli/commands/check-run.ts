@@ -89,11 +89,12 @@ function stepTable(example: CounterExample, target: string, mark: { header: stri
   const offset = executed.length - example.scenario.length
   // A stalled run: the steps up to the unanswered one, which the kernel is not asked again.
   const shown = example.stalled === true ? executed.slice(0, Math.max(0, example.failure.step + offset + 1)) : executed
+  const stalledAt = example.stalled === true && example.failure.invariant === 'ROBUST' ? example.failure.step : null
   const rows = shown.map((syscall, index) => {
     const model = modelStep(state, syscall)
     state = model.state
     let kernelOutcome: Outcome | string
-    if (example.stalled === true && index - offset === example.failure.step) kernelOutcome = 'no answer'
+    if (index - offset === stalledAt) kernelOutcome = 'no answer'
     else try { kernelOutcome = kernel.step(syscall) } catch (error) { kernelOutcome = `threw ${String(error)}` }
     const kernelText = typeof kernelOutcome === 'string' ? kernelOutcome : outcomeText(kernelOutcome)
     const broke = index - offset === example.failure.step ? `${example.failure.invariant ?? ''} ${mark.sign}` : ''

@@ -112,6 +112,25 @@ test('the rerun command a stalled suite prints stops at the same step of the sam
   assert.is(message(again.stdout), message(first.stdout))
 })
 
+test('a user property that stops answering fails its suite as STALL, after the step whose state it was asked', () => {
+  const props = join(dir, 'loops.mjs')
+  writeFileSync(props, [
+    `import { defineProperty } from '${pathToFileURL(join(ROOT, 'dist', 'api', 'properties.js')).href}'`,
+    'let asked = 0',
+    'export default [defineProperty(\'loops\', () => { if (++asked > 300) for (;;) {} return null }, { says: \'answers 300 states, then never\' })]',
+  ].join('\n'))
+  const out = join(dir, 'stall.json')
+  const run = check(['invariants', '--workers', '1', '--runs', '40', '--seed', '3', '--step-timeout', '1', '--props', props, '--out', out], join(dir, 'unused'))
+  assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
+  const failure = (JSON.parse(readFileSync(out, 'utf8')) as { suites: Array<{ failure: { invariant: string; step: number; message: string; file: string | null } | null }> }).suites[0]!.failure!
+  assert.is(failure.invariant, 'STALL')
+  assert.is(failure.file, null)
+  assert.match(failure.message, new RegExp(`^no progress for 1 s outside the kernel, after step ${failure.step} \\(.+\\) in run \\d+ \\(a user property's code`))
+  // The kernel answered that step: the table marks the stall, not a missing answer.
+  assert.match(run.stdout, / = +STALL ✗/)
+  assert.not.match(run.stdout, /no answer/)
+})
+
 test('--step-timeout is refused when not a positive number of seconds, and with --fail-fast', () => {
   for (const [args, expected] of [
     [['--step-timeout', '0'], /--step-timeout expects a positive number of seconds/],
