@@ -302,7 +302,7 @@ const LAYERS = (context: ReadonlyArray<string>): Record<string, NumericFlag> => 
 /** Every flag of every parser that takes a number. */
 const NUMERIC: Readonly<Record<string, Readonly<Record<string, NumericFlag>>>> = {
   check: {
-    runs: PLAIN, 'max-steps': PLAIN, workers: PLAIN, shard: PLAIN, 'time-limit': PLAIN,
+    runs: PLAIN, 'max-steps': PLAIN, workers: PLAIN, shard: PLAIN, 'time-limit': PLAIN, 'step-timeout': PLAIN,
     seed: { context: [], negativeInteger: { after: ['--max-steps', '0'], refusal: '--max-steps expects a positive integer, found "0"' }, min: -(2 ** 31) },
   },
   explore: {
