@@ -100,13 +100,13 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
   // One thread's error ends the check: the other threads stop too, rather than run on unreported.
   const fail = (error: Error) => { reject(error); stopAll() }
   const record = (result: SuiteResult) => { collected.set(result.suite, result); onResult?.(result) }
-  type Watched = { readonly worker: Worker; readonly cells: Watch; readonly suites: ReadonlyArray<SuiteName>; ticks: number; since: number; replaced: boolean }
+  type Watched = { readonly worker: Worker; readonly watch: Watch; readonly suites: ReadonlyArray<SuiteName>; ticks: number; since: number; replaced: boolean }
   const watched = new Set<Watched>()
   const startLane = (suites: ReadonlyArray<SuiteName>) => {
-    const cells = newWatch()
+    const watch = newWatch()
     const timeLimitMs = job.timeLimitMs === undefined ? {} : { timeLimitMs: Math.max(1, job.timeLimitMs - (Date.now() - started)) }
-    const worker = new Worker(script, { workerData: { ...job, ...timeLimitMs, suites, ...(stepTimeoutMs === undefined ? {} : { watch: cells }) } })
-    const lane: Watched = { worker, cells, suites, ticks: ticksOf(cells), since: Date.now(), replaced: false }
+    const worker = new Worker(script, { workerData: { ...job, ...timeLimitMs, suites, ...(stepTimeoutMs === undefined ? {} : { watch }) } })
+    const lane: Watched = { worker, watch, suites, ticks: ticksOf(watch), since: Date.now(), replaced: false }
     threads.add(worker)
     watched.add(lane)
     worker.on('message', (message: WorkerMessage) => {
@@ -126,10 +126,16 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
   }
   /** A worker that stopped answering: its suite fails with the run under way; the rest of its lane goes on in a new worker. */
   const stalled = (lane: Watched) => {
-    const stall = stallOf(lane.cells)
-    const suite = stall.suite !== null && lane.suites.includes(stall.suite) ? stall.suite : lane.suites.find((name) => !collected.has(name))!
+    const stall = stallOf(lane.watch)
+    // The suite under way: the one the worker last named, unless its result is in (the next one had not started), else the lane's first unfinished.
+    const suite = stall.suite !== null && lane.suites.includes(stall.suite) && !collected.has(stall.suite) ? stall.suite : lane.suites.find((name) => !collected.has(name))
     lane.replaced = true
     void lane.worker.terminate()
+    if (suite === undefined) {
+      // Every suite of the lane had its result: a worker slow to exit, nothing left to report.
+      if (--running === 0) { clearInterval(timer); finish() }
+      return
+    }
     const progress = latest.get(suite)
     record(stalledResult(suite, stall, {
       seed: seedOfSuite(job.seed, suite, job.shard), maxSteps: job.maxSteps, ...(job.path === undefined ? {} : { path: job.path }),
@@ -143,7 +149,7 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
   const timer = setInterval(() => {
     const now = Date.now()
     for (const lane of watched) {
-      const ticks = ticksOf(lane.cells)
+      const ticks = ticksOf(lane.watch)
       // Armed from the first tick: starting a worker (loading the kernel, the props) is not a step.
       if (ticks !== lane.ticks) { lane.ticks = ticks; lane.since = now } else if (ticks !== 0 && !lane.replaced && now - lane.since >= stepTimeoutMs!) stalled(lane)
     }

@@ -181,12 +181,12 @@ export function stalledResult(suite: SuiteName, stall: Stall, context: StallCont
   while (index >= 0 && syscallText(executed[index]) !== stall.syscall) index--
   const step = index >= 0 ? index : stall.step
   const shown = stall.syscall === '' ? '' : ` (${stall.syscall})`
-  const which = path === '' ? (stall.run === NOT_A_RUN ? 'while replaying a stored scenario, shrinking or finding a witness' : '') : `in run ${path}`
+  const which = path === '' ? (stall.run === NOT_A_RUN ? ' while replaying a stored scenario, shrinking or finding a witness' : '') : ` in run ${path}`
   const message = stall.where === 'step'
-    ? `the kernel did not answer step ${step - offset}${shown} ${which} within ${seconds}: the check stopped it (every syscall must get an answer)`
-    : stall.where === 'create' ? `the kernel's create (its boot) did not return ${which} within ${seconds}: the check stopped it`
-      : stall.where === 'abstract' ? `the abstraction did not return after step ${step - offset}${shown} ${which} within ${seconds}: the check stopped it`
-        : `no progress for ${seconds} outside the kernel${stall.syscall === '' ? '' : `, after step ${step - offset}${shown}`} ${which} (a user property's code, or a step of a frozen kernel object that could not be watched): the check stopped it`
+    ? `the kernel did not answer step ${step - offset}${shown}${which} within ${seconds}: the check stopped it (every syscall must get an answer)`
+    : stall.where === 'create' ? `the kernel's create (its boot) did not return${which} within ${seconds}: the check stopped it`
+      : stall.where === 'abstract' ? `the abstraction did not return after step ${step - offset}${shown}${which} within ${seconds}: the check stopped it`
+        : `no progress for ${seconds} outside the kernel${stall.syscall === '' ? '' : `, after step ${step - offset}${shown}`}${which} (a user property's code, or a step of a frozen kernel object that could not be watched): the check stopped it`
   const counterexample: CounterExample = {
     suite, seed: context.seed, path, scenario,
     failure: { step: stall.where === 'create' ? -1 : Math.max(-1, step - offset), invariant: stall.where === 'outside' ? 'STALL' : 'ROBUST', message },
