@@ -16,7 +16,7 @@ import fc from 'fast-check'
 import type { KernelUnderTest, RefinementTarget } from '../refinement/target.js'
 import { SUITES } from '../properties/registry.js'
 import { SUITE_NAMES, type SuiteName } from '../properties/suite.js'
-import type { CounterExample, SuiteResult } from '../properties/run.js'
+import { NOT_A_RUN, THE_GIVEN_PATH, type CounterExample, type SuiteResult } from '../properties/run.js'
 import type { CoverageJson } from '../properties/coverage.js'
 import { syscallText } from './stepText.js'
 
@@ -26,10 +26,9 @@ const WHERE = 1
 const SUITE = 2
 const RUN = 3
 const STEP = 4
-const KERNELS = 5
-const TEXT_LENGTH = 6
+const TEXT_LENGTH = 5
 /** How many Int32 counters a worker's watch holds. */
-const WATCH_CELLS = 7
+const WATCH_CELLS = 6
 /** Room for the syscall's text (checker/stepText.ts bounds it well below). */
 const TEXT_BYTES = 2048
 
@@ -45,10 +44,6 @@ const IN_STEP = 1
 const IN_CREATE = 2
 const IN_ABSTRACT = 3
 
-/** {@link RUN} for a scenario that is not a generated run (a stored scenario, shrinking, a witness). */
-export const NOT_A_RUN = -1
-/** {@link RUN} for the one case of `--path`. */
-export const THE_GIVEN_PATH = -2
 
 /** A new watch for one worker: shared memory it writes and the main thread reads. */
 export function newWatch(): Watch {
@@ -83,7 +78,6 @@ export function watchedTarget(target: RefinementTarget, watch: Watch): Refinemen
     create: ((...args: unknown[]) => {
       const kernel = inside(IN_CREATE, () => (target.create as (...all: unknown[]) => KernelUnderTest).apply(target, args))
       cells[STEP] = 0
-      cells[KERNELS]++
       if (wrapped.has(kernel)) return kernel
       const inner = kernel.step
       try {
@@ -114,7 +108,6 @@ export function runRecorder({ cells }: Watch): (suite: SuiteName, run: number) =
     cells[SUITE] = SUITE_NAMES.indexOf(suite)
     cells[RUN] = run
     cells[STEP] = 0
-    cells[KERNELS] = 0
     Atomics.add(cells, TICKS, 1)
   }
 }
@@ -133,8 +126,6 @@ export interface Stall {
   readonly step: number
   /** The text of the syscall last handed to the kernel (stepText.ts). */
   readonly syscall: string
-  /** Kernels created in this run (the noninterference suite boots two). */
-  readonly kernels: number
   readonly where: 'step' | 'create' | 'abstract' | 'outside'
 }
 
@@ -142,7 +133,7 @@ export function stallOf({ cells, text }: Watch): Stall {
   const suite = Atomics.load(cells, SUITE)
   const where = Atomics.load(cells, WHERE)
   return {
-    suite: suite < 0 ? null : SUITE_NAMES[suite]!, run: Atomics.load(cells, RUN), step: Atomics.load(cells, STEP), kernels: Atomics.load(cells, KERNELS),
+    suite: suite < 0 ? null : SUITE_NAMES[suite]!, run: Atomics.load(cells, RUN), step: Atomics.load(cells, STEP),
     syscall: new TextDecoder().decode(text.slice(0, Atomics.load(cells, TEXT_LENGTH))),
     where: where === IN_STEP ? 'step' : where === IN_CREATE ? 'create' : where === IN_ABSTRACT ? 'abstract' : 'outside',
   }

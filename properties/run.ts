@@ -55,11 +55,17 @@ export interface CheckOptions {
   readonly failFast?: boolean
   /**
    * Told as each scenario starts: its suite and, for a generated run, fast-check's
-   * run index (-2 for the one case of `path`; -1 for a stored scenario, shrinking
-   * or a witness). `sila check`'s watchdog keeps it (checker/watchdog.ts).
+   * run index (`THE_GIVEN_PATH` for the one case of `path`; `NOT_A_RUN`
+   * for a stored scenario, shrinking or a witness). `sila check`'s watchdog keeps
+   * it (checker/watchdog.ts).
    */
   readonly onRun?: (suite: SuiteName, run: number) => void
 }
+
+/** {@link CheckOptions.onRun}'s run for a scenario that is not a generated run (a stored scenario, shrinking, a witness). */
+export const NOT_A_RUN = -1
+/** {@link CheckOptions.onRun}'s run for the one case of `path`. */
+export const THE_GIVEN_PATH = -2
 
 /** A found failure, shrunk (unless the run was fail-fast). */
 export interface CounterExample {
@@ -119,7 +125,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const userResults = () => (watch === null ? {} : { properties: watch.tallies(), witnesses: witnessesOf(name, seed, watch, base, options.onRun) })
   for (const stored of options.path === undefined && options.failFast !== true ? options.stored ?? [] : []) {
     if (stored.suite !== name) continue
-    options.onRun?.(name, -1)
+    options.onRun?.(name, NOT_A_RUN)
     const failure = suite.check(stored.scenario, quiet)
     if (failure !== null) {
       const shrunk = minimize(suite, stored.scenario, failure, quiet)
@@ -136,7 +142,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const property = fc.property(suite.scenario(options.maxSteps), (scenario) => {
     if (refused !== null) return true
     const live = failed === null
-    if (onRun !== undefined) onRun(name, !live ? -1 : options.path !== undefined ? -2 : runIndex++)
+    if (onRun !== undefined) onRun(name, !live ? NOT_A_RUN : options.path !== undefined ? THE_GIVEN_PATH : runIndex++)
     let failure: SuiteFailure | null
     try {
       failure = suite.check(scenario, live ? context : quiet)
@@ -177,7 +183,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   let counterexample: CounterExample | null = null
   if (details.failed && details.counterexample !== null) {
     const scenario = details.counterexample[0] as unknown[]
-    options.onRun?.(name, -1)
+    options.onRun?.(name, NOT_A_RUN)
     const failure = suite.check(scenario, quiet) ?? (failed as { failure: SuiteFailure } | null)?.failure
     if (failure !== undefined && failure !== null && options.failFast === true) {
       counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', scenario, failure, lengthBefore: scenario.length, fromStore: false }
@@ -199,7 +205,7 @@ function witnessesOf(name: SuiteName, seed: number, watch: PropertyWatch, base: 
   for (const property of watch.properties) {
     const first = watch.firstReached.get(property.name)
     if (property.kind !== 'sometimes' || first === undefined) continue
-    onRun?.(name, -1)
+    onRun?.(name, NOT_A_RUN)
     const context = { ...base, coverage: null, user: reachHook(property) }
     const failure = suite.check(first.scenario, context)
     const shrunk = failure !== null && failure.invariant === property.name
