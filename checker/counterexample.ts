@@ -79,17 +79,21 @@ export function counterexampleName(example: CounterExample): string {
   return `${example.suite}-${hash}.trace.json`
 }
 
-/** Writes the trace (atomically) to `directory` and keeps a copy in the store. Returns the file written. */
-export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy, props?: string): string {
+/**
+ * Writes the trace (atomically) to `directory` and keeps a copy in the store
+ * (unless `store` is false). Returns the file written.
+ */
+export function saveCounterexample(example: CounterExample, directory: string, producedBy?: ProducedBy, props?: string, store = true): string {
   const text = `${jsonText(counterexampleTrace(example, producedBy, props), 2)}\n`
   const name = counterexampleName(example)
   // The file the user is told of first: if the store then cannot be written, the counterexample is not lost with it.
   makeDirectory(directory)
   const file = join(directory, `sila-counterexample-${name}`)
   writeOutputFile(file, text)
-  const store = storeDirectory()
-  makeDirectory(store)
-  writeOutputFile(join(store, name), text)
+  if (!store) return file
+  const stored = storeDirectory()
+  makeDirectory(stored)
+  writeOutputFile(join(stored, name), text)
   return file
 }
 

@@ -36,7 +36,24 @@ export interface ReplayOptions {
    * reached `sometimes` is reported, and fails nothing.
    */
   readonly properties?: ReadonlyArray<UserProperty>
+  /**
+   * The kernel call known not to return (`sila replay`'s watchdog found it
+   * first, on another thread: replay-watch.ts): it and everything after it are
+   * not handed to the kernel, and the replay reports it as the kernel's
+   * divergence (`unanswered`). The model steps the whole trace as ever.
+   */
+  readonly unanswered?: Unanswered
 }
+
+/** A kernel call that did not return within `timeoutMs`: its boot (`create`), a trace step's `step`, or the abstraction after it (`abstract`; at boot: step {@link BOOT_STEP}). @public */
+export interface Unanswered {
+  readonly where: 'create' | 'step' | 'abstract'
+  readonly step: number
+  readonly timeoutMs: number
+}
+
+/** The kernel column of a row after the kernel's unanswered call: the kernel was not stepped. @public */
+export const NOT_STEPPED = 'not stepped'
 
 /** What a replay found out about one user property: where it first broke (`always`) or was reached (`sometimes`). @public */
 export interface ReplayProperty {
@@ -80,8 +97,13 @@ export interface ReplayRow {
 /** The first step where the kernel in lockstep disagreed with the model (REF-1). @public */
 export interface ReplayDivergence {
   readonly step: number
-  /** What differed: the outcome, or the abstract state after the step; `unreadable`: the abstraction could not read the kernel's state (`kernel` says what). */
-  readonly what: 'outcome' | 'state' | 'exception' | 'unreadable'
+  /**
+   * What differed: the outcome, or the abstract state after the step;
+   * `unreadable`: the abstraction could not read the kernel's state (`kernel`
+   * says what); `unanswered`: a kernel call did not return (`path`: create,
+   * step or abstraction).
+   */
+  readonly what: 'outcome' | 'state' | 'exception' | 'unreadable' | 'unanswered'
   readonly path: string
   readonly model: unknown
   readonly kernel: unknown
@@ -120,10 +142,23 @@ export interface ReplayResult {
   readonly divergence: ReplayDivergence | null
   /** With user properties ({@link ReplayOptions.properties}): each one's finding, in the order given. */
   readonly properties?: ReadonlyArray<ReplayProperty>
+  /** The kernel call that did not return ({@link ReplayOptions.unanswered}), when the watchdog found one. */
+  readonly unanswered?: Unanswered
 }
 
-/** Steps the kernel in lockstep and reports how it compares with the model's step. */
-function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: unknown, outcome: Outcome, after: KernelState, index: number): { text: string; divergence: ReplayDivergence | null } {
+/** The divergence of a kernel call that did not return. */
+function unansweredDivergence(unanswered: Unanswered, model: unknown): ReplayDivergence {
+  const path = unanswered.where === 'abstract' ? 'abstraction' : unanswered.where
+  return { step: unanswered.step, what: 'unanswered', path, model, kernel: `no answer within ${(unanswered.timeoutMs / 1000).toLocaleString('en')} s` }
+}
+
+/**
+ * Steps the kernel in lockstep and reports how it compares with the model's
+ * step; `abstracts` false: the abstraction is known not to return after it,
+ * and only the outcome is compared.
+ */
+function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: unknown, outcome: Outcome, after: KernelState, index: number, unanswered?: Unanswered): { text: string; divergence: ReplayDivergence | null } {
+  if (unanswered?.where === 'step' && unanswered.step === index) return { text: 'no answer', divergence: unansweredDivergence(unanswered, outcomeToJson(outcome)) }
   let answer: Outcome
   try {
     answer = kernel.step(syscall)
@@ -132,6 +167,7 @@ function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: 
   }
   const outcomeDifference = firstDifference('outcome', outcome, answer)
   if (outcomeDifference !== null) return { text: outcomeText(answer), divergence: { step: index, what: 'outcome', ...outcomeDifference } }
+  if (unanswered?.where === 'abstract' && unanswered.step === index) return { text: '= (abstraction: no answer)', divergence: unansweredDivergence(unanswered, 'an abstract state') }
   const read = abstractOrUnreadable(target, kernel)
   if ('unreadable' in read) return { text: '= (state unreadable)', divergence: { step: index, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable } }
   const stateDifference = diffStates(after, read.state, target.abstraction.ghosts)
@@ -171,10 +207,16 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
   const rows: ReplayRow[] = []
   const violations: ReplayViolation[] = []
   const mismatches: ReplayMismatch[] = []
-  const kernel = target?.create(trace.boot, trace.images)
+  const { unanswered } = options
+  const kernel = unanswered?.where === 'create' ? undefined : target?.create(trace.boot, trace.images)
   let divergence: ReplayDivergence | null = null
   let state = boot(trace.boot, trace.images)
-  if (target !== undefined && kernel !== undefined) {
+  /** The kernel's text at boot, when its boot or the abstraction of it did not return. */
+  let bootText: string | null = null
+  if (unanswered !== undefined && unanswered.step === BOOT_STEP && target !== undefined) {
+    divergence = unansweredDivergence(unanswered, unanswered.where === 'create' ? 'a booted kernel' : 'an abstract state')
+    bootText = unanswered.where === 'create' ? 'no answer (create)' : 'no answer (abstraction)'
+  } else if (target !== undefined && kernel !== undefined) {
     const read = abstractOrUnreadable(target, kernel)
     const atBoot = 'unreadable' in read ? null : diffStates(state, read.state, target.abstraction.ghosts)
     if ('unreadable' in read) divergence = { step: BOOT_STEP, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable }
@@ -185,15 +227,18 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
   violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))
   rows.push({
     step: BOOT_STEP, caller: '-', syscall: '-', malformed: false, outcome: null, result: 'booted', expected: null,
-    mismatch: false, violated: violatedIds(bootViolations), user: watched.observe(state, BOOT_STEP), kernel: kernel === undefined ? null : divergence === null ? '=' : divergence.what === 'exception' ? 'abstraction threw' : 'state differs',
+    mismatch: false, violated: violatedIds(bootViolations), user: watched.observe(state, BOOT_STEP),
+    kernel: bootText ?? (kernel === undefined ? null : divergence === null ? '=' : divergence.what === 'exception' ? 'abstraction threw' : 'state differs'),
   })
+  /** Steps past the unanswered call are not handed to the kernel. */
+  const stepped = (index: number) => unanswered === undefined || index <= unanswered.step
   for (const [index, traceStep] of trace.steps.entries()) {
     let next
     try {
       next = stepOf(state, traceStep.syscall)
     } catch (error) {
       const crash = { step: index, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined }
-      return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash, divergence, ...watched.result() }
+      return { status: 'crashed', description: trace.description ?? null, stepCount: index, rows, violations, mismatches, crash, divergence, ...watched.result(), ...(unanswered === undefined ? {} : { unanswered }) }
     }
     // checkStep checks the state invariants on the new state, then the step invariants.
     const found = checkStep({ before: state, syscall: traceStep.syscall, outcome: next.outcome, after: next.state })
@@ -202,7 +247,9 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
     const expected = traceStep.outcome ?? null
     const mismatch = expected !== null && !sameOutcome(expected, actual)
     if (mismatch) mismatches.push({ step: index, expected, actual })
-    const compared = target === undefined || kernel === undefined ? null : kernelStep(target, kernel, traceStep.syscall, next.outcome, next.state, index)
+    const compared = target === undefined || (kernel === undefined && bootText === null) ? null
+      : kernel === undefined || !stepped(index) ? { text: NOT_STEPPED, divergence: null }
+        : kernelStep(target, kernel, traceStep.syscall, next.outcome, next.state, index, unanswered)
     if (divergence === null && compared?.divergence) divergence = compared.divergence
     rows.push({
       step: index, caller: callerText(traceStep.syscall), syscall: syscallText(traceStep.syscall), malformed: traceStep.malformed === true,
@@ -211,7 +258,7 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
     state = next.state
   }
   const status = violations.length === 0 && mismatches.length === 0 && divergence === null && !watched.broken() ? 'ok' : 'failed'
-  return { status, description: trace.description ?? null, stepCount: trace.steps.length, rows, violations, mismatches, crash: null, divergence, ...watched.result() }
+  return { status, description: trace.description ?? null, stepCount: trace.steps.length, rows, violations, mismatches, crash: null, divergence, ...watched.result(), ...(unanswered === undefined ? {} : { unanswered }) }
 }
 
 /** The user properties over a replay: the first state each breaks or satisfies. */

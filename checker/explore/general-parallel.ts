@@ -52,6 +52,8 @@ export interface WorkerSetup {
   readonly refine?: boolean
   /** Tests: 32-bit paths whatever the alphabet's size (general.ts: PathArray). */
   readonly widePaths?: boolean
+  /** `--step-timeout`: the watchdog's memory (step-watch.ts), of which this worker writes lane `index`. */
+  readonly watch?: SharedArrayBuffer
 }
 
 /** Exhaustive (or depth-, state- or time-bounded) breadth-first search with the general engine on `workers` threads. */
@@ -69,6 +71,7 @@ export function exploreGeneralParallel(options: ExploreOptions & { readonly work
       preset: options.preset, index, count, stop, ...(kernelName === undefined ? {} : { kernel: kernelName }),
       ...(options.refine === undefined ? {} : { refine: true }),
       ...(options.widePaths === true ? { widePaths: true } : {}),
+      ...(options.watch === undefined ? {} : { watch: options.watch }),
       ...(options.checked === undefined ? {} : { checked: options.checked.source }),
     }),
     transfer: (batch) => [batch.paths, batch.fingerprints],

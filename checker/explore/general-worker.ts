@@ -17,6 +17,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { FingerprintSet } from './fingerprints.js'
+import { StepWatch } from './step-watch.js'
 import { ImplExpander, type PathArray, PathLevel, pathArray, type SearchTarget } from './general.js'
 import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
 import { type LevelReport, type LevelWitness, type SharedFrontier, type SharedLevel, chunkSize, claimBack, claimFront, ownerOf, serveLevels } from './parallel.js'
@@ -28,7 +29,11 @@ const setup = workerData as WorkerSetup
 const port = parentPort!
 const stop = new Int32Array(setup.stop)
 const target = setup.kernel === undefined ? undefined : (await loadTarget(setup.kernel)) as unknown as SearchTarget
-const expander = new ImplExpander(setup.preset, target, { refine: setup.refine ?? false, widePaths: setup.widePaths ?? false })
+const expander = new ImplExpander(setup.preset, target, {
+  refine: setup.refine ?? false, widePaths: setup.widePaths ?? false,
+  // --step-timeout: this worker's lane of the watchdog (step-watch.ts).
+  ...(setup.watch === undefined ? {} : { watch: new StepWatch(setup.watch, setup.index) }),
+})
 const { encoder } = expander
 const checked = setup.checked === undefined ? undefined : await loadChecked(setup.checked, setup.preset)
 expander.keep = catalogueFilter(checked)

@@ -34,6 +34,7 @@
  * from the abstraction of the state expanded, and must agree (refine-step.ts).
  * @module
  */
+import { StepWatch } from './step-watch.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { Kernel } from '../../impl/kernel.js'
 import { NONE } from '../../impl/tables/objects.js'
@@ -238,9 +239,10 @@ export class ImplExpander {
    */
   constructor(
     readonly preset: Preset, target: SearchTarget = implSearchTarget,
-    options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean; readonly rawFingerprints?: boolean; readonly widePaths?: boolean; readonly selfCheckEvery?: number } = {},
+    options: { readonly fastChecks?: boolean; readonly verifyGuards?: boolean; readonly refine?: boolean; readonly rawFingerprints?: boolean; readonly widePaths?: boolean; readonly selfCheckEvery?: number; readonly watch?: StepWatch } = {},
   ) {
     this.target = target
+    this.watch = options.watch ?? null
     this.selfCheckEvery = options.selfCheckEvery ?? SELF_CHECK_EVERY
     this.fastChecks = options.fastChecks ?? target === implSearchTarget
     this.verifyGuards = this.fastChecks && (options.verifyGuards ?? false)
@@ -253,10 +255,15 @@ export class ImplExpander {
     this.counts = new Float64Array(this.actions.length)
     this.receives = Uint8Array.from(this.actions, (action) => (action.kind === 'ep_recv' ? 1 : 0))
     this.flowing = Uint8Array.from(this.actions, (action) => (DST_FLOWS.has(action.kind as string) || action.kind === 'ep_recv' ? 1 : 0))
+    this.watch?.creating()
     this.kernel = target.create(preset.boot, preset.images)
+    this.watch?.answered()
     this.snapshots.push(this.kernel.snapshot())
     this.flows.push(modelBoot(preset.boot, preset.images).gsFlows)
   }
+
+  /** The watchdog's lane (step-watch.ts), told the path loaded and each step handed to the kernel; null: unwatched. */
+  private readonly watch: StepWatch | null
 
   /** The depth of the state loaded. */
   get depth(): number {
@@ -295,12 +302,17 @@ export class ImplExpander {
     this.loaded.length = shared
     this.loadedKnown = false
     this.loadedModel = null
+    const { watch } = this
+    watch?.at(path, length)
     for (let level = shared; level < length; level++) {
+      if (watch !== null) { watch.atLength(level); watch.stepping(path[level]!) }
       this.flows[level + 1] = this.replayStep(this.kernel, path[level]!, this.flows[level]!)
+      watch?.answered()
       this.loaded.push(path[level]!)
       // The snapshot this replaces was of a path left behind: its buffers are reused.
       this.snapshots[level + 1] = this.kernel.snapshot(this.snapshots[level + 1])
     }
+    watch?.atLength(length)
   }
 
   /** Steps `kernel` by action `index` of a path (whose every step succeeds); the ghost flows after it, from `flows` before. */
@@ -341,6 +353,7 @@ export class ImplExpander {
     try {
       if (this.expandFrom(order, count, each)) return true
     } catch (error) {
+      this.watch?.answered()
       // A step that threw (a kernel assertion, say): an action taken back wrongly before it may be the cause (a KernelBug naming it).
       if (this.trying < 0) throw error
       const action = this.trying
@@ -384,7 +397,7 @@ export class ImplExpander {
   /** {@link expand}'s loop over the actions. */
   private expandFrom(order: ArrayLike<number> | null, count: number, each: (action: number) => boolean): boolean {
     const { kernel, actions, encoder, guards } = this
-    const { fastChecks, prefilter, refine, raw } = this
+    const { fastChecks, prefilter, refine, raw, watch } = this
     for (let position = 0; position < count; position++) {
       const index = order === null ? position : order[position]!
       const action = actions[index]!
@@ -401,7 +414,9 @@ export class ImplExpander {
       const dstWasEmpty = this.receives[index] === 1 && dstEmpty(kernel, action)
       if (this.fastChecks) guards.beforeStep(kernel, index)
       this.trying = index
+      watch?.stepping(index)
       const outcome = refine ? this.refineStep(index) : kernel.step(action)
+      watch?.answered()
       this.trying = -1
       if (outcome === null) { this.stopAction = index; return true }
       this.recordStepped(index)
@@ -932,6 +947,7 @@ export function exploreGeneral(options: GeneralOptions): ExploreResult {
     ...(options.rawFingerprints === undefined ? {} : { rawFingerprints: options.rawFingerprints }), refine,
     ...(options.widePaths === undefined ? {} : { widePaths: options.widePaths }),
     ...(options.selfCheckEvery === undefined ? {} : { selfCheckEvery: options.selfCheckEvery }),
+    ...(options.watch === undefined ? {} : { watch: new StepWatch(options.watch, 0) }),
   })
   const { encoder } = expander
   expander.keep = catalogueFilter(options.checked)

@@ -20,6 +20,10 @@ import { exploreCapCoreParallel } from './capcore-parallel.js'
 import { exploreGeneral, searchable } from './general.js'
 import { exploreGeneralParallel } from './general-parallel.js'
 import { narrowsCatalogue, type CheckedSource, type PropertyVerdict } from './props.js'
+import { PATH_ROOM, type SearchStall, newWatchMemory, watchLanes } from './step-watch.js'
+import { presetActions } from './actions.js'
+import { collisionProbability } from './fingerprints.js'
+import { syscallText } from '../stepText.js'
 
 export type Engine = 'auto' | 'model' | 'compiled' | 'general'
 
@@ -138,6 +142,12 @@ export interface ExploreJob {
   readonly mutant?: string
   /** The `--props` file and `--invariant` names: the worker loads them again (functions do not cross threads). */
   readonly checked?: CheckedSource
+  /**
+   * `--step-timeout`: a kernel call (step, create, abstraction) that has not
+   * returned for this long stops the search, its path and action the
+   * counterexample (ROBUST: every syscall gets an answer); absent: unwatched.
+   */
+  readonly stepTimeoutMs?: number
 }
 
 /**
@@ -146,15 +156,59 @@ export interface ExploreJob {
  */
 export function exploreInWorker(job: ExploreJob, onProgress: (progress: ExploreProgress) => void): { result: Promise<ExploreResult>; stop: () => void } {
   const stop = new SharedArrayBuffer(4)
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...job, stop } })
+  const started = Date.now()
+  // One lane of the watchdog for each thread that may step a kernel (step-watch.ts).
+  const watch = job.stepTimeoutMs === undefined ? undefined : newWatchMemory(job.options.workers ?? 1)
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...job, options: { ...job.options, ...(watch === undefined ? {} : { watch }) }, stop } })
+  let unwatch = () => {}
   const result = new Promise<ExploreResult>((resolve, reject) => {
-    worker.on('message', (message: { type: string; progress?: ExploreProgress; result?: ExploreResult; message?: string; file?: string; problems?: string[] }) => {
-      if (message.type === 'progress') onProgress(message.progress!)
-      else if (message.type === 'result') { resolve(message.result!); void worker.terminate() }
-      else if (message.type === 'input-error') { reject(new InputError(message.file!, message.problems!)); void worker.terminate() }
-      else reject(new Error(message.message))
+    let engine: ExploreResult['engine'] = 'general'
+    let last: ExploreProgress = { distinct: 0, generated: 0, depth: 0, queue: 0, elapsedMs: 0 }
+    worker.on('message', (message: { type: string; progress?: ExploreProgress; result?: ExploreResult; engine?: ExploreResult['engine']; message?: string; file?: string; problems?: string[] }) => {
+      if (message.type === 'progress') { last = message.progress!; onProgress(last) }
+      else if (message.type === 'engine') engine = message.engine!
+      else if (message.type === 'result') { unwatch(); resolve(message.result!); void worker.terminate() }
+      else if (message.type === 'input-error') { unwatch(); reject(new InputError(message.file!, message.problems!)); void worker.terminate() }
+      else { unwatch(); reject(new Error(message.message)) }
     })
-    worker.on('error', reject)
+    worker.on('error', (error) => { unwatch(); reject(error) })
+    if (watch !== undefined) {
+      unwatch = watchLanes(watch, job.stepTimeoutMs!, (stall) => {
+        // The worker (and the search's own workers with it) is stopped where it hangs; what it found so far is the last progress told.
+        void worker.terminate()
+        if (stall.path === null) { reject(new Error(`the kernel did not return within ${secondsText(job.stepTimeoutMs!)} at a depth past ${PATH_ROOM}, too deep for the watchdog to tell the path`)); return }
+        resolve(stalledSearch(job, stall, engine, last, Date.now() - started))
+      })
+    }
   })
   return { result, stop: () => Atomics.store(new Int32Array(stop), 0, 1) }
+}
+
+function secondsText(ms: number): string {
+  return `${(ms / 1000).toLocaleString('en')} s`
+}
+
+/**
+ * What a search stopped by the watchdog found: a violation of ROBUST (every
+ * syscall gets an answer) whose path is the stalled thread's path and action,
+ * a shortest one (breadth first); the counts are the last progress told.
+ */
+export function stalledSearch(job: ExploreJob, stall: SearchStall, engine: ExploreResult['engine'], last: ExploreProgress, durationMs: number): ExploreResult {
+  const { preset } = job.options
+  // The alphabet the engines index (general.ts and search.ts alike): with --refine, the reading syscalls too.
+  const actions = presetActions(preset, { readers: job.refine !== undefined })
+  const path = [...stall.path!, ...(stall.action >= 0 ? [stall.action] : [])].map((index) => actions[index]!)
+  const seconds = secondsText(job.stepTimeoutMs!)
+  const step = path.length - 1
+  const action = stall.action >= 0 ? ` (${syscallText(actions[stall.action])})` : ''
+  const message = stall.where === 'create' ? `the kernel's create (its boot) did not return within ${seconds}: the search stopped it`
+    : stall.where === 'abstract' ? `the abstraction did not return ${step < 0 ? 'at boot' : `after step ${step}${action}`} within ${seconds}: the search stopped it`
+      : `the kernel did not answer step ${step}${action} within ${seconds}: the search stopped it (every syscall must get an answer)`
+  return {
+    // The boot state was found before any step was handed to the kernel (its create aside).
+    preset: preset.name, engine, complete: false, distinct: Math.max(last.distinct, stall.where === 'create' ? 0 : 1), generated: last.generated, depth: last.depth, queue: last.queue,
+    durationMs, statesPerSecond: Math.round((last.distinct / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(last.distinct),
+    coverage: {}, swarm: job.options.swarm ?? null,
+    violation: { invariant: 'ROBUST', message, witness: { unanswered: stall.where, ...(stall.action >= 0 ? { action: actions[stall.action] } : {}), timeoutSeconds: job.stepTimeoutMs! / 1000 }, path },
+  }
 }

@@ -33,6 +33,7 @@ import type { Outcome } from '../../spec/results.js'
 import { canonicalKey } from './canonical.js'
 import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
 import { type Action, kindOf, presetActions } from './actions.js'
+import { StepWatch } from './step-watch.js'
 import { type Checked, type PropertyVerdict, type PropertyHit, PropertyWatch, verdicts } from './props.js'
 
 /** What `explore` searches and how far. @public */
@@ -70,6 +71,13 @@ export interface ExploreOptions {
   readonly coverageBy?: (action: Action) => string
   /** The transition function (default: the model's step; a seeded-bug copy of it for demonstrations). */
   readonly step?: (state: KernelState, syscall: unknown) => { state: KernelState; outcome: Outcome }
+  /**
+   * `--step-timeout`: shared memory (step-watch.ts) in which the threads that step
+   * a kernel tell what they step, so that the thread that started the search can
+   * stop one whose kernel never answers. The search's own thread writes lane 0;
+   * with `--workers N`, worker i writes lane i.
+   */
+  readonly watch?: SharedArrayBuffer
 }
 
 export interface ExploreProgress {
@@ -140,11 +148,25 @@ function pathTo(index: number, parents: number[], via: number[], actions: Readon
   return path.reverse()
 }
 
-/** Replays a path on a fresh kernel (for targets without snapshot/restore). */
-function kernelAt(target: RefinementTarget, preset: Preset, path: ReadonlyArray<Action>) {
+/** Replays a path on a fresh kernel (for targets without snapshot/restore); `watch` is told each kernel call. */
+function kernelAt(target: RefinementTarget, preset: Preset, path: ReadonlyArray<Action>, watch: WatchedPath | null) {
+  watch?.watch.creating()
   const kernel = target.create(preset.boot, preset.images)
-  for (const action of path) kernel.step(action)
+  watch?.watch.answered()
+  for (const [at, action] of path.entries()) {
+    if (watch !== null) { watch.watch.atLength(at); watch.watch.stepping(watch.indexes[at]!) }
+    kernel.step(action)
+    watch?.watch.answered()
+  }
+  watch?.watch.atLength(path.length)
   return kernel
+}
+
+/** A lane of the watchdog (step-watch.ts), and the path being stepped as action indexes. */
+interface WatchedPath {
+  readonly watch: StepWatch
+  readonly indexes: ReadonlyArray<number>
+  readonly indexOf: (action: Action) => number
 }
 
 /**
@@ -175,6 +197,16 @@ export function explore(options: ExploreOptions): ExploreResult {
   let frontier: { state: KernelState; index: number }[] = [{ state: initial, index: 0 }]
   const watch = options.checked === undefined || options.checked.user.length === 0 ? null : new PropertyWatch(options.checked.user)
   const keep = catalogueFilter(options.checked)
+  const stepWatch = options.watch === undefined || options.refine === undefined ? null : new StepWatch(options.watch, 0)
+  /** The watchdog's view of the path to the state numbered `index` (null: unwatched). */
+  const watchedPath = (index: number): WatchedPath | null => {
+    if (stepWatch === null) return null
+    const indexes: number[] = []
+    for (let at = index; at > 0; at = parents[at]!) indexes.push(via[at]!)
+    indexes.reverse()
+    stepWatch.at(indexes, indexes.length)
+    return { watch: stepWatch, indexes, indexOf: (action) => actionIndexes.get(action)! }
+  }
   const result = (complete: boolean, violation: ExploreViolation | null, queue: number, interrupted = false): ExploreResult => {
     const durationMs = Date.now() - started
     return {
@@ -196,7 +228,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   const userAtBoot = watchState(initial, () => [])
   if (userAtBoot !== null) return result(false, userAtBoot, 0)
   if (options.refine !== undefined) {
-    const kernelAtBoot = new KernelCursor(options.refine, preset, []).compareAt(initial)
+    const kernelAtBoot = new KernelCursor(options.refine, preset, [], watchedPath(0)).compareAt(initial)
     if (kernelAtBoot !== null) return result(false, { ...kernelAtBoot, path: [] }, 0)
   }
   // --states 1: the boot state is the one state asked for; it is left unexpanded.
@@ -208,7 +240,7 @@ export function explore(options: ExploreOptions): ExploreResult {
       // States found and not expanded if the search stops while expanding this one: the rest of the level and the next so far (swarm: those left on the stack).
       const left = (found: number): number => (random === null ? frontier.length - position - 1 + found : found)
       const actions = random === null ? baseActions : shuffled(baseActions, random)
-      const cursor = options.refine === undefined ? null : new KernelCursor(options.refine, preset, pathTo(index, parents, via, baseActions))
+      const cursor = options.refine === undefined ? null : new KernelCursor(options.refine, preset, pathTo(index, parents, via, baseActions), watchedPath(index))
       for (const action of actions) {
         const { state: after, outcome } = stepOf(state, action)
         if (cursor !== null) {
@@ -285,15 +317,16 @@ class KernelCursor {
   private readonly snapshot: unknown
   private used = false
 
-  constructor(private readonly target: RefinementTarget, private readonly preset: Preset, private readonly path: ReadonlyArray<Action>) {
-    this.kernel = kernelAt(target, preset, path)
+  /** `watch`: the watchdog's lane, told each kernel call (null: unwatched). */
+  constructor(private readonly target: RefinementTarget, private readonly preset: Preset, private readonly path: ReadonlyArray<Action>, private readonly watch: WatchedPath | null = null) {
+    this.kernel = kernelAt(target, preset, path, watch)
     this.snapshot = isRestorable(this.kernel) ? this.kernel.snapshot() : undefined
   }
 
   private fresh(): KernelUnderTest {
     if (this.used) {
       if (this.snapshot !== undefined && isRestorable(this.kernel)) this.kernel.restore(this.snapshot)
-      else this.kernel = kernelAt(this.target, this.preset, this.path)
+      else this.kernel = kernelAt(this.target, this.preset, this.path, this.watch)
     }
     this.used = true
     return this.kernel
@@ -301,14 +334,21 @@ class KernelCursor {
 
   /** REF-1 for the state the cursor is at (the boot state): the kernel's abstracted state is `model`. */
   compareAt(model: KernelState): Omit<ExploreViolation, 'path'> | null {
-    return compareState(this.target, this.fresh(), model, null)
+    const kernel = this.fresh()
+    this.watch?.watch.abstracting(-1)
+    try { return compareState(this.target, kernel, model, null) } finally { this.watch?.watch.answered() }
   }
 
   /** REF-1 for one action from `before` (refine-step.ts): the same outcome as the model's, and the same abstract state after it. */
   check(action: Action, before: KernelState, outcome: Outcome, after: KernelState): Omit<ExploreViolation, 'path'> | null {
     const kernel = this.fresh()
+    const { watch } = this
+    const index = watch === null ? -1 : watch.indexOf(action)
+    watch?.watch.stepping(index)
     const stepped = stepKernel(kernel, action)
+    watch?.watch.answered()
     if ('failure' in stepped) return stepped.failure
-    return compareStep(this.target, kernel, action, before, outcome, after, stepped.outcome)
+    watch?.watch.abstracting(index)
+    try { return compareStep(this.target, kernel, action, before, outcome, after, stepped.outcome) } finally { watch?.watch.answered() }
   }
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { runExplore, type ExploreJob } from './run.js'
+import { chooseEngine, runExplore, type ExploreJob } from './run.js'
+import type { ExploreOptions } from './search.js'
 import { loadTarget } from '../targets.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
 import { loadChecked } from './props.js'
@@ -16,7 +17,7 @@ const port = parentPort!
 const job = workerData as ExploreJob & { stop: SharedArrayBuffer }
 const stop = new Int32Array(job.stop)
 try {
-  const result = await runExplore({
+  const options: ExploreOptions = {
     ...job.options,
     ...(job.refine === undefined ? {} : { refine: await loadTarget(job.refine) }),
     ...(job.mutant === undefined ? {} : { step: findModelMutant(job.mutant)!.step }),
@@ -24,7 +25,11 @@ try {
     ...(job.coverage === 'variant' ? { coverageBy: actionVariant } : {}),
     shouldStop: () => Atomics.load(stop, 0) === 1,
     onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
-  }, job.engine)
+  }
+  // The engine, told first: a search the watchdog stops reports it.
+  const chosen = chooseEngine(options, job.engine)
+  port.postMessage({ type: 'engine', engine: chosen === 'capcore' ? 'compiled' : chosen })
+  const result = await runExplore(options, job.engine)
   port.postMessage({ type: 'result', result })
 } catch (error) {
   // A user's input refused here (a property module whose check throws) is the user's error: exit 2, as on the main thread.

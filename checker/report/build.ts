@@ -257,6 +257,7 @@ export async function replayReport(input: ReplayReportInput): Promise<Report> {
   const offset = trace.scenario === undefined ? 0 : trace.steps.length - trace.scenario.length
   const timeline = buildTimeline({
     boot: trace.boot, images: trace.images, steps: trace.steps, ...(input.target === undefined ? {} : { target: input.target }),
+    ...(result.unanswered === undefined ? {} : { unanswered: result.unanswered }),
     ...(recorded?.step === undefined || recorded.step < 0 ? {} : { failingStep: recorded.step + offset }),
   })
   const failed = result.status !== 'ok'

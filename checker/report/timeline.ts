@@ -18,7 +18,7 @@ import type { KernelUnderTest, RefinementTarget } from '../../refinement/target.
 import { diffStates, firstDifference } from '../../refinement/diff.js'
 import { abstractOrUnreadable } from '../../refinement/lockstep.js'
 import { callerText, syscallText } from '../stepText.js'
-import { canonicalJson } from '../replay.js'
+import { canonicalJson, NOT_STEPPED, type Unanswered } from '../replay.js'
 import { stateChanges, valueText, type StateChange } from './diff.js'
 
 /** A transition function: the model's `step`, or a seeded-bug copy of it. */
@@ -80,6 +80,8 @@ export interface TimelineInput {
   readonly failingStep?: number | null
   /** Limit of changes listed per step. */
   readonly changesMax?: number
+  /** The kernel call known not to return (replay's watchdog): the kernel is handed nothing from there on. */
+  readonly unanswered?: Unanswered
 }
 
 function kindOf(syscall: unknown): string {
@@ -92,7 +94,9 @@ export function buildTimeline(input: TimelineInput): Timeline {
   const bootState = modelBoot(input.boot, input.images)
   let kernel: KernelUnderTest | null = null
   let kernelError: string | null = null
-  try { kernel = input.target?.create(input.boot, input.images) ?? null } catch (error) { kernelError = String(error) }
+  const cut = input.unanswered
+  if (cut?.where === 'create') kernelError = 'its boot (create) did not answer'
+  else try { kernel = input.target?.create(input.boot, input.images) ?? null } catch (error) { kernelError = String(error) }
   let diverged = false
   let state = bootState
   const steps: TimelineStep[] = []
@@ -103,7 +107,17 @@ export function buildTimeline(input: TimelineInput): Timeline {
     let kernelText: string | null = null
     let kernelAgrees: boolean | null = null
     let divergence: TimelineStep['divergence'] = null
-    if (kernel !== null) {
+    if (kernel !== null && cut !== undefined && (index > cut.step || (index === cut.step && cut.where === 'step'))) {
+      // Past the call that did not return, nothing is handed to the kernel; that call's step is a disagreement.
+      kernelText = index === cut.step ? 'no answer' : NOT_STEPPED
+      kernelAgrees = index === cut.step ? false : null
+    } else if (kernel !== null && cut?.where === 'abstract' && index === cut.step) {
+      let answer: Outcome | null = null
+      try { answer = kernel.step(traced.syscall) } catch (error) { kernelText = `threw ${String(error)}` }
+      kernelText = answer === null ? kernelText : outcomeText(answer)
+      kernelAgrees = answer !== null && firstDifference('outcome', next.outcome, answer) === null
+      if (kernelAgrees && !diverged) { divergence = { path: 'abstraction', model: 'an abstract state', kernel: 'no answer' }; diverged = true }
+    } else if (kernel !== null) {
       let answer: Outcome | null = null
       try { answer = kernel.step(traced.syscall) } catch (error) { kernelText = `threw ${String(error)}` }
       if (answer !== null) {

@@ -79,6 +79,11 @@ function progressReporter(started: number, suiteCount: number, timeLimitMs: numb
 }
 
 /** The shrunk step table: each step on the model and on the kernel; `mark` on the failing step (a witness's: its good state). */
+/** Whether a stalled run's trace is written: the kernel did not answer (sila replay stops there too) within a run it can regenerate. */
+function writesStalled(example: CounterExample): boolean {
+  return example.failure.invariant === 'ROBUST' && example.scenario.length > 0
+}
+
 function stepTable(example: CounterExample, target: string, mark: { header: string; sign: string } = { header: 'broke', sign: '✗' }): string {
   const suite = SUITE_REGISTRY[example.suite]
   const executed = suite.executed(example.scenario)
@@ -232,9 +237,12 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (result.counterexample === null) continue
     const producedBy = checkProducedBy(result.counterexample, args, seed, maxSteps)
     producers.set(result.suite, producedBy)
-    // A run the kernel stopped answering is not written (nor stored): replaying it would hang; its rerun command finds it again.
-    if (result.counterexample.stalled === true) continue
-    files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args), producedBy, args.props))
+    // A run the kernel stopped answering is written (sila replay watches the kernel and stops at the same step) but not
+    // stored: a later check would replay it first and wait the whole timeout. One stopped outside the kernel (a user
+    // property's loop, which replay does not watch) or outside any run (no scenario to write) is not written.
+    const stalled = result.counterexample.stalled === true
+    if (stalled && !writesStalled(result.counterexample)) continue
+    files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args), producedBy, args.props, !stalled))
   }
   const witnesses = shortestWitnesses(selection.user, results)
   const witnessFiles = new Map([...witnesses].map(([name, example]) => [name, saveWitness(example, counterexampleDirectory(args), checkProducedBy(example, args, seed, maxSteps), args.props)]))
@@ -274,7 +282,11 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     // A kernel that did not boot is not booted again here.
     if (example.stalled !== true || example.failure.step >= 0) say(stepTable(example, target))
     if (example.stalled === true) {
-      say(`no trace written: replaying it would hang (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`})`)
+      const where = `fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}`
+      if (files.has(result.suite)) {
+        say(`counterexample: ${files.get(result.suite)} (${where}; unshrunk, not stored)`)
+        say(`replay it: npx sila replay ${shellWord(files.get(result.suite)!)}${replayFlags(target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}`)
+      } else say(`no trace written: ${example.failure.invariant === 'ROBUST' ? 'no run was under way' : 'replaying it would hang (sila replay watches the kernel, not your properties)'} (${where})`)
       say(`rerun it: npx ${producers.get(result.suite)!.command}`)
       continue
     }

@@ -66,8 +66,9 @@ Options:
                       that has not returned after S seconds is stopped: its suite
                       FAILS (ROBUST: every syscall gets an answer) with the run
                       under way, unshrunk, its unanswered step and a 'rerun it'
-                      command; no trace is written (replaying it would hang), and
-                      the worker's other suites go on (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
+                      command; its trace is written, not stored ('sila replay'
+                      stops at the same step; a user property's loop: no trace),
+                      and the worker's other suites go on (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list');
                       --kernel and --mutant exclude each other (default: the impl)

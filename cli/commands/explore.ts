@@ -25,7 +25,7 @@ import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 import { interruptedBefore } from '../interrupt.js'
 
 /** What explore does when a flag is not given. @internal */
-export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, coverage: 'kind', counterexample: 'sila-explore-counterexample.trace.json' } as const
+export const EXPLORE_DEFAULTS = { preset: 'cap-core', seed: 1, engine: 'auto', workers: 1, coverage: 'kind', counterexample: 'sila-explore-counterexample.trace.json', stepTimeoutSeconds: 60 } as const
 
 const ENGINES: ReadonlyArray<Engine> = ['auto', 'compiled', 'general', 'model']
 
@@ -158,6 +158,12 @@ Options:
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
+  --step-timeout S   a kernel call (a step, its boot, the abstraction) that has
+                     not returned after S seconds stops the search: a ROBUST
+                     violation (every syscall gets an answer) whose shortest path
+                     ends with the unanswered step, written like any other (sila
+                     replay stops at the same step); watched: your --kernel and
+                     the impl the general engine steps (default ${EXPLORE_DEFAULTS.stepTimeoutSeconds})
   --props FILE       also check your properties, named by the system's names (the
                      preset's, or the --boot file's): FILE.json is sila-props/1,
                      any other FILE a JavaScript module exporting properties
@@ -206,7 +212,7 @@ const FLAGS = {
   preset: { type: 'string' }, boot: { type: 'string' }, depth: { type: 'string' }, states: { type: 'string' }, 'time-limit': { type: 'string' },
   refine: { type: 'boolean' }, swarm: { type: 'string' }, seed: { type: 'string' }, engine: { type: 'string' }, counterexample: { type: 'string' },
   out: { type: 'string' }, json: { type: 'boolean' }, mutant: { type: 'string' }, report: { type: 'string' }, workers: { type: 'string' }, kernel: { type: 'string' },
-  props: { type: 'string' }, invariant: { type: 'string', multiple: true }, coverage: { type: 'string' },
+  props: { type: 'string' }, invariant: { type: 'string', multiple: true }, coverage: { type: 'string' }, 'step-timeout': { type: 'string' },
 } as const
 
 const COVERAGES: ReadonlyArray<Coverage> = ['kind', 'variant']
@@ -308,10 +314,11 @@ function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<s
  */
 function exploreProducedBy(values: { [flag: string]: string | string[] | boolean | undefined }, invariant: string, mutant: string | undefined, engine: string): ProducedBy {
   const refined = typeof values.kernel === 'string' ? `file:${values.kernel}` : 'impl'
-  const kernel = invariant === 'REF-1' && (values.refine === true || typeof values.kernel === 'string') ? refined
+  // The kernel that diverged (REF-1) or did not answer (ROBUST, the watchdog) is the one to replay.
+  const kernel = (invariant === 'REF-1' || invariant === 'ROBUST') && (values.refine === true || typeof values.kernel === 'string') ? refined
     : engine === 'general' ? 'impl' : mutant === undefined ? 'model' : `model-mutant:${mutant}`
   const flags: string[] = []
-  for (const flag of ['preset', 'boot', 'props', 'mutant', 'kernel', 'depth', 'states', 'swarm', 'seed', 'engine']) {
+  for (const flag of ['preset', 'boot', 'props', 'mutant', 'kernel', 'depth', 'states', 'swarm', 'seed', 'engine', 'step-timeout']) {
     const value = values[flag]
     if (typeof value === 'string' && (flag !== 'seed' || values.swarm !== undefined)) flags.push(`--${flag} ${shellWord(value)}`)
   }
@@ -345,6 +352,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (engine === 'compiled' && values.mutant !== undefined) throw conflict('explore', '--engine compiled', '--mutant', 'the compiled engine has no seeded bugs (use --engine model)')
   const seed = integerFlag('explore', 'seed', values.seed) ?? EXPLORE_DEFAULTS.seed
   const timeLimit = secondsFlag('explore', 'time-limit', values['time-limit'])
+  const stepTimeout = secondsFlag('explore', 'step-timeout', values['step-timeout']) ?? EXPLORE_DEFAULTS.stepTimeoutSeconds
   const depthMax = positiveIntegerFlag('explore', 'depth', values.depth)
   const statesMax = positiveIntegerFlag('explore', 'states', values.states)
   const workersAsked = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
@@ -390,6 +398,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     ...(refine === undefined ? {} : { refine }),
     ...(mutant === undefined ? {} : { mutant: mutant.name }),
     ...(source === undefined ? {} : { checked: source }),
+    stepTimeoutMs: stepTimeout * 1000,
   }, values.json === true ? () => {} : progress)
   // Ctrl-C: the search stops and what it found so far is reported and written; exit 130.
   const onInterrupt = () => running.stop()

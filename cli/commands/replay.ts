@@ -15,7 +15,8 @@ import { findModelMutant } from '../../mutants/model-mutants.js'
 import { cleanMutants } from '../../mutants/materialize.js'
 import type { ReplayOptions } from '../../checker/replay.js'
 import type { RefinementTarget } from '../../refinement/target.js'
-import { type Command, parseFlags } from '../command.js'
+import { type Command, parseFlags, secondsFlag } from '../command.js'
+import { watchReplay } from '../../checker/replay-watch.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
@@ -23,8 +24,11 @@ import { checkOutputs } from '../outputs.js'
 import { loadProps, systemNames } from '../../checker/props-input.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
+/** `--step-timeout`'s default, as `sila check`'s and `sila explore`'s. */
+const REPLAY_STEP_TIMEOUT_SECONDS = 60
+
 const USAGE = `Usage: sila replay FILE [--impl | --mutant NAME | --model-mutant NAME | --kernel FILE | --model-only]
-                        [--props FILE] [--json] [--report DIR]
+                        [--props FILE] [--step-timeout S] [--json] [--report DIR]
 
 Re-executes a sila-trace/1 file on the model: boots from the trace's boot
 configuration and image pool, runs every step, and checks every invariant in the
@@ -59,6 +63,12 @@ Options:
                        A file not there, or no longer stating the property, is
                        refused (exit 2), as is a trace whose failure.step is
                        past its last step
+  --step-timeout S     a kernel call (its boot, a step, the abstraction after it)
+                       that has not returned after S seconds is the kernel's
+                       divergence at that step ('no answer'): nothing more is
+                       handed to it, the model replays the rest (default ${REPLAY_STEP_TIMEOUT_SECONDS}).
+                       The kernel's part runs first on a worker thread, watched
+                       (a kernel that loops only on a second run is not caught)
   --json               print the result as JSON instead of a table
   --report DIR         write an HTML report (step timeline with the state changes
                        of every step, coverage charts, authority graph) to DIR/index.html
@@ -141,10 +151,21 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
     const d = result.divergence
     say()
     const label = `${kernelName}:`.padEnd(Math.max(6, kernelName.length + 1))
+    if (d.what === 'unanswered') {
+      const call = d.path === 'create' ? 'its boot (create)' : d.path === 'abstraction' ? 'the abstraction of its state after it' : 'its step'
+      say(`The kernel (${kernelName}) did not answer at step ${stepLabel(d.step)}: ${call} had not returned after ${String(d.kernel).replace(/^no answer within /, '')} (--step-timeout), and was handed nothing more.`)
+      say(`  ${'model:'.padEnd(label.length)} ${formatJson(d.model, 96, '  ')}`)
+      return renderTail(result, failure, kernelName)
+    }
     say(`The kernel (${kernelName}) diverges from the model at step ${stepLabel(d.step)} (${d.what}) at ${d.path}:`)
     say(`  ${'model:'.padEnd(label.length)} ${formatJson(d.model, 96, '  ')}`)
     say(`  ${label} ${formatJson(d.kernel, 96, '  ')}`)
   }
+  renderTail(result, failure, kernelName)
+}
+
+/** Mismatches, violations, the user properties and the summary line: what follows the table and the kernel's divergence. */
+function renderTail(result: ReplayResult, failure: Failure | undefined, kernelName: string): void {
   if (result.mismatches.length > 0) {
     say()
     say('Mismatches (recorded outcome vs the model\'s):')
@@ -194,7 +215,7 @@ function summary(result: ReplayResult, kernelName: string): string {
     result.violations.length > 0 ? `${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}` : '',
     result.mismatches.length > 0 ? `${result.mismatches.length} mismatch${result.mismatches.length === 1 ? '' : 'es'}` : '',
     brokenProperties(result),
-    result.divergence !== null ? `the ${kernelName === 'impl' ? 'impl' : `kernel (${kernelName})`} diverged at step ${stepLabel(result.divergence.step)}` : '',
+    result.divergence !== null ? `the ${kernelName === 'impl' ? 'impl' : `kernel (${kernelName})`} ${result.divergence.what === 'unanswered' ? 'did not answer' : 'diverged'} at step ${stepLabel(result.divergence.step)}` : '',
   ].filter((part) => part !== '')
   return `${steps}: ${parts.join(', ')}.`
 }
@@ -235,7 +256,7 @@ async function loadChoice(file: string, choice: KernelChoice): Promise<{ target?
 async function run(args: ReadonlyArray<string>): Promise<number> {
   const parsed = parseFlags('replay', args, {
     json: { type: 'boolean' }, 'model-only': { type: 'boolean' }, report: { type: 'string' }, mutant: { type: 'string' }, kernel: { type: 'string' }, impl: { type: 'boolean' },
-    'model-mutant': { type: 'string' }, props: { type: 'string' },
+    'model-mutant': { type: 'string' }, props: { type: 'string' }, 'step-timeout': { type: 'string' },
   }, true)
   if (parsed === null) {
     say(USAGE)
@@ -244,6 +265,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'expects a trace FILE' : 'expects exactly one FILE', 'replay')
   const file = parsed.positionals[0]!
   const values = parsed.values
+  const stepTimeout = secondsFlag('replay', 'step-timeout', values['step-timeout']) ?? REPLAY_STEP_TIMEOUT_SECONDS
   checkOutputs('replay', [{ name: '--report', path: values.report, kind: 'directory' }])
   let choice: KernelChoice
   try {
@@ -275,8 +297,10 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   }
   const properties = recordedProperty.length === 1 ? recordedProperty : loaded
   try {
+    // The kernel's calls first, watched on a worker thread: one that does not return is where the replay stops handing it syscalls.
+    const unanswered = target === undefined ? null : await watchReplay(choice.kernel, trace, stepTimeout * 1000)
     // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
-    const result = withBootErrors(file, () => replayTrace(trace, target, { ...options, properties }))
+    const result = withBootErrors(file, () => replayTrace(trace, target, { ...options, properties, ...(unanswered === null ? {} : { unanswered }) }))
     const reportFile = parsed.values.report === undefined ? null
       : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
     if (parsed.values.json === true) {

@@ -2,8 +2,8 @@
  * `sila check --step-timeout`: a kernel whose step never returns is stopped and
  * reported as its suite's failure (ROBUST, the run under way, the unanswered step
  * and its syscall, a rerun command), the other suites of the same worker still
- * run, nothing unreplayable is written, and the rerun command stops at the same
- * step. The fixture kernel is the impl with a step that loops forever after a
+ * run, its trace is written but not stored, the rerun command stops at the same
+ * step, and `sila replay` of the trace (watched) stops at the same step too. The fixture kernel is the impl with a step that loops forever after a
  * number of answers, in worker threads only; before looping it appends the
  * syscall it was given to a file, which the report must name.
  */
@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT, testStore } from './run.js'
 import { syscallText } from '../../checker/stepText.js'
@@ -82,13 +82,14 @@ test('a kernel that stops answering fails its suite; the worker\'s next suite st
     const failure = suite.failure!
     assert.ok(failure !== null, `${suite.suite} failed`)
     assert.is(failure.invariant, 'ROBUST')
-    assert.is(failure.file, null, 'no trace: replaying it would hang')
+    assert.ok(failure.file !== null && existsSync(failure.file), 'the trace is written (sila replay watches the kernel)')
+    assert.not.ok(existsSync(join(testStore(), basename(failure.file!))), 'and not stored: a later check would wait the whole timeout on it')
     assert.match(failure.path, /^\d+$/, 'the run is named by its fast-check path')
     // The syscall the report names is the one the kernel was given. It had answered 5 steps, retaken ones included (the refinement suite undoes and retakes some), so the unanswered one is at most step 5.
     assert.ok(failure.message.includes(`did not answer step ${failure.step} (${syscallText(given[index])}) in run ${failure.path} within 1 s`), `${suite.suite}: ${failure.message} names ${syscallText(given[index])}`)
     assert.ok(failure.step >= 0 && failure.step <= 5, `step ${failure.step}`)
   })
-  assert.ok(!existsSync(traces) || readdirSync(traces).length === 0, 'no counterexample trace written')
+  assert.is(readdirSync(traces).length, 2, 'a trace for each suite')
   assert.match(run.stdout, /FAILED ROBUST at step \d \(unshrunk \d+ steps: no answer, stopped\)/)
   // The step table runs the kernel up to the unanswered step and marks it.
   assert.match(run.stdout, /no answer +ROBUST ✗/)
@@ -129,6 +130,43 @@ test('a user property that stops answering fails its suite as STALL, after the s
   // The kernel answered that step: the table marks the stall, not a missing answer.
   assert.match(run.stdout, / = +STALL ✗/)
   assert.not.match(run.stdout, /no answer/)
+})
+
+test('a kernel that loops on one syscall kind: the trace check writes replays to the same unanswered step', () => {
+  const loops = join(dir, 'loops.mjs')
+  writeFileSync(loops, [
+    `import { Kernel } from '${IMPL}'`,
+    `import { abstractState } from '${ABSTRACTION}'`,
+    'export const target = {',
+    '  name: \'loops\',',
+    '  create(config, images) {',
+    '    const kernel = Kernel.boot(config, images)',
+    '    const step = kernel.step.bind(kernel)',
+    // On every thread: check's step table stops before the unanswered step, and replay hands it to a watched worker only.
+    '    kernel.step = (syscall) => { if (syscall.kind === \'ep_send\') for (;;) {} return step(syscall) }',
+    '    return kernel',
+    '  },',
+    '  abstraction: { abstract: (kernel) => abstractState(kernel) },',
+    '}',
+  ].join('\n'))
+  const traces = join(dir, 'loop-traces')
+  const out = join(dir, 'loop-results.json')
+  const run = check(['refinement', '--workers', '1', '--runs', '40', '--seed', '5', '--step-timeout', '1', '--kernel', loops, '--out', out, '--counterexamples', traces], join(dir, 'unused'))
+  assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
+  const failure = (JSON.parse(readFileSync(out, 'utf8')) as { suites: Array<{ failure: { invariant: string; step: number; file: string | null } | null }> }).suites[0]!.failure!
+  assert.is(failure.invariant, 'ROBUST')
+  const replayCommand = /replay it: npx sila replay (.*)$/m.exec(run.stdout)?.[1]
+  assert.ok(replayCommand !== undefined && replayCommand.includes('--step-timeout 1'), run.stdout)
+  const trace = JSON.parse(readFileSync(failure.file!, 'utf8')) as { steps: Array<{ syscall: { kind: string } }>; scenario: unknown[] }
+  const offset = trace.steps.length - trace.scenario.length
+  // The unanswered step is the run's first ep_send.
+  assert.is(trace.steps.findIndex((step) => step.syscall.kind === 'ep_send'), failure.step + offset)
+  const replay = spawnSync(process.execPath, [CLI, 'replay', failure.file!, '--step-timeout', '1', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, SILA_STORE: testStore() } })
+  assert.is(replay.status, 1, replay.stderr)
+  const replayed = JSON.parse(replay.stdout) as { unanswered: { where: string; step: number }; rows: Array<{ step: number; kernel: string }> }
+  assert.equal(replayed.unanswered, { where: 'step', step: failure.step + offset, timeoutMs: 1000 })
+  assert.is(replayed.rows.find((row) => row.step === failure.step + offset)!.kernel, 'no answer')
+  assert.ok(replayed.rows.filter((row) => row.step > failure.step + offset).every((row) => row.kernel === 'not stepped'))
 })
 
 test('--step-timeout is refused when not a positive number of seconds, and with --fail-fast', () => {

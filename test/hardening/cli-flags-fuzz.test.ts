@@ -306,13 +306,14 @@ const NUMERIC: Readonly<Record<string, Readonly<Record<string, NumericFlag>>>> =
     seed: { context: [], negativeInteger: { after: ['--max-steps', '0'], refusal: '--max-steps expects a positive integer, found "0"' }, min: -(2 ** 31) },
   },
   explore: {
-    depth: PLAIN, states: PLAIN, 'time-limit': PLAIN, swarm: PLAIN, workers: PLAIN,
+    depth: PLAIN, states: PLAIN, 'time-limit': PLAIN, swarm: PLAIN, workers: PLAIN, 'step-timeout': PLAIN,
     seed: { context: ['--swarm', '0/2'], negativeInteger: { after: ['--depth', '0'], refusal: '--depth expects a positive integer, found "0"' } },
   },
   mutants: {
     runs: PLAIN, workers: PLAIN,
     seed: { context: [], negativeInteger: { after: ['--runs', '0'], refusal: '--runs expects a positive integer, found "0"' } },
   },
+  replay: { 'step-timeout': { context: [TRACE] } },
   audit: { at: { context: [TRACE] }, depth: { context: ['--preset', 'cap-core', '--props', 'no-props.json'] } },
   'image build': LAYERS(['--manifest', 'm.json', '--module', 'module.bin', '--out', 'never-built']),
   'image sign': LAYERS(['no-image-dir']),

@@ -1,0 +1,117 @@
+/**
+ * The explore watchdog's lanes (checker/explore/step-watch.ts) as the general
+ * engine writes them, on one thread and on two: a kernel (the impl with a loop
+ * planted in one syscall kind's step) that never returns is found inside its
+ * step, and the lane's path and action are a path the impl takes from the boot
+ * state (every step of it succeeds) ending with the first action of that kind
+ * the search handed to the kernel. The searches run on worker threads, which
+ * the test stops once the watch has told the stall.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { Worker } from 'node:worker_threads'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import { NESTED } from '../../spec/presets.js'
+import { presetActions } from '../../checker/explore/actions.js'
+import { StepWatch, newWatchMemory, watchLanes, type SearchStall } from '../../checker/explore/step-watch.js'
+import { implTarget } from '../../refinement/abstraction.js'
+import { ROOT } from '../cli/run.js'
+
+const dist = (path: string) => pathToFileURL(join(ROOT, 'dist', path)).href
+const dir = mkdtempSync(join(tmpdir(), 'sila-step-watch-'))
+
+/** The impl, looping forever in a step of LOOP_ON's kind that succeeds (named `mutant:` so that the general engine searches it as an impl copy). */
+const kernelFile = join(dir, 'loops.mjs')
+writeFileSync(kernelFile, [
+  `import { implTarget } from '${dist('refinement/abstraction.js')}'`,
+  'export const target = {',
+  '  ...implTarget, name: \'mutant:loops\',',
+  '  create(config, images) {',
+  '    const kernel = implTarget.create(config, images)',
+  '    const step = kernel.step.bind(kernel)',
+  '    kernel.step = (syscall) => { const outcome = step(syscall); if (syscall.kind === process.env.LOOP_ON && outcome._tag === \'Right\') for (;;) {} return outcome }',
+  '    return kernel',
+  '  },',
+  '}',
+].join('\n'))
+
+/** The search, on a worker thread: one thread (`workers` 1) or the parallel engine's. */
+const searchFile = join(dir, 'search.mjs')
+writeFileSync(searchFile, [
+  'import { workerData } from \'node:worker_threads\'',
+  `import { exploreGeneral } from '${dist('checker/explore/general.js')}'`,
+  `import { exploreGeneralParallel } from '${dist('checker/explore/general-parallel.js')}'`,
+  `import { loadTarget } from '${dist('checker/targets.js')}'`,
+  'const { preset, workers, watch, kernel } = workerData',
+  'if (workers === 1) exploreGeneral({ preset, kernel: await loadTarget(kernel), watch })',
+  'else await exploreGeneralParallel({ preset, workers, kernelName: kernel, watch })',
+].join('\n'))
+
+function stallOf(workers: number, loopOn: string): Promise<SearchStall> {
+  process.env.LOOP_ON = loopOn
+  const watch = newWatchMemory(workers)
+  const worker = new Worker(searchFile, { workerData: { preset: NESTED, workers, watch, kernel: `file:${kernelFile}` }, env: { ...process.env, LOOP_ON: loopOn } })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { void worker.terminate(); reject(new Error('no stall told within 60 s')) }, 60_000)
+    worker.on('error', reject)
+    watchLanes(watch, 300, (stall) => { clearTimeout(timer); void worker.terminate(); resolve(stall) })
+  })
+}
+
+/** The stall's path is the impl's: each step succeeds from the boot state, and so does the action, of the looping kind. */
+function assertPath(stall: SearchStall, loopOn: string): void {
+  const actions = presetActions(NESTED)
+  assert.is(stall.where, 'step')
+  assert.ok(stall.path !== null)
+  assert.is(String(actions[stall.action]!.kind), loopOn)
+  const kernel = implTarget.create(NESTED.boot, NESTED.images)
+  for (const index of stall.path!) assert.ok(E.isRight(kernel.step(actions[index]!)), `step ${String(actions[index]!.kind)} of the path succeeds`)
+  assert.ok(E.isRight(kernel.step(actions[stall.action]!)), 'the action the kernel did not answer succeeds there')
+  // No step of the path is of the looping kind: the kernel would have hung there first.
+  assert.not.ok(stall.path!.some((index) => actions[index]!.kind === loopOn))
+}
+
+for (const workers of [1, 2]) {
+  test(`the general engine on ${workers} thread${workers === 1 ? '' : 's'}: a step that never returns is found with its path`, async () => {
+    const depths: number[] = []
+    for (const loopOn of ['cap_copy', 'mem_map', 'ep_recv']) {
+      const stall = await stallOf(workers, loopOn)
+      assertPath(stall, loopOn)
+      depths.push(stall.path!.length)
+    }
+    // Coverage: stalls at the boot state and deeper (a successful mem_map needs a region first, an ep_recv an endpoint and a message), so that the lane's path is exercised.
+    assert.ok(depths[0] === 0 && depths[1]! >= 1 && depths[2]! >= 2, `depths ${depths.join(', ')}`)
+    console.log(`  stalls found at depths ${depths.join(', ')} (cap_copy, mem_map, ep_recv)`)
+  })
+}
+
+test('a lane answering within the timeout, or idle outside the kernel, is no stall; one inside a call past it is', async () => {
+  const watch = newWatchMemory(1)
+  const lane = new StepWatch(watch, 0)
+  const told: number[] = []
+  const started = Date.now()
+  const stop = watchLanes(watch, 200, () => { told.push(Date.now() - started) })
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  // Inside a step nearly all the time, but each answered within 50 ms: the tick moves.
+  lane.stepping(1)
+  for (let round = 0; round < 10; round++) { await sleep(50); lane.answered(); lane.stepping(1) }
+  lane.answered()
+  // Outside the kernel for twice the timeout.
+  await sleep(400)
+  assert.equal(told, [])
+  // Inside one call past the timeout: told once, not before the timeout.
+  const entered = Date.now() - started
+  lane.stepping(2)
+  await sleep(600)
+  stop()
+  assert.is(told.length, 1)
+  assert.ok(told[0]! - entered >= 200, `told ${told[0]! - entered} ms after entering`)
+})
+
+test.after(() => rmSync(dir, { recursive: true, force: true }))
+
+test.run()
