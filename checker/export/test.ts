@@ -159,7 +159,7 @@ import * as assert from 'uvu/assert'
 ${fileKernel ? "import { fileURLToPath } from 'node:url'\n" : ''}import { decodeOrThrow, TraceCodec, outcomeText, outcomeToJson } from ${from('spec')}
 import { checkState, checkStep } from ${from('invariants')}
 import { Lockstep } from ${from('refinement')}
-import { callerText, cleanMutants, formatJson, kernelText, loadTarget, syscallText, traceKernelTarget } from ${from('checker')}
+import { callerText, cleanMutants, formatJson, kernelText, loadTarget, syscallText, traceKernelTarget, watchReplay } from ${from('checker')}
 ${property !== undefined && 'declaration' in property ? `import { bootNamed, resolveProps } from ${from('properties')}\n` : ''}
 const RECORDED = ${traceExpression(trace)}
 
@@ -169,8 +169,16 @@ const KERNEL = ${kernelExpression(kernel, options.outFile)}
 // No type annotations, so that the file is JavaScript too: every type is inferred.
 const FAILURE_STEP = TRACE.failure === undefined ? undefined : TRACE.failure.step
 
-// The kernel and the model, booted together; each test runs one step on what the previous one left.
-const lockstep = new Lockstep(traceKernelTarget(await loadTarget(KERNEL), TRACE), TRACE.boot, TRACE.images, { fullCompare: true })
+// The kernel's calls run first on a watched worker thread (as sila replay runs them): one that has not returned
+// after SILA_STEP_TIMEOUT seconds (default 60) fails its test below instead of hanging the run, and nothing after it
+// is handed to the kernel.
+const STEP_TIMEOUT_MS = Number(process.env.SILA_STEP_TIMEOUT ?? 60) * 1000
+const UNANSWERED = KERNEL === 'model' ? null : await watchReplay(KERNEL, TRACE, STEP_TIMEOUT_MS)
+const NO_ANSWER = UNANSWERED === null ? null
+  : \`\${kernelText(KERNEL)} did not answer \${UNANSWERED.where === 'create' ? 'its boot' : UNANSWERED.where === 'abstract' ? 'the abstraction of its state' : 'the step'} within \${STEP_TIMEOUT_MS / 1000} s\`
+// The kernel and the model, booted together (the model alone as the kernel when the kernel's boot does not return);
+// each test runs one step on what the previous one left.
+const lockstep = new Lockstep(traceKernelTarget(await loadTarget(UNANSWERED !== null && UNANSWERED.where === 'create' ? 'model' : KERNEL), TRACE), TRACE.boot, TRACE.images, { fullCompare: true })
 // A seeded mutant runs from a copy of the compiled kernel in a temporary directory.
 test.after(() => cleanMutants())
 ${property === undefined ? '' : `${propertyDefinition(property, options.outFile)}
@@ -180,6 +188,7 @@ const reached = { at: '' }
 test(\`boot: every invariant holds, \${kernelText(KERNEL)} boots as the model does\${FAILURE_STEP === -1 ? ' (the recorded failure)' : ''}\`, () => {
   const violations = checkState(lockstep.model)
   assert.equal(violations.map((violation) => \`\${violation.invariant}: \${violation.message} \${JSON.stringify(violation.witness)}\`), [], 'invariants violated in the boot state')
+  assert.is(UNANSWERED !== null && UNANSWERED.step === -1 ? NO_ANSWER : null, null, 'boot: no answer')
   const divergence = lockstep.compareStates(-1)
   const difference = divergence === null ? null
     : divergence.kind === 'exception' ? \`the \${divergence.side} threw: \${divergence.message}\`
@@ -189,8 +198,11 @@ test(\`boot: every invariant holds, \${kernelText(KERNEL)} boots as the model do
 })
 
 for (const [index, traceStep] of TRACE.steps.entries()) {
+  // Past a call that did not return, the kernel is handed nothing.
+  if (UNANSWERED !== null && index > UNANSWERED.step) break
   const note = index === FAILURE_STEP ? ' (the recorded failure)' : ''
   test(\`step \${index}: caller \${callerText(traceStep.syscall)}: \${syscallText(traceStep.syscall)}\${note}\`, () => {
+    assert.is(UNANSWERED !== null && UNANSWERED.step === index ? NO_ANSWER : null, null, \`step \${index}: no answer\`)
     const before = lockstep.model
     const { step, divergence } = lockstep.step(traceStep.syscall)
     if (step !== null && traceStep.outcome !== undefined) {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { readJsonInput } from '../../cli/input.js'
 import { TraceCodec, type Trace } from '../../spec/trace.js'
 import { PACKAGE_NAME, regressionTest } from '../../checker/export/test.js'
@@ -206,6 +206,34 @@ test('the generated text: header, imports by package name only, no type annotati
     const checked = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--ignoreConfig', '--noEmit', '--strict', '--module', 'nodenext',
       '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', file], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
     assert.is(checked.status, 0, `${checked.stdout}${checked.stderr}`)
+  })
+})
+
+test('a kernel step that never returns fails its step test after SILA_STEP_TIMEOUT seconds; later steps are not run', () => {
+  const trace = load(IPC)
+  const sends = trace.steps.map((step, index) => ((step.syscall as { kind?: string }).kind === 'ep_send' ? index : -1)).filter((index) => index >= 0)
+  assert.ok(sends.length > 0 && sends[0]! < trace.steps.length - 1, 'the trace sends, and has steps after its first send')
+  withDirectory((directory) => {
+    const kernel = join(directory, 'loops.mjs')
+    writeFileSync(kernel, [
+      `import { implTarget } from '${pathToFileURL(join(ROOT, 'dist', 'refinement', 'abstraction.js')).href}'`,
+      'export const target = { ...implTarget, name: \'loops\', create(config, images) {',
+      '  const kernel = implTarget.create(config, images)',
+      '  const step = kernel.step.bind(kernel)',
+      '  kernel.step = (syscall) => { if (syscall.kind === \'ep_send\') for (;;) {} return step(syscall) }',
+      '  return kernel',
+      '} }',
+    ].join('\n'))
+    const file = join(directory, 'regression.test.mjs')
+    writeFileSync(file, regressionTest(trace, { source: IPC, kernel: `file:${kernel}`, outFile: file }))
+    const result = spawnSync(process.execPath, [file], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...ENV, SILA_STEP_TIMEOUT: '1' } })
+    const output = `${result.stdout}${result.stderr}`
+    assert.is(result.status, 1, output)
+    assert.match(output, new RegExp(`step ${sends[0]}: no answer`))
+    assert.match(output, /did not answer the step within 1 s/)
+    // The steps before it ran and passed; none after it was registered.
+    assert.match(output, new RegExp(`Total:\\s+${sends[0]! + 2}\\b`))
+    assert.match(output, new RegExp(`Passed:\\s+${sends[0]! + 1}\\b`))
   })
 })
 
