@@ -23,7 +23,7 @@ import type { Batch, PathViolation, WorkerSetup } from './general-parallel.js'
 import { type LevelReport, type LevelWitness, type SharedFrontier, type SharedLevel, chunkSize, claimBack, claimFront, ownerOf, serveLevels } from './parallel.js'
 import { loadTarget } from '../targets.js'
 import { catalogueFilter } from './search.js'
-import { loadChecked, PropertyWatch } from './props.js'
+import { loadChecked, PropertyWatch, watchedProperties } from './props.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort!
@@ -35,7 +35,9 @@ const expander = new ImplExpander(setup.preset, target, {
   ...(setup.watch === undefined ? {} : { watch: new StepWatch(setup.watch, setup.index) }),
 })
 const { encoder } = expander
-const checked = setup.checked === undefined ? undefined : await loadChecked(setup.checked, setup.preset)
+const loaded = setup.checked === undefined ? undefined : await loadChecked(setup.checked, setup.preset)
+// The properties in code are watched on this worker's lane (step-watch.ts).
+const checked = loaded === undefined || setup.watch === undefined ? loaded : { ...loaded, user: watchedProperties(loaded.user, new StepWatch(setup.watch, setup.index)) }
 expander.keep = catalogueFilter(checked)
 const watch = checked === undefined || checked.user.length === 0 ? null : new PropertyWatch(checked.user)
 /** Sometimes properties found since the last report. */

@@ -21,6 +21,7 @@
  * came from ({@link CheckedSource}) and each thread loads them again.
  * @module
  */
+import type { StepWatch } from './step-watch.js'
 import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.js'
 import type { Preset } from '../../spec/presets.js'
 import type { KernelState } from '../../model/state.js'
@@ -90,6 +91,23 @@ export interface Hits {
 interface Watched {
   readonly property: UserProperty
   readonly impl: ImplTest | null
+}
+
+/**
+ * `user` with each property written in code (a module's) telling `lane` while
+ * its `test` runs, so that one that never returns is the watchdog's stall
+ * (step-watch.ts) with the state it was asked of. Declared ones (sila-props/1)
+ * are sila's own evaluators, which return, and are kept as they are (their
+ * compiled plans are keyed by the property).
+ */
+export function watchedProperties(user: ReadonlyArray<UserProperty>, lane: StepWatch): UserProperty[] {
+  return user.map((property, index) => planOf(property) !== undefined ? property : {
+    ...property,
+    test: (state: KernelState) => {
+      lane.asking(index)
+      try { return property.test(state) } finally { lane.answered() }
+    },
+  })
 }
 
 /**

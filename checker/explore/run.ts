@@ -163,10 +163,11 @@ export function exploreInWorker(job: ExploreJob, onProgress: (progress: ExploreP
   let unwatch = () => {}
   const result = new Promise<ExploreResult>((resolve, reject) => {
     let engine: ExploreResult['engine'] = 'general'
+    let properties: ReadonlyArray<string> = []
     let last: ExploreProgress = { distinct: 0, generated: 0, depth: 0, queue: 0, elapsedMs: 0 }
-    worker.on('message', (message: { type: string; progress?: ExploreProgress; result?: ExploreResult; engine?: ExploreResult['engine']; message?: string; file?: string; problems?: string[] }) => {
+    worker.on('message', (message: { type: string; progress?: ExploreProgress; result?: ExploreResult; engine?: ExploreResult['engine']; properties?: string[]; message?: string; file?: string; problems?: string[] }) => {
       if (message.type === 'progress') { last = message.progress!; onProgress(last) }
-      else if (message.type === 'engine') engine = message.engine!
+      else if (message.type === 'engine') { engine = message.engine!; properties = message.properties ?? [] }
       else if (message.type === 'result') { unwatch(); resolve(message.result!); void worker.terminate() }
       else if (message.type === 'input-error') { unwatch(); reject(new InputError(message.file!, message.problems!)); void worker.terminate() }
       else { unwatch(); reject(new Error(message.message)) }
@@ -177,7 +178,7 @@ export function exploreInWorker(job: ExploreJob, onProgress: (progress: ExploreP
         // The worker (and the search's own workers with it) is stopped where it hangs; what it found so far is the last progress told.
         void worker.terminate()
         if (stall.path === null) { reject(new Error(`the kernel did not return within ${secondsText(job.stepTimeoutMs!)} at a depth past ${PATH_ROOM}, too deep for the watchdog to tell the path`)); return }
-        resolve(stalledSearch(job, stall, engine, last, Date.now() - started))
+        resolve(stalledSearch(job, stall, engine, last, Date.now() - started, properties))
       })
     }
   })
@@ -191,9 +192,11 @@ function secondsText(ms: number): string {
 /**
  * What a search stopped by the watchdog found: a violation of ROBUST (every
  * syscall gets an answer) whose path is the stalled thread's path and action,
- * a shortest one (breadth first); the counts are the last progress told.
+ * a shortest one (breadth first); STALL when it was a user property's code
+ * (`properties`: their names, in order) asked of the state that path reaches.
+ * The counts are the last progress told.
  */
-export function stalledSearch(job: ExploreJob, stall: SearchStall, engine: ExploreResult['engine'], last: ExploreProgress, durationMs: number): ExploreResult {
+export function stalledSearch(job: ExploreJob, stall: SearchStall, engine: ExploreResult['engine'], last: ExploreProgress, durationMs: number, properties: ReadonlyArray<string> = []): ExploreResult {
   const { preset } = job.options
   // The alphabet the engines index (general.ts and search.ts alike): with --refine, the reading syscalls too.
   const actions = presetActions(preset, { readers: job.refine !== undefined })
@@ -201,7 +204,9 @@ export function stalledSearch(job: ExploreJob, stall: SearchStall, engine: Explo
   const seconds = secondsText(job.stepTimeoutMs!)
   const step = path.length - 1
   const action = stall.action >= 0 ? ` (${syscallText(actions[stall.action])})` : ''
-  const message = stall.where === 'create' ? `the kernel's create (its boot) did not return within ${seconds}: the search stopped it`
+  const property = properties[stall.property] ?? `number ${stall.property + 1}`
+  const message = stall.where === 'property' ? `the user property ${property} did not return within ${seconds} asked of the ${step < 0 ? 'boot state' : `state after step ${step}${action}`}: the search stopped it`
+    : stall.where === 'create' ? `the kernel's create (its boot) did not return within ${seconds}: the search stopped it`
     : stall.where === 'abstract' ? `the abstraction did not return ${step < 0 ? 'at boot' : `after step ${step}${action}`} within ${seconds}: the search stopped it`
       : `the kernel did not answer step ${step}${action} within ${seconds}: the search stopped it (every syscall must get an answer)`
   return {
@@ -209,6 +214,6 @@ export function stalledSearch(job: ExploreJob, stall: SearchStall, engine: Explo
     preset: preset.name, engine, complete: false, distinct: Math.max(last.distinct, stall.where === 'create' ? 0 : 1), generated: last.generated, depth: last.depth, queue: last.queue,
     durationMs, statesPerSecond: Math.round((last.distinct / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(last.distinct),
     coverage: {}, swarm: job.options.swarm ?? null,
-    violation: { invariant: 'ROBUST', message, witness: { unanswered: stall.where, ...(stall.action >= 0 ? { action: actions[stall.action] } : {}), timeoutSeconds: job.stepTimeoutMs! / 1000 }, path },
+    violation: { invariant: stall.where === 'property' ? 'STALL' : 'ROBUST', message, witness: { unanswered: stall.where, ...(stall.where === 'property' ? { property } : {}), ...(stall.action >= 0 ? { action: actions[stall.action] } : {}), timeoutSeconds: job.stepTimeoutMs! / 1000 }, path },
   }
 }

@@ -197,7 +197,8 @@ export function explore(options: ExploreOptions): ExploreResult {
   let frontier: { state: KernelState; index: number }[] = [{ state: initial, index: 0 }]
   const watch = options.checked === undefined || options.checked.user.length === 0 ? null : new PropertyWatch(options.checked.user)
   const keep = catalogueFilter(options.checked)
-  const stepWatch = options.watch === undefined || options.refine === undefined ? null : new StepWatch(options.watch, 0)
+  // The watchdog's lane: told the path of each state expanded when a kernel is stepped (--kernel) or user properties are asked.
+  const stepWatch = options.watch === undefined || (options.refine === undefined && watch === null) ? null : new StepWatch(options.watch, 0)
   /** The watchdog's view of the path to the state numbered `index` (null: unwatched). */
   const watchedPath = (index: number): WatchedPath | null => {
     if (stepWatch === null) return null
@@ -225,6 +226,8 @@ export function explore(options: ExploreOptions): ExploreResult {
   }
   const atBoot = keep(checkState(initial))
   if (atBoot !== undefined) return result(false, { ...violationOf(atBoot), path: [] }, 0)
+  stepWatch?.at([], 0)
+  stepWatch?.after(-1)
   const userAtBoot = watchState(initial, () => [])
   if (userAtBoot !== null) return result(false, userAtBoot, 0)
   if (options.refine !== undefined) {
@@ -240,7 +243,8 @@ export function explore(options: ExploreOptions): ExploreResult {
       // States found and not expanded if the search stops while expanding this one: the rest of the level and the next so far (swarm: those left on the stack).
       const left = (found: number): number => (random === null ? frontier.length - position - 1 + found : found)
       const actions = random === null ? baseActions : shuffled(baseActions, random)
-      const cursor = options.refine === undefined ? null : new KernelCursor(options.refine, preset, pathTo(index, parents, via, baseActions), watchedPath(index))
+      const watched = watchedPath(index)
+      const cursor = options.refine === undefined ? null : new KernelCursor(options.refine, preset, pathTo(index, parents, via, baseActions), watched)
       for (const action of actions) {
         const { state: after, outcome } = stepOf(state, action)
         if (cursor !== null) {
@@ -263,6 +267,7 @@ export function explore(options: ExploreOptions): ExploreResult {
           return result(false, { ...violationOf(violations[0]!), path }, left(next.length))
         }
         if (isNew && watch !== null) {
+          stepWatch?.after(actionIndex)
           const broken = watchState(after, () => [...pathTo(index, parents, via, baseActions), action])
           if (broken !== null) return result(false, broken, left(next.length))
         }

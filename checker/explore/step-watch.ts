@@ -9,9 +9,10 @@
  * the state it stepped it from. The main thread looks every second; a lane that
  * has been inside one kernel call for the timeout is a stall, and its path and
  * action are a shortest counterexample like any other (breadth first, every
- * state at a depth is expanded before the next depth's). Outside the kernel
- * nothing is watched: the engine's own work between two steps can be long, and
- * a worker of `--workers N` waits at each level's end for the others.
+ * state at a depth is expanded before the next depth's). A user property's code
+ * (`--props`) is watched alike, as the state it is asked of. Nothing else is:
+ * the engine's own work between two steps can be long, and a worker of
+ * `--workers N` waits at each level's end for the others.
  *
  * Writing the counters is a few plain stores a step, no allocation: the general
  * engine's hot loop pays about as much as for one more array write.
@@ -23,7 +24,8 @@ const TICKS = 0
 const WHERE = 1
 const ACTION = 2
 const LENGTH = 3
-const PATH = 4
+const PROPERTY = 4
+const PATH = 5
 /** The deepest path a lane holds: a stall deeper than this is told without its path. */
 export const PATH_ROOM = 4096
 const LANE_CELLS = PATH + PATH_ROOM
@@ -35,6 +37,7 @@ const OUTSIDE = 0
 const IN_STEP = 1
 const IN_CREATE = 2
 const IN_ABSTRACT = 3
+const IN_PROPERTY = 4
 
 /** Shared memory for `lanes` lanes: the main thread keeps it, the search's threads each write one lane. */
 export function newWatchMemory(lanes: number): SharedArrayBuffer {
@@ -85,7 +88,18 @@ export class StepWatch {
     this.cells[WHERE] = IN_ABSTRACT
   }
 
-  /** The kernel call returned (or threw). */
+  /** The state about to be asked the user's properties is the successor by action `action` of the state told by {@link at} (-1: that state itself). */
+  after(action: number): void {
+    this.cells[ACTION] = action
+  }
+
+  /** User property number `property` (of the `--props` file's, in order) is asked of the state. */
+  asking(property: number): void {
+    this.cells[PROPERTY] = property
+    this.cells[WHERE] = IN_PROPERTY
+  }
+
+  /** The kernel call (or the property) returned, or threw. */
   answered(): void {
     this.cells[WHERE] = OUTSIDE
     this.cells[TICKS]++
@@ -94,18 +108,24 @@ export class StepWatch {
 
 /** What a stalled lane was doing. */
 export interface SearchStall {
-  readonly where: 'step' | 'create' | 'abstract'
+  /** In a kernel call, or in a user property's code (`property`). */
+  readonly where: 'step' | 'create' | 'abstract' | 'property'
   /** The path from the boot state to the state stepped from (null: deeper than {@link PATH_ROOM}). */
   readonly path: number[] | null
-  /** The action handed to the kernel (-1 in `create`, or abstracting the boot state). */
+  /** The action handed to the kernel, or that led to the state asked (-1 in `create`, at the boot state). */
   readonly action: number
+  /** The user property asked (`property`): its index in the `--props` file's order. */
+  readonly property: number
 }
 
 function stallOf(cells: Int32Array): SearchStall {
   const where = Atomics.load(cells, WHERE)
   const length = Atomics.load(cells, LENGTH)
   const path: number[] | null = length === TOO_DEEP ? null : Array.from(cells.subarray(PATH, PATH + Math.min(length, PATH_ROOM)))
-  return { where: where === IN_CREATE ? 'create' : where === IN_ABSTRACT ? 'abstract' : 'step', path, action: Atomics.load(cells, ACTION) }
+  return {
+    where: where === IN_CREATE ? 'create' : where === IN_ABSTRACT ? 'abstract' : where === IN_PROPERTY ? 'property' : 'step',
+    path, action: Atomics.load(cells, ACTION), property: Atomics.load(cells, PROPERTY),
+  }
 }
 
 /**
@@ -130,3 +150,4 @@ export function watchLanes(memory: SharedArrayBuffer, timeoutMs: number, onStall
   timer.unref()
   return () => clearInterval(timer)
 }
+

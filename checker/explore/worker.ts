@@ -9,7 +9,8 @@ import { chooseEngine, runExplore, type ExploreJob } from './run.js'
 import type { ExploreOptions } from './search.js'
 import { loadTarget } from '../targets.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
-import { loadChecked } from './props.js'
+import { loadChecked, watchedProperties } from './props.js'
+import { StepWatch } from './step-watch.js'
 import { actionVariant } from './actions.js'
 import { InputError } from '../../spec/decode.js'
 
@@ -26,10 +27,13 @@ try {
     shouldStop: () => Atomics.load(stop, 0) === 1,
     onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
   }
-  // The engine, told first: a search the watchdog stops reports it.
+  // The engine and the user properties' names, told first: a search the watchdog stops reports them.
   const chosen = chooseEngine(options, job.engine)
-  port.postMessage({ type: 'engine', engine: chosen === 'capcore' ? 'compiled' : chosen })
-  const result = await runExplore(options, job.engine)
+  port.postMessage({ type: 'engine', engine: chosen === 'capcore' ? 'compiled' : chosen, properties: options.checked?.user.map((property) => property.name) ?? [] })
+  // The properties in code are watched on this thread's lane (with --workers N, each worker loads and watches its own).
+  const watched = options.watch === undefined || options.checked === undefined || (options.workers ?? 1) > 1 ? options
+    : { ...options, checked: { ...options.checked, user: watchedProperties(options.checked.user, new StepWatch(options.watch, 0)) } }
+  const result = await runExplore(watched, job.engine)
   port.postMessage({ type: 'result', result })
 } catch (error) {
   // A user's input refused here (a property module whose check throws) is the user's error: exit 2, as on the main thread.

@@ -163,7 +163,9 @@ Options:
                      violation (every syscall gets an answer) whose shortest path
                      ends with the unanswered step, written like any other (sila
                      replay stops at the same step); watched: your --kernel and
-                     the impl the general engine steps (default ${EXPLORE_DEFAULTS.stepTimeoutSeconds})
+                     the impl the general engine steps; a --props property in
+                     code that does not return is a STALL, its path printed, no
+                     trace written (default ${EXPLORE_DEFAULTS.stepTimeoutSeconds})
   --props FILE       also check your properties, named by the system's names (the
                      preset's, or the --boot file's): FILE.json is sila-props/1,
                      any other FILE a JavaScript module exporting properties
@@ -420,7 +422,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.json !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K')
   let file: string | null = null
   let producedBy: ProducedBy | null = null
-  if (result.violation !== null) {
+  // A user property that never returned (STALL) is not written: sila replay asks the properties on its own thread, unwatched, and would hang.
+  if (result.violation !== null && result.violation.invariant !== 'STALL') {
     file = counterexample
     producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name, result.engine)
     writeOutputFile(file, `${JSON.stringify(exploreTrace(preset, result, producedBy, values.props), null, 2)}\n`)
@@ -457,7 +460,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(`a shortest path (${result.violation.path.length} step${result.violation.path.length === 1 ? '' : 's'}):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
       result.violation.path.map((syscall, index) => [String(index), caller(syscall), syscallText(syscall)])))
-    say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file!)}${replayFlags(producedBy!.kernel)}`)
+    if (file === null) say('no trace written: sila replay asks your properties unwatched and would hang on this one (the path above reaches the state)')
+    else say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file)}${replayFlags(producedBy!.kernel)}`)
     return EXIT.failed
   }
   say(result.interrupted === true ? 'Interrupted: no invariant violated in what was searched.' : result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')

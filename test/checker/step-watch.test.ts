@@ -15,10 +15,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
-import { NESTED } from '../../spec/presets.js'
 import { presetActions } from '../../checker/explore/actions.js'
 import { StepWatch, newWatchMemory, watchLanes, type SearchStall } from '../../checker/explore/step-watch.js'
 import { implTarget } from '../../refinement/abstraction.js'
+import { CAP_CORE, NESTED } from '../../spec/presets.js'
+import { decodeOrThrow } from '../../spec/decode.js'
+import { PropsFileCodec } from '../../spec/props.js'
+import { resolveProps } from '../../properties/user/resolve.js'
+import { defineProperty } from '../../properties/user/define.js'
+
+import { watchedProperties } from '../../checker/explore/props.js'
+import { boot, bootNamed } from '../../model/boot.js'
+
+const capCoreBoot = () => boot(CAP_CORE.boot, CAP_CORE.images)
 import { ROOT } from '../cli/run.js'
 
 const dist = (path: string) => pathToFileURL(join(ROOT, 'dist', path)).href
@@ -110,6 +119,22 @@ test('a lane answering within the timeout, or idle outside the kernel, is no sta
   stop()
   assert.is(told.length, 1)
   assert.ok(told[0]! - entered >= 200, `told ${told[0]! - entered} ms after entering`)
+})
+
+test('properties in code are watched, declared ones kept as they are (their compiled evaluators are keyed by the property)', () => {
+  const declared = resolveProps(decodeOrThrow(PropsFileCodec, {
+    format: 'sila-props/1', properties: [{ name: 'A-caps', says: 'the processes of A hold at most two caps', kind: 'bound', measure: 'caps', container: 'A', max: 2 }],
+  }, 'props.json'), 'props.json', bootNamed(CAP_CORE.boot, CAP_CORE.images))
+  const coded = defineProperty('never', () => null, { says: 'never broken' })
+  const watch = newWatchMemory(1)
+  const lane = new StepWatch(watch, 0)
+  const [kept, wrapped] = watchedProperties([...declared, coded], lane)
+  assert.ok(kept === declared[0], 'the declared property is the same object')
+  assert.ok(wrapped !== coded)
+  const ticks = new Int32Array(watch, 0, 1)
+  const before = ticks[0]!
+  assert.is(wrapped!.test(capCoreBoot()), null)
+  assert.is(ticks[0]!, before + 1, 'asking the property in code moved the tick')
 })
 
 test.after(() => rmSync(dir, { recursive: true, force: true }))

@@ -10,7 +10,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -146,6 +146,29 @@ test('replay --report of an unanswered step marks it and steps the kernel no fur
   const run = sila(['replay', trace, '--step-timeout', '1', '--report', report], { on: 'svc_register', in: 'step', after: 'cap_copy' })
   assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
   assert.match(readFileSync(join(report, 'index.html'), 'utf8'), /no answer/)
+})
+
+test('a user property in code that never returns: STALL with the path to the state it was asked of, on every engine; no trace', () => {
+  const props = join(dir, 'loops-props.mjs')
+  writeFileSync(props, [
+    `import { defineProperty } from '${pathToFileURL(join(ROOT, 'dist', 'api', 'properties.js')).href}'`,
+    'export default [',
+    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
+    // nested boots two processes: the third, by a spawn, is one step away.
+    '  defineProperty(\'loops\', (state) => { if ([...state.ksObjects.values()].filter((o) => o.kind === \'process\').length >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
+    ']',
+  ].join('\n'))
+  for (const engine of [['--engine', 'general'], ['--engine', 'model'], ['--workers', '2']]) {
+    const trace = join(dir, `stall-${engine.join('')}.trace.json`)
+    const run = sila(['explore', '--preset', 'nested', ...engine, '--props', props, '--step-timeout', '1', '--counterexample', trace, '--json'], { on: 'none', in: 'step' })
+    assert.is(run.status, 1, `${engine.join(' ')}: ${run.stdout}\n${run.stderr}`)
+    const result = JSON.parse(run.stdout) as { violation: { invariant: string; message: string; path: Array<{ kind: string }> }; counterexample: string | null }
+    assert.is(result.violation.invariant, 'STALL', engine.join(' '))
+    assert.match(result.violation.message, /^the user property loops did not return within 1 s asked of the state after step 0 \(process_spawn /)
+    assert.equal(result.violation.path.map((syscall) => syscall.kind), ['process_spawn'])
+    assert.is(result.counterexample, null, 'no trace: replay would hang on the property')
+    assert.not.ok(existsSync(trace))
+  }
 })
 
 test('--step-timeout is refused when not a positive number of seconds', () => {
