@@ -274,7 +274,11 @@ export const ExploreResultsCodec = t.intersection([
     distinct: Count,
     generated: Count,
     depth: Count,
-    violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({ witness: t.unknown, says: t.string })])]),
+    violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({
+      witness: t.unknown, says: t.string,
+      // The kernel call the watchdog found unanswered (--step-timeout), when that is the violation.
+      unanswered: t.type({ where: t.keyof({ create: null, step: null, abstract: null }), step: t.number, timeoutMs: t.number }),
+    })])]),
   }),
   t.partial({
     // Timing is printed, not written to --out (two runs give the same file); older files may hold it.

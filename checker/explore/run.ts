@@ -214,6 +214,8 @@ export function stalledSearch(job: ExploreJob, stall: SearchStall, engine: Explo
     preset: preset.name, engine, complete: false, distinct: Math.max(last.distinct, stall.where === 'create' ? 0 : 1), generated: last.generated, depth: last.depth, queue: last.queue,
     durationMs, statesPerSecond: Math.round((last.distinct / Math.max(durationMs, 1)) * 1000), collisionProbability: collisionProbability(last.distinct),
     coverage: {}, swarm: job.options.swarm ?? null,
-    violation: { invariant: stall.where === 'property' ? 'STALL' : 'ROBUST', message, witness: { unanswered: stall.where, ...(stall.where === 'property' ? { property } : {}), ...(stall.action >= 0 ? { action: actions[stall.action] } : {}), timeoutSeconds: job.stepTimeoutMs! / 1000 }, path },
+    violation: {
+      ...(stall.where === 'property' ? {} : { unanswered: { where: stall.where, step: stall.where === 'create' ? -1 : step, timeoutMs: job.stepTimeoutMs! } }),
+      invariant: stall.where === 'property' ? 'STALL' : 'ROBUST', message, witness: { unanswered: stall.where, ...(stall.where === 'property' ? { property } : {}), ...(stall.action >= 0 ? { action: actions[stall.action] } : {}), timeoutSeconds: job.stepTimeoutMs! / 1000 }, path },
   }
 }

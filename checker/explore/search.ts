@@ -34,6 +34,7 @@ import { canonicalKey } from './canonical.js'
 import { FingerprintSet, collisionProbability, fingerprint } from './fingerprints.js'
 import { type Action, kindOf, presetActions } from './actions.js'
 import { StepWatch } from './step-watch.js'
+import type { Unanswered } from '../replay.js'
 import { type Checked, type PropertyVerdict, type PropertyHit, PropertyWatch, verdicts } from './props.js'
 
 /** What `explore` searches and how far. @public */
@@ -96,6 +97,8 @@ export interface ExploreViolation {
   readonly says?: string
   /** The syscalls from the boot state to the violation: a shortest path. */
   readonly path: ReadonlyArray<Action>
+  /** The kernel call that did not return (`--step-timeout`), when that is the violation: what replays of the path must not hand the kernel. */
+  readonly unanswered?: Unanswered
 }
 
 /** What a search found: its size, its coverage and the first violation, if any. @public */

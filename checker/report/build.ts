@@ -206,6 +206,8 @@ export async function exploreReport(input: ExploreReportInput): Promise<Report> 
   ], buildTimeline({
     boot: preset.boot, images: preset.images, steps: violation.path.map((syscall) => ({ syscall })),
     ...(input.refine === undefined ? {} : { target: input.refine }), ...(input.step === undefined ? {} : { step: input.step }), modelName,
+    // A kernel call the watchdog found unanswered is not made again.
+    ...(violation.unanswered === undefined ? {} : { unanswered: violation.unanswered }),
     failingStep: violation.path.length - 1,
   }), preset)]
   return {

@@ -87,9 +87,16 @@ interface ReplayJson {
 /** Explores `nested` against the looping kernel, then replays the counterexample (text and JSON); returns all three. */
 function exploreThenReplay(loop: Loop, name: string) {
   const trace = join(dir, `${name}.trace.json`)
-  const explore = sila(['explore', '--preset', 'nested', '--kernel', kernelFile, '--step-timeout', '1', '--counterexample', trace], loop)
+  const out = join(dir, `${name}.results.json`)
+  const report = join(dir, `${name}-report`)
+  // --report steps the kernel along the path again, in the main thread: it must not make the call that hung.
+  const explore = sila(['explore', '--preset', 'nested', '--kernel', kernelFile, '--step-timeout', '1', '--counterexample', trace, '--out', out, '--report', report], loop)
   assert.is(explore.status, 1, `${explore.stdout}\n${explore.stderr}`)
   assert.not.match(explore.stderr, /at .*\.js:\d+/, 'no stack trace')
+  assert.ok(existsSync(join(report, 'index.html')))
+  // The results file (with the unanswered call) is one sila merge reads.
+  const merged = sila(['merge', out], loop)
+  assert.match(merged.stdout, /violation +ROBUST in \d+ steps?: /, merged.stderr)
   const written = JSON.parse(readFileSync(trace, 'utf8')) as TraceFile
   const replay = sila(['replay', trace, '--step-timeout', '1'], loop)
   const json = sila(['replay', trace, '--step-timeout', '1', '--json'], loop)
