@@ -35,9 +35,11 @@ export function watchReplay(kernel: string, trace: Trace, timeoutMs: number): Pr
       const now = Date.now()
       const stall = stallOf(watch)
       const seen = ticksOf(watch)
-      // Armed from the kernel's first call (loading its module is not one): from its first tick, or while it is inside its boot.
-      if (seen !== ticks || (seen === 0 && stall.where === 'outside')) { ticks = seen; since = now; return }
-      if (now - since < timeoutMs || stall.where === 'outside') return
+      const inside = stall.where !== 'outside'
+      // Timed from the first poll that finds the worker inside a kernel call it has not returned from (the call began no
+      // later); the model's work between two calls, and loading the kernel's module, are not watched.
+      if (!inside || seen !== ticks) { ticks = inside ? seen : -1; since = now; return }
+      if (now - since < timeoutMs) return
       // Steps answered so far: the unanswered step's index; the abstraction reads the state after the step before it (at boot: BOOT_STEP).
       finish(stall.where === 'create' ? { where: 'create', step: BOOT_STEP, timeoutMs }
         : stall.where === 'abstract' ? { where: 'abstract', step: stall.step - 1, timeoutMs } : { where: 'step', step: stall.step, timeoutMs })
