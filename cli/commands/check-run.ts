@@ -19,7 +19,9 @@ import { loadProps, selectInvariants, systemNames, type UserProperty } from '../
 import { junitXml } from '../../checker/junit.js'
 import { checkReport, generatorName, writeReport } from '../../checker/report/index.js'
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
-import type { ProducedBy } from '../../spec/trace.js'
+import { TRACE_FORMAT, type ProducedBy } from '../../spec/trace.js'
+import { watchReplay } from '../../checker/replay-watch.js'
+import { KernelModuleError } from '../../checker/user-module.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import type { CounterExample } from '../../properties/run.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -79,6 +81,14 @@ function progressReporter(started: number, suiteCount: number, timeLimitMs: numb
 }
 
 /** The shrunk step table: each step on the model and on the kernel; `mark` on the failing step (a witness's: its good state). */
+/** Refuses (exit 2) a user's kernel (`file:PATH`) whose create has not returned after `timeoutMs`, booted on a watched worker thread. */
+async function refuseUnbootable(target: string, timeoutMs: number): Promise<void> {
+  const booted = await watchReplay(target, { format: TRACE_FORMAT, boot: PROPERTY_BOOT, images: [...IMAGE_POOL], steps: [] }, timeoutMs)
+  if (booted?.where === 'create') {
+    throw new KernelModuleError(target.slice('file:'.length), `create(config, images) did not return within ${(timeoutMs / 1000).toLocaleString('en')} s (--step-timeout): a kernel that does not boot cannot be checked`)
+  }
+}
+
 /** Whether a stalled run's trace is written: the kernel did not answer (sila replay stops there too) within a run it can regenerate. */
 function writesStalled(example: CounterExample): boolean {
   return example.failure.invariant === 'ROBUST' && example.scenario.length > 0
@@ -201,6 +211,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const progress = progressReporter(started, suites.length, args.timeLimitSeconds === undefined ? undefined : args.timeLimitSeconds * 1000)
   const target = args.target
   try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
+  // A user's kernel whose boot never returns is refused (exit 2) rather than hang this thread's create below: booted first on a watched worker.
+  if (target.startsWith('file:')) await refuseUnbootable(target, (args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds) * 1000)
   // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
   resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
   // The user's properties are read (and refused, exit 2) here, against the system the suites boot; each worker loads them again.

@@ -169,6 +169,18 @@ test('a kernel that loops on one syscall kind: the trace check writes replays to
   assert.ok(replayed.rows.filter((row) => row.step > failure.step + offset).every((row) => row.kernel === 'not stepped'))
 })
 
+test('a kernel whose create never returns is refused (exit 2) naming its module, not waited on', () => {
+  const never = join(dir, 'never-boots.mjs')
+  writeFileSync(never, [
+    `import { abstractState } from '${ABSTRACTION}'`,
+    'export const target = { name: \'never-boots\', create() { for (;;) {} }, abstraction: { abstract: (kernel) => abstractState(kernel) } }',
+  ].join('\n'))
+  const run = check(['refinement', '--runs', '5', '--step-timeout', '1', '--kernel', never], join(dir, 'unused'))
+  assert.is(run.status, 2, `${run.stdout}\n${run.stderr}`)
+  assert.match(run.stderr, /never-boots\.mjs: create\(config, images\) did not return within 1 s \(--step-timeout\)/)
+  assert.is(run.stdout, '', 'refused before the check starts')
+})
+
 test('--step-timeout is refused when not a positive number of seconds, and with --fail-fast', () => {
   for (const [args, expected] of [
     [['--step-timeout', '0'], /--step-timeout expects a positive number of seconds/],
