@@ -68,7 +68,8 @@ Options:
                       under way, unshrunk, its unanswered step and a 'rerun it'
                       command; its trace is written, not stored ('sila replay'
                       stops at the same step; a user property's loop: no trace),
-                      and the worker's other suites go on (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
+                      and the worker's other suites go on; a --kernel whose
+                      create does not return is refused (exit 2) (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list');
                       --kernel and --mutant exclude each other (default: the impl)
