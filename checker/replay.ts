@@ -154,8 +154,8 @@ function unansweredDivergence(unanswered: Unanswered, model: unknown): ReplayDiv
 
 /**
  * Steps the kernel in lockstep and reports how it compares with the model's
- * step; `abstracts` false: the abstraction is known not to return after it,
- * and only the outcome is compared.
+ * step. At the `unanswered` call: not stepped (its step), or only the outcome
+ * compared (the abstraction after it).
  */
 function kernelStep(target: RefinementTarget, kernel: KernelUnderTest, syscall: unknown, outcome: Outcome, after: KernelState, index: number, unanswered?: Unanswered): { text: string; divergence: ReplayDivergence | null } {
   if (unanswered?.where === 'step' && unanswered.step === index) return { text: 'no answer', divergence: unansweredDivergence(unanswered, outcomeToJson(outcome)) }
