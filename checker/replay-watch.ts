@@ -16,7 +16,8 @@
 import { Worker } from 'node:worker_threads'
 import type { Trace } from '../spec/trace.js'
 import { BOOT_STEP, type Unanswered } from './replay.js'
-import { newWatch, stallOf, ticksOf } from './watchdog.js'
+import { insideKernel, newWatch, stallOf, ticksOf } from './watchdog.js'
+import { watchCalls } from './explore/step-watch.js'
 
 /**
  * Replays `trace` on kernel target `kernel` (a checker/targets.ts name) on a
@@ -28,22 +29,14 @@ export function watchReplay(kernel: string, trace: Trace, timeoutMs: number): Pr
   const watch = newWatch()
   const worker = new Worker(new URL('./replay-watch-worker.js', import.meta.url), { workerData: { kernel, trace, watch } })
   return new Promise((resolve) => {
-    let ticks = -1
-    let since = Date.now()
-    const finish = (found: Unanswered | null) => { clearInterval(timer); void worker.terminate(); resolve(found) }
-    const timer = setInterval(() => {
-      const now = Date.now()
+    const finish = (found: Unanswered | null) => { stop(); void worker.terminate(); resolve(found) }
+    // Only the kernel's calls are timed: the model's work between two calls, and loading the kernel's module, are not.
+    const stop = watchCalls([{ inside: () => insideKernel(watch), ticks: () => ticksOf(watch) }], timeoutMs, () => {
       const stall = stallOf(watch)
-      const seen = ticksOf(watch)
-      const inside = stall.where !== 'outside'
-      // Timed from the first poll that finds the worker inside a kernel call it has not returned from (the call began no
-      // later); the model's work between two calls, and loading the kernel's module, are not watched.
-      if (!inside || seen !== ticks) { ticks = inside ? seen : -1; since = now; return }
-      if (now - since < timeoutMs) return
       // Steps answered so far: the unanswered step's index; the abstraction reads the state after the step before it (at boot: BOOT_STEP).
       finish(stall.where === 'create' ? { where: 'create', step: BOOT_STEP, timeoutMs }
         : stall.where === 'abstract' ? { where: 'abstract', step: stall.step - 1, timeoutMs } : { where: 'step', step: stall.step, timeoutMs })
-    }, Math.max(20, Math.min(1000, timeoutMs / 4)))
+    })
     worker.on('message', () => finish(null))
     worker.on('error', () => finish(null))
     worker.on('exit', () => finish(null))

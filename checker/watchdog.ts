@@ -117,6 +117,11 @@ export function ticksOf(watch: Watch): number {
   return Atomics.load(watch.cells, TICKS)
 }
 
+/** Whether the worker is inside one of the kernel's entry points now. */
+export function insideKernel({ cells }: Watch): boolean {
+  return Atomics.load(cells, WHERE) !== OUTSIDE
+}
+
 /** What a stopped worker was doing when it stopped answering. */
 export interface Stall {
   readonly suite: SuiteName | null

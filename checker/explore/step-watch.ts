@@ -128,26 +128,44 @@ function stallOf(cells: Int32Array): SearchStall {
   }
 }
 
+/** A watched thread as the poll reads it: whether it is inside a watched call now, and its tick (which moves as each call returns). */
+export interface CallProbe {
+  readonly inside: () => boolean
+  readonly ticks: () => number
+}
+
 /**
- * Watches every lane of `memory` from the main thread: `onStall` is called once,
- * with the first lane found inside one kernel call for `timeoutMs` or longer
- * (never sooner; at most a poll later). Returns the function that stops watching.
+ * Polls `probes` from the main thread (the watchdogs of explore and replay):
+ * `onStall` is called once, with the index of the first probe found inside one
+ * call for `timeoutMs` or longer (never sooner; at most a poll later). A call
+ * is timed from the first poll that finds the thread inside it, since it began
+ * no later; time outside calls is not counted. Returns the function that stops
+ * polling.
  */
-export function watchLanes(memory: SharedArrayBuffer, timeoutMs: number, onStall: (stall: SearchStall) => void): () => void {
-  const lanes = Array.from({ length: laneCount(memory) }, (_, lane) => ({
-    cells: new Int32Array(memory, lane * LANE_CELLS * Int32Array.BYTES_PER_ELEMENT, LANE_CELLS), ticks: -1, since: 0,
-  }))
+export function watchCalls(probes: ReadonlyArray<CallProbe>, timeoutMs: number, onStall: (probe: number) => void): () => void {
+  const seen = probes.map(() => ({ ticks: -1, since: 0 }))
   const timer = setInterval(() => {
     const now = Date.now()
-    for (const lane of lanes) {
-      const ticks = Atomics.load(lane.cells, TICKS)
-      const inside = Atomics.load(lane.cells, WHERE) !== OUTSIDE
-      // Timed from the first poll that finds the lane inside a call it has not returned from: the call began no later.
-      if (!inside || ticks !== lane.ticks) { lane.ticks = inside ? ticks : -1; lane.since = now; continue }
-      if (now - lane.since >= timeoutMs) { clearInterval(timer); onStall(stallOf(lane.cells)); return }
+    for (const [index, probe] of probes.entries()) {
+      const last = seen[index]!
+      const ticks = probe.ticks()
+      const inside = probe.inside()
+      if (!inside || ticks !== last.ticks) { last.ticks = inside ? ticks : -1; last.since = now; continue }
+      if (now - last.since >= timeoutMs) { clearInterval(timer); onStall(index); return }
     }
   }, Math.max(20, Math.min(1000, timeoutMs / 4)))
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/**
+ * Watches every lane of `memory` from the main thread: `onStall` is called once,
+ * with the first lane found inside one kernel call (or user property) for
+ * `timeoutMs` or longer ({@link watchCalls}). Returns the function that stops watching.
+ */
+export function watchLanes(memory: SharedArrayBuffer, timeoutMs: number, onStall: (stall: SearchStall) => void): () => void {
+  const lanes = Array.from({ length: laneCount(memory) }, (_, lane) => new Int32Array(memory, lane * LANE_CELLS * Int32Array.BYTES_PER_ELEMENT, LANE_CELLS))
+  const probes = lanes.map((cells) => ({ inside: () => Atomics.load(cells, WHERE) !== OUTSIDE, ticks: () => Atomics.load(cells, TICKS) }))
+  return watchCalls(probes, timeoutMs, (lane) => onStall(stallOf(lanes[lane]!)))
 }
 

@@ -111,19 +111,17 @@ export function buildTimeline(input: TimelineInput): Timeline {
       // Past the call that did not return, nothing is handed to the kernel; that call's step is a disagreement.
       kernelText = index === cut.step ? 'no answer' : NOT_STEPPED
       kernelAgrees = index === cut.step ? false : null
-    } else if (kernel !== null && cut?.where === 'abstract' && index === cut.step) {
-      let answer: Outcome | null = null
-      try { answer = kernel.step(traced.syscall) } catch (error) { kernelText = `threw ${String(error)}` }
-      kernelText = answer === null ? kernelText : outcomeText(answer)
-      kernelAgrees = answer !== null && firstDifference('outcome', next.outcome, answer) === null
-      if (kernelAgrees && !diverged) { divergence = { path: 'abstraction', model: 'an abstract state', kernel: 'no answer' }; diverged = true }
     } else if (kernel !== null) {
       let answer: Outcome | null = null
       try { answer = kernel.step(traced.syscall) } catch (error) { kernelText = `threw ${String(error)}` }
       if (answer !== null) {
         kernelText = outcomeText(answer)
         kernelAgrees = firstDifference('outcome', next.outcome, answer) === null
-        if (!diverged && kernelAgrees && input.target !== undefined) {
+        if (!diverged && kernelAgrees && input.target !== undefined && cut?.where === 'abstract' && index === cut.step) {
+          // The abstraction that did not return is not asked again.
+          divergence = { path: 'abstraction', model: 'an abstract state', kernel: 'no answer' }
+          diverged = true
+        } else if (!diverged && kernelAgrees && input.target !== undefined) {
           const read = abstractOrUnreadable(input.target, kernel)
           const difference = 'unreadable' in read ? null : diffStates(next.state, read.state, input.target.abstraction.ghosts)
           if ('unreadable' in read) divergence = { path: 'abstraction', model: 'a state the abstraction can read', kernel: `unreadable: ${read.unreadable}` }

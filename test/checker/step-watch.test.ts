@@ -13,7 +13,6 @@ import { Worker } from 'node:worker_threads'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { presetActions } from '../../checker/explore/actions.js'
 import { StepWatch, newWatchMemory, watchLanes, type SearchStall } from '../../checker/explore/step-watch.js'
@@ -23,20 +22,18 @@ import { decodeOrThrow } from '../../spec/decode.js'
 import { PropsFileCodec } from '../../spec/props.js'
 import { resolveProps } from '../../properties/user/resolve.js'
 import { defineProperty } from '../../properties/user/define.js'
-
 import { watchedProperties } from '../../checker/explore/props.js'
 import { boot, bootNamed } from '../../model/boot.js'
 
 const capCoreBoot = () => boot(CAP_CORE.boot, CAP_CORE.images)
-import { ROOT } from '../cli/run.js'
+import { ROOT, distUrl } from '../cli/run.js'
 
-const dist = (path: string) => pathToFileURL(join(ROOT, 'dist', path)).href
 const dir = mkdtempSync(join(tmpdir(), 'sila-step-watch-'))
 
 /** The impl, looping forever in a step of LOOP_ON's kind that succeeds (named `mutant:` so that the general engine searches it as an impl copy). */
 const kernelFile = join(dir, 'loops.mjs')
 writeFileSync(kernelFile, [
-  `import { implTarget } from '${dist('refinement/abstraction.js')}'`,
+  `import { implTarget } from '${distUrl('refinement/abstraction.js')}'`,
   'export const target = {',
   '  ...implTarget, name: \'mutant:loops\',',
   '  create(config, images) {',
@@ -52,16 +49,15 @@ writeFileSync(kernelFile, [
 const searchFile = join(dir, 'search.mjs')
 writeFileSync(searchFile, [
   'import { workerData } from \'node:worker_threads\'',
-  `import { exploreGeneral } from '${dist('checker/explore/general.js')}'`,
-  `import { exploreGeneralParallel } from '${dist('checker/explore/general-parallel.js')}'`,
-  `import { loadTarget } from '${dist('checker/targets.js')}'`,
+  `import { exploreGeneral } from '${distUrl('checker/explore/general.js')}'`,
+  `import { exploreGeneralParallel } from '${distUrl('checker/explore/general-parallel.js')}'`,
+  `import { loadTarget } from '${distUrl('checker/targets.js')}'`,
   'const { preset, workers, watch, kernel } = workerData',
   'if (workers === 1) exploreGeneral({ preset, kernel: await loadTarget(kernel), watch })',
   'else await exploreGeneralParallel({ preset, workers, kernelName: kernel, watch })',
 ].join('\n'))
 
 function stallOf(workers: number, loopOn: string): Promise<SearchStall> {
-  process.env.LOOP_ON = loopOn
   const watch = newWatchMemory(workers)
   const worker = new Worker(searchFile, { workerData: { preset: NESTED, workers, watch, kernel: `file:${kernelFile}` }, env: { ...process.env, LOOP_ON: loopOn } })
   return new Promise((resolve, reject) => {

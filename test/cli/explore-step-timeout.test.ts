@@ -13,12 +13,11 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { ROOT, testStore } from './run.js'
+import { ROOT, distUrl, testStore } from './run.js'
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
-const IMPL = pathToFileURL(join(ROOT, 'dist', 'impl', 'kernel.js')).href
-const ABSTRACTION = pathToFileURL(join(ROOT, 'dist', 'refinement', 'abstraction.js')).href
+const IMPL = distUrl('impl/kernel.js')
+const ABSTRACTION = distUrl('refinement/abstraction.js')
 
 /**
  * Loops on LOOP_ON's syscall kind: in its step (LOOP_IN=step), in the
@@ -158,7 +157,7 @@ test('replay --report of an unanswered step marks it and steps the kernel no fur
 test('a user property in code that never returns: STALL with the path to the state it was asked of, on every engine; no trace', () => {
   const props = join(dir, 'loops-props.mjs')
   writeFileSync(props, [
-    `import { defineProperty } from '${pathToFileURL(join(ROOT, 'dist', 'api', 'properties.js')).href}'`,
+    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
     'export default [',
     '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
     // nested boots two processes: the third, by a spawn, is one step away.

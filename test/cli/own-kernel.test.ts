@@ -11,12 +11,11 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { ROOT, STACK_LINE } from './run.js'
+import { ROOT, STACK_LINE, distUrl } from './run.js'
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
-const IMPL = pathToFileURL(join(ROOT, 'dist', 'impl', 'kernel.js')).href
-const ABSTRACTION = pathToFileURL(join(ROOT, 'dist', 'refinement', 'abstraction.js')).href
+const IMPL = distUrl('impl/kernel.js')
+const ABSTRACTION = distUrl('refinement/abstraction.js')
 
 /** The fixture modules, by file name. */
 const MODULES: Record<string, string> = {

@@ -9,10 +9,15 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** The repository root (this file is compiled to dist/test/cli/). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+/** The file URL of a compiled module (`impl/kernel.js`), for the kernel and property modules tests write. */
+export function distUrl(path: string): string {
+  return pathToFileURL(join(ROOT, 'dist', path)).href
+}
 
 export interface Run {
   readonly status: number | null

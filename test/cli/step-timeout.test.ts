@@ -13,13 +13,12 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { ROOT, testStore } from './run.js'
+import { ROOT, distUrl, testStore } from './run.js'
 import { syscallText } from '../../checker/stepText.js'
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
-const IMPL = pathToFileURL(join(ROOT, 'dist', 'impl', 'kernel.js')).href
-const ABSTRACTION = pathToFileURL(join(ROOT, 'dist', 'refinement', 'abstraction.js')).href
+const IMPL = distUrl('impl/kernel.js')
+const ABSTRACTION = distUrl('refinement/abstraction.js')
 
 const HANGING_KERNEL = [
   'import { isMainThread } from \'node:worker_threads\'',
@@ -116,7 +115,7 @@ test('the rerun command a stalled suite prints stops at the same step of the sam
 test('a user property that stops answering fails its suite as STALL, after the step whose state it was asked', () => {
   const props = join(dir, 'loops.mjs')
   writeFileSync(props, [
-    `import { defineProperty } from '${pathToFileURL(join(ROOT, 'dist', 'api', 'properties.js')).href}'`,
+    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
     'let asked = 0',
     'export default [defineProperty(\'loops\', () => { if (++asked > 300) for (;;) {} return null }, { says: \'answers 300 states, then never\' })]',
   ].join('\n'))

@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { readJsonInput } from '../../cli/input.js'
 import { TraceCodec, type Trace } from '../../spec/trace.js'
 import { PACKAGE_NAME, regressionTest } from '../../checker/export/test.js'
-import { ROOT } from '../cli/run.js'
+import { ROOT, distUrl } from '../cli/run.js'
 
 const IPC = 'examples/ipc-transfer.trace.json'
 const REVOKE = 'examples/revoke-reaches-tables.trace.json'
@@ -216,7 +216,7 @@ test('a kernel step that never returns fails its step test after SILA_STEP_TIMEO
   withDirectory((directory) => {
     const kernel = join(directory, 'loops.mjs')
     writeFileSync(kernel, [
-      `import { implTarget } from '${pathToFileURL(join(ROOT, 'dist', 'refinement', 'abstraction.js')).href}'`,
+      `import { implTarget } from '${distUrl('refinement/abstraction.js')}'`,
       'export const target = { ...implTarget, name: \'loops\', create(config, images) {',
       '  const kernel = implTarget.create(config, images)',
       '  const step = kernel.step.bind(kernel)',
