@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
+import { Worker, isMainThread } from 'node:worker_threads'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { InputError } from '../spec/decode.js'
@@ -110,16 +111,53 @@ export interface UserModuleKind {
 const KERNEL_MODULE: UserModuleKind = { notAFile: 'not a file: a kernel is a JavaScript module exporting \'target\' (docs/own-kernel.md)' }
 
 /**
+ * How long a user's module may take to load (its top-level code, its imports)
+ * before it is refused: the commands with `--step-timeout` set it to that
+ * (default 60 s, as the step timeout's), and `flag` to the flag that allows longer.
+ */
+export const userModuleLoad: { timeoutMs: number; flag: string | null } = { timeoutMs: 60_000, flag: null }
+
+/** Modules this thread has probed (by path): each is probed once. */
+const probed = new Set<string>()
+
+/**
+ * Loads `module` on a worker thread first ({@link userModuleLoad}): a module
+ * whose loading has not finished after the timeout (a loop at its top level), or
+ * never can (an await that never settles), is a {@link KernelModuleError}. Only
+ * the main thread probes: the commands load every user module there before their
+ * workers start, so a worker never meets one that hangs.
+ */
+async function probeLoad(module: string, given: string): Promise<void> {
+  if (!isMainThread || probed.has(module)) return
+  const { timeoutMs } = userModuleLoad
+  const worker = new Worker(new URL('./user-module-probe.js', import.meta.url), { workerData: { url: pathToFileURL(module).href }, stdout: true, stderr: true })
+  const outcome = await new Promise<'loaded' | 'threw' | 'timeout' | 'unsettled'>((done) => {
+    const timer = setTimeout(() => done('timeout'), timeoutMs)
+    const finish = (how: 'loaded' | 'threw' | 'unsettled') => { clearTimeout(timer); done(how) }
+    worker.once('message', (message) => finish(message === 'loaded' ? 'loaded' : 'threw'))
+    worker.once('error', () => finish('threw'))
+    worker.once('exit', () => finish('unsettled'))
+  })
+  worker.removeAllListeners()
+  void worker.terminate()
+  if (outcome === 'timeout') throw new KernelModuleError(given, `the module did not finish loading within ${timeoutMs / 1000} s (its top-level code, or a module it imports, does not return${userModuleLoad.flag === null ? '' : `; ${userModuleLoad.flag} allows longer`})`)
+  if (outcome === 'unsettled') throw new KernelModuleError(given, 'the module never finished loading: its top-level code awaits something that never settles')
+  probed.add(module)
+}
+
+/**
  * Imports the user's module at `given` (a path, relative to the working directory)
  * and returns its exports. A module that is missing, is not JavaScript, has a
  * syntax error (refused at `FILE:LINE:COLUMN`) or throws while loading (refused at
- * the line of the user's code that threw) is a {@link KernelModuleError}: exit 2.
+ * the line of the user's code that threw) is a {@link KernelModuleError}: exit 2;
+ * so is one whose loading does not finish ({@link probeLoad}).
  */
 export async function importUserModule(given: string, kind: UserModuleKind): Promise<Record<string, unknown>> {
   const module = resolve(given)
   let stats
   try { stats = statSync(module) } catch { throw new KernelModuleError(given, 'no such file') }
   if (!stats.isFile()) throw new KernelModuleError(given, kind.notAFile)
+  await probeLoad(module, given)
   try {
     return await import(pathToFileURL(module).href) as Record<string, unknown>
   } catch (error) {

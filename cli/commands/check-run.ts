@@ -21,7 +21,7 @@ import { checkReport, generatorName, writeReport } from '../../checker/report/in
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
 import { TRACE_FORMAT, type ProducedBy } from '../../spec/trace.js'
 import { watchReplay } from '../../checker/replay-watch.js'
-import { KernelModuleError } from '../../checker/user-module.js'
+import { KernelModuleError, userModuleLoad } from '../../checker/user-module.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import type { CounterExample } from '../../properties/run.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -210,6 +210,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const started = Date.now()
   const progress = progressReporter(started, suites.length, args.timeLimitSeconds === undefined ? undefined : args.timeLimitSeconds * 1000)
   const target = args.target
+  userModuleLoad.timeoutMs = (args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds) * 1000
+  userModuleLoad.flag = '--step-timeout S'
   try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
   // A user's kernel whose boot never returns is refused (exit 2) rather than hang this thread's create below: booted first on a watched worker.
   if (target.startsWith('file:')) await refuseUnbootable(target, (args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds) * 1000)

@@ -69,7 +69,9 @@ Options:
                       command; its trace is written, not stored ('sila replay'
                       stops at the same step; a user property's loop: no trace),
                       and the worker's other suites go on; a --kernel whose
-                      create does not return is refused (exit 2) (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
+                      create does not return, or a --kernel or --props module
+                      whose loading does not finish, is refused (exit 2)
+                      (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
   --kernel FILE       check your own kernel: a module exporting 'target' (docs/own-kernel.md)
   --mutant NAME       check a seeded bug instead of the impl (see 'sila mutants --list');
                       --kernel and --mutant exclude each other (default: the impl)

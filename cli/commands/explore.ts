@@ -20,6 +20,7 @@ import type { ExploreProgress, ExploreResult } from '../../checker/explore/searc
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { exploreReport, generatorName, writeReport } from '../../checker/report/index.js'
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
+import { userModuleLoad } from '../../checker/user-module.js'
 import type { ProducedBy } from '../../spec/trace.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 import { interruptedBefore } from '../interrupt.js'
@@ -165,7 +166,9 @@ Options:
                      replay stops at the same step); watched: your --kernel and
                      the impl the general engine steps; a --props property in
                      code that does not return is a STALL, its path printed, no
-                     trace written (default ${EXPLORE_DEFAULTS.stepTimeoutSeconds})
+                     trace written; a --kernel or --props module whose loading
+                     does not finish within S seconds is refused (exit 2)
+                     (default ${EXPLORE_DEFAULTS.stepTimeoutSeconds})
   --props FILE       also check your properties, named by the system's names (the
                      preset's, or the --boot file's): FILE.json is sila-props/1,
                      any other FILE a JavaScript module exporting properties
@@ -355,6 +358,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const seed = integerFlag('explore', 'seed', values.seed) ?? EXPLORE_DEFAULTS.seed
   const timeLimit = secondsFlag('explore', 'time-limit', values['time-limit'])
   const stepTimeout = secondsFlag('explore', 'step-timeout', values['step-timeout']) ?? EXPLORE_DEFAULTS.stepTimeoutSeconds
+  userModuleLoad.timeoutMs = stepTimeout * 1000
+  userModuleLoad.flag = '--step-timeout S'
   const depthMax = positiveIntegerFlag('explore', 'depth', values.depth)
   const statesMax = positiveIntegerFlag('explore', 'states', values.states)
   const workersAsked = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers
@@ -385,6 +390,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`)
   }
   const refine = values.kernel !== undefined ? `file:${values.kernel}` : values.refine === true ? 'impl' : undefined
+  // Your kernel is loaded here first (the search's worker loads it again): one that cannot load, or never finishes loading, is refused (exit 2).
+  if (refine !== undefined && refine.startsWith('file:')) await loadTarget(refine)
   const running = exploreInWorker({
     options: {
       preset,

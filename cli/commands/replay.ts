@@ -11,6 +11,7 @@ import { TraceCodec, type Failure } from '../../spec/trace.js'
 import { failureStepProblem, missingPropsFile, propertyNotStated } from '../trace-consistency.js'
 import { InputError } from '../../spec/decode.js'
 import { chooseKernel, choiceText, kernelText, loadTarget, type KernelChoice } from '../../checker/targets.js'
+import { userModuleLoad } from '../../checker/user-module.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
 import { cleanMutants } from '../../mutants/materialize.js'
 import type { ReplayOptions } from '../../checker/replay.js'
@@ -68,7 +69,9 @@ Options:
                        divergence at that step ('no answer'): nothing more is
                        handed to it, the model replays the rest (default ${REPLAY_STEP_TIMEOUT_SECONDS}).
                        The kernel's part runs first on a worker thread, watched
-                       (a kernel that loops only on a second run is not caught)
+                       (a kernel that loops only on a second run is not caught);
+                       a --kernel or --props module whose loading does not
+                       finish within S seconds is refused (exit 2)
   --json               print the result as JSON instead of a table
   --report DIR         write an HTML report (step timeline with the state changes
                        of every step, coverage charts, authority graph) to DIR/index.html
@@ -266,6 +269,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const file = parsed.positionals[0]!
   const values = parsed.values
   const stepTimeout = secondsFlag('replay', 'step-timeout', values['step-timeout']) ?? REPLAY_STEP_TIMEOUT_SECONDS
+  userModuleLoad.timeoutMs = stepTimeout * 1000
+  userModuleLoad.flag = '--step-timeout S'
   checkOutputs('replay', [{ name: '--report', path: values.report, kind: 'directory' }])
   let choice: KernelChoice
   try {
