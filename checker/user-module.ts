@@ -117,13 +117,17 @@ const KERNEL_MODULE: UserModuleKind = { notAFile: 'not a file: a kernel is a Jav
  */
 export const userModuleLoad: { timeoutMs: number; flag: string | null } = { timeoutMs: 60_000, flag: null }
 
+/** The exit code of a thread (or process) whose top-level await can no longer settle. */
+const UNSETTLED_AWAIT = 13
+
 /** Modules this thread has probed (by path): each is probed once. */
 const probed = new Set<string>()
 
 /**
  * Loads `module` on a worker thread first ({@link userModuleLoad}): a module
- * whose loading has not finished after the timeout (a loop at its top level), or
- * never can (an await that never settles), is a {@link KernelModuleError}. Only
+ * whose loading has not finished after the timeout (a loop at its top level),
+ * never can (an await that never settles), or ends the process, is a
+ * {@link KernelModuleError}. Only
  * the main thread probes: the commands load every user module there before their
  * workers start, so a worker never meets one that hangs.
  */
@@ -131,17 +135,20 @@ async function probeLoad(module: string, given: string): Promise<void> {
   if (!isMainThread || probed.has(module)) return
   const { timeoutMs } = userModuleLoad
   const worker = new Worker(new URL('./user-module-probe.js', import.meta.url), { workerData: { url: pathToFileURL(module).href }, stdout: true, stderr: true })
-  const outcome = await new Promise<'loaded' | 'threw' | 'timeout' | 'unsettled'>((done) => {
+  // What the probe's thread did: loaded the module, threw (left to this thread's import, which names the line), ran out of time, or ended (its exit code).
+  const outcome = await new Promise<'loaded' | 'threw' | 'timeout' | number>((done) => {
     const timer = setTimeout(() => done('timeout'), timeoutMs)
-    const finish = (how: 'loaded' | 'threw' | 'unsettled') => { clearTimeout(timer); done(how) }
+    const finish = (how: 'loaded' | 'threw' | number) => { clearTimeout(timer); done(how) }
     worker.once('message', (message) => finish(message === 'loaded' ? 'loaded' : 'threw'))
     worker.once('error', () => finish('threw'))
-    worker.once('exit', () => finish('unsettled'))
+    worker.once('exit', (code) => finish(code))
   })
   worker.removeAllListeners()
   void worker.terminate()
   if (outcome === 'timeout') throw new KernelModuleError(given, `the module did not finish loading within ${timeoutMs / 1000} s (its top-level code, or a module it imports, does not return${userModuleLoad.flag === null ? '' : `; ${userModuleLoad.flag} allows longer`})`)
-  if (outcome === 'unsettled') throw new KernelModuleError(given, 'the module never finished loading: its top-level code awaits something that never settles')
+  // Node ends a thread whose top-level await can no longer settle with code 13; any other end is the module's process.exit.
+  if (outcome === UNSETTLED_AWAIT) throw new KernelModuleError(given, 'the module never finished loading: its top-level code awaits something that never settles')
+  if (typeof outcome === 'number') throw new KernelModuleError(given, `the module ended the process while loading (process.exit(${outcome}))`)
   probed.add(module)
 }
 

@@ -2,8 +2,9 @@
  * A user's module (`--kernel FILE`, `--props FILE` in code) whose loading never
  * finishes — a loop at its top level, an await that never settles — is refused
  * (exit 2, naming the module, within the command's `--step-timeout`) by every
- * command that loads one, instead of hanging it; one that loads slowly but within
- * the timeout is used as ever.
+ * command that loads one, instead of hanging it, and so is one that ends the
+ * process while loading; one that loads slowly but within the timeout is used as
+ * ever.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -22,6 +23,7 @@ const unsettledKernel = file('unsettled.mjs', `await new Promise(() => {})\n${IM
 // A loop in a module the kernel imports, not in the kernel itself.
 file('loops-inside.mjs', 'for (;;) {}\nexport const nothing = 0\n')
 const importsLooping = file('imports-looping.mjs', `import './loops-inside.mjs'\n${IMPL_TARGET}`)
+const exitingKernel = file('exits.mjs', `process.exit(0)\n${IMPL_TARGET}`)
 const loopingProps = file('loops-props.mjs', 'export default []\nwhile (true) {}\n')
 // Busy for half a second while loading, then a kernel like any other.
 const slowKernel = file('slow.mjs', `const until = Date.now() + 500\nwhile (Date.now() < until) {}\n${IMPL_TARGET}`)
@@ -51,6 +53,12 @@ test('a kernel whose top-level await never settles is refused at once', () => {
   refusedLoading(sila('check', '--kernel', unsettledKernel, '--runs', '1'), unsettledKernel, null, 'check')
   // Not after the default 60 s timeout: the probe's thread ended with nothing left to run.
   assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`)
+})
+
+test('a kernel that ends the process while loading is refused, not taken for a clean exit', () => {
+  const run = sila('replay', TRACE, '--kernel', exitingKernel)
+  assert.is(run.status, 2, run.stderr)
+  assert.ok(run.stderr.includes(`${exitingKernel}: the module ended the process while loading (process.exit(0))`), run.stderr)
 })
 
 test('properties in code that loop while loading are refused by check, explore and audit', () => {
