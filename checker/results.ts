@@ -11,6 +11,7 @@ import { SUITE_NAMES } from '../properties/suite.js'
 import { basename } from 'node:path'
 import { InputError } from '../spec/decode.js'
 import { intRange } from '../spec/numbers.js'
+import { describedAs } from '../spec/exact.js'
 
 export const CHECK_FORMAT = 'sila-check/1'
 
@@ -19,6 +20,12 @@ const Count = intRange(0, Number.MAX_SAFE_INTEGER, 'Count')
 /** A seed as --seed takes it: fast-check's 32 bits (the suites' own seeds derive from it within them). */
 const Seed = intRange(-(2 ** 31), 2 ** 31 - 1, 'Seed')
 const Counts = t.record(t.string, Count)
+/** A failure's step: its index in the run, or -1 at boot (a kernel whose boot state differs from the model's: properties/suites/robustness.ts, pipeline.ts). */
+const FailureStep = intRange(-1, Number.MAX_SAFE_INTEGER, 'Step')
+/** A measurement that cannot be negative (a rate, a duration, bytes): finite and at least 0. */
+const Measured = describedAs(t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'Measured'), 'a non-negative number')
+/** A probability: a number from 0 to 1. */
+const Probability = describedAs(t.refinement(t.number, (n) => n >= 0 && n <= 1, 'Probability'), 'a probability, a number from 0 to 1')
 const CheckCountsCodec = t.type({ ok: Count, fail: Count, atBound: Count, onePast: Count })
 const CoverageCodec = t.intersection([
   t.type({ runs: Count, steps: Count, kindOk: Counts, kindFailed: Counts, errors: Counts, cases: Counts }),
@@ -31,7 +38,7 @@ export const SuiteSummaryCodec = t.type({
   runs: Count,
   interrupted: t.boolean,
   coverage: CoverageCodec,
-  failure: t.union([t.null, t.type({ invariant: t.string, step: Count, message: t.string, path: t.string, shrunkLength: Count, file: t.union([t.string, t.null]) })]),
+  failure: t.union([t.null, t.type({ invariant: t.string, step: FailureStep, message: t.string, path: t.string, shrunkLength: Count, file: t.union([t.string, t.null]) })]),
 })
 export type SuiteSummary = t.TypeOf<typeof SuiteSummaryCodec>
 
@@ -47,9 +54,9 @@ export const PropertySummaryCodec = t.intersection([
   t.type({
     name: t.string, says: t.string, kind: t.keyof({ always: null, sometimes: null }),
     status: t.keyof({ held: null, violated: null, witnessed: null, vacuous: null }),
-    states: t.number, runs: t.number, runsReached: t.number, file: t.union([t.string, t.null]),
+    states: Count, runs: Count, runsReached: Count, file: t.union([t.string, t.null]),
   }),
-  t.partial({ suite: t.string, step: t.number, message: t.string }),
+  t.partial({ suite: t.string, step: FailureStep, message: t.string }),
 ])
 export type PropertySummary = t.TypeOf<typeof PropertySummaryCodec>
 
@@ -277,24 +284,25 @@ export const ExploreResultsCodec = t.intersection([
     violation: t.union([t.null, t.intersection([t.type({ invariant: t.string, message: t.string, path: t.array(t.unknown) }), t.partial({
       witness: t.unknown, says: t.string,
       // The kernel call the watchdog found unanswered (--step-timeout), when that is the violation.
-      unanswered: t.type({ where: t.keyof({ create: null, step: null, abstract: null }), step: t.number, timeoutMs: t.number }),
+      // step: the step's index, -1 for `create` (the kernel's boot, before any step; checker/explore/run.ts).
+      unanswered: t.type({ where: t.keyof({ create: null, step: null, abstract: null }), step: FailureStep, timeoutMs: Measured }),
     })])]),
   }),
   t.partial({
     // Timing is printed, not written to --out (two runs give the same file); older files may hold it.
-    durationMs: t.number,
-    swarm: t.union([t.null, t.type({ index: Count, count: intRange(1, Number.MAX_SAFE_INTEGER, 'JobCount'), seed: t.number })]),
+    durationMs: Measured,
+    swarm: t.union([t.null, t.type({ index: Count, count: intRange(1, Number.MAX_SAFE_INTEGER, 'JobCount'), seed: intRange(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'Seed') })]),
     counterexample: t.union([t.string, t.null]),
     // What `sila explore --out` also writes, and `sila merge` does not combine (files are decoded exactly, so they are named).
     engine: t.keyof({ model: null, compiled: null, general: null }),
     queue: Count,
-    statesPerSecond: t.number,
-    collisionProbability: t.number,
+    statesPerSecond: Measured,
+    collisionProbability: Probability,
     coverage: Counts,
     // 'variant' when the coverage is by variant (\`--coverage variant\`); by syscall kind when absent.
     coverageBy: t.keyof({ kind: null, variant: null }),
     interrupted: t.boolean,
-    peakMemoryBytes: t.number,
+    peakMemoryBytes: Count,
     // What `sila explore --json` also prints: the alphabet's kinds no transition took.
     neverTaken: t.array(t.string),
     // The verdict of each user property (`--props`): a witness's path and trace file for a sometimes found.

@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { Worker, isMainThread } from 'node:worker_threads'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { extname, isAbsolute, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { InputError } from '../spec/decode.js'
 import { BootError } from '../model/boot-system.js'
@@ -110,6 +110,26 @@ export interface UserModuleKind {
 
 const KERNEL_MODULE: UserModuleKind = { notAFile: 'not a file: a kernel is a JavaScript module exporting \'target\' (docs/own-kernel.md)' }
 
+/** What Node says of a module path it cannot import for its extension alone (`.json` it reads as JSON, `.ts` and others it refuses). */
+const NOT_JAVASCRIPT_JSON = 'not a JavaScript module: Node reads it as JSON (a module ends in .js, .mjs or .cjs)'
+const NOT_JAVASCRIPT_EXTENSION = 'not a JavaScript module: Node imports .js, .mjs and .cjs files (compile TypeScript first)'
+
+/**
+ * Refuses a `--kernel FILE` that is no module Node could import, from its path
+ * alone (none of its code runs): missing, not a file, or of an extension Node
+ * does not import as a module. `sila export --format test --kernel FILE` writes a
+ * test that imports the module when it runs; a path refused here would only fail
+ * there. A {@link KernelModuleError}, as {@link importUserModule} refuses the same.
+ */
+export function checkKernelModulePath(given: string): void {
+  let stats
+  try { stats = statSync(resolve(given)) } catch { throw new KernelModuleError(given, 'no such file') }
+  if (!stats.isFile()) throw new KernelModuleError(given, KERNEL_MODULE.notAFile)
+  const extension = extname(given).toLowerCase()
+  if (extension === '.json') throw new KernelModuleError(given, NOT_JAVASCRIPT_JSON)
+  if (extension !== '' && !['.js', '.mjs', '.cjs'].includes(extension)) throw new KernelModuleError(given, NOT_JAVASCRIPT_EXTENSION)
+}
+
 /**
  * How long a user's module may take to load (its top-level code, its imports)
  * before it is refused: the commands with `--step-timeout` set it to that
@@ -169,8 +189,8 @@ export async function importUserModule(given: string, kind: UserModuleKind): Pro
     return await import(pathToFileURL(module).href) as Record<string, unknown>
   } catch (error) {
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
-    if (typeof code === 'string' && /^ERR_IMPORT_(ASSERTION|ATTRIBUTE)_/.test(code)) throw new KernelModuleError(given, 'not a JavaScript module: Node reads it as JSON (a module ends in .js, .mjs or .cjs)')
-    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new KernelModuleError(given, 'not a JavaScript module: Node imports .js, .mjs and .cjs files (compile TypeScript first)')
+    if (typeof code === 'string' && /^ERR_IMPORT_(ASSERTION|ATTRIBUTE)_/.test(code)) throw new KernelModuleError(given, NOT_JAVASCRIPT_JSON)
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new KernelModuleError(given, NOT_JAVASCRIPT_EXTENSION)
     if (error instanceof SyntaxError) {
       const place = syntaxPlace(error, module)
       throw new KernelModuleError(place === null ? given : placeText(place, module, given), `${firstLine(error)}${place === null ? ' (in this module or one it imports)' : ''}`)

@@ -25,7 +25,7 @@ import { IMAGE_POOL } from '../properties/pool.js'
 import { ImageError } from '../pipeline/errors.js'
 import { decodeKeyFile, publicKeyFile, readPublicKey, type Keyring, type PublicKey } from '../pipeline/image/keys.js'
 import { symbolicImage } from '../pipeline/symbolic.js'
-import { spawnHomes } from '../checker/explore/actions.js'
+import { declaredAlphabetSizes, spawnHomes } from '../checker/explore/actions.js'
 import { readJsonInput } from './input.js'
 import { UsageError, warn } from './output.js'
 
@@ -202,6 +202,34 @@ export function bootFilePreset(file: string, command: string): Preset {
   const { config, images } = readBootFile(file)
   if ((config.system?.processes ?? []).length === 0) throw new UsageError(`${file}: declares no processes (system.processes), so nothing acts`, command)
   return declaredPreset(file, `the system declared in ${file}`, config, images)
+}
+
+/**
+ * The most actions a declared system's alphabet may have for a search (2^21,
+ * 2,097,152). The alphabet is made in memory, about 200 bytes an action, and the
+ * search keeps tables of its own for each: web-app with one process of 64 slots
+ * (1,569,750 actions) searched to depth 1 in 12 s at a 1.4 GB peak, with 88 slots
+ * (4,082,382) in 45 s at 3.4 GB, and with 128 (12,568,342) its worker ran out of
+ * heap after 110 s, before the first level was done (2026-12-07).
+ */
+export const ALPHABET_ACTIONS_MAX = 2 ** 21
+
+/**
+ * Refuses a declared system whose alphabet has more than {@link ALPHABET_ACTIONS_MAX}
+ * actions, before any is made, naming the process with the most (its `slots`: a
+ * process's actions grow with the cube of its slots). `preset` is what the search
+ * takes (its forged images included); counted with the reads `--refine` adds.
+ */
+export function refuseLargeAlphabet(file: string, preset: Preset): void {
+  const { perCaller, total } = declaredAlphabetSizes(preset, true)
+  if (total <= ALPHABET_ACTIONS_MAX) return
+  const processes = preset.boot.system?.processes ?? []
+  const largest = processes.reduce((best, _, index) => ((perCaller[index] ?? 0) > (perCaller[best] ?? 0) ? index : best), 0)
+  const process = processes[largest]!
+  const count = (n: number) => n.toLocaleString('en')
+  throw new InputError(file, [
+    `$.system.processes[${largest}].slots: ${process.slots} slots give ${JSON.stringify(process.name)} ${count(perCaller[largest] ?? 0)} actions (an action names up to three slots), the system ${count(total)}: a search takes at most ${count(ALPHABET_ACTIONS_MAX)}`,
+  ])
 }
 
 /**

@@ -14,6 +14,7 @@
  * @module
  */
 import * as t from 'io-ts'
+import * as E from 'fp-ts/lib/Either.js'
 import { LimitsCodec, type Limits } from './limits.js'
 import { intRange, NameCodec, BOUNDS } from './numbers.js'
 import { DigestCodec, SemverCodec } from './images.js'
@@ -82,6 +83,24 @@ export const KeyCodec = t.intersection([
   t.partial({ algorithm: t.keyof({ 'ML-DSA-65': null, 'ML-DSA-87': null }), publicKey: t.string }),
 ])
 
+const FLOORS_RECORD = t.record(t.string, SemverCodec)
+
+/**
+ * The boot configuration's anti-rollback floors, `{"postgres": "16.0.0"}`: each key
+ * a module name (a manifest's `name` is a {@link NameCodec} name). `t.record` with a
+ * refined key would drop a bad key unsaid, and `t.record(t.string, …)` takes any:
+ * a floor keyed `"postgres "` or `""` guards no module, and its image none.
+ */
+const FloorsByNameCodec = new t.Type<Record<string, string>, Record<string, string>, unknown>(
+  'Floors',
+  (u): u is Record<string, string> => FLOORS_RECORD.is(u) && Object.keys(u).every((key) => NameCodec.is(key)),
+  (u, c) => E.chain((floors: Record<string, string>): t.Validation<Record<string, string>> => {
+    const bad = Object.keys(floors).find((key) => !NameCodec.is(key))
+    return bad === undefined ? t.success(floors) : t.failure(bad, t.appendContext(c, bad, NameCodec, bad), "expected a key that is a module name: 1 to 64 letters, digits, '.', '_' or '-'")
+  })(FLOORS_RECORD.validate(u, c)),
+  t.identity,
+)
+
 function bootCodec<K extends t.Mixed>(image: t.Type<string, string, unknown>, key: K) {
   return t.intersection([
     t.type({
@@ -89,7 +108,7 @@ function bootCodec<K extends t.Mixed>(image: t.Type<string, string, unknown>, ke
       devices: t.array(t.type({ name: NameCodec })),
       keyring: t.array(key),
       /** Anti-rollback floor per module name. */
-      floors: t.record(t.string, SemverCodec),
+      floors: FloorsByNameCodec,
       init: t.type({ slots: intRange(1, BOUNDS.slotCountMax, 'SlotCount') }),
     }),
     t.partial({
@@ -126,12 +145,18 @@ export interface BootProblem {
   readonly message: string
 }
 
+/** The names every system has (the root container, the process that boots it), which no device may take. */
+const RESERVED_NAMES: ReadonlyArray<string> = ['root', 'init']
+
 /**
  * What the configuration asks that no kernel can make, read from it alone
  * before any object exists (both boots refuse it, each with its own
  * `BootError`): a device named twice, which the names caps, properties and
  * limits use could not tell apart (a limit may allow a device no one declared,
- * as a child's limits may at runtime: an allowed set is a set of names); a key
+ * as a child's limits may at runtime: an allowed set is a set of names); a
+ * device named `root` or `init`, names every system already gives (a cap's
+ * object and a property's name find those first, so the device could never be
+ * named); a key
  * id in the keyring twice, since a signature names its signer by key id; init
  * with fewer slots than the root container's cap and one cap per device, which
  * it holds (refused, not mended: a configuration is booted as written or not
@@ -142,6 +167,8 @@ export function configurationProblem(config: BootConfig): BootProblem | null {
   for (let index = 0; index < config.devices.length; index++) {
     const name = config.devices[index]!.name
     if (names.has(name)) return { path: `$.devices[${index}].name`, message: `the device ${JSON.stringify(name)} is declared twice` }
+    // A declared cap's object and a property's name look `root` and `init` up before the devices: a device so named could never be named.
+    if (RESERVED_NAMES.includes(name)) return { path: `$.devices[${index}].name`, message: `${JSON.stringify(name)} is the name of ${name === 'root' ? 'every system\'s root container' : 'the process that boots every system'}: a device may not take it` }
     names.add(name)
   }
   // A key id names one key: a signature's signer is looked up by it (kernel.md §4).

@@ -11,7 +11,9 @@ import { describedAs } from './exact.js'
 export function intRange(min: number, max: number, name: string): t.Type<number, number, unknown> {
   const isInRange = (u: unknown): u is number =>
     typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max
-  const expected = max === Number.MAX_SAFE_INTEGER && min <= 1 ? (min === 0 ? 'a non-negative integer' : 'a positive integer') : `an integer in [${min}, ${max}]`
+  // Said in words where the range is open above from 0 or 1, or is every safe integer; else as an interval (a negative lower bound is not "positive").
+  const expected = max !== Number.MAX_SAFE_INTEGER ? `an integer in [${min}, ${max}]`
+    : min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : min === Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer of at least ${min}`
   return new t.Type<number, number, unknown>(
     name,
     isInRange,

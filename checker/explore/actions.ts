@@ -490,6 +490,38 @@ export function declaredActions(preset: Preset, readers = false): Action[] {
   return actions
 }
 
+/**
+ * How many actions {@link declaredActions} makes for `preset`, each caller's
+ * apart (in `preset.actors` order), counted without making them: a process's
+ * share grows with the cube of its slots (a spawn names a container, a
+ * destination and a granted slot), so a process of a few hundred slots has
+ * more actions than memory holds, and a search must be refused before the
+ * alphabet is made. A test holds it equal to the length of the list made.
+ */
+export function declaredAlphabetSizes(preset: Preset, readers = false): { readonly perCaller: ReadonlyArray<number>; readonly total: number } {
+  const processes = preset.boot.system?.processes ?? []
+  const shared = sharedTables(preset)
+  const directory = shared.has('ipc') || (preset.boot.system?.containers ?? []).some((container) => container.namespaces.ipc === 'share')
+  const objects = preset.boot.system?.objects ?? []
+  const services = directory ? objects.filter((object) => object.kind === 'endpoint').length : 0
+  const ports = shared.has('net') ? objects.filter((object) => object.kind === 'endpoint').length : 0
+  const paths = !shared.has('mount') ? 0 : Math.max(objects.length, 1)
+  const forged = new Set(preset.forged ?? [])
+  const genuine = preset.images.filter((image) => !forged.has(image.digest)).length
+  const counterfeit = preset.images.length - genuine
+  const [limits, children, sizes, allocs, uids] = [limitVariants(preset).length, childConfigs(preset).length, ioSizes(preset).length, allocSizes(preset).length, spawnUids(preset).length]
+  const perCaller = preset.actors.map((caller) => {
+    const slots = processes[caller - 1]?.slots ?? SPAWNED_SLOTS
+    const pairs = slots * (slots - 1)
+    const perPair = COPY_RIGHTS.length + 4 + children
+    const perSlot = 6 + MAP_PERMS.length + sizes + 3 + allocs + (readers ? 2 : 0) + 1 + limits + 2 * services + 2 * ports + paths * (MOUNT_RIGHTS.length + 1)
+    const spawnsPerPair = genuine * (uids + Math.max(slots - 2, 0) * COPY_RIGHTS.length) + counterfeit
+    return pairs * (perPair + spawnsPerPair) + slots * perSlot + 1 + services + ports + paths
+  })
+  const clock = (preset.boot.cpuAccounting !== false ? 1 : 0) + 1
+  return { perCaller, total: perCaller.reduce((sum, n) => sum + n, 0) + clock }
+}
+
 /** The syscall kinds of a preset's alphabet (with `readers`, as {@link presetActions}), each once, in the alphabet's order. */
 export function alphabetKinds(preset: Preset, readers = false): string[] {
   return [...new Set(presetActions(preset, { readers }).map((action) => String(action.kind)))]

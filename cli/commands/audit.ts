@@ -21,7 +21,7 @@ import { auditProperties, snapshotNames } from '../../checker/audit/properties.j
 import { closureView } from '../../checker/audit/property-static.js'
 import { actorProcesses } from '../../checker/audit/authority.js'
 import { exploreProperties } from '../../checker/audit/property-explore.js'
-import { bootFilePreset } from '../boot-file.js'
+import { bootFilePreset, refuseLargeAlphabet } from '../boot-file.js'
 import type { ObjectId } from '../../spec/ids.js'
 import { loadProps, selectInvariants, systemNames, type SystemNames } from '../../checker/props-input.js'
 import type { KernelState } from '../../model/state.js'
@@ -261,6 +261,8 @@ async function withUserProperties(report: AuditReport, input: Exclude<AuditInput
   const names = values.invariant ?? []
   if (depth !== undefined && values.props === undefined) throw new UsageError('--depth explores for your properties: it goes with --props', 'audit')
   if (depth !== undefined && preset === undefined) throw new UsageError('--depth explores from a boot state: it goes with --preset or --boot, not with a FILE (a snapshot or a trace names no system to start from)', 'audit')
+  // The search of --depth makes the system's whole alphabet: one too large for memory is refused before the audit's work.
+  if (depth !== undefined && values.boot !== undefined && preset !== undefined) refuseLargeAlphabet(values.boot, preset)
   if (values.props === undefined && names.length === 0) return report
   const { state, system } = auditedSystem(input, preset, values)
   const properties = values.props === undefined ? [] : await loadProps(values.props, system)

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
-import { bootFilePreset, SHIPPED_IMAGES } from '../boot-file.js'
+import { bootFilePreset, refuseLargeAlphabet, SHIPPED_IMAGES } from '../boot-file.js'
 import { withForgedImages } from '../../checker/explore/forged-images.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
@@ -223,7 +223,11 @@ const FLAGS = {
 const COVERAGES: ReadonlyArray<Coverage> = ['kind', 'variant']
 
 function presetFrom(values: { preset?: string; boot?: string }): Preset {
-  if (values.boot !== undefined) return withForgedImages(bootFilePreset(values.boot, 'explore'))
+  if (values.boot !== undefined) {
+    const declared = withForgedImages(bootFilePreset(values.boot, 'explore'))
+    refuseLargeAlphabet(values.boot, declared)
+    return declared
+  }
   const preset = findPreset(values.preset ?? EXPLORE_DEFAULTS.preset)
   if (preset === undefined) throw new UsageError(`unknown preset ${JSON.stringify(values.preset)}; presets: ${PRESETS.map((p) => p.name).join(', ')}`, 'explore')
   return preset
@@ -422,6 +426,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     // The kernel searched broke a contract the engine relies on (general.ts: the dirty-list self-checks): a bug found in it, not in the flags.
     const kernelBug = kernelBugOf(error)
     if (kernelBug !== null) { warn(`sila explore: ${kernelBug}`); return EXIT.failed }
+    // A search too large for memory (its worker's heap is full) is not a flag's mistake: say what bounds it.
+    if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') throw new UsageError('the search ran out of memory (its worker\'s heap is full): bound it with --depth or --states, or search a smaller system', 'explore')
     throw new UsageError(firstLine(error), 'explore')
   } finally {
     process.off('SIGINT', onInterrupt)

@@ -8,6 +8,7 @@
 import { EXPORT_FORMATS, exportTrace, isExportFormat } from '../../checker/export/index.js'
 import { chooseKernel, type KernelChoice } from '../../checker/targets.js'
 import { existsSync } from 'node:fs'
+import { checkKernelModulePath } from '../../checker/user-module.js'
 import { InputError } from '../../spec/decode.js'
 import { TraceCodec, type Trace } from '../../spec/trace.js'
 import { PropsFileCodec } from '../../spec/props.js'
@@ -88,7 +89,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message, 'export')
   }
-  if (values.kernel !== undefined && !existsSync(values.kernel)) throw new InputError(values.kernel, ['no such file (--kernel)'])
+  // The test imports the module when it runs: a path Node could not import is refused now, not there.
+  if (values.kernel !== undefined) checkKernelModulePath(values.kernel)
   const file = parsed.positionals[0]!
   const trace = readJsonInput(TraceCodec, file)
   const inconsistent = failureStepProblem(trace)

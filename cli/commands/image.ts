@@ -66,7 +66,8 @@ files are never overwritten. NAME defaults to the key id.
 Options:
   --out DIR          directory for the key files (created if missing)
   --algorithm ALG    ${SIGNATURE_ALGORITHMS.join(' or ')} (default ${DEFAULT_ALGORITHM})
-  --name NAME        base name of the two files (default: the key id)
+  --name NAME        base name of the two files: letters, digits, '.', '_', '-',
+                     not starting with '.' (default: the key id)
   -h, --help         show this help
 
 ${exitCodesHelp({ ok: 'the key pair was written', usage: 'refused: a flag, the --out path, or a key file that exists already' })}`,
@@ -164,7 +165,8 @@ function keygen(args: ReadonlyArray<string>): number {
   const algorithm = parsed.values.algorithm ?? DEFAULT_ALGORITHM
   if (!isSignatureAlgorithm(algorithm)) throw new UsageError(`--algorithm expects ${SIGNATURE_ALGORITHMS.join(' or ')}, found ${JSON.stringify(algorithm)}`, command)
   const name = parsed.values.name
-  if (name !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError(`--name expects a file name of [A-Za-z0-9._-], found ${JSON.stringify(name)}`, command)
+  // Not starting with '.': NAME.key.json and NAME.pub.json would be hidden files ("..key.json" for --name .), which ls does not show.
+  if (name !== undefined && !/^(?!\.)[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError(`--name expects a file name of [A-Za-z0-9._-] not starting with '.', found ${JSON.stringify(name)}`, command)
   checkOutputs(command, [{ name: '--out', path: out, kind: 'directory' }])
   const key = generateKey(algorithm)
   try {
