@@ -40,6 +40,11 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'namespaces new and shared', reached: (s) => namespaceMix(s) },
   { name: 'a mapping', reached: (s) => [...s.ksObjects.values()].some((o) => o.kind === 'process' && o.mappings.length > 0) },
   { name: 'uid 0 of an ancestor, not host uid 0', reached: (s) => uidZeroOfAncestor(s), generated: true },
+  // Where a lookup (resolve, net_connect, svc_lookup) that hands out its child without the entry's badge answers otherwise than kernel.md §2.
+  // The quota suite's mix draws few table and hop fragments, and the pipeline suite's runs spend their first steps on its pool: neither aims at it.
+  { name: 'a badged cap looked up from a table', reached: (s) => badgedLookup(s), generated: true, aimedBy: ['refinement', 'invariants', 'isolation'] },
+  // Where a table change that asks only uid 0 of the table's owner (not host uid 0 too, ISO-3) lets the entry go.
+  { name: "an entry in a table uid 0 of an ancestor's may not change", reached: (s) => entryUnderAncestorUidZero(s), generated: true },
   // A destroy (of a container, or of an endpoint's last cap) that found messages queued: they count as discarded (IPC-2).
   { name: 'queued messages discarded by a destroy', reached: (s) => s.gsMessages.discarded > 0, generated: true },
   // What a destroy of that container must take with its tables: an entry naming an object it does not own.
@@ -54,6 +59,8 @@ export const DEEP_CASES: ReadonlyArray<{ readonly name: string; readonly reached
   { name: 'pids of one digit and of two in one namespace', reached: (s) => pidsPastOneDigit(s), generated: true },
   // Where a destroy that handles the container it is given but not its descendants leaves something behind (kernel.md §3, LIFE-1).
   { name: "a container's descendant tied to the outside", reached: (s) => descendantTiedOutside(s), generated: true },
+  // Where a destroy that deletes the tables of the container it is given, but not its descendants' tables, leaves entries behind (kernel.md §3).
+  { name: "a descendant's own table naming an object outside its ancestor", reached: (s) => descendantTableNamesOutside(s), generated: true },
   // Tables and identities past their first sizes (the long history, about 50 steps of a run).
   { name: 'more than 32 processes at once', reached: (s) => countObjects(s, 'process') > 32, generated: true, aimedBy: SEQUENCE_SUITES },
   { name: 'more than 256 caps at once', reached: (s) => s.ksCaps.size > 256, generated: true, aimedBy: SEQUENCE_SUITES },
@@ -108,6 +115,31 @@ function descendantTiedOutside(s: KernelState): boolean {
     if (object.kind !== 'region' && object.kind !== 'device' && apart(home(object.id), holder)) return true
     // A cap queued on an endpoint of G (a container with a parent other than the root).
     if (at.place === 'message' && chain(holder).length >= 3) return true
+  }
+  return false
+}
+
+/**
+ * A table (mount, net, ipc) created by a container G below a container X other
+ * than the root, with an entry naming an object outside X's subtree: a destroy of
+ * X must delete G's tables with G, and the entry with them, though its object
+ * stays. (An entry naming an object inside X's subtree goes with its object.)
+ */
+function descendantTableNamesOutside(s: KernelState): boolean {
+  const parentOf = (id: number): number | null => { const o = s.ksObjects.get(id); return o === undefined ? null : o.kind === 'container' ? o.parent : o.owner }
+  for (const namespace of s.ksNamespaces.values()) {
+    if (namespace.entries.size === 0 || namespace.kind === 'pid' || namespace.kind === 'user') continue
+    // X: the creator's ancestors strictly above it, below the root.
+    const above: number[] = []
+    for (let at = parentOf(namespace.creator); at !== null && at !== s.ksRoot; at = parentOf(at)) above.push(at)
+    if (above.length === 0) continue
+    for (const capId of namespace.entries.values()) {
+      const object = s.ksCaps.get(capId)?.object
+      if (object === undefined) continue
+      const around: number[] = []
+      for (let at: number | null = s.ksObjects.get(object)?.kind === 'container' ? object : parentOf(object); at !== null; at = parentOf(at)) around.push(at)
+      if (above.some((x) => !around.includes(x))) return true
+    }
   }
   return false
 }
@@ -188,6 +220,34 @@ function uidZeroOfAncestor(s: KernelState): boolean {
       ancestor = s.ksNamespaces.get(ancestor)?.parent ?? null
     }
     return false
+  })
+}
+
+/** A badged cap in a slot whose parent is a table's entry: a lookup's child, which keeps the entry's badge. */
+function badgedLookup(s: KernelState): boolean {
+  for (const cap of s.ksCaps.values()) {
+    if (cap.badge === 0 || cap.parent === null || cap.at.place !== 'slot') continue
+    if (s.ksCaps.get(cap.parent)?.at.place === 'table') return true
+  }
+  return false
+}
+
+/**
+ * A running process that is uid 0 of the user namespace owning one of the tables
+ * its container uses (mount, net, ipc) without that namespace being its own or
+ * it being host uid 0, and an entry in that table: kernel.md §6 and ISO-3 forbid
+ * it to remove the entry (or bind over it), though a check of uid 0 in the owner
+ * alone would allow it.
+ */
+function entryUnderAncestorUidZero(s: KernelState): boolean {
+  return [...s.ksObjects.values()].some((o) => {
+    if (o.kind !== 'process' || o.status !== 'running' || o.owner === null) return false
+    const namespaces = getContainer(s, o.owner).namespaces
+    return (['mount', 'net', 'ipc'] as const).some((kind) => {
+      const table = s.ksNamespaces.get(namespaces[kind])
+      if (table === undefined || table.entries.size === 0 || table.userNamespace === namespaces.user) return false
+      return uidIn(s, o, table.userNamespace) === 0 && hostUid(s, o) !== 0
+    })
   })
 }
 

@@ -316,27 +316,45 @@ export const tenantFragment: fc.Arbitrary<Fragment> = fc
  * there (uid 0, or 1) changes tables: the outer ones are an ancestor's, which
  * needs host uid 0, its own need only uid 0 there. An outer map of base 0 makes
  * the chain host root instead (both allowed). The slots are init's upper ones,
- * the caller's creation index guessed as the tenant fragment guesses it.
+ * the caller's creation index guessed as the tenant fragment guesses it (known,
+ * 1, when the fragment starts a sequence). The inner process is uid 0 in three
+ * draws of four, its map's base 0 in three of five: uid 0 of the outer
+ * namespace, the case ISO-3 is about.
+ *
+ * Sometimes a process of the outer container (uid 0 there, spawned after the inner
+ * one: the next creation index) first fills tables the inner one sees with the
+ * endpoint: its own service directory (always the outer's), and its mount or port
+ * table, its own or the root's. Then the inner process unbinds each of those keys
+ * and binds it again (a table an ancestor's uid 0 owns: refused unless it is host
+ * uid 0 too, kernel.md §6, ISO-3; a key still bound is AlreadyExists first) and
+ * looks it up, and the outer process unbinds it, which its own uid 0 may. So every
+ * table change (bind, unbind, of a taken key and a free one) meets a caller that is
+ * uid 0 of the owner without being host uid 0.
  */
-export const nestedMapFragment: fc.Arbitrary<Fragment> = fc
-  .record({
+export const nestedMapFragment: fc.Arbitrary<Fragment> = nestedMap(null)
+
+/** The nested user maps with the inner process's creation index known (`tenant`: 1 when the fragment comes first), or guessed (null). */
+export function nestedMap(tenant: number | null): fc.Arbitrary<Fragment> {
+  return fc.record({
     // Five slots of init's sixteen, base to base + 4.
     base: fc.constantFrom(8, 11),
     outerBase: fc.constantFrom(1000, 1000, 0),
-    innerBase: fc.constantFrom(0, 0, 1, 5),
+    innerBase: fc.constantFrom(0, 0, 0, 1, 5),
     own: fc.constantFrom('share', 'share', 'new'),
     // The outer container's mount and net tables: its own, or the root's (then an inner process changing them changes the host's).
     outerTables: fc.constantFrom('new', 'new', 'share'),
-    uid: fc.constantFrom(0, 0, 1),
-    tenant: fc.constantFrom(1, 1, 2, 4, 4, 5),
+    uid: fc.constantFrom(0, 0, 0, 1),
+    tenant: tenant === null ? fc.constantFrom(1, 1, 2, 4, 4, 5) : fc.constant(tenant),
     actions: fc.array(fc.oneof(
       fc.record({ kind: fc.constant('mount'), path, slot: fc.constant(2), rights }),
       fc.record({ kind: fc.constant('svc_register'), name, slot: fc.constant(1) }),
       fc.record({ kind: fc.constant('net_bind'), port, slot: fc.constant(1) }),
       fc.record({ kind: fc.constant('unmount'), path }),
     ), { minLength: 1, maxLength: 3 }),
+    // The tables the outer container's process fills first (none: no such process), and which key of each base set.
+    held: fc.subarray(['service', 'mount', 'port'] as const), key: fc.nat(),
   })
-  .map(({ base, outerBase, innerBase, own, outerTables, uid, tenant, actions }) => [
+  .map(({ base, outerBase, innerBase, own, outerTables, uid, tenant, actions, held, key }) => [
     { kind: 'ep_create', caller: 0, depth: 1, dst: base },
     { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: base + 1 },
     { kind: 'container_create', caller: 0, parent: 0, dst: base + 2, limits: LIMIT_PRESETS[0], namespaces: { pid: 'new', mount: outerTables, net: outerTables, ipc: 'new', user: { base: outerBase, count: 100 } } },
@@ -345,8 +363,35 @@ export const nestedMapFragment: fc.Arbitrary<Fragment> = fc
       kind: 'process_spawn', caller: 0, container: base + 3, image: VALID_IMAGE, uid, slots: PROCESS_SLOTS, dst: base + 4,
       grants: [{ slot: base + 3, rights: ALL_RIGHTS }, { slot: base, rights: ['read', 'write', 'grant'] }, { slot: base + 1, rights: ['read', 'write'] }],
     },
+    ...outerTableProbes(held, base, tenant, key),
     ...actions.map((action) => ({ ...action, caller: tenant })),
   ])
+}
+
+/**
+ * The nested user maps' outer process (index `inner + 1`, holding the endpoint in
+ * its slot 0) binds a key in each `held` table; the inner process (holding it in
+ * its slot 1) unbinds the key, binds it again and looks it up; the outer one
+ * unbinds it.
+ */
+function outerTableProbes(held: ReadonlyArray<'service' | 'mount' | 'port'>, base: number, inner: number, key: number): Fragment {
+  if (held.length === 0) return []
+  const outer = inner + 1
+  const keyOf = (table: 'service' | 'mount' | 'port') => (table === 'service' ? NAMES[key % NAMES.length]! : table === 'mount' ? PATHS[key % PATHS.length]! : PORTS[key % PORTS.length]!)
+  const bind = (table: 'service' | 'mount' | 'port', caller: number, slot: number) => table === 'service' ? { kind: 'svc_register', caller, name: keyOf(table), slot }
+    : table === 'mount' ? { kind: 'mount', caller, path: keyOf(table), slot, rights: ['read', 'write'] } : { kind: 'net_bind', caller, port: keyOf(table), slot }
+  const unbind = (table: 'service' | 'mount' | 'port', caller: number) => table === 'service' ? { kind: 'svc_unregister', caller, name: keyOf(table) }
+    : table === 'mount' ? { kind: 'unmount', caller, path: keyOf(table) } : { kind: 'net_unbind', caller, port: keyOf(table) }
+  const lookup = (table: 'service' | 'mount' | 'port', caller: number, dst: number) => table === 'service' ? { kind: 'svc_lookup', caller, name: keyOf(table), dst }
+    : table === 'mount' ? { kind: 'resolve', caller, path: keyOf(table), dst } : { kind: 'net_connect', caller, port: keyOf(table), dst }
+  return [
+    // Init's slot base + 5 (init has 16: for base 11, slot 7).
+    { kind: 'process_spawn', caller: 0, container: base + 2, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, dst: base === 8 ? 13 : 7, grants: [{ slot: base, rights: ['read', 'write', 'grant'] }] },
+    ...held.map((table) => bind(table, outer, 0)),
+    ...held.flatMap((table, index) => [unbind(table, inner), bind(table, inner, 1), lookup(table, inner, 3 + index)]),
+    ...held.map((table) => unbind(table, outer)),
+  ]
+}
 
 /** What an image of the valid kind costs its container (IMAGE_POOL's first). */
 const IMAGE_BYTES = IMAGE_POOL[0]!.manifest.memoryBytes
@@ -697,6 +742,54 @@ export const badgeFragment: fc.Arbitrary<Fragment> = fc
     ]
   })
 
+/** Where a cap can live besides a slot, and how it comes back to one: a table's entry and its lookup, or a message and its receipt. */
+type Route = 'mount' | 'port' | 'service' | 'message'
+
+/**
+ * A badge carried through every place a cap lives (kernel.md §2: a cap's badge is
+ * set once, on an unbadged endpoint cap, and every cap derived from it keeps it;
+ * §5: a message carries its sender cap's badge): an endpoint's badged copy (a small
+ * badge, or the largest) goes through one or two of a mount and its resolve, a port
+ * and its connect, a service and its lookup, a message carrying it and its
+ * receipt, in any order, each hop from the cap the last one gave. The last cap is
+ * inspected, copied without a badge (it keeps its own) and with one (refused: it
+ * has one), and sent through; the original receives the message and its badge.
+ * Lookups give write only, so a second hop through a port or a service from one is
+ * refused (binding asks `read`), as is a mount asking for more than it has: the
+ * hop after a refusal meets an empty slot.
+ */
+export const badgeRouteFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    // Init (its slots 9 to 13, above the deep preamble's) or a process of the deep preamble (slots 3 to 7).
+    caller: fc.constantFrom(0, 0, 1, 2, 3), low: fc.constantFrom(3, 4), badge: fc.constantFrom(1, 2, 7, BOUNDS.badgeMax),
+    routes: fc.array(fc.constantFrom<Route>('mount', 'port', 'service', 'message'), { minLength: 1, maxLength: 2 }), key: fc.nat(),
+  })
+  .map(({ caller, low, badge, routes, key }) => {
+    const endpoint = caller === 0 ? low + 6 : low
+    const path = PATHS[1 + (key % (PATHS.length - 1))]!
+    const port = PORTS[key % PORTS.length]!
+    const name = NAMES[key % NAMES.length]!
+    // The endpoint at `endpoint`, its badged copy next, each hop's cap in the slot after the last (for a process, at most 7: it has 8).
+    const hop = (route: Route, from: number, to: number): Fragment => route === 'mount'
+      ? [{ kind: 'mount', caller, path, slot: from, rights: ['write'] }, { kind: 'resolve', caller, path, dst: to }, { kind: 'unmount', caller, path }]
+      : route === 'port' ? [{ kind: 'net_bind', caller, port, slot: from }, { kind: 'net_connect', caller, port, dst: to }, { kind: 'net_unbind', caller, port }]
+        : route === 'service' ? [{ kind: 'svc_register', caller, name, slot: from }, { kind: 'svc_lookup', caller, name, dst: to }, { kind: 'svc_unregister', caller, name }]
+          : [{ kind: 'ep_send', caller, slot: endpoint, payload: 'carried', xfer: from }, { kind: 'ep_recv', caller, slot: endpoint, dst: to }]
+    const last = endpoint + 1 + routes.length
+    return [
+      { kind: 'ep_create', caller, depth: 2, dst: endpoint },
+      { kind: 'cap_copy', caller, src: endpoint, dst: endpoint + 1, rights: ['read', 'write', 'grant'], badge },
+      ...routes.flatMap((route, index) => hop(route, endpoint + 1 + index, endpoint + 2 + index)),
+      { kind: 'cap_inspect', caller, slot: last },
+      { kind: 'cap_copy', caller, src: last, dst: endpoint + 1, rights: ['write'], badge: 1 },
+      { kind: 'ep_send', caller, slot: last, payload: 'routed' },
+      { kind: 'ep_recv', caller, slot: endpoint },
+      { kind: 'cap_delete', caller, slot: endpoint + 1 },
+      { kind: 'cap_copy', caller, src: last, dst: endpoint + 1, rights: ['write'] },
+      { kind: 'cap_inspect', caller, slot: endpoint + 1 },
+    ]
+  })
+
 /**
  * A cap with no rights (legal, and it keeps its object alive), or with every
  * right but one: copied from a cap of the caller's, inspected, copied from in
@@ -884,23 +977,35 @@ export const doomedQueueFragment: fc.Arbitrary<Fragment> = fc
  * up. Inner's own tables go with its container, every entry with them, caps to
  * outside objects included; a table it shares with its parent stays (the deep
  * preamble gives process 1 its own port table, process 2 its own of each kind,
- * process 3 its parent's).
+ * process 3 its parent's). Sometimes the container destroyed is one above inner's
+ * instead (any of its ancestors but the root, by the process above that one, who
+ * then looks the names up): the tables of every container below the one destroyed
+ * go as well, filled or not (kernel.md §3). For the top container, what inner
+ * binds is first handed down to it from process 1: init's endpoint, an object
+ * outside the subtree destroyed (an entry naming an object inside would go with
+ * that object anyway).
  */
 export const filledTeardownFragment: fc.Arbitrary<Fragment> = fc
-  .record({ inner: fc.constantFrom(1, 2, 3), tables: fc.subarray(['mount', 'service', 'port'] as const, { minLength: 1 }), region: fc.boolean(), outward: fc.boolean() })
-  .map(({ inner, tables, region, outward }) => {
-    const parent = inner - 1
+  .record({ inner: fc.constantFrom(1, 2, 3), tables: fc.subarray(['mount', 'service', 'port'] as const, { minLength: 1 }), region: fc.boolean(), outward: fc.boolean(), reach: fc.nat() })
+  .map(({ inner, tables, region, outward, reach }) => {
+    // The container destroyed: process `doomed`'s (inner's own, or an ancestor's below the root), by the process above it.
+    const doomed = inner - (reach % inner)
+    const parent = doomed - 1
     const receiver = inner === 1 ? { caller: 0, slot: 3, dst: 10 } : { caller: 1, slot: 2, dst: 6 }
     // Free slots of the parent after the preamble: init's from 7 on, process 1's 6 and 7, process 2's 5 to 7.
     const [resolved, looked, connected] = parent === 0 ? [7, 8, 9] : [7, 6, 5]
     const has = (table: 'mount' | 'service' | 'port') => tables.includes(table)
+    // Init's endpoint (process 1's slot 1) handed down through process 1's (its slot 2; inner's slot 1) into inner's slot 5.
+    const handed = doomed === 1 && inner > 1
+    const bound = handed ? 5 : 1
     return [
+      ...(handed ? [{ kind: 'ep_send', caller: 1, slot: 2, payload: 'outside', xfer: 1 }, { kind: 'ep_recv', caller: inner, slot: 1, dst: bound }] : []),
       ...(region ? [{ kind: 'mem_alloc', caller: inner, sizeBytes: 512, executable: false, dst: 6 }] : []),
-      ...(has('mount') ? [{ kind: 'mount', caller: inner, path: '/data', slot: 1, rights: ['write'] }, ...(region ? [{ kind: 'mount', caller: inner, path: '/srv/log', slot: 6, rights: ['read'] }] : [])] : []),
-      ...(has('service') ? [{ kind: 'svc_register', caller: inner, name: 'echo', slot: 1 }] : []),
-      ...(has('port') ? [{ kind: 'net_bind', caller: inner, port: 80, slot: 1 }] : []),
+      ...(has('mount') ? [{ kind: 'mount', caller: inner, path: '/data', slot: bound, rights: ['write'] }, ...(region ? [{ kind: 'mount', caller: inner, path: '/srv/log', slot: 6, rights: ['read'] }] : [])] : []),
+      ...(has('service') ? [{ kind: 'svc_register', caller: inner, name: 'echo', slot: bound }] : []),
+      ...(has('port') ? [{ kind: 'net_bind', caller: inner, port: 80, slot: bound }] : []),
       ...(outward ? [{ kind: 'resolve', caller: inner, path: '/data', dst: 7 }, { kind: 'ep_send', caller: inner, slot: 1, payload: 'bound', xfer: 7 }] : []),
-      { kind: 'container_destroy', caller: parent, slot: inner === 1 ? 4 : 3 },
+      { kind: 'container_destroy', caller: parent, slot: doomed === 1 ? 4 : 3 },
       ...(outward ? [{ kind: 'ep_recv', caller: receiver.caller, slot: receiver.slot, dst: receiver.dst }] : []),
       { kind: 'resolve', caller: parent, path: '/data', dst: resolved },
       { kind: 'svc_lookup', caller: parent, name: 'echo', dst: looked },
@@ -1604,13 +1709,15 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: weights.nest, arbitrary: fc.oneof({ weight: 4, arbitrary: nestFragment }, { weight: 1, arbitrary: chainFragment }) },
     { weight: weights.hop, arbitrary: hopFragment },
     { weight: weights.fill, arbitrary: fillFragment },
-    { weight: weights.namespace, arbitrary: fc.oneof(namespaceSyscall.map((s): Fragment => [s]), serveFragment) },
+    // Tables used, and sometimes a badge carried through them.
+    { weight: weights.namespace, arbitrary: fc.oneof({ weight: 2, arbitrary: namespaceSyscall.map((s): Fragment => [s]) }, { weight: 2, arbitrary: serveFragment }, { weight: 1, arbitrary: badgeRouteFragment }) },
     { weight: Math.ceil(weights.single / 8), arbitrary: mapFragment },
     // Quotas spent, and sometimes sizes at their boundaries instead.
     { weight: weights.quota, arbitrary: fc.oneof({ weight: 3, arbitrary: quotaFragment }, { weight: 1, arbitrary: sizeFragment }) },
     { weight: weights.clock, arbitrary: clockSyscall.map((s) => [s]) },
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
-    { weight: Math.ceil(weights.hop / 3), arbitrary: badgeFragment },
+    // Badges, and sometimes a badge carried through every place a cap lives.
+    { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: badgeFragment }, { weight: 1, arbitrary: badgeRouteFragment }) },
     { weight: Math.ceil(weights.hop / 3), arbitrary: revokeFragment },
     { weight: Math.ceil(weights.hop / 4), arbitrary: retireFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
@@ -1646,7 +1753,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     // Sometimes, in place of the empty start, a long history, which takes most of a run's steps (its process P likewise at index 1).
     { weight: 2, arbitrary: fc.oneof({ weight: 2, arbitrary: fc.constant<Fragment[]>([]) }, { weight: 1, arbitrary: longHistoryFragment.map((history) => [history]) }) },
     // Nested user maps first (a third of the plain starts), where a short run (the pipeline suite's, after its pool spawns) still meets them.
-    { weight: 1, arbitrary: nestedMapFragment.map((nested) => [nested]) },
+    { weight: 1, arbitrary: nestedMap(1).map((nested) => [nested]) },
     { weight: 3, arbitrary: fc.constant<Fragment[]>([DEEP_PREAMBLE]) },
     { weight: 2, arbitrary: edgeFragment(1).map((edge) => [edge]) },
     { weight: 2, arbitrary: edgeFragment(4).map((edge) => [DEEP_PREAMBLE, edge]) },
