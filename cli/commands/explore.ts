@@ -155,7 +155,9 @@ Options:
                      name a device.
                      The alphabet grows with the cube of a process's slots (a spawn
                      names a container, a destination and a granted slot): 17 slots
-                     each make web-app's 220 actions 88,240; any size runs, slower.
+                     each make web-app's 220 actions 88,240; any size up to
+                     2,097,152 actions runs, slower; a larger one is refused
+                     (exit 2), naming the slots of the process with the most.
   --depth N          depth bound (default: no bound)
   --states N         stop after N distinct states (default: no bound)
   --time-limit S     stop after S seconds (default: no limit)
