@@ -114,6 +114,15 @@ const KERNEL_MODULE: UserModuleKind = { notAFile: 'not a file: a kernel is a Jav
 const NOT_JAVASCRIPT_JSON = 'not a JavaScript module: Node reads it as JSON (a module ends in .js, .mjs or .cjs)'
 const NOT_JAVASCRIPT_EXTENSION = 'not a JavaScript module: Node imports .js, .mjs and .cjs files (compile TypeScript first)'
 
+/** The absolute path of the user's module at `given`; a {@link KernelModuleError} when there is no file there. */
+function moduleFile(given: string, kind: UserModuleKind): string {
+  const module = resolve(given)
+  let stats
+  try { stats = statSync(module) } catch { throw new KernelModuleError(given, 'no such file') }
+  if (!stats.isFile()) throw new KernelModuleError(given, kind.notAFile)
+  return module
+}
+
 /**
  * Refuses a `--kernel FILE` that is no module Node could import, from its path
  * alone (none of its code runs): missing, not a file, or of an extension Node
@@ -122,9 +131,7 @@ const NOT_JAVASCRIPT_EXTENSION = 'not a JavaScript module: Node imports .js, .mj
  * there. A {@link KernelModuleError}, as {@link importUserModule} refuses the same.
  */
 export function checkKernelModulePath(given: string): void {
-  let stats
-  try { stats = statSync(resolve(given)) } catch { throw new KernelModuleError(given, 'no such file') }
-  if (!stats.isFile()) throw new KernelModuleError(given, KERNEL_MODULE.notAFile)
+  moduleFile(given, KERNEL_MODULE)
   const extension = extname(given).toLowerCase()
   if (extension === '.json') throw new KernelModuleError(given, NOT_JAVASCRIPT_JSON)
   if (extension !== '' && !['.js', '.mjs', '.cjs'].includes(extension)) throw new KernelModuleError(given, NOT_JAVASCRIPT_EXTENSION)
@@ -132,10 +139,16 @@ export function checkKernelModulePath(given: string): void {
 
 /**
  * How long a user's module may take to load (its top-level code, its imports)
- * before it is refused: the commands with `--step-timeout` set it to that
- * (default 60 s, as the step timeout's), and `flag` to the flag that allows longer.
+ * before it is refused (default 60 s, as the step timeout's), and the flag that
+ * allows longer, if the command has one ({@link loadModulesWithin}).
  */
 export const userModuleLoad: { timeoutMs: number; flag: string | null } = { timeoutMs: 60_000, flag: null }
+
+/** A command's `--step-timeout S` bounds the loading of its user modules too. */
+export function loadModulesWithin(stepTimeoutSeconds: number): void {
+  userModuleLoad.timeoutMs = stepTimeoutSeconds * 1000
+  userModuleLoad.flag = '--step-timeout S'
+}
 
 /** The exit code of a thread (or process) whose top-level await can no longer settle. */
 const UNSETTLED_AWAIT = 13
@@ -180,10 +193,7 @@ async function probeLoad(module: string, given: string): Promise<void> {
  * so is one whose loading does not finish ({@link probeLoad}).
  */
 export async function importUserModule(given: string, kind: UserModuleKind): Promise<Record<string, unknown>> {
-  const module = resolve(given)
-  let stats
-  try { stats = statSync(module) } catch { throw new KernelModuleError(given, 'no such file') }
-  if (!stats.isFile()) throw new KernelModuleError(given, kind.notAFile)
+  const module = moduleFile(given, kind)
   await probeLoad(module, given)
   try {
     return await import(pathToFileURL(module).href) as Record<string, unknown>

@@ -21,7 +21,7 @@ import { checkReport, generatorName, writeReport } from '../../checker/report/in
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
 import { TRACE_FORMAT, type ProducedBy } from '../../spec/trace.js'
 import { watchReplay } from '../../checker/replay-watch.js'
-import { KernelModuleError, userModuleLoad } from '../../checker/user-module.js'
+import { KernelModuleError, loadModulesWithin } from '../../checker/user-module.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import type { CounterExample } from '../../properties/run.js'
 import { callerText, syscallText } from '../../checker/stepText.js'
@@ -210,11 +210,11 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const started = Date.now()
   const progress = progressReporter(started, suites.length, args.timeLimitSeconds === undefined ? undefined : args.timeLimitSeconds * 1000)
   const target = args.target
-  userModuleLoad.timeoutMs = (args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds) * 1000
-  userModuleLoad.flag = '--step-timeout S'
+  const stepTimeoutSeconds = args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds
+  loadModulesWithin(stepTimeoutSeconds)
   try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
   // A user's kernel whose boot never returns is refused (exit 2) rather than hang this thread's create below: booted first on a watched worker.
-  if (target.startsWith('file:')) await refuseUnbootable(target, (args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds) * 1000)
+  if (target.startsWith('file:')) await refuseUnbootable(target, stepTimeoutSeconds * 1000)
   // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
   resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
   // The user's properties are read (and refused, exit 2) here, against the system the suites boot; each worker loads them again.
@@ -234,7 +234,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     ...(args.props === undefined || selection.user.length === 0 ? {} : { props: args.props }),
     ...(narrowed ? { catalogue: selection.catalogue, userNames: selection.user.map((property) => property.name) } : {}),
   }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) },
-  (args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds) * 1000)
+  stepTimeoutSeconds * 1000)
   // Ctrl-C: stop the workers and report what was found so far, then exit 130.
   let interrupted = false
   const onInterrupt = () => { interrupted = true; running.stop() }

@@ -20,7 +20,7 @@ import type { ExploreProgress, ExploreResult } from '../../checker/explore/searc
 import { callerText, syscallText } from '../../checker/stepText.js'
 import { exploreReport, generatorName, writeReport } from '../../checker/report/index.js'
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
-import { userModuleLoad } from '../../checker/user-module.js'
+import { loadModulesWithin } from '../../checker/user-module.js'
 import type { ProducedBy } from '../../spec/trace.js'
 import { findModelMutant, MODEL_MUTANTS } from '../../mutants/model-mutants.js'
 import { interruptedBefore } from '../interrupt.js'
@@ -364,8 +364,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const seed = integerFlag('explore', 'seed', values.seed) ?? EXPLORE_DEFAULTS.seed
   const timeLimit = secondsFlag('explore', 'time-limit', values['time-limit'])
   const stepTimeout = secondsFlag('explore', 'step-timeout', values['step-timeout']) ?? EXPLORE_DEFAULTS.stepTimeoutSeconds
-  userModuleLoad.timeoutMs = stepTimeout * 1000
-  userModuleLoad.flag = '--step-timeout S'
+  loadModulesWithin(stepTimeout)
   const depthMax = positiveIntegerFlag('explore', 'depth', values.depth)
   const statesMax = positiveIntegerFlag('explore', 'states', values.states)
   const workersAsked = positiveIntegerFlag('explore', 'workers', values.workers) ?? EXPLORE_DEFAULTS.workers

@@ -11,7 +11,7 @@ import { TraceCodec, type Failure } from '../../spec/trace.js'
 import { failureStepProblem, missingPropsFile, propertyNotStated } from '../trace-consistency.js'
 import { InputError } from '../../spec/decode.js'
 import { chooseKernel, choiceText, kernelText, loadTarget, type KernelChoice } from '../../checker/targets.js'
-import { userModuleLoad } from '../../checker/user-module.js'
+import { loadModulesWithin } from '../../checker/user-module.js'
 import { findModelMutant } from '../../mutants/model-mutants.js'
 import { cleanMutants } from '../../mutants/materialize.js'
 import type { ReplayOptions } from '../../checker/replay.js'
@@ -269,8 +269,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const file = parsed.positionals[0]!
   const values = parsed.values
   const stepTimeout = secondsFlag('replay', 'step-timeout', values['step-timeout']) ?? REPLAY_STEP_TIMEOUT_SECONDS
-  userModuleLoad.timeoutMs = stepTimeout * 1000
-  userModuleLoad.flag = '--step-timeout S'
+  loadModulesWithin(stepTimeout)
   checkOutputs('replay', [{ name: '--report', path: values.report, kind: 'directory' }])
   let choice: KernelChoice
   try {

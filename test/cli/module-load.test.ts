@@ -11,8 +11,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
-import { ROOT, type Run, STACK_LINE, distUrl, sila, testStore } from './run.js'
+import { type Run, STACK_LINE, distUrl, sila, silaAt } from './run.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sila-module-load-'))
 const file = (name: string, text: string): string => { const path = join(dir, name); writeFileSync(path, text); return path }
@@ -79,8 +78,7 @@ function spawnAudit(): Run {
     `process.argv = [process.argv[0], 'sila', 'audit', '--props', ${JSON.stringify(loopingProps)}, ${JSON.stringify(TRACE)}]`,
     `await import('${distUrl('cli/main.js')}')`,
   ].join('\n'))
-  const run = spawnSync(process.execPath, [script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_DEBUG: '', SILA_STORE: testStore() }, timeout: 60_000 })
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr }
+  return silaAt(script)
 }
 
 test('a kernel that takes half a second to load is used', () => {
