@@ -13,7 +13,7 @@ import { loadTarget } from './targets.js'
 import { InputError } from '../spec/decode.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
 import { loadProps, systemNames, type UserProperty } from './props-input.js'
-import { newWatch, runRecorder, stallOf, stalledResult, ticksOf, watchedTarget, type Watch } from './watchdog.js'
+import { newWatch, runRecorder, stallOf, stalledResult, ticksOf, watchedProperties, watchedTarget, type Watch } from './watchdog.js'
 import { seedOfSuite } from '../properties/run.js'
 
 /** What a worker needs: plain data only. */
@@ -35,6 +35,8 @@ export interface CheckJob {
   readonly catalogue?: ReadonlyArray<string>
   /** `--invariant`: the user properties checked, by name (absent: all of `props`). */
   readonly userNames?: ReadonlyArray<string>
+  /** The names of the user properties the workers ask, in their order (the props file's, narrowed): a stall names the one that did not return. */
+  readonly propertyNames?: ReadonlyArray<string>
   /** Shared counters for the watchdog (checker/watchdog.ts): set by {@link runParallel} for each worker. */
   readonly watch?: Watch
 }
@@ -56,10 +58,16 @@ export async function runJob(job: CheckJob, onProgress?: (progress: Progress) =>
     ...(job.watch === undefined ? {} : { onRun: runRecorder(job.watch) }),
     ...(job.path === undefined ? {} : { path: job.path }),
     ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),
-    ...(job.props === undefined ? {} : { properties: await jobProperties(job.props, job.userNames) }),
+    ...(job.props === undefined ? {} : { properties: await watchedJobProperties(job, job.props) }),
   }
   // This worker's suites share the whole budget in turn (the workers run side by side).
   return runSuitesInTurn(job.suites, options, onResult)
+}
+
+/** A job's user properties, their code watched when the job is (a property that does not return is a STALL naming it). */
+async function watchedJobProperties(job: CheckJob, file: string): Promise<UserProperty[]> {
+  const properties = await jobProperties(file, job.userNames)
+  return job.watch === undefined ? properties : watchedProperties(properties, job.watch)
 }
 
 /** The user properties of a job: the props file against the property boot, narrowed to `names` when given. */
@@ -139,7 +147,7 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
     const progress = latest.get(suite)
     record(stalledResult(suite, stall, {
       seed: seedOfSuite(job.seed, suite, job.shard), maxSteps: job.maxSteps, ...(job.path === undefined ? {} : { path: job.path }),
-      timeoutMs: stepTimeoutMs!, durationMs: Date.now() - started,
+      timeoutMs: stepTimeoutMs!, durationMs: Date.now() - started, ...(job.propertyNames === undefined ? {} : { properties: job.propertyNames }),
       runs: progress?.runsDone ?? 0, coverage: progress?.coverage ?? { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} },
     }))
     const rest = lane.suites.filter((name) => !collected.has(name))

@@ -62,6 +62,8 @@ export function counterexampleTrace(example: CounterExample, producedBy?: Produc
       property: example.suite,
       ...(failure.invariant === undefined ? {} : { invariant: failure.invariant }),
       ...(failure.says === undefined ? {} : { says: failure.says, ...(props === undefined ? {} : { props }) }),
+      // A property that did not return: replay asks it again, watched, from the props file.
+      ...(failure.stalledProperty === undefined ? {} : { stalledProperty: failure.stalledProperty, ...(props === undefined ? {} : { props }) }),
       step: failure.step,
       message: failure.message,
       witness: jsonSafe({ ...(failure.witness === undefined ? {} : { witness: failure.witness }), ...(failure.difference === undefined ? {} : { difference: failure.difference }), ...(failure.kernel === undefined ? {} : { kernel: E.isLeft(failure.kernel) ? failure.kernel.left : failure.kernel.right }) }),

@@ -43,6 +43,22 @@ export interface ReplayOptions {
    * divergence (`unanswered`). The model steps the whole trace as ever.
    */
   readonly unanswered?: Unanswered
+  /**
+   * The user properties known not to return (the watchdog found them first, on
+   * another thread: replay-watch.ts), each with the state it was asked of: it
+   * is not asked there nor after, and its finding is `no answer` at that step,
+   * which fails the replay (a property must answer, as the kernel must).
+   */
+  readonly stalled?: ReadonlyArray<PropertyStall>
+  /** Told before the user properties are asked of the boot state ({@link BOOT_STEP}) and of the state after each step (its index): the watchdog's count. */
+  readonly asking?: (step: number) => void
+}
+
+/** A user property that did not return within `timeoutMs`, asked of the state after `step` ({@link BOOT_STEP}: the boot state). @public */
+export interface PropertyStall {
+  readonly property: string
+  readonly step: number
+  readonly timeoutMs: number
 }
 
 /** A kernel call that did not return within `timeoutMs`: its boot (`create`), a trace step's `step`, or the abstraction after it (`abstract`; at boot: step {@link BOOT_STEP}). @public */
@@ -60,8 +76,8 @@ export interface ReplayProperty {
   readonly name: string
   readonly says: string
   readonly kind: 'always' | 'sometimes'
-  /** `always`: `held` or `violated`; `sometimes`: `reached` or `not reached`. */
-  readonly status: 'held' | 'violated' | 'reached' | 'not reached'
+  /** `always`: `held` or `violated`; `sometimes`: `reached` or `not reached`; either: `no answer` (its code did not return, {@link ReplayOptions.stalled}). */
+  readonly status: 'held' | 'violated' | 'reached' | 'not reached' | 'no answer'
   /** The first step where it broke or was reached ({@link BOOT_STEP}: the boot state); null if none. */
   readonly step: number | null
   readonly message: string | null
@@ -88,7 +104,7 @@ export interface ReplayRow {
   readonly mismatch: boolean
   /** Ids of the invariants violated in this state or transition, in catalogue order of discovery. */
   readonly violated: ReadonlyArray<InvariantId>
-  /** The user properties broken (`always`) or satisfied (`sometimes`) in this state. */
+  /** The user properties broken (`always`) or satisfied (`sometimes`) in this state, or that did not answer asked of it. */
   readonly user: ReadonlyArray<string>
   /** With a kernel in lockstep: `=` when it answered as the model did, else its answer; null without one. */
   readonly kernel: string | null
@@ -222,7 +238,7 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
     if ('unreadable' in read) divergence = { step: BOOT_STEP, what: 'unreadable', path: 'abstraction', model: 'a state the abstraction can read', kernel: read.unreadable }
     else if (atBoot !== null) divergence = { step: BOOT_STEP, what: 'state', ...atBoot }
   }
-  const watched = new PropertyFindings(options.properties ?? [])
+  const watched = new PropertyFindings(options.properties ?? [], options.stalled ?? [], options.asking)
   const bootViolations = checkState(state)
   violations.push(...bootViolations.map((violation) => ({ ...violation, step: BOOT_STEP })))
   rows.push({
@@ -264,12 +280,23 @@ export function replayTrace(trace: Trace, target?: RefinementTarget, options: Re
 /** The user properties over a replay: the first state each breaks or satisfies. */
 class PropertyFindings {
   private readonly first = new Map<string, { step: number; message: string; witness: unknown }>()
-  constructor(private readonly properties: ReadonlyArray<UserProperty>) {}
+  /** The properties that did not return, by name: the step of the state they were asked of. */
+  private readonly stalled: ReadonlyMap<string, PropertyStall>
+  constructor(private readonly properties: ReadonlyArray<UserProperty>, stalled: ReadonlyArray<PropertyStall>, private readonly asking?: (step: number) => void) {
+    this.stalled = new Map(stalled.map((stall) => [stall.property, stall]))
+  }
 
-  /** The properties broken or satisfied in `state`, after `step`. */
+  /** The properties broken or satisfied in `state`, after `step` (one that did not return is not asked there, nor after). */
   observe(state: KernelState, step: number): string[] {
     const names: string[] = []
+    this.asking?.(step)
     for (const property of this.properties) {
+      const stall = this.stalled.get(property.name)
+      if (stall !== undefined && step >= stall.step) {
+        // The state it stopped on lists it (the step table marks it unanswered there).
+        if (step === stall.step) names.push(property.name)
+        continue
+      }
       const witness = property.test(state)
       if (witness === null) continue
       names.push(property.name)
@@ -278,8 +305,9 @@ class PropertyFindings {
     return names
   }
 
+  /** An always property broken, or any property that did not answer. */
   broken(): boolean {
-    return this.properties.some((property) => property.kind === 'always' && this.first.has(property.name))
+    return this.properties.some((property) => (property.kind === 'always' && this.first.has(property.name)) || this.stalled.has(property.name))
   }
 
   result(): { properties?: ReplayProperty[] } {
@@ -287,6 +315,12 @@ class PropertyFindings {
     return {
       properties: this.properties.map((property) => {
         const found = this.first.get(property.name)
+        const stall = this.stalled.get(property.name)
+        // An always property broken before it stopped answering is reported broken (the first failure); otherwise the stall is its finding.
+        if (stall !== undefined && !(property.kind === 'always' && found !== undefined)) {
+          const message = `did not return within ${(stall.timeoutMs / 1000).toLocaleString('en')} s (--step-timeout), and was not asked again`
+          return { name: property.name, says: property.says, kind: property.kind, status: 'no answer', step: stall.step, message, witness: null }
+        }
         const status = property.kind === 'always' ? (found === undefined ? 'held' : 'violated') : found === undefined ? 'not reached' : 'reached'
         return { name: property.name, says: property.says, kind: property.kind, status, step: found?.step ?? null, message: found?.message ?? null, witness: found?.witness ?? null }
       }),

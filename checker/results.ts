@@ -79,7 +79,7 @@ export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
 
 /** A failed suite's result cell: its invariant, the step, and how the counterexample was had (shrunk, from the store, or a stalled run unshrunk). */
 export function failedText(example: CounterExample): string {
-  const how = example.stalled === true ? `unshrunk ${example.scenario.length} steps: ${example.failure.invariant === 'ROBUST' ? 'no answer' : 'no progress'}, stopped` : `shrunk ${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ', from the store' : ''}`
+  const how = example.stalled === true ? `unshrunk ${example.scenario.length} steps: ${example.failure.invariant === 'ROBUST' ? 'no answer' : example.failure.stalledProperty !== undefined ? `${example.failure.stalledProperty} did not answer` : 'no progress'}, stopped` : `shrunk ${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ', from the store' : ''}`
   return `FAILED ${example.failure.invariant ?? ''} at step ${example.failure.step} (${how})`
 }
 

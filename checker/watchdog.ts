@@ -19,6 +19,9 @@ import { SUITE_NAMES, type SuiteName } from '../properties/suite.js'
 import { NOT_A_RUN, THE_GIVEN_PATH, type CounterExample, type SuiteResult } from '../properties/run.js'
 import type { CoverageJson } from '../properties/coverage.js'
 import { syscallText } from './stepText.js'
+import type { UserProperty } from '../properties/user/define.js'
+import { planOf } from '../properties/user/resolve.js'
+import type { KernelState } from '../model/state.js'
 
 /** The counters a worker keeps for the watchdog, as indices into its Int32Array. */
 const TICKS = 0
@@ -27,8 +30,12 @@ const SUITE = 2
 const RUN = 3
 const STEP = 4
 const TEXT_LENGTH = 5
+/** The user property being asked (its index in the list {@link watchedProperties} wrapped), while {@link WHERE} is {@link IN_PROPERTY}. */
+const PROPERTY = 6
+/** The state the user properties are being asked of, where the asker counts states (a replay: its step, -1 at boot). */
+const ASKED_AT = 7
 /** How many Int32 counters a worker's watch holds. */
-const WATCH_CELLS = 6
+const WATCH_CELLS = 8
 /** Room for the syscall's text (checker/stepText.ts bounds it well below). */
 const TEXT_BYTES = 2048
 
@@ -38,11 +45,12 @@ export interface Watch {
   readonly text: Uint8Array
 }
 
-/** What a worker is doing, as {@link WHERE} holds it: outside the kernel, or inside one of its three entry points. */
+/** What a worker is doing, as {@link WHERE} holds it: outside the kernel, inside one of its three entry points, or asking a user property. */
 const OUTSIDE = 0
 const IN_STEP = 1
 const IN_CREATE = 2
 const IN_ABSTRACT = 3
+const IN_PROPERTY = 4
 
 
 /** A new watch for one worker: shared memory it writes and the main thread reads. */
@@ -102,12 +110,41 @@ export function watchedTarget(target: RefinementTarget, watch: Watch): Refinemen
   }
 }
 
+/**
+ * The user's properties with their `test` counted in `watch`, as the kernel's
+ * calls are: one that does not return is a stall `where: 'property'`, naming
+ * it (its index here). Declared properties (a sila-props/1 file) are sila's own
+ * evaluators, which return: they are kept as they are.
+ */
+export function watchedProperties(properties: ReadonlyArray<UserProperty>, { cells }: Watch): UserProperty[] {
+  return properties.map((property, index) => planOf(property) !== undefined ? property : {
+    ...property,
+    test: (state: KernelState) => {
+      cells[PROPERTY] = index
+      cells[WHERE] = IN_PROPERTY
+      try { return property.test(state) } finally { cells[WHERE] = OUTSIDE; Atomics.add(cells, TICKS, 1) }
+    },
+  })
+}
+
+/** Told before the user properties are asked of the state after step `step` (a replay's; -1: the boot state), for {@link Stall.askedAt}. */
+export function askingAt({ cells }: Watch): (step: number) => void {
+  return (step) => { cells[ASKED_AT] = step }
+}
+
+/** Whether any of `properties` is the user's code (a module's), which {@link watchedProperties} watches. */
+export function anyPropertyCode(properties: ReadonlyArray<UserProperty>): boolean {
+  return properties.some((property) => planOf(property) === undefined)
+}
+
 /** Told as each scenario starts (`CheckOptions.onRun`): records its suite and run, and ticks. */
 export function runRecorder({ cells }: Watch): (suite: SuiteName, run: number) => void {
   return (suite, run) => {
     cells[SUITE] = SUITE_NAMES.indexOf(suite)
     cells[RUN] = run
     cells[STEP] = 0
+    // No syscall handed yet in this run: a stall before its first step is not read as at the last run's.
+    cells[TEXT_LENGTH] = 0
     Atomics.add(cells, TICKS, 1)
   }
 }
@@ -117,7 +154,7 @@ export function ticksOf(watch: Watch): number {
   return Atomics.load(watch.cells, TICKS)
 }
 
-/** Whether the worker is inside one of the kernel's entry points now. */
+/** Whether the worker is inside one of the kernel's entry points, or asking a user property, now. */
 export function insideKernel({ cells }: Watch): boolean {
   return Atomics.load(cells, WHERE) !== OUTSIDE
 }
@@ -131,7 +168,11 @@ export interface Stall {
   readonly step: number
   /** The text of the syscall last handed to the kernel (stepText.ts). */
   readonly syscall: string
-  readonly where: 'step' | 'create' | 'abstract' | 'outside'
+  readonly where: 'step' | 'create' | 'abstract' | 'property' | 'outside'
+  /** With `where: 'property'`: the index of the user property asked, in the list {@link watchedProperties} wrapped. */
+  readonly property: number
+  /** With `where: 'property'`, where the asker counts states ({@link askingAt}): the step of the state it was asked of. */
+  readonly askedAt: number
 }
 
 export function stallOf({ cells, text }: Watch): Stall {
@@ -140,7 +181,9 @@ export function stallOf({ cells, text }: Watch): Stall {
   return {
     suite: suite < 0 ? null : SUITE_NAMES[suite]!, run: Atomics.load(cells, RUN), step: Atomics.load(cells, STEP),
     syscall: new TextDecoder().decode(text.slice(0, Atomics.load(cells, TEXT_LENGTH))),
-    where: where === IN_STEP ? 'step' : where === IN_CREATE ? 'create' : where === IN_ABSTRACT ? 'abstract' : 'outside',
+    where: where === IN_STEP ? 'step' : where === IN_CREATE ? 'create' : where === IN_ABSTRACT ? 'abstract' : where === IN_PROPERTY ? 'property' : 'outside',
+    property: Atomics.load(cells, PROPERTY),
+    askedAt: Atomics.load(cells, ASKED_AT),
   }
 }
 
@@ -153,6 +196,8 @@ export interface StallContext {
   readonly path?: string
   readonly timeoutMs: number
   readonly durationMs: number
+  /** The user properties the workers ask, by name, in their order (a stall's `property` indexes them). */
+  readonly properties?: ReadonlyArray<string>
   /** The suite's last progress (runs and coverage so far). */
   readonly runs: number
   readonly coverage: CoverageJson
@@ -162,8 +207,9 @@ export interface StallContext {
  * The result of a suite whose worker was stopped: failed, with the run under way
  * (regenerated from the seed and its path) as the counterexample, unshrunk. The
  * failure is ROBUST (every syscall gets an answer) when the kernel did not return;
- * STALL when the worker made no progress outside the kernel (a user property's
- * code, for one).
+ * STALL naming the user property when one of theirs did not return (their code
+ * is watched as the kernel's calls are); STALL alone when the worker made no
+ * progress elsewhere outside the kernel.
  */
 export function stalledResult(suite: SuiteName, stall: Stall, context: StallContext): SuiteResult {
   const path = stall.run === THE_GIVEN_PATH ? context.path ?? '' : stall.run >= 0 ? String(stall.run) : ''
@@ -175,17 +221,23 @@ export function stalledResult(suite: SuiteName, stall: Stall, context: StallCont
   // The unanswered step: the last of the run's syscalls with its text within the steps answered (a suite may retake steps, so the count is only a bound), else the count.
   let index = Math.min(stall.step, executed.length - 1)
   while (index >= 0 && syscallText(executed[index]) !== stall.syscall) index--
-  const step = index >= 0 ? index : stall.step
+  // A property asked before the run's kernel answered a step was asked of the boot state.
+  const step = stall.where === 'property' && stall.step === 0 ? offset - 1 : index >= 0 ? index : stall.step
+  const property = stall.where === 'property' ? context.properties?.[stall.property] : undefined
   const shown = stall.syscall === '' ? '' : ` (${stall.syscall})`
   const which = path === '' ? (stall.run === NOT_A_RUN ? ' while replaying a stored scenario, shrinking or finding a witness' : '') : ` in run ${path}`
   const message = stall.where === 'step'
     ? `the kernel did not answer step ${step - offset}${shown}${which} within ${seconds}: the check stopped it (every syscall must get an answer)`
     : stall.where === 'create' ? `the kernel's create (its boot) did not return${which} within ${seconds}: the check stopped it`
       : stall.where === 'abstract' ? `the abstraction did not return after step ${step - offset}${shown}${which} within ${seconds}: the check stopped it`
+        : property !== undefined ? `the user property ${property} did not return within ${seconds} asked of the ${step - offset < 0 ? 'boot state' : `state after step ${step - offset}${shown}`}${which}: the check stopped it`
         : `no progress for ${seconds} outside the kernel${stall.syscall === '' ? '' : `, after step ${step - offset}${shown}`}${which} (a user property's code, or a step of a frozen kernel object that could not be watched): the check stopped it`
   const counterexample: CounterExample = {
     suite, seed: context.seed, path, scenario,
-    failure: { step: stall.where === 'create' ? -1 : Math.max(-1, step - offset), invariant: stall.where === 'outside' ? 'STALL' : 'ROBUST', message },
+    failure: {
+      step: stall.where === 'create' ? -1 : Math.max(-1, step - offset), invariant: stall.where === 'outside' || stall.where === 'property' ? 'STALL' : 'ROBUST', message,
+      ...(property === undefined ? {} : { stalledProperty: property }),
+    },
     lengthBefore: scenario.length, fromStore: false, stalled: true,
   }
   return { suite, seed: context.seed, runs: context.runs, interrupted: true, durationMs: context.durationMs, coverage: context.coverage, counterexample }

@@ -77,7 +77,7 @@ export interface CounterExample {
   readonly failure: SuiteFailure
   readonly lengthBefore: number
   readonly fromStore: boolean
-  /** The kernel (or a user property) did not answer within `--step-timeout`: the run under way, unshrunk, and no trace written (replaying it would hang). */
+  /** The kernel (or a user property) did not answer within `--step-timeout`: the run under way, unshrunk, not stored (a later check would replay it first and wait the timeout). */
   readonly stalled?: boolean
 }
 

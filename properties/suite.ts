@@ -30,6 +30,8 @@ export interface SuiteFailure {
   readonly invariant?: InvariantId | 'REF-1' | 'NI-1' | 'ROBUST' | (string & {})
   /** A user property's sentence (properties/user/define.ts). */
   readonly says?: string
+  /** STALL: the user property that did not return within the step timeout, asked of the state after `step`. */
+  readonly stalledProperty?: string
   readonly witness?: unknown
   readonly model?: Outcome
   readonly kernel?: Outcome

@@ -47,6 +47,12 @@ export const FailureCodec = t.intersection([
     /** For a user property (spec/props.ts): its sentence, and the `--props` file that states it, as given. */
     says: t.string,
     props: t.string,
+    /**
+     * STALL: the user property (of `props`) that did not return within the
+     * step timeout, asked of the state after `step`; sila replay asks it
+     * there again, watched, and reports it unanswered.
+     */
+    stalledProperty: t.string,
   }),
 ])
 export type Failure = t.TypeOf<typeof FailureCodec>

@@ -82,7 +82,9 @@ export function runExplore(options: ExploreOptions, engine: Engine): ExploreResu
  */
 export function exploreTrace(preset: Preset, result: ExploreResult, producedBy?: ProducedBy, props?: string): Trace {
   const violation = result.violation!
-  const user = violation.says === undefined ? {} : { says: violation.says, ...(props === undefined ? {} : { props }) }
+  // A user property's failure names its props file, so that sila replay asks it again: one broken, or one that did not return (STALL).
+  const user = violation.says !== undefined ? { says: violation.says, ...(props === undefined ? {} : { props }) }
+    : violation.stalledProperty !== undefined ? { stalledProperty: violation.stalledProperty, ...(props === undefined ? {} : { props }) } : {}
   return {
     format: TRACE_FORMAT,
     description: `${producedBy?.command ?? `sila explore --preset ${preset.name}`}: ${violation.invariant} after ${violation.path.length} steps (a shortest path)`,
@@ -216,6 +218,7 @@ export function stalledSearch(job: ExploreJob, stall: SearchStall, engine: Explo
     coverage: {}, swarm: job.options.swarm ?? null,
     violation: {
       ...(stall.where === 'property' ? {} : { unanswered: { where: stall.where, step: stall.where === 'create' ? -1 : step, timeoutMs: job.stepTimeoutMs! } }),
+      ...(stall.where === 'property' ? { stalledProperty: property } : {}),
       invariant: stall.where === 'property' ? 'STALL' : 'ROBUST', message, witness: { unanswered: stall.where, ...(stall.where === 'property' ? { property } : {}), ...(stall.action >= 0 ? { action: actions[stall.action] } : {}), timeoutSeconds: job.stepTimeoutMs! / 1000 }, path },
   }
 }

@@ -99,6 +99,8 @@ export interface ExploreViolation {
   readonly path: ReadonlyArray<Action>
   /** The kernel call that did not return (`--step-timeout`), when that is the violation: what replays of the path must not hand the kernel. */
   readonly unanswered?: Unanswered
+  /** STALL: the user property that did not return, asked of the state the path reaches. */
+  readonly stalledProperty?: string
 }
 
 /** What a search found: its size, its coverage and the first violation, if any. @public */

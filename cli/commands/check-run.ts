@@ -21,6 +21,11 @@ import { checkReport, generatorName, writeReport } from '../../checker/report/in
 import { loadTarget, replayFlags, resolveTarget, shellWord } from '../../checker/targets.js'
 import { TRACE_FORMAT, type ProducedBy } from '../../spec/trace.js'
 import { watchReplay } from '../../checker/replay-watch.js'
+import { Worker } from 'node:worker_threads'
+import { type FailFastFailure } from '../../checker/fail-fast.js'
+import { type Stall, newWatch, stallOf, stalledResult, ticksOf } from '../../checker/watchdog.js'
+import { watchCalls } from '../../checker/explore/step-watch.js'
+import type { FailFastJob } from './fail-fast-worker.js'
 import { KernelModuleError, loadModulesWithin } from '../../checker/user-module.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import type { CounterExample } from '../../properties/run.js'
@@ -89,9 +94,14 @@ async function refuseUnbootable(target: string, timeoutMs: number): Promise<void
   }
 }
 
-/** Whether a stalled run's trace is written: the kernel did not answer (sila replay stops there too) within a run it can regenerate. */
+/**
+ * Whether a stalled run's trace is written: the kernel, or a user property
+ * named, did not answer (sila replay watches both and stops at the same step)
+ * within a run it can regenerate. A stall outside both is not: a replay would
+ * not meet it.
+ */
 function writesStalled(example: CounterExample): boolean {
-  return example.failure.invariant === 'ROBUST' && example.scenario.length > 0
+  return (example.failure.invariant === 'ROBUST' || example.failure.stalledProperty !== undefined) && example.scenario.length > 0
 }
 
 function stepTable(example: CounterExample, target: string, mark: { header: string; sign: string } = { header: 'broke', sign: '✗' }): string {
@@ -231,7 +241,11 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     ...(args.path === undefined ? {} : { path: args.path }),
     ...(args.timeLimitSeconds === undefined ? {} : { timeLimitMs: args.timeLimitSeconds * 1000 }),
     ...(args.shard === undefined ? {} : { shard: args.shard }),
-    ...(args.props === undefined || selection.user.length === 0 ? {} : { props: args.props }),
+    ...(args.props === undefined || selection.user.length === 0 ? {} : {
+      props: args.props,
+      // In the workers' order (the file's), for a stall to name the property that did not return.
+      propertyNames: userProps.filter((property) => selection.user.some((chosen) => chosen.name === property.name)).map((property) => property.name),
+    }),
     ...(narrowed ? { catalogue: selection.catalogue, userNames: selection.user.map((property) => property.name) } : {}),
   }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) },
   stepTimeoutSeconds * 1000)
@@ -251,9 +265,9 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     if (result.counterexample === null) continue
     const producedBy = checkProducedBy(result.counterexample, args, seed, maxSteps)
     producers.set(result.suite, producedBy)
-    // A run the kernel stopped answering is written (sila replay watches the kernel and stops at the same step) but not
-    // stored: a later check would replay it first and wait the whole timeout. One stopped outside the kernel (a user
-    // property's loop, which replay does not watch) or outside any run (no scenario to write) is not written.
+    // A run the kernel (or a user property) stopped answering is written (sila replay watches both and stops at the same
+    // step) but not stored: a later check would replay it first and wait the whole timeout. One stopped elsewhere (no
+    // property named) or outside any run (no scenario to write) is not written.
     const stalled = result.counterexample.stalled === true
     if (stalled && !writesStalled(result.counterexample)) continue
     files.set(result.suite, saveCounterexample(result.counterexample, counterexampleDirectory(args), producedBy, args.props, !stalled))
@@ -300,7 +314,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
       if (files.has(result.suite)) {
         say(`counterexample: ${files.get(result.suite)} (${where}; unshrunk, not stored)`)
         say(`replay it: npx sila replay ${shellWord(files.get(result.suite)!)}${replayFlags(target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}`)
-      } else say(`no trace written: ${example.failure.invariant === 'ROBUST' ? 'no run was under way' : 'replaying it would hang (sila replay watches the kernel, not your properties)'} (${where})`)
+      } else say(`no trace written: ${example.scenario.length === 0 ? 'no run was under way' : 'the check stopped outside the kernel and your properties, where a replay would not meet it'} (${where})`)
       say(`rerun it: npx ${producers.get(result.suite)!.command}`)
       continue
     }
@@ -394,25 +408,8 @@ function statusText(status: PropertySummary['status']): string {
  * unshrunk and nothing is written. The same seed gives the same answer: the store
  * is not read.
  */
-/** The first failure of a fail-fast check: which suite, at which round's run count, and its result. */
-export interface FailFastFailure { readonly suite: SuiteName; readonly roundRuns: number; readonly result: SuiteResult }
-
-/**
- * `sila check --fail-fast` without the printing: rounds of 1 %, 10 % and all of
- * `runs` over the suites in order, stopping at the first counterexample (unshrunk),
- * or null when every suite passes. The mutation runner calls it in process, once
- * per mutant (tools/mutation/sila-runner-worker.mjs).
- */
-export function firstFailure(target: RefinementTarget, suites: ReadonlyArray<SuiteName>, runs: number, seed: number, maxSteps: number): FailFastFailure | null {
-  const rounds = [...new Set([Math.ceil(runs / 100), Math.ceil(runs / 10), runs])]
-  for (const roundRuns of rounds) {
-    for (const suite of suites) {
-      const result = runSuite(suite, { suites: SUITE_NAMES, runs: roundRuns, seed, maxSteps, target, failFast: true })
-      if (result.counterexample !== null) return { suite, roundRuns, result }
-    }
-  }
-  return null
-}
+// The mutation runner (tools/mutation/sila-runner-worker.mjs) imports firstFailure from here.
+export { firstFailure, type FailFastFailure } from '../../checker/fail-fast.js'
 
 export async function runFailFast(args: CheckArgs): Promise<number> {
   const suites = suitesOf(args.suites)
@@ -420,21 +417,75 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
   const runs = args.runs ?? CHECK_DEFAULTS.runs
   const maxSteps = args.maxSteps ?? CHECK_DEFAULTS.maxSteps
   const started = Date.now()
-  let target
-  try { target = await loadTarget(args.target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
+  const stepTimeoutSeconds = args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds
+  loadModulesWithin(stepTimeoutSeconds)
+  // The kernel named is loaded here first, so that one that cannot load is refused (exit 2) before the worker starts.
+  try { await loadTarget(args.target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
+  if (args.target.startsWith('file:')) await refuseUnbootable(args.target, stepTimeoutSeconds * 1000)
   resolveTarget(args.target).create(PROPERTY_BOOT, IMAGE_POOL)
-  say(`sila check --fail-fast${args.target === 'impl' ? '' : ` (kernel: ${args.target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed}`)
-  const failed = firstFailure(target, suites, runs, seed, maxSteps)
-  if (failed === null) {
+  // The user's properties are read (and refused, exit 2) here; the worker loads them again.
+  const userProps = args.props === undefined ? [] : await loadProps(args.props, systemNames(PROPERTY_BOOT, IMAGE_POOL))
+  const invariantNames = args.invariants ?? []
+  const selection = selectInvariants(invariantNames, userProps)
+  const narrowed = invariantNames.length > 0
+  const properties = userProps.filter((property) => selection.user.some((chosen) => chosen.name === property.name))
+  say(`sila check --fail-fast${args.target === 'impl' ? '' : ` (kernel: ${args.target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(properties.length, 'user property', 'user properties')} from ${args.props}`}`)
+  const job: Omit<FailFastJob, 'watch'> = {
+    target: args.target, suites, runs, seed, maxSteps,
+    ...(narrowed ? { catalogue: selection.catalogue, userNames: properties.map((property) => property.name) } : {}),
+    ...(args.props === undefined || properties.length === 0 ? {} : { props: args.props }),
+  }
+  const ended = await watchedFailFast(job, stepTimeoutSeconds * 1000)
+  const flags = `${checkKernelFlags(args.target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${invariantNames.map((name) => ` --invariant ${shellWord(name)}`).join('')}`
+  if ('stall' in ended) {
+    // The run under way when the kernel (or a property) stopped answering, regenerated from its suite's seed and run.
+    const { stall } = ended
+    const suite = stall.suite ?? suites[0]!
+    const stalled = stalledResult(suite, stall, {
+      seed: seedOfSuite(seed, suite), maxSteps, timeoutMs: stepTimeoutSeconds * 1000, durationMs: Date.now() - started, runs: Math.max(0, stall.run),
+      coverage: { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} }, properties: properties.map((property) => property.name),
+    })
+    const example = stalled.counterexample!
+    say(`✗ ${suite}: ${example.failure.message}`)
+    say(example.path === ''
+      ? 'no run was under way: nothing to rerun but the check itself'
+      : `the run under way: ${example.scenario.length} steps, unshrunk (fast-check seed ${stalled.seed}, path ${example.path}); rerun it without --fail-fast to see its steps and write its trace: npx sila check ${suite} --seed ${seed} --path ${example.path} --max-steps ${maxSteps}${flags}`)
+    say(`FAILED in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+    return EXIT.failed
+  }
+  if (ended.failed === null) {
     say(`All suites passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
     return EXIT.ok
   }
-  const { suite, roundRuns, result } = failed
+  const { suite, roundRuns, result } = ended.failed
   const example = result.counterexample!
   say(`✗ ${suite}: ${example.failure.message}`)
-  say(`first failing run: ${example.scenario.length} steps, unshrunk (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}); rerun it without --fail-fast to shrink and keep it: npx sila check ${suite} --seed ${seed} --runs ${roundRuns} --max-steps ${maxSteps}${checkKernelFlags(args.target)}`)
+  say(`first failing run: ${example.scenario.length} steps, unshrunk (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}); rerun it without --fail-fast to shrink and keep it: npx sila check ${suite} --seed ${seed} --runs ${roundRuns} --max-steps ${maxSteps}${flags}`)
   say(`FAILED in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   return EXIT.failed
+}
+
+/**
+ * Runs a fail-fast check on a worker thread, watched as `sila check`'s workers
+ * are: its first failure (null: every suite passed), or the stall of a kernel
+ * call or user property that did not return within `timeoutMs`. An error in the
+ * worker is thrown here (an InputError as the user's).
+ */
+function watchedFailFast(job: Omit<FailFastJob, 'watch'>, timeoutMs: number): Promise<{ readonly failed: FailFastFailure | null } | { readonly stall: Stall }> {
+  const watch = newWatch()
+  const worker = new Worker(new URL('./fail-fast-worker.js', import.meta.url), { workerData: { ...job, watch } satisfies FailFastJob })
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const settle = (then: () => void) => { if (settled) return; settled = true; stop(); void worker.terminate(); then() }
+    // Armed from the first tick (loading the kernel and the properties is not a step): a tick that then stands still for the timeout is a stall.
+    const stop = watchCalls([{ inside: () => ticksOf(watch) > 0, ticks: () => ticksOf(watch) }], timeoutMs, () => settle(() => resolve({ stall: stallOf(watch) })))
+    worker.on('message', (message: { failed?: FailFastFailure | null; error?: string; input?: { file: string; problems: string[] } }) => settle(() => {
+      if (message.error === undefined) resolve({ failed: message.failed ?? null })
+      else reject(message.input === undefined ? new Error(message.error) : new InputError(message.input.file, message.input.problems))
+    }))
+    worker.on('error', (error) => settle(() => reject(error)))
+    worker.on('exit', (code) => settle(() => reject(new Error(`the fail-fast check's worker exited with code ${code}`))))
+  })
 }
 
 /**

@@ -64,11 +64,12 @@ Options:
                       worker runs in turn (a run under way finishes; default: no limit)
   --step-timeout S    a kernel step (or boot, or abstraction, or a user property)
                       that has not returned after S seconds is stopped: its suite
-                      FAILS (ROBUST: every syscall gets an answer) with the run
-                      under way, unshrunk, its unanswered step and a 'rerun it'
+                      FAILS (ROBUST: every syscall gets an answer; STALL naming
+                      a user property that did not return) with the run under
+                      way, unshrunk, its unanswered step and a 'rerun it'
                       command; its trace is written, not stored ('sila replay'
-                      stops at the same step; a user property's loop: no trace),
-                      and the worker's other suites go on; a --kernel whose
+                      stops at the same step), and the worker's other suites
+                      go on; a --kernel whose
                       create does not return, or a --kernel or --props module
                       whose loading does not finish, is refused (exit 2)
                       (default ${CHECK_DEFAULTS.stepTimeoutSeconds})
@@ -104,10 +105,13 @@ Options:
                       (REF-1), noninterference (NI-1), robustness and update
                       check their own relations regardless: name SUITEs to
                       leave them out (e.g. 'sila check invariants --invariant CAP-1')
-  --fail-fast         a quick yes/no: the suites run in this thread in rounds of
+  --fail-fast         a quick yes/no: the suites run on one thread in rounds of
                       a hundredth, a tenth, then all of the runs, and the first
                       failing run ends the check (exit 1), unshrunk, nothing
-                      written, the store not read (the oracle of 'npm run mutate')
+                      written, the store not read (the oracle of 'npm run mutate');
+                      --props, --invariant and --step-timeout apply (a kernel
+                      call or property that does not return fails the check,
+                      printing the command that reruns that run)
   --path P            with --seed and one SUITE: run exactly the case fast-check's
                       path P names (a failure prints the command: 'rerun it: npx sila
                       check SUITE --seed S --path P ...'); the stored counterexamples
@@ -147,7 +151,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   if (unknown.length > 0) throw new UsageError(`unknown suite ${JSON.stringify(unknown[0])}; suites: ${SUITES.join(', ')}`, 'check')
   const values = parsed.values
   refuseTogether('check', values, [['kernel', 'mutant', 'each names the kernel to check'],
-    ...(['workers', 'shard', 'path', 'time-limit', 'out', 'junit', 'report', 'json', 'counterexamples', 'step-timeout'] as const)
+    ...(['workers', 'shard', 'path', 'time-limit', 'out', 'junit', 'report', 'json', 'counterexamples'] as const)
       .map((flag) => ['fail-fast', flag, 'a fail-fast check runs in one thread, stops at the first failure and writes nothing'] as const)])
   const runs = positiveIntegerFlag('check', 'runs', values.runs)
   const shard = parseShard(values.shard)

@@ -167,8 +167,10 @@ Options:
                      ends with the unanswered step, written like any other (sila
                      replay stops at the same step); watched: your --kernel and
                      the impl the general engine steps; a --props property in
-                     code that does not return is a STALL, its path printed, no
-                     trace written; a --kernel or --props module whose loading
+                     code that does not return is a STALL, its shortest path
+                     written as a trace (sila replay asks the property there,
+                     watched, and reports it unanswered); a --kernel or --props
+                     module whose loading
                      does not finish within S seconds is refused (exit 2)
                      (default ${EXPLORE_DEFAULTS.stepTimeoutSeconds})
   --props FILE       also check your properties, named by the system's names (the
@@ -436,8 +438,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (values.json !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K')
   let file: string | null = null
   let producedBy: ProducedBy | null = null
-  // A user property that never returned (STALL) is not written: sila replay asks the properties on its own thread, unwatched, and would hang.
-  if (result.violation !== null && result.violation.invariant !== 'STALL') {
+  // A user property that never returned (STALL) is written too: sila replay asks the properties watched, and stops it at the same state.
+  if (result.violation !== null) {
     file = counterexample
     producedBy = exploreProducedBy(values, result.violation.invariant, mutant?.name, result.engine)
     writeOutputFile(file, `${JSON.stringify(exploreTrace(preset, result, producedBy, values.props), null, 2)}\n`)
@@ -474,8 +476,9 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     say(`a shortest path (${result.violation.path.length} step${result.violation.path.length === 1 ? '' : 's'}):`)
     say(renderTable([{ header: 'step', align: 'right' }, { header: 'caller', align: 'right' }, { header: 'syscall' }],
       result.violation.path.map((syscall, index) => [String(index), caller(syscall), syscallText(syscall)])))
-    if (file === null) say('no trace written: sila replay asks your properties unwatched and would hang on this one (the path above reaches the state)')
-    else say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file)}${replayFlags(producedBy!.kernel)}`)
+    // A call that did not return is stopped by replay's watch at the same step: with this search's timeout, when one was given.
+    const timed = values['step-timeout'] !== undefined && (result.violation.unanswered !== undefined || result.violation.stalledProperty !== undefined)
+    say(`counterexample: ${file}; replay it: npx sila replay ${shellWord(file!)}${replayFlags(producedBy!.kernel)}${timed ? ` --step-timeout ${values['step-timeout']}` : ''}`)
     return EXIT.failed
   }
   say(result.interrupted === true ? 'Interrupted: no invariant violated in what was searched.' : result.complete ? 'No invariant violated: the search was exhaustive.' : 'No invariant violated within the bounds.')

@@ -17,7 +17,8 @@ import { cleanMutants } from '../../mutants/materialize.js'
 import type { ReplayOptions } from '../../checker/replay.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { type Command, parseFlags, secondsFlag } from '../command.js'
-import { watchReplay } from '../../checker/replay-watch.js'
+import { watchReplayStalls } from '../../checker/replay-watch.js'
+import { anyPropertyCode } from '../../checker/watchdog.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
@@ -68,9 +69,12 @@ Options:
                        that has not returned after S seconds is the kernel's
                        divergence at that step ('no answer'): nothing more is
                        handed to it, the model replays the rest (default ${REPLAY_STEP_TIMEOUT_SECONDS}).
-                       The kernel's part runs first on a worker thread, watched
-                       (a kernel that loops only on a second run is not caught);
-                       a --kernel or --props module whose loading does not
+                       A --props property in code that has not returned is
+                       NO ANSWER at that state and not asked again (a STALL
+                       recorded by check or explore: reproduced). The kernel's
+                       part and the properties' run first on a worker thread,
+                       watched (one that loops only on a second run is not
+                       caught); a --kernel or --props module whose loading does not
                        finish within S seconds is refused (exit 2)
   --json               print the result as JSON instead of a table
   --report DIR         write an HTML report (step timeline with the state changes
@@ -98,18 +102,26 @@ function failureText(failure: Failure): string {
   const seed = failure.seed === undefined ? '' : ` (seed ${failure.seed}${failure.path === undefined ? '' : `, path ${failure.path}`})`
   // `property` is what found it (a suite, or explore); a user property's name is in `invariant`, its sentence in `says`.
   if (failure.says !== undefined) return `recorded failure: user property ${failure.invariant ?? '?'} (${failure.says}), found by ${failure.property}${where}${seed}`
+  if (failure.stalledProperty !== undefined) return `recorded failure: ${failure.invariant ?? 'STALL'}, user property ${failure.stalledProperty} did not return${where === '' ? '' : ` asked of the state${where}`}, found by ${failure.property}${seed}`
   const invariant = failure.invariant === undefined ? '' : `, invariant ${failure.invariant}`
   return `recorded failure: property ${failure.property}${invariant}${where}${seed}`
 }
 
+/** The user property a recorded failure is about: one broken or reached (`says`), or one that did not return (STALL); undefined: none. */
+function recordedName(failure: Failure | undefined): string | undefined {
+  return failure?.says !== undefined ? failure.invariant : failure?.stalledProperty
+}
+
 /**
  * Whether a recorded user-property failure happened again: its property broke
- * (`always`) or was reached (`sometimes`); null when the recorded failure is no
- * user property of the props file.
+ * (`always`), was reached (`sometimes`) or, recorded as a STALL, did not answer
+ * again; null when the recorded failure is no user property of the props file.
  */
 function reproduced(result: ReplayResult, failure: Failure | undefined): boolean | null {
-  const property = result.properties?.find((p) => p.name === failure?.invariant)
-  return property === undefined ? null : property.status === 'violated' || property.status === 'reached'
+  const name = recordedName(failure)
+  const property = name === undefined ? undefined : result.properties?.find((p) => p.name === name)
+  if (property === undefined) return null
+  return failure?.stalledProperty !== undefined ? property.status === 'no answer' : property.status === 'violated' || property.status === 'reached'
 }
 
 /** The user properties: each one's finding, and whether the recorded one reproduced. */
@@ -120,11 +132,18 @@ function renderProperties(result: ReplayResult, failure: Failure | undefined): v
   say('Your properties:')
   for (const p of properties) {
     const where = p.step === null ? '' : ` at step ${stepLabel(p.step)}: ${p.message ?? ''}`
-    say(`  ${p.name} (${p.kind}) ${p.status === 'violated' ? 'VIOLATED' : p.status}${where}`)
+    say(`  ${p.name} (${p.kind}) ${p.status === 'violated' ? 'VIOLATED' : p.status === 'no answer' ? 'NO ANSWER' : p.status}${where}`)
   }
-  const recorded = properties.find((p) => p.name === failure?.invariant)
+  const name = recordedName(failure)
+  const recorded = properties.find((p) => p.name === name)
   if (recorded === undefined) return
   const again = reproduced(result, failure) === true
+  if (failure?.stalledProperty !== undefined) {
+    say(again
+      ? `reproduced: ${recorded.name} did not answer at step ${stepLabel(recorded.step!)}${failure.step === undefined || failure.step === recorded.step ? '' : ` (recorded: step ${stepLabel(failure.step)})`}`
+      : `NOT reproduced: ${recorded.name} answered in every state of this replay`)
+    return
+  }
   const what = recorded.kind === 'always' ? 'broken' : 'reached'
   say(again
     ? `reproduced: ${recorded.name} (${recorded.kind}, "${recorded.says}") is ${what} at step ${stepLabel(recorded.step!)}${failure?.step === undefined || failure.step === recorded.step ? '' : ` (recorded: step ${stepLabel(failure.step)})`}`
@@ -138,6 +157,7 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
   if (result.description !== null) for (const line of wrapText(result.description, DESCRIPTION_WIDTH)) say(`  ${line}`)
   if (failure !== undefined) say(failureText(failure))
   const kindOf = new Map((result.properties ?? []).map((p) => [p.name, p.kind]))
+  const silentAt = new Map((result.properties ?? []).filter((p) => p.status === 'no answer').map((p) => [p.name, p.step]))
   say()
   say(renderTable(
     [
@@ -147,7 +167,8 @@ function renderResult(file: string, result: ReplayResult, failure: Failure | und
     result.rows.map((row) => [
       stepLabel(row.step), row.caller, row.malformed && !row.syscall.startsWith('(malformed)') ? `${row.syscall} (malformed)` : row.syscall, resultCell(row),
       ...(row.kernel === null ? [] : [row.kernel]),
-      row.violated.length === 0 && row.user.length === 0 ? 'ok' : [...row.violated, ...row.user.map((name) => (kindOf.get(name) === 'sometimes' ? `${name} ✓` : name))].join(','),
+      row.violated.length === 0 && row.user.length === 0 ? 'ok'
+        : [...row.violated, ...row.user.map((name) => (silentAt.get(name) === row.step ? `${name} (no answer)` : kindOf.get(name) === 'sometimes' ? `${name} ✓` : name))].join(','),
     ]),
   ))
   if (result.divergence !== null) {
@@ -225,7 +246,11 @@ function summary(result: ReplayResult, kernelName: string): string {
 
 function brokenProperties(result: ReplayResult): string {
   const broken = (result.properties ?? []).filter((p) => p.status === 'violated').map((p) => p.name)
-  return broken.length === 0 ? '' : `user propert${broken.length === 1 ? 'y' : 'ies'} ${broken.join(', ')} broken`
+  const silent = (result.properties ?? []).filter((p) => p.status === 'no answer').map((p) => p.name)
+  return [
+    broken.length === 0 ? '' : `user propert${broken.length === 1 ? 'y' : 'ies'} ${broken.join(', ')} broken`,
+    silent.length === 0 ? '' : `user propert${silent.length === 1 ? 'y' : 'ies'} ${silent.join(', ')} did not answer`,
+  ].filter((part) => part !== '').join(', ')
 }
 
 function exitCode(result: ReplayResult): number {
@@ -283,8 +308,10 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   if (choice.by === 'default') choice = await chooseKernel({}, trace.producedBy?.kernel)
   const { target, options } = await loadChoice(file, choice)
   const propsFile = values.props ?? trace.failure?.props
-  if (propsFile === undefined && trace.failure?.says !== undefined) {
-    throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(trace.failure.invariant ?? '')}, and the trace names no props file: give --props FILE`])
+  // The user property the recorded failure is about (broken, reached, or did not return).
+  const recordedUser = recordedName(trace.failure)
+  if (propsFile === undefined && recordedUser !== undefined) {
+    throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(recordedUser)}${trace.failure?.says === undefined ? ' (it did not return)' : ''}, and the trace names no props file: give --props FILE`])
   }
   // The user's properties are resolved against the trace's own system (a name it does not declare: exit 2).
   // The file the trace names is read from the working directory: one that is not there is the trace's problem to explain, at its path.
@@ -294,17 +321,20 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const loaded = propsFile === undefined ? [] : await loadProps(propsFile, withBootErrors(file, () => systemNames(trace.boot, trace.images)))
   // The props file the trace names is there to judge its recorded failure: that property alone (the checker that
   // wrote it may have asked no other, --invariant). A props file given with --props is asked whole.
-  const recordedProperty = values.props === undefined && trace.failure?.says !== undefined ? loaded.filter((p) => p.name === trace.failure!.invariant) : []
+  const recordedProperty = values.props === undefined && recordedUser !== undefined ? loaded.filter((p) => p.name === recordedUser) : []
   // A recorded property the file no longer states cannot be asked: replaying the others would print no verdict on it.
-  if (values.props === undefined && trace.failure?.says !== undefined && recordedProperty.length === 0) {
-    throw new InputError(file, [propertyNotStated(trace.failure.invariant ?? '', propsFile ?? 'the props file', loaded.map((p) => p.name), "give --props FILE to ask another file's")])
+  if (values.props === undefined && recordedUser !== undefined && recordedProperty.length === 0) {
+    throw new InputError(file, [propertyNotStated(recordedUser, propsFile ?? 'the props file', loaded.map((p) => p.name), "give --props FILE to ask another file's")])
   }
   const properties = recordedProperty.length === 1 ? recordedProperty : loaded
   try {
-    // The kernel's calls first, watched on a worker thread: one that does not return is where the replay stops handing it syscalls.
-    const unanswered = target === undefined ? null : await watchReplay(choice.kernel, trace, stepTimeout * 1000)
+    // The kernel's calls and the properties' code first, watched on worker threads: a call that does not return is where the
+    // replay stops handing the kernel syscalls, or stops asking that property. Declared properties are sila's own code.
+    const watchedProps = propsFile !== undefined && anyPropertyCode(properties) ? { file: propsFile, names: properties.map((p) => p.name) } : null
+    const { unanswered, stalled } = target === undefined && watchedProps === null ? { unanswered: null, stalled: [] }
+      : await watchReplayStalls(target === undefined ? null : choice.kernel, trace, stepTimeout * 1000, watchedProps)
     // A declared system boot cannot honour is the trace refused (exit 2), not an internal error.
-    const result = withBootErrors(file, () => replayTrace(trace, target, { ...options, properties, ...(unanswered === null ? {} : { unanswered }) }))
+    const result = withBootErrors(file, () => replayTrace(trace, target, { ...options, properties, stalled, ...(unanswered === null ? {} : { unanswered }) }))
     const reportFile = parsed.values.report === undefined ? null
       : writeReport(parsed.values.report, await replayReport({ file, trace, result, ...(target === undefined ? {} : { target }), generator: generatorName() }))
     if (parsed.values.json === true) {

@@ -154,7 +154,7 @@ test('replay --report of an unanswered step marks it and steps the kernel no fur
   assert.match(readFileSync(join(report, 'index.html'), 'utf8'), /no answer/)
 })
 
-test('a user property in code that never returns: STALL with the path to the state it was asked of, on every engine; no trace', () => {
+test('a user property in code that never returns: STALL with the path to the state it was asked of, on every engine; its trace replays to the same stall', () => {
   const props = join(dir, 'loops-props.mjs')
   writeFileSync(props, [
     `import { defineProperty } from '${distUrl('api/properties.js')}'`,
@@ -172,9 +172,37 @@ test('a user property in code that never returns: STALL with the path to the sta
     assert.is(result.violation.invariant, 'STALL', engine.join(' '))
     assert.match(result.violation.message, /^the user property loops did not return within 1 s asked of the state after step 0 \(process_spawn /)
     assert.equal(result.violation.path.map((syscall) => syscall.kind), ['process_spawn'])
-    assert.is(result.counterexample, null, 'no trace: replay would hang on the property')
-    assert.not.ok(existsSync(trace))
+    assert.is(result.counterexample, trace)
+    const written = JSON.parse(readFileSync(trace, 'utf8')) as TraceFile & { failure: { stalledProperty?: string; props?: string } }
+    assert.equal({ invariant: written.failure.invariant, step: written.failure.step, stalledProperty: written.failure.stalledProperty, props: written.failure.props },
+      { invariant: 'STALL', step: 0, stalledProperty: 'loops', props }, engine.join(' '))
+    assert.equal(written.steps.map((step) => step.syscall.kind), ['process_spawn'])
   }
+  // The trace names the props file and the property: replay asks it (alone) on a watched thread, and stops it at the same state.
+  const trace = join(dir, 'stall---enginegeneral.trace.json')
+  const replay = sila(['replay', trace, '--step-timeout', '1'], { on: 'none', in: 'step' })
+  assert.is(replay.status, 1, `${replay.stdout}\n${replay.stderr}`)
+  assert.match(replay.stdout, /recorded failure: STALL, user property loops did not return asked of the state at step 0/)
+  assert.match(replay.stdout, /loops \(always\) NO ANSWER at step 0: did not return within 1 s \(--step-timeout\), and was not asked again/)
+  assert.match(replay.stdout, /reproduced: loops did not answer at step 0\n/)
+  assert.match(replay.stdout, /user property loops did not answer\./)
+  assert.ok(replay.seconds < 60, `the replay stopped the property at its timeout (${replay.seconds} s)`)
+  const json = sila(['replay', trace, '--step-timeout', '1', '--json'], { on: 'none', in: 'step' })
+  assert.is(json.status, 1, json.stderr)
+  const replayed = JSON.parse(json.stdout) as { status: string; reproduced: boolean; properties: Array<{ name: string; status: string; step: number | null }> }
+  assert.is(replayed.status, 'failed')
+  assert.is(replayed.reproduced, true)
+  assert.equal(replayed.properties.map((p) => [p.name, p.status, p.step]), [['loops', 'no answer', 0]])
+  // Given the whole file, both are asked: the one that answers holds, the other stops answering at the same state.
+  const whole = sila(['replay', trace, '--props', props, '--step-timeout', '1', '--json'], { on: 'none', in: 'step' })
+  assert.is(whole.status, 1, whole.stderr)
+  assert.equal((JSON.parse(whole.stdout) as typeof replayed).properties.map((p) => [p.name, p.status, p.step]), [['fine', 'held', null], ['loops', 'no answer', 0]])
+  // Against the impl in lockstep too: the kernel answers everything, the property does not.
+  const impl = sila(['replay', trace, '--impl', '--step-timeout', '1', '--json'], { on: 'none', in: 'step' })
+  assert.is(impl.status, 1, impl.stderr)
+  const withImpl = JSON.parse(impl.stdout) as typeof replayed & { divergence: unknown }
+  assert.is(withImpl.divergence, null)
+  assert.equal(withImpl.properties.map((p) => [p.name, p.status, p.step]), [['loops', 'no answer', 0]])
 })
 
 test('--step-timeout is refused when not a positive number of seconds', () => {

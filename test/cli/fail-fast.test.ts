@@ -1,7 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readdirSync } from 'node:fs'
-import { ROOT, sila, testStore } from './run.js'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT, distUrl, sila, testStore } from './run.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'sila-fail-fast-'))
 
 test('check --fail-fast: the impl passes every suite, exit 0', () => {
   const run = sila('check', '--fail-fast', '--runs', '3', '--seed', '7')
@@ -21,6 +25,26 @@ test('check --fail-fast: a seeded bug stops the check at its first failing run, 
   assert.equal(readdirSync(testStore()), [])
 })
 
+test('check --fail-fast asks --props (the impl breaks none of the catalogue, a property of three processes is broken), and --invariant narrows them', () => {
+  const props = join(dir, 'two.mjs')
+  writeFileSync(props, [
+    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
+    'export default [',
+    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
+    '  defineProperty(\'two-processes\', (state) => [...state.ksObjects.values()].filter((o) => o.kind === \'process\').length >= 3 ? \'a third process\' : null, { says: \'at most two processes\' }),',
+    ']',
+  ].join('\n'))
+  const run = sila('check', 'invariants', '--fail-fast', '--runs', '20', '--seed', '3', '--props', props)
+  assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
+  assert.match(run.stdout, / · 2 user properties from /)
+  assert.match(run.stdout, /^✗ invariants: .*a third process/m)
+  assert.match(run.stdout, new RegExp(`rerun it without --fail-fast .* --props ${props.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`))
+  // Narrowed to the property that holds: the suite passes.
+  const narrowed = sila('check', 'invariants', '--fail-fast', '--runs', '20', '--seed', '3', '--props', props, '--invariant', 'fine')
+  assert.is(narrowed.status, 0, `${narrowed.stdout}\n${narrowed.stderr}`)
+  assert.match(narrowed.stdout, / · 1 user property from /)
+})
+
 test('check --fail-fast refuses the flags of a full run, naming both flags', () => {
   for (const flag of [['--out', 'x.json'], ['--workers', '2'], ['--report', 'r'], ['--json'], ['--shard', '0/2']]) {
     const run = sila('check', '--fail-fast', ...flag)
@@ -28,5 +52,7 @@ test('check --fail-fast refuses the flags of a full run, naming both flags', () 
     assert.match(run.stderr, new RegExp(`--fail-fast and ${flag[0]} exclude each other`))
   }
 })
+
+test.after(() => rmSync(dir, { recursive: true, force: true }))
 
 test.run()

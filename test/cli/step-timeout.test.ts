@@ -112,23 +112,42 @@ test('the rerun command a stalled suite prints stops at the same step of the sam
   assert.is(message(again.stdout), message(first.stdout))
 })
 
-test('a user property that stops answering fails its suite as STALL, after the step whose state it was asked', () => {
+test('a user property that stops answering fails its suite as STALL naming it, after the step whose state it was asked; its trace replays to the same stall', () => {
   const props = join(dir, 'loops.mjs')
   writeFileSync(props, [
     `import { defineProperty } from '${distUrl('api/properties.js')}'`,
-    'let asked = 0',
-    'export default [defineProperty(\'loops\', () => { if (++asked > 300) for (;;) {} return null }, { says: \'answers 300 states, then never\' })]',
+    'export default [',
+    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
+    // The property boot has fewer processes: the suites spawn the third within a few steps.
+    '  defineProperty(\'loops\', (state) => { if ([...state.ksObjects.values()].filter((o) => o.kind === \'process\').length >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
+    ']',
   ].join('\n'))
   const out = join(dir, 'stall.json')
-  const run = check(['invariants', '--workers', '1', '--runs', '40', '--seed', '3', '--step-timeout', '1', '--props', props, '--out', out], join(dir, 'unused'))
+  const traces = join(dir, 'stall-traces')
+  const run = check(['invariants', '--workers', '1', '--runs', '40', '--seed', '3', '--step-timeout', '1', '--props', props, '--out', out, '--counterexamples', traces], join(dir, 'unused'))
   assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
   const failure = (JSON.parse(readFileSync(out, 'utf8')) as { suites: Array<{ failure: { invariant: string; step: number; message: string; file: string | null } | null }> }).suites[0]!.failure!
   assert.is(failure.invariant, 'STALL')
-  assert.is(failure.file, null)
-  assert.match(failure.message, new RegExp(`^no progress for 1 s outside the kernel, after step ${failure.step} \\(.+\\) in run \\d+ \\(a user property's code`))
+  assert.match(failure.message, new RegExp(`^the user property loops did not return within 1 s asked of the state after step ${failure.step} \\(.+\\) in run \\d+: the check stopped it$`))
   // The kernel answered that step: the table marks the stall, not a missing answer.
   assert.match(run.stdout, / = +STALL ✗/)
   assert.not.match(run.stdout, /no answer/)
+  assert.match(run.stdout, /FAILED STALL at step \d+ \(unshrunk \d+ steps: loops did not answer, stopped\)/)
+  // Written (not stored), naming the property and the props file; the state it was asked of has three processes.
+  assert.ok(failure.file !== null && existsSync(failure.file), 'a trace written')
+  const trace = JSON.parse(readFileSync(failure.file!, 'utf8')) as { steps: Array<{ syscall: { kind: string }; outcome: { ok: boolean } }>; failure: { invariant: string; step: number; stalledProperty?: string; props?: string } }
+  assert.equal([trace.failure.invariant, trace.failure.stalledProperty, trace.failure.props], ['STALL', 'loops', props])
+  assert.match(run.stdout, new RegExp(`replay it: npx sila replay .* --step-timeout 1`))
+  const replay = spawnSync(process.execPath, [CLI, 'replay', failure.file!, '--step-timeout', '1', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, SILA_STORE: testStore() } })
+  assert.is(replay.status, 1, `${replay.stdout}\n${replay.stderr}`)
+  const replayed = JSON.parse(replay.stdout) as { reproduced: boolean; properties: Array<{ name: string; status: string; step: number | null }>; rows: Array<{ step: number; user: string[] }> }
+  assert.is(replayed.reproduced, true)
+  assert.equal(replayed.properties.map((p) => [p.name, p.status]), [['loops', 'no answer']])
+  // Asked of the first state with three processes, and not after.
+  const stalledAt = replayed.properties[0]!.step!
+  assert.is(stalledAt, trace.failure.step, 'the step the check recorded')
+  assert.equal(replayed.rows.filter((row) => row.user.includes('loops')).map((row) => row.step), [stalledAt])
+  assert.equal(trace.steps.slice(0, stalledAt + 1).filter((step) => step.syscall.kind === 'process_spawn' && step.outcome.ok).length > 0, true, 'a spawn reached it')
 })
 
 test('a kernel that loops on one syscall kind: the trace check writes replays to the same unanswered step', () => {
@@ -180,11 +199,27 @@ test('a kernel whose create never returns is refused (exit 2) naming its module,
   assert.is(run.stdout, '', 'refused before the check starts')
 })
 
-test('--step-timeout is refused when not a positive number of seconds, and with --fail-fast', () => {
+test('check --fail-fast is watched: a kernel that stops answering fails it, and the rerun it prints stops at the same syscall', () => {
+  const hangFile = join(dir, 'hangs-fail-fast.jsonl')
+  const run = check(['refinement', '--fail-fast', '--runs', '20', '--seed', '7', '--step-timeout', '1', '--kernel', kernelFile], hangFile)
+  assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
+  assert.match(run.stdout, /^✗ refinement: the kernel did not answer step \d+ \(.+\) in run \d+ within 1 s: the check stopped it/m)
+  const rerun = /rerun it without --fail-fast to see its steps and write its trace: npx sila (check refinement --seed 7 --path (\d+) --max-steps 60 --kernel \S+ --step-timeout 1)\n/.exec(run.stdout)
+  assert.ok(rerun !== null, run.stdout)
+  assert.match(run.stdout, /FAILED in [\d.]+ s\.\n$/)
+  const again = check([...rerun[1]!.split(' ').slice(1), '--counterexamples', join(dir, 'fail-fast-traces')], hangFile)
+  assert.is(again.status, 1, `${again.stdout}\n${again.stderr}`)
+  const given = unanswered(hangFile)
+  assert.is(given.length, 2, 'the kernel hung once in each')
+  assert.equal(given[1], given[0], 'the rerun stopped at the same syscall')
+  const message = (output: string) => /✗ refinement: (.*)$/m.exec(output)?.[1]
+  assert.is(message(again.stdout), message(run.stdout))
+})
+
+test('--step-timeout is refused when not a positive number of seconds', () => {
   for (const [args, expected] of [
     [['--step-timeout', '0'], /--step-timeout expects a positive number of seconds/],
     [['--step-timeout', 'soon'], /--step-timeout expects a positive number of seconds/],
-    [['--fail-fast', '--step-timeout', '5'], /--fail-fast.*--step-timeout|--step-timeout.*--fail-fast/],
   ] as const) {
     const run = check([...args], join(dir, 'unused'))
     assert.is(run.status, 2, run.stderr)
