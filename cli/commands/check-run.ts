@@ -197,13 +197,40 @@ function checkKernelFlags(target: string): string {
  */
 function checkProducedBy(example: CounterExample, args: CheckArgs, seed: number, maxSteps: number): ProducedBy {
   const shard = args.shard === undefined ? '' : ` --shard ${args.shard.index}/${args.shard.count}`
-  const kernel = `${checkKernelFlags(args.target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
+  const kernel = rerunFlags(args)
   // No path (from the store, or found by a run interrupted before shrinking): the suite with the same seed and bounds finds it again (the store first).
   if (example.path === '') return { kernel: args.target, seed, command: `sila check ${example.suite} --seed ${seed} --runs ${args.runs ?? CHECK_DEFAULTS.runs} --max-steps ${maxSteps}${shard}${kernel}` }
   return {
     kernel: args.target, seed, path: example.path,
     command: `sila check ${example.suite} --seed ${seed} --path ${example.path} --max-steps ${maxSteps}${shard}${kernel}`,
   }
+}
+
+/**
+ * What a check (full or fail-fast) does on this thread before its workers
+ * start: the kernel loaded, booted (a user's kernel first on a watched worker)
+ * and the user's properties read, each refused (exit 2) when wrong. Returns the
+ * `--invariant` selection and the properties chosen, in the file's order (the
+ * workers', which load them again).
+ */
+async function prepareCheck(args: CheckArgs, stepTimeoutSeconds: number): Promise<{ selection: ReturnType<typeof selectInvariants>; narrowed: boolean; properties: UserProperty[] }> {
+  const target = args.target
+  loadModulesWithin(stepTimeoutSeconds)
+  try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
+  // A user's kernel whose boot never returns is refused (exit 2) rather than hang this thread's create below: booted first on a watched worker.
+  if (target.startsWith('file:')) await refuseUnbootable(target, stepTimeoutSeconds * 1000)
+  // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
+  resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
+  // The user's properties are read (and refused, exit 2) here, against the system the suites boot.
+  const userProps = args.props === undefined ? [] : await loadProps(args.props, systemNames(PROPERTY_BOOT, IMAGE_POOL))
+  const invariantNames = args.invariants ?? []
+  const selection = selectInvariants(invariantNames, userProps)
+  return { selection, narrowed: invariantNames.length > 0, properties: userProps.filter((property) => selection.user.some((chosen) => chosen.name === property.name)) }
+}
+
+/** The flags a rerun of one case carries over from the check: the kernel, the step timeout, the props file and the invariants named. */
+function rerunFlags(args: CheckArgs): string {
+  return `${checkKernelFlags(args.target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
 }
 
 /** Where counterexample traces go: the directory named, else beside the results file (--out), else the working directory. */
@@ -221,17 +248,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const progress = progressReporter(started, suites.length, args.timeLimitSeconds === undefined ? undefined : args.timeLimitSeconds * 1000)
   const target = args.target
   const stepTimeoutSeconds = args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds
-  loadModulesWithin(stepTimeoutSeconds)
-  try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
-  // A user's kernel whose boot never returns is refused (exit 2) rather than hang this thread's create below: booted first on a watched worker.
-  if (target.startsWith('file:')) await refuseUnbootable(target, stepTimeoutSeconds * 1000)
-  // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
-  resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
-  // The user's properties are read (and refused, exit 2) here, against the system the suites boot; each worker loads them again.
-  const userProps = args.props === undefined ? [] : await loadProps(args.props, systemNames(PROPERTY_BOOT, IMAGE_POOL))
-  const invariantNames = args.invariants ?? []
-  const selection = selectInvariants(invariantNames, userProps)
-  const narrowed = invariantNames.length > 0
+  const { selection, narrowed, properties: chosen } = await prepareCheck(args, stepTimeoutSeconds)
   const scope = args.path === undefined ? `${runs} runs per suite` : `the case at path ${args.path}`
   if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${scope} · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(selection.user.length, 'user property', 'user properties')} from ${args.props}`}`)
   const latest = new Map<SuiteName, Progress>()
@@ -244,7 +261,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     ...(args.props === undefined || selection.user.length === 0 ? {} : {
       props: args.props,
       // In the workers' order (the file's), for a stall to name the property that did not return.
-      propertyNames: userProps.filter((property) => selection.user.some((chosen) => chosen.name === property.name)).map((property) => property.name),
+      propertyNames: chosen.map((property) => property.name),
     }),
     ...(narrowed ? { catalogue: selection.catalogue, userNames: selection.user.map((property) => property.name) } : {}),
   }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) },
@@ -400,17 +417,17 @@ function statusText(status: PropertySummary['status']): string {
   return status === 'violated' ? 'VIOLATED' : status === 'vacuous' ? 'NOT REACHED' : status
 }
 
-/**
- * `sila check --fail-fast`: a quick yes/no. The suites run in this thread in rounds
- * of growing runs (a hundredth, a tenth, then all: a run of one round is the
- * first of the next, fast-check's seed being the same), so that a failure any
- * suite finds early ends the check soon; the first failing run is reported
- * unshrunk and nothing is written. The same seed gives the same answer: the store
- * is not read.
- */
 // The mutation runner (tools/mutation/sila-runner-worker.mjs) imports firstFailure from here.
 export { firstFailure, type FailFastFailure } from '../../checker/fail-fast.js'
 
+/**
+ * `sila check --fail-fast`: a quick yes/no. The suites run on one worker thread
+ * in rounds of growing runs (a hundredth, a tenth, then all: a run of one round
+ * is the first of the next, fast-check's seed being the same), so that a failure
+ * any suite finds early ends the check soon; the first failing run is reported
+ * unshrunk and nothing is written. The worker is watched as a full check's are
+ * (`--step-timeout`). The same seed gives the same answer: the store is not read.
+ */
 export async function runFailFast(args: CheckArgs): Promise<number> {
   const suites = suitesOf(args.suites)
   const seed = args.seed ?? (Date.now() % 2 ** 31)
@@ -418,17 +435,7 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
   const maxSteps = args.maxSteps ?? CHECK_DEFAULTS.maxSteps
   const started = Date.now()
   const stepTimeoutSeconds = args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds
-  loadModulesWithin(stepTimeoutSeconds)
-  // The kernel named is loaded here first, so that one that cannot load is refused (exit 2) before the worker starts.
-  try { await loadTarget(args.target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
-  if (args.target.startsWith('file:')) await refuseUnbootable(args.target, stepTimeoutSeconds * 1000)
-  resolveTarget(args.target).create(PROPERTY_BOOT, IMAGE_POOL)
-  // The user's properties are read (and refused, exit 2) here; the worker loads them again.
-  const userProps = args.props === undefined ? [] : await loadProps(args.props, systemNames(PROPERTY_BOOT, IMAGE_POOL))
-  const invariantNames = args.invariants ?? []
-  const selection = selectInvariants(invariantNames, userProps)
-  const narrowed = invariantNames.length > 0
-  const properties = userProps.filter((property) => selection.user.some((chosen) => chosen.name === property.name))
+  const { selection, narrowed, properties } = await prepareCheck(args, stepTimeoutSeconds)
   say(`sila check --fail-fast${args.target === 'impl' ? '' : ` (kernel: ${args.target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(properties.length, 'user property', 'user properties')} from ${args.props}`}`)
   const job: Omit<FailFastJob, 'watch'> = {
     target: args.target, suites, runs, seed, maxSteps,
@@ -436,7 +443,7 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
     ...(args.props === undefined || properties.length === 0 ? {} : { props: args.props }),
   }
   const ended = await watchedFailFast(job, stepTimeoutSeconds * 1000)
-  const flags = `${checkKernelFlags(args.target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${invariantNames.map((name) => ` --invariant ${shellWord(name)}`).join('')}`
+  const flags = rerunFlags(args)
   if ('stall' in ended) {
     // The run under way when the kernel (or a property) stopped answering, regenerated from its suite's seed and run.
     const { stall } = ended
