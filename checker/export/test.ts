@@ -55,6 +55,11 @@ export interface RegressionTestOptions {
   readonly property?: { readonly name: string; readonly kind: 'always' | 'sometimes'; readonly source: string } & ({ readonly declaration: unknown } | { readonly module: string })
 }
 
+/** Whether the test asks a property written in code (a module's), which it watches as it watches the kernel. */
+function inCode(property: RegressionTestOptions['property']): property is { readonly name: string; readonly kind: 'always' | 'sometimes'; readonly source: string; readonly module: string } {
+  return property !== undefined && 'module' in property
+}
+
 /** Text safe inside a block comment. */
 function commentSafe(text: string): string {
   return text.replace(/\*\//g, '*\\/')
@@ -87,9 +92,10 @@ function failureLine(trace: Trace): string[] {
 /** What the header says of the user property the test asks, if any. */
 function propertySentence(property: RegressionTestOptions['property']): string {
   if (property === undefined) return ''
+  const watched = inCode(property) ? ' Its code is watched as the kernel is: asked of a state, it must answer within SILA_STEP_TIMEOUT seconds.' : ''
   return property.kind === 'always'
-    ? ` It also asks the user property ${property.name} (stated in ${property.source}) of the boot state and of the state after every step: while the system still lets the trace break it, the test fails.`
-    : ` It also asks the user property ${property.name} (sometimes, stated in ${property.source}): the trace must still reach a state it holds in, or the test fails.`
+    ? ` It also asks the user property ${property.name} (stated in ${property.source}) of the boot state and of the state after every step: while the system still lets the trace break it, the test fails.${watched}`
+    : ` It also asks the user property ${property.name} (sometimes, stated in ${property.source}): the trace must still reach a state it holds in, or the test fails.${watched}`
 }
 
 function header(trace: Trace, source: string, kernel: string, chosen: boolean, property?: RegressionTestOptions['property']): string {
@@ -132,7 +138,8 @@ function propertyDefinition(property: NonNullable<RegressionTestOptions['propert
   if ('declaration' in property) {
     return `const PROPERTY = resolveProps({ format: 'sila-props/1', properties: [${formatJson(property.declaration, 100)}] }, ${JSON.stringify(property.source)}, bootNamed(TRACE.boot, TRACE.images))[0]`
   }
-  return `const PROPS_MODULE = await import(${moduleExpression(property.module, outFile)})
+  return `const PROPS_URL = ${moduleExpression(property.module, outFile)}
+const PROPS_MODULE = await import(PROPS_URL)
 const PROPERTY = [...(PROPS_MODULE.default ?? PROPS_MODULE.properties ?? [])].find((p) => p.name === ${JSON.stringify(property.name)})
 if (PROPERTY === undefined) throw new Error(${JSON.stringify(`${property.source} no longer exports the property ${property.name}`)})`
 }
@@ -148,18 +155,26 @@ export function regressionTest(trace: Trace, options: RegressionTestOptions = {}
   const fileKernel = kernel.startsWith('file:') && options.outFile !== undefined
   const from = (path: string) => `'${PACKAGE_NAME}/${path}'`
   const property = options.property
+  const watchProperty = inCode(property)
   // Inline at each place (no helper function: its parameter would need a type, and the test is JavaScript and TypeScript at once).
-  const ask = (where: string, indent: string) => (property === undefined ? '' : `
+  // A property in code that did not answer (the watched run found it) is not asked there or after: its state fails instead.
+  const ask = (where: string, step: string, indent: string) => (property === undefined ? '' : watchProperty ? `
+${indent}assert.is(SILENT !== null && SILENT.step === ${step} ? \`\${${where}}: user property \${PROPERTY.name} did not answer within \${STEP_TIMEOUT_MS / 1000} s\` : null, null, \`\${${where}}: no answer\`)
+${indent}if (SILENT === null || ${step} < SILENT.step) {
+${indent}  const answer = PROPERTY.test(lockstep.model)
+${indent}  if (PROPERTY.kind === 'always') assert.is(answer === null ? null : answer.message, null, \`\${${where}}: user property \${PROPERTY.name} is broken ("\${PROPERTY.says}")\`)
+${indent}  else if (answer !== null && reached.at === '') reached.at = ${where}
+${indent}}` : `
 ${indent}const answer = PROPERTY.test(lockstep.model)
 ${indent}if (PROPERTY.kind === 'always') assert.is(answer === null ? null : answer.message, null, \`\${${where}}: user property \${PROPERTY.name} is broken ("\${PROPERTY.says}")\`)
 ${indent}else if (answer !== null && reached.at === '') reached.at = ${where}`)
   return `${header(trace, source, kernel, chosen, property)}
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-${fileKernel ? "import { fileURLToPath } from 'node:url'\n" : ''}import { decodeOrThrow, TraceCodec, outcomeText, outcomeToJson } from ${from('spec')}
+${fileKernel || watchProperty ? "import { fileURLToPath } from 'node:url'\n" : ''}import { decodeOrThrow, TraceCodec, outcomeText, outcomeToJson } from ${from('spec')}
 import { checkState, checkStep } from ${from('invariants')}
 import { Lockstep } from ${from('refinement')}
-import { callerText, cleanMutants, formatJson, kernelText, loadTarget, syscallText, traceKernelTarget, watchReplay } from ${from('checker')}
+import { callerText, cleanMutants, formatJson, kernelText, loadTarget, syscallText, traceKernelTarget, ${watchProperty ? 'watchReplayStalls' : 'watchReplay'} } from ${from('checker')}
 ${property !== undefined && 'declaration' in property ? `import { bootNamed, resolveProps } from ${from('properties')}\n` : ''}
 const RECORDED = ${traceExpression(trace)}
 
@@ -173,7 +188,11 @@ const FAILURE_STEP = TRACE.failure === undefined ? undefined : TRACE.failure.ste
 // after SILA_STEP_TIMEOUT seconds (default 60) fails its test below instead of hanging the run, and nothing after it
 // is handed to the kernel.
 const STEP_TIMEOUT_MS = Number(process.env.SILA_STEP_TIMEOUT ?? 60) * 1000
-const UNANSWERED = KERNEL === 'model' ? null : await watchReplay(KERNEL, TRACE, STEP_TIMEOUT_MS)
+${watchProperty ? `${propertyDefinition(property, options.outFile)}
+// The property's code is watched with the kernel's calls: the state it did not answer of (null: it answered every one).
+const STALLS = await watchReplayStalls(KERNEL === 'model' ? null : KERNEL, TRACE, STEP_TIMEOUT_MS, { file: fileURLToPath(PROPS_URL), names: [PROPERTY.name] })
+const UNANSWERED = STALLS.unanswered
+const SILENT = STALLS.stalled.length === 0 ? null : STALLS.stalled[0]` : 'const UNANSWERED = KERNEL === \'model\' ? null : await watchReplay(KERNEL, TRACE, STEP_TIMEOUT_MS)'}
 const NO_ANSWER = UNANSWERED === null ? null
   : \`\${kernelText(KERNEL)} did not answer \${UNANSWERED.where === 'create' ? 'its boot' : UNANSWERED.where === 'abstract' ? 'the abstraction of its state' : 'the step'} within \${STEP_TIMEOUT_MS / 1000} s\`
 // The kernel and the model, booted together (the model alone as the kernel when the kernel's boot does not return);
@@ -181,8 +200,7 @@ const NO_ANSWER = UNANSWERED === null ? null
 const lockstep = new Lockstep(traceKernelTarget(await loadTarget(UNANSWERED !== null && UNANSWERED.where === 'create' ? 'model' : KERNEL), TRACE), TRACE.boot, TRACE.images, { fullCompare: true })
 // A seeded mutant runs from a copy of the compiled kernel in a temporary directory.
 test.after(() => cleanMutants())
-${property === undefined ? '' : `${propertyDefinition(property, options.outFile)}
-// The user property is asked of every state: an always one must not break; where a sometimes one is first reached is kept.
+${property === undefined ? '' : `${watchProperty ? '' : `${propertyDefinition(property, options.outFile)}\n`}// The user property is asked of every state: an always one must not break; where a sometimes one is first reached is kept.
 const reached = { at: '' }
 `}
 test(\`boot: every invariant holds, \${kernelText(KERNEL)} boots as the model does\${FAILURE_STEP === -1 ? ' (the recorded failure)' : ''}\`, () => {
@@ -194,7 +212,7 @@ test(\`boot: every invariant holds, \${kernelText(KERNEL)} boots as the model do
     : divergence.kind === 'exception' ? \`the \${divergence.side} threw: \${divergence.message}\`
       : divergence.kind === 'unreadable' ? \`the abstraction cannot read the kernel's state: \${divergence.what}\`
       : \`\${divergence.kind} at \${divergence.difference.path}: model \${formatJson(divergence.difference.model)}, kernel \${formatJson(divergence.difference.kernel)}\`
-  assert.is(difference, null, \`boot: \${kernelText(KERNEL)} diverges from the model\`)${ask("'boot'", '  ')}
+  assert.is(difference, null, \`boot: \${kernelText(KERNEL)} diverges from the model\`)${ask("'boot'", '-1', '  ')}
 })
 
 for (const [index, traceStep] of TRACE.steps.entries()) {
@@ -217,7 +235,7 @@ for (const [index, traceStep] of TRACE.steps.entries()) {
         : divergence.kind === 'unreadable' ? \`the abstraction cannot read the kernel's state: \${divergence.what}\`
         : divergence.kind === 'outcome' && step !== null ? \`the kernel answered \${outcomeText(step.kernel)}, the model \${outcomeText(step.model)}\`
         : \`\${divergence.kind} at \${divergence.difference.path}: model \${formatJson(divergence.difference.model)}, kernel \${formatJson(divergence.difference.kernel)}\`
-    assert.is(difference, null, \`step \${index}: \${kernelText(KERNEL)} diverges from the model\`)${ask('`step ${index}`', '    ')}
+    assert.is(difference, null, \`step \${index}: \${kernelText(KERNEL)} diverges from the model\`)${ask('`step ${index}`', 'index', '    ')}
   })
 }
 ${property === undefined || property.kind === 'always' ? '' : `

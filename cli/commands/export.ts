@@ -44,7 +44,9 @@ Formats:
         witness of a user property (--props), it also asks that property, read
         from the file the trace names (failure.props, relative to the working
         directory): it fails while the property breaks (a witness's test: once
-        no state of the trace reaches it)
+        no state of the trace reaches it). A property in code is watched as the
+        kernel is (SILA_STEP_TIMEOUT): the test of a STALL fails at the state
+        the property still does not answer
   md    a Markdown report: the failure with its witness, the boot configuration,
         the step table and the commands that reproduce it
 
@@ -111,16 +113,17 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
 }
 
 /**
- * The user property a counterexample or witness of `--props` records, for the
- * regression test to ask: the test of a trace whose failure is the system's, not
- * the kernel's, would otherwise pass from the start. Read from the file the trace
- * names (`failure.props`, relative to the working directory), as `sila replay` reads it.
+ * The user property a counterexample or witness of `--props` records (one broken
+ * or reached, or one that did not return: a STALL), for the regression test to
+ * ask: the test of a trace whose failure is the system's, not the kernel's, would
+ * otherwise pass from the start. Read from the file the trace names
+ * (`failure.props`, relative to the working directory), as `sila replay` reads it.
  */
 async function recordedProperty(file: string, trace: Trace): Promise<RegressionTestOptions['property']> {
   const failure = trace.failure
-  if (failure?.says === undefined) return undefined
-  const name = failure.invariant ?? ''
-  if (failure.props === undefined) throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(name)}, but no props file (failure.props) states it`])
+  const name = failure?.says !== undefined ? failure.invariant ?? '' : failure?.stalledProperty
+  if (failure === undefined || name === undefined) return undefined
+  if (failure.props === undefined) throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(name)}${failure.says === undefined ? ' (it did not return)' : ''}, but no props file (failure.props) states it`])
   const propsFile = failure.props
   if (!existsSync(propsFile)) {
     throw new InputError(file, [missingPropsFile(propsFile, 'export from there')])

@@ -238,6 +238,42 @@ test('a kernel step that never returns fails its step test after SILA_STEP_TIMEO
   })
 })
 
+test('a user property in code is watched too: the test of a STALL fails at the state it does not answer; one that answers is asked as before', () => {
+  withDirectory((directory) => {
+    const props = join(directory, 'props.mjs')
+    writeFileSync(props, [
+      `import { defineProperty } from '${distUrl('api/properties.js')}'`,
+      'const processes = (state) => [...state.ksObjects.values()].filter((o) => o.kind === \'process\').length',
+      'export default [',
+      '  defineProperty(\'loops\', (state) => { if (processes(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
+      '  defineProperty(\'two\', (state) => (processes(state) >= 3 ? \'a third process\' : null), { says: \'at most two processes\' }),',
+      ']',
+    ].join('\n'))
+    const cases = [
+      { invariant: 'loops', expected: /step 0: user property loops did not answer within 1 s/ },
+      { invariant: 'two', expected: /step 0: user property two is broken \("at most two processes"\)/ },
+    ]
+    for (const { invariant, expected } of cases) {
+      const trace = join(directory, `${invariant}.trace.json`)
+      const found = silaIn(directory, 'explore', '--preset', 'nested', '--props', props, '--invariant', invariant, '--step-timeout', '1', '--counterexample', trace)
+      assert.is(found.status, 1, found.output)
+      const file = join(directory, `${invariant}.test.mjs`)
+      const exported = silaIn(directory, 'export', trace, '--format', 'test', '--out', file)
+      assert.is(exported.status, 0, exported.output)
+      const text = readFileSync(file, 'utf8')
+      assert.match(text, /watchReplayStalls\(/)
+      assert.match(text, /Its code is watched as the kernel is/)
+      const result = spawnSync(process.execPath, [file], { cwd: directory, encoding: 'utf8', timeout: 120_000, env: { ...ENV, SILA_STEP_TIMEOUT: '1' } })
+      const output = `${result.stdout}${result.stderr}`
+      assert.is(result.status, 1, output)
+      assert.match(output, expected)
+      // The boot state passes (two processes); the one step fails.
+      assert.match(output, /Total:\s+2\b/)
+      assert.match(output, /Passed:\s+1\b/)
+    }
+  })
+})
+
 test('a "__proto__" key in a malformed syscall is embedded through JSON.parse and survives', () => {
   const trace = load(REVOKE)
   const hostile = JSON.parse('{"malformed": true, "syscall": {"kind": "cap_delete", "caller": 0, "__proto__": {"slot": 3}}}') as Trace['steps'][number]
