@@ -169,10 +169,22 @@ function findings(result: ReplayResult, on: string): string[] {
   return lines
 }
 
+/**
+ * The `--step-timeout S` a replay of `trace` needs to stop where its finder
+ * stopped (a call that did not return: ROBUST, STALL), as that command gave it;
+ * '' otherwise (the replay's default, 60 s, stops it too, later).
+ */
+function stepTimeoutFlag(trace: Trace): string {
+  const invariant = trace.failure?.invariant
+  if (invariant !== 'ROBUST' && invariant !== 'STALL') return ''
+  const given = / --step-timeout (\S+)/.exec(trace.producedBy?.command ?? '')
+  return given === null ? '' : ` --step-timeout ${given[1]!}`
+}
+
 function replaySection(trace: Trace, source: string): string[] {
   const producedBy = trace.producedBy
   if (producedBy === undefined) return ['## Reproduce', '', 'Replay the trace:', '', block('sh', `sila replay ${shellWord(source)}`)]
-  const commands = [`sila replay ${shellWord(source)} ${kernelFlags(producedBy.kernel)}`, ...(producedBy.command === undefined ? [] : [producedBy.command])]
+  const commands = [`sila replay ${shellWord(source)} ${kernelFlags(producedBy.kernel)}${stepTimeoutFlag(trace)}`, ...(producedBy.command === undefined ? [] : [producedBy.command])]
   const again = producedBy.command === undefined ? '' : `, or run again the command that found it${producedBy.path === undefined ? '' : ' (exactly its case: the seed and fast-check\'s path)'}`
   return ['## Reproduce', '', `Replay the trace on ${text(kernelText(producedBy.kernel))}, the kernel that produced it${again}:`, '', block('sh', commands.join('\n'))]
 }

@@ -77,6 +77,18 @@ test('with producedBy, Reproduce gives the replay on the kernel that produced it
   assert.ok(impl.endsWith('Replay the trace on the impl, the kernel that produced it:\n\n```sh\nsila replay x.json --impl\n```\n'), impl.slice(-300))
 })
 
+test('a call that did not return (ROBUST, STALL): the replay command carries the --step-timeout of the command that found it', () => {
+  const trace = load(REVOKE)
+  const stalled = (invariant: string, command: string) => markdownReport({ ...trace, failure: { property: 'explore', invariant, step: 0, message: 'stopped' }, producedBy: { kernel: 'impl', command } }, { source: 'x.json' })
+  for (const invariant of ['ROBUST', 'STALL']) {
+    assert.match(stalled(invariant, 'sila explore --preset nested --props p.mjs --step-timeout 2.5'), /^sila replay x\.json --impl --step-timeout 2\.5$/m, invariant)
+    // None given: the replay's default stops it too.
+    assert.match(stalled(invariant, 'sila explore --preset nested --props p.mjs'), /^sila replay x\.json --impl$/m, invariant)
+  }
+  // Any other failure replays without one.
+  assert.match(stalled('CAP-1', 'sila explore --preset nested --step-timeout 2'), /^sila replay x\.json --impl$/m)
+})
+
 test('text from the trace cannot break the table or the formatting', () => {
   const trace = load(REVOKE)
   const hostile: Trace = {
