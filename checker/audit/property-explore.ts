@@ -10,9 +10,10 @@
  */
 import type { Preset } from '../../spec/presets.js'
 import type { UserProperty } from '../../properties/user/define.js'
-import { runExplore } from '../explore/run.js'
+import { exploreInWorker } from '../explore/run.js'
 import type { ExploreResult } from '../explore/search.js'
 import type { CheckedSource } from '../explore/props.js'
+import { KernelModuleError } from '../user-module.js'
 import type { ExploredVerdict } from './properties.js'
 
 /** Bounds of the search. */
@@ -20,13 +21,28 @@ export interface ExploreBounds {
   readonly depth: number
   /** Stop a search after this many distinct states (each search on its own). */
   readonly statesMax?: number
+  /** A property (or kernel call) that has not returned for this long stops the search, and the audit refuses the property. */
+  readonly stepTimeoutMs: number
 }
 
+/**
+ * One bounded search for `user` (properties of `source.props`), on a watched
+ * worker thread as `sila explore` runs it: a property in code that does not
+ * return is refused (a KernelModuleError naming it and the state), as one that
+ * throws is.
+ */
 async function search(preset: Preset, user: ReadonlyArray<UserProperty>, source: CheckedSource, bounds: ExploreBounds): Promise<ExploreResult> {
-  return runExplore({
-    preset, depthMax: bounds.depth, ...(bounds.statesMax === undefined ? {} : { statesMax: bounds.statesMax }),
-    checked: { catalogue: [], user, source },
-  }, 'auto')
+  const running = exploreInWorker({
+    options: { preset, depthMax: bounds.depth, ...(bounds.statesMax === undefined ? {} : { statesMax: bounds.statesMax }) },
+    engine: 'auto',
+    // Those properties alone: the catalogue is the audit's invariant section.
+    checked: { ...(source.props === undefined ? {} : { props: source.props }), invariants: user.map((property) => property.name) },
+    stepTimeoutMs: bounds.stepTimeoutMs,
+  }, () => {})
+  const result = await running.result
+  const stalled = result.violation?.stalledProperty
+  if (stalled !== undefined) throw new KernelModuleError(source.props ?? 'the props file', `the check of property ${JSON.stringify(stalled)} ${result.violation!.message.replace(/^the user property \S+ /, '').replace(/: the search stopped it$/, '')} (--step-timeout), in the search of --depth`)
+  return result
 }
 
 function verdictOf(result: ExploreResult, name: string): ExploredVerdict {

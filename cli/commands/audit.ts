@@ -29,7 +29,10 @@ import { auditSarif, imageSarif } from '../../checker/audit/sarif.js'
 import { encodeSnapshot } from '../../checker/audit/snapshot.js'
 import { renderSvg } from '../../checker/audit/svg.js'
 import { renderAuditText, renderImageText } from '../../checker/audit/text.js'
-import { type Command, parseFlags, positiveIntegerFlag } from '../command.js'
+import { type Command, parseFlags, positiveIntegerFlag, secondsFlag } from '../command.js'
+import { KernelModuleError, loadModulesWithin } from '../../checker/user-module.js'
+import { anyPropertyCode } from '../../checker/watchdog.js'
+import { firstSilentProperty } from '../../checker/property-ask.js'
 import { readJsonInput } from '../input.js'
 import { EXIT, exitCodesHelp, say, UsageError, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
@@ -102,6 +105,11 @@ Options:
                      the counterexample trace
   --invariant NAME   audit only this catalogue invariant (CAP-1 ... SCHED-1) or
                      user property; repeatable
+  --step-timeout S   a --props property in code that has not returned after S
+                     seconds, asked of the audited state or in a search of
+                     --depth, is refused (exit 2, naming it and the state), as
+                     one that throws is; so is a --props module whose loading
+                     does not finish (default 60)
   -h, --help         show this help
 
 The directory of --out and --write-state must exist; it is checked before the audit.
@@ -112,7 +120,11 @@ const FLAGS = {
   format: { type: 'string' }, out: { type: 'string' }, at: { type: 'string' }, preset: { type: 'string' },
   'write-state': { type: 'string' }, authority: { type: 'boolean' }, keyring: { type: 'string' }, floors: { type: 'string' }, policy: { type: 'string' },
   props: { type: 'string' }, invariant: { type: 'string', multiple: true }, boot: { type: 'string' }, depth: { type: 'string' },
+  'step-timeout': { type: 'string' },
 } as const
+
+/** `--step-timeout`'s default, as the other commands'. */
+const AUDIT_STEP_TIMEOUT_SECONDS = 60
 
 type Flags = NonNullable<ReturnType<typeof parseFlags<typeof FLAGS>>>['values']
 
@@ -257,7 +269,7 @@ function auditedSystem(input: Exclude<AuditInput, { kind: 'image' }> | undefined
 }
 
 /** `--props` and `--invariant`: the user properties' rows in the audited state, the invariants narrowed. */
-async function withUserProperties(report: AuditReport, input: Exclude<AuditInput, { kind: 'image' }> | undefined, preset: Preset | undefined, values: Flags, depth: number | undefined): Promise<AuditReport> {
+async function withUserProperties(report: AuditReport, input: Exclude<AuditInput, { kind: 'image' }> | undefined, preset: Preset | undefined, values: Flags, depth: number | undefined, stepTimeoutSeconds: number): Promise<AuditReport> {
   const names = values.invariant ?? []
   if (depth !== undefined && values.props === undefined) throw new UsageError('--depth explores for your properties: it goes with --props', 'audit')
   if (depth !== undefined && preset === undefined) throw new UsageError('--depth explores from a boot state: it goes with --preset or --boot, not with a FILE (a snapshot or a trace names no system to start from)', 'audit')
@@ -268,9 +280,14 @@ async function withUserProperties(report: AuditReport, input: Exclude<AuditInput
   const properties = values.props === undefined ? [] : await loadProps(values.props, system)
   const selection = selectInvariants(names, properties, 'audit')
   const labels = new Map<ObjectId, string>([...system.names, ...system.devices].map(([name, id]) => [id, name]))
+  // Properties in code are asked first on a watched worker: one that does not return is refused, as one that throws is.
+  if (values.props !== undefined && anyPropertyCode(selection.user)) {
+    const silent = await firstSilentProperty({ file: values.props, names: selection.user.map((property) => property.name), state, system }, stepTimeoutSeconds * 1000)
+    if (silent !== null) throw new KernelModuleError(values.props, `the check of property ${JSON.stringify(silent)} did not return within ${stepTimeoutSeconds.toLocaleString('en')} s asked of the audited state (--step-timeout)`)
+  }
   const rows = values.props === undefined ? [] : auditProperties(state, selection.user, closureView(labels, preset === undefined ? undefined : actorProcesses(preset.actors, state)))
   if (depth === undefined || rows.length === 0) return withProperties(report, rows, names.length === 0 ? undefined : selection.catalogue)
-  const explored = await exploreProperties(preset!, selection.user, { props: values.props!, invariants: names }, { depth })
+  const explored = await exploreProperties(preset!, selection.user, { props: values.props!, invariants: names }, { depth, stepTimeoutMs: stepTimeoutSeconds * 1000 })
   const withExplored = rows.map((row) => { const verdict = explored.get(row.name); return verdict === undefined ? row : { ...row, explored: verdict } })
   return withProperties(report, withExplored, names.length === 0 ? undefined : selection.catalogue)
 }
@@ -302,12 +319,14 @@ function renderImage(report: ImageAuditReport, format: Format): string {
 async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise<number> {
   const format = formatFlag(values.format)
   const depth = positiveIntegerFlag('audit', 'depth', values.depth)
+  const stepTimeoutSeconds = secondsFlag('audit', 'step-timeout', values['step-timeout']) ?? AUDIT_STEP_TIMEOUT_SECONDS
+  loadModulesWithin(stepTimeoutSeconds)
   const system = systemFlag(values)
   if (system !== undefined && positionals.length > 0) throw new UsageError(`--${values.boot === undefined ? 'preset' : 'boot'} takes the place of FILE: give one or the other`, 'audit')
   if (system === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expects a FILE (a state, a trace or an image directory), --preset NAME or --boot FILE' : 'expects exactly one FILE', 'audit')
   const input = system === undefined ? readAuditInput(positionals[0]!) : undefined
   if (input?.kind === 'image') {
-    refuseFlags(values, ['props', 'invariant', 'depth'], 'applies to a state, a trace or a system, not to an image')
+    refuseFlags(values, ['props', 'invariant', 'depth', 'step-timeout'], 'applies to a state, a trace or a system, not to an image')
     const report = imageReport(input.dir, values)
     const failed = report.checks.filter((entry) => entry.status === 'fail').length
     emit(renderImage(report, format), values.out, failed === 0 ? 'every applicable check passed' : `${failed} check${failed === 1 ? '' : 's'} failed`)
@@ -316,7 +335,7 @@ async function audit(values: Flags, positionals: ReadonlyArray<string>): Promise
   refuseFlags(values, ['keyring', 'floors', 'policy'], 'applies to an image directory')
   if (values.authority === true && (format === 'dot' || format === 'svg' || format === 'sarif')) throw new UsageError(`--authority goes with --format text or json, not ${format}`, 'audit')
   const { report: audited, text } = input === undefined ? presetReport(system!, values) : { report: reportOf(input, values), text: input.text }
-  const report = await withUserProperties(audited, input, system, values, depth)
+  const report = await withUserProperties(audited, input, system, values, depth, stepTimeoutSeconds)
   emit(await renderReport(report, format, text), values.out, summaryOf(report))
   return report.status === 'pass' ? EXIT.ok : EXIT.failed
 }
@@ -328,7 +347,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
     return EXIT.ok
   }
   const out = parsed.values['write-state']
-  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy', 'authority', 'props', 'invariant', 'depth'], 'does not go with --write-state')
+  if (out !== undefined) refuseFlags(parsed.values, ['format', 'out', 'keyring', 'floors', 'policy', 'authority', 'props', 'invariant', 'depth', 'step-timeout'], 'does not go with --write-state')
   checkOutputs('audit', [{ name: '--write-state', path: out, kind: 'file' }, { name: '--out', path: parsed.values.out, kind: 'file' }])
   if (out !== undefined) return writeState(out, parsed.values, parsed.positionals)
   return audit(parsed.values, parsed.positionals)

@@ -7,10 +7,10 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sila } from './run.js'
+import { distUrl, sila } from './run.js'
 
 const WEB = 'examples/systems/web-app'
 const dir = mkdtempSync(join(tmpdir(), 'sila-audit-props-'))
@@ -53,6 +53,32 @@ test('--depth: the explored column beside the static one; the attack the static 
   const text = sila('audit', '--boot', `${WEB}/boot.json`, '--props', `${WEB}/props.json`, '--depth', '3')
   assert.match(text.stdout, /db-never-leaks-to-web \(may fail; explored: held within depth 3/)
   assert.match(text.stdout, /VIOLATED \(2 steps\)/)
+})
+
+test('a property in code that does not return is refused (exit 2) naming it and the state, asked of the audited state or in a search of --depth; one that answers is audited as before', () => {
+  const props = join(dir, 'loops.mjs')
+  writeFileSync(props, [
+    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
+    'const processes = (state) => [...state.ksObjects.values()].filter((o) => o.kind === \'process\').length',
+    'export default [',
+    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
+    // nested boots two processes: the audited boot state is answered, the state after a spawn is not.
+    '  defineProperty(\'loops-later\', (state) => { if (processes(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
+    '  defineProperty(\'loops-now\', () => { for (;;) {} }, { says: \'never answers\' }),',
+    ']',
+  ].join('\n'))
+  const now = sila('audit', '--preset', 'nested', '--props', props, '--step-timeout', '1')
+  assert.is(now.status, 2, now.stdout + now.stderr)
+  assert.match(now.stderr, /loops\.mjs: the check of property "loops-now" did not return within 1 s asked of the audited state \(--step-timeout\)/)
+  assert.is(now.stdout, '', 'nothing half-written')
+  const later = sila('audit', '--preset', 'nested', '--props', props, '--invariant', 'fine', '--invariant', 'loops-later', '--depth', '2', '--step-timeout', '1')
+  assert.is(later.status, 2, later.stdout + later.stderr)
+  assert.match(later.stderr, /the check of property "loops-later" did not return within 1 s asked of the state after step 0 \(process_spawn .*\) \(--step-timeout\), in the search of --depth/)
+  // Without the looping ones, the same audit and search run to their end.
+  const fine = sila('audit', '--preset', 'nested', '--props', props, '--invariant', 'fine', '--depth', '2', '--step-timeout', '1', '--format', 'json')
+  assert.is(fine.status, 0, fine.stderr)
+  const rows = JSON.parse(fine.stdout).properties as Row[]
+  assert.equal(rows.map((row) => [row.name, row.status, row.explored?.status]), [['fine', 'holds', 'held']])
 })
 
 test('refused with exit 2: --depth without --props, --depth on a snapshot, --preset with --boot, --depth 0', () => {

@@ -314,7 +314,7 @@ const NUMERIC: Readonly<Record<string, Readonly<Record<string, NumericFlag>>>> =
     seed: { context: [], negativeInteger: { after: ['--runs', '0'], refusal: '--runs expects a positive integer, found "0"' } },
   },
   replay: { 'step-timeout': { context: [TRACE] } },
-  audit: { at: { context: [TRACE] }, depth: { context: ['--preset', 'cap-core', '--props', 'no-props.json'] } },
+  audit: { at: { context: [TRACE] }, depth: { context: ['--preset', 'cap-core', '--props', 'no-props.json'] }, 'step-timeout': { context: ['--preset', 'cap-core', '--props', 'no-props.json'] } },
   'image build': LAYERS(['--manifest', 'm.json', '--module', 'module.bin', '--out', 'never-built']),
   'image sign': LAYERS(['no-image-dir']),
   'image verify': LAYERS(['no-image-dir', '--keyring', 'no-keys']),
