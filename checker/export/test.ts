@@ -158,16 +158,14 @@ export function regressionTest(trace: Trace, options: RegressionTestOptions = {}
   const watchProperty = inCode(property)
   // Inline at each place (no helper function: its parameter would need a type, and the test is JavaScript and TypeScript at once).
   // A property in code that did not answer (the watched run found it) is not asked there or after: its state fails instead.
-  const ask = (where: string, step: string, indent: string) => (property === undefined ? '' : watchProperty ? `
-${indent}assert.is(SILENT !== null && SILENT.step === ${step} ? \`\${${where}}: user property \${PROPERTY.name} did not answer within \${STEP_TIMEOUT_MS / 1000} s\` : null, null, \`\${${where}}: no answer\`)
-${indent}if (SILENT === null || ${step} < SILENT.step) {
-${indent}  const answer = PROPERTY.test(lockstep.model)
-${indent}  if (PROPERTY.kind === 'always') assert.is(answer === null ? null : answer.message, null, \`\${${where}}: user property \${PROPERTY.name} is broken ("\${PROPERTY.says}")\`)
-${indent}  else if (answer !== null && reached.at === '') reached.at = ${where}
-${indent}}` : `
+  const asked = (where: string, indent: string) => `
 ${indent}const answer = PROPERTY.test(lockstep.model)
 ${indent}if (PROPERTY.kind === 'always') assert.is(answer === null ? null : answer.message, null, \`\${${where}}: user property \${PROPERTY.name} is broken ("\${PROPERTY.says}")\`)
-${indent}else if (answer !== null && reached.at === '') reached.at = ${where}`)
+${indent}else if (answer !== null && reached.at === '') reached.at = ${where}`
+  const ask = (where: string, step: string, indent: string) => (property === undefined ? '' : !watchProperty ? asked(where, indent) : `
+${indent}assert.is(SILENT !== null && SILENT.step === ${step} ? \`\${${where}}: user property \${PROPERTY.name} did not answer within \${STEP_TIMEOUT_MS / 1000} s\` : null, null, \`\${${where}}: no answer\`)
+${indent}if (SILENT === null || ${step} < SILENT.step) {${asked(where, `${indent}  `)}
+${indent}}`)
   return `${header(trace, source, kernel, chosen, property)}
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
