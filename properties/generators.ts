@@ -255,9 +255,10 @@ export const revokeFragment: fc.Arbitrary<Fragment> = fc
  * two of its caps are then deleted (a leaf, the root, or a middle cap whose
  * children move up among its siblings, kernel.md §2), moved (to the CSpace's last
  * slot, one past it, or a slot a delete freed: it keeps its place in the tree) or
- * revoked, and the fragment ends with a revoke or a delete at any cap of it (the
- * root's revoke must reach every cap left below it, whatever path it came by),
- * and sometimes a use through the root. Where a tree's sibling lists are spliced.
+ * revoked, and the fragment ends with a revoke or a delete at the root, at the
+ * parent of the cap last deleted (which took its children) or at any cap (a
+ * revoke must reach every cap left below it, whatever path it came by), and
+ * sometimes a use through the root. Where a tree's sibling lists are spliced.
  */
 export const cdtTreeFragment: fc.Arbitrary<Fragment> = fc
   .record({
@@ -1829,7 +1830,7 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
     // Badges, and sometimes a badge carried through every place a cap lives.
     { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: badgeFragment }, { weight: 1, arbitrary: badgeRouteFragment }) },
-    // Revokes, and sometimes a derivation tree of any shape spliced and revoked.
+    // Revokes, and as often a derivation tree of any shape spliced and revoked.
     { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: revokeFragment }, { weight: 1, arbitrary: cdtTreeFragment }) },
     { weight: Math.ceil(weights.hop / 4), arbitrary: retireFragment },
     // Containers torn down, and sometimes siblings torn down in any order.
