@@ -14,7 +14,8 @@
  * scheduler weights at their boundaries, a destroy reaching descendants tied
  * to the outside, byte sizes at every boundary of their representation, and a long
  * history and a chain of containers that take identities and tables past their
- * first sizes.
+ * first sizes, a derivation tree of any shape spliced and revoked, and sibling
+ * containers torn down in any order.
  * Every sequence is executable, and so is
  * every subsequence: shrinking (fast-check's array shrinker, then our step-level
  * minimizer) keeps it meaningful.
@@ -246,6 +247,117 @@ export const revokeFragment: fc.Arbitrary<Fragment> = fc
     { kind: 'ep_send', caller, slot: original, payload: 5, xfer: copy },
     end === 'revoke' ? { kind: 'cap_revoke', caller, slot: original } : end === 'revoke-copy' ? { kind: 'cap_revoke', caller, slot: copy } : { kind: 'cap_delete', caller, slot: copy },
   ])
+
+/**
+ * A derivation tree of one object's caps, of any shape, in init's upper slots (8 up):
+ * each copy's parent is drawn among the caps made before it, so chains, fans and
+ * both come out, and a cap's children sit beside older and newer siblings. One or
+ * two of its caps are then deleted (a leaf, the root, or a middle cap whose
+ * children move up among its siblings, kernel.md §2), moved (to the CSpace's last
+ * slot, one past it, or a slot a delete freed: it keeps its place in the tree) or
+ * revoked, and the fragment ends with a revoke or a delete at the root, at the
+ * parent of the cap last deleted (which took its children) or at any cap (a
+ * revoke must reach every cap left below it, whatever path it came by), and
+ * sometimes a use through the root. Where a tree's sibling lists are spliced.
+ */
+export const cdtTreeFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    region: fc.boolean(),
+    parents: fc.array(fc.nat({ max: 5 }), { minLength: 3, maxLength: 6 }),
+    // Which cap an operation takes: one with children (a middle cap, or the root), a leaf, the root, or any.
+    ops: fc.array(fc.record({ op: fc.constantFrom('cap_delete', 'cap_delete', 'cap_move', 'cap_revoke'), pick: fc.constantFrom('inner', 'inner', 'leaf', 'root', 'any'), node: fc.nat({ max: 6 }), to: fc.constantFrom(15, 16, -1) }), { minLength: 1, maxLength: 2 }),
+    // The last: at the root, at the parent of the cap last deleted (whose children it took), or at any cap.
+    last: fc.record({ op: fc.constantFrom('cap_revoke', 'cap_revoke', 'cap_delete'), pick: fc.constantFrom('root', 'parent', 'parent', 'any'), node: fc.nat({ max: 6 }) }),
+    use: fc.boolean(),
+  })
+  .map(({ region, parents, ops, last, use }) => {
+    const base = 8
+    const count = parents.length + 1
+    // Each cap's slot and parent as the kernel keeps them (null: gone); the root is cap 0.
+    const slotOf: number[] = Array.from({ length: count }, (_, i) => base + i)
+    const parentOf: (number | null)[] = [null, ...parents.map((p, i) => p % (i + 1))]
+    const live: boolean[] = Array.from({ length: count }, () => true)
+    const freed: number[] = []
+    const rightsOf = region ? ['read', 'write', 'control'] : ['read', 'write', 'grant']
+    const steps: Record<string, unknown>[] = [
+      region ? { kind: 'mem_alloc', caller: 0, sizeBytes: 1024, executable: false, dst: base } : { kind: 'ep_create', caller: 0, depth: 2, dst: base },
+      ...parents.map((_, i) => ({ kind: 'cap_copy', caller: 0, src: slotOf[parentOf[i + 1]!]!, dst: slotOf[i + 1]!, rights: rightsOf })),
+    ]
+    const below = (cap: number): number[] => parentOf.flatMap((p, i) => (p === cap && live[i] ? [i, ...below(i)] : []))
+    let parentOfDeleted = 0
+    const choose = (pick: string, node: number): number => {
+      const hasChildren = (i: number) => parentOf.some((p, j) => p === i && live[j])
+      const among = pick === 'inner' ? parentOf.flatMap((_, i) => (i > 0 && live[i] && hasChildren(i) ? [i] : []))
+        : pick === 'leaf' ? parentOf.flatMap((_, i) => (i > 0 && live[i] && !hasChildren(i) ? [i] : []))
+          : pick === 'root' ? [0] : pick === 'parent' ? [parentOfDeleted] : []
+      return among.length > 0 ? among[node % among.length]! : node % count
+    }
+    const apply = (op: string, cap: number, to: number) => {
+      if (op === 'cap_move') {
+        const dst = to >= 0 ? to : (freed.shift() ?? 15)
+        steps.push({ kind: 'cap_move', caller: 0, src: slotOf[cap]!, dst })
+        if (live[cap] && dst < 16 && !slotOf.some((s, i) => live[i] && s === dst)) { freed.push(slotOf[cap]!); slotOf[cap] = dst }
+        return
+      }
+      steps.push({ kind: op, caller: 0, slot: slotOf[cap]! })
+      if (!live[cap]) return
+      if (op === 'cap_revoke') {
+        for (const gone of below(cap)) { live[gone] = false; freed.push(slotOf[gone]!) }
+      } else {
+        for (let i = 0; i < count; i++) if (parentOf[i] === cap) parentOf[i] = parentOf[cap]!
+        parentOfDeleted = parentOf[cap] ?? 0
+        live[cap] = false
+        freed.push(slotOf[cap]!)
+      }
+    }
+    for (const { op, pick, node, to } of ops) apply(op, choose(pick, node), to)
+    apply(last.op, choose(last.pick, last.node), -1)
+    if (use) steps.push(region ? { kind: 'mem_map', caller: 0, slot: slotOf[0]!, perms: ['read'] } : { kind: 'ep_send', caller: 0, slot: slotOf[0]!, payload: 3 })
+    return steps
+  })
+
+/**
+ * Sibling containers: init makes three or four children side by side, of the root
+ * or of a container it made first, then destroys them (or deletes their caps) in
+ * any order (the first made, the last, or one between two others), with the
+ * parent's stats, a new sibling made in a freed slot (an identity reused), a spawn
+ * into a survivor or a tick (which walks every container) between, and ends by
+ * walking the parent's list of children again: a tick, or a destroy of that
+ * parent. Where a list of a container's children is spliced (kernel.md §3).
+ */
+export const siblingsFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    under: fc.boolean(),
+    count: fc.integer({ min: 3, max: 4 }),
+    order: fc.shuffledSubarray([0, 1, 2, 3], { minLength: 2 }),
+    ends: fc.array(fc.constantFrom('container_destroy', 'container_destroy', 'cap_delete'), { minLength: 4, maxLength: 4 }),
+    between: fc.array(fc.constantFrom('stats', 'create', 'create', 'spawn', 'tick', 'none'), { minLength: 4, maxLength: 4 }),
+    end: fc.constantFrom('tick', 'destroy', 'destroy'),
+  })
+  .map(({ under, count, order, ends, between, end }) => {
+    // The parent: the root (init's slot 0) or a container made in init's slot 8; the children in slots 9 up.
+    const parent = under ? 8 : 0
+    const base = 9
+    const limitsOf = (i: number) => LIMIT_PRESETS[i % 2 === 0 ? 2 : 3]!
+    const create = (i: number, preset: number) => ({ kind: 'container_create', caller: 0, parent, dst: base + i, limits: limitsOf(preset), namespaces: NAMESPACE_PRESETS[0] })
+    const steps: Record<string, unknown>[] = [
+      ...(under ? [{ kind: 'container_create', caller: 0, parent: 0, dst: parent, limits: LIMIT_PRESETS[0], namespaces: NAMESPACE_PRESETS[0] }] : []),
+      ...Array.from({ length: count }, (_, i) => create(i, i)),
+    ]
+    const alive = new Set(Array.from({ length: count }, (_, i) => i))
+    order.filter((i) => i < count).forEach((i, n) => {
+      steps.push({ kind: ends[n]!, caller: 0, slot: base + i })
+      alive.delete(i)
+      const survivor = [...alive][0]
+      const next = between[n]!
+      if (next === 'stats') steps.push({ kind: 'container_stats', caller: 0, slot: parent })
+      else if (next === 'create') { steps.push(create(i, i + 1)); alive.add(i) }
+      else if (next === 'spawn' && survivor !== undefined) steps.push({ kind: 'process_spawn', caller: 0, container: base + survivor, image: VALID_IMAGE, uid: 0, slots: PROCESS_SLOTS, grants: [], dst: 13 })
+      else if (next === 'tick') steps.push({ kind: 'tick' })
+    })
+    steps.push(end === 'destroy' && under ? { kind: 'container_destroy', caller: 0, slot: parent } : { kind: 'tick' })
+    return steps
+  })
 
 /**
  * A container made and torn down (destroyed, or its last cap deleted), and then its
@@ -1718,9 +1830,11 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
     // Badges, and sometimes a badge carried through every place a cap lives.
     { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: badgeFragment }, { weight: 1, arbitrary: badgeRouteFragment }) },
-    { weight: Math.ceil(weights.hop / 3), arbitrary: revokeFragment },
+    // Revokes, and as often a derivation tree of any shape spliced and revoked.
+    { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: revokeFragment }, { weight: 1, arbitrary: cdtTreeFragment }) },
     { weight: Math.ceil(weights.hop / 4), arbitrary: retireFragment },
-    { weight: Math.ceil(weights.nest / 3), arbitrary: churnFragment },
+    // Containers torn down, and sometimes siblings torn down in any order.
+    { weight: Math.ceil(weights.nest / 3), arbitrary: fc.oneof({ weight: 2, arbitrary: churnFragment }, { weight: 1, arbitrary: siblingsFragment }) },
     { weight: Math.ceil(weights.nest / 5), arbitrary: teardownFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: doomedQueueFragment },
     { weight: Math.ceil(weights.nest / 3), arbitrary: filledTeardownFragment },
