@@ -7,10 +7,10 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { distUrl, sila } from './run.js'
+import { sila, writePropsModule } from './run.js'
 
 const WEB = 'examples/systems/web-app'
 const dir = mkdtempSync(join(tmpdir(), 'sila-audit-props-'))
@@ -56,17 +56,12 @@ test('--depth: the explored column beside the static one; the attack the static 
 })
 
 test('a property in code that does not return is refused (exit 2) naming it and the state, asked of the audited state or in a search of --depth; one that answers is audited as before', () => {
-  const props = join(dir, 'loops.mjs')
-  writeFileSync(props, [
-    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
-    'const processes = (state) => [...state.ksObjects.values()].filter((o) => o.kind === \'process\').length',
-    'export default [',
-    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
-    // nested boots two processes: the audited boot state is answered, the state after a spawn is not.
-    '  defineProperty(\'loops-later\', (state) => { if (processes(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
-    '  defineProperty(\'loops-now\', () => { for (;;) {} }, { says: \'never answers\' }),',
-    ']',
-  ].join('\n'))
+  // nested boots two processes: the audited boot state is answered, the state after a spawn is not.
+  const props = writePropsModule(join(dir, 'loops.mjs'), [
+    'defineProperty(\'fine\', () => null, { says: \'never broken\' })',
+    'defineProperty(\'loops-later\', (state) => { if (PROCESSES(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' })',
+    'defineProperty(\'loops-now\', () => { for (;;) {} }, { says: \'never answers\' })',
+  ])
   const now = sila('audit', '--preset', 'nested', '--props', props, '--step-timeout', '1')
   assert.is(now.status, 2, now.stdout + now.stderr)
   assert.match(now.stderr, /loops\.mjs: the check of property "loops-now" did not return within 1 s asked of the audited state \(--step-timeout\)/)

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT, distUrl, testStore } from './run.js'
+import { ROOT, distUrl, testStore, writePropsModule } from './run.js'
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 const IMPL = distUrl('impl/kernel.js')
@@ -155,15 +155,11 @@ test('replay --report of an unanswered step marks it and steps the kernel no fur
 })
 
 test('a user property in code that never returns: STALL with the path to the state it was asked of, on every engine; its trace replays to the same stall', () => {
-  const props = join(dir, 'loops-props.mjs')
-  writeFileSync(props, [
-    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
-    'export default [',
-    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
-    // nested boots two processes: the third, by a spawn, is one step away.
-    '  defineProperty(\'loops\', (state) => { if ([...state.ksObjects.values()].filter((o) => o.kind === \'process\').length >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
-    ']',
-  ].join('\n'))
+  // nested boots two processes: the third, by a spawn, is one step away.
+  const props = writePropsModule(join(dir, 'loops-props.mjs'), [
+    'defineProperty(\'fine\', () => null, { says: \'never broken\' })',
+    'defineProperty(\'loops\', (state) => { if (PROCESSES(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' })',
+  ])
   for (const engine of [['--engine', 'general'], ['--engine', 'model'], ['--workers', '2']]) {
     const trace = join(dir, `stall-${engine.join('')}.trace.json`)
     const run = sila(['explore', '--preset', 'nested', ...engine, '--props', props, '--step-timeout', '1', '--counterexample', trace, '--json'], { on: 'none', in: 'step' })

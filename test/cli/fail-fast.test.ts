@@ -1,9 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT, distUrl, sila, testStore } from './run.js'
+import { ROOT, sila, testStore, writePropsModule } from './run.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sila-fail-fast-'))
 
@@ -26,14 +26,10 @@ test('check --fail-fast: a seeded bug stops the check at its first failing run, 
 })
 
 test('check --fail-fast asks --props (the impl breaks none of the catalogue, a property of three processes is broken), and --invariant narrows them', () => {
-  const props = join(dir, 'two.mjs')
-  writeFileSync(props, [
-    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
-    'export default [',
-    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
-    '  defineProperty(\'two-processes\', (state) => [...state.ksObjects.values()].filter((o) => o.kind === \'process\').length >= 3 ? \'a third process\' : null, { says: \'at most two processes\' }),',
-    ']',
-  ].join('\n'))
+  const props = writePropsModule(join(dir, 'two.mjs'), [
+    'defineProperty(\'fine\', () => null, { says: \'never broken\' })',
+    'defineProperty(\'two-processes\', (state) => (PROCESSES(state) >= 3 ? \'a third process\' : null), { says: \'at most two processes\' })',
+  ])
   const run = sila('check', 'invariants', '--fail-fast', '--runs', '20', '--seed', '3', '--props', props)
   assert.is(run.status, 1, `${run.stdout}\n${run.stderr}`)
   assert.match(run.stdout, / · 2 user properties from /)

@@ -6,7 +6,7 @@
  * @module
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -17,6 +17,19 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 /** The file URL of a compiled module (`impl/kernel.js`), for the kernel and property modules tests write. */
 export function distUrl(path: string): string {
   return pathToFileURL(join(ROOT, 'dist', path)).href
+}
+
+/** The text of a property check counting the processes of the state it is given (`PROCESSES(state)`), for property modules tests write. */
+export const PROCESSES = 'const PROCESSES = (state) => [...state.ksObjects.values()].filter((o) => o.kind === \'process\').length'
+
+/**
+ * Writes a module of user properties at `file` (a `--props` module, as a user
+ * writes one): `definitions`, each the text of a `defineProperty(...)` call, are
+ * its default export; the text of {@link PROCESSES} comes before them. Returns `file`.
+ */
+export function writePropsModule(file: string, definitions: ReadonlyArray<string>): string {
+  writeFileSync(file, [`import { defineProperty } from '${distUrl('api/properties.js')}'`, PROCESSES, 'export default [', ...definitions.map((text) => `  ${text},`), ']'].join('\n'))
+  return file
 }
 
 export interface Run {

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { ROOT, distUrl, testStore } from './run.js'
+import { ROOT, distUrl, testStore, writePropsModule } from './run.js'
 import { syscallText } from '../../checker/stepText.js'
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
@@ -113,15 +113,11 @@ test('the rerun command a stalled suite prints stops at the same step of the sam
 })
 
 test('a user property that stops answering fails its suite as STALL naming it, after the step whose state it was asked; its trace replays to the same stall', () => {
-  const props = join(dir, 'loops.mjs')
-  writeFileSync(props, [
-    `import { defineProperty } from '${distUrl('api/properties.js')}'`,
-    'export default [',
-    '  defineProperty(\'fine\', () => null, { says: \'never broken\' }),',
-    // The property boot has fewer processes: the suites spawn the third within a few steps.
-    '  defineProperty(\'loops\', (state) => { if ([...state.ksObjects.values()].filter((o) => o.kind === \'process\').length >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
-    ']',
-  ].join('\n'))
+  // The property boot has fewer processes: the suites spawn the third within a few steps.
+  const props = writePropsModule(join(dir, 'loops.mjs'), [
+    'defineProperty(\'fine\', () => null, { says: \'never broken\' })',
+    'defineProperty(\'loops\', (state) => { if (PROCESSES(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' })',
+  ])
   const out = join(dir, 'stall.json')
   const traces = join(dir, 'stall-traces')
   const run = check(['invariants', '--workers', '1', '--runs', '40', '--seed', '3', '--step-timeout', '1', '--props', props, '--out', out, '--counterexamples', traces], join(dir, 'unused'))

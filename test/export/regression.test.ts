@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { readJsonInput } from '../../cli/input.js'
 import { TraceCodec, type Trace } from '../../spec/trace.js'
 import { PACKAGE_NAME, regressionTest } from '../../checker/export/test.js'
-import { ROOT, distUrl } from '../cli/run.js'
+import { ROOT, distUrl, writePropsModule } from '../cli/run.js'
 
 const IPC = 'examples/ipc-transfer.trace.json'
 const REVOKE = 'examples/revoke-reaches-tables.trace.json'
@@ -240,15 +240,10 @@ test('a kernel step that never returns fails its step test after SILA_STEP_TIMEO
 
 test('a user property in code is watched too: the test of a STALL fails at the state it does not answer; one that answers is asked as before', () => {
   withDirectory((directory) => {
-    const props = join(directory, 'props.mjs')
-    writeFileSync(props, [
-      `import { defineProperty } from '${distUrl('api/properties.js')}'`,
-      'const processes = (state) => [...state.ksObjects.values()].filter((o) => o.kind === \'process\').length',
-      'export default [',
-      '  defineProperty(\'loops\', (state) => { if (processes(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' }),',
-      '  defineProperty(\'two\', (state) => (processes(state) >= 3 ? \'a third process\' : null), { says: \'at most two processes\' }),',
-      ']',
-    ].join('\n'))
+    const props = writePropsModule(join(directory, 'props.mjs'), [
+      'defineProperty(\'loops\', (state) => { if (PROCESSES(state) >= 3) for (;;) {} return null }, { says: \'loops on three processes\' })',
+      'defineProperty(\'two\', (state) => (PROCESSES(state) >= 3 ? \'a third process\' : null), { says: \'at most two processes\' })',
+    ])
     const cases = [
       { invariant: 'loops', expected: /step 0: user property loops did not answer within 1 s/ },
       { invariant: 'two', expected: /step 0: user property two is broken \("at most two processes"\)/ },
