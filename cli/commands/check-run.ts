@@ -461,6 +461,10 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
     ...(args.props === undefined || properties.length === 0 ? {} : { props: args.props }),
   }
   const ended = await watchedFailFast(job, stepTimeoutSeconds * 1000)
+  if ('interrupted' in ended) {
+    say(`Interrupted: no failure found before Ctrl-C, in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
+    return EXIT.interrupted
+  }
   const flags = rerunFlags(args)
   if ('stall' in ended) {
     // The run under way when the kernel (or a property) stopped answering, regenerated from its suite's seed and run.
@@ -493,17 +497,22 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
 /**
  * Runs a fail-fast check on a worker thread, watched as `sila check`'s workers
  * are: its first failure (null: every suite passed), or the stall of a kernel
- * call or user property that did not return within `timeoutMs`. An error in the
- * worker is thrown here (an InputError as the user's).
+ * call or user property that did not return within `timeoutMs`, or Ctrl-C (the
+ * worker is stopped at once). An error in the worker is thrown here (an
+ * InputError as the user's).
  */
-function watchedFailFast(job: Omit<FailFastJob, 'watch'>, timeoutMs: number): Promise<{ readonly failed: FailFastFailure | null } | { readonly stall: Stall }> {
+function watchedFailFast(job: Omit<FailFastJob, 'watch'>, timeoutMs: number): Promise<{ readonly failed: FailFastFailure | null } | { readonly stall: Stall } | { readonly interrupted: true }> {
   const watch = newWatch()
   const worker = new Worker(new URL('./fail-fast-worker.js', import.meta.url), { workerData: { ...job, watch } satisfies FailFastJob })
   return new Promise((resolve, reject) => {
     let settled = false
-    const settle = (then: () => void) => { if (settled) return; settled = true; stop(); void worker.terminate(); then() }
+    const settle = (then: () => void) => { if (settled) return; settled = true; stop(); process.off('SIGINT', onInterrupt); void worker.terminate(); then() }
     // Armed from the first tick (loading the kernel and the properties is not a step): a tick that then stands still for the timeout is a stall.
     const stop = watchCalls([{ inside: () => ticksOf(watch) > 0, ticks: () => ticksOf(watch) }], timeoutMs, () => settle(() => resolve({ stall: stallOf(watch) })))
+    // Ctrl-C (cli/interrupt.ts kept one that came during start-up): stop the worker and say so.
+    const onInterrupt = () => settle(() => resolve({ interrupted: true }))
+    process.once('SIGINT', onInterrupt)
+    if (interruptedBefore()) onInterrupt()
     worker.on('message', (message: { failed?: FailFastFailure | null; error?: string; input?: { file: string; problems: string[] } }) => settle(() => {
       if (message.error === undefined) resolve({ failed: message.failed ?? null })
       else reject(message.input === undefined ? new Error(message.error) : new InputError(message.input.file, message.input.problems))

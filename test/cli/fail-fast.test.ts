@@ -1,5 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,6 +40,18 @@ test('check --fail-fast asks --props (the impl breaks none of the catalogue, a p
   const narrowed = sila('check', 'invariants', '--fail-fast', '--runs', '20', '--seed', '3', '--props', props, '--invariant', 'fine')
   assert.is(narrowed.status, 0, `${narrowed.stdout}\n${narrowed.stderr}`)
   assert.match(narrowed.stdout, / · 1 user property from /)
+})
+
+test('Ctrl-C stops a fail-fast check at once: exit 130, said, nothing written', async () => {
+  const before = readdirSync(ROOT)
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'check', '--fail-fast', '--runs', '1000', '--seed', '3'], { cwd: ROOT, env: { ...process.env, SILA_STORE: testStore() } })
+  let stdout = ''
+  // Sent once the check has said what it runs (its listener is in place by then, whatever the machine's load).
+  child.stdout.on('data', (chunk) => { stdout += chunk; if (stdout.includes('seed 3\n') && child.exitCode === null) child.kill('SIGINT') })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  assert.is(code, 130, stdout)
+  assert.match(stdout, /^Interrupted: no failure found before Ctrl-C, in [\d.]+ s\.\n$/m)
+  assert.equal(readdirSync(ROOT), before)
 })
 
 test('check --fail-fast refuses the flags of a full run, naming both flags', () => {
