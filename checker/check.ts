@@ -15,6 +15,7 @@ import { IMAGE_POOL, PROPERTY_BOOT } from '../properties/pool.js'
 import { loadProps, systemNames, type UserProperty } from './props-input.js'
 import { newWatch, runRecorder, stallOf, stalledResult, ticksOf, watchedProperties, watchedTarget, type Watch } from './watchdog.js'
 import { seedOfSuite } from '../properties/run.js'
+import { NO_COVERAGE } from '../properties/coverage.js'
 
 /** What a worker needs: plain data only. */
 export interface CheckJob {
@@ -58,16 +59,16 @@ export async function runJob(job: CheckJob, onProgress?: (progress: Progress) =>
     ...(job.watch === undefined ? {} : { onRun: runRecorder(job.watch) }),
     ...(job.path === undefined ? {} : { path: job.path }),
     ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),
-    ...(job.props === undefined ? {} : { properties: await watchedJobProperties(job, job.props) }),
+    ...(job.props === undefined ? {} : { properties: await watchedJobProperties(job.props, job.userNames, job.watch) }),
   }
   // This worker's suites share the whole budget in turn (the workers run side by side).
   return runSuitesInTurn(job.suites, options, onResult)
 }
 
-/** A job's user properties, their code watched when the job is (a property that does not return is a STALL naming it). */
-async function watchedJobProperties(job: CheckJob, file: string): Promise<UserProperty[]> {
-  const properties = await jobProperties(file, job.userNames)
-  return job.watch === undefined ? properties : watchedProperties(properties, job.watch)
+/** A job's user properties ({@link jobProperties}), their code counted in `watch` when there is one (a property that does not return is a STALL naming it). */
+export async function watchedJobProperties(file: string, names: ReadonlyArray<string> | undefined, watch: Watch | undefined): Promise<UserProperty[]> {
+  const properties = await jobProperties(file, names)
+  return watch === undefined ? properties : watchedProperties(properties, watch)
 }
 
 /** The user properties of a job: the props file against the property boot, narrowed to `names` when given. */
@@ -148,7 +149,7 @@ export function runParallel(job: CheckJob, workers: number, onProgress: (progres
     record(stalledResult(suite, stall, {
       seed: seedOfSuite(job.seed, suite, job.shard), maxSteps: job.maxSteps, ...(job.path === undefined ? {} : { path: job.path }),
       timeoutMs: stepTimeoutMs!, durationMs: Date.now() - started, ...(job.propertyNames === undefined ? {} : { properties: job.propertyNames }),
-      runs: progress?.runsDone ?? 0, coverage: progress?.coverage ?? { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} },
+      runs: progress?.runsDone ?? 0, coverage: progress?.coverage ?? NO_COVERAGE,
     }))
     const rest = lane.suites.filter((name) => !collected.has(name))
     if (rest.length > 0 && !stopped) startLane(rest)

@@ -7,11 +7,9 @@
  * watch's shared memory (watchdog.ts `watchedProperties`).
  * @module
  */
-import { Worker } from 'node:worker_threads'
 import type { KernelState } from '../model/state.js'
 import type { SystemNames } from '../properties/user/resolve.js'
-import { watchCalls } from './explore/step-watch.js'
-import { insideKernel, newWatch, stallOf, ticksOf } from './watchdog.js'
+import { watchedWorker } from './watchdog.js'
 
 /** What the worker is handed: the props file, the properties to ask (by name, in order), the state and the names the file is read against. */
 export interface PropertyAskJob {
@@ -26,15 +24,7 @@ export interface PropertyAskJob {
  * `timeoutMs` asked of `state`, or null when every one answered (or the worker
  * failed otherwise: the calling thread then meets the same failure, and reports it).
  */
-export function firstSilentProperty(job: PropertyAskJob, timeoutMs: number): Promise<string | null> {
-  const watch = newWatch()
-  const worker = new Worker(new URL('./property-ask-worker.js', import.meta.url), { workerData: { ...job, watch } })
-  return new Promise((resolve) => {
-    const finish = (found: string | null) => { stop(); void worker.terminate(); resolve(found) }
-    // Only the properties' calls are timed: loading the module is watched by its own probe (user-module.ts).
-    const stop = watchCalls([{ inside: () => insideKernel(watch), ticks: () => ticksOf(watch) }], timeoutMs, () => finish(job.names[stallOf(watch).property] ?? null))
-    worker.on('message', () => finish(null))
-    worker.on('error', () => finish(null))
-    worker.on('exit', () => finish(null))
-  })
+export async function firstSilentProperty(job: PropertyAskJob, timeoutMs: number): Promise<string | null> {
+  const stall = await watchedWorker(new URL('./property-ask-worker.js', import.meta.url), job, timeoutMs)
+  return stall === null ? null : job.names[stall.property] ?? null
 }

@@ -26,7 +26,8 @@ import type { ImageRecord } from '../spec/images.js'
 import { bootNamed } from '../model/boot.js'
 import { CheckAnswerError, NAME_PATTERN, type UserProperty } from '../properties/user/define.js'
 import type { Witness } from '../properties/user/evaluate.js'
-import { resolveProps, type SystemNames } from '../properties/user/resolve.js'
+import { planOf, resolveProps, type SystemNames } from '../properties/user/resolve.js'
+import type { KernelState } from '../model/state.js'
 import { importUserModule, KernelModuleError, thrownLine, userPlace } from './user-module.js'
 
 export type { UserProperty } from '../properties/user/define.js'
@@ -184,4 +185,31 @@ export function selectInvariants(names: ReadonlyArray<string>, userProps: Readon
     catalogue: INVARIANT_IDS.filter((id) => names.includes(id)),
     user: userProps.filter((property) => names.includes(property.name)),
   }
+}
+
+/** What is told of each property call a watchdog times: which property is asked (its index in the list), and that it answered (returned or threw). */
+export interface PropertyCalls {
+  asking(index: number): void
+  answered(): void
+}
+
+/**
+ * `properties` with each one written in code (a module's) telling `calls`
+ * while its `test` runs, so that a watchdog can stop one that never returns
+ * and name it. Declared ones (sila-props/1) are sila's own evaluators, which
+ * return, and are kept as they are (their compiled plans are keyed by the property).
+ */
+export function announcedProperties(properties: ReadonlyArray<UserProperty>, calls: PropertyCalls): UserProperty[] {
+  return properties.map((property, index) => planOf(property) !== undefined ? property : {
+    ...property,
+    test: (state: KernelState) => {
+      calls.asking(index)
+      try { return property.test(state) } finally { calls.answered() }
+    },
+  })
+}
+
+/** Whether any of `properties` is the user's code (a module's), which {@link announcedProperties} announces. */
+export function anyPropertyCode(properties: ReadonlyArray<UserProperty>): boolean {
+  return properties.some((property) => planOf(property) === undefined)
 }

@@ -16,11 +16,9 @@
  * as before.
  * @module
  */
-import { Worker } from 'node:worker_threads'
 import type { Trace } from '../spec/trace.js'
 import { BOOT_STEP, type PropertyStall, type Unanswered } from './replay.js'
-import { insideKernel, newWatch, stallOf, ticksOf } from './watchdog.js'
-import { watchCalls } from './explore/step-watch.js'
+import { watchedWorker } from './watchdog.js'
 
 /** The user properties a watched replay asks: the props file (as given) and the names asked, in the order asked. */
 export interface WatchedProps {
@@ -79,25 +77,14 @@ export async function watchReplayStalls(kernel: string | null, trace: Trace, tim
 }
 
 /** One watched run on a worker: the call that did not return, or null when the run ended. */
-function watchedRun(job: ReplayWatchJob, timeoutMs: number): Promise<Unanswered | PropertyStall | null> {
-  const watch = newWatch()
-  const worker = new Worker(new URL('./replay-watch-worker.js', import.meta.url), { workerData: { ...job, watch } })
-  return new Promise((resolve) => {
-    const finish = (found: Unanswered | PropertyStall | null) => { stop(); void worker.terminate(); resolve(found) }
-    // Only the kernel's calls and the properties' are timed: the model's work between them, and loading the modules, are not.
-    const stop = watchCalls([{ inside: () => insideKernel(watch), ticks: () => ticksOf(watch) }], timeoutMs, () => {
-      const stall = stallOf(watch)
-      if (stall.where === 'property') {
-        const property = job.props?.names[stall.property]
-        finish(property === undefined ? null : { property, step: stall.askedAt, timeoutMs })
-        return
-      }
-      // Steps answered so far: the unanswered step's index; the abstraction reads the state after the step before it (at boot: BOOT_STEP).
-      finish(stall.where === 'create' ? { where: 'create', step: BOOT_STEP, timeoutMs }
-        : stall.where === 'abstract' ? { where: 'abstract', step: stall.step - 1, timeoutMs } : { where: 'step', step: stall.step, timeoutMs })
-    })
-    worker.on('message', () => finish(null))
-    worker.on('error', () => finish(null))
-    worker.on('exit', () => finish(null))
-  })
+async function watchedRun(job: ReplayWatchJob, timeoutMs: number): Promise<Unanswered | PropertyStall | null> {
+  const stall = await watchedWorker(new URL('./replay-watch-worker.js', import.meta.url), job, timeoutMs)
+  if (stall === null) return null
+  if (stall.where === 'property') {
+    const property = job.props?.names[stall.property]
+    return property === undefined ? null : { property, step: stall.askedAt, timeoutMs }
+  }
+  // Steps answered so far: the unanswered step's index; the abstraction reads the state after the step before it (at boot: BOOT_STEP).
+  return stall.where === 'create' ? { where: 'create', step: BOOT_STEP, timeoutMs }
+    : stall.where === 'abstract' ? { where: 'abstract', step: stall.step - 1, timeoutMs } : { where: 'step', step: stall.step, timeoutMs }
 }

@@ -13,6 +13,8 @@
  * @module
  */
 import fc from 'fast-check'
+import { Worker } from 'node:worker_threads'
+import { watchCalls } from './explore/step-watch.js'
 import type { KernelUnderTest, RefinementTarget } from '../refinement/target.js'
 import { SUITES } from '../properties/registry.js'
 import { SUITE_NAMES, type SuiteName } from '../properties/suite.js'
@@ -20,8 +22,7 @@ import { NOT_A_RUN, THE_GIVEN_PATH, type CounterExample, type SuiteResult } from
 import type { CoverageJson } from '../properties/coverage.js'
 import { syscallText } from './stepText.js'
 import type { UserProperty } from '../properties/user/define.js'
-import { planOf } from '../properties/user/resolve.js'
-import type { KernelState } from '../model/state.js'
+import { announcedProperties } from './props-input.js'
 
 /** The counters a worker keeps for the watchdog, as indices into its Int32Array. */
 const TICKS = 0
@@ -117,24 +118,15 @@ export function watchedTarget(target: RefinementTarget, watch: Watch): Refinemen
  * evaluators, which return: they are kept as they are.
  */
 export function watchedProperties(properties: ReadonlyArray<UserProperty>, { cells }: Watch): UserProperty[] {
-  return properties.map((property, index) => planOf(property) !== undefined ? property : {
-    ...property,
-    test: (state: KernelState) => {
-      cells[PROPERTY] = index
-      cells[WHERE] = IN_PROPERTY
-      try { return property.test(state) } finally { cells[WHERE] = OUTSIDE; Atomics.add(cells, TICKS, 1) }
-    },
+  return announcedProperties(properties, {
+    asking: (index) => { cells[PROPERTY] = index; cells[WHERE] = IN_PROPERTY },
+    answered: () => { cells[WHERE] = OUTSIDE; Atomics.add(cells, TICKS, 1) },
   })
 }
 
 /** Told before the user properties are asked of the state after step `step` (a replay's; -1: the boot state), for {@link Stall.askedAt}. */
 export function askingAt({ cells }: Watch): (step: number) => void {
   return (step) => { cells[ASKED_AT] = step }
-}
-
-/** Whether any of `properties` is the user's code (a module's), which {@link watchedProperties} watches. */
-export function anyPropertyCode(properties: ReadonlyArray<UserProperty>): boolean {
-  return properties.some((property) => planOf(property) === undefined)
 }
 
 /** Told as each scenario starts (`CheckOptions.onRun`): records its suite and run, and ticks. */
@@ -185,6 +177,26 @@ export function stallOf({ cells, text }: Watch): Stall {
     property: Atomics.load(cells, PROPERTY),
     askedAt: Atomics.load(cells, ASKED_AT),
   }
+}
+
+/**
+ * Runs `script` on a worker thread, handed `workerData` and a new watch (as
+ * `watch`), timing only the calls it makes inside a kernel or a user property:
+ * the stall of one that has not returned within `timeoutMs`, or null once the
+ * worker ends (it says it is done, fails or exits: the calling thread then
+ * meets any failure itself). The worker is stopped either way.
+ */
+export function watchedWorker(script: URL, workerData: object, timeoutMs: number): Promise<Stall | null> {
+  const watch = newWatch()
+  const worker = new Worker(script, { workerData: { ...workerData, watch } })
+  return new Promise((resolve) => {
+    const finish = (found: Stall | null) => { stop(); void worker.terminate(); resolve(found) }
+    // The time between calls (the model's work, loading the modules) is not timed.
+    const stop = watchCalls([{ inside: () => insideKernel(watch), ticks: () => ticksOf(watch) }], timeoutMs, () => finish(stallOf(watch)))
+    worker.on('message', () => finish(null))
+    worker.on('error', () => finish(null))
+    worker.on('exit', () => finish(null))
+  })
 }
 
 /** What `stalledResult` needs of the check. */

@@ -3,7 +3,7 @@
  * parts consistent with each other (the codec checks each part alone).
  * @module
  */
-import type { Trace } from '../spec/trace.js'
+import type { Failure, Trace } from '../spec/trace.js'
 import { listed } from '../spec/exact.js'
 
 /**
@@ -31,4 +31,14 @@ export function missingPropsFile(propsFile: string, remedy: string): string {
 /** The property a trace's failure names is not among `known`, the properties of `propsFile`: said at the trace's path. */
 export function propertyNotStated(name: string, propsFile: string, known: ReadonlyArray<string>, remedy?: string): string {
   return `$.failure.invariant: ${JSON.stringify(name)} is not a property of ${propsFile} (it has ${known.length === 0 ? 'none' : listed(known, 60)})${remedy === undefined ? '' : `: ${remedy}`}`
+}
+
+/**
+ * The user property a trace's recorded failure is about, for replay and export
+ * to ask again: one broken or reached (`says`; its name is the failure's
+ * `invariant`, if it has one), or one that did not return (a STALL's
+ * `stalledProperty`); undefined otherwise.
+ */
+export function recordedUserProperty(failure: Failure | undefined): string | undefined {
+  return failure?.says !== undefined ? failure.invariant : failure?.stalledProperty
 }

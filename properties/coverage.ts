@@ -450,6 +450,9 @@ export class Coverage {
   }
 }
 
+/** The coverage of a suite that has not run (or told no progress yet). */
+export const NO_COVERAGE: CoverageJson = { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} }
+
 export interface CoverageJson {
   readonly runs: number
   readonly steps: number

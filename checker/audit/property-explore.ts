@@ -14,6 +14,7 @@ import { exploreInWorker } from '../explore/run.js'
 import type { ExploreResult } from '../explore/search.js'
 import type { CheckedSource } from '../explore/props.js'
 import { KernelModuleError } from '../user-module.js'
+import { syscallText } from '../stepText.js'
 import type { ExploredVerdict } from './properties.js'
 
 /** Bounds of the search. */
@@ -40,8 +41,13 @@ async function search(preset: Preset, user: ReadonlyArray<UserProperty>, source:
     stepTimeoutMs: bounds.stepTimeoutMs,
   }, () => {})
   const result = await running.result
-  const stalled = result.violation?.stalledProperty
-  if (stalled !== undefined) throw new KernelModuleError(source.props ?? 'the props file', `the check of property ${JSON.stringify(stalled)} ${result.violation!.message.replace(/^the user property \S+ /, '').replace(/: the search stopped it$/, '')} (--step-timeout), in the search of --depth`)
+  const violation = result.violation
+  if (violation?.stalledProperty !== undefined) {
+    // The state it was asked of: the one the shortest path reaches.
+    const last = violation.path.length - 1
+    const state = last < 0 ? 'the boot state' : `the state after step ${last} (${syscallText(violation.path[last])})`
+    throw new KernelModuleError(source.props ?? 'the props file', `the check of property ${JSON.stringify(violation.stalledProperty)} did not return within ${(bounds.stepTimeoutMs / 1000).toLocaleString('en')} s asked of ${state} (--step-timeout), in the search of --depth`)
+  }
   return result
 }
 

@@ -29,7 +29,7 @@ import { bootNamed } from '../../model/boot.js'
 import type { UserProperty } from '../../properties/user/define.js'
 import type { Witness } from '../../properties/user/evaluate.js'
 import { planOf } from '../../properties/user/resolve.js'
-import { loadProps, selectInvariants } from '../props-input.js'
+import { announcedProperties, loadProps, selectInvariants } from '../props-input.js'
 import { compileImplTest, type ImplTest, type PropsKernel } from './impl-props.js'
 
 /** Where a search's properties come from: the `--props` file (as given) and the `--invariant` names. */
@@ -96,18 +96,10 @@ interface Watched {
 /**
  * `user` with each property written in code (a module's) telling `lane` while
  * its `test` runs, so that one that never returns is the watchdog's stall
- * (step-watch.ts) with the state it was asked of. Declared ones (sila-props/1)
- * are sila's own evaluators, which return, and are kept as they are (their
- * compiled plans are keyed by the property).
+ * (step-watch.ts) with the state it was asked of ({@link announcedProperties}).
  */
 export function watchedProperties(user: ReadonlyArray<UserProperty>, lane: StepWatch): UserProperty[] {
-  return user.map((property, index) => planOf(property) !== undefined ? property : {
-    ...property,
-    test: (state: KernelState) => {
-      lane.asking(index)
-      try { return property.test(state) } finally { lane.answered() }
-    },
-  })
+  return announcedProperties(user, lane)
 }
 
 /**

@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import { runSuite, seedOfSuite, type SuiteResult } from '../../properties/run.js'
-import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, pairGaps } from '../../properties/coverage.js'
+import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, NO_COVERAGE, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample, saveWitness } from '../../checker/counterexample.js'
@@ -231,7 +231,7 @@ async function prepareCheck(args: CheckArgs, stepTimeoutSeconds: number): Promis
   loadModulesWithin(stepTimeoutSeconds)
   try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
   // A kernel whose boot never returns must not hang this thread's create below: booted first on a watched worker
-  // (a planted loop in our impl's boot, as in a user's kernel; the worker's start costs 0.3-0.5 s).
+  // (a planted loop in our impl's boot, as in a user's kernel; the worker's start costs about 0.25 s).
   if (!await bootsWithin(target, stepTimeoutSeconds * 1000)) return { unbooted: true }
   // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
   resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
@@ -472,7 +472,7 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
     const suite = stall.suite ?? suites[0]!
     const stalled = stalledResult(suite, stall, {
       seed: seedOfSuite(seed, suite), maxSteps, timeoutMs: stepTimeoutSeconds * 1000, durationMs: Date.now() - started, runs: Math.max(0, stall.run),
-      coverage: { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} }, properties: properties.map((property) => property.name),
+      coverage: NO_COVERAGE, properties: properties.map((property) => property.name),
     })
     const example = stalled.counterexample!
     say(`✗ ${suite}: ${example.failure.message}`)
@@ -535,7 +535,7 @@ function withUnfinished(suites: ReadonlyArray<SuiteName>, finished: ReadonlyArra
     const failure = found.get(suite)
     return {
       suite, seed: failure?.seed ?? seedOf(suite), runs: progress?.runsDone ?? 0, interrupted: true, durationMs: Date.now() - started,
-      coverage: progress?.coverage ?? { runs: 0, steps: 0, kindOk: {}, kindFailed: {}, errors: {}, cases: {} },
+      coverage: progress?.coverage ?? NO_COVERAGE,
       counterexample: failure === undefined ? null : { suite, seed: failure.seed, path: '', scenario: failure.scenario, failure: failure.failure, lengthBefore: failure.scenario.length, fromStore: false },
     }
   })

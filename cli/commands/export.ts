@@ -14,7 +14,7 @@ import { TraceCodec, type Trace } from '../../spec/trace.js'
 import { PropsFileCodec } from '../../spec/props.js'
 import { regressionTest, type RegressionTestOptions } from '../../checker/export/test.js'
 import { isPropsJson, loadProps, systemNames } from '../../checker/props-input.js'
-import { failureStepProblem, missingPropsFile, propertyNotStated } from '../trace-consistency.js'
+import { failureStepProblem, missingPropsFile, propertyNotStated, recordedUserProperty } from '../trace-consistency.js'
 import { type Command, parseFlags } from '../command.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
@@ -121,8 +121,8 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
  */
 async function recordedProperty(file: string, trace: Trace): Promise<RegressionTestOptions['property']> {
   const failure = trace.failure
-  const name = failure?.says !== undefined ? failure.invariant ?? '' : failure?.stalledProperty
-  if (failure === undefined || name === undefined) return undefined
+  if (failure === undefined || (failure.says === undefined && failure.stalledProperty === undefined)) return undefined
+  const name = recordedUserProperty(failure) ?? ''
   if (failure.props === undefined) throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(name)}${failure.says === undefined ? ' (it did not return)' : ''}, but no props file (failure.props) states it`])
   const propsFile = failure.props
   if (!existsSync(propsFile)) {

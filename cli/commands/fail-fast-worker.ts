@@ -7,9 +7,9 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { jobProperties } from '../../checker/check.js'
+import { watchedJobProperties } from '../../checker/check.js'
 import { loadTarget } from '../../checker/targets.js'
-import { type Watch, runRecorder, watchedProperties, watchedTarget } from '../../checker/watchdog.js'
+import { type Watch, runRecorder, watchedTarget } from '../../checker/watchdog.js'
 import type { SuiteName } from '../../properties/suite.js'
 import { InputError } from '../../spec/decode.js'
 import { firstFailure } from '../../checker/fail-fast.js'
@@ -31,7 +31,7 @@ const job = workerData as FailFastJob
 const port = parentPort!
 try {
   const target = watchedTarget(await loadTarget(job.target), job.watch)
-  const properties = job.props === undefined ? undefined : watchedProperties(await jobProperties(job.props, job.userNames), job.watch)
+  const properties = job.props === undefined ? undefined : await watchedJobProperties(job.props, job.userNames, job.watch)
   const failed = firstFailure(target, job.suites, job.runs, job.seed, job.maxSteps, {
     onRun: runRecorder(job.watch),
     ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import { replayTrace, BOOT_STEP, type ReplayResult, type ReplayViolation } from '../../checker/replay.js'
 import { TraceCodec, type Failure } from '../../spec/trace.js'
-import { failureStepProblem, missingPropsFile, propertyNotStated } from '../trace-consistency.js'
+import { failureStepProblem, missingPropsFile, propertyNotStated, recordedUserProperty } from '../trace-consistency.js'
 import { InputError } from '../../spec/decode.js'
 import { chooseKernel, choiceText, kernelText, loadTarget, type KernelChoice } from '../../checker/targets.js'
 import { loadModulesWithin } from '../../checker/user-module.js'
@@ -18,12 +18,11 @@ import type { ReplayOptions } from '../../checker/replay.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import { type Command, parseFlags, secondsFlag } from '../command.js'
 import { watchReplayStalls } from '../../checker/replay-watch.js'
-import { anyPropertyCode } from '../../checker/watchdog.js'
 import { readJsonInput } from '../input.js'
 import { withBootErrors } from '../../checker/audit/input.js'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, wrapText } from '../output.js'
 import { checkOutputs } from '../outputs.js'
-import { loadProps, systemNames } from '../../checker/props-input.js'
+import { anyPropertyCode, loadProps, systemNames } from '../../checker/props-input.js'
 import { generatorName, replayReport, writeReport } from '../../checker/report/index.js'
 
 /** `--step-timeout`'s default, as `sila check`'s and `sila explore`'s. */
@@ -107,18 +106,13 @@ function failureText(failure: Failure): string {
   return `recorded failure: property ${failure.property}${invariant}${where}${seed}`
 }
 
-/** The user property a recorded failure is about: one broken or reached (`says`), or one that did not return (STALL); undefined: none. */
-function recordedName(failure: Failure | undefined): string | undefined {
-  return failure?.says !== undefined ? failure.invariant : failure?.stalledProperty
-}
-
 /**
  * Whether a recorded user-property failure happened again: its property broke
  * (`always`), was reached (`sometimes`) or, recorded as a STALL, did not answer
  * again; null when the recorded failure is no user property of the props file.
  */
 function reproduced(result: ReplayResult, failure: Failure | undefined): boolean | null {
-  const name = recordedName(failure)
+  const name = recordedUserProperty(failure)
   const property = name === undefined ? undefined : result.properties?.find((p) => p.name === name)
   if (property === undefined) return null
   return failure?.stalledProperty !== undefined ? property.status === 'no answer' : property.status === 'violated' || property.status === 'reached'
@@ -134,7 +128,7 @@ function renderProperties(result: ReplayResult, failure: Failure | undefined): v
     const where = p.step === null ? '' : ` at step ${stepLabel(p.step)}: ${p.message ?? ''}`
     say(`  ${p.name} (${p.kind}) ${p.status === 'violated' ? 'VIOLATED' : p.status === 'no answer' ? 'NO ANSWER' : p.status}${where}`)
   }
-  const name = recordedName(failure)
+  const name = recordedUserProperty(failure)
   const recorded = properties.find((p) => p.name === name)
   if (recorded === undefined) return
   const again = reproduced(result, failure) === true
@@ -309,7 +303,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   const { target, options } = await loadChoice(file, choice)
   const propsFile = values.props ?? trace.failure?.props
   // The user property the recorded failure is about (broken, reached, or did not return).
-  const recordedUser = recordedName(trace.failure)
+  const recordedUser = recordedUserProperty(trace.failure)
   if (propsFile === undefined && recordedUser !== undefined) {
     throw new InputError(file, [`$.failure: the recorded failure is the user property ${JSON.stringify(recordedUser)}${trace.failure?.says === undefined ? ' (it did not return)' : ''}, and the trace names no props file: give --props FILE`])
   }

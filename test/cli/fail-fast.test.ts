@@ -46,10 +46,12 @@ test('Ctrl-C stops a fail-fast check at once: exit 130, said, nothing written', 
   const before = readdirSync(ROOT)
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'check', '--fail-fast', '--runs', '1000', '--seed', '3'], { cwd: ROOT, env: { ...process.env, SILA_STORE: testStore() } })
   let stdout = ''
+  let stderr = ''
   // Sent once the check has said what it runs (its listener is in place by then, whatever the machine's load).
   child.stdout.on('data', (chunk) => { stdout += chunk; if (stdout.includes('seed 3\n') && child.exitCode === null) child.kill('SIGINT') })
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  assert.is(code, 130, stdout)
+  child.stderr.on('data', (chunk) => { stderr += chunk })
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (exit, by) => resolve([exit, by])))
+  assert.is(code, 130, `exit ${code}, signal ${signal}\n${stdout}\n${stderr}`)
   assert.match(stdout, /^Interrupted: no failure found before Ctrl-C, in [\d.]+ s\.\n$/m)
   assert.equal(readdirSync(ROOT), before)
 })

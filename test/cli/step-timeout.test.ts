@@ -97,13 +97,15 @@ test('a kernel that stops answering fails its suite; the worker\'s next suite st
 
 test('the rerun command a stalled suite prints stops at the same step of the same run', () => {
   const hangFile = join(dir, 'hangs-2.jsonl')
-  const first = check(['refinement', '--workers', '1', '--runs', '40', '--seed', '11', '--step-timeout', '1', '--kernel', kernelFile], hangFile, 3)
+  // Its traces go to the test's directory, not the repository's root.
+  const traces = join(dir, 'rerun-traces')
+  const first = check(['refinement', '--workers', '1', '--runs', '40', '--seed', '11', '--step-timeout', '1', '--kernel', kernelFile, '--counterexamples', traces], hangFile, 3)
   assert.is(first.status, 1, `${first.stdout}\n${first.stderr}`)
   const rerun = /rerun it: npx sila check (.*)$/m.exec(first.stdout)?.[1]
   assert.ok(rerun !== undefined, first.stdout)
   assert.match(rerun!, /--path \d+ .*--kernel .*--step-timeout 1/)
   const args = rerun!.split(' ').slice(0).map((word) => word.replace(/^'(.*)'$/, '$1'))
-  const again = check(args, hangFile, 3)
+  const again = check([...args, '--counterexamples', traces], hangFile, 3)
   assert.is(again.status, 1, `${again.stdout}\n${again.stderr}`)
   const given = unanswered(hangFile)
   assert.is(given.length, 2)
