@@ -20,7 +20,7 @@ import { BOUNDS } from '../spec/numbers.js'
 import { R_ALL, R_WRITE } from '../spec/rights.js'
 import type { KernelUnderTest } from '../refinement/target.js'
 import { assert } from './assert.js'
-import { type Fields, fieldOf, isNat, isQuanta, isRecord } from './validate.js'
+import { type Fields, SCHED_RUN_FIELDS, TICK_FIELDS, fieldOf, hasCallFields, hasFields, isNat, isQuanta, isRecord } from './validate.js'
 import { E_BUDGET_EXHAUSTED, E_INVALID_ARGUMENT, E_NOT_RUNNING, failure } from './outcomes.js'
 import { available, charge } from './accounting.js'
 import { insertCap } from './cdt.js'
@@ -275,7 +275,7 @@ export class Kernel implements KernelUnderTest {
       if (available(this, container, RES_CPU) < 1) return failure(E_BUDGET_EXHAUSTED)
       charge(this, container, RES_CPU, 1)
     }
-    if (!isRecord(syscall)) return failure(E_INVALID_ARGUMENT)
+    if (!isRecord(syscall) || !hasCallFields(syscall, kind)) return failure(E_INVALID_ARGUMENT)
     const outcome = dispatch(this, caller, kind, syscall)
     if (this.objects.worklistCount > 0) collectGarbage(this)
     return outcome
@@ -369,8 +369,8 @@ export class Kernel implements KernelUnderTest {
 /** The clock's syscalls: no caller, no charge. */
 function stepClock(k: Kernel, kind: 'tick' | 'sched_run', syscall: unknown): Outcome {
   if (!isRecord(syscall)) return failure(E_INVALID_ARGUMENT)
-  if (kind === 'tick') return tick(k)
-  return isQuanta(syscall['quanta']) ? schedRun(k, syscall['quanta']) : failure(E_INVALID_ARGUMENT)
+  if (kind === 'tick') return hasFields(syscall, TICK_FIELDS) ? tick(k) : failure(E_INVALID_ARGUMENT)
+  return hasFields(syscall, SCHED_RUN_FIELDS) && isQuanta(syscall['quanta']) ? schedRun(k, syscall['quanta']) : failure(E_INVALID_ARGUMENT)
 }
 
 /** Runs a process syscall's handler by kind; unknown kinds (and the clock's, named by a caller) are malformed. */

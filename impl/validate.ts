@@ -1,9 +1,14 @@
 /**
  * Argument checks (decisions.md step 2, "Malformed arguments"): hand-written
- * predicates that accept exactly what the spec/ io-ts codecs' `decode` accepts,
- * without io-ts and without allocating. Note that `decode` of `t.array` reads every
- * index, so a hole in an array is malformed (unlike `t.array(...).is`, which
- * skips holes); these checks read every index too.
+ * predicates that accept exactly what spec/syscalls.ts `ExactSyscallCodec`
+ * accepts, without io-ts and without allocating. Note that `decode` of `t.array`
+ * reads every index, so a hole in an array is malformed (unlike
+ * `t.array(...).is`, which skips holes); these checks read every index too.
+ *
+ * A record (the call, its limits, namespaces, uid map, each grant) may hold only
+ * its own fields, and its required ones as its own properties ({@link hasFields}):
+ * a field its kind does not have (`bagde` for `badge`) is malformed, as
+ * kernel.md §8 says of "malformed arguments of any shape".
  * @module
  * @internal
  */
@@ -17,6 +22,29 @@ export type Fields = Readonly<Record<string, unknown>>
 /** io-ts `UnknownRecord`: a non-null object that is not an array. */
 export function isRecord(value: unknown): value is Fields {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** The fields a record may have: every one of `required` as its own property, any of `optional`, nothing else. */
+export interface FieldSet {
+  readonly required: ReadonlyArray<string>
+  readonly known: ReadonlySet<string>
+}
+
+/** A {@link FieldSet}. */
+export function fieldSet(required: ReadonlyArray<string>, optional: ReadonlyArray<string> = []): FieldSet {
+  return { required, known: new Set([...required, ...optional]) }
+}
+
+/**
+ * Does `record` have only the fields of `fields`, the required ones its own? Its
+ * own enumerable keys are what spec/exact.ts `closed` reads (`Object.keys`), and a
+ * key holding `undefined` counts (a field named is a field had).
+ */
+export function hasFields(record: Fields, fields: FieldSet): boolean {
+  for (const key in record) if (Object.hasOwn(record, key) && !fields.known.has(key)) return false
+  const required = fields.required
+  for (let index = 0; index < required.length; index++) if (!Object.hasOwn(record, required[index]!)) return false
+  return true
 }
 
 /** A field of any object (arrays included), as the model's dispatcher reads `kind` and `caller`. */
@@ -91,9 +119,14 @@ function isNameArray(value: unknown): boolean {
   return true
 }
 
+const LIMITS_FIELDS = fieldSet(['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes', 'cpuWeight', 'devices'])
+const UID_MAP_FIELDS = fieldSet(['base', 'count'])
+const NAMESPACE_FIELDS = fieldSet(['pid', 'mount', 'net', 'ipc', 'user'])
+const GRANT_FIELDS = fieldSet(['slot', 'rights'])
+
 /** LimitsCodec. */
 export function isLimits(value: unknown): boolean {
-  if (!isRecord(value)) return false
+  if (!isRecord(value) || !hasFields(value, LIMITS_FIELDS)) return false
   const amount = BOUNDS.countMax
   return isIntIn(value['memoryBytes'], 0, amount) && isIntIn(value['processes'], 0, amount) && isIntIn(value['endpoints'], 0, amount) &&
     isIntIn(value['cpuBudget'], 0, amount) && isIntIn(value['ioBytes'], 0, amount) &&
@@ -106,12 +139,12 @@ function isNewOrShare(value: unknown): boolean {
 
 /** UidMapCodec. */
 export function isUidMap(value: unknown): boolean {
-  return isRecord(value) && isIntIn(value['base'], 0, BOUNDS.uidMax) && isIntIn(value['count'], 1, BOUNDS.uidMax + 1)
+  return isRecord(value) && hasFields(value, UID_MAP_FIELDS) && isIntIn(value['base'], 0, BOUNDS.uidMax) && isIntIn(value['count'], 1, BOUNDS.uidMax + 1)
 }
 
 /** NamespaceConfigCodec. */
 export function isNamespaceConfig(value: unknown): boolean {
-  if (!isRecord(value)) return false
+  if (!isRecord(value) || !hasFields(value, NAMESPACE_FIELDS)) return false
   if (!isNewOrShare(value['pid']) || !isNewOrShare(value['mount']) || !isNewOrShare(value['net']) || !isNewOrShare(value['ipc'])) return false
   const user = value['user']
   return user === 'share' || isUidMap(user)
@@ -122,7 +155,7 @@ export function isGrants(value: unknown): boolean {
   if (!Array.isArray(value) || value.length > BOUNDS.grantsMax) return false
   for (let index = 0; index < value.length; index++) {
     const grant: unknown = value[index]
-    if (!isRecord(grant) || !isSlot(grant['slot']) || rightsMaskOf(grant['rights']) < 0) return false
+    if (!isRecord(grant) || !hasFields(grant, GRANT_FIELDS) || !isSlot(grant['slot']) || rightsMaskOf(grant['rights']) < 0) return false
   }
   return true
 }
@@ -156,12 +189,37 @@ export const isSvcLookup = (call: Fields): boolean => isName(call['name']) && is
 export const isIoSubmit = (call: Fields): boolean => isSlot(call['slot']) && isBytes(call['bytes'])
 
 /**
- * The argument check of every process syscall kind, as the handlers apply it (the
- * `kind` literal and `caller` aside). Exposed so tests can hold it against the
- * spec codecs.
- * @internal
+ * The fields of every process syscall kind (spec/syscalls.ts), `kind` and
+ * `caller` included: the dispatcher refuses a call with any other
+ * ({@link hasCallFields}) before its handler checks the fields' values.
  */
-export const ARGUMENT_CHECKS: Readonly<Record<string, (call: Fields) => boolean>> = {
+const CALL_FIELDS: Readonly<Record<string, FieldSet>> = (() => {
+  const kinds: Record<string, [ReadonlyArray<string>, ReadonlyArray<string>?]> = {
+    cap_copy: [['src', 'dst', 'rights'], ['badge']], cap_move: [['src', 'dst']],
+    cap_delete: [['slot']], cap_revoke: [['slot']], cap_inspect: [['slot']],
+    container_create: [['parent', 'dst', 'limits', 'namespaces']], container_destroy: [['slot']],
+    container_set_limits: [['slot', 'limits']], container_stats: [['slot']],
+    process_spawn: [['container', 'image', 'uid', 'slots', 'grants', 'dst']], process_kill: [['slot']], process_list: [[]],
+    mem_alloc: [['sizeBytes', 'executable', 'dst']], mem_map: [['slot', 'perms']], mem_unmap: [['slot']],
+    ep_create: [['depth', 'dst']], ep_send: [['slot', 'payload'], ['xfer']], ep_recv: [['slot'], ['dst']],
+    mount: [['path', 'slot', 'rights']], unmount: [['path']], resolve: [['path', 'dst']],
+    net_bind: [['port', 'slot']], net_unbind: [['port']], net_connect: [['port', 'dst']],
+    svc_register: [['name', 'slot']], svc_unregister: [['name']], svc_lookup: [['name', 'dst']],
+    io_submit: [['slot', 'bytes']],
+  }
+  return Object.fromEntries(Object.entries(kinds).map(([kind, [required, optional]]) => [kind, fieldSet(['kind', 'caller', ...required], optional)]))
+})()
+/** The clock's: `tick` has only its kind, `sched_run` its quanta too. */
+export const TICK_FIELDS = fieldSet(['kind'])
+export const SCHED_RUN_FIELDS = fieldSet(['kind', 'quanta'])
+
+/** Has this process syscall only its kind's fields (false for a kind that is none)? */
+export function hasCallFields(call: Fields, kind: unknown): boolean {
+  const fields = typeof kind === 'string' && Object.hasOwn(CALL_FIELDS, kind) ? CALL_FIELDS[kind] : undefined
+  return fields !== undefined && hasFields(call, fields)
+}
+
+const HANDLER_CHECKS: Readonly<Record<string, (call: Fields) => boolean>> = {
   cap_copy: isCapCopy, cap_move: isCapMove, cap_delete: isSlotCall, cap_revoke: isSlotCall, cap_inspect: isSlotCall,
   container_create: isContainerCreate, container_destroy: isSlotCall, container_set_limits: isContainerSetLimits, container_stats: isSlotCall,
   process_spawn: isProcessSpawn, process_kill: isSlotCall, process_list: () => true,
@@ -172,3 +230,13 @@ export const ARGUMENT_CHECKS: Readonly<Record<string, (call: Fields) => boolean>
   svc_register: isSvcRegister, svc_unregister: isNameCall, svc_lookup: isSvcLookup,
   io_submit: isIoSubmit,
 }
+
+/**
+ * The argument check of every process syscall kind, as the dispatcher and the
+ * handlers apply it together (the values of `kind` and `caller` aside). Exposed so
+ * tests can hold it against the spec codecs.
+ * @internal
+ */
+export const ARGUMENT_CHECKS: Readonly<Record<string, (call: Fields) => boolean>> = Object.fromEntries(
+  Object.entries(HANDLER_CHECKS).map(([kind, check]) => [kind, (call: Fields) => hasCallFields(call, kind) && check(call)]),
+)

@@ -3,14 +3,15 @@
  *
  * The order follows kernel.md §8 (details in docs/decisions.md): the caller's state
  * first (it must name a running process whose container has CPU budget left), then
- * one CPU unit is charged whatever happens next, then the syscall is decoded (any
- * malformed shape is `InvalidArgument`), then its handler runs its checks and, only
+ * one CPU unit is charged whatever happens next, then the syscall is decoded exactly
+ * (any malformed shape is `InvalidArgument`, a field its kind does not have included,
+ * at any depth: `bagde` for `badge` is not ignored), then its handler runs its checks and, only
  * if they all pass, its effect. A failed syscall changes nothing but the charge.
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { match } from 'ts-pattern'
-import { type Syscall, type ProcessSyscall, SyscallCodec, isSyscallKind } from '../spec/syscalls.js'
+import { type Syscall, type ProcessSyscall, ExactSyscallCodec, isSyscallKind } from '../spec/syscalls.js'
 import { ProcessRefCodec } from '../spec/numbers.js'
 import { syscallError } from '../spec/errors.js'
 import type { Outcome } from '../spec/results.js'
@@ -102,7 +103,7 @@ function isClockSyscall(call: Syscall): call is Extract<Syscall, { kind: 'tick' 
 
 /** The clock's syscalls: no caller, no charge. */
 function stepClock(state: KernelState, raw: unknown): StepResult {
-  const decoded = SyscallCodec.decode(raw)
+  const decoded = ExactSyscallCodec.decode(raw)
   noteCheck('arguments well formed', E.isRight(decoded) && isClockSyscall(decoded.right))
   if (E.isLeft(decoded) || !isClockSyscall(decoded.right)) return refuse(state, 'InvalidArgument')
   const done = match(decoded.right)
@@ -123,7 +124,7 @@ export function step(state: KernelState, syscall: unknown): StepResult {
   const caller = lookupCaller(state, syscall)
   if (E.isLeft(caller)) return caller.left
   const charged = chargeCpu(state, caller.right)
-  const decoded = isSyscallKind(kind) ? SyscallCodec.decode(syscall) : E.left([])
+  const decoded = isSyscallKind(kind) ? ExactSyscallCodec.decode(syscall) : E.left([])
   noteCheck('arguments well formed', E.isRight(decoded) && !isClockSyscall(decoded.right))
   if (E.isLeft(decoded) || isClockSyscall(decoded.right)) return refuse(charged, 'InvalidArgument')
   const result = dispatch(charged, processByRef(charged, caller.right.ref)!, decoded.right)

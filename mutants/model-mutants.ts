@@ -14,7 +14,7 @@ import { lookupSlot, ensureEmptySlot, slotOf } from '../model/checks.js'
 import { draft, freeze, newObjectId } from '../model/draft.js'
 import { collectGarbage } from '../model/destroy.js'
 import { R_GRANT, R_READ, R_WRITE, rightsMask } from '../spec/rights.js'
-import { SyscallCodec } from '../spec/syscalls.js'
+import { ExactSyscallCodec } from '../spec/syscalls.js'
 import { UNIT } from '../spec/results.js'
 import { deleteCap, insertCap, revokeCap } from '../model/cdt.js'
 import { available, charge } from '../model/accounting.js'
@@ -36,7 +36,7 @@ export interface ModelMutant {
  */
 function replacing(kind: string, handler: (state: KernelState, caller: ProcessObject, call: Record<string, unknown>) => StepResult | null): ModelMutant['step'] {
   return (state, syscall) => {
-    if (!SyscallCodec.is(syscall) || syscall.kind !== kind) return modelStep(state, syscall)
+    if (!ExactSyscallCodec.is(syscall) || syscall.kind !== kind) return modelStep(state, syscall)
     const ref = (syscall as { caller?: unknown }).caller
     const caller = typeof ref === 'number' ? processByRef(state, ref) : undefined
     if (caller === undefined || caller.status !== 'running' || caller.owner === null) return modelStep(state, syscall)

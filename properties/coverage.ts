@@ -6,7 +6,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { SYSCALL_KINDS, SyscallCodec } from '../spec/syscalls.js'
+import { SYSCALL_KINDS, ExactSyscallCodec } from '../spec/syscalls.js'
 import { rightsMask } from '../spec/rights.js'
 import type { CapRequest } from '../spec/images.js'
 import { ERROR_CODES } from '../spec/errors.js'
@@ -266,7 +266,7 @@ export const GRANT_CASES = {
 
 /** The offers of a spawn's grants in `state` (the caller's caps are there before and after), or null. */
 function grantOffers(state: KernelState, syscall: unknown): { offers: Offer[]; requests: ReadonlyArray<CapRequest> } | null {
-  const decoded = SyscallCodec.decode(syscall)
+  const decoded = ExactSyscallCodec.decode(syscall)
   if (E.isLeft(decoded) || decoded.right.kind !== 'process_spawn') return null
   const call = decoded.right
   const caller = processByRef(state, call.caller)

@@ -1710,11 +1710,11 @@ type Call = Record<string, unknown>
 /** The optional fields of each syscall kind (spec/syscalls.ts). */
 const OPTIONAL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = { cap_copy: ['badge'], ep_send: ['xfer'], ep_recv: ['dst'] }
 /** How a call is written otherwise, still well formed (spec/syscalls.ts decodes it as the plain call): see {@link wellFormedVariant}. */
-export type WellFormedWay = 'negative zero' | 'repeated' | 'extra field' | 'inherited key'
+export type WellFormedWay = 'negative zero' | 'repeated' | 'inherited key'
 /** How a call is written one step from well formed (kernel.md §8: InvalidArgument): see {@link nearlyWellFormed}. */
-export type MalformedWay = 'number as string' | 'inherited right' | 'inherited kind' | 'flag as number' | 'field missing'
-const WELL_FORMED_WAYS: ReadonlyArray<WellFormedWay> = ['negative zero', 'repeated', 'extra field', 'inherited key']
-const MALFORMED_WAYS: ReadonlyArray<MalformedWay> = ['number as string', 'inherited right', 'inherited kind', 'flag as number', 'field missing']
+export type MalformedWay = 'number as string' | 'inherited right' | 'inherited kind' | 'flag as number' | 'field missing' | 'extra field'
+const WELL_FORMED_WAYS: ReadonlyArray<WellFormedWay> = ['negative zero', 'repeated', 'inherited key']
+const MALFORMED_WAYS: ReadonlyArray<MalformedWay> = ['number as string', 'inherited right', 'inherited kind', 'flag as number', 'field missing', 'extra field']
 
 /** `value` with every 0 in it (its fields', its items', a few levels down; the kind aside) written -0. */
 function negativeZeros(value: unknown, depth = 0): unknown {
@@ -1738,10 +1738,8 @@ function mapRights(call: Call, change: (names: unknown) => unknown): Call {
 /**
  * A well-formed call written otherwise, which every kernel must answer as the
  * plain call (spec/syscalls.ts: slots and counts are safe non-negative integers,
- * rights and devices are sets, a field no syscall has is ignored, a limits
- * record keeps only its own fields): every 0 written -0; every rights list and
- * devices list reordered with an item named twice; a field no syscall has added
- * to the call and to each record in it (limits, namespaces, a uid map, grants).
+ * rights and devices are sets): every 0 written -0; every rights list and
+ * devices list reordered with an item named twice.
  * `inherited key` is another call, as well formed: its table key (a path or a
  * service name) becomes a name every plain object has (`/constructor`,
  * `__proto__`), the same one for every call of a fragment, so binds and lookups
@@ -1754,16 +1752,52 @@ export function wellFormedVariant(call: Call, way: WellFormedWay, pick: number):
     const limits = out['limits'] as Call | undefined
     return limits === undefined ? out : { ...out, limits: { ...limits, devices: repeated(limits['devices']) } }
   }
-  if (way === 'extra field') {
-    const out: Call = { ...call, note: 'ignored' }
-    for (const field of ['limits', 'namespaces']) if (typeof out[field] === 'object' && out[field] !== null) out[field] = { ...(out[field] as Call), note: 1 }
-    const namespaces = out['namespaces'] as Call | undefined
-    if (typeof namespaces?.['user'] === 'object') out['namespaces'] = { ...namespaces, user: { ...(namespaces['user'] as Call), note: 1 } }
-    if (Array.isArray(out['grants'])) out['grants'] = (out['grants'] as Call[]).map((grant) => ({ ...grant, note: 1 }))
-    return out
-  }
   const name = INHERITED_NAMES[pick % INHERITED_NAMES.length]!
   return { ...call, ...('name' in call ? { name } : {}), ...('path' in call ? { path: `/${name}` } : {}) }
+}
+
+/** A field name one letter-swap from `name` (`badge` → `bagde`, `dst` → `dts`), never `name` itself. */
+function misspelt(name: string): string {
+  const at = Math.min(2, name.length - 2)
+  const swapped = at < 0 ? name : name.slice(0, at) + name[at + 1] + name[at] + name.slice(at + 2)
+  return swapped === name ? `${name}s` : swapped
+}
+
+/**
+ * `call` with one field added that its record does not have (kernel.md §8: a
+ * malformed argument, InvalidArgument). `pick` chooses the record (the call
+ * itself, its limits, its namespaces, their uid map, one of its grants) and the
+ * name: one of the record's fields (or the kind's optional ones) misspelt, holding
+ * that field's value or a small number (`cap_copy` with `bagde: 3`: not an
+ * unbadged copy); a plain word; a name every object inherits (`constructor`,
+ * `__proto__`, as the record's own key, as JSON.parse makes it); or, in a nested
+ * record, a field of the call (`caller`). The field may hold `undefined`: a
+ * field named is a field had.
+ */
+export function withStrayField(call: Call, pick: number): Call {
+  const places: Array<{ record: Call; put: (record: Call) => Call }> = [{ record: call, put: (record) => record }]
+  for (const field of ['limits', 'namespaces']) {
+    const inner = call[field]
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) places.push({ record: inner as Call, put: (record) => ({ ...call, [field]: record }) })
+  }
+  const namespaces = call['namespaces'] as Call | undefined
+  const user = namespaces?.['user']
+  if (typeof user === 'object' && user !== null) places.push({ record: user as Call, put: (record) => ({ ...call, namespaces: { ...namespaces, user: record } }) })
+  const grants = call['grants']
+  if (Array.isArray(grants)) grants.forEach((grant, index) => places.push({ record: grant as Call, put: (record) => ({ ...call, grants: grants.map((other, at) => (at === index ? record : other)) }) }))
+  const { record, put } = places[pick % places.length]!
+  const choice = Math.floor(pick / places.length)
+  const own = Object.keys(record).filter((key) => key !== 'kind' && key !== 'caller')
+  const fields = record === call ? [...own, ...(OPTIONAL_FIELDS[String(call['kind'])] ?? [])] : own
+  const names = [
+    ...fields.map((field) => ({ name: misspelt(field), value: record[field] ?? 1 + (choice % 7) })),
+    { name: 'note', value: 'ignored' }, { name: INHERITED_NAMES[choice % INHERITED_NAMES.length]!, value: 1 },
+    ...(record === call ? [] : [{ name: 'caller', value: call['caller'] }]),
+  ]
+  const { name, value } = names[choice % names.length]!
+  const stray: Call = { ...record }
+  Object.defineProperty(stray, name, { value: choice % 5 === 4 ? undefined : value, enumerable: true, writable: true, configurable: true })
+  return put(stray)
 }
 
 /**
@@ -1772,11 +1806,14 @@ export function wellFormedVariant(call: Call, way: WellFormedWay, pick: number):
  * its numbers (`pick` chooses which; the caller's when it has no other) written
  * as a string of its digits ("512"), a name every object inherits added to its
  * rights lists, its kind replaced by such a name, its flag (`executable`) written
- * as 0 or 1 (a call without one gets `true` for one of its numbers), or one
+ * as 0 or 1 (a call without one gets `true` for one of its numbers), one
  * of its required fields left out (an optional one, `badge`, `xfer` or `dst` of a
- * receive, is never chosen: without it the call is another well-formed one).
+ * receive, is never chosen: without it the call is another well-formed one), or
+ * a field its kind does not have added to it or to one record in it
+ * ({@link withStrayField}).
  */
 export function nearlyWellFormed(call: Call, way: MalformedWay, pick: number): Call {
+  if (way === 'extra field') return withStrayField(call, pick)
   const numbers = Object.keys(call).filter((key) => typeof call[key] === 'number' && key !== 'caller')
   if (way === 'number as string') {
     const key = numbers.length === 0 ? 'caller' : numbers[pick % numbers.length]!

@@ -7,9 +7,9 @@
  * {@link closed} is a JSON object with known fields, {@link byTag} a union told
  * apart by one field (`kind`), {@link anyOf} any other union. {@link exact} turns
  * a codec built from io-ts's own combinators into one built from these, so the
- * spec's codecs stay plain io-ts (the kernels decode syscalls with them, and a
- * syscall's extra field is not theirs to judge) while every file a user hands in
- * is decoded exactly (spec/decode.ts `decodeOrThrow`).
+ * spec's codecs stay plain io-ts while every file a user hands in is decoded
+ * exactly (spec/decode.ts `decodeOrThrow`), and so is every syscall the model
+ * runs (spec/syscalls.ts `ExactSyscallCodec`).
  *
  * Failures name what was expected in plain words, never an io-ts type's name (a
  * union's runs to thousands of characters): see {@link expectedText}.

@@ -93,9 +93,13 @@ export const SyscallCodec = t.union([
   IoSubmit, Tick, SchedRun,
 ])
 /**
- * {@link SyscallCodec} refusing a field its kind does not have: how traces hold
- * syscalls (a syscall that is not one goes in a step marked `malformed`). The
- * kernels decode with {@link SyscallCodec}, which ignores such a field.
+ * {@link SyscallCodec} refusing a field its kind does not have, at any depth (the
+ * call, its limits, namespaces, uid map and grants): what a well-formed syscall
+ * is. The model decodes a process's syscall with it (kernel.md §8: a malformed
+ * argument of any shape is `InvalidArgument`, so `cap_copy` with `badge` written
+ * `bagde` is refused, not run unbadged), the impl's validators check the same
+ * keys, and traces hold syscalls with it (one that is not goes in a step marked
+ * `malformed`).
  */
 export const ExactSyscallCodec = exact(SyscallCodec)
 /** A well-formed syscall. @public */

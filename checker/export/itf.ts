@@ -35,7 +35,7 @@ import type { Cap, KernelObject, KernelState, Namespace } from '../../model/stat
 import { checkState, checkStep, type Violation } from '../../spec/invariants/index.js'
 import { outcomeToJson, type OutcomeJson } from '../../spec/results.js'
 import { rightsNames } from '../../spec/rights.js'
-import { SyscallCodec } from '../../spec/syscalls.js'
+import { ExactSyscallCodec } from '../../spec/syscalls.js'
 import type { Trace } from '../../spec/trace.js'
 import {
   BOOL, INT, INT_OR_STR, JSON_SHAPE, STR, decodeItfValue, encodeItfValue, isReservedKey, listOf, mapOf, optionOf, optionValue,
@@ -190,7 +190,7 @@ function carriable(value: unknown): JsonValue | undefined {
 }
 
 function syscallView(syscall: unknown, malformed: boolean): JsonValue {
-  if (malformed || !SyscallCodec.is(syscall)) return { kind: 'malformed', json: JSON.stringify(syscall) ?? 'undefined' }
+  if (malformed || !ExactSyscallCodec.is(syscall)) return { kind: 'malformed', json: JSON.stringify(syscall) ?? 'undefined' }
   return carriable(syscall)!
 }
 

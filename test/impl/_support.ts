@@ -26,7 +26,9 @@ export const LIMITS = [
   { memoryBytes: 65536, processes: 8, endpoints: 6, cpuBudget: 2000, ioBytes: 4096, cpuWeight: 4, devices: ['disk0', 'net0'] },
   { memoryBytes: 8192, processes: 2, endpoints: 2, cpuBudget: 40, ioBytes: 100, cpuWeight: 2, devices: ['disk0'] },
   { memoryBytes: 4096, processes: 1, endpoints: 1, cpuBudget: 12, ioBytes: 64, cpuWeight: 1, devices: [] },
-  { memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 10000, devices: [], note: 'an extra field the codec lets through' },
+  { memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 10000, devices: [] },
+  // A field limits do not have: malformed (kernel.md §8), refused by both kernels.
+  { memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 10000, devices: [], note: 'a field limits do not have' },
 ]
 export const NAMESPACES = [
   { pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share' },

@@ -2,14 +2,15 @@ import { test } from 'uvu'
 import * as assert from 'node:assert/strict'
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
-import { SYSCALL_CODECS, type SyscallKind } from '../../spec/syscalls.js'
+import { ExactSyscallCodec } from '../../spec/syscalls.js'
 import { ARGUMENT_CHECKS, isRecord } from '../../impl/validate.js'
+import { INHERITED_NAMES, withStrayField } from '../../properties/generators.js'
 import { LIMITS, NAMESPACES, VALID_IMAGE, describe } from './_support.js'
 
-/** Does the codec of `kind` decode `call`? */
+/** Does the model's codec decode `call` as a syscall of `kind`? */
 function decodes(kind: string, call: unknown): boolean {
-  const codec = SYSCALL_CODECS[kind as SyscallKind] as { decode: (value: unknown) => E.Either<unknown, unknown> }
-  return E.isRight(codec.decode(call))
+  const decoded = ExactSyscallCodec.decode(call)
+  return E.isRight(decoded) && decoded.right.kind === kind
 }
 
 /** A well-formed syscall of every process kind. */
@@ -77,6 +78,45 @@ test('the hand-written argument checks accept exactly what the spec codecs decod
     const expected = decodes(call['kind'] as string, call)
     assert.equal(ARGUMENT_CHECKS[call['kind'] as string]!(call), expected, describe(call))
   }), { numRuns: 20000, seed: 1 })
+})
+
+/** Every record of `call`: the call, its record fields, the records in its array fields, and theirs (a uid map). */
+function recordsOf(call: Record<string, unknown>): number {
+  let count = 1
+  for (const value of Object.values(call)) {
+    if (isRecord(value)) count += recordsOf(value)
+    if (Array.isArray(value)) for (const item of value) if (isRecord(item)) count += recordsOf(item)
+  }
+  return count
+}
+
+test('a field its record does not have, in every record of every kind, any name, any value: refused by both (kernel.md §8)', () => {
+  let calls = 0
+  const places = new Set<string>()
+  for (const call of VALID) {
+    // withStrayField's pick runs over the places first, then the names: 200 picks reach every place and name.
+    for (let pick = 0; pick < 200; pick++) {
+      const stray = withStrayField(call, pick)
+      calls++
+      places.add(`${call['kind']}:${pick % recordsOf(call)}`)
+      assert.equal(decodes(call['kind'] as string, stray), false, describe(stray))
+      assert.equal(ARGUMENT_CHECKS[call['kind'] as string]!(stray), false, describe(stray))
+    }
+    // A name every object inherits, as the call's own key (as JSON.parse makes it), is a field the call does not have.
+    for (const name of INHERITED_NAMES) {
+      const parsed = JSON.parse(JSON.stringify({ ...call, [name]: 1 }).replace(/}$/, `,${JSON.stringify(name)}:1}`)) as Record<string, unknown>
+      assert.equal(decodes(call['kind'] as string, parsed), false, name)
+      assert.equal(ARGUMENT_CHECKS[call['kind'] as string]!(parsed), false, name)
+    }
+  }
+  // An optional field named with undefined is the call without it; a required one inherited is not the call's.
+  const recv = { kind: 'ep_recv', caller: 0, slot: 1, dst: undefined }
+  assert.equal(decodes('ep_recv', recv), true)
+  assert.equal(ARGUMENT_CHECKS['ep_recv']!(recv), true)
+  const inherited = Object.assign(Object.create({ slot: 1 }) as Record<string, unknown>, { kind: 'cap_delete', caller: 0 })
+  assert.equal(decodes('cap_delete', inherited), false)
+  assert.equal(ARGUMENT_CHECKS['cap_delete']!(inherited), false)
+  console.log(`  ${calls.toLocaleString('en')} calls with a stray field, ${places.size} records of ${VALID.length} kinds`)
 })
 
 test('every odd value in every field, nested field and field of a nested element of every kind: the checks agree with the codecs', () => {

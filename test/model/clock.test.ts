@@ -28,10 +28,14 @@ tick('success at boot: no change at all (the clock is never charged)', () => {
   const before = bootWith()
   assertUnchanged(before, succeeds(before, sc.tick()).state)
 })
-tick('extra fields are ignored (the clock has no caller)', () => {
+// kernel.md §8: a field its kind does not have is a malformed argument, the clock's syscalls' too.
+tick('a field the clock\'s syscall does not have: InvalidArgument, nothing changes (no caller, no charge)', () => {
   const before = must(bootWith(), sc.list(INIT))
-  const { state } = succeeds(before, { kind: 'tick', note: 'x' })
-  assert.is(usageOf(state, ROOT).cpuBudget, 0)
+  for (const syscall of [{ kind: 'tick', note: 'x' }, { kind: 'sched_run', quanta: 3, qanta: 3 }, { kind: 'tick', caller: undefined }]) {
+    const result = step(before, syscall)
+    expectError(result.outcome, 'InvalidArgument')
+    assertUnchanged(before, result.state)
+  }
 })
 // kernel.md §3: `tick` is issued by the clock, not by a process. A `tick` or `sched_run` naming a caller is a
 // process's syscall, and a malformed one: InvalidArgument, charged; an exhausted caller gets BudgetExhausted.
