@@ -20,7 +20,7 @@ import { BOUNDS } from '../spec/numbers.js'
 import { R_ALL, R_WRITE } from '../spec/rights.js'
 import type { KernelUnderTest } from '../refinement/target.js'
 import { assert } from './assert.js'
-import { type Fields, SCHED_RUN_FIELDS, TICK_FIELDS, fieldOf, hasCallFields, hasFields, isNat, isQuanta, isRecord } from './validate.js'
+import { type Fields, SCHED_RUN_FIELDS, TICK_FIELDS, fieldOf, hasFields, isNat, isProcessList, isQuanta, isRecord } from './validate.js'
 import { E_BUDGET_EXHAUSTED, E_INVALID_ARGUMENT, E_NOT_RUNNING, failure } from './outcomes.js'
 import { available, charge } from './accounting.js'
 import { insertCap } from './cdt.js'
@@ -275,7 +275,7 @@ export class Kernel implements KernelUnderTest {
       if (available(this, container, RES_CPU) < 1) return failure(E_BUDGET_EXHAUSTED)
       charge(this, container, RES_CPU, 1)
     }
-    if (!isRecord(syscall) || !hasCallFields(syscall, kind)) return failure(E_INVALID_ARGUMENT)
+    if (!isRecord(syscall)) return failure(E_INVALID_ARGUMENT)
     const outcome = dispatch(this, caller, kind, syscall)
     if (this.objects.worklistCount > 0) collectGarbage(this)
     return outcome
@@ -393,7 +393,7 @@ function dispatch(k: Kernel, caller: number, kind: unknown, call: Fields): Outco
     case 'container_stats': return containerStats(k, caller, call)
     case 'process_spawn': return processSpawn(k, caller, call)
     case 'process_kill': return processKill(k, caller, call)
-    case 'process_list': return processList(k, caller)
+    case 'process_list': return isProcessList(call) ? processList(k, caller) : failure(E_INVALID_ARGUMENT)
     case 'mount': return mount(k, caller, call)
     case 'unmount': return unmount(k, caller, call)
     case 'resolve': return resolve(k, caller, call)

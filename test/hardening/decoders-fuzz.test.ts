@@ -25,6 +25,7 @@ import { BootConfigCodec, DEFAULT_BOOT, type BootConfig } from '../../spec/boot.
 import type { ImageRecord } from '../../spec/images.js'
 import { CAP_CORE, NESTED, PRESETS } from '../../spec/presets.js'
 import { TRACE_FORMAT, TraceCodec, type Trace } from '../../spec/trace.js'
+import { outcomeToJson } from '../../spec/results.js'
 import { checkState } from '../../spec/invariants/index.js'
 import { boot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
@@ -622,7 +623,7 @@ test('regression: a trace whose declared system boot cannot honour is refused (e
   assert.is(run.stderr, `sila: ${file}: ${expected}\n`)
 })
 
-test('regression: a field limits do not know is refused in a trace, and a kernel handed one in a step marked malformed keeps only what it knows', async () => {
+test('regression: a field limits do not know is refused in a trace, and a kernel handed one in a step marked malformed refuses the call', async () => {
   // A trace is decoded exactly: the field is named, not dropped (it used to be dropped, so a typo went unseen).
   const refused = editedExample('extra-limits.trace.json', (trace) => { trace.boot.root.limits.junk = 'x'.repeat(1000) })
   try {
@@ -632,24 +633,30 @@ test('regression: a field limits do not know is refused in a trace, and a kernel
     assertInputError(error, refused)
     assert.equal(error.problems, ['$.boot.root.limits.junk: unknown field; known fields: memoryBytes, processes, endpoints, cpuBudget, ioBytes, cpuWeight, devices'])
   }
-  // A raw syscall (a step marked malformed hands it to the kernels as it is) may still carry one: each kernel keeps only what it knows.
+  // A raw syscall (a step marked malformed hands it to the kernels as it is) may carry one: kernel.md §8 makes it a
+  // malformed argument, InvalidArgument from both kernels, and nothing but the CPU charge changes (it used to be kept
+  // by neither and the call run as if the field were not there).
   const file = editedExample('extra-limits-step.trace.json', (trace) => {
-    // Step 2 creates the container that step 10 asks container_stats about (with its recorded reply).
+    // Step 2 created a container; with the field it creates none.
     trace.steps[2].syscall.limits.junk = { nested: [1, 2, 3] }
     trace.steps[2].malformed = true
+    trace.steps[2].outcome = { ok: false, error: { code: 'InvalidArgument' } }
+    trace.steps = trace.steps.slice(0, 3)
+    delete trace.failure
   })
   const trace = readJsonInput(TraceCodec, file)
   let model = boot(trace.boot, trace.images)
   const impl = Kernel.boot(trace.boot, trace.images)
-  for (const step of trace.steps.slice(0, 3)) {
-    model = modelStep(model, step.syscall).state
-    impl.step(step.syscall)
+  for (const step of trace.steps) {
+    const stepped = modelStep(model, step.syscall)
+    model = stepped.state
+    assert.equal(outcomeToJson(stepped.outcome), step.outcome)
+    assert.equal(outcomeToJson(impl.step(step.syscall)), step.outcome)
   }
   const limits = [...model.ksObjects.values()].flatMap((object) => (object.kind === 'container' ? [object.limits] : []))
-  assert.is(limits.length, 2, 'the root container and the one step 2 created')
-  for (const each of limits) assert.not.ok('junk' in each, 'the model keeps only the limits it knows')
+  assert.is(limits.length, 1, 'the root container alone: step 2 created nothing')
   assert.is(diffStates(model, implTarget.abstraction.abstract(impl)), null)
-  assert.is(await commandExit(file, () => replayCommand.run([file])), 0, 'every recorded outcome (container_stats included) matches, the impl agrees')
+  assert.is(await commandExit(file, () => replayCommand.run([file])), 0, 'every recorded outcome (the InvalidArgument included) matches, the impl agrees')
   for (const format of ['itf', 'json', 'md', 'test'] as const) assert.is(await commandExit(file, () => exportCommand.run([file, '--format', format])), 0, format)
   assert.is(await commandExit(file, () => auditCommand.run([file, '--format', 'json'])), 0)
 })
