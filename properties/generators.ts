@@ -1906,11 +1906,12 @@ export const variantFragment: fc.Arbitrary<Fragment> = fc
  * alike ({@link withStrayField}: a grant past the first as often as the first, a
  * uid map as often as the call), each sometimes followed by the same call without
  * it. The stray call is InvalidArgument and changes nothing else; the plain one
- * then does what it does. (In the calls written otherwise of
- * {@link variantFragment}, a stray field reached a nested record, a clock call or
- * a rare kind in few runs: a kernel that checked the call's keys but not its
- * limits', a uid map's or a second grant's, a `tick` taking `sched_run`'s
- * `quanta`, a `cap_move` taking `cap_copy`'s `badge`, each passed the default check.)
+ * then does what it does. (With the calls written otherwise of
+ * {@link variantFragment} alone, a stray field reached a nested record or a rare
+ * kind in few runs, and a clock call in none: a kernel that checked the call's
+ * keys but not its limits', a uid map's or a second grant's, a `tick` taking
+ * `sched_run`'s `quanta`, a `cap_move` taking `cap_copy`'s `badge`, each passed
+ * the default check.)
  */
 export const strayFieldFragment: fc.Arbitrary<Fragment> = fc
   .array(fc.record({
