@@ -10,7 +10,8 @@
  * given a cap to itself, a cap short of one right to an object in a refusing state,
  * an object's last cap carried by a message, pids across nested pid namespaces and
  * past one digit, a device cap held where its device is not allowed, calls
- * written otherwise (well formed in an unusual way, or one step from well formed),
+ * written otherwise (well formed in an unusual way, or one step from well formed,
+ * a stray field in any record of a call, the clock's calls among them),
  * scheduler weights at their boundaries, a destroy reaching descendants tied
  * to the outside, byte sizes at every boundary of their representation, and a long
  * history and a chain of containers that take identities and tables past their
@@ -24,7 +25,8 @@
 import fc from 'fast-check'
 import { RIGHT_NAMES, type RightName } from '../spec/rights.js'
 import { BOUNDS } from '../spec/numbers.js'
-import { RESERVED_RESOURCES, type Limits, type NamespaceConfig, type ReservedResource } from '../spec/limits.js'
+import { LimitsCodec, NamespaceConfigCodec, RESERVED_RESOURCES, UidMapCodec, type Limits, type NamespaceConfig, type ReservedResource } from '../spec/limits.js'
+import { GrantCodec, SYSCALL_CODECS } from '../spec/syscalls.js'
 import { IMAGE_POOL, MATCHER_IMAGE, PROPERTY_BOOT, VALID_IMAGE } from './pool.js'
 import { edgeFragment } from './edges.js'
 
@@ -1763,6 +1765,36 @@ function misspelt(name: string): string {
   return swapped === name ? `${name}s` : swapped
 }
 
+/** The field names an io-ts record codec has: a `t.type`'s or `t.partial`'s props, an intersection's and an exact codec's parts'. */
+function codecFields(codec: unknown): string[] {
+  const parts = (codec ?? {}) as { props?: Record<string, unknown>; types?: ReadonlyArray<unknown>; type?: unknown }
+  if (parts.props !== undefined) return Object.keys(parts.props)
+  if (parts.types !== undefined) return parts.types.flatMap(codecFields)
+  return parts.type === undefined ? [] : codecFields(parts.type)
+}
+
+/** Every field name of every syscall kind (`caller` included, `kind` aside) and of every record inside one (spec/syscalls.ts, spec/limits.ts). */
+const EVERY_FIELD: ReadonlyArray<string> = [...new Set([...Object.values(SYSCALL_CODECS), LimitsCodec, NamespaceConfigCodec, UidMapCodec, GrantCodec].flatMap(codecFields))]
+  .filter((field) => field !== 'kind')
+/** The family of a syscall kind: its prefix (`cap`, `container`, `ep`, …), the clock's two kinds one family. */
+const familyOf = (kind: string): string => (kind === 'tick' || kind === 'sched_run' ? 'clock' : kind.split('_')[0]!)
+/** The fields the kinds of a family have and the records inside a call have, each list for one family or for the nested records. */
+const FAMILY_FIELDS: ReadonlyMap<string, ReadonlyArray<string>> = (() => {
+  const families = new Map<string, Set<string>>()
+  for (const [kind, codec] of Object.entries(SYSCALL_CODECS)) {
+    const fields = families.get(familyOf(kind)) ?? new Set<string>()
+    for (const field of codecFields(codec)) if (field !== 'kind') fields.add(field)
+    families.set(familyOf(kind), fields)
+  }
+  families.set('record', new Set(['caller', ...[LimitsCodec, NamespaceConfigCodec, UidMapCodec, GrantCodec].flatMap(codecFields)]))
+  return new Map([...families].map(([family, fields]) => [family, [...fields]]))
+})()
+/** A value of the right shape for a field of another kind or record (a number otherwise), so that only the field's place is wrong. */
+const FIELD_VALUES: Readonly<Record<string, unknown>> = {
+  rights: ['read'], perms: ['read'], devices: [], grants: [], executable: false, image: VALID_IMAGE, path: '/data', name: 'echo', payload: 'ping',
+  pid: 'share', mount: 'share', net: 'share', ipc: 'share', user: 'share',
+}
+
 /**
  * `call` with one field added that its record does not have (kernel.md §8: a
  * malformed argument, InvalidArgument). `pick` chooses the record (the call
@@ -1770,31 +1802,45 @@ function misspelt(name: string): string {
  * name: one of the record's fields (or the kind's optional ones) misspelt, holding
  * that field's value or a small number (`cap_copy` with `bagde: 3`: not an
  * unbadged copy); a plain word; a name every object inherits (`constructor`,
- * `__proto__`, as the record's own key, as JSON.parse makes it); or, in a nested
- * record, a field of the call (`caller`). The field may hold `undefined`: a
- * field named is a field had.
+ * `__proto__`, as the record's own key, as JSON.parse makes it); in a nested
+ * record, a field of the call (`caller`); or a field another kind or record has
+ * and this one does not (`badge` on `cap_move`, `quanta` on `tick`, `caller` on a
+ * clock call, `slot` on `process_list`, `devices` in a uid map), with a value of
+ * that field's shape, three times in four one of its own family's (the kinds of
+ * one prefix, the clock's two, the records inside a call). The field may hold
+ * `undefined`: a field named is a field had.
  */
 export function withStrayField(call: Call, pick: number): Call {
-  const places: Array<{ record: Call; put: (record: Call) => Call }> = [{ record: call, put: (record) => record }]
-  for (const field of ['limits', 'namespaces']) {
+  const kindFields = codecFields(SYSCALL_CODECS[String(call['kind']) as keyof typeof SYSCALL_CODECS])
+  const places: Array<{ record: Call; put: (record: Call) => Call; allowed: ReadonlyArray<string> }> = [{ record: call, put: (record) => record, allowed: kindFields }]
+  for (const [field, codec] of [['limits', LimitsCodec], ['namespaces', NamespaceConfigCodec]] as const) {
     const inner = call[field]
-    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) places.push({ record: inner as Call, put: (record) => ({ ...call, [field]: record }) })
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) places.push({ record: inner as Call, put: (record) => ({ ...call, [field]: record }), allowed: codecFields(codec) })
   }
   const namespaces = call['namespaces'] as Call | undefined
   const user = namespaces?.['user']
-  if (typeof user === 'object' && user !== null) places.push({ record: user as Call, put: (record) => ({ ...call, namespaces: { ...namespaces, user: record } }) })
+  if (typeof user === 'object' && user !== null) places.push({ record: user as Call, put: (record) => ({ ...call, namespaces: { ...namespaces, user: record } }), allowed: codecFields(UidMapCodec) })
   const grants = call['grants']
-  if (Array.isArray(grants)) grants.forEach((grant, index) => places.push({ record: grant as Call, put: (record) => ({ ...call, grants: grants.map((other, at) => (at === index ? record : other)) }) }))
-  const { record, put } = places[pick % places.length]!
+  if (Array.isArray(grants)) grants.forEach((grant, index) => places.push({ record: grant as Call, put: (record) => ({ ...call, grants: grants.map((other, at) => (at === index ? record : other)) }), allowed: codecFields(GrantCodec) }))
+  const { record, put, allowed } = places[pick % places.length]!
   const choice = Math.floor(pick / places.length)
   const own = Object.keys(record).filter((key) => key !== 'kind' && key !== 'caller')
   const fields = record === call ? [...own, ...(OPTIONAL_FIELDS[String(call['kind'])] ?? [])] : own
+  // Another kind's or record's field: three times in four one of its own family's (`badge` of `cap_copy` on `cap_move`,
+  // `quanta` of `sched_run` on `tick`, a uid map's `count` in a grant), the likeliest to be taken for its own.
+  const family = FAMILY_FIELDS.get(record === call ? familyOf(String(call['kind'])) : 'record') ?? []
+  const near = family.filter((field) => !allowed.includes(field))
+  const foreign = (Math.floor(choice / 2) % 4 !== 0 && near.length > 0 ? near : EVERY_FIELD).filter((field) => !allowed.includes(field))
   const names = [
     ...fields.map((field) => ({ name: misspelt(field), value: record[field] ?? 1 + (choice % 7) })),
     { name: 'note', value: 'ignored' }, { name: INHERITED_NAMES[choice % INHERITED_NAMES.length]!, value: 1 },
     ...(record === call ? [] : [{ name: 'caller', value: call['caller'] }]),
   ]
-  const { name, value } = names[choice % names.length]!
+  // A field of another kind or record half the time, one of the others the other half: which one, by the rest of `pick`.
+  const other = foreign[Math.floor(choice / 8) % foreign.length]
+  const { name, value } = choice % 2 === 1 && other !== undefined
+    ? { name: other, value: other in FIELD_VALUES ? FIELD_VALUES[other] : 1 + (choice % 7) }
+    : names[Math.floor(choice / 2) % names.length]!
   const stray: Call = { ...record }
   Object.defineProperty(stray, name, { value: choice % 5 === 4 ? undefined : value, enumerable: true, writable: true, configurable: true })
   return put(stray)
@@ -1835,14 +1881,15 @@ export function nearlyWellFormed(call: Call, way: MalformedWay, pick: number): C
 
 /**
  * Calls written otherwise: a fragment that succeeds step by step (a mapping, a
- * server, badges, a nested container) or a single call, every call of it
+ * server, badges, a nested container) or a single call (a process's or the
+ * clock's), every call of it
  * rewritten one well-formed way (the answers must be the plain calls'), or one of
  * its calls rewritten one step from well formed (refused, whatever a later
  * check would say, and nothing else changes).
  */
 export const variantFragment: fc.Arbitrary<Fragment> = fc
   .record({
-    calls: fc.oneof(singleSyscall.map((s): Fragment => [s]), namespaceSyscall.map((s): Fragment => [s]), mapFragment, serveFragment, badgeFragment, nestFragment),
+    calls: fc.oneof(singleSyscall.map((s): Fragment => [s]), namespaceSyscall.map((s): Fragment => [s]), mapFragment, serveFragment, badgeFragment, nestFragment, clockSyscall.map((s): Fragment => [s])),
     malformed: fc.boolean(), well: fc.constantFrom(...WELL_FORMED_WAYS), ill: fc.constantFrom(...MALFORMED_WAYS), pick: fc.nat(),
   })
   .map(({ calls, malformed, well, ill, pick }) => calls.map((call, index) => {
@@ -1850,10 +1897,41 @@ export const variantFragment: fc.Arbitrary<Fragment> = fc
     return index === pick % calls.length ? nearlyWellFormed(call, ill, Math.floor(pick / calls.length)) : call
   }))
 
+/**
+ * A field its record does not have, in every record a call can hold, on every
+ * kind: one to four calls — one with records inside it (`container_create`: limits,
+ * namespaces, their uid map; `container_set_limits`: limits; `process_spawn` with
+ * one to four grants), one of any process kind (each kind alike), or one of the
+ * clock's — each given one stray field at a place drawn among all of its records
+ * alike ({@link withStrayField}: a grant past the first as often as the first, a
+ * uid map as often as the call), each sometimes followed by the same call without
+ * it. The stray call is InvalidArgument and changes nothing else; the plain one
+ * then does what it does. (With the calls written otherwise of
+ * {@link variantFragment} alone, a stray field reached a nested record or a rare
+ * kind in few runs, and a clock call in none: a kernel that checked the call's
+ * keys but not its limits', a uid map's or a second grant's, a `tick` taking
+ * `sched_run`'s `quanta`, a `cap_move` taking `cap_copy`'s `badge`, each passed
+ * the default check.)
+ */
+export const strayFieldFragment: fc.Arbitrary<Fragment> = fc
+  .array(fc.record({
+    call: fc.oneof(
+      { weight: 2, arbitrary: record('container_create', { parent: slot, dst: slot, limits, namespaces }) },
+      { weight: 1, arbitrary: record('container_set_limits', { slot, limits }) },
+      { weight: 2, arbitrary: record('process_spawn', { container: slot, image, uid: fc.constantFrom(0, 1), slots: fc.constant(PROCESS_SLOTS), grants: fc.array(fc.record({ slot, rights }), { minLength: 1, maxLength: 4 }), dst: slot }) },
+      { weight: 6, arbitrary: singleSyscall },
+      { weight: 3, arbitrary: namespaceSyscall },
+      { weight: 2, arbitrary: clockSyscall },
+    ),
+    pick: fc.nat(), plain: fc.boolean(),
+  }), { minLength: 1, maxLength: 4 })
+  .map((strays) => strays.flatMap(({ call, pick, plain }) => [withStrayField(call, pick), ...(plain ? [call] : [])]))
+
 /** Sequences of fragments with the given mix, at most `maxSteps` syscalls. */
 export function syscallSequence(weights: MixWeights, maxFragments: number): fc.Arbitrary<Fragment[]> {
   const fragment = fc.oneof(
-    { weight: weights.single, arbitrary: singleSyscall.map((s) => [s]) },
+    // Single calls, and sometimes calls of any kind each with a stray field in one of its records.
+    { weight: weights.single, arbitrary: fc.oneof({ weight: 15, arbitrary: singleSyscall.map((s): Fragment => [s]) }, { weight: 1, arbitrary: strayFieldFragment }) },
     // Containers nested, and sometimes a chain of them past the first size of a table of containers.
     { weight: weights.nest, arbitrary: fc.oneof({ weight: 4, arbitrary: nestFragment }, { weight: 1, arbitrary: chainFragment }) },
     { weight: weights.hop, arbitrary: hopFragment },
@@ -1890,7 +1968,8 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.hop / 4), arbitrary: lastCapFragment },
     { weight: Math.ceil(weights.quota / 4), arbitrary: reserveFragment(null) },
     { weight: Math.ceil(weights.nest / 5), arbitrary: selfFragment },
-    { weight: Math.max(2, Math.ceil(weights.single / 8)), arbitrary: variantFragment },
+    // Calls written otherwise, and sometimes a stray field in any record of a call.
+    { weight: Math.max(2, Math.ceil(weights.single / 8)), arbitrary: fc.oneof({ weight: 2, arbitrary: variantFragment }, { weight: 1, arbitrary: strayFieldFragment }) },
     { weight: Math.ceil(weights.nest / 5), arbitrary: pidFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: foreignDeviceFragment },
     { weight: Math.ceil(weights.nest / 5), arbitrary: pidChurnFragment },
