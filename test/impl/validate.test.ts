@@ -119,6 +119,27 @@ test('a field its record does not have, in every record of every kind, any name,
   console.log(`  ${calls.toLocaleString('en')} calls with a stray field, ${places.size} records of ${VALID.length} kinds`)
 })
 
+test('a call whose fields are its own but whose prototype is not a plain object\'s: what is inherited is not a field (every kind)', () => {
+  for (const call of VALID) {
+    const kind = call['kind'] as string
+    // An enumerable field of the prototype is not the call's (Object.keys does not list it): the call is well formed.
+    const inheritsStray = Object.assign(Object.create({ note: 1, bagde: 2 }) as Record<string, unknown>, call)
+    // With no prototype at all, only its own fields.
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, call)
+    for (const record of [inheritsStray, bare]) {
+      assert.equal(decodes(kind, record), true, kind)
+      assert.equal(ARGUMENT_CHECKS[kind]!(record), true, kind)
+    }
+    // A required field held by the prototype only is missing (checked for every required field of the kind).
+    for (const field of Object.keys(call).filter((key) => key !== 'kind' && key !== 'caller' && !['badge', 'xfer'].includes(key) && !(kind === 'ep_recv' && key === 'dst'))) {
+      const { [field]: inherited, ...own } = call
+      const record = Object.assign(Object.create({ [field]: inherited }) as Record<string, unknown>, own)
+      assert.equal(decodes(kind, record), false, `${kind}.${field}`)
+      assert.equal(ARGUMENT_CHECKS[kind]!(record), false, `${kind}.${field}`)
+    }
+  }
+})
+
 test('every odd value in every field, nested field and field of a nested element of every kind: the checks agree with the codecs', () => {
   // Exhaustive, so that each bound (a grant list of 64 and 65, a payload of 4096
   // and 4097 characters, …) meets each field that has it.
