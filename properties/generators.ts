@@ -23,10 +23,12 @@
  * @module
  */
 import fc from 'fast-check'
+import type * as t from 'io-ts'
 import { RIGHT_NAMES, type RightName } from '../spec/rights.js'
 import { BOUNDS } from '../spec/numbers.js'
 import { LimitsCodec, NamespaceConfigCodec, RESERVED_RESOURCES, UidMapCodec, type Limits, type NamespaceConfig, type ReservedResource } from '../spec/limits.js'
 import { GrantCodec, SYSCALL_CODECS } from '../spec/syscalls.js'
+import { fieldsOf } from '../spec/exact.js'
 import { IMAGE_POOL, MATCHER_IMAGE, PROPERTY_BOOT, VALID_IMAGE } from './pool.js'
 import { edgeFragment } from './edges.js'
 
@@ -1710,7 +1712,9 @@ export const INHERITED_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnP
 
 type Call = Record<string, unknown>
 /** The optional fields of each syscall kind (spec/syscalls.ts). */
-const OPTIONAL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = { cap_copy: ['badge'], ep_send: ['xfer'], ep_recv: ['dst'] }
+const OPTIONAL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = Object.fromEntries(
+  Object.entries(SYSCALL_CODECS).map(([kind, codec]) => [kind, fieldsOf(codec)?.optional ?? []]),
+)
 /** How a call is written otherwise, still well formed (spec/syscalls.ts decodes it as the plain call): see {@link wellFormedVariant}. */
 export type WellFormedWay = 'negative zero' | 'repeated' | 'inherited key'
 /** How a call is written one step from well formed (kernel.md §8: InvalidArgument): see {@link nearlyWellFormed}. */
@@ -1765,12 +1769,10 @@ function misspelt(name: string): string {
   return swapped === name ? `${name}s` : swapped
 }
 
-/** The field names an io-ts record codec has: a `t.type`'s or `t.partial`'s props, an intersection's and an exact codec's parts'. */
-function codecFields(codec: unknown): string[] {
-  const parts = (codec ?? {}) as { props?: Record<string, unknown>; types?: ReadonlyArray<unknown>; type?: unknown }
-  if (parts.props !== undefined) return Object.keys(parts.props)
-  if (parts.types !== undefined) return parts.types.flatMap(codecFields)
-  return parts.type === undefined ? [] : codecFields(parts.type)
+/** The field names of a record codec (spec/exact.ts `fieldsOf`), the required first, then the optional. */
+function codecFields(codec: t.Mixed): string[] {
+  const fields = fieldsOf(codec)
+  return fields === null ? [] : [...fields.required, ...fields.optional]
 }
 
 /** Every field name of every syscall kind (`caller` included, `kind` aside) and of every record inside one (spec/syscalls.ts, spec/limits.ts). */
@@ -1830,7 +1832,7 @@ export function withStrayField(call: Call, pick: number): Call {
   // `quanta` of `sched_run` on `tick`, a uid map's `count` in a grant), the likeliest to be taken for its own.
   const family = FAMILY_FIELDS.get(record === call ? familyOf(String(call['kind'])) : 'record') ?? []
   const near = family.filter((field) => !allowed.includes(field))
-  const foreign = (Math.floor(choice / 2) % 4 !== 0 && near.length > 0 ? near : EVERY_FIELD).filter((field) => !allowed.includes(field))
+  const foreign = Math.floor(choice / 2) % 4 !== 0 && near.length > 0 ? near : EVERY_FIELD.filter((field) => !allowed.includes(field))
   const names = [
     ...fields.map((field) => ({ name: misspelt(field), value: record[field] ?? 1 + (choice % 7) })),
     { name: 'note', value: 'ignored' }, { name: INHERITED_NAMES[choice % INHERITED_NAMES.length]!, value: 1 },

@@ -367,6 +367,17 @@ function shapeOf(codec: t.Mixed): Shape | null {
   return null
 }
 
+/**
+ * The field names of an object codec (as {@link exact} reads it: `t.type`, `t.partial`,
+ * `t.exact`, an intersection of them, a {@link closed}), required and optional, each in
+ * the codec's order; null for a codec that is not one.
+ * @public
+ */
+export function fieldsOf(codec: t.Mixed): { readonly required: ReadonlyArray<string>; readonly optional: ReadonlyArray<string> } | null {
+  const shape = shapeOf(codec)
+  return shape === null ? null : { required: Object.keys(shape.required), optional: Object.keys(shape.optional) }
+}
+
 const EXACT = new WeakMap<t.Mixed, t.Mixed>()
 
 function build(codec: t.Mixed): t.Mixed {
