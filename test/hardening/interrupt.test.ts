@@ -8,16 +8,28 @@ import { fileURLToPath } from 'node:url'
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url))
 
-/** Starts `sila ARGS`, sends Ctrl-C (SIGINT) after `afterMs`, resolves with the exit code and output. */
+/**
+ * Written to stderr by a module Node loads before sila's entry point: the
+ * moment Node has started and runs JavaScript. Until then nothing but Node's
+ * default can take a Ctrl-C, and on a loaded machine Node's own start can
+ * outlast a delay counted from the spawn.
+ */
+const STARTED = '[node started]\n'
+const MARK = `data:text/javascript,process.stderr.write(${JSON.stringify(STARTED)})`
+
+/** Starts `sila ARGS`, sends Ctrl-C (SIGINT) `afterMs` after Node has started, resolves with the exit code and output. */
 function interrupted(args: string[], afterMs: number, cwd: string, signals = 1): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd })
+    const child = spawn(process.execPath, ['--import', MARK, CLI, ...args], { cwd })
     let stdout = ''
     let stderr = ''
+    let timer: NodeJS.Timeout | undefined
     child.stdout.on('data', (chunk) => { stdout += chunk })
-    child.stderr.on('data', (chunk) => { stderr += chunk })
-    const timer = setTimeout(() => { for (let sent = 0; sent < signals; sent++) child.kill('SIGINT') }, afterMs)
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+      if (timer === undefined && stderr.includes(STARTED)) timer = setTimeout(() => { for (let sent = 0; sent < signals; sent++) child.kill('SIGINT') }, afterMs)
+    })
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr: stderr.replace(STARTED, '') }) })
   })
 }
 
