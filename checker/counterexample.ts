@@ -43,7 +43,7 @@ function jsonSafe(value: unknown): unknown {
 export function counterexampleTrace(example: CounterExample, producedBy?: ProducedBy, props?: string): Trace {
   const suite = SUITES[example.suite]
   const executed = suite.executed(example.scenario)
-  const environment = suiteEnvironment(suite)
+  const environment = suiteEnvironment(suite, example.scenario)
   let state = boot(environment.config, environment.images)
   const steps: TraceStep[] = executed.map((syscall) => {
     const result = modelStep(state, syscall)

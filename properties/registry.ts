@@ -8,6 +8,7 @@ import { noninterferenceSuite } from './suites/noninterference.js'
 import { robustnessSuite } from './suites/robustness.js'
 import { pipelineSuite } from './suites/pipeline.js'
 import { updateSuite } from './suites/update.js'
+import { systemsSuite } from './suites/systems.js'
 
 /** Every suite by name. @public */
 export const SUITES: Readonly<Record<SuiteName, Suite>> = {
@@ -19,4 +20,5 @@ export const SUITES: Readonly<Record<SuiteName, Suite>> = {
   robustness: robustnessSuite,
   pipeline: pipelineSuite,
   update: updateSuite,
+  systems: systemsSuite,
 }

@@ -17,7 +17,7 @@ import type { ImageRecord } from '../spec/images.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from './pool.js'
 
 /** The property suites, in the order `sila check` runs them. @public */
-export const SUITE_NAMES = ['refinement', 'invariants', 'isolation', 'quota', 'noninterference', 'robustness', 'pipeline', 'update'] as const
+export const SUITE_NAMES = ['refinement', 'invariants', 'isolation', 'quota', 'noninterference', 'robustness', 'pipeline', 'update', 'systems'] as const
 /** One of {@link SUITE_NAMES}. @public */
 export type SuiteName = (typeof SUITE_NAMES)[number]
 
@@ -73,9 +73,10 @@ export interface Suite {
    * The boot configuration and images the executed syscalls run on, as the model
    * sees them (a trace's `boot` and `images`). Absent: the default property boot
    * with the symbolic image pool. The pipeline suite boots from the real signed
-   * pool instead, whose digests its scenarios name.
+   * pool instead, whose digests its scenarios name; the systems suite from the
+   * configuration each scenario starts with.
    */
-  environment?(): SuiteEnvironment
+  environment?(scenario?: ReadonlyArray<unknown>): SuiteEnvironment
 }
 
 /** What a suite's scenarios boot from. */
@@ -84,9 +85,9 @@ export interface SuiteEnvironment {
   readonly images: ReadonlyArray<ImageRecord>
 }
 
-/** The boot a suite's scenarios run on: its own, or the default property boot. */
-export function suiteEnvironment(suite: Suite): SuiteEnvironment {
-  return suite.environment?.() ?? { config: PROPERTY_BOOT, images: IMAGE_POOL }
+/** The boot a suite's scenarios (or this one) run on: its own, or the default property boot. */
+export function suiteEnvironment(suite: Suite, scenario?: ReadonlyArray<unknown>): SuiteEnvironment {
+  return suite.environment?.(scenario) ?? { config: PROPERTY_BOOT, images: IMAGE_POOL }
 }
 
 /** A failure from violations after a step: the first of `only`, and of `chosen` (`--invariant`) when given. */

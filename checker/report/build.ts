@@ -132,7 +132,7 @@ export async function checkReport(input: CheckReportInput): Promise<Report> {
     // A stalled run's kernel is not stepped again (it would not answer): the model's side alone.
     const timeline = buildTimeline({
       boot: trace.boot, images: trace.images, steps: trace.steps.map((s) => ({ syscall: s.syscall })), ...(example.stalled === true ? {} : { target: input.target }),
-      failingStep: example.failure.step < 0 ? null : example.failure.step + offset,
+      failingStep: example.failure.step < 0 || example.failure.step + offset < 0 ? null : example.failure.step + offset,
     })
     const file = input.files?.get(example.suite)
     const facts: Array<readonly [string, string]> = [
@@ -260,7 +260,7 @@ export async function replayReport(input: ReplayReportInput): Promise<Report> {
   const timeline = buildTimeline({
     boot: trace.boot, images: trace.images, steps: trace.steps, ...(input.target === undefined ? {} : { target: input.target }),
     ...(result.unanswered === undefined ? {} : { unanswered: result.unanswered }),
-    ...(recorded?.step === undefined || recorded.step < 0 ? {} : { failingStep: recorded.step + offset }),
+    ...(recorded?.step === undefined || recorded.step < 0 || recorded.step + offset < 0 ? {} : { failingStep: recorded.step + offset }),
   })
   const failed = result.status !== 'ok'
   const outcome = result.status === 'ok' ? 'every invariant held and every recorded outcome matched' : result.status === 'crashed' ? `the model failed at step ${result.crash?.step}: ${result.crash?.message}` : [

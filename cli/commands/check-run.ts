@@ -120,7 +120,7 @@ function writesStalled(example: CounterExample): boolean {
 function stepTable(example: CounterExample, target: string, mark: { header: string; sign: string } = { header: 'broke', sign: '✗' }): string {
   const suite = SUITE_REGISTRY[example.suite]
   const executed = suite.executed(example.scenario)
-  const environment = suiteEnvironment(suite)
+  const environment = suiteEnvironment(suite, example.scenario)
   let state = boot(environment.config, environment.images)
   // The kernel as the suite booted it (the pipeline suite: from the real pool's bytes), so that the table shows what the run met.
   const kernel = suiteKernelTarget(resolveTarget(target), example.suite, environment.config, environment.images).create(environment.config, environment.images)

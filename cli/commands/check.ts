@@ -11,7 +11,7 @@ import { storeDirectory } from '../../checker/counterexample.js'
 import { CHECK_DEFAULTS, runCheckCommand, runFailFast } from './check-run.js'
 
 /** The suite names `sila check` accepts (tooling.md §2). @public */
-export const SUITES = ['refinement', 'invariants', 'isolation', 'noninterference', 'quota', 'robustness', 'pipeline', 'update', 'all'] as const
+export const SUITES = ['refinement', 'invariants', 'isolation', 'noninterference', 'quota', 'robustness', 'pipeline', 'update', 'systems', 'all'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** The validated command line of `sila check`. @public */

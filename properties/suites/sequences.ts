@@ -7,6 +7,8 @@
  * @module
  */
 import type { KernelState } from '../../model/state.js'
+import { boot as modelBoot } from '../../model/boot.js'
+import type { ImageRecord } from '../../spec/images.js'
 import type { BootConfig } from '../../spec/boot.js'
 import { checkState, checkStep } from '../../spec/invariants/index.js'
 import { type Divergence, Lockstep, type LockstepStep, abstractOrUnreadable, describeDivergence } from '../../refinement/lockstep.js'
@@ -31,14 +33,21 @@ import { type Suite, type SuiteContext, type SuiteFailure, violationFailure } fr
  * (context.user) are asked of the boot state and of the model's state after every step.
  * With `rewind`, a kernel that takes snapshots is also taken back (see {@link Rewinds}).
  */
-function checkLockstep(scenario: ReadonlyArray<unknown>, context: SuiteContext, invariants: 'none' | 'all' | ReadonlyArray<string>, rewind = false, config: BootConfig = PROPERTY_BOOT): SuiteFailure | null {
+export function checkLockstep(scenario: ReadonlyArray<unknown>, context: SuiteContext, invariants: 'none' | 'all' | ReadonlyArray<string>, rewind = false, config: BootConfig = PROPERTY_BOOT, images: ReadonlyArray<ImageRecord> = IMAGE_POOL): SuiteFailure | null {
   // `--invariant` narrows what the suite is about; the lockstep (REF-1) and the user's properties stay.
   const chosen = context.catalogue
   const about = Array.isArray(invariants) ? invariants : undefined
   const only = about !== undefined && chosen !== undefined ? about.filter((id) => chosen.includes(id)) : about
   const checking = invariants !== 'none' && (chosen === undefined || chosen.length > 0)
   const user = context.user ?? null
-  const lockstep = new Lockstep(context.target, config, IMAGE_POOL)
+  let lockstep: Lockstep<KernelUnderTest>
+  try {
+    lockstep = new Lockstep(context.target, config, images)
+  } catch (error) {
+    // The model boots every configuration a suite hands it: a kernel that refuses one does not refine the model (REF-1 at boot).
+    modelBoot(config, images)
+    return { step: -1, invariant: 'REF-1', message: `the kernel refused to boot a configuration the model boots: ${error instanceof Error ? error.message : String(error)}` }
+  }
   const atBoot = lockstep.compareStates(-1)
   if (atBoot !== null) return divergenceFailure(atBoot)
   if (only !== undefined && checking) {

@@ -1,0 +1,184 @@
+/**
+ * The `systems` suite: the kernel in lockstep with the model, and the whole
+ * catalogue after every step, from declared systems (`boot.system`, the
+ * user's way to state a system: containers, processes, endpoints, regions and
+ * caps that exist from boot) rather than from the one property boot the other
+ * suites start from. Each run boots a generated system (properties/systems.ts)
+ * — so the kernel's boot of declared containers, namespaces, uid maps,
+ * processes, objects and caps is compared with the model's — and then steps
+ * syscalls drawn from the alphabet `sila explore --boot` searches such a
+ * system with (checker/explore/actions.ts `declaredActions`, its readers
+ * included), a kind at a time and a variant of it at a time so that the many
+ * spawns and copies a system allows do not crowd out the rest, plus init's
+ * calls on what it holds (the root's and every declared container's and
+ * process's original caps): destroys, limits, stats, kills, revokes, deletes,
+ * inspects, children and spawns.
+ *
+ * A scenario is the boot configuration followed by picks: each names a kind
+ * and an action of it, taken among those whose slot arguments fit the caller's
+ * CSpace in the model's state before it (three picks in four; the fourth takes
+ * any, so that the slot checks refuse too), so that calls on the caps a system
+ * holds get past their slot checks as often as random ones would not. A
+ * failure's `step` counts the configuration as step 0 (a refusal or a
+ * difference at boot), so pick i of the scenario is executed step i - 1.
+ * @module
+ */
+import fc from 'fast-check'
+import type { BootConfig } from '../../spec/boot.js'
+import type { Preset } from '../../spec/presets.js'
+import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredActions, limitVariants, spawnHomes } from '../../checker/explore/actions.js'
+import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, richSystemArb, systemArb, withDerivedCaps } from '../systems.js'
+import { NESTED_OLD_IMAGE } from '../../spec/presets.js'
+import type { Suite } from '../suite.js'
+import { checkLockstep } from './sequences.js'
+import { boot as modelBoot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
+import { type KernelState, processByRef } from '../../model/state.js'
+
+/** The first element of a `systems` scenario: the configuration its syscalls run on. */
+export interface SystemsHead {
+  readonly boot: BootConfig
+}
+
+function isHead(value: unknown): value is SystemsHead {
+  return typeof value === 'object' && value !== null && typeof (value as { boot?: unknown }).boot === 'object' && (value as { boot?: unknown }).boot !== null
+}
+
+/**
+ * The preset `sila explore --boot` would make of a configuration (cli/boot-file.ts
+ * `declaredPreset`): its declared processes act, and the first process spawned
+ * when some process holds a container; spawns name the processes' own images, a
+ * cheap one of the pool and one below its floor.
+ */
+function systemPreset(config: BootConfig): Preset {
+  const processes = config.system?.processes ?? []
+  const actors = Array.from({ length: processes.length + (spawnHomes(config.system).length > 0 ? 1 : 0) }, (_, index) => index + 1)
+  const digests = new Set([...processes.map((process) => process.image), CHEAP_POOL_IMAGE.digest, NESTED_OLD_IMAGE.digest])
+  return { name: 'systems', description: 'a generated declared system', boot: config, images: IMAGES.filter((image) => digests.has(image.digest)), actors, declared: true }
+}
+
+/**
+ * init's calls on what it holds (the root's cap, the devices', and the
+ * original caps of every declared container and process): destroys, limits,
+ * stats, kills, revokes, deletes and inspects on each slot, and children
+ * created and processes spawned (no grant, uid 0) in each container it holds.
+ */
+function initActions(preset: Preset): Action[] {
+  const actions: Action[] = [{ kind: 'process_list', caller: 0 }]
+  const limits = limitVariants(preset)
+  const children = childConfigs(preset)
+  const slots = Array.from({ length: preset.boot.init.slots }, (_, slot) => slot)
+  for (const slot of slots) {
+    actions.push({ kind: 'container_destroy', caller: 0, slot }, { kind: 'container_stats', caller: 0, slot }, { kind: 'process_kill', caller: 0, slot })
+    actions.push({ kind: 'cap_revoke', caller: 0, slot }, { kind: 'cap_delete', caller: 0, slot }, { kind: 'cap_inspect', caller: 0, slot })
+    for (const set of limits) actions.push({ kind: 'container_set_limits', caller: 0, slot, limits: set })
+    for (const dst of slots) {
+      if (dst === slot) continue
+      for (const child of children) actions.push({ kind: 'container_create', caller: 0, parent: slot, dst, limits: child.limits, namespaces: child.namespaces })
+      for (const image of preset.images) actions.push({ kind: 'process_spawn', caller: 0, container: slot, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })
+    }
+  }
+  return actions
+}
+
+/** A system's syscalls by kind, then by variant (actions.ts `actionVariant`), each in the order first listed. */
+function actionsByKind(config: BootConfig): Action[][][] {
+  const preset = systemPreset(config)
+  const kinds = new Map<string, Map<string, Action[]>>()
+  for (const action of [...declaredActions(preset, true), ...initActions(preset)]) {
+    const kind = action.kind as string
+    let variants = kinds.get(kind)
+    if (variants === undefined) { variants = new Map(); kinds.set(kind, variants) }
+    const variant = actionVariant(action)
+    const group = variants.get(variant)
+    if (group === undefined) variants.set(variant, [action])
+    else group.push(action)
+  }
+  return [...kinds.values()].map((variants) => [...variants.values()])
+}
+
+/** Most picks a kind draws from (a kind's actions are taken modulo their count). */
+const PICK_MAX = 1 << 20
+/** One pick in this many takes any action of its kind; the others one whose slots fit the caller's CSpace now, when there is one. */
+const LOOSE_EVERY = 4
+
+/** A scenario's step before it is resolved: a kind, a variant of it, an action of that, and whether to take any (0) or one that fits. */
+type Pick = readonly [kind: number, variant: number, which: number, loose: number]
+
+/** The slot arguments that must hold a cap, and the one that must be empty, for a call to get past its slot checks. */
+const HELD = ['src', 'slot', 'parent', 'container', 'xfer'] as const
+
+/** Whether `action`'s caller runs and its slot arguments fit its CSpace in `state` (held slots hold a cap, `dst` is empty): a call that may get past its slot checks. */
+function fits(state: KernelState, action: Action): boolean {
+  if (action.caller === undefined) return true
+  const process = processByRef(state, action.caller as number)
+  if (process === undefined || process.status !== 'running') return false
+  const held = (slot: unknown): boolean => typeof slot === 'number' && (process.slots[slot] ?? null) !== null
+  for (const field of HELD) if (action[field] !== undefined && !held(action[field])) return false
+  if (action.kind !== 'ep_recv' && typeof action.dst === 'number' && (process.slots[action.dst] ?? null) !== null) return false
+  const grants = action.grants as ReadonlyArray<{ readonly slot: number }> | undefined
+  return grants === undefined || grants.every((grant) => held(grant.slot))
+}
+
+/**
+ * The syscalls a scenario's picks name, each chosen in the model's state
+ * before it: of its kind's actions, the `which`-th of those that fit the
+ * caller's CSpace (all of them for a loose pick, or when none fits). Memoized
+ * by scenario: the check and the trace ask alike.
+ */
+const resolved = new WeakMap<ReadonlyArray<unknown>, unknown[]>()
+function resolve(scenario: ReadonlyArray<unknown>): unknown[] {
+  const known = resolved.get(scenario)
+  if (known !== undefined) return known
+  const head = scenario[0]
+  if (!isHead(head)) return []
+  const groups = actionsByKind(head.boot)
+  let state = modelBoot(head.boot, IMAGES)
+  const syscalls: unknown[] = []
+  for (const pick of scenario.slice(1) as ReadonlyArray<Pick>) {
+    const variants = groups[pick[0] % groups.length]!
+    const group = variants[pick[1] % variants.length]!
+    const fitting = pick[3] % LOOSE_EVERY === 0 ? group : group.filter((action) => fits(state, action))
+    const from = fitting.length > 0 ? fitting : group
+    const syscall = from[pick[2] % from.length]!
+    syscalls.push(syscall)
+    state = modelStep(state, syscall).state
+  }
+  resolved.set(scenario, syscalls)
+  return syscalls
+}
+
+/** A generated shape and its picks as a scenario; null when the model refuses to boot the shape. */
+function scenarioOf(shape: Parameters<typeof bootConfigOf>[0], derivations: ReadonlyArray<number>, picks: ReadonlyArray<Pick>): unknown[] | null {
+  const config = bootConfigOf(shape)
+  if (typeof config === 'string') return null
+  const head: SystemsHead = { boot: withDerivedCaps(config, derivations) }
+  return [head, ...picks]
+}
+
+export const systemsSuite: Suite = {
+  name: 'systems',
+  description: 'declared systems: each run boots a generated boot.system and steps its syscalls; the kernel in lockstep with the model, every catalogue invariant after every step',
+  covers: ['REF-1', 'CAP-1..4', 'OBJ-1', 'QUO-1..3', 'ISO-1..4', 'IPC-1..2', 'LIFE-1', 'IMG-1..2', 'CPU-1', 'IO-1', 'SCHED-1'],
+  scenario: (maxSteps) => fc.tuple(fc.oneof(systemArb, richSystemArb), fc.array(fc.nat({ max: 1023 }), { maxLength: 4 }), fc.array(fc.tuple(fc.nat({ max: 1023 }), fc.nat({ max: 1023 }), fc.nat({ max: PICK_MAX }), fc.nat({ max: LOOSE_EVERY - 1 })), { minLength: Math.min(maxSteps, 1), maxLength: maxSteps, size: 'max' }))
+    .map(([shape, derivations, picks]) => scenarioOf(shape, derivations, picks))
+    .filter((scenario): scenario is unknown[] => scenario !== null),
+  check: (scenario, context) => {
+    const head = scenario[0]
+    if (!isHead(head)) return { step: 0, message: 'a systems scenario starts with its boot configuration ({ boot }); this one does not' }
+    // The user's properties name the property boot's objects; these runs boot other systems, so they are not asked here.
+    const failure = checkLockstep(resolve(scenario), { ...context, user: null }, 'all', true, head.boot, IMAGES)
+    return failure === null ? null : { ...failure, step: failure.step + 1 }
+  },
+  executed: (scenario) => resolve(scenario),
+  environment: (scenario) => ({ config: scenario !== undefined && isHead(scenario[0]) ? scenario[0].boot : systemsExample(), images: IMAGES }),
+}
+
+/** A configuration of the suite when no scenario is at hand (the first shape of seed 0 that boots). */
+function systemsExample(): BootConfig {
+  for (const shape of fc.sample(systemArb, { numRuns: 50, seed: 0 })) {
+    const config = bootConfigOf(shape)
+    if (typeof config !== 'string') return config
+  }
+  throw new Error('no generated system boots')
+}
