@@ -152,7 +152,9 @@ const DECLARED_BADGES = [1, 2, 2 ** 31 - 1]
  * never writes): by `picks[i]` for cap i, a badge (on an endpoint cap, and
  * none that differs from its parent's) or a `parent`, the latest earlier cap
  * to the same object whose rights hold its own, as `holder:slot`; otherwise
- * the cap is left as it was. Boot accepts whatever this makes.
+ * the cap is left as it was; and for each pick that is a multiple of 3 a new
+ * cap, a child of a declared one with some of its rights, in a free slot of a
+ * declared process. Boot accepts whatever this makes.
  */
 export function withDerivedCaps(config: BootConfig, picks: ReadonlyArray<number>): BootConfig {
   const system = config.system
@@ -178,5 +180,17 @@ export function withDerivedCaps(config: BootConfig, picks: ReadonlyArray<number>
     }
     made.push(derived)
   })
+  // Then, for each pick that is a multiple of 3, one more cap: a child of a declared one (a child's child too) in a free slot of a declared process, with some of its rights.
+  const processes = system.processes ?? []
+  const taken = new Set(made.map((cap) => `${cap.holder}:${cap.slot}`))
+  for (const pick of picks) {
+    if (pick % 3 !== 0 || made.length === 0 || processes.length === 0) continue
+    const parent = made[Math.floor(pick / 3) % made.length]!
+    const holder = processes[Math.floor(pick / 7) % processes.length]!
+    const slot = Array.from({ length: holder.slots }, (_, at) => at).find((at) => !taken.has(`${holder.name}:${at}`))
+    if (slot === undefined) continue
+    taken.add(`${holder.name}:${slot}`)
+    made.push({ holder: holder.name, slot, object: parent.object, rights: parent.rights.filter((_, bit) => (Math.floor(pick / 11) & (1 << bit)) !== 0), parent: `${parent.holder}:${parent.slot}` })
+  }
   return { ...config, system: { ...system, caps: made } }
 }

@@ -18,6 +18,8 @@ for (const suite of SUITE_NAMES) {
     const steps = result.coverage.steps
     assert.ok(steps > 120 * 5, `${suite}: ${steps} steps in 120 runs`)
     if (suite === 'robustness') assert.ok((result.coverage.errors['InvalidArgument'] ?? 0) > 60, 'garbage is refused as InvalidArgument in most runs')
+    // What the systems suite reaches is held in test/properties/systems.
+    else if (suite === 'systems') assert.ok((result.coverage.kindOk['container_destroy'] ?? 0) > 0 && (result.coverage.kindOk['process_spawn'] ?? 0) > 0, 'declared containers destroyed, processes spawned')
     else if (suite === 'noninterference') assert.ok((result.coverage.kindOk['ep_send'] ?? 0) > 0 && (result.coverage.kindOk['process_spawn'] ?? 0) > 0, 'A and B act')
     else for (const deep of DEEP_CASES) if (deep.aimedBy === undefined ? suite !== 'update' || deep.generated !== true : deep.aimedBy.includes(suite)) assert.ok((result.coverage.cases[deep.name] ?? 0) > 0, `${suite}: never reached "${deep.name}"`)
   })
