@@ -47,7 +47,10 @@ export interface CheckArgs {
 const USAGE = `Usage: sila check [SUITE...] [options]
 
 Runs property suites over generated syscall sequences. SUITE is one of
-${SUITES.join(', ')} (default: all).
+${SUITES.join(', ')} (default: all). Every suite steps the kernel in
+lockstep with the model; all but 'systems' start from one boot configuration,
+and 'systems' boots a generated declared system (boot.system: containers,
+processes, objects, caps) in each run and steps the calls explore --boot would.
 
 Options:
   --runs N            runs per suite (default ${CHECK_DEFAULTS.runs})
