@@ -16,6 +16,7 @@ import { loadProps, systemNames, type UserProperty } from './props-input.js'
 import { newWatch, runRecorder, stallOf, stalledResult, ticksOf, watchedProperties, watchedTarget, type Watch } from './watchdog.js'
 import { seedOfSuite } from '../properties/run.js'
 import { NO_COVERAGE } from '../properties/coverage.js'
+import { type GivenSystem, checkGivenSystem } from '../properties/suites/systems.js'
 
 /** What a worker needs: plain data only. */
 export interface CheckJob {
@@ -40,6 +41,8 @@ export interface CheckJob {
   readonly propertyNames?: ReadonlyArray<string>
   /** Shared counters for the watchdog (checker/watchdog.ts): set by {@link runParallel} for each worker. */
   readonly watch?: Watch
+  /** `--boot FILE`, read: the system the systems suite checks instead of generated ones. */
+  readonly system?: GivenSystem
 }
 
 export type Progress = { suite: SuiteName; runsDone: number; runsTotal: number; steps: number; coverage: CoverageJson }
@@ -53,27 +56,28 @@ export type WorkerMessage =
 /** Runs a job's suites in this thread. */
 export async function runJob(job: CheckJob, onProgress?: (progress: Progress) => void, onResult?: (result: SuiteResult) => void, onFailureFound?: (found: FailureFound) => void): Promise<SuiteResult[]> {
   const target = await loadTarget(job.target)
+  checkGivenSystem(job.system ?? null)
   const options: CheckOptions = {
     suites: job.allSuites, runs: job.runs, seed: job.seed, maxSteps: job.maxSteps, timeLimitMs: job.timeLimitMs,
     shard: job.shard, target: job.watch === undefined ? target : watchedTarget(target, job.watch), stored: job.stored, onProgress, onFailureFound,
     ...(job.watch === undefined ? {} : { onRun: runRecorder(job.watch) }),
     ...(job.path === undefined ? {} : { path: job.path }),
     ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),
-    ...(job.props === undefined ? {} : { properties: await watchedJobProperties(job.props, job.userNames, job.watch) }),
+    ...(job.props === undefined ? {} : { properties: await watchedJobProperties(job.props, job.userNames, job.watch, job.system) }),
   }
   // This worker's suites share the whole budget in turn (the workers run side by side).
   return runSuitesInTurn(job.suites, options, onResult)
 }
 
 /** A job's user properties ({@link jobProperties}), their code counted in `watch` when there is one (a property that does not return is a STALL naming it). */
-export async function watchedJobProperties(file: string, names: ReadonlyArray<string> | undefined, watch: Watch | undefined): Promise<UserProperty[]> {
-  const properties = await jobProperties(file, names)
+export async function watchedJobProperties(file: string, names: ReadonlyArray<string> | undefined, watch: Watch | undefined, system?: GivenSystem): Promise<UserProperty[]> {
+  const properties = await jobProperties(file, names, system)
   return watch === undefined ? properties : watchedProperties(properties, watch)
 }
 
-/** The user properties of a job: the props file against the property boot, narrowed to `names` when given. */
-export async function jobProperties(file: string, names?: ReadonlyArray<string>): Promise<UserProperty[]> {
-  const all = await loadProps(file, systemNames(PROPERTY_BOOT, IMAGE_POOL))
+/** The user properties of a job: the props file against the system checked (the property boot, or `--boot`'s), narrowed to `names` when given. */
+export async function jobProperties(file: string, names?: ReadonlyArray<string>, system?: GivenSystem): Promise<UserProperty[]> {
+  const all = await loadProps(file, system === undefined ? systemNames(PROPERTY_BOOT, IMAGE_POOL) : systemNames(system.config, system.images))
   return names === undefined ? all : all.filter((property) => names.includes(property.name))
 }
 

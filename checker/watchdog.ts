@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads'
 import { watchCalls } from './explore/step-watch.js'
 import type { KernelUnderTest, RefinementTarget } from '../refinement/target.js'
 import { SUITES } from '../properties/registry.js'
-import { SUITE_NAMES, type SuiteName } from '../properties/suite.js'
+import { SUITE_NAMES, setupSteps, type SuiteName } from '../properties/suite.js'
 import { NOT_A_RUN, THE_GIVEN_PATH, type CounterExample, type SuiteResult } from '../properties/run.js'
 import type { CoverageJson } from '../properties/coverage.js'
 import { syscallText } from './stepText.js'
@@ -229,7 +229,7 @@ export function stalledResult(suite: SuiteName, stall: Stall, context: StallCont
   const executed = scenario.length === 0 ? [] : SUITES[suite].executed(scenario)
   const seconds = `${(context.timeoutMs / 1000).toLocaleString('en')} s`
   // A failure's step counts the scenario's syscalls; the trace's (executed) may have setup steps before them.
-  const offset = executed.length - scenario.length
+  const offset = setupSteps(executed.length, scenario.length)
   // The unanswered step: the last of the run's syscalls with its text within the steps answered (a suite may retake steps, so the count is only a bound), else the count.
   let index = Math.min(stall.step, executed.length - 1)
   while (index >= 0 && syscallText(executed[index]) !== stall.syscall) index--

@@ -124,7 +124,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
   const seed = seedOfSuite(options.seed, name, options.shard)
   const userResults = () => (watch === null ? {} : { properties: watch.tallies(), witnesses: witnessesOf(name, seed, watch, base, options.onRun) })
   for (const stored of options.path === undefined && options.failFast !== true ? options.stored ?? [] : []) {
-    if (stored.suite !== name) continue
+    if (stored.suite !== name || suite.stores?.(stored.scenario) === false) continue
     options.onRun?.(name, NOT_A_RUN)
     const failure = suite.check(stored.scenario, quiet)
     if (failure !== null) {

@@ -77,12 +77,24 @@ export interface Suite {
    * configuration each scenario starts with.
    */
   environment?(scenario?: ReadonlyArray<unknown>): SuiteEnvironment
+  /** Whether a stored scenario of this suite is one the suite runs now (absent: every one); the systems suite keeps a given system's apart from generated ones'. */
+  stores?(scenario: ReadonlyArray<unknown>): boolean
 }
 
 /** What a suite's scenarios boot from. */
 export interface SuiteEnvironment {
   readonly config: BootConfig
   readonly images: ReadonlyArray<ImageRecord>
+}
+
+/**
+ * How many steps a suite's executed syscalls have before the ones its scenario
+ * names (a failure's `step` counts the scenario's): the noninterference suite's
+ * setup runs first; a systems scenario's first element is its configuration,
+ * not a step, so it has none.
+ */
+export function setupSteps(executedLength: number, scenarioLength: number): number {
+  return Math.max(0, executedLength - scenarioLength)
 }
 
 /** The boot a suite's scenarios (or this one) run on: its own, or the default property boot. */

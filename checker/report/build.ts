@@ -9,7 +9,7 @@
 import { boot } from '../../model/boot.js'
 import type { KernelState } from '../../model/state.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
-import { SUITE_NAMES } from '../../properties/suite.js'
+import { SUITE_NAMES, setupSteps } from '../../properties/suite.js'
 import type { SuiteResult } from '../../properties/run.js'
 import { coverageGaps, DEEP_CASES, type CoverageJson } from '../../properties/coverage.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
@@ -128,11 +128,11 @@ export async function checkReport(input: CheckReportInput): Promise<Report> {
     const example = result.counterexample!
     const trace = counterexampleTrace(example)
     const executed = SUITE_REGISTRY[example.suite].executed(example.scenario)
-    const offset = executed.length - example.scenario.length
+    const offset = setupSteps(executed.length, example.scenario.length)
     // A stalled run's kernel is not stepped again (it would not answer): the model's side alone.
     const timeline = buildTimeline({
       boot: trace.boot, images: trace.images, steps: trace.steps.map((s) => ({ syscall: s.syscall })), ...(example.stalled === true ? {} : { target: input.target }),
-      failingStep: example.failure.step < 0 || example.failure.step + offset < 0 ? null : example.failure.step + offset,
+      failingStep: example.failure.step < 0 ? null : example.failure.step + offset,
     })
     const file = input.files?.get(example.suite)
     const facts: Array<readonly [string, string]> = [
@@ -256,11 +256,11 @@ export function traceCoverage(timeline: Timeline): CoverageJson {
 export async function replayReport(input: ReplayReportInput): Promise<Report> {
   const { trace, result } = input
   const recorded = trace.failure
-  const offset = trace.scenario === undefined ? 0 : trace.steps.length - trace.scenario.length
+  const offset = trace.scenario === undefined ? 0 : setupSteps(trace.steps.length, trace.scenario.length)
   const timeline = buildTimeline({
     boot: trace.boot, images: trace.images, steps: trace.steps, ...(input.target === undefined ? {} : { target: input.target }),
     ...(result.unanswered === undefined ? {} : { unanswered: result.unanswered }),
-    ...(recorded?.step === undefined || recorded.step < 0 || recorded.step + offset < 0 ? {} : { failingStep: recorded.step + offset }),
+    ...(recorded?.step === undefined || recorded.step < 0 ? {} : { failingStep: recorded.step + offset }),
   })
   const failed = result.status !== 'ok'
   const outcome = result.status === 'ok' ? 'every invariant held and every recorded outcome matched' : result.status === 'crashed' ? `the model failed at step ${result.crash?.step}: ${result.crash?.message}` : [

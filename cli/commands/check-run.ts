@@ -6,7 +6,7 @@
  */
 import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import { SUITE_NAMES, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
+import { SUITE_NAMES, setupSteps, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import { runSuite, seedOfSuite, type SuiteResult } from '../../properties/run.js'
 import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, NO_COVERAGE, pairGaps } from '../../properties/coverage.js'
@@ -14,6 +14,8 @@ import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample, saveWitness } from '../../checker/counterexample.js'
 import { suiteKernelTarget } from '../../checker/replay.js'
+import { bootFilePreset, refuseLargeAlphabet } from '../boot-file.js'
+import { type GivenSystem, checkGivenSystem } from '../../properties/suites/systems.js'
 import { CHECK_FORMAT, failedText, summarize, type CheckResults, type PropertySummary } from '../../checker/results.js'
 import { loadProps, selectInvariants, systemNames, type UserProperty } from '../../checker/props-input.js'
 import { junitXml } from '../../checker/junit.js'
@@ -90,8 +92,8 @@ function progressReporter(started: number, suiteCount: number, timeLimitMs: numb
  * `timeoutMs`. A user's kernel (`file:PATH`) whose create does not return is
  * refused (exit 2); for ours (the impl, a mutant) the caller fails the check.
  */
-async function bootsWithin(target: string, timeoutMs: number): Promise<boolean> {
-  const booted = await watchReplay(target, { format: TRACE_FORMAT, boot: PROPERTY_BOOT, images: [...IMAGE_POOL], steps: [] }, timeoutMs)
+async function bootsWithin(target: string, timeoutMs: number, system: GivenSystem | null): Promise<boolean> {
+  const booted = await watchReplay(target, { format: TRACE_FORMAT, boot: system?.config ?? PROPERTY_BOOT, images: [...(system?.images ?? IMAGE_POOL)], steps: [] }, timeoutMs)
   if (booted?.where !== 'create') return true
   if (target.startsWith('file:')) {
     throw new KernelModuleError(target.slice('file:'.length), `create(config, images) did not return within ${(timeoutMs / 1000).toLocaleString('en')} s (--step-timeout): a kernel that does not boot cannot be checked`)
@@ -124,7 +126,7 @@ function stepTable(example: CounterExample, target: string, mark: { header: stri
   let state = boot(environment.config, environment.images)
   // The kernel as the suite booted it (the pipeline suite: from the real pool's bytes), so that the table shows what the run met.
   const kernel = suiteKernelTarget(resolveTarget(target), example.suite, environment.config, environment.images).create(environment.config, environment.images)
-  const offset = executed.length - example.scenario.length
+  const offset = setupSteps(executed.length, example.scenario.length)
   // A stalled run: the steps up to the unanswered one, which the kernel is not asked again.
   const shown = example.stalled === true ? executed.slice(0, Math.max(0, example.failure.step + offset + 1)) : executed
   const stalledAt = example.stalled === true && example.failure.invariant === 'ROBUST' ? example.failure.step : null
@@ -226,25 +228,35 @@ function checkProducedBy(example: CounterExample, args: CheckArgs, seed: number,
  * selection and the properties chosen, in the file's order (the workers', which
  * load them again); `unbooted` when our kernel's create did not return.
  */
-async function prepareCheck(args: CheckArgs, stepTimeoutSeconds: number): Promise<{ readonly unbooted: true } | { readonly unbooted: false; selection: ReturnType<typeof selectInvariants>; narrowed: boolean; properties: UserProperty[] }> {
+async function prepareCheck(args: CheckArgs, stepTimeoutSeconds: number): Promise<{ readonly unbooted: true } | { readonly unbooted: false; selection: ReturnType<typeof selectInvariants>; narrowed: boolean; properties: UserProperty[]; system: GivenSystem | null }> {
   const target = args.target
+  // --boot: the file read and refused (exit 2, naming the path in it) before anything runs; the systems suite checks it here and in every worker.
+  const system = args.boot === undefined ? null : givenSystem(args.boot)
+  checkGivenSystem(system)
   loadModulesWithin(stepTimeoutSeconds)
   try { await loadTarget(target) } catch (error) { throw error instanceof InputError ? error : new UsageError((error as Error).message, 'check') }
   // A kernel whose boot never returns must not hang this thread's create below: booted first on a watched worker
   // (a planted loop in our impl's boot, as in a user's kernel; the worker's start costs about 0.25 s).
-  if (!await bootsWithin(target, stepTimeoutSeconds * 1000)) return { unbooted: true }
+  if (!await bootsWithin(target, stepTimeoutSeconds * 1000, system)) return { unbooted: true }
   // A kernel that cannot boot is refused here, naming the line of its create (exit 2), before the workers start.
-  resolveTarget(target).create(PROPERTY_BOOT, IMAGE_POOL)
+  resolveTarget(target).create(system?.config ?? PROPERTY_BOOT, system?.images ?? IMAGE_POOL)
   // The user's properties are read (and refused, exit 2) here, against the system the suites boot.
-  const userProps = args.props === undefined ? [] : await loadProps(args.props, systemNames(PROPERTY_BOOT, IMAGE_POOL))
+  const userProps = args.props === undefined ? [] : await loadProps(args.props, system === null ? systemNames(PROPERTY_BOOT, IMAGE_POOL) : systemNames(system.config, system.images))
   const invariantNames = args.invariants ?? []
   const selection = selectInvariants(invariantNames, userProps)
-  return { unbooted: false, selection, narrowed: invariantNames.length > 0, properties: userProps.filter((property) => selection.user.some((chosen) => chosen.name === property.name)) }
+  return { unbooted: false, selection, narrowed: invariantNames.length > 0, properties: userProps.filter((property) => selection.user.some((chosen) => chosen.name === property.name)), system }
+}
+
+/** `--boot FILE` read as explore --boot reads it: refused (exit 2) when wrong, when it declares no process, or when its alphabet is too large to make. */
+function givenSystem(file: string): GivenSystem {
+  const preset = bootFilePreset(file, 'check')
+  refuseLargeAlphabet(file, preset)
+  return { config: preset.boot, images: preset.images }
 }
 
 /** The flags a rerun of one case carries over from the check: the kernel, the step timeout, the props file and the invariants named. */
 function rerunFlags(args: CheckArgs): string {
-  return `${checkKernelFlags(args.target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
+  return `${args.boot === undefined ? '' : ` --boot ${shellWord(args.boot)}`}${checkKernelFlags(args.target)}${args.stepTimeoutSeconds === undefined ? '' : ` --step-timeout ${args.stepTimeoutSeconds}`}${args.props === undefined ? '' : ` --props ${shellWord(args.props)}`}${(args.invariants ?? []).map((name) => ` --invariant ${shellWord(name)}`).join('')}`
 }
 
 /** Where counterexample traces go: the directory named, else beside the results file (--out), else the working directory. */
@@ -264,9 +276,9 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const stepTimeoutSeconds = args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds
   const prepared = await prepareCheck(args, stepTimeoutSeconds)
   if (prepared.unbooted) return unbootedFailure(target, stepTimeoutSeconds)
-  const { selection, narrowed, properties: chosen } = prepared
+  const { selection, narrowed, properties: chosen, system } = prepared
   const scope = args.path === undefined ? `${runs} runs per suite` : `the case at path ${args.path}`
-  if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')} · ${scope} · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(selection.user.length, 'user property', 'user properties')} from ${args.props}`}`)
+  if (!args.json) say(`sila check${target === 'impl' ? '' : ` (kernel: ${target})`}: ${suites.join(', ')}${args.boot === undefined ? '' : ` of ${args.boot}`} · ${scope} · ≤ ${maxSteps} steps · seed ${seed} · ${workers} worker${workers === 1 ? '' : 's'}${args.shard === undefined ? '' : ` · shard ${args.shard.index}/${args.shard.count}`}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(selection.user.length, 'user property', 'user properties')} from ${args.props}`}`)
   const latest = new Map<SuiteName, Progress>()
   const found = new Map<SuiteName, FailureFound>()
   const running = runParallel({
@@ -280,6 +292,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
       propertyNames: chosen.map((property) => property.name),
     }),
     ...(narrowed ? { catalogue: selection.catalogue, userNames: selection.user.map((property) => property.name) } : {}),
+    ...(system === null ? {} : { system }),
   }, workers, (p) => { latest.set(p.suite, p); progress.update(p) }, undefined, (f) => { if (!found.has(f.suite)) found.set(f.suite, f) },
   stepTimeoutSeconds * 1000)
   // Ctrl-C: stop the workers and report what was found so far, then exit 130.
@@ -313,6 +326,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
     ...(args.props === undefined ? {} : { props: args.props, properties }),
     kernel: target,
+    ...(args.boot === undefined ? {} : { boot: args.boot }),
   }
   if (args.out !== undefined) writeOutputFile(args.out, `${JSON.stringify(summary, null, 2)}\n`)
   if (args.junit !== undefined) writeOutputFile(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
@@ -453,12 +467,13 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
   const stepTimeoutSeconds = args.stepTimeoutSeconds ?? CHECK_DEFAULTS.stepTimeoutSeconds
   const prepared = await prepareCheck(args, stepTimeoutSeconds)
   if (prepared.unbooted) return unbootedFailure(args.target, stepTimeoutSeconds)
-  const { selection, narrowed, properties } = prepared
-  say(`sila check --fail-fast${args.target === 'impl' ? '' : ` (kernel: ${args.target})`}: ${suites.join(', ')} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(properties.length, 'user property', 'user properties')} from ${args.props}`}`)
+  const { selection, narrowed, properties, system } = prepared
+  say(`sila check --fail-fast${args.target === 'impl' ? '' : ` (kernel: ${args.target})`}: ${suites.join(', ')}${args.boot === undefined ? '' : ` of ${args.boot}`} · ${runs} runs per suite · ≤ ${maxSteps} steps · seed ${seed}${narrowed ? ` · invariants: ${selection.catalogue.join(', ') || 'none of the catalogue'}` : ''}${args.props === undefined ? '' : ` · ${plural(properties.length, 'user property', 'user properties')} from ${args.props}`}`)
   const job: Omit<FailFastJob, 'watch'> = {
     target: args.target, suites, runs, seed, maxSteps,
     ...(narrowed ? { catalogue: selection.catalogue, userNames: properties.map((property) => property.name) } : {}),
     ...(args.props === undefined || properties.length === 0 ? {} : { props: args.props }),
+    ...(system === null ? {} : { system }),
   }
   const ended = await watchedFailFast(job, stepTimeoutSeconds * 1000)
   if ('interrupted' in ended) {

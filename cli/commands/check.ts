@@ -42,6 +42,8 @@ export interface CheckArgs {
   readonly failFast?: boolean
   /** `--step-timeout S`: a worker whose kernel has not answered for S seconds is stopped and its suite fails (default {@link CHECK_DEFAULTS}.stepTimeoutSeconds). */
   readonly stepTimeoutSeconds?: number | undefined
+  /** `--boot FILE`: the systems suite checks this declared system (a boot file, as explore --boot takes) instead of generated ones. */
+  readonly boot?: string | undefined
 }
 
 const USAGE = `Usage: sila check [SUITE...] [options]
@@ -89,9 +91,15 @@ Options:
                       timeline, authority graph) to DIR/index.html (DIR is created
                       if missing)
   --json              print the summary as JSON
+  --boot FILE         check your own declared system (a boot file, as explore
+                      --boot takes: examples/systems/*/boot.json) with the
+                      systems suite alone: every run boots it as written, then
+                      steps the calls explore --boot would search it with, and
+                      init's; --props then names its objects
   --props FILE        also check your own properties on every model state the
                       suites refinement, invariants, isolation, quota, robustness
-                      and pipeline reach (the boot state and after every step).
+                      and pipeline reach, or with --boot the systems suite (the
+                      boot state and after every step).
                       FILE is a sila-props/1 JSON file (.json) naming things of the
                       checked system: root, init, the devices disk0 and net0, and
                       objects by kind or owner; or a JavaScript module (.js, .mjs)
@@ -130,7 +138,7 @@ const FLAGS = {
   shard: { type: 'string' }, 'time-limit': { type: 'string' }, junit: { type: 'string' }, json: { type: 'boolean' },
   out: { type: 'string' }, counterexamples: { type: 'string' }, kernel: { type: 'string' }, mutant: { type: 'string' },
   report: { type: 'string' }, path: { type: 'string' }, props: { type: 'string' }, invariant: { type: 'string', multiple: true },
-  'fail-fast': { type: 'boolean' }, 'step-timeout': { type: 'string' },
+  'fail-fast': { type: 'boolean' }, 'step-timeout': { type: 'string' }, boot: { type: 'string' },
 } as const
 
 function isSuite(name: string): name is SuiteName {
@@ -161,8 +169,11 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   if (shard !== undefined && shard.count > (runs ?? CHECK_DEFAULTS.runs)) {
     throw conflict('check', `--shard ${values.shard}`, `--runs ${runs ?? `${CHECK_DEFAULTS.runs} (the default)`}`, `${shard.count} shards of ${runs ?? CHECK_DEFAULTS.runs} runs leave some shards none`)
   }
+  // Your system is booted by the systems suite; the others start from their own boot configurations, and would not check it.
+  const others = parsed.positionals.filter((name) => name !== 'systems')
+  if (values.boot !== undefined && others.length > 0) throw conflict('check', `--boot ${values.boot}`, `suite ${JSON.stringify(others[0])}`, 'a boot file is checked by the systems suite alone (the other suites start from boot configurations of their own)')
   return {
-    suites: parsed.positionals.length === 0 ? ['all'] : (parsed.positionals as SuiteName[]),
+    suites: values.boot !== undefined ? ['systems'] : parsed.positionals.length === 0 ? ['all'] : (parsed.positionals as SuiteName[]),
     runs,
     seed: boundedFlag('seed', integerFlag('check', 'seed', values.seed), SEED_MIN, SEED_MAX, 'fast-check\'s seeds are 32-bit: two seeds 2^32 apart would be one run'),
     maxSteps: boundedFlag('max-steps', positiveIntegerFlag('check', 'max-steps', values['max-steps']), 1, MAX_STEPS_MAX, 'one run\'s sequence is held whole, and a time limit cannot stop a run under way'),
@@ -180,6 +191,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
     invariants: values.invariant ?? [],
     ...(values['fail-fast'] === true ? { failFast: true } : {}),
     stepTimeoutSeconds: secondsFlag('check', 'step-timeout', values['step-timeout']),
+    ...(values.boot === undefined ? {} : { boot: values.boot }),
   }
 }
 

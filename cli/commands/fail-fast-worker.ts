@@ -13,6 +13,7 @@ import { type Watch, runRecorder, watchedTarget } from '../../checker/watchdog.j
 import type { SuiteName } from '../../properties/suite.js'
 import { InputError } from '../../spec/decode.js'
 import { firstFailure } from '../../checker/fail-fast.js'
+import { type GivenSystem, checkGivenSystem } from '../../properties/suites/systems.js'
 
 /** What the main thread hands the worker: the plan of the check and the watch to count in. */
 export interface FailFastJob {
@@ -25,13 +26,16 @@ export interface FailFastJob {
   readonly props?: string
   readonly userNames?: ReadonlyArray<string>
   readonly watch: Watch
+  /** `--boot FILE`, read: the system the systems suite checks. */
+  readonly system?: GivenSystem
 }
 
 const job = workerData as FailFastJob
 const port = parentPort!
 try {
   const target = watchedTarget(await loadTarget(job.target), job.watch)
-  const properties = job.props === undefined ? undefined : await watchedJobProperties(job.props, job.userNames, job.watch)
+  checkGivenSystem(job.system ?? null)
+  const properties = job.props === undefined ? undefined : await watchedJobProperties(job.props, job.userNames, job.watch, job.system)
   const failed = firstFailure(target, job.suites, job.runs, job.seed, job.maxSteps, {
     onRun: runRecorder(job.watch),
     ...(job.catalogue === undefined ? {} : { catalogue: job.catalogue }),

@@ -18,13 +18,14 @@
  * and an action of it, taken among those whose slot arguments fit the caller's
  * CSpace in the model's state before it (three picks in four; the fourth takes
  * any, so that the slot checks refuse too), so that calls on the caps a system
- * holds get past their slot checks as often as random ones would not. A
- * failure's `step` counts the configuration as step 0 (a refusal or a
- * difference at boot), so pick i of the scenario is executed step i - 1.
+ * holds get past their slot checks as often as random ones would not. The
+ * configuration is not a step: a failure's `step` counts the syscalls (-1, a
+ * difference at boot), as the trace's steps do (suite.ts `setupSteps`).
  * @module
  */
 import fc from 'fast-check'
 import type { BootConfig } from '../../spec/boot.js'
+import type { ImageRecord } from '../../spec/images.js'
 import type { Preset } from '../../spec/presets.js'
 import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredActions, limitVariants, spawnHomes } from '../../checker/explore/actions.js'
 import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, richSystemArb, systemArb, withDerivedCaps } from '../systems.js'
@@ -35,10 +36,33 @@ import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { type KernelState, processByRef } from '../../model/state.js'
 
-/** The first element of a `systems` scenario: the configuration its syscalls run on. */
+/** The first element of a `systems` scenario: the configuration its syscalls run on, and the images it boots with when they are not the generated systems' ({@link IMAGES}). */
 export interface SystemsHead {
   readonly boot: BootConfig
+  readonly images?: ReadonlyArray<ImageRecord>
 }
+
+/** A system to check instead of generated ones (`sila check --boot FILE`): its configuration and images, as cli/boot-file.ts reads them. */
+export interface GivenSystem {
+  readonly config: BootConfig
+  readonly images: ReadonlyArray<ImageRecord>
+}
+
+/**
+ * The system the suite checks in this thread: null for generated ones (the
+ * default), or the user's (`sila check --boot FILE` sets it in the main thread
+ * and in every worker, before any scenario is drawn). Every run then boots it
+ * as written, and the user's properties, which name its objects, are asked.
+ */
+let given: { readonly head: SystemsHead } | null = null
+
+/** Checks `system` from now on (null: generated systems again). @public */
+export function checkGivenSystem(system: GivenSystem | null): void {
+  given = system === null ? null : { head: { boot: system.config, images: system.images } }
+}
+
+/** Each configuration's syscalls by kind and variant, made once per configuration object (a given system's scenarios share theirs). */
+const alphabets = new WeakMap<BootConfig, Action[][][]>()
 
 function isHead(value: unknown): value is SystemsHead {
   return typeof value === 'object' && value !== null && typeof (value as { boot?: unknown }).boot === 'object' && (value as { boot?: unknown }).boot !== null
@@ -50,9 +74,11 @@ function isHead(value: unknown): value is SystemsHead {
  * when some process holds a container; spawns name the processes' own images, a
  * cheap one of the pool and one below its floor.
  */
-function systemPreset(config: BootConfig): Preset {
+function systemPreset(config: BootConfig, images: ReadonlyArray<ImageRecord> | undefined): Preset {
   const processes = config.system?.processes ?? []
   const actors = Array.from({ length: processes.length + (spawnHomes(config.system).length > 0 ? 1 : 0) }, (_, index) => index + 1)
+  // A given system spawns the images it boots with, as explore --boot does.
+  if (images !== undefined) return { name: 'systems', description: 'the system given', boot: config, images, actors, declared: true }
   const digests = new Set([...processes.map((process) => process.image), CHEAP_POOL_IMAGE.digest, NESTED_OLD_IMAGE.digest])
   return { name: 'systems', description: 'a generated declared system', boot: config, images: IMAGES.filter((image) => digests.has(image.digest)), actors, declared: true }
 }
@@ -82,8 +108,15 @@ function initActions(preset: Preset): Action[] {
 }
 
 /** A system's syscalls by kind, then by variant (actions.ts `actionVariant`), each in the order first listed. */
-function actionsByKind(config: BootConfig): Action[][][] {
-  const preset = systemPreset(config)
+function actionsByKind(head: SystemsHead): Action[][][] {
+  const known = alphabets.get(head.boot)
+  if (known !== undefined) return known
+  const groups = groupedActions(systemPreset(head.boot, head.images))
+  alphabets.set(head.boot, groups)
+  return groups
+}
+
+function groupedActions(preset: Preset): Action[][][] {
   const kinds = new Map<string, Map<string, Action[]>>()
   for (const action of [...declaredActions(preset, true), ...initActions(preset)]) {
     const kind = action.kind as string
@@ -132,8 +165,8 @@ function resolve(scenario: ReadonlyArray<unknown>): unknown[] {
   if (known !== undefined) return known
   const head = scenario[0]
   if (!isHead(head)) return []
-  const groups = actionsByKind(head.boot)
-  let state = modelBoot(head.boot, IMAGES)
+  const groups = actionsByKind(head)
+  let state = modelBoot(head.boot, head.images ?? IMAGES)
   const syscalls: unknown[] = []
   for (const pick of scenario.slice(1) as ReadonlyArray<Pick>) {
     const variants = groups[pick[0] % groups.length]!
@@ -156,22 +189,41 @@ function scenarioOf(shape: Parameters<typeof bootConfigOf>[0], derivations: Read
   return [head, ...picks]
 }
 
+/** The picks of a scenario of at most `maxSteps` steps. */
+function picksArb(maxSteps: number): fc.Arbitrary<Pick[]> {
+  return fc.array(fc.tuple(fc.nat({ max: 1023 }), fc.nat({ max: 1023 }), fc.nat({ max: PICK_MAX }), fc.nat({ max: LOOSE_EVERY - 1 })), { minLength: Math.min(maxSteps, 1), maxLength: maxSteps, size: 'max' }) as fc.Arbitrary<Pick[]>
+}
+
+/** Scenarios of a given system: the system as written, and picks. */
+function givenScenarios(head: SystemsHead, maxSteps: number): fc.Arbitrary<unknown[]> {
+  return picksArb(maxSteps).map((picks) => [head, ...picks])
+}
+
 export const systemsSuite: Suite = {
   name: 'systems',
   description: 'declared systems: each run boots a generated boot.system and steps its syscalls; the kernel in lockstep with the model, every catalogue invariant after every step',
   covers: ['REF-1', 'CAP-1..4', 'OBJ-1', 'QUO-1..3', 'ISO-1..4', 'IPC-1..2', 'LIFE-1', 'IMG-1..2', 'CPU-1', 'IO-1', 'SCHED-1'],
-  scenario: (maxSteps) => fc.tuple(fc.oneof(systemArb, richSystemArb), fc.array(fc.nat({ max: 1023 }), { maxLength: 4 }), fc.array(fc.tuple(fc.nat({ max: 1023 }), fc.nat({ max: 1023 }), fc.nat({ max: PICK_MAX }), fc.nat({ max: LOOSE_EVERY - 1 })), { minLength: Math.min(maxSteps, 1), maxLength: maxSteps, size: 'max' }))
+  scenario: (maxSteps) => given !== null ? givenScenarios(given.head, maxSteps) : fc.tuple(fc.oneof(systemArb, richSystemArb), fc.array(fc.nat({ max: 1023 }), { maxLength: 4 }), picksArb(maxSteps))
     .map(([shape, derivations, picks]) => scenarioOf(shape, derivations, picks))
     .filter((scenario): scenario is unknown[] => scenario !== null),
   check: (scenario, context) => {
     const head = scenario[0]
     if (!isHead(head)) return { step: 0, message: 'a systems scenario starts with its boot configuration ({ boot }); this one does not' }
-    // The user's properties name the property boot's objects; these runs boot other systems, so they are not asked here.
-    const failure = checkLockstep(resolve(scenario), { ...context, user: null }, 'all', true, head.boot, IMAGES)
-    return failure === null ? null : { ...failure, step: failure.step + 1 }
+    // The user's properties name the objects of the system they were read against: asked of a given system's runs, not of generated ones.
+    const failure = checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
+    return failure
   },
   executed: (scenario) => resolve(scenario),
-  environment: (scenario) => ({ config: scenario !== undefined && isHead(scenario[0]) ? scenario[0].boot : systemsExample(), images: IMAGES }),
+  // A stored scenario is tried again only on what it was found on: the given system (the same configuration), or generated systems.
+  stores: (scenario) => {
+    const head = scenario[0]
+    if (!isHead(head)) return false
+    return given === null ? head.images === undefined : JSON.stringify(head.boot) === JSON.stringify(given.head.boot)
+  },
+  environment: (scenario) => {
+    const head = scenario !== undefined && isHead(scenario[0]) ? scenario[0] : given?.head
+    return head === undefined ? { config: systemsExample(), images: IMAGES } : { config: head.boot, images: head.images ?? IMAGES }
+  },
 }
 
 /** A configuration of the suite when no scenario is at hand (the first shape of seed 0 that boots). */

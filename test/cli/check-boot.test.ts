@@ -1,0 +1,86 @@
+/**
+ * `sila check --boot FILE`: the systems suite on the user's own declared system
+ * (examples/systems/plugin-host), as README "sila check" says: it runs alone,
+ * boots the file as written in every run, asks the user's properties by the
+ * system's own names, and a failure's trace boots the file's system and replays
+ * on the kernel that failed; wrong files and wrong suites are refused (exit 2).
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT, STACK_LINE, sila } from './run.js'
+import { readBootFile } from '../../cli/boot-file.js'
+
+const SYSTEM = join(ROOT, 'examples', 'systems', 'plugin-host')
+const BOOT = join(SYSTEM, 'boot.json')
+const DIR = mkdtempSync(join(tmpdir(), 'sila-check-boot-'))
+process.on('exit', () => rmSync(DIR, { recursive: true, force: true }))
+
+test('check --boot runs the systems suite alone on the file\'s system, and passes on the impl', () => {
+  const run = sila('check', '--boot', BOOT, '--runs', '150', '--seed', '4', '--json', '--counterexamples', DIR)
+  assert.is(run.status, 0, run.stderr)
+  const summary = JSON.parse(run.stdout) as { passed: boolean; suites: Array<{ suite: string; runs: number; coverage: { steps: number } }> }
+  assert.equal(summary.suites.map((suite) => suite.suite), ['systems'])
+  assert.is(summary.suites[0]!.runs, 150)
+  assert.ok(summary.suites[0]!.coverage.steps > 150 * 10, `${summary.suites[0]!.coverage.steps} steps`)
+  const text = sila('check', '--boot', BOOT, '--runs', '20', '--seed', '4', '--counterexamples', DIR)
+  assert.match(text.stdout, new RegExp(`sila check: systems of ${BOOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · 20 runs`))
+})
+
+test('check --boot with a seeded bug: the counterexample\'s trace boots the file\'s system, names --boot in its command, and replays the divergence', () => {
+  const run = sila('check', '--boot', BOOT, '--runs', '300', '--seed', '5', '--mutant', 'copy-amplifies-rights', '--counterexamples', DIR)
+  assert.is(run.status, 1, run.stdout + run.stderr)
+  assert.match(run.stdout, /✗ systems: /)
+  const file = readdirSync(DIR).find((name) => name.startsWith('sila-counterexample-systems-'))
+  assert.ok(file !== undefined, 'a trace is written')
+  const trace = JSON.parse(readFileSync(join(DIR, file!), 'utf8')) as { boot: unknown; images: Array<{ digest: string }>; steps: unknown[]; producedBy: { command: string }; failure: { step: number } }
+  const system = readBootFile(BOOT)
+  assert.equal(trace.boot, JSON.parse(JSON.stringify(system.config)), 'the trace boots the system of the file')
+  assert.equal(trace.images.map((image) => image.digest).sort(), system.images.map((image) => image.digest).sort())
+  assert.ok(trace.failure.step >= 0 && trace.failure.step < trace.steps.length, `the failing step ${trace.failure.step} is one of the trace's ${trace.steps.length}`)
+  assert.match(trace.producedBy.command, /--boot /)
+  const replayed = sila('replay', join(DIR, file!))
+  assert.is(replayed.status, 1, replayed.stdout + replayed.stderr)
+  assert.match(replayed.stdout, /diverged at step \d+/)
+  assert.is(sila('replay', join(DIR, file!), '--impl').status, 0)
+})
+
+test('check --boot --props: the properties name the file\'s system, and a sometimes-property is witnessed', () => {
+  const run = sila('check', '--boot', BOOT, '--props', join(SYSTEM, 'props.json'), '--runs', '1000', '--seed', '3', '--counterexamples', DIR)
+  assert.ok(run.status === 0 || run.status === 1, run.stderr)
+  assert.match(run.stdout, /plugins-never-hold-host\s+always\s+held/)
+  assert.match(run.stdout, /one-plugin-at-a-time\s+always\s+held/)
+  assert.match(run.stdout, /a-plugin-can-get-work\s+sometimes\s+witnessed/)
+})
+
+test('check --boot --out records the boot file; sila merge refuses to merge it with a check of generated systems', () => {
+  const mine = join(DIR, 'mine.json')
+  const generated = join(DIR, 'generated.json')
+  assert.is(sila('check', '--boot', BOOT, '--runs', '10', '--seed', '1', '--shard', '0/2', '--out', mine, '--counterexamples', DIR).status, 0)
+  assert.is(sila('check', 'systems', '--runs', '10', '--seed', '1', '--shard', '1/2', '--out', generated, '--counterexamples', DIR).status, 0)
+  assert.is((JSON.parse(readFileSync(mine, 'utf8')) as { boot?: string }).boot, BOOT)
+  const merged = sila('merge', mine, generated)
+  assert.is(merged.status, 2)
+  assert.match(merged.stderr, /generated\.json: \$\.boot: null, not ".*boot\.json" as in mine\.json: merged runs share --boot/)
+})
+
+test('check --boot refuses another suite, a wrong file and a system with no process (exit 2, no stack)', () => {
+  const other = sila('check', 'refinement', '--boot', BOOT)
+  assert.is(other.status, 2)
+  assert.match(other.stderr, /--boot .* and suite "refinement".*systems suite alone/)
+  const bad = join(DIR, 'bad-boot.json')
+  writeFileSync(bad, JSON.stringify({ root: { limits: {} }, devices: [], keyring: [], floors: {}, init: { slots: 4 } }))
+  const refused = sila('check', '--boot', bad)
+  assert.is(refused.status, 2)
+  assert.match(refused.stderr, /bad-boot\.json: \$\.root\.limits\.memoryBytes/)
+  const idle = join(DIR, 'idle-boot.json')
+  writeFileSync(idle, JSON.stringify({ root: { limits: { memoryBytes: 8, processes: 2, endpoints: 1, cpuBudget: 10, ioBytes: 0, cpuWeight: 1, devices: [] } }, devices: [], keyring: [], floors: {}, init: { slots: 4 } }))
+  const nothing = sila('check', '--boot', idle)
+  assert.is(nothing.status, 2)
+  assert.match(nothing.stderr, /declares no processes/)
+  for (const run of [other, refused, nothing]) assert.not.match(run.stderr, STACK_LINE)
+})
+
+test.run()
