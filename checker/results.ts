@@ -73,8 +73,8 @@ export const CheckResultsCodec = t.intersection([
   // With --props: the props file as given, and each user property checked.
   // kernel: what was checked (impl, mutant:NAME, file:PATH); absent in files written before it was recorded, which checked the impl.
   // seeds: a merged file of several seeds, each of them (seed is then the first).
-  // boot: with --boot, the boot file as given (the system the systems suite checked instead of generated ones).
-  t.partial({ props: t.string, properties: t.array(PropertySummaryCodec), kernel: t.string, seeds: t.array(Seed), boot: t.string }),
+  // boot, system: with --boot, the boot file as given and a digest of the system it declares (its configuration and images), which the systems suite checked instead of generated ones.
+  t.partial({ props: t.string, properties: t.array(PropertySummaryCodec), kernel: t.string, seeds: t.array(Seed), boot: t.string, system: t.string }),
 ])
 export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
 
@@ -110,13 +110,13 @@ export function checkShards(files: ReadonlyArray<ResultsFile<CheckResults>>): st
   const [first, ...rest] = files
   if (first === undefined) return []
   for (const entry of files) checkOneFile(entry)
-  const same = (entry: ResultsFile<CheckResults>, field: 'maxSteps' | 'props' | 'kernel' | 'boot', flag: string) => {
+  const same = (entry: ResultsFile<CheckResults>, field: 'maxSteps' | 'props' | 'kernel' | 'system', flag: string) => {
     const value = (results: CheckResults) => results[field] ?? (field === 'kernel' ? 'impl' : undefined)
     if (value(entry.results) !== value(first.results)) {
       throw new InputError(entry.file, [`$.${field}: ${JSON.stringify(value(entry.results) ?? null)}, not ${JSON.stringify(value(first.results) ?? null)} as in ${basename(first.file)}: merged runs share ${flag}`])
     }
   }
-  for (const entry of rest) { same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props'); same(entry, 'kernel', 'the kernel checked (--mutant, --kernel)'); same(entry, 'boot', '--boot') }
+  for (const entry of rest) { same(entry, 'maxSteps', '--max-steps'); same(entry, 'props', '--props'); same(entry, 'kernel', 'the kernel checked (--mutant, --kernel)'); same(entry, 'system', 'the system --boot declares') }
   const bySeed = new Map<number, Array<ResultsFile<CheckResults>>>()
   for (const entry of files) {
     const group = bySeed.get(entry.results.seed)
@@ -237,6 +237,7 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
   const props = all.find((r) => r.props !== undefined)?.props
   const kernel = all.find((r) => r.kernel !== undefined)?.kernel
   const boot = all.find((r) => r.boot !== undefined)?.boot
+  const system = all.find((r) => r.system !== undefined)?.system
   // Each file's runs is the --runs its job was given (the whole run's, shards included): once per seed, which runs add up across seeds.
   // (A file merged before counts as one group, its seeds together.)
   const runsBySeeds = new Map<string, number>()
@@ -246,7 +247,7 @@ export function mergeResults(all: ReadonlyArray<CheckResults>): CheckResults {
     format: CHECK_FORMAT, seed: seeds[0] ?? 0, runs: [...runsBySeeds.values()].reduce((n, runs) => n + runs, 0), maxSteps: all[0]?.maxSteps ?? 1, shard: null,
     passed: suites.every((s) => s.failure === null), suites,
     ...(props === undefined ? {} : { props }), ...(properties.length === 0 ? {} : { properties }),
-    ...(kernel === undefined ? {} : { kernel }), ...(seeds.length > 1 ? { seeds } : {}), ...(boot === undefined ? {} : { boot }),
+    ...(kernel === undefined ? {} : { kernel }), ...(seeds.length > 1 ? { seeds } : {}), ...(boot === undefined ? {} : { boot }), ...(system === undefined ? {} : { system }),
   }
 }
 

@@ -13,6 +13,7 @@
  * an {@link InputError} of one line naming the file and the JSON path.
  * @module
  */
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { BootFileCodec, imageRefKind, type BootConfig, type BootFile } from '../spec/boot.js'
@@ -245,4 +246,9 @@ export function declaredPreset(name: string, description: string, config: BootCo
   const spawns = spawnHomes(config.system).length > 0
   const actors = Array.from({ length: processes.length + (spawns ? 1 : 0) }, (_, index) => index + 1)
   return { name, description, boot: config, images, actors, declared: true }
+}
+
+/** A system by content: a digest of its boot configuration and images, which `sila merge` compares (a path names it only for one working directory). @public */
+export function systemDigest(config: BootConfig, images: ReadonlyArray<ImageRecord>): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify({ boot: config, images })).digest('hex')}`
 }

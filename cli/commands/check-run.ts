@@ -14,7 +14,7 @@ import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample, saveWitness } from '../../checker/counterexample.js'
 import { suiteKernelTarget } from '../../checker/replay.js'
-import { bootFilePreset, refuseLargeAlphabet } from '../boot-file.js'
+import { bootFilePreset, refuseLargeAlphabet, systemDigest } from '../boot-file.js'
 import { type GivenSystem, checkGivenSystem } from '../../properties/suites/systems.js'
 import { CHECK_FORMAT, failedText, summarize, type CheckResults, type PropertySummary } from '../../checker/results.js'
 import { loadProps, selectInvariants, systemNames, type UserProperty } from '../../checker/props-input.js'
@@ -326,7 +326,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     passed: results.every((r) => r.counterexample === null), suites: results.map((r) => summarize(r, files.get(r.suite) ?? null)),
     ...(args.props === undefined ? {} : { props: args.props, properties }),
     kernel: target,
-    ...(args.boot === undefined ? {} : { boot: args.boot }),
+    ...(args.boot === undefined || system === null ? {} : { boot: args.boot, system: systemDigest(system.config, system.images) }),
   }
   if (args.out !== undefined) writeOutputFile(args.out, `${JSON.stringify(summary, null, 2)}\n`)
   if (args.junit !== undefined) writeOutputFile(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))

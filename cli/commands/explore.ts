@@ -4,11 +4,10 @@
  * @module
  */
 import { type Command, conflict, integerFlag, parseFlags, positiveIntegerFlag, refuseTogether, secondsFlag } from '../command.js'
-import { createHash } from 'node:crypto'
 import { EXIT, exitCodesHelp, formatJson, renderTable, say, UsageError, warn, writeOutputFile } from '../output.js'
 import { checkOutputs } from '../outputs.js'
 import { basename, dirname, join } from 'node:path'
-import { bootFilePreset, refuseLargeAlphabet, SHIPPED_IMAGES } from '../boot-file.js'
+import { bootFilePreset, refuseLargeAlphabet, SHIPPED_IMAGES, systemDigest } from '../boot-file.js'
 import { withForgedImages } from '../../checker/explore/forged-images.js'
 import { PRESETS, type Preset } from '../../spec/presets.js'
 import { InputError } from '../../spec/decode.js'
@@ -291,11 +290,6 @@ export function kindsNeverTaken(preset: Preset, coverage: Readonly<Record<string
   return offered.filter((key) => (coverage[key] ?? 0) === 0).sort()
 }
 
-/** The system searched, by content: a digest of its boot configuration and images, which `sila merge` compares (a path names it only for one working directory). */
-function systemDigest(preset: Preset): string {
-  return `sha256:${createHash('sha256').update(JSON.stringify({ boot: preset.boot, images: preset.images })).digest('hex')}`
-}
-
 function report(result: ExploreResult, declared: boolean, never: ReadonlyArray<string>, by: Coverage, cutShort: boolean): void {
   say(renderTable([{ header: 'measure' }, { header: 'value', align: 'right' }], [
     [declared ? 'system' : 'preset', result.preset], ['engine', result.engine], ['complete', result.complete ? 'yes (exhaustive within the bounds)' : result.interrupted === true ? 'no (interrupted)' : 'no'],
@@ -453,7 +447,7 @@ async function run(args: ReadonlyArray<string>): Promise<number> {
   })
   // The results file holds what was searched and found, not how fast: the same flags give the same bytes.
   const { durationMs, statesPerSecond, ...found } = result
-  const results = { format: 'sila-explore/1', ...found, system: systemDigest(preset), ...(coverage === 'variant' ? { coverageBy: coverage } : {}), ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
+  const results = { format: 'sila-explore/1', ...found, system: systemDigest(preset.boot, preset.images), ...(coverage === 'variant' ? { coverageBy: coverage } : {}), ...(properties === undefined ? {} : { props: values.props, properties }), counterexample: file }
   const neverTaken = kindsNeverTaken(preset, result.coverage, refine !== undefined, coverage)
   const json = { ...results, neverTaken, durationMs, statesPerSecond, peakMemoryBytes: process.resourceUsage().maxRSS * 1024 }
   if (values.out !== undefined) writeOutputFile(values.out, `${JSON.stringify(results, null, 2)}\n`)

@@ -55,15 +55,17 @@ test('check --boot --props: the properties name the file\'s system, and a someti
   assert.match(run.stdout, /a-plugin-can-get-work\s+sometimes\s+witnessed/)
 })
 
-test('check --boot --out records the boot file; sila merge refuses to merge it with a check of generated systems', () => {
+test('check --boot --out records the boot file and a digest of its system; sila merge refuses to merge it with a check of generated systems', () => {
   const mine = join(DIR, 'mine.json')
   const generated = join(DIR, 'generated.json')
   assert.is(sila('check', '--boot', BOOT, '--runs', '10', '--seed', '1', '--shard', '0/2', '--out', mine, '--counterexamples', DIR).status, 0)
   assert.is(sila('check', 'systems', '--runs', '10', '--seed', '1', '--shard', '1/2', '--out', generated, '--counterexamples', DIR).status, 0)
-  assert.is((JSON.parse(readFileSync(mine, 'utf8')) as { boot?: string }).boot, BOOT)
+  const recorded = JSON.parse(readFileSync(mine, 'utf8')) as { boot?: string; system?: string }
+  assert.is(recorded.boot, BOOT)
+  assert.match(recorded.system ?? '', /^sha256:[0-9a-f]{64}$/)
   const merged = sila('merge', mine, generated)
   assert.is(merged.status, 2)
-  assert.match(merged.stderr, /generated\.json: \$\.boot: null, not ".*boot\.json" as in mine\.json: merged runs share --boot/)
+  assert.match(merged.stderr, /generated\.json: \$\.system: null, not "sha256:[0-9a-f]+" as in mine\.json: merged runs share the system --boot declares/)
 })
 
 test('check --boot refuses another suite, a wrong file and a system with no process (exit 2, no stack)', () => {
