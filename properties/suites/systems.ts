@@ -208,10 +208,9 @@ export const systemsSuite: Suite = {
     .filter((scenario): scenario is unknown[] => scenario !== null),
   check: (scenario, context) => {
     const head = scenario[0]
-    if (!isHead(head)) return { step: 0, message: 'a systems scenario starts with its boot configuration ({ boot }); this one does not' }
+    if (!isHead(head)) return { step: -1, message: 'a systems scenario starts with its boot configuration ({ boot }); this one does not' }
     // The user's properties name the objects of the system they were read against: asked of a given system's runs, not of generated ones.
-    const failure = checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
-    return failure
+    return checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
   },
   executed: (scenario) => resolve(scenario),
   // A stored scenario is tried again only on what it was found on: the given system (the same configuration), or generated systems.
