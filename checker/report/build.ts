@@ -108,6 +108,8 @@ export interface CheckReportInput {
   readonly shard?: { readonly index: number; readonly count: number } | null
   readonly durationMs?: number
   readonly generator: string
+  /** `sila check --boot`: the system every run booted (shown when nothing failed, instead of the property boot), and its file. */
+  readonly system?: { readonly file: string; readonly config: BootConfig; readonly images: ReadonlyArray<ImageRecord> }
 }
 
 export async function checkReport(input: CheckReportInput): Promise<Report> {
@@ -163,7 +165,9 @@ export async function checkReport(input: CheckReportInput): Promise<Report> {
       ? 'No generated runs: each suite failed first on a counterexample from the store, so there is no coverage to show.'
       : `Counted over ${plural(coverage.runs, 'run')} of every suite: a run counts once per syscall kind, error code or deep case it reached.`,
     counterexamples,
-    graph: passed ? { svg: await graphOf(boot(PROPERTY_BOOT, IMAGE_POOL), { boot: PROPERTY_BOOT, images: IMAGE_POOL }, 'boot-graph', 'boot state'), caption: 'No counterexample: the boot state every property run starts from.' } : null,
+    graph: !passed ? null : input.system !== undefined
+      ? { svg: await graphOf(boot(input.system.config, input.system.images), { boot: input.system.config, images: input.system.images }, 'boot-graph', 'boot state'), caption: `No counterexample: the boot state of ${input.system.file}, which every run started from.` }
+      : { svg: await graphOf(boot(PROPERTY_BOOT, IMAGE_POOL), { boot: PROPERTY_BOOT, images: IMAGE_POOL }, 'boot-graph', 'boot state'), caption: 'No counterexample: the boot state every property run starts from.' },
     generator: input.generator,
   }
 }

@@ -332,6 +332,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   if (args.junit !== undefined) writeOutputFile(args.junit, junitXml(summary, new Map(results.map((r) => [r.suite, r.durationMs]))))
   const reportFile = args.report === undefined ? null : writeReport(args.report, await checkReport({
     results, seed, runs, maxSteps, targetName: target, target: resolveTarget(target), files, shard: args.shard ?? null, durationMs: Date.now() - started, generator: generatorName(),
+    ...(args.boot === undefined || system === null ? {} : { system: { file: args.boot, ...system } }),
   }))
   const exitCode = interrupted ? EXIT.interrupted : summary.passed ? EXIT.ok : EXIT.failed
   if (args.json) {
