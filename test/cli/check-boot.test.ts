@@ -25,8 +25,10 @@ test('check --boot runs the systems suite alone on the file\'s system, and passe
   assert.equal(summary.suites.map((suite) => suite.suite), ['systems'])
   assert.is(summary.suites[0]!.runs, 150)
   assert.ok(summary.suites[0]!.coverage.steps > 150 * 10, `${summary.suites[0]!.coverage.steps} steps`)
-  const text = sila('check', '--boot', BOOT, '--runs', '20', '--seed', '4', '--counterexamples', DIR)
+  const report = join(DIR, 'report')
+  const text = sila('check', '--boot', BOOT, '--runs', '20', '--seed', '4', '--counterexamples', DIR, '--report', report)
   assert.match(text.stdout, new RegExp(`sila check: systems of ${BOOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · 20 runs`))
+  assert.match(readFileSync(join(report, 'index.html'), 'utf8'), /No counterexample: the boot state of .*plugin-host\/boot\.json, which every run started from/)
 })
 
 test('check --boot with a seeded bug: the counterexample\'s trace boots the file\'s system, names --boot in its command, and replays the divergence', () => {
