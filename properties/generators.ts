@@ -237,6 +237,128 @@ export const mapFragment: fc.Arbitrary<Fragment> = fc
     ]
   })
 
+/** The six orders of three things. */
+const ORDERS_OF_THREE: ReadonlyArray<readonly [number, number, number]> = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
+
+/** How a mapped cap, or the mapping made through it, is changed in {@link localMappingsFragment}. */
+type MappedChange = 'move' | 'move twice' | 'unmap' | 'delete' | 'revoke above' | 'copy from' | 'map again'
+
+/**
+ * Several mappings in one process's list (kernel.md §4: a process's mappings, in the
+ * order they were made): a process maps through three caps — of one region (the
+ * original and two copies) or of two — in any order, so that its list has a head, a
+ * middle and a tail. The cap at one of the three places is then moved (once, or there
+ * and back: its mapping stays where it was in the list), unmapped, deleted, copied
+ * from (the copy mapped in its turn, at the tail), revoked from above (the original's
+ * revoke takes the copies and their mappings), or mapped again (refused: one mapping
+ * per cap); then mapped again through its slot, and the caps are unmapped or deleted
+ * in any order, or the original deleted (its copies move up and keep their mappings).
+ * Init works in its slots 9 to 14, another process in 2 to 7.
+ */
+export const localMappingsFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    // Init, or a process of the deep preamble.
+    caller: fc.constantFrom(0, 0, 1, 2, 3), two: fc.boolean(), executable: fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }), readOnly: fc.constantFrom(-1, -1, 0, 1, 2),
+    order: fc.constantFrom(...ORDERS_OF_THREE), place: fc.constantFrom(0, 1, 2),
+    change: fc.constantFrom<MappedChange>('move', 'move', 'move twice', 'unmap', 'delete', 'revoke above', 'copy from', 'map again'),
+    end: fc.constantFrom('unmap', 'delete', 'delete original', 'keep'), undo: fc.constantFrom(...ORDERS_OF_THREE),
+  })
+  .map(({ caller, two, executable, readOnly, order, place, change, end, undo }) => {
+    const base = caller === 0 ? 9 : 2
+    const caps = [base, base + 1, base + 2]
+    const spare = base + 3
+    const copy = base + 4
+    // The region each cap names: the first region, or (two regions) the second for the middle cap.
+    const regionOf = (index: number) => (two && index === 1 ? 1 : 0)
+    const permsOf = (index: number): RightName[] => (readOnly === index ? ['read'] : executable[regionOf(index)] ? ['read', 'execute'] : ['read', 'write'])
+    const changed = caps[order[place]!]!
+    const now = change === 'move' ? spare : changed
+    const steps: Record<string, unknown>[] = [
+      { kind: 'mem_alloc', caller, sizeBytes: 512, executable: executable[0], dst: caps[0] },
+      two ? { kind: 'mem_alloc', caller, sizeBytes: 1024, executable: executable[1], dst: caps[1] } : { kind: 'cap_copy', caller, src: caps[0], dst: caps[1], rights: [...permsOf(1), 'control'] },
+      { kind: 'cap_copy', caller, src: caps[0], dst: caps[2], rights: permsOf(2) },
+      ...order.map((index) => ({ kind: 'mem_map', caller, slot: caps[index], perms: permsOf(index) })),
+    ]
+    const changing: Record<string, unknown>[] = change === 'move' ? [{ kind: 'cap_move', caller, src: changed, dst: spare }]
+      : change === 'move twice' ? [{ kind: 'cap_move', caller, src: changed, dst: spare }, { kind: 'cap_move', caller, src: spare, dst: changed }]
+        : change === 'unmap' ? [{ kind: 'mem_unmap', caller, slot: changed }]
+          : change === 'delete' ? [{ kind: 'cap_delete', caller, slot: changed }]
+            : change === 'revoke above' ? [{ kind: 'cap_revoke', caller, slot: caps[0] }]
+              : change === 'copy from' ? [{ kind: 'cap_copy', caller, src: changed, dst: copy, rights: ['read'] }, { kind: 'mem_map', caller, slot: copy, perms: ['read'] }]
+                : [{ kind: 'mem_map', caller, slot: changed, perms: ['read'] }]
+    // Mapped again through where the changed cap is now (refused while its mapping lives, else at the tail), then the end.
+    const again = { kind: 'mem_map', caller, slot: now, perms: ['read'] }
+    const slots = caps.map((slot) => (slot === changed ? now : slot))
+    const ending: Record<string, unknown>[] = end === 'unmap' ? undo.map((index) => ({ kind: 'mem_unmap', caller, slot: slots[index] }))
+      : end === 'delete' ? undo.map((index) => ({ kind: 'cap_delete', caller, slot: slots[index] }))
+        : end === 'delete original' ? [{ kind: 'cap_delete', caller, slot: slots[0] }, { kind: 'mem_unmap', caller, slot: slots[undo[0]!] }] : []
+    return [...steps, ...changing, again, ...ending]
+  })
+
+/**
+ * Mappings made through caps of one region that several processes hold (ISO-4: a
+ * mapping lives only while its process holds the cap that allows it, whoever
+ * removes that cap), after the deep preamble. Down: init maps a region of its own,
+ * sends a copy to process 1, which maps it and a copy of it. Up: the preamble's
+ * region, whose caps form a chain from process 2 through process 1 to init, is
+ * mapped in all three (init sometimes also through a copy, and with another mapping
+ * before or after it in its list). Then a cap up the chain is revoked or deleted
+ * (the root's or a middle one's: a delete moves the caps below it up, and their
+ * mappings stay), a process in the middle is killed, the region's owner container
+ * destroyed, or the lower cap moved first; and the mappings left are used again.
+ */
+export const sharedMappingsFragment: fc.Arbitrary<Fragment> = fc
+  .record({
+    way: fc.constantFrom('down', 'up', 'up'), before: fc.boolean(), after: fc.boolean(), twice: fc.boolean(),
+    end: fc.constantFrom('revoke root', 'revoke root', 'revoke middle', 'delete middle', 'delete root', 'kill middle', 'destroy owner', 'move then revoke'),
+  })
+  .map(({ way, before, after, twice, end }) => {
+    // Init's own mapping of another region, before or after the shared one in its list.
+    const own = [{ kind: 'mem_alloc', caller: 0, sizeBytes: 256, executable: false, dst: 8 }, { kind: 'mem_map', caller: 0, slot: 8, perms: ['read'] }]
+    if (way === 'down') {
+      // Init's region at 9 (mapped), its copy at 10 sent to process 1 (slot 6), which maps it and its own copy at 7.
+      const setup = [
+        ...(before ? own : []),
+        { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: 9 },
+        { kind: 'cap_copy', caller: 0, src: 9, dst: 10, rights: ['read', 'write'] },
+        { kind: 'mem_map', caller: 0, slot: 9, perms: ['read', 'write'] },
+        { kind: 'ep_send', caller: 0, slot: 3, payload: 0, xfer: 10 },
+        { kind: 'ep_recv', caller: 1, slot: 1, dst: 6 },
+        { kind: 'mem_map', caller: 1, slot: 6, perms: ['read'] },
+        ...(twice ? [{ kind: 'cap_copy', caller: 1, src: 6, dst: 7, rights: ['read'] }, { kind: 'mem_map', caller: 1, slot: 7, perms: ['read'] }] : []),
+        ...(after ? own : []),
+      ]
+      const cut = end === 'revoke root' ? [{ kind: 'cap_revoke', caller: 0, slot: 9 }]
+        : end === 'revoke middle' ? [{ kind: 'cap_revoke', caller: 0, slot: 10 }]
+          : end === 'delete middle' ? [{ kind: 'cap_delete', caller: 0, slot: 10 }]
+            : end === 'delete root' ? [{ kind: 'cap_delete', caller: 0, slot: 9 }]
+              : end === 'kill middle' ? [{ kind: 'process_kill', caller: 0, slot: 5 }]
+                : end === 'destroy owner' ? [{ kind: 'container_destroy', caller: 0, slot: 4 }]
+                  : [{ kind: 'cap_move', caller: 1, src: 6, dst: 7 }, { kind: 'cap_revoke', caller: 0, slot: 9 }]
+      return [...setup, ...cut, { kind: 'mem_unmap', caller: 1, slot: end === 'move then revoke' ? 7 : 6 }, { kind: 'mem_map', caller: 1, slot: 7, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: 9 }]
+    }
+    // Up: process 2's region (its slot 2), process 1's child of it (slot 5), init's grandchild (slot 6), each mapped.
+    const setup = [
+      ...(before ? own : []),
+      { kind: 'mem_map', caller: 2, slot: 2, perms: ['read', 'write'] },
+      { kind: 'mem_map', caller: 1, slot: 5, perms: ['read'] },
+      { kind: 'mem_map', caller: 0, slot: 6, perms: ['read', 'write'] },
+      ...(twice ? [{ kind: 'cap_copy', caller: 0, src: 6, dst: 7, rights: ['read'] }, { kind: 'mem_map', caller: 0, slot: 7, perms: ['read'] }] : []),
+      ...(after ? own : []),
+    ]
+    const cut = end === 'revoke root' ? [{ kind: 'cap_revoke', caller: 2, slot: 2 }]
+      : end === 'revoke middle' ? [{ kind: 'cap_revoke', caller: 1, slot: 5 }]
+        : end === 'delete middle' ? [{ kind: 'cap_delete', caller: 1, slot: 5 }]
+          : end === 'delete root' ? [{ kind: 'cap_delete', caller: 2, slot: 2 }]
+            : end === 'kill middle' ? [{ kind: 'process_kill', caller: 0, slot: 5 }]
+              : end === 'destroy owner' ? [{ kind: 'container_destroy', caller: 1, slot: 3 }]
+                : [{ kind: 'cap_move', caller: 0, src: 6, dst: 9 }, { kind: 'cap_revoke', caller: 2, slot: 2 }]
+    return [...setup, ...cut, { kind: 'mem_unmap', caller: 0, slot: end === 'move then revoke' ? 9 : 6 }, { kind: 'mem_map', caller: 0, slot: 7, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: 8 }]
+  })
+
+/** Mappings in one process's list or in several processes, as one choice: {@link localMappingsFragment}, {@link sharedMappingsFragment}. */
+export const mappingsFragment: fc.Arbitrary<Fragment> = fc.oneof(localMappingsFragment, sharedMappingsFragment)
+
 /**
  * A cap spread over every place a descendant can live — a slot, a namespace table,
  * a queued message — and then revoked (from the original or the copy), or the copy
@@ -1947,8 +2069,9 @@ export function syscallSequence(weights: MixWeights, maxFragments: number): fc.A
     { weight: Math.ceil(weights.quota / 4), arbitrary: busyFragment },
     // Badges, and sometimes a badge carried through every place a cap lives.
     { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: badgeFragment }, { weight: 1, arbitrary: badgeRouteFragment }) },
-    // Revokes, and as often a derivation tree of any shape spliced and revoked.
-    { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: revokeFragment }, { weight: 1, arbitrary: cdtTreeFragment }) },
+    // Revokes, as often a derivation tree of any shape spliced and revoked, and as often mappings that a move, a
+    // delete or a revoke reaches (several in one process's list, or made through caps other processes hold).
+    { weight: Math.ceil(weights.hop / 3), arbitrary: fc.oneof({ weight: 1, arbitrary: revokeFragment }, { weight: 1, arbitrary: cdtTreeFragment }, { weight: 1, arbitrary: mappingsFragment }) },
     { weight: Math.ceil(weights.hop / 4), arbitrary: retireFragment },
     // Containers torn down, and sometimes siblings torn down in any order.
     { weight: Math.ceil(weights.nest / 3), arbitrary: fc.oneof({ weight: 2, arbitrary: churnFragment }, { weight: 1, arbitrary: siblingsFragment }) },
