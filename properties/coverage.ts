@@ -5,6 +5,7 @@
  * so the summary prints these counts.
  * @module
  */
+import type { BootConfig } from '../spec/boot.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { SYSCALL_KINDS, ExactSyscallCodec } from '../spec/syscalls.js'
 import { rightsMask } from '../spec/rights.js'
@@ -264,6 +265,32 @@ export const GRANT_CASES = {
   unmatched: 'spawn grants refused: no matching',
 } as const
 
+/**
+ * What the declared systems the systems suite boots hold (counted per run, from
+ * the configuration booted): containers nested under a declared one, a container
+ * with a uid map of its own, a badged cap, a cap declared as another's child, devices.
+ */
+export const SYSTEM_CASES = {
+  nested: 'a declared system: a container nested in another',
+  userMap: 'a declared system: a container with its own uid map',
+  badged: 'a declared system: a badged cap',
+  derived: 'a declared system: a cap declared as a child of another',
+  devices: 'a declared system: devices',
+} as const
+
+/** The {@link SYSTEM_CASES} a configuration holds. */
+export function systemCases(config: BootConfig): string[] {
+  const containers = config.system?.containers ?? []
+  const caps = config.system?.caps ?? []
+  return [
+    ...(containers.some((container) => container.parent !== 'root') ? [SYSTEM_CASES.nested] : []),
+    ...(containers.some((container) => container.namespaces.user !== 'share') ? [SYSTEM_CASES.userMap] : []),
+    ...(caps.some((cap) => (cap.badge ?? 0) !== 0) ? [SYSTEM_CASES.badged] : []),
+    ...(caps.some((cap) => cap.parent !== undefined) ? [SYSTEM_CASES.derived] : []),
+    ...(config.devices.length > 0 ? [SYSTEM_CASES.devices] : []),
+  ]
+}
+
 /** The offers of a spawn's grants in `state` (the caller's caps are there before and after), or null. */
 function grantOffers(state: KernelState, syscall: unknown): { offers: Offer[]; requests: ReadonlyArray<CapRequest> } | null {
   const decoded = ExactSyscallCodec.decode(syscall)
@@ -378,6 +405,11 @@ export class Coverage {
     if (state === null) return
     for (const deep of DEEP_CASES) if (!this.run.cases.has(deep.name) && deep.reached(state)) this.run.cases.add(deep.name)
     if ((syscall as { kind?: unknown } | null)?.kind === 'process_spawn') for (const name of grantCases(syscall, outcome, state)) this.run.cases.add(name)
+  }
+
+  /** A run's boot of a declared system (the systems suite): the {@link SYSTEM_CASES} it holds. */
+  observeBoot(config: BootConfig): void {
+    for (const name of systemCases(config)) this.run.cases.add(name)
   }
 
   /**

@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { SUITE_NAMES, setupSteps, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import { runSuite, seedOfSuite, type SuiteResult } from '../../properties/run.js'
-import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, NO_COVERAGE, pairGaps } from '../../properties/coverage.js'
+import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, NO_COVERAGE, SYSTEM_CASES, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
 import { loadStore, saveCounterexample, saveWitness } from '../../checker/counterexample.js'
@@ -154,7 +154,7 @@ function coverageReport(results: ReadonlyArray<SuiteResult>): string {
   const errorKeys = [...new Set(results.flatMap((r) => Object.keys(r.coverage.errors)))].sort()
   const errors = errorKeys.map((k) => `${k} ${total((r) => r.coverage.errors, k)}`).join(', ')
   const reached = (name: string) => total((r) => r.coverage.cases, name)
-  const names = [...DEEP_CASES.map((d) => d.name), ...Object.values(GRANT_CASES)]
+  const names = [...DEEP_CASES.map((d) => d.name), ...Object.values(GRANT_CASES), ...(results.some((r) => r.suite === 'systems') ? Object.values(SYSTEM_CASES) : [])]
   const width = Math.max(...names.map((name) => name.length))
   const cases = names.map((name) => `  ${name.padEnd(width)} ${String(reached(name)).padStart(6)} of ${runs} runs (${((100 * reached(name)) / Math.max(1, runs)).toFixed(0)} %)`).join('\n')
   const gaps = coverageGaps({ runs, steps: 0, kindOk: Object.fromEntries(SYSCALL_KINDS.map((k) => [k, total((r) => r.coverage.kindOk, k)])), kindFailed: {}, errors: Object.fromEntries(errorKeys.map((k) => [k, 1])), cases: Object.fromEntries(DEEP_CASES.map((d) => [d.name, total((r) => r.coverage.cases, d.name)])) })

@@ -209,6 +209,7 @@ export const systemsSuite: Suite = {
   check: (scenario, context) => {
     const head = scenario[0]
     if (!isHead(head)) return { step: -1, message: 'a systems scenario starts with its boot configuration ({ boot }); this one does not' }
+    context.coverage?.observeBoot(head.boot)
     // The user's properties name the objects of the system they were read against: asked of a given system's runs, not of generated ones.
     return checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
   },

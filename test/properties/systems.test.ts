@@ -16,6 +16,7 @@ import { implTarget } from '../../refinement/abstraction.js'
 import type { RefinementTarget } from '../../refinement/target.js'
 import type { Kernel } from '../../impl/kernel.js'
 import { SYSCALL_KINDS } from '../../spec/syscalls.js'
+import { SYSTEM_CASES } from '../../properties/coverage.js'
 import { boot } from '../../model/boot.js'
 import { IMAGES, bootConfigOf, systemArb, withDerivedCaps } from '../../properties/systems.js'
 import type { SystemsHead } from '../../properties/suites/systems.js'
@@ -35,6 +36,9 @@ test('systems: the impl passes 400 runs, and every syscall kind succeeds and fai
   const neverRefused = SYSCALL_KINDS.filter((kind) => kind !== 'tick' && kind !== 'sched_run' && (kindFailed[kind] ?? 0) === 0)
   assert.equal(neverRefused, [], `never refused: ${neverRefused.join(', ')}`)
   console.log(`  systems, 400 runs: ${result.coverage.steps} steps; runs with a success of the rarest kinds: ${[...SYSCALL_KINDS].sort((a, b) => (kindOk[a] ?? 0) - (kindOk[b] ?? 0)).slice(0, 4).map((kind) => `${kind} ${kindOk[kind] ?? 0}`).join(', ')}`)
+  // What the systems booted held, as sila check prints it (coverage's SYSTEM_CASES).
+  for (const name of Object.values(SYSTEM_CASES)) assert.ok((result.coverage.cases[name] ?? 0) >= 10, `${name}: ${result.coverage.cases[name] ?? 0} of 400 runs`)
+  console.log(`  systems booted, 400 runs: ${Object.values(SYSTEM_CASES).map((name) => `${name.replace('a declared system: ', '')} ${result.coverage.cases[name] ?? 0}`).join(', ')}`)
 })
 
 test('systems: the scenarios boot systems of every shape, their declared caps badged and derived from one another, and the model boots each', () => {
