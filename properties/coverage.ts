@@ -407,7 +407,7 @@ export class Coverage {
     if ((syscall as { kind?: unknown } | null)?.kind === 'process_spawn') for (const name of grantCases(syscall, outcome, state)) this.run.cases.add(name)
   }
 
-  /** A run's boot of a declared system (the systems suite): the {@link SYSTEM_CASES} it holds. */
+  /** A run's boot of a declared system (the systems suite): the cases of `SYSTEM_CASES` it holds. */
   observeBoot(config: BootConfig): void {
     for (const name of systemCases(config)) this.run.cases.add(name)
   }
