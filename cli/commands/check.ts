@@ -171,7 +171,7 @@ export function parseCheckArgs(args: ReadonlyArray<string>): CheckArgs | null {
   }
   // Your system is booted by the systems suite; the others start from their own boot configurations, and would not check it.
   const others = parsed.positionals.filter((name) => name !== 'systems')
-  if (values.boot !== undefined && others.length > 0) throw conflict('check', `--boot ${values.boot}`, `suite ${JSON.stringify(others[0])}`, 'a boot file is checked by the systems suite alone (the other suites start from boot configurations of their own)')
+  if (values.boot !== undefined && others.length > 0) throw new UsageError(`--boot expects the systems suite alone, found suite ${JSON.stringify(others[0])}: a boot file is checked by the systems suite (the other suites start from boot configurations of their own)`, 'check')
   return {
     suites: values.boot !== undefined ? ['systems'] : parsed.positionals.length === 0 ? ['all'] : (parsed.positionals as SuiteName[]),
     runs,
