@@ -310,7 +310,7 @@ export const localMappingsFragment: fc.Arbitrary<Fragment> = fc
 export const sharedMappingsFragment: fc.Arbitrary<Fragment> = fc
   .record({
     way: fc.constantFrom('down', 'up', 'up'), before: fc.boolean(), after: fc.boolean(), twice: fc.boolean(),
-    end: fc.constantFrom('revoke root', 'revoke root', 'revoke middle', 'delete middle', 'delete root', 'kill middle', 'destroy owner', 'move then revoke'),
+    end: fc.constantFrom<ChainEnd>('revoke root', 'revoke root', 'revoke middle', 'delete middle', 'delete root', 'kill middle', 'destroy owner', 'move then revoke'),
   })
   .map(({ way, before, after, twice, end }) => {
     // Init's own mapping of another region, before or after the shared one in its list.
@@ -328,13 +328,7 @@ export const sharedMappingsFragment: fc.Arbitrary<Fragment> = fc
         ...(twice ? [{ kind: 'cap_copy', caller: 1, src: 6, dst: 7, rights: ['read'] }, { kind: 'mem_map', caller: 1, slot: 7, perms: ['read'] }] : []),
         ...(after ? own : []),
       ]
-      const cut = end === 'revoke root' ? [{ kind: 'cap_revoke', caller: 0, slot: 9 }]
-        : end === 'revoke middle' ? [{ kind: 'cap_revoke', caller: 0, slot: 10 }]
-          : end === 'delete middle' ? [{ kind: 'cap_delete', caller: 0, slot: 10 }]
-            : end === 'delete root' ? [{ kind: 'cap_delete', caller: 0, slot: 9 }]
-              : end === 'kill middle' ? [{ kind: 'process_kill', caller: 0, slot: 5 }]
-                : end === 'destroy owner' ? [{ kind: 'container_destroy', caller: 0, slot: 4 }]
-                  : [{ kind: 'cap_move', caller: 1, src: 6, dst: 7 }, { kind: 'cap_revoke', caller: 0, slot: 9 }]
+      const cut = chainCut(end, { root: [0, 9], middle: [0, 10], kill: [0, 5], destroy: [0, 4], move: [1, 6, 7] })
       return [...setup, ...cut, { kind: 'mem_unmap', caller: 1, slot: end === 'move then revoke' ? 7 : 6 }, { kind: 'mem_map', caller: 1, slot: 7, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: 9 }]
     }
     // Up: process 2's region (its slot 2), process 1's child of it (slot 5), init's grandchild (slot 6), each mapped.
@@ -346,15 +340,30 @@ export const sharedMappingsFragment: fc.Arbitrary<Fragment> = fc
       ...(twice ? [{ kind: 'cap_copy', caller: 0, src: 6, dst: 7, rights: ['read'] }, { kind: 'mem_map', caller: 0, slot: 7, perms: ['read'] }] : []),
       ...(after ? own : []),
     ]
-    const cut = end === 'revoke root' ? [{ kind: 'cap_revoke', caller: 2, slot: 2 }]
-      : end === 'revoke middle' ? [{ kind: 'cap_revoke', caller: 1, slot: 5 }]
-        : end === 'delete middle' ? [{ kind: 'cap_delete', caller: 1, slot: 5 }]
-          : end === 'delete root' ? [{ kind: 'cap_delete', caller: 2, slot: 2 }]
-            : end === 'kill middle' ? [{ kind: 'process_kill', caller: 0, slot: 5 }]
-              : end === 'destroy owner' ? [{ kind: 'container_destroy', caller: 1, slot: 3 }]
-                : [{ kind: 'cap_move', caller: 0, src: 6, dst: 9 }, { kind: 'cap_revoke', caller: 2, slot: 2 }]
+    const cut = chainCut(end, { root: [2, 2], middle: [1, 5], kill: [0, 5], destroy: [1, 3], move: [0, 6, 9] })
     return [...setup, ...cut, { kind: 'mem_unmap', caller: 0, slot: end === 'move then revoke' ? 9 : 6 }, { kind: 'mem_map', caller: 0, slot: 7, perms: ['read'] }, { kind: 'mem_unmap', caller: 0, slot: 8 }]
   })
+
+/** How {@link sharedMappingsFragment} cuts a chain of caps mapped in several processes. */
+type ChainEnd = 'revoke root' | 'revoke middle' | 'delete middle' | 'delete root' | 'kill middle' | 'destroy owner' | 'move then revoke'
+
+/**
+ * The cut, given where it acts (each a caller and a slot): the chain's root cap
+ * and middle cap, the cap to the middle process, the cap to the region's owner
+ * container, and the lower cap moved (caller, from, to) before the root is revoked.
+ */
+function chainCut(end: ChainEnd, at: { root: [number, number]; middle: [number, number]; kill: [number, number]; destroy: [number, number]; move: [number, number, number] }): Record<string, unknown>[] {
+  const call = (kind: string, [caller, slot]: [number, number]) => ({ kind, caller, slot })
+  switch (end) {
+    case 'revoke root': return [call('cap_revoke', at.root)]
+    case 'revoke middle': return [call('cap_revoke', at.middle)]
+    case 'delete middle': return [call('cap_delete', at.middle)]
+    case 'delete root': return [call('cap_delete', at.root)]
+    case 'kill middle': return [call('process_kill', at.kill)]
+    case 'destroy owner': return [call('container_destroy', at.destroy)]
+    case 'move then revoke': return [{ kind: 'cap_move', caller: at.move[0], src: at.move[1], dst: at.move[2] }, call('cap_revoke', at.root)]
+  }
+}
 
 /** Mappings in one process's list or in several processes, as one choice: {@link localMappingsFragment}, {@link sharedMappingsFragment}. */
 export const mappingsFragment: fc.Arbitrary<Fragment> = fc.oneof(localMappingsFragment, sharedMappingsFragment)
