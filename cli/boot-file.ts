@@ -26,7 +26,7 @@ import { IMAGE_POOL } from '../properties/pool.js'
 import { ImageError } from '../pipeline/errors.js'
 import { decodeKeyFile, publicKeyFile, readPublicKey, type Keyring, type PublicKey } from '../pipeline/image/keys.js'
 import { symbolicImage } from '../pipeline/symbolic.js'
-import { declaredAlphabetSizes, spawnHomes } from '../checker/explore/actions.js'
+import { declaredAlphabetSizes, declaredActors } from '../checker/explore/actions.js'
 import { readJsonInput } from './input.js'
 import { UsageError, warn } from './output.js'
 
@@ -242,10 +242,7 @@ export function refuseLargeAlphabet(file: string, preset: Preset): void {
  * @public
  */
 export function declaredPreset(name: string, description: string, config: BootConfig, images: ReadonlyArray<ImageRecord>): Preset {
-  const processes = config.system?.processes ?? []
-  const spawns = spawnHomes(config.system).length > 0
-  const actors = Array.from({ length: processes.length + (spawns ? 1 : 0) }, (_, index) => index + 1)
-  return { name, description, boot: config, images, actors, declared: true }
+  return { name, description, boot: config, images, actors: declaredActors(config.system), declared: true }
 }
 
 /** A system by content: a digest of its boot configuration and images, which `sila merge` compares (a path names it only for one working directory). @public */

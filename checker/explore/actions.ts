@@ -164,6 +164,16 @@ export function spawnHomes(system: SystemDescription | undefined): string[] {
   return capsOfProcesses(system).filter((cap) => containers.has(cap.object) || cap.object === 'root').map((cap) => cap.object)
 }
 
+/**
+ * Who acts in a declared system: its declared processes (creation indexes 1..n)
+ * and, when one of them holds a container cap ({@link spawnHomes}), the first
+ * process they spawn (n + 1).
+ */
+export function declaredActors(system: SystemDescription | undefined): number[] {
+  const processes = system?.processes?.length ?? 0
+  return Array.from({ length: processes + (spawnHomes(system).length > 0 ? 1 : 0) }, (_, index) => index + 1)
+}
+
 /** The declared caps a declared process holds (a cap's holder may also be init, which does not act). */
 function capsOfProcesses(system: SystemDescription | undefined): NonNullable<SystemDescription['caps']> {
   const names = new Set((system?.processes ?? []).map((process) => process.name))

@@ -27,11 +27,12 @@ import fc from 'fast-check'
 import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import type { Preset } from '../../spec/presets.js'
-import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredActions, limitVariants, spawnHomes } from '../../checker/explore/actions.js'
+import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredActions, declaredActors, limitVariants } from '../../checker/explore/actions.js'
 import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, richSystemArb, systemArb, withDerivedCaps } from '../systems.js'
 import { NESTED_OLD_IMAGE } from '../../spec/presets.js'
 import type { Suite } from '../suite.js'
 import { checkLockstep } from './sequences.js'
+import { IMAGE_POOL, PROPERTY_BOOT } from '../pool.js'
 import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { type KernelState, processByRef } from '../../model/state.js'
@@ -76,7 +77,7 @@ function isHead(value: unknown): value is SystemsHead {
  */
 function systemPreset(config: BootConfig, images: ReadonlyArray<ImageRecord> | undefined): Preset {
   const processes = config.system?.processes ?? []
-  const actors = Array.from({ length: processes.length + (spawnHomes(config.system).length > 0 ? 1 : 0) }, (_, index) => index + 1)
+  const actors = declaredActors(config.system)
   // A given system spawns the images it boots with, as explore --boot does.
   if (images !== undefined) return { name: 'systems', description: 'the system given', boot: config, images, actors, declared: true }
   const digests = new Set([...processes.map((process) => process.image), CHEAP_POOL_IMAGE.digest, NESTED_OLD_IMAGE.digest])
@@ -222,15 +223,7 @@ export const systemsSuite: Suite = {
   },
   environment: (scenario) => {
     const head = scenario !== undefined && isHead(scenario[0]) ? scenario[0] : given?.head
-    return head === undefined ? { config: systemsExample(), images: IMAGES } : { config: head.boot, images: head.images ?? IMAGES }
+    // No scenario and no given system: the property boot, which no run of this suite starts from (each scenario names its own).
+    return head === undefined ? { config: PROPERTY_BOOT, images: IMAGE_POOL } : { config: head.boot, images: head.images ?? IMAGES }
   },
-}
-
-/** A configuration of the suite when no scenario is at hand (the first shape of seed 0 that boots). */
-function systemsExample(): BootConfig {
-  for (const shape of fc.sample(systemArb, { numRuns: 50, seed: 0 })) {
-    const config = bootConfigOf(shape)
-    if (typeof config !== 'string') return config
-  }
-  throw new Error('no generated system boots')
 }

@@ -10,8 +10,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
-import { ROOT, STACK_LINE, type Run } from './run.js'
+import { ROOT, STACK_LINE, type Run, silaWithStore } from './run.js'
 import { readBootFile } from '../../cli/boot-file.js'
 
 const SYSTEM = join(ROOT, 'examples', 'systems', 'plugin-host')
@@ -19,11 +18,8 @@ const BOOT = join(SYSTEM, 'boot.json')
 const DIR = mkdtempSync(join(tmpdir(), 'sila-check-boot-'))
 process.on('exit', () => rmSync(DIR, { recursive: true, force: true }))
 
-/** `sila ...args` from the repository root with a counterexample store of this file's own (the failures found here are kept there, not in the store other tests look at). */
-function sila(...args: string[]): Run {
-  const result = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_DEBUG: '', SILA_STORE: join(DIR, 'store') }, timeout: 120_000 })
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
-}
+/** `sila ...args` with a counterexample store of this file's own (the failures found here are kept there, not in the store test/cli/fail-fast asserts empty). */
+const sila = (...args: string[]): Run => silaWithStore(join(DIR, 'store'), 120_000, ...args)
 
 test('check --boot runs the systems suite alone on the file\'s system, and passes on the impl', () => {
   const run = sila('check', '--boot', BOOT, '--runs', '150', '--seed', '4', '--json', '--counterexamples', DIR)

@@ -57,8 +57,17 @@ export function sila(...args: string[]): Run {
 
 /** {@link sila} run from another built tree's cli/main.js (`main`, a path from the repository root or absolute). */
 export function silaAt(main: string, ...args: string[]): Run {
+  return silaRun(main, testStore(), 60_000, args)
+}
+
+/** {@link sila} with the counterexample store `store` (a test whose checks fail keeps what they store apart from the one other tests look at), up to `timeoutMs`. */
+export function silaWithStore(store: string, timeoutMs: number, ...args: string[]): Run {
+  return silaRun('dist/cli/main.js', store, timeoutMs, args)
+}
+
+function silaRun(main: string, store: string, timeoutMs: number, args: ReadonlyArray<string>): Run {
   const result = spawnSync(process.execPath, [main, ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_DEBUG: '', SILA_STORE: testStore() }, timeout: 60_000,
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, SILA_DEBUG: '', SILA_STORE: store }, timeout: timeoutMs,
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
