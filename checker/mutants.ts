@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import { SUITE_NAMES, type SuiteName } from '../properties/suite.js'
-import { runSuite } from '../properties/run.js'
+import { exampleSteps, runSuite } from '../properties/run.js'
 import { explore } from './explore/search.js'
 import { CAP_CORE } from '../spec/presets.js'
 import { MUTANTS, type Mutant } from '../mutants/catalogue.js'
@@ -49,7 +49,7 @@ export async function runMutant(mutant: Mutant, options: MutantsOptions): Promis
     const started = performance.now()
     const result = runSuite(suite, { suites: SUITE_NAMES, runs: options.runs, seed: options.seed, maxSteps: options.maxSteps, target })
     const example = result.counterexample
-    if (example !== null) kills.push({ by: suite, timeMs: performance.now() - started, shrunkLength: example.scenario.length, invariant: example.failure.invariant ?? 'unknown' })
+    if (example !== null) kills.push({ by: suite, timeMs: performance.now() - started, shrunkLength: exampleSteps(example), invariant: example.failure.invariant ?? 'unknown' })
   }
   const started = performance.now()
   const checked = explore({ preset: CAP_CORE, depthMax: options.exploreDepth, refine: target })

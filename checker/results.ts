@@ -5,7 +5,7 @@
  * @module
  */
 import * as t from 'io-ts'
-import type { CounterExample, SuiteResult } from '../properties/run.js'
+import { exampleSteps, type CounterExample, type SuiteResult } from '../properties/run.js'
 import { Coverage, type CoverageJson } from '../properties/coverage.js'
 import { SUITE_NAMES } from '../properties/suite.js'
 import { basename } from 'node:path'
@@ -80,7 +80,7 @@ export type CheckResults = t.TypeOf<typeof CheckResultsCodec>
 
 /** A failed suite's result cell: its invariant, the step, and how the counterexample was had (shrunk, from the store, or a stalled run unshrunk). */
 export function failedText(example: CounterExample): string {
-  const how = example.stalled === true ? `unshrunk ${example.scenario.length} steps: ${example.failure.invariant === 'ROBUST' ? 'no answer' : example.failure.stalledProperty !== undefined ? `${example.failure.stalledProperty} did not answer` : 'no progress'}, stopped` : `shrunk ${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ', from the store' : ''}`
+  const how = example.stalled === true ? `unshrunk ${exampleSteps(example)} steps: ${example.failure.invariant === 'ROBUST' ? 'no answer' : example.failure.stalledProperty !== undefined ? `${example.failure.stalledProperty} did not answer` : 'no progress'}, stopped` : `shrunk ${example.lengthBefore} → ${exampleSteps(example)} steps${example.fromStore ? ', from the store' : ''}`
   return `FAILED ${example.failure.invariant ?? ''} at step ${example.failure.step} (${how})`
 }
 
@@ -90,7 +90,7 @@ export function summarize(result: SuiteResult, file: string | null): SuiteSummar
     suite: result.suite, seed: result.seed, runs: result.runs, interrupted: result.interrupted, coverage: result.coverage as CoverageJson,
     failure: example === null ? null : {
       invariant: example.failure.invariant ?? 'unknown', step: example.failure.step, message: example.failure.message,
-      path: example.path, shrunkLength: example.scenario.length, file,
+      path: example.path, shrunkLength: exampleSteps(example), file,
     },
   }
 }

@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads'
 import { watchCalls } from './explore/step-watch.js'
 import type { KernelUnderTest, RefinementTarget } from '../refinement/target.js'
 import { SUITES } from '../properties/registry.js'
-import { SUITE_NAMES, setupSteps, type SuiteName } from '../properties/suite.js'
+import { SUITE_NAMES, scenarioSteps, setupSteps, type SuiteName } from '../properties/suite.js'
 import { NOT_A_RUN, THE_GIVEN_PATH, type CounterExample, type SuiteResult } from '../properties/run.js'
 import type { CoverageJson } from '../properties/coverage.js'
 import { syscallText } from './stepText.js'
@@ -250,7 +250,7 @@ export function stalledResult(suite: SuiteName, stall: Stall, context: StallCont
       step: stall.where === 'create' ? -1 : Math.max(-1, step - offset), invariant: stall.where === 'outside' || stall.where === 'property' ? 'STALL' : 'ROBUST', message,
       ...(property === undefined ? {} : { stalledProperty: property }),
     },
-    lengthBefore: scenario.length, fromStore: false, stalled: true,
+    lengthBefore: scenarioSteps(SUITES[suite], scenario), fromStore: false, stalled: true,
   }
   return { suite, seed: context.seed, runs: context.runs, interrupted: true, durationMs: context.durationMs, coverage: context.coverage, counterexample }
 }

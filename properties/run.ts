@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { Coverage, type CoverageJson } from './coverage.js'
 import { minimize } from './minimize.js'
 import { SUITES } from './registry.js'
-import { SUITE_NAMES, type SuiteFailure, type SuiteName } from './suite.js'
+import { SUITE_NAMES, scenarioSteps, type SuiteFailure, type SuiteName } from './suite.js'
 import type { RefinementTarget } from '../refinement/target.js'
 import { InputError } from '../spec/decode.js'
 import type { UserProperty } from './user/define.js'
@@ -75,10 +75,16 @@ export interface CounterExample {
   readonly path: string
   readonly scenario: unknown[]
   readonly failure: SuiteFailure
+  /** The steps the scenario named before it was shrunk ({@link exampleSteps} counts them after). */
   readonly lengthBefore: number
   readonly fromStore: boolean
   /** The kernel (or a user property) did not answer within `--step-timeout`: the run under way, unshrunk, not stored (a later check would replay it first and wait the timeout). */
   readonly stalled?: boolean
+}
+
+/** How many steps a counterexample's (or witness's) scenario names: its length, but for a systems scenario's configuration (suite.ts {@link scenarioSteps}). */
+export function exampleSteps(example: CounterExample): number {
+  return scenarioSteps(SUITES[example.suite], example.scenario)
 }
 
 /** One suite's run: how many runs, how long, its coverage, and its shrunk counterexample, if it failed. @public */
@@ -129,7 +135,7 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
     const failure = suite.check(stored.scenario, quiet)
     if (failure !== null) {
       const shrunk = minimize(suite, stored.scenario, failure, quiet)
-      return { suite: name, seed, runs: 0, interrupted: false, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample: { suite: name, seed, path: '', ...shrunk, lengthBefore: stored.scenario.length, fromStore: true }, ...userResults() }
+      return { suite: name, seed, runs: 0, interrupted: false, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample: { suite: name, seed, path: '', ...shrunk, lengthBefore: scenarioSteps(suite, stored.scenario), fromStore: true }, ...userResults() }
     }
   }
   const runsTotal = runsForShard(options.runs, options.shard)
@@ -186,10 +192,10 @@ export function runSuite(name: SuiteName, options: CheckOptions): SuiteResult {
     options.onRun?.(name, NOT_A_RUN)
     const failure = suite.check(scenario, quiet) ?? (failed as { failure: SuiteFailure } | null)?.failure
     if (failure !== undefined && failure !== null && options.failFast === true) {
-      counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', scenario, failure, lengthBefore: scenario.length, fromStore: false }
+      counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', scenario, failure, lengthBefore: scenarioSteps(suite, scenario), fromStore: false }
     } else if (failure !== undefined && failure !== null) {
       const shrunk = minimize(suite, scenario, failure, quiet)
-      counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', ...shrunk, lengthBefore: scenario.length, fromStore: false }
+      counterexample = { suite: name, seed, path: details.counterexamplePath ?? '', ...shrunk, lengthBefore: scenarioSteps(suite, scenario), fromStore: false }
     }
   }
   return { suite: name, seed, runs: coverage.runs, interrupted: details.interrupted, durationMs: Date.now() - started, coverage: coverage.toJson(), counterexample, ...userResults() }
@@ -212,7 +218,7 @@ function witnessesOf(name: SuiteName, seed: number, watch: PropertyWatch, base: 
       ? minimize(suite, first.scenario, failure, context)
       // A catalogue failure in the same step came first: the run as it was, up to the good state.
       : { scenario: first.scenario.slice(0, first.step + 1), failure: propertyFailure(property, first.step, { message: 'reached a good state (the run also broke a catalogue invariant there)', detail: {} }) }
-    found.push({ suite: name, seed, path: '', ...shrunk, lengthBefore: first.scenario.length, fromStore: false })
+    found.push({ suite: name, seed, path: '', ...shrunk, lengthBefore: scenarioSteps(suite, first.scenario), fromStore: false })
   }
   return found
 }

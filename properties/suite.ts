@@ -77,6 +77,8 @@ export interface Suite {
    * configuration each scenario starts with.
    */
   environment?(scenario?: ReadonlyArray<unknown>): SuiteEnvironment
+  /** How many steps a scenario names, for what is printed (absent: its length); a systems scenario's first element is its configuration, not a step. */
+  steps?(scenario: ReadonlyArray<unknown>): number
   /** Whether a stored scenario of this suite is one the suite runs now (absent: every one); the systems suite keeps a given system's apart from generated ones'. */
   stores?(scenario: ReadonlyArray<unknown>): boolean
 }
@@ -95,6 +97,11 @@ export interface SuiteEnvironment {
  */
 export function setupSteps(executedLength: number, scenarioLength: number): number {
   return Math.max(0, executedLength - scenarioLength)
+}
+
+/** How many steps `scenario` of `suite` names: what "shrunk 5 → 2 steps" counts, as the step table and the trace do. */
+export function scenarioSteps(suite: Suite, scenario: ReadonlyArray<unknown>): number {
+  return suite.steps?.(scenario) ?? scenario.length
 }
 
 /** The boot a suite's scenarios (or this one) run on: its own, or the default property boot. */

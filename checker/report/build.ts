@@ -10,7 +10,7 @@ import { boot } from '../../model/boot.js'
 import type { KernelState } from '../../model/state.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
 import { SUITE_NAMES, setupSteps } from '../../properties/suite.js'
-import type { SuiteResult } from '../../properties/run.js'
+import { exampleSteps, type SuiteResult } from '../../properties/run.js'
 import { coverageGaps, DEEP_CASES, type CoverageJson } from '../../properties/coverage.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../../properties/pool.js'
 import { SYSCALL_KINDS } from '../../spec/syscalls.js'
@@ -140,8 +140,8 @@ export async function checkReport(input: CheckReportInput): Promise<Report> {
     const facts: Array<readonly [string, string]> = [
       ['suite', example.suite], ['invariant', example.failure.invariant ?? '-'], ['kernel', input.targetName],
       ['seed', String(example.seed)], ...(example.path === '' ? [] : [['path', example.path] as const]),
-      example.stalled === true ? ['unshrunk', `${example.scenario.length} steps (the run under way when the kernel stopped answering)`] as const
-        : ['shrunk', `${example.lengthBefore} → ${example.scenario.length} steps${example.fromStore ? ' (from the counterexample store)' : ''}`] as const,
+      example.stalled === true ? ['unshrunk', `${exampleSteps(example)} steps (the run under way when the kernel stopped answering)`] as const
+        : ['shrunk', `${example.lengthBefore} → ${exampleSteps(example)} steps${example.fromStore ? ' (from the counterexample store)' : ''}`] as const,
       ...(example.failure.witness === undefined ? [] : [['witness', valueText(example.failure.witness)] as const]),
       ...(example.failure.difference === undefined ? [] : [['difference', `${example.failure.difference.path}: model ${valueText(example.failure.difference.model)}, kernel ${valueText(example.failure.difference.kernel)}`] as const]),
       ...(file === undefined ? [] : [['counterexample file', file] as const, ['replay it', `npx sila replay ${file}${replayFlags(input.targetName)}`] as const]),

@@ -6,9 +6,9 @@
  */
 import { dirname } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import { SUITE_NAMES, setupSteps, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
+import { SUITE_NAMES, scenarioSteps, setupSteps, suiteEnvironment, type SuiteName } from '../../properties/suite.js'
 import { SUITES as SUITE_REGISTRY } from '../../properties/registry.js'
-import { runSuite, seedOfSuite, type SuiteResult } from '../../properties/run.js'
+import { exampleSteps, runSuite, seedOfSuite, type SuiteResult } from '../../properties/run.js'
 import { checkGaps, Coverage, coverageGaps, DEEP_CASES, GRANT_CASES, NO_COVERAGE, SYSTEM_CASES, pairGaps } from '../../properties/coverage.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 import { runParallel, type FailureFound, type Progress } from '../../checker/check.js'
@@ -379,7 +379,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     say(`✓ witness of ${name} (sometimes, ${example.suite}): ${example.failure.message}`)
     say(`property ${name}: ${example.failure.says ?? ''}`)
     say(stepTable(example, target, { header: 'reached', sign: '✓' }))
-    say(`witness: ${witnessFiles.get(name)} (shrunk ${example.lengthBefore} → ${example.scenario.length} steps)`)
+    say(`witness: ${witnessFiles.get(name)} (shrunk ${example.lengthBefore} → ${exampleSteps(example)} steps)`)
     say(`replay it: npx sila replay ${shellWord(witnessFiles.get(name)!)}${replayFlags(target)}`)
   }
   say()
@@ -494,7 +494,7 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
     say(`✗ ${suite}: ${example.failure.message}`)
     say(example.path === ''
       ? 'no run was under way: nothing to rerun but the check itself'
-      : `the run under way: ${example.scenario.length} steps, unshrunk (fast-check seed ${stalled.seed}, path ${example.path}); rerun it without --fail-fast to see its steps and write its trace: npx sila check ${suite} --seed ${seed} --path ${example.path} --max-steps ${maxSteps}${flags}`)
+      : `the run under way: ${exampleSteps(example)} steps, unshrunk (fast-check seed ${stalled.seed}, path ${example.path}); rerun it without --fail-fast to see its steps and write its trace: npx sila check ${suite} --seed ${seed} --path ${example.path} --max-steps ${maxSteps}${flags}`)
     say(`FAILED in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
     return EXIT.failed
   }
@@ -505,7 +505,7 @@ export async function runFailFast(args: CheckArgs): Promise<number> {
   const { suite, roundRuns, result } = ended.failed
   const example = result.counterexample!
   say(`✗ ${suite}: ${example.failure.message}`)
-  say(`first failing run: ${example.scenario.length} steps, unshrunk (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}); rerun it without --fail-fast to shrink and keep it: npx sila check ${suite} --seed ${seed} --runs ${roundRuns} --max-steps ${maxSteps}${flags}`)
+  say(`first failing run: ${exampleSteps(example)} steps, unshrunk (fast-check seed ${result.seed}${example.path === '' ? '' : `, path ${example.path}`}); rerun it without --fail-fast to shrink and keep it: npx sila check ${suite} --seed ${seed} --runs ${roundRuns} --max-steps ${maxSteps}${flags}`)
   say(`FAILED in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   return EXIT.failed
 }
@@ -552,7 +552,7 @@ function withUnfinished(suites: ReadonlyArray<SuiteName>, finished: ReadonlyArra
     return {
       suite, seed: failure?.seed ?? seedOf(suite), runs: progress?.runsDone ?? 0, interrupted: true, durationMs: Date.now() - started,
       coverage: progress?.coverage ?? NO_COVERAGE,
-      counterexample: failure === undefined ? null : { suite, seed: failure.seed, path: '', scenario: failure.scenario, failure: failure.failure, lengthBefore: failure.scenario.length, fromStore: false },
+      counterexample: failure === undefined ? null : { suite, seed: failure.seed, path: '', scenario: failure.scenario, failure: failure.failure, lengthBefore: scenarioSteps(SUITE_REGISTRY[suite], failure.scenario), fromStore: false },
     }
   })
 }

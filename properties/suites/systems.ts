@@ -215,6 +215,8 @@ export const systemsSuite: Suite = {
     return checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
   },
   executed: (scenario) => resolve(scenario),
+  // Its picks: the configuration in front of them is not a step.
+  steps: (scenario) => Math.max(0, scenario.length - 1),
   // A stored scenario is tried again only on what it was found on: the given system (the same configuration), or generated systems.
   stores: (scenario) => {
     const head = scenario[0]

@@ -46,6 +46,11 @@ test('check --boot with a seeded bug: the counterexample\'s trace boots the file
   assert.equal(trace.images.map((image) => image.digest).sort(), system.images.map((image) => image.digest).sort())
   assert.ok(trace.failure.step >= 0 && trace.failure.step < trace.steps.length, `the failing step ${trace.failure.step} is one of the trace's ${trace.steps.length}`)
   assert.match(trace.producedBy.command, /--boot /)
+  // The lengths printed count syscalls, as the trace does (the scenario's configuration is not a step).
+  const shrunk = /shrunk (\d+) → (\d+) steps/.exec(run.stdout)
+  assert.ok(shrunk !== null, run.stdout)
+  assert.is(Number(shrunk![2]), trace.steps.length, shrunk![0])
+  assert.ok(Number(shrunk![1]) >= trace.steps.length, shrunk![0])
   const replayed = sila('replay', join(DIR, file!))
   assert.is(replayed.status, 1, replayed.stdout + replayed.stderr)
   assert.match(replayed.stdout, /diverged at step \d+/)

@@ -9,7 +9,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
-import { runSuite } from '../../properties/run.js'
+import { exampleSteps, runSuite } from '../../properties/run.js'
 import { SUITE_NAMES } from '../../properties/suite.js'
 import { SUITES } from '../../properties/registry.js'
 import { implTarget } from '../../refinement/abstraction.js'
@@ -104,6 +104,8 @@ test('a kernel that drops declared caps\' badges at boot: the systems suite find
   const trace = counterexampleTrace(example!)
   assert.equal(trace.boot, (example!.scenario[0] as SystemsHead).boot, 'the trace boots the system the run booted')
   assert.equal(trace.steps.map((step) => step.syscall), SUITES.systems.executed(example!.scenario))
+  assert.is(exampleSteps(example!), trace.steps.length, 'its length counts the syscalls, not the configuration')
+  assert.ok(example!.lengthBefore >= exampleSteps(example!))
   assert.is(replayTrace(trace).status, 'ok', 'the model replays it clean')
   const onKernel = replayTrace(trace, dropsDeclaredBadges)
   assert.is(onKernel.status, 'failed')
