@@ -75,7 +75,7 @@ export interface CounterExample {
   readonly path: string
   readonly scenario: unknown[]
   readonly failure: SuiteFailure
-  /** The steps the scenario named before it was shrunk ({@link exampleSteps} counts them after). */
+  /** The steps the scenario named before it was shrunk (as `exampleSteps` counts them after). */
   readonly lengthBefore: number
   readonly fromStore: boolean
   /** The kernel (or a user property) did not answer within `--step-timeout`: the run under way, unshrunk, not stored (a later check would replay it first and wait the timeout). */
