@@ -44,9 +44,10 @@ export function counterexampleTrace(example: CounterExample, producedBy?: Produc
   const suite = SUITES[example.suite]
   const executed = suite.executed(example.scenario)
   const environment = suiteEnvironment(suite, example.scenario)
-  let state = boot(environment.config, environment.images)
+  // No syscall, no model state needed: a systems run whose boot the model refuses (and the kernel booted) has none.
+  let state = executed.length === 0 ? null : boot(environment.config, environment.images)
   const steps: TraceStep[] = executed.map((syscall) => {
-    const result = modelStep(state, syscall)
+    const result = modelStep(state!, syscall)
     state = result.state
     const outcome = outcomeToJson(result.outcome)
     return ExactSyscallCodec.is(syscall) ? { syscall, outcome } : { malformed: true as const, syscall: jsonSafe(syscall), outcome }

@@ -10,12 +10,13 @@
  */
 import fc from 'fast-check'
 import { CORE_IMAGE, NESTED_IMAGE, NESTED_OLD_IMAGE, PRESETS } from '../spec/presets.js'
-import type { BootConfig } from '../spec/boot.js'
+import { type BootConfig, BootConfigCodec } from '../spec/boot.js'
 import type { ImageRecord } from '../spec/images.js'
 import type { RightName } from '../spec/rights.js'
 import { boot } from '../model/boot.js'
 import { BootError } from '../model/boot-system.js'
 import { IMAGE_POOL } from './pool.js'
+import { BOUNDS } from '../spec/numbers.js'
 
 /** A pool image the generated containers can afford (memoryBytes 1; the others need 4096). */
 export const CHEAP_POOL_IMAGE = IMAGE_POOL.find((image) => image.manifest.memoryBytes <= 1)!
@@ -193,4 +194,267 @@ export function withDerivedCaps(config: BootConfig, picks: ReadonlyArray<number>
     made.push({ holder: holder.name, slot, object: parent.object, rights: parent.rights.filter((_, bit) => (Math.floor(pick / 11) & (1 << bit)) !== 0), parent: `${parent.holder}:${parent.slot}` })
   }
   return { ...config, system: { ...system, caps: made } }
+}
+
+/** Region sizes at the boundaries of their representations (a page, 2^24 and 2^31 around floats and signed words, 2^32 around unsigned ones). */
+const BOUNDARY_SIZES = [2, 3, 4095, 4096, 4097, 2 ** 24 + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32 + 1]
+/** Queue depths past the generated shapes' 1–2: small ones a run can fill, powers of two and one either side, the largest. */
+const BOUNDARY_DEPTHS = [3, 4, 5, 7, 8, 9, 16, 17, 255, 256, 257, BOUNDS.queueDepthMax - 1, BOUNDS.queueDepthMax]
+/** Badges at every boundary of the badge's range: the smallest, around 2^31 (a signed word), the largest two. */
+const BOUNDARY_BADGES = [1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 2, BOUNDS.badgeMax]
+
+/**
+ * A configuration's declared values moved to their boundaries, in general
+ * (what {@link bootConfigOf}'s small shapes never write): by `picks[i] % 6`, a
+ * region's size (its owner's memory limit, and every ancestor's, raised by as
+ * much, so that what was left before is left still), an endpoint's depth, an
+ * endpoint cap's badge with its descendants' (a root cap of the derivation
+ * tree), the order of a container's allowed devices, of the root's, or of the
+ * devices themselves (their identities follow the order), and CPU accounting
+ * left out when it is on (the field is optional: absent means on). Each value
+ * is one the model boots and the codec takes; a pick whose result either
+ * refuses is left out. One pick in six (`% 6 === 5`) is {@link onePast}
+ * instead, which ends the rewriting with a configuration the
+ * model refuses.
+ */
+export function withBoundaries(config: BootConfig, picks: ReadonlyArray<number>): BootConfig {
+  let current = config
+  for (const pick of picks) {
+    // One pick in 6 moves a value one past its boundary instead, and ends the rewriting: a boot the model refuses, which the kernel must refuse too.
+    if (pick % 6 === 5) return onePast(current, Math.floor(pick / 6))
+    const next = boundaryRewrite(current, pick % 6, Math.floor(pick / 6))
+    // A trace must hold it (the store, replay): a value its codec refuses is left out.
+    if (next === current || !BootConfigCodec.is(next)) continue
+    try {
+      boot(next, IMAGES)
+      current = next
+    } catch (error) {
+      if (!(error instanceof BootError)) throw error
+    }
+  }
+  return current
+}
+
+function boundaryRewrite(config: BootConfig, way: number, at: number): BootConfig {
+  const system = config.system ?? {}
+  const objects = system.objects ?? []
+  const containers = system.containers ?? []
+  const caps = system.caps ?? []
+  const nth = <T>(items: ReadonlyArray<T>): T | undefined => (items.length === 0 ? undefined : items[at % items.length])
+  switch (way) {
+    case 0: {
+      const regions = objects.filter((object) => object.kind === 'region')
+      const region = nth(regions)
+      if (region === undefined || region.kind !== 'region') return config
+      const size = BOUNDARY_SIZES[Math.floor(at / 3) % BOUNDARY_SIZES.length]!
+      const more = size - region.sizeBytes
+      // The owner and every container above it keep their headroom: each reserves its children's limits.
+      const raised = new Set<string>()
+      for (let name: string | undefined = region.owner; name !== undefined && name !== 'root'; name = containers.find((container) => container.name === name)?.parent) raised.add(name)
+      return {
+        ...config,
+        root: { limits: { ...config.root.limits, memoryBytes: config.root.limits.memoryBytes + more } },
+        system: {
+          ...system,
+          containers: containers.map((container) => (raised.has(container.name) ? { ...container, limits: { ...container.limits, memoryBytes: container.limits.memoryBytes + more } } : container)),
+          objects: objects.map((object) => (object === region ? { ...region, sizeBytes: size } : object)),
+        },
+      }
+    }
+    case 1: {
+      const endpoint = nth(objects.filter((object) => object.kind === 'endpoint'))
+      if (endpoint === undefined) return config
+      const depth = BOUNDARY_DEPTHS[Math.floor(at / 3) % BOUNDARY_DEPTHS.length]!
+      return { ...config, system: { ...system, objects: objects.map((object) => (object === endpoint ? { ...endpoint, depth } : object)) } }
+    }
+    case 2: {
+      const endpoints = new Set(objects.filter((object) => object.kind === 'endpoint').map((object) => object.name))
+      const root = nth(caps.filter((cap) => cap.parent === undefined && endpoints.has(cap.object)))
+      if (root === undefined) return config
+      const badge = BOUNDARY_BADGES[Math.floor(at / 3) % BOUNDARY_BADGES.length]!
+      // The cap and every cap derived from it carry the badge (a child may not differ from a badged parent); one in two descendants says so, the other inherits it.
+      const tree = new Set([`${root.holder}:${root.slot}`])
+      return {
+        ...config,
+        system: {
+          ...system,
+          caps: caps.map((cap, index) => {
+            if (cap === root) return { ...cap, badge }
+            if (cap.parent === undefined || !tree.has(cap.parent)) return cap
+            tree.add(`${cap.holder}:${cap.slot}`)
+            const { badge: _, ...rest } = cap
+            return (at + index) % 2 === 0 ? { ...rest, badge } : rest
+          }),
+        },
+      }
+    }
+    case 3: {
+      const spots = [...containers.map((_, index) => index), -1, -2]
+      const spot = spots[at % spots.length]!
+      if (spot === -1) return { ...config, root: { limits: { ...config.root.limits, devices: [...config.root.limits.devices].reverse() } } }
+      if (spot === -2) return { ...config, devices: [...config.devices].reverse() }
+      return { ...config, system: { ...system, containers: containers.map((container, index) => (index === spot ? { ...container, limits: { ...container.limits, devices: [...container.limits.devices].reverse() } } : container)) } }
+    }
+    case 4: {
+      if (config.cpuAccounting !== true) return config
+      const { cpuAccounting: _, ...rest } = config
+      return rest
+    }
+    default:
+      return config
+  }
+}
+
+/** The uid range of a declared container: its own map's count, or its nearest ancestor's; the root's is every uid. */
+function uidRange(config: BootConfig, name: string): number {
+  for (let at: string | undefined = name; at !== undefined && at !== 'root'; ) {
+    const container = (config.system?.containers ?? []).find((candidate) => candidate.name === at)
+    if (container === undefined) break
+    if (container.namespaces.user !== 'share') return container.namespaces.user.count
+    at = container.parent
+  }
+  return BOUNDS.uidMax + 1
+}
+
+/** The reserved resources a declared container's limits name, in the order boot checks them. */
+const RESERVED = ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'] as const
+
+/**
+ * A configuration with one declared value one past the boundary boot checks
+ * (by `at`): a process's uid one past its container's range (its container
+ * given a map that ends below it, when no process has a range of its own);
+ * a nested container's uid map ending one past its parent's range (the parent
+ * given a map of its own when it has none); a container's limit one more than
+ * its parent can reserve when it is made (the parent's limit less what init
+ * or earlier siblings took); a device its parent does not allow (taken out of
+ * the parent's set, or added to the container's); a derived cap with a right
+ * its parent lacks (the parent loses it; with none derived, a cap with a right
+ * its object's kind never carries), or with a badge other than its badged
+ * parent's (the parent badged first when it is not); a badge on a cap that is not an endpoint's; a cap in the slot past
+ * its holder's CSpace. The model refuses each (where the configuration has
+ * the place; else it is returned as it was), and so must the kernel: the
+ * systems suite asks it to.
+ */
+export function onePast(config: BootConfig, at: number): BootConfig {
+  const next = pastBoundary(config, at)
+  // Past the boundary boot checks, never past the codec's: the configuration is one a boot file or a trace may hold (a uid past the root's range, 2^32, is neither).
+  return BootConfigCodec.is(next) ? next : config
+}
+
+function pastBoundary(config: BootConfig, at: number): BootConfig {
+  const system = config.system ?? {}
+  const containers = system.containers ?? []
+  const processes = system.processes ?? []
+  const objects = system.objects ?? []
+  const caps = system.caps ?? []
+  const nth = <T>(items: ReadonlyArray<T>): T | undefined => (items.length === 0 ? undefined : items[Math.floor(at / 8) % items.length])
+  const withSystem = (next: Partial<NonNullable<BootConfig['system']>>): BootConfig => ({ ...config, system: { ...system, ...next } })
+  const limitsOf = (name: string) => (name === 'root' ? config.root.limits : containers.find((container) => container.name === name)!.limits)
+  const capKey = (cap: { holder: string; slot: number }) => `${cap.holder}:${cap.slot}`
+  const rightsOf = (name: string): ReadonlyArray<RightName> => {
+    if (config.devices.some((device) => device.name === name)) return ['write']
+    const object = objects.find((candidate) => candidate.name === name)
+    if (object === undefined) return RIGHTS
+    if (object.kind === 'endpoint') return ['read', 'write', 'grant']
+    return object.executable ? ['read', 'execute', 'control'] : ['read', 'write', 'control']
+  }
+  switch (at % 8) {
+    case 0: {
+      // A process in a user namespace of its own (the root's range ends at 2^32, past every uid a boot file may write).
+      const process = nth(processes.filter((candidate) => uidRange(config, candidate.container) <= BOUNDS.uidMax))
+      if (process === undefined) {
+        // None: a declared container's process, its container given a map that ends right below the process's uid.
+        const housed = nth(processes.filter((candidate) => candidate.container !== 'root'))
+        if (housed === undefined) return config
+        const uid = Math.max(housed.uid, 1)
+        return withSystem({
+          containers: containers.map((container) => (container.name === housed.container ? { ...container, namespaces: { ...container.namespaces, user: { base: 0, count: uid } } } : container)),
+          processes: processes.map((candidate) => (candidate === housed ? { ...housed, uid } : candidate)),
+        })
+      }
+      return withSystem({ processes: processes.map((candidate) => (candidate === process ? { ...process, uid: uidRange(config, process.container) } : candidate)) })
+    }
+    case 1: {
+      // A nested container's map one past its parent's range (the root's ends at 2^32, where the codec's does too: a nested one is needed).
+      const nested = nth(containers.filter((candidate) => candidate.parent !== 'root'))
+      if (nested !== undefined && uidRange(config, nested.parent) > BOUNDS.uidMax) {
+        // The parent's range is the root's: the parent gets a map of its own, as small as its processes' uids allow, and the child one uid more.
+        const range = Math.max(1, ...processes.filter((process) => process.container === nested.parent).map((process) => process.uid + 1))
+        return withSystem({
+          containers: containers.map((candidate) => (candidate.name === nested.parent ? { ...candidate, namespaces: { ...candidate.namespaces, user: { base: 0, count: range } } }
+            : candidate === nested ? { ...nested, namespaces: { ...nested.namespaces, user: { base: 0, count: range + 1 } } } : candidate)),
+        })
+      }
+      const container = nested !== undefined && nested.namespaces.user !== 'share' ? nested : nth(containers.filter((candidate) => candidate.namespaces.user !== 'share'))
+      if (container === undefined || container.namespaces.user === 'share') return config
+      const range = uidRange(config, container.parent)
+      const base = Math.min(container.namespaces.user.base, range)
+      return withSystem({ containers: containers.map((candidate) => (candidate === container ? { ...container, namespaces: { ...container.namespaces, user: { base, count: range - base + 1 } } } : candidate)) })
+    }
+    case 2: {
+      const container = nth(containers)
+      if (container === undefined) return config
+      const resource = RESERVED[Math.floor(at / 8) % RESERVED.length]!
+      const index = containers.indexOf(container)
+      // When a container is made, its parent has spent nothing yet but init (the root's one process), and has reserved its earlier children's limits.
+      const siblings = containers.slice(0, index).filter((candidate) => candidate.parent === container.parent).reduce((sum, candidate) => sum + candidate.limits[resource], 0)
+      const spent = container.parent === 'root' && resource === 'processes' ? 1 : 0
+      const room = limitsOf(container.parent)[resource] - spent - siblings
+      return withSystem({ containers: containers.map((candidate) => (candidate === container ? { ...container, limits: { ...container.limits, [resource]: room + 1 } } : candidate)) })
+    }
+    case 3: {
+      // A device the container's parent does not allow: one of the container's taken out of its parent's set, or one more in the container's.
+      const allowing = nth(containers.filter((candidate) => candidate.limits.devices.length > 0))
+      if (allowing !== undefined) {
+        const device = allowing.limits.devices[Math.floor(at / 8) % allowing.limits.devices.length]!
+        const narrowed = (limits: BootConfig['root']['limits']) => ({ ...limits, devices: limits.devices.filter((name) => name !== device) })
+        if (allowing.parent === 'root') return { ...config, root: { limits: narrowed(config.root.limits) } }
+        return withSystem({ containers: containers.map((candidate) => (candidate.name === allowing.parent ? { ...candidate, limits: narrowed(candidate.limits) } : candidate)) })
+      }
+      const container = nth(containers.filter((candidate) => config.devices.some((device) => !limitsOf(candidate.parent).devices.includes(device.name))))
+      if (container === undefined) return config
+      const outside = config.devices.find((device) => !limitsOf(container.parent).devices.includes(device.name))!
+      return withSystem({ containers: containers.map((candidate) => (candidate === container ? { ...container, limits: { ...container.limits, devices: [...container.limits.devices, outside.name] } } : candidate)) })
+    }
+    case 4: {
+      // A derived cap with a right its parent lacks: the parent loses one of the child's rights.
+      const cap = nth(caps.filter((candidate) => candidate.parent !== undefined && candidate.rights.length > 0))
+      if (cap === undefined) {
+        // No derived cap: a cap given a right its object's kind never carries (an endpoint's execute, a device's read, a region's write with execute).
+        const narrow = nth(caps.filter((candidate) => rightsOf(candidate.object).length < RIGHTS.length))
+        if (narrow === undefined) return config
+        const beyond = RIGHTS.filter((right) => !rightsOf(narrow.object).includes(right))
+        return withSystem({ caps: caps.map((candidate) => (candidate === narrow ? { ...narrow, rights: [...narrow.rights, beyond[Math.floor(at / 8) % beyond.length]!] } : candidate)) })
+      }
+      const lost = cap.rights[Math.floor(at / 8) % cap.rights.length]!
+      return withSystem({ caps: caps.map((candidate) => (capKey(candidate) === cap.parent ? { ...candidate, rights: candidate.rights.filter((right) => right !== lost) } : candidate)) })
+    }
+    case 5: {
+      // A derived endpoint cap with a badge other than its parent's: the parent badged first when it is not (a child of an unbadged cap may take a badge).
+      const badgeOf = (key: string | undefined): number => {
+        const cap = key === undefined ? undefined : caps.find((candidate) => capKey(candidate) === key)
+        return cap === undefined ? 0 : cap.badge ?? badgeOf(cap.parent)
+      }
+      const cap = nth(caps.filter((candidate) => candidate.parent !== undefined && objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)))
+      if (cap === undefined) return config
+      const parentBadge = badgeOf(cap.parent)
+      const badged = parentBadge === 0 ? 1 : parentBadge
+      const other = badged === BOUNDS.badgeMax ? badged - 1 : badged + 1
+      return withSystem({ caps: caps.map((candidate) => (candidate === cap ? { ...cap, badge: other } : capKey(candidate) === cap.parent && parentBadge === 0 ? { ...candidate, badge: badged } : candidate)) })
+    }
+    case 6: {
+      const cap = nth(caps.filter((candidate) => !objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)))
+      if (cap === undefined) return config
+      return withSystem({ caps: caps.map((candidate) => (candidate === cap ? { ...cap, badge: 1 } : candidate)) })
+    }
+    default: {
+      const cap = nth(caps)
+      if (cap === undefined) return config
+      const holder = processes.find((process) => process.name === cap.holder)
+      if (holder === undefined) return config
+      const moved = capKey({ holder: cap.holder, slot: holder.slots })
+      // The cap moves past the CSpace; caps derived from it follow its new name.
+      return withSystem({ caps: caps.map((candidate) => (candidate === cap ? { ...cap, slot: holder.slots } : candidate.parent === capKey(cap) ? { ...candidate, parent: moved } : candidate)) })
+    }
+  }
 }

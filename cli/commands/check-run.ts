@@ -123,6 +123,8 @@ function stepTable(example: CounterExample, target: string, mark: { header: stri
   const suite = SUITE_REGISTRY[example.suite]
   const executed = suite.executed(example.scenario)
   const environment = suiteEnvironment(suite, example.scenario)
+  // No syscall: no boot either (a systems run whose boot the model refuses has none, and the failure is the boot's).
+  if (executed.length === 0) return '(no syscall: the failure is at the boot)'
   let state = boot(environment.config, environment.images)
   // The kernel as the suite booted it (the pipeline suite: from the real pool's bytes), so that the table shows what the run met.
   const kernel = suiteKernelTarget(resolveTarget(target), example.suite, environment.config, environment.images).create(environment.config, environment.images)

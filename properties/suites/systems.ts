@@ -21,6 +21,12 @@
  * holds get past their slot checks as often as random ones would not. The
  * configuration is not a step: a failure's `step` counts the syscalls (-1, a
  * difference at boot), as the trace's steps do (suite.ts `setupSteps`).
+ *
+ * Generated configurations have values moved to their boundaries
+ * (properties/systems.ts `withBoundaries`), and some one past what boot allows
+ * (`onePast`): the model refuses those, and the kernel must refuse them too, at
+ * the same place (REF-1 at step -1 otherwise, and for a kernel that refuses a
+ * system the model boots); such a run steps no syscall.
  * @module
  */
 import fc from 'fast-check'
@@ -28,9 +34,10 @@ import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import type { Preset } from '../../spec/presets.js'
 import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredActions, declaredActors, limitVariants } from '../../checker/explore/actions.js'
-import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, richSystemArb, systemArb, withDerivedCaps } from '../systems.js'
+import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, richSystemArb, systemArb, withBoundaries, withDerivedCaps } from '../systems.js'
 import { NESTED_OLD_IMAGE } from '../../spec/presets.js'
-import type { Suite } from '../suite.js'
+import type { Suite, SuiteContext, SuiteFailure } from '../suite.js'
+import { BootError } from '../../model/boot-system.js'
 import { checkLockstep } from './sequences.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../pool.js'
 import { boot as modelBoot } from '../../model/boot.js'
@@ -166,6 +173,11 @@ function resolve(scenario: ReadonlyArray<unknown>): unknown[] {
   if (known !== undefined) return known
   const head = scenario[0]
   if (!isHead(head)) return []
+  // A boot the model refuses runs no syscall: the kernel is asked to refuse it too (systemsSuite.check).
+  if (modelRefusal(head) !== null) {
+    resolved.set(scenario, [])
+    return []
+  }
   const groups = actionsByKind(head)
   let state = modelBoot(head.boot, head.images ?? IMAGES)
   const syscalls: unknown[] = []
@@ -182,11 +194,46 @@ function resolve(scenario: ReadonlyArray<unknown>): unknown[] {
   return syscalls
 }
 
+/** Why the model refuses to boot a scenario's configuration (a declared value one past its boundary), or null when it boots it. Memoized by configuration. */
+const refusals = new WeakMap<BootConfig, BootError | null>()
+function modelRefusal(head: SystemsHead): BootError | null {
+  const known = refusals.get(head.boot)
+  if (known !== undefined) return known
+  let refusal: BootError | null = null
+  try {
+    modelBoot(head.boot, head.images ?? IMAGES)
+  } catch (error) {
+    if (!(error instanceof BootError)) throw error
+    refusal = error
+  }
+  refusals.set(head.boot, refusal)
+  return refusal
+}
+
+/**
+ * A boot the model refuses must be refused by the kernel too, at the same
+ * place when the kernel names one (an error with a string `path`, as the
+ * impl's BootError has): a kernel that boots what the specification refuses
+ * runs a system nobody may declare. REF-1 at the boot (step -1) otherwise.
+ */
+function kernelRefuses(target: SuiteContext['target'], head: SystemsHead, refusal: BootError): SuiteFailure | null {
+  try {
+    target.create(head.boot, head.images ?? IMAGES)
+  } catch (error) {
+    const path = (error as { path?: unknown } | null)?.path
+    if (typeof path === 'string' && path !== refusal.path) {
+      return { step: -1, invariant: 'REF-1', message: `the model refuses this boot at ${refusal.path} (${refusal.message}); the kernel refuses it at ${path} instead` }
+    }
+    return null
+  }
+  return { step: -1, invariant: 'REF-1', message: `the model refuses this boot at ${refusal.path} (${refusal.message}); the kernel booted it` }
+}
+
 /** A generated shape and its picks as a scenario; null when the model refuses to boot the shape. */
-function scenarioOf(shape: Parameters<typeof bootConfigOf>[0], derivations: ReadonlyArray<number>, picks: ReadonlyArray<Pick>): unknown[] | null {
+function scenarioOf(shape: Parameters<typeof bootConfigOf>[0], derivations: ReadonlyArray<number>, picks: ReadonlyArray<Pick>, boundaries: ReadonlyArray<number>): unknown[] | null {
   const config = bootConfigOf(shape)
   if (typeof config === 'string') return null
-  const head: SystemsHead = { boot: withDerivedCaps(config, derivations) }
+  const head: SystemsHead = { boot: withBoundaries(withDerivedCaps(config, derivations), boundaries) }
   return [head, ...picks]
 }
 
@@ -204,15 +251,27 @@ export const systemsSuite: Suite = {
   name: 'systems',
   description: 'declared systems: each run boots a generated boot.system and steps its syscalls; the kernel in lockstep with the model, every catalogue invariant after every step',
   covers: ['REF-1', 'CAP-1..4', 'OBJ-1', 'QUO-1..3', 'ISO-1..4', 'IPC-1..2', 'LIFE-1', 'IMG-1..2', 'CPU-1', 'IO-1', 'SCHED-1'],
-  scenario: (maxSteps) => given !== null ? givenScenarios(given.head, maxSteps) : fc.tuple(fc.oneof(systemArb, richSystemArb), fc.array(fc.nat({ max: 1023 }), { maxLength: 4 }), picksArb(maxSteps))
-    .map(([shape, derivations, picks]) => scenarioOf(shape, derivations, picks))
+  scenario: (maxSteps) => given !== null ? givenScenarios(given.head, maxSteps) : fc.tuple(fc.oneof(systemArb, richSystemArb), fc.array(fc.nat({ max: 1023 }), { maxLength: 4 }), picksArb(maxSteps), fc.array(fc.nat({ max: 1023 }), { maxLength: 4 }))
+    // The boundaries are drawn last, so that the shapes, derivations and picks are the ones drawn before they were added.
+    .map(([shape, derivations, picks, boundaries]) => scenarioOf(shape, derivations, picks, boundaries))
     .filter((scenario): scenario is unknown[] => scenario !== null),
   check: (scenario, context) => {
     const head = scenario[0]
     if (!isHead(head)) return { step: -1, message: 'a systems scenario starts with its boot configuration ({ boot }); this one does not' }
     context.coverage?.observeBoot(head.boot)
+    const refusal = modelRefusal(head)
+    if (refusal !== null) return kernelRefuses(context.target, head, refusal)
     // The user's properties name the objects of the system they were read against: asked of a given system's runs, not of generated ones.
-    return checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
+    try {
+      return checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
+    } catch (error) {
+      // The other way round: a boot the model honours that the kernel refuses (a BootError naming a place) is REF-1 at the boot too, not a crash.
+      const path = (error as { path?: unknown } | null)?.path
+      if (error instanceof Error && error.name === 'BootError' && typeof path === 'string') {
+        return { step: -1, invariant: 'REF-1', message: `the model boots this system; the kernel refuses it: ${error.message}` }
+      }
+      throw error
+    }
   },
   executed: (scenario) => resolve(scenario),
   // Its picks: the configuration in front of them is not a step.

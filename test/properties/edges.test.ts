@@ -94,10 +94,11 @@ function generatedCoverage(seed: number): CoverageJson {
     const { config, images } = suiteEnvironment(suite)
     const start = boot(config, images)
     for (const scenario of fc.sample(suite.scenario(60), { numRuns: 1000, seed: suiteSeed(seed, index) })) {
-      // The systems suite boots each scenario's own system.
+      // The systems suite boots each scenario's own system (none when the model refuses it: such a run steps nothing).
+      const executed = suite.executed(scenario)
       const own = suiteEnvironment(suite, scenario)
-      let state = own.config === config ? start : boot(own.config, own.images)
-      for (const syscall of suite.executed(scenario)) {
+      let state = own.config === config || executed.length === 0 ? start : boot(own.config, own.images)
+      for (const syscall of executed) {
         const result = step(state, syscall)
         state = result.state
         coverage.observe(syscall, result.outcome, null)

@@ -18,6 +18,7 @@ import type { Kernel } from '../../impl/kernel.js'
 import { SYSCALL_KINDS } from '../../spec/syscalls.js'
 import { SYSTEM_CASES } from '../../properties/coverage.js'
 import { boot } from '../../model/boot.js'
+import { BootError } from '../../model/boot-system.js'
 import { IMAGES, bootConfigOf, systemArb, withDerivedCaps } from '../../properties/systems.js'
 import type { SystemsHead } from '../../properties/suites/systems.js'
 import { counterexampleTrace } from '../../checker/counterexample.js'
@@ -41,7 +42,18 @@ test('systems: the impl passes 400 runs, and every syscall kind succeeds and fai
   console.log(`  systems booted, 400 runs: ${Object.values(SYSTEM_CASES).map((name) => `${name.replace('a declared system: ', '')} ${result.coverage.cases[name] ?? 0}`).join(', ')}`)
 })
 
-test('systems: the scenarios boot systems of every shape, their declared caps badged and derived from one another, and the model boots each', () => {
+/** The model's refusal of a scenario's configuration, or null when it boots it. */
+function refusal(head: SystemsHead): BootError | null {
+  try {
+    boot(head.boot, IMAGES)
+    return null
+  } catch (error) {
+    if (error instanceof BootError) return error
+    throw error
+  }
+}
+
+test('systems: the scenarios boot systems of every shape, their declared caps badged and derived from one another, values at their boundaries and one past them (the model refuses those)', () => {
   const scenarios = fc.sample(SUITES.systems.scenario(60), { numRuns: 600, seed: 9 })
   const heads = scenarios.map((scenario) => scenario[0] as SystemsHead)
   const count = (pick: (head: SystemsHead) => boolean): number => heads.filter(pick).length
@@ -54,9 +66,16 @@ test('systems: the scenarios boot systems of every shape, their declared caps ba
     derived: count((head) => caps(head).some((cap) => cap.parent !== undefined)),
     devices: count((head) => head.boot.devices.length > 0),
     cpuOff: count((head) => head.boot.cpuAccounting === false),
+    // withBoundaries: values at their boundaries, and one past them (a boot the model refuses, which the kernel must refuse too).
+    cpuLeftOut: count((head) => head.boot.cpuAccounting === undefined),
+    bigRegion: count((head) => (head.boot.system?.objects ?? []).some((object) => object.kind === 'region' && object.sizeBytes > 2 ** 24)),
+    deepQueue: count((head) => (head.boot.system?.objects ?? []).some((object) => object.kind === 'endpoint' && object.depth > 2)),
+    highBadge: count((head) => caps(head).some((cap) => (cap.badge ?? 0) >= 2 ** 31)),
+    refused: count((head) => refusal(head) !== null),
   }
   for (const [what, runs] of Object.entries(tally)) assert.ok(runs >= 12, `${what}: ${runs} of 600`)
-  for (const head of heads) boot(head.boot, IMAGES)
+  // Every refusal is the model's BootError, at a place of the declared system.
+  for (const head of heads) { const error = refusal(head); assert.ok(error === null || error.path.startsWith('$.system') || error.path.startsWith('$.root'), String(error)) }
   console.log(`  systems' boots, 600 scenarios: ${Object.entries(tally).map(([what, runs]) => `${what} ${runs}`).join(', ')}`)
   // The picks resolve in the model's state; the same scenario resolves alike every time.
   assert.equal(SUITES.systems.executed(scenarios[0]!), SUITES.systems.executed([...scenarios[0]!]))
@@ -111,6 +130,36 @@ test('a kernel that drops declared caps\' badges at boot: the systems suite find
   assert.is(onKernel.status, 'failed')
   assert.ok(onKernel.divergence !== null && onKernel.divergence.step < 0, `diverges at boot: ${JSON.stringify(onKernel.divergence)}`)
   assert.is(replayTrace(trace, impl).status, 'ok', 'the impl replays it clean')
+})
+
+/** A kernel that boots what it cannot honour: on a BootError it boots the configuration without its declared system. */
+const bootsAnything: RefinementTarget = {
+  name: 'test:boots-anything',
+  create: (config, images) => {
+    try {
+      return implTarget.create(config, images)
+    } catch (error) {
+      if (!(error instanceof Error) || error.name !== 'BootError') throw error
+      const { system: _, ...rest } = config
+      return implTarget.create(rest, images)
+    }
+  },
+  abstraction: implTarget.abstraction as RefinementTarget['abstraction'],
+}
+
+test('a kernel that boots a declared system the model refuses fails the systems suite at the boot, and its trace holds the refused configuration', () => {
+  const result = runSuite('systems', { ...options, target: bootsAnything })
+  const example = result.counterexample
+  assert.ok(example !== null, 'the systems suite finds it')
+  assert.is(example!.failure.invariant, 'REF-1')
+  assert.is(example!.failure.step, -1, 'at the boot')
+  assert.match(example!.failure.message, /the kernel booted it/)
+  const head = example!.scenario[0] as SystemsHead
+  assert.ok(refusal(head) !== null, 'the model refuses the shrunk configuration')
+  assert.equal(SUITES.systems.executed(example!.scenario), [], 'no syscall runs on a refused boot')
+  const trace = counterexampleTrace(example!)
+  assert.equal(trace.boot, head.boot)
+  assert.equal(trace.steps, [])
 })
 
 test.run()
