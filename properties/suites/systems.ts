@@ -16,9 +16,12 @@
  *
  * A scenario is the boot configuration followed by picks: each names a kind
  * and an action of it, taken among those whose slot arguments fit the caller's
- * CSpace in the model's state before it (three picks in four; the fourth takes
- * any, so that the slot checks refuse too), so that calls on the caps a system
- * holds get past their slot checks as often as random ones would not. The
+ * CSpace in the model's state before it (caps where caps are read, of the
+ * object kind the call takes there, and an empty `dst`: three picks in four;
+ * the fourth takes any, so that the slot checks refuse too), so that calls on
+ * the caps a system holds get past their slot checks as often as random ones
+ * would not. About one pick in six repeats the call before it instead, so that
+ * runs of one call fill queues, spend quotas and number things in a row. The
  * configuration is not a step: a failure's `step` counts the syscalls (-1, a
  * difference at boot), as the trace's steps do (suite.ts `setupSteps`).
  *
@@ -42,7 +45,8 @@ import { checkLockstep } from './sequences.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../pool.js'
 import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
-import { type KernelState, processByRef } from '../../model/state.js'
+import { type KernelState, getCap, getObject, processByRef } from '../../model/state.js'
+import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
 
 /** The first element of a `systems` scenario: the configuration its syscalls run on, and the images it boots with when they are not the generated systems' ({@link IMAGES}). */
 export interface SystemsHead {
@@ -140,6 +144,8 @@ function groupedActions(preset: Preset): Action[][][] {
 
 /** Most picks a kind draws from (a kind's actions are taken modulo their count). */
 const PICK_MAX = 1 << 20
+/** About one pick in this many repeats the syscall before it ({@link isRepeat}). */
+const REPEAT_EVERY = 6
 /** One pick in this many takes any action of its kind; the others one whose slots fit the caller's CSpace now, when there is one. */
 const LOOSE_EVERY = 4
 
@@ -149,13 +155,33 @@ type Pick = readonly [kind: number, variant: number, which: number, loose: numbe
 /** The slot arguments that must hold a cap, and the one that must be empty, for a call to get past its slot checks. */
 const HELD = ['src', 'slot', 'parent', 'container', 'xfer'] as const
 
-/** Whether `action`'s caller runs and its slot arguments fit its CSpace in `state` (held slots hold a cap, `dst` is empty): a call that may get past its slot checks. */
+/**
+ * The kind of object each slot argument's cap must name, by syscall kind and
+ * argument, read off the check catalogue's "… is a … cap" checks (ep_send's
+ * `slot` an endpoint, process_kill's a process, container_create's `parent` a
+ * container, …); an argument not named takes a cap to anything.
+ */
+const SLOT_KINDS: ReadonlyMap<string, string> = new Map(CHECK_CATALOGUE.flatMap((check) => {
+  const found = /^(\w+): (\w+) is an? (\w+) cap$/.exec(check.name)
+  return found === null ? [] : [[`${found[1]}:${found[2]}`, found[3]!] as const]
+}))
+
+/**
+ * Whether `action`'s caller runs and its slot arguments fit its CSpace in
+ * `state` (held slots hold a cap, to an object of the kind the call takes
+ * there, and `dst` is empty): a call that may get past its slot checks.
+ */
 function fits(state: KernelState, action: Action): boolean {
   if (action.caller === undefined) return true
   const process = processByRef(state, action.caller as number)
   if (process === undefined || process.status !== 'running') return false
-  const held = (slot: unknown): boolean => typeof slot === 'number' && (process.slots[slot] ?? null) !== null
-  for (const field of HELD) if (action[field] !== undefined && !held(action[field])) return false
+  const held = (slot: unknown, field?: string): boolean => {
+    const cap = typeof slot === 'number' ? process.slots[slot] ?? null : null
+    if (cap === null) return false
+    const kind = field === undefined ? undefined : SLOT_KINDS.get(`${action.kind as string}:${field}`)
+    return kind === undefined || getObject(state, getCap(state, cap).object)?.kind === kind
+  }
+  for (const field of HELD) if (action[field] !== undefined && !held(action[field], field)) return false
   if (action.kind !== 'ep_recv' && typeof action.dst === 'number' && (process.slots[action.dst] ?? null) !== null) return false
   const grants = action.grants as ReadonlyArray<{ readonly slot: number }> | undefined
   return grants === undefined || grants.every((grant) => held(grant.slot))
@@ -182,16 +208,32 @@ function resolve(scenario: ReadonlyArray<unknown>): unknown[] {
   let state = modelBoot(head.boot, head.images ?? IMAGES)
   const syscalls: unknown[] = []
   for (const pick of scenario.slice(1) as ReadonlyArray<Pick>) {
-    const variants = groups[pick[0] % groups.length]!
-    const group = variants[pick[1] % variants.length]!
-    const fitting = pick[3] % LOOSE_EVERY === 0 ? group : group.filter((action) => fits(state, action))
-    const from = fitting.length > 0 ? fitting : group
-    const syscall = from[pick[2] % from.length]!
+    const syscall = isRepeat(pick) && syscalls.length > 0 ? syscalls[syscalls.length - 1]! : picked(groups, state, pick)
     syscalls.push(syscall)
     state = modelStep(state, syscall).state
   }
   resolved.set(scenario, syscalls)
   return syscalls
+}
+
+/** The syscall a pick names in `state`: of its kind's variant, the `which`-th action that fits (any, for a loose pick or when none fits). */
+function picked(groups: Action[][][], state: KernelState, pick: Pick): Action {
+  const variants = groups[pick[0] % groups.length]!
+  const group = variants[pick[1] % variants.length]!
+  const fitting = pick[3] % LOOSE_EVERY === 0 ? group : group.filter((action) => fits(state, action))
+  const from = fitting.length > 0 ? fitting : group
+  return from[pick[2] % from.length]!
+}
+
+/**
+ * Whether a pick repeats the syscall before it instead (about one in
+ * {@link REPEAT_EVERY}, read from the high bits of `which`, whose low bits
+ * choose the action: shrinking it to 0 takes the repeat away). Runs of the
+ * same call are what fill a declared endpoint's queue past its first entries,
+ * spend a quota to its limit, or number pids and handles in a row.
+ */
+function isRepeat(pick: Pick): boolean {
+  return Math.floor(pick[2] * REPEAT_EVERY / (PICK_MAX + 1)) === REPEAT_EVERY - 1
 }
 
 /** Why the model refuses to boot a scenario's configuration (a declared value one past its boundary), or null when it boots it. Memoized by configuration. */

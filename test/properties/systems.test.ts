@@ -18,6 +18,7 @@ import type { Kernel } from '../../impl/kernel.js'
 import { SYSCALL_KINDS } from '../../spec/syscalls.js'
 import { SYSTEM_CASES } from '../../properties/coverage.js'
 import { boot } from '../../model/boot.js'
+import { step as modelStep } from '../../model/step.js'
 import { BootError } from '../../model/boot-system.js'
 import { IMAGES, bootConfigOf, systemArb, withDerivedCaps } from '../../properties/systems.js'
 import type { SystemsHead } from '../../properties/suites/systems.js'
@@ -79,6 +80,64 @@ test('systems: the scenarios boot systems of every shape, their declared caps ba
   console.log(`  systems' boots, 600 scenarios: ${Object.entries(tally).map(([what, runs]) => `${what} ${runs}`).join(', ')}`)
   // The picks resolve in the model's state; the same scenario resolves alike every time.
   assert.equal(SUITES.systems.executed(scenarios[0]!), SUITES.systems.executed([...scenarios[0]!]))
+})
+
+test('systems: fitted picks take caps of the kind their call needs, and some picks repeat the call before them', () => {
+  const scenarios = fc.sample(SUITES.systems.scenario(60), { numRuns: 300, seed: 11 })
+  let repeated = 0
+  let twiceOk = 0
+  let calls = 0
+  let wrongKind = 0
+  for (const scenario of scenarios) {
+    const head = scenario[0] as SystemsHead
+    if (refusal(head) !== null) continue
+    let state = boot(head.boot, head.images ?? IMAGES)
+    let previous = ''
+    let previousOk = false
+    let repeats = false
+    let twice = false
+    for (const syscall of SUITES.systems.executed(scenario)) {
+      const text = JSON.stringify(syscall)
+      const result = modelStep(state, syscall)
+      state = result.state
+      const ok = result.outcome._tag === 'Right'
+      repeats ||= text === previous
+      twice ||= text === previous && ok && previousOk
+      calls++
+      if (!ok && result.outcome.left.code === 'WrongKind') wrongKind++
+      previous = text
+      previousOk = ok
+    }
+    if (repeats) repeated++
+    if (twice) twiceOk++
+  }
+  assert.ok(repeated >= 150, `${repeated} of 300 runs repeat a call`)
+  assert.ok(twiceOk >= 60, `${twiceOk} of 300 runs have a call succeed twice in a row`)
+  // Three picks in four fit, and a fitting pick's caps are of the kinds its call takes: WrongKind is the loose picks' (and a group with no fitting action's); one call in five was refused so when fitting looked at slots alone.
+  assert.ok(wrongKind < calls / 10, `${wrongKind} of ${calls} calls refused WrongKind`)
+  console.log(`  picks, 300 scenarios: ${repeated} runs repeat a call, ${twiceOk} with a call succeeding twice in a row; ${wrongKind} of ${calls} calls refused WrongKind`)
+})
+
+/** A kernel whose declared endpoints keep 2 messages whatever their depth: wrong only once a run queues a third on one. */
+const shortDeclaredRings: RefinementTarget = {
+  name: 'test:short-declared-rings',
+  create: (config, images) => {
+    const kernel = implTarget.create(config, images) as Kernel
+    const rings = kernel.objects.ring as Array<Kernel['objects']['ring'][number]>
+    rings.forEach((ring, endpoint) => {
+      if (ring !== null && ring !== undefined && ring.seq.length > 2) rings[endpoint] = { seq: ring.seq.subarray(0, 2), badge: ring.badge.subarray(0, 2), cap: ring.cap.subarray(0, 2), payload: ring.payload.slice(0, 2) }
+    })
+    return kernel
+  },
+  abstraction: implTarget.abstraction as RefinementTarget['abstraction'],
+}
+
+test('a kernel whose declared endpoints hold 2 messages whatever their depth: the systems suite finds it', () => {
+  const result = runSuite('systems', { ...options, runs: 1000, target: shortDeclaredRings })
+  assert.ok(result.counterexample !== null, `passed ${result.runs} runs`)
+  const deep = ((result.counterexample!.scenario[0] as SystemsHead).boot.system?.objects ?? []).some((object) => object.kind === 'endpoint' && object.depth > 2)
+  assert.ok(deep, 'the shrunk system declares an endpoint deeper than 2')
+  console.log(`  short declared rings: found (${result.counterexample!.failure.invariant} at step ${result.counterexample!.failure.step}, shrunk to ${exampleSteps(result.counterexample!)} steps)`)
 })
 
 test('withDerivedCaps: every derivation it writes is one boot accepts (500 generated systems, every pick)', () => {
