@@ -113,7 +113,7 @@ export function dealSuites(suites: ReadonlyArray<SuiteName>, count: number): Sui
   const load = new Array<number>(lanes).fill(0)
   const lane = new Array<number>(suites.length).fill(0)
   let best = Infinity
-  let bestLane = suites.map((_, index) => index % lanes)
+  let bestLane: number[] = []
   const place = (at: number, used: number, heaviest: number): void => {
     // Every lane gets a suite (a worker more is no slower when the weights are only about right).
     if (heaviest >= best || suites.length - at < lanes - used) return

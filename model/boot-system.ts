@@ -29,6 +29,15 @@ export class BootError extends Error {
   }
 }
 
+/**
+ * A boot refusal of the model or of the impl (impl/boot.ts), told by its name
+ * and path rather than its class: a seeded impl mutant boots in a copy of the
+ * impl, whose `BootError` is a class of its own.
+ */
+export function isBootError(error: unknown): error is Error & { readonly path: string } {
+  return error instanceof Error && error.name === 'BootError' && typeof (error as { path?: unknown }).path === 'string'
+}
+
 function spend(work: Draft, container: ObjectId, resource: ReservedResource, amount: number, path: string): void {
   if (available(work, getContainer(work, container), resource) < amount) throw new BootError(path, `container cannot afford ${amount} ${resource}`)
   charge(work, container, resource, amount)

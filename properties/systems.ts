@@ -93,14 +93,8 @@ export function bootConfigOf(shape: SystemShape): BootConfig | string {
   const place = (holder: { name: string; slots: number }, slot: number, object: string, rights: RightName[]) => {
     for (let at = slot; at < holder.slots; at++) if (!used.has(`${holder.name}:${at}`)) { used.add(`${holder.name}:${at}`); caps.push({ holder: holder.name, slot: at, object, rights }); return }
   }
-  // Rights within what the object's kind carries (spec/invariants/caps.ts originalRights): boot refuses more.
-  const carried = (name: string): ReadonlyArray<RightName> => {
-    if (shape.devices.includes(name)) return ['write']
-    const object = objects.find((candidate) => candidate.name === name)
-    if (object === undefined) return RIGHTS // a container or a process
-    if (object.kind === 'endpoint') return ['read', 'write', 'grant']
-    return object.executable ? ['read', 'execute', 'control'] : ['read', 'write', 'control']
-  }
+  // Rights within what the object's kind carries: boot refuses more.
+  const carried = (name: string) => carriedRights(shape.devices.includes(name), objects.find((candidate) => candidate.name === name))
   objects.forEach((object, index) => place(pick(processes, index), 0, object.name, [...carried(object.name)]))
   if (shape.spawner && shape.containers.length > 0) place(processes[0]!, 0, containerNames[shape.containers.length]!, ['read', 'control'])
   if (named.length > 0) for (const cap of shape.caps) { const object = pick(named, cap.object); place(pick(processes, cap.holder), cap.slot, object, cap.rights.filter((right) => carried(object).includes(right))) }
@@ -194,6 +188,18 @@ export function withDerivedCaps(config: BootConfig, picks: ReadonlyArray<number>
     made.push({ holder: holder.name, slot, object: parent.object, rights: parent.rights.filter((_, bit) => (Math.floor(pick / 11) & (1 << bit)) !== 0), parent: `${parent.holder}:${parent.slot}` })
   }
   return { ...config, system: { ...system, caps: made } }
+}
+
+/**
+ * The rights a declared object's cap may carry (spec/invariants/caps.ts
+ * `originalRights`, by declaration): a device's, or a declared endpoint's or
+ * region's; every right for anything else (a container, a process).
+ */
+function carriedRights(device: boolean, object: { readonly kind: string; readonly executable?: boolean } | undefined): ReadonlyArray<RightName> {
+  if (device) return ['write']
+  if (object === undefined) return RIGHTS
+  if (object.kind === 'endpoint') return ['read', 'write', 'grant']
+  return object.executable === true ? ['read', 'execute', 'control'] : ['read', 'write', 'control']
 }
 
 /** Region sizes at the boundaries of their representations (a page, 2^24 and 2^31 around floats and signed words, 2^32 around unsigned ones). */
@@ -351,13 +357,7 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
   const withSystem = (next: Partial<NonNullable<BootConfig['system']>>): BootConfig => ({ ...config, system: { ...system, ...next } })
   const limitsOf = (name: string) => (name === 'root' ? config.root.limits : containers.find((container) => container.name === name)!.limits)
   const capKey = (cap: { holder: string; slot: number }) => `${cap.holder}:${cap.slot}`
-  const rightsOf = (name: string): ReadonlyArray<RightName> => {
-    if (config.devices.some((device) => device.name === name)) return ['write']
-    const object = objects.find((candidate) => candidate.name === name)
-    if (object === undefined) return RIGHTS
-    if (object.kind === 'endpoint') return ['read', 'write', 'grant']
-    return object.executable ? ['read', 'execute', 'control'] : ['read', 'write', 'control']
-  }
+  const rightsOf = (name: string) => carriedRights(config.devices.some((device) => device.name === name), objects.find((candidate) => candidate.name === name))
   switch (at % 8) {
     case 0: {
       // A process in a user namespace of its own (the root's range ends at 2^32, past every uid a boot file may write).

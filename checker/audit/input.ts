@@ -9,6 +9,7 @@ import { decodeOrThrow, InputError, parseJson } from '../../spec/decode.js'
 import { TRACE_FORMAT, TraceCodec, type Trace } from '../../spec/trace.js'
 import { readInputText } from '../../cli/input.js'
 import { decodeSnapshotValue, STATE_FORMAT, type Snapshot } from './snapshot.js'
+import { isBootError } from '../../model/boot-system.js'
 
 /** A decoded audit input. @public */
 export type AuditInput =
@@ -60,13 +61,4 @@ export function withBootErrors<A>(file: string, body: () => A): A {
     const place = error.path.startsWith('$.images[') ? error.path : `$.boot${error.path.replace(/^\$/, '')}`
     throw new InputError(file, [`${place}: ${detail}`])
   }
-}
-
-/**
- * A boot refusal of the model (model/boot-system.ts) or of the impl (impl/boot.ts),
- * told by its name and path rather than its class: a seeded impl mutant boots in
- * a copy of the impl, whose `BootError` is a class of its own.
- */
-function isBootError(error: unknown): error is Error & { readonly path: string } {
-  return error instanceof Error && error.name === 'BootError' && typeof (error as { path?: unknown }).path === 'string'
 }

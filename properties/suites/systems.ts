@@ -40,7 +40,7 @@ import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredAction
 import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, richSystemArb, systemArb, withBoundaries, withDerivedCaps } from '../systems.js'
 import { NESTED_OLD_IMAGE } from '../../spec/presets.js'
 import type { Suite, SuiteContext, SuiteFailure } from '../suite.js'
-import { BootError } from '../../model/boot-system.js'
+import { BootError, isBootError } from '../../model/boot-system.js'
 import { checkLockstep } from './sequences.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../pool.js'
 import { boot as modelBoot } from '../../model/boot.js'
@@ -200,12 +200,13 @@ function resolve(scenario: ReadonlyArray<unknown>): unknown[] {
   const head = scenario[0]
   if (!isHead(head)) return []
   // A boot the model refuses runs no syscall: the kernel is asked to refuse it too (systemsSuite.check).
-  if (modelRefusal(head) !== null) {
+  const booted = modelBooted(head)
+  if (booted instanceof BootError) {
     resolved.set(scenario, [])
     return []
   }
   const groups = actionsByKind(head)
-  let state = modelBoot(head.boot, head.images ?? IMAGES)
+  let state = booted
   const syscalls: unknown[] = []
   for (const pick of scenario.slice(1) as ReadonlyArray<Pick>) {
     const syscall = isRepeat(pick) && syscalls.length > 0 ? syscalls[syscalls.length - 1]! : picked(groups, state, pick)
@@ -236,20 +237,20 @@ function isRepeat(pick: Pick): boolean {
   return Math.floor(pick[2] * REPEAT_EVERY / (PICK_MAX + 1)) === REPEAT_EVERY - 1
 }
 
-/** Why the model refuses to boot a scenario's configuration (a declared value one past its boundary), or null when it boots it. Memoized by configuration. */
-const refusals = new WeakMap<BootConfig, BootError | null>()
-function modelRefusal(head: SystemsHead): BootError | null {
-  const known = refusals.get(head.boot)
+/** The model's boot of a scenario's configuration, or why it refuses it (a declared value one past its boundary). Memoized by configuration. */
+const boots = new WeakMap<BootConfig, KernelState | BootError>()
+function modelBooted(head: SystemsHead): KernelState | BootError {
+  const known = boots.get(head.boot)
   if (known !== undefined) return known
-  let refusal: BootError | null = null
+  let booted: KernelState | BootError
   try {
-    modelBoot(head.boot, head.images ?? IMAGES)
+    booted = modelBoot(head.boot, head.images ?? IMAGES)
   } catch (error) {
     if (!(error instanceof BootError)) throw error
-    refusal = error
+    booted = error
   }
-  refusals.set(head.boot, refusal)
-  return refusal
+  boots.set(head.boot, booted)
+  return booted
 }
 
 /**
@@ -301,15 +302,14 @@ export const systemsSuite: Suite = {
     const head = scenario[0]
     if (!isHead(head)) return { step: -1, message: 'a systems scenario starts with its boot configuration ({ boot }); this one does not' }
     context.coverage?.observeBoot(head.boot)
-    const refusal = modelRefusal(head)
-    if (refusal !== null) return kernelRefuses(context.target, head, refusal)
+    const booted = modelBooted(head)
+    if (booted instanceof BootError) return kernelRefuses(context.target, head, booted)
     // The user's properties name the objects of the system they were read against: asked of a given system's runs, not of generated ones.
     try {
       return checkLockstep(resolve(scenario), given === null ? { ...context, user: null } : context, 'all', true, head.boot, head.images ?? IMAGES)
     } catch (error) {
       // The other way round: a boot the model honours that the kernel refuses (a BootError naming a place) is REF-1 at the boot too, not a crash.
-      const path = (error as { path?: unknown } | null)?.path
-      if (error instanceof Error && error.name === 'BootError' && typeof path === 'string') {
+      if (isBootError(error)) {
         return { step: -1, invariant: 'REF-1', message: `the model boots this system; the kernel refuses it: ${error.message}` }
       }
       throw error
