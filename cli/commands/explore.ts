@@ -245,14 +245,14 @@ function parseSwarm(value: string | undefined, seed: number): { index: number; c
 
 /**
  * Where a counterexample trace goes: the file named, else beside the results file
- * (`--out DIR/x.json` → `DIR/sila-explore-counterexample-x.trace.json`: swarm jobs
+ * (`--out DIR/x.json`, or `DIR/x.trace.json`, → `DIR/sila-explore-counterexample-x.trace.json`: swarm jobs
  * sharing a directory keep theirs apart, and a glob for results files does not
  * take it for one), else the working directory.
  */
-function counterexampleFile(values: { counterexample?: string; out?: string }): string {
+export function counterexampleFile(values: { counterexample?: string; out?: string }): string {
   if (values.counterexample !== undefined) return values.counterexample
   if (values.out === undefined) return 'sila-explore-counterexample.trace.json'
-  return join(dirname(values.out), `sila-explore-counterexample-${basename(values.out).replace(/\.json$/i, '')}.trace.json`)
+  return join(dirname(values.out), `sila-explore-counterexample-${basename(values.out).replace(/(\.trace)?\.json$/i, '')}.trace.json`)
 }
 
 /**

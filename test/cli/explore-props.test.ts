@@ -109,4 +109,17 @@ test('a property in code that throws while searching: exit 2 at its line, on one
   }
 })
 
+
+test('file names: a counterexample beside --out drops .json and .trace.json alike; a witness is named after its counterexample', async () => {
+  const { counterexampleFile, witnessFile } = await import('../../cli/commands/explore.js')
+  assert.is(counterexampleFile({ out: join('jobs', 'a.json') }), join('jobs', 'sila-explore-counterexample-a.trace.json'))
+  assert.is(counterexampleFile({ out: join('jobs', 'a.trace.json') }), join('jobs', 'sila-explore-counterexample-a.trace.json'))
+  assert.is(counterexampleFile({ out: 'a.JSON' }), 'sila-explore-counterexample-a.trace.json')
+  assert.is(counterexampleFile({}), 'sila-explore-counterexample.trace.json')
+  assert.is(counterexampleFile({ out: 'a.json', counterexample: 'mine.json' }), 'mine.json')
+  assert.is(witnessFile(join('jobs', 'sila-explore-counterexample-a.trace.json'), 'p'), join('jobs', 'sila-explore-witness-p-a.trace.json'))
+  assert.is(witnessFile('mine.json', 'p'), 'mine-witness-p.trace.json')
+  assert.is(witnessFile('mine.trace.json', 'p'), 'mine-witness-p.trace.json')
+})
+
 test.run()
