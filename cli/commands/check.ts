@@ -126,7 +126,7 @@ Options:
   --path P            with --seed and one SUITE: run exactly the case fast-check's
                       path P names (a failure prints the command: 'rerun it: npx sila
                       check SUITE --seed S --path P ...'); the stored counterexamples
-                      are not tried first
+                      are not tried first, and no coverage is printed (one case)
   -h, --help          show this help
 
 Output paths are checked before the suites run: a file's directory must exist.

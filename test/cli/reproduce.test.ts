@@ -124,6 +124,10 @@ test('check prints the command that reruns exactly the failing case; run, it rep
   const again = sila(...words(printed!).slice(1), '--counterexamples', 'again', '--workers', '1')
   assert.is(again.status, 1, again.stdout)
   assert.match(again.stdout, new RegExp(`invariants · the case at path ${trace.producedBy!.path} · ≤ 60 steps · seed 7`))
+  // One case: no coverage lists (each would name nearly every check as never met).
+  assert.match(again.stdout, /^Coverage: not reported for a --path rerun \(one case\)/m)
+  assert.not.match(again.stdout, /Never decided a refusal/)
+  assert.match(run.stdout, /Never decided a refusal|checks decided both ways/, 'the full run reports coverage')
   const found = traces(join(DIRECTORY, 'again'))
   assert.is(found.length, 1)
   const reproduced = readJsonInput(TraceCodec, found[0]!)
