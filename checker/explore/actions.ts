@@ -220,9 +220,10 @@ export function usedResources(preset: Preset): ReservedResource[] {
  * property sees. The values are absolute, so a container's limits take one of
  * finitely many values.
  */
-export function limitVariants(preset: Preset): Limits[] {
+export function limitVariants(preset: Preset, only?: ReadonlyArray<string>): Limits[] {
   const system = preset.boot.system
-  const governed = new Set(governedNames(system))
+  // `only`: the declared containers to vary (`sila check --boot` varies them all); those a declared process governs otherwise.
+  const governed = new Set(only ?? governedNames(system))
   const containers = (system?.containers ?? []).filter((container) => governed.has(container.name))
   if (containers.length === 0) return []
   const { state, names } = bootNamed(preset.boot, preset.images)
@@ -309,8 +310,9 @@ const NEW_ALL: NamespaceConfig = { pid: 'new', mount: 'new', net: 'new', ipc: 'n
  * on both sides; values are absolute, so the space stays finite. None when no
  * declared process holds control of a container.
  */
-export function childConfigs(preset: Preset): ChildConfig[] {
-  const { state, containers } = bootContainers(preset, governedNames(preset.boot.system))
+export function childConfigs(preset: Preset, only?: ReadonlyArray<string>): ChildConfig[] {
+  // `only`: the containers (the root's name included) whose children are made (`sila check --boot` makes them in all); those a declared process governs otherwise.
+  const { state, containers } = bootContainers(preset, only ?? governedNames(preset.boot.system))
   if (containers.length === 0) return []
   const resources = usedResources(preset)
   const empty: Limits = { memoryBytes: 0, processes: 0, endpoints: 0, cpuBudget: 0, ioBytes: 0, cpuWeight: 1, devices: [] }

@@ -45,8 +45,9 @@ import { checkLockstep } from './sequences.js'
 import { IMAGE_POOL, PROPERTY_BOOT } from '../pool.js'
 import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
-import { type KernelState, getCap, getObject, processByRef } from '../../model/state.js'
+import { type KernelState, getCap, getContainer, getNamespace, getObject, processByRef } from '../../model/state.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
+import { givenSystemCalls } from '../given-system-calls.js'
 
 /** The first element of a `systems` scenario: the configuration its syscalls run on, and the images it boots with when they are not the generated systems' ({@link IMAGES}). */
 export interface SystemsHead {
@@ -123,14 +124,16 @@ function initActions(preset: Preset): Action[] {
 function actionsByKind(head: SystemsHead): Action[][][] {
   const known = alphabets.get(head.boot)
   if (known !== undefined) return known
-  const groups = groupedActions(systemPreset(head.boot, head.images))
+  const preset = systemPreset(head.boot, head.images)
+  // A given system (its images given with it) gets the wider calls too (given-system-calls.ts); generated ones keep the explore alphabet.
+  const groups = groupedActions([...declaredActions(preset, true), ...initActions(preset), ...(head.images === undefined ? [] : givenSystemCalls(preset))])
   alphabets.set(head.boot, groups)
   return groups
 }
 
-function groupedActions(preset: Preset): Action[][][] {
+function groupedActions(actions: ReadonlyArray<Action>): Action[][][] {
   const kinds = new Map<string, Map<string, Action[]>>()
-  for (const action of [...declaredActions(preset, true), ...initActions(preset)]) {
+  for (const action of actions) {
     const kind = action.kind as string
     let variants = kinds.get(kind)
     if (variants === undefined) { variants = new Map(); kinds.set(kind, variants) }
@@ -167,14 +170,28 @@ const SLOT_KINDS: ReadonlyMap<string, string> = new Map(CHECK_CATALOGUE.flatMap(
 }))
 
 /**
+ * The calls that read a name in the caller's own table (and answer NotFound
+ * when it is not bound there): the table, and the argument that names the entry.
+ */
+const LOOKUPS: ReadonlyMap<string, readonly ['mount' | 'net' | 'ipc', string]> = new Map([
+  ['resolve', ['mount', 'path']], ['unmount', ['mount', 'path']], ['net_connect', ['net', 'port']], ['net_unbind', ['net', 'port']],
+  ['svc_lookup', ['ipc', 'name']], ['svc_unregister', ['ipc', 'name']],
+] as const)
+
+/**
  * Whether `action`'s caller runs and its slot arguments fit its CSpace in
  * `state` (held slots hold a cap, to an object of the kind the call takes
- * there, and `dst` is empty): a call that may get past its slot checks.
+ * there, and `dst` is empty), and a name it looks up is bound in the caller's
+ * table: a call that may get past its slot and name checks (a lookup of what a
+ * mount, bind or register put there a few calls before, rather than of a name
+ * drawn apart from it).
  */
 function fits(state: KernelState, action: Action): boolean {
   if (action.caller === undefined) return true
   const process = processByRef(state, action.caller as number)
   if (process === undefined || process.status !== 'running') return false
+  const lookup = LOOKUPS.get(action.kind as string)
+  if (lookup !== undefined && !getNamespace(state, getContainer(state, process.owner!).namespaces[lookup[0]]).entries.has(String(action[lookup[1]]))) return false
   const held = (slot: unknown, field?: string): boolean => {
     const cap = typeof slot === 'number' ? process.slots[slot] ?? null : null
     if (cap === null) return false

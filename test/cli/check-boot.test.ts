@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT, STACK_LINE, type Run, silaWithStore } from './run.js'
 import { readBootFile } from '../../cli/boot-file.js'
+import { SYSCALL_KINDS } from '../../spec/syscalls.js'
 
 const SYSTEM = join(ROOT, 'examples', 'systems', 'plugin-host')
 const BOOT = join(SYSTEM, 'boot.json')
@@ -24,10 +25,16 @@ const sila = (...args: string[]): Run => silaWithStore(join(DIR, 'store'), 120_0
 test('check --boot runs the systems suite alone on the file\'s system, and passes on the impl', () => {
   const run = sila('check', '--boot', BOOT, '--runs', '150', '--seed', '4', '--json', '--counterexamples', DIR)
   assert.is(run.status, 0, run.stderr)
-  const summary = JSON.parse(run.stdout) as { passed: boolean; suites: Array<{ suite: string; runs: number; coverage: { steps: number } }> }
+  const summary = JSON.parse(run.stdout) as { passed: boolean; suites: Array<{ suite: string; runs: number; coverage: { steps: number; kindOk: Record<string, number>; kindFailed: Record<string, number>; errors: Record<string, number> } }> }
   assert.equal(summary.suites.map((suite) => suite.suite), ['systems'])
   assert.is(summary.suites[0]!.runs, 150)
-  assert.ok(summary.suites[0]!.coverage.steps > 150 * 10, `${summary.suites[0]!.coverage.steps} steps`)
+  const coverage = summary.suites[0]!.coverage
+  assert.ok(coverage.steps > 150 * 10, `${coverage.steps} steps`)
+  // The user's system gets every call, not only the explore alphabet's (given-system-calls.ts): tables no two processes share, slots past a CSpace, init's children in every container, tick.
+  const tried = (kind: string) => (coverage.kindOk[kind] ?? 0) + (coverage.kindFailed[kind] ?? 0)
+  assert.equal(SYSCALL_KINDS.filter((kind) => tried(kind) === 0), [], 'every syscall kind tried')
+  for (const kind of ['mount', 'resolve', 'net_bind', 'container_create', 'tick']) assert.ok((coverage.kindOk[kind] ?? 0) > 0, `${kind} succeeds`)
+  assert.ok((coverage.errors.InvalidSlot ?? 0) > 0, 'a slot past a CSpace')
   const report = join(DIR, 'report')
   const text = sila('check', '--boot', BOOT, '--runs', '20', '--seed', '4', '--counterexamples', DIR, '--report', report)
   assert.match(text.stdout, new RegExp(`sila check: systems of ${BOOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · 20 runs`))
