@@ -336,7 +336,8 @@ const RESERVED = ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes
  * the parent's set, or added to the container's); a derived cap with a right
  * its parent lacks (the parent loses it; with none derived, a cap with a right
  * its object's kind never carries), or with a badge other than its badged
- * parent's (the parent badged first when it is not); a badge on a cap that is not an endpoint's; a cap in the slot past
+ * parent's (the parent badged first when it is not; with none derived, a
+ * child of an endpoint cap declared first); a badge on a cap that is not an endpoint's; a cap in the slot past
  * its holder's CSpace. The model refuses each (where the configuration has
  * the place; else it is returned as it was), and so must the kernel: the
  * systems suite asks it to.
@@ -435,12 +436,23 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
         const cap = key === undefined ? undefined : caps.find((candidate) => capKey(candidate) === key)
         return cap === undefined ? 0 : cap.badge ?? badgeOf(cap.parent)
       }
-      const cap = nth(caps.filter((candidate) => candidate.parent !== undefined && objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)))
-      if (cap === undefined) return config
+      const endpoint = (candidate: { object: string }) => objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)
+      let all = caps
+      let cap = nth(caps.filter((candidate) => candidate.parent !== undefined && endpoint(candidate)))
+      if (cap === undefined) {
+        // None derived: a child of an endpoint cap is declared first (same rights, in the first free slot of a declared process), as boot accepts it.
+        const source = nth(caps.filter(endpoint))
+        const taken = new Set(caps.map(capKey))
+        const holder = processes.find((process) => Array.from({ length: process.slots }, (_, slot) => slot).some((slot) => !taken.has(`${process.name}:${slot}`)))
+        if (source === undefined || holder === undefined) return config
+        const slot = Array.from({ length: holder.slots }, (_, at) => at).find((at) => !taken.has(`${holder.name}:${at}`))!
+        cap = { holder: holder.name, slot, object: source.object, rights: source.rights, parent: capKey(source) }
+        all = [...caps, cap]
+      }
       const parentBadge = badgeOf(cap.parent)
       const badged = parentBadge === 0 ? 1 : parentBadge
       const other = badged === BOUNDS.badgeMax ? badged - 1 : badged + 1
-      return withSystem({ caps: caps.map((candidate) => (candidate === cap ? { ...cap, badge: other } : capKey(candidate) === cap.parent && parentBadge === 0 ? { ...candidate, badge: badged } : candidate)) })
+      return withSystem({ caps: all.map((candidate) => (candidate === cap ? { ...cap, badge: other } : capKey(candidate) === cap!.parent && parentBadge === 0 ? { ...candidate, badge: badged } : candidate)) })
     }
     case 6: {
       const cap = nth(caps.filter((candidate) => !objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)))
