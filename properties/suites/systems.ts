@@ -125,10 +125,29 @@ function actionsByKind(head: SystemsHead): Action[][][] {
   const known = alphabets.get(head.boot)
   if (known !== undefined) return known
   const preset = systemPreset(head.boot, head.images)
+  const explored = groupedActions([...declaredActions(preset, true), ...initActions(preset)])
   // A given system (its images given with it) gets the wider calls too (given-system-calls.ts); generated ones keep the explore alphabet.
-  const groups = groupedActions([...declaredActions(preset, true), ...initActions(preset), ...(head.images === undefined ? [] : givenSystemCalls(preset))])
+  const groups = head.images === undefined ? explored : widened(explored, givenSystemCalls(preset))
   alphabets.set(head.boot, groups)
   return groups
+}
+
+/**
+ * How many times each kind of the explore alphabet is listed against once for
+ * a kind only the wider calls have: a pick names a kind uniformly, and the
+ * wider calls' ten or so table, I/O and clock kinds would otherwise take a
+ * third of the picks from the calls that move caps (measured on plugin-host
+ * with a copy that amplifies rights: its first failing run, seeds 1-5, came
+ * about four times later).
+ */
+const EXPLORED_WEIGHT = 3
+
+/** `explored` with the wider calls: those of its kinds joined to their kind's variants, the others as kinds of their own, listed once to its kinds' {@link EXPLORED_WEIGHT}. */
+function widened(explored: Action[][][], wider: ReadonlyArray<Action>): Action[][][] {
+  const known = new Set(explored.map((variants) => variants[0]![0]!.kind as string))
+  const grouped = groupedActions([...explored.flat(2), ...wider.filter((action) => known.has(action.kind as string))])
+  const others = groupedActions(wider.filter((action) => !known.has(action.kind as string)))
+  return [...Array.from({ length: EXPLORED_WEIGHT }, () => grouped).flat(), ...others]
 }
 
 function groupedActions(actions: ReadonlyArray<Action>): Action[][][] {
@@ -147,7 +166,7 @@ function groupedActions(actions: ReadonlyArray<Action>): Action[][][] {
 
 /** Most picks a kind draws from (a kind's actions are taken modulo their count). */
 const PICK_MAX = 1 << 20
-/** About one pick in this many repeats the syscall before it ({@link isRepeat}). */
+/** About one pick in this many repeats the syscall before it, and as many follow a bind with its lookup ({@link bandOf}). */
 const REPEAT_EVERY = 6
 /** One pick in this many takes any action of its kind; the others one whose slots fit the caller's CSpace now, when there is one. */
 const LOOSE_EVERY = 4
@@ -199,6 +218,8 @@ function fits(state: KernelState, action: Action): boolean {
     return kind === undefined || getObject(state, getCap(state, cap).object)?.kind === kind
   }
   for (const field of HELD) if (action[field] !== undefined && !held(action[field], field)) return false
+  // An empty dst inside the CSpace (a slot past it is no more empty than full: InvalidSlot).
+  if (typeof action.dst === 'number' && action.dst >= process.slots.length) return false
   if (action.kind !== 'ep_recv' && typeof action.dst === 'number' && (process.slots[action.dst] ?? null) !== null) return false
   const grants = action.grants as ReadonlyArray<{ readonly slot: number }> | undefined
   return grants === undefined || grants.every((grant) => held(grant.slot))
@@ -224,14 +245,49 @@ function resolve(scenario: ReadonlyArray<unknown>): unknown[] {
   }
   const groups = actionsByKind(head)
   let state = booted
-  const syscalls: unknown[] = []
+  const syscalls: Action[] = []
+  // The call before, when it succeeded (a lookup may follow a bind).
+  let bound: Action | null = null
   for (const pick of scenario.slice(1) as ReadonlyArray<Pick>) {
-    const syscall = isRepeat(pick) && syscalls.length > 0 ? syscalls[syscalls.length - 1]! : picked(groups, state, pick)
+    const band = bandOf(pick)
+    const syscall: Action = band === REPEAT_BAND && syscalls.length > 0 ? syscalls[syscalls.length - 1]!
+      : (band === FOLLOW_BAND && bound !== null ? followUp(groups, state, bound, pick) : null) ?? picked(groups, state, pick)
     syscalls.push(syscall)
-    state = modelStep(state, syscall).state
+    const stepped = modelStep(state, syscall)
+    state = stepped.state
+    bound = stepped.outcome._tag === 'Right' && FOLLOWS.has(syscall.kind as string) ? syscall : null
   }
   resolved.set(scenario, syscalls)
   return syscalls
+}
+
+/**
+ * A table's binding call, the lookup that reads what it bound, and the
+ * argument naming the entry: a pick after a successful bind may look it up
+ * ({@link followUp}), as a client does right after its server registers.
+ */
+const FOLLOWS: ReadonlyMap<string, readonly [lookup: string, key: string]> = new Map([
+  ['mount', ['resolve', 'path']], ['net_bind', ['net_connect', 'port']], ['svc_register', ['svc_lookup', 'name']],
+] as const)
+
+/** Each alphabet's actions of each kind, flattened (for {@link followUp}). */
+const byKind = new WeakMap<Action[][][], Map<string, Action[]>>()
+
+/**
+ * The lookup of what `bind` (a successful mount, net_bind or svc_register)
+ * just bound: of the alphabet's lookups of that key, those that fit in
+ * `state` (their caller sees the table, their `dst` is empty), the
+ * `which`-th; null when none fits (the pick is then an ordinary one).
+ */
+function followUp(groups: Action[][][], state: KernelState, bind: Action, pick: Pick): Action | null {
+  let kinds = byKind.get(groups)
+  if (kinds === undefined) {
+    kinds = new Map(groups.map((variants) => [variants[0]![0]!.kind as string, variants.flat()]))
+    byKind.set(groups, kinds)
+  }
+  const [lookup, key] = FOLLOWS.get(bind.kind as string)!
+  const fitting = (kinds.get(lookup) ?? []).filter((action) => action[key] === bind[key] && fits(state, action))
+  return fitting.length === 0 ? null : fitting[pick[2] % fitting.length]!
 }
 
 /** The syscall a pick names in `state`: of its kind's variant, the `which`-th action that fits (any, for a loose pick or when none fits). */
@@ -244,15 +300,19 @@ function picked(groups: Action[][][], state: KernelState, pick: Pick): Action {
 }
 
 /**
- * Whether a pick repeats the syscall before it instead (about one in
- * {@link REPEAT_EVERY}, read from the high bits of `which`, whose low bits
- * choose the action: shrinking it to 0 takes the repeat away). Runs of the
- * same call are what fill a declared endpoint's queue past its first entries,
- * spend a quota to its limit, or number pids and handles in a row.
+ * A pick's band, read from the high bits of `which` (whose low bits choose the
+ * action: shrinking it to 0 takes a band's special meaning away), one of
+ * {@link REPEAT_EVERY}. In {@link REPEAT_BAND} the pick repeats the syscall
+ * before it: runs of the same call are what fill a declared endpoint's queue
+ * past its first entries, spend a quota to its limit, or number pids and
+ * handles in a row. In {@link FOLLOW_BAND}, after a successful bind, it looks
+ * up what was bound ({@link followUp}).
  */
-function isRepeat(pick: Pick): boolean {
-  return Math.floor(pick[2] * REPEAT_EVERY / (PICK_MAX + 1)) === REPEAT_EVERY - 1
+function bandOf(pick: Pick): number {
+  return Math.floor(pick[2] * REPEAT_EVERY / (PICK_MAX + 1))
 }
+const REPEAT_BAND = REPEAT_EVERY - 1
+const FOLLOW_BAND = REPEAT_EVERY - 2
 
 /** The model's boot of a scenario's configuration, or why it refuses it (a declared value one past its boundary). Memoized by configuration. */
 const boots = new WeakMap<BootConfig, KernelState | BootError>()
