@@ -20,8 +20,14 @@
  * object kind the call takes there, and an empty `dst`: three picks in four;
  * the fourth takes any, so that the slot checks refuse too), so that calls on
  * the caps a system holds get past their slot checks as often as random ones
- * would not. About one pick in six repeats the call before it instead, so that
- * runs of one call fill queues, spend quotas and number things in a row. The
+ * would not; a lookup fits only where its name is bound. About one pick in
+ * six repeats the call before it instead, so that runs of one call fill queues,
+ * spend quotas and number things in a row, and about one in six after a
+ * successful bind looks up what it bound. A system the user gives
+ * (`sila check --boot`) also steps the wider calls of given-system-calls.ts
+ * (tables no two processes share, slots past a CSpace, init's children in
+ * every container, I/O, the clock), each kind of them drawn a third as often
+ * as a kind of the explore alphabet. The
  * configuration is not a step: a failure's `step` counts the syscalls (-1, a
  * difference at boot), as the trace's steps do (suite.ts `setupSteps`).
  *
