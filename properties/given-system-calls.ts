@@ -34,6 +34,22 @@ const UNBOUND = 'unbound'
 /** Ports: the first two and the last there is. */
 const PORTS = [1, 2, BOUNDS.portMax]
 
+/** Up to this many slots, the calls naming two of init's slots name every pair; past it, {@link pairedSlots}. */
+const PAIRED_SLOTS_ALL = 32
+
+/**
+ * The slots a call naming two of init's slots takes both from: all of
+ * them in a CSpace of up to {@link PAIRED_SLOTS_ALL}; in a larger one the
+ * first {@link PAIRED_SLOTS_ALL} (where boot puts init's caps, and the empty
+ * slots after them) and the last, so that init's children and spawns stay
+ * linear in its CSpace rather than square (a boot file may give init 4,096
+ * slots).
+ */
+export function pairedSlots(count: number): number[] {
+  const first = Array.from({ length: Math.min(count, PAIRED_SLOTS_ALL) }, (_, slot) => slot)
+  return count > PAIRED_SLOTS_ALL ? [...first, count - 1] : first
+}
+
 /** The names of the root and of every declared container: whose children and limits init's calls vary. */
 export function allContainerNames(preset: Preset): string[] {
   return ['root', ...(preset.boot.system?.containers ?? []).map((container) => container.name)]
@@ -95,9 +111,10 @@ export function givenSystemCalls(preset: Preset): Action[] {
   const children = childConfigs(preset, containers)
   const limits = limitVariants(preset, containers)
   const { range } = slotsOf(preset, 0)
-  for (const slot of range) {
-    for (const set of limits) actions.push({ kind: 'container_set_limits', caller: 0, slot, limits: set })
-    for (const dst of range) {
+  for (const slot of range) for (const set of limits) actions.push({ kind: 'container_set_limits', caller: 0, slot, limits: set })
+  const paired = pairedSlots(range.length)
+  for (const slot of paired) {
+    for (const dst of paired) {
       if (dst === slot) continue
       for (const child of children) actions.push({ kind: 'container_create', caller: 0, parent: slot, dst, limits: child.limits, namespaces: child.namespaces })
     }

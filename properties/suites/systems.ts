@@ -53,7 +53,7 @@ import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { type KernelState, getCap, getContainer, getNamespace, getObject, processByRef } from '../../model/state.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
-import { givenSystemCalls } from '../given-system-calls.js'
+import { givenSystemCalls, pairedSlots } from '../given-system-calls.js'
 
 /** The first element of a `systems` scenario: the configuration its syscalls run on, and the images it boots with when they are not the generated systems' ({@link IMAGES}). */
 export interface SystemsHead {
@@ -117,7 +117,11 @@ function initActions(preset: Preset): Action[] {
     actions.push({ kind: 'container_destroy', caller: 0, slot }, { kind: 'container_stats', caller: 0, slot }, { kind: 'process_kill', caller: 0, slot })
     actions.push({ kind: 'cap_revoke', caller: 0, slot }, { kind: 'cap_delete', caller: 0, slot }, { kind: 'cap_inspect', caller: 0, slot })
     for (const set of limits) actions.push({ kind: 'container_set_limits', caller: 0, slot, limits: set })
-    for (const dst of slots) {
+  }
+  // Children and spawns name two slots: among a bounded few of init's (all of them in a CSpace of up to 32), so that they do not grow with the square of a large CSpace.
+  const paired = pairedSlots(slots.length)
+  for (const slot of paired) {
+    for (const dst of paired) {
       if (dst === slot) continue
       for (const child of children) actions.push({ kind: 'container_create', caller: 0, parent: slot, dst, limits: child.limits, namespaces: child.namespaces })
       for (const image of preset.images) actions.push({ kind: 'process_spawn', caller: 0, container: slot, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })

@@ -85,6 +85,23 @@ test('check --boot --out records the boot file and a digest of its system; sila 
   assert.match(merged.stderr, /generated\.json: \$\.system: null, not "sha256:[0-9a-f]+" as in mine\.json: merged runs share the system --boot declares/)
 })
 
+test('check --boot of a system whose init has 4,096 slots: its calls naming two slots take a bounded few, so the run is quick and small', () => {
+  type Process = { image: string }
+  const config = JSON.parse(readFileSync(BOOT, 'utf8')) as { init: { slots: number }; images: string[]; keyring: Array<{ keyFile?: string }>; system: { processes: Process[] } }
+  const large = join(DIR, 'large-init.json')
+  // The file's paths are relative to it: made absolute for the copy written elsewhere.
+  const path = (relative: string) => (relative.startsWith('./') ? join(SYSTEM, relative) : relative)
+  writeFileSync(large, JSON.stringify({
+    ...config, init: { slots: 4096 },
+    images: config.images.map(path),
+    keyring: config.keyring.map((key) => (key.keyFile === undefined ? key : { keyFile: path(key.keyFile) })),
+    system: { ...config.system, processes: config.system.processes.map((process) => ({ ...process, image: path(process.image) })) },
+  }))
+  const run = sila('check', '--boot', large, '--runs', '20', '--seed', '1', '--json', '--counterexamples', DIR)
+  assert.is(run.status, 0, run.stderr)
+  assert.is((JSON.parse(run.stdout) as { suites: Array<{ runs: number }> }).suites[0]!.runs, 20)
+})
+
 test('check --boot refuses another suite, a wrong file and a system with no process (exit 2, no stack)', () => {
   const other = sila('check', 'refinement', '--boot', BOOT)
   assert.is(other.status, 2)
