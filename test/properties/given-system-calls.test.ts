@@ -2,7 +2,8 @@
  * The calls `sila check --boot` steps on a user's system beyond the explore
  * alphabet (properties/given-system-calls.ts): every table call whether or not
  * two processes share the table, a slot one past each CSpace, I/O, the clock,
- * init's children in every container; and their count linear in init's CSpace.
+ * init's children in every container; their count linear in init's CSpace;
+ * and the impl passing them on generated systems checked as given ones.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -13,6 +14,13 @@ import { givenSystemCalls, pairedSlots } from '../../properties/given-system-cal
 import type { Preset } from '../../spec/presets.js'
 import type { BootConfig } from '../../spec/boot.js'
 import { ROOT } from '../cli/run.js'
+import fc from 'fast-check'
+import { IMAGES, bootConfigOf, richSystemArb, systemArb, withDerivedCaps } from '../../properties/systems.js'
+import { checkGivenSystem } from '../../properties/suites/systems.js'
+import { runSuite } from '../../properties/run.js'
+import { SUITE_NAMES } from '../../properties/suite.js'
+import { implTarget } from '../../refinement/abstraction.js'
+import type { RefinementTarget } from '../../refinement/target.js'
 
 function presetOf(file: string, edit: (config: BootConfig) => BootConfig = (config) => config): Preset {
   const system = readBootFile(join(ROOT, 'examples', 'systems', file, 'boot.json'))
@@ -49,6 +57,27 @@ test('pairedSlots: every slot up to 32, else the first 32 and the last; the wide
   const large = withInit(4096)
   assert.ok(large < small * (4096 / 64) * 1.2, `${small} calls at 64 slots, ${large} at 4,096`)
   assert.ok(large > small, 'a larger CSpace has more slots to name')
+})
+
+test('generated systems checked as given ones (their wider calls included): the impl passes, and the wider kinds are stepped', () => {
+  const samples = fc.sample(fc.tuple(fc.oneof(systemArb, richSystemArb), fc.array(fc.nat({ max: 1023 }), { maxLength: 4 })), { numRuns: 40, seed: 9 })
+  const tried = new Set<string>()
+  let checked = 0
+  try {
+    for (const [shape, derivations] of samples) {
+      const config = bootConfigOf(shape)
+      if (typeof config === 'string') continue
+      checkGivenSystem({ config: withDerivedCaps(config, derivations), images: IMAGES })
+      const result = runSuite('systems', { suites: SUITE_NAMES, runs: 10, seed: checked, maxSteps: 40, target: implTarget as unknown as RefinementTarget })
+      assert.is(result.counterexample, null, JSON.stringify(result.counterexample?.failure))
+      for (const kind of [...Object.keys(result.coverage.kindOk), ...Object.keys(result.coverage.kindFailed)]) tried.add(kind)
+      checked++
+    }
+  } finally {
+    checkGivenSystem(null)
+  }
+  assert.ok(checked >= 30, `${checked} systems`)
+  for (const kind of ['mount', 'resolve', 'net_bind', 'net_connect', 'svc_lookup', 'io_submit', 'tick', 'container_create']) assert.ok(tried.has(kind), kind)
 })
 
 test.run()
