@@ -40,6 +40,7 @@ test('check --boot runs the systems suite alone on the file\'s system, and passe
   assert.match(text.stdout, new RegExp(`sila check: systems of ${BOOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · 20 runs`))
   // The systems suite builds no double faults: its pairs are said not to be measured, not listed as 0 of 481 met.
   assert.match(text.stdout, /^Check pairs: not measured here/m)
+  assert.match(text.stdout, /^Deep states reached \(of the default check's list: your system may allow none of some/m)
   assert.not.match(text.stdout, /Check pairs \(two checks/)
   assert.match(readFileSync(join(report, 'index.html'), 'utf8'), /No counterexample: the boot state of .*plugin-host\/boot\.json, which every run started from/)
 })
