@@ -12,14 +12,15 @@
  *   net_unbind; svc_register, svc_lookup, svc_unregister) on the caller's own
  *   tables, shared or not, with the system's names (its endpoints' for
  *   services, its first object's for a path) and one it never binds;
- * - a slot one past the caller's CSpace in every slot argument (InvalidSlot);
+ * - a slot one past the caller's CSpace in each slot argument of the cap,
+ *   IPC, memory, process and container calls, and of every table call and
+ *   io_submit (InvalidSlot);
  * - io_submit of 1 byte, of each container's I/O budget and one byte more, on
  *   every slot, devices or not;
  * - `tick`, CPU accounting on or off;
  * - init's children and limits in every container it holds (the root's
  *   included), not only in those a declared process governs.
- * Generated systems (the default check) keep the explore alphabet: its draws,
- * and the floors measured on them, stay as they were.
+ * Generated systems (the default check) keep the explore alphabet alone.
  * @module
  */
 import type { Preset } from '../spec/presets.js'
