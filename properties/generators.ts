@@ -919,7 +919,9 @@ export const strideFragment: fc.Arbitrary<Fragment> = fc
  * endpoints, two net0s, three endpoints, or one grant too many). Sometimes one
  * grant of the list gives a subset of its rights, the empty set included: a grant
  * of no rights still fits only its kind (and its device), and a device grant of no
- * rights still needs the device in the container's policy. The coverage
+ * rights still needs the device in the container's policy; or that subset and one
+ * right more that the granting cap holds (control on the region or the container,
+ * grant on the endpoint, ...), which no request of its kind asks for. The coverage
  * counts which were met (properties/coverage.ts `GRANT_CASES`).
  */
 export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
@@ -943,8 +945,15 @@ export const grantMatchFragment: fc.Arbitrary<Fragment> = fc
     const listed = shape === 'subset' ? shuffled(full).slice(0, pick % (full.length + 1))
       : shape === 'trap' ? [...traps[pick % traps.length]!, ...shuffled([g.region, g.container]).slice(0, pick % 3)]
         : shuffled(hopeless[pick % hopeless.length]!)
+    // The mask's low bits keep some of the grant's rights (no grant lists more than three); its bit 4, when set, adds one right the granting cap holds that the grant did not list (the policy refuses a grant beyond its request, the manifest's rights being the most it may ask).
+    const held = (slot: number): ReadonlyArray<string> => slot === endpoint ? ['read', 'write', 'grant'] : slot === region ? ['read', 'write', 'control'] : slot === 0 ? RIGHT_NAMES : ['write']
+    const reshaped = (grant: { slot: number; rights: ReadonlyArray<string> }, mask: number, at: number) => {
+      const kept = grant.rights.filter((_, bit) => (mask & (1 << bit)) !== 0)
+      const extra = held(grant.slot).filter((right) => !grant.rights.includes(right))
+      return (mask & 16) === 0 || extra.length === 0 ? kept : [...kept, extra[Math.floor(at / 8) % extra.length]!]
+    }
     const grants = narrowed === undefined ? listed
-      : listed.map((grant, index) => (index === narrowed.at % listed.length ? { ...grant, rights: grant.rights.filter((_, bit) => (narrowed.mask & (1 << bit)) !== 0) } : grant))
+      : listed.map((grant, index) => (index === narrowed.at % listed.length ? { ...grant, rights: reshaped(grant, narrowed.mask, narrowed.at) } : grant))
     // The container: init's own, or a child made at dst (the spawn's dst is then the other of init's slots 14 and 15).
     const container = home === 0 ? 0 : dst
     return [
@@ -1642,7 +1651,8 @@ type LongEnd = 'destroy' | 'revoke endpoint' | 'revoke device' | 'kill' | 'tick'
  * A long history in one run (tooling.md §2: identities and tables past their first
  * sizes): init makes a container C, an endpoint and a region, and spawns into C a
  * process P of many slots holding C (all rights), the endpoint, the region and disk0.
- * P then spawns `spawns` matchers into C, each granted six caps (the endpoint twice,
+ * When the history reaps, P itself is spawned on a reused identity (a region made
+ * and deleted just before it). P then spawns `spawns` matchers into C, each granted six caps (the endpoint twice,
  * disk0 twice, the region, C) — seven caps, one object, one creation index and one
  * pid a step — and reaps one of them now and then, so that handles, rows and
  * creation indices are freed and taken again. Thirty-six spawns or more take the cap ids
@@ -1683,6 +1693,8 @@ export const longHistoryFragment: fc.Arbitrary<Fragment> = fc
       { kind: 'container_create', caller: 0, parent: 0, dst: LONG.container, limits, namespaces: { ...NAMESPACE_PRESETS[0]!, pid: pidNamespace } },
       { kind: 'ep_create', caller: 0, depth: 2, dst: LONG.endpoint },
       { kind: 'mem_alloc', caller: 0, sizeBytes: 512, executable: false, dst: LONG.region },
+      // A history that reaps also starts P on a reused identity: a region made and deleted first leaves its handle to P (a later generation), which must still name P once the tables of identities and creation indices have grown past it.
+      ...(reapEvery > 0 ? [{ kind: 'mem_alloc', caller: 0, sizeBytes: 1, executable: false, dst: LONG.container - 1 }, { kind: 'cap_delete', caller: 0, slot: LONG.container - 1 }] : []),
       {
         kind: 'process_spawn', caller: 0, container: LONG.container, image: VALID_IMAGE, uid: 0, slots: spawns + 4, dst: LONG.process,
         grants: [{ slot: LONG.container, rights: ALL_RIGHTS }, { slot: LONG.endpoint, rights: ['read', 'write', 'grant'] }, { slot: LONG.region, rights: ['read', 'write', 'control'] }, { slot: 1, rights: ['write'] }],

@@ -217,7 +217,8 @@ const BOUNDARY_BADGES = [1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 2, BOUNDS.badgeMax]
  * endpoint cap's badge with its descendants' (a root cap of the derivation
  * tree), the order of a container's allowed devices, of the root's, or of the
  * devices themselves (their identities follow the order), and CPU accounting
- * left out when it is on (the field is optional: absent means on). Each value
+ * left out when it is on (the field is optional: absent means on), or, when it
+ * is off or left out, init's CSpace exactly as large as boot fills it. Each value
  * is one the model boots and the codec takes; a pick whose result either
  * refuses is left out. One pick in six (`% 6 === 5`) is {@link onePast}
  * instead, which ends the rewriting with a configuration the
@@ -302,13 +303,34 @@ function boundaryRewrite(config: BootConfig, way: number, at: number): BootConfi
       return { ...config, system: { ...system, containers: containers.map((container, index) => (index === spot ? { ...container, limits: { ...container.limits, devices: [...container.limits.devices].reverse() } } : container)) } }
     }
     case 4: {
-      if (config.cpuAccounting !== true) return config
+      // CPU accounting on: the field left out (absent means on). Off or absent: init's CSpace cut to exactly the slots boot fills (no free one left).
+      if (config.cpuAccounting !== true) return { ...config, init: { ...config.init, slots: initSlotsFilled(config) } }
       const { cpuAccounting: _, ...rest } = config
       return rest
     }
     default:
       return config
   }
+}
+
+/**
+ * The image pool a scenario boots with: undefined for the systems' own
+ * ({@link IMAGES}), or, where {@link withBoundaries} ends on the pool's arm of
+ * {@link onePast} (its last arm, every third group of three), that pool with one
+ * of its images named a second time at its end (boot refuses a pool naming a
+ * digest twice, at `$.images[n]`, kernel.md §4; so must the kernel).
+ */
+export function poolOf(picks: ReadonlyArray<number>): ReadonlyArray<ImageRecord> | undefined {
+  const last = picks.find((pick) => pick % 6 === 5)
+  if (last === undefined) return undefined
+  const at = Math.floor(last / 6)
+  if (!isPoolArm(at)) return undefined
+  return [...IMAGES, IMAGES[Math.floor(at / 72) % IMAGES.length]!]
+}
+
+/** Whether a pool names some digest twice (boot refuses it). */
+export function repeatsDigest(images: ReadonlyArray<ImageRecord>): boolean {
+  return new Set(images.map((image) => image.digest)).size < images.length
 }
 
 /** The uid range of a declared container: its own map's count, or its nearest ancestor's; the root's is every uid. */
@@ -322,6 +344,45 @@ function uidRange(config: BootConfig, name: string): number {
   return BOUNDS.uidMax + 1
 }
 
+/** The slots boot fills in init's CSpace: its own (0), the device caps, then one original cap per declared container and process. */
+function initSlotsFilled(config: BootConfig): number {
+  return 1 + config.devices.length + (config.system?.containers ?? []).length + (config.system?.processes ?? []).length
+}
+
+/** The resources boot spends out of a container itself (not reserves for its children): one process and its image's memory per declared process, a region's size, an endpoint. */
+const SPENT = ['processes', 'memoryBytes', 'endpoints'] as const
+
+/** What boot spends of `resource` out of the container `name`, spender by spender in boot order (its declared processes, then its endpoints and regions; init's own process not counted). */
+function declaredSpenders(config: BootConfig, name: string, resource: (typeof SPENT)[number]): number[] {
+  const processes = (config.system?.processes ?? []).filter((process) => process.container === name)
+  const objects = (config.system?.objects ?? []).filter((object) => object.owner === name)
+  if (resource === 'processes') return processes.map(() => 1)
+  if (resource === 'endpoints') return objects.filter((object) => object.kind === 'endpoint').map(() => 1)
+  const images = processes.map((process) => IMAGES.find((image) => image.digest === process.image)?.manifest.memoryBytes ?? 0)
+  return [...images, ...objects.flatMap((object) => (object.kind === 'region' ? [object.sizeBytes] : []))]
+}
+
+/**
+ * Every declared cap whose object's kind carries fewer than all rights given one
+ * right that kind never carries (an endpoint's execute or control, a device's
+ * read, a data region's execute, ...), a different one from cap to cap: boot
+ * refuses the first, and a kernel that lets one kind's right through refuses a
+ * later one, at another place.
+ */
+function beyondKind(config: BootConfig, at: number): BootConfig {
+  const system = config.system ?? {}
+  const objects = system.objects ?? []
+  const rightsOf = (name: string) => carriedRights(config.devices.some((device) => device.name === name), objects.find((candidate) => candidate.name === name))
+  let changed = false
+  const caps = (system.caps ?? []).map((cap, index) => {
+    const beyond = RIGHTS.filter((right) => !rightsOf(cap.object).includes(right))
+    if (beyond.length === 0) return cap
+    changed = true
+    return { ...cap, rights: [...cap.rights, beyond[(Math.floor(at / 8) + index) % beyond.length]!] }
+  })
+  return changed ? { ...config, system: { ...system, caps } } : config
+}
+
 /** The reserved resources a declared container's limits name, in the order boot checks them. */
 const RESERVED = ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes'] as const
 
@@ -332,20 +393,31 @@ const RESERVED = ['memoryBytes', 'processes', 'endpoints', 'cpuBudget', 'ioBytes
  * a nested container's uid map ending one past its parent's range (the parent
  * given a map of its own when it has none); a container's limit one more than
  * its parent can reserve when it is made (the parent's limit less what init
- * or earlier siblings took); a device its parent does not allow (taken out of
- * the parent's set, or added to the container's); a derived cap with a right
- * its parent lacks (the parent loses it; with none derived, a cap with a right
- * its object's kind never carries), or with a badge other than its badged
- * parent's (the parent badged first when it is not; with none derived, a
- * child of an endpoint cap declared first); a badge on a cap that is not an endpoint's; a cap in the slot past
- * its holder's CSpace. The model refuses each (where the configuration has
- * the place; else it is returned as it was), and so must the kernel: the
- * systems suite asks it to.
+ * or earlier siblings took), or, half the time, a container's (or the root's)
+ * limit one short of what boot spends out of it up to one of its declared
+ * processes, images, endpoints or regions; a device its parent does not allow
+ * (taken out of the parent's set, or added to the container's); a derived cap
+ * with a right its parent lacks (the parent loses it), or every cap given a
+ * right its object's kind never carries ({@link beyondKind}: half of that arm,
+ * and where an arm below finds nothing to move); a derived endpoint cap with a
+ * badge other than its badged parent's (the parent badged first when it is
+ * not; with none derived, a child of an endpoint cap declared first); a badge on a cap that is not an endpoint's; a cap in the slot past its
+ * holder's CSpace, init's CSpace one slot short of what boot fills, or the
+ * configuration as it is with a pool naming a digest twice ({@link poolOf}).
+ * The model refuses each (where the configuration has the place; else it is
+ * returned as it was), and so must the kernel: the systems suite asks it to.
  */
 export function onePast(config: BootConfig, at: number): BootConfig {
+  // The pool's arm leaves the configuration as it is ({@link poolOf} repeats a digest of the pool instead).
+  if (isPoolArm(at)) return config
   const next = pastBoundary(config, at)
   // Past the boundary boot checks, never past the codec's: the configuration is one a boot file or a trace may hold (a uid past the root's range, 2^32, is neither).
   return BootConfigCodec.is(next) ? next : config
+}
+
+/** The arm of {@link onePast} that leaves the configuration as it is and repeats a digest of the pool instead (the last arm's middle third). */
+function isPoolArm(at: number): boolean {
+  return at % 8 === 7 && Math.floor(at / 24) % 3 === 1
 }
 
 function pastBoundary(config: BootConfig, at: number): BootConfig {
@@ -358,7 +430,6 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
   const withSystem = (next: Partial<NonNullable<BootConfig['system']>>): BootConfig => ({ ...config, system: { ...system, ...next } })
   const limitsOf = (name: string) => (name === 'root' ? config.root.limits : containers.find((container) => container.name === name)!.limits)
   const capKey = (cap: { holder: string; slot: number }) => `${cap.holder}:${cap.slot}`
-  const rightsOf = (name: string) => carriedRights(config.devices.some((device) => device.name === name), objects.find((candidate) => candidate.name === name))
   switch (at % 8) {
     case 0: {
       // A process in a user namespace of its own (the root's range ends at 2^32, past every uid a boot file may write).
@@ -393,6 +464,24 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
       return withSystem({ containers: containers.map((candidate) => (candidate === container ? { ...container, namespaces: { ...container.namespaces, user: { base, count: range - base + 1 } } } : candidate)) })
     }
     case 2: {
+      // Every other group of three: a container, or the root, given one unit less than its children's reservations and what boot spends out of it up to one of its spenders (a process, its image, a region, an endpoint): that spender is refused.
+      if (Math.floor(at / 24) % 2 === 1) {
+        // Each spender that spends something, in every container and resource: the limit is one short at it (what came before it fits).
+        const short = ['root', ...containers.map((container) => container.name)].flatMap((name) => SPENT.flatMap((resource) => {
+          const spenders = declaredSpenders(config, name, resource)
+          return spenders.flatMap((amount, index) => (amount > 0 ? [{ name, resource, upTo: spenders.slice(0, index + 1).reduce((sum, spent) => sum + spent, 0) }] : []))
+        }))
+        // The resource first (processes are most of the spenders), then one of its spenders.
+        const resources = SPENT.filter((resource) => short.some((entry) => entry.resource === resource))
+        if (resources.length === 0) return config
+        const spenders = short.filter((entry) => entry.resource === resources[Math.floor(at / 8) % resources.length])
+        const { name, resource, upTo } = spenders[Math.floor(at / 48) % spenders.length]!
+        const reserved = containers.filter((candidate) => candidate.parent === name).reduce((sum, candidate) => sum + candidate.limits[resource], 0)
+        // The root's init holds one process from before the declared ones.
+        const limit = reserved + upTo + (name === 'root' && resource === 'processes' ? 1 : 0) - 1
+        if (name === 'root') return { ...config, root: { limits: { ...config.root.limits, [resource]: limit } } }
+        return withSystem({ containers: containers.map((candidate) => (candidate.name === name ? { ...candidate, limits: { ...candidate.limits, [resource]: limit } } : candidate)) })
+      }
       const container = nth(containers)
       if (container === undefined) return config
       const resource = RESERVED[Math.floor(at / 8) % RESERVED.length]!
@@ -419,14 +508,8 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
     }
     case 4: {
       // A derived cap with a right its parent lacks: the parent loses one of the child's rights.
-      const cap = nth(caps.filter((candidate) => candidate.parent !== undefined && candidate.rights.length > 0))
-      if (cap === undefined) {
-        // No derived cap: a cap given a right its object's kind never carries (an endpoint's execute, a device's read, a region's write with execute).
-        const narrow = nth(caps.filter((candidate) => rightsOf(candidate.object).length < RIGHTS.length))
-        if (narrow === undefined) return config
-        const beyond = RIGHTS.filter((right) => !rightsOf(narrow.object).includes(right))
-        return withSystem({ caps: caps.map((candidate) => (candidate === narrow ? { ...narrow, rights: [...narrow.rights, beyond[Math.floor(at / 8) % beyond.length]!] } : candidate)) })
-      }
+      const cap = Math.floor(at / 24) % 2 === 1 ? undefined : nth(caps.filter((candidate) => candidate.parent !== undefined && candidate.rights.length > 0))
+      if (cap === undefined) return beyondKind(config, at)
       const lost = cap.rights[Math.floor(at / 8) % cap.rights.length]!
       return withSystem({ caps: caps.map((candidate) => (capKey(candidate) === cap.parent ? { ...candidate, rights: candidate.rights.filter((right) => right !== lost) } : candidate)) })
     }
@@ -444,7 +527,8 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
         const source = nth(caps.filter(endpoint))
         const taken = new Set(caps.map(capKey))
         const holder = processes.find((process) => Array.from({ length: process.slots }, (_, slot) => slot).some((slot) => !taken.has(`${process.name}:${slot}`)))
-        if (source === undefined || holder === undefined) return config
+        // No endpoint cap, or no free slot: a right no cap of its kind carries instead.
+        if (source === undefined || holder === undefined) return beyondKind(config, at)
         const slot = Array.from({ length: holder.slots }, (_, at) => at).find((at) => !taken.has(`${holder.name}:${at}`))!
         cap = { holder: holder.name, slot, object: source.object, rights: source.rights, parent: capKey(source) }
         all = [...caps, cap]
@@ -455,11 +539,17 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
       return withSystem({ caps: all.map((candidate) => (candidate === cap ? { ...cap, badge: other } : capKey(candidate) === cap!.parent && parentBadge === 0 ? { ...candidate, badge: badged } : candidate)) })
     }
     case 6: {
+      // Every other group of three: what a cap's kind never carries is a right, not a badge.
+      if (Math.floor(at / 24) % 2 === 1) return beyondKind(config, at)
       const cap = nth(caps.filter((candidate) => !objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)))
-      if (cap === undefined) return config
+      if (cap === undefined) return beyondKind(config, at)
       return withSystem({ caps: caps.map((candidate) => (candidate === cap ? { ...cap, badge: 1 } : candidate)) })
     }
     default: {
+      // Every third group of three, or with no cap declared: init's CSpace one slot short of what boot fills in it (the last original cap has no slot).
+      if (Math.floor(at / 24) % 3 === 2 || caps.length === 0) return { ...config, init: { ...config.init, slots: initSlotsFilled(config) - 1 } }
+      // Another third: the configuration as it is, booted with a pool that names one digest twice ({@link poolOf}).
+      if (isPoolArm(at)) return config
       const cap = nth(caps)
       if (cap === undefined) return config
       const holder = processes.find((process) => process.name === cap.holder)

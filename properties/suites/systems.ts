@@ -43,7 +43,7 @@ import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import type { Preset } from '../../spec/presets.js'
 import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredActions, declaredActors, limitVariants } from '../../checker/explore/actions.js'
-import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, richSystemArb, systemArb, withBoundaries, withDerivedCaps } from '../systems.js'
+import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, poolOf, repeatsDigest, richSystemArb, systemArb, withBoundaries, withDerivedCaps } from '../systems.js'
 import { NESTED_OLD_IMAGE } from '../../spec/presets.js'
 import type { Suite, SuiteContext, SuiteFailure } from '../suite.js'
 import { BootError, isBootError } from '../../model/boot-system.js'
@@ -344,12 +344,18 @@ function modelBooted(head: SystemsHead): KernelState | BootError {
  * A boot the model refuses must be refused by the kernel too, at the same
  * place when the kernel names one (an error with a string `path`, as the
  * impl's BootError has): a kernel that boots what the specification refuses
- * runs a system nobody may declare. REF-1 at the boot (step -1) otherwise.
+ * runs a system nobody may declare. REF-1 at the boot (step -1) otherwise,
+ * and when the kernel's create fails an assertion of its own instead (an error
+ * named KernelBug): a crash is not a refusal.
  */
 function kernelRefuses(target: SuiteContext['target'], head: SystemsHead, refusal: BootError): SuiteFailure | null {
   try {
     target.create(head.boot, head.images ?? IMAGES)
   } catch (error) {
+    // A kernel's own assertion failing (an error named KernelBug, as the impl's impl/assert.ts throws) is a crash, not a refusal: it names no place and says the kernel went wrong.
+    if ((error as { name?: unknown } | null)?.name === 'KernelBug') {
+      return { step: -1, invariant: 'REF-1', message: `the model refuses this boot at ${refusal.path} (${refusal.message}); the kernel crashed booting it: ${String(error)}` }
+    }
     const path = (error as { path?: unknown } | null)?.path
     if (typeof path === 'string' && path !== refusal.path) {
       return { step: -1, invariant: 'REF-1', message: `the model refuses this boot at ${refusal.path} (${refusal.message}); the kernel refuses it at ${path} instead` }
@@ -363,7 +369,10 @@ function kernelRefuses(target: SuiteContext['target'], head: SystemsHead, refusa
 function scenarioOf(shape: Parameters<typeof bootConfigOf>[0], derivations: ReadonlyArray<number>, picks: ReadonlyArray<Pick>, boundaries: ReadonlyArray<number>): unknown[] | null {
   const config = bootConfigOf(shape)
   if (typeof config === 'string') return null
-  const head: SystemsHead = { boot: withBoundaries(withDerivedCaps(config, derivations), boundaries) }
+  const boot = withBoundaries(withDerivedCaps(config, derivations), boundaries)
+  // A pool naming a digest twice (one onePast arm): the head says which pool, else the systems' own.
+  const images = poolOf(boundaries)
+  const head: SystemsHead = images === undefined ? { boot } : { boot, images }
   return [head, ...picks]
 }
 
@@ -409,7 +418,8 @@ export const systemsSuite: Suite = {
   stores: (scenario) => {
     const head = scenario[0]
     if (!isHead(head)) return false
-    return given === null ? head.images === undefined : JSON.stringify(head.boot) === JSON.stringify(given.head.boot)
+    // A generated scenario names no pool, or the systems' own with a digest repeated (a refused boot).
+    return given === null ? head.images === undefined || repeatsDigest(head.images) : JSON.stringify(head.boot) === JSON.stringify(given.head.boot)
   },
   environment: (scenario) => {
     const head = scenario !== undefined && isHead(scenario[0]) ? scenario[0] : given?.head
