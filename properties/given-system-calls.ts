@@ -26,7 +26,8 @@
 import type { Preset } from '../spec/presets.js'
 import type { RightName } from '../spec/rights.js'
 import { BOUNDS } from '../spec/numbers.js'
-import { type Action, SPAWNED_SLOTS, childConfigs, limitVariants } from '../checker/explore/actions.js'
+import { type Action, type ChildConfig, SPAWNED_SLOTS, childConfigs, limitVariants } from '../checker/explore/actions.js'
+import type { Limits } from '../spec/limits.js'
 
 /** The rights the wider table calls mount with: one, and two. */
 const MOUNT_RIGHTS: ReadonlyArray<RightName[]> = [['read'], ['read', 'write']]
@@ -52,8 +53,27 @@ export function pairedSlots(count: number): number[] {
 }
 
 /** The names of the root and of every declared container: whose children and limits init's calls vary. */
-export function allContainerNames(preset: Preset): string[] {
+function allContainerNames(preset: Preset): string[] {
   return ['root', ...(preset.boot.system?.containers ?? []).map((container) => container.name)]
+}
+
+/**
+ * init's calls that name containers by slot, added to `actions`: each of
+ * `limits` set on every slot, then, over {@link pairedSlots}, each of
+ * `children` created and each of `images` spawned (no grant, uid 0) in the
+ * container one slot holds, at another. (Added in place: there may be more
+ * than a spread's arguments.)
+ */
+export function addInitContainerCalls(actions: Action[], slots: number, limits: ReadonlyArray<Limits>, children: ReadonlyArray<ChildConfig>, images: ReadonlyArray<string>): void {
+  for (let slot = 0; slot < slots; slot++) for (const set of limits) actions.push({ kind: 'container_set_limits', caller: 0, slot, limits: set })
+  const paired = pairedSlots(slots)
+  for (const slot of paired) {
+    for (const dst of paired) {
+      if (dst === slot) continue
+      for (const child of children) actions.push({ kind: 'container_create', caller: 0, parent: slot, dst, limits: child.limits, namespaces: child.namespaces })
+      for (const image of images) actions.push({ kind: 'process_spawn', caller: 0, container: slot, image, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })
+    }
+  }
 }
 
 /** The slots of caller `caller` (0: init), and one past them. */
@@ -109,16 +129,6 @@ export function givenSystemCalls(preset: Preset): Action[] {
   actions.push({ kind: 'tick' })
   // init's children and limits in every container it may hold.
   const containers = allContainerNames(preset)
-  const children = childConfigs(preset, containers)
-  const limits = limitVariants(preset, containers)
-  const { range } = slotsOf(preset, 0)
-  for (const slot of range) for (const set of limits) actions.push({ kind: 'container_set_limits', caller: 0, slot, limits: set })
-  const paired = pairedSlots(range.length)
-  for (const slot of paired) {
-    for (const dst of paired) {
-      if (dst === slot) continue
-      for (const child of children) actions.push({ kind: 'container_create', caller: 0, parent: slot, dst, limits: child.limits, namespaces: child.namespaces })
-    }
-  }
+  addInitContainerCalls(actions, preset.boot.init.slots, limitVariants(preset, containers), childConfigs(preset, containers), [])
   return actions
 }

@@ -430,6 +430,7 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
   const withSystem = (next: Partial<NonNullable<BootConfig['system']>>): BootConfig => ({ ...config, system: { ...system, ...next } })
   const limitsOf = (name: string) => (name === 'root' ? config.root.limits : containers.find((container) => container.name === name)!.limits)
   const capKey = (cap: { holder: string; slot: number }) => `${cap.holder}:${cap.slot}`
+  const toEndpoint = (cap: { object: string }) => objects.some((object) => object.kind === 'endpoint' && object.name === cap.object)
   switch (at % 8) {
     case 0: {
       // A process in a user namespace of its own (the root's range ends at 2^32, past every uid a boot file may write).
@@ -519,18 +520,16 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
         const cap = key === undefined ? undefined : caps.find((candidate) => capKey(candidate) === key)
         return cap === undefined ? 0 : cap.badge ?? badgeOf(cap.parent)
       }
-      const endpoint = (candidate: { object: string }) => objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)
       let all = caps
-      let cap = nth(caps.filter((candidate) => candidate.parent !== undefined && endpoint(candidate)))
+      let cap = nth(caps.filter((candidate) => candidate.parent !== undefined && toEndpoint(candidate)))
       if (cap === undefined) {
         // None derived: a child of an endpoint cap is declared first (same rights, in the first free slot of a declared process), as boot accepts it.
-        const source = nth(caps.filter(endpoint))
+        const source = nth(caps.filter(toEndpoint))
         const taken = new Set(caps.map(capKey))
-        const holder = processes.find((process) => Array.from({ length: process.slots }, (_, slot) => slot).some((slot) => !taken.has(`${process.name}:${slot}`)))
+        const free = processes.flatMap((process) => Array.from({ length: process.slots }, (_, slot) => ({ holder: process.name, slot }))).find((place) => !taken.has(capKey(place)))
         // No endpoint cap, or no free slot: a right no cap of its kind carries instead.
-        if (source === undefined || holder === undefined) return beyondKind(config, at)
-        const slot = Array.from({ length: holder.slots }, (_, at) => at).find((at) => !taken.has(`${holder.name}:${at}`))!
-        cap = { holder: holder.name, slot, object: source.object, rights: source.rights, parent: capKey(source) }
+        if (source === undefined || free === undefined) return beyondKind(config, at)
+        cap = { ...free, object: source.object, rights: source.rights, parent: capKey(source) }
         all = [...caps, cap]
       }
       const parentBadge = badgeOf(cap.parent)
@@ -541,15 +540,14 @@ function pastBoundary(config: BootConfig, at: number): BootConfig {
     case 6: {
       // Every other group of three: what a cap's kind never carries is a right, not a badge.
       if (Math.floor(at / 24) % 2 === 1) return beyondKind(config, at)
-      const cap = nth(caps.filter((candidate) => !objects.some((object) => object.kind === 'endpoint' && object.name === candidate.object)))
+      const cap = nth(caps.filter((candidate) => !toEndpoint(candidate)))
       if (cap === undefined) return beyondKind(config, at)
       return withSystem({ caps: caps.map((candidate) => (candidate === cap ? { ...cap, badge: 1 } : candidate)) })
     }
     default: {
       // Every third group of three, or with no cap declared: init's CSpace one slot short of what boot fills in it (the last original cap has no slot).
       if (Math.floor(at / 24) % 3 === 2 || caps.length === 0) return { ...config, init: { ...config.init, slots: initSlotsFilled(config) - 1 } }
-      // Another third: the configuration as it is, booted with a pool that names one digest twice ({@link poolOf}).
-      if (isPoolArm(at)) return config
+      // (Another third, the pool's arm, never gets here: onePast leaves the configuration as it is and poolOf repeats a digest.)
       const cap = nth(caps)
       if (cap === undefined) return config
       const holder = processes.find((process) => process.name === cap.holder)

@@ -42,7 +42,7 @@ import fc from 'fast-check'
 import type { BootConfig } from '../../spec/boot.js'
 import type { ImageRecord } from '../../spec/images.js'
 import type { Preset } from '../../spec/presets.js'
-import { type Action, SPAWNED_SLOTS, actionVariant, childConfigs, declaredActions, declaredActors, limitVariants } from '../../checker/explore/actions.js'
+import { type Action, actionVariant, childConfigs, declaredActions, declaredActors, limitVariants } from '../../checker/explore/actions.js'
 import { CHEAP_POOL_IMAGE, IMAGES, bootConfigOf, poolOf, repeatsDigest, richSystemArb, systemArb, withBoundaries, withDerivedCaps } from '../systems.js'
 import { NESTED_OLD_IMAGE } from '../../spec/presets.js'
 import type { Suite, SuiteContext, SuiteFailure } from '../suite.js'
@@ -53,7 +53,7 @@ import { boot as modelBoot } from '../../model/boot.js'
 import { step as modelStep } from '../../model/step.js'
 import { type KernelState, getCap, getContainer, getNamespace, getObject, processByRef } from '../../model/state.js'
 import { CHECK_CATALOGUE } from '../../model/check-catalogue.js'
-import { givenSystemCalls, pairedSlots } from '../given-system-calls.js'
+import { addInitContainerCalls, givenSystemCalls } from '../given-system-calls.js'
 
 /** The first element of a `systems` scenario: the configuration its syscalls run on, and the images it boots with when they are not the generated systems' ({@link IMAGES}). */
 export interface SystemsHead {
@@ -110,23 +110,12 @@ function systemPreset(config: BootConfig, images: ReadonlyArray<ImageRecord> | u
  */
 function initActions(preset: Preset): Action[] {
   const actions: Action[] = [{ kind: 'process_list', caller: 0 }]
-  const limits = limitVariants(preset)
-  const children = childConfigs(preset)
-  const slots = Array.from({ length: preset.boot.init.slots }, (_, slot) => slot)
-  for (const slot of slots) {
+  for (let slot = 0; slot < preset.boot.init.slots; slot++) {
     actions.push({ kind: 'container_destroy', caller: 0, slot }, { kind: 'container_stats', caller: 0, slot }, { kind: 'process_kill', caller: 0, slot })
     actions.push({ kind: 'cap_revoke', caller: 0, slot }, { kind: 'cap_delete', caller: 0, slot }, { kind: 'cap_inspect', caller: 0, slot })
-    for (const set of limits) actions.push({ kind: 'container_set_limits', caller: 0, slot, limits: set })
   }
-  // Children and spawns name two slots: among a bounded few of init's (all of them in a CSpace of up to 32), so that they do not grow with the square of a large CSpace.
-  const paired = pairedSlots(slots.length)
-  for (const slot of paired) {
-    for (const dst of paired) {
-      if (dst === slot) continue
-      for (const child of children) actions.push({ kind: 'container_create', caller: 0, parent: slot, dst, limits: child.limits, namespaces: child.namespaces })
-      for (const image of preset.images) actions.push({ kind: 'process_spawn', caller: 0, container: slot, image: image.digest, uid: 0, slots: SPAWNED_SLOTS, grants: [], dst })
-    }
-  }
+  // Limits, children and spawns in the containers a declared process governs (children and spawns among a bounded few of init's slots: pairedSlots).
+  addInitContainerCalls(actions, preset.boot.init.slots, limitVariants(preset), childConfigs(preset), preset.images.map((image) => image.digest))
   return actions
 }
 
@@ -228,9 +217,8 @@ function fits(state: KernelState, action: Action): boolean {
     return kind === undefined || getObject(state, getCap(state, cap).object)?.kind === kind
   }
   for (const field of HELD) if (action[field] !== undefined && !held(action[field], field)) return false
-  // An empty dst inside the CSpace (a slot past it is no more empty than full: InvalidSlot).
-  if (typeof action.dst === 'number' && action.dst >= process.slots.length) return false
-  if (action.kind !== 'ep_recv' && typeof action.dst === 'number' && (process.slots[action.dst] ?? null) !== null) return false
+  // A dst inside the CSpace (a slot past it is no more empty than full: InvalidSlot), and empty but for ep_recv's (whose carried cap is dropped when it is not).
+  if (typeof action.dst === 'number' && (action.dst >= process.slots.length || (action.kind !== 'ep_recv' && process.slots[action.dst] !== null))) return false
   const grants = action.grants as ReadonlyArray<{ readonly slot: number }> | undefined
   return grants === undefined || grants.every((grant) => held(grant.slot))
 }
